@@ -1,0 +1,18 @@
+# pgmigrate: PGXS build.  `make`, `make install`, `make installcheck`.
+
+EXTENSION   = pgmigrate
+EXTVERSION  = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" $(EXTENSION).control)
+
+MODULE_big  = pgmigrate
+OBJS        = $(patsubst %.c,%.o,$(wildcard src/*.c))
+DATA        = $(wildcard sql/$(EXTENSION)--*.sql)
+
+REGRESS     = add graph apply rollback stamp inspect failure bad_input catalog
+REGRESS_OPTS = --inputdir=. --dbname=pgmigrate_regress
+
+PG_CPPFLAGS = -I$(srcdir)/src -DPGM_VERSION='"$(EXTVERSION)"'
+PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+
+PG_CONFIG  ?= pg_config
+PGXS       := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

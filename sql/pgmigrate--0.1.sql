@@ -1,0 +1,127 @@
+\echo Use "CREATE EXTENSION pgmigrate" to load this file. \quit
+
+-- pgmigrate 0.1: the catalog, the engine and the read-only views of it.
+--
+-- Everything that does work is C (see src/).  This script only declares the
+-- catalog tables, the function signatures and the privileges.
+
+-- The revisions: one row per registered revision.
+CREATE TABLE migrate.revisions (
+    id              text PRIMARY KEY
+                    CHECK (id ~ '^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,127}$'),
+    parents         text[] NOT NULL DEFAULT '{}',
+    description     text,
+    up              text NOT NULL,
+    down            text,
+    up_sha256       text NOT NULL,
+    down_sha256     text,
+    destructive     boolean NOT NULL DEFAULT false,
+    transactional   boolean NOT NULL DEFAULT true,
+    registered_by   name NOT NULL,
+    registered_at   timestamptz NOT NULL,
+    applied_at      timestamptz,
+    applied_by      name,
+    apply_order     bigint UNIQUE,
+    CHECK ((applied_at IS NULL) = (apply_order IS NULL)),
+    CHECK ((down IS NULL) = (down_sha256 IS NULL))
+);
+
+COMMENT ON TABLE migrate.revisions IS
+    'registered revisions; written only by the functions of schema migrate';
+COMMENT ON COLUMN migrate.revisions.apply_order IS
+    'position in the order revisions were applied or stamped; NULL while not applied';
+
+-- The log: one row per revision applied, rolled back or stamped.
+CREATE TABLE migrate.log (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    logged_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+    xact_id         xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    role            name NOT NULL,
+    session_role    name NOT NULL,
+    database        name NOT NULL DEFAULT current_database(),
+    action          text NOT NULL,
+    revision        text,
+    duration_ms     double precision,
+    outcome         text NOT NULL,
+    detail          text
+);
+
+COMMENT ON TABLE migrate.log IS
+    'append-only record of every apply, rollback and stamp';
+
+-- Nobody writes the catalog directly, superusers included.  The trigger
+-- lets through only the statements the extension's own functions run; it
+-- fires in replica mode too (ENABLE ALWAYS).
+CREATE FUNCTION migrate.refuse_direct_write() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'pgmigrate_refuse_direct_write'
+    LANGUAGE C;
+
+CREATE TRIGGER refuse_direct_write
+    BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON migrate.revisions
+    FOR EACH STATEMENT EXECUTE FUNCTION migrate.refuse_direct_write();
+ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER refuse_direct_write;
+
+CREATE TRIGGER refuse_direct_write
+    BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON migrate.log
+    FOR EACH STATEMENT EXECUTE FUNCTION migrate.refuse_direct_write();
+ALTER TABLE migrate.log ENABLE ALWAYS TRIGGER refuse_direct_write;
+
+-- Registering
+CREATE FUNCTION migrate.add(
+    id text,
+    up text,
+    down text DEFAULT NULL,
+    parents text[] DEFAULT NULL,
+    description text DEFAULT NULL,
+    allow_destructive boolean DEFAULT false,
+    transactional boolean DEFAULT true)
+RETURNS text
+    AS 'MODULE_PATHNAME', 'pgmigrate_add'
+    LANGUAGE C VOLATILE;
+
+-- Running
+CREATE FUNCTION migrate.apply(target text DEFAULT 'head')
+RETURNS TABLE (step integer, revision text, duration_ms double precision)
+    AS 'MODULE_PATHNAME', 'pgmigrate_apply'
+    LANGUAGE C VOLATILE;
+
+CREATE FUNCTION migrate.rollback(target text DEFAULT '-1')
+RETURNS TABLE (step integer, revision text, duration_ms double precision)
+    AS 'MODULE_PATHNAME', 'pgmigrate_rollback'
+    LANGUAGE C VOLATILE;
+
+CREATE FUNCTION migrate.stamp(target text)
+RETURNS TABLE (step integer, revision text)
+    AS 'MODULE_PATHNAME', 'pgmigrate_stamp'
+    LANGUAGE C VOLATILE;
+
+-- Looking
+CREATE FUNCTION migrate.status()
+RETURNS TABLE (revision text, parents text[], applied boolean,
+               applied_at timestamptz, is_head boolean, description text,
+               destructive boolean, irreversible boolean, transactional boolean)
+    AS 'MODULE_PATHNAME', 'pgmigrate_status'
+    LANGUAGE C STABLE;
+
+CREATE FUNCTION migrate.current() RETURNS text[]
+    AS 'MODULE_PATHNAME', 'pgmigrate_current'
+    LANGUAGE C STABLE;
+
+CREATE FUNCTION migrate.heads() RETURNS text[]
+    AS 'MODULE_PATHNAME', 'pgmigrate_heads'
+    LANGUAGE C STABLE;
+
+CREATE FUNCTION migrate.plan(target text DEFAULT 'head', direction text DEFAULT 'up')
+RETURNS TABLE (step integer, revision text, direction text, sql text)
+    AS 'MODULE_PATHNAME', 'pgmigrate_plan'
+    LANGUAGE C STABLE;
+
+-- Privileges.  Reading is open to everybody; changing is for the roles the
+-- DBA grants EXECUTE on the mutating functions (see README.md).
+GRANT USAGE ON SCHEMA migrate TO PUBLIC;
+GRANT SELECT ON migrate.revisions, migrate.log TO PUBLIC;
+REVOKE ALL ON FUNCTION migrate.refuse_direct_write() FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.add(text, text, text, text[], text, boolean, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.apply(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.rollback(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.stamp(text) FROM PUBLIC;

@@ -1,0 +1,316 @@
+/*
+ * catalog.c — every read and write of migrate.revisions and migrate.log.
+ *
+ * Two rules hold here:
+ *
+ * 1. Catalog statements run as the owner of the catalog tables (the role
+ *    that created the extension), never as the caller, so a deploy role
+ *    needs EXECUTE on the functions but no privilege on the tables.  The
+ *    user's own migration SQL is run elsewhere (engine.c) as the caller.
+ *
+ * 2. The tables carry a statement trigger that refuses every INSERT,
+ *    UPDATE, DELETE and TRUNCATE, superusers included.  It lets a statement
+ *    through only while pgm_catalog_exec() runs one of the fixed statements
+ *    below; that permission is backend-local and reset by PG_FINALLY, so an
+ *    error can never leave it open.
+ *
+ * The statements are prepared once per backend.  Every name in them is
+ * schema-qualified, operators included, so no search_path can redirect them.
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "pgmigrate.h"
+
+PG_FUNCTION_INFO_V1(pgmigrate_refuse_direct_write);
+
+/*
+ * Key of the transaction-level advisory lock that serialises every change to
+ * the revision graph: the bytes of "pgmigrat".  Documented in README.md.
+ */
+#define PGM_ADVISORY_KEY	INT64CONST(0x70676d6967726174)
+
+typedef struct PgmQueryDef
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[10];
+} PgmQueryDef;
+
+static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
+	[PGM_Q_LOAD_GRAPH] = {
+		"SELECT id, parents, applied_at, apply_order, transactional,"
+		" down IS NULL, destructive, description"
+		" FROM migrate.revisions",
+		0, {0}
+	},
+	[PGM_Q_GET_REVISION] = {
+		"SELECT up, up_sha256, down, down_sha256, parents, description,"
+		" destructive, transactional, applied_at IS NOT NULL"
+		" FROM migrate.revisions WHERE id OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
+	},
+	[PGM_Q_HEADS] = {
+		"SELECT r.id FROM migrate.revisions r"
+		" WHERE NOT EXISTS (SELECT FROM migrate.revisions c,"
+		"   pg_catalog.unnest(c.parents) AS p(id)"
+		"   WHERE p.id OPERATOR(pg_catalog.=) r.id)"
+		" ORDER BY r.id COLLATE \"C\"",
+		0, {0}
+	},
+	[PGM_Q_MISSING_PARENTS] = {
+		"SELECT p.id FROM pg_catalog.unnest($1) AS p(id)"
+		" WHERE NOT EXISTS (SELECT FROM migrate.revisions r"
+		"   WHERE r.id OPERATOR(pg_catalog.=) p.id)",
+		1, {TEXTARRAYOID}
+	},
+	[PGM_Q_INSERT_REVISION] = {
+		"INSERT INTO migrate.revisions (id, parents, description, up, down,"
+		" up_sha256, down_sha256, destructive, transactional,"
+		" registered_by, registered_at)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+		" pg_catalog.now())",
+		10, {TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, BOOLOID, BOOLOID, NAMEOID}
+	},
+	[PGM_Q_UPDATE_REVISION] = {
+		"UPDATE migrate.revisions SET parents = $2, description = $3,"
+		" up = $4, down = $5, up_sha256 = $6, down_sha256 = $7,"
+		" destructive = $8, transactional = $9, registered_by = $10,"
+		" registered_at = pg_catalog.now()"
+		" WHERE id OPERATOR(pg_catalog.=) $1 AND applied_at IS NULL",
+		10, {TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, BOOLOID, BOOLOID, NAMEOID}
+	},
+	[PGM_Q_UPDATE_DESCRIPTION] = {
+		"UPDATE migrate.revisions SET description = $2"
+		" WHERE id OPERATOR(pg_catalog.=) $1",
+		2, {TEXTOID, TEXTOID}
+	},
+	[PGM_Q_MARK_APPLIED] = {
+		"UPDATE migrate.revisions SET applied_at = pg_catalog.now(),"
+		" applied_by = $2, apply_order = $3"
+		" WHERE id OPERATOR(pg_catalog.=) $1 AND applied_at IS NULL",
+		3, {TEXTOID, NAMEOID, INT8OID}
+	},
+	[PGM_Q_MARK_UNAPPLIED] = {
+		"UPDATE migrate.revisions SET applied_at = NULL, applied_by = NULL,"
+		" apply_order = NULL"
+		" WHERE id OPERATOR(pg_catalog.=) $1 AND applied_at IS NOT NULL",
+		1, {TEXTOID}
+	},
+	[PGM_Q_LOG] = {
+		"INSERT INTO migrate.log (role, session_role, action, revision,"
+		" duration_ms, outcome, detail)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		7, {NAMEOID, NAMEOID, TEXTOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID}
+	},
+};
+
+static SPIPlanPtr pgm_plans[PGM_Q_COUNT];
+
+/* > 0 while one of our own statements runs: the trigger lets it through. */
+static int	pgm_catalog_write_depth = 0;
+
+/*
+ * The owner of migrate.revisions: the role catalog statements run as.
+ */
+static Oid
+pgm_catalog_owner(void)
+{
+	Oid			nspid = get_namespace_oid(PGM_SCHEMA, true);
+	Oid			relid = OidIsValid(nspid) ? get_relname_relid("revisions", nspid) : InvalidOid;
+	HeapTuple	tuple;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table migrate.revisions does not exist"),
+				 errhint("Run CREATE EXTENSION pgmigrate in this database.")));
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+static SPIPlanPtr
+pgm_plan_for(PgmQuery query)
+{
+	if (pgm_plans[query] == NULL)
+	{
+		const PgmQueryDef *def = &pgm_query_defs[query];
+		SPIPlanPtr	plan = SPI_prepare(def->sql, def->nargs, (Oid *) def->argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
+				 def->sql, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		pgm_plans[query] = plan;
+	}
+	return pgm_plans[query];
+}
+
+/*
+ * Run one of the fixed catalog statements as the catalog owner.  The caller
+ * must be connected to SPI.  Returns SPI_processed; the rows, if any, are in
+ * SPI_tuptable (free it with SPI_freetuptable when done).  The caller's
+ * memory context is current again on return.
+ */
+int
+pgm_catalog_exec(PgmQuery query, Datum *values, const char *nulls,
+				 bool read_only)
+{
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	Oid			owner = pgm_catalog_owner();
+	Oid			saved_user;
+	int			saved_context;
+	volatile int ret = 0;
+
+	GetUserIdAndSecContext(&saved_user, &saved_context);
+	SetUserIdAndSecContext(owner, saved_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	pgm_catalog_write_depth++;
+	PG_TRY();
+	{
+		ret = SPI_execute_plan(pgm_plan_for(query), values, nulls, read_only, 0);
+	}
+	PG_FINALLY();
+	{
+		pgm_catalog_write_depth--;
+		SetUserIdAndSecContext(saved_user, saved_context);
+	}
+	PG_END_TRY();
+	/* SPI leaves us in its own context; the caller's allocations go on */
+	MemoryContextSwitchTo(caller_cxt);
+
+	if (ret < 0)
+		elog(ERROR, "catalog statement failed: %s", SPI_result_code_string(ret));
+	return (int) SPI_processed;
+}
+
+/* Name of the role the caller acts as (current_user). */
+char *
+pgm_caller_name(void)
+{
+	return GetUserNameFromId(GetUserId(), false);
+}
+
+/*
+ * Record one row in migrate.log.  The row belongs to the caller's
+ * transaction: it exists exactly when what it records happened.
+ */
+void
+pgm_catalog_log(const char *action, const char *revision, double duration_ms,
+				const char *outcome, const char *detail)
+{
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+
+	values[0] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
+	values[1] = DirectFunctionCall1(namein,
+									CStringGetDatum(GetUserNameFromId(GetSessionUserId(), false)));
+	values[2] = CStringGetTextDatum(action);
+	if (revision)
+		values[3] = CStringGetTextDatum(revision);
+	else
+		nulls[3] = 'n';
+	if (duration_ms >= 0)
+		values[4] = Float8GetDatum(duration_ms);
+	else
+		nulls[4] = 'n';
+	values[5] = CStringGetTextDatum(outcome);
+	if (detail)
+		values[6] = CStringGetTextDatum(detail);
+	else
+		nulls[6] = 'n';
+	pgm_catalog_exec(PGM_Q_LOG, values, nulls, false);
+}
+
+/*
+ * Serialise changes to the revision graph.  A transaction-level advisory
+ * lock: released at commit or abort, so a crash can never leave it behind.
+ */
+void
+pgm_lock_catalog(void)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId,
+						 (uint32) (PGM_ADVISORY_KEY >> 32),
+						 (uint32) PGM_ADVISORY_KEY, 1);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+/* Row `row` (0-based), column `col` (1-based) of SPI_tuptable as a C string. */
+char *
+pgm_result_text(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+								  col, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+bool
+pgm_result_bool(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+								  col, &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
+/*
+ * Statement trigger on both catalog tables: refuse every direct write.
+ */
+Datum
+pgmigrate_refuse_direct_write(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	const char *command;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function migrate.refuse_direct_write() must be called as a trigger")));
+
+	if (pgm_catalog_write_depth > 0)
+		return PointerGetDatum(NULL);
+
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		command = "INSERT INTO";
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		command = "UPDATE";
+	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		command = "DELETE FROM";
+	else
+		command = "TRUNCATE";
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("cannot %s %s.%s directly", command, PGM_SCHEMA,
+					RelationGetRelationName(trigdata->tg_relation)),
+			 errdetail("The pgmigrate catalog is written only by the functions of schema migrate, so that its history cannot be lost by accident."),
+			 errhint("Use migrate.add(), migrate.apply(), migrate.rollback() or migrate.stamp().")));
+	PG_RETURN_NULL();			/* not reached */
+}

@@ -1,0 +1,33 @@
+/*
+ * compat.h — the one place where PostgreSQL major versions differ.
+ *
+ * pgmigrate is tested on PostgreSQL 15 and builds against 13 to 17.  Every
+ * API that changed between those versions is wrapped here, so that the rest
+ * of the code never carries a PG_VERSION_NUM guard of its own.
+ */
+#ifndef PGMIGRATE_COMPAT_H
+#define PGMIGRATE_COMPAT_H
+
+#include "postgres.h"
+#include "parser/parser.h"
+#include "utils/guc.h"
+
+#if PG_VERSION_NUM < 130000
+#error "pgmigrate needs PostgreSQL 13 or later"
+#endif
+
+/* raw_parser() gained a mode argument in PostgreSQL 14. */
+#if PG_VERSION_NUM >= 140000
+#define pgm_raw_parser(str) raw_parser((str), RAW_PARSE_DEFAULT)
+#else
+#define pgm_raw_parser(str) raw_parser(str)
+#endif
+
+/* MarkGUCPrefixReserved() replaced EmitWarningsOnPlaceholders() in 15. */
+#if PG_VERSION_NUM >= 150000
+#define pgm_reserve_guc_prefix(prefix) MarkGUCPrefixReserved(prefix)
+#else
+#define pgm_reserve_guc_prefix(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+#endif							/* PGMIGRATE_COMPAT_H */

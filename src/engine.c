@@ -1,0 +1,356 @@
+/*
+ * engine.c — migrate.apply(), migrate.rollback() and migrate.stamp().
+ *
+ * All three run in the caller's transaction and hold the catalog lock (a
+ * transaction-level advisory lock) from before they read the graph until
+ * the transaction ends, so concurrent callers queue and the second one
+ * finds nothing left to do.  A failing statement aborts the transaction:
+ * the schema and the catalog change together or not at all.
+ *
+ * Rules a reader must know:
+ * - Everything that can be checked is checked before the first revision
+ *   runs (target, irreversible revisions, revisions the client must run).
+ * - A revision's SQL runs as the caller, statement by statement, through
+ *   SPI; an error keeps PostgreSQL's own SQLSTATE, message and position and
+ *   gains a CONTEXT line naming the revision and the statement.
+ * - Each revision runs in a memory context that is reset before the next,
+ *   so a 10,000-revision apply keeps backend memory flat.
+ * - pgm_engine_running is set only while revisions run and is cleared by
+ *   PG_FINALLY; a revision's SQL cannot call back into the engine.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "portability/instr_time.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "pgmigrate.h"
+
+PG_FUNCTION_INFO_V1(pgmigrate_apply);
+PG_FUNCTION_INFO_V1(pgmigrate_rollback);
+PG_FUNCTION_INFO_V1(pgmigrate_stamp);
+
+typedef enum PgmAction
+{
+	PGM_APPLY,
+	PGM_ROLLBACK,
+	PGM_STAMP
+} PgmAction;
+
+typedef struct PgmActionInfo
+{
+	const char *function;		/* for messages */
+	const char *log_action;		/* migrate.log.action */
+	const char *verb;			/* NOTICE per revision */
+	const char *nothing;		/* NOTICE when there is nothing to do */
+} PgmActionInfo;
+
+static const PgmActionInfo pgm_actions[] = {
+	[PGM_APPLY] = {"migrate.apply()", "apply", "applying", "no revision is pending"},
+	[PGM_ROLLBACK] = {"migrate.rollback()", "rollback", "rolling back", "no revision to roll back"},
+	[PGM_STAMP] = {"migrate.stamp()", "stamp", "stamping", "no revision is pending"},
+};
+
+/* Where a failing statement was: shown as the error's CONTEXT. */
+typedef struct PgmStatementContext
+{
+	const char *revision;
+	const char *side;
+	int			number;
+	int			line;
+} PgmStatementContext;
+
+static bool pgm_engine_running = false;
+
+/*
+ * Refuse calls that would change the graph from inside a revision's SQL.
+ */
+void
+pgm_forbid_nested_call(const char *function)
+{
+	if (pgm_engine_running)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s cannot be called while a revision is running", function),
+				 errdetail("A revision's SQL must not register, apply, roll back or stamp revisions."),
+				 errhint("Make this call outside the revision.")));
+}
+
+static void
+pgm_statement_error_callback(void *arg)
+{
+	PgmStatementContext *ctx = (PgmStatementContext *) arg;
+
+	errcontext("statement %d of the %s SQL of revision \"%s\", line %d",
+			   ctx->number, ctx->side, ctx->revision, ctx->line);
+}
+
+/*
+ * Run `sql`, one statement at a time, as the caller.
+ */
+static void
+pgm_run_sql(const char *revision, const char *side, const char *sql)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *stmts = pgm_parse_sql(sql, revision, side);
+	size_t		sql_len = strlen(sql);
+	int			counted_to = 0; /* lines are counted up to this offset */
+	PgmStatementContext ctx;
+	ErrorContextCallback callback;
+	ListCell   *lc;
+
+	ctx.revision = revision;
+	ctx.side = side;
+	ctx.number = 0;
+	ctx.line = 1;
+	callback.callback = pgm_statement_error_callback;
+	callback.arg = &ctx;
+
+	foreach(lc, stmts)
+	{
+		RawStmt    *stmt = lfirst_node(RawStmt, lc);
+		int			offset;
+		char	   *stmt_text = pgm_statement_text(sql, sql_len, stmt, &offset);
+		int			ret;
+
+		ctx.number++;
+		for (; counted_to < offset; counted_to++)
+			if (sql[counted_to] == '\n')
+				ctx.line++;
+		callback.previous = error_context_stack;
+		error_context_stack = &callback;
+
+		ret = SPI_execute(stmt_text, false, 0);
+		MemoryContextSwitchTo(cxt);
+
+		if (ret == SPI_ERROR_TRANSACTION)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+					 errmsg("transaction control statements are not allowed in a revision"),
+					 errdetail("A revision runs inside the transaction of the migrate function that runs it."),
+					 errhint("Remove BEGIN, COMMIT, ROLLBACK and SAVEPOINT statements from the revision.")));
+		if (ret == SPI_ERROR_COPY)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("COPY to or from the client is not allowed in a revision"),
+					 errhint("Use INSERT statements, or COPY from a file on the server.")));
+		if (ret < 0)
+			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+
+		error_context_stack = callback.previous;
+		SPI_freetuptable(SPI_tuptable);
+		pfree(stmt_text);
+	}
+}
+
+/*
+ * Fetch the SQL of one side of a revision and check it against its stored
+ * checksum: SQL changed behind pgmigrate's back is never run.
+ */
+static char *
+pgm_fetch_sql(const char *revision, bool up)
+{
+	Datum		idarg = CStringGetTextDatum(revision);
+	const char *side = up ? "up" : "down";
+	bool		isnull;
+	Datum		sql;
+	char	   *stored_sha;
+	char	   *sql_text;
+
+	if (pgm_catalog_exec(PGM_Q_GET_REVISION, &idarg, NULL, false) != 1)
+		elog(ERROR, "revision \"%s\" disappeared", revision);
+	sql = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+						up ? PGM_REV_UP : PGM_REV_DOWN, &isnull);
+	stored_sha = pgm_result_text(0, up ? PGM_REV_UP_SHA : PGM_REV_DOWN_SHA);
+	if (isnull || stored_sha == NULL ||
+		strcmp(pgm_sha256_hex(DatumGetTextPP(sql)), stored_sha) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("%s SQL of revision \"%s\" does not match its checksum", side, revision),
+				 errdetail("The stored SQL was changed outside pgmigrate's functions."),
+				 errhint("Restore the registered SQL from your migration files; nothing of this call was kept.")));
+	sql_text = TextDatumGetCString(sql);
+	SPI_freetuptable(SPI_tuptable);
+	return sql_text;
+}
+
+/*
+ * Checks that must pass before anything runs.
+ */
+static void
+pgm_check_plan(PgmGraph *graph, PgmPlan *plan, PgmAction action)
+{
+	int			i;
+
+	if (action == PGM_ROLLBACK)
+		pgm_check_reversible(graph, plan);
+	if (action == PGM_STAMP)
+		return;
+	for (i = 0; i < plan->nsteps; i++)
+	{
+		PgmNode    *node = &graph->nodes[plan->steps[i]];
+
+		if (!node->transactional)
+			ereport(ERROR,
+					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+					 errmsg("revision \"%s\" cannot run inside a transaction block", node->id),
+					 errdetail("It was registered with transactional => false; nothing was %s.",
+							   action == PGM_APPLY ? "applied" : "rolled back"),
+					 errhint("Run it with the pgmigrate client, or stop before it with a revision id as target.")));
+	}
+}
+
+/* Refuse to roll back through a revision without down SQL. */
+void
+pgm_check_reversible(PgmGraph *graph, PgmPlan *plan)
+{
+	int			i;
+
+	for (i = 0; i < plan->nsteps; i++)
+	{
+		PgmNode    *node = &graph->nodes[plan->steps[i]];
+
+		if (node->irreversible)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("revision \"%s\" cannot be rolled back", node->id),
+					 errdetail("It has no down SQL; nothing was rolled back."),
+					 errhint("Roll back to a target after it, or register a new revision that reverses it.")));
+	}
+}
+
+/* Apply, roll back or stamp one revision; returns its duration in ms. */
+static double
+pgm_run_step(PgmGraph *graph, int n, PgmAction action, int step, int nsteps)
+{
+	PgmNode    *node = &graph->nodes[n];
+	Datum		values[3];
+	instr_time	start;
+	instr_time	elapsed;
+	char	   *sql = NULL;
+	double		ms;
+
+	INSTR_TIME_SET_CURRENT(start);
+	ereport(NOTICE,
+			(errmsg("%s revision \"%s\" (%d of %d)",
+					pgm_actions[action].verb, node->id, step, nsteps)));
+
+	if (action != PGM_STAMP)
+		sql = pgm_fetch_sql(node->id, action == PGM_APPLY);
+
+	values[0] = CStringGetTextDatum(node->id);
+	if (action == PGM_ROLLBACK)
+	{
+		if (pgm_catalog_exec(PGM_Q_MARK_UNAPPLIED, values, NULL, false) != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("revision \"%s\" was rolled back by a concurrent transaction", node->id),
+					 errhint("Retry the rollback.")));
+		node->applied = false;
+	}
+	else
+	{
+		values[1] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
+		values[2] = Int64GetDatum(++graph->max_apply_order);
+		if (pgm_catalog_exec(PGM_Q_MARK_APPLIED, values, NULL, false) != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("revision \"%s\" was applied by a concurrent transaction", node->id),
+					 errhint("Retry: the retry will find it applied.")));
+		node->applied = true;
+	}
+
+	if (sql)
+		pgm_run_sql(node->id, action == PGM_APPLY ? "up" : "down", sql);
+
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	ms = INSTR_TIME_GET_MILLISEC(elapsed);
+	pgm_catalog_log(pgm_actions[action].log_action, node->id, ms, "ok", NULL);
+	return ms;
+}
+
+static Datum
+pgm_run(FunctionCallInfo fcinfo, PgmAction action)
+{
+	const PgmActionInfo *info = &pgm_actions[action];
+	Tuplestorestate *store;
+	TupleDesc	desc;
+	MemoryContext revision_cxt;
+	MemoryContext cxt;
+	PgmGraph   *graph;
+	PgmPlan		plan;
+	char	   *target;
+
+	pgm_forbid_nested_call(info->function);
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("target must not be NULL"),
+				 errhint("Pass a target to %s.", info->function)));
+	target = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	store = pgm_srf_begin(fcinfo, &desc);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	cxt = CurrentMemoryContext;
+	pgm_lock_catalog();
+	graph = pgm_graph_load(false);
+	plan = action == PGM_ROLLBACK ? pgm_plan_down(graph, target) : pgm_plan_up(graph, target);
+	pgm_check_plan(graph, &plan, action);
+	if (plan.nsteps == 0)
+		ereport(NOTICE, (errmsg("%s", info->nothing)));
+
+	revision_cxt = AllocSetContextCreate(cxt, "pgmigrate revision", ALLOCSET_DEFAULT_SIZES);
+	pgm_engine_running = true;
+	PG_TRY();
+	{
+		int			i;
+
+		for (i = 0; i < plan.nsteps; i++)
+		{
+			PgmNode    *node = &graph->nodes[plan.steps[i]];
+			Datum		values[3];
+			bool		nulls[3] = {false, false, false};
+			double		ms;
+
+			MemoryContextReset(revision_cxt);
+			MemoryContextSwitchTo(revision_cxt);
+			ms = pgm_run_step(graph, plan.steps[i], action, i + 1, plan.nsteps);
+			values[0] = Int32GetDatum(i + 1);
+			values[1] = CStringGetTextDatum(node->id);
+			values[2] = Float8GetDatum(ms);
+			/* copies the row into the store; desc says how many columns */
+			tuplestore_putvalues(store, desc, values, nulls);
+			MemoryContextSwitchTo(cxt);
+		}
+	}
+	PG_FINALLY();
+	{
+		pgm_engine_running = false;
+	}
+	PG_END_TRY();
+
+	SPI_finish();
+	return (Datum) 0;
+}
+
+Datum
+pgmigrate_apply(PG_FUNCTION_ARGS)
+{
+	return pgm_run(fcinfo, PGM_APPLY);
+}
+
+Datum
+pgmigrate_rollback(PG_FUNCTION_ARGS)
+{
+	return pgm_run(fcinfo, PGM_ROLLBACK);
+}
+
+Datum
+pgmigrate_stamp(PG_FUNCTION_ARGS)
+{
+	return pgm_run(fcinfo, PGM_STAMP);
+}

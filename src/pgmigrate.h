@@ -1,0 +1,124 @@
+/*
+ * pgmigrate.h — declarations shared by pgmigrate's C files.
+ *
+ * Each file owns one concern: catalog.c talks to the catalog tables,
+ * graph.c knows the revision DAG and the targets, sqltext.c parses and
+ * fingerprints SQL, register.c is migrate.add(), engine.c runs revisions,
+ * inspect.c answers the read-only questions, srf.c is result plumbing.
+ */
+#ifndef PGMIGRATE_H
+#define PGMIGRATE_H
+
+#include "postgres.h"
+
+#include "compat.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "nodes/parsenodes.h"
+#include "utils/tuplestore.h"
+
+#define PGM_SCHEMA			"migrate"
+#define PGM_ID_MAXLEN		128
+#define PGM_SHA256_HEXLEN	64
+
+/* ---- catalog.c: the catalog tables, written only as their owner ---- */
+
+typedef enum PgmQuery
+{
+	PGM_Q_LOAD_GRAPH,
+	PGM_Q_GET_REVISION,
+	PGM_Q_HEADS,
+	PGM_Q_MISSING_PARENTS,
+	PGM_Q_INSERT_REVISION,
+	PGM_Q_UPDATE_REVISION,
+	PGM_Q_UPDATE_DESCRIPTION,
+	PGM_Q_MARK_APPLIED,
+	PGM_Q_MARK_UNAPPLIED,
+	PGM_Q_LOG,
+	PGM_Q_COUNT
+} PgmQuery;
+
+/* Columns of PGM_Q_GET_REVISION, 1-based as SPI counts them. */
+#define PGM_REV_UP				1
+#define PGM_REV_UP_SHA			2
+#define PGM_REV_DOWN			3
+#define PGM_REV_DOWN_SHA		4
+#define PGM_REV_PARENTS			5
+#define PGM_REV_DESCRIPTION		6
+#define PGM_REV_DESTRUCTIVE		7
+#define PGM_REV_TRANSACTIONAL	8
+#define PGM_REV_APPLIED			9
+
+extern int	pgm_catalog_exec(PgmQuery query, Datum *values, const char *nulls,
+							 bool read_only);
+extern void pgm_catalog_log(const char *action, const char *revision,
+							double duration_ms, const char *outcome,
+							const char *detail);
+extern void pgm_lock_catalog(void);
+extern char *pgm_caller_name(void);
+extern char *pgm_result_text(int row, int col);
+extern bool pgm_result_bool(int row, int col);
+
+/* ---- graph.c: the revision DAG and the targets ---- */
+
+typedef struct PgmNode
+{
+	char	   *id;
+	int			nparents;
+	int		   *parents;		/* node indexes, in registered order */
+	int			nchildren;
+	int		   *children;
+	bool		applied;
+	TimestampTz applied_at;
+	int64		apply_order;
+	bool		transactional;
+	bool		irreversible;	/* no down SQL */
+	bool		destructive;
+	char	   *description;	/* NULL when none */
+} PgmNode;
+
+typedef struct PgmGraph
+{
+	int			nnodes;
+	PgmNode    *nodes;
+	struct HTAB *index;			/* id -> node index */
+	int		   *topo;			/* parents before children, ties by id */
+	int64		max_apply_order;
+} PgmGraph;
+
+/* A resolved target: the revisions to run, in the order to run them. */
+typedef struct PgmPlan
+{
+	int			nsteps;
+	int		   *steps;			/* node indexes */
+} PgmPlan;
+
+extern void pgm_check_id(const char *id, const char *what);
+extern PgmGraph *pgm_graph_load(bool read_only);
+extern int	pgm_graph_find(PgmGraph *graph, const char *id);
+extern int *pgm_graph_heads(PgmGraph *graph, int *count);
+extern int *pgm_graph_current(PgmGraph *graph, int *count);
+extern bool pgm_graph_reaches(PgmGraph *graph, int from, int to);
+extern PgmPlan pgm_plan_up(PgmGraph *graph, const char *target);
+extern PgmPlan pgm_plan_down(PgmGraph *graph, const char *target);
+extern char *pgm_join_ids(PgmGraph *graph, const int *nodes, int count);
+
+/* ---- sqltext.c: the server's parser, statements, checksums ---- */
+
+extern List *pgm_parse_sql(const char *sql, const char *revision,
+						   const char *side);
+extern char *pgm_statement_text(const char *sql, size_t sql_len,
+								const RawStmt *stmt, int *offset);
+extern char *pgm_sha256_hex(text *t);
+
+/* ---- engine.c: running revisions ---- */
+
+extern void pgm_forbid_nested_call(const char *function);
+extern void pgm_check_reversible(PgmGraph *graph, PgmPlan *plan);
+
+/* ---- srf.c: set-returning plumbing ---- */
+
+extern Tuplestorestate *pgm_srf_begin(FunctionCallInfo fcinfo,
+									  TupleDesc *tupdesc);
+
+#endif							/* PGMIGRATE_H */

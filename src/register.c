@@ -1,0 +1,367 @@
+/*
+ * register.c — migrate.add(): registering a revision.
+ *
+ * Everything about the revision is checked before the catalog is touched:
+ * the id, the parents, and the up and down SQL (parsed by the server's own
+ * parser).  The catalog write itself is one INSERT or UPDATE under the
+ * catalog lock, so a failed registration leaves the catalog as it was.
+ *
+ * Registering the same revision again is a no-op, so pushing the same files
+ * twice is safe.  A revision that is not applied yet may be replaced; an
+ * applied one may not change its SQL, parents or flags: only its
+ * description, which is not part of what ran.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "pgmigrate.h"
+
+PG_FUNCTION_INFO_V1(pgmigrate_add);
+
+/* The arguments of migrate.add(), checked. */
+typedef struct PgmRevisionArgs
+{
+	char	   *id;
+	text	   *up;
+	text	   *down;			/* NULL: irreversible */
+	ArrayType  *parents;		/* NULL: the single current head */
+	text	   *description;
+	bool		allow_destructive;
+	bool		transactional;
+	bool		up_is_empty;	/* up has no statement */
+	char	   *up_sha256;
+	char	   *down_sha256;
+} PgmRevisionArgs;
+
+static void
+pgm_require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name),
+				 errhint("Pass a value for %s to migrate.add().", name)));
+}
+
+/*
+ * Check the explicit parents: a one-dimensional array of distinct, valid
+ * ids without NULLs, not naming the revision itself.
+ */
+static void
+pgm_check_parents(ArrayType *parents, const char *id)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	int			j;
+
+	if (ARR_NDIM(parents) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("parents must be a one-dimensional array")));
+	deconstruct_array(parents, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		char	   *p;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("parents must not contain NULL"),
+					 errhint("Pass '{}' for a new root, or NULL for the current head.")));
+		p = TextDatumGetCString(elems[i]);
+		pgm_check_id(p, "parent revision id");
+		if (strcmp(p, id) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("revision \"%s\" cannot be its own parent", id)));
+		for (j = 0; j < i; j++)
+			if (!nulls[j] && strcmp(p, TextDatumGetCString(elems[j])) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+						 errmsg("parent revision \"%s\" is listed twice", p)));
+	}
+}
+
+static int
+pgm_array_length(ArrayType *a)
+{
+	return ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+}
+
+/* Same ids in the same order? */
+static bool
+pgm_parents_equal(ArrayType *a, ArrayType *b)
+{
+	Datum	   *ea;
+	Datum	   *eb;
+	int			na;
+	int			nb;
+	int			i;
+
+	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &ea, NULL, &na);
+	deconstruct_array(b, TEXTOID, -1, false, TYPALIGN_INT, &eb, NULL, &nb);
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (strcmp(TextDatumGetCString(ea[i]), TextDatumGetCString(eb[i])) != 0)
+			return false;
+	return true;
+}
+
+/* Only a merge may have nothing to do. */
+static void
+pgm_check_up_not_empty(const PgmRevisionArgs *args, ArrayType *parents)
+{
+	if (args->up_is_empty && pgm_array_length(parents) < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("up SQL of revision \"%s\" contains no statement", args->id),
+				 errhint("Only a merge revision, with two or more parents, may have an empty up.")));
+}
+
+/*
+ * The parents to store when none were given: the single current head of the
+ * graph, or none for the first revision.
+ */
+static ArrayType *
+pgm_default_parents(const char *id)
+{
+	int			nheads = pgm_catalog_exec(PGM_Q_HEADS, NULL, NULL, false);
+	Datum	   *heads = palloc(sizeof(Datum) * Max(nheads, 1));
+	int			i;
+
+	if (nheads > 1)
+	{
+		StringInfoData list;
+
+		initStringInfo(&list);
+		for (i = 0; i < nheads; i++)
+			appendStringInfo(&list, "%s\"%s\"", i > 0 ? ", " : "", pgm_result_text(i, 1));
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot choose a parent for revision \"%s\": there are %d heads",
+						id, nheads),
+				 errdetail("The heads are %s.", list.data),
+				 errhint("Pass parents explicitly, for instance all of the heads to register a merge revision.")));
+	}
+	for (i = 0; i < nheads; i++)
+		heads[i] = CStringGetTextDatum(pgm_result_text(i, 1));
+	SPI_freetuptable(SPI_tuptable);
+	return construct_array(heads, nheads, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+static void
+pgm_check_parents_exist(ArrayType *parents)
+{
+	Datum		arg = PointerGetDatum(parents);
+
+	if (pgm_catalog_exec(PGM_Q_MISSING_PARENTS, &arg, NULL, false) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("parent revision \"%s\" does not exist", pgm_result_text(0, 1)),
+				 errhint("Register the parent first; migrate.status() lists the registered revisions.")));
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * Replacing a revision's parents must not close a cycle: no new parent may
+ * descend from the revision.
+ */
+static void
+pgm_check_no_cycle(const char *id, ArrayType *parents)
+{
+	PgmGraph   *graph = pgm_graph_load(false);
+	int			self = pgm_graph_find(graph, id);
+	Datum	   *elems;
+	int			n;
+	int			i;
+
+	deconstruct_array(parents, TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &n);
+	for (i = 0; i < n; i++)
+	{
+		char	   *p = TextDatumGetCString(elems[i]);
+
+		if (pgm_graph_reaches(graph, self, pgm_graph_find(graph, p)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("parent revision \"%s\" would make a cycle", p),
+					 errdetail("\"%s\" descends from \"%s\".", p, id),
+					 errhint("A revision's parents must come before it in the graph.")));
+	}
+}
+
+static bool
+pgm_text_equal(text *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == NULL && b == NULL;
+	return strcmp(text_to_cstring(a), b) == 0;
+}
+
+static bool
+pgm_sha_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == NULL && b == NULL;
+	return strcmp(a, b) == 0;
+}
+
+/* Is the stored row (SPI_tuptable row 0) the same revision as `args`? */
+static bool
+pgm_same_content(const PgmRevisionArgs *args, ArrayType *parents)
+{
+	bool		isnull;
+	Datum		stored = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+									   PGM_REV_PARENTS, &isnull);
+
+	return pgm_sha_equal(args->up_sha256, pgm_result_text(0, PGM_REV_UP_SHA)) &&
+		pgm_sha_equal(args->down_sha256, pgm_result_text(0, PGM_REV_DOWN_SHA)) &&
+		!isnull && pgm_parents_equal(DatumGetArrayTypeP(stored), parents) &&
+		args->transactional == pgm_result_bool(0, PGM_REV_TRANSACTIONAL);
+}
+
+static void
+pgm_refuse_change(const PgmRevisionArgs *args, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("revision \"%s\" is applied and cannot be changed", args->id),
+			 errdetail("Its %s differs from what was applied.", what),
+			 errhint("Register the change as a new revision whose parent is \"%s\".", args->id)));
+}
+
+static void
+pgm_write_revision(PgmQuery query, const PgmRevisionArgs *args, ArrayType *parents)
+{
+	Datum		values[10];
+	char		nulls[10];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(args->id);
+	values[1] = PointerGetDatum(parents);
+	values[2] = PointerGetDatum(args->description);
+	nulls[2] = args->description ? ' ' : 'n';
+	values[3] = PointerGetDatum(args->up);
+	values[4] = PointerGetDatum(args->down);
+	nulls[4] = args->down ? ' ' : 'n';
+	values[5] = CStringGetTextDatum(args->up_sha256);
+	values[6] = args->down_sha256 ? CStringGetTextDatum(args->down_sha256) : (Datum) 0;
+	nulls[6] = args->down_sha256 ? ' ' : 'n';
+	values[7] = BoolGetDatum(false);	/* destructive */
+	values[8] = BoolGetDatum(args->transactional);
+	values[9] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
+	if (pgm_catalog_exec(query, values, nulls, false) != 1)
+		elog(ERROR, "revision \"%s\" was not written", args->id);
+}
+
+/*
+ * Register or re-register; returns 'added', 'updated' or 'unchanged'.
+ * Connected to SPI and holding the catalog lock.
+ */
+static const char *
+pgm_register(PgmRevisionArgs *args)
+{
+	Datum		idarg = CStringGetTextDatum(args->id);
+	bool		exists = pgm_catalog_exec(PGM_Q_GET_REVISION, &idarg, NULL, false) > 0;
+	ArrayType  *parents = args->parents;
+
+	if (exists && parents == NULL)
+	{
+		bool		isnull;
+
+		/* re-registration without parents keeps the stored ones */
+		parents = DatumGetArrayTypePCopy(SPI_getbinval(SPI_tuptable->vals[0],
+													   SPI_tuptable->tupdesc,
+													   PGM_REV_PARENTS, &isnull));
+	}
+
+	if (exists)
+	{
+		bool		applied = pgm_result_bool(0, PGM_REV_APPLIED);
+		bool		same_description = pgm_text_equal(args->description,
+													  pgm_result_text(0, PGM_REV_DESCRIPTION));
+
+		if (pgm_same_content(args, parents))
+		{
+			SPI_freetuptable(SPI_tuptable);
+			if (same_description)
+				return "unchanged";
+			{
+				Datum		values[2] = {idarg, PointerGetDatum(args->description)};
+				char		nulls[2] = {' ', args->description ? ' ' : 'n'};
+
+				pgm_catalog_exec(PGM_Q_UPDATE_DESCRIPTION, values, nulls, false);
+			}
+			return "updated";
+		}
+		if (applied)
+		{
+			if (!pgm_sha_equal(args->up_sha256, pgm_result_text(0, PGM_REV_UP_SHA)))
+				pgm_refuse_change(args, "up SQL");
+			if (!pgm_sha_equal(args->down_sha256, pgm_result_text(0, PGM_REV_DOWN_SHA)))
+				pgm_refuse_change(args, "down SQL");
+			if (args->transactional != pgm_result_bool(0, PGM_REV_TRANSACTIONAL))
+				pgm_refuse_change(args, "transactional flag");
+			pgm_refuse_change(args, "list of parents");
+		}
+		SPI_freetuptable(SPI_tuptable);
+		pgm_check_up_not_empty(args, parents);
+		pgm_check_parents_exist(parents);
+		pgm_check_no_cycle(args->id, parents);
+		pgm_write_revision(PGM_Q_UPDATE_REVISION, args, parents);
+		return "updated";
+	}
+
+	SPI_freetuptable(SPI_tuptable);
+	if (parents == NULL)
+		parents = pgm_default_parents(args->id);
+	else
+		pgm_check_parents_exist(parents);
+	pgm_check_up_not_empty(args, parents);
+	pgm_write_revision(PGM_Q_INSERT_REVISION, args, parents);
+	return "added";
+}
+
+Datum
+pgmigrate_add(PG_FUNCTION_ARGS)
+{
+	PgmRevisionArgs args = {0};
+	const char *result;
+
+	pgm_forbid_nested_call("migrate.add()");
+	pgm_require_arg(fcinfo, 0, "id");
+	pgm_require_arg(fcinfo, 1, "up");
+	pgm_require_arg(fcinfo, 5, "allow_destructive");
+	pgm_require_arg(fcinfo, 6, "transactional");
+
+	args.id = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	pgm_check_id(args.id, "revision id");
+	args.up = PG_GETARG_TEXT_P(1);
+	args.down = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_P(2);
+	args.parents = PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3);
+	args.description = PG_ARGISNULL(4) ? NULL : PG_GETARG_TEXT_P(4);
+	args.allow_destructive = PG_GETARG_BOOL(5);
+	args.transactional = PG_GETARG_BOOL(6);
+
+	if (args.parents)
+		pgm_check_parents(args.parents, args.id);
+
+	args.up_is_empty = pgm_parse_sql(text_to_cstring(args.up), args.id, "up") == NIL;
+	if (args.down)
+		(void) pgm_parse_sql(text_to_cstring(args.down), args.id, "down");
+	args.up_sha256 = pgm_sha256_hex(args.up);
+	args.down_sha256 = args.down ? pgm_sha256_hex(args.down) : NULL;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	pgm_lock_catalog();
+	result = pgm_register(&args);
+	SPI_finish();
+
+	PG_RETURN_TEXT_P(cstring_to_text(result));
+}

@@ -1,0 +1,175 @@
+/*
+ * sqltext.c — migration SQL as the server's own parser sees it.
+ *
+ * Revision SQL is parsed with raw_parser(), exactly as the server will parse
+ * it when it runs, so a syntax error is found at registration.  A parse
+ * error keeps PostgreSQL's SQLSTATE and message; an error context callback
+ * moves its position into the revision's SQL (shown by psql as LINE n) and
+ * adds which revision, which side and which line and column it was.
+ *
+ * Checksums are SHA-256 of the exact text, as lower-case hex: the same value
+ * as encode(sha256(convert_to(sql, 'UTF8')), 'hex') in a UTF8 database.
+ */
+#include "postgres.h"
+
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+
+#include "pgmigrate.h"
+
+typedef struct PgmParseContext
+{
+	const char *sql;
+	const char *revision;		/* NULL when not parsing a revision */
+	const char *side;			/* "up" or "down" */
+} PgmParseContext;
+
+/* Line and column (1-based, in characters) of 1-based character `pos`. */
+static void
+pgm_char_position(const char *sql, int pos, int *line, int *column)
+{
+	const char *p = sql;
+	int			chars = 1;
+
+	*line = 1;
+	*column = 1;
+	while (*p && chars < pos)
+	{
+		if (*p == '\n')
+		{
+			(*line)++;
+			*column = 1;
+		}
+		else
+			(*column)++;
+		p += pg_mblen(p);
+		chars++;
+	}
+}
+
+static void
+pgm_parse_error_callback(void *arg)
+{
+	PgmParseContext *ctx = (PgmParseContext *) arg;
+	int			pos = geterrposition();
+	int			line;
+	int			column;
+
+	if (pos <= 0)
+	{
+		if (ctx->revision)
+			errcontext("%s SQL of revision \"%s\"", ctx->side, ctx->revision);
+		return;
+	}
+	pgm_char_position(ctx->sql, pos, &line, &column);
+	errposition(0);
+	internalerrposition(pos);
+	internalerrquery(ctx->sql);
+	if (ctx->revision)
+		errcontext("%s SQL of revision \"%s\", line %d, column %d",
+				   ctx->side, ctx->revision, line, column);
+	else
+		errcontext("line %d, column %d", line, column);
+}
+
+/*
+ * Parse `sql` into a list of RawStmt.  Errors name `revision` and `side`
+ * (revision may be NULL for SQL that belongs to no revision).
+ */
+List *
+pgm_parse_sql(const char *sql, const char *revision, const char *side)
+{
+	PgmParseContext ctx;
+	ErrorContextCallback callback;
+	List	   *stmts;
+
+	ctx.sql = sql;
+	ctx.revision = revision;
+	ctx.side = side;
+	callback.callback = pgm_parse_error_callback;
+	callback.arg = &ctx;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+
+	stmts = pgm_raw_parser(sql);
+
+	error_context_stack = callback.previous;
+	return stmts;
+}
+
+/*
+ * Skip white space and comments (including nested block comments) from p.
+ */
+static const char *
+pgm_skip_blank(const char *p, const char *end)
+{
+	while (p < end)
+	{
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v')
+			p++;
+		else if (p + 1 < end && p[0] == '-' && p[1] == '-')
+		{
+			while (p < end && *p != '\n')
+				p++;
+		}
+		else if (p + 1 < end && p[0] == '/' && p[1] == '*')
+		{
+			int			depth = 1;
+
+			p += 2;
+			while (p < end && depth > 0)
+			{
+				if (p + 1 < end && p[0] == '/' && p[1] == '*')
+					depth++, p += 2;
+				else if (p + 1 < end && p[0] == '*' && p[1] == '/')
+					depth--, p += 2;
+				else
+					p++;
+			}
+		}
+		else
+			break;
+	}
+	return p;
+}
+
+/*
+ * The text of one statement of `sql` (whose length is sql_len), without the
+ * blanks and comments before it; *offset is where it begins in `sql`.
+ */
+char *
+pgm_statement_text(const char *sql, size_t sql_len, const RawStmt *stmt,
+				   int *offset)
+{
+	size_t		loc = Min((size_t) Max(stmt->stmt_location, 0), sql_len);
+	size_t		len = stmt->stmt_len > 0 ? (size_t) stmt->stmt_len : sql_len - loc;
+	const char *end = sql + Min(loc + len, sql_len);
+	const char *start = pgm_skip_blank(sql + loc, end);
+
+	*offset = (int) (start - sql);
+	return pnstrdup(start, end - start);
+}
+
+/* SHA-256 of a text's bytes as 64 lower-case hex digits, palloc'd. */
+char *
+pgm_sha256_hex(text *t)
+{
+	static const char digits[] = "0123456789abcdef";
+	char	   *hex = palloc(PGM_SHA256_HEXLEN + 1);
+	bytea	   *digest;
+	const unsigned char *d;
+	int			i;
+
+	/* text and bytea share their representation */
+	digest = DatumGetByteaPP(DirectFunctionCall1(sha256_bytea, PointerGetDatum(t)));
+	d = (const unsigned char *) VARDATA_ANY(digest);
+	for (i = 0; i < PGM_SHA256_HEXLEN / 2; i++)
+	{
+		hex[2 * i] = digits[d[i] >> 4];
+		hex[2 * i + 1] = digits[d[i] & 0x0f];
+	}
+	hex[PGM_SHA256_HEXLEN] = '\0';
+	pfree(digest);
+	return hex;
+}
