@@ -216,7 +216,7 @@ pgm_check_reversible(PgmGraph *graph, PgmPlan *plan)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("revision \"%s\" cannot be rolled back", node->id),
-					 errdetail("It has no down SQL; nothing was rolled back."),
+					 errdetail("It was registered without down SQL."),
 					 errhint("Roll back to a target after it, or register a new revision that reverses it.")));
 	}
 }
@@ -298,7 +298,8 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action)
 	cxt = CurrentMemoryContext;
 	pgm_lock_catalog();
 	graph = pgm_graph_load(false);
-	plan = action == PGM_ROLLBACK ? pgm_plan_down(graph, target) : pgm_plan_up(graph, target);
+	plan = action == PGM_ROLLBACK ? pgm_plan_down(graph, target, info->function) :
+		pgm_plan_up(graph, target, info->function);
 	pgm_check_plan(graph, &plan, action);
 	if (plan.nsteps == 0)
 		ereport(NOTICE, (errmsg("%s", info->nothing)));

@@ -459,10 +459,11 @@ pgm_wrong_direction(const char *target, const char *function)
 }
 
 /*
- * The pending revisions on the way to `target`, parents first.
+ * The pending revisions on the way to `target`, parents first.  `function`
+ * names the caller in messages.
  */
 PgmPlan
-pgm_plan_up(PgmGraph *graph, const char *target)
+pgm_plan_up(PgmGraph *graph, const char *target, const char *function)
 {
 	PgmTarget	t = pgm_parse_target(graph, target);
 	bool	   *wanted = palloc0(sizeof(bool) * Max(graph->nnodes, 1));
@@ -499,7 +500,7 @@ pgm_plan_up(PgmGraph *graph, const char *target)
 			break;
 		case PGM_TARGET_BASE:
 		case PGM_TARGET_BACKWARD:
-			pgm_wrong_direction(target, "apply");
+			pgm_wrong_direction(target, function);
 			break;
 	}
 
@@ -514,8 +515,10 @@ pgm_plan_up(PgmGraph *graph, const char *target)
 	if (t.kind == PGM_TARGET_FORWARD && plan.nsteps < t.count)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cannot apply %d revisions: only %d %s pending",
-						t.count, plan.nsteps, plan.nsteps == 1 ? "is" : "are"),
+				 errmsg_plural("cannot apply %d revision", "cannot apply %d revisions",
+							   t.count, t.count),
+				 errdetail_plural("Only %d revision is pending.", "Only %d revisions are pending.",
+								  plan.nsteps, plan.nsteps),
 				 errhint("Use \"heads\" to apply everything that is pending.")));
 	pfree(wanted);
 	return plan;
@@ -535,7 +538,7 @@ pgm_cmp_apply_order_desc(const void *a, const void *b, void *arg)
  * The applied revisions to roll back to reach `target`, newest first.
  */
 PgmPlan
-pgm_plan_down(PgmGraph *graph, const char *target)
+pgm_plan_down(PgmGraph *graph, const char *target, const char *function)
 {
 	PgmTarget	t = pgm_parse_target(graph, target);
 	bool	   *wanted = palloc0(sizeof(bool) * Max(graph->nnodes, 1));
@@ -565,7 +568,7 @@ pgm_plan_down(PgmGraph *graph, const char *target)
 		case PGM_TARGET_HEAD:
 		case PGM_TARGET_HEADS:
 		case PGM_TARGET_FORWARD:
-			pgm_wrong_direction(target, "rollback");
+			pgm_wrong_direction(target, function);
 			break;
 	}
 
@@ -580,8 +583,10 @@ pgm_plan_down(PgmGraph *graph, const char *target)
 		if (plan.nsteps < t.count)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("cannot roll back %d revisions: only %d %s applied",
-							t.count, plan.nsteps, plan.nsteps == 1 ? "is" : "are"),
+					 errmsg_plural("cannot roll back %d revision", "cannot roll back %d revisions",
+								   t.count, t.count),
+					 errdetail_plural("Only %d revision is applied.", "Only %d revisions are applied.",
+									  plan.nsteps, plan.nsteps),
 					 errhint("Use \"base\" to roll back everything that is applied.")));
 		plan.nsteps = t.count;
 	}

@@ -132,7 +132,8 @@ pgmigrate_plan(PG_FUNCTION_ARGS)
 
 	store = pgm_srf_begin(fcinfo, &desc);
 	graph = pgm_inspect_begin();
-	plan = up ? pgm_plan_up(graph, target) : pgm_plan_down(graph, target);
+	plan = up ? pgm_plan_up(graph, target, "migrate.plan() going up") :
+		pgm_plan_down(graph, target, "migrate.plan() going down");
 	if (!up)
 		pgm_check_reversible(graph, &plan);
 

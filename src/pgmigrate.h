@@ -99,8 +99,10 @@ extern int	pgm_graph_find(PgmGraph *graph, const char *id);
 extern int *pgm_graph_heads(PgmGraph *graph, int *count);
 extern int *pgm_graph_current(PgmGraph *graph, int *count);
 extern bool pgm_graph_reaches(PgmGraph *graph, int from, int to);
-extern PgmPlan pgm_plan_up(PgmGraph *graph, const char *target);
-extern PgmPlan pgm_plan_down(PgmGraph *graph, const char *target);
+extern PgmPlan pgm_plan_up(PgmGraph *graph, const char *target,
+						   const char *function);
+extern PgmPlan pgm_plan_down(PgmGraph *graph, const char *target,
+							 const char *function);
 extern char *pgm_join_ids(PgmGraph *graph, const int *nodes, int count);
 
 /* ---- sqltext.c: the server's parser, statements, checksums ---- */

@@ -1,0 +1,81 @@
+-- migrate.add(): registering revisions, re-registering, immutability
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS pgmigrate CASCADE;
+DROP SCHEMA IF EXISTS app CASCADE;
+CREATE SCHEMA app;
+CREATE EXTENSION pgmigrate;
+RESET client_min_messages;
+
+-- the first revision becomes a root; the next ones hang off the single head
+SELECT migrate.add('0001_users', 'CREATE TABLE app.users (id bigint PRIMARY KEY, name text NOT NULL);',
+                   'DROP TABLE app.users;', description => 'users');
+SELECT migrate.add('0002_email', 'ALTER TABLE app.users ADD COLUMN email text;',
+                   'ALTER TABLE app.users DROP COLUMN email;');
+SELECT migrate.add('0003_index', 'CREATE INDEX users_email ON app.users (email);');
+SELECT id, parents, description, down IS NULL AS irreversible, transactional, destructive,
+       registered_by = current_user AS by_me, applied_at
+  FROM migrate.revisions ORDER BY id;
+
+-- checksums are SHA-256 of the exact text
+SELECT id, up_sha256 = encode(sha256(convert_to(up, 'UTF8')), 'hex') AS up_ok,
+       down_sha256 IS NOT DISTINCT FROM encode(sha256(convert_to(down, 'UTF8')), 'hex') AS down_ok
+  FROM migrate.revisions ORDER BY id;
+
+-- identical re-registration is a no-op, also without parents
+SELECT migrate.add('0001_users', 'CREATE TABLE app.users (id bigint PRIMARY KEY, name text NOT NULL);',
+                   'DROP TABLE app.users;', description => 'users');
+SELECT migrate.add('0002_email', 'ALTER TABLE app.users ADD COLUMN email text;',
+                   'ALTER TABLE app.users DROP COLUMN email;', parents => '{0001_users}');
+SELECT migrate.add('0003_index', 'CREATE INDEX users_email ON app.users (email);');
+
+-- a revision that is not applied may be replaced
+SELECT migrate.add('0003_index', 'CREATE INDEX users_email ON app.users (lower(email));',
+                   'DROP INDEX app.users_email;');
+SELECT id, up, down FROM migrate.revisions WHERE id = '0003_index';
+
+-- an explicit '{}' makes a second root
+SELECT migrate.add('1000_audit', 'CREATE TABLE app.audit (at timestamptz);', parents => '{}');
+SELECT migrate.heads();
+
+-- several heads: NULL parents cannot choose
+SELECT migrate.add('0004_more', 'SELECT 1;');
+-- a merge of both heads may be empty
+SELECT migrate.add('0004_merge', '', '', parents => '{0003_index,1000_audit}');
+SELECT migrate.add('0005_after_merge', 'CREATE TABLE app.after_merge ();', 'DROP TABLE app.after_merge;');
+SELECT parents FROM migrate.revisions WHERE id = '0005_after_merge';
+
+-- only a merge may be empty (blanks and comments do not count)
+SELECT migrate.add('0006_empty', '  -- nothing here
+  /* still nothing */ ');
+SELECT migrate.add('0006_empty', ';;');
+
+-- applied revisions are immutable
+SELECT step, revision FROM migrate.apply('0002_email');
+SELECT migrate.add('0002_email', 'ALTER TABLE app.users ADD COLUMN email varchar(200);',
+                   'ALTER TABLE app.users DROP COLUMN email;');
+SELECT migrate.add('0002_email', 'ALTER TABLE app.users ADD COLUMN email text;',
+                   'ALTER TABLE app.users DROP COLUMN email CASCADE;');
+SELECT migrate.add('0002_email', 'ALTER TABLE app.users ADD COLUMN email text;', NULL);
+SELECT migrate.add('0002_email', 'ALTER TABLE app.users ADD COLUMN email text;',
+                   'ALTER TABLE app.users DROP COLUMN email;', parents => '{}');
+SELECT migrate.add('0002_email', 'ALTER TABLE app.users ADD COLUMN email text;',
+                   'ALTER TABLE app.users DROP COLUMN email;', transactional => false);
+-- ... but their description is not part of what ran and may change
+SELECT migrate.add('0002_email', 'ALTER TABLE app.users ADD COLUMN email text;',
+                   'ALTER TABLE app.users DROP COLUMN email;', description => 'contact address');
+SELECT id, description, applied_at IS NOT NULL AS applied FROM migrate.revisions WHERE id = '0002_email';
+
+-- re-registration cannot close a cycle
+SELECT migrate.add('0003_index', 'CREATE INDEX users_email ON app.users (email);', parents => '{0005_after_merge}');
+SELECT migrate.add('0003_index', 'CREATE INDEX users_email ON app.users (email);', parents => '{0003_index}');
+
+-- a syntax error is reported at registration: which revision, which side, where
+SELECT migrate.add('0007_typo', 'CREATE TABLE app.ok (i int);
+CREATE TABEL app.typo (i int);');
+SELECT migrate.add('0007_typo', 'SELECT 1;', 'DROP TABLE app.ok;
+  DROP TABLE app.x  app.y;');
+SELECT migrate.add('0007_typo', 'SELECT ''unterminated');
+SELECT migrate.add('0007_typo', E'SELECT 1;\n\n   SELECT é ++ ;;\nSELECT (1');
+SELECT count(*) FROM migrate.revisions WHERE id = '0007_typo';
+
+SELECT id, parents, applied_at IS NOT NULL AS applied FROM migrate.revisions ORDER BY id;
