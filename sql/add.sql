@@ -1,9 +1,11 @@
 -- migrate.add(): registering revisions, re-registering, immutability
 SET client_min_messages = warning;
+SET pgmigrate.guard = off;
 DROP EXTENSION IF EXISTS pgmigrate CASCADE;
 DROP SCHEMA IF EXISTS app CASCADE;
 CREATE SCHEMA app;
 CREATE EXTENSION pgmigrate;
+RESET pgmigrate.guard;
 RESET client_min_messages;
 
 -- the first revision becomes a root; the next ones hang off the single head

@@ -1,10 +1,12 @@
 -- bad input: every case is a clean error with a specific SQLSTATE, and the
 -- catalog is unchanged afterwards
 SET client_min_messages = warning;
+SET pgmigrate.guard = off;
 DROP EXTENSION IF EXISTS pgmigrate CASCADE;
 DROP SCHEMA IF EXISTS app CASCADE;
 CREATE SCHEMA app;
 CREATE EXTENSION pgmigrate;
+RESET pgmigrate.guard;
 RESET client_min_messages;
 
 -- runs a statement, returns 'ok' or SQLSTATE and message

@@ -1,9 +1,11 @@
 -- the catalog tables: readable, never directly writable, privileges
 SET client_min_messages = warning;
+SET pgmigrate.guard = off;
 DROP EXTENSION IF EXISTS pgmigrate CASCADE;
 DROP SCHEMA IF EXISTS app CASCADE;
 CREATE SCHEMA app;
 CREATE EXTENSION pgmigrate;
+RESET pgmigrate.guard;
 RESET client_min_messages;
 
 SELECT migrate.add('01', 'CREATE TABLE app.a (id int);', 'DROP TABLE app.a;');
@@ -35,10 +37,12 @@ SELECT c.relname, has_table_privilege('public', c.oid, 'SELECT') AS public_may_r
 -- an application role reads but does not change
 CREATE ROLE regress_pgm_app;
 CREATE ROLE regress_pgm_deploy;
+SET pgmigrate.guard = off;   -- GRANT is DDL: the DBA switches the guard off for it
 GRANT EXECUTE ON FUNCTION migrate.add(text, text, text, text[], text, boolean, boolean),
                           migrate.apply(text), migrate.rollback(text), migrate.stamp(text)
    TO regress_pgm_deploy;
 GRANT CREATE, USAGE ON SCHEMA app TO regress_pgm_deploy;
+RESET pgmigrate.guard;
 SET ROLE regress_pgm_app;
 SELECT revision, applied FROM migrate.status();
 SELECT migrate.current(), migrate.heads();
@@ -59,15 +63,18 @@ UPDATE migrate.revisions SET applied_at = NULL;
 RESET ROLE;
 SELECT tableowner FROM pg_tables WHERE schemaname = 'app' ORDER BY tablename;
 SELECT id, registered_by, applied_by FROM migrate.revisions ORDER BY id;
-SELECT action, revision, role FROM migrate.log ORDER BY id;
+SELECT action, revision, role, command FROM migrate.log ORDER BY id;
 -- the deploy role's DDL needs its own privileges: without CREATE it fails
+SET pgmigrate.guard = off;
 REVOKE CREATE ON SCHEMA app FROM regress_pgm_deploy;
+RESET pgmigrate.guard;
 SET ROLE regress_pgm_deploy;
 SELECT migrate.add('03', 'CREATE TABLE app.c (id int);', 'DROP TABLE app.c;');
 SELECT step, revision FROM migrate.apply();
 RESET ROLE;
 
 SELECT count(*) FROM migrate.rollback('base');
+SET pgmigrate.guard = off;
 DROP OWNED BY regress_pgm_app, regress_pgm_deploy;
 DROP ROLE regress_pgm_app;
 DROP ROLE regress_pgm_deploy;

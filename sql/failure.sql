@@ -1,9 +1,11 @@
 -- a failing revision: all or nothing, and an error that says where
 SET client_min_messages = warning;
+SET pgmigrate.guard = off;
 DROP EXTENSION IF EXISTS pgmigrate CASCADE;
 DROP SCHEMA IF EXISTS app CASCADE;
 CREATE SCHEMA app;
 CREATE EXTENSION pgmigrate;
+RESET pgmigrate.guard;
 RESET client_min_messages;
 
 CREATE FUNCTION pg_temp.catalog_state() RETURNS text LANGUAGE sql AS $$
@@ -76,8 +78,12 @@ SELECT migrate.current(), count(*) AS logged FROM migrate.log WHERE revision = '
 -- SQL changed behind pgmigrate's back is never run: here a superuser
 -- switches the protection off to edit a stored revision
 SELECT migrate.add('08', 'CREATE TABLE app.g (id int);', 'DROP TABLE app.g;', parents => '{07}');
+SET client_min_messages = error;
+SET pgmigrate.guard = off;
 ALTER TABLE migrate.revisions DISABLE TRIGGER refuse_direct_write;
 UPDATE migrate.revisions SET up = 'DROP TABLE app.a;' WHERE id = '08';
 ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER refuse_direct_write;
+RESET pgmigrate.guard;
+RESET client_min_messages;
 SELECT step, revision FROM migrate.apply('08');
 SELECT to_regclass('app.a') AS a;

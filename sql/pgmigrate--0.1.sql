@@ -42,12 +42,18 @@ CREATE TABLE migrate.log (
     action          text NOT NULL,
     revision        text,
     duration_ms     double precision,
+    command         text,
     outcome         text NOT NULL,
     detail          text
 );
 
 COMMENT ON TABLE migrate.log IS
-    'append-only record of every apply, rollback and stamp';
+    'append-only record of every apply, rollback, stamp and DDL the guard let through';
+
+-- pg_dump keeps the history: both tables and the log's id sequence.
+SELECT pg_catalog.pg_extension_config_dump('migrate.revisions', '');
+SELECT pg_catalog.pg_extension_config_dump('migrate.log', '');
+SELECT pg_catalog.pg_extension_config_dump('migrate.log_id_seq', '');
 
 -- Nobody writes the catalog directly, superusers included.  The trigger
 -- lets through only the statements the extension's own functions run; it
@@ -125,3 +131,13 @@ REVOKE ALL ON FUNCTION migrate.add(text, text, text, text[], text, boolean, bool
 REVOKE ALL ON FUNCTION migrate.apply(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.rollback(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.stamp(text) FROM PUBLIC;
+
+-- The guard: created last, so that it does not see this script's own DDL.
+CREATE FUNCTION migrate.guard_ddl() RETURNS event_trigger
+    AS 'MODULE_PATHNAME', 'pgmigrate_guard_ddl'
+    LANGUAGE C;
+REVOKE ALL ON FUNCTION migrate.guard_ddl() FROM PUBLIC;
+
+CREATE EVENT TRIGGER pgmigrate_guard ON ddl_command_start
+    EXECUTE FUNCTION migrate.guard_ddl();
+ALTER EVENT TRIGGER pgmigrate_guard ENABLE ALWAYS;

@@ -1,13 +1,16 @@
 -- migrate.stamp(): adopting an existing database
 SET client_min_messages = warning;
+SET pgmigrate.guard = off;
 DROP EXTENSION IF EXISTS pgmigrate CASCADE;
 DROP SCHEMA IF EXISTS app CASCADE;
 CREATE SCHEMA app;
+-- the schema already exists when pgmigrate arrives
+CREATE TABLE app.legacy (id int);
 CREATE EXTENSION pgmigrate;
+RESET pgmigrate.guard;
 RESET client_min_messages;
 
--- the schema already exists; its history is registered afterwards
-CREATE TABLE app.legacy (id int);
+-- its history is registered afterwards
 SELECT migrate.add('01_legacy', 'CREATE TABLE app.legacy (id int);', 'DROP TABLE app.legacy;');
 SELECT migrate.add('02_legacy_name', 'ALTER TABLE app.legacy ADD COLUMN name text;', 'ALTER TABLE app.legacy DROP COLUMN name;');
 SELECT migrate.add('03_new', 'CREATE TABLE app.fresh (id int);', 'DROP TABLE app.fresh;');

@@ -12,7 +12,9 @@
  *    UPDATE, DELETE and TRUNCATE, superusers included.  It lets a statement
  *    through only while pgm_catalog_exec() runs one of the fixed statements
  *    below; that permission is backend-local and reset by PG_FINALLY, so an
- *    error can never leave it open.
+ *    error can never leave it open.  The one other way in is for restoring
+ *    a dump: a superuser who has switched the guard off may INSERT (COPY).
+ *    UPDATE, DELETE and TRUNCATE stay refused.
  *
  * The statements are prepared once per backend.  Every name in them is
  * schema-qualified, operators included, so no search_path can redirect them.
@@ -113,9 +115,9 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 	},
 	[PGM_Q_LOG] = {
 		"INSERT INTO migrate.log (role, session_role, action, revision,"
-		" duration_ms, outcome, detail)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7)",
-		7, {NAMEOID, NAMEOID, TEXTOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID}
+		" duration_ms, command, outcome, detail)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+		8, {NAMEOID, NAMEOID, TEXTOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID, TEXTOID}
 	},
 };
 
@@ -219,10 +221,10 @@ pgm_caller_name(void)
  */
 void
 pgm_catalog_log(const char *action, const char *revision, double duration_ms,
-				const char *outcome, const char *detail)
+				const char *command, const char *outcome, const char *detail)
 {
-	Datum		values[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 	values[0] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
 	values[1] = DirectFunctionCall1(namein,
@@ -236,11 +238,15 @@ pgm_catalog_log(const char *action, const char *revision, double duration_ms,
 		values[4] = Float8GetDatum(duration_ms);
 	else
 		nulls[4] = 'n';
-	values[5] = CStringGetTextDatum(outcome);
-	if (detail)
-		values[6] = CStringGetTextDatum(detail);
+	if (command)
+		values[5] = CStringGetTextDatum(command);
 	else
-		nulls[6] = 'n';
+		nulls[5] = 'n';
+	values[6] = CStringGetTextDatum(outcome);
+	if (detail)
+		values[7] = CStringGetTextDatum(detail);
+	else
+		nulls[7] = 'n';
 	pgm_catalog_exec(PGM_Q_LOG, values, nulls, false);
 }
 
@@ -295,6 +301,8 @@ pgmigrate_refuse_direct_write(PG_FUNCTION_ARGS)
 				 errmsg("function migrate.refuse_direct_write() must be called as a trigger")));
 
 	if (pgm_catalog_write_depth > 0)
+		return PointerGetDatum(NULL);
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && pgm_guard_is_off() && superuser())
 		return PointerGetDatum(NULL);
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))

@@ -20,6 +20,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "portability/instr_time.h"
@@ -63,6 +64,29 @@ typedef struct PgmStatementContext
 } PgmStatementContext;
 
 static bool pgm_engine_running = false;
+
+/* Is a revision's SQL running in this backend?  (The guard asks.) */
+bool
+pgm_engine_is_running(void)
+{
+	return pgm_engine_running;
+}
+
+/*
+ * PG_FINALLY clears pgm_engine_running when the engine ends or fails; the
+ * end of the transaction clears it too, whatever happened in between.
+ */
+static void
+pgm_engine_xact_callback(XactEvent event, void *arg)
+{
+	pgm_engine_running = false;
+}
+
+void
+pgm_engine_init(void)
+{
+	RegisterXactCallback(pgm_engine_xact_callback, NULL);
+}
 
 /*
  * Refuse calls that would change the graph from inside a revision's SQL.
@@ -268,7 +292,7 @@ pgm_run_step(PgmGraph *graph, int n, PgmAction action, int step, int nsteps)
 	INSTR_TIME_SET_CURRENT(elapsed);
 	INSTR_TIME_SUBTRACT(elapsed, start);
 	ms = INSTR_TIME_GET_MILLISEC(elapsed);
-	pgm_catalog_log(pgm_actions[action].log_action, node->id, ms, "ok", NULL);
+	pgm_catalog_log(pgm_actions[action].log_action, node->id, ms, NULL, "ok", NULL);
 	return ms;
 }
 

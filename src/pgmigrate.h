@@ -52,8 +52,8 @@ typedef enum PgmQuery
 extern int	pgm_catalog_exec(PgmQuery query, Datum *values, const char *nulls,
 							 bool read_only);
 extern void pgm_catalog_log(const char *action, const char *revision,
-							double duration_ms, const char *outcome,
-							const char *detail);
+							double duration_ms, const char *command,
+							const char *outcome, const char *detail);
 extern void pgm_lock_catalog(void);
 extern char *pgm_caller_name(void);
 extern char *pgm_result_text(int row, int col);
@@ -116,7 +116,14 @@ extern char *pgm_sha256_hex(text *t);
 /* ---- engine.c: running revisions ---- */
 
 extern void pgm_forbid_nested_call(const char *function);
+extern bool pgm_engine_is_running(void);
+extern void pgm_engine_init(void);
 extern void pgm_check_reversible(PgmGraph *graph, PgmPlan *plan);
+
+/* ---- guard.c: the event trigger against unmanaged DDL ---- */
+
+extern void pgm_guard_define_settings(void);
+extern bool pgm_guard_is_off(void);
 
 /* ---- srf.c: set-returning plumbing ---- */
 
