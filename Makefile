@@ -7,8 +7,8 @@ MODULE_big  = pgmigrate
 OBJS        = $(patsubst %.c,%.o,$(wildcard src/*.c))
 DATA        = $(wildcard sql/$(EXTENSION)--*.sql)
 
-REGRESS     = add graph apply rollback stamp inspect failure bad_input catalog
-REGRESS_OPTS = --inputdir=. --dbname=pgmigrate_regress
+REGRESS     = add graph apply rollback stamp inspect failure bad_input catalog guard guard_placeholder
+REGRESS_OPTS = --inputdir=.
 
 PG_CPPFLAGS = -I$(srcdir)/src -DPGM_VERSION='"$(EXTVERSION)"'
 PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers

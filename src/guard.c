@@ -24,6 +24,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "commands/event_trigger.h"
+#include "commands/extension.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "tcop/cmdtag.h"
@@ -184,6 +185,20 @@ pgm_drop_is_temp(const DropStmt *stmt)
 	return true;
 }
 
+/* GRANT/REVOKE on tables: let through when all of them are temporary. */
+static bool
+pgm_grant_is_temp(const GrantStmt *stmt)
+{
+	ListCell   *lc;
+
+	if (stmt->targtype != ACL_TARGET_OBJECT || stmt->objtype != OBJECT_TABLE)
+		return false;
+	foreach(lc, stmt->objects)
+		if (!pgm_rangevar_is_temp((const RangeVar *) lfirst(lc), false))
+			return false;
+	return true;
+}
+
 /* Does this command create, change or drop only temporary objects? */
 static bool
 pgm_command_is_temp(const Node *parsetree)
@@ -216,6 +231,8 @@ pgm_command_is_temp(const Node *parsetree)
 			}
 		case T_DropStmt:
 			return pgm_drop_is_temp((const DropStmt *) parsetree);
+		case T_GrantStmt:
+			return pgm_grant_is_temp((const GrantStmt *) parsetree);
 		case T_CreateFunctionStmt:
 			{
 				List	   *name = ((const CreateFunctionStmt *) parsetree)->funcname;
@@ -253,8 +270,11 @@ pgmigrate_guard_ddl(PG_FUNCTION_ARGS)
 				 errmsg("function migrate.guard_ddl() must be called as an event trigger")));
 	trigdata = (EventTriggerData *) fcinfo->context;
 
-	/* The hot path: DDL run by apply or rollback. */
-	if (pgm_engine_is_running())
+	/*
+	 * The hot path: DDL run by apply or rollback.  Commands of an extension
+	 * script are judged by the CREATE/ALTER EXTENSION that runs the script.
+	 */
+	if (pgm_engine_is_running() || creating_extension)
 		PG_RETURN_VOID();
 
 	tag = GetCommandTagName(trigdata->tag);
