@@ -13,8 +13,9 @@
  *    through only while pgm_catalog_exec() runs one of the fixed statements
  *    below; that permission is backend-local and reset by PG_FINALLY, so an
  *    error can never leave it open.  The one other way in is for restoring
- *    a dump: a superuser who has switched the guard off may INSERT (COPY).
- *    UPDATE, DELETE and TRUNCATE stay refused.
+ *    a dump: a superuser who has switched the guard off and set
+ *    session_replication_role = replica may INSERT (COPY).  UPDATE, DELETE
+ *    and TRUNCATE stay refused.
  *
  * The statements are prepared once per backend.  Every name in them is
  * schema-qualified, operators included, so no search_path can redirect them.
@@ -302,7 +303,7 @@ pgmigrate_refuse_direct_write(PG_FUNCTION_ARGS)
 
 	if (pgm_catalog_write_depth > 0)
 		return PointerGetDatum(NULL);
-	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && pgm_guard_is_off() && superuser())
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && pgm_guard_is_restoring())
 		return PointerGetDatum(NULL);
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))

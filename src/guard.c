@@ -25,6 +25,7 @@
 #include "catalog/pg_class.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
+#include "commands/trigger.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "tcop/cmdtag.h"
@@ -95,10 +96,18 @@ pgm_guard_define_settings(void)
 							   NULL);
 }
 
+/*
+ * A restore session: a superuser with the guard off and
+ * session_replication_role = replica, as README.md's restore command sets
+ * up.  Its DDL recreates what the dump's own log already records, so it is
+ * not recorded again, and it may INSERT (COPY) into the catalog tables.
+ */
 bool
-pgm_guard_is_off(void)
+pgm_guard_is_restoring(void)
 {
-	return pgm_guard_mode == PGM_GUARD_OFF;
+	return pgm_guard_mode == PGM_GUARD_OFF &&
+		SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA &&
+		superuser();
 }
 
 /* Is `tag` in pgmigrate.guard_allow (case-insensitive, blanks ignored)? */
@@ -293,6 +302,7 @@ pgmigrate_guard_ddl(PG_FUNCTION_ARGS)
 				(errmsg("%s ran outside a migration", tag),
 				 errdetail("pgmigrate.guard is \"warn\"; the command is recorded in migrate.log."),
 				 errhint("Register the change as a revision with migrate.add(), so that every database gets it.")));
-	pgm_guard_record(tag);
+	if (!pgm_guard_is_restoring())
+		pgm_guard_record(tag);
 	PG_RETURN_VOID();
 }

@@ -123,7 +123,7 @@ extern void pgm_check_reversible(PgmGraph *graph, PgmPlan *plan);
 /* ---- guard.c: the event trigger against unmanaged DDL ---- */
 
 extern void pgm_guard_define_settings(void);
-extern bool pgm_guard_is_off(void);
+extern bool pgm_guard_is_restoring(void);
 
 /* ---- srf.c: set-returning plumbing ---- */
 
