@@ -59,10 +59,21 @@ SELECT pg_temp.catalog_state() AS before \gset
 SELECT step, revision FROM migrate.rollback('02');
 SELECT pg_temp.catalog_state() = :'before' AS catalog_unchanged, to_regclass('app.f') AS f;
 
--- a revision cannot end or split the transaction it runs in
+-- a revision cannot end or split the transaction it runs in: refused when
+-- it is registered (lint.c), and again when it runs, should such SQL get
+-- into the catalog some other way
 SELECT migrate.add('08', 'CREATE TABLE app.g (id int); COMMIT;', 'DROP TABLE app.g;', parents => '{07}');
-SELECT step, revision FROM migrate.apply('08');
-SELECT migrate.add('08', 'CREATE TABLE app.g (id int); SAVEPOINT x;', 'DROP TABLE app.g;', parents => '{07}');
+SELECT migrate.add('08', 'CREATE TABLE app.g (id int);', 'DROP TABLE app.g; SAVEPOINT x;', parents => '{07}');
+SELECT migrate.add('08', 'CREATE TABLE app.g (id int); SELECT 1;', 'DROP TABLE app.g;', parents => '{07}');
+SET client_min_messages = error;
+SET pgmigrate.guard = off;
+ALTER TABLE migrate.revisions DISABLE TRIGGER refuse_direct_write;
+UPDATE migrate.revisions SET up = 'CREATE TABLE app.g (id int); COMMIT;',
+       up_sha256 = encode(sha256(convert_to('CREATE TABLE app.g (id int); COMMIT;', 'UTF8')), 'hex')
+ WHERE id = '08';
+ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER refuse_direct_write;
+RESET pgmigrate.guard;
+RESET client_min_messages;
 SELECT step, revision FROM migrate.apply('08');
 -- ... nor call the engine from inside
 SELECT migrate.add('08', $$SELECT * FROM migrate.apply('03');$$, 'SELECT 1;', parents => '{07}');

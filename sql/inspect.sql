@@ -13,7 +13,7 @@ SELECT * FROM migrate.plan('base', 'down');
 
 SELECT migrate.add('01', 'CREATE TABLE app.a (id int);', 'DROP TABLE app.a;', description => 'table a');
 SELECT migrate.add('02', E'CREATE TABLE app.b (id int);\nCREATE INDEX ON app.b (id);', 'DROP TABLE app.b;');
-SELECT migrate.add('03', 'CREATE TABLE app.c (id int);');
+SELECT migrate.add('03', 'CREATE TABLE app.c (id int); INSERT INTO app.c VALUES (1);');
 SELECT migrate.add('04', 'CREATE TABLE app.d (id int);', 'DROP TABLE app.d;', transactional => false);
 
 SELECT revision, parents, applied, applied_at IS NOT NULL AS has_applied_at, is_head, description,

@@ -17,6 +17,7 @@ CREATE TABLE migrate.revisions (
     down_sha256     text,
     destructive     boolean NOT NULL DEFAULT false,
     transactional   boolean NOT NULL DEFAULT true,
+    down_derived    boolean NOT NULL DEFAULT false,
     registered_by   name NOT NULL,
     registered_at   timestamptz NOT NULL,
     applied_at      timestamptz,
@@ -85,6 +86,12 @@ RETURNS text
     AS 'MODULE_PATHNAME', 'pgmigrate_add'
     LANGUAGE C VOLATILE;
 
+CREATE FUNCTION migrate.lint(sql text)
+RETURNS TABLE (rule text, severity text, statement text, message text, hint text,
+               statement_number integer, line integer)
+    AS 'MODULE_PATHNAME', 'pgmigrate_lint'
+    LANGUAGE C STABLE;
+
 -- Running
 CREATE FUNCTION migrate.apply(target text DEFAULT 'head')
 RETURNS TABLE (step integer, revision text, duration_ms double precision)
@@ -105,7 +112,8 @@ RETURNS TABLE (step integer, revision text)
 CREATE FUNCTION migrate.status()
 RETURNS TABLE (revision text, parents text[], applied boolean,
                applied_at timestamptz, is_head boolean, description text,
-               destructive boolean, irreversible boolean, transactional boolean)
+               destructive boolean, irreversible boolean, transactional boolean,
+               down_derived boolean)
     AS 'MODULE_PATHNAME', 'pgmigrate_status'
     LANGUAGE C STABLE;
 

@@ -37,8 +37,9 @@ SELECT migrate.current(), count(*) AS tables FROM pg_class WHERE relnamespace = 
 SELECT step, revision FROM migrate.rollback('base');
 SELECT step, revision FROM migrate.rollback('-1');
 
--- a revision without down SQL stops the rollback before anything runs
-SELECT migrate.add('06', 'CREATE TABLE app.t6 (id int);');
+-- a revision without down SQL (and none derived: INSERT has no exact
+-- inverse) stops the rollback before anything runs
+SELECT migrate.add('06', 'CREATE TABLE app.t6 (id int); INSERT INTO app.t6 VALUES (1);');
 SELECT count(*) FROM migrate.apply();
 SELECT step, revision FROM migrate.rollback('02');
 SELECT step, revision FROM migrate.rollback('-1');

@@ -49,13 +49,13 @@ typedef struct PgmQueryDef
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[10];
+	Oid			argtypes[11];
 } PgmQueryDef;
 
 static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 	[PGM_Q_LOAD_GRAPH] = {
 		"SELECT id, parents, applied_at, apply_order, transactional,"
-		" down IS NULL, destructive, description"
+		" down IS NULL, destructive, description, down_derived"
 		" FROM migrate.revisions",
 		0, {0}
 	},
@@ -82,20 +82,20 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 	[PGM_Q_INSERT_REVISION] = {
 		"INSERT INTO migrate.revisions (id, parents, description, up, down,"
 		" up_sha256, down_sha256, destructive, transactional,"
-		" registered_by, registered_at)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+		" registered_by, down_derived, registered_at)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
 		" pg_catalog.now())",
-		10, {TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTOID, BOOLOID, BOOLOID, NAMEOID}
+		11, {TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, BOOLOID, BOOLOID, NAMEOID, BOOLOID}
 	},
 	[PGM_Q_UPDATE_REVISION] = {
 		"UPDATE migrate.revisions SET parents = $2, description = $3,"
 		" up = $4, down = $5, up_sha256 = $6, down_sha256 = $7,"
 		" destructive = $8, transactional = $9, registered_by = $10,"
-		" registered_at = pg_catalog.now()"
+		" down_derived = $11, registered_at = pg_catalog.now()"
 		" WHERE id OPERATOR(pg_catalog.=) $1 AND applied_at IS NULL",
-		10, {TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTOID, BOOLOID, BOOLOID, NAMEOID}
+		11, {TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, BOOLOID, BOOLOID, NAMEOID, BOOLOID}
 	},
 	[PGM_Q_UPDATE_DESCRIPTION] = {
 		"UPDATE migrate.revisions SET description = $2"

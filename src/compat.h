@@ -9,6 +9,9 @@
 #define PGMIGRATE_COMPAT_H
 
 #include "postgres.h"
+#include "catalog/namespace.h"
+#include "commands/defrem.h"
+#include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "utils/guc.h"
 
@@ -28,6 +31,46 @@
 #define pgm_reserve_guc_prefix(prefix) MarkGUCPrefixReserved(prefix)
 #else
 #define pgm_reserve_guc_prefix(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/* REINDEX options became a DefElem list in 14. */
+static inline bool
+pgm_reindex_is_concurrent(const ReindexStmt *stmt)
+{
+#if PG_VERSION_NUM >= 140000
+	ListCell   *lc;
+
+	foreach(lc, stmt->params)
+	{
+		DefElem    *opt = (DefElem *) lfirst(lc);
+
+		if (strcmp(opt->defname, "concurrently") == 0)
+			return opt->arg == NULL || defGetBoolean(opt);
+	}
+	return false;
+#else
+	return stmt->concurrent;
+#endif
+}
+
+/* DETACH PARTITION ... CONCURRENTLY arrived in 14. */
+static inline bool
+pgm_detach_is_concurrent(const PartitionCmd *cmd)
+{
+#if PG_VERSION_NUM >= 140000
+	return cmd->concurrent;
+#else
+	return false;
+#endif
+}
+
+/* FuncnameGetCandidates() gained include_out_arguments in 14. */
+#if PG_VERSION_NUM >= 140000
+#define pgm_function_candidates(names, nargs) \
+	FuncnameGetCandidates((names), (nargs), NIL, false, false, false, true)
+#else
+#define pgm_function_candidates(names, nargs) \
+	FuncnameGetCandidates((names), (nargs), NIL, false, false, true)
 #endif
 
 #endif							/* PGMIGRATE_COMPAT_H */

@@ -118,35 +118,27 @@ static void
 pgm_run_sql(const char *revision, const char *side, const char *sql)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	List	   *stmts = pgm_parse_sql(sql, revision, side);
-	size_t		sql_len = strlen(sql);
-	int			counted_to = 0; /* lines are counted up to this offset */
+	List	   *stmts = pgm_split_statements(sql, pgm_parse_sql(sql, revision, side));
 	PgmStatementContext ctx;
 	ErrorContextCallback callback;
 	ListCell   *lc;
 
 	ctx.revision = revision;
 	ctx.side = side;
-	ctx.number = 0;
-	ctx.line = 1;
 	callback.callback = pgm_statement_error_callback;
 	callback.arg = &ctx;
 
 	foreach(lc, stmts)
 	{
-		RawStmt    *stmt = lfirst_node(RawStmt, lc);
-		int			offset;
-		char	   *stmt_text = pgm_statement_text(sql, sql_len, stmt, &offset);
+		PgmStatement *stmt = (PgmStatement *) lfirst(lc);
 		int			ret;
 
-		ctx.number++;
-		for (; counted_to < offset; counted_to++)
-			if (sql[counted_to] == '\n')
-				ctx.line++;
+		ctx.number = stmt->number;
+		ctx.line = stmt->line;
 		callback.previous = error_context_stack;
 		error_context_stack = &callback;
 
-		ret = SPI_execute(stmt_text, false, 0);
+		ret = SPI_execute(stmt->text, false, 0);
 		MemoryContextSwitchTo(cxt);
 
 		if (ret == SPI_ERROR_TRANSACTION)
@@ -165,7 +157,6 @@ pgm_run_sql(const char *revision, const char *side, const char *sql)
 
 		error_context_stack = callback.previous;
 		SPI_freetuptable(SPI_tuptable);
-		pfree(stmt_text);
 	}
 }
 

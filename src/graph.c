@@ -217,6 +217,7 @@ pgm_graph_load(bool read_only)
 		node->irreversible = pgm_result_bool(i, 6);
 		node->destructive = pgm_result_bool(i, 7);
 		node->description = pgm_result_text(i, 8);
+		node->down_derived = pgm_result_bool(i, 9);
 
 		entry = hash_search(graph->index, node->id, HASH_ENTER, &found);
 		entry->node = i;

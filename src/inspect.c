@@ -55,8 +55,8 @@ pgmigrate_status(PG_FUNCTION_ARGS)
 	for (i = 0; i < graph->nnodes; i++)
 	{
 		PgmNode    *node = &graph->nodes[graph->topo[i]];
-		Datum		values[9];
-		bool		nulls[9] = {false};
+		Datum		values[10];
+		bool		nulls[10] = {false};
 		Datum	   *parents = palloc(sizeof(Datum) * Max(node->nparents, 1));
 		int			j;
 
@@ -74,6 +74,7 @@ pgmigrate_status(PG_FUNCTION_ARGS)
 		values[6] = BoolGetDatum(node->destructive);
 		values[7] = BoolGetDatum(node->irreversible);
 		values[8] = BoolGetDatum(node->transactional);
+		values[9] = BoolGetDatum(node->down_derived);
 		tuplestore_putvalues(store, desc, values, nulls);
 	}
 	SPI_finish();

@@ -74,6 +74,7 @@ typedef struct PgmNode
 	bool		transactional;
 	bool		irreversible;	/* no down SQL */
 	bool		destructive;
+	bool		down_derived;	/* down SQL derived from the up */
 	char	   *description;	/* NULL when none */
 } PgmNode;
 
@@ -109,9 +110,45 @@ extern char *pgm_join_ids(PgmGraph *graph, const int *nodes, int count);
 
 extern List *pgm_parse_sql(const char *sql, const char *revision,
 						   const char *side);
-extern char *pgm_statement_text(const char *sql, size_t sql_len,
-								const RawStmt *stmt, int *offset);
+/* One statement of a revision's SQL. */
+typedef struct PgmStatement
+{
+	int			number;			/* 1-based */
+	int			line;			/* where it begins in the SQL */
+	char	   *text;			/* without leading blanks and comments */
+	Node	   *tree;			/* raw parse tree */
+} PgmStatement;
+
+extern List *pgm_split_statements(const char *sql, List *raw_statements);
 extern char *pgm_sha256_hex(text *t);
+
+/* ---- lint.c: rules over parse trees ---- */
+
+typedef enum PgmSeverity
+{
+	PGM_SEVERITY_ERROR,
+	PGM_SEVERITY_WARNING,
+	PGM_SEVERITY_INFO
+} PgmSeverity;
+
+typedef struct PgmFinding
+{
+	const char *rule;
+	PgmSeverity severity;
+	int			sqlstate;		/* errors: what migrate.add() raises */
+	bool		destructive;	/* allowed with allow_destructive */
+	bool		non_transactional;	/* allowed with transactional => false */
+	PgmStatement *statement;
+	char	   *message;
+	const char *hint;
+} PgmFinding;
+
+extern List *pgm_lint(List *statements);
+extern const char *pgm_severity_name(PgmSeverity severity);
+
+/* ---- derive.c: down SQL from up SQL ---- */
+
+extern char *pgm_derive_down(List *statements);
 
 /* ---- engine.c: running revisions ---- */
 

@@ -2,9 +2,12 @@
  * register.c — migrate.add(): registering a revision.
  *
  * Everything about the revision is checked before the catalog is touched:
- * the id, the parents, and the up and down SQL (parsed by the server's own
- * parser).  The catalog write itself is one INSERT or UPDATE under the
- * catalog lock, so a failed registration leaves the catalog as it was.
+ * the id, the parents, and the up and down SQL, parsed by the server's own
+ * parser and looked at by the rules of lint.c: errors refuse the revision,
+ * other findings become WARNINGs.  Without down SQL, a down is derived when
+ * every statement of the up has an exact inverse (derive.c).  The catalog
+ * write itself is one INSERT or UPDATE under the catalog lock, so a failed
+ * registration leaves the catalog as it was.
  *
  * Registering the same revision again is a no-op, so pushing the same files
  * twice is safe.  A revision that is not applied yet may be replaced; an
@@ -32,6 +35,8 @@ typedef struct PgmRevisionArgs
 	bool		allow_destructive;
 	bool		transactional;
 	bool		up_is_empty;	/* up has no statement */
+	bool		destructive;	/* up has destructive statements */
+	bool		down_derived;	/* down was derived from up */
 	char	   *up_sha256;
 	char	   *down_sha256;
 } PgmRevisionArgs;
@@ -238,8 +243,8 @@ pgm_refuse_change(const PgmRevisionArgs *args, const char *what)
 static void
 pgm_write_revision(PgmQuery query, const PgmRevisionArgs *args, ArrayType *parents)
 {
-	Datum		values[10];
-	char		nulls[10];
+	Datum		values[11];
+	char		nulls[11];
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(args->id);
@@ -252,9 +257,10 @@ pgm_write_revision(PgmQuery query, const PgmRevisionArgs *args, ArrayType *paren
 	values[5] = CStringGetTextDatum(args->up_sha256);
 	values[6] = args->down_sha256 ? CStringGetTextDatum(args->down_sha256) : (Datum) 0;
 	nulls[6] = args->down_sha256 ? ' ' : 'n';
-	values[7] = BoolGetDatum(false);	/* destructive */
+	values[7] = BoolGetDatum(args->destructive);
 	values[8] = BoolGetDatum(args->transactional);
 	values[9] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
+	values[10] = BoolGetDatum(args->down_derived);
 	if (pgm_catalog_exec(query, values, nulls, false) != 1)
 		elog(ERROR, "revision \"%s\" was not written", args->id);
 }
@@ -327,6 +333,86 @@ pgm_register(PgmRevisionArgs *args)
 	return "added";
 }
 
+/*
+ * Raise the first finding that refuses the revision; with `warn`, report the
+ * others as WARNINGs.  Returns whether a destructive statement was let
+ * through (allow_destructive).
+ */
+static bool
+pgm_report_findings(const PgmRevisionArgs *args, const char *side, List *findings, bool warn)
+{
+	bool		destructive = false;
+	ListCell   *lc;
+
+	foreach(lc, findings)
+	{
+		PgmFinding *f = (PgmFinding *) lfirst(lc);
+
+		if (f->severity != PGM_SEVERITY_ERROR ||
+			(f->non_transactional && !args->transactional))
+			continue;
+		if (f->destructive && (args->allow_destructive || !warn))
+		{
+			destructive = true;
+			continue;
+		}
+		ereport(ERROR,
+				(errcode(f->sqlstate),
+				 errmsg("%s", f->message),
+				 errdetail("Rule %s, statement %d of the %s SQL of revision \"%s\", line %d.",
+						   f->rule, f->statement->number, side, args->id, f->statement->line),
+				 errhint("%s", f->hint)));
+	}
+	if (!warn)
+		return false;
+	foreach(lc, findings)
+	{
+		PgmFinding *f = (PgmFinding *) lfirst(lc);
+
+		if (f->severity == PGM_SEVERITY_ERROR && !f->destructive)
+			continue;
+		ereport(WARNING,
+				(errmsg("%s", f->message),
+				 errdetail("Rule %s, statement %d of the %s SQL of revision \"%s\", line %d.",
+						   f->rule, f->statement->number, side, args->id, f->statement->line),
+				 errhint("%s", f->hint)));
+	}
+	return destructive;
+}
+
+/*
+ * Parse and check both sides.  The up gets every rule; the down, which
+ * undoes and so naturally drops, only the rules about what cannot run in a
+ * revision at all.  A missing down is derived when it can be.
+ */
+static void
+pgm_check_sql(PgmRevisionArgs *args)
+{
+	char	   *up = text_to_cstring(args->up);
+	List	   *up_stmts = pgm_split_statements(up, pgm_parse_sql(up, args->id, "up"));
+
+	args->up_is_empty = up_stmts == NIL;
+	args->destructive = pgm_report_findings(args, "up", pgm_lint(up_stmts), true);
+	if (args->down)
+	{
+		char	   *down = text_to_cstring(args->down);
+
+		(void) pgm_report_findings(args, "down",
+								   pgm_lint(pgm_split_statements(down, pgm_parse_sql(down, args->id, "down"))),
+								   false);
+	}
+	else
+	{
+		char	   *derived = pgm_derive_down(up_stmts);
+
+		if (derived)
+		{
+			args->down = cstring_to_text(derived);
+			args->down_derived = true;
+		}
+	}
+}
+
 Datum
 pgmigrate_add(PG_FUNCTION_ARGS)
 {
@@ -351,9 +437,7 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 	if (args.parents)
 		pgm_check_parents(args.parents, args.id);
 
-	args.up_is_empty = pgm_parse_sql(text_to_cstring(args.up), args.id, "up") == NIL;
-	if (args.down)
-		(void) pgm_parse_sql(text_to_cstring(args.down), args.id, "down");
+	pgm_check_sql(&args);
 	args.up_sha256 = pgm_sha256_hex(args.up);
 	args.down_sha256 = args.down ? pgm_sha256_hex(args.down) : NULL;
 

@@ -135,20 +135,39 @@ pgm_skip_blank(const char *p, const char *end)
 }
 
 /*
- * The text of one statement of `sql` (whose length is sql_len), without the
- * blanks and comments before it; *offset is where it begins in `sql`.
+ * Split parsed SQL into statements: each with its number, the line it
+ * begins on, its text (without the blanks and comments before it) and its
+ * parse tree.  Lines are counted in one pass over the SQL, so a revision of
+ * many statements costs no more than its length.
  */
-char *
-pgm_statement_text(const char *sql, size_t sql_len, const RawStmt *stmt,
-				   int *offset)
+List *
+pgm_split_statements(const char *sql, List *raw_statements)
 {
-	size_t		loc = Min((size_t) Max(stmt->stmt_location, 0), sql_len);
-	size_t		len = stmt->stmt_len > 0 ? (size_t) stmt->stmt_len : sql_len - loc;
-	const char *end = sql + Min(loc + len, sql_len);
-	const char *start = pgm_skip_blank(sql + loc, end);
+	size_t		sql_len = strlen(sql);
+	size_t		counted_to = 0;
+	int			line = 1;
+	List	   *result = NIL;
+	ListCell   *lc;
 
-	*offset = (int) (start - sql);
-	return pnstrdup(start, end - start);
+	foreach(lc, raw_statements)
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+		PgmStatement *stmt = palloc(sizeof(PgmStatement));
+		size_t		loc = Min((size_t) Max(raw->stmt_location, 0), sql_len);
+		size_t		len = raw->stmt_len > 0 ? (size_t) raw->stmt_len : sql_len - loc;
+		const char *end = sql + Min(loc + len, sql_len);
+		const char *start = pgm_skip_blank(sql + loc, end);
+
+		for (; counted_to < (size_t) (start - sql); counted_to++)
+			if (sql[counted_to] == '\n')
+				line++;
+		stmt->number = foreach_current_index(lc) + 1;
+		stmt->line = line;
+		stmt->text = pnstrdup(start, end - start);
+		stmt->tree = raw->stmt;
+		result = lappend(result, stmt);
+	}
+	return result;
 }
 
 /* SHA-256 of a text's bytes as 64 lower-case hex digits, palloc'd. */

@@ -1,0 +1,262 @@
+/*
+ * derive.c — down SQL derived from up SQL.
+ *
+ * A revision registered without down SQL gets one when every statement of
+ * its up has an exact inverse: CREATE of a table, view, materialized view,
+ * sequence, index, type, domain, function, procedure, schema, trigger,
+ * policy or extension; ALTER TABLE ... ADD COLUMN / ADD CONSTRAINT (named);
+ * RENAME of a relation, column, constraint or schema.  The inverses run in
+ * reverse order.  One statement without an exact inverse (a CREATE OR
+ * REPLACE, IF NOT EXISTS, an unnamed index or constraint, anything that
+ * changes data) leaves the revision irreversible: guessing is worse than
+ * saying so.
+ *
+ * Names are written as the up SQL wrote them, quoted where needed, so the
+ * down resolves them the same way under the same search_path.
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "lib/stringinfo.h"
+#include "parser/parse_type.h"
+#include "utils/builtins.h"
+
+#include "pgmigrate.h"
+
+static const char *
+pgm_rv(const RangeVar *rv)
+{
+	return quote_qualified_identifier(rv->schemaname, rv->relname);
+}
+
+/* DROP FUNCTION's argument list: the types of IN, INOUT and VARIADIC parameters. */
+static char *
+pgm_function_signature(const CreateFunctionStmt *stmt)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	bool		first = true;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s(", NameListToQuotedString(stmt->funcname));
+	foreach(lc, stmt->parameters)
+	{
+		FunctionParameter *p = (FunctionParameter *) lfirst(lc);
+
+		if (p->mode == FUNC_PARAM_OUT || p->mode == FUNC_PARAM_TABLE)
+			continue;
+		if (p->argType->pct_type)
+			return NULL;		/* %TYPE: resolved only at creation */
+		appendStringInfo(&buf, "%s%s", first ? "" : ", ", TypeNameToString(p->argType));
+		first = false;
+	}
+	appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
+/* ALTER TABLE with only ADD COLUMN and named ADD CONSTRAINT subcommands. */
+static char *
+pgm_invert_alter_table(const AlterTableStmt *stmt)
+{
+	StringInfoData buf;
+	List	   *undo = NIL;
+	ListCell   *lc;
+
+	if (stmt->objtype != OBJECT_TABLE || stmt->missing_ok)
+		return NULL;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+		if (cmd->subtype == AT_AddColumn && !cmd->missing_ok)
+			undo = lcons(psprintf("DROP COLUMN %s",
+								  quote_identifier(((ColumnDef *) cmd->def)->colname)), undo);
+		else if (cmd->subtype == AT_AddConstraint && ((Constraint *) cmd->def)->conname)
+			undo = lcons(psprintf("DROP CONSTRAINT %s",
+								  quote_identifier(((Constraint *) cmd->def)->conname)), undo);
+		else
+			return NULL;
+	}
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "ALTER TABLE %s ", pgm_rv(stmt->relation));
+	foreach(lc, undo)
+		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) > 0 ? ", " : "", (char *) lfirst(lc));
+	return buf.data;
+}
+
+static const char *
+pgm_relation_keyword(ObjectType type)
+{
+	switch (type)
+	{
+		case OBJECT_TABLE:
+			return "TABLE";
+		case OBJECT_VIEW:
+			return "VIEW";
+		case OBJECT_MATVIEW:
+			return "MATERIALIZED VIEW";
+		case OBJECT_SEQUENCE:
+			return "SEQUENCE";
+		case OBJECT_INDEX:
+			return "INDEX";
+		default:
+			return NULL;
+	}
+}
+
+static char *
+pgm_invert_rename(const RenameStmt *stmt)
+{
+	const char *keyword;
+
+	switch (stmt->renameType)
+	{
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_SEQUENCE:
+		case OBJECT_INDEX:
+			keyword = pgm_relation_keyword(stmt->renameType);
+			return psprintf("ALTER %s %s RENAME TO %s", keyword,
+							quote_qualified_identifier(stmt->relation->schemaname, stmt->newname),
+							quote_identifier(stmt->relation->relname));
+		case OBJECT_COLUMN:
+		case OBJECT_TABCONSTRAINT:
+			keyword = pgm_relation_keyword(stmt->relationType);
+			if (keyword == NULL)
+				return NULL;
+			return psprintf("ALTER %s %s RENAME %s %s TO %s", keyword, pgm_rv(stmt->relation),
+							stmt->renameType == OBJECT_COLUMN ? "COLUMN" : "CONSTRAINT",
+							quote_identifier(stmt->newname), quote_identifier(stmt->subname));
+		case OBJECT_SCHEMA:
+			return psprintf("ALTER SCHEMA %s RENAME TO %s",
+							quote_identifier(stmt->newname), quote_identifier(stmt->subname));
+		default:
+			return NULL;
+	}
+}
+
+/* The exact inverse of one statement, or NULL when it has none. */
+static char *
+pgm_invert(Node *tree)
+{
+	switch (nodeTag(tree))
+	{
+		case T_CreateStmt:
+			{
+				CreateStmt *stmt = (CreateStmt *) tree;
+
+				return stmt->if_not_exists ? NULL : psprintf("DROP TABLE %s", pgm_rv(stmt->relation));
+			}
+		case T_CreateTableAsStmt:
+			{
+				CreateTableAsStmt *stmt = (CreateTableAsStmt *) tree;
+
+				if (stmt->if_not_exists)
+					return NULL;
+				return psprintf("DROP %s %s", stmt->objtype == OBJECT_MATVIEW ? "MATERIALIZED VIEW" : "TABLE",
+								pgm_rv(stmt->into->rel));
+			}
+		case T_ViewStmt:
+			{
+				ViewStmt   *stmt = (ViewStmt *) tree;
+
+				return stmt->replace ? NULL : psprintf("DROP VIEW %s", pgm_rv(stmt->view));
+			}
+		case T_CreateSeqStmt:
+			{
+				CreateSeqStmt *stmt = (CreateSeqStmt *) tree;
+
+				return stmt->if_not_exists ? NULL : psprintf("DROP SEQUENCE %s", pgm_rv(stmt->sequence));
+			}
+		case T_IndexStmt:
+			{
+				IndexStmt  *stmt = (IndexStmt *) tree;
+
+				if (stmt->idxname == NULL || stmt->if_not_exists || stmt->concurrent)
+					return NULL;
+				/* an index lives in its table's schema */
+				return psprintf("DROP INDEX %s",
+								quote_qualified_identifier(stmt->relation->schemaname, stmt->idxname));
+			}
+		case T_CompositeTypeStmt:
+			return psprintf("DROP TYPE %s", pgm_rv(((CompositeTypeStmt *) tree)->typevar));
+		case T_CreateEnumStmt:
+			return psprintf("DROP TYPE %s", NameListToQuotedString(((CreateEnumStmt *) tree)->typeName));
+		case T_CreateRangeStmt:
+			return psprintf("DROP TYPE %s", NameListToQuotedString(((CreateRangeStmt *) tree)->typeName));
+		case T_CreateDomainStmt:
+			return psprintf("DROP DOMAIN %s", NameListToQuotedString(((CreateDomainStmt *) tree)->domainname));
+		case T_CreateFunctionStmt:
+			{
+				CreateFunctionStmt *stmt = (CreateFunctionStmt *) tree;
+				char	   *signature;
+
+				if (stmt->replace || (signature = pgm_function_signature(stmt)) == NULL)
+					return NULL;
+				return psprintf("DROP %s %s", stmt->is_procedure ? "PROCEDURE" : "FUNCTION", signature);
+			}
+		case T_CreateSchemaStmt:
+			{
+				CreateSchemaStmt *stmt = (CreateSchemaStmt *) tree;
+
+				if (stmt->if_not_exists || stmt->schemaElts != NIL || stmt->schemaname == NULL)
+					return NULL;
+				return psprintf("DROP SCHEMA %s", quote_identifier(stmt->schemaname));
+			}
+		case T_CreateTrigStmt:
+			{
+				CreateTrigStmt *stmt = (CreateTrigStmt *) tree;
+
+				if (stmt->replace)
+					return NULL;
+				return psprintf("DROP TRIGGER %s ON %s", quote_identifier(stmt->trigname),
+								pgm_rv(stmt->relation));
+			}
+		case T_CreatePolicyStmt:
+			{
+				CreatePolicyStmt *stmt = (CreatePolicyStmt *) tree;
+
+				return psprintf("DROP POLICY %s ON %s", quote_identifier(stmt->policy_name),
+								pgm_rv(stmt->table));
+			}
+		case T_CreateExtensionStmt:
+			{
+				CreateExtensionStmt *stmt = (CreateExtensionStmt *) tree;
+
+				return stmt->if_not_exists ? NULL :
+					psprintf("DROP EXTENSION %s", quote_identifier(stmt->extname));
+			}
+		case T_AlterTableStmt:
+			return pgm_invert_alter_table((AlterTableStmt *) tree);
+		case T_RenameStmt:
+			return pgm_invert_rename((RenameStmt *) tree);
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * Down SQL for the statements of an up, or NULL when one of them has no
+ * exact inverse.  One statement per line, last statement's inverse first.
+ */
+char *
+pgm_derive_down(List *statements)
+{
+	StringInfoData buf;
+	List	   *inverses = NIL;
+	ListCell   *lc;
+
+	foreach(lc, statements)
+	{
+		char	   *inverse = pgm_invert(((PgmStatement *) lfirst(lc))->tree);
+
+		if (inverse == NULL)
+			return NULL;
+		inverses = lcons(inverse, inverses);
+	}
+	initStringInfo(&buf);		/* an empty up (a merge) has an empty down */
+	foreach(lc, inverses)
+		appendStringInfo(&buf, "%s;\n", (char *) lfirst(lc));
+	return buf.data;
+}

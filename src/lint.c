@@ -1,0 +1,760 @@
+/*
+ * lint.c — what the server's parser can tell about migration SQL before it
+ * runs: migrate.lint(), and the checks migrate.add() makes.
+ *
+ * Rules look at raw parse trees (RawStmt), statement by statement, and
+ * remember what earlier statements of the same SQL created: an index on a
+ * table created two statements before is not a hazard, nor is dropping it.
+ *
+ * Severities:
+ *   error    migrate.add() refuses the revision: transaction control, a role
+ *            change, statements that cannot run inside a transaction block
+ *            (unless transactional => false), destructive statements in up
+ *            (unless allow_destructive => true);
+ *   warning  hazards at run time: long locks, table rewrites, statements
+ *            that fail on a table with rows;
+ *   info     choices that are usually regretted later (int keys, serial,
+ *            timestamp without time zone, char(n), varchar(n)).
+ *
+ * Names in messages come from the SQL as written; nothing here needs the
+ * objects to exist, except the volatility of functions in a column default,
+ * which is looked up in the catalogs when they have it.
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_proc.h"
+#include "funcapi.h"
+#include "nodes/nodeFuncs.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "pgmigrate.h"
+
+PG_FUNCTION_INFO_V1(pgmigrate_lint);
+
+typedef struct PgmLint
+{
+	List	   *findings;		/* PgmFinding * */
+	List	   *created;		/* "kind:name" of objects created so far */
+	bool		lock_timeout_set;
+	bool		lock_timeout_reported;
+	PgmStatement *stmt;			/* the statement being looked at */
+} PgmLint;
+
+static const char *const pgm_severity_names[] = {
+	[PGM_SEVERITY_ERROR] = "error",
+	[PGM_SEVERITY_WARNING] = "warning",
+	[PGM_SEVERITY_INFO] = "info",
+};
+
+const char *
+pgm_severity_name(PgmSeverity severity)
+{
+	return pgm_severity_names[severity];
+}
+
+static PgmFinding *
+pgm_add_finding(PgmLint *lint, const char *rule, PgmSeverity severity,
+				char *message, const char *hint)
+{
+	PgmFinding *f = palloc0(sizeof(PgmFinding));
+
+	f->rule = rule;
+	f->severity = severity;
+	f->statement = lint->stmt;
+	f->message = message;
+	f->hint = hint;
+	lint->findings = lappend(lint->findings, f);
+	return f;
+}
+
+/* A statement PostgreSQL refuses to run inside a transaction block. */
+static void
+pgm_non_transactional(PgmLint *lint, const char *command)
+{
+	PgmFinding *f = pgm_add_finding(lint, "non-transactional", PGM_SEVERITY_ERROR,
+									psprintf("%s cannot run inside a transaction block", command),
+									"Register the revision with transactional => false: the pgmigrate client runs such revisions statement by statement, outside a transaction.");
+
+	f->sqlstate = ERRCODE_ACTIVE_SQL_TRANSACTION;
+	f->non_transactional = true;
+}
+
+/* A statement that destroys data or definitions that existed before. */
+static void
+pgm_destructive(PgmLint *lint, const char *rule, char *message)
+{
+	PgmFinding *f = pgm_add_finding(lint, rule, PGM_SEVERITY_ERROR, message,
+									"If this is intended, register the revision with allow_destructive => true; it is then marked destructive.");
+
+	f->sqlstate = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
+	f->destructive = true;
+}
+
+/* ---- what earlier statements created ---- */
+
+static char *
+pgm_object_key(const char *kind, const char *name)
+{
+	return psprintf("%s:%s", kind, name);
+}
+
+static void
+pgm_remember(PgmLint *lint, const char *kind, const char *name)
+{
+	lint->created = lappend(lint->created, pgm_object_key(kind, name));
+}
+
+static bool
+pgm_created_here(PgmLint *lint, const char *kind, const char *name)
+{
+	char	   *key = pgm_object_key(kind, name);
+	ListCell   *lc;
+
+	foreach(lc, lint->created)
+		if (strcmp((char *) lfirst(lc), key) == 0)
+			return true;
+	return false;
+}
+
+/* Relations are remembered by bare name: s.t and t are the same here. */
+static void
+pgm_remember_relation(PgmLint *lint, const RangeVar *rv)
+{
+	if (rv)
+		pgm_remember(lint, "relation", rv->relname);
+}
+
+static bool
+pgm_relation_is_new(PgmLint *lint, const RangeVar *rv)
+{
+	return rv != NULL && pgm_created_here(lint, "relation", rv->relname);
+}
+
+static const char *
+pgm_rv_name(const RangeVar *rv)
+{
+	return quote_qualified_identifier(rv->schemaname, rv->relname);
+}
+
+static const char *
+pgm_last_name(List *names)
+{
+	return strVal(llast(names));
+}
+
+/*
+ * Statements that take an ACCESS EXCLUSIVE (or SHARE) lock on a table that
+ * exists already should come after a lock_timeout: reported once per SQL.
+ */
+static void
+pgm_strong_lock(PgmLint *lint, const RangeVar *rv)
+{
+	if (lint->lock_timeout_set || lint->lock_timeout_reported || pgm_relation_is_new(lint, rv))
+		return;
+	lint->lock_timeout_reported = true;
+	pgm_add_finding(lint, "missing-lock-timeout", PGM_SEVERITY_WARNING,
+					psprintf("statement locks table %s without a lock_timeout", pgm_rv_name(rv)),
+					"Begin the revision with SET lock_timeout = '5s', so that it fails fast instead of queueing behind a long transaction and blocking every query on the table.");
+}
+
+/* ---- column types ---- */
+
+static const char *
+pgm_type_name(const TypeName *type)
+{
+	return type && type->names ? pgm_last_name(type->names) : "";
+}
+
+static bool
+pgm_is_system_type(const TypeName *type, const char *name)
+{
+	return type && list_length(type->names) == 2 &&
+		strcmp(strVal(linitial(type->names)), "pg_catalog") == 0 &&
+		strcmp(pgm_type_name(type), name) == 0;
+}
+
+static bool
+pgm_has_constraint(List *constraints, ConstrType contype)
+{
+	ListCell   *lc;
+
+	foreach(lc, constraints)
+		if (IsA(lfirst(lc), Constraint) && ((Constraint *) lfirst(lc))->contype == contype)
+			return true;
+	return false;
+}
+
+/* Type choices for one column; `is_key` when a table constraint makes it a key. */
+static void
+pgm_lint_column_type(PgmLint *lint, const ColumnDef *col, bool is_key)
+{
+	const char *type = pgm_type_name(col->typeName);
+	bool		serial = strcmp(type, "serial") == 0 || strcmp(type, "serial4") == 0 ||
+		strcmp(type, "smallserial") == 0 || strcmp(type, "serial2") == 0;
+	bool		bigserial = strcmp(type, "bigserial") == 0 || strcmp(type, "serial8") == 0;
+
+	is_key = is_key || pgm_has_constraint(col->constraints, CONSTR_PRIMARY) ||
+		pgm_has_constraint(col->constraints, CONSTR_IDENTITY) ||
+		pgm_has_constraint(col->constraints, CONSTR_FOREIGN);
+
+	if (serial || bigserial)
+		pgm_add_finding(lint, "prefer-identity", PGM_SEVERITY_INFO,
+						psprintf("column %s uses %s", quote_identifier(col->colname), type),
+						"Use bigint GENERATED ALWAYS AS IDENTITY: an identity column owns its sequence and cannot be written by accident.");
+	if (serial || ((pgm_is_system_type(col->typeName, "int4") ||
+					pgm_is_system_type(col->typeName, "int2")) && is_key))
+		pgm_add_finding(lint, "prefer-bigint", PGM_SEVERITY_INFO,
+						psprintf("key column %s is a 16- or 32-bit integer", quote_identifier(col->colname)),
+						"Use bigint for keys: an integer key runs out at 2147483647, and widening it later rewrites the table and every table that references it.");
+	if (pgm_is_system_type(col->typeName, "timestamp"))
+		pgm_add_finding(lint, "prefer-timestamptz", PGM_SEVERITY_INFO,
+						psprintf("column %s is timestamp without time zone", quote_identifier(col->colname)),
+						"Use timestamptz: it stores an instant, whatever the time zone of the session that writes or reads it.");
+	if (pgm_is_system_type(col->typeName, "bpchar"))
+		pgm_add_finding(lint, "char-column", PGM_SEVERITY_INFO,
+						psprintf("column %s is char(n)", quote_identifier(col->colname)),
+						"Use text (with a CHECK constraint on the length if one is needed): char(n) pads values with spaces.");
+	if (pgm_is_system_type(col->typeName, "varchar") && col->typeName->typmods != NIL)
+		pgm_add_finding(lint, "varchar-length", PGM_SEVERITY_INFO,
+						psprintf("column %s is varchar(n)", quote_identifier(col->colname)),
+						"Use text with a CHECK constraint on the length: changing a CHECK is cheap, while shortening varchar(n) rewrites the table.");
+}
+
+/* ---- volatile defaults ---- */
+
+static bool
+pgm_volatile_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncCall))
+	{
+		FuncCall   *call = (FuncCall *) node;
+		FuncCandidateList c = pgm_function_candidates(call->funcname, list_length(call->args));
+
+		for (; c; c = c->next)
+			if (func_volatile(c->oid) == PROVOLATILE_VOLATILE)
+				return true;
+	}
+	return raw_expression_tree_walker(node, pgm_volatile_walker, context);
+}
+
+static Node *
+pgm_column_default(const ColumnDef *col)
+{
+	ListCell   *lc;
+
+	if (col->raw_default)
+		return col->raw_default;
+	foreach(lc, col->constraints)
+	{
+		Constraint *c = (Constraint *) lfirst(lc);
+
+		if (IsA(c, Constraint) && c->contype == CONSTR_DEFAULT)
+			return c->raw_expr;
+	}
+	return NULL;
+}
+
+/* ---- statements ---- */
+
+static void
+pgm_lint_create_table(PgmLint *lint, const CreateStmt *stmt)
+{
+	List	   *keys = NIL;
+	ListCell   *lc;
+
+	foreach(lc, stmt->tableElts)
+	{
+		Constraint *c = (Constraint *) lfirst(lc);
+
+		if (IsA(c, Constraint) && (c->contype == CONSTR_PRIMARY || c->contype == CONSTR_FOREIGN))
+			keys = list_concat(keys, c->contype == CONSTR_PRIMARY ? c->keys : c->fk_attrs);
+	}
+	foreach(lc, stmt->tableElts)
+	{
+		ColumnDef  *col = (ColumnDef *) lfirst(lc);
+		bool		is_key = false;
+		ListCell   *k;
+
+		if (!IsA(col, ColumnDef))
+			continue;
+		foreach(k, keys)
+			if (strcmp(strVal(lfirst(k)), col->colname) == 0)
+				is_key = true;
+		pgm_lint_column_type(lint, col, is_key);
+	}
+	pgm_remember_relation(lint, stmt->relation);
+}
+
+static void
+pgm_lint_add_column(PgmLint *lint, const RangeVar *table, const ColumnDef *col)
+{
+	Node	   *def = pgm_column_default(col);
+
+	pgm_lint_column_type(lint, col, false);
+	if (pgm_relation_is_new(lint, table))
+		return;
+	if (def && pgm_volatile_walker(def, NULL))
+		pgm_add_finding(lint, "add-column-volatile-default", PGM_SEVERITY_WARNING,
+						psprintf("adding column %s with a volatile default rewrites table %s",
+								 quote_identifier(col->colname), pgm_rv_name(table)),
+						"Add the column without a default, then set the default and fill existing rows in batches.");
+	if ((col->is_not_null || pgm_has_constraint(col->constraints, CONSTR_NOTNULL)) && def == NULL &&
+		!pgm_has_constraint(col->constraints, CONSTR_IDENTITY) &&
+		!pgm_has_constraint(col->constraints, CONSTR_GENERATED))
+		pgm_add_finding(lint, "add-column-not-null-without-default", PGM_SEVERITY_WARNING,
+						psprintf("adding NOT NULL column %s without a default fails if table %s has rows",
+								 quote_identifier(col->colname), pgm_rv_name(table)),
+						"Give the column a default, or add it as nullable, fill it, then SET NOT NULL.");
+}
+
+static void
+pgm_lint_add_constraint(PgmLint *lint, const RangeVar *table, const Constraint *c)
+{
+	if (pgm_relation_is_new(lint, table))
+		return;
+	switch (c->contype)
+	{
+		case CONSTR_FOREIGN:
+		case CONSTR_CHECK:
+			if (!c->skip_validation)
+				pgm_add_finding(lint, "constraint-without-not-valid", PGM_SEVERITY_WARNING,
+								psprintf("adding a %s constraint to table %s checks every row while holding a lock",
+										 c->contype == CONSTR_FOREIGN ? "foreign key" : "check",
+										 pgm_rv_name(table)),
+								"Add it NOT VALID, then run ALTER TABLE ... VALIDATE CONSTRAINT in a later revision: validation does not block writes.");
+			break;
+		case CONSTR_UNIQUE:
+			if (c->indexname == NULL)
+				pgm_add_finding(lint, "unique-without-index", PGM_SEVERITY_WARNING,
+								psprintf("adding a unique constraint to table %s builds its index while blocking writes",
+										 pgm_rv_name(table)),
+								"Build a unique index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX.");
+			break;
+		case CONSTR_PRIMARY:
+			if (c->indexname == NULL)
+				pgm_add_finding(lint, "add-primary-key", PGM_SEVERITY_WARNING,
+								psprintf("adding a primary key to table %s builds its index while blocking writes",
+										 pgm_rv_name(table)),
+								"Build a unique index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD PRIMARY KEY USING INDEX.");
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+pgm_lint_alter_table(PgmLint *lint, const AlterTableStmt *stmt)
+{
+	const RangeVar *table = stmt->relation;
+	bool		is_new = pgm_relation_is_new(lint, table);
+	ListCell   *lc;
+
+	pgm_strong_lock(lint, table);
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_AddColumn:
+				pgm_lint_add_column(lint, table, (ColumnDef *) cmd->def);
+				break;
+			case AT_DropColumn:
+				if (!is_new)
+					pgm_destructive(lint, "drop-column",
+									psprintf("dropping column %s of table %s destroys its data",
+											 quote_identifier(cmd->name), pgm_rv_name(table)));
+				break;
+			case AT_AlterColumnType:
+				if (!is_new)
+					pgm_destructive(lint, "column-type-change",
+									psprintf("changing the type of column %s of table %s rewrites the table under an ACCESS EXCLUSIVE lock, and the old values may not convert back",
+											 quote_identifier(cmd->name), pgm_rv_name(table)));
+				break;
+			case AT_SetNotNull:
+				if (!is_new)
+					pgm_add_finding(lint, "set-not-null", PGM_SEVERITY_WARNING,
+									psprintf("SET NOT NULL on column %s scans table %s while blocking reads and writes",
+											 quote_identifier(cmd->name), pgm_rv_name(table)),
+									"Add CHECK (column IS NOT NULL) NOT VALID, VALIDATE it in a later revision, then SET NOT NULL: PostgreSQL uses the valid check and skips the scan.");
+				break;
+			case AT_AddConstraint:
+				pgm_lint_add_constraint(lint, table, (Constraint *) cmd->def);
+				break;
+			case AT_DetachPartition:
+				if (pgm_detach_is_concurrent((PartitionCmd *) cmd->def))
+					pgm_non_transactional(lint, "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY");
+				break;
+			case AT_SetTableSpace:
+			case AT_SetLogged:
+			case AT_SetUnLogged:
+				if (!is_new)
+					pgm_add_finding(lint, "table-rewrite", PGM_SEVERITY_WARNING,
+									psprintf("this ALTER TABLE rewrites table %s under an ACCESS EXCLUSIVE lock",
+											 pgm_rv_name(table)),
+									"Plan it for a quiet moment, or copy the data into a new table in batches.");
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+static void
+pgm_lint_rename(PgmLint *lint, const RenameStmt *stmt)
+{
+	if (stmt->relation == NULL || pgm_relation_is_new(lint, stmt->relation))
+		return;
+	pgm_strong_lock(lint, stmt->relation);
+	if (stmt->renameType == OBJECT_TABLE)
+		pgm_add_finding(lint, "rename-table", PGM_SEVERITY_WARNING,
+						psprintf("renaming table %s breaks every query that still uses the old name",
+								 pgm_rv_name(stmt->relation)),
+						"Deploy code that works with both names first (for instance through a view with the old name), then rename.");
+	else if (stmt->renameType == OBJECT_COLUMN)
+		pgm_add_finding(lint, "rename-column", PGM_SEVERITY_WARNING,
+						psprintf("renaming column %s of table %s breaks every query that still uses the old name",
+								 quote_identifier(stmt->subname), pgm_rv_name(stmt->relation)),
+						"Add the new column, write both, backfill, move readers, then drop the old one in a later revision.");
+}
+
+static void
+pgm_lint_drop(PgmLint *lint, const DropStmt *stmt)
+{
+	const char *rule;
+	const char *what;
+	const char *kind = "relation";
+	ListCell   *lc;
+
+	switch (stmt->removeType)
+	{
+		case OBJECT_TABLE:
+			rule = "drop-table", what = "table";
+			break;
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+			rule = "drop-view", what = "view";
+			break;
+		case OBJECT_SEQUENCE:
+			rule = "drop-sequence", what = "sequence";
+			break;
+		case OBJECT_SCHEMA:
+			rule = "drop-schema", what = "schema", kind = "schema";
+			break;
+		case OBJECT_TYPE:
+		case OBJECT_DOMAIN:
+			rule = "drop-type", what = "type", kind = "type";
+			break;
+		case OBJECT_FUNCTION:
+		case OBJECT_PROCEDURE:
+		case OBJECT_ROUTINE:
+			rule = "drop-function", what = "function", kind = "function";
+			break;
+		case OBJECT_INDEX:
+			if (stmt->concurrent)
+				pgm_non_transactional(lint, "DROP INDEX CONCURRENTLY");
+			else
+			{
+				foreach(lc, stmt->objects)
+				{
+					RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
+
+					if (!pgm_relation_is_new(lint, rv))
+					{
+						pgm_add_finding(lint, "drop-index-without-concurrently", PGM_SEVERITY_WARNING,
+										psprintf("dropping index %s blocks reads and writes of its table",
+												 pgm_rv_name(rv)),
+										"Use DROP INDEX CONCURRENTLY in a revision registered with transactional => false.");
+						break;
+					}
+				}
+			}
+			return;
+		default:
+			return;
+	}
+
+	foreach(lc, stmt->objects)
+	{
+		List	   *names;
+		const char *name;
+
+		if (stmt->removeType == OBJECT_FUNCTION || stmt->removeType == OBJECT_PROCEDURE ||
+			stmt->removeType == OBJECT_ROUTINE)
+			names = ((ObjectWithArgs *) lfirst(lc))->objname;
+		else if (stmt->removeType == OBJECT_SCHEMA)
+			names = list_make1(lfirst(lc));
+		else if (stmt->removeType == OBJECT_TYPE || stmt->removeType == OBJECT_DOMAIN)
+			names = ((TypeName *) lfirst(lc))->names;
+		else
+			names = (List *) lfirst(lc);
+		name = pgm_last_name(names);
+		if (pgm_created_here(lint, kind, name))
+			continue;
+		pgm_destructive(lint, rule,
+						psprintf("dropping %s %s destroys it%s", what, NameListToQuotedString(names),
+								 stmt->removeType == OBJECT_TABLE || stmt->removeType == OBJECT_SCHEMA ?
+								 " and its data" : ""));
+	}
+}
+
+static void
+pgm_lint_truncate(PgmLint *lint, const TruncateStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->relations)
+	{
+		RangeVar   *rv = (RangeVar *) lfirst(lc);
+
+		if (!pgm_relation_is_new(lint, rv))
+			pgm_destructive(lint, "truncate",
+							psprintf("TRUNCATE destroys every row of table %s", pgm_rv_name(rv)));
+	}
+	if (stmt->behavior == DROP_CASCADE)
+		pgm_add_finding(lint, "truncate-cascade", PGM_SEVERITY_WARNING,
+						pstrdup("TRUNCATE ... CASCADE also empties every table that references these, recursively"),
+						"Name every table to empty explicitly.");
+}
+
+static void
+pgm_lint_whole_table_dml(PgmLint *lint, const RangeVar *table, Node *where, bool is_delete)
+{
+	if (where != NULL || pgm_relation_is_new(lint, table))
+		return;
+	pgm_destructive(lint, is_delete ? "delete-without-where" : "update-without-where",
+					psprintf("%s without WHERE changes every row of table %s",
+							 is_delete ? "DELETE" : "UPDATE", pgm_rv_name(table)));
+}
+
+static bool
+pgm_option_present(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+		if (strcmp(((DefElem *) lfirst(lc))->defname, name) == 0)
+			return true;
+	return false;
+}
+
+static void
+pgm_lint_statement(PgmLint *lint, Node *tree)
+{
+	switch (nodeTag(tree))
+	{
+		case T_TransactionStmt:
+			{
+				PgmFinding *f = pgm_add_finding(lint, "transaction-control", PGM_SEVERITY_ERROR,
+												pstrdup("transaction control statements cannot be part of a revision"),
+												"A revision runs in one transaction that pgmigrate manages: remove BEGIN, COMMIT, ROLLBACK, SAVEPOINT and the like.");
+
+				f->sqlstate = ERRCODE_INVALID_TRANSACTION_TERMINATION;
+				break;
+			}
+		case T_VariableSetStmt:
+			{
+				VariableSetStmt *set = (VariableSetStmt *) tree;
+
+				if (set->name && strcmp(set->name, "lock_timeout") == 0)
+					lint->lock_timeout_set = true;
+				else if (set->name && (strcmp(set->name, "role") == 0 ||
+									   strcmp(set->name, "session_authorization") == 0))
+				{
+					PgmFinding *f = pgm_add_finding(lint, "role-change", PGM_SEVERITY_ERROR,
+													pstrdup("a revision must not change the current role"),
+													"A revision runs as the role that applies it: grant that role what the revision needs.");
+
+					f->sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
+				}
+				break;
+			}
+		case T_CreateStmt:
+			pgm_lint_create_table(lint, (CreateStmt *) tree);
+			break;
+		case T_CreateTableAsStmt:
+			pgm_remember_relation(lint, ((CreateTableAsStmt *) tree)->into->rel);
+			break;
+		case T_ViewStmt:
+			pgm_remember_relation(lint, ((ViewStmt *) tree)->view);
+			break;
+		case T_CreateSeqStmt:
+			pgm_remember_relation(lint, ((CreateSeqStmt *) tree)->sequence);
+			break;
+		case T_CreateSchemaStmt:
+			if (((CreateSchemaStmt *) tree)->schemaname)
+				pgm_remember(lint, "schema", ((CreateSchemaStmt *) tree)->schemaname);
+			break;
+		case T_CompositeTypeStmt:
+			pgm_remember(lint, "type", ((CompositeTypeStmt *) tree)->typevar->relname);
+			break;
+		case T_CreateEnumStmt:
+			pgm_remember(lint, "type", pgm_last_name(((CreateEnumStmt *) tree)->typeName));
+			break;
+		case T_CreateRangeStmt:
+			pgm_remember(lint, "type", pgm_last_name(((CreateRangeStmt *) tree)->typeName));
+			break;
+		case T_CreateDomainStmt:
+			pgm_remember(lint, "type", pgm_last_name(((CreateDomainStmt *) tree)->domainname));
+			break;
+		case T_CreateFunctionStmt:
+			pgm_remember(lint, "function", pgm_last_name(((CreateFunctionStmt *) tree)->funcname));
+			break;
+		case T_IndexStmt:
+			{
+				IndexStmt  *stmt = (IndexStmt *) tree;
+
+				if (stmt->concurrent)
+					pgm_non_transactional(lint, "CREATE INDEX CONCURRENTLY");
+				else if (!pgm_relation_is_new(lint, stmt->relation))
+				{
+					pgm_strong_lock(lint, stmt->relation);
+					pgm_add_finding(lint, "index-without-concurrently", PGM_SEVERITY_WARNING,
+									psprintf("building an index on table %s blocks writes to it until the index is built",
+											 pgm_rv_name(stmt->relation)),
+									"Use CREATE INDEX CONCURRENTLY in a revision registered with transactional => false.");
+				}
+				if (stmt->idxname)
+					pgm_remember(lint, "relation", stmt->idxname);
+				break;
+			}
+		case T_ReindexStmt:
+			{
+				ReindexStmt *stmt = (ReindexStmt *) tree;
+
+				if (pgm_reindex_is_concurrent(stmt))
+					pgm_non_transactional(lint, "REINDEX CONCURRENTLY");
+				else if (stmt->relation && !pgm_relation_is_new(lint, stmt->relation))
+					pgm_add_finding(lint, "reindex-without-concurrently", PGM_SEVERITY_WARNING,
+									psprintf("REINDEX blocks writes to %s until it is done", pgm_rv_name(stmt->relation)),
+									"Use REINDEX CONCURRENTLY in a revision registered with transactional => false.");
+				break;
+			}
+		case T_VacuumStmt:
+			if (((VacuumStmt *) tree)->is_vacuumcmd)
+				pgm_non_transactional(lint, "VACUUM");
+			break;
+		case T_ClusterStmt:
+			if (((ClusterStmt *) tree)->relation == NULL)
+				pgm_non_transactional(lint, "CLUSTER without a table name");
+			break;
+		case T_AlterSystemStmt:
+			pgm_non_transactional(lint, "ALTER SYSTEM");
+			break;
+		case T_CreatedbStmt:
+			pgm_non_transactional(lint, "CREATE DATABASE");
+			break;
+		case T_DropdbStmt:
+			pgm_non_transactional(lint, "DROP DATABASE");
+			break;
+		case T_AlterDatabaseStmt:
+			if (pgm_option_present(((AlterDatabaseStmt *) tree)->options, "tablespace"))
+				pgm_non_transactional(lint, "ALTER DATABASE ... SET TABLESPACE");
+			break;
+		case T_CreateTableSpaceStmt:
+			pgm_non_transactional(lint, "CREATE TABLESPACE");
+			break;
+		case T_DropTableSpaceStmt:
+			pgm_non_transactional(lint, "DROP TABLESPACE");
+			break;
+		case T_DiscardStmt:
+			if (((DiscardStmt *) tree)->target == DISCARD_ALL)
+				pgm_non_transactional(lint, "DISCARD ALL");
+			break;
+		case T_AlterTableStmt:
+			pgm_lint_alter_table(lint, (AlterTableStmt *) tree);
+			break;
+		case T_RenameStmt:
+			pgm_lint_rename(lint, (RenameStmt *) tree);
+			break;
+		case T_DropStmt:
+			pgm_lint_drop(lint, (DropStmt *) tree);
+			break;
+		case T_TruncateStmt:
+			pgm_lint_truncate(lint, (TruncateStmt *) tree);
+			break;
+		case T_DeleteStmt:
+			pgm_lint_whole_table_dml(lint, ((DeleteStmt *) tree)->relation,
+									 ((DeleteStmt *) tree)->whereClause, true);
+			break;
+		case T_UpdateStmt:
+			pgm_lint_whole_table_dml(lint, ((UpdateStmt *) tree)->relation,
+									 ((UpdateStmt *) tree)->whereClause, false);
+			break;
+		case T_AlterEnumStmt:
+			{
+				AlterEnumStmt *stmt = (AlterEnumStmt *) tree;
+
+				pgm_add_finding(lint, "enum-value-change", PGM_SEVERITY_WARNING,
+								stmt->oldVal ?
+								psprintf("renaming value %s of enum %s breaks every query and row of code that uses the old value",
+										 quote_literal_cstr(stmt->oldVal), NameListToQuotedString(stmt->typeName)) :
+								psprintf("adding value %s to enum %s cannot be undone, and the value cannot be used in the same transaction",
+										 quote_literal_cstr(stmt->newVal), NameListToQuotedString(stmt->typeName)),
+								"Consider a lookup table with a foreign key instead of an enum whose values change.");
+				break;
+			}
+		default:
+			break;
+	}
+}
+
+/*
+ * All findings for a list of PgmStatement, in statement order.
+ */
+List *
+pgm_lint(List *statements)
+{
+	PgmLint		lint = {0};
+	ListCell   *lc;
+
+	foreach(lc, statements)
+	{
+		lint.stmt = (PgmStatement *) lfirst(lc);
+		pgm_lint_statement(&lint, lint.stmt->tree);
+	}
+	return lint.findings;
+}
+
+/*
+ * migrate.lint(sql): the same analysis as migrate.add(), as rows.
+ */
+Datum
+pgmigrate_lint(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Tuplestorestate *store;
+	char	   *sql;
+	List	   *findings;
+	ListCell   *lc;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("sql must not be NULL"),
+				 errhint("Pass the SQL to check to migrate.lint().")));
+	sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	store = pgm_srf_begin(fcinfo, &desc);
+	findings = pgm_lint(pgm_split_statements(sql, pgm_parse_sql(sql, NULL, NULL)));
+
+	foreach(lc, findings)
+	{
+		PgmFinding *f = (PgmFinding *) lfirst(lc);
+		Datum		values[7];
+		bool		nulls[7] = {false};
+
+		values[0] = CStringGetTextDatum(f->rule);
+		values[1] = CStringGetTextDatum(pgm_severity_name(f->severity));
+		values[2] = CStringGetTextDatum(f->statement->text);
+		values[3] = CStringGetTextDatum(f->message);
+		values[4] = CStringGetTextDatum(f->hint);
+		values[5] = Int32GetDatum(f->statement->number);
+		values[6] = Int32GetDatum(f->statement->line);
+		tuplestore_putvalues(store, desc, values, nulls);
+	}
+	return (Datum) 0;
+}
