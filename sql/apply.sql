@@ -58,11 +58,19 @@ SELECT step, revision FROM migrate.apply();
 RESET search_path;
 SELECT to_regclass('app.t7') IS NOT NULL AS t7_in_app;
 
+-- ... and what a revision SETs lasts until the end of that revision
+SELECT migrate.add('07b', $$SET search_path = app; SET work_mem = '1MB'; CREATE TABLE t7b (id int);$$, 'DROP TABLE app.t7b;');
+SHOW work_mem;
+SELECT step, revision FROM migrate.apply();
+SHOW search_path;
+SHOW work_mem;
+SELECT to_regclass('app.t7b') IS NOT NULL AS t7b_in_app;
+
 -- a revision registered with transactional => false is for the client
 SELECT migrate.add('08', 'CREATE TABLE app.t8 (id int);', 'DROP TABLE app.t8;', transactional => false);
 SELECT migrate.add('09', 'CREATE TABLE app.t9 (id int);', 'DROP TABLE app.t9;');
 SELECT step, revision FROM migrate.apply();
-SELECT step, revision FROM migrate.apply('07');
+SELECT step, revision FROM migrate.apply('07b');
 SELECT migrate.current();
 -- stamping it (as the client does after running it) lets apply go on
 SELECT * FROM migrate.stamp('08');

@@ -6,7 +6,8 @@
  * sequence, index, type, domain, function, procedure, schema, trigger,
  * policy or extension; ALTER TABLE ... ADD COLUMN / ADD CONSTRAINT (named);
  * RENAME of a relation, column, constraint or schema.  The inverses run in
- * reverse order.  One statement without an exact inverse (a CREATE OR
+ * reverse order, after the up's SET statements (lock_timeout and the like),
+ * which the down repeats.  One statement without an exact inverse (a CREATE OR
  * REPLACE, IF NOT EXISTS, an unnamed index or constraint, anything that
  * changes data) leaves the revision irreversible: guessing is worse than
  * saying so.
@@ -122,7 +123,9 @@ pgm_invert_rename(const RenameStmt *stmt)
 							quote_identifier(stmt->relation->relname));
 		case OBJECT_COLUMN:
 		case OBJECT_TABCONSTRAINT:
-			keyword = pgm_relation_keyword(stmt->relationType);
+			/* the grammar sets relationType for columns only */
+			keyword = stmt->renameType == OBJECT_TABCONSTRAINT ? "TABLE" :
+				pgm_relation_keyword(stmt->relationType);
 			if (keyword == NULL)
 				return NULL;
 			return psprintf("ALTER %s %s RENAME %s %s TO %s", keyword, pgm_rv(stmt->relation),
@@ -247,15 +250,22 @@ pgm_derive_down(List *statements)
 	List	   *inverses = NIL;
 	ListCell   *lc;
 
+	initStringInfo(&buf);		/* an empty up (a merge) has an empty down */
 	foreach(lc, statements)
 	{
-		char	   *inverse = pgm_invert(((PgmStatement *) lfirst(lc))->tree);
+		PgmStatement *stmt = (PgmStatement *) lfirst(lc);
+		char	   *inverse;
 
-		if (inverse == NULL)
+		/* settings (lock_timeout, search_path, ...) apply to the down too */
+		if (IsA(stmt->tree, VariableSetStmt))
+		{
+			appendStringInfo(&buf, "%s;\n", stmt->text);
+			continue;
+		}
+		if ((inverse = pgm_invert(stmt->tree)) == NULL)
 			return NULL;
 		inverses = lcons(inverse, inverses);
 	}
-	initStringInfo(&buf);		/* an empty up (a merge) has an empty down */
 	foreach(lc, inverses)
 		appendStringInfo(&buf, "%s;\n", (char *) lfirst(lc));
 	return buf.data;

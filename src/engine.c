@@ -15,6 +15,7 @@
  *   gains a CONTEXT line naming the revision and the statement.
  * - Each revision runs in a memory context that is reset before the next,
  *   so a 10,000-revision apply keeps backend memory flat.
+ * - SET in a revision lasts until the end of that revision.
  * - pgm_engine_running is set only while revisions run and is cleared by
  *   PG_FINALLY; a revision's SQL cannot call back into the engine.
  */
@@ -25,6 +26,7 @@
 #include "funcapi.h"
 #include "portability/instr_time.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 
 #include "pgmigrate.h"
@@ -278,7 +280,17 @@ pgm_run_step(PgmGraph *graph, int n, PgmAction action, int step, int nsteps)
 	}
 
 	if (sql)
+	{
+		/*
+		 * Settings a revision changes (SET search_path, SET lock_timeout,
+		 * even SET ROLE) last until the end of the revision: undo them as a
+		 * subtransaction abort would.
+		 */
+		int			guc_level = NewGUCNestLevel();
+
 		pgm_run_sql(node->id, action == PGM_APPLY ? "up" : "down", sql);
+		AtEOXact_GUC(false, guc_level);
+	}
 
 	INSTR_TIME_SET_CURRENT(elapsed);
 	INSTR_TIME_SUBTRACT(elapsed, start);
