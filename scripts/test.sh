@@ -141,6 +141,7 @@ suite_cppcheck() {
                   "$(pg_config --includedir-server)/pg_config.h")
     [ -n "$version_num" ] || { echo "PG_VERSION_NUM not found in pg_config.h"; return 1; }
     cppcheck --error-exitcode=1 --enable=warning,performance,portability \
+        --library=scripts/cppcheck-postgresql.cfg \
         --language=c --std=c99 --inline-suppr --quiet \
         --suppress=missingIncludeSystem -DPG_VERSION_NUM="$version_num" -I src src
 }
