@@ -7,8 +7,7 @@
 
 -- The revisions: one row per registered revision.
 CREATE TABLE migrate.revisions (
-    id              text PRIMARY KEY
-                    CHECK (id ~ '^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,127}$'),
+    id              text PRIMARY KEY,   -- checked by migrate.add()
     parents         text[] NOT NULL DEFAULT '{}',
     description     text,
     up              text NOT NULL,

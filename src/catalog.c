@@ -74,9 +74,10 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 		0, {0}
 	},
 	[PGM_Q_MISSING_PARENTS] = {
+		/* a correlated subquery: one index probe per parent, never a scan */
 		"SELECT p.id FROM pg_catalog.unnest($1) AS p(id)"
-		" WHERE NOT EXISTS (SELECT FROM migrate.revisions r"
-		"   WHERE r.id OPERATOR(pg_catalog.=) p.id)",
+		" WHERE (SELECT r.id FROM migrate.revisions r"
+		"   WHERE r.id OPERATOR(pg_catalog.=) p.id) IS NULL",
 		1, {TEXTARRAYOID}
 	},
 	[PGM_Q_INSERT_REVISION] = {
@@ -158,7 +159,9 @@ pgm_plan_for(PgmQuery query)
 	if (pgm_plans[query] == NULL)
 	{
 		const PgmQueryDef *def = &pgm_query_defs[query];
-		SPIPlanPtr	plan = SPI_prepare(def->sql, def->nargs, (Oid *) def->argtypes);
+		/* generic plans: these statements never profit from replanning */
+		SPIPlanPtr	plan = SPI_prepare_cursor(def->sql, def->nargs, (Oid *) def->argtypes,
+											  CURSOR_OPT_GENERIC_PLAN);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
