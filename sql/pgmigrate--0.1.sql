@@ -50,10 +50,24 @@ CREATE TABLE migrate.log (
 COMMENT ON TABLE migrate.log IS
     'append-only record of every apply, rollback, stamp and DDL the guard let through';
 
--- pg_dump keeps the history: both tables and the log's id sequence.
+-- The schema as each apply, rollback and stamp left it (see migrate.drift()).
+CREATE TABLE migrate.snapshots (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    taken_at        timestamptz NOT NULL DEFAULT clock_timestamp(),
+    action          text NOT NULL,
+    taken_by        name NOT NULL,
+    snapshot        text NOT NULL
+);
+
+COMMENT ON TABLE migrate.snapshots IS
+    'canonical snapshots of the user schemas, one per apply, rollback and stamp';
+
+-- pg_dump keeps the history: the tables and their id sequences.
 SELECT pg_catalog.pg_extension_config_dump('migrate.revisions', '');
 SELECT pg_catalog.pg_extension_config_dump('migrate.log', '');
 SELECT pg_catalog.pg_extension_config_dump('migrate.log_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('migrate.snapshots', '');
+SELECT pg_catalog.pg_extension_config_dump('migrate.snapshots_id_seq', '');
 
 -- Nobody writes the catalog directly, superusers included.  The trigger
 -- lets through only the statements the extension's own functions run; it
@@ -71,6 +85,11 @@ CREATE TRIGGER refuse_direct_write
     BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON migrate.log
     FOR EACH STATEMENT EXECUTE FUNCTION migrate.refuse_direct_write();
 ALTER TABLE migrate.log ENABLE ALWAYS TRIGGER refuse_direct_write;
+
+CREATE TRIGGER refuse_direct_write
+    BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON migrate.snapshots
+    FOR EACH STATEMENT EXECUTE FUNCTION migrate.refuse_direct_write();
+ALTER TABLE migrate.snapshots ENABLE ALWAYS TRIGGER refuse_direct_write;
 
 -- Registering
 CREATE FUNCTION migrate.add(
@@ -129,15 +148,32 @@ RETURNS TABLE (step integer, revision text, direction text, sql text)
     AS 'MODULE_PATHNAME', 'pgmigrate_plan'
     LANGUAGE C STABLE;
 
+-- Verifying
+CREATE FUNCTION migrate.drift()
+RETURNS TABLE (object text, change text, detail text)
+    AS 'MODULE_PATHNAME', 'pgmigrate_drift'
+    LANGUAGE C STABLE;
+
+CREATE FUNCTION migrate.verify()
+RETURNS TABLE (problem text, object text, detail text)
+    AS 'MODULE_PATHNAME', 'pgmigrate_verify'
+    LANGUAGE C STABLE;
+
+CREATE FUNCTION migrate.test_roundtrip(target text DEFAULT 'head')
+RETURNS TABLE (revision text, ok boolean, detail text)
+    AS 'MODULE_PATHNAME', 'pgmigrate_test_roundtrip'
+    LANGUAGE C VOLATILE;
+
 -- Privileges.  Reading is open to everybody; changing is for the roles the
 -- DBA grants EXECUTE on the mutating functions (see README.md).
 GRANT USAGE ON SCHEMA migrate TO PUBLIC;
-GRANT SELECT ON migrate.revisions, migrate.log TO PUBLIC;
+GRANT SELECT ON migrate.revisions, migrate.log, migrate.snapshots TO PUBLIC;
 REVOKE ALL ON FUNCTION migrate.refuse_direct_write() FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.add(text, text, text, text[], text, boolean, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.apply(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.rollback(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.stamp(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.test_roundtrip(text) FROM PUBLIC;
 
 -- The guard: created last, so that it does not see this script's own DDL.
 CREATE FUNCTION migrate.guard_ddl() RETURNS event_trigger

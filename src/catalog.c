@@ -121,6 +121,19 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
 		8, {NAMEOID, NAMEOID, TEXTOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID, TEXTOID}
 	},
+	[PGM_Q_SAVE_SNAPSHOT] = {
+		"INSERT INTO migrate.snapshots (action, taken_by, snapshot) VALUES ($1, $2, $3)",
+		3, {TEXTOID, NAMEOID, TEXTOID}
+	},
+	[PGM_Q_LAST_SNAPSHOT] = {
+		"SELECT snapshot FROM migrate.snapshots ORDER BY id DESC LIMIT 1",
+		0, {0}
+	},
+	[PGM_Q_CHECKSUMS] = {
+		"SELECT id, up, up_sha256, down, down_sha256 FROM migrate.revisions"
+		" ORDER BY id COLLATE \"C\"",
+		0, {0}
+	},
 };
 
 static SPIPlanPtr pgm_plans[PGM_Q_COUNT];
@@ -252,6 +265,35 @@ pgm_catalog_log(const char *action, const char *revision, double duration_ms,
 	else
 		nulls[7] = 'n';
 	pgm_catalog_exec(PGM_Q_LOG, values, nulls, false);
+}
+
+/*
+ * Record a snapshot of the schema as it is now (after an apply, rollback
+ * or stamp).  Connected to SPI.
+ */
+void
+pgm_snapshot_record(const char *action)
+{
+	Datum		values[3];
+
+	values[0] = CStringGetTextDatum(action);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
+	values[2] = PointerGetDatum(pgm_snapshot_serialize(pgm_snapshot_take(false)));
+	pgm_catalog_exec(PGM_Q_SAVE_SNAPSHOT, values, NULL, false);
+}
+
+/* The snapshot the last apply, rollback or stamp recorded; empty if none. */
+PgmSnapshot *
+pgm_snapshot_last(void)
+{
+	PgmSnapshot *snap;
+
+	if (pgm_catalog_exec(PGM_Q_LAST_SNAPSHOT, NULL, NULL, true) == 0)
+		snap = pgm_snapshot_parse("");
+	else
+		snap = pgm_snapshot_parse(pgm_result_text(0, 1));
+	SPI_freetuptable(SPI_tuptable);
+	return snap;
 }
 
 /*

@@ -35,13 +35,6 @@ PG_FUNCTION_INFO_V1(pgmigrate_apply);
 PG_FUNCTION_INFO_V1(pgmigrate_rollback);
 PG_FUNCTION_INFO_V1(pgmigrate_stamp);
 
-typedef enum PgmAction
-{
-	PGM_APPLY,
-	PGM_ROLLBACK,
-	PGM_STAMP
-} PgmAction;
-
 typedef struct PgmActionInfo
 {
 	const char *function;		/* for messages */
@@ -72,6 +65,13 @@ bool
 pgm_engine_is_running(void)
 {
 	return pgm_engine_running;
+}
+
+/* For callers of pgm_run_revision() outside this file (round trips). */
+void
+pgm_engine_set_running(bool running)
+{
+	pgm_engine_running = running;
 }
 
 /*
@@ -196,7 +196,7 @@ pgm_fetch_sql(const char *revision, bool up)
 /*
  * Checks that must pass before anything runs.
  */
-static void
+void
 pgm_check_plan(PgmGraph *graph, PgmPlan *plan, PgmAction action)
 {
 	int			i;
@@ -238,9 +238,13 @@ pgm_check_reversible(PgmGraph *graph, PgmPlan *plan)
 	}
 }
 
-/* Apply, roll back or stamp one revision; returns its duration in ms. */
-static double
-pgm_run_step(PgmGraph *graph, int n, PgmAction action, int step, int nsteps)
+/*
+ * Apply, roll back or stamp one revision; returns its duration in ms.  The
+ * caller is connected to SPI, holds the catalog lock and has marked the
+ * engine running.
+ */
+double
+pgm_run_revision(PgmGraph *graph, int n, PgmAction action, int step, int nsteps)
 {
 	PgmNode    *node = &graph->nodes[n];
 	Datum		values[3];
@@ -346,7 +350,7 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action)
 
 			MemoryContextReset(revision_cxt);
 			MemoryContextSwitchTo(revision_cxt);
-			ms = pgm_run_step(graph, plan.steps[i], action, i + 1, plan.nsteps);
+			ms = pgm_run_revision(graph, plan.steps[i], action, i + 1, plan.nsteps);
 			values[0] = Int32GetDatum(i + 1);
 			values[1] = CStringGetTextDatum(node->id);
 			values[2] = Float8GetDatum(ms);
@@ -361,6 +365,8 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action)
 	}
 	PG_END_TRY();
 
+	if (plan.nsteps > 0)
+		pgm_snapshot_record(info->log_action);
 	SPI_finish();
 	return (Datum) 0;
 }

@@ -35,6 +35,9 @@ typedef enum PgmQuery
 	PGM_Q_MARK_APPLIED,
 	PGM_Q_MARK_UNAPPLIED,
 	PGM_Q_LOG,
+	PGM_Q_SAVE_SNAPSHOT,
+	PGM_Q_LAST_SNAPSHOT,
+	PGM_Q_CHECKSUMS,
 	PGM_Q_COUNT
 } PgmQuery;
 
@@ -150,9 +153,43 @@ extern const char *pgm_severity_name(PgmSeverity severity);
 
 extern char *pgm_derive_down(List *statements);
 
+/* ---- snapshot.c: the canonical schema picture ---- */
+
+typedef struct PgmSnapshot
+{
+	int			count;
+	char	  **objects;		/* sorted, byte order */
+	char	  **definitions;
+} PgmSnapshot;
+
+typedef struct PgmDrift
+{
+	const char *object;
+	const char *change;			/* added, removed, changed */
+	char	   *detail;
+} PgmDrift;
+
+extern PgmSnapshot *pgm_snapshot_take(bool read_only);
+extern text *pgm_snapshot_serialize(const PgmSnapshot *snap);
+extern PgmSnapshot *pgm_snapshot_parse(const char *stored);
+extern List *pgm_snapshot_diff(const PgmSnapshot *before, const PgmSnapshot *after);
+extern void pgm_snapshot_record(const char *action);
+extern PgmSnapshot *pgm_snapshot_last(void);
+
 /* ---- engine.c: running revisions ---- */
 
+typedef enum PgmAction
+{
+	PGM_APPLY,
+	PGM_ROLLBACK,
+	PGM_STAMP
+} PgmAction;
+
 extern void pgm_forbid_nested_call(const char *function);
+extern double pgm_run_revision(PgmGraph *graph, int n, PgmAction action,
+							   int step, int nsteps);
+extern void pgm_engine_set_running(bool running);
+extern void pgm_check_plan(PgmGraph *graph, PgmPlan *plan, PgmAction action);
 extern bool pgm_engine_is_running(void);
 extern void pgm_engine_init(void);
 extern void pgm_check_reversible(PgmGraph *graph, PgmPlan *plan);

@@ -1,0 +1,320 @@
+/*
+ * verify.c — turning "we think the migrations are right" into facts:
+ * migrate.drift(), migrate.verify() and migrate.test_roundtrip().
+ *
+ * drift() compares the live schema with the snapshot the last apply,
+ * rollback or stamp recorded.  verify() adds the stored checksums.
+ * test_roundtrip() runs every pending revision up, down and up again inside
+ * a subtransaction that it rolls back at the end, so the database and the
+ * catalog are left exactly as they were.  Each step runs in a subtransaction
+ * of its own, so a failing down (or up) is reported, not raised.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+#include "pgmigrate.h"
+
+PG_FUNCTION_INFO_V1(pgmigrate_drift);
+PG_FUNCTION_INFO_V1(pgmigrate_verify);
+PG_FUNCTION_INFO_V1(pgmigrate_test_roundtrip);
+
+Datum
+pgmigrate_drift(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Tuplestorestate *store = pgm_srf_begin(fcinfo, &desc);
+	ListCell   *lc;
+	List	   *drift;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	drift = pgm_snapshot_diff(pgm_snapshot_last(), pgm_snapshot_take(true));
+	foreach(lc, drift)
+	{
+		PgmDrift   *d = (PgmDrift *) lfirst(lc);
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = CStringGetTextDatum(d->object);
+		values[1] = CStringGetTextDatum(d->change);
+		values[2] = CStringGetTextDatum(d->detail);
+		tuplestore_putvalues(store, desc, values, nulls);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+static void
+pgm_verify_row(Tuplestorestate *store, TupleDesc desc, const char *problem,
+			   const char *object, const char *detail)
+{
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	values[0] = CStringGetTextDatum(problem);
+	values[1] = CStringGetTextDatum(object);
+	values[2] = CStringGetTextDatum(detail);
+	tuplestore_putvalues(store, desc, values, nulls);
+}
+
+/* Does the SQL in column sql_col still match the checksum in sha_col? */
+static bool
+pgm_checksum_matches(int row, int sql_col, int sha_col)
+{
+	bool		isnull;
+	Datum		sql = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, sql_col, &isnull);
+	char	   *sha = pgm_result_text(row, sha_col);
+
+	if (isnull || sha == NULL)
+		return isnull && sha == NULL;
+	return strcmp(pgm_sha256_hex(DatumGetTextPP(sql)), sha) == 0;
+}
+
+Datum
+pgmigrate_verify(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Tuplestorestate *store = pgm_srf_begin(fcinfo, &desc);
+	ListCell   *lc;
+	List	   *drift;
+	int			n;
+	int			i;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	n = pgm_catalog_exec(PGM_Q_CHECKSUMS, NULL, NULL, true);
+	for (i = 0; i < n; i++)
+	{
+		char	   *id = pgm_result_text(i, 1);
+
+		if (!pgm_checksum_matches(i, 2, 3))
+			pgm_verify_row(store, desc, "checksum", psprintf("revision %s", id),
+						   "the stored up SQL does not match its checksum");
+		if (!pgm_checksum_matches(i, 4, 5))
+			pgm_verify_row(store, desc, "checksum", psprintf("revision %s", id),
+						   "the stored down SQL does not match its checksum");
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	drift = pgm_snapshot_diff(pgm_snapshot_last(), pgm_snapshot_take(true));
+	foreach(lc, drift)
+	{
+		PgmDrift   *d = (PgmDrift *) lfirst(lc);
+
+		pgm_verify_row(store, desc, "drift", d->object,
+					   *d->detail ? psprintf("%s: %s", d->change, d->detail) : d->change);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/* What the down failed to restore, one line per object; "" when nothing. */
+static char *
+pgm_describe_drift(List *drift)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, drift)
+	{
+		PgmDrift   *d = (PgmDrift *) lfirst(lc);
+
+		appendStringInfo(&buf, "%s%s %s%s%s", buf.len ? "\n" : "", d->object, d->change,
+						 *d->detail ? ": " : "", d->detail);
+	}
+	return buf.data;
+}
+
+/* One revision's round trip, as the steps below see it. */
+typedef struct PgmRoundTrip
+{
+	PgmGraph   *graph;
+	int			node;
+	int			step;
+	int			nsteps;
+	PgmSnapshot *before;		/* before the up */
+	List	   *drift;			/* what the down left different */
+	char	   *up_again_error; /* the second up failed */
+} PgmRoundTrip;
+
+/*
+ * Run fn(arg) in a subtransaction.  Returns NULL when it ran, else its
+ * error as text; the subtransaction is committed when it ran and `keep`,
+ * rolled back otherwise.
+ */
+static char *
+pgm_in_subtransaction(void (*fn) (PgmRoundTrip *), PgmRoundTrip *arg, bool keep)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	char	   *volatile failure = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		fn(arg);
+		if (keep)
+			ReleaseCurrentSubTransaction();
+		else
+			RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		failure = psprintf("%s (SQLSTATE %s)", edata->message, unpack_sql_state(edata->sqlerrcode));
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return failure;
+}
+
+static void
+pgm_step_up(PgmRoundTrip *rt)
+{
+	pgm_run_revision(rt->graph, rt->node, PGM_APPLY, rt->step, rt->nsteps);
+}
+
+static void
+pgm_step_down_compare_up(PgmRoundTrip *rt)
+{
+	pgm_run_revision(rt->graph, rt->node, PGM_ROLLBACK, rt->step, rt->nsteps);
+	rt->drift = pgm_snapshot_diff(rt->before, pgm_snapshot_take(false));
+	/* up again, in a subtransaction of its own inside the down's */
+	rt->up_again_error = pgm_in_subtransaction(pgm_step_up, rt, false);
+}
+
+/*
+ * One round trip: up (kept), then in a subtransaction that is always
+ * undone: down, compare with the snapshot before the up, up again.  The
+ * next revision so starts exactly where a deploy would have left it.
+ * Returns false when the up itself failed: later revisions cannot run.
+ */
+static bool
+pgm_round_trip(PgmRoundTrip *rt, bool *ok, char **detail)
+{
+	char	   *failure;
+
+	rt->before = pgm_snapshot_take(false);
+	if ((failure = pgm_in_subtransaction(pgm_step_up, rt, true)) != NULL)
+	{
+		*ok = false;
+		*detail = psprintf("the up SQL failed: %s", failure);
+		return false;
+	}
+	if (rt->graph->nodes[rt->node].irreversible)
+	{
+		*ok = false;
+		*detail = pstrdup("the revision has no down SQL");
+		return true;
+	}
+	if ((failure = pgm_in_subtransaction(pgm_step_down_compare_up, rt, false)) != NULL)
+	{
+		*ok = false;
+		*detail = psprintf("the down SQL failed: %s", failure);
+	}
+	else if (rt->drift != NIL)
+	{
+		*ok = false;
+		*detail = psprintf("the down did not restore the schema:\n%s", pgm_describe_drift(rt->drift));
+	}
+	else if (rt->up_again_error)
+	{
+		*ok = false;
+		*detail = psprintf("the up SQL failed after the down: %s", rt->up_again_error);
+	}
+	else
+	{
+		*ok = true;
+		*detail = pstrdup("");
+	}
+	/* the undone subtransaction rolled the catalog back; so does the graph */
+	rt->graph->nodes[rt->node].applied = true;
+	return true;
+}
+
+Datum
+pgmigrate_test_roundtrip(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Tuplestorestate *store;
+	MemoryContext cxt;
+	ResourceOwner owner;
+	PgmGraph   *graph;
+	PgmPlan		plan;
+
+	pgm_forbid_nested_call("migrate.test_roundtrip()");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("target must not be NULL"),
+				 errhint("Pass a target to migrate.test_roundtrip(), such as 'head'.")));
+	store = pgm_srf_begin(fcinfo, &desc);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	cxt = CurrentMemoryContext;
+	owner = CurrentResourceOwner;
+	pgm_lock_catalog();
+	graph = pgm_graph_load(false);
+	plan = pgm_plan_up(graph, text_to_cstring(PG_GETARG_TEXT_PP(0)), "migrate.test_roundtrip()");
+	pgm_check_plan(graph, &plan, PGM_APPLY);
+
+	/* everything below is undone at the end, errors or not */
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	pgm_engine_set_running(true);
+	PG_TRY();
+	{
+		bool		go_on = true;
+		int			i;
+
+		for (i = 0; i < plan.nsteps && go_on; i++)
+		{
+			PgmRoundTrip rt = {graph, plan.steps[i], i + 1, plan.nsteps};
+			Datum		values[3];
+			bool		nulls[3] = {false, false, false};
+			bool		ok;
+			char	   *detail;
+
+			go_on = pgm_round_trip(&rt, &ok, &detail);
+			values[0] = CStringGetTextDatum(graph->nodes[plan.steps[i]].id);
+			values[1] = BoolGetDatum(ok);
+			values[2] = CStringGetTextDatum(detail);
+			tuplestore_putvalues(store, desc, values, nulls);
+		}
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		/* undo the subtransaction here: an error must not leave it open */
+		pgm_engine_set_running(false);
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	pgm_engine_set_running(false);
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+
+	SPI_finish();
+	return (Datum) 0;
+}
