@@ -17,7 +17,7 @@ CREATE ROLE regress_pgm_owner;
 CREATE ROLE regress_pgm_app IN ROLE regress_pgm_owner;
 CREATE ROLE regress_pgm_deploy IN ROLE regress_pgm_owner;
 GRANT EXECUTE ON FUNCTION migrate.add(text, text, text, text[], text, boolean, boolean),
-                          migrate.apply(text), migrate.rollback(text), migrate.stamp(text)
+                          migrate.apply(text), migrate.rollback(text, boolean), migrate.stamp(text)
    TO regress_pgm_deploy;
 GRANT ALL ON SCHEMA app TO regress_pgm_owner;
 SELECT current_database() AS db \gset

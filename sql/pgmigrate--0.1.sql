@@ -116,7 +116,7 @@ RETURNS TABLE (step integer, revision text, duration_ms double precision)
     AS 'MODULE_PATHNAME', 'pgmigrate_apply'
     LANGUAGE C VOLATILE;
 
-CREATE FUNCTION migrate.rollback(target text DEFAULT '-1')
+CREATE FUNCTION migrate.rollback(target text DEFAULT '-1', allow_data_loss boolean DEFAULT false)
 RETURNS TABLE (step integer, revision text, duration_ms double precision)
     AS 'MODULE_PATHNAME', 'pgmigrate_rollback'
     LANGUAGE C VOLATILE;
@@ -171,7 +171,7 @@ GRANT SELECT ON migrate.revisions, migrate.log, migrate.snapshots TO PUBLIC;
 REVOKE ALL ON FUNCTION migrate.refuse_direct_write() FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.add(text, text, text, text[], text, boolean, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.apply(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION migrate.rollback(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.rollback(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.stamp(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.test_roundtrip(text) FROM PUBLIC;
 

@@ -22,12 +22,17 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "portability/instr_time.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 
 #include "pgmigrate.h"
 
@@ -56,9 +61,85 @@ typedef struct PgmStatementContext
 	const char *side;
 	int			number;
 	int			line;
+	Node	   *tree;
 } PgmStatementContext;
 
+/* The relation a statement locks, as far as its parse tree tells. */
+static RangeVar *
+pgm_statement_relation(Node *tree)
+{
+	switch (nodeTag(tree))
+	{
+		case T_AlterTableStmt:
+			return ((AlterTableStmt *) tree)->relation;
+		case T_IndexStmt:
+			return ((IndexStmt *) tree)->relation;
+		case T_RenameStmt:
+			return ((RenameStmt *) tree)->relation;
+		case T_CreateTrigStmt:
+			return ((CreateTrigStmt *) tree)->relation;
+		case T_CreatePolicyStmt:
+			return ((CreatePolicyStmt *) tree)->table;
+		case T_DropStmt:
+			{
+				DropStmt   *stmt = (DropStmt *) tree;
+
+				if (stmt->objects != NIL &&
+					(stmt->removeType == OBJECT_TABLE || stmt->removeType == OBJECT_INDEX ||
+					 stmt->removeType == OBJECT_VIEW || stmt->removeType == OBJECT_SEQUENCE ||
+					 stmt->removeType == OBJECT_MATVIEW))
+					return makeRangeVarFromNameList((List *) linitial(stmt->objects));
+				return NULL;
+			}
+		case T_TruncateStmt:
+			return linitial_node(RangeVar, ((TruncateStmt *) tree)->relations);
+		case T_LockStmt:
+			return linitial_node(RangeVar, ((LockStmt *) tree)->relations);
+		case T_InsertStmt:
+			return ((InsertStmt *) tree)->relation;
+		case T_UpdateStmt:
+			return ((UpdateStmt *) tree)->relation;
+		case T_DeleteStmt:
+			return ((DeleteStmt *) tree)->relation;
+		default:
+			return NULL;
+	}
+}
+
 static bool pgm_engine_running = false;
+
+/* pgmigrate.lock_timeout (ms, 0 = off) and pgmigrate.lock_retries */
+static int	pgm_lock_timeout = 0;
+static int	pgm_lock_retries = 3;
+
+/*
+ * The relation the last statement that timed out on a lock works on, from
+ * its parse tree: by the time the error is raised, PostgreSQL has already
+ * forgotten which lock it waited for.
+ */
+static bool pgm_waited_valid = false;
+static char pgm_waited_schema[NAMEDATALEN];
+static char pgm_waited_relation[NAMEDATALEN];
+
+void
+pgm_engine_define_settings(void)
+{
+	DefineCustomIntVariable("pgmigrate.lock_timeout",
+							"Lock timeout for each revision that apply and rollback run; 0 turns it off.",
+							"A revision that waits longer for a lock is rolled back and retried, so that "
+							"a migration never queues behind a long transaction while blocking the application.",
+							&pgm_lock_timeout,
+							0, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pgmigrate.lock_retries",
+							"How many times a revision that hit pgmigrate.lock_timeout is retried.",
+							NULL,
+							&pgm_lock_retries,
+							3, 0, 1000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+}
 
 /* Is a revision's SQL running in this backend?  (The guard asks.) */
 bool
@@ -109,6 +190,19 @@ pgm_statement_error_callback(void *arg)
 {
 	PgmStatementContext *ctx = (PgmStatementContext *) arg;
 
+	/* a lock timeout: remember which relation the statement works on */
+	if (geterrcode() == ERRCODE_LOCK_NOT_AVAILABLE)
+	{
+		RangeVar   *rv = pgm_statement_relation(ctx->tree);
+
+		pgm_waited_valid = rv != NULL;
+		if (rv)
+		{
+			strlcpy(pgm_waited_schema, rv->schemaname ? rv->schemaname : "", NAMEDATALEN);
+			strlcpy(pgm_waited_relation, rv->relname, NAMEDATALEN);
+		}
+	}
+
 	errcontext("statement %d of the %s SQL of revision \"%s\", line %d",
 			   ctx->number, ctx->side, ctx->revision, ctx->line);
 }
@@ -137,6 +231,7 @@ pgm_run_sql(const char *revision, const char *side, const char *sql)
 
 		ctx.number = stmt->number;
 		ctx.line = stmt->line;
+		ctx.tree = stmt->tree;
 		callback.previous = error_context_stack;
 		error_context_stack = &callback;
 
@@ -238,6 +333,94 @@ pgm_check_reversible(PgmGraph *graph, PgmPlan *plan)
 	}
 }
 
+static double pgm_run_revision_once(PgmGraph *graph, int n, PgmAction action,
+									int step, int nsteps);
+
+/* "a lock on table app.users", resolved as the statement would resolve it */
+static char *
+pgm_describe_waited_lock(void)
+{
+	RangeVar   *rv;
+	Oid			relid;
+
+	if (!pgm_waited_valid)
+		return pstrdup("a lock");
+	rv = makeRangeVar(pgm_waited_schema[0] ? pstrdup(pgm_waited_schema) : NULL,
+					  pstrdup(pgm_waited_relation), -1);
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	if (!OidIsValid(relid))
+		return psprintf("a lock on %s", quote_qualified_identifier(rv->schemaname, rv->relname));
+	return psprintf("a lock on %s", quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+															   get_rel_name(relid)));
+}
+
+/*
+ * Run one revision under pgmigrate.lock_timeout, in a subtransaction that
+ * is rolled back and retried, with back-off, when a statement times out on
+ * a lock.
+ */
+static double
+pgm_run_revision_with_retries(PgmGraph *graph, int n, PgmAction action, int step, int nsteps)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile int backoff_ms = 100;
+	volatile int attempt;
+
+	for (attempt = 0;; attempt++)
+	{
+		volatile double ms = 0;
+		ErrorData  *volatile edata = NULL;
+		int			guc_level;
+
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(cxt);
+		guc_level = NewGUCNestLevel();
+		(void) set_config_option("lock_timeout", psprintf("%d", pgm_lock_timeout),
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		pgm_waited_valid = false;
+		PG_TRY();
+		{
+			ms = pgm_run_revision_once(graph, n, action, step, nsteps);
+			AtEOXact_GUC(true, guc_level);
+			ReleaseCurrentSubTransaction();
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata == NULL)
+			return ms;
+
+		/* the undone subtransaction took the catalog mark with it */
+		graph->nodes[n].applied = action == PGM_ROLLBACK;
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ReThrowError(edata);
+		if (attempt >= pgm_lock_retries)
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("revision \"%s\" could not get %s within pgmigrate.lock_timeout",
+							graph->nodes[n].id, pgm_describe_waited_lock()),
+					 errdetail("It was tried %d times, each waiting at most %d ms; nothing was %s.",
+							   attempt + 1, pgm_lock_timeout,
+							   action == PGM_ROLLBACK ? "rolled back" : "applied"),
+					 errhint("Find the transaction holding the lock in pg_locks and pg_stat_activity, or retry when it is done.")));
+		ereport(NOTICE,
+				(errmsg("revision \"%s\" waited too long for %s; retrying in %d ms (retry %d of %d)",
+						graph->nodes[n].id, pgm_describe_waited_lock(), backoff_ms,
+						attempt + 1, pgm_lock_retries)));
+		pg_usleep((long) backoff_ms * 1000L);
+		CHECK_FOR_INTERRUPTS();
+		backoff_ms = Min(backoff_ms * 2, 10000);
+	}
+}
+
 /*
  * Apply, roll back or stamp one revision; returns its duration in ms.  The
  * caller is connected to SPI, holds the catalog lock and has marked the
@@ -245,6 +428,14 @@ pgm_check_reversible(PgmGraph *graph, PgmPlan *plan)
  */
 double
 pgm_run_revision(PgmGraph *graph, int n, PgmAction action, int step, int nsteps)
+{
+	if (pgm_lock_timeout > 0 && action != PGM_STAMP)
+		return pgm_run_revision_with_retries(graph, n, action, step, nsteps);
+	return pgm_run_revision_once(graph, n, action, step, nsteps);
+}
+
+static double
+pgm_run_revision_once(PgmGraph *graph, int n, PgmAction action, int step, int nsteps)
 {
 	PgmNode    *node = &graph->nodes[n];
 	Datum		values[3];
@@ -304,7 +495,7 @@ pgm_run_revision(PgmGraph *graph, int n, PgmAction action, int step, int nsteps)
 }
 
 static Datum
-pgm_run(FunctionCallInfo fcinfo, PgmAction action)
+pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss)
 {
 	const PgmActionInfo *info = &pgm_actions[action];
 	Tuplestorestate *store;
@@ -332,6 +523,8 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action)
 	plan = action == PGM_ROLLBACK ? pgm_plan_down(graph, target, info->function) :
 		pgm_plan_up(graph, target, info->function);
 	pgm_check_plan(graph, &plan, action);
+	if (action == PGM_ROLLBACK && !allow_data_loss)
+		pgm_check_data_loss(graph, &plan);
 	if (plan.nsteps == 0)
 		ereport(NOTICE, (errmsg("%s", info->nothing)));
 
@@ -374,17 +567,22 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action)
 Datum
 pgmigrate_apply(PG_FUNCTION_ARGS)
 {
-	return pgm_run(fcinfo, PGM_APPLY);
+	return pgm_run(fcinfo, PGM_APPLY, false);
 }
 
 Datum
 pgmigrate_rollback(PG_FUNCTION_ARGS)
 {
-	return pgm_run(fcinfo, PGM_ROLLBACK);
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("allow_data_loss must not be NULL"),
+				 errhint("Pass true or false.")));
+	return pgm_run(fcinfo, PGM_ROLLBACK, PG_GETARG_BOOL(1));
 }
 
 Datum
 pgmigrate_stamp(PG_FUNCTION_ARGS)
 {
-	return pgm_run(fcinfo, PGM_STAMP);
+	return pgm_run(fcinfo, PGM_STAMP, false);
 }

@@ -18,6 +18,7 @@ void
 _PG_init(void)
 {
 	pgm_guard_define_settings();
+	pgm_engine_define_settings();
 	pgm_reserve_guc_prefix("pgmigrate");
 	pgm_engine_init();
 }

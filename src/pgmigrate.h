@@ -190,6 +190,11 @@ extern double pgm_run_revision(PgmGraph *graph, int n, PgmAction action,
 							   int step, int nsteps);
 extern void pgm_engine_set_running(bool running);
 extern void pgm_check_plan(PgmGraph *graph, PgmPlan *plan, PgmAction action);
+extern void pgm_engine_define_settings(void);
+
+/* ---- dataloss.c: what a rollback would destroy ---- */
+
+extern void pgm_check_data_loss(PgmGraph *graph, PgmPlan *plan);
 extern bool pgm_engine_is_running(void);
 extern void pgm_engine_init(void);
 extern void pgm_check_reversible(PgmGraph *graph, PgmPlan *plan);

@@ -1,0 +1,148 @@
+/*
+ * dataloss.c — what a rollback would destroy, found before anything runs.
+ *
+ * The down SQL of every revision a rollback would run is parsed; each
+ * DROP TABLE of a table that holds rows, and each ALTER TABLE ... DROP
+ * COLUMN of a column that holds non-NULL values, is data loss.  Unless the
+ * caller passed allow_data_loss => true, the rollback stops and names every
+ * one of them with its count.
+ *
+ * Names resolve as the down SQL would resolve them (the caller's
+ * search_path); the counts run as the caller, through quoted identifiers.
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "pgmigrate.h"
+
+typedef struct PgmLoss
+{
+	StringInfoData report;		/* one line per loss */
+	int			count;
+	const char *revision;
+} PgmLoss;
+
+static char *
+pgm_relation_name(Oid relid)
+{
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+}
+
+static int64
+pgm_count(const char *query)
+{
+	bool		isnull;
+	int64		n;
+
+	if (SPI_execute(query, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not count rows: %s", query);
+	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_freetuptable(SPI_tuptable);
+	return isnull ? 0 : n;
+}
+
+static void
+pgm_check_drop_table(PgmLoss *loss, RangeVar *rv)
+{
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+	int64		rows;
+
+	if (!OidIsValid(relid) || (get_rel_relkind(relid) != RELKIND_RELATION &&
+								get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE))
+		return;
+	rows = pgm_count(psprintf("SELECT count(*) FROM %s", pgm_relation_name(relid)));
+	if (rows > 0)
+	{
+		appendStringInfo(&loss->report, "\nrevision \"%s\" drops table %s, which holds " INT64_FORMAT " %s",
+						 loss->revision, pgm_relation_name(relid), rows, rows == 1 ? "row" : "rows");
+		loss->count++;
+	}
+}
+
+static void
+pgm_check_drop_column(PgmLoss *loss, RangeVar *rv, const char *column)
+{
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+	int64		values;
+
+	if (!OidIsValid(relid) || get_attnum(relid, column) == InvalidAttrNumber)
+		return;
+	values = pgm_count(psprintf("SELECT count(*) FROM %s WHERE %s IS NOT NULL",
+								pgm_relation_name(relid), quote_identifier(column)));
+	if (values > 0)
+	{
+		appendStringInfo(&loss->report, "\nrevision \"%s\" drops column %s of table %s, which holds " INT64_FORMAT " non-NULL %s",
+						 loss->revision, quote_identifier(column), pgm_relation_name(relid), values,
+						 values == 1 ? "value" : "values");
+		loss->count++;
+	}
+}
+
+static void
+pgm_check_statement(PgmLoss *loss, Node *tree)
+{
+	ListCell   *lc;
+
+	if (IsA(tree, DropStmt) && ((DropStmt *) tree)->removeType == OBJECT_TABLE)
+	{
+		foreach(lc, ((DropStmt *) tree)->objects)
+			pgm_check_drop_table(loss, makeRangeVarFromNameList((List *) lfirst(lc)));
+	}
+	else if (IsA(tree, AlterTableStmt) && ((AlterTableStmt *) tree)->objtype == OBJECT_TABLE)
+	{
+		AlterTableStmt *stmt = (AlterTableStmt *) tree;
+
+		foreach(lc, stmt->cmds)
+		{
+			AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+			if (cmd->subtype == AT_DropColumn)
+				pgm_check_drop_column(loss, stmt->relation, cmd->name);
+		}
+	}
+}
+
+/*
+ * Stop the rollback of `plan` if its down SQL would destroy data.  Connected
+ * to SPI; runs before anything of the rollback.
+ */
+void
+pgm_check_data_loss(PgmGraph *graph, PgmPlan *plan)
+{
+	PgmLoss		loss = {0};
+	Datum		idarg;
+	int			i;
+
+	initStringInfo(&loss.report);
+	for (i = 0; i < plan->nsteps; i++)
+	{
+		PgmNode    *node = &graph->nodes[plan->steps[i]];
+		char	   *down;
+		ListCell   *lc;
+
+		idarg = CStringGetTextDatum(node->id);
+		if (pgm_catalog_exec(PGM_Q_GET_REVISION, &idarg, NULL, false) != 1)
+			elog(ERROR, "revision \"%s\" disappeared", node->id);
+		down = pgm_result_text(0, PGM_REV_DOWN);
+		SPI_freetuptable(SPI_tuptable);
+		if (down == NULL)
+			continue;
+		loss.revision = node->id;
+		foreach(lc, pgm_parse_sql(down, node->id, "down"))
+			pgm_check_statement(&loss, lfirst_node(RawStmt, lc)->stmt);
+	}
+	if (loss.count > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg_plural("rollback would destroy data in %d place",
+							   "rollback would destroy data in %d places",
+							   loss.count, loss.count),
+				 errdetail("Nothing was rolled back.%s", loss.report.data),
+				 errhint("Save the data first, or pass allow_data_loss => true to migrate.rollback().")));
+}
