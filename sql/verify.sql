@@ -1,0 +1,143 @@
+-- snapshots, drift, verify, round trips, data-loss checks
+SET client_min_messages = warning;
+SET pgmigrate.guard = off;
+DROP EXTENSION IF EXISTS pgmigrate CASCADE;
+DROP SCHEMA IF EXISTS app CASCADE;
+CREATE SCHEMA app;
+CREATE EXTENSION pgmigrate;
+RESET pgmigrate.guard;
+-- the lint's advice is not what this test is about
+SET client_min_messages = error;
+
+-- before any apply, rollback or stamp nothing is recorded: every object is drift
+SELECT * FROM migrate.drift() WHERE object LIKE '%app%';
+
+SELECT migrate.add('01', $$
+CREATE TABLE app.users (id bigint PRIMARY KEY, email text NOT NULL, score int DEFAULT 0);
+CREATE INDEX users_email ON app.users (email);
+CREATE VIEW app.active AS SELECT id FROM app.users WHERE score > 0;
+CREATE SEQUENCE app.tickets;
+CREATE TYPE app.mood AS ENUM ('happy', 'sad');
+CREATE FUNCTION app.double(i int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT i * 2';
+CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+CREATE TRIGGER users_touch BEFORE UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION app.touch();
+ALTER TABLE app.users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY users_own ON app.users USING (id = 1);
+ALTER TABLE app.users ADD CONSTRAINT users_score_ck CHECK (score >= 0);
+$$, 'DROP SCHEMA app CASCADE; CREATE SCHEMA app;');
+SELECT count(*) FROM migrate.apply();
+-- the apply recorded a snapshot: no drift
+SELECT count(*) AS snapshots FROM migrate.snapshots;
+SELECT * FROM migrate.drift();
+SELECT * FROM migrate.verify();
+-- a snapshot names every object it covers, schema-qualified
+SELECT split_part(line, E'\t', 1) AS object
+  FROM migrate.snapshots, regexp_split_to_table(rtrim(snapshot, E'\n'), E'\n') AS line
+ WHERE id = (SELECT max(id) FROM migrate.snapshots) ORDER BY 1;
+
+-- ad-hoc changes of every kind, made with the guard off
+SET pgmigrate.guard = off;
+-- added
+CREATE TABLE app.adhoc (id int);
+CREATE INDEX users_score ON app.users (score);
+CREATE VIEW app.adhoc_view AS SELECT 1 AS one;
+CREATE SEQUENCE app.adhoc_seq;
+CREATE TYPE app.pair AS (a int, b int);
+CREATE FUNCTION app.triple(i int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT i * 3';
+CREATE TRIGGER users_touch2 BEFORE INSERT ON app.users FOR EACH ROW EXECUTE FUNCTION app.touch();
+CREATE POLICY users_all ON app.users USING (true);
+ALTER TABLE app.users ADD CONSTRAINT users_email_ck CHECK (email <> '');
+-- changed
+ALTER TABLE app.users ALTER COLUMN email TYPE varchar(200);
+ALTER TABLE app.users ALTER COLUMN score SET DEFAULT 1;
+ALTER TABLE app.users ALTER COLUMN email DROP NOT NULL;
+CREATE OR REPLACE VIEW app.active AS SELECT id FROM app.users WHERE score > 1;
+ALTER SEQUENCE app.tickets INCREMENT BY 10;
+ALTER TYPE app.mood ADD VALUE 'meh';
+CREATE OR REPLACE FUNCTION app.double(i int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT i + i';
+GRANT SELECT ON app.users TO PUBLIC;
+ALTER TABLE app.users DISABLE TRIGGER users_touch;
+-- removed
+DROP INDEX app.users_email;
+ALTER TABLE app.users DROP CONSTRAINT users_score_ck;
+DROP POLICY users_own ON app.users;
+RESET pgmigrate.guard;
+SELECT * FROM migrate.drift();
+SELECT problem, count(*) FROM migrate.verify() GROUP BY 1;
+
+-- the next apply records the schema as it is: the drift is accepted
+SELECT migrate.add('02', 'CREATE TABLE app.later (id int);', 'DROP TABLE app.later;');
+SELECT count(*) FROM migrate.apply();
+SELECT * FROM migrate.drift();
+
+-- verify: stored SQL edited behind pgmigrate's back (by the owner, switching
+-- the protection off) shows as a checksum problem
+SET pgmigrate.guard = off;
+ALTER TABLE migrate.revisions DISABLE TRIGGER refuse_direct_write;
+UPDATE migrate.revisions SET up = up || ' ' WHERE id = '01';
+UPDATE migrate.revisions SET down = 'SELECT 1;' WHERE id = '02';
+ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER refuse_direct_write;
+RESET pgmigrate.guard;
+SELECT * FROM migrate.verify();
+SET pgmigrate.guard = off;
+ALTER TABLE migrate.revisions DISABLE TRIGGER refuse_direct_write;
+UPDATE migrate.revisions SET up = rtrim(up, ' ') WHERE id = '01';
+UPDATE migrate.revisions SET down = 'DROP TABLE app.later;' WHERE id = '02';
+ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER refuse_direct_write;
+RESET pgmigrate.guard;
+SELECT * FROM migrate.verify();
+
+-- round trips: a correct revision, a lossy down, a failing down, a down
+-- that leaves an object behind, a down after which the up cannot run again
+-- (its data stayed), an irreversible revision, a derived down
+SELECT migrate.add('10_ok', 'CREATE TABLE app.t10 (id int); CREATE INDEX t10_id ON app.t10 (id);',
+                   'DROP TABLE app.t10;');
+SELECT migrate.add('11_lossy', 'ALTER TABLE app.t10 ADD COLUMN note text; CREATE INDEX t10_note ON app.t10 (note);',
+                   'DROP INDEX app.t10_note;');
+SELECT migrate.add('12_failing', 'CREATE TABLE app.t12 (id int);', 'DROP TABLE app.t12_typo;');
+SELECT migrate.add('13_leftover', 'CREATE SEQUENCE app.s13; CREATE TABLE app.t13 (id int DEFAULT nextval(''app.s13''));',
+                   'DROP TABLE app.t13;');
+SELECT migrate.add('13_no_second_up', $$CREATE TABLE app.t13b (id int); INSERT INTO app.users (id, email) VALUES (13, 'x');$$,
+                   'DROP TABLE app.t13b;');
+SELECT migrate.add('14_irreversible', 'CREATE TABLE app.t14 (id int); INSERT INTO app.t14 VALUES (1);');
+SELECT migrate.add('15_derived', 'CREATE TABLE app.t15 (id int); CREATE INDEX t15_id ON app.t15 (id);');
+SELECT md5(string_agg(r::text, '|' ORDER BY id)) AS revisions_before,
+       (SELECT count(*) FROM migrate.log) AS log_before,
+       (SELECT count(*) FROM migrate.snapshots) AS snapshots_before,
+       (SELECT count(*) FROM pg_class WHERE relnamespace = 'app'::regnamespace) AS relations_before
+  FROM migrate.revisions r \gset
+SELECT * FROM migrate.test_roundtrip('head');
+-- ... and nothing of it remains
+SELECT md5(string_agg(r::text, '|' ORDER BY id)) = :'revisions_before' AS revisions_unchanged,
+       (SELECT count(*) FROM migrate.log) = :log_before AS log_unchanged,
+       (SELECT count(*) FROM migrate.snapshots) = :snapshots_before AS snapshots_unchanged,
+       (SELECT count(*) FROM pg_class WHERE relnamespace = 'app'::regnamespace) = :relations_before AS schema_unchanged
+  FROM migrate.revisions r;
+SELECT migrate.current();
+-- a target, and a revision whose up fails: the round trips stop there
+SELECT * FROM migrate.test_roundtrip('11_lossy');
+SELECT migrate.add('09_broken', 'CREATE TABLE app.users (id int);', 'DROP TABLE app.users;', parents => '{02}');
+SELECT * FROM migrate.test_roundtrip('heads');
+SELECT * FROM migrate.test_roundtrip(NULL);
+SELECT * FROM migrate.test_roundtrip('nope');
+
+-- rollback stops before destroying data, naming table, column and count
+SELECT count(*) FROM migrate.apply('11_lossy');
+SELECT migrate.add('16_extra', 'ALTER TABLE app.t10 ADD COLUMN extra text;', parents => '{11_lossy}');
+SELECT count(*) FROM migrate.apply('16_extra');
+INSERT INTO app.t10 VALUES (1, 'a', 'kept'), (2, 'b', NULL), (3, 'c', 'also kept');
+RESET client_min_messages;
+SELECT * FROM migrate.rollback('02');
+SELECT * FROM migrate.rollback('-1');
+SELECT migrate.current();
+-- empty tables and NULL columns are no loss
+UPDATE app.t10 SET extra = NULL;
+SELECT step, revision FROM migrate.rollback('11_lossy');
+SELECT * FROM migrate.rollback('02');
+DELETE FROM app.t10;
+SELECT step, revision FROM migrate.rollback('02');
+-- allow_data_loss lets it through
+SELECT count(*) FROM migrate.apply('10_ok');
+INSERT INTO app.t10 VALUES (1);
+SELECT step, revision FROM migrate.rollback('02', allow_data_loss => true);
+SELECT * FROM migrate.rollback('-1', allow_data_loss => NULL);
