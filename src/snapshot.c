@@ -91,11 +91,10 @@ static const char *const pgm_snapshot_sql =
 "  FROM rel r WHERE r.relkind IN ('i', 'I')"
 /* table and domain constraints */
 " UNION ALL"
-"  SELECT 'constraint ' || coalesce((SELECT qname FROM rel WHERE rel.oid = c.conrelid),"
-"                                   c.contypid::regtype::text) || '.' || quote_ident(c.conname),"
+"  SELECT 'constraint ' || coalesce(r.qname, c.contypid::regtype::text) || '.' || quote_ident(c.conname),"
 "         concat_ws(chr(31), 'definition=' || pg_get_constraintdef(c.oid), 'valid=' || c.convalidated)"
-"  FROM pg_constraint c JOIN nsp n ON n.oid = c.connamespace"
-"  WHERE c.conrelid IN (SELECT oid FROM rel) OR (c.contypid <> 0 AND c.conrelid = 0)"
+"  FROM pg_constraint c JOIN nsp n ON n.oid = c.connamespace LEFT JOIN rel r ON r.oid = c.conrelid"
+"  WHERE r.oid IS NOT NULL OR (c.contypid <> 0 AND c.conrelid = 0)"
 /* functions and procedures */
 " UNION ALL"
 "  SELECT CASE p.prokind WHEN 'p' THEN 'procedure ' WHEN 'a' THEN 'aggregate ' ELSE 'function ' END"
@@ -121,9 +120,9 @@ static const char *const pgm_snapshot_sql =
 "                   END,"
 "                   CASE WHEN t.typtype = 'd' THEN 'not null=' || t.typnotnull END,"
 "                   CASE WHEN t.typtype = 'd' THEN 'default=' || coalesce(t.typdefault, '(none)') END)"
-"  FROM pg_type t JOIN nsp n ON n.oid = t.typnamespace"
+"  FROM pg_type t JOIN nsp n ON n.oid = t.typnamespace LEFT JOIN rel r ON r.oid = t.typrelid"
 "  WHERE t.typtype IN ('e', 'd', 'r', 'b', 'c')"
-"    AND (t.typtype <> 'c' OR EXISTS (SELECT FROM rel WHERE rel.oid = t.typrelid AND rel.relkind = 'c'))"
+"    AND (t.typtype <> 'c' OR r.relkind = 'c')"
 "    AND NOT (t.typtype = 'b' AND t.typcategory = 'A')"
 "    AND NOT EXISTS (SELECT FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)"
 /* triggers */
