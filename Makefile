@@ -16,3 +16,17 @@ PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-ini
 PG_CONFIG  ?= pg_config
 PGXS       := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# The client program lives in client/ with a PGXS Makefile of its own.
+all: client-all
+install: client-install
+clean: client-clean
+
+client-all:
+	$(MAKE) -C client PG_CONFIG=$(PG_CONFIG)
+client-install:
+	$(MAKE) -C client PG_CONFIG=$(PG_CONFIG) install
+client-clean:
+	$(MAKE) -C client PG_CONFIG=$(PG_CONFIG) clean
+
+.PHONY: client-all client-install client-clean

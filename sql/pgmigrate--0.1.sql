@@ -126,6 +126,22 @@ RETURNS TABLE (step integer, revision text)
     AS 'MODULE_PATHNAME', 'pgmigrate_stamp'
     LANGUAGE C VOLATILE;
 
+-- Revisions that run outside a transaction block, through the client
+CREATE FUNCTION migrate.begin_outside_transaction(id text, direction text DEFAULT 'up')
+RETURNS TABLE (statement text)
+    AS 'MODULE_PATHNAME', 'pgmigrate_begin_outside_transaction'
+    LANGUAGE C VOLATILE;
+
+CREATE FUNCTION migrate.finish_outside_transaction(id text, direction text DEFAULT 'up')
+RETURNS void
+    AS 'MODULE_PATHNAME', 'pgmigrate_finish_outside_transaction'
+    LANGUAGE C VOLATILE;
+
+CREATE FUNCTION migrate.abandon_outside_transaction()
+RETURNS void
+    AS 'MODULE_PATHNAME', 'pgmigrate_abandon_outside_transaction'
+    LANGUAGE C VOLATILE;
+
 -- Looking
 CREATE FUNCTION migrate.status()
 RETURNS TABLE (revision text, parents text[], applied boolean,
@@ -174,6 +190,9 @@ REVOKE ALL ON FUNCTION migrate.apply(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.rollback(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.stamp(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.test_roundtrip(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.begin_outside_transaction(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.finish_outside_transaction(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.abandon_outside_transaction() FROM PUBLIC;
 
 -- The guard: created last, so that it does not see this script's own DDL.
 CREATE FUNCTION migrate.guard_ddl() RETURNS event_trigger

@@ -52,6 +52,8 @@ static const PgmActionInfo pgm_actions[] = {
 	[PGM_APPLY] = {"migrate.apply()", "apply", "applying", "no revision is pending"},
 	[PGM_ROLLBACK] = {"migrate.rollback()", "rollback", "rolling back", "no revision to roll back"},
 	[PGM_STAMP] = {"migrate.stamp()", "stamp", "stamping", "no revision is pending"},
+	[PGM_RECORD_APPLIED] = {"migrate.finish_outside_transaction()", "apply", "recording the run of", ""},
+	[PGM_RECORD_ROLLED_BACK] = {"migrate.finish_outside_transaction()", "rollback", "recording the run of", ""},
 };
 
 /* Where a failing statement was: shown as the error's CONTEXT. */
@@ -429,7 +431,7 @@ pgm_run_revision_with_retries(PgmGraph *graph, int n, PgmAction action, int step
 double
 pgm_run_revision(PgmGraph *graph, int n, PgmAction action, int step, int nsteps)
 {
-	if (pgm_lock_timeout > 0 && action != PGM_STAMP)
+	if (pgm_lock_timeout > 0 && (action == PGM_APPLY || action == PGM_ROLLBACK))
 		return pgm_run_revision_with_retries(graph, n, action, step, nsteps);
 	return pgm_run_revision_once(graph, n, action, step, nsteps);
 }
@@ -449,11 +451,11 @@ pgm_run_revision_once(PgmGraph *graph, int n, PgmAction action, int step, int ns
 			(errmsg("%s revision \"%s\" (%d of %d)",
 					pgm_actions[action].verb, node->id, step, nsteps)));
 
-	if (action != PGM_STAMP)
+	if (action == PGM_APPLY || action == PGM_ROLLBACK)
 		sql = pgm_fetch_sql(node->id, action == PGM_APPLY);
 
 	values[0] = CStringGetTextDatum(node->id);
-	if (action == PGM_ROLLBACK)
+	if (action == PGM_ROLLBACK || action == PGM_RECORD_ROLLED_BACK)
 	{
 		if (pgm_catalog_exec(PGM_Q_MARK_UNAPPLIED, values, NULL, false) != 1)
 			ereport(ERROR,

@@ -290,6 +290,10 @@ pgmigrate_guard_ddl(PG_FUNCTION_ARGS)
 	if (pgm_tag_allowed(tag) || pgm_command_is_temp(trigdata->parsetree))
 		PG_RETURN_VOID();
 
+	/* the next statement of a revision the client runs outside a transaction */
+	if (pgm_outside_transaction_expected(debug_query_string))
+		PG_RETURN_VOID();
+
 	if (pgm_guard_mode == PGM_GUARD_ENFORCE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

@@ -182,7 +182,9 @@ typedef enum PgmAction
 {
 	PGM_APPLY,
 	PGM_ROLLBACK,
-	PGM_STAMP
+	PGM_STAMP,
+	PGM_RECORD_APPLIED,			/* the client ran the up: record it */
+	PGM_RECORD_ROLLED_BACK		/* the client ran the down: record it */
 } PgmAction;
 
 extern void pgm_forbid_nested_call(const char *function);
@@ -191,6 +193,10 @@ extern double pgm_run_revision(PgmGraph *graph, int n, PgmAction action,
 extern void pgm_engine_set_running(bool running);
 extern void pgm_check_plan(PgmGraph *graph, PgmPlan *plan, PgmAction action);
 extern void pgm_engine_define_settings(void);
+
+/* ---- nontx.c: revisions the client runs outside a transaction ---- */
+
+extern bool pgm_outside_transaction_expected(const char *query);
 
 /* ---- dataloss.c: what a rollback would destroy ---- */
 

@@ -19,6 +19,7 @@ pgm_srf_begin(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
 	MemoryContext oldcxt;
 	Tuplestorestate *store;
 	TupleDesc	desc;
+	Oid			result_type;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
 		ereport(ERROR,
@@ -30,9 +31,19 @@ pgm_srf_begin(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
 				 errmsg("materialize mode required, but it is not allowed in this context")));
 
 	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	desc = CreateTupleDescCopy(desc);
+	switch (get_call_result_type(fcinfo, &result_type, &desc))
+	{
+		case TYPEFUNC_COMPOSITE:
+			desc = CreateTupleDescCopy(desc);
+			break;
+		case TYPEFUNC_SCALAR:
+			/* RETURNS TABLE with one column is SETOF that column's type */
+			desc = CreateTemplateTupleDesc(1);
+			TupleDescInitEntry(desc, (AttrNumber) 1, "value", result_type, -1, 0);
+			break;
+		default:
+			elog(ERROR, "return type must be a row type");
+	}
 	store = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
 								  false, work_mem);
 	rsinfo->returnMode = SFRM_Materialize;

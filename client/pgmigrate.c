@@ -1,0 +1,703 @@
+/*
+ * pgmigrate.c — the pgmigrate client: migrations as files in git, deployed
+ * through the extension.
+ *
+ *   pgmigrate new NAME            write the next migration file
+ *   pgmigrate push [DIR]          register every file (idempotent)
+ *   pgmigrate apply [TARGET]      migrate.apply(), and the revisions that
+ *                                 must run outside a transaction
+ *   pgmigrate rollback [TARGET]   the same, down
+ *   pgmigrate status | plan       what is there, what would run
+ *
+ * All bookkeeping is the extension's: this program only reads files, sends
+ * SQL and runs non-transactional revisions statement by statement, as
+ * migrate.begin_outside_transaction() tells it.
+ *
+ * Exit status: 0 success, 1 a failed migration or connection, 2 a usage
+ * error; the last line on stderr is the one-line reason.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "libpq-fe.h"
+
+#include "files.h"
+
+#ifndef PGM_VERSION
+#define PGM_VERSION "unknown"
+#endif
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+typedef struct Options
+{
+	const char *conninfo;
+	const char *dir;
+	bool		json;
+	bool		dry_run;
+	bool		allow_data_loss;
+	bool		down;
+	const char *parents[64];
+	int			nparents;
+} Options;
+
+static Options opts;
+static PGconn *conn;
+
+static void usage_error(const char *fmt,...) __attribute__((format(printf, 1, 2), noreturn));
+static void failed(const char *fmt,...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+usage_error(const char *fmt,...)
+{
+	va_list		ap;
+
+	fprintf(stderr, "pgmigrate: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry \"pgmigrate --help\" for more information.\n");
+	exit(EXIT_USAGE);
+}
+
+static void
+failed(const char *fmt,...)
+{
+	va_list		ap;
+
+	fprintf(stderr, "pgmigrate: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	if (conn)
+		PQfinish(conn);
+	exit(EXIT_FAILED);
+}
+
+static void
+help(void)
+{
+	printf("pgmigrate keeps PostgreSQL schema migrations as files and deploys them\n"
+		   "through the pgmigrate extension.\n\n"
+		   "Usage:\n"
+		   "  pgmigrate [OPTION]... new NAME         write a new migration file\n"
+		   "  pgmigrate [OPTION]... push [DIR]       register every file of DIR\n"
+		   "  pgmigrate [OPTION]... apply [TARGET]   apply pending revisions (default head)\n"
+		   "  pgmigrate [OPTION]... rollback [TARGET] roll back (default -1)\n"
+		   "  pgmigrate [OPTION]... status           every revision and whether it is applied\n"
+		   "  pgmigrate [OPTION]... plan [TARGET]    what apply (or rollback, with --down) would run\n\n"
+		   "Options:\n"
+		   "  -d, --dbname=CONNINFO   database to connect to (default: PGHOST, PGDATABASE, ...)\n"
+		   "      --dir=DIR           migrations directory (default: $PGMIGRATE_DIR or migrations)\n"
+		   "      --parent=ID         parent of the new revision (repeat for a merge; new)\n"
+		   "      --dry-run           show what push would register, register nothing\n"
+		   "      --allow-data-loss   let rollback drop tables and columns holding data\n"
+		   "      --down              plan a rollback instead of an apply\n"
+		   "      --json              machine-readable output on stdout\n"
+		   "  -V, --version           print the version and exit\n"
+		   "  -?, --help              print this help and exit\n\n"
+		   "Exit status: 0 on success, 1 when a migration or the connection failed,\n"
+		   "2 on a usage error.\n");
+}
+
+/* ---- output ---- */
+
+static void
+json_string(const char *s)
+{
+	if (s == NULL)
+	{
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++)
+	{
+		unsigned char c = (unsigned char) *s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* Print a result as a JSON array of objects; t/f columns become booleans. */
+static void
+json_rows(PGresult *res)
+{
+	int			r;
+	int			c;
+
+	putchar('[');
+	for (r = 0; r < PQntuples(res); r++)
+	{
+		printf("%s{", r ? ",\n " : "");
+		for (c = 0; c < PQnfields(res); c++)
+		{
+			const char *v = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+			Oid			type = PQftype(res, c);
+
+			printf("%s", c ? ", " : "");
+			json_string(PQfname(res, c));
+			putchar(':');
+			if (v == NULL)
+				fputs("null", stdout);
+			else if (type == 16)	/* bool */
+				fputs(v[0] == 't' ? "true" : "false", stdout);
+			else if (type == 23 || type == 20 || type == 701)	/* int4, int8, float8 */
+				fputs(v, stdout);
+			else
+				json_string(v);
+		}
+		putchar('}');
+	}
+	puts("]");
+}
+
+static void
+notice_processor(void *arg, const char *message)
+{
+	fputs(message, stderr);
+}
+
+/* ---- the database ---- */
+
+static void
+connect_db(void)
+{
+	char	   *err = NULL;
+	PQconninfoOption *parsed;
+
+	if (opts.conninfo && (parsed = PQconninfoParse(opts.conninfo, &err)) == NULL)
+	{
+		char	   *nl;
+
+		if (err && (nl = strchr(err, '\n')) != NULL)
+			*nl = '\0';
+		usage_error("invalid connection string: %s", err ? err : "out of memory");
+	}
+	if (opts.conninfo)
+	{
+		const char *keywords[] = {"dbname", "fallback_application_name", NULL};
+		const char *values[] = {opts.conninfo, "pgmigrate", NULL};
+
+		conn = PQconnectdbParams(keywords, values, 1);
+	}
+	else
+	{
+		const char *keywords[] = {"fallback_application_name", NULL};
+		const char *values[] = {"pgmigrate", NULL};
+
+		conn = PQconnectdbParams(keywords, values, 1);
+	}
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
+	{
+		char	   *msg = conn ? PQerrorMessage(conn) : "out of memory";
+		char	   *copy = strdup(msg);
+		char	   *nl;
+
+		if ((nl = strchr(copy, '\n')) != NULL)
+			*nl = '\0';
+		failed("could not connect: %s", copy);
+	}
+	PQsetNoticeProcessor(conn, notice_processor, NULL);
+}
+
+/* The first line of the server's error, for the one-line reason. */
+static char *
+primary_message(PGresult *res)
+{
+	const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	return strdup(m ? m : PQerrorMessage(conn));
+}
+
+/* Run a statement; on failure print the server's full error and give up. */
+static PGresult *
+run(const char *what, const char *sql, int nparams, const char *const *params)
+{
+	PGresult   *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType status = PQresultStatus(res);
+
+	if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)
+	{
+		char	   *reason = primary_message(res);
+
+		fputs(PQerrorMessage(conn), stderr);
+		PQclear(res);
+		PQclear(PQexec(conn, "ROLLBACK"));
+		failed("%s failed: %s", what, reason);
+	}
+	return res;
+}
+
+static void
+run_simple(const char *what, const char *sql)
+{
+	PQclear(run(what, sql, 0, NULL));
+}
+
+/* ---- new ---- */
+
+static void
+cmd_new(const char *name)
+{
+	MigrationFile *files = NULL;
+	char		error[1024];
+	char		id[160];
+	char		path[4096];
+	char	  **heads = NULL;
+	int			nheads = 0;
+	int			n;
+	int			i;
+	time_t		now = time(NULL);
+	struct stat st;
+	FILE	   *f;
+	size_t		len;
+
+	if (mkdir(opts.dir, 0777) < 0 && errno != EEXIST)
+		failed("could not create directory \"%s\": %s", opts.dir, strerror(errno));
+	if ((n = load_migrations(opts.dir, &files, error, sizeof(error))) < 0)
+		failed("%s", error);
+
+	strftime(id, sizeof(id), "%Y%m%d%H%M%S_", gmtime(&now));
+	len = strlen(id);
+	for (i = 0; name[i] && len < 128; i++)
+		id[len++] = (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", name[i]) && name[i]) ?
+			name[i] : '_';
+	id[len] = '\0';
+	snprintf(path, sizeof(path), "%s/%s.sql", opts.dir, id);
+	if (stat(path, &st) == 0)
+		failed("\"%s\" exists already", path);
+
+	if (opts.nparents > 0)
+	{
+		heads = (char **) opts.parents;
+		nheads = opts.nparents;
+	}
+	else if ((nheads = migration_heads(files, n, &heads)) > 1)
+	{
+		fprintf(stderr, "pgmigrate: the migrations in \"%s\" have %d heads:", opts.dir, nheads);
+		for (i = 0; i < nheads; i++)
+			fprintf(stderr, " %s", heads[i]);
+		fprintf(stderr, "\n");
+		usage_error("name the parents with --parent (once per parent for a merge)");
+	}
+
+	if ((f = fopen(path, "wx")) == NULL)
+		failed("could not create \"%s\": %s", path, strerror(errno));
+	fprintf(f, "-- migrate:parents");
+	for (i = 0; i < nheads; i++)
+		fprintf(f, " %s", heads[i]);
+	fprintf(f, "\n-- migrate:description %s\n-- migrate:up\n\n\n-- migrate:down\n\n", name);
+	if (fclose(f) != 0)
+		failed("could not write \"%s\": %s", path, strerror(errno));
+	if (opts.json)
+	{
+		printf("{\"id\": ");
+		json_string(id);
+		printf(", \"path\": ");
+		json_string(path);
+		printf("}\n");
+	}
+	else
+		printf("%s\n", path);
+}
+
+/* ---- push ---- */
+
+static char *
+parents_literal(const MigrationFile *m)
+{
+	size_t		size = 3;
+	char	   *lit;
+	int			i;
+
+	for (i = 0; i < m->nparents; i++)
+		size += strlen(m->parents[i]) + 1;
+	lit = malloc(size);
+	strcpy(lit, "{");
+	for (i = 0; i < m->nparents; i++)
+	{
+		if (i)
+			strcat(lit, ",");
+		strcat(lit, m->parents[i]);	/* ids are checked: no quoting needed */
+	}
+	strcat(lit, "}");
+	return lit;
+}
+
+static void
+cmd_push(void)
+{
+	MigrationFile *files;
+	char		error[1024];
+	int			n;
+	int			i;
+	int			counts[3] = {0, 0, 0};
+
+	if ((n = load_migrations(opts.dir, &files, error, sizeof(error))) < 0)
+		failed("%s", error);
+	connect_db();
+	run_simple("push", "BEGIN");
+	if (opts.json)
+		printf("[");
+	for (i = 0; i < n; i++)
+	{
+		MigrationFile *m = &files[i];
+		char	   *parents = parents_literal(m);
+		const char *params[7] = {m->id, m->up, m->down, parents, m->description,
+		m->allow_destructive ? "true" : "false", m->transactional ? "true" : "false"};
+		PGresult   *res = PQexecParams(conn,
+									   "SELECT migrate.add($1, $2, $3, $4::text[], $5, $6::boolean, $7::boolean)",
+									   7, NULL, params, NULL, NULL, 0);
+		const char *result;
+
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		{
+			char	   *reason = primary_message(res);
+
+			fputs(PQerrorMessage(conn), stderr);
+			PQclear(res);
+			PQclear(PQexec(conn, "ROLLBACK"));
+			failed("%s: %s", m->path, reason);
+		}
+		result = PQgetvalue(res, 0, 0);
+		counts[strcmp(result, "added") == 0 ? 0 : strcmp(result, "updated") == 0 ? 1 : 2]++;
+		if (opts.json)
+		{
+			printf("%s{\"id\": ", i ? ",\n " : "");
+			json_string(m->id);
+			printf(", \"file\": ");
+			json_string(m->path);
+			printf(", \"result\": ");
+			json_string(result);
+			printf("}");
+		}
+		else
+			printf("%-9s %s (%s)\n", result, m->id, m->path);
+		PQclear(res);
+		free(parents);
+	}
+	if (opts.json)
+		printf("]\n");
+	run_simple("push", opts.dry_run ? "ROLLBACK" : "COMMIT");
+	if (!opts.json)
+		printf("%s%d added, %d updated, %d unchanged\n", opts.dry_run ? "dry run, nothing registered: " : "",
+			   counts[0], counts[1], counts[2]);
+}
+
+/* ---- apply and rollback ---- */
+
+/*
+ * Run one revision registered with transactional => false: the statements
+ * migrate.begin_outside_transaction() returns, each at top level, then
+ * migrate.finish_outside_transaction().  On failure, say what was left.
+ */
+static void
+run_outside_transaction(const char *id, bool up)
+{
+	const char *params[2] = {id, up ? "up" : "down"};
+	PGresult   *stmts = run(up ? "apply" : "rollback",
+							"SELECT statement FROM migrate.begin_outside_transaction($1, $2)", 2, params);
+	int			i;
+
+	fprintf(stderr, "NOTICE:  %s revision \"%s\" outside a transaction, %d statement%s\n",
+			up ? "applying" : "rolling back", id, PQntuples(stmts), PQntuples(stmts) == 1 ? "" : "s");
+	for (i = 0; i < PQntuples(stmts); i++)
+	{
+		const char *sql = PQgetvalue(stmts, i, 0);
+		PGresult   *res = PQexec(conn, sql);
+
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		{
+			char	   *reason = primary_message(res);
+			PGresult   *left;
+			int			j;
+
+			fputs(PQerrorMessage(conn), stderr);
+			PQclear(res);
+			PQclear(PQexec(conn, "SELECT migrate.abandon_outside_transaction()"));
+			fprintf(stderr, "pgmigrate: revision \"%s\" failed at statement %d of %d: %s\n",
+					id, i + 1, PQntuples(stmts), sql);
+			if (i > 0)
+				fprintf(stderr, "pgmigrate: statements 1 to %d of it ran and stay in effect\n", i);
+			left = PQexec(conn, "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid ORDER BY 1");
+			for (j = 0; PQresultStatus(left) == PGRES_TUPLES_OK && j < PQntuples(left); j++)
+				fprintf(stderr, "pgmigrate: index %s is INVALID: the next run drops and rebuilds it\n",
+						PQgetvalue(left, j, 0));
+			PQclear(left);
+			failed("revision \"%s\" was not %s: %s", id, up ? "applied" : "rolled back", reason);
+		}
+		PQclear(res);
+	}
+	PQclear(stmts);
+}
+
+static void
+finish_outside(const char *id, bool up)
+{
+	const char *params[2] = {id, up ? "up" : "down"};
+
+	PQclear(run(up ? "apply" : "rollback", "SELECT migrate.finish_outside_transaction($1, $2)", 2, params));
+}
+
+static void
+print_step(const char *revision, const char *ms, bool up, bool *first)
+{
+	if (opts.json)
+	{
+		printf("%s{\"revision\": ", *first ? "" : ",\n ");
+		json_string(revision);
+		printf(", \"duration_ms\": %s}", ms ? ms : "null");
+	}
+	else
+		printf("%s %s%s%s%s\n", up ? "applied" : "rolled back", revision,
+			   ms ? " (" : "", ms ? ms : "", ms ? " ms)" : "");
+	*first = false;
+}
+
+static void
+cmd_migrate(const char *target, bool up)
+{
+	const char *params[2] = {target, up ? "up" : "down"};
+	const char *what = up ? "apply" : "rollback";
+	PGresult   *plan;
+	bool		in_transaction = false;
+	bool		first = true;
+	int			i;
+
+	connect_db();
+	plan = run(what,
+			   "SELECT p.revision, s.transactional FROM migrate.plan($1, $2) p"
+			   " JOIN migrate.status() s USING (revision) ORDER BY p.step",
+			   2, params);
+	if (opts.json)
+		printf("[");
+	for (i = 0; i < PQntuples(plan); i++)
+	{
+		const char *revision = PQgetvalue(plan, i, 0);
+		bool		transactional = PQgetvalue(plan, i, 1)[0] == 't';
+
+		if (transactional)
+		{
+			/*
+			 * Consecutive transactional revisions run in one transaction.
+			 * Going up, apply(id) runs exactly this revision, its ancestors
+			 * being applied already; going down, "-1" is always the next
+			 * step, since plan lists the newest first.
+			 */
+			const char *args[2] = {revision, opts.allow_data_loss ? "true" : "false"};
+			PGresult   *res;
+
+			if (!in_transaction)
+				run_simple(what, "BEGIN");
+			in_transaction = true;
+			res = up ? run(what, "SELECT revision, round(duration_ms::numeric, 3) FROM migrate.apply($1)", 1, args)
+				: run(what, "SELECT revision, round(duration_ms::numeric, 3) FROM migrate.rollback('-1', $1::boolean)", 1, args + 1);
+			if (PQntuples(res) > 0)
+				print_step(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), up, &first);
+			PQclear(res);
+			continue;
+		}
+		if (in_transaction)
+			run_simple(what, "COMMIT");
+		in_transaction = false;
+		run_outside_transaction(revision, up);
+		finish_outside(revision, up);
+		print_step(revision, NULL, up, &first);
+	}
+	if (in_transaction)
+		run_simple(what, "COMMIT");
+	if (opts.json)
+		printf("]\n");
+	else if (PQntuples(plan) == 0)
+		printf("nothing to %s\n", up ? "apply" : "roll back");
+	PQclear(plan);
+}
+
+/* ---- status and plan ---- */
+
+static void
+print_table(PGresult *res)
+{
+	int			widths[16] = {0};
+	int			r;
+	int			c;
+	int			nf = PQnfields(res) < 16 ? PQnfields(res) : 16;
+
+	for (c = 0; c < nf; c++)
+	{
+		widths[c] = (int) strlen(PQfname(res, c));
+		for (r = 0; r < PQntuples(res); r++)
+			if ((int) strlen(PQgetvalue(res, r, c)) > widths[c])
+				widths[c] = (int) strlen(PQgetvalue(res, r, c));
+	}
+	for (c = 0; c < nf; c++)
+		printf("%-*s%s", widths[c], PQfname(res, c), c + 1 < nf ? "  " : "\n");
+	for (r = 0; r < PQntuples(res); r++)
+		for (c = 0; c < nf; c++)
+			printf("%-*s%s", widths[c], PQgetvalue(res, r, c), c + 1 < nf ? "  " : "\n");
+}
+
+static void
+cmd_query(const char *what, const char *sql, int nparams, const char *const *params)
+{
+	PGresult   *res;
+
+	connect_db();
+	res = run(what, sql, nparams, params);
+	if (opts.json)
+		json_rows(res);
+	else
+		print_table(res);
+	PQclear(res);
+}
+
+/* "-3" and "+2" are targets, not options. */
+static bool
+is_relative_target(const char *arg)
+{
+	if (arg[0] != '-' && arg[0] != '+')
+		return false;
+	for (arg++; *arg; arg++)
+		if (*arg < '0' || *arg > '9')
+			return false;
+	return true;
+}
+
+/* The value of an option: "--name=value", or the next argument. */
+static const char *
+option_value(const char *arg, const char *name, int argc, char **argv, int *i)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (eq)
+		return eq + 1;
+	if (*i + 1 >= argc)
+		usage_error("option \"%s\" needs a value", name);
+	return argv[++*i];
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *positional[3] = {NULL, NULL, NULL};
+	int			npositional = 0;
+	const char *command;
+	const char *arg;
+	bool		options_done = false;
+	int			i;
+
+	opts.dir = getenv("PGMIGRATE_DIR") ? getenv("PGMIGRATE_DIR") : "migrations";
+	for (i = 1; i < argc; i++)
+	{
+		const char *a = argv[i];
+		size_t		namelen = strcspn(a, "=");
+
+		if (options_done || a[0] != '-' || a[1] == '\0' || is_relative_target(a))
+		{
+			if (npositional == 3)
+				usage_error("too many arguments, starting with \"%s\"", a);
+			positional[npositional++] = a;
+		}
+		else if (strcmp(a, "--") == 0)
+			options_done = true;
+		else if (strcmp(a, "--help") == 0 || strcmp(a, "-?") == 0 || strcmp(a, "-h") == 0)
+		{
+			help();
+			return 0;
+		}
+		else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0)
+		{
+			printf("pgmigrate %s\n", PGM_VERSION);
+			return 0;
+		}
+		else if (strcmp(a, "-d") == 0 || (namelen == 8 && strncmp(a, "--dbname", 8) == 0))
+			opts.conninfo = option_value(a, "--dbname", argc, argv, &i);
+		else if (a[1] == 'd')
+			opts.conninfo = a + 2;
+		else if (namelen == 5 && strncmp(a, "--dir", 5) == 0)
+			opts.dir = option_value(a, "--dir", argc, argv, &i);
+		else if (namelen == 8 && strncmp(a, "--parent", 8) == 0)
+		{
+			const char *p = option_value(a, "--parent", argc, argv, &i);
+
+			if (!valid_revision_id(p))
+				usage_error("invalid revision id \"%s\" for --parent", p);
+			if (opts.nparents == 64)
+				usage_error("too many --parent options");
+			opts.parents[opts.nparents++] = p;
+		}
+		else if (strcmp(a, "--dry-run") == 0)
+			opts.dry_run = true;
+		else if (strcmp(a, "--allow-data-loss") == 0)
+			opts.allow_data_loss = true;
+		else if (strcmp(a, "--down") == 0)
+			opts.down = true;
+		else if (strcmp(a, "--json") == 0)
+			opts.json = true;
+		else
+			usage_error("unknown option \"%s\"", a);
+	}
+	if (npositional == 0)
+		usage_error("no command given");
+	if (npositional > 2)
+		usage_error("too many arguments, starting with \"%s\"", positional[2]);
+	command = positional[0];
+	arg = positional[1];
+
+	if (strcmp(command, "new") == 0)
+	{
+		if (arg == NULL)
+			usage_error("new needs a NAME");
+		cmd_new(arg);
+	}
+	else if (strcmp(command, "push") == 0)
+	{
+		if (arg)
+			opts.dir = arg;
+		cmd_push();
+	}
+	else if (strcmp(command, "apply") == 0)
+		cmd_migrate(arg ? arg : "head", true);
+	else if (strcmp(command, "rollback") == 0)
+		cmd_migrate(arg ? arg : "-1", false);
+	else if (strcmp(command, "status") == 0)
+	{
+		if (arg)
+			usage_error("status takes no argument");
+		cmd_query("status",
+				  "SELECT revision, applied, to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS') AS applied_at,"
+				  " is_head, transactional, irreversible, coalesce(description, '') AS description"
+				  " FROM migrate.status()", 0, NULL);
+	}
+	else if (strcmp(command, "plan") == 0)
+	{
+		const char *params[2] = {arg ? arg : (opts.down ? "-1" : "head"), opts.down ? "down" : "up"};
+
+		cmd_query("plan", "SELECT step, revision, direction, sql FROM migrate.plan($1, $2)", 2, params);
+	}
+	else
+		usage_error("unknown command \"%s\"", command);
+
+	if (conn)
+		PQfinish(conn);
+	return 0;
+}
