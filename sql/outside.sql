@@ -1,0 +1,57 @@
+-- revisions that run outside a transaction block: the functions the client
+-- uses, and what the guard lets through
+SET client_min_messages = warning;
+SET pgmigrate.guard = off;
+DROP EXTENSION IF EXISTS pgmigrate CASCADE;
+DROP SCHEMA IF EXISTS app CASCADE;
+CREATE SCHEMA app;
+CREATE EXTENSION pgmigrate;
+RESET pgmigrate.guard;
+SET client_min_messages = error;
+
+SELECT migrate.add('01', 'CREATE TABLE app.t (id int, v text);', 'DROP TABLE app.t;');
+SELECT migrate.add('02', 'CREATE INDEX CONCURRENTLY t_v ON app.t (v); VACUUM app.t;',
+                   'DROP INDEX CONCURRENTLY app.t_v;', transactional => false);
+SELECT migrate.add('03', 'CREATE TABLE app.u (id int);', 'DROP TABLE app.u;');
+RESET client_min_messages;
+
+-- not next: its parent is not applied
+SELECT * FROM migrate.begin_outside_transaction('02');
+SELECT count(*) FROM migrate.apply('01');
+-- errors
+SELECT * FROM migrate.begin_outside_transaction(NULL);
+SELECT * FROM migrate.begin_outside_transaction('02', NULL);
+SELECT * FROM migrate.begin_outside_transaction('02', 'sideways');
+SELECT * FROM migrate.begin_outside_transaction('nope');
+SELECT * FROM migrate.begin_outside_transaction('bad id');
+SELECT * FROM migrate.begin_outside_transaction('01');
+SELECT * FROM migrate.begin_outside_transaction('03');
+SELECT * FROM migrate.begin_outside_transaction('02', 'down');
+SELECT migrate.finish_outside_transaction('02');
+SELECT migrate.finish_outside_transaction(NULL);
+
+-- the statements, in order; the guard lets exactly these through
+SELECT * FROM migrate.begin_outside_transaction('02');
+CREATE INDEX t_other ON app.t (id);
+CREATE INDEX CONCURRENTLY t_v ON app.t (v);
+VACUUM app.t;
+-- each only once
+CREATE INDEX CONCURRENTLY t_v2 ON app.t (v);
+SELECT migrate.finish_outside_transaction('02');
+SELECT revision, applied FROM migrate.status();
+SELECT action, revision FROM migrate.log ORDER BY id;
+-- apply goes on after it
+SELECT step, revision FROM migrate.apply();
+
+-- abandoning forgets the expected statements
+SELECT step, revision FROM migrate.rollback('02');
+SELECT * FROM migrate.begin_outside_transaction('02', 'down');
+SELECT migrate.abandon_outside_transaction();
+DROP INDEX CONCURRENTLY app.t_v;
+SELECT migrate.finish_outside_transaction('02', 'down');
+-- the down, run properly
+SELECT * FROM migrate.begin_outside_transaction('02', 'down');
+DROP INDEX CONCURRENTLY app.t_v;
+SELECT migrate.finish_outside_transaction('02', 'down');
+SELECT revision, applied FROM migrate.status();
+SELECT to_regclass('app.t_v') AS t_v;
