@@ -282,14 +282,17 @@ pgm_snapshot_parse(const char *stored)
 		if (eol == NULL)
 			eol = p + strlen(p);
 		tab = memchr(p, '\t', eol - p);
-		if (tab == NULL)
+		if (tab != NULL)
+		{
+			snap->objects[snap->count] = pgm_unescape(p, tab - p);
+			snap->definitions[snap->count] = pgm_unescape(tab + 1, eol - tab - 1);
+			snap->count++;
+		}
+		else
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("the stored schema snapshot is malformed"),
 					 errhint("The catalog was changed outside pgmigrate's functions; the next apply or rollback stores a new snapshot.")));
-		snap->objects[snap->count] = pgm_unescape(p, tab - p);
-		snap->definitions[snap->count] = pgm_unescape(tab + 1, eol - tab - 1);
-		snap->count++;
 		p = *eol ? eol + 1 : eol;
 	}
 	return snap;
