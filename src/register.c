@@ -375,6 +375,8 @@ pgm_report_findings(const PgmRevisionArgs *args, const char *side, List *finding
 				(errmsg("%s", f->message),
 				 errdetail("Rule %s, statement %d of the %s SQL of revision \"%s\", line %d.",
 						   f->rule, f->statement->number, side, args->id, f->statement->line),
+				 f->destructive ?
+				 errhint("Registered because of allow_destructive => true; the revision is marked destructive.") :
 				 errhint("%s", f->hint)));
 	}
 	return destructive;
