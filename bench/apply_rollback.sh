@@ -23,29 +23,9 @@ set -euo pipefail
 N=${PGM_BENCH_N:-1000}
 RUNS=${PGM_BENCH_RUNS:-3}
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "the benchmark installs the extension and starts a cluster: run it as root (sudo $0)" >&2
-    exit 1
-fi
-
-PGM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-export PGM_ROOT
-# shellcheck source=scripts/setup.sh
-. "$PGM_ROOT/scripts/setup.sh"
-pgm_install_packages
-# shellcheck source=scripts/cluster.sh
-. "$PGM_ROOT/scripts/cluster.sh"
-pgm_build_install
-
-work=$(mktemp -d)
-cleanup() {
-    cluster_stop
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT     # so that the EXIT trap runs on ^C and on kill
-trap 'exit 143' TERM
-cluster_start bench
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_begin bench
 
 # ---- the SQL -------------------------------------------------------------
 

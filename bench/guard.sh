@@ -22,32 +22,11 @@ RUNS=${PGM_BENCH_RUNS:-3}
 SECONDS_PER_PGBENCH=${PGM_BENCH_PGBENCH_SECONDS:-20}
 PER_REVISION=10
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "the benchmark installs the extension and starts a cluster: run it as root (sudo $0)" >&2
-    exit 1
-fi
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_begin bench_guard "max_locks_per_transaction=1024"
 
-PGM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-export PGM_ROOT
-# shellcheck source=scripts/setup.sh
-. "$PGM_ROOT/scripts/setup.sh"
-pgm_install_packages
-# shellcheck source=scripts/cluster.sh
-. "$PGM_ROOT/scripts/cluster.sh"
-pgm_build_install
-
-work=$(mktemp -d)
-cleanup() {
-    cluster_stop
-    rm -rf "$work"
-}
-trap cleanup EXIT
-cluster_start bench_guard "max_locks_per_transaction=1024"
-
-bpsql() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 now() { echo "$EPOCHREALTIME"; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
 # ---- (a) DDL through apply, guard on vs off --------------------------------
 

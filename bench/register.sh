@@ -15,27 +15,9 @@ set -euo pipefail
 N=${PGM_BENCH_N:-1000}
 RUNS=${PGM_BENCH_RUNS:-5}
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "the benchmark installs the extension and starts a cluster: run it as root (sudo $0)" >&2
-    exit 1
-fi
-
-PGM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-export PGM_ROOT
-# shellcheck source=scripts/setup.sh
-. "$PGM_ROOT/scripts/setup.sh"
-pgm_install_packages
-# shellcheck source=scripts/cluster.sh
-. "$PGM_ROOT/scripts/cluster.sh"
-pgm_build_install
-
-work=$(mktemp -d)
-cleanup() {
-    cluster_stop
-    rm -rf "$work"
-}
-trap cleanup EXIT
-cluster_start bench_register
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_begin bench_register
 
 awk -v n="$N" 'BEGIN {
     for (i = 1; i <= n; i++) {
@@ -50,9 +32,6 @@ awk -v n="$N" 'BEGIN {
     }
 }'
 
-bpsql() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f\n", b - a }'; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 : >"$work/add"; : >"$work/floor"
 for run in $(seq 1 "$RUNS"); do

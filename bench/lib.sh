@@ -1,0 +1,43 @@
+# Shared start of every benchmark: source it, then call bench_begin.
+#
+#   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+#   bench_begin NAME [postgres settings ...]
+#
+# bench_begin checks it runs as root, installs what is missing, builds and
+# installs pgmigrate, makes a work directory ($work) and starts a throwaway
+# cluster, and stops and removes both on exit, ^C or kill.
+
+bench_begin() {
+    local name=$1; shift
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "the benchmark installs the extension and starts a cluster: run it as root (sudo $0)" >&2
+        exit 1
+    fi
+    PGM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    export PGM_ROOT
+    # shellcheck source=scripts/setup.sh
+    . "$PGM_ROOT/scripts/setup.sh"
+    pgm_install_packages
+    # shellcheck source=scripts/cluster.sh
+    . "$PGM_ROOT/scripts/cluster.sh"
+    pgm_build_install
+    work=$(mktemp -d)
+    trap bench_end EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    cluster_start "$name" "$@"
+}
+
+bench_end() {
+    cluster_stop
+    rm -rf "$work"
+}
+
+# psql for benchmarks: quiet, unaligned, stop on the first error
+bpsql() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+
+# median of the numbers on stdin
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# seconds between two $EPOCHREALTIME readings
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f\n", b - a }'; }
