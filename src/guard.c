@@ -10,9 +10,12 @@
  *
  * Unmanaged DDL is refused (pgmigrate.guard = enforce, the default), let
  * through with a WARNING (warn) or let through silently (off); under warn
- * and off every such command is recorded in migrate.log.  Two kinds are
- * always let through: temporary objects, decided from the parse tree and
- * the catalogs, and the command tags listed in pgmigrate.guard_allow.
+ * and off every such command is recorded in migrate.log.  Always let
+ * through: temporary objects, decided from the parse tree and the catalogs;
+ * the command tags listed in pgmigrate.guard_allow; the commands of an
+ * extension script (judged by its CREATE/ALTER EXTENSION); and the exact
+ * statements the client announced for a revision that runs outside a
+ * transaction (nontx.c).
  *
  * Both settings are PGC_SUSET: only a superuser can weaken the guard.  A
  * value a non-superuser SET before the library was loaded is discarded by
