@@ -1,12 +1,5 @@
 -- migrate.add(): registering revisions, re-registering, immutability
-SET client_min_messages = warning;
-SET pgmigrate.guard = off;
-DROP EXTENSION IF EXISTS pgmigrate CASCADE;
-DROP SCHEMA IF EXISTS app CASCADE;
-CREATE SCHEMA app;
-CREATE EXTENSION pgmigrate;
-RESET pgmigrate.guard;
-RESET client_min_messages;
+\i sql/include/reset.psql
 
 -- the first revision becomes a root; the next ones hang off the single head
 SELECT migrate.add('0001_users', 'CREATE TABLE app.users (id bigint PRIMARY KEY, name text NOT NULL);',

@@ -1,13 +1,6 @@
 -- bad input: every case is a clean error with a specific SQLSTATE, and the
 -- catalog is unchanged afterwards
-SET client_min_messages = warning;
-SET pgmigrate.guard = off;
-DROP EXTENSION IF EXISTS pgmigrate CASCADE;
-DROP SCHEMA IF EXISTS app CASCADE;
-CREATE SCHEMA app;
-CREATE EXTENSION pgmigrate;
-RESET pgmigrate.guard;
-RESET client_min_messages;
+\i sql/include/reset.psql
 
 -- runs a statement, returns 'ok' or SQLSTATE and message
 CREATE FUNCTION pg_temp.try(stmt text) RETURNS text LANGUAGE plpgsql AS $$

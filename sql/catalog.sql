@@ -1,12 +1,5 @@
 -- the catalog tables: readable, never directly writable, privileges
-SET client_min_messages = warning;
-SET pgmigrate.guard = off;
-DROP EXTENSION IF EXISTS pgmigrate CASCADE;
-DROP SCHEMA IF EXISTS app CASCADE;
-CREATE SCHEMA app;
-CREATE EXTENSION pgmigrate;
-RESET pgmigrate.guard;
-RESET client_min_messages;
+\i sql/include/reset.psql
 
 SELECT migrate.add('01', 'CREATE TABLE app.a (id int);', 'DROP TABLE app.a;');
 SELECT count(*) FROM migrate.apply();

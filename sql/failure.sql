@@ -1,12 +1,5 @@
 -- a failing revision: all or nothing, and an error that says where
-SET client_min_messages = warning;
-SET pgmigrate.guard = off;
-DROP EXTENSION IF EXISTS pgmigrate CASCADE;
-DROP SCHEMA IF EXISTS app CASCADE;
-CREATE SCHEMA app;
-CREATE EXTENSION pgmigrate;
-RESET pgmigrate.guard;
-RESET client_min_messages;
+\i sql/include/reset.psql
 
 CREATE FUNCTION pg_temp.catalog_state() RETURNS text LANGUAGE sql AS $$
     SELECT md5(coalesce(string_agg(r::text, '|' ORDER BY id), ''))

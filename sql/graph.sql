@@ -1,12 +1,5 @@
 -- the revision graph: branches, merges, several roots, deterministic order
-SET client_min_messages = warning;
-SET pgmigrate.guard = off;
-DROP EXTENSION IF EXISTS pgmigrate CASCADE;
-DROP SCHEMA IF EXISTS app CASCADE;
-CREATE SCHEMA app;
-CREATE EXTENSION pgmigrate;
-RESET pgmigrate.guard;
-RESET client_min_messages;
+\i sql/include/reset.psql
 
 -- an empty catalog: no heads, nothing applied, nothing to do
 SELECT migrate.heads(), migrate.current();

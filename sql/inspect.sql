@@ -1,12 +1,5 @@
 -- status(), current(), heads(), plan()
-SET client_min_messages = warning;
-SET pgmigrate.guard = off;
-DROP EXTENSION IF EXISTS pgmigrate CASCADE;
-DROP SCHEMA IF EXISTS app CASCADE;
-CREATE SCHEMA app;
-CREATE EXTENSION pgmigrate;
-RESET pgmigrate.guard;
-RESET client_min_messages;
+\i sql/include/reset.psql
 
 SELECT * FROM migrate.plan();
 SELECT * FROM migrate.plan('base', 'down');

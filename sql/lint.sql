@@ -1,13 +1,6 @@
 -- migrate.lint() and the checks migrate.add() makes: every rule with SQL
 -- that triggers it and SQL that must not, every refused statement class
-SET client_min_messages = warning;
-SET pgmigrate.guard = off;
-DROP EXTENSION IF EXISTS pgmigrate CASCADE;
-DROP SCHEMA IF EXISTS app CASCADE;
-CREATE SCHEMA app;
-CREATE EXTENSION pgmigrate;
-RESET pgmigrate.guard;
-RESET client_min_messages;
+\i sql/include/reset.psql
 
 -- the corpus: each case is SQL and the rules it must produce (in order)
 CREATE TEMP TABLE corpus (n serial, expected text, sql text);

@@ -1,12 +1,5 @@
 -- migrate.rollback(): -N, an id, base, irreversible revisions
-SET client_min_messages = warning;
-SET pgmigrate.guard = off;
-DROP EXTENSION IF EXISTS pgmigrate CASCADE;
-DROP SCHEMA IF EXISTS app CASCADE;
-CREATE SCHEMA app;
-CREATE EXTENSION pgmigrate;
-RESET pgmigrate.guard;
-RESET client_min_messages;
+\i sql/include/reset.psql
 
 SELECT migrate.add('01', 'CREATE TABLE app.t1 (id int);', 'DROP TABLE app.t1;');
 SELECT migrate.add('02', 'CREATE TABLE app.t2 (id int);', 'DROP TABLE app.t2;');
