@@ -22,6 +22,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
@@ -174,11 +175,19 @@ pgm_engine_init(void)
 }
 
 /*
- * Refuse calls that would change the graph from inside a revision's SQL.
+ * What every function that changes the catalog checks first: that this is
+ * not a standby (the catalog changes on the primary and reaches standbys
+ * through replication), and that it is not called from a revision's SQL.
  */
 void
-pgm_forbid_nested_call(const char *function)
+pgm_check_may_change(const char *function)
 {
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("%s cannot run on a standby server", function),
+				 errdetail("This server is in recovery: its schema and its migrations come from the primary."),
+				 errhint("Run %s on the primary; what it does reaches this standby through replication.", function)));
 	if (pgm_engine_running)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -508,7 +517,7 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss)
 	PgmPlan		plan;
 	char	   *target;
 
-	pgm_forbid_nested_call(info->function);
+	pgm_check_may_change(info->function);
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -204,7 +204,7 @@ pgmigrate_begin_outside_transaction(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	MemoryContext old;
 
-	pgm_forbid_nested_call("migrate.begin_outside_transaction()");
+	pgm_check_may_change("migrate.begin_outside_transaction()");
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -260,7 +260,7 @@ pgmigrate_finish_outside_transaction(PG_FUNCTION_ARGS)
 	char	   *id;
 	bool		up;
 
-	pgm_forbid_nested_call("migrate.finish_outside_transaction()");
+	pgm_check_may_change("migrate.finish_outside_transaction()");
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -187,7 +187,7 @@ typedef enum PgmAction
 	PGM_RECORD_ROLLED_BACK		/* the client ran the down: record it */
 } PgmAction;
 
-extern void pgm_forbid_nested_call(const char *function);
+extern void pgm_check_may_change(const char *function);
 extern double pgm_run_revision(PgmGraph *graph, int n, PgmAction action,
 							   int step, int nsteps);
 extern void pgm_engine_set_running(bool running);

@@ -421,7 +421,7 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 	PgmRevisionArgs args = {0};
 	const char *result;
 
-	pgm_forbid_nested_call("migrate.add()");
+	pgm_check_may_change("migrate.add()");
 	pgm_require_arg(fcinfo, 0, "id");
 	pgm_require_arg(fcinfo, 1, "up");
 	pgm_require_arg(fcinfo, 5, "allow_destructive");

@@ -255,7 +255,7 @@ pgmigrate_test_roundtrip(PG_FUNCTION_ARGS)
 	PgmGraph   *graph;
 	PgmPlan		plan;
 
-	pgm_forbid_nested_call("migrate.test_roundtrip()");
+	pgm_check_may_change("migrate.test_roundtrip()");
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
