@@ -25,10 +25,23 @@ cluster_start() {
     opts="$opts -c fsync=off -c max_locks_per_transaction=256"
     local extra
     for extra in "$@"; do opts="$opts -c $extra"; done
-    runuser -u postgres -- "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -w -t 60 \
-        -o "$opts" -l "$PGM_CLUSTER_DIR/server.log" start >/dev/null \
-        || { cat "$PGM_CLUSTER_DIR/server.log" >&2; return 1; }
+    PGM_CLUSTER_OPTS=$opts
+    cluster_restart || return 1
     export PGHOST=$PGM_CLUSTER_DIR PGPORT=$port PGUSER=postgres PGDATABASE=postgres
+}
+
+# cluster_restart: start the cluster again with the same settings (after
+# cluster_crash, or after a crash of its own).
+cluster_restart() {
+    runuser -u postgres -- "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -w -t 120 \
+        -o "$PGM_CLUSTER_OPTS" -l "$PGM_CLUSTER_DIR/server.log" start >/dev/null \
+        || { cat "$PGM_CLUSTER_DIR/server.log" >&2; return 1; }
+}
+
+# cluster_crash: stop the cluster the way a power cut would (immediate mode:
+# no checkpoint; the next start runs crash recovery).
+cluster_crash() {
+    runuser -u postgres -- "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m immediate -w stop >/dev/null
 }
 
 # cluster_stop: stop and remove the cluster started by cluster_start, if any.
