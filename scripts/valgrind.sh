@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The regression and pgTAP suites once more, with the server running under
+# valgrind memcheck, and a report of every valgrind error whose stack passes
+# through pgmigrate's own code.  Slow (minutes); not part of scripts/test.sh.
+#
+#   sudo scripts/valgrind.sh
+#
+# PostgreSQL from Debian is not built with USE_VALGRIND, so valgrind also
+# reports some of the server's own well-known false positives (uninitialised
+# padding written to WAL and the like); those do not involve pgmigrate.so
+# and are counted, not listed.  Exit status 1 when an error involves
+# pgmigrate.so.
+set -euo pipefail
+
+PGM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PGM_ROOT
+cd "$PGM_ROOT"
+# shellcheck source=scripts/setup.sh
+. scripts/setup.sh
+pgm_install_packages
+command -v valgrind >/dev/null 2>&1 || { apt-get install -y -qq valgrind >/dev/null; }
+pgm_build_install
+# shellcheck source=scripts/cluster.sh
+. scripts/cluster.sh
+logs=$(mktemp -d)
+chown postgres: "$logs"
+server=
+cleanup() {
+    if [ -n "$server" ]; then
+        runuser -u postgres -- "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m fast -w -t 300 stop >/dev/null 2>&1 || true
+    fi
+    cluster_stop
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# initdb and settings as for the tests, then the same server under valgrind
+cluster_start valgrind
+cluster_crash
+runuser -u postgres -- valgrind --quiet --trace-children=yes --track-origins=yes --read-var-info=no \
+    --leak-check=no --num-callers=30 --log-file="$logs/valgrind.%p.log" \
+    "$PGM_PGBIN/postgres" -D "$PGM_CLUSTER_DIR/data" $PGM_CLUSTER_OPTS >"$logs/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 600); do
+    "$PGM_PGBIN/pg_isready" -q -h "$PGHOST" -p "$PGPORT" && break
+    sleep 1
+done
+
+status=0
+make installcheck || status=1
+createdb pgmigrate_tap
+pg_prove --ext .sql -d pgmigrate_tap test/*.sql || status=1
+runuser -u postgres -- "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m fast -w -t 300 stop >/dev/null
+server=
+
+# every error block is "==pid== " lines; keep those whose stack names pgmigrate.so
+errors_total=$(grep -h -c "^==[0-9]*== [A-Z].*\(Invalid\|uninitialised\|Uninitialised\|Mismatched\|overlap\)" "$logs"/valgrind.*.log 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+ours=$(awk '/^==[0-9]+== [A-Z]/ { block = $0 "\n"; inblock = 1; next }
+            inblock && /^==[0-9]+== *$/ { if (block ~ /pgmigrate\.so/) { print block; n++ } inblock = 0; next }
+            inblock { block = block $0 "\n" }
+            END { }' "$logs"/valgrind.*.log)
+echo "valgrind: $errors_total error reports in all, $(printf '%s' "$ours" | grep -c 'pgmigrate\.so' || true) stack lines in pgmigrate.so"
+if [ -n "$ours" ]; then
+    printf '%s\n' "$ours"
+    status=1
+fi
+exit $status
