@@ -38,14 +38,19 @@ trap 'exit 143' TERM
 # initdb and settings as for the tests, then the same server under valgrind
 cluster_start valgrind
 cluster_crash
+# the settings were written for pg_ctl -o, which a shell splits: so do we
+eval "set -- $PGM_CLUSTER_OPTS"
 runuser -u postgres -- valgrind --quiet --trace-children=yes --track-origins=yes --read-var-info=no \
     --leak-check=no --num-callers=30 --log-file="$logs/valgrind.%p.log" \
-    "$PGM_PGBIN/postgres" -D "$PGM_CLUSTER_DIR/data" $PGM_CLUSTER_OPTS >"$logs/server.log" 2>&1 &
+    "$PGM_PGBIN/postgres" -D "$PGM_CLUSTER_DIR/data" "$@" >"$logs/server.log" 2>&1 &
 server=$!
-for _ in $(seq 1 600); do
-    "$PGM_PGBIN/pg_isready" -q -h "$PGHOST" -p "$PGPORT" && break
+ready=
+for _ in $(seq 1 300); do
+    if "$PGM_PGBIN/pg_isready" -q -h "$PGHOST" -p "$PGPORT"; then ready=1; break; fi
+    kill -0 "$server" 2>/dev/null || break
     sleep 1
 done
+[ -n "$ready" ] || { cat "$logs/server.log" >&2; echo "the server did not start under valgrind" >&2; exit 1; }
 
 status=0
 make installcheck || status=1
