@@ -47,8 +47,10 @@ cluster_crash() {
 # cluster_stop: stop and remove the cluster started by cluster_start, if any.
 cluster_stop() {
     [ -n "${PGM_CLUSTER_DIR:-}" ] && [ -d "$PGM_CLUSTER_DIR/data" ] || return 0
+    # (not running any more is fine: the caller may have stopped it already)
     runuser -u postgres -- "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m fast -w stop >/dev/null 2>&1 \
-        || runuser -u postgres -- "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m immediate -w stop >/dev/null 2>&1
+        || runuser -u postgres -- "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m immediate -w stop >/dev/null 2>&1 \
+        || true
     if [ -n "${PGM_KEEP_CLUSTER:-}" ]; then
         echo "cluster kept in $PGM_CLUSTER_DIR" >&2
     else
