@@ -476,7 +476,7 @@ print_step(const char *revision, const char *ms, bool up, bool *first)
 static void
 cmd_migrate(const char *target, bool up)
 {
-	const char *params[2] = {target, up ? "up" : "down"};
+	const char *params[3] = {target, up ? "up" : "down", opts.allow_data_loss ? "true" : "false"};
 	const char *what = up ? "apply" : "rollback";
 	PGresult   *plan;
 	bool		in_transaction = false;
@@ -485,9 +485,9 @@ cmd_migrate(const char *target, bool up)
 
 	connect_db();
 	plan = run(what,
-			   "SELECT p.revision, s.transactional FROM migrate.plan($1, $2) p"
+			   "SELECT p.revision, s.transactional FROM migrate.plan($1, $2, $3::boolean) p"
 			   " JOIN migrate.status() s USING (revision) ORDER BY p.step",
-			   2, params);
+			   3, params);
 	if (opts.json)
 		printf("[");
 	for (i = 0; i < PQntuples(plan); i++)

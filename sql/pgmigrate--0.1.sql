@@ -159,7 +159,8 @@ CREATE FUNCTION migrate.heads() RETURNS text[]
     AS 'MODULE_PATHNAME', 'pgmigrate_heads'
     LANGUAGE C STABLE;
 
-CREATE FUNCTION migrate.plan(target text DEFAULT 'head', direction text DEFAULT 'up')
+CREATE FUNCTION migrate.plan(target text DEFAULT 'head', direction text DEFAULT 'up',
+                             allow_data_loss boolean DEFAULT false)
 RETURNS TABLE (step integer, revision text, direction text, sql text)
     AS 'MODULE_PATHNAME', 'pgmigrate_plan'
     LANGUAGE C STABLE;

@@ -117,10 +117,11 @@ pgmigrate_plan(PG_FUNCTION_ARGS)
 	bool		up;
 	int			i;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", PG_ARGISNULL(0) ? "target" : "direction"),
+				 errmsg("%s must not be NULL",
+						PG_ARGISNULL(0) ? "target" : PG_ARGISNULL(1) ? "direction" : "allow_data_loss"),
 				 errhint("migrate.plan() takes a target and a direction, \"up\" or \"down\".")));
 	target = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	direction = text_to_cstring(PG_GETARG_TEXT_PP(1));
@@ -135,8 +136,13 @@ pgmigrate_plan(PG_FUNCTION_ARGS)
 	graph = pgm_inspect_begin();
 	plan = up ? pgm_plan_up(graph, target, "migrate.plan() going up") :
 		pgm_plan_down(graph, target, "migrate.plan() going down");
+	/* the checks rollback makes before it runs anything */
 	if (!up)
+	{
 		pgm_check_reversible(graph, &plan);
+		if (!PG_GETARG_BOOL(2))
+			pgm_check_data_loss(graph, &plan);
+	}
 
 	for (i = 0; i < plan.nsteps; i++)
 	{

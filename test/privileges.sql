@@ -27,7 +27,7 @@ SELECT ok(NOT has_function_privilege('public', 'migrate.stamp(text)', 'EXECUTE')
 SELECT ok(NOT has_function_privilege('public', 'migrate.test_roundtrip(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.test_roundtrip');
 SELECT ok(NOT has_function_privilege('public', 'migrate.begin_outside_transaction(text, text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.begin_outside_transaction');
 SELECT ok(has_function_privilege('public', 'migrate.status()', 'EXECUTE'), 'PUBLIC can execute migrate.status');
-SELECT ok(has_function_privilege('public', 'migrate.plan(text, text)', 'EXECUTE'), 'PUBLIC can execute migrate.plan');
+SELECT ok(has_function_privilege('public', 'migrate.plan(text, text, boolean)', 'EXECUTE'), 'PUBLIC can execute migrate.plan');
 SELECT ok(has_table_privilege('public', 'migrate.revisions', 'SELECT'), 'PUBLIC can read migrate.revisions');
 SELECT ok(NOT has_table_privilege('public', 'migrate.revisions', 'INSERT'), 'PUBLIC cannot insert into migrate.revisions');
 SELECT ok(NOT has_table_privilege('tap_deploy', 'migrate.log', 'DELETE'), 'the deploy role has no DELETE on migrate.log');

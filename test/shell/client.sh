@@ -154,6 +154,11 @@ check "the re-run dropped the leftover first" err_has "outside a transaction, 2 
 check "the index is valid now" [ "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email'::regclass")" = t ]
 check "the revision is applied and logged once" \
     [ "$(q "SELECT count(*) FROM migrate.log WHERE revision = '$third_id' AND action = 'apply'")" = 1 ]
+pm rollback base
+check "a rollback that would destroy data stops: exit 1" [ "$rc" = 1 ]
+check "it says what would be lost" err_has "drops table public.users, which holds 1 row"
+check "before anything ran, the no-transaction revision included" \
+    [ "$(q "SELECT count(*) FROM migrate.revisions WHERE applied_at IS NOT NULL")" = 3 ]
 pm rollback
 check "rollback of a no-transaction revision" [ "$rc" = 0 ]
 check "the index is gone" [ "$(q "SELECT to_regclass('users_email') IS NULL")" = t ]
