@@ -95,22 +95,29 @@ pgm_outside_transaction_expected(const char *query)
 	return true;
 }
 
-static bool
-pgm_parse_direction(FunctionCallInfo fcinfo, int argno)
+/*
+ * The arguments of begin and finish: an id and a direction.  Returns the id;
+ * *up says which way.
+ */
+static char *
+pgm_outside_args(FunctionCallInfo fcinfo, const char *function, bool *up)
 {
 	char	   *direction;
 
-	if (PG_ARGISNULL(argno))
+	pgm_check_may_change(function);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("direction must not be NULL")));
-	direction = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+				 errmsg("%s must not be NULL", PG_ARGISNULL(0) ? "id" : "direction"),
+				 errhint("%s takes a revision id and a direction, \"up\" or \"down\".", function)));
+	direction = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	if (strcmp(direction, "up") != 0 && strcmp(direction, "down") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid direction \"%s\"", direction),
 				 errhint("The direction is \"up\" or \"down\".")));
-	return direction[0] == 'u';
+	*up = direction[0] == 'u';
+	return text_to_cstring(PG_GETARG_TEXT_PP(0));
 }
 
 /*
@@ -204,13 +211,7 @@ pgmigrate_begin_outside_transaction(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	MemoryContext old;
 
-	pgm_check_may_change("migrate.begin_outside_transaction()");
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("id must not be NULL")));
-	id = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	up = pgm_parse_direction(fcinfo, 1);
+	id = pgm_outside_args(fcinfo, "migrate.begin_outside_transaction()", &up);
 	store = pgm_srf_begin(fcinfo, &desc);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -260,13 +261,7 @@ pgmigrate_finish_outside_transaction(PG_FUNCTION_ARGS)
 	char	   *id;
 	bool		up;
 
-	pgm_check_may_change("migrate.finish_outside_transaction()");
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("id must not be NULL")));
-	id = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	up = pgm_parse_direction(fcinfo, 1);
+	id = pgm_outside_args(fcinfo, "migrate.finish_outside_transaction()", &up);
 	if (strcmp(id, pgm_expected_revision) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
