@@ -20,11 +20,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-failures=0
-check() {   # check NAME COMMAND...: PASS when COMMAND succeeds
-    local name=$1; shift
-    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; failures=$((failures + 1)); fi
-}
+# shellcheck source=test/shell/helpers.bash
+. "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
 # pm ARGS...: run the client, keep stdout, stderr and the exit status
 pm() {
     set +e

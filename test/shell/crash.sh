@@ -26,11 +26,8 @@ cluster_start crash
 db=crash
 createdb "$db"
 
-failures=0
-check() {   # check NAME COMMAND...: PASS when COMMAND succeeds
-    local name=$1; shift
-    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; failures=$((failures + 1)); fi
-}
+# shellcheck source=test/shell/helpers.bash
+. "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
 wait_ready() {
     for _ in $(seq 1 600); do

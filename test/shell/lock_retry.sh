@@ -19,11 +19,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-failures=0
-check() {   # check NAME COMMAND...: PASS when COMMAND succeeds
-    local name=$1; shift
-    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; failures=$((failures + 1)); fi
-}
+# shellcheck source=test/shell/helpers.bash
+. "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
 stderr_has() { grep -qF -- "$1" "$work/err"; }
 count_in_stderr() { grep -cF -- "$1" "$work/err" || true; }
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }

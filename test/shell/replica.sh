@@ -23,11 +23,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-failures=0
-check() {   # check NAME COMMAND...: PASS when COMMAND succeeds
-    local name=$1; shift
-    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; failures=$((failures + 1)); fi
-}
+# shellcheck source=test/shell/helpers.bash
+. "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
 p() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
 s() { psql -X -q -At -v ON_ERROR_STOP=1 -h "$standby" -p "$sport" -d "$db" -c "$1"; }
 

@@ -1,0 +1,18 @@
+# Shared by the shell tests: PASS/FAIL bookkeeping.
+#
+#   . "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
+#   check "what is checked" COMMAND ARGS...    # PASS when COMMAND succeeds
+#   ... then exit non-zero when $failures > 0
+
+failures=0
+
+check() {
+    local name=$1; shift
+    if "$@"; then
+        echo "PASS: $name"
+    else
+        echo "FAIL: $name"
+        failures=$((failures + 1))
+    fi
+}
+
