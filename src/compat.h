@@ -73,4 +73,11 @@ pgm_detach_is_concurrent(const PartitionCmd *cmd)
 	FuncnameGetCandidates((names), (nargs), NIL, false, false, true)
 #endif
 
+/* A_Const gained isnull (and a union for its value) in 15. */
+#if PG_VERSION_NUM >= 150000
+#define pgm_a_const_isnull(c) ((c)->isnull)
+#else
+#define pgm_a_const_isnull(c) IsA(&(c)->val, Null)
+#endif
+
 #endif							/* PGMIGRATE_COMPAT_H */

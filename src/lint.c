@@ -26,6 +26,7 @@
 #include "catalog/pg_proc.h"
 #include "funcapi.h"
 #include "nodes/nodeFuncs.h"
+#include "storage/lockdefs.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
@@ -159,6 +160,24 @@ pgm_strong_lock(PgmLint *lint, const RangeVar *rv)
 					"Begin the revision with SET lock_timeout = '5s', so that it fails fast instead of queueing behind a long transaction and blocking every query on the table.");
 }
 
+/* SET lock_timeout to something other than 0 (RESET and DEFAULT are 0). */
+static bool
+pgm_sets_a_timeout(const VariableSetStmt *set)
+{
+	A_Const    *value;
+
+	if (set->kind != VAR_SET_VALUE || set->args == NIL || !IsA(linitial(set->args), A_Const))
+		return false;
+	value = (A_Const *) linitial(set->args);
+	if (pgm_a_const_isnull(value))
+		return false;
+	if (IsA(&value->val, Integer))
+		return intVal(&value->val) != 0;
+	if (IsA(&value->val, String))
+		return strcmp(strVal(&value->val), "0") != 0 && atoi(strVal(&value->val)) != 0;
+	return true;
+}
+
 /* ---- column types ---- */
 
 static const char *
@@ -167,12 +186,14 @@ pgm_type_name(const TypeName *type)
 	return type && type->names ? pgm_last_name(type->names) : "";
 }
 
+/* The built-in type `name`, as the grammar spells it or as written (int4). */
 static bool
 pgm_is_system_type(const TypeName *type, const char *name)
 {
-	return type && list_length(type->names) == 2 &&
-		strcmp(strVal(linitial(type->names)), "pg_catalog") == 0 &&
-		strcmp(pgm_type_name(type), name) == 0;
+	if (type == NULL || strcmp(pgm_type_name(type), name) != 0)
+		return false;
+	return list_length(type->names) == 1 ||
+		(list_length(type->names) == 2 && strcmp(strVal(linitial(type->names)), "pg_catalog") == 0);
 }
 
 static bool
@@ -286,7 +307,8 @@ pgm_lint_create_table(PgmLint *lint, const CreateStmt *stmt)
 				is_key = true;
 		pgm_lint_column_type(lint, col, is_key);
 	}
-	pgm_remember_relation(lint, stmt->relation);
+	if (!stmt->if_not_exists)	/* it may have existed with its data */
+		pgm_remember_relation(lint, stmt->relation);
 }
 
 static void
@@ -302,6 +324,12 @@ pgm_lint_add_column(PgmLint *lint, const RangeVar *table, const ColumnDef *col)
 						psprintf("adding column %s with a volatile default rewrites table %s",
 								 quote_identifier(col->colname), pgm_rv_name(table)),
 						"Add the column without a default, then set the default and fill existing rows in batches.");
+	else if (pgm_has_constraint(col->constraints, CONSTR_IDENTITY) ||
+			 strstr(pgm_type_name(col->typeName), "serial") != NULL)
+		pgm_add_finding(lint, "add-column-volatile-default", PGM_SEVERITY_WARNING,
+						psprintf("adding column %s filled from a sequence rewrites table %s",
+								 quote_identifier(col->colname), pgm_rv_name(table)),
+						"Add the column without a default, then attach the sequence and fill existing rows in batches.");
 	if ((col->is_not_null || pgm_has_constraint(col->constraints, CONSTR_NOTNULL)) && def == NULL &&
 		!pgm_has_constraint(col->constraints, CONSTR_IDENTITY) &&
 		!pgm_has_constraint(col->constraints, CONSTR_GENERATED))
@@ -407,8 +435,15 @@ pgm_lint_alter_table(PgmLint *lint, const AlterTableStmt *stmt)
 static void
 pgm_lint_rename(PgmLint *lint, const RenameStmt *stmt)
 {
-	if (stmt->relation == NULL || pgm_relation_is_new(lint, stmt->relation))
+	if (stmt->relation == NULL)
 		return;
+	if (pgm_relation_is_new(lint, stmt->relation))
+	{
+		if (stmt->renameType != OBJECT_COLUMN && stmt->renameType != OBJECT_TABCONSTRAINT &&
+			stmt->renameType != OBJECT_TRIGGER && stmt->renameType != OBJECT_POLICY)
+			pgm_remember(lint, "relation", stmt->newname);
+		return;
+	}
 	pgm_strong_lock(lint, stmt->relation);
 	if (stmt->renameType == OBJECT_TABLE)
 		pgm_add_finding(lint, "rename-table", PGM_SEVERITY_WARNING,
@@ -465,6 +500,7 @@ pgm_lint_drop(PgmLint *lint, const DropStmt *stmt)
 
 					if (!pgm_relation_is_new(lint, rv))
 					{
+						pgm_strong_lock(lint, rv);
 						pgm_add_finding(lint, "drop-index-without-concurrently", PGM_SEVERITY_WARNING,
 										psprintf("dropping index %s blocks reads and writes of its table",
 												 pgm_rv_name(rv)),
@@ -561,7 +597,9 @@ pgm_lint_statement(PgmLint *lint, Node *tree)
 				VariableSetStmt *set = (VariableSetStmt *) tree;
 
 				if (set->name && strcmp(set->name, "lock_timeout") == 0)
-					lint->lock_timeout_set = true;
+					lint->lock_timeout_set = pgm_sets_a_timeout(set);
+				else if (set->kind == VAR_RESET_ALL)
+					lint->lock_timeout_set = false;
 				else if (set->name && (strcmp(set->name, "role") == 0 ||
 									   strcmp(set->name, "session_authorization") == 0))
 				{
@@ -577,16 +615,32 @@ pgm_lint_statement(PgmLint *lint, Node *tree)
 			pgm_lint_create_table(lint, (CreateStmt *) tree);
 			break;
 		case T_CreateTableAsStmt:
-			pgm_remember_relation(lint, ((CreateTableAsStmt *) tree)->into->rel);
+			if (!((CreateTableAsStmt *) tree)->if_not_exists)
+				pgm_remember_relation(lint, ((CreateTableAsStmt *) tree)->into->rel);
 			break;
+		case T_SelectStmt:
+			if (((SelectStmt *) tree)->intoClause)	/* SELECT ... INTO t */
+				pgm_remember_relation(lint, ((SelectStmt *) tree)->intoClause->rel);
+			break;
+		case T_LockStmt:
+			{
+				ListCell   *lc;
+
+				/* SHARE and stronger block writes; the weaker modes do not */
+				if (((LockStmt *) tree)->mode >= ShareLock)
+					foreach(lc, ((LockStmt *) tree)->relations)
+						pgm_strong_lock(lint, (RangeVar *) lfirst(lc));
+				break;
+			}
 		case T_ViewStmt:
 			pgm_remember_relation(lint, ((ViewStmt *) tree)->view);
 			break;
 		case T_CreateSeqStmt:
-			pgm_remember_relation(lint, ((CreateSeqStmt *) tree)->sequence);
+			if (!((CreateSeqStmt *) tree)->if_not_exists)
+				pgm_remember_relation(lint, ((CreateSeqStmt *) tree)->sequence);
 			break;
 		case T_CreateSchemaStmt:
-			if (((CreateSchemaStmt *) tree)->schemaname)
+			if (((CreateSchemaStmt *) tree)->schemaname && !((CreateSchemaStmt *) tree)->if_not_exists)
 				pgm_remember(lint, "schema", ((CreateSchemaStmt *) tree)->schemaname);
 			break;
 		case T_CompositeTypeStmt:
@@ -618,7 +672,7 @@ pgm_lint_statement(PgmLint *lint, Node *tree)
 											 pgm_rv_name(stmt->relation)),
 									"Use CREATE INDEX CONCURRENTLY in a revision registered with transactional => false.");
 				}
-				if (stmt->idxname)
+				if (stmt->idxname && !stmt->if_not_exists)
 					pgm_remember(lint, "relation", stmt->idxname);
 				break;
 			}
@@ -628,10 +682,17 @@ pgm_lint_statement(PgmLint *lint, Node *tree)
 
 				if (pgm_reindex_is_concurrent(stmt))
 					pgm_non_transactional(lint, "REINDEX CONCURRENTLY");
+				else if (stmt->kind == REINDEX_OBJECT_SCHEMA || stmt->kind == REINDEX_OBJECT_SYSTEM ||
+						 stmt->kind == REINDEX_OBJECT_DATABASE)
+					pgm_non_transactional(lint, stmt->kind == REINDEX_OBJECT_SCHEMA ? "REINDEX SCHEMA" :
+										  stmt->kind == REINDEX_OBJECT_SYSTEM ? "REINDEX SYSTEM" : "REINDEX DATABASE");
 				else if (stmt->relation && !pgm_relation_is_new(lint, stmt->relation))
+				{
+					pgm_strong_lock(lint, stmt->relation);
 					pgm_add_finding(lint, "reindex-without-concurrently", PGM_SEVERITY_WARNING,
 									psprintf("REINDEX blocks writes to %s until it is done", pgm_rv_name(stmt->relation)),
 									"Use REINDEX CONCURRENTLY in a revision registered with transactional => false.");
+				}
 				break;
 			}
 		case T_VacuumStmt:
