@@ -9,18 +9,11 @@
 
 bench_begin() {
     local name=$1; shift
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "the benchmark installs the extension and starts a cluster: run it as root (sudo $0)" >&2
-        exit 1
-    fi
     PGM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
     export PGM_ROOT
     # shellcheck source=scripts/setup.sh
     . "$PGM_ROOT/scripts/setup.sh"
-    pgm_install_packages
-    # shellcheck source=scripts/cluster.sh
-    . "$PGM_ROOT/scripts/cluster.sh"
-    pgm_build_install
+    pgm_prepare "the benchmark"
     work=$(mktemp -d)
     trap bench_end EXIT
     trap 'exit 130' INT

@@ -11,22 +11,12 @@
 # is stopped and removed on exit, also when a step fails.
 set -euo pipefail
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "demo.sh installs packages and the extension: run it as root (sudo $0)" >&2
-    exit 1
-fi
-
 PGM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PGM_ROOT
 # shellcheck source=scripts/setup.sh
 . "$PGM_ROOT/scripts/setup.sh"
-pgm_install_packages
-# cluster.sh asks pg_config where the server is, so it comes after the install.
-# shellcheck source=scripts/cluster.sh
-. "$PGM_ROOT/scripts/cluster.sh"
-
-echo "== building and installing pgmigrate"
-pgm_build_install
+echo "== installing what is missing, building and installing pgmigrate"
+pgm_prepare demo.sh
 
 trap cluster_stop EXIT
 trap 'exit 130' INT     # so that the EXIT trap runs on ^C and on kill

@@ -25,3 +25,18 @@ pgm_build_install() {
     make -s -C "$PGM_ROOT" >/dev/null
     make -s -C "$PGM_ROOT" install >/dev/null
 }
+
+# pgm_prepare WHAT: the start of every script that needs a server: check it
+# runs as root, install what is missing, build and install pgmigrate, and
+# load the throwaway-cluster helpers (which ask pg_config where the server
+# is, so they come after the install).  WHAT names the script in messages.
+pgm_prepare() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "$1 installs packages and the extension: run it as root (sudo $0)" >&2
+        exit 1
+    fi
+    pgm_install_packages
+    pgm_build_install
+    # shellcheck source=scripts/cluster.sh
+    . "$PGM_ROOT/scripts/cluster.sh"
+}

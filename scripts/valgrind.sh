@@ -17,11 +17,8 @@ export PGM_ROOT
 cd "$PGM_ROOT"
 # shellcheck source=scripts/setup.sh
 . scripts/setup.sh
-pgm_install_packages
+pgm_prepare valgrind.sh
 command -v valgrind >/dev/null 2>&1 || { apt-get install -y -qq valgrind >/dev/null; }
-pgm_build_install
-# shellcheck source=scripts/cluster.sh
-. scripts/cluster.sh
 logs=$(mktemp -d)
 chown postgres: "$logs"
 server=

@@ -1,12 +1,6 @@
 -- revisions that run outside a transaction block: the functions the client
 -- uses, and what the guard lets through
-SET client_min_messages = warning;
-SET pgmigrate.guard = off;
-DROP EXTENSION IF EXISTS pgmigrate CASCADE;
-DROP SCHEMA IF EXISTS app CASCADE;
-CREATE SCHEMA app;
-CREATE EXTENSION pgmigrate;
-RESET pgmigrate.guard;
+\i sql/include/reset.psql
 SET client_min_messages = error;
 
 SELECT migrate.add('01', 'CREATE TABLE app.t (id int, v text);', 'DROP TABLE app.t;');

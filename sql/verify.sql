@@ -1,11 +1,5 @@
 -- snapshots, drift, verify, round trips, data-loss checks
-SET client_min_messages = warning;
-SET pgmigrate.guard = off;
-DROP EXTENSION IF EXISTS pgmigrate CASCADE;
-DROP SCHEMA IF EXISTS app CASCADE;
-CREATE SCHEMA app;
-CREATE EXTENSION pgmigrate;
-RESET pgmigrate.guard;
+\i sql/include/reset.psql
 -- the lint's advice is not what this test is about
 SET client_min_messages = error;
 
