@@ -1,43 +1,43 @@
 /*
- * catalog.c — every read and write of migrate.revisions and migrate.log.
+ * catalog.c — every read and write of the catalog tables: migrate.revisions,
+ * migrate.log and migrate.snapshots.
  *
- * Two rules hold here:
+ * Three rules hold here:
  *
  * 1. Catalog statements run as the owner of the catalog tables (the role
  *    that created the extension), never as the caller, so a deploy role
  *    needs EXECUTE on the functions but no privilege on the tables.  The
  *    user's own migration SQL is run elsewhere (engine.c) as the caller.
  *
- * 2. The tables carry a statement trigger that refuses every INSERT,
- *    UPDATE, DELETE and TRUNCATE, superusers included.  It lets a statement
- *    through only while pgm_catalog_exec() runs one of the fixed statements
- *    below; that permission is backend-local and reset by PG_FINALLY, so an
- *    error can never leave it open.  The one other way in is for restoring
- *    a dump: a superuser who has switched the guard off and set
- *    session_replication_role = replica may INSERT (COPY).  UPDATE, DELETE
- *    and TRUNCATE stay refused.
+ * 2. The tables carry a statement trigger (guard.c) that refuses every
+ *    INSERT, UPDATE, DELETE and TRUNCATE, superusers included.  It lets a
+ *    statement through only while pgm_catalog_exec() runs one of the fixed
+ *    statements below: backend-local state (session.c) that PG_FINALLY
+ *    resets, so an error can never leave it open.
+ *
+ * 3. Stored SQL leaves the catalog only through pgm_catalog_fetch_sql(),
+ *    which checks it against its checksum: SQL changed behind pgmigrate's
+ *    back is never run, nor handed to the client.
  *
  * The statements are prepared once per backend.  Every name in them is
  * schema-qualified, operators included, so no search_path can redirect them.
+ *
+ * Calls rows.c, session.c and sqltext.c.
  */
 #include "postgres.h"
 
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
-#include "commands/trigger.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
-#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "pgmigrate.h"
-
-PG_FUNCTION_INFO_V1(pgmigrate_refuse_direct_write);
 
 /*
  * Key of the transaction-level advisory lock that serialises every change to
@@ -138,9 +138,6 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 
 static SPIPlanPtr pgm_plans[PGM_Q_COUNT];
 
-/* > 0 while one of our own statements runs: the trigger lets it through. */
-static int	pgm_catalog_write_depth = 0;
-
 /*
  * The owner of migrate.revisions: the role catalog statements run as.
  */
@@ -206,14 +203,14 @@ pgm_catalog_exec(PgmQuery query, Datum *values, const char *nulls,
 	SetUserIdAndSecContext(owner, saved_context |
 						   SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
-	pgm_catalog_write_depth++;
+	pgm_session_begin_catalog_write();
 	PG_TRY();
 	{
 		ret = SPI_execute_plan(pgm_plan_for(query), values, nulls, read_only, 0);
 	}
 	PG_FINALLY();
 	{
-		pgm_catalog_write_depth--;
+		pgm_session_end_catalog_write();
 		SetUserIdAndSecContext(saved_user, saved_context);
 	}
 	PG_END_TRY();
@@ -268,35 +265,6 @@ pgm_catalog_log(const char *action, const char *revision, double duration_ms,
 }
 
 /*
- * Record a snapshot of the schema as it is now (after an apply, rollback
- * or stamp).  Connected to SPI.
- */
-void
-pgm_snapshot_record(const char *action)
-{
-	Datum		values[3];
-
-	values[0] = CStringGetTextDatum(action);
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
-	values[2] = PointerGetDatum(pgm_snapshot_serialize(pgm_snapshot_take(false)));
-	pgm_catalog_exec(PGM_Q_SAVE_SNAPSHOT, values, NULL, false);
-}
-
-/* The snapshot the last apply, rollback or stamp recorded; empty if none. */
-PgmSnapshot *
-pgm_snapshot_last(void)
-{
-	PgmSnapshot *snap;
-
-	if (pgm_catalog_exec(PGM_Q_LAST_SNAPSHOT, NULL, NULL, true) == 0)
-		snap = pgm_snapshot_parse("");
-	else
-		snap = pgm_snapshot_parse(pgm_result_text(0, 1));
-	SPI_freetuptable(SPI_tuptable);
-	return snap;
-}
-
-/*
  * Serialise changes to the revision graph.  A transaction-level advisory
  * lock: released at commit or abort, so a crash can never leave it behind.
  */
@@ -311,60 +279,42 @@ pgm_lock_catalog(void)
 	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 }
 
-/* Row `row` (0-based), column `col` (1-based) of SPI_tuptable as a C string. */
-char *
-pgm_result_text(int row, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
-								  col, &isnull);
-
-	return isnull ? NULL : TextDatumGetCString(d);
-}
-
-bool
-pgm_result_bool(int row, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
-								  col, &isnull);
-
-	return !isnull && DatumGetBool(d);
-}
-
 /*
- * Statement trigger on both catalog tables: refuse every direct write.
+ * The up (or down) SQL of revision `id`, checked against its stored
+ * checksum.  Every path that runs stored SQL or hands it out comes through
+ * here, after checking that the revision has the side it asks for (a down
+ * is missing only when pgm_check_reversible() refuses).  A revision that is
+ * not there, a side that is not there, or SQL that does not match is
+ * XX001: only a change to the catalog behind pgmigrate's back can cause
+ * them.  Connected to SPI.
  */
-Datum
-pgmigrate_refuse_direct_write(PG_FUNCTION_ARGS)
+char *
+pgm_catalog_fetch_sql(const char *id, bool up, bool read_only)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	const char *command;
+	Datum		idarg = CStringGetTextDatum(id);
+	const char *side = up ? "up" : "down";
+	bool		isnull;
+	Datum		sql;
+	char	   *stored_sha;
+	char	   *sql_text;
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
+	if (pgm_catalog_exec(PGM_Q_GET_REVISION, &idarg, NULL, read_only) != 1)
 		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function migrate.refuse_direct_write() must be called as a trigger")));
-
-	if (pgm_catalog_write_depth > 0)
-		return PointerGetDatum(NULL);
-	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && pgm_guard_is_restoring())
-		return PointerGetDatum(NULL);
-
-	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-		command = "INSERT INTO";
-	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
-		command = "UPDATE";
-	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
-		command = "DELETE FROM";
-	else
-		command = "TRUNCATE";
-
-	ereport(ERROR,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("cannot %s %s.%s directly", command, PGM_SCHEMA,
-					RelationGetRelationName(trigdata->tg_relation)),
-			 errdetail("The pgmigrate catalog is written only by the functions of schema migrate, so that its history cannot be lost by accident."),
-			 errhint("Use migrate.add(), migrate.apply(), migrate.rollback() or migrate.stamp().")));
-	PG_RETURN_NULL();			/* not reached */
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("revision \"%s\" disappeared from migrate.revisions", id),
+				 errdetail("It was in the revision graph read earlier in this call."),
+				 errhint("The catalog was changed outside pgmigrate's functions; restore it from a backup.")));
+	sql = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+						up ? PGM_REV_UP : PGM_REV_DOWN, &isnull);
+	stored_sha = pgm_result_text(0, up ? PGM_REV_UP_SHA : PGM_REV_DOWN_SHA);
+	if (isnull || stored_sha == NULL ||
+		strcmp(pgm_sha256_hex(DatumGetTextPP(sql)), stored_sha) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("%s SQL of revision \"%s\" does not match its checksum", side, id),
+				 errdetail("The stored SQL was changed outside pgmigrate's functions."),
+				 errhint("Restore the registered SQL from your migration files; nothing of this call was kept.")));
+	sql_text = TextDatumGetCString(sql);
+	SPI_freetuptable(SPI_tuptable);
+	return sql_text;
 }

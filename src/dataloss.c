@@ -9,6 +9,8 @@
  *
  * Names resolve as the down SQL would resolve them (the caller's
  * search_path); the counts run as the caller, through quoted identifiers.
+ *
+ * Calls catalog.c and sqltext.c.
  */
 #include "postgres.h"
 
@@ -110,29 +112,22 @@ pgm_check_statement(PgmLoss *loss, Node *tree)
 
 /*
  * Stop the rollback of `plan` if its down SQL would destroy data.  Connected
- * to SPI; runs before anything of the rollback.
+ * to SPI; runs before anything of the rollback, after pgm_check_reversible().
+ * `read_only` reads the catalog with the calling query's snapshot.
  */
 void
-pgm_check_data_loss(PgmGraph *graph, PgmPlan *plan)
+pgm_check_data_loss(PgmGraph *graph, PgmPlan *plan, bool read_only)
 {
 	PgmLoss		loss = {0};
-	Datum		idarg;
 	int			i;
 
 	initStringInfo(&loss.report);
 	for (i = 0; i < plan->nsteps; i++)
 	{
 		PgmNode    *node = &graph->nodes[plan->steps[i]];
-		char	   *down;
+		char	   *down = pgm_catalog_fetch_sql(node->id, false, read_only);
 		ListCell   *lc;
 
-		idarg = CStringGetTextDatum(node->id);
-		if (pgm_catalog_exec(PGM_Q_GET_REVISION, &idarg, NULL, false) != 1)
-			elog(ERROR, "revision \"%s\" disappeared", node->id);
-		down = pgm_result_text(0, PGM_REV_DOWN);
-		SPI_freetuptable(SPI_tuptable);
-		if (down == NULL)
-			continue;
 		loss.revision = node->id;
 		foreach(lc, pgm_parse_sql(down, node->id, "down"))
 			pgm_check_statement(&loss, lfirst_node(RawStmt, lc)->stmt);

@@ -14,6 +14,8 @@
  *
  * Names are written as the up SQL wrote them, quoted where needed, so the
  * down resolves them the same way under the same search_path.
+ *
+ * Calls no other file of pgmigrate.
  */
 #include "postgres.h"
 

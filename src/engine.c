@@ -16,13 +16,16 @@
  * - Each revision runs in a memory context that is reset before the next,
  *   so a 10,000-revision apply keeps backend memory flat.
  * - SET in a revision lasts until the end of that revision.
- * - pgm_engine_running is set only while revisions run and is cleared by
- *   PG_FINALLY; a revision's SQL cannot call back into the engine.
+ * - The session's "engine running" state (session.c) is set only while
+ *   revisions run and is cleared by PG_FINALLY; a revision's SQL cannot
+ *   call back into the engine.
+ *
+ * Calls catalog.c, dataloss.c, graph.c, rows.c, session.c, snapshot.c and
+ * sqltext.c.
  */
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
@@ -109,8 +112,6 @@ pgm_statement_relation(Node *tree)
 	}
 }
 
-static bool pgm_engine_running = false;
-
 /* pgmigrate.lock_timeout (ms, 0 = off) and pgmigrate.lock_retries */
 static int	pgm_lock_timeout = 0;
 static int	pgm_lock_retries = 3;
@@ -142,58 +143,6 @@ pgm_engine_define_settings(void)
 							3, 0, 1000,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
-}
-
-/* Is a revision's SQL running in this backend?  (The guard asks.) */
-bool
-pgm_engine_is_running(void)
-{
-	return pgm_engine_running;
-}
-
-/* For callers of pgm_run_revision() outside this file (round trips). */
-void
-pgm_engine_set_running(bool running)
-{
-	pgm_engine_running = running;
-}
-
-/*
- * PG_FINALLY clears pgm_engine_running when the engine ends or fails; the
- * end of the transaction clears it too, whatever happened in between.
- */
-static void
-pgm_engine_xact_callback(XactEvent event, void *arg)
-{
-	pgm_engine_running = false;
-}
-
-void
-pgm_engine_init(void)
-{
-	RegisterXactCallback(pgm_engine_xact_callback, NULL);
-}
-
-/*
- * What every function that changes the catalog checks first: that this is
- * not a standby (the catalog changes on the primary and reaches standbys
- * through replication), and that it is not called from a revision's SQL.
- */
-void
-pgm_check_may_change(const char *function)
-{
-	if (RecoveryInProgress())
-		ereport(ERROR,
-				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
-				 errmsg("%s cannot run on a standby server", function),
-				 errdetail("This server is in recovery: its schema and its migrations come from the primary."),
-				 errhint("Run %s on the primary; what it does reaches this standby through replication.", function)));
-	if (pgm_engine_running)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("%s cannot be called while a revision is running", function),
-				 errdetail("A revision's SQL must not register, apply, roll back or stamp revisions."),
-				 errhint("Make this call outside the revision.")));
 }
 
 static void
@@ -269,37 +218,6 @@ pgm_run_sql(const char *revision, const char *side, const char *sql)
 }
 
 /*
- * Fetch the SQL of one side of a revision and check it against its stored
- * checksum: SQL changed behind pgmigrate's back is never run.
- */
-static char *
-pgm_fetch_sql(const char *revision, bool up)
-{
-	Datum		idarg = CStringGetTextDatum(revision);
-	const char *side = up ? "up" : "down";
-	bool		isnull;
-	Datum		sql;
-	char	   *stored_sha;
-	char	   *sql_text;
-
-	if (pgm_catalog_exec(PGM_Q_GET_REVISION, &idarg, NULL, false) != 1)
-		elog(ERROR, "revision \"%s\" disappeared", revision);
-	sql = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-						up ? PGM_REV_UP : PGM_REV_DOWN, &isnull);
-	stored_sha = pgm_result_text(0, up ? PGM_REV_UP_SHA : PGM_REV_DOWN_SHA);
-	if (isnull || stored_sha == NULL ||
-		strcmp(pgm_sha256_hex(DatumGetTextPP(sql)), stored_sha) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("%s SQL of revision \"%s\" does not match its checksum", side, revision),
-				 errdetail("The stored SQL was changed outside pgmigrate's functions."),
-				 errhint("Restore the registered SQL from your migration files; nothing of this call was kept.")));
-	sql_text = TextDatumGetCString(sql);
-	SPI_freetuptable(SPI_tuptable);
-	return sql_text;
-}
-
-/*
  * Checks that must pass before anything runs.
  */
 void
@@ -322,25 +240,6 @@ pgm_check_plan(PgmGraph *graph, PgmPlan *plan, PgmAction action)
 					 errdetail("It was registered with transactional => false; nothing was %s.",
 							   action == PGM_APPLY ? "applied" : "rolled back"),
 					 errhint("Run it with the pgmigrate client, or stop before it with a revision id as target.")));
-	}
-}
-
-/* Refuse to roll back through a revision without down SQL. */
-void
-pgm_check_reversible(PgmGraph *graph, PgmPlan *plan)
-{
-	int			i;
-
-	for (i = 0; i < plan->nsteps; i++)
-	{
-		PgmNode    *node = &graph->nodes[plan->steps[i]];
-
-		if (node->irreversible)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("revision \"%s\" cannot be rolled back", node->id),
-					 errdetail("It was registered without down SQL."),
-					 errhint("Roll back to a target after it, or register a new revision that reverses it.")));
 	}
 }
 
@@ -461,7 +360,7 @@ pgm_run_revision_once(PgmGraph *graph, int n, PgmAction action, int step, int ns
 					pgm_actions[action].verb, node->id, step, nsteps)));
 
 	if (action == PGM_APPLY || action == PGM_ROLLBACK)
-		sql = pgm_fetch_sql(node->id, action == PGM_APPLY);
+		sql = pgm_catalog_fetch_sql(node->id, action == PGM_APPLY, false);
 
 	values[0] = CStringGetTextDatum(node->id);
 	if (action == PGM_ROLLBACK || action == PGM_RECORD_ROLLED_BACK)
@@ -526,8 +425,7 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss)
 	target = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	store = pgm_srf_begin(fcinfo, &desc);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	pgm_spi_connect();
 	cxt = CurrentMemoryContext;
 	pgm_lock_catalog();
 	graph = pgm_graph_load(false);
@@ -535,12 +433,12 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss)
 		pgm_plan_up(graph, target, info->function);
 	pgm_check_plan(graph, &plan, action);
 	if (action == PGM_ROLLBACK && !allow_data_loss)
-		pgm_check_data_loss(graph, &plan);
+		pgm_check_data_loss(graph, &plan, false);
 	if (plan.nsteps == 0)
 		ereport(NOTICE, (errmsg("%s", info->nothing)));
 
 	revision_cxt = AllocSetContextCreate(cxt, "pgmigrate revision", ALLOCSET_DEFAULT_SIZES);
-	pgm_engine_running = true;
+	pgm_session_set_engine_running(true);
 	PG_TRY();
 	{
 		int			i;
@@ -565,7 +463,7 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss)
 	}
 	PG_FINALLY();
 	{
-		pgm_engine_running = false;
+		pgm_session_set_engine_running(false);
 	}
 	PG_END_TRY();
 

@@ -6,14 +6,16 @@
  * flags only, never the SQL) into the current memory context.
  *
  * Order is deterministic: going up, parents come before children and ready
- * siblings in byte order of their ids (Kahn's algorithm over a heap); going
- * down, revisions leave in the reverse of the order they were applied, which
- * always puts children before parents.
+ * siblings in byte order of their ids (common/revisions.c, the order the
+ * client pushes files in too); going down, revisions leave in the reverse
+ * of the order they were applied, which always puts children before
+ * parents.
+ *
+ * Calls catalog.c, rows.c and common/revisions.c.
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "lib/binaryheap.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -49,67 +51,62 @@ typedef struct PgmTarget
 	"Targets are \"head\", \"heads\", a revision id or \"+N\" for apply, and \"-N\", a revision id or \"base\" for rollback."
 
 /*
- * Refuse an id that is not 1-128 characters of ASCII letters, digits, "_",
- * "-" and ".", that begins with "-" (which marks a relative target), or
- * that is one of the target words.  `what` says which argument it was.
+ * Refuse an id that breaks the rule of common/revisions.c: 1-128 ASCII
+ * letters, digits, "_", "-" and ".", not beginning with "-" (which marks a
+ * relative target), and not one of the target words.  `what` says which
+ * argument it was.
  */
 void
 pgm_check_id(const char *id, const char *what)
 {
-	size_t		len = strlen(id);
-	size_t		i;
+	size_t		position = 0;
+	unsigned char c;
 
-	if (len == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be empty", what),
-				 errhint("Revision ids are 1 to %d characters of ASCII letters, digits, \"_\", \"-\" and \".\".",
-						 PGM_ID_MAXLEN)));
-	if (len > PGM_ID_MAXLEN)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s is too long", what),
-				 errdetail("Revision ids are at most %d characters; this one has %zu bytes.",
-						   PGM_ID_MAXLEN, len)));
-	for (i = 0; i < len; i++)
+	switch (pgm_id_problem(id, &position))
 	{
-		unsigned char c = (unsigned char) id[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			(c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.')
-			continue;
-		if (c >= 0x20 && c < 0x7f)
+		case PGM_ID_OK:
+			break;
+		case PGM_ID_EMPTY:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must not be empty", what),
+					 errhint("Revision ids are 1 to %d characters of ASCII letters, digits, \"_\", \"-\" and \".\".",
+							 PGM_ID_MAXLEN)));
+			break;
+		case PGM_ID_TOO_LONG:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s is too long", what),
+					 errdetail("Revision ids are at most %d characters; this one has %zu bytes.",
+							   PGM_ID_MAXLEN, strlen(id))));
+			break;
+		case PGM_ID_BAD_CHARACTER:
+			c = (unsigned char) id[position];
+			if (c >= 0x20 && c < 0x7f)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid %s \"%s\"", what, id),
+						 errdetail("Character %zu, \"%c\", is not allowed in a revision id.", position + 1, c),
+						 errhint("Revision ids consist of ASCII letters, digits, \"_\", \"-\" and \".\".")));
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid %s", what),
+					 errdetail("Byte %zu, 0x%02x, is not allowed in a revision id.", position + 1, c),
+					 errhint("Revision ids consist of ASCII letters, digits, \"_\", \"-\" and \".\".")));
+			break;
+		case PGM_ID_LEADING_DASH:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid %s \"%s\"", what, id),
-					 errdetail("Character %zu, \"%c\", is not allowed in a revision id.", i + 1, c),
-					 errhint("Revision ids consist of ASCII letters, digits, \"_\", \"-\" and \".\".")));
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s", what),
-				 errdetail("Byte %zu, 0x%02x, is not allowed in a revision id.", i + 1, c),
-				 errhint("Revision ids consist of ASCII letters, digits, \"_\", \"-\" and \".\".")));
+					 errdetail("A revision id must not begin with \"-\", which marks a relative rollback target.")));
+			break;
+		case PGM_ID_RESERVED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s \"%s\" is reserved", what, id),
+					 errdetail("\"head\", \"heads\" and \"base\" name targets, not revisions.")));
+			break;
 	}
-	if (id[0] == '-')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s \"%s\"", what, id),
-				 errdetail("A revision id must not begin with \"-\", which marks a relative rollback target.")));
-	if (strcmp(id, "head") == 0 || strcmp(id, "heads") == 0 || strcmp(id, "base") == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s \"%s\" is reserved", what, id),
-				 errdetail("\"head\", \"heads\" and \"base\" name targets, not revisions.")));
-}
-
-static int
-pgm_cmp_ids_desc(Datum a, Datum b, void *arg)
-{
-	PgmGraph   *graph = (PgmGraph *) arg;
-
-	/* binaryheap keeps the largest on top; we want the smallest id there */
-	return strcmp(graph->nodes[DatumGetInt32(b)].id,
-				  graph->nodes[DatumGetInt32(a)].id);
 }
 
 static void
@@ -122,40 +119,33 @@ pgm_corrupt(const char *detail, const char *id)
 			 errhint("The catalog was changed outside pgmigrate's functions; restore it from a backup.")));
 }
 
-/* Kahn's algorithm: fill graph->topo. */
+/* Fill graph->topo: parents first, ready siblings by id. */
 static void
 pgm_graph_sort(PgmGraph *graph)
 {
-	int		   *pending = palloc(sizeof(int) * Max(graph->nnodes, 1));
-	binaryheap *ready = binaryheap_allocate(Max(graph->nnodes, 1), pgm_cmp_ids_desc, graph);
-	int			sorted = 0;
+	PgmOrderNode *order_nodes = palloc(sizeof(PgmOrderNode) * Max(graph->nnodes, 1));
+	bool	   *placed = palloc0(sizeof(bool) * Max(graph->nnodes, 1));
+	int			sorted;
 	int			i;
 
-	graph->topo = palloc(sizeof(int) * Max(graph->nnodes, 1));
 	for (i = 0; i < graph->nnodes; i++)
 	{
-		pending[i] = graph->nodes[i].nparents;
-		if (pending[i] == 0)
-			binaryheap_add(ready, Int32GetDatum(i));
+		order_nodes[i].id = graph->nodes[i].id;
+		order_nodes[i].nparents = graph->nodes[i].nparents;
+		order_nodes[i].parents = graph->nodes[i].parents;
 	}
-	while (!binaryheap_empty(ready))
-	{
-		int			n = DatumGetInt32(binaryheap_remove_first(ready));
-		PgmNode    *node = &graph->nodes[n];
-
-		graph->topo[sorted++] = n;
-		for (i = 0; i < node->nchildren; i++)
-			if (--pending[node->children[i]] == 0)
-				binaryheap_add(ready, Int32GetDatum(node->children[i]));
-	}
+	graph->topo = palloc(sizeof(int) * Max(graph->nnodes, 1));
+	sorted = pgm_topological_order(order_nodes, graph->nnodes, graph->topo);
 	if (sorted != graph->nnodes)
 	{
+		for (i = 0; i < sorted; i++)
+			placed[graph->topo[i]] = true;
 		for (i = 0; i < graph->nnodes; i++)
-			if (pending[i] > 0)
+			if (!placed[i])
 				pgm_corrupt("Revision \"%s\" is part of a cycle.", graph->nodes[i].id);
 	}
-	binaryheap_free(ready);
-	pfree(pending);
+	pfree(placed);
+	pfree(order_nodes);
 }
 
 /*
@@ -593,4 +583,23 @@ pgm_plan_down(PgmGraph *graph, const char *target, const char *function)
 	}
 	pfree(wanted);
 	return plan;
+}
+
+/* Refuse to roll back through a revision without down SQL. */
+void
+pgm_check_reversible(PgmGraph *graph, PgmPlan *plan)
+{
+	int			i;
+
+	for (i = 0; i < plan->nsteps; i++)
+	{
+		PgmNode    *node = &graph->nodes[plan->steps[i]];
+
+		if (node->irreversible)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("revision \"%s\" cannot be rolled back", node->id),
+					 errdetail("It was registered without down SQL."),
+					 errhint("Roll back to a target after it, or register a new revision that reverses it.")));
+	}
 }

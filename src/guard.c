@@ -20,6 +20,15 @@
  * Both settings are PGC_SUSET: only a superuser can weaken the guard.  A
  * value a non-superuser SET before the library was loaded is discarded by
  * PostgreSQL when the setting is defined, and the prefix is reserved.
+ * pgmigrate.guard_allow is parsed once, by its check hook, into command
+ * tags; a name that is not a command tag, or a tag that fires no event
+ * trigger, is refused when it is set.
+ *
+ * The catalog tables' own trigger lives here too: it refuses every direct
+ * write, and lets through only the catalog's own statements (catalog.c,
+ * through session.c) and the INSERTs of a restore session.
+ *
+ * Calls catalog.c, rows.c and session.c.
  */
 #include "postgres.h"
 
@@ -30,16 +39,19 @@
 #include "commands/extension.h"
 #include "commands/trigger.h"
 #include "miscadmin.h"
+#include "parser/scansup.h"
 #include "nodes/parsenodes.h"
 #include "tcop/cmdtag.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "pgmigrate.h"
 
 PG_FUNCTION_INFO_V1(pgmigrate_guard_ddl);
+PG_FUNCTION_INFO_V1(pgmigrate_refuse_direct_write);
 
 typedef enum PgmGuardMode
 {
@@ -55,8 +67,16 @@ static const struct config_enum_entry pgm_guard_modes[] = {
 	{NULL, 0, false}
 };
 
+/* pgmigrate.guard_allow, parsed by its check hook (malloc'd, as GUC wants) */
+typedef struct PgmAllowedTags
+{
+	int			count;
+	CommandTag	tags[FLEXIBLE_ARRAY_MEMBER];
+} PgmAllowedTags;
+
 static int	pgm_guard_mode = PGM_GUARD_ENFORCE;
 static char *pgm_guard_allow = NULL;
+static PgmAllowedTags *pgm_allowed_tags = NULL;
 
 /*
  * A change of pgmigrate.guard away from enforce goes to the server log: the
@@ -70,6 +90,97 @@ pgm_guard_assign(int newval, void *extra)
 		ereport(LOG,
 				(errmsg("pgmigrate.guard set to \"%s\"",
 						newval == PGM_GUARD_WARN ? "warn" : "off")));
+}
+
+/*
+ * Parse pgmigrate.guard_allow: command tags separated by commas, in any
+ * case, blanks around them ignored and runs of blanks inside them read as
+ * one space.  (SplitIdentifierString() would end a name at its first
+ * blank, and most command tags have one.)
+ */
+static bool
+pgm_guard_allow_check(char **newval, void **extra, GucSource source)
+{
+	char	   *copy = pstrdup(*newval);
+	char	   *item = copy;
+	List	   *tags = NIL;
+	PgmAllowedTags *parsed;
+	ListCell   *lc;
+
+	while (scanner_isspace(*item))
+		item++;
+	while (*item)
+	{
+		char	   *end = strchr(item, ',');
+		char	   *out = item;
+		char	   *in;
+		CommandTag	tag;
+
+		if (end)
+			*end = '\0';
+		/* collapse blanks to single spaces, drop them at both ends */
+		for (in = item; *in; in++)
+		{
+			if (!scanner_isspace(*in))
+				*out++ = *in;
+			else if (out > item && !scanner_isspace(in[1]) && in[1] != '\0')
+				*out++ = ' ';
+		}
+		*out = '\0';
+		if (*item == '\0')
+		{
+			GUC_check_errdetail("The list has an empty entry.");
+			GUC_check_errhint("Separate command tags, such as \"REFRESH MATERIALIZED VIEW\", with single commas.");
+			return false;
+		}
+		tag = GetCommandTagEnum(item);
+		if (tag == CMDTAG_UNKNOWN)
+		{
+			GUC_check_errdetail("\"%s\" is not a command tag.", item);
+			GUC_check_errhint("Use command tags as PostgreSQL reports them, such as \"REFRESH MATERIALIZED VIEW\" or \"CREATE INDEX\".");
+			return false;
+		}
+		if (!command_tag_event_trigger_ok(tag))
+		{
+			GUC_check_errdetail("%s does not fire event triggers, so the guard never sees it.",
+								GetCommandTagName(tag));
+			GUC_check_errhint("List only commands the guard refuses, such as \"REFRESH MATERIALIZED VIEW\".");
+			return false;
+		}
+		tags = lappend_int(tags, (int) tag);
+		if (end == NULL)
+			break;
+		item = end + 1;
+		while (scanner_isspace(*item))
+			item++;
+		if (*item == '\0')
+		{
+			GUC_check_errdetail("The list ends with a comma.");
+			GUC_check_errhint("Separate command tags, such as \"REFRESH MATERIALIZED VIEW\", with single commas.");
+			return false;
+		}
+	}
+
+	parsed = malloc(offsetof(PgmAllowedTags, tags) + sizeof(CommandTag) * Max(list_length(tags), 1));
+	if (parsed == NULL)
+	{
+		GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);
+		GUC_check_errmsg("out of memory");
+		return false;
+	}
+	parsed->count = 0;
+	foreach(lc, tags)
+		parsed->tags[parsed->count++] = (CommandTag) lfirst_int(lc);
+	list_free(tags);
+	pfree(copy);
+	*extra = parsed;
+	return true;
+}
+
+static void
+pgm_guard_allow_assign(const char *newval, void *extra)
+{
+	pgm_allowed_tags = (PgmAllowedTags *) extra;
 }
 
 void
@@ -94,8 +205,8 @@ pgm_guard_define_settings(void)
 							   "REFRESH MATERIALIZED VIEW",
 							   PGC_SUSET,
 							   GUC_LIST_INPUT,
-							   NULL,
-							   NULL,
+							   pgm_guard_allow_check,
+							   pgm_guard_allow_assign,
 							   NULL);
 }
 
@@ -105,7 +216,7 @@ pgm_guard_define_settings(void)
  * up.  Its DDL recreates what the dump's own log already records, so it is
  * not recorded again, and it may INSERT (COPY) into the catalog tables.
  */
-bool
+static bool
 pgm_guard_is_restoring(void)
 {
 	return pgm_guard_mode == PGM_GUARD_OFF &&
@@ -113,30 +224,15 @@ pgm_guard_is_restoring(void)
 		superuser();
 }
 
-/* Is `tag` in pgmigrate.guard_allow (case-insensitive, blanks ignored)? */
+/* Is `tag` in pgmigrate.guard_allow? */
 static bool
-pgm_tag_allowed(const char *tag)
+pgm_tag_allowed(CommandTag tag)
 {
-	const char *p = pgm_guard_allow;
-	size_t		taglen = strlen(tag);
+	int			i;
 
-	while (p && *p)
-	{
-		const char *end;
-		const char *last;
-
-		while (*p == ' ' || *p == ',')
-			p++;
-		end = strchr(p, ',');
-		if (end == NULL)
-			end = p + strlen(p);
-		last = end;
-		while (last > p && last[-1] == ' ')
-			last--;
-		if ((size_t) (last - p) == taglen && pg_strncasecmp(p, tag, taglen) == 0)
+	for (i = 0; pgm_allowed_tags && i < pgm_allowed_tags->count; i++)
+		if (pgm_allowed_tags->tags[i] == tag)
 			return true;
-		p = end;
-	}
 	return false;
 }
 
@@ -263,8 +359,7 @@ pgm_guard_record(const char *tag)
 {
 	const char *query = debug_query_string ? debug_query_string : "";
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	pgm_spi_connect();
 	pgm_catalog_log("ddl", NULL, -1, tag,
 					pgm_guard_mode == PGM_GUARD_WARN ? "warned" : "allowed", query);
 	SPI_finish();
@@ -286,15 +381,15 @@ pgmigrate_guard_ddl(PG_FUNCTION_ARGS)
 	 * The hot path: DDL run by apply or rollback.  Commands of an extension
 	 * script are judged by the CREATE/ALTER EXTENSION that runs the script.
 	 */
-	if (pgm_engine_is_running() || creating_extension)
+	if (pgm_session_engine_running() || creating_extension)
 		PG_RETURN_VOID();
 
 	tag = GetCommandTagName(trigdata->tag);
-	if (pgm_tag_allowed(tag) || pgm_command_is_temp(trigdata->parsetree))
+	if (pgm_tag_allowed(trigdata->tag) || pgm_command_is_temp(trigdata->parsetree))
 		PG_RETURN_VOID();
 
 	/* the next statement of a revision the client runs outside a transaction */
-	if (pgm_outside_transaction_expected(debug_query_string))
+	if (pgm_session_consume_expected(debug_query_string))
 		PG_RETURN_VOID();
 
 	if (pgm_guard_mode == PGM_GUARD_ENFORCE)
@@ -312,4 +407,41 @@ pgmigrate_guard_ddl(PG_FUNCTION_ARGS)
 	if (!pgm_guard_is_restoring())
 		pgm_guard_record(tag);
 	PG_RETURN_VOID();
+}
+
+/*
+ * Statement trigger on the catalog tables: refuse every direct write.
+ */
+Datum
+pgmigrate_refuse_direct_write(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	const char *command;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function migrate.refuse_direct_write() must be called as a trigger")));
+
+	if (pgm_session_catalog_writing())
+		return PointerGetDatum(NULL);
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && pgm_guard_is_restoring())
+		return PointerGetDatum(NULL);
+
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		command = "INSERT INTO";
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		command = "UPDATE";
+	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		command = "DELETE FROM";
+	else
+		command = "TRUNCATE";
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("cannot %s %s.%s directly", command, PGM_SCHEMA,
+					RelationGetRelationName(trigdata->tg_relation)),
+			 errdetail("The pgmigrate catalog is written only by the functions of schema migrate, so that its history cannot be lost by accident."),
+			 errhint("Use migrate.add(), migrate.apply(), migrate.rollback() or migrate.stamp().")));
+	PG_RETURN_NULL();			/* not reached */
 }

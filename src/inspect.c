@@ -4,6 +4,8 @@
  * None of these takes the catalog lock or changes anything; they read the
  * catalog with the calling query's snapshot, so inside a transaction they
  * see what that transaction has applied so far.
+ *
+ * Calls catalog.c, dataloss.c, graph.c and rows.c.
  */
 #include "postgres.h"
 
@@ -22,8 +24,7 @@ PG_FUNCTION_INFO_V1(pgmigrate_plan);
 static PgmGraph *
 pgm_inspect_begin(void)
 {
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	pgm_spi_connect();
 	return pgm_graph_load(true);
 }
 
@@ -141,27 +142,20 @@ pgmigrate_plan(PG_FUNCTION_ARGS)
 	{
 		pgm_check_reversible(graph, &plan);
 		if (!PG_GETARG_BOOL(2))
-			pgm_check_data_loss(graph, &plan);
+			pgm_check_data_loss(graph, &plan, true);
 	}
 
 	for (i = 0; i < plan.nsteps; i++)
 	{
 		PgmNode    *node = &graph->nodes[plan.steps[i]];
-		Datum		idarg = CStringGetTextDatum(node->id);
 		Datum		values[4];
 		bool		nulls[4] = {false};
-		bool		isnull;
 
-		if (pgm_catalog_exec(PGM_Q_GET_REVISION, &idarg, NULL, true) != 1)
-			elog(ERROR, "revision \"%s\" disappeared", node->id);
 		values[0] = Int32GetDatum(i + 1);
-		values[1] = idarg;
+		values[1] = CStringGetTextDatum(node->id);
 		values[2] = CStringGetTextDatum(direction);
-		values[3] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-								  up ? PGM_REV_UP : PGM_REV_DOWN, &isnull);
-		nulls[3] = isnull;
+		values[3] = CStringGetTextDatum(pgm_catalog_fetch_sql(node->id, up, true));
 		tuplestore_putvalues(store, desc, values, nulls);
-		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_finish();
 	return (Datum) 0;

@@ -19,6 +19,8 @@
  * Names in messages come from the SQL as written; nothing here needs the
  * objects to exist, except the volatility of functions in a column default,
  * which is looked up in the catalogs when they have it.
+ *
+ * Calls rows.c and sqltext.c.
  */
 #include "postgres.h"
 

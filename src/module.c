@@ -2,7 +2,8 @@
  * module.c — the loadable module: its magic block and its start-up.
  *
  * The SQL-callable functions live with their concern (register.c, engine.c,
- * inspect.c, catalog.c); this file only ties the module together.
+ * inspect.c, nontx.c, verify.c, lint.c, guard.c); this file only ties the
+ * module together, at the top: it calls engine.c, guard.c and session.c.
  */
 #include "postgres.h"
 
@@ -20,5 +21,5 @@ _PG_init(void)
 	pgm_guard_define_settings();
 	pgm_engine_define_settings();
 	pgm_reserve_guc_prefix("pgmigrate");
-	pgm_engine_init();
+	pgm_session_init();
 }

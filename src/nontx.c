@@ -18,6 +18,9 @@
  *      revision as applied (or rolled back) and logs it, under the catalog
  *      lock; migrate.abandon_outside_transaction() forgets the expected
  *      statements after a failure, leaving the revision as it was.
+ *
+ * The expected statements are session state (session.c).  Calls catalog.c,
+ * engine.c, graph.c, rows.c, session.c, snapshot.c and sqltext.c.
  */
 #include "postgres.h"
 
@@ -26,7 +29,6 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
-#include "utils/memutils.h"
 #include "utils/syscache.h"
 
 #include "pgmigrate.h"
@@ -34,66 +36,6 @@
 PG_FUNCTION_INFO_V1(pgmigrate_begin_outside_transaction);
 PG_FUNCTION_INFO_V1(pgmigrate_finish_outside_transaction);
 PG_FUNCTION_INFO_V1(pgmigrate_abandon_outside_transaction);
-
-/* What the guard lets through, in TopMemoryContext; empty when none. */
-static char pgm_expected_revision[PGM_ID_MAXLEN + 1];
-static List *pgm_expected_statements = NIL;
-
-static void
-pgm_forget_expected(void)
-{
-	list_free_deep(pgm_expected_statements);
-	pgm_expected_statements = NIL;
-	pgm_expected_revision[0] = '\0';
-}
-
-/* The statement text without blanks and a final semicolon. */
-static char *
-pgm_normalize_statement(const char *sql)
-{
-	size_t		len;
-
-	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')
-		sql++;
-	len = strlen(sql);
-	while (len > 0 && (sql[len - 1] == ' ' || sql[len - 1] == '\t' || sql[len - 1] == '\n' ||
-					   sql[len - 1] == '\r' || sql[len - 1] == ';'))
-		len--;
-	return pnstrdup(sql, len);
-}
-
-/*
- * Called by the guard for a top-level command: is it one of the statements
- * still to come?  If so, it and the ones before it (statements that fire no
- * event trigger, such as VACUUM, are never seen here) are consumed, so no
- * statement is let through twice, and it is let through.
- */
-bool
-pgm_outside_transaction_expected(const char *query)
-{
-	char	   *normalized;
-	int			position = -1;
-	ListCell   *lc;
-
-	if (pgm_expected_statements == NIL || query == NULL)
-		return false;
-	normalized = pgm_normalize_statement(query);
-	foreach(lc, pgm_expected_statements)
-		if (strcmp(normalized, (char *) lfirst(lc)) == 0)
-		{
-			position = foreach_current_index(lc);
-			break;
-		}
-	pfree(normalized);
-	if (position < 0)
-		return false;
-	for (; position >= 0; position--)
-	{
-		pfree(linitial(pgm_expected_statements));
-		pgm_expected_statements = list_delete_first(pgm_expected_statements);
-	}
-	return true;
-}
 
 /*
  * The arguments of begin and finish: an id and a direction.  Returns the id;
@@ -205,25 +147,18 @@ pgmigrate_begin_outside_transaction(PG_FUNCTION_ARGS)
 	PgmNode    *node;
 	char	   *id;
 	bool		up;
-	Datum		idarg;
 	char	   *sql;
 	List	   *expected = NIL;
 	ListCell   *lc;
-	MemoryContext old;
 
 	id = pgm_outside_args(fcinfo, "migrate.begin_outside_transaction()", &up);
 	store = pgm_srf_begin(fcinfo, &desc);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	pgm_spi_connect();
 	pgm_lock_catalog();
 	graph = pgm_graph_load(false);
 	node = pgm_next_outside_revision(graph, id, up);
-	idarg = CStringGetTextDatum(node->id);
-	if (pgm_catalog_exec(PGM_Q_GET_REVISION, &idarg, NULL, false) != 1)
-		elog(ERROR, "revision \"%s\" disappeared", node->id);
-	sql = pgm_result_text(0, up ? PGM_REV_UP : PGM_REV_DOWN);
-	SPI_freetuptable(SPI_tuptable);
+	sql = pgm_catalog_fetch_sql(node->id, up, false);
 
 	foreach(lc, pgm_split_statements(sql, pgm_parse_sql(sql, node->id, up ? "up" : "down")))
 	{
@@ -232,15 +167,9 @@ pgmigrate_begin_outside_transaction(PG_FUNCTION_ARGS)
 
 		if (leftover)
 			expected = lappend(expected, psprintf("DROP INDEX CONCURRENTLY %s", leftover));
-		expected = lappend(expected, pgm_normalize_statement(stmt->text));
+		expected = lappend(expected, pgm_statement_normalize(stmt->text));
 	}
-
-	pgm_forget_expected();
-	old = MemoryContextSwitchTo(TopMemoryContext);
-	foreach(lc, expected)
-		pgm_expected_statements = lappend(pgm_expected_statements, pstrdup((char *) lfirst(lc)));
-	MemoryContextSwitchTo(old);
-	strlcpy(pgm_expected_revision, node->id, sizeof(pgm_expected_revision));
+	pgm_session_expect(node->id, expected);
 
 	foreach(lc, expected)
 	{
@@ -262,15 +191,14 @@ pgmigrate_finish_outside_transaction(PG_FUNCTION_ARGS)
 	bool		up;
 
 	id = pgm_outside_args(fcinfo, "migrate.finish_outside_transaction()", &up);
-	if (strcmp(id, pgm_expected_revision) != 0)
+	if (strcmp(id, pgm_session_expected_revision()) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("revision \"%s\" has not been run in this session", id),
 				 errdetail("Call migrate.begin_outside_transaction() and run every statement it returns first."),
 				 errhint("The pgmigrate client does this for you: pgmigrate apply.")));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	pgm_spi_connect();
 	pgm_lock_catalog();
 	graph = pgm_graph_load(false);
 	node = pgm_next_outside_revision(graph, id, up);
@@ -278,13 +206,13 @@ pgmigrate_finish_outside_transaction(PG_FUNCTION_ARGS)
 					 up ? PGM_RECORD_APPLIED : PGM_RECORD_ROLLED_BACK, 1, 1);
 	pgm_snapshot_record(up ? "apply" : "rollback");
 	SPI_finish();
-	pgm_forget_expected();
+	pgm_session_forget_expected();
 	PG_RETURN_VOID();
 }
 
 Datum
 pgmigrate_abandon_outside_transaction(PG_FUNCTION_ARGS)
 {
-	pgm_forget_expected();
+	pgm_session_forget_expected();
 	PG_RETURN_VOID();
 }

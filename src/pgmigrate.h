@@ -1,10 +1,27 @@
 /*
  * pgmigrate.h — declarations shared by pgmigrate's C files.
  *
- * Each file owns one concern: catalog.c talks to the catalog tables,
- * graph.c knows the revision DAG and the targets, sqltext.c parses and
- * fingerprints SQL, register.c is migrate.add(), engine.c runs revisions,
- * inspect.c answers the read-only questions, srf.c is result plumbing.
+ * One section per file, in layers from the bottom up: each file calls only
+ * files in the sections above its own (its "Calls" line in its banner says
+ * which), so there is no loop among them.  scripts/check-layers.sh checks
+ * that on the compiled objects.
+ *
+ *   common/revisions.c  revision ids and the topological order (shared
+ *                       with the client)
+ *   rows.c              SPI results and set-returning plumbing
+ *   sqltext.c           the server's parser, statements, checksums
+ *   session.c           backend-local state: engine running, catalog
+ *                       writing, statements the client will send
+ *   catalog.c           the catalog tables, written only as their owner
+ *   snapshot.c          the canonical schema picture
+ *   graph.c             the revision DAG and the targets
+ *   lint.c, derive.c    rules over parse trees; down SQL from up SQL
+ *   dataloss.c          what a rollback would destroy
+ *   engine.c            running revisions: apply, rollback, stamp
+ *   guard.c             the event trigger, the catalog tables' trigger
+ *   register.c, inspect.c, nontx.c, verify.c
+ *                       the SQL-callable functions on top
+ *   module.c            the loadable module
  */
 #ifndef PGMIGRATE_H
 #define PGMIGRATE_H
@@ -17,12 +34,51 @@
 #include "nodes/parsenodes.h"
 #include "utils/tuplestore.h"
 
+#include "revisions.h"
+
 #define PGM_SCHEMA			"migrate"
-#define PGM_ID_MAXLEN		128
 #define PGM_SHA256_HEXLEN	64
 
-/* ---- catalog.c: the catalog tables, written only as their owner ---- */
+/* ---- rows.c: SPI results and set-returning plumbing ---- */
 
+extern void pgm_spi_connect(void);
+extern char *pgm_result_text(int row, int col);
+extern bool pgm_result_bool(int row, int col);
+extern Tuplestorestate *pgm_srf_begin(FunctionCallInfo fcinfo,
+									  TupleDesc *tupdesc);
+
+/* ---- sqltext.c: the server's parser, statements, checksums ---- */
+
+/* One statement of a revision's SQL. */
+typedef struct PgmStatement
+{
+	int			number;			/* 1-based */
+	int			line;			/* where it begins in the SQL */
+	char	   *text;			/* without leading blanks and comments */
+	Node	   *tree;			/* raw parse tree */
+} PgmStatement;
+
+extern List *pgm_parse_sql(const char *sql, const char *revision,
+						   const char *side);
+extern List *pgm_split_statements(const char *sql, List *raw_statements);
+extern char *pgm_sha256_hex(text *t);
+extern char *pgm_statement_normalize(const char *sql);
+
+/* ---- session.c: backend-local state ---- */
+
+extern void pgm_session_init(void);
+extern bool pgm_session_engine_running(void);
+extern void pgm_session_set_engine_running(bool running);
+extern void pgm_check_may_change(const char *function);
+extern void pgm_session_begin_catalog_write(void);
+extern void pgm_session_end_catalog_write(void);
+extern bool pgm_session_catalog_writing(void);
+extern void pgm_session_expect(const char *revision, List *statements);
+extern const char *pgm_session_expected_revision(void);
+extern bool pgm_session_consume_expected(const char *query);
+extern void pgm_session_forget_expected(void);
+
+/* ---- catalog.c: the catalog tables, written only as their owner ---- */
 typedef enum PgmQuery
 {
 	PGM_Q_LOAD_GRAPH,
@@ -59,8 +115,28 @@ extern void pgm_catalog_log(const char *action, const char *revision,
 							const char *outcome, const char *detail);
 extern void pgm_lock_catalog(void);
 extern char *pgm_caller_name(void);
-extern char *pgm_result_text(int row, int col);
-extern bool pgm_result_bool(int row, int col);
+extern char *pgm_catalog_fetch_sql(const char *id, bool up, bool read_only);
+
+/* ---- snapshot.c: the canonical schema picture ---- */
+
+typedef struct PgmSnapshot
+{
+	int			count;
+	char	  **objects;		/* sorted, byte order */
+	char	  **definitions;
+} PgmSnapshot;
+
+typedef struct PgmDrift
+{
+	const char *object;
+	const char *change;			/* added, removed, changed */
+	char	   *detail;
+} PgmDrift;
+
+extern PgmSnapshot *pgm_snapshot_take(bool read_only);
+extern List *pgm_snapshot_diff(const PgmSnapshot *before, const PgmSnapshot *after);
+extern void pgm_snapshot_record(const char *action);
+extern PgmSnapshot *pgm_snapshot_last(void);
 
 /* ---- graph.c: the revision DAG and the targets ---- */
 
@@ -108,22 +184,7 @@ extern PgmPlan pgm_plan_up(PgmGraph *graph, const char *target,
 extern PgmPlan pgm_plan_down(PgmGraph *graph, const char *target,
 							 const char *function);
 extern char *pgm_join_ids(PgmGraph *graph, const int *nodes, int count);
-
-/* ---- sqltext.c: the server's parser, statements, checksums ---- */
-
-extern List *pgm_parse_sql(const char *sql, const char *revision,
-						   const char *side);
-/* One statement of a revision's SQL. */
-typedef struct PgmStatement
-{
-	int			number;			/* 1-based */
-	int			line;			/* where it begins in the SQL */
-	char	   *text;			/* without leading blanks and comments */
-	Node	   *tree;			/* raw parse tree */
-} PgmStatement;
-
-extern List *pgm_split_statements(const char *sql, List *raw_statements);
-extern char *pgm_sha256_hex(text *t);
+extern void pgm_check_reversible(PgmGraph *graph, PgmPlan *plan);
 
 /* ---- lint.c: rules over parse trees ---- */
 
@@ -153,28 +214,9 @@ extern const char *pgm_severity_name(PgmSeverity severity);
 
 extern char *pgm_derive_down(List *statements);
 
-/* ---- snapshot.c: the canonical schema picture ---- */
+/* ---- dataloss.c: what a rollback would destroy ---- */
 
-typedef struct PgmSnapshot
-{
-	int			count;
-	char	  **objects;		/* sorted, byte order */
-	char	  **definitions;
-} PgmSnapshot;
-
-typedef struct PgmDrift
-{
-	const char *object;
-	const char *change;			/* added, removed, changed */
-	char	   *detail;
-} PgmDrift;
-
-extern PgmSnapshot *pgm_snapshot_take(bool read_only);
-extern text *pgm_snapshot_serialize(const PgmSnapshot *snap);
-extern PgmSnapshot *pgm_snapshot_parse(const char *stored);
-extern List *pgm_snapshot_diff(const PgmSnapshot *before, const PgmSnapshot *after);
-extern void pgm_snapshot_record(const char *action);
-extern PgmSnapshot *pgm_snapshot_last(void);
+extern void pgm_check_data_loss(PgmGraph *graph, PgmPlan *plan, bool read_only);
 
 /* ---- engine.c: running revisions ---- */
 
@@ -187,32 +229,13 @@ typedef enum PgmAction
 	PGM_RECORD_ROLLED_BACK		/* the client ran the down: record it */
 } PgmAction;
 
-extern void pgm_check_may_change(const char *function);
+extern void pgm_engine_define_settings(void);
 extern double pgm_run_revision(PgmGraph *graph, int n, PgmAction action,
 							   int step, int nsteps);
-extern void pgm_engine_set_running(bool running);
 extern void pgm_check_plan(PgmGraph *graph, PgmPlan *plan, PgmAction action);
-extern void pgm_engine_define_settings(void);
-
-/* ---- nontx.c: revisions the client runs outside a transaction ---- */
-
-extern bool pgm_outside_transaction_expected(const char *query);
-
-/* ---- dataloss.c: what a rollback would destroy ---- */
-
-extern void pgm_check_data_loss(PgmGraph *graph, PgmPlan *plan);
-extern bool pgm_engine_is_running(void);
-extern void pgm_engine_init(void);
-extern void pgm_check_reversible(PgmGraph *graph, PgmPlan *plan);
 
 /* ---- guard.c: the event trigger against unmanaged DDL ---- */
 
 extern void pgm_guard_define_settings(void);
-extern bool pgm_guard_is_restoring(void);
-
-/* ---- srf.c: set-returning plumbing ---- */
-
-extern Tuplestorestate *pgm_srf_begin(FunctionCallInfo fcinfo,
-									  TupleDesc *tupdesc);
 
 #endif							/* PGMIGRATE_H */

@@ -13,6 +13,9 @@
  * twice is safe.  A revision that is not applied yet may be replaced; an
  * applied one may not change its SQL, parents or flags: only its
  * description, which is not part of what ran.
+ *
+ * Calls catalog.c, derive.c, graph.c, lint.c, rows.c, session.c and
+ * sqltext.c.
  */
 #include "postgres.h"
 
@@ -443,8 +446,7 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 	args.up_sha256 = pgm_sha256_hex(args.up);
 	args.down_sha256 = args.down ? pgm_sha256_hex(args.down) : NULL;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	pgm_spi_connect();
 	pgm_lock_catalog();
 	result = pgm_register(&args);
 	SPI_finish();

@@ -17,7 +17,10 @@
  *
  * Stored form (migrate.snapshots.snapshot): one line per object,
  * "object TAB definition", attributes separated by US (0x1f), with
- * backslash, tab, newline and US escaped.
+ * backslash, tab, newline and US escaped.  Recording a snapshot and reading
+ * the last one back happen here too, through catalog.c.
+ *
+ * Calls catalog.c and rows.c.
  */
 #include "postgres.h"
 
@@ -219,7 +222,7 @@ pgm_append_escaped(StringInfo buf, const char *s)
 }
 
 /* The stored form. */
-text *
+static text *
 pgm_snapshot_serialize(const PgmSnapshot *snap)
 {
 	StringInfoData buf;
@@ -258,7 +261,7 @@ pgm_unescape(const char *s, size_t len)
 	return out;
 }
 
-PgmSnapshot *
+static PgmSnapshot *
 pgm_snapshot_parse(const char *stored)
 {
 	PgmSnapshot *snap = palloc0(sizeof(PgmSnapshot));
@@ -410,4 +413,33 @@ pgm_snapshot_diff(const PgmSnapshot *before, const PgmSnapshot *after)
 		rows = lappend(rows, d);
 	}
 	return rows;
+}
+
+/*
+ * Record a snapshot of the schema as it is now (after an apply, rollback
+ * or stamp).  Connected to SPI.
+ */
+void
+pgm_snapshot_record(const char *action)
+{
+	Datum		values[3];
+
+	values[0] = CStringGetTextDatum(action);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
+	values[2] = PointerGetDatum(pgm_snapshot_serialize(pgm_snapshot_take(false)));
+	pgm_catalog_exec(PGM_Q_SAVE_SNAPSHOT, values, NULL, false);
+}
+
+/* The snapshot the last apply, rollback or stamp recorded; empty if none. */
+PgmSnapshot *
+pgm_snapshot_last(void)
+{
+	PgmSnapshot *snap;
+
+	if (pgm_catalog_exec(PGM_Q_LAST_SNAPSHOT, NULL, NULL, true) == 0)
+		snap = pgm_snapshot_parse("");
+	else
+		snap = pgm_snapshot_parse(pgm_result_text(0, 1));
+	SPI_freetuptable(SPI_tuptable);
+	return snap;
 }

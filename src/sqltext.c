@@ -9,6 +9,8 @@
  *
  * Checksums are SHA-256 of the exact text, as lower-case hex: the same value
  * as encode(sha256(convert_to(sql, 'UTF8')), 'hex') in a UTF8 database.
+ *
+ * Calls no other file of pgmigrate.
  */
 #include "postgres.h"
 
@@ -191,4 +193,23 @@ pgm_sha256_hex(text *t)
 	hex[PGM_SHA256_HEXLEN] = '\0';
 	pfree(digest);
 	return hex;
+}
+
+/*
+ * The statement text without leading and trailing blanks and a final
+ * semicolon: how a statement the client sends is compared with the one a
+ * revision holds.
+ */
+char *
+pgm_statement_normalize(const char *sql)
+{
+	size_t		len;
+
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')
+		sql++;
+	len = strlen(sql);
+	while (len > 0 && (sql[len - 1] == ' ' || sql[len - 1] == '\t' || sql[len - 1] == '\n' ||
+					   sql[len - 1] == '\r' || sql[len - 1] == ';'))
+		len--;
+	return pnstrdup(sql, len);
 }

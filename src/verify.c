@@ -8,6 +8,9 @@
  * a subtransaction that it rolls back at the end, so the database and the
  * catalog are left exactly as they were.  Each step runs in a subtransaction
  * of its own, so a failing down (or up) is reported, not raised.
+ *
+ * Calls catalog.c, engine.c, graph.c, rows.c, session.c, snapshot.c and
+ * sqltext.c.
  */
 #include "postgres.h"
 
@@ -31,8 +34,7 @@ pgmigrate_drift(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	List	   *drift;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	pgm_spi_connect();
 	drift = pgm_snapshot_diff(pgm_snapshot_last(), pgm_snapshot_take(true));
 	foreach(lc, drift)
 	{
@@ -85,8 +87,7 @@ pgmigrate_verify(PG_FUNCTION_ARGS)
 	int			n;
 	int			i;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	pgm_spi_connect();
 	n = pgm_catalog_exec(PGM_Q_CHECKSUMS, NULL, NULL, true);
 	for (i = 0; i < n; i++)
 	{
@@ -262,8 +263,7 @@ pgmigrate_test_roundtrip(PG_FUNCTION_ARGS)
 				 errmsg("target must not be NULL"),
 				 errhint("Pass a target to migrate.test_roundtrip(), such as 'head'.")));
 	store = pgm_srf_begin(fcinfo, &desc);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	pgm_spi_connect();
 	cxt = CurrentMemoryContext;
 	owner = CurrentResourceOwner;
 	pgm_lock_catalog();
@@ -274,7 +274,7 @@ pgmigrate_test_roundtrip(PG_FUNCTION_ARGS)
 	/* everything below is undone at the end, errors or not */
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
-	pgm_engine_set_running(true);
+	pgm_session_set_engine_running(true);
 	PG_TRY();
 	{
 		bool		go_on = true;
@@ -300,7 +300,7 @@ pgmigrate_test_roundtrip(PG_FUNCTION_ARGS)
 		ErrorData  *edata;
 
 		/* undo the subtransaction here: an error must not leave it open */
-		pgm_engine_set_running(false);
+		pgm_session_set_engine_running(false);
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
@@ -310,7 +310,7 @@ pgmigrate_test_roundtrip(PG_FUNCTION_ARGS)
 		ReThrowError(edata);
 	}
 	PG_END_TRY();
-	pgm_engine_set_running(false);
+	pgm_session_set_engine_running(false);
 	RollbackAndReleaseCurrentSubTransaction();
 	MemoryContextSwitchTo(cxt);
 	CurrentResourceOwner = owner;

@@ -1,5 +1,7 @@
 /*
- * srf.c — plumbing for the set-returning functions.
+ * rows.c — rows in and rows out: reading SPI results, returning sets.
+ *
+ * The bottom of pgmigrate's C files: it calls none of the others.
  *
  * Every function of pgmigrate that returns rows materialises them in a
  * tuplestore.  The store lives in the per-query context, so rows survive
@@ -9,9 +11,44 @@
 
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 
 #include "pgmigrate.h"
 
+/* Connect to SPI; every SQL-callable function that reads the catalog does. */
+void
+pgm_spi_connect(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+/* Row `row` (0-based), column `col` (1-based) of SPI_tuptable as a C string. */
+char *
+pgm_result_text(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+								  col, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/* The same for a boolean column; NULL reads as false. */
+bool
+pgm_result_bool(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+								  col, &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
+/*
+ * Begin returning rows from a set-returning function: the tuplestore to
+ * put them in, and (in *tupdesc) their description.
+ */
 Tuplestorestate *
 pgm_srf_begin(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
 {

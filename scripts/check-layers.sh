@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Check that no C file of the extension calls, directly or through others, a
+# function of a file that calls back into it: the layers of src/pgmigrate.h.
+#
+#   scripts/check-layers.sh        (after make; scripts/test.sh runs it)
+#
+# Reads the compiled objects, not the source: `nm` says which functions each
+# object defines and which it needs from elsewhere; an edge goes from each
+# object to every other object that defines a function it needs; tsort fails
+# on a loop and names the files on it.  Prints the files from the bottom
+# layer up.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+shopt -s nullglob
+objects=(src/*.o common/*.o)
+shopt -u nullglob
+[ "${#objects[@]}" -gt 0 ] || { echo "no objects: run make first" >&2; exit 1; }
+
+defs=$(mktemp) edges=$(mktemp) err=$(mktemp)
+trap 'rm -f "$defs" "$edges" "$err"' EXIT
+for o in "${objects[@]}"; do
+    nm --defined-only -g "$o" | awk -v f="${o%.o}.c" '$2 == "T" { print $3, f }'
+done | sort >"$defs"
+for o in "${objects[@]}"; do
+    f="${o%.o}.c"
+    echo "$f $f"        # every file is a node, even one that calls nothing
+    nm --undefined-only "$o" | awk '{ print $NF }' | sort -u \
+        | join - "$defs" | awk -v f="$f" '$2 != f { print $2, f }'
+done | sort -u >"$edges"
+
+# tsort prints callees before callers: the bottom layer first.
+if ! order=$(tsort <"$edges" 2>"$err"); then
+    echo "the C files call each other in a loop; each loop found:" >&2
+    sed -e 's/^tsort: -: input contains a loop:$/  loop:/' -e 's/^tsort: /    /' "$err" >&2
+    exit 1
+fi
+echo "no loop among the C files; from the bottom up:"
+echo "$order" | sed 's/^/  /'
