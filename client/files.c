@@ -17,39 +17,17 @@
  * is the file name without ".sql".  A down section that is missing or
  * empty means "no down SQL": the extension derives one or marks the
  * revision irreversible.
+ *
+ * Which file names are revision ids, and the order files are pushed in, are
+ * the extension's own rule and order (common/revisions.c).
  */
-#include "files.h"
+#include "postgres_fe.h"
 
 #include <ctype.h>
 #include <dirent.h>
-#include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-static void *
-xmalloc(size_t size)
-{
-	void	   *p = calloc(1, size ? size : 1);
-
-	if (p == NULL)
-	{
-		fprintf(stderr, "pgmigrate: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
-static char *
-xstrndup(const char *s, size_t n)
-{
-	char	   *p = xmalloc(n + 1);
-
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
+#include "files.h"
+#include "revisions.h"
 
 static int	fail(char *error, size_t errlen, const char *fmt,...) __attribute__((format(printf, 3, 4)));
 
@@ -62,20 +40,6 @@ fail(char *error, size_t errlen, const char *fmt,...)
 	vsnprintf(error, errlen, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-bool
-valid_revision_id(const char *id)
-{
-	size_t		len = strlen(id);
-	size_t		i;
-
-	if (len == 0 || len > 128 || id[0] == '-')
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char) id[i]) && id[i] != '_' && id[i] != '-' && id[i] != '.')
-			return false;
-	return strcmp(id, "head") != 0 && strcmp(id, "heads") != 0 && strcmp(id, "base") != 0;
 }
 
 static char *
@@ -92,11 +56,11 @@ read_file(const char *path)
 		fclose(f);
 		return NULL;
 	}
-	buf = xmalloc((size_t) size + 1);
+	buf = pg_malloc((size_t) size + 1);
 	if (fread(buf, 1, (size_t) size, f) != (size_t) size)
 	{
 		fclose(f);
-		free(buf);
+		pg_free(buf);
 		return NULL;
 	}
 	fclose(f);
@@ -117,13 +81,8 @@ blank(const char *s)
 static void
 add_parent(MigrationFile *m, const char *id, size_t len)
 {
-	m->parents = realloc(m->parents, sizeof(char *) * (m->nparents + 1));
-	if (m->parents == NULL)
-	{
-		fprintf(stderr, "pgmigrate: out of memory\n");
-		exit(1);
-	}
-	m->parents[m->nparents++] = xstrndup(id, len);
+	m->parents = pg_realloc(m->parents, sizeof(char *) * (m->nparents + 1));
+	m->parents[m->nparents++] = pnstrdup(id, len);
 }
 
 /* Parse the text of one file into `m`.  Returns -1 with a reason. */
@@ -204,7 +163,7 @@ parse_migration(MigrationFile *m, char *text, char *error, size_t errlen)
 				}
 			}
 			else if (len == 11 && strncmp(word, "description", 11) == 0)
-				m->description = xstrndup(arg, end - arg);
+				m->description = pnstrdup(arg, end - arg);
 			else if (len == 17 && strncmp(word, "allow-destructive", 17) == 0)
 				m->allow_destructive = true;
 			else if (len == 14 && strncmp(word, "no-transaction", 14) == 0)
@@ -218,9 +177,9 @@ parse_migration(MigrationFile *m, char *text, char *error, size_t errlen)
 		return fail(error, errlen, "%s: no \"-- migrate:up\" section", m->path);
 	if (up_end == NULL)
 		up_end = text + strlen(text);
-	m->up = xstrndup(up_start, up_end - up_start);
+	m->up = pnstrdup(up_start, up_end - up_start);
 	if (down_start && !blank(down_start))
-		m->down = strdup(down_start);
+		m->down = pg_strdup(down_start);
 	return 0;
 }
 
@@ -241,49 +200,53 @@ find_file(MigrationFile *files, int n, const char *id)
 	return -1;
 }
 
-/* Order files parents first; ties by name (the array is sorted by name). */
+/*
+ * Order files parents first, ready siblings by id: the order the extension
+ * applies them in.  Parents that are not files of the directory (revisions
+ * registered before) do not hold a file back.
+ */
 static int
 order_files(MigrationFile *files, int n, char *error, size_t errlen)
 {
-	MigrationFile *sorted = xmalloc(sizeof(MigrationFile) * n);
-	bool	   *done = xmalloc(sizeof(bool) * n);
-	int			count = 0;
+	PgmOrderNode *nodes = pg_malloc0(sizeof(PgmOrderNode) * n);
+	int		   *order = pg_malloc(sizeof(int) * n);
+	MigrationFile *sorted;
+	int			placed;
+	int			i;
+	int			j;
 
-	while (count < n)
+	for (i = 0; i < n; i++)
 	{
-		int			i;
-		bool		progress = false;
+		int		   *parents = pg_malloc(sizeof(int) * (files[i].nparents + 1));
 
-		for (i = 0; i < n; i++)
-		{
-			int			j;
-			bool		ready = !done[i];
-
-			for (j = 0; ready && j < files[i].nparents; j++)
-			{
-				int			p = find_file(files, n, files[i].parents[j]);
-
-				if (p >= 0 && !done[p])
-					ready = false;
-			}
-			if (ready)
-			{
-				sorted[count++] = files[i];
-				done[i] = true;
-				progress = true;
-				break;			/* restart: the smallest ready name goes first */
-			}
-		}
-		if (!progress)
-		{
-			free(sorted);
-			free(done);
-			return fail(error, errlen, "the parents of the files in the directory form a cycle");
-		}
+		for (j = 0; j < files[i].nparents; j++)
+			parents[j] = find_file(files, n, files[i].parents[j]);
+		nodes[i].id = files[i].id;
+		nodes[i].nparents = files[i].nparents;
+		nodes[i].parents = parents;
 	}
-	memcpy(files, sorted, sizeof(MigrationFile) * n);
-	free(sorted);
-	free(done);
+	placed = pgm_topological_order(nodes, n, order);
+	if (placed < n)
+	{
+		bool	   *done = pg_malloc0(sizeof(bool) * n);
+
+		for (i = 0; i < placed; i++)
+			done[order[i]] = true;
+		for (i = 0; done[i]; i++)
+			;
+		return fail(error, errlen, "the parents of the files in the directory form a cycle (%s is on it or after it)",
+					files[i].path);
+	}
+	sorted = pg_malloc(sizeof(MigrationFile) * n);
+	for (i = 0; i < n; i++)
+		sorted[i] = files[order[i]];
+	for (i = 0; i < n; i++)
+		files[i] = sorted[i];
+	for (i = 0; i < n; i++)
+		pg_free((void *) nodes[i].parents);
+	pg_free(nodes);
+	pg_free(order);
+	pg_free(sorted);
 	return 0;
 }
 
@@ -306,21 +269,15 @@ load_migrations(const char *dir, MigrationFile **out, char *error, size_t errlen
 
 		if (len <= 4 || strcmp(entry->d_name + len - 4, ".sql") != 0 || entry->d_name[0] == '.')
 			continue;
-		files = realloc(files, sizeof(MigrationFile) * (n + 1));
-		if (files == NULL)
-		{
-			fprintf(stderr, "pgmigrate: out of memory\n");
-			exit(1);
-		}
+		files = pg_realloc(files, sizeof(MigrationFile) * (n + 1));
 		m = &files[n++];
 		memset(m, 0, sizeof(*m));
-		m->path = xmalloc(strlen(dir) + len + 2);
-		sprintf(m->path, "%s/%s", dir, entry->d_name);
-		m->id = xstrndup(entry->d_name, len - 4);
+		m->path = psprintf("%s/%s", dir, entry->d_name);
+		m->id = pnstrdup(entry->d_name, len - 4);
 		if (!valid_revision_id(m->id))
 		{
 			closedir(d);
-			return fail(error, errlen, "%s: \"%s\" is not a valid revision id (1-128 characters of letters, digits, \"_\", \"-\" and \".\")",
+			return fail(error, errlen, "%s: \"%s\" is not a valid revision id (" PGM_ID_RULE ")",
 						m->path, m->id);
 		}
 		if ((text = read_file(m->path)) == NULL)
@@ -333,7 +290,7 @@ load_migrations(const char *dir, MigrationFile **out, char *error, size_t errlen
 			closedir(d);
 			return -1;
 		}
-		free(text);
+		pg_free(text);
 	}
 	closedir(d);
 	if (n == 0)
@@ -359,7 +316,7 @@ migration_heads(MigrationFile *files, int n, char ***heads)
 	int			count = 0;
 	int			i;
 
-	*heads = xmalloc(sizeof(char *) * (n ? n : 1));
+	*heads = pg_malloc(sizeof(char *) * (n ? n : 1));
 	for (i = 0; i < n; i++)
 	{
 		bool		is_parent = false;
@@ -374,4 +331,12 @@ migration_heads(MigrationFile *files, int n, char ***heads)
 			(*heads)[count++] = files[i].id;
 	}
 	return count;
+}
+
+bool
+valid_revision_id(const char *id)
+{
+	size_t		position;
+
+	return pgm_id_problem(id, &position) == PGM_ID_OK;
 }

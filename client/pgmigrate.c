@@ -16,18 +16,18 @@
  * Exit status: 0 success, 1 a failed migration or connection, 2 a usage
  * error; the last line on stderr is the one-line reason.
  */
-#include <errno.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "postgres_fe.h"
+
 #include <sys/stat.h>
 #include <time.h>
 
+#include "catalog/pg_type_d.h"
+#include "getopt_long.h"
 #include "libpq-fe.h"
+#include "pqexpbuffer.h"
 
 #include "files.h"
+#include "revisions.h"
 
 #ifndef PGM_VERSION
 #define PGM_VERSION "unknown"
@@ -51,8 +51,8 @@ typedef struct Options
 static Options opts;
 static PGconn *conn;
 
-static void usage_error(const char *fmt,...) __attribute__((format(printf, 1, 2), noreturn));
-static void failed(const char *fmt,...) __attribute__((format(printf, 1, 2), noreturn));
+static void usage_error(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
+static void failed(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
 
 static void
 usage_error(const char *fmt,...)
@@ -158,9 +158,9 @@ json_rows(PGresult *res)
 			putchar(':');
 			if (v == NULL)
 				fputs("null", stdout);
-			else if (type == 16)	/* bool */
+			else if (type == BOOLOID)
 				fputs(v[0] == 't' ? "true" : "false", stdout);
-			else if (type == 23 || type == 20 || type == 701)	/* int4, int8, float8 */
+			else if (type == INT4OID || type == INT8OID || type == FLOAT8OID)
 				fputs(v, stdout);
 			else
 				json_string(v);
@@ -209,7 +209,7 @@ connect_db(void)
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
 	{
 		char	   *msg = conn ? PQerrorMessage(conn) : "out of memory";
-		char	   *copy = strdup(msg);
+		char	   *copy = pg_strdup(msg);
 		char	   *nl;
 
 		if ((nl = strchr(copy, '\n')) != NULL)
@@ -225,7 +225,7 @@ primary_message(PGresult *res)
 {
 	const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
-	return strdup(m ? m : PQerrorMessage(conn));
+	return pg_strdup(m ? m : PQerrorMessage(conn));
 }
 
 /* Run a statement; on failure print the server's full error and give up. */
@@ -278,9 +278,8 @@ cmd_new(const char *name)
 
 	strftime(id, sizeof(id), "%Y%m%d%H%M%S_", gmtime(&now));
 	len = strlen(id);
-	for (i = 0; name[i] && len < 128; i++)
-		id[len++] = (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", name[i]) && name[i]) ?
-			name[i] : '_';
+	for (i = 0; name[i] && len < PGM_ID_MAXLEN; i++)
+		id[len++] = pgm_id_character_allowed(name[i]) ? name[i] : '_';
 	id[len] = '\0';
 	snprintf(path, sizeof(path), "%s/%s.sql", opts.dir, id);
 	if (stat(path, &st) == 0)
@@ -322,25 +321,19 @@ cmd_new(const char *name)
 
 /* ---- push ---- */
 
-static char *
-parents_literal(const MigrationFile *m)
+/* The parents as a text[] literal; ids are checked, so no quoting is needed. */
+static void
+parents_literal(PQExpBuffer lit, const MigrationFile *m)
 {
-	size_t		size = 3;
-	char	   *lit;
 	int			i;
 
+	resetPQExpBuffer(lit);
+	appendPQExpBufferChar(lit, '{');
 	for (i = 0; i < m->nparents; i++)
-		size += strlen(m->parents[i]) + 1;
-	lit = malloc(size);
-	strcpy(lit, "{");
-	for (i = 0; i < m->nparents; i++)
-	{
-		if (i)
-			strcat(lit, ",");
-		strcat(lit, m->parents[i]);	/* ids are checked: no quoting needed */
-	}
-	strcat(lit, "}");
-	return lit;
+		appendPQExpBuffer(lit, "%s%s", i ? "," : "", m->parents[i]);
+	appendPQExpBufferChar(lit, '}');
+	if (PQExpBufferBroken(lit))
+		failed("out of memory");
 }
 
 static void
@@ -348,12 +341,14 @@ cmd_push(void)
 {
 	MigrationFile *files;
 	char		error[1024];
+	PQExpBufferData parents;
 	int			n;
 	int			i;
 	int			counts[3] = {0, 0, 0};
 
 	if ((n = load_migrations(opts.dir, &files, error, sizeof(error))) < 0)
 		failed("%s", error);
+	initPQExpBuffer(&parents);
 	connect_db();
 	run_simple("push", "BEGIN");
 	if (opts.json)
@@ -361,14 +356,21 @@ cmd_push(void)
 	for (i = 0; i < n; i++)
 	{
 		MigrationFile *m = &files[i];
-		char	   *parents = parents_literal(m);
-		const char *params[7] = {m->id, m->up, m->down, parents, m->description,
-		m->allow_destructive ? "true" : "false", m->transactional ? "true" : "false"};
-		PGresult   *res = PQexecParams(conn,
-									   "SELECT migrate.add($1, $2, $3, $4::text[], $5, $6::boolean, $7::boolean)",
-									   7, NULL, params, NULL, NULL, 0);
+		const char *params[7];
+		PGresult   *res;
 		const char *result;
 
+		parents_literal(&parents, m);
+		params[0] = m->id;
+		params[1] = m->up;
+		params[2] = m->down;
+		params[3] = parents.data;
+		params[4] = m->description;
+		params[5] = m->allow_destructive ? "true" : "false";
+		params[6] = m->transactional ? "true" : "false";
+		res = PQexecParams(conn,
+						   "SELECT migrate.add($1, $2, $3, $4::text[], $5, $6::boolean, $7::boolean)",
+						   7, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		{
 			char	   *reason = primary_message(res);
@@ -393,8 +395,9 @@ cmd_push(void)
 		else
 			printf("%-9s %s (%s)\n", result, m->id, m->path);
 		PQclear(res);
-		free(parents);
+
 	}
+	termPQExpBuffer(&parents);
 	if (opts.json)
 		printf("]\n");
 	run_simple("push", opts.dry_run ? "ROLLBACK" : "COMMIT");
@@ -582,79 +585,123 @@ is_relative_target(const char *arg)
 	return true;
 }
 
-/* The value of an option: "--name=value", or the next argument. */
-static const char *
-option_value(const char *arg, const char *name, int argc, char **argv, int *i)
+/* Long options without a short form: values above any character. */
+enum
 {
-	const char *eq = strchr(arg, '=');
-
-	if (eq)
-		return eq + 1;
-	if (*i + 1 >= argc)
-		usage_error("option \"%s\" needs a value", name);
-	return argv[++*i];
-}
+	OPT_DIR = 256,
+	OPT_PARENT,
+	OPT_DRY_RUN,
+	OPT_ALLOW_DATA_LOSS,
+	OPT_DOWN,
+	OPT_JSON
+};
 
 int
 main(int argc, char **argv)
 {
+	static const struct option long_options[] = {
+		{"dbname", required_argument, NULL, 'd'},
+		{"dir", required_argument, NULL, OPT_DIR},
+		{"parent", required_argument, NULL, OPT_PARENT},
+		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+		{"allow-data-loss", no_argument, NULL, OPT_ALLOW_DATA_LOSS},
+		{"down", no_argument, NULL, OPT_DOWN},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}
+	};
 	const char *positional[3] = {NULL, NULL, NULL};
 	int			npositional = 0;
+	char	  **args = pg_malloc(sizeof(char *) * (argc + 1));
+	int			nargs = 0;
 	const char *command;
 	const char *arg;
-	bool		options_done = false;
+	int			c;
 	int			i;
 
-	opts.dir = getenv("PGMIGRATE_DIR") ? getenv("PGMIGRATE_DIR") : "migrations";
+	/* as PostgreSQL's own programs do: -? anywhere getopt would see it */
+	if (argc > 1 && strcmp(argv[1], "-?") == 0)
+	{
+		help();
+		return 0;
+	}
+
+	/*
+	 * A relative rollback target ("-1") looks like an option to getopt:
+	 * disguise it as a plain argument (a leading \x01 instead of "-"), so
+	 * that it keeps its place among the arguments, unless it is the value of
+	 * -d/--dbname, --dir or --parent.
+	 */
+	args[nargs++] = argv[0];
 	for (i = 1; i < argc; i++)
 	{
-		const char *a = argv[i];
-		size_t		namelen = strcspn(a, "=");
+		const char *prev = argv[i - 1];
+		bool		is_value = strcmp(prev, "-d") == 0 || strcmp(prev, "--dbname") == 0 ||
+			strcmp(prev, "--dir") == 0 || strcmp(prev, "--parent") == 0;
 
-		if (options_done || a[0] != '-' || a[1] == '\0' || is_relative_target(a))
+		if (strcmp(argv[i], "--") == 0)
 		{
-			if (npositional == 3)
-				usage_error("too many arguments, starting with \"%s\"", a);
-			positional[npositional++] = a;
+			for (; i < argc; i++)
+				args[nargs++] = argv[i];
+			break;
 		}
-		else if (strcmp(a, "--") == 0)
-			options_done = true;
-		else if (strcmp(a, "--help") == 0 || strcmp(a, "-?") == 0 || strcmp(a, "-h") == 0)
-		{
-			help();
-			return 0;
-		}
-		else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0)
-		{
-			printf("pgmigrate %s\n", PGM_VERSION);
-			return 0;
-		}
-		else if (strcmp(a, "-d") == 0 || (namelen == 8 && strncmp(a, "--dbname", 8) == 0))
-			opts.conninfo = option_value(a, "--dbname", argc, argv, &i);
-		else if (a[1] == 'd')
-			opts.conninfo = a + 2;
-		else if (namelen == 5 && strncmp(a, "--dir", 5) == 0)
-			opts.dir = option_value(a, "--dir", argc, argv, &i);
-		else if (namelen == 8 && strncmp(a, "--parent", 8) == 0)
-		{
-			const char *p = option_value(a, "--parent", argc, argv, &i);
-
-			if (!valid_revision_id(p))
-				usage_error("invalid revision id \"%s\" for --parent", p);
-			if (opts.nparents == 64)
-				usage_error("too many --parent options");
-			opts.parents[opts.nparents++] = p;
-		}
-		else if (strcmp(a, "--dry-run") == 0)
-			opts.dry_run = true;
-		else if (strcmp(a, "--allow-data-loss") == 0)
-			opts.allow_data_loss = true;
-		else if (strcmp(a, "--down") == 0)
-			opts.down = true;
-		else if (strcmp(a, "--json") == 0)
-			opts.json = true;
+		if (!is_value && argv[i][0] == '-' && is_relative_target(argv[i]))
+			args[nargs++] = psprintf("\x01%s", argv[i] + 1);
 		else
-			usage_error("unknown option \"%s\"", a);
+			args[nargs++] = argv[i];
+	}
+	args[nargs] = NULL;
+
+	opts.dir = getenv("PGMIGRATE_DIR") ? getenv("PGMIGRATE_DIR") : "migrations";
+	while ((c = getopt_long(nargs, args, "d:hV", long_options, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'd':
+				opts.conninfo = optarg;
+				break;
+			case OPT_DIR:
+				opts.dir = optarg;
+				break;
+			case OPT_PARENT:
+				if (!valid_revision_id(optarg))
+					usage_error("invalid revision id \"%s\" for --parent (" PGM_ID_RULE ")", optarg);
+				if (opts.nparents == lengthof(opts.parents))
+					usage_error("too many --parent options");
+				opts.parents[opts.nparents++] = optarg;
+				break;
+			case OPT_DRY_RUN:
+				opts.dry_run = true;
+				break;
+			case OPT_ALLOW_DATA_LOSS:
+				opts.allow_data_loss = true;
+				break;
+			case OPT_DOWN:
+				opts.down = true;
+				break;
+			case OPT_JSON:
+				opts.json = true;
+				break;
+			case 'h':
+				help();
+				return 0;
+			case 'V':
+				printf("pgmigrate %s\n", PGM_VERSION);
+				return 0;
+			default:
+				/* getopt_long has said what was wrong */
+				fprintf(stderr, "Try \"pgmigrate --help\" for more information.\n");
+				exit(EXIT_USAGE);
+		}
+	}
+	for (i = optind; i < nargs; i++)
+	{
+		const char *a = args[i][0] == '\x01' ? psprintf("-%s", args[i] + 1) : args[i];
+
+		if (npositional == 3)
+			usage_error("too many arguments, starting with \"%s\"", a);
+		positional[npositional++] = a;
 	}
 	if (npositional == 0)
 		usage_error("no command given");

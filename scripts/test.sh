@@ -96,7 +96,7 @@ suite_packages() {
 suite_build() {
     # From scratch, so that -Werror sees every file, not only the changed ones.
     make -s clean
-    make
+    make COPT=-Werror
     make -s install
 }
 
