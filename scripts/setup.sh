@@ -2,28 +2,80 @@
 #
 # Sourced by demo.sh, test.sh and the benchmarks.  Runs as root (or through
 # sudo) on Debian bookworm; every step is skipped when already done.
+#
+# Each check looks for the very file that is needed, never for a neighbour
+# that the machine may have without it: the image of a PostgreSQL client
+# ships pg_config and pgxs.mk (postgresql-client-15) but no server headers,
+# so the headers are checked by postgres.h itself.
+
+PGM_PG_BIN=/usr/lib/postgresql/15/bin
+
+# The Debian packages that hold files the build, the tests or the demo need
+# and that this machine lacks, on one line.
+pgm_missing_packages() {
+    local pgc=$PGM_PG_BIN/pg_config need=""
+    [ -x "$pgc" ] || need="$need postgresql-client-15"
+    { [ -x "$PGM_PG_BIN/postgres" ] && [ -x "$PGM_PG_BIN/initdb" ]; } || need="$need postgresql-15"
+    if [ -x "$pgc" ]; then
+        # the extension's build: server headers, PGXS, and the frontend
+        # libraries the client links (libpgcommon, libpgport)
+        { [ -f "$("$pgc" --includedir-server)/postgres.h" ] &&
+          [ -f "$("$pgc" --pgxs)" ] &&
+          [ -f "$("$pgc" --pkglibdir)/libpgcommon.a" ] &&
+          [ -f "$("$pgc" --pkglibdir)/libpgport.a" ]; } || need="$need postgresql-server-dev-15"
+        # the client's build: libpq and its PQExpBuffer header
+        { [ -f "$("$pgc" --includedir)/libpq-fe.h" ] &&
+          [ -f "$("$pgc" --pkgincludedir)/internal/pqexpbuffer.h" ]; } || need="$need libpq-dev"
+        [ -f "$("$pgc" --sharedir)/extension/pgtap.control" ] || need="$need postgresql-15-pgtap"
+    else
+        need="$need postgresql-server-dev-15 libpq-dev postgresql-15-pgtap"
+    fi
+    command -v pg_prove >/dev/null 2>&1 || need="$need libtap-parser-sourcehandler-pgtap-perl"
+    command -v cppcheck >/dev/null 2>&1 || need="$need cppcheck"
+    command -v make >/dev/null 2>&1 || need="$need make"
+    # the compiler PostgreSQL was built with, which PGXS calls
+    if [ -x "$pgc" ]; then
+        command -v "$("$pgc" --cc | awk '{ print $1 }')" >/dev/null 2>&1 || need="$need gcc"
+    else
+        command -v gcc >/dev/null 2>&1 || need="$need gcc"
+    fi
+    # nm (scripts/check-layers.sh)
+    command -v nm >/dev/null 2>&1 || need="$need binutils"
+    echo "$need" | xargs -n 1 2>/dev/null | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
 
 pgm_install_packages() {
-    local need=""
-    command -v pg_config >/dev/null 2>&1 && [ -f "$(pg_config --pgxs 2>/dev/null)" ] || need="$need postgresql-server-dev-15"
-    [ -x /usr/lib/postgresql/15/bin/postgres ] || need="$need postgresql-15"
-    [ -f /usr/share/postgresql/15/extension/pgtap.control ] || need="$need postgresql-15-pgtap"
-    command -v pg_prove >/dev/null 2>&1 || need="$need libtap-parser-sourcehandler-pgtap-perl"
-    command -v make >/dev/null 2>&1 || need="$need make"
-    command -v gcc >/dev/null 2>&1 || need="$need gcc"
+    local need
+    need=$(pgm_missing_packages)
     if [ -n "$need" ]; then
-        echo "installing:$need"
+        echo "installing: $need"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
         # shellcheck disable=SC2086
         apt-get install -y -qq --no-install-recommends $need >/dev/null
+        need=$(pgm_missing_packages)
+        if [ -n "$need" ]; then
+            echo "still missing after apt-get install: $need" >&2
+            return 1
+        fi
     fi
-    export PATH="/usr/lib/postgresql/15/bin:$PATH"
+    export PATH="$PGM_PG_BIN:$PATH"
 }
 
+# Build and install the extension and the client.  The client goes where
+# PostgreSQL's own programs are (pg_config --bindir), which is not on a
+# Debian PATH: a link in /usr/local/bin makes `pgmigrate` a command.  A
+# /usr/local/bin/pgmigrate that is not such a link is left alone.
 pgm_build_install() {
     make -s -C "$PGM_ROOT" >/dev/null
     make -s -C "$PGM_ROOT" install >/dev/null
+    local installed link=/usr/local/bin/pgmigrate
+    installed="$(pg_config --bindir)/pgmigrate"
+    if [ ! -e "$link" ] || [ -L "$link" ]; then
+        ln -sfn "$installed" "$link"
+    elif [ "$(readlink -f "$link")" != "$(readlink -f "$installed")" ]; then
+        echo "note: $link exists and is not a link to $installed; left alone" >&2
+    fi
 }
 
 # pgm_prepare WHAT: the start of every script that needs a server: check it

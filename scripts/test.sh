@@ -5,13 +5,15 @@
 #   sudo scripts/test.sh --quick    everything but the shell tests (test/shell/*.sh)
 #
 # 1. installs what is missing (Debian bookworm, PostgreSQL 15, pgTAP, cppcheck)
-# 2. builds from scratch (the Makefile makes warnings errors) and installs
+# 2. builds from scratch with warnings as errors (make COPT=-Werror) and
+#    installs, with a link to the client in /usr/local/bin
 # 3. starts a throwaway cluster and runs, against it:
 #    - make installcheck  (pg_regress: sql/*.sql against expected/*.out)
 #    - pg_prove test/*.sql  (pgTAP, in a fresh database pgmigrate_tap)
 #    - every test/shell/*.sh  (PGHOST/PGPORT/PGUSER point at the cluster;
 #      each test creates and drops its own databases)
-# 4. cppcheck on src/
+# 4. scripts/check-layers.sh (no loop among the C files), cppcheck on src/,
+#    common/ and client/
 #
 # Every suite runs even when an earlier one failed (except that nothing runs
 # without a build); a summary comes last and the exit status is non-zero when
@@ -86,18 +88,19 @@ print_summary() {
 
 suite_packages() {
     pgm_install_packages
-    if ! command -v cppcheck >/dev/null 2>&1; then
-        echo "installing: cppcheck"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cppcheck >/dev/null \
-            || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cppcheck >/dev/null; }
-    fi
 }
 
 suite_build() {
-    # From scratch, so that -Werror sees every file, not only the changed ones.
+    # From scratch, so that -Werror sees every file, not only the changed
+    # ones.  Warnings are errors here, in CI, and not in the Makefile that
+    # users build with.
     make -s clean
     make COPT=-Werror
-    make -s install
+    pgm_build_install
+}
+
+suite_layers() {
+    bash scripts/check-layers.sh
 }
 
 suite_installcheck() {
@@ -131,7 +134,7 @@ suite_cppcheck() {
     # cppcheck takes minutes (and gives up on most #ifdef configurations)
     # and reports false positives in PG_TRY()/PG_FINALLY() and in the
     # headers themselves.  Without them it still checks all of our own code
-    # (src/*.h through -I src): out-of-bounds indexes, uninitialised
+    # (src/, common/ and client/): out-of-bounds indexes, uninitialised
     # variables, wrong memset/format sizes, and the like.
     # PG_VERSION_NUM must be given, though: src/compat.h stops at an #error
     # without it, and cppcheck then silently skips every file.
@@ -143,7 +146,8 @@ suite_cppcheck() {
     cppcheck --error-exitcode=1 --enable=warning,performance,portability \
         --library=scripts/cppcheck-postgresql.cfg \
         --language=c --std=c99 --inline-suppr --quiet \
-        --suppress=missingIncludeSystem -DPG_VERSION_NUM="$version_num" -I src src
+        --suppress=missingIncludeSystem -DPG_VERSION_NUM="$version_num" \
+        -I src -I common src common client
 }
 
 # ---- run them ----------------------------------------------------------
@@ -166,6 +170,9 @@ trap 'exit 143' TERM
 
 run_suite "build (make, -Werror)" suite_build
 built=$nfail    # 0 when packages and build passed
+if [ "$built" -eq 0 ]; then
+    run_suite "layers (no loop among the C files)" suite_layers
+fi
 
 cluster_up=
 if [ "$built" -eq 0 ]; then

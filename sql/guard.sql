@@ -181,6 +181,24 @@ REFRESH MATERIALIZED VIEW app.mv;
 SET pgmigrate.guard_allow = '';
 REFRESH MATERIALIZED VIEW app.mv;
 RESET pgmigrate.guard_allow;
+-- the list is parsed when it is set: blanks around and inside tags do not
+-- matter, names that are not command tags, or name commands that fire no
+-- event trigger, are refused with the setting unchanged
+SET pgmigrate.guard_allow = '  Comment  ,refresh   materialized	view ';
+SHOW pgmigrate.guard_allow;
+COMMENT ON TABLE app.allowed IS 'allowed again';
+REFRESH MATERIALIZED VIEW app.mv;
+CREATE INDEX ON app.allowed (id);
+SET pgmigrate.guard_allow = 'CREATE TABLE, CRATE INDEX';
+SET pgmigrate.guard_allow = 'SELECT';
+SET pgmigrate.guard_allow = 'CREATE ROLE';
+SET pgmigrate.guard_allow = 'CREATE EVENT TRIGGER';
+SET pgmigrate.guard_allow = 'CREATE TABLE,,COMMENT';
+SET pgmigrate.guard_allow = 'CREATE TABLE,';
+SET pgmigrate.guard_allow = ',';
+SHOW pgmigrate.guard_allow;
+CREATE TABLE app.still_refused (id int);
+RESET pgmigrate.guard_allow;
 
 -- DDL through apply and rollback is managed, whoever runs it
 SET ROLE regress_pgm_deploy;

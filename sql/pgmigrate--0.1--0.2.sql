@@ -1,0 +1,46 @@
+\echo Use "ALTER EXTENSION pgmigrate UPDATE TO '0.2'" to load this file. \quit
+
+-- pgmigrate 0.1 -> 0.2.
+--
+-- 0.2 describes every function in the catalog, so that \df+ migrate.* and
+-- \dx+ pgmigrate say what each one does.  Nothing else changes: the tables,
+-- their rows and every privilege granted on them stay as they are.
+--
+-- As every DDL statement, the update goes through the guard: run it as the
+-- README says, SET pgmigrate.guard = off; ALTER EXTENSION pgmigrate UPDATE;
+-- RESET pgmigrate.guard;
+
+COMMENT ON FUNCTION migrate.add(text, text, text, text[], text, boolean, boolean) IS
+    'register a revision (or re-register it unchanged); returns added, updated or unchanged';
+COMMENT ON FUNCTION migrate.lint(text) IS
+    'the findings of the lint rules on any SQL, without registering anything';
+COMMENT ON FUNCTION migrate.apply(text) IS
+    'apply the pending revisions on the way to a target, in the caller''s transaction';
+COMMENT ON FUNCTION migrate.rollback(text, boolean) IS
+    'run the down SQL of applied revisions, newest first, back to a target';
+COMMENT ON FUNCTION migrate.stamp(text) IS
+    'mark revisions applied without running them, to adopt an existing schema';
+COMMENT ON FUNCTION migrate.begin_outside_transaction(text, text) IS
+    'for the client: the statements of a revision that runs outside a transaction block';
+COMMENT ON FUNCTION migrate.finish_outside_transaction(text, text) IS
+    'for the client: record a revision it ran outside a transaction block';
+COMMENT ON FUNCTION migrate.abandon_outside_transaction() IS
+    'for the client: forget the statements of a revision that failed outside a transaction block';
+COMMENT ON FUNCTION migrate.status() IS
+    'every revision, parents first, with whether and when it was applied';
+COMMENT ON FUNCTION migrate.current() IS
+    'the applied revisions with no applied child';
+COMMENT ON FUNCTION migrate.heads() IS
+    'the registered revisions with no child';
+COMMENT ON FUNCTION migrate.plan(text, text, boolean) IS
+    'what apply or rollback would run, step by step, without running it';
+COMMENT ON FUNCTION migrate.drift() IS
+    'what differs between the live schema and the snapshot the last apply, rollback or stamp recorded';
+COMMENT ON FUNCTION migrate.verify() IS
+    'stored SQL that no longer matches its checksum, and drift; no rows when all is well';
+COMMENT ON FUNCTION migrate.test_roundtrip(text) IS
+    'up, down and up again for each pending revision, rolled back at the end';
+COMMENT ON FUNCTION migrate.refuse_direct_write() IS
+    'trigger of the catalog tables: refuses every write but the extension''s own';
+COMMENT ON FUNCTION migrate.guard_ddl() IS
+    'event trigger: refuses DDL outside migrate.apply() and migrate.rollback()';

@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# The extension's upgrade path, for every version step in sql/.
+#
+# For each update script sql/pgmigrate--A--B.sql: a database gets version A
+# from its own scripts (CREATE EXTENSION pgmigrate VERSION 'A'), a catalog
+# in use (revisions applied, rolled back, stamped and pending, log rows, a
+# DDL row the guard recorded, snapshots, EXECUTE granted to a deploy role),
+# and is then updated to B the way README.md says: refused while the guard
+# enforces, done with the guard off.  After the update every row is as it
+# was, migrate.verify() is clean, the grant is still there, the guard and
+# the catalog triggers still refuse, and the next apply and rollback work.
+#
+# Then one database walks from the oldest version through every step to the
+# default one, and its extension objects (functions with their signatures,
+# results, privileges and comments; tables, columns, constraints, indexes,
+# triggers; the event trigger; what pg_dump keeps) are compared with a fresh
+# CREATE EXTENSION of the default version: an update script that forgets
+# something fails here.
+#
+# Needs a running server: PGHOST, PGPORT and PGUSER (a superuser) set, as
+# scripts/test.sh does, and the extension installed.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test/shell/helpers.bash
+. "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
+
+prefix=pgm_upgrade_$$
+databases=()
+cleanup() {
+    local db
+    for db in "${databases[@]}"; do
+        dropdb --if-exists "$db" >/dev/null 2>&1 || true
+    done
+    dropuser --if-exists "${prefix}_deploy" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+same() { [ "$1" = "$2" ] || { echo "  expected: $1"; echo "  actual:   $2"; return 1; }; }
+new_db() { createdb "$1"; databases+=("$1"); }
+
+default=$(sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" "$root/pgmigrate.control")
+extdir="$(pg_config --sharedir)/extension"
+
+# the version steps, A B per line, oldest first
+steps=$(for f in "$root"/sql/pgmigrate--*--*.sql; do
+            [ -e "$f" ] || continue
+            name=$(basename "$f" .sql)
+            name=${name#pgmigrate--}
+            echo "${name%%--*} ${name#*--}"
+        done | sort -V)
+# the oldest version with an install script of its own
+oldest=$(for f in "$root"/sql/pgmigrate--*.sql; do
+             name=$(basename "$f" .sql)
+             name=${name#pgmigrate--}
+             case $name in *--*) ;; *) echo "$name" ;; esac
+         done | sort -V | head -n 1)
+
+check "there is an install script" [ -n "$oldest" ]
+if [ "$oldest" != "$default" ]; then
+    check "there is an update script on the way to the default version $default" [ -n "$steps" ]
+fi
+echo "versions: oldest $oldest, default $default; steps: $(echo "$steps" | tr '\n' ' ')"
+
+createuser "${prefix}_deploy"
+
+# fill DB: a catalog in use, written only through version A's functions
+fill() {
+    psql -X -q -v ON_ERROR_STOP=1 -d "$1" >/dev/null <<SQL
+SET client_min_messages = error;
+SELECT migrate.add('01_users', 'CREATE TABLE users (id bigint PRIMARY KEY, name text);',
+                   'DROP TABLE users;', description => 'people');
+SELECT migrate.add('02_orders', 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users);');
+SELECT migrate.add('03_extra', 'ALTER TABLE users ADD COLUMN extra text;');
+SELECT migrate.add('04_pending', 'CREATE INDEX users_name ON users (name);', 'DROP INDEX users_name;');
+SELECT count(*) FROM migrate.apply('03_extra');
+SELECT count(*) FROM migrate.rollback('-1');
+SELECT count(*) FROM migrate.apply('03_extra');
+INSERT INTO users VALUES (1, 'ada', 'x');
+-- changes the guard lets through and records; the stamp below records
+-- the schema they leave
+SET pgmigrate.guard = warn;
+SET client_min_messages = error;
+COMMENT ON TABLE users IS 'people';
+CREATE TABLE elsewhere (id int);
+GRANT EXECUTE ON FUNCTION migrate.apply(text), migrate.rollback(text, boolean) TO ${prefix}_deploy;
+RESET pgmigrate.guard;
+SELECT migrate.add('05_stamped', 'CREATE TABLE elsewhere (id int);', parents => '{03_extra}');
+SELECT count(*) FROM migrate.stamp('05_stamped');
+SQL
+}
+
+# the whole catalog, as one digest per table
+catalog_digest() {
+    q "$1" "SELECT concat_ws(' ',
+              (SELECT md5(string_agg(r::text, '|' ORDER BY id)) FROM migrate.revisions r),
+              (SELECT md5(string_agg(l::text, '|' ORDER BY id)) FROM migrate.log l WHERE id <= $2),
+              (SELECT md5(string_agg(s::text, '|' ORDER BY id)) FROM migrate.snapshots s))"
+}
+
+# the extension's objects, one line each, in a stable order
+objects() {
+    q "$1" "SELECT string_agg(x, E'\n' ORDER BY x) FROM (
+      SELECT 'function ' || p.oid::regprocedure::text || ' returns ' || pg_get_function_result(p.oid)
+             || ' volatility ' || p.provolatile::text || ' strict ' || p.proisstrict
+             || ' secdef ' || p.prosecdef || ' symbol ' || coalesce(p.prosrc, '')
+             || ' acl ' || coalesce(p.proacl::text, 'default')
+             || ' comment ' || coalesce(obj_description(p.oid, 'pg_proc'), '')
+        FROM pg_proc p WHERE p.pronamespace = 'migrate'::regnamespace
+      UNION ALL
+      SELECT 'relation ' || c.relname || ' kind ' || c.relkind::text || ' acl ' || coalesce(c.relacl::text, 'default')
+             || ' comment ' || coalesce(obj_description(c.oid, 'pg_class'), '')
+        FROM pg_class c WHERE c.relnamespace = 'migrate'::regnamespace
+      UNION ALL
+      SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+             || ' not null ' || a.attnotnull || ' default ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+             || ' identity ' || a.attidentity::text || ' comment ' || coalesce(col_description(c.oid, a.attnum), '')
+        FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+        LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+       WHERE c.relnamespace = 'migrate'::regnamespace AND c.relkind = 'r'
+         AND a.attnum > 0 AND NOT a.attisdropped
+      UNION ALL
+      SELECT 'constraint ' || conrelid::regclass::text || ' ' || pg_get_constraintdef(oid)
+        FROM pg_constraint WHERE connamespace = 'migrate'::regnamespace
+      UNION ALL
+      SELECT 'index ' || pg_get_indexdef(indexrelid) FROM pg_index
+       WHERE indrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'migrate'::regnamespace)
+      UNION ALL
+      SELECT 'trigger ' || pg_get_triggerdef(oid) || ' enabled ' || tgenabled::text FROM pg_trigger
+       WHERE NOT tgisinternal AND tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'migrate'::regnamespace)
+      UNION ALL
+      SELECT 'event trigger ' || evtname || ' on ' || evtevent || ' enabled ' || evtenabled::text
+             || ' function ' || evtfoid::regproc::text || ' tags ' || coalesce(evttags::text, '')
+        FROM pg_event_trigger WHERE evtname LIKE 'pgmigrate%'
+      UNION ALL
+      SELECT 'dumped ' || coalesce((SELECT string_agg(c::regclass::text, ',' ORDER BY c::regclass::text)
+                                    FROM unnest(extconfig) AS c), '')
+        FROM pg_extension WHERE extname = 'pgmigrate'
+      UNION ALL
+      SELECT 'members ' || count(*) FROM pg_depend
+       WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+         AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pgmigrate')
+    ) s(x)"
+}
+
+# ---- each step, on a catalog in use --------------------------------------
+
+while read -r from to; do
+    [ -n "$from" ] || continue
+    db=${prefix}_${from//./_}_${to//./_}
+    new_db "$db"
+    check "$from -> $to: the update script is installed" [ -f "$extdir/pgmigrate--$from--$to.sql" ]
+    q "$db" "SET client_min_messages = warning; CREATE EXTENSION pgmigrate VERSION '$from'"
+    fill "$db"
+    max_log=$(q "$db" "SELECT max(id) FROM migrate.log")
+    before=$(catalog_digest "$db" "$max_log")
+    status_before=$(q "$db" "SELECT string_agg(revision || ':' || applied, ',') FROM migrate.status()")
+
+    out=$(psql -X -q -At -d "$db" -c "ALTER EXTENSION pgmigrate UPDATE TO '$to'" 2>&1 || true)
+    check "$from -> $to: refused while the guard enforces" \
+        same "ERROR:  cannot execute ALTER EXTENSION outside a migration" "$(echo "$out" | head -n 1)"
+    check "$from -> $to: still $from after the refusal" \
+        same "$from" "$(q "$db" "SELECT extversion FROM pg_extension WHERE extname = 'pgmigrate'")"
+
+    # the procedure README.md gives
+    q "$db" "SET pgmigrate.guard = off; ALTER EXTENSION pgmigrate UPDATE TO '$to'; RESET pgmigrate.guard"
+    check "$from -> $to: the extension is at $to" \
+        same "$to" "$(q "$db" "SELECT extversion FROM pg_extension WHERE extname = 'pgmigrate'")"
+    check "$from -> $to: revisions, log and snapshots are as they were" \
+        same "$before" "$(catalog_digest "$db" "$max_log")"
+    check "$from -> $to: the applied state is as it was" \
+        same "$status_before" "$(q "$db" "SELECT string_agg(revision || ':' || applied, ',') FROM migrate.status()")"
+    check "$from -> $to: the update itself is in the log" \
+        same "ddl ALTER EXTENSION allowed" "$(q "$db" "SELECT action || ' ' || command || ' ' || outcome FROM migrate.log WHERE id > $max_log")"
+    check "$from -> $to: migrate.verify() is clean" \
+        same "0" "$(q "$db" "SELECT count(*) FROM migrate.verify()")"
+    check "$from -> $to: the deploy role keeps its grant" \
+        same "t" "$(q "$db" "SELECT has_function_privilege('${prefix}_deploy', 'migrate.apply(text)', 'EXECUTE')")"
+    check "$from -> $to: the public still may not apply" \
+        same "f" "$(q "$db" "SELECT has_function_privilege('public', 'migrate.apply(text)', 'EXECUTE')")"
+    out=$(psql -X -q -At -d "$db" -c "CREATE TABLE adhoc (id int)" 2>&1 || true)
+    check "$from -> $to: the guard refuses ad-hoc DDL" \
+        same "ERROR:  cannot execute CREATE TABLE outside a migration" "$(echo "$out" | head -n 1)"
+    out=$(psql -X -q -At -d "$db" -c "DELETE FROM migrate.log" 2>&1 || true)
+    check "$from -> $to: the catalog refuses direct writes" \
+        same "ERROR:  cannot DELETE FROM migrate.log directly" "$(echo "$out" | head -n 1)"
+    check "$from -> $to: the pending revision applies" \
+        same "04_pending" "$(q "$db" "SELECT string_agg(revision, ',') FROM migrate.apply('04_pending')" 2>/dev/null)"
+    check "$from -> $to: and rolls back" \
+        same "04_pending" "$(q "$db" "SELECT string_agg(revision, ',') FROM migrate.rollback('-1')" 2>/dev/null)"
+    check "$from -> $to: a new revision registers" \
+        same "added" "$(q "$db" "SELECT migrate.add('06_after', 'CREATE TABLE after_update (id int);', 'DROP TABLE after_update;', parents => '{05_stamped}')" 2>/dev/null)"
+done <<<"$steps"
+
+# ---- the whole walk, compared with a fresh install --------------------------
+
+walked=${prefix}_walk
+fresh=${prefix}_fresh
+new_db "$walked"
+new_db "$fresh"
+q "$walked" "SET client_min_messages = warning; CREATE EXTENSION pgmigrate VERSION '$oldest'"
+current=$oldest
+while [ "$current" != "$default" ]; do
+    next=$(echo "$steps" | awk -v v="$current" '$1 == v { print $2 }' | sort -V | tail -n 1)
+    if [ -z "$next" ]; then
+        check "an update path leads from $current to $default" false
+        break
+    fi
+    q "$walked" "SET pgmigrate.guard = off; ALTER EXTENSION pgmigrate UPDATE TO '$next'; RESET pgmigrate.guard"
+    current=$next
+done
+q "$fresh" "SET client_min_messages = warning; CREATE EXTENSION pgmigrate"
+check "the walk from $oldest ends at $default" \
+    same "$default" "$(q "$walked" "SELECT extversion FROM pg_extension WHERE extname = 'pgmigrate'")"
+walked_objects=$(objects "$walked")
+fresh_objects=$(objects "$fresh")
+check "the walked extension has the objects of a fresh install" \
+    same "$fresh_objects" "$walked_objects"
+check "and they are not nothing: functions, tables and triggers are compared" \
+    [ "$(echo "$fresh_objects" | grep -c '^function ')" -ge 17 ]
+if [ "$walked_objects" != "$fresh_objects" ]; then
+    diff <(echo "$fresh_objects") <(echo "$walked_objects") || true
+fi
+
+if [ "$failures" -gt 0 ]; then
+    echo "upgrade: $failures check(s) failed"
+    exit 1
+fi
+echo "upgrade: all checks passed"
