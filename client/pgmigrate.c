@@ -737,9 +737,11 @@ main(int argc, char **argv)
 	}
 	else if (strcmp(command, "plan") == 0)
 	{
-		const char *params[2] = {arg ? arg : (opts.down ? "-1" : "head"), opts.down ? "down" : "up"};
+		const char *params[3] = {arg ? arg : (opts.down ? "-1" : "head"), opts.down ? "down" : "up",
+		opts.allow_data_loss ? "true" : "false"};
 
-		cmd_query("plan", "SELECT step, revision, direction, sql FROM migrate.plan($1, $2)", 2, params);
+		cmd_query("plan", "SELECT step, revision, direction, sql FROM migrate.plan($1, $2, $3::boolean)",
+				  3, params);
 	}
 	else
 		usage_error("unknown command \"%s\"", command);

@@ -226,6 +226,32 @@ mkdir -p bad && printf -- '-- migrate:frob\n-- migrate:up\nSELECT 1;\n' >bad/202
 pm push bad
 check "an unknown directive: exit 1" [ "$rc" = 1 ]
 check "it names the file and line" err_has "bad/20200101000000_bad.sql:1: unknown directive"
+mkdir -p cycle && printf -- '-- migrate:parents b\n-- migrate:up\nSELECT 1;\n' >cycle/a.sql \
+    && printf -- '-- migrate:parents a\n-- migrate:up\nSELECT 1;\n' >cycle/b.sql
+pm push cycle
+check "files whose parents form a cycle: exit 1" [ "$rc" = 1 ]
+check "it says so and names a file" err_has "the parents of the files in the directory form a cycle (cycle/a.sql"
+mkdir -p badid && printf -- '-- migrate:up\nSELECT 1;\n' >"badid/head.sql"
+pm push badid
+check "a file named as a reserved word: exit 1" [ "$rc" = 1 ]
+check "it gives the server's rule for ids" err_has 'badid/head.sql: "head" is not a valid revision id (1 to 128 characters of ASCII letters, digits'
+
+# ---- options and targets in any order ------------------------------------------
+pm plan -1 --down --json
+check "a relative target before options: exit 0" [ "$rc" = 0 ]
+check "it plans the newest revision down" out_has "\"revision\":\"$(basename "$second" .sql)\", \"direction\":\"down\""
+pm --json --down plan -- -2
+check "a plan down that would destroy data: exit 1" [ "$rc" = 1 ]
+check "it says what would be lost" err_has "drops table public.users, which holds 1 row"
+pm --json --down --allow-data-loss plan -- -2
+check "with --allow-data-loss, and the target after --: exit 0" [ "$rc" = 0 ]
+check "it plans two revisions down" [ "$(grep -c '"direction":"down"' "$work/out")" = 2 ]
+pm --dir=elsewhere --dir "$work/nowhere" push
+check "the last --dir wins: exit 1 for the missing one" [ "$rc" = 1 ]
+
+# ---- the command as README.md writes it --------------------------------------------
+check "pgmigrate is a command on a plain PATH (the link in /usr/local/bin)" \
+    bash -c 'PATH=/usr/local/bin:/usr/bin:/bin pgmigrate --version | grep -q "^pgmigrate 0\."'
 
 if [ "$failures" -gt 0 ]; then
     echo "--- stdout of the last run"; cat "$work/out"

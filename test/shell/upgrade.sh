@@ -58,6 +58,9 @@ oldest=$(for f in "$root"/sql/pgmigrate--*.sql; do
          done | sort -V | head -n 1)
 
 check "there is an install script" [ -n "$oldest" ]
+# the PGXN metadata names the same version (X.Y as X.Y.0)
+meta_version=$(sed -n 's/^   "version": "\([^"]*\)",$/\1/p' "$root/META.json")
+check "META.json's version is the default version $default" [ "$meta_version" = "$default.0" ]
 if [ "$oldest" != "$default" ]; then
     check "there is an update script on the way to the default version $default" [ -n "$steps" ]
 fi
