@@ -171,7 +171,7 @@ trap 'exit 143' TERM
 run_suite "build (make, -Werror)" suite_build
 built=$nfail    # 0 when packages and build passed
 if [ "$built" -eq 0 ]; then
-    run_suite "layers (no loop among the C files)" suite_layers
+    run_suite "layers (no loop among C files)" suite_layers
 fi
 
 cluster_up=
