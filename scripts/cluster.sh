@@ -9,6 +9,12 @@
 
 PGM_PGBIN=${PGM_PGBIN:-$(pg_config --bindir)}
 
+# as_postgres COMMAND...: run COMMAND as the postgres OS user, from a
+# directory that user may enter (not the caller's, which may be private).
+as_postgres() {
+    (cd / && runuser -u postgres -- "$@")
+}
+
 # cluster_start NAME [extra postgres -c settings ...]
 # Exports PGHOST, PGPORT, PGUSER and PGDATABASE for the new server.
 cluster_start() {
@@ -18,7 +24,7 @@ cluster_start() {
     chmod 0755 "$PGM_CLUSTER_DIR"
     local port
     port=$(( 20000 + ($$ + RANDOM) % 20000 ))
-    runuser -u postgres -- "$PGM_PGBIN/initdb" -D "$PGM_CLUSTER_DIR/data" \
+    as_postgres "$PGM_PGBIN/initdb" -D "$PGM_CLUSTER_DIR/data" \
         -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$PGM_CLUSTER_DIR/initdb.log" 2>&1 \
         || { cat "$PGM_CLUSTER_DIR/initdb.log" >&2; return 1; }
     local opts="-c listen_addresses='' -c unix_socket_directories='$PGM_CLUSTER_DIR' -p $port"
@@ -33,7 +39,7 @@ cluster_start() {
 # cluster_restart: start the cluster again with the same settings (after
 # cluster_crash, or after a crash of its own).
 cluster_restart() {
-    runuser -u postgres -- "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -w -t 120 \
+    as_postgres "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -w -t 120 \
         -o "$PGM_CLUSTER_OPTS" -l "$PGM_CLUSTER_DIR/server.log" start >/dev/null \
         || { cat "$PGM_CLUSTER_DIR/server.log" >&2; return 1; }
 }
@@ -41,15 +47,15 @@ cluster_restart() {
 # cluster_crash: stop the cluster the way a power cut would (immediate mode:
 # no checkpoint; the next start runs crash recovery).
 cluster_crash() {
-    runuser -u postgres -- "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m immediate -w stop >/dev/null
+    as_postgres "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m immediate -w stop >/dev/null
 }
 
 # cluster_stop: stop and remove the cluster started by cluster_start, if any.
 cluster_stop() {
     [ -n "${PGM_CLUSTER_DIR:-}" ] && [ -d "$PGM_CLUSTER_DIR/data" ] || return 0
     # (not running any more is fine: the caller may have stopped it already)
-    runuser -u postgres -- "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m fast -w stop >/dev/null 2>&1 \
-        || runuser -u postgres -- "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m immediate -w stop >/dev/null 2>&1 \
+    as_postgres "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m fast -w stop >/dev/null 2>&1 \
+        || as_postgres "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m immediate -w stop >/dev/null 2>&1 \
         || true
     if [ -n "${PGM_KEEP_CLUSTER:-}" ]; then
         echo "cluster kept in $PGM_CLUSTER_DIR" >&2

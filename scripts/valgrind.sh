@@ -24,7 +24,7 @@ chown postgres: "$logs"
 server=
 cleanup() {
     if [ -n "$server" ]; then
-        runuser -u postgres -- "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m fast -w -t 300 stop >/dev/null 2>&1 || true
+        as_postgres "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m fast -w -t 300 stop >/dev/null 2>&1 || true
     fi
     cluster_stop
 }
@@ -37,7 +37,7 @@ cluster_start valgrind
 cluster_crash
 # the settings were written for pg_ctl -o, which a shell splits: so do we
 eval "set -- $PGM_CLUSTER_OPTS"
-runuser -u postgres -- valgrind --quiet --trace-children=yes --track-origins=yes --read-var-info=no \
+as_postgres valgrind --quiet --trace-children=yes --track-origins=yes --read-var-info=no \
     --leak-check=no --num-callers=30 --log-file="$logs/valgrind.%p.log" \
     "$PGM_PGBIN/postgres" -D "$PGM_CLUSTER_DIR/data" "$@" >"$logs/server.log" 2>&1 &
 server=$!
@@ -53,7 +53,7 @@ status=0
 make installcheck || status=1
 createdb pgmigrate_tap
 pg_prove --ext .sql -d pgmigrate_tap test/*.sql || status=1
-runuser -u postgres -- "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m fast -w -t 300 stop >/dev/null
+as_postgres "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m fast -w -t 300 stop >/dev/null
 server=
 
 # every error block is "==pid== " lines; keep those whose stack names pgmigrate.so

@@ -16,3 +16,7 @@ check() {
     fi
 }
 
+
+# as_postgres, for the tests that run a server of their own (a standby)
+# shellcheck source=scripts/cluster.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/cluster.sh"

@@ -14,7 +14,7 @@ chown postgres: "$standby"
 sport=$(( PGPORT + 1 ))
 bindir=$(pg_config --bindir)
 cleanup() {
-    runuser -u postgres -- "$bindir/pg_ctl" -D "$standby/data" -m fast -w stop >/dev/null 2>&1 || true
+    as_postgres "$bindir/pg_ctl" -D "$standby/data" -m fast -w stop >/dev/null 2>&1 || true
     [ -n "${PGM_KEEP_STANDBY:-}" ] && cat "$standby/server.log" >&2
     rm -rf "$standby"
     dropdb --if-exists "$db" >/dev/null 2>&1 || true
@@ -37,7 +37,7 @@ SELECT migrate.add('02', 'ALTER TABLE accounts ADD COLUMN name text;', 'ALTER TA
 SELECT count(*) FROM migrate.apply('01');
 SQL
 
-runuser -u postgres -- "$bindir/pg_basebackup" -h "$PGHOST" -p "$PGPORT" -U postgres \
+as_postgres "$bindir/pg_basebackup" -h "$PGHOST" -p "$PGPORT" -U postgres \
     -D "$standby/data" -R -X stream -c fast >/dev/null
 # a standby needs at least the primary's limits; the test server sets some
 # on its command line, which pg_basebackup does not copy
@@ -45,7 +45,7 @@ limits=""
 for setting in max_connections max_locks_per_transaction max_prepared_transactions max_worker_processes max_wal_senders; do
     limits="$limits -c $setting=$(psql -X -At -d "$db" -c "SHOW $setting")"
 done
-runuser -u postgres -- "$bindir/pg_ctl" -D "$standby/data" -w -t 60 -l "$standby/server.log" \
+as_postgres "$bindir/pg_ctl" -D "$standby/data" -w -t 60 -l "$standby/server.log" \
     -o "-c listen_addresses='' -c unix_socket_directories='$standby' -p $sport -c hot_standby=on $limits" start >/dev/null
 
 wait_for_replay() {
