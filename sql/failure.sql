@@ -58,15 +58,9 @@ SELECT pg_temp.catalog_state() = :'before' AS catalog_unchanged, to_regclass('ap
 SELECT migrate.add('08', 'CREATE TABLE app.g (id int); COMMIT;', 'DROP TABLE app.g;', parents => '{07}');
 SELECT migrate.add('08', 'CREATE TABLE app.g (id int);', 'DROP TABLE app.g; SAVEPOINT x;', parents => '{07}');
 SELECT migrate.add('08', 'CREATE TABLE app.g (id int); SELECT 1;', 'DROP TABLE app.g;', parents => '{07}');
-SET client_min_messages = error;
-SET pgmigrate.guard = off;
-ALTER TABLE migrate.revisions DISABLE TRIGGER refuse_direct_write;
-UPDATE migrate.revisions SET up = 'CREATE TABLE app.g (id int); COMMIT;',
-       up_sha256 = encode(sha256(convert_to('CREATE TABLE app.g (id int); COMMIT;', 'UTF8')), 'hex')
- WHERE id = '08';
-ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER refuse_direct_write;
-RESET pgmigrate.guard;
-RESET client_min_messages;
+\i sql/include/tamper.psql
+SELECT pg_temp.tamper('08', $$up = 'CREATE TABLE app.g (id int); COMMIT;',
+       up_sha256 = encode(sha256(convert_to('CREATE TABLE app.g (id int); COMMIT;', 'UTF8')), 'hex')$$);
 SELECT step, revision FROM migrate.apply('08');
 -- ... nor call the engine from inside
 SELECT migrate.add('08', $$SELECT * FROM migrate.apply('03');$$, 'SELECT 1;', parents => '{07}');
@@ -82,12 +76,6 @@ SELECT migrate.current(), count(*) AS logged FROM migrate.log WHERE revision = '
 -- SQL changed behind pgmigrate's back is never run: here a superuser
 -- switches the protection off to edit a stored revision
 SELECT migrate.add('08', 'CREATE TABLE app.g (id int);', 'DROP TABLE app.g;', parents => '{07}');
-SET client_min_messages = error;
-SET pgmigrate.guard = off;
-ALTER TABLE migrate.revisions DISABLE TRIGGER refuse_direct_write;
-UPDATE migrate.revisions SET up = 'DROP TABLE app.a;' WHERE id = '08';
-ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER refuse_direct_write;
-RESET pgmigrate.guard;
-RESET client_min_messages;
+SELECT pg_temp.tamper('08', $$up = 'DROP TABLE app.a;'$$);
 SELECT step, revision FROM migrate.apply('08');
 SELECT to_regclass('app.a') AS a;

@@ -53,13 +53,8 @@ SELECT to_regclass('app.t_v') AS t_v;
 -- stored SQL changed behind pgmigrate's back is never handed to the client:
 -- a superuser switches the protection off and edits the up of 02, which is
 -- pending, then the down of it once applied
-SET client_min_messages = error;
-SET pgmigrate.guard = off;
-ALTER TABLE migrate.revisions DISABLE TRIGGER refuse_direct_write;
-UPDATE migrate.revisions SET up = 'DROP TABLE app.t;' WHERE id = '02';
-ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER refuse_direct_write;
-RESET pgmigrate.guard;
-RESET client_min_messages;
+\i sql/include/tamper.psql
+SELECT pg_temp.tamper('02', $$up = 'DROP TABLE app.t;'$$);
 SELECT * FROM migrate.begin_outside_transaction('02');
 \echo :LAST_ERROR_SQLSTATE
 -- nothing is expected now: the guard still refuses the tampered statement
@@ -67,25 +62,13 @@ DROP TABLE app.t;
 SELECT * FROM migrate.plan('02');
 \echo :LAST_ERROR_SQLSTATE
 -- the registered SQL back, by the same route: it runs
-SET client_min_messages = error;
-SET pgmigrate.guard = off;
-ALTER TABLE migrate.revisions DISABLE TRIGGER refuse_direct_write;
-UPDATE migrate.revisions SET up = 'CREATE INDEX CONCURRENTLY t_v ON app.t (v); VACUUM app.t;' WHERE id = '02';
-ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER refuse_direct_write;
-RESET pgmigrate.guard;
-RESET client_min_messages;
+SELECT pg_temp.tamper('02', $$up = 'CREATE INDEX CONCURRENTLY t_v ON app.t (v); VACUUM app.t;'$$);
 SELECT * FROM migrate.begin_outside_transaction('02');
 CREATE INDEX CONCURRENTLY t_v ON app.t (v);
 VACUUM app.t;
 SELECT migrate.finish_outside_transaction('02');
 -- the down, tampered with, is refused too (and so is the rollback's plan)
-SET client_min_messages = error;
-SET pgmigrate.guard = off;
-ALTER TABLE migrate.revisions DISABLE TRIGGER refuse_direct_write;
-UPDATE migrate.revisions SET down = 'DROP TABLE app.t;' WHERE id = '02';
-ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER refuse_direct_write;
-RESET pgmigrate.guard;
-RESET client_min_messages;
+SELECT pg_temp.tamper('02', $$down = 'DROP TABLE app.t;'$$);
 SELECT * FROM migrate.begin_outside_transaction('02', 'down');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM migrate.plan('01', 'down');

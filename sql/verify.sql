@@ -66,19 +66,10 @@ SELECT * FROM migrate.drift();
 
 -- verify: stored SQL edited behind pgmigrate's back (by the owner, switching
 -- the protection off) shows as a checksum problem
-SET pgmigrate.guard = off;
-ALTER TABLE migrate.revisions DISABLE TRIGGER refuse_direct_write;
-UPDATE migrate.revisions SET up = up || ' ' WHERE id = '01';
-UPDATE migrate.revisions SET down = 'SELECT 1;' WHERE id = '02';
-ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER refuse_direct_write;
-RESET pgmigrate.guard;
+\i sql/include/tamper.psql
+SELECT pg_temp.tamper('01', $$up = up || ' '$$), pg_temp.tamper('02', $$down = 'SELECT 1;'$$);
 SELECT * FROM migrate.verify();
-SET pgmigrate.guard = off;
-ALTER TABLE migrate.revisions DISABLE TRIGGER refuse_direct_write;
-UPDATE migrate.revisions SET up = rtrim(up, ' ') WHERE id = '01';
-UPDATE migrate.revisions SET down = 'DROP TABLE app.later;' WHERE id = '02';
-ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER refuse_direct_write;
-RESET pgmigrate.guard;
+SELECT pg_temp.tamper('01', $$up = rtrim(up, ' ')$$), pg_temp.tamper('02', $$down = 'DROP TABLE app.later;'$$);
 SELECT * FROM migrate.verify();
 
 -- round trips: a correct revision, a lossy down, a failing down, a down

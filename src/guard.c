@@ -39,8 +39,8 @@
 #include "commands/extension.h"
 #include "commands/trigger.h"
 #include "miscadmin.h"
-#include "parser/scansup.h"
 #include "nodes/parsenodes.h"
+#include "parser/scansup.h"
 #include "tcop/cmdtag.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
@@ -101,7 +101,7 @@ pgm_guard_assign(int newval, void *extra)
 static bool
 pgm_guard_allow_check(char **newval, void **extra, GucSource source)
 {
-	char	   *copy = pstrdup(*newval);
+	char	   *copy = pstrdup(*newval ? *newval : "");
 	char	   *item = copy;
 	List	   *tags = NIL;
 	PgmAllowedTags *parsed;
