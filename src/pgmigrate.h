@@ -79,6 +79,7 @@ extern bool pgm_session_consume_expected(const char *query);
 extern void pgm_session_forget_expected(void);
 
 /* ---- catalog.c: the catalog tables, written only as their owner ---- */
+
 typedef enum PgmQuery
 {
 	PGM_Q_LOAD_GRAPH,
