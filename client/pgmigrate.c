@@ -596,65 +596,94 @@ enum
 	OPT_JSON
 };
 
+/* A leading ":" makes getopt_long return ':' for a missing value. */
+static const char short_options[] = ":d:hV";
+
+static const struct option long_options[] = {
+	{"dbname", required_argument, NULL, 'd'},
+	{"dir", required_argument, NULL, OPT_DIR},
+	{"parent", required_argument, NULL, OPT_PARENT},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	{"allow-data-loss", no_argument, NULL, OPT_ALLOW_DATA_LOSS},
+	{"down", no_argument, NULL, OPT_DOWN},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0}
+};
+
+/*
+ * Is `arg` an option whose value is the next argument ("-d", "--dir", but
+ * not "-dVALUE" or "--dir=VALUE")?
+ */
+static bool
+value_follows(const char *arg)
+{
+	int			i;
+
+	if (arg[0] == '-' && arg[1] != '-' && arg[1] != '\0')
+	{
+		const char *spec = strchr(short_options + 1, arg[1]);
+
+		return arg[2] == '\0' && spec != NULL && spec[1] == ':';
+	}
+	if (strncmp(arg, "--", 2) != 0 || strchr(arg, '=') != NULL)
+		return false;
+	for (i = 0; long_options[i].name; i++)
+		if (strcmp(arg + 2, long_options[i].name) == 0)
+			return long_options[i].has_arg == required_argument;
+	return false;
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option long_options[] = {
-		{"dbname", required_argument, NULL, 'd'},
-		{"dir", required_argument, NULL, OPT_DIR},
-		{"parent", required_argument, NULL, OPT_PARENT},
-		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
-		{"allow-data-loss", no_argument, NULL, OPT_ALLOW_DATA_LOSS},
-		{"down", no_argument, NULL, OPT_DOWN},
-		{"json", no_argument, NULL, OPT_JSON},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0}
-	};
-	const char *positional[3] = {NULL, NULL, NULL};
+	const char *positional[2] = {NULL, NULL};	/* a command and its argument */
 	int			npositional = 0;
-	char	  **args = pg_malloc(sizeof(char *) * (argc + 1));
-	int			nargs = 0;
+	char	  **options = pg_malloc(sizeof(char *) * (argc + 1));
+	int			noptions = 0;
 	const char *command;
 	const char *arg;
 	int			c;
 	int			i;
 
-	/* as PostgreSQL's own programs do: -? anywhere getopt would see it */
-	if (argc > 1 && strcmp(argv[1], "-?") == 0)
-	{
-		help();
-		return 0;
-	}
-
 	/*
-	 * A relative rollback target ("-1") looks like an option to getopt:
-	 * disguise it as a plain argument (a leading \x01 instead of "-"), so
-	 * that it keeps its place among the arguments, unless it is the value of
-	 * -d/--dbname, --dir or --parent.
+	 * Options may come before and after the command.  Split them from the
+	 * arguments first, so that getopt_long sees only options and their
+	 * values, whatever its platform's way of ordering: a relative target
+	 * ("-1") is an argument, not an option, and after "--" everything is.
 	 */
-	args[nargs++] = argv[0];
+	options[noptions++] = argv[0];
 	for (i = 1; i < argc; i++)
 	{
-		const char *prev = argv[i - 1];
-		bool		is_value = strcmp(prev, "-d") == 0 || strcmp(prev, "--dbname") == 0 ||
-			strcmp(prev, "--dir") == 0 || strcmp(prev, "--parent") == 0;
+		const char *a = argv[i];
 
-		if (strcmp(argv[i], "--") == 0)
+		if (strcmp(a, "--") == 0)
 		{
-			for (; i < argc; i++)
-				args[nargs++] = argv[i];
+			for (i++; i < argc; i++)
+			{
+				if (npositional == lengthof(positional))
+					usage_error("too many arguments, starting with \"%s\"", argv[i]);
+				positional[npositional++] = argv[i];
+			}
 			break;
 		}
-		if (!is_value && argv[i][0] == '-' && is_relative_target(argv[i]))
-			args[nargs++] = psprintf("\x01%s", argv[i] + 1);
-		else
-			args[nargs++] = argv[i];
+		if (a[0] == '-' && a[1] != '\0' && !is_relative_target(a))
+		{
+			options[noptions++] = argv[i];
+			if (value_follows(a) && i + 1 < argc)
+				options[noptions++] = argv[++i];
+			continue;
+		}
+		if (npositional == lengthof(positional))
+			usage_error("too many arguments, starting with \"%s\"", a);
+		positional[npositional++] = a;
 	}
-	args[nargs] = NULL;
+	options[noptions] = NULL;
 
 	opts.dir = getenv("PGMIGRATE_DIR") ? getenv("PGMIGRATE_DIR") : "migrations";
-	while ((c = getopt_long(nargs, args, "d:hV", long_options, NULL)) != -1)
+	opterr = 0;					/* the messages below are ours */
+	while ((c = getopt_long(noptions, options, short_options, long_options, NULL)) != -1)
 	{
 		switch (c)
 		{
@@ -689,24 +718,21 @@ main(int argc, char **argv)
 			case 'V':
 				printf("pgmigrate %s\n", PGM_VERSION);
 				return 0;
+			case ':':
+				usage_error("option \"%s\" needs a value", options[optind - 1]);
+				break;
 			default:
-				/* getopt_long has said what was wrong */
-				fprintf(stderr, "Try \"pgmigrate --help\" for more information.\n");
-				exit(EXIT_USAGE);
+				/* -? asks for help, as in PostgreSQL's own programs */
+				if (optopt == '?')
+				{
+					help();
+					return 0;
+				}
+				usage_error("unknown option \"%s\"", options[optind - 1]);
 		}
-	}
-	for (i = optind; i < nargs; i++)
-	{
-		const char *a = args[i][0] == '\x01' ? psprintf("-%s", args[i] + 1) : args[i];
-
-		if (npositional == 3)
-			usage_error("too many arguments, starting with \"%s\"", a);
-		positional[npositional++] = a;
 	}
 	if (npositional == 0)
 		usage_error("no command given");
-	if (npositional > 2)
-		usage_error("too many arguments, starting with \"%s\"", positional[2]);
 	command = positional[0];
 	arg = positional[1];
 

@@ -12,7 +12,8 @@
 
 /* The rule in words, for messages and hints. */
 #define PGM_ID_RULE \
-	"1 to 128 characters of ASCII letters, digits, \"_\", \"-\" and \".\", not beginning with \"-\""
+	"1 to 128 characters of ASCII letters, digits, \"_\", \"-\" and \".\", " \
+	"not beginning with \"-\", and not \"head\", \"heads\" or \"base\""
 
 typedef enum PgmIdProblem
 {

@@ -11,11 +11,14 @@
 # layer up.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export LC_ALL=C     # sort and join must agree on the order of names
 
-shopt -s nullglob
-objects=(src/*.o common/*.o)
-shopt -u nullglob
-[ "${#objects[@]}" -gt 0 ] || { echo "no objects: run make first" >&2; exit 1; }
+# the object of every C file there is (not stale objects of removed files)
+objects=()
+for c in src/*.c common/*.c; do
+    [ -f "${c%.c}.o" ] || { echo "no ${c%.c}.o: run make first" >&2; exit 1; }
+    objects+=("${c%.c}.o")
+done
 
 defs=$(mktemp) edges=$(mktemp) err=$(mktemp)
 trap 'rm -f "$defs" "$edges" "$err"' EXIT

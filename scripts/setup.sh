@@ -65,16 +65,19 @@ pgm_install_packages() {
 # Build and install the extension and the client.  The client goes where
 # PostgreSQL's own programs are (pg_config --bindir), which is not on a
 # Debian PATH: a link in /usr/local/bin makes `pgmigrate` a command.  A
-# /usr/local/bin/pgmigrate that is not such a link is left alone.
+# /usr/local/bin/pgmigrate that is anything but such a link (a file, or a
+# link to another program) is left alone.
 pgm_build_install() {
     make -s -C "$PGM_ROOT" >/dev/null
     make -s -C "$PGM_ROOT" install >/dev/null
     local installed link=/usr/local/bin/pgmigrate
     installed="$(pg_config --bindir)/pgmigrate"
-    if [ ! -e "$link" ] || [ -L "$link" ]; then
+    if [ ! -e "$link" ] && [ ! -L "$link" ]; then
+        ln -s "$installed" "$link"
+    elif [ -L "$link" ] && case "$(readlink "$link")" in /usr/lib/postgresql/*/bin/pgmigrate) true ;; *) false ;; esac; then
         ln -sfn "$installed" "$link"
     elif [ "$(readlink -f "$link")" != "$(readlink -f "$installed")" ]; then
-        echo "note: $link exists and is not a link to $installed; left alone" >&2
+        echo "note: $link is not a link to $installed; left alone" >&2
     fi
 }
 

@@ -246,6 +246,16 @@ check "it says what would be lost" err_has "drops table public.users, which hold
 pm --json --down --allow-data-loss plan -- -2
 check "with --allow-data-loss, and the target after --: exit 0" [ "$rc" = 0 ]
 check "it plans two revisions down" [ "$(grep -c '"direction":"down"' "$work/out")" = 2 ]
+POSIXLY_CORRECT=1 pm status --json
+check "options after the command, also where getopt does not reorder: exit 0" [ "$rc" = 0 ]
+check "and they count" out_has '"applied":true'
+pm apply -?
+check "-? after the command asks for help" out_has "pgmigrate [OPTION]... push [DIR]"
+pm status --dir
+check "an option without its value: exit 2" [ "$rc" = 2 ]
+check "it says which" err_has 'option "--dir" needs a value'
+pm rollback -2 extra
+check "a third argument: exit 2, named" err_has 'too many arguments, starting with "extra"'
 pm --dir=elsewhere --dir "$work/nowhere" push
 check "the last --dir wins: exit 1 for the missing one" [ "$rc" = 1 ]
 

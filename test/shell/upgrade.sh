@@ -14,8 +14,11 @@
 # default one, and its extension objects (functions with their signatures,
 # results, privileges and comments; tables, columns, constraints, indexes,
 # triggers; the event trigger; what pg_dump keeps) are compared with a fresh
-# CREATE EXTENSION of the default version: an update script that forgets
-# something fails here.
+# CREATE EXTENSION of the default version.  While every version is the first
+# script plus update scripts, both run the same SQL, so the walk is also held
+# to what each version promises (promises() below): an update script that
+# forgets something fails there, and against a full install script once a
+# version has one.
 #
 # Needs a running server: PGHOST, PGPORT and PGUSER (a superuser) set, as
 # scripts/test.sh does, and the extension installed.
@@ -147,6 +150,18 @@ objects() {
     ) s(x)"
 }
 
+# at_least A B: is version A at least B?
+at_least() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n 1)" = "$2" ]; }
+
+# promises DB VERSION: what each version up to VERSION added is there
+promises() {
+    if at_least "$2" 0.2; then
+        check "$2 in $1: every function of the extension has a comment (0.2)" \
+            same "0" "$(q "$1" "SELECT count(*) FROM pg_proc WHERE pronamespace = 'migrate'::regnamespace
+                                  AND obj_description(oid, 'pg_proc') IS NULL")"
+    fi
+}
+
 # ---- each step, on a catalog in use --------------------------------------
 
 while read -r from to; do
@@ -170,6 +185,7 @@ while read -r from to; do
     q "$db" "SET pgmigrate.guard = off; ALTER EXTENSION pgmigrate UPDATE TO '$to'; RESET pgmigrate.guard"
     check "$from -> $to: the extension is at $to" \
         same "$to" "$(q "$db" "SELECT extversion FROM pg_extension WHERE extname = 'pgmigrate'")"
+    promises "$db" "$to"
     check "$from -> $to: revisions, log and snapshots are as they were" \
         same "$before" "$(catalog_digest "$db" "$max_log")"
     check "$from -> $to: the applied state is as it was" \
@@ -216,6 +232,8 @@ done
 q "$fresh" "SET client_min_messages = warning; CREATE EXTENSION pgmigrate"
 check "the walk from $oldest ends at $default" \
     same "$default" "$(q "$walked" "SELECT extversion FROM pg_extension WHERE extname = 'pgmigrate'")"
+promises "$walked" "$default"
+promises "$fresh" "$default"
 walked_objects=$(objects "$walked")
 fresh_objects=$(objects "$fresh")
 check "the walked extension has the objects of a fresh install" \
