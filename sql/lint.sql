@@ -234,6 +234,17 @@ INSERT INTO corpus (about, expected, sql) VALUES
     ('missing-lock-timeout', '', $$SET lock_timeout = '2s'; ALTER TABLE t ADD COLUMN c text$$),
     ('missing-lock-timeout', '', $$SET LOCAL lock_timeout = '2s'; ALTER TABLE t ADD COLUMN c text$$),
     ('missing-lock-timeout', '', $$SET lock_timeout TO '2s'; ALTER TABLE t ADD COLUMN c text$$),
+    -- the value read as the server reads it: units, fractions, DEFAULT
+    ('missing-lock-timeout', '', $$SET lock_timeout = '0.5s'; ALTER TABLE t ADD COLUMN c text$$),
+    ('missing-lock-timeout', '', $$SET lock_timeout = '500ms'; ALTER TABLE t ADD COLUMN c text$$),
+    ('missing-lock-timeout', '', $$SET lock_timeout = '1min'; ALTER TABLE t ADD COLUMN c text$$),
+    ('missing-lock-timeout', '', $$SET lock_timeout = 1.5; ALTER TABLE t ADD COLUMN c text$$),
+    ('missing-lock-timeout', '', $$SET lock_timeout = 200; ALTER TABLE t ADD COLUMN c text$$),
+    ('missing-lock-timeout', 'missing-lock-timeout', $$SET lock_timeout = '0s'; ALTER TABLE t ADD COLUMN c text$$),
+    ('missing-lock-timeout', 'missing-lock-timeout', $$SET lock_timeout = '0.0'; ALTER TABLE t ADD COLUMN c text$$),
+    ('missing-lock-timeout', 'missing-lock-timeout', $$SET lock_timeout = 0.2; ALTER TABLE t ADD COLUMN c text$$),
+    ('missing-lock-timeout', 'missing-lock-timeout', $$SET lock_timeout TO DEFAULT; ALTER TABLE t ADD COLUMN c text$$),
+    ('missing-lock-timeout', 'missing-lock-timeout', $$SET lock_timeout = 'soon'; ALTER TABLE t ADD COLUMN c text$$),
     ('missing-lock-timeout', '', $$CREATE TABLE t (a bigint); ALTER TABLE t ADD COLUMN c text$$),
     ('missing-lock-timeout', '', $$LOCK TABLE t IN ACCESS SHARE MODE$$),
     -- column types

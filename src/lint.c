@@ -162,11 +162,17 @@ pgm_strong_lock(PgmLint *lint, const RangeVar *rv)
 					"Begin the revision with SET lock_timeout = '5s', so that it fails fast instead of queueing behind a long transaction and blocking every query on the table.");
 }
 
-/* SET lock_timeout to something other than 0 (RESET and DEFAULT are 0). */
+/*
+ * SET lock_timeout to something other than 0, the value read as the server
+ * reads it (units, fractions rounded to milliseconds); RESET and DEFAULT
+ * are 0, and a value the server would refuse sets nothing.
+ */
 static bool
 pgm_sets_a_timeout(const VariableSetStmt *set)
 {
 	A_Const    *value;
+	const char *text;
+	int			ms;
 
 	if (set->kind != VAR_SET_VALUE || set->args == NIL || !IsA(linitial(set->args), A_Const))
 		return false;
@@ -174,10 +180,14 @@ pgm_sets_a_timeout(const VariableSetStmt *set)
 	if (pgm_a_const_isnull(value))
 		return false;
 	if (IsA(&value->val, Integer))
-		return intVal(&value->val) != 0;
-	if (IsA(&value->val, String))
-		return strcmp(strVal(&value->val), "0") != 0 && atoi(strVal(&value->val)) != 0;
-	return true;
+		return intVal(&value->val) > 0;
+	if (IsA(&value->val, Float))
+		text = castNode(Float, &value->val)->fval;
+	else if (IsA(&value->val, String))
+		text = strVal(&value->val);
+	else
+		return false;
+	return parse_int(text, &ms, GUC_UNIT_MS, NULL) && ms > 0;
 }
 
 /* ---- column types ---- */
