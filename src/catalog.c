@@ -20,7 +20,9 @@
  *    back is never run, nor handed to the client.
  *
  * The statements are prepared once per backend.  Every name in them is
- * schema-qualified, operators included, so no search_path can redirect them.
+ * schema-qualified, operators included, so no search_path can redirect them;
+ * they run with the fixed settings of rows.c (no JIT, default planner
+ * flags), whatever the session set.
  *
  * Calls rows.c, session.c and sqltext.c.
  */
@@ -197,6 +199,7 @@ pgm_catalog_exec(PgmQuery query, Datum *values, const char *nulls,
 	Oid			owner = pgm_catalog_owner();
 	Oid			saved_user;
 	int			saved_context;
+	int			guc_level = pgm_spi_fix_settings();
 	volatile int ret = 0;
 
 	GetUserIdAndSecContext(&saved_user, &saved_context);
@@ -214,6 +217,7 @@ pgm_catalog_exec(PgmQuery query, Datum *values, const char *nulls,
 		SetUserIdAndSecContext(saved_user, saved_context);
 	}
 	PG_END_TRY();
+	AtEOXact_GUC(true, guc_level);
 	/* SPI leaves us in its own context; the caller's allocations go on */
 	MemoryContextSwitchTo(caller_cxt);
 

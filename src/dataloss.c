@@ -10,7 +10,7 @@
  * Names resolve as the down SQL would resolve them (the caller's
  * search_path); the counts run as the caller, through quoted identifiers.
  *
- * Calls catalog.c and sqltext.c.
+ * Calls catalog.c, rows.c and sqltext.c.
  */
 #include "postgres.h"
 
@@ -41,9 +41,11 @@ pgm_count(const char *query)
 {
 	bool		isnull;
 	int64		n;
+	int			guc_level = pgm_spi_fix_settings();	/* no JIT, default plans */
 
 	if (SPI_execute(query, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not count rows: %s", query);
+	AtEOXact_GUC(true, guc_level);
 	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_freetuptable(SPI_tuptable);
 	return isnull ? 0 : n;

@@ -29,14 +29,17 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
-#include "portability/instr_time.h"
 #include "miscadmin.h"
+#include "portability/instr_time.h"
+#include "storage/latch.h"
 #include "nodes/makefuncs.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
 
 #include "pgmigrate.h"
 
@@ -265,68 +268,123 @@ pgm_describe_waited_lock(void)
 }
 
 /*
+ * Run fn(arg) in a subtransaction: released when fn returns and `keep`,
+ * rolled back otherwise.  Returns NULL when fn returned, else a copy of its
+ * error, the subtransaction rolled back.  A cancel (query cancel,
+ * statement_timeout) is never returned: once the subtransaction is rolled
+ * back it is raised again, so that it ends the whole call at once.
+ */
+ErrorData *
+pgm_in_subtransaction(void (*fn) (void *), void *arg, bool keep)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		fn(arg);
+		if (keep)
+			ReleaseCurrentSubTransaction();
+		else
+			RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	if (edata != NULL && edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		ReThrowError(edata);
+	return edata;
+}
+
+/* Sleep `ms`, but end at once, with its error, on a cancel or a timeout. */
+static void
+pgm_sleep_interruptibly(int ms)
+{
+	TimestampTz end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+	long		left;
+
+	while ((left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), end)) > 0)
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 left, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* One attempt of a revision under pgmigrate.lock_timeout. */
+typedef struct PgmAttempt
+{
+	PgmGraph   *graph;
+	int			node;
+	PgmAction	action;
+	int			step;
+	int			nsteps;
+	double		ms;
+} PgmAttempt;
+
+static void
+pgm_attempt_revision(void *arg)
+{
+	PgmAttempt *attempt = (PgmAttempt *) arg;
+	int			guc_level = NewGUCNestLevel();
+
+	(void) set_config_option("lock_timeout", psprintf("%d", pgm_lock_timeout),
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	pgm_waited_valid = false;
+	attempt->ms = pgm_run_revision_once(attempt->graph, attempt->node, attempt->action,
+										attempt->step, attempt->nsteps);
+	AtEOXact_GUC(true, guc_level);
+}
+
+/*
  * Run one revision under pgmigrate.lock_timeout, in a subtransaction that
  * is rolled back and retried, with back-off, when a statement times out on
- * a lock.
+ * a lock.  A cancel or statement_timeout ends it at once, also while it
+ * waits to retry.
  */
 static double
 pgm_run_revision_with_retries(PgmGraph *graph, int n, PgmAction action, int step, int nsteps)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile int backoff_ms = 100;
-	volatile int attempt;
+	PgmAttempt	attempt = {graph, n, action, step, nsteps, 0};
+	int			backoff_ms = 100;
+	int			tries;
 
-	for (attempt = 0;; attempt++)
+	for (tries = 0;; tries++)
 	{
-		volatile double ms = 0;
-		ErrorData  *volatile edata = NULL;
-		int			guc_level;
+		ErrorData  *edata = pgm_in_subtransaction(pgm_attempt_revision, &attempt, true);
 
-		BeginInternalSubTransaction(NULL);
-		MemoryContextSwitchTo(cxt);
-		guc_level = NewGUCNestLevel();
-		(void) set_config_option("lock_timeout", psprintf("%d", pgm_lock_timeout),
-								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-		pgm_waited_valid = false;
-		PG_TRY();
-		{
-			ms = pgm_run_revision_once(graph, n, action, step, nsteps);
-			AtEOXact_GUC(true, guc_level);
-			ReleaseCurrentSubTransaction();
-		}
-		PG_CATCH();
-		{
-			MemoryContextSwitchTo(cxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-		}
-		PG_END_TRY();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
 		if (edata == NULL)
-			return ms;
+			return attempt.ms;
 
 		/* the undone subtransaction took the catalog mark with it */
 		graph->nodes[n].applied = action == PGM_ROLLBACK;
 		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
 			ReThrowError(edata);
-		if (attempt >= pgm_lock_retries)
+		if (tries >= pgm_lock_retries)
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
 					 errmsg("revision \"%s\" could not get %s within pgmigrate.lock_timeout",
 							graph->nodes[n].id, pgm_describe_waited_lock()),
 					 errdetail("It was tried %d times, each waiting at most %d ms; nothing was %s.",
-							   attempt + 1, pgm_lock_timeout,
+							   tries + 1, pgm_lock_timeout,
 							   action == PGM_ROLLBACK ? "rolled back" : "applied"),
 					 errhint("Find the transaction holding the lock in pg_locks and pg_stat_activity, or retry when it is done.")));
 		ereport(NOTICE,
 				(errmsg("revision \"%s\" waited too long for %s; retrying in %d ms (retry %d of %d)",
 						graph->nodes[n].id, pgm_describe_waited_lock(), backoff_ms,
-						attempt + 1, pgm_lock_retries)));
-		pg_usleep((long) backoff_ms * 1000L);
-		CHECK_FOR_INTERRUPTS();
+						tries + 1, pgm_lock_retries)));
+		pgm_sleep_interruptibly(backoff_ms);
 		backoff_ms = Min(backoff_ms * 2, 10000);
 	}
 }

@@ -8,7 +8,8 @@
  *
  *   common/revisions.c  revision ids and the topological order (shared
  *                       with the client)
- *   rows.c              SPI results and set-returning plumbing
+ *   rows.c              SPI results, set-returning plumbing, and the
+ *                       fixed settings of every catalog read
  *   sqltext.c           the server's parser, statements, checksums
  *   session.c           backend-local state: engine running, catalog
  *                       writing, statements the client will send
@@ -39,9 +40,10 @@
 #define PGM_SCHEMA			"migrate"
 #define PGM_SHA256_HEXLEN	64
 
-/* ---- rows.c: SPI results and set-returning plumbing ---- */
+/* ---- rows.c: SPI results, set-returning plumbing, fixed settings ---- */
 
 extern void pgm_spi_connect(void);
+extern int	pgm_spi_fix_settings(void);
 extern char *pgm_result_text(int row, int col);
 extern bool pgm_result_bool(int row, int col);
 extern Tuplestorestate *pgm_srf_begin(FunctionCallInfo fcinfo,
@@ -234,6 +236,7 @@ extern void pgm_engine_define_settings(void);
 extern double pgm_run_revision(PgmGraph *graph, int n, PgmAction action,
 							   int step, int nsteps);
 extern void pgm_check_plan(PgmGraph *graph, PgmPlan *plan, PgmAction action);
+extern ErrorData *pgm_in_subtransaction(void (*fn) (void *), void *arg, bool keep);
 
 /* ---- guard.c: the event trigger against unmanaged DDL ---- */
 

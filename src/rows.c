@@ -1,5 +1,6 @@
 /*
- * rows.c — rows in and rows out: reading SPI results, returning sets.
+ * rows.c — rows in and rows out: reading SPI results, returning sets, and
+ * the fixed settings every catalog read runs with.
  *
  * The bottom of pgmigrate's C files: it calls none of the others.
  *
@@ -12,6 +13,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 
 #include "pgmigrate.h"
 
@@ -90,4 +92,64 @@ pgm_srf_begin(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
 
 	*tupdesc = desc;
 	return store;
+}
+
+/*
+ * The settings every read of the catalogs and of pgmigrate's catalog runs
+ * with, whatever the session set: a search_path that puts pg_temp last (a
+ * temporary table named pg_depend must not stand in for the real one), no
+ * JIT, and the planner's enable_* flags at their defaults (after SET
+ * enable_seqscan = off every sequential scan costs 1e10, and JIT would
+ * compile the snapshot query each time it runs).
+ */
+static const struct
+{
+	const char *name;
+	const char *value;
+}			pgm_fixed_settings[] =
+{
+	{"search_path", "pg_catalog, pg_temp"},
+	{"jit", "off"},
+	{"enable_async_append", "on"},
+	{"enable_bitmapscan", "on"},
+	{"enable_gathermerge", "on"},
+	{"enable_hashagg", "on"},
+	{"enable_hashjoin", "on"},
+	{"enable_incremental_sort", "on"},
+	{"enable_indexonlyscan", "on"},
+	{"enable_indexscan", "on"},
+	{"enable_material", "on"},
+	{"enable_memoize", "on"},
+	{"enable_mergejoin", "on"},
+	{"enable_nestloop", "on"},
+	{"enable_parallel_append", "on"},
+	{"enable_parallel_hash", "on"},
+	{"enable_partition_pruning", "on"},
+	{"enable_partitionwise_aggregate", "off"},
+	{"enable_partitionwise_join", "off"},
+	{"enable_seqscan", "on"},
+	{"enable_sort", "on"},
+	{"enable_tidscan", "on"},
+};
+
+/*
+ * Put the fixed settings in force until AtEOXact_GUC(true, level) with the
+ * level returned (an error undoes them with its transaction or
+ * subtransaction).  Only settings that differ are changed.
+ */
+int
+pgm_spi_fix_settings(void)
+{
+	int			level = NewGUCNestLevel();
+	size_t		i;
+
+	for (i = 0; i < lengthof(pgm_fixed_settings); i++)
+	{
+		const char *current = GetConfigOption(pgm_fixed_settings[i].name, true, false);
+
+		if (current == NULL || strcmp(current, pgm_fixed_settings[i].value) != 0)
+			(void) set_config_option(pgm_fixed_settings[i].name, pgm_fixed_settings[i].value,
+									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	}
+	return level;
 }

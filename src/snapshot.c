@@ -10,9 +10,10 @@
  * and extensions; it leaves out pg_catalog, information_schema, migrate,
  * temporary and toast schemas, and objects that belong to an extension.
  *
- * It is read from the catalogs with one query under a fixed search_path
- * (pg_catalog only), so every name in it is schema-qualified and it does not
- * depend on the session that takes it.  Rows are sorted in byte order, so
+ * It is read from the catalogs with one query under fixed settings (a
+ * search_path of pg_catalog then pg_temp, no JIT, default planner flags),
+ * so every name in it is schema-qualified and it does not depend on the
+ * session that takes it.  Rows are sorted in byte order, so
  * two snapshots compare with one merge pass.
  *
  * Stored form (migrate.snapshots.snapshot): one line per object,
@@ -163,13 +164,15 @@ pgm_snapshot_take(bool read_only)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	PgmSnapshot *snap = palloc0(sizeof(PgmSnapshot));
-	int			guc_level = NewGUCNestLevel();
+	int			guc_level;
 	int			ret;
 	uint64		i;
 
-	/* a fixed search_path makes every name in the snapshot qualified */
-	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	/*
+	 * The fixed settings (rows.c): their search_path makes every name in the
+	 * snapshot qualified, and no session can fool or slow down the query.
+	 */
+	guc_level = pgm_spi_fix_settings();
 	if (pgm_snapshot_plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare(pgm_snapshot_sql, 0, NULL);

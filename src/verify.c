@@ -144,57 +144,34 @@ typedef struct PgmRoundTrip
 	char	   *up_again_error; /* the second up failed */
 } PgmRoundTrip;
 
-/*
- * Run fn(arg) in a subtransaction.  Returns NULL when it ran, else its
- * error as text; the subtransaction is committed when it ran and `keep`,
- * rolled back otherwise.
- */
+/* Run fn(arg) in a subtransaction (engine.c); NULL when it ran, else its error as text. */
 static char *
-pgm_in_subtransaction(void (*fn) (PgmRoundTrip *), PgmRoundTrip *arg, bool keep)
+pgm_step(void (*fn) (void *), PgmRoundTrip *rt, bool keep)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	char	   *volatile failure = NULL;
+	ErrorData  *edata = pgm_in_subtransaction(fn, rt, keep);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		fn(arg);
-		if (keep)
-			ReleaseCurrentSubTransaction();
-		else
-			RollbackAndReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		failure = psprintf("%s (SQLSTATE %s)", edata->message, unpack_sql_state(edata->sqlerrcode));
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	return failure;
+	if (edata == NULL)
+		return NULL;
+	return psprintf("%s (SQLSTATE %s)", edata->message, unpack_sql_state(edata->sqlerrcode));
 }
 
 static void
-pgm_step_up(PgmRoundTrip *rt)
+pgm_step_up(void *arg)
 {
+	PgmRoundTrip *rt = (PgmRoundTrip *) arg;
+
 	pgm_run_revision(rt->graph, rt->node, PGM_APPLY, rt->step, rt->nsteps);
 }
 
 static void
-pgm_step_down_compare_up(PgmRoundTrip *rt)
+pgm_step_down_compare_up(void *arg)
 {
+	PgmRoundTrip *rt = (PgmRoundTrip *) arg;
+
 	pgm_run_revision(rt->graph, rt->node, PGM_ROLLBACK, rt->step, rt->nsteps);
 	rt->drift = pgm_snapshot_diff(rt->before, pgm_snapshot_take(false));
 	/* up again, in a subtransaction of its own inside the down's */
-	rt->up_again_error = pgm_in_subtransaction(pgm_step_up, rt, false);
+	rt->up_again_error = pgm_step(pgm_step_up, rt, false);
 }
 
 /*
@@ -209,7 +186,7 @@ pgm_round_trip(PgmRoundTrip *rt, bool *ok, char **detail)
 	char	   *failure;
 
 	rt->before = pgm_snapshot_take(false);
-	if ((failure = pgm_in_subtransaction(pgm_step_up, rt, true)) != NULL)
+	if ((failure = pgm_step(pgm_step_up, rt, true)) != NULL)
 	{
 		*ok = false;
 		*detail = psprintf("the up SQL failed: %s", failure);
@@ -221,7 +198,7 @@ pgm_round_trip(PgmRoundTrip *rt, bool *ok, char **detail)
 		*detail = pstrdup("the revision has no down SQL");
 		return true;
 	}
-	if ((failure = pgm_in_subtransaction(pgm_step_down_compare_up, rt, false)) != NULL)
+	if ((failure = pgm_step(pgm_step_down_compare_up, rt, false)) != NULL)
 	{
 		*ok = false;
 		*detail = psprintf("the down SQL failed: %s", failure);

@@ -87,6 +87,31 @@ check "the revision is still applied" \
 check "the column is still there" \
     [ "$(q "SELECT count(*) FROM information_schema.columns WHERE table_name = 'accounts' AND column_name = 'name'")" = 1 ]
 
+# 2b. A cancel ends the wait between two retries at once, with PostgreSQL's
+#     own error.  With 50 ms timeouts the back-off waits 0.1, 0.2, 0.4, 0.8,
+#     1.6 s and then 3.2 s, from about 3.4 s to 6.6 s after the start; the
+#     cancel comes at 4 s, in the middle of that wait.
+hold_lock 30
+PGAPPNAME=pgm_retrying PGOPTIONS='-c pgmigrate.lock_timeout=50 -c pgmigrate.lock_retries=100' \
+    psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "SELECT revision FROM migrate.rollback()" >"$work/out" 2>"$work/err" &
+retrier=$!
+sleep 4
+cancelled_at=$EPOCHREALTIME
+q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgm_retrying'" >/dev/null
+set +e
+wait "$retrier"
+rc=$?
+set -e
+ended_ms=$(awk -v a="$cancelled_at" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
+kill "$holder" 2>/dev/null || true; wait "$holder" 2>/dev/null || true; holder=
+check "a cancel ends the rollback" [ "$rc" -ne 0 ]
+check "with PostgreSQL's own error" stderr_has 'ERROR:  canceling statement due to user request'
+check "it was waiting between retries" [ "$(count_in_stderr 'waited too long')" -ge 5 ]
+check "the cancel ended that wait at once, not after it (${ended_ms} ms; the wait had 2.6 s left)" \
+    [ "$ended_ms" -lt 1500 ]
+check "nothing was rolled back" \
+    [ "$(q "SELECT applied_at IS NOT NULL FROM migrate.revisions WHERE id = '02'")" = t ]
+
 # 3. Without pgmigrate.lock_timeout, nothing of this happens: the default is off.
 check "lock_timeout is off by default" \
     [ "$(psql -X -q -At -d "$db" -c "SELECT migrate.heads()" -c "SHOW pgmigrate.lock_timeout" | tail -1)" = 0 ]

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The session's planner settings do not reach pgmigrate's own reads.
+#
+# After SET enable_seqscan = off every sequential scan costs 1e10, far over
+# jit_above_cost, so JIT would compile the schema snapshot query (1-3 s each
+# time) and the catalog statements.  auto_explain, loaded into the session
+# and logging nested statements to the client, shows each plan pgmigrate
+# runs and whether JIT compiled it: under such settings a plain query is
+# JIT-compiled (so JIT is there to be seen), and none of apply's, drift's
+# or rollback's statements is.
+#
+# Needs a running server: PGHOST, PGPORT and PGUSER (a superuser) set, as
+# scripts/test.sh does.
+set -euo pipefail
+
+db=pgm_planner_$$
+out=$(mktemp)
+cleanup() {
+    dropdb --if-exists "$db" >/dev/null 2>&1 || true
+    rm -f "$out"
+}
+trap cleanup EXIT
+
+# shellcheck source=test/shell/helpers.bash
+. "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
+
+createdb "$db"
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<'SQL'
+SET client_min_messages = error;
+CREATE EXTENSION pgmigrate;
+SELECT migrate.add('01', 'CREATE TABLE t (id int PRIMARY KEY, v text);', 'DROP TABLE t;');
+SELECT migrate.add('02', 'CREATE INDEX t_v ON t (v);', 'DROP INDEX t_v;');
+SQL
+
+check "JIT is available on this server" \
+    [ "$(psql -X -At -d "$db" -c "SELECT pg_jit_available()")" = t ]
+
+# run SQL with the hostile planner settings and every plan logged
+hostile() {
+    psql -X -q -v ON_ERROR_STOP=1 -d "$db" >"$out" 2>&1 <<SQL
+LOAD 'auto_explain';
+SET auto_explain.log_min_duration = 0;
+SET auto_explain.log_nested_statements = on;
+SET auto_explain.log_level = notice;
+SET enable_seqscan = off;
+SET enable_indexscan = off;
+SET enable_bitmapscan = off;
+$1
+SQL
+}
+
+hostile "CREATE TEMP TABLE plain AS SELECT 1 AS x; SELECT count(*) FROM plain;"
+check "a plain query under these settings is JIT-compiled" grep -q "JIT:" "$out"
+
+hostile "SELECT count(*) FROM migrate.apply('head');"
+check "apply ran" grep -q "applying revision \"02\"" "$out"
+check "apply's catalog statements and snapshot were planned" grep -q "migrate.revisions" "$out"
+check "none of them was JIT-compiled" bash -c "! grep -q 'JIT:' '$out'"
+
+hostile "SELECT count(*) FROM migrate.drift();"
+check "drift's snapshot was planned" grep -q "pg_depend" "$out"
+check "and not JIT-compiled" bash -c "! grep -q 'JIT:' '$out'"
+
+hostile "SELECT count(*) FROM migrate.rollback('base');"
+check "rollback ran" grep -q "rolling back revision \"01\"" "$out"
+check "its statements were not JIT-compiled" bash -c "! grep -q 'JIT:' '$out'"
+
+if [ "$failures" -gt 0 ]; then
+    echo "--- the last session's output"; cat "$out"
+    echo "planner_settings: $failures check(s) failed"
+    exit 1
+fi
+echo "planner_settings: all checks passed"
