@@ -199,7 +199,7 @@ pgm_catalog_exec(PgmQuery query, Datum *values, const char *nulls,
 	Oid			owner = pgm_catalog_owner();
 	Oid			saved_user;
 	int			saved_context;
-	int			guc_level = pgm_spi_fix_settings();
+	int			guc_level = pgm_spi_fix_settings(false);
 	volatile int ret = 0;
 
 	GetUserIdAndSecContext(&saved_user, &saved_context);
@@ -217,7 +217,7 @@ pgm_catalog_exec(PgmQuery query, Datum *values, const char *nulls,
 		SetUserIdAndSecContext(saved_user, saved_context);
 	}
 	PG_END_TRY();
-	AtEOXact_GUC(true, guc_level);
+	pgm_spi_restore_settings(guc_level);
 	/* SPI leaves us in its own context; the caller's allocations go on */
 	MemoryContextSwitchTo(caller_cxt);
 

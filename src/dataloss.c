@@ -41,11 +41,11 @@ pgm_count(const char *query)
 {
 	bool		isnull;
 	int64		n;
-	int			guc_level = pgm_spi_fix_settings();	/* no JIT, default plans */
+	int			guc_level = pgm_spi_fix_settings(false);	/* no JIT, default plans */
 
 	if (SPI_execute(query, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not count rows: %s", query);
-	AtEOXact_GUC(true, guc_level);
+	pgm_spi_restore_settings(guc_level);
 	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_freetuptable(SPI_tuptable);
 	return isnull ? 0 : n;

@@ -43,7 +43,8 @@
 /* ---- rows.c: SPI results, set-returning plumbing, fixed settings ---- */
 
 extern void pgm_spi_connect(void);
-extern int	pgm_spi_fix_settings(void);
+extern int	pgm_spi_fix_settings(bool search_path);
+extern void pgm_spi_restore_settings(int level);
 extern char *pgm_result_text(int row, int col);
 extern bool pgm_result_bool(int row, int col);
 extern Tuplestorestate *pgm_srf_begin(FunctionCallInfo fcinfo,

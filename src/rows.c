@@ -11,7 +11,9 @@
 #include "postgres.h"
 
 #include "funcapi.h"
+#include "jit/jit.h"
 #include "miscadmin.h"
+#include "optimizer/cost.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
@@ -95,61 +97,82 @@ pgm_srf_begin(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
 }
 
 /*
- * The settings every read of the catalogs and of pgmigrate's catalog runs
- * with, whatever the session set: a search_path that puts pg_temp last (a
- * temporary table named pg_depend must not stand in for the real one), no
- * JIT, and the planner's enable_* flags at their defaults (after SET
- * enable_seqscan = off every sequential scan costs 1e10, and JIT would
- * compile the snapshot query each time it runs).
+ * The planner settings every read of the catalogs and of pgmigrate's
+ * catalog runs with, whatever the session set: no JIT, and the enable_*
+ * flags at their defaults (after SET enable_seqscan = off every sequential
+ * scan costs 1e10, and JIT would compile the snapshot query each time it
+ * runs).  Each with the variable that holds it, so that the usual case, a
+ * session that changed none of them, costs a few loads.
  */
 static const struct
 {
 	const char *name;
-	const char *value;
+	bool	   *variable;
+	bool		wanted;
 }			pgm_fixed_settings[] =
 {
-	{"search_path", "pg_catalog, pg_temp"},
-	{"jit", "off"},
-	{"enable_async_append", "on"},
-	{"enable_bitmapscan", "on"},
-	{"enable_gathermerge", "on"},
-	{"enable_hashagg", "on"},
-	{"enable_hashjoin", "on"},
-	{"enable_incremental_sort", "on"},
-	{"enable_indexonlyscan", "on"},
-	{"enable_indexscan", "on"},
-	{"enable_material", "on"},
-	{"enable_memoize", "on"},
-	{"enable_mergejoin", "on"},
-	{"enable_nestloop", "on"},
-	{"enable_parallel_append", "on"},
-	{"enable_parallel_hash", "on"},
-	{"enable_partition_pruning", "on"},
-	{"enable_partitionwise_aggregate", "off"},
-	{"enable_partitionwise_join", "off"},
-	{"enable_seqscan", "on"},
-	{"enable_sort", "on"},
-	{"enable_tidscan", "on"},
+	{"jit", &jit_enabled, false},
+	{"enable_async_append", &enable_async_append, true},
+	{"enable_bitmapscan", &enable_bitmapscan, true},
+	{"enable_gathermerge", &enable_gathermerge, true},
+	{"enable_hashagg", &enable_hashagg, true},
+	{"enable_hashjoin", &enable_hashjoin, true},
+	{"enable_incremental_sort", &enable_incremental_sort, true},
+	{"enable_indexonlyscan", &enable_indexonlyscan, true},
+	{"enable_indexscan", &enable_indexscan, true},
+	{"enable_material", &enable_material, true},
+	{"enable_memoize", &enable_memoize, true},
+	{"enable_mergejoin", &enable_mergejoin, true},
+	{"enable_nestloop", &enable_nestloop, true},
+	{"enable_parallel_append", &enable_parallel_append, true},
+	{"enable_parallel_hash", &enable_parallel_hash, true},
+	{"enable_partition_pruning", &enable_partition_pruning, true},
+	{"enable_partitionwise_aggregate", &enable_partitionwise_aggregate, false},
+	{"enable_partitionwise_join", &enable_partitionwise_join, false},
+	{"enable_seqscan", &enable_seqscan, true},
+	{"enable_sort", &enable_sort, true},
+	{"enable_tidscan", &enable_tidscan, true},
 };
 
 /*
- * Put the fixed settings in force until AtEOXact_GUC(true, level) with the
+ * Put the fixed settings in force until pgm_spi_restore_settings() with the
  * level returned (an error undoes them with its transaction or
- * subtransaction).  Only settings that differ are changed.
+ * subtransaction).  Only settings that differ are changed; -1 when none
+ * did.  With `search_path`, also a search_path of pg_catalog then pg_temp,
+ * for SQL that names catalogs without their schema: a temporary table named
+ * pg_depend must not stand in for the real one.  (SQL that qualifies every
+ * name does without: setting search_path costs a recomputation of the path,
+ * and the statement after it pays again.)
  */
 int
-pgm_spi_fix_settings(void)
+pgm_spi_fix_settings(bool search_path)
 {
-	int			level = NewGUCNestLevel();
+	int			level = -1;
 	size_t		i;
 
+	if (search_path)
+	{
+		level = NewGUCNestLevel();
+		(void) set_config_option("search_path", "pg_catalog, pg_temp",
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	}
 	for (i = 0; i < lengthof(pgm_fixed_settings); i++)
 	{
-		const char *current = GetConfigOption(pgm_fixed_settings[i].name, true, false);
-
-		if (current == NULL || strcmp(current, pgm_fixed_settings[i].value) != 0)
-			(void) set_config_option(pgm_fixed_settings[i].name, pgm_fixed_settings[i].value,
-									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		if (*pgm_fixed_settings[i].variable == pgm_fixed_settings[i].wanted)
+			continue;
+		if (level < 0)
+			level = NewGUCNestLevel();
+		(void) set_config_option(pgm_fixed_settings[i].name,
+								 pgm_fixed_settings[i].wanted ? "on" : "off",
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	}
 	return level;
+}
+
+/* The session's own settings back, after pgm_spi_fix_settings(). */
+void
+pgm_spi_restore_settings(int level)
+{
+	if (level >= 0)
+		AtEOXact_GUC(true, level);
 }

@@ -172,7 +172,7 @@ pgm_snapshot_take(bool read_only)
 	 * The fixed settings (rows.c): their search_path makes every name in the
 	 * snapshot qualified, and no session can fool or slow down the query.
 	 */
-	guc_level = pgm_spi_fix_settings();
+	guc_level = pgm_spi_fix_settings(true);
 	if (pgm_snapshot_plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare(pgm_snapshot_sql, 0, NULL);
@@ -183,7 +183,7 @@ pgm_snapshot_take(bool read_only)
 		pgm_snapshot_plan = plan;
 	}
 	ret = SPI_execute_plan(pgm_snapshot_plan, NULL, NULL, read_only, 0);
-	AtEOXact_GUC(true, guc_level);
+	pgm_spi_restore_settings(guc_level);
 	MemoryContextSwitchTo(cxt);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "snapshot query failed: %s", SPI_result_code_string(ret));
