@@ -79,3 +79,31 @@ SELECT migrate.add('08', 'CREATE TABLE app.g (id int);', 'DROP TABLE app.g;', pa
 SELECT pg_temp.tamper('08', $$up = 'DROP TABLE app.a;'$$);
 SELECT step, revision FROM migrate.apply('08');
 SELECT to_regclass('app.a') AS a;
+
+-- a revision must not change pgmigrate's own objects: refused when it is
+-- registered, where it names them ...
+SELECT migrate.add('08', 'ALTER TABLE migrate.revisions DISABLE TRIGGER USER; DELETE FROM migrate.revisions;',
+                   allow_destructive => true, parents => '{07}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT migrate.add('08', 'CREATE TABLE app.g (id int);', 'COMMENT ON TABLE migrate.log IS ''gone'';', parents => '{07}');
+-- ... and when it runs, whatever SQL reaches them, with the revision undone
+SELECT migrate.add('08', $$CREATE TABLE app.g (id int);
+DO $do$ BEGIN
+  EXECUTE format('ALTER TABLE %I.revisions DISABLE TRIGGER USER', 'mig' || 'rate');
+  EXECUTE format('DELETE FROM %I.revisions', 'mig' || 'rate');
+END $do$;$$, 'DROP TABLE app.g;', parents => '{07}');
+SELECT step, revision FROM migrate.apply('08');
+\echo :LAST_ERROR_SQLSTATE
+-- (names that do not say migrate, found through the search_path, are
+-- refused at the end of the command that changed them)
+SELECT migrate.add('08', 'SET search_path = migrate, public; ALTER TABLE revisions DISABLE TRIGGER USER;', parents => '{07}');
+SELECT step, revision FROM migrate.apply('08');
+SELECT migrate.add('08', $$DO $do$ BEGIN EXECUTE 'CREATE OR REPLACE FUNCTION ' || 'migrate.heads() RETURNS text[] LANGUAGE sql AS ''SELECT NULL::text[]'''; END $do$;$$,
+                   'SELECT 1;', parents => '{07}');
+SELECT step, revision FROM migrate.apply('08');
+SELECT migrate.add('08', $$DO $do$ BEGIN EXECUTE 'DROP EXTENSION ' || 'pgmigrate CASCADE'; END $do$;$$,
+                   'SELECT 1;', parents => '{07}');
+SELECT step, revision FROM migrate.apply('08');
+SELECT count(*) AS revisions, to_regclass('app.g') AS g,
+       (SELECT string_agg(tgenabled::text, '') FROM pg_trigger WHERE tgname = 'refuse_direct_write') AS triggers
+  FROM migrate.revisions;

@@ -2,9 +2,14 @@
 
 -- pgmigrate 0.1 -> 0.2.
 --
--- 0.2 describes every function in the catalog, so that \df+ migrate.* and
--- \dx+ pgmigrate say what each one does.  Nothing else changes: the tables,
--- their rows and every privilege granted on them stay as they are.
+-- 0.2 closes a hole in the guard: while a revision runs, its DDL is
+-- managed, and a revision could ALTER TABLE migrate.revisions DISABLE
+-- TRIGGER and then rewrite the history.  Two more event triggers, at the
+-- end of each DDL command and when objects are dropped, now refuse any
+-- change to pgmigrate's own objects during a revision.  And 0.2 describes
+-- every function in the catalog, so that \df+ migrate.* and \dx+ pgmigrate
+-- say what each one does.  The tables, their rows and every privilege
+-- granted on them stay as they are.
 --
 -- As every DDL statement, the update goes through the guard: run it as the
 -- README says, SET pgmigrate.guard = off; ALTER EXTENSION pgmigrate UPDATE;
@@ -44,3 +49,17 @@ COMMENT ON FUNCTION migrate.refuse_direct_write() IS
     'trigger of the catalog tables: refuses every write but the extension''s own';
 COMMENT ON FUNCTION migrate.guard_ddl() IS
     'event trigger: refuses DDL outside migrate.apply() and migrate.rollback()';
+
+CREATE FUNCTION migrate.guard_catalog() RETURNS event_trigger
+    AS 'MODULE_PATHNAME', 'pgmigrate_guard_catalog'
+    LANGUAGE C;
+REVOKE ALL ON FUNCTION migrate.guard_catalog() FROM PUBLIC;
+COMMENT ON FUNCTION migrate.guard_catalog() IS
+    'event trigger: refuses changes to pgmigrate''s own objects from a revision';
+
+CREATE EVENT TRIGGER pgmigrate_guard_catalog ON ddl_command_end
+    EXECUTE FUNCTION migrate.guard_catalog();
+ALTER EVENT TRIGGER pgmigrate_guard_catalog ENABLE ALWAYS;
+CREATE EVENT TRIGGER pgmigrate_guard_catalog_drop ON sql_drop
+    EXECUTE FUNCTION migrate.guard_catalog();
+ALTER EVENT TRIGGER pgmigrate_guard_catalog_drop ENABLE ALWAYS;

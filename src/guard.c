@@ -26,9 +26,13 @@
  *
  * The catalog tables' own trigger lives here too: it refuses every direct
  * write, and lets through only the catalog's own statements (catalog.c,
- * through session.c) and the INSERTs of a restore session.
+ * through session.c) and the INSERTs of a restore session.  And so does the
+ * other side of the guard: while a revision runs (managed DDL), two more
+ * event triggers, at ddl_command_end and sql_drop, refuse any change to
+ * pgmigrate's own objects, so that a revision cannot switch the catalog's
+ * protection off.
  *
- * Calls catalog.c, rows.c and session.c.
+ * Calls catalog.c, lint.c, rows.c and session.c.
  */
 #include "postgres.h"
 
@@ -52,6 +56,7 @@
 
 PG_FUNCTION_INFO_V1(pgmigrate_guard_ddl);
 PG_FUNCTION_INFO_V1(pgmigrate_refuse_direct_write);
+PG_FUNCTION_INFO_V1(pgmigrate_guard_catalog);
 
 typedef enum PgmGuardMode
 {
@@ -365,6 +370,17 @@ pgm_guard_record(const char *tag)
 	SPI_finish();
 }
 
+/* A revision's DDL that changes pgmigrate's own objects; `detail` says which. */
+static void
+pgm_refuse_catalog_change(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("a revision must not change pgmigrate's own objects"),
+			 errdetail_internal("%s", detail),
+			 errhint("pgmigrate's catalog changes only through its own functions: remove this statement from the revision.")));
+}
+
 Datum
 pgmigrate_guard_ddl(PG_FUNCTION_ARGS)
 {
@@ -381,8 +397,21 @@ pgmigrate_guard_ddl(PG_FUNCTION_ARGS)
 	 * The hot path: DDL run by apply or rollback.  Commands of an extension
 	 * script are judged by the CREATE/ALTER EXTENSION that runs the script.
 	 */
-	if (pgm_session_engine_running() || creating_extension)
+	if (creating_extension)
 		PG_RETURN_VOID();
+	if (pgm_session_engine_running())
+	{
+		/*
+		 * Managed, unless it names pgmigrate's own objects (DROP EXTENSION
+		 * pgmigrate takes the end-of-command triggers with it, so it is
+		 * refused here); what reaches them by other names is refused at
+		 * the end of the command.
+		 */
+		if (trigdata->parsetree && pgm_changes_catalog(trigdata->parsetree))
+			pgm_refuse_catalog_change(psprintf("%s names an object of schema migrate, the schema or the extension pgmigrate.",
+											   GetCommandTagName(trigdata->tag)));
+		PG_RETURN_VOID();
+	}
 
 	tag = GetCommandTagName(trigdata->tag);
 	if (pgm_tag_allowed(trigdata->tag) || pgm_command_is_temp(trigdata->parsetree))
@@ -444,4 +473,74 @@ pgmigrate_refuse_direct_write(PG_FUNCTION_ARGS)
 			 errdetail("The pgmigrate catalog is written only by the functions of schema migrate, so that its history cannot be lost by accident."),
 			 errhint("Use migrate.add(), migrate.apply(), migrate.rollback() or migrate.stamp().")));
 	PG_RETURN_NULL();			/* not reached */
+}
+
+/*
+ * ddl_command_end and sql_drop: while a revision runs, refuse every change
+ * to pgmigrate's own objects (anything in schema migrate, the schema, the
+ * extension), whatever SQL reached them: ALTER TABLE migrate.revisions
+ * DISABLE TRIGGER in a revision, or inside a function or DO block it
+ * calls.  PostgreSQL says which objects a command changed or dropped
+ * (pg_event_trigger_ddl_commands(), pg_event_trigger_dropped_objects()), so
+ * nothing has to be guessed from the statement's text.  Raised at the end of
+ * the command, the error undoes the command with the revision.
+ */
+static const char *const pgm_catalog_change_sql[2] = {
+	/* ddl_command_end */
+	"SELECT command_tag, object_identity FROM pg_catalog.pg_event_trigger_ddl_commands()"
+	" WHERE schema_name OPERATOR(pg_catalog.=) 'migrate'"
+	" OR (object_type OPERATOR(pg_catalog.=) 'schema' AND object_identity OPERATOR(pg_catalog.=) 'migrate')"
+	" OR (object_type OPERATOR(pg_catalog.=) 'extension' AND object_identity OPERATOR(pg_catalog.=) 'pgmigrate')"
+	" LIMIT 1",
+	/* sql_drop */
+	"SELECT 'DROP', object_identity FROM pg_catalog.pg_event_trigger_dropped_objects()"
+	" WHERE schema_name OPERATOR(pg_catalog.=) 'migrate'"
+	" OR (object_type OPERATOR(pg_catalog.=) 'schema' AND object_name OPERATOR(pg_catalog.=) 'migrate')"
+	" OR (object_type OPERATOR(pg_catalog.=) 'extension' AND object_name OPERATOR(pg_catalog.=) 'pgmigrate')"
+	" LIMIT 1"
+};
+static SPIPlanPtr pgm_catalog_change_plans[2];
+
+Datum
+pgmigrate_guard_catalog(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	int			which;
+	int			guc_level;
+	char	   *tag;
+	char	   *object;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function migrate.guard_catalog() must be called as an event trigger")));
+	if (!pgm_session_engine_running())
+		PG_RETURN_VOID();
+	trigdata = (EventTriggerData *) fcinfo->context;
+	which = strcmp(trigdata->event, "sql_drop") == 0 ? 1 : 0;
+
+	pgm_spi_connect();
+	if (pgm_catalog_change_plans[which] == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(pgm_catalog_change_sql[which], 0, NULL);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not prepare the catalog guard's query: %s",
+				 SPI_result_code_string(SPI_result));
+		pgm_catalog_change_plans[which] = plan;
+	}
+	guc_level = pgm_spi_fix_settings(false);
+	if (SPI_execute_plan(pgm_catalog_change_plans[which], NULL, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "the catalog guard's query failed");
+	pgm_spi_restore_settings(guc_level);
+	if (SPI_processed == 0)
+	{
+		SPI_finish();
+		PG_RETURN_VOID();
+	}
+	tag = pgm_result_text(0, 1);
+	object = pgm_result_text(0, 2);
+	pgm_refuse_catalog_change(psprintf("%s changes %s.", tag ? tag : "The command",
+									   object ? object : "an object of schema migrate"));
+	PG_RETURN_VOID();			/* not reached */
 }

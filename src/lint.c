@@ -590,9 +590,180 @@ pgm_option_present(List *options, const char *name)
 	return false;
 }
 
+/* ---- pgmigrate's own objects ---- */
+
+static bool
+pgm_is_catalog_schema(const char *schema)
+{
+	return schema != NULL && strcmp(schema, PGM_SCHEMA) == 0;
+}
+
+/* A relation named in schema migrate, as written. */
+static bool
+pgm_rv_in_catalog(const RangeVar *rv)
+{
+	return rv != NULL && pgm_is_catalog_schema(rv->schemaname);
+}
+
+/*
+ * An object of `type` named as written (a name list, a function with its
+ * arguments, a type name, a bare schema or extension name) that is one of
+ * pgmigrate's: in schema migrate, the schema itself, or the extension.
+ */
+static bool
+pgm_object_in_catalog(ObjectType type, Node *object)
+{
+	List	   *names = NIL;
+
+	if (object == NULL)
+		return false;
+	if (IsA(object, String))
+		return (type == OBJECT_SCHEMA && pgm_is_catalog_schema(strVal(object))) ||
+			(type == OBJECT_EXTENSION && strcmp(strVal(object), "pgmigrate") == 0);
+	if (IsA(object, List))
+		names = (List *) object;
+	else if (IsA(object, ObjectWithArgs))
+		names = ((ObjectWithArgs *) object)->objname;
+	else if (IsA(object, TypeName))
+		names = ((TypeName *) object)->names;
+	else if (IsA(object, RangeVar))
+		return pgm_rv_in_catalog((RangeVar *) object);
+	/*
+	 * [database.]schema.name, or for what belongs to a table (a column, a
+	 * trigger, a rule, a policy, a constraint) [database.]schema.table.name
+	 */
+	{
+		int			from_end = (type == OBJECT_COLUMN || type == OBJECT_TRIGGER ||
+								type == OBJECT_RULE || type == OBJECT_POLICY ||
+								type == OBJECT_TABCONSTRAINT) ? 3 : 2;
+		int			at = list_length(names) - from_end;
+
+		return at >= 0 && IsA(list_nth(names, at), String) &&
+			pgm_is_catalog_schema(strVal(list_nth(names, at)));
+	}
+}
+
+static bool
+pgm_any_in_catalog(ObjectType type, List *objects)
+{
+	ListCell   *lc;
+
+	foreach(lc, objects)
+		if (pgm_object_in_catalog(type, (Node *) lfirst(lc)))
+			return true;
+	return false;
+}
+
+/*
+ * Does the statement, as written, change one of pgmigrate's own objects?
+ * Only names written with schema migrate are seen here; apply refuses the
+ * rest when it runs (guard.c), whatever SQL reaches them.
+ */
+bool
+pgm_changes_catalog(Node *tree)
+{
+	switch (nodeTag(tree))
+	{
+		case T_CreateStmt:
+			return pgm_rv_in_catalog(((CreateStmt *) tree)->relation);
+		case T_CreateTableAsStmt:
+			return pgm_rv_in_catalog(((CreateTableAsStmt *) tree)->into->rel);
+		case T_ViewStmt:
+			return pgm_rv_in_catalog(((ViewStmt *) tree)->view);
+		case T_CreateSeqStmt:
+			return pgm_rv_in_catalog(((CreateSeqStmt *) tree)->sequence);
+		case T_AlterSeqStmt:
+			return pgm_rv_in_catalog(((AlterSeqStmt *) tree)->sequence);
+		case T_AlterTableStmt:
+			return pgm_rv_in_catalog(((AlterTableStmt *) tree)->relation);
+		case T_IndexStmt:
+			return pgm_rv_in_catalog(((IndexStmt *) tree)->relation);
+		case T_CreateTrigStmt:
+			return pgm_rv_in_catalog(((CreateTrigStmt *) tree)->relation);
+		case T_RuleStmt:
+			return pgm_rv_in_catalog(((RuleStmt *) tree)->relation);
+		case T_CreatePolicyStmt:
+			return pgm_rv_in_catalog(((CreatePolicyStmt *) tree)->table);
+		case T_AlterPolicyStmt:
+			return pgm_rv_in_catalog(((AlterPolicyStmt *) tree)->table);
+		case T_CompositeTypeStmt:
+			return pgm_rv_in_catalog(((CompositeTypeStmt *) tree)->typevar);
+		case T_InsertStmt:
+			return pgm_rv_in_catalog(((InsertStmt *) tree)->relation);
+		case T_UpdateStmt:
+			return pgm_rv_in_catalog(((UpdateStmt *) tree)->relation);
+		case T_DeleteStmt:
+			return pgm_rv_in_catalog(((DeleteStmt *) tree)->relation);
+		case T_CopyStmt:
+			return ((CopyStmt *) tree)->is_from && pgm_rv_in_catalog(((CopyStmt *) tree)->relation);
+		case T_TruncateStmt:
+			return pgm_any_in_catalog(OBJECT_TABLE, ((TruncateStmt *) tree)->relations);
+		case T_CreateFunctionStmt:
+			return pgm_object_in_catalog(OBJECT_FUNCTION, (Node *) ((CreateFunctionStmt *) tree)->funcname);
+		case T_AlterFunctionStmt:
+			return pgm_object_in_catalog(OBJECT_FUNCTION, (Node *) ((AlterFunctionStmt *) tree)->func);
+		case T_DefineStmt:
+			return pgm_object_in_catalog(OBJECT_TYPE, (Node *) ((DefineStmt *) tree)->defnames);
+		case T_CreateEnumStmt:
+			return pgm_object_in_catalog(OBJECT_TYPE, (Node *) ((CreateEnumStmt *) tree)->typeName);
+		case T_CreateDomainStmt:
+			return pgm_object_in_catalog(OBJECT_DOMAIN, (Node *) ((CreateDomainStmt *) tree)->domainname);
+		case T_DropStmt:
+			return pgm_any_in_catalog(((DropStmt *) tree)->removeType, ((DropStmt *) tree)->objects);
+		case T_RenameStmt:
+			{
+				RenameStmt *stmt = (RenameStmt *) tree;
+
+				return pgm_rv_in_catalog(stmt->relation) ||
+					pgm_object_in_catalog(stmt->renameType, stmt->object) ||
+					(stmt->renameType == OBJECT_SCHEMA && pgm_is_catalog_schema(stmt->subname));
+			}
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *stmt = (AlterObjectSchemaStmt *) tree;
+
+				return pgm_rv_in_catalog(stmt->relation) ||
+					pgm_object_in_catalog(stmt->objectType, stmt->object) ||
+					pgm_is_catalog_schema(stmt->newschema);
+			}
+		case T_AlterOwnerStmt:
+			{
+				AlterOwnerStmt *stmt = (AlterOwnerStmt *) tree;
+
+				return pgm_rv_in_catalog(stmt->relation) ||
+					pgm_object_in_catalog(stmt->objectType, stmt->object);
+			}
+		case T_CommentStmt:
+			return pgm_object_in_catalog(((CommentStmt *) tree)->objtype, ((CommentStmt *) tree)->object);
+		case T_GrantStmt:
+			{
+				GrantStmt  *stmt = (GrantStmt *) tree;
+
+				return stmt->targtype == ACL_TARGET_OBJECT &&
+					pgm_any_in_catalog(stmt->objtype, stmt->objects);
+			}
+		case T_CreateSchemaStmt:
+			return pgm_is_catalog_schema(((CreateSchemaStmt *) tree)->schemaname);
+		case T_AlterExtensionStmt:
+			return strcmp(((AlterExtensionStmt *) tree)->extname, "pgmigrate") == 0;
+		case T_AlterExtensionContentsStmt:
+			return strcmp(((AlterExtensionContentsStmt *) tree)->extname, "pgmigrate") == 0;
+		default:
+			return false;
+	}
+}
+
 static void
 pgm_lint_statement(PgmLint *lint, Node *tree)
 {
+	if (pgm_changes_catalog(tree))
+	{
+		PgmFinding *f = pgm_add_finding(lint, "catalog-change", PGM_SEVERITY_ERROR,
+										pstrdup("a revision must not change pgmigrate's own objects"),
+										"pgmigrate's catalog changes only through its own functions: remove this statement from the revision.");
+
+		f->sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
+	}
 	switch (nodeTag(tree))
 	{
 		case T_TransactionStmt:

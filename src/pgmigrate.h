@@ -212,6 +212,7 @@ typedef struct PgmFinding
 } PgmFinding;
 
 extern List *pgm_lint(List *statements);
+extern bool pgm_changes_catalog(Node *tree);
 extern const char *pgm_severity_name(PgmSeverity severity);
 
 /* ---- derive.c: down SQL from up SQL ---- */
