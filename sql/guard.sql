@@ -224,6 +224,26 @@ SELECT step, revision FROM migrate.apply('02');
 CREATE TABLE app.after_revision (id int);
 RESET ROLE;
 
+-- the emergency modes work for commands that must begin their transaction:
+-- their log row is written when they end, not when they start (which gave
+-- the transaction an id, and DROP INDEX CONCURRENTLY refused to run)
+SELECT max(id) AS log_before FROM migrate.log \gset
+SET pgmigrate.guard = warn;
+CREATE INDEX CONCURRENTLY emergency_id ON app.existing (id);
+DROP INDEX CONCURRENTLY app.emergency_id;
+SET pgmigrate.guard = off;
+CREATE INDEX CONCURRENTLY emergency_id ON app.existing (id);
+DROP INDEX CONCURRENTLY app.emergency_id;
+-- a command that fails leaves no row (its WARNING was the record); here
+-- the INVALID index it leaves is dropped, and that is logged
+INSERT INTO app.existing VALUES (1);
+SET pgmigrate.guard = warn;
+CREATE INDEX CONCURRENTLY emergency_bad ON app.existing ((1 / (id - id)));
+DROP INDEX CONCURRENTLY app.emergency_bad;
+RESET pgmigrate.guard;
+SELECT action, command, outcome, detail FROM migrate.log WHERE id > :log_before ORDER BY id;
+SELECT to_regclass('app.emergency_id') AS emergency_id, to_regclass('app.emergency_bad') AS emergency_bad;
+
 -- clean up
 SET client_min_messages = warning;
 SET pgmigrate.guard = off;

@@ -2,11 +2,14 @@
 
 -- pgmigrate 0.1 -> 0.2.
 --
--- 0.2 closes a hole in the guard: while a revision runs, its DDL is
+-- 0.2 closes two holes in the guard.  While a revision runs, its DDL is
 -- managed, and a revision could ALTER TABLE migrate.revisions DISABLE
--- TRIGGER and then rewrite the history.  Two more event triggers, at the
+-- TRIGGER and then rewrite the history: two more event triggers, at the
 -- end of each DDL command and when objects are dropped, now refuse any
--- change to pgmigrate's own objects during a revision.  And 0.2 describes
+-- change to pgmigrate's own objects during a revision.  And in the guard's
+-- emergency modes (warn, off) DROP INDEX CONCURRENTLY failed, because its
+-- log row gave the transaction an id first: the log row of a command that
+-- must begin its transaction is now written when the command ends.  And 0.2 describes
 -- every function in the catalog, so that \df+ migrate.* and \dx+ pgmigrate
 -- say what each one does.  The tables, their rows and every privilege
 -- granted on them stay as they are.
@@ -50,16 +53,16 @@ COMMENT ON FUNCTION migrate.refuse_direct_write() IS
 COMMENT ON FUNCTION migrate.guard_ddl() IS
     'event trigger: refuses DDL outside migrate.apply() and migrate.rollback()';
 
-CREATE FUNCTION migrate.guard_catalog() RETURNS event_trigger
-    AS 'MODULE_PATHNAME', 'pgmigrate_guard_catalog'
+CREATE FUNCTION migrate.guard_ddl_end() RETURNS event_trigger
+    AS 'MODULE_PATHNAME', 'pgmigrate_guard_ddl_end'
     LANGUAGE C;
-REVOKE ALL ON FUNCTION migrate.guard_catalog() FROM PUBLIC;
-COMMENT ON FUNCTION migrate.guard_catalog() IS
-    'event trigger: refuses changes to pgmigrate''s own objects from a revision';
+REVOKE ALL ON FUNCTION migrate.guard_ddl_end() FROM PUBLIC;
+COMMENT ON FUNCTION migrate.guard_ddl_end() IS
+    'event trigger: refuses changes to pgmigrate''s own objects from a revision, and logs unmanaged commands that must begin their transaction';
 
-CREATE EVENT TRIGGER pgmigrate_guard_catalog ON ddl_command_end
-    EXECUTE FUNCTION migrate.guard_catalog();
-ALTER EVENT TRIGGER pgmigrate_guard_catalog ENABLE ALWAYS;
-CREATE EVENT TRIGGER pgmigrate_guard_catalog_drop ON sql_drop
-    EXECUTE FUNCTION migrate.guard_catalog();
-ALTER EVENT TRIGGER pgmigrate_guard_catalog_drop ENABLE ALWAYS;
+CREATE EVENT TRIGGER pgmigrate_guard_end ON ddl_command_end
+    EXECUTE FUNCTION migrate.guard_ddl_end();
+ALTER EVENT TRIGGER pgmigrate_guard_end ENABLE ALWAYS;
+CREATE EVENT TRIGGER pgmigrate_guard_drop ON sql_drop
+    EXECUTE FUNCTION migrate.guard_ddl_end();
+ALTER EVENT TRIGGER pgmigrate_guard_drop ENABLE ALWAYS;

@@ -56,7 +56,7 @@
 
 PG_FUNCTION_INFO_V1(pgmigrate_guard_ddl);
 PG_FUNCTION_INFO_V1(pgmigrate_refuse_direct_write);
-PG_FUNCTION_INFO_V1(pgmigrate_guard_catalog);
+PG_FUNCTION_INFO_V1(pgmigrate_guard_ddl_end);
 
 typedef enum PgmGuardMode
 {
@@ -358,15 +358,43 @@ pgm_command_is_temp(const Node *parsetree)
 	}
 }
 
+/*
+ * Does the command have to begin its transaction?  DROP INDEX CONCURRENTLY
+ * refuses to run once the transaction has an id, which a log row would give
+ * it; CREATE INDEX CONCURRENTLY and DETACH PARTITION ... CONCURRENTLY commit
+ * transactions of their own.  Their log row is written when they end.
+ */
+static bool
+pgm_must_begin_transaction(const Node *parsetree)
+{
+	if (parsetree == NULL)
+		return false;
+	if (IsA(parsetree, IndexStmt))
+		return ((const IndexStmt *) parsetree)->concurrent;
+	if (IsA(parsetree, DropStmt))
+		return ((const DropStmt *) parsetree)->concurrent;
+	if (IsA(parsetree, AlterTableStmt))
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((const AlterTableStmt *) parsetree)->cmds)
+		{
+			AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+			if (cmd->subtype == AT_DetachPartition &&
+				pgm_detach_is_concurrent((PartitionCmd *) cmd->def))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Record an unmanaged command that the guard let through. */
 static void
-pgm_guard_record(const char *tag)
+pgm_guard_record(const char *tag, const char *outcome, const char *detail)
 {
-	const char *query = debug_query_string ? debug_query_string : "";
-
 	pgm_spi_connect();
-	pgm_catalog_log("ddl", NULL, -1, tag,
-					pgm_guard_mode == PGM_GUARD_WARN ? "warned" : "allowed", query);
+	pgm_catalog_log("ddl", NULL, -1, tag, outcome, detail);
 	SPI_finish();
 }
 
@@ -434,7 +462,15 @@ pgmigrate_guard_ddl(PG_FUNCTION_ARGS)
 				 errdetail("pgmigrate.guard is \"warn\"; the command is recorded in migrate.log."),
 				 errhint("Register the change as a revision with migrate.add(), so that every database gets it.")));
 	if (!pgm_guard_is_restoring())
-		pgm_guard_record(tag);
+	{
+		const char *outcome = pgm_guard_mode == PGM_GUARD_WARN ? "warned" : "allowed";
+		const char *detail = debug_query_string ? debug_query_string : "";
+
+		if (pgm_must_begin_transaction(trigdata->parsetree))
+			pgm_session_defer_log(tag, outcome, detail);
+		else
+			pgm_guard_record(tag, outcome, detail);
+	}
 	PG_RETURN_VOID();
 }
 
@@ -476,7 +512,9 @@ pgmigrate_refuse_direct_write(PG_FUNCTION_ARGS)
 }
 
 /*
- * ddl_command_end and sql_drop: while a revision runs, refuse every change
+ * ddl_command_end and sql_drop.  First, at ddl_command_end, the log row of
+ * an unmanaged command that had to begin its transaction (deferred by the
+ * guard at its start).  Then, while a revision runs, refuse every change
  * to pgmigrate's own objects (anything in schema migrate, the schema, the
  * extension), whatever SQL reached them: ALTER TABLE migrate.revisions
  * DISABLE TRIGGER in a revision, or inside a function or DO block it
@@ -502,7 +540,7 @@ static const char *const pgm_catalog_change_sql[2] = {
 static SPIPlanPtr pgm_catalog_change_plans[2];
 
 Datum
-pgmigrate_guard_catalog(PG_FUNCTION_ARGS)
+pgmigrate_guard_ddl_end(PG_FUNCTION_ARGS)
 {
 	EventTriggerData *trigdata;
 	int			which;
@@ -513,11 +551,22 @@ pgmigrate_guard_catalog(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function migrate.guard_catalog() must be called as an event trigger")));
-	if (!pgm_session_engine_running())
-		PG_RETURN_VOID();
+				 errmsg("function migrate.guard_ddl_end() must be called as an event trigger")));
 	trigdata = (EventTriggerData *) fcinfo->context;
 	which = strcmp(trigdata->event, "sql_drop") == 0 ? 1 : 0;
+
+	/* the log row of a command that had to begin its transaction */
+	if (which == 0)
+	{
+		char	   *deferred_tag;
+		char	   *deferred_outcome;
+		char	   *deferred_detail;
+
+		if (pgm_session_take_deferred_log(&deferred_tag, &deferred_outcome, &deferred_detail))
+			pgm_guard_record(deferred_tag, deferred_outcome, deferred_detail);
+	}
+	if (!pgm_session_engine_running())
+		PG_RETURN_VOID();
 
 	pgm_spi_connect();
 	if (pgm_catalog_change_plans[which] == NULL)

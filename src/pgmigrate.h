@@ -80,6 +80,10 @@ extern void pgm_session_expect(const char *revision, List *statements);
 extern const char *pgm_session_expected_revision(void);
 extern bool pgm_session_consume_expected(const char *query);
 extern void pgm_session_forget_expected(void);
+extern void pgm_session_defer_log(const char *tag, const char *outcome,
+								  const char *detail);
+extern bool pgm_session_take_deferred_log(char **tag, char **outcome,
+										  char **detail);
 
 /* ---- catalog.c: the catalog tables, written only as their owner ---- */
 

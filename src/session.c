@@ -13,6 +13,11 @@
  * - expected statements: the statements the client announced for a
  *   revision it runs outside a transaction (nontx.c), which the guard lets
  *   through once each, in order, in this session.
+ * - a deferred log row: the guard's record of an unmanaged command that
+ *   must begin its own transaction (DROP INDEX CONCURRENTLY and the like),
+ *   written when the command ends instead of when it starts.  Forgotten
+ *   when a transaction aborts (the command failed), but not when one
+ *   commits: such commands commit transactions of their own on the way.
  *
  * Calls sqltext.c only.
  */
@@ -27,6 +32,11 @@
 static bool pgm_engine_running = false;
 static int	pgm_catalog_write_depth = 0;
 
+/* The guard's deferred log row, in TopMemoryContext; NULL tag when none. */
+static char *pgm_deferred_tag = NULL;
+static char *pgm_deferred_outcome = NULL;
+static char *pgm_deferred_detail = NULL;
+
 /* What the guard lets through, in TopMemoryContext; empty when none. */
 static char pgm_expected_revision[PGM_ID_MAXLEN + 1];
 static List *pgm_expected_statements = NIL;
@@ -39,6 +49,8 @@ static void
 pgm_session_xact_callback(XactEvent event, void *arg)
 {
 	pgm_engine_running = false;
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		pgm_session_take_deferred_log(NULL, NULL, NULL);
 }
 
 void
@@ -165,4 +177,43 @@ pgm_session_consume_expected(const char *query)
 		pgm_expected_statements = list_delete_first(pgm_expected_statements);
 	}
 	return true;
+}
+
+/* Remember the guard's log row for the command now starting. */
+void
+pgm_session_defer_log(const char *tag, const char *outcome, const char *detail)
+{
+	MemoryContext old;
+
+	pgm_session_take_deferred_log(NULL, NULL, NULL);
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	pgm_deferred_tag = pstrdup(tag);
+	pgm_deferred_outcome = pstrdup(outcome);
+	pgm_deferred_detail = pstrdup(detail);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Hand over the deferred log row, if any (copies in the current context),
+ * and forget it.  Returns whether there was one; NULL pointers only forget.
+ */
+bool
+pgm_session_take_deferred_log(char **tag, char **outcome, char **detail)
+{
+	bool		had = pgm_deferred_tag != NULL;
+
+	if (had && tag)
+	{
+		*tag = pstrdup(pgm_deferred_tag);
+		*outcome = pstrdup(pgm_deferred_outcome);
+		*detail = pstrdup(pgm_deferred_detail);
+	}
+	if (had)
+	{
+		pfree(pgm_deferred_tag);
+		pfree(pgm_deferred_outcome);
+		pfree(pgm_deferred_detail);
+		pgm_deferred_tag = pgm_deferred_outcome = pgm_deferred_detail = NULL;
+	}
+	return had;
 }

@@ -160,9 +160,9 @@ promises() {
             same "0" "$(q "$1" "SELECT count(*) FROM pg_proc WHERE pronamespace = 'migrate'::regnamespace
                                   AND obj_description(oid, 'pg_proc') IS NULL")"
         check "$2 in $1: the catalog's event triggers, ENABLE ALWAYS (0.2)" \
-            same "pgmigrate_guard_catalog:ddl_command_end:A pgmigrate_guard_catalog_drop:sql_drop:A" \
+            same "pgmigrate_guard_drop:sql_drop:A pgmigrate_guard_end:ddl_command_end:A" \
             "$(q "$1" "SELECT string_agg(evtname || ':' || evtevent || ':' || evtenabled::text, ' ' ORDER BY evtname)
-                        FROM pg_event_trigger WHERE evtname LIKE 'pgmigrate_guard_catalog%'")"
+                        FROM pg_event_trigger WHERE evtname IN ('pgmigrate_guard_end', 'pgmigrate_guard_drop')")"
     fi
 }
 
