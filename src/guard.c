@@ -39,6 +39,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "commands/defrem.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
@@ -47,6 +48,7 @@
 #include "parser/scansup.h"
 #include "tcop/cmdtag.h"
 #include "tcop/tcopprot.h"
+#include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -409,24 +411,21 @@ pgm_refuse_catalog_change(const char *detail)
 			 errhint("pgmigrate's catalog changes only through its own functions: remove this statement from the revision.")));
 }
 
-Datum
-pgmigrate_guard_ddl(PG_FUNCTION_ARGS)
+/*
+ * The guard's verdict on one DDL command, `tag` with its parse tree: let it
+ * through, refuse it, or let it through with a WARNING and a log row.
+ */
+static void
+pgm_guard_judge(CommandTag command_tag, Node *parsetree)
 {
-	EventTriggerData *trigdata;
-	const char *tag;
-
-	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function migrate.guard_ddl() must be called as an event trigger")));
-	trigdata = (EventTriggerData *) fcinfo->context;
+	const char *tag = GetCommandTagName(command_tag);
 
 	/*
 	 * The hot path: DDL run by apply or rollback.  Commands of an extension
 	 * script are judged by the CREATE/ALTER EXTENSION that runs the script.
 	 */
 	if (creating_extension)
-		PG_RETURN_VOID();
+		return;
 	if (pgm_session_engine_running())
 	{
 		/*
@@ -435,19 +434,18 @@ pgmigrate_guard_ddl(PG_FUNCTION_ARGS)
 		 * refused here); what reaches them by other names is refused at
 		 * the end of the command.
 		 */
-		if (trigdata->parsetree && pgm_changes_catalog(trigdata->parsetree))
+		if (parsetree && pgm_changes_catalog(parsetree))
 			pgm_refuse_catalog_change(psprintf("%s names an object of schema migrate, the schema or the extension pgmigrate.",
-											   GetCommandTagName(trigdata->tag)));
-		PG_RETURN_VOID();
+											   tag));
+		return;
 	}
 
-	tag = GetCommandTagName(trigdata->tag);
-	if (pgm_tag_allowed(trigdata->tag) || pgm_command_is_temp(trigdata->parsetree))
-		PG_RETURN_VOID();
+	if (pgm_tag_allowed(command_tag) || pgm_command_is_temp(parsetree))
+		return;
 
 	/* the next statement of a revision the client runs outside a transaction */
 	if (pgm_session_consume_expected(debug_query_string))
-		PG_RETURN_VOID();
+		return;
 
 	if (pgm_guard_mode == PGM_GUARD_ENFORCE)
 		ereport(ERROR,
@@ -466,12 +464,82 @@ pgmigrate_guard_ddl(PG_FUNCTION_ARGS)
 		const char *outcome = pgm_guard_mode == PGM_GUARD_WARN ? "warned" : "allowed";
 		const char *detail = debug_query_string ? debug_query_string : "";
 
-		if (pgm_must_begin_transaction(trigdata->parsetree))
+		if (pgm_must_begin_transaction(parsetree))
 			pgm_session_defer_log(tag, outcome, detail);
 		else
 			pgm_guard_record(tag, outcome, detail);
 	}
+}
+
+Datum
+pgmigrate_guard_ddl(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function migrate.guard_ddl() must be called as an event trigger")));
+	pgm_guard_judge(((EventTriggerData *) fcinfo->context)->tag,
+					((EventTriggerData *) fcinfo->context)->parsetree);
 	PG_RETURN_VOID();
+}
+
+/*
+ * What event triggers do not see: EXPLAIN ANALYZE runs the statement it
+ * explains, and EXPLAIN ANALYZE CREATE TABLE ... AS, SELECT ... INTO and
+ * CREATE MATERIALIZED VIEW create a table without firing an event trigger.
+ * A ProcessUtility hook judges them as the event trigger would the same
+ * command.  It is in force in every session that has loaded the library
+ * before the EXPLAIN: always with shared_preload_libraries or
+ * session_preload_libraries, otherwise only after the session's first DDL
+ * command or pgmigrate function (README.md says so).
+ */
+static ProcessUtility_hook_type pgm_prev_process_utility = NULL;
+
+static void
+pgm_guard_explain(const ExplainStmt *stmt)
+{
+	Query	   *query = (Query *) stmt->query;
+	ListCell   *lc;
+	bool		analyze = false;
+	CreateTableAsStmt *ctas;
+
+	foreach(lc, stmt->options)
+	{
+		DefElem    *opt = (DefElem *) lfirst(lc);
+
+		if (strcmp(opt->defname, "analyze") == 0)
+			analyze = defGetBoolean(opt);
+	}
+	if (!analyze || query == NULL || !IsA(query, Query) ||
+		query->commandType != CMD_UTILITY || query->utilityStmt == NULL ||
+		!IsA(query->utilityStmt, CreateTableAsStmt))
+		return;
+	ctas = (CreateTableAsStmt *) query->utilityStmt;
+	pgm_guard_judge(ctas->objtype == OBJECT_MATVIEW ? CMDTAG_CREATE_MATERIALIZED_VIEW :
+					ctas->is_select_into ? CMDTAG_SELECT_INTO : CMDTAG_CREATE_TABLE_AS,
+					(Node *) ctas);
+}
+
+static void
+pgm_guard_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+						  ProcessUtilityContext context, ParamListInfo params,
+						  QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	if (pstmt->utilityStmt && IsA(pstmt->utilityStmt, ExplainStmt))
+		pgm_guard_explain((ExplainStmt *) pstmt->utilityStmt);
+	if (pgm_prev_process_utility)
+		pgm_prev_process_utility(pstmt, queryString, readOnlyTree, context, params,
+								 queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+								queryEnv, dest, qc);
+}
+
+void
+pgm_guard_install_hook(void)
+{
+	pgm_prev_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = pgm_guard_process_utility;
 }
 
 /*

@@ -22,4 +22,5 @@ _PG_init(void)
 	pgm_engine_define_settings();
 	pgm_reserve_guc_prefix("pgmigrate");
 	pgm_session_init();
+	pgm_guard_install_hook();
 }

@@ -247,5 +247,6 @@ extern ErrorData *pgm_in_subtransaction(void (*fn) (void *), void *arg, bool kee
 /* ---- guard.c: the event trigger against unmanaged DDL ---- */
 
 extern void pgm_guard_define_settings(void);
+extern void pgm_guard_install_hook(void);
 
 #endif							/* PGMIGRATE_H */
