@@ -116,3 +116,40 @@ CREATE VIEW app.big_orders AS SELECT * FROM app.orders WHERE total > 1000;
 CREATE MATERIALIZED VIEW app.order_totals AS SELECT account_id, sum(total) AS total FROM app.orders GROUP BY 1;
 ALTER TABLE app.accounts ADD COLUMN name text, ADD CONSTRAINT accounts_email_ck CHECK (email LIKE '%@%') NOT VALID;
 $$);
+
+-- a derived down names exactly what the up created: types as written and
+-- quoted ("char" is not char, which is bpchar; "My T" is one name), and a
+-- procedure's parameters with their modes (without them, DROP PROCEDURE
+-- p31(int4, int4) is ambiguous beside p31(IN int, OUT int))
+SET client_min_messages = error;
+SELECT migrate.add('30_other_f', 'CREATE FUNCTION app.f30(x char) RETURNS int LANGUAGE sql AS ''SELECT 1'';',
+                   'DROP FUNCTION app.f30(char);', parents => '{00_base}');
+SELECT migrate.add('31_overload', 'CREATE PROCEDURE app.p31(IN a int, IN b int) LANGUAGE sql AS ''SELECT 1'';',
+                   'DROP PROCEDURE app.p31(IN int, IN int);', parents => '{30_other_f}');
+SELECT migrate.add('32_quoted', $$
+CREATE TYPE app."My T" AS (a int);
+CREATE SCHEMA "S 9";
+CREATE TABLE "S 9"."MixedCase" (id int);
+CREATE FUNCTION app.f30(x "char", y app."My T"[], z "S 9"."MixedCase") RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE PROCEDURE app.p31(IN a int, OUT b int) LANGUAGE sql AS 'SELECT 1';
+$$, parents => '{31_overload}');
+RESET client_min_messages;
+SELECT id, down FROM migrate.revisions WHERE id = '32_quoted';
+SELECT count(*) FROM migrate.apply('31_overload');
+SELECT pg_temp.schema_shape() AS before \gset
+SELECT step, revision FROM migrate.apply('32_quoted');
+SELECT step, revision FROM migrate.rollback('31_overload');
+SELECT pg_temp.schema_shape() = :'before' AS restored,
+       to_regprocedure('app.f30(char)') IS NOT NULL AS other_f_kept,
+       to_regprocedure('app.p31(int, int)') IS NOT NULL AS overload_kept;
+SELECT count(*) FROM migrate.rollback('00_base');
+
+-- no down is derived where the inverse cannot be known from the SQL
+SELECT migrate.add('33_rename_if_exists', 'ALTER TABLE IF EXISTS app.maybe RENAME TO perhaps;', parents => '{00_base}');
+SELECT migrate.add('34_primary_key', 'SET lock_timeout = ''1s''; ALTER TABLE app.accounts ADD CONSTRAINT accounts_pk2 PRIMARY KEY (email);',
+                   parents => '{33_rename_if_exists}');
+SELECT migrate.add('35_unique_using_index', 'SET lock_timeout = ''1s''; ALTER TABLE app.accounts ADD CONSTRAINT accounts_email_key UNIQUE USING INDEX accounts_email_idx;',
+                   parents => '{34_primary_key}');
+SELECT migrate.add('36_named_check', 'SET lock_timeout = ''1s''; ALTER TABLE app.accounts ADD CONSTRAINT accounts_id_ck CHECK (id > 0) NOT VALID;',
+                   parents => '{35_unique_using_index}');
+SELECT revision, irreversible, down_derived FROM migrate.status() WHERE revision >= '33' ORDER BY revision;

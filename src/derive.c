@@ -32,7 +32,39 @@ pgm_rv(const RangeVar *rv)
 	return quote_qualified_identifier(rv->schemaname, rv->relname);
 }
 
-/* DROP FUNCTION's argument list: the types of IN, INOUT and VARIADIC parameters. */
+/*
+ * A type as written, every part of its name quoted where needed, so that
+ * it names the same type when parsed again: "char" stays "char" (not char,
+ * which is bpchar), "My T" stays one name.  Type modifiers do not matter
+ * where this is used (an argument list); array bounds do.  NULL for %TYPE,
+ * which is resolved only at creation.
+ */
+static char *
+pgm_type_name(const TypeName *type)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (type->pct_type || type->names == NIL)
+		return NULL;
+	initStringInfo(&buf);
+	if (type->setof)
+		appendStringInfoString(&buf, "SETOF ");
+	foreach(lc, type->names)
+		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) > 0 ? "." : "",
+						 quote_identifier(strVal(lfirst(lc))));
+	foreach(lc, type->arrayBounds)
+		appendStringInfoString(&buf, "[]");
+	return buf.data;
+}
+
+/*
+ * DROP FUNCTION's argument list: the types of the IN, INOUT and VARIADIC
+ * parameters.  A procedure's OUT parameters are part of its identity too
+ * (PostgreSQL 14 on), so a procedure's list has every parameter with its
+ * mode: without them, DROP PROCEDURE is ambiguous beside an overload that
+ * differs in OUT parameters.
+ */
 static char *
 pgm_function_signature(const CreateFunctionStmt *stmt)
 {
@@ -45,19 +77,36 @@ pgm_function_signature(const CreateFunctionStmt *stmt)
 	foreach(lc, stmt->parameters)
 	{
 		FunctionParameter *p = (FunctionParameter *) lfirst(lc);
+		const char *mode = "";
+		char	   *type;
 
-		if (p->mode == FUNC_PARAM_OUT || p->mode == FUNC_PARAM_TABLE)
+		if (p->mode == FUNC_PARAM_TABLE || (p->mode == FUNC_PARAM_OUT && !stmt->is_procedure))
 			continue;
-		if (p->argType->pct_type)
-			return NULL;		/* %TYPE: resolved only at creation */
-		appendStringInfo(&buf, "%s%s", first ? "" : ", ", TypeNameToString(p->argType));
+		if ((type = pgm_type_name(p->argType)) == NULL)
+			return NULL;
+		if (stmt->is_procedure)
+			mode = p->mode == FUNC_PARAM_OUT ? "OUT " : p->mode == FUNC_PARAM_INOUT ? "INOUT " :
+				p->mode == FUNC_PARAM_VARIADIC ? "VARIADIC " : "IN ";
+		appendStringInfo(&buf, "%s%s%s", first ? "" : ", ", mode, type);
 		first = false;
 	}
 	appendStringInfoChar(&buf, ')');
 	return buf.data;
 }
 
-/* ALTER TABLE with only ADD COLUMN and named ADD CONSTRAINT subcommands. */
+/*
+ * Is DROP CONSTRAINT the exact inverse of adding `con`?  Not without a
+ * name; not for a primary key, which also makes its columns NOT NULL and
+ * DROP CONSTRAINT leaves them so; not for a constraint USING INDEX, whose
+ * index existed before and DROP CONSTRAINT drops.
+ */
+static bool
+pgm_constraint_has_inverse(const Constraint *con)
+{
+	return con->conname != NULL && con->contype != CONSTR_PRIMARY && con->indexname == NULL;
+}
+
+/* ALTER TABLE with only ADD COLUMN and ADD CONSTRAINT subcommands that have inverses. */
 static char *
 pgm_invert_alter_table(const AlterTableStmt *stmt)
 {
@@ -74,7 +123,7 @@ pgm_invert_alter_table(const AlterTableStmt *stmt)
 		if (cmd->subtype == AT_AddColumn && !cmd->missing_ok)
 			undo = lcons(psprintf("DROP COLUMN %s",
 								  quote_identifier(((ColumnDef *) cmd->def)->colname)), undo);
-		else if (cmd->subtype == AT_AddConstraint && ((Constraint *) cmd->def)->conname)
+		else if (cmd->subtype == AT_AddConstraint && pgm_constraint_has_inverse((Constraint *) cmd->def))
 			undo = lcons(psprintf("DROP CONSTRAINT %s",
 								  quote_identifier(((Constraint *) cmd->def)->conname)), undo);
 		else
@@ -112,6 +161,9 @@ pgm_invert_rename(const RenameStmt *stmt)
 {
 	const char *keyword;
 
+	/* with IF EXISTS, the up may have renamed nothing: the down cannot know */
+	if (stmt->missing_ok)
+		return NULL;
 	switch (stmt->renameType)
 	{
 		case OBJECT_TABLE:
@@ -242,6 +294,30 @@ pgm_invert(Node *tree)
 }
 
 /*
+ * Does `sql` parse?  A derived down that would not is not offered (the
+ * revision stays irreversible): it must never be worse than none.
+ */
+static bool
+pgm_parses(const char *sql)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile bool ok = true;
+
+	PG_TRY();
+	{
+		(void) pgm_raw_parser(sql);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
  * Down SQL for the statements of an up, or NULL when one of them has no
  * exact inverse.  One statement per line, last statement's inverse first.
  */
@@ -270,5 +346,7 @@ pgm_derive_down(List *statements)
 	}
 	foreach(lc, inverses)
 		appendStringInfo(&buf, "%s;\n", (char *) lfirst(lc));
+	if (!pgm_parses(buf.data))
+		return NULL;
 	return buf.data;
 }
