@@ -240,6 +240,16 @@ INSERT INTO app.existing VALUES (1);
 SET pgmigrate.guard = warn;
 CREATE INDEX CONCURRENTLY emergency_bad ON app.existing ((1 / (id - id)));
 DROP INDEX CONCURRENTLY app.emergency_bad;
+-- a command whose row waits for its end, failing with only a subtransaction
+-- undone, leaves no row for the next command of the same kind to write
+BEGIN;
+SAVEPOINT s;
+CREATE INDEX CONCURRENTLY in_savepoint ON app.existing (id);
+ROLLBACK TO SAVEPOINT s;
+CREATE INDEX after_savepoint ON app.existing (id);
+COMMIT;
+DO $$ BEGIN CREATE INDEX CONCURRENTLY in_do ON app.existing (id); EXCEPTION WHEN OTHERS THEN NULL; END $$;
+CREATE INDEX after_do ON app.existing (id);
 RESET pgmigrate.guard;
 SELECT action, command, outcome, detail FROM migrate.log WHERE id > :log_before ORDER BY id;
 SELECT to_regclass('app.emergency_id') AS emergency_id, to_regclass('app.emergency_bad') AS emergency_bad;

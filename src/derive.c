@@ -309,7 +309,13 @@ pgm_parses(const char *sql)
 	}
 	PG_CATCH();
 	{
+		ErrorData  *edata;
+
 		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		/* anything but a syntax error (out of memory, say) is not ours to keep */
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION)
+			PG_RE_THROW();
 		FlushErrorState();
 		ok = false;
 	}

@@ -39,6 +39,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_event_trigger.h"
 #include "commands/defrem.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
@@ -53,6 +54,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "pgmigrate.h"
 
@@ -391,6 +393,34 @@ pgm_must_begin_transaction(const Node *parsetree)
 	return false;
 }
 
+/*
+ * Would the event trigger `name` fire in this session?  It exists in this
+ * database (so does the extension), and its ENABLE setting fires it under
+ * the session's session_replication_role.
+ */
+static bool
+pgm_event_trigger_fires(const char *name)
+{
+	HeapTuple	tuple = SearchSysCache1(EVENTTRIGGERNAME, CStringGetDatum(name));
+	char		enabled;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	enabled = ((Form_pg_event_trigger) GETSTRUCT(tuple))->evtenabled;
+	ReleaseSysCache(tuple);
+	switch (enabled)
+	{
+		case TRIGGER_FIRES_ALWAYS:
+			return true;
+		case TRIGGER_FIRES_ON_ORIGIN:
+			return SessionReplicationRole != SESSION_REPLICATION_ROLE_REPLICA;
+		case TRIGGER_FIRES_ON_REPLICA:
+			return SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA;
+		default:
+			return false;
+	}
+}
+
 /* Record an unmanaged command that the guard let through. */
 static void
 pgm_guard_record(const char *tag, const char *outcome, const char *detail)
@@ -464,7 +494,8 @@ pgm_guard_judge(CommandTag command_tag, Node *parsetree)
 		const char *outcome = pgm_guard_mode == PGM_GUARD_WARN ? "warned" : "allowed";
 		const char *detail = debug_query_string ? debug_query_string : "";
 
-		if (pgm_must_begin_transaction(parsetree))
+		/* (0.1 has no end-of-command trigger: record at once there) */
+		if (pgm_must_begin_transaction(parsetree) && pgm_event_trigger_fires("pgmigrate_guard_end"))
 			pgm_session_defer_log(tag, outcome, detail);
 		else
 			pgm_guard_record(tag, outcome, detail);
@@ -513,6 +544,9 @@ pgm_guard_explain(const ExplainStmt *stmt)
 	if (!analyze || query == NULL || !IsA(query, Query) ||
 		query->commandType != CMD_UTILITY || query->utilityStmt == NULL ||
 		!IsA(query->utilityStmt, CreateTableAsStmt))
+		return;
+	/* judged as the guard would judge it: where the guard fires */
+	if (!pgm_event_trigger_fires("pgmigrate_guard"))
 		return;
 	ctas = (CreateTableAsStmt *) query->utilityStmt;
 	pgm_guard_judge(ctas->objtype == OBJECT_MATVIEW ? CMDTAG_CREATE_MATERIALIZED_VIEW :
@@ -630,7 +664,8 @@ pgmigrate_guard_ddl_end(PG_FUNCTION_ARGS)
 		char	   *deferred_outcome;
 		char	   *deferred_detail;
 
-		if (pgm_session_take_deferred_log(&deferred_tag, &deferred_outcome, &deferred_detail))
+		if (pgm_session_take_deferred_log(&deferred_tag, &deferred_outcome, &deferred_detail) &&
+			strcmp(deferred_tag, GetCommandTagName(trigdata->tag)) == 0)
 			pgm_guard_record(deferred_tag, deferred_outcome, deferred_detail);
 	}
 	if (!pgm_session_engine_running())

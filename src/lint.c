@@ -739,8 +739,23 @@ pgm_changes_catalog(Node *tree)
 			{
 				GrantStmt  *stmt = (GrantStmt *) tree;
 
-				return stmt->targtype == ACL_TARGET_OBJECT &&
-					pgm_any_in_catalog(stmt->objtype, stmt->objects);
+				/* ALL TABLES (FUNCTIONS, ...) IN SCHEMA lists schema names */
+				return pgm_any_in_catalog(stmt->targtype == ACL_TARGET_ALL_IN_SCHEMA ? OBJECT_SCHEMA : stmt->objtype,
+										  stmt->objects);
+			}
+		case T_AlterDefaultPrivilegesStmt:
+			{
+				ListCell   *lc;
+
+				foreach(lc, ((AlterDefaultPrivilegesStmt *) tree)->options)
+				{
+					DefElem    *opt = (DefElem *) lfirst(lc);
+
+					if (strcmp(opt->defname, "schemas") == 0 &&
+						pgm_any_in_catalog(OBJECT_SCHEMA, (List *) opt->arg))
+						return true;
+				}
+				return false;
 			}
 		case T_CreateSchemaStmt:
 			return pgm_is_catalog_schema(((CreateSchemaStmt *) tree)->schemaname);

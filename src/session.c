@@ -16,8 +16,9 @@
  * - a deferred log row: the guard's record of an unmanaged command that
  *   must begin its own transaction (DROP INDEX CONCURRENTLY and the like),
  *   written when the command ends instead of when it starts.  Forgotten
- *   when a transaction aborts (the command failed), but not when one
- *   commits: such commands commit transactions of their own on the way.
+ *   when a transaction, or the subtransaction the command started in,
+ *   aborts (the command failed), but not when one commits: such commands
+ *   commit transactions of their own on the way.
  *
  * Calls sqltext.c only.
  */
@@ -36,6 +37,7 @@ static int	pgm_catalog_write_depth = 0;
 static char *pgm_deferred_tag = NULL;
 static char *pgm_deferred_outcome = NULL;
 static char *pgm_deferred_detail = NULL;
+static SubTransactionId pgm_deferred_subxact = InvalidSubTransactionId;
 
 /* What the guard lets through, in TopMemoryContext; empty when none. */
 static char pgm_expected_revision[PGM_ID_MAXLEN + 1];
@@ -53,10 +55,24 @@ pgm_session_xact_callback(XactEvent event, void *arg)
 		pgm_session_take_deferred_log(NULL, NULL, NULL);
 }
 
+/*
+ * A command whose row is deferred can fail with only a subtransaction
+ * rolled back (a SAVEPOINT, a DO block's exception handler): its row goes
+ * with it, or the next command's end would write it.
+ */
+static void
+pgm_session_subxact_callback(SubXactEvent event, SubTransactionId subxact,
+							 SubTransactionId parent, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB && subxact == pgm_deferred_subxact)
+		pgm_session_take_deferred_log(NULL, NULL, NULL);
+}
+
 void
 pgm_session_init(void)
 {
 	RegisterXactCallback(pgm_session_xact_callback, NULL);
+	RegisterSubXactCallback(pgm_session_subxact_callback, NULL);
 }
 
 bool
@@ -191,6 +207,7 @@ pgm_session_defer_log(const char *tag, const char *outcome, const char *detail)
 	pgm_deferred_outcome = pstrdup(outcome);
 	pgm_deferred_detail = pstrdup(detail);
 	MemoryContextSwitchTo(old);
+	pgm_deferred_subxact = GetCurrentSubTransactionId();
 }
 
 /*
@@ -214,6 +231,7 @@ pgm_session_take_deferred_log(char **tag, char **outcome, char **detail)
 		pfree(pgm_deferred_outcome);
 		pfree(pgm_deferred_detail);
 		pgm_deferred_tag = pgm_deferred_outcome = pgm_deferred_detail = NULL;
+		pgm_deferred_subxact = InvalidSubTransactionId;
 	}
 	return had;
 }

@@ -64,6 +64,21 @@ q "SET client_min_messages = error; SELECT migrate.add('01', 'EXPLAIN ANALYZE CR
 fresh "SELECT count(*) FROM migrate.apply()"
 check "in a revision it applies" [ "$(q "SELECT to_regclass('in_revision') IS NOT NULL")" = t ]
 
+# where pgmigrate is not installed, the hook judges nothing (as the guard,
+# which is not there either): shared_preload_libraries covers every database
+other=${db}_other
+createdb "$other"
+psql -X -q -d "$other" -c "ALTER DATABASE $other SET session_preload_libraries = 'pgmigrate'"
+psql -X -q -At -d "$other" -c "EXPLAIN ANALYZE CREATE TABLE ctas AS SELECT 1 AS x" >"$work/out" 2>"$work/err" || true
+check "a database without pgmigrate runs EXPLAIN ANALYZE CREATE TABLE AS" [ ! -s "$work/err" ]
+check "and the table is there" [ "$(psql -X -At -d "$other" -c "SELECT to_regclass('ctas') IS NOT NULL")" = t ]
+dropdb "$other"
+# and where the guard is disabled, neither does the hook
+psql -X -q -d "$db" -c "ALTER EVENT TRIGGER pgmigrate_guard DISABLE"
+fresh "EXPLAIN ANALYZE CREATE TABLE with_guard_disabled AS SELECT 1 AS x"
+check "with the guard's event trigger disabled, the hook lets it through too" [ ! -s "$work/err" ]
+psql -X -q -d "$db" -c "ALTER EVENT TRIGGER pgmigrate_guard ENABLE ALWAYS"
+
 psql -X -q -d "$db" -c "ALTER DATABASE $db RESET session_preload_libraries"
 if [ "$failures" -gt 0 ]; then
     echo "--- stderr of the last run"; cat "$work/err"

@@ -90,6 +90,7 @@ SET pgmigrate.guard = warn;
 SET client_min_messages = error;
 COMMENT ON TABLE users IS 'people';
 CREATE TABLE elsewhere (id int);
+CREATE INDEX CONCURRENTLY users_name_c ON users (name);
 GRANT EXECUTE ON FUNCTION migrate.apply(text), migrate.rollback(text, boolean) TO ${prefix}_deploy;
 RESET pgmigrate.guard;
 SELECT migrate.add('05_stamped', 'CREATE TABLE elsewhere (id int);', parents => '{03_extra}');
@@ -175,6 +176,8 @@ while read -r from to; do
     check "$from -> $to: the update script is installed" [ -f "$extdir/pgmigrate--$from--$to.sql" ]
     q "$db" "SET client_min_messages = warning; CREATE EXTENSION pgmigrate VERSION '$from'"
     fill "$db"
+    check "$from: the emergency-mode CREATE INDEX CONCURRENTLY is in the log" \
+        same "1" "$(q "$db" "SELECT count(*) FROM migrate.log WHERE command = 'CREATE INDEX'")"
     max_log=$(q "$db" "SELECT max(id) FROM migrate.log")
     before=$(catalog_digest "$db" "$max_log")
     status_before=$(q "$db" "SELECT string_agg(revision || ':' || applied, ',') FROM migrate.status()")
