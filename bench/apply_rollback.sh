@@ -29,14 +29,7 @@ bench_begin bench
 
 # ---- the SQL -------------------------------------------------------------
 
-up_sql() { echo "CREATE TABLE t_$1 (id bigint primary key, name text, created_at timestamptz); CREATE INDEX ON t_$1 (name)"; }
-down_sql() { echo "DROP TABLE t_$1"; }
-
-for i in $(seq 1 "$N"); do
-    printf "SELECT migrate.add('b%05d', \$up\$%s\$up\$, \$down\$%s\$down\$);\n" "$i" "$(up_sql "$i")" "$(down_sql "$i")"
-done >"$work/register.sql"
-for i in $(seq 1 "$N"); do echo "$(up_sql "$i");"; done >"$work/floor_up.sql"
-for i in $(seq "$N" -1 1); do echo "$(down_sql "$i");"; done >"$work/floor_down.sql"
+bench_ddl_workload "$N"
 
 # ---- helpers -------------------------------------------------------------
 
