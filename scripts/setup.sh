@@ -39,8 +39,9 @@ pgm_missing_packages() {
     else
         command -v gcc >/dev/null 2>&1 || need="$need gcc"
     fi
-    # nm (scripts/check-layers.sh)
+    # nm (scripts/check-layers.sh), perl (scripts/corpus-wrap.pl)
     command -v nm >/dev/null 2>&1 || need="$need binutils"
+    command -v perl >/dev/null 2>&1 || need="$need perl"
     echo "$need" | xargs -n 1 2>/dev/null | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 

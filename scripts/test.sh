@@ -12,6 +12,8 @@
 #    - pg_prove test/*.sql  (pgTAP, in a fresh database pgmigrate_tap)
 #    - every test/shell/*.sh  (PGHOST/PGPORT/PGUSER point at the cluster;
 #      each test creates and drops its own databases)
+#    and, on a server of its own, scripts/corpus.sh over test/corpus (not
+#    with --quick)
 # 4. scripts/check-layers.sh (no loop among the C files), cppcheck on src/,
 #    common/ and client/
 #
@@ -101,6 +103,12 @@ suite_build() {
 
 suite_layers() {
     bash scripts/check-layers.sh
+}
+
+suite_corpus() {
+    # its own throwaway server; the part of PostgreSQL's regression SQL kept
+    # in test/corpus (scripts/corpus.sh --corpus DIR runs all of it)
+    bash scripts/corpus.sh
 }
 
 suite_installcheck() {
@@ -220,6 +228,9 @@ elif [ "$built" -ne 0 ]; then
     record SKIP "database tests (no build)" 0
 fi
 
+if [ "$built" -eq 0 ] && [ -z "$quick" ]; then
+    run_suite "corpus (PostgreSQL regression SQL)" suite_corpus
+fi
 run_suite "cppcheck" suite_cppcheck
 
 print_summary

@@ -153,3 +153,25 @@ SELECT migrate.add('35_unique_using_index', 'SET lock_timeout = ''1s''; ALTER TA
 SELECT migrate.add('36_named_check', 'SET lock_timeout = ''1s''; ALTER TABLE app.accounts ADD CONSTRAINT accounts_id_ck CHECK (id > 0) NOT VALID;',
                    parents => '{35_unique_using_index}');
 SELECT revision, irreversible, down_derived FROM migrate.status() WHERE revision >= '33' ORDER BY revision;
+
+-- an unqualified name that pg_catalog also has would be dropped there:
+-- CREATE TABLE pg_attrdef is the user's table, DROP TABLE pg_attrdef the catalog's
+SET client_min_messages = error;
+SELECT migrate.add('37_catalog_name', 'CREATE TABLE pg_attrdef (id int);', parents => '{36_named_check}');
+SELECT migrate.add('38_catalog_function', 'CREATE FUNCTION now(x int) RETURNS int LANGUAGE sql AS ''SELECT 1'';',
+                   parents => '{37_catalog_name}');
+-- a partition is detached before it is dropped: attaching it cloned the
+-- foreign keys that reference its parent, which a plain DROP TABLE refuses
+SELECT migrate.add('40_partitioned', $$
+CREATE TABLE app.pk (id int PRIMARY KEY) PARTITION BY RANGE (id);
+CREATE TABLE app.pk1 PARTITION OF app.pk FOR VALUES FROM (0) TO (10);
+CREATE TABLE app.fk (id int REFERENCES app.pk);
+$$, parents => '{00_base}');
+SELECT migrate.add('41_partition', 'CREATE TABLE app.pk2 PARTITION OF app.pk FOR VALUES FROM (10) TO (20);',
+                   parents => '{40_partitioned}');
+RESET client_min_messages;
+SELECT revision, irreversible, down_derived FROM migrate.status() WHERE revision IN ('37_catalog_name', '38_catalog_function', '41_partition');
+SELECT down FROM migrate.revisions WHERE id = '41_partition';
+SELECT count(*) FROM migrate.apply('40_partitioned');
+SELECT revision, ok, detail FROM migrate.test_roundtrip('41_partition');
+SELECT count(*) FROM migrate.rollback('00_base');

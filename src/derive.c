@@ -20,9 +20,15 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "parser/parse_type.h"
 #include "utils/builtins.h"
+#include "utils/catcache.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "pgmigrate.h"
 
@@ -193,17 +199,106 @@ pgm_invert_rename(const RenameStmt *stmt)
 	}
 }
 
+/*
+ * Would a DROP of `name`, unqualified, find pg_catalog's object instead of
+ * the one the up created?  pg_catalog is searched first (unless the
+ * search_path names it later), while CREATE puts the object in the first
+ * schema of the search_path: CREATE TABLE pg_attrdef (...) is fine, DROP
+ * TABLE pg_attrdef is the catalog.  Relations, types and functions.
+ */
+static bool
+pgm_catalog_shadows(const char *name)
+{
+	CatCList   *procs;
+	bool		found;
+	int			i;
+
+	if (OidIsValid(get_relname_relid(name, PG_CATALOG_NAMESPACE)) ||
+		OidIsValid(GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum(name),
+								   ObjectIdGetDatum(PG_CATALOG_NAMESPACE))))
+		return true;
+	procs = SearchSysCacheList1(PROCNAMEARGSNSP, CStringGetDatum(name));
+	found = false;
+	for (i = 0; i < procs->n_members && !found; i++)
+		found = ((Form_pg_proc) GETSTRUCT(&procs->members[i]->tuple))->pronamespace == PG_CATALOG_NAMESPACE;
+	ReleaseSysCacheList(procs);
+	return found;
+}
+
+/* The name a statement creates, when the down would name it without a schema. */
+static const char *
+pgm_unqualified_target(Node *tree)
+{
+	const RangeVar *rv = NULL;
+	List	   *names = NIL;
+
+	switch (nodeTag(tree))
+	{
+		case T_CreateStmt:
+			rv = ((CreateStmt *) tree)->relation;
+			break;
+		case T_CreateTableAsStmt:
+			rv = ((CreateTableAsStmt *) tree)->into->rel;
+			break;
+		case T_ViewStmt:
+			rv = ((ViewStmt *) tree)->view;
+			break;
+		case T_CreateSeqStmt:
+			rv = ((CreateSeqStmt *) tree)->sequence;
+			break;
+		case T_CompositeTypeStmt:
+			rv = ((CompositeTypeStmt *) tree)->typevar;
+			break;
+		case T_IndexStmt:
+			if (((IndexStmt *) tree)->relation->schemaname == NULL)
+				return ((IndexStmt *) tree)->idxname;
+			return NULL;
+		case T_CreateEnumStmt:
+			names = ((CreateEnumStmt *) tree)->typeName;
+			break;
+		case T_CreateRangeStmt:
+			names = ((CreateRangeStmt *) tree)->typeName;
+			break;
+		case T_CreateDomainStmt:
+			names = ((CreateDomainStmt *) tree)->domainname;
+			break;
+		case T_CreateFunctionStmt:
+			names = ((CreateFunctionStmt *) tree)->funcname;
+			break;
+		default:
+			return NULL;
+	}
+	if (rv)
+		return rv->schemaname == NULL ? rv->relname : NULL;
+	return list_length(names) == 1 ? strVal(linitial(names)) : NULL;
+}
+
 /* The exact inverse of one statement, or NULL when it has none. */
 static char *
 pgm_invert(Node *tree)
 {
+	const char *unqualified = pgm_unqualified_target(tree);
+
+	if (unqualified && pgm_catalog_shadows(unqualified))
+		return NULL;
 	switch (nodeTag(tree))
 	{
 		case T_CreateStmt:
 			{
 				CreateStmt *stmt = (CreateStmt *) tree;
 
-				return stmt->if_not_exists ? NULL : psprintf("DROP TABLE %s", pgm_rv(stmt->relation));
+				if (stmt->if_not_exists)
+					return NULL;
+				/*
+				 * A partition: detached first, so that what attaching it
+				 * added elsewhere (the clones of foreign keys that reference
+				 * the partitioned table) goes before the table does.
+				 */
+				if (stmt->partbound != NULL && list_length(stmt->inhRelations) == 1)
+					return psprintf("ALTER TABLE %s DETACH PARTITION %s;\nDROP TABLE %s",
+									pgm_rv(linitial_node(RangeVar, stmt->inhRelations)),
+									pgm_rv(stmt->relation), pgm_rv(stmt->relation));
+				return psprintf("DROP TABLE %s", pgm_rv(stmt->relation));
 			}
 		case T_CreateTableAsStmt:
 			{

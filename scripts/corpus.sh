@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# pgmigrate on SQL that nobody here wrote: PostgreSQL 15's own regression SQL.
+#
+#   sudo scripts/corpus.sh                 the part of it kept in test/corpus (CI)
+#   sudo scripts/corpus.sh --corpus DIR    PostgreSQL 15's src/test/regress (or a
+#                                          directory of its .sql files and
+#                                          parallel_schedule): the whole suite
+#   ... --first N                          only the first N files of the schedule
+#
+# Starts a throwaway server, creates database "regression" with pgmigrate
+# installed (guard off: the corpus itself is ad-hoc DDL), and runs each file
+# of the corpus with psql, in parallel_schedule order (later files use what
+# earlier ones created).  Before each statement runs, pgm_corpus.examine()
+# (below) looks at it as pgmigrate would, in the state the statement is
+# about to run in, and undoes whatever it did:
+#   - migrate.lint() of it must not raise an internal error (XX000);
+#   - migrate.add() of it as a revision must not either;
+#   - when a down was derived, migrate.test_roundtrip() runs up, down
+#     (comparing the schema with the one before the up) and up again: the
+#     derived down is proven, or wrong.
+# A statement the corpus means to fail fails in the up too ("up failed"),
+# which says nothing about the down.  Prints the counts and every wrong
+# down; exits 1 when a down was wrong (but for those test/corpus/known-wrong-downs
+# lists, with why; a listed one found right fails too, so that the list goes),
+# an internal error was raised, or the server crashed.
+set -euo pipefail
+
+PGM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PGM_ROOT
+first=
+corpus=$PGM_ROOT/test/corpus
+while [ $# -gt 0 ]; do
+    case $1 in
+        --first) first=$2; shift ;;
+        --corpus) corpus=$2; shift ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+[ -f "$corpus/parallel_schedule" ] || { echo "no parallel_schedule in $corpus" >&2; exit 2; }
+corpus=$(cd "$corpus" && pwd)
+sqldir=$corpus
+[ -d "$corpus/sql" ] && sqldir=$corpus/sql
+known=$PGM_ROOT/test/corpus/known-wrong-downs
+
+# shellcheck source=scripts/setup.sh
+. "$PGM_ROOT/scripts/setup.sh"
+pgm_prepare corpus.sh
+work=$(mktemp -d)
+trap 'cluster_stop; [ -n "${PGM_KEEP_CORPUS:-}" ] && echo "kept in $work" >&2 || rm -rf "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+cluster_start corpus "max_prepared_transactions=10" "statement_timeout=120s"
+
+createdb regression
+psql -X -q -v ON_ERROR_STOP=1 -d regression >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION pgmigrate;
+SET pgmigrate.guard = off;
+CREATE SCHEMA pgm_corpus;
+CREATE TABLE pgm_corpus.results (id text, outcome text, sqlstate text, detail text);
+CREATE FUNCTION pgm_corpus.examine(rev_id text, stmt text) RETURNS void
+    LANGUAGE plpgsql SET client_min_messages = error AS $f$
+DECLARE
+    state text;
+    message text;
+    derived boolean;
+    proven boolean;
+    detail text;
+    outcome text := 'registered';
+BEGIN
+    BEGIN
+        PERFORM count(*) FROM migrate.lint(stmt);
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+        IF state = 'XX000' THEN
+            INSERT INTO pgm_corpus.results VALUES (rev_id, 'XX000 in lint', state, message);
+        END IF;
+    END;
+    -- register, prove a derived down, then undo all of it
+    BEGIN
+        PERFORM migrate.add(rev_id, stmt, NULL, '{}', NULL, true, true);
+        SELECT r.down_derived INTO derived FROM migrate.revisions r WHERE r.id = rev_id;
+        IF derived THEN
+            SELECT t.ok, t.detail INTO proven, detail FROM migrate.test_roundtrip(rev_id) t WHERE t.revision = rev_id;
+            outcome := CASE WHEN proven THEN 'proven'
+                            WHEN detail LIKE 'the up SQL failed:%' THEN 'up failed'
+                            ELSE 'wrong down' END;
+        END IF;
+        RAISE EXCEPTION 'pgm_corpus: undo';
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+        IF message <> 'pgm_corpus: undo' THEN
+            outcome := CASE WHEN state = 'XX000' THEN 'XX000 in add' ELSE 'refused' END;
+            detail := message;
+        ELSE
+            state := NULL;
+        END IF;
+    END;
+    INSERT INTO pgm_corpus.results VALUES (rev_id, outcome, state, CASE WHEN outcome = 'wrong down' THEN stmt || E'\n' || detail ELSE detail END);
+END
+$f$;
+SQL
+psql -X -q -d regression -c "ALTER DATABASE regression SET pgmigrate.guard = off"
+
+# the schedule's tests, in order
+tests=$(awk '$1 == "test:" { for (i = 2; i <= NF; i++) print $i }' "$corpus/parallel_schedule")
+[ -z "$first" ] || tests=$(echo "$tests" | head -n "$first")
+crashes=0
+nfiles=0
+for t in $tests; do
+    [ -f "$sqldir/$t.sql" ] || continue
+    nfiles=$((nfiles + 1))
+    perl "$PGM_ROOT/scripts/corpus-wrap.pl" "$sqldir/$t.sql" "$t" >"$work/$t.sql"
+    (cd "$sqldir" && psql -X -q -d regression -f "$work/$t.sql" >"$work/$t.out" 2>&1) || true
+    if grep -q "server closed the connection unexpectedly" "$work/$t.out"; then
+        echo "CRASH in $t" >&2
+        crashes=$((crashes + 1))
+        for _ in $(seq 1 60); do pg_isready -q && break; sleep 1; done
+    fi
+done
+
+psql -X -d regression -c "
+SELECT count(*) AS statements,
+       count(*) FILTER (WHERE outcome IN ('registered', 'proven', 'up failed', 'wrong down')) AS registered,
+       count(*) FILTER (WHERE outcome = 'refused') AS refused,
+       count(*) FILTER (WHERE outcome IN ('proven', 'up failed', 'wrong down')) AS derived_downs,
+       count(*) FILTER (WHERE outcome = 'proven') AS proven,
+       count(*) FILTER (WHERE outcome = 'up failed') AS up_failed,
+       count(*) FILTER (WHERE outcome = 'wrong down') AS wrong_downs,
+       count(*) FILTER (WHERE outcome LIKE 'XX000%') AS internal_errors
+  FROM pgm_corpus.results"
+# the known wrong downs, into the database to compare
+{ grep -v '^#' "$known" || true; } | awk 'NF { id = $1; $1 = ""; sub(/^ /, ""); print id "\t" $0 }' >"$work/known.tsv"
+psql -X -q -d regression -c "CREATE TABLE pgm_corpus.known (id text PRIMARY KEY, why text)" \
+    -c "\\copy pgm_corpus.known FROM '$work/known.tsv'"
+psql -X -d regression -c "
+SELECT r.id, r.outcome, coalesce('known: ' || k.why, r.detail) AS detail
+  FROM pgm_corpus.results r LEFT JOIN pgm_corpus.known k USING (id)
+ WHERE r.outcome = 'wrong down' OR r.outcome LIKE 'XX000%' ORDER BY r.id"
+unexpected=$(psql -X -At -d regression -c "
+SELECT count(*) FROM pgm_corpus.results r
+ WHERE (r.outcome = 'wrong down' OR r.outcome LIKE 'XX000%')
+   AND NOT EXISTS (SELECT FROM pgm_corpus.known k WHERE k.id = r.id AND r.outcome = 'wrong down')")
+fixed=$(psql -X -At -d regression -c "
+SELECT string_agg(r.id, ' ') FROM pgm_corpus.results r JOIN pgm_corpus.known k USING (id)
+ WHERE r.outcome <> 'wrong down'")
+known_seen=$(psql -X -At -d regression -c "
+SELECT count(*) FROM pgm_corpus.results r JOIN pgm_corpus.known k USING (id) WHERE r.outcome = 'wrong down'")
+[ -z "$fixed" ] || echo "listed in $known but right now (take them off the list): $fixed"
+echo "corpus: $nfiles files, $crashes crashes, $unexpected unexpected wrong downs or internal errors, $known_seen known wrong downs"
+[ "$crashes" -eq 0 ] && [ "$unexpected" -eq 0 ] && [ -z "$fixed" ]
