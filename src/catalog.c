@@ -165,26 +165,6 @@ pgm_catalog_owner(void)
 	return owner;
 }
 
-static SPIPlanPtr
-pgm_plan_for(PgmQuery query)
-{
-	if (pgm_plans[query] == NULL)
-	{
-		const PgmQueryDef *def = &pgm_query_defs[query];
-		/* generic plans: these statements never profit from replanning */
-		SPIPlanPtr	plan = SPI_prepare_cursor(def->sql, def->nargs, (Oid *) def->argtypes,
-											  CURSOR_OPT_GENERIC_PLAN);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
-				 def->sql, SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		pgm_plans[query] = plan;
-	}
-	return pgm_plans[query];
-}
-
 /*
  * Run one of the fixed catalog statements as the catalog owner.  The caller
  * must be connected to SPI.  Returns SPI_processed; the rows, if any, are in
@@ -209,7 +189,12 @@ pgm_catalog_exec(PgmQuery query, Datum *values, const char *nulls,
 	pgm_session_begin_catalog_write();
 	PG_TRY();
 	{
-		ret = SPI_execute_plan(pgm_plan_for(query), values, nulls, read_only, 0);
+		/* generic plans: these statements never profit from replanning */
+		ret = SPI_execute_plan(pgm_spi_kept_plan(&pgm_plans[query], pgm_query_defs[query].sql,
+												 pgm_query_defs[query].nargs,
+												 (Oid *) pgm_query_defs[query].argtypes,
+												 CURSOR_OPT_GENERIC_PLAN),
+							   values, nulls, read_only, 0);
 	}
 	PG_FINALLY();
 	{

@@ -672,17 +672,10 @@ pgmigrate_guard_ddl_end(PG_FUNCTION_ARGS)
 		PG_RETURN_VOID();
 
 	pgm_spi_connect();
-	if (pgm_catalog_change_plans[which] == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(pgm_catalog_change_sql[which], 0, NULL);
-
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not prepare the catalog guard's query: %s",
-				 SPI_result_code_string(SPI_result));
-		pgm_catalog_change_plans[which] = plan;
-	}
 	guc_level = pgm_spi_fix_settings(false);
-	if (SPI_execute_plan(pgm_catalog_change_plans[which], NULL, NULL, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute_plan(pgm_spi_kept_plan(&pgm_catalog_change_plans[which],
+										   pgm_catalog_change_sql[which], 0, NULL, 0),
+						 NULL, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "the catalog guard's query failed");
 	pgm_spi_restore_settings(guc_level);
 	if (SPI_processed == 0)

@@ -50,6 +50,28 @@ pgm_result_bool(int row, int col)
 }
 
 /*
+ * The plan of `sql`, prepared on the first call and kept in *cache for the
+ * rest of the backend's life.
+ */
+SPIPlanPtr
+pgm_spi_kept_plan(SPIPlanPtr *cache, const char *sql, int nargs, Oid *argtypes,
+				  int cursor_options)
+{
+	if (*cache == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes, cursor_options);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		*cache = plan;
+	}
+	return *cache;
+}
+
+/*
  * Begin returning rows from a set-returning function: the tuplestore to
  * put them in, and (in *tupdesc) their description.
  */

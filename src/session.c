@@ -137,8 +137,9 @@ pgm_session_forget_expected(void)
 }
 
 /*
- * Expect `statements` (C strings), in this order, for `revision`; whatever
- * was expected before is forgotten.
+ * Expect `statements` (C strings, as pgm_statement_normalize() leaves
+ * them), in this order, for `revision`; whatever was expected before is
+ * forgotten.
  */
 void
 pgm_session_expect(const char *revision, List *statements)
@@ -149,8 +150,7 @@ pgm_session_expect(const char *revision, List *statements)
 	pgm_session_forget_expected();
 	old = MemoryContextSwitchTo(TopMemoryContext);
 	foreach(lc, statements)
-		pgm_expected_statements = lappend(pgm_expected_statements,
-										  pgm_statement_normalize((char *) lfirst(lc)));
+		pgm_expected_statements = lappend(pgm_expected_statements, pstrdup((char *) lfirst(lc)));
 	MemoryContextSwitchTo(old);
 	strlcpy(pgm_expected_revision, revision, sizeof(pgm_expected_revision));
 }

@@ -173,16 +173,8 @@ pgm_snapshot_take(bool read_only)
 	 * snapshot qualified, and no session can fool or slow down the query.
 	 */
 	guc_level = pgm_spi_fix_settings(true);
-	if (pgm_snapshot_plan == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(pgm_snapshot_sql, 0, NULL);
-
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not prepare the snapshot query: %s",
-				 SPI_result_code_string(SPI_result));
-		pgm_snapshot_plan = plan;
-	}
-	ret = SPI_execute_plan(pgm_snapshot_plan, NULL, NULL, read_only, 0);
+	ret = SPI_execute_plan(pgm_spi_kept_plan(&pgm_snapshot_plan, pgm_snapshot_sql, 0, NULL, 0),
+						   NULL, NULL, read_only, 0);
 	pgm_spi_restore_settings(guc_level);
 	MemoryContextSwitchTo(cxt);
 	if (ret != SPI_OK_SELECT)

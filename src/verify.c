@@ -7,18 +7,15 @@
  * test_roundtrip() runs every pending revision up, down and up again inside
  * a subtransaction that it rolls back at the end, so the database and the
  * catalog are left exactly as they were.  Each step runs in a subtransaction
- * of its own, so a failing down (or up) is reported, not raised.
+ * of its own (engine.c), so a failing down (or up) is reported, not raised.
  *
  * Calls catalog.c, engine.c, graph.c, rows.c, session.c, snapshot.c and
  * sqltext.c.
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
-#include "utils/memutils.h"
-#include "utils/resowner.h"
 
 #include "pgmigrate.h"
 
@@ -223,15 +220,43 @@ pgm_round_trip(PgmRoundTrip *rt, bool *ok, char **detail)
 	return true;
 }
 
+/* Every round trip of a plan, a row each, until an up fails. */
+typedef struct PgmRoundTrips
+{
+	PgmGraph   *graph;
+	PgmPlan		plan;
+	Tuplestorestate *store;
+	TupleDesc	desc;
+} PgmRoundTrips;
+
+static void
+pgm_round_trips(void *arg)
+{
+	PgmRoundTrips *all = (PgmRoundTrips *) arg;
+	bool		go_on = true;
+	int			i;
+
+	for (i = 0; i < all->plan.nsteps && go_on; i++)
+	{
+		PgmRoundTrip rt = {all->graph, all->plan.steps[i], i + 1, all->plan.nsteps};
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+		bool		ok;
+		char	   *detail;
+
+		go_on = pgm_round_trip(&rt, &ok, &detail);
+		values[0] = CStringGetTextDatum(all->graph->nodes[all->plan.steps[i]].id);
+		values[1] = BoolGetDatum(ok);
+		values[2] = CStringGetTextDatum(detail);
+		tuplestore_putvalues(all->store, all->desc, values, nulls);
+	}
+}
+
 Datum
 pgmigrate_test_roundtrip(PG_FUNCTION_ARGS)
 {
-	TupleDesc	desc;
-	Tuplestorestate *store;
-	MemoryContext cxt;
-	ResourceOwner owner;
-	PgmGraph   *graph;
-	PgmPlan		plan;
+	PgmRoundTrips all;
+	ErrorData  *volatile edata = NULL;
 
 	pgm_check_may_change("migrate.test_roundtrip()");
 	if (PG_ARGISNULL(0))
@@ -239,58 +264,26 @@ pgmigrate_test_roundtrip(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("target must not be NULL"),
 				 errhint("Pass a target to migrate.test_roundtrip(), such as 'head'.")));
-	store = pgm_srf_begin(fcinfo, &desc);
+	all.store = pgm_srf_begin(fcinfo, &all.desc);
 	pgm_spi_connect();
-	cxt = CurrentMemoryContext;
-	owner = CurrentResourceOwner;
 	pgm_lock_catalog();
-	graph = pgm_graph_load(false);
-	plan = pgm_plan_up(graph, text_to_cstring(PG_GETARG_TEXT_PP(0)), "migrate.test_roundtrip()");
-	pgm_check_plan(graph, &plan, PGM_APPLY);
+	all.graph = pgm_graph_load(false);
+	all.plan = pgm_plan_up(all.graph, text_to_cstring(PG_GETARG_TEXT_PP(0)), "migrate.test_roundtrip()");
+	pgm_check_plan(all.graph, &all.plan, PGM_APPLY);
 
 	/* everything below is undone at the end, errors or not */
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
 	pgm_session_set_engine_running(true);
 	PG_TRY();
 	{
-		bool		go_on = true;
-		int			i;
-
-		for (i = 0; i < plan.nsteps && go_on; i++)
-		{
-			PgmRoundTrip rt = {graph, plan.steps[i], i + 1, plan.nsteps};
-			Datum		values[3];
-			bool		nulls[3] = {false, false, false};
-			bool		ok;
-			char	   *detail;
-
-			go_on = pgm_round_trip(&rt, &ok, &detail);
-			values[0] = CStringGetTextDatum(graph->nodes[plan.steps[i]].id);
-			values[1] = BoolGetDatum(ok);
-			values[2] = CStringGetTextDatum(detail);
-			tuplestore_putvalues(store, desc, values, nulls);
-		}
+		edata = pgm_in_subtransaction(pgm_round_trips, &all, false);
 	}
-	PG_CATCH();
+	PG_FINALLY();
 	{
-		ErrorData  *edata;
-
-		/* undo the subtransaction here: an error must not leave it open */
 		pgm_session_set_engine_running(false);
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		ReThrowError(edata);
 	}
 	PG_END_TRY();
-	pgm_session_set_engine_running(false);
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
+	if (edata)
+		ReThrowError(edata);
 
 	SPI_finish();
 	return (Datum) 0;
