@@ -7,7 +7,7 @@ MODULE_big  = pgmigrate
 OBJS        = $(patsubst %.c,%.o,$(wildcard src/*.c common/*.c))
 DATA        = $(wildcard sql/$(EXTENSION)--*.sql)
 
-REGRESS     = add graph apply rollback stamp inspect failure bad_input catalog guard guard_placeholder derive lint verify outside session hostile
+REGRESS     = add graph apply rollback stamp inspect failure bad_input catalog guard guard_placeholder derive derive_here lint verify outside session hostile
 REGRESS_OPTS = --inputdir=.
 
 PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/common -DPGM_VERSION='"$(EXTVERSION)"'
@@ -18,6 +18,10 @@ PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializer
 PG_CONFIG  ?= pg_config
 PGXS       := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# Every object depends on the headers (PGXS tracks no header dependencies):
+# a changed struct must never leave a stale object behind.
+$(OBJS): $(wildcard src/*.h common/*.h)
 
 # The client program lives in client/ with a PGXS Makefile of its own.
 all: client-all

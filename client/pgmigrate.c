@@ -184,7 +184,17 @@ connect_db(void)
 	char	   *err = NULL;
 	PQconninfoOption *parsed;
 
-	if (opts.conninfo && (parsed = PQconninfoParse(opts.conninfo, &err)) == NULL)
+	/*
+	 * As in psql, -d is a connection string or URI when it looks like one
+	 * (has "=", or starts with postgres:// or postgresql://), and else a
+	 * database name.
+	 */
+	bool		is_conninfo = opts.conninfo &&
+		(strchr(opts.conninfo, '=') != NULL ||
+		 strncmp(opts.conninfo, "postgresql://", 13) == 0 ||
+		 strncmp(opts.conninfo, "postgres://", 11) == 0);
+
+	if (is_conninfo && (parsed = PQconninfoParse(opts.conninfo, &err)) == NULL)
 	{
 		char	   *nl;
 
@@ -192,6 +202,8 @@ connect_db(void)
 			*nl = '\0';
 		usage_error("invalid connection string: %s", err ? err : "out of memory");
 	}
+	if (is_conninfo)
+		PQconninfoFree(parsed);
 	if (opts.conninfo)
 	{
 		const char *keywords[] = {"dbname", "fallback_application_name", NULL};
@@ -336,12 +348,83 @@ parents_literal(PQExpBuffer lit, const MigrationFile *m)
 		failed("out of memory");
 }
 
+/*
+ * Append `value` (NULL for a NULL element) to an array literal being built,
+ * which starts as "{" and gets its "}" at the end.
+ */
+static void
+append_array_element(PQExpBuffer array, const char *value)
+{
+	if (array->len > 1)
+		appendPQExpBufferChar(array, ',');
+	if (value == NULL)
+	{
+		appendPQExpBufferStr(array, "NULL");
+		return;
+	}
+	appendPQExpBufferChar(array, '"');
+	for (; *value; value++)
+	{
+		if (*value == '"' || *value == '\\')
+			appendPQExpBufferChar(array, '\\');
+		appendPQExpBufferChar(array, *value);
+	}
+	appendPQExpBufferChar(array, '"');
+}
+
+/* The columns of migrate.add() for every file, as seven array literals. */
+enum
+{
+	PUSH_ID, PUSH_UP, PUSH_DOWN, PUSH_PARENTS, PUSH_DESCRIPTION, PUSH_DESTRUCTIVE,
+	PUSH_TRANSACTIONAL, PUSH_NCOLUMNS
+};
+
+/*
+ * Register one file in the current transaction; on failure print the
+ * server's error and return its first line, else NULL.
+ */
+static char *
+push_one(const MigrationFile *m, PQExpBuffer parents)
+{
+	const char *params[7];
+	PGresult   *res;
+	char	   *reason = NULL;
+
+	parents_literal(parents, m);
+	params[0] = m->id;
+	params[1] = m->up;
+	params[2] = m->down;
+	params[3] = parents->data;
+	params[4] = m->description;
+	params[5] = m->allow_destructive ? "true" : "false";
+	params[6] = m->transactional ? "true" : "false";
+	res = PQexecParams(conn,
+					   "SELECT migrate.add($1, $2, $3, $4::text[], $5, $6::boolean, $7::boolean)",
+					   7, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		reason = primary_message(res);
+		fputs(PQerrorMessage(conn), stderr);
+	}
+	PQclear(res);
+	return reason;
+}
+
+/*
+ * push: every file in one statement, whatever their number (one round
+ * trip; a statement is all or nothing).  When it fails, the files are
+ * registered again one by one in a transaction that is rolled back, to
+ * name the file that fails.
+ */
 static void
 cmd_push(void)
 {
 	MigrationFile *files;
 	char		error[1024];
+	PQExpBufferData columns[PUSH_NCOLUMNS];
 	PQExpBufferData parents;
+	const char *params[PUSH_NCOLUMNS];
+	PGresult   *res;
 	int			n;
 	int			i;
 	int			counts[3] = {0, 0, 0};
@@ -349,38 +432,72 @@ cmd_push(void)
 	if ((n = load_migrations(opts.dir, &files, error, sizeof(error))) < 0)
 		failed("%s", error);
 	initPQExpBuffer(&parents);
-	connect_db();
-	run_simple("push", "BEGIN");
-	if (opts.json)
-		printf("[");
+	for (i = 0; i < PUSH_NCOLUMNS; i++)
+	{
+		initPQExpBuffer(&columns[i]);
+		appendPQExpBufferChar(&columns[i], '{');
+	}
 	for (i = 0; i < n; i++)
 	{
 		MigrationFile *m = &files[i];
-		const char *params[7];
-		PGresult   *res;
-		const char *result;
 
 		parents_literal(&parents, m);
-		params[0] = m->id;
-		params[1] = m->up;
-		params[2] = m->down;
-		params[3] = parents.data;
-		params[4] = m->description;
-		params[5] = m->allow_destructive ? "true" : "false";
-		params[6] = m->transactional ? "true" : "false";
-		res = PQexecParams(conn,
-						   "SELECT migrate.add($1, $2, $3, $4::text[], $5, $6::boolean, $7::boolean)",
-						   7, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		{
-			char	   *reason = primary_message(res);
+		append_array_element(&columns[PUSH_ID], m->id);
+		append_array_element(&columns[PUSH_UP], m->up);
+		append_array_element(&columns[PUSH_DOWN], m->down);
+		append_array_element(&columns[PUSH_PARENTS], parents.data);
+		append_array_element(&columns[PUSH_DESCRIPTION], m->description);
+		append_array_element(&columns[PUSH_DESTRUCTIVE], m->allow_destructive ? "true" : "false");
+		append_array_element(&columns[PUSH_TRANSACTIONAL], m->transactional ? "true" : "false");
+	}
+	for (i = 0; i < PUSH_NCOLUMNS; i++)
+	{
+		appendPQExpBufferChar(&columns[i], '}');
+		if (PQExpBufferBroken(&columns[i]))
+			failed("out of memory");
+		params[i] = columns[i].data;
+	}
 
-			fputs(PQerrorMessage(conn), stderr);
-			PQclear(res);
-			PQclear(PQexec(conn, "ROLLBACK"));
-			failed("%s: %s", m->path, reason);
+	connect_db();
+	if (opts.dry_run)
+		run_simple("push", "BEGIN");
+	/* migrate.add() runs once per row, in file order: parents before children */
+	res = PQexecParams(conn,
+					   "SELECT r.id, migrate.add(r.id, r.up, r.down, r.parents::text[], r.description,"
+					   " r.destructive, r.transactional)"
+					   " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+					   " $6::boolean[], $7::boolean[]) WITH ORDINALITY"
+					   " AS r(id, up, down, parents, description, destructive, transactional, n)"
+					   " ORDER BY r.n",
+					   PUSH_NCOLUMNS, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		char	   *reason = primary_message(res);
+
+		PQclear(res);
+		PQclear(PQexec(conn, "ROLLBACK"));
+		/* the slow path, only to say which file */
+		run_simple("push", "BEGIN");
+		for (i = 0; i < n; i++)
+		{
+			char	   *file_reason = push_one(&files[i], &parents);
+
+			if (file_reason)
+			{
+				PQclear(PQexec(conn, "ROLLBACK"));
+				failed("%s: %s", files[i].path, file_reason);
+			}
 		}
-		result = PQgetvalue(res, 0, 0);
+		PQclear(PQexec(conn, "ROLLBACK"));
+		failed("push failed: %s", reason);
+	}
+	if (opts.json)
+		printf("[");
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		const MigrationFile *m = &files[i];
+		const char *result = PQgetvalue(res, i, 1);
+
 		counts[strcmp(result, "added") == 0 ? 0 : strcmp(result, "updated") == 0 ? 1 : 2]++;
 		if (opts.json)
 		{
@@ -394,13 +511,15 @@ cmd_push(void)
 		}
 		else
 			printf("%-9s %s (%s)\n", result, m->id, m->path);
-		PQclear(res);
-
 	}
+	PQclear(res);
+	for (i = 0; i < PUSH_NCOLUMNS; i++)
+		termPQExpBuffer(&columns[i]);
 	termPQExpBuffer(&parents);
 	if (opts.json)
 		printf("]\n");
-	run_simple("push", opts.dry_run ? "ROLLBACK" : "COMMIT");
+	if (opts.dry_run)
+		run_simple("push", "ROLLBACK");
 	if (!opts.json)
 		printf("%s%d added, %d updated, %d unchanged\n", opts.dry_run ? "dry run, nothing registered: " : "",
 			   counts[0], counts[1], counts[2]);
@@ -461,6 +580,16 @@ finish_outside(const char *id, bool up)
 	PQclear(run(up ? "apply" : "rollback", "SELECT migrate.finish_outside_transaction($1, $2)", 2, params));
 }
 
+/* A monotonic clock, in milliseconds. */
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1000000.0;
+}
+
 static void
 print_step(const char *revision, const char *ms, bool up, bool *first)
 {
@@ -476,14 +605,26 @@ print_step(const char *revision, const char *ms, bool up, bool *first)
 	*first = false;
 }
 
+/*
+ * apply and rollback: the plan in one round trip, then one call for each
+ * stretch of revisions that can share a transaction (apply_steps() or
+ * rollback_steps() run the first K steps of the plan to the same target,
+ * all or nothing, with one snapshot), and the revisions that must run
+ * outside a transaction, statement by statement, in between.  A deploy of
+ * any number of transactional revisions costs three round trips.  The
+ * server's NOTICE for each revision is relayed as it starts; the line for
+ * each, with its duration, follows its stretch, and the total comes last.
+ */
 static void
 cmd_migrate(const char *target, bool up)
 {
 	const char *params[3] = {target, up ? "up" : "down", opts.allow_data_loss ? "true" : "false"};
 	const char *what = up ? "apply" : "rollback";
 	PGresult   *plan;
-	bool		in_transaction = false;
 	bool		first = true;
+	int			done = 0;
+	double		started = now_ms();
+	int			n;
 	int			i;
 
 	connect_db();
@@ -491,47 +632,54 @@ cmd_migrate(const char *target, bool up)
 			   "SELECT p.revision, s.transactional FROM migrate.plan($1, $2, $3::boolean) p"
 			   " JOIN migrate.status() s USING (revision) ORDER BY p.step",
 			   3, params);
+	n = PQntuples(plan);
 	if (opts.json)
 		printf("[");
-	for (i = 0; i < PQntuples(plan); i++)
+	for (i = 0; i < n;)
 	{
 		const char *revision = PQgetvalue(plan, i, 0);
-		bool		transactional = PQgetvalue(plan, i, 1)[0] == 't';
 
-		if (transactional)
+		if (PQgetvalue(plan, i, 1)[0] == 't')
 		{
-			/*
-			 * Consecutive transactional revisions run in one transaction.
-			 * Going up, apply(id) runs exactly this revision, its ancestors
-			 * being applied already; going down, "-1" is always the next
-			 * step, since plan lists the newest first.
-			 */
-			const char *args[2] = {revision, opts.allow_data_loss ? "true" : "false"};
+			char		steps[16];
+			const char *args[3] = {target, steps, opts.allow_data_loss ? "true" : "false"};
 			PGresult   *res;
+			int			j = i;
+			int			r;
 
-			if (!in_transaction)
-				run_simple(what, "BEGIN");
-			in_transaction = true;
-			res = up ? run(what, "SELECT revision, round(duration_ms::numeric, 3) FROM migrate.apply($1)", 1, args)
-				: run(what, "SELECT revision, round(duration_ms::numeric, 3) FROM migrate.rollback('-1', $1::boolean)", 1, args + 1);
-			if (PQntuples(res) > 0)
-				print_step(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), up, &first);
+			while (j < n && PQgetvalue(plan, j, 1)[0] == 't')
+				j++;
+			snprintf(steps, sizeof(steps), "%d", j - i);
+			res = up ? run(what, "SELECT revision, round(duration_ms::numeric, 3)"
+						   " FROM migrate.apply_steps($1, $2::integer)", 2, args)
+				: run(what, "SELECT revision, round(duration_ms::numeric, 3)"
+					  " FROM migrate.rollback_steps($1, $2::integer, $3::boolean)", 3, args);
+			for (r = 0; r < PQntuples(res); r++)
+				print_step(PQgetvalue(res, r, 0), PQgetvalue(res, r, 1), up, &first);
+			done += PQntuples(res);
 			PQclear(res);
+			i = j;
 			continue;
 		}
-		if (in_transaction)
-			run_simple(what, "COMMIT");
-		in_transaction = false;
-		run_outside_transaction(revision, up);
-		finish_outside(revision, up);
-		print_step(revision, NULL, up, &first);
+		{
+			double		start = now_ms();
+			char		ms[32];
+
+			run_outside_transaction(revision, up);
+			finish_outside(revision, up);
+			snprintf(ms, sizeof(ms), "%.3f", now_ms() - start);
+			print_step(revision, ms, up, &first);
+		}
+		done++;
+		i++;
 	}
-	if (in_transaction)
-		run_simple(what, "COMMIT");
 	if (opts.json)
 		printf("]\n");
-	else if (PQntuples(plan) == 0)
+	else if (n == 0)
 		printf("nothing to %s\n", up ? "apply" : "roll back");
+	else
+		printf("%d revision%s %s in %.3f ms\n", done, done == 1 ? "" : "s",
+			   up ? "applied" : "rolled back", now_ms() - started);
 	PQclear(plan);
 }
 

@@ -17,7 +17,9 @@
 #   - migrate.add() of it as a revision must not either;
 #   - when a down was derived, migrate.test_roundtrip() runs up, down
 #     (comparing the schema with the one before the up) and up again: the
-#     derived down is proven, or wrong.
+#     derived down is proven, or wrong, or was withdrawn by the engine
+#     before the up ran because it would not have undone the up here
+#     (the revision is then honestly irreversible).
 # A statement the corpus means to fail fails in the up too ("up failed"),
 # which says nothing about the down.  Prints the counts and every wrong
 # down; exits 1 when a down was wrong (but for those test/corpus/known-wrong-downs
@@ -86,6 +88,7 @@ BEGIN
             SELECT t.ok, t.detail INTO proven, detail FROM migrate.test_roundtrip(rev_id) t WHERE t.revision = rev_id;
             outcome := CASE WHEN proven THEN 'proven'
                             WHEN detail LIKE 'the up SQL failed:%' THEN 'up failed'
+                            WHEN detail LIKE 'the derived down was withdrawn:%' THEN 'withdrawn'
                             ELSE 'wrong down' END;
         END IF;
         RAISE EXCEPTION 'pgm_corpus: undo';
@@ -123,11 +126,12 @@ done
 
 psql -X -d regression -c "
 SELECT count(*) AS statements,
-       count(*) FILTER (WHERE outcome IN ('registered', 'proven', 'up failed', 'wrong down')) AS registered,
+       count(*) FILTER (WHERE outcome IN ('registered', 'proven', 'up failed', 'withdrawn', 'wrong down')) AS registered,
        count(*) FILTER (WHERE outcome = 'refused') AS refused,
-       count(*) FILTER (WHERE outcome IN ('proven', 'up failed', 'wrong down')) AS derived_downs,
+       count(*) FILTER (WHERE outcome IN ('proven', 'up failed', 'withdrawn', 'wrong down')) AS derived_downs,
        count(*) FILTER (WHERE outcome = 'proven') AS proven,
        count(*) FILTER (WHERE outcome = 'up failed') AS up_failed,
+       count(*) FILTER (WHERE outcome = 'withdrawn') AS withdrawn,
        count(*) FILTER (WHERE outcome = 'wrong down') AS wrong_downs,
        count(*) FILTER (WHERE outcome LIKE 'XX000%') AS internal_errors
   FROM pgm_corpus.results"

@@ -4,6 +4,8 @@
 # through pgmigrate's own code.  Slow (minutes); not part of scripts/test.sh.
 #
 #   sudo scripts/valgrind.sh
+#   sudo REGRESS="derive lint" scripts/valgrind.sh   only these regression
+#                                                    tests, no pgTAP
 #
 # PostgreSQL from Debian is not built with USE_VALGRIND, so valgrind also
 # reports some of the server's own well-known false positives (uninitialised
@@ -50,9 +52,13 @@ done
 [ -n "$ready" ] || { cat "$logs/server.log" >&2; echo "the server did not start under valgrind" >&2; exit 1; }
 
 status=0
-make installcheck || status=1
-createdb pgmigrate_tap
-pg_prove --ext .sql -d pgmigrate_tap test/*.sql || status=1
+if [ -n "${REGRESS:-}" ]; then
+    make installcheck REGRESS="$REGRESS" || status=1
+else
+    make installcheck || status=1
+    createdb pgmigrate_tap
+    pg_prove --ext .sql -d pgmigrate_tap test/*.sql || status=1
+fi
 as_postgres "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m fast -w -t 300 stop >/dev/null
 server=
 

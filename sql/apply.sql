@@ -68,3 +68,25 @@ SELECT migrate.current();
 -- stamping it (as the client does after running it) lets apply go on
 SELECT * FROM migrate.stamp('08');
 SELECT step, revision FROM migrate.apply();
+
+-- apply_steps() and rollback_steps(): the first K steps of the same plan,
+-- what the client runs in one call per stretch of transactional revisions
+SELECT migrate.add('10', 'CREATE TABLE app.t10 (id int);', 'DROP TABLE app.t10;');
+SELECT migrate.add('11', 'CREATE TABLE app.t11 (id int);', 'DROP TABLE app.t11;', transactional => false);
+SELECT migrate.add('12', 'CREATE TABLE app.t12 (id int);', 'DROP TABLE app.t12;');
+SELECT migrate.add('13', 'CREATE TABLE app.t13 (id int);', 'DROP TABLE app.t13;');
+SELECT step, revision, direction FROM migrate.plan('head');
+SELECT step, revision FROM migrate.apply_steps('head', 1);
+-- the next step is the client's: refused as apply() would refuse it
+SELECT step, revision FROM migrate.apply_steps('head', 2);
+SELECT * FROM migrate.stamp('11');
+SELECT max(id) AS last_snapshot FROM migrate.snapshots \gset
+SELECT step, revision FROM migrate.apply_steps('head', 5);
+-- one snapshot for the call, not one per revision
+SELECT count(*) FROM migrate.snapshots WHERE id > :last_snapshot;
+SELECT step, revision FROM migrate.rollback_steps('-3', 2);
+SELECT step, revision FROM migrate.rollback_steps('-1', 1);
+SELECT step, revision FROM migrate.apply_steps('head', 0);
+SELECT step, revision FROM migrate.apply_steps('head', NULL);
+SELECT step, revision FROM migrate.rollback_steps('-1', 1, NULL);
+SELECT migrate.current();

@@ -63,7 +63,7 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 	},
 	[PGM_Q_GET_REVISION] = {
 		"SELECT up, up_sha256, down, down_sha256, parents, description,"
-		" destructive, transactional, applied_at IS NOT NULL"
+		" destructive, transactional, applied_at IS NOT NULL, down_derived"
 		" FROM migrate.revisions WHERE id OPERATOR(pg_catalog.=) $1",
 		1, {TEXTOID}
 	},
@@ -135,6 +135,12 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 		"SELECT id, up, up_sha256, down, down_sha256 FROM migrate.revisions"
 		" ORDER BY id COLLATE \"C\"",
 		0, {0}
+	},
+	[PGM_Q_WITHDRAW_DOWN] = {
+		/* down_derived stays true: the revision file still has no down */
+		"UPDATE migrate.revisions SET down = NULL, down_sha256 = NULL"
+		" WHERE id OPERATOR(pg_catalog.=) $1 AND down_derived",
+		1, {TEXTOID}
 	},
 };
 

@@ -5,10 +5,12 @@
  * DROP TABLE of a table that holds rows, and each ALTER TABLE ... DROP
  * COLUMN of a column that holds non-NULL values, is data loss.  Unless the
  * caller passed allow_data_loss => true, the rollback stops and names every
- * one of them with its count.
+ * one of them, with the table's size as the planner's statistics have it.
+ * Whether data is there is asked with EXISTS, which stops at the first row:
+ * the check never reads a whole production table.
  *
  * Names resolve as the down SQL would resolve them (the caller's
- * search_path); the counts run as the caller, through quoted identifiers.
+ * search_path); the queries run as the caller, through quoted identifiers.
  *
  * Calls catalog.c, rows.c and sqltext.c.
  */
@@ -16,9 +18,11 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "pgmigrate.h"
 
@@ -36,35 +40,72 @@ pgm_relation_name(Oid relid)
 									  get_rel_name(relid));
 }
 
-static int64
-pgm_count(const char *query)
+/*
+ * Does `query` (SELECT EXISTS (...)) find a row?  An EXISTS stops at the
+ * first row: a hundred-million-row table is not read to learn that it is
+ * not empty.
+ */
+static bool
+pgm_exists(const char *query)
 {
 	bool		isnull;
-	int64		n;
+	bool		found;
 	int			guc_level = pgm_spi_fix_settings(false);	/* no JIT, default plans */
 
 	if (SPI_execute(query, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not count rows: %s", query);
+		elog(ERROR, "could not look for rows: %s", query);
 	pgm_spi_restore_settings(guc_level);
-	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	found = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_freetuptable(SPI_tuptable);
-	return isnull ? 0 : n;
+	return !isnull && found;
+}
+
+/*
+ * The size of a table as the planner's statistics have it (pg_class.reltuples,
+ * summed over the partitions of a partitioned table), for the report: "about
+ * N rows", or a note that there are no statistics yet.
+ */
+static char *
+pgm_estimated_size(Oid relid)
+{
+	float4		total = 0;
+	bool		known = false;
+	List	   *rels = get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE ?
+		find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
+	ListCell   *lc;
+
+	foreach(lc, rels)
+	{
+		HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_class rel;
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		rel = (Form_pg_class) GETSTRUCT(tuple);
+		if (rel->relkind == RELKIND_RELATION && rel->reltuples >= 0)
+		{
+			total += rel->reltuples;
+			known = true;
+		}
+		ReleaseSysCache(tuple);
+	}
+	if (!known)
+		return pstrdup("no statistics yet");
+	return psprintf("about %.0f %s by the statistics", total, total == 1 ? "row" : "rows");
 }
 
 static void
 pgm_check_drop_table(PgmLoss *loss, RangeVar *rv)
 {
 	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
-	int64		rows;
 
 	if (!OidIsValid(relid) || (get_rel_relkind(relid) != RELKIND_RELATION &&
 								get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE))
 		return;
-	rows = pgm_count(psprintf("SELECT count(*) FROM %s", pgm_relation_name(relid)));
-	if (rows > 0)
+	if (pgm_exists(psprintf("SELECT EXISTS (SELECT FROM %s)", pgm_relation_name(relid))))
 	{
-		appendStringInfo(&loss->report, "\nrevision \"%s\" drops table %s, which holds " INT64_FORMAT " %s",
-						 loss->revision, pgm_relation_name(relid), rows, rows == 1 ? "row" : "rows");
+		appendStringInfo(&loss->report, "\nrevision \"%s\" drops table %s, which holds rows (%s)",
+						 loss->revision, pgm_relation_name(relid), pgm_estimated_size(relid));
 		loss->count++;
 	}
 }
@@ -73,17 +114,15 @@ static void
 pgm_check_drop_column(PgmLoss *loss, RangeVar *rv, const char *column)
 {
 	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
-	int64		values;
 
 	if (!OidIsValid(relid) || get_attnum(relid, column) == InvalidAttrNumber)
 		return;
-	values = pgm_count(psprintf("SELECT count(*) FROM %s WHERE %s IS NOT NULL",
-								pgm_relation_name(relid), quote_identifier(column)));
-	if (values > 0)
+	if (pgm_exists(psprintf("SELECT EXISTS (SELECT FROM %s WHERE %s IS NOT NULL)",
+							pgm_relation_name(relid), quote_identifier(column))))
 	{
-		appendStringInfo(&loss->report, "\nrevision \"%s\" drops column %s of table %s, which holds " INT64_FORMAT " non-NULL %s",
-						 loss->revision, quote_identifier(column), pgm_relation_name(relid), values,
-						 values == 1 ? "value" : "values");
+		appendStringInfo(&loss->report, "\nrevision \"%s\" drops column %s of table %s, which holds non-NULL values (table: %s)",
+						 loss->revision, quote_identifier(column), pgm_relation_name(relid),
+						 pgm_estimated_size(relid));
 		loss->count++;
 	}
 }

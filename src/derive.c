@@ -15,11 +15,24 @@
  * Names are written as the up SQL wrote them, quoted where needed, so the
  * down resolves them the same way under the same search_path.
  *
+ * What the parse tree cannot know, the catalogs tell at apply time:
+ * pgm_inverse_fails_here() is asked before each statement of such an up
+ * runs, and names the reason when the statement would adopt something
+ * that already exists (a partition's constraint or index) or act on a
+ * temporary object; the engine then withdraws the derived down.
+ *
  * Calls no other file of pgmigrate.
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -27,6 +40,7 @@
 #include "parser/parse_type.h"
 #include "utils/builtins.h"
 #include "utils/catcache.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
@@ -225,30 +239,66 @@ pgm_catalog_shadows(const char *name)
 	return found;
 }
 
+/* The relation (or composite type) a CREATE statement creates; NULL for others. */
+static RangeVar *
+pgm_created_relation(Node *tree)
+{
+	switch (nodeTag(tree))
+	{
+		case T_CreateStmt:
+			return ((CreateStmt *) tree)->relation;
+		case T_CreateTableAsStmt:
+			return ((CreateTableAsStmt *) tree)->into->rel;
+		case T_ViewStmt:
+			return ((ViewStmt *) tree)->view;
+		case T_CreateSeqStmt:
+			return ((CreateSeqStmt *) tree)->sequence;
+		case T_CompositeTypeStmt:
+			return ((CompositeTypeStmt *) tree)->typevar;
+		default:
+			return NULL;
+	}
+}
+
+/* Does a schema name, as written, name the session's temporary schema? */
+static bool
+pgm_is_temp_schema_name(const char *schema)
+{
+	return schema != NULL && strncmp(schema, "pg_temp", 7) == 0;
+}
+
+/*
+ * Does the statement create a temporary object?  Its inverse has no meaning:
+ * the object is gone when the session ends, and a DROP of its name in
+ * another session finds another object or none.
+ */
+static bool
+pgm_creates_temporary_object(Node *tree)
+{
+	RangeVar   *rv = pgm_created_relation(tree);
+
+	if (rv)
+		return rv->relpersistence == RELPERSISTENCE_TEMP || pgm_is_temp_schema_name(rv->schemaname);
+	if (IsA(tree, CreateFunctionStmt))
+	{
+		List	   *names = ((CreateFunctionStmt *) tree)->funcname;
+
+		return list_length(names) == 2 && pgm_is_temp_schema_name(strVal(linitial(names)));
+	}
+	return false;
+}
+
 /* The name a statement creates, when the down would name it without a schema. */
 static const char *
 pgm_unqualified_target(Node *tree)
 {
-	const RangeVar *rv = NULL;
+	const RangeVar *rv = pgm_created_relation(tree);
 	List	   *names = NIL;
 
+	if (rv)
+		return rv->schemaname == NULL ? rv->relname : NULL;
 	switch (nodeTag(tree))
 	{
-		case T_CreateStmt:
-			rv = ((CreateStmt *) tree)->relation;
-			break;
-		case T_CreateTableAsStmt:
-			rv = ((CreateTableAsStmt *) tree)->into->rel;
-			break;
-		case T_ViewStmt:
-			rv = ((ViewStmt *) tree)->view;
-			break;
-		case T_CreateSeqStmt:
-			rv = ((CreateSeqStmt *) tree)->sequence;
-			break;
-		case T_CompositeTypeStmt:
-			rv = ((CompositeTypeStmt *) tree)->typevar;
-			break;
 		case T_IndexStmt:
 			if (((IndexStmt *) tree)->relation->schemaname == NULL)
 				return ((IndexStmt *) tree)->idxname;
@@ -268,8 +318,6 @@ pgm_unqualified_target(Node *tree)
 		default:
 			return NULL;
 	}
-	if (rv)
-		return rv->schemaname == NULL ? rv->relname : NULL;
 	return list_length(names) == 1 ? strVal(linitial(names)) : NULL;
 }
 
@@ -279,7 +327,7 @@ pgm_invert(Node *tree)
 {
 	const char *unqualified = pgm_unqualified_target(tree);
 
-	if (unqualified && pgm_catalog_shadows(unqualified))
+	if ((unqualified && pgm_catalog_shadows(unqualified)) || pgm_creates_temporary_object(tree))
 		return NULL;
 	switch (nodeTag(tree))
 	{
@@ -419,6 +467,41 @@ pgm_parses(const char *sql)
 }
 
 /*
+ * A SET of the up, as the down repeats it.  A search_path gets pg_temp at
+ * its end unless it names pg_temp itself: the session's temporary tables
+ * must not shadow the permanent objects the down drops (the engine does the
+ * same for the search_path a derived down starts with).  A search_path set
+ * to its default is not known here: no down.
+ */
+static char *
+pgm_down_setting(const VariableSetStmt *stmt, const char *text)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	bool		names_temp = false;
+
+	if (stmt->name == NULL || strcmp(stmt->name, "search_path") != 0)
+		return pstrdup(text);
+	if (stmt->kind != VAR_SET_VALUE)
+		return NULL;
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "SET %ssearch_path = ", stmt->is_local ? "LOCAL " : "");
+	foreach(lc, stmt->args)
+	{
+		A_Const    *arg = lfirst_node(A_Const, lc);
+
+		if (!IsA(&arg->val, String))
+			return NULL;
+		names_temp |= pgm_is_temp_schema_name(strVal(&arg->val));
+		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
+						 quote_identifier(strVal(&arg->val)));
+	}
+	if (!names_temp)
+		appendStringInfoString(&buf, ", pg_temp");
+	return buf.data;
+}
+
+/*
  * Down SQL for the statements of an up, or NULL when one of them has no
  * exact inverse.  One statement per line, last statement's inverse first.
  */
@@ -438,7 +521,11 @@ pgm_derive_down(List *statements)
 		/* settings (lock_timeout, search_path, ...) apply to the down too */
 		if (IsA(stmt->tree, VariableSetStmt))
 		{
-			appendStringInfo(&buf, "%s;\n", stmt->text);
+			char	   *setting = pgm_down_setting((VariableSetStmt *) stmt->tree, stmt->text);
+
+			if (setting == NULL)
+				return NULL;
+			appendStringInfo(&buf, "%s;\n", setting);
 			continue;
 		}
 		if ((inverse = pgm_invert(stmt->tree)) == NULL)
@@ -450,4 +537,228 @@ pgm_derive_down(List *statements)
 	if (!pgm_parses(buf.data))
 		return NULL;
 	return buf.data;
+}
+
+/*
+ * ---- Does a derived inverse hold here? ----
+ *
+ * The parse tree says what a statement names, not what it will find.  A few
+ * statements adopt what already exists instead of creating it, and then
+ * their inverse removes more than the statement added, or cannot run:
+ * - ADD CONSTRAINT n CHECK on a table whose partition already has a
+ *   constraint n: the partition's own constraint becomes inherited, and
+ *   DROP CONSTRAINT on the parent drops it too.  (An inheritance child
+ *   keeps its own constraint as local: that merge is undone exactly.)
+ * - ADD CONSTRAINT n CHECK on a table that inherits n: the constraint is
+ *   merged into the inherited one, which DROP CONSTRAINT cannot drop.
+ * - A UNIQUE or EXCLUDE constraint or an index on a partitioned table
+ *   attaches a partition's matching index of its own instead of building
+ *   one; a foreign key on a partitioned table likewise adopts a matching
+ *   foreign key of a partition.  The inverse drops the adopted ones.
+ * - An unqualified CREATE that lands in the session's temporary schema
+ *   (pg_temp first in the search_path): the down, run later in another
+ *   session, would not find it, or would find a permanent namesake.
+ * The engine asks, right before each statement of an up whose down was
+ * derived, and withdraws the derived down when the answer is a reason.
+ */
+
+/* Does relation `relid` have a constraint named `name`? */
+static bool
+pgm_has_constraint(Oid relid, const char *name)
+{
+	return OidIsValid(get_relation_constraint_oid(relid, name, true));
+}
+
+/*
+ * What a partitioned table's new index or constraint could adopt from a
+ * partition: an index of the same kind (PostgreSQL attaches only an index
+ * whose uniqueness and exclusion match, among other things), or a foreign key.
+ */
+typedef enum PgmAdoptable
+{
+	PGM_ADOPT_INDEX,
+	PGM_ADOPT_UNIQUE_INDEX,
+	PGM_ADOPT_EXCLUSION_INDEX,
+	PGM_ADOPT_FOREIGN_KEY
+} PgmAdoptable;
+
+/* Has relation `relid` one of those of its own (not attached to a parent's)? */
+static bool
+pgm_has_own(Oid relid, PgmAdoptable kind)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	if (kind == PGM_ADOPT_FOREIGN_KEY)
+	{
+		rel = table_open(ConstraintRelationId, AccessShareLock);
+		ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(relid));
+		scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
+		while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+		{
+			Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+
+			found = con->contype == CONSTRAINT_FOREIGN && !OidIsValid(con->conparentid);
+		}
+	}
+	else
+	{
+		rel = table_open(IndexRelationId, AccessShareLock);
+		ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(relid));
+		scan = systable_beginscan(rel, IndexIndrelidIndexId, true, NULL, 1, &key);
+		while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+		{
+			Form_pg_index index = (Form_pg_index) GETSTRUCT(tuple);
+
+			found = !get_rel_relispartition(index->indexrelid) &&
+				index->indisunique == (kind == PGM_ADOPT_UNIQUE_INDEX) &&
+				index->indisexclusion == (kind == PGM_ADOPT_EXCLUSION_INDEX);
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * The partitions of `relid` at every level (none when it is not
+ * partitioned).  No locks: the statement about to run takes its own.
+ */
+static List *
+pgm_partitions(Oid relid)
+{
+	if (get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+		return NIL;
+	return list_delete_first(find_all_inheritors(relid, NoLock, NULL));
+}
+
+/* Why adding constraint `con` to `relid` would adopt something; NULL when not. */
+static char *
+pgm_constraint_adopts(Oid relid, bool recurse, const Constraint *con)
+{
+	List	   *partitions = recurse ? pgm_partitions(relid) : NIL;
+	ListCell   *lc;
+
+	if (con->conname == NULL)
+		return NULL;
+	if (con->contype == CONSTR_CHECK && pgm_has_constraint(relid, con->conname))
+		return psprintf("constraint \"%s\" merges with the constraint \"%s\" already has",
+						con->conname, get_rel_name(relid));
+	foreach(lc, partitions)
+	{
+		Oid			partition = lfirst_oid(lc);
+
+		if ((con->contype == CONSTR_CHECK && pgm_has_constraint(partition, con->conname)) ||
+			((con->contype == CONSTR_UNIQUE || con->contype == CONSTR_PRIMARY) &&
+			 pgm_has_own(partition, PGM_ADOPT_UNIQUE_INDEX)) ||
+			(con->contype == CONSTR_EXCLUSION && pgm_has_own(partition, PGM_ADOPT_EXCLUSION_INDEX)) ||
+			(con->contype == CONSTR_FOREIGN && pgm_has_own(partition, PGM_ADOPT_FOREIGN_KEY)))
+			return psprintf("constraint \"%s\" of \"%s\" may adopt what its partition \"%s\" already has",
+							con->conname, get_rel_name(relid), get_rel_name(partition));
+	}
+	return NULL;
+}
+
+/* Would `rv`, about to be created, land in the session's temporary schema? */
+static bool
+pgm_creates_temporary(RangeVar *rv)
+{
+	if (rv->schemaname != NULL || rv->relpersistence == RELPERSISTENCE_TEMP)
+		return false;			/* named explicitly; TEMP has no inverse at all */
+	return isTempNamespace(RangeVarGetCreationNamespace(rv));
+}
+
+/* The existing relation a statement changes (ALTER, index, trigger, ...); NULL for others. */
+static RangeVar *
+pgm_changed_relation(Node *tree)
+{
+	switch (nodeTag(tree))
+	{
+		case T_AlterTableStmt:
+			return ((AlterTableStmt *) tree)->relation;
+		case T_IndexStmt:
+			return ((IndexStmt *) tree)->relation;
+		case T_CreateTrigStmt:
+			return ((CreateTrigStmt *) tree)->relation;
+		case T_CreatePolicyStmt:
+			return ((CreatePolicyStmt *) tree)->table;
+		case T_RenameStmt:
+			return ((RenameStmt *) tree)->relation;
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * Why the derived inverse of `tree`, about to run, would not undo it exactly;
+ * NULL when it would.
+ */
+char *
+pgm_inverse_fails_here(Node *tree)
+{
+	RangeVar   *created = NULL;
+	RangeVar   *changed = pgm_changed_relation(tree);
+
+	/*
+	 * What a temporary table gains goes with it at the end of the session;
+	 * a down run later resolves the names elsewhere (an index named like
+	 * the temporary table's, in a permanent schema).
+	 */
+	if (changed)
+	{
+		Oid			relid = RangeVarGetRelid(changed, NoLock, true);
+
+		if (OidIsValid(relid) && get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+			return psprintf("\"%s\" is a temporary table, gone when the session ends", changed->relname);
+	}
+	switch (nodeTag(tree))
+	{
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *stmt = (AlterTableStmt *) tree;
+				Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+				ListCell   *lc;
+
+				if (!OidIsValid(relid))
+					return NULL;	/* the statement fails */
+				foreach(lc, stmt->cmds)
+				{
+					AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+					char	   *why;
+
+					if (cmd->subtype == AT_AddConstraint &&
+						(why = pgm_constraint_adopts(relid, stmt->relation->inh,
+													 (Constraint *) cmd->def)) != NULL)
+						return why;
+				}
+				return NULL;
+			}
+		case T_IndexStmt:
+			{
+				IndexStmt  *stmt = (IndexStmt *) tree;
+				Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+				ListCell   *lc;
+
+				if (!OidIsValid(relid) || !stmt->relation->inh)
+					return NULL;
+				foreach(lc, pgm_partitions(relid))
+					if (pgm_has_own(lfirst_oid(lc), stmt->unique ? PGM_ADOPT_UNIQUE_INDEX : PGM_ADOPT_INDEX))
+						return psprintf("index \"%s\" of \"%s\" may adopt an index its partition \"%s\" already has",
+										stmt->idxname, get_rel_name(relid),
+										get_rel_name(lfirst_oid(lc)));
+				return NULL;
+			}
+		default:
+			created = pgm_created_relation(tree);
+			break;
+	}
+	if (created && pgm_creates_temporary(created))
+		return psprintf("\"%s\" is created in the session's temporary schema, which the search_path names first",
+						created->relname);
+	return NULL;
 }

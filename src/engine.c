@@ -16,6 +16,9 @@
  * - Each revision runs in a memory context that is reset before the next,
  *   so a 10,000-revision apply keeps backend memory flat.
  * - SET in a revision lasts until the end of that revision.
+ * - A derived down is checked against the catalogs while its up runs
+ *   (derive.c) and withdrawn when it would not undo the up here; it runs
+ *   with the session's temporary schema searched last.
  * - The session's "engine running" state (session.c) is set only while
  *   revisions run and is cleared by PG_FINALLY; a revision's SQL cannot
  *   call back into the engine.
@@ -34,6 +37,7 @@
 #include "storage/latch.h"
 #include "nodes/makefuncs.h"
 #include "utils/builtins.h"
+#include "utils/varlena.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -46,6 +50,8 @@
 PG_FUNCTION_INFO_V1(pgmigrate_apply);
 PG_FUNCTION_INFO_V1(pgmigrate_rollback);
 PG_FUNCTION_INFO_V1(pgmigrate_stamp);
+PG_FUNCTION_INFO_V1(pgmigrate_apply_steps);
+PG_FUNCTION_INFO_V1(pgmigrate_rollback_steps);
 
 typedef struct PgmActionInfo
 {
@@ -171,10 +177,13 @@ pgm_statement_error_callback(void *arg)
 }
 
 /*
- * Run `sql`, one statement at a time, as the caller.
+ * Run `sql`, one statement at a time, as the caller.  With `withdrawn`
+ * (an up whose down was derived), each statement is first asked whether
+ * its derived inverse would undo it here (derive.c); the first reason it
+ * would not is kept in *withdrawn.
  */
 static void
-pgm_run_sql(const char *revision, const char *side, const char *sql)
+pgm_run_sql(const char *revision, const char *side, const char *sql, char **withdrawn)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	List	   *stmts = pgm_split_statements(sql, pgm_parse_sql(sql, revision, side));
@@ -198,6 +207,8 @@ pgm_run_sql(const char *revision, const char *side, const char *sql)
 		callback.previous = error_context_stack;
 		error_context_stack = &callback;
 
+		if (withdrawn && *withdrawn == NULL)
+			*withdrawn = pgm_inverse_fails_here(stmt->tree);
 		ret = SPI_execute(stmt->text, false, 0);
 		MemoryContextSwitchTo(cxt);
 
@@ -402,6 +413,51 @@ pgm_run_revision(PgmGraph *graph, int n, PgmAction action, int step, int nsteps)
 	return pgm_run_revision_once(graph, n, action, step, nsteps);
 }
 
+/*
+ * A derived down names objects without a schema, as the up did.  The
+ * session's temporary schema, searched first unless the search_path names
+ * it, could hold a namesake the down would drop instead: search it last.
+ * Undone with the revision's other settings.
+ */
+static void
+pgm_search_temp_last(void)
+{
+	char	   *path = pstrdup(namespace_search_path);
+	List	   *names;
+	ListCell   *lc;
+
+	if (!SplitIdentifierString(path, ',', &names))
+		return;					/* the server would not have accepted it */
+	foreach(lc, names)
+		if (strncmp((char *) lfirst(lc), "pg_temp", 7) == 0)
+			return;
+	(void) set_config_option("search_path",
+							 psprintf("%s%spg_temp", namespace_search_path,
+									  names == NIL ? "" : ", "),
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
+/*
+ * The up just run adopted something its derived down would remove too, or
+ * cannot run here (derive.c says why): the down is withdrawn in the same
+ * transaction, and the revision is irreversible in this database.
+ */
+static void
+pgm_withdraw_down(PgmGraph *graph, PgmNode *node, const char *why)
+{
+	Datum		id = CStringGetTextDatum(node->id);
+
+	if (pgm_catalog_exec(PGM_Q_WITHDRAW_DOWN, &id, NULL, false) != 1)
+		elog(ERROR, "derived down of revision \"%s\" was not withdrawn", node->id);
+	node->irreversible = true;
+	node->down_withdrawn = MemoryContextStrdup(GetMemoryChunkContext(graph->nodes), why);
+	ereport(WARNING,
+			(errcode(ERRCODE_WARNING),
+			 errmsg("revision \"%s\" is now irreversible", node->id),
+			 errdetail("Its derived down would not undo it in this database: %s.", why),
+			 errhint("Register the revision with down SQL of its own to roll it back.")));
+}
+
 static double
 pgm_run_revision_once(PgmGraph *graph, int n, PgmAction action, int step, int nsteps)
 {
@@ -450,20 +506,33 @@ pgm_run_revision_once(PgmGraph *graph, int n, PgmAction action, int step, int ns
 		 * subtransaction abort would.
 		 */
 		int			guc_level = NewGUCNestLevel();
+		char	   *withdrawn = NULL;
 
-		pgm_run_sql(node->id, action == PGM_APPLY ? "up" : "down", sql);
+		if (action == PGM_ROLLBACK && node->down_derived)
+			pgm_search_temp_last();
+		pgm_run_sql(node->id, action == PGM_APPLY ? "up" : "down", sql,
+					action == PGM_APPLY && node->down_derived && !node->irreversible ? &withdrawn : NULL);
 		AtEOXact_GUC(false, guc_level);
+		if (withdrawn)
+			pgm_withdraw_down(graph, node, withdrawn);
 	}
 
 	INSTR_TIME_SET_CURRENT(elapsed);
 	INSTR_TIME_SUBTRACT(elapsed, start);
 	ms = INSTR_TIME_GET_MILLISEC(elapsed);
-	pgm_catalog_log(pgm_actions[action].log_action, node->id, ms, NULL, "ok", NULL);
+	pgm_catalog_log(pgm_actions[action].log_action, node->id, ms, NULL, "ok",
+					action == PGM_APPLY && node->down_withdrawn ?
+					psprintf("derived down withdrawn: %s", node->down_withdrawn) : NULL);
 	return ms;
 }
 
+/*
+ * apply, rollback or stamp to the target at argument 0; with `max_steps`
+ * >= 0, only the first that many steps of the plan (what the client runs
+ * up to a revision it must run itself).
+ */
 static Datum
-pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss)
+pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss, int max_steps)
 {
 	const PgmActionInfo *info = &pgm_actions[action];
 	Tuplestorestate *store;
@@ -489,6 +558,8 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss)
 	graph = pgm_graph_load(false);
 	plan = action == PGM_ROLLBACK ? pgm_plan_down(graph, target, info->function) :
 		pgm_plan_up(graph, target, info->function);
+	if (max_steps >= 0 && plan.nsteps > max_steps)
+		plan.nsteps = max_steps;
 	pgm_check_plan(graph, &plan, action);
 	if (action == PGM_ROLLBACK && !allow_data_loss)
 		pgm_check_data_loss(graph, &plan, false);
@@ -534,22 +605,58 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss)
 Datum
 pgmigrate_apply(PG_FUNCTION_ARGS)
 {
-	return pgm_run(fcinfo, PGM_APPLY, false);
+	return pgm_run(fcinfo, PGM_APPLY, false, -1);
+}
+
+static bool
+pgm_allow_data_loss_arg(FunctionCallInfo fcinfo, int n)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("allow_data_loss must not be NULL"),
+				 errhint("Pass true or false.")));
+	return PG_GETARG_BOOL(n);
 }
 
 Datum
 pgmigrate_rollback(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(1))
+	return pgm_run(fcinfo, PGM_ROLLBACK, pgm_allow_data_loss_arg(fcinfo, 1), -1);
+}
+
+static int
+pgm_steps_arg(FunctionCallInfo fcinfo, const char *function)
+{
+	if (PG_ARGISNULL(1) || PG_GETARG_INT32(1) < 1)
 		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("allow_data_loss must not be NULL"),
-				 errhint("Pass true or false.")));
-	return pgm_run(fcinfo, PGM_ROLLBACK, PG_GETARG_BOOL(1));
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("steps must be a positive number"),
+				 errhint("Pass how many steps of the plan %s should run, 1 or more.", function)));
+	return PG_GETARG_INT32(1);
+}
+
+/*
+ * The first `steps` steps of apply(target): the client runs the plan in
+ * stretches, one call for every run of revisions that can share a
+ * transaction, and runs the others itself in between.
+ */
+Datum
+pgmigrate_apply_steps(PG_FUNCTION_ARGS)
+{
+	return pgm_run(fcinfo, PGM_APPLY, false, pgm_steps_arg(fcinfo, "migrate.apply_steps()"));
+}
+
+Datum
+pgmigrate_rollback_steps(PG_FUNCTION_ARGS)
+{
+	int			steps = pgm_steps_arg(fcinfo, "migrate.rollback_steps()");
+
+	return pgm_run(fcinfo, PGM_ROLLBACK, pgm_allow_data_loss_arg(fcinfo, 2), steps);
 }
 
 Datum
 pgmigrate_stamp(PG_FUNCTION_ARGS)
 {
-	return pgm_run(fcinfo, PGM_STAMP, false);
+	return pgm_run(fcinfo, PGM_STAMP, false, -1);
 }

@@ -599,6 +599,8 @@ pgm_check_reversible(PgmGraph *graph, PgmPlan *plan)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("revision \"%s\" cannot be rolled back", node->id),
+					 node->down_derived ?
+					 errdetail("Its derived down was withdrawn when it was applied: it would not have undone the up in this database (migrate.log says why).") :
 					 errdetail("It was registered without down SQL."),
 					 errhint("Roll back to a target after it, or register a new revision that reverses it.")));
 	}

@@ -104,6 +104,7 @@ typedef enum PgmQuery
 	PGM_Q_SAVE_SNAPSHOT,
 	PGM_Q_LAST_SNAPSHOT,
 	PGM_Q_CHECKSUMS,
+	PGM_Q_WITHDRAW_DOWN,
 	PGM_Q_COUNT
 } PgmQuery;
 
@@ -117,6 +118,7 @@ typedef enum PgmQuery
 #define PGM_REV_DESTRUCTIVE		7
 #define PGM_REV_TRANSACTIONAL	8
 #define PGM_REV_APPLIED			9
+#define PGM_REV_DOWN_DERIVED	10
 
 extern int	pgm_catalog_exec(PgmQuery query, Datum *values, const char *nulls,
 							 bool read_only);
@@ -164,6 +166,8 @@ typedef struct PgmNode
 	bool		irreversible;	/* no down SQL */
 	bool		destructive;
 	bool		down_derived;	/* down SQL derived from the up */
+	char	   *down_withdrawn;	/* why the derived down was withdrawn at this
+								 * apply; NULL when it was not */
 	char	   *description;	/* NULL when none */
 } PgmNode;
 
@@ -224,6 +228,7 @@ extern const char *pgm_severity_name(PgmSeverity severity);
 /* ---- derive.c: down SQL from up SQL ---- */
 
 extern char *pgm_derive_down(List *statements);
+extern char *pgm_inverse_fails_here(Node *tree);
 
 /* ---- dataloss.c: what a rollback would destroy ---- */
 

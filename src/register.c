@@ -227,8 +227,16 @@ pgm_same_content(const PgmRevisionArgs *args, ArrayType *parents)
 	Datum		stored = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
 									   PGM_REV_PARENTS, &isnull);
 
-	return pgm_sha_equal(args->up_sha256, pgm_result_text(0, PGM_REV_UP_SHA)) &&
-		pgm_sha_equal(args->down_sha256, pgm_result_text(0, PGM_REV_DOWN_SHA)) &&
+	/*
+	 * Without down SQL in the file, an applied revision keeps the down it
+	 * was applied with: the one derived then, or none when the engine
+	 * withdrew it (engine.c).
+	 */
+	bool		same_down = pgm_sha_equal(args->down_sha256, pgm_result_text(0, PGM_REV_DOWN_SHA)) ||
+		(args->down_derived && pgm_result_bool(0, PGM_REV_DOWN_DERIVED) &&
+		 pgm_result_bool(0, PGM_REV_APPLIED));
+
+	return pgm_sha_equal(args->up_sha256, pgm_result_text(0, PGM_REV_UP_SHA)) && same_down &&
 		!isnull && pgm_parents_equal(DatumGetArrayTypeP(stored), parents) &&
 		args->transactional == pgm_result_bool(0, PGM_REV_TRANSACTIONAL);
 }

@@ -192,7 +192,9 @@ pgm_round_trip(PgmRoundTrip *rt, bool *ok, char **detail)
 	if (rt->graph->nodes[rt->node].irreversible)
 	{
 		*ok = false;
-		*detail = pstrdup("the revision has no down SQL");
+		*detail = rt->graph->nodes[rt->node].down_withdrawn ?
+			psprintf("the derived down was withdrawn: %s", rt->graph->nodes[rt->node].down_withdrawn) :
+			pstrdup("the revision has no down SQL");
 		return true;
 	}
 	if ((failure = pgm_step(pgm_step_down_compare_up, rt, false)) != NULL)

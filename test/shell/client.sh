@@ -96,6 +96,7 @@ check "plan shows both steps" [ "$(grep -c ' up ' "$work/out")" = 2 ]
 pm apply
 check "apply succeeds" [ "$rc" = 0 ]
 check "apply reports each revision" [ "$(grep -c '^applied ' "$work/out")" = 2 ]
+check "and the total at the end" out_has "2 revisions applied in "
 check "a progress line per revision" [ "$(grep -c 'NOTICE:  applying revision' "$work/err")" = 2 ]
 pm status
 check "status lists both as applied" [ "$(grep -c ' t  ' "$work/out")" -ge 2 ]
@@ -153,7 +154,7 @@ check "the revision is applied and logged once" \
     [ "$(q "SELECT count(*) FROM migrate.log WHERE revision = '$third_id' AND action = 'apply'")" = 1 ]
 pm rollback base
 check "a rollback that would destroy data stops: exit 1" [ "$rc" = 1 ]
-check "it says what would be lost" err_has "drops table public.users, which holds 1 row"
+check "it says what would be lost" err_has "drops table public.users, which holds rows"
 check "before anything ran, the no-transaction revision included" \
     [ "$(q "SELECT count(*) FROM migrate.revisions WHERE applied_at IS NOT NULL")" = 3 ]
 pm rollback
@@ -214,6 +215,11 @@ check "invalid --parent: exit 2" [ "$rc" = 2 ]
 pm -d "host= port=5432 nosuchoption=1" status
 check "a malformed connection string: exit 2" [ "$rc" = 2 ]
 check "it says so" err_has 'invalid connection string: invalid connection option "nosuchoption"'
+PGDATABASE=postgres pm -d "$db" status
+check "-d with a plain database name, as psql takes it: exit 0" [ "$rc" = 0 ]
+check "it connected to that database" out_has "revision"
+PGDATABASE=postgres pm -d "postgresql:///$db" status
+check "-d with a URI: exit 0" [ "$rc" = 0 ]
 pm -d "host=/nonexistent port=1" status
 check "a server that is not there: exit 1" [ "$rc" = 1 ]
 check "it says it could not connect" err_has "pgmigrate: could not connect:"
@@ -242,7 +248,7 @@ check "a relative target before options: exit 0" [ "$rc" = 0 ]
 check "it plans the newest revision down" out_has "\"revision\":\"$(basename "$second" .sql)\", \"direction\":\"down\""
 pm --json --down plan -- -2
 check "a plan down that would destroy data: exit 1" [ "$rc" = 1 ]
-check "it says what would be lost" err_has "drops table public.users, which holds 1 row"
+check "it says what would be lost" err_has "drops table public.users, which holds rows"
 pm --json --down --allow-data-loss plan -- -2
 check "with --allow-data-loss, and the target after --: exit 0" [ "$rc" = 0 ]
 check "it plans two revisions down" [ "$(grep -c '"direction":"down"' "$work/out")" = 2 ]

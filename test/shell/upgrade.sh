@@ -165,6 +165,12 @@ promises() {
             "$(q "$1" "SELECT string_agg(evtname || ':' || evtevent || ':' || evtenabled::text, ' ' ORDER BY evtname)
                         FROM pg_event_trigger WHERE evtname IN ('pgmigrate_guard_end', 'pgmigrate_guard_drop')")"
     fi
+    if at_least "$2" 0.3; then
+        check "$2 in $1: apply_steps and rollback_steps for the client, not granted to PUBLIC (0.3)" \
+            same "migrate.apply_steps(text,integer):false migrate.rollback_steps(text,integer,boolean):false" \
+            "$(q "$1" "SELECT string_agg(oid::regprocedure::text || ':' || has_function_privilege('public', oid, 'EXECUTE')::text, ' ' ORDER BY proname)
+                        FROM pg_proc WHERE pronamespace = 'migrate'::regnamespace AND proname LIKE '%\_steps'")"
+    fi
 }
 
 # ---- each step, on a catalog in use --------------------------------------
