@@ -134,6 +134,7 @@ parse_migration(MigrationFile *m, char *text, char *error, size_t errlen)
 					return fail(error, errlen, "%s:%d: unknown option \"%.*s\"", m->path, lineno, (int) (end - arg), arg);
 				section = UP;
 				up_start = next;
+				m->up_line = lineno + 1;
 			}
 			else if (len == 4 && strncmp(word, "down", 4) == 0)
 			{

@@ -19,6 +19,7 @@ typedef struct MigrationFile
 	bool		allow_destructive;
 	bool		transactional;
 	char	   *up;
+	int			up_line;		/* the file's line where the up SQL starts */
 	char	   *down;			/* NULL: none given (derived or irreversible) */
 } MigrationFile;
 

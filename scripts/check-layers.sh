@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Check that no C file of the extension calls, directly or through others, a
-# function of a file that calls back into it: the layers of src/pgmigrate.h.
+# Check that no C file calls, directly or through others, a function of a
+# file that calls back into it: the layers of src/pgmigrate.h for the
+# extension, and of client/client.h for the client.
 #
 #   scripts/check-layers.sh        (after make; scripts/test.sh runs it)
 #
@@ -13,30 +14,38 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export LC_ALL=C     # sort and join must agree on the order of names
 
-# the object of every C file there is (not stale objects of removed files)
-objects=()
-for c in src/*.c common/*.c; do
-    [ -f "${c%.c}.o" ] || { echo "no ${c%.c}.o: run make first" >&2; exit 1; }
-    objects+=("${c%.c}.o")
-done
-
 defs=$(mktemp) edges=$(mktemp) err=$(mktemp)
 trap 'rm -f "$defs" "$edges" "$err"' EXIT
-for o in "${objects[@]}"; do
-    nm --defined-only -g "$o" | awk -v f="${o%.o}.c" '$2 == "T" { print $3, f }'
-done | sort >"$defs"
-for o in "${objects[@]}"; do
-    f="${o%.o}.c"
-    echo "$f $f"        # every file is a node, even one that calls nothing
-    nm --undefined-only "$o" | awk '{ print $NF }' | sort -u \
-        | join - "$defs" | awk -v f="$f" '$2 != f { print $2, f }'
-done | sort -u >"$edges"
 
-# tsort prints callees before callers: the bottom layer first.
-if ! order=$(tsort <"$edges" 2>"$err"); then
-    echo "the C files call each other in a loop; each loop found:" >&2
-    sed -e 's/^tsort: -: input contains a loop:$/  loop:/' -e 's/^tsort: /    /' "$err" >&2
-    exit 1
-fi
-echo "no loop among the C files; from the bottom up:"
-echo "$order" | sed 's/^/  /'
+# check_layers WHAT OBJECT...: no loop among the objects' files
+check_layers() {
+    local what=$1 o f order
+    shift
+    for o in "$@"; do
+        [ -f "$o" ] || { echo "no $o: run make first" >&2; exit 1; }
+        nm --defined-only -g "$o" | awk -v f="${o%.o}.c" '$2 == "T" || $2 == "B" || $2 == "D" { print $3, f }'
+    done | sort >"$defs"
+    for o in "$@"; do
+        f="${o%.o}.c"
+        echo "$f $f"        # every file is a node, even one that calls nothing
+        nm --undefined-only "$o" | awk '{ print $NF }' | sort -u \
+            | join - "$defs" | awk -v f="$f" '$2 != f { print $2, f }'
+    done | sort -u >"$edges"
+
+    # tsort prints callees before callers: the bottom layer first.
+    if ! order=$(tsort <"$edges" 2>"$err"); then
+        echo "the C files of the $what call each other in a loop; each loop found:" >&2
+        sed -e 's/^tsort: -: input contains a loop:$/  loop:/' -e 's/^tsort: /    /' "$err" >&2
+        exit 1
+    fi
+    echo "no loop among the C files of the $what; from the bottom up:"
+    echo "$order" | sed 's/^/  /'
+}
+
+# the object of every C file there is (not stale objects of removed files)
+extension=()
+for c in src/*.c common/*.c; do extension+=("${c%.c}.o"); done
+check_layers extension "${extension[@]}"
+client=()
+for c in client/*.c; do client+=("${c%.c}.o"); done
+check_layers client "${client[@]}" client/revisions.o

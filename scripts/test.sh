@@ -155,7 +155,7 @@ suite_cppcheck() {
         --library=scripts/cppcheck-postgresql.cfg \
         --language=c --std=c99 --inline-suppr --quiet \
         --suppress=missingIncludeSystem -DPG_VERSION_NUM="$version_num" \
-        -I src -I common src common client
+        -I src -I common -I client src common client
 }
 
 # ---- run them ----------------------------------------------------------

@@ -528,3 +528,11 @@ SELECT count(*) AS cases,
        count(*) FILTER (WHERE expected = '') AS must_not_find,
        (SELECT count(DISTINCT r) FROM corpus, unnest(string_to_array(nullif(expected, ''), ', ')) AS r) AS rules_covered
   FROM corpus;
+
+-- judged as migrate.add() judges a revision registered with these flags
+-- (what the client's lint command asks for each migration file)
+SELECT rule, severity FROM migrate.lint('CREATE INDEX CONCURRENTLY i ON t (x)', false, true);
+SELECT rule, severity FROM migrate.lint('CREATE INDEX CONCURRENTLY i ON t (x)', false, false);
+SELECT rule, severity FROM migrate.lint('DROP TABLE t', false, true);
+SELECT rule, severity FROM migrate.lint('DROP TABLE t', true, true);
+SELECT rule, severity FROM migrate.lint('DROP TABLE t', NULL, true);

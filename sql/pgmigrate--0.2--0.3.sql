@@ -2,7 +2,8 @@
 
 -- pgmigrate 0.2 -> 0.3.
 --
--- 0.3 lets the client deploy in a constant number of round trips: it runs
+-- 0.3 lets the client deploy in a constant number of round trips (and lint
+-- migration files as migrate.add() would judge them): it runs
 -- the plan in stretches, one call for every run of revisions that can share
 -- a transaction, with the two functions below, and only the revisions that
 -- must run outside a transaction cost it a round trip per statement.  The
@@ -29,3 +30,14 @@ COMMENT ON FUNCTION migrate.rollback_steps(text, integer, boolean) IS
 
 REVOKE ALL ON FUNCTION migrate.apply_steps(text, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.rollback_steps(text, integer, boolean) FROM PUBLIC;
+
+-- lint as migrate.add() would judge a revision with these flags: what the
+-- client's lint command runs on migration files before they are pushed
+CREATE FUNCTION migrate.lint(sql text, allow_destructive boolean, transactional boolean)
+RETURNS TABLE (rule text, severity text, statement text, message text, hint text,
+               statement_number integer, line integer)
+    AS 'MODULE_PATHNAME', 'pgmigrate_lint'
+    LANGUAGE C STABLE;
+
+COMMENT ON FUNCTION migrate.lint(text, boolean, boolean) IS
+    'the findings of the lint rules as migrate.add() would judge a revision registered with these flags';

@@ -981,6 +981,11 @@ pgm_lint(List *statements)
 
 /*
  * migrate.lint(sql): the same analysis as migrate.add(), as rows.
+ * migrate.lint(sql, allow_destructive, transactional): judged as
+ * migrate.add() judges a revision registered with those flags: with
+ * transactional => false a statement that cannot run in a transaction block
+ * is no finding, and with allow_destructive => true a destructive statement
+ * is a warning (the revision is registered, marked destructive).
  */
 Datum
 pgmigrate_lint(PG_FUNCTION_ARGS)
@@ -990,12 +995,24 @@ pgmigrate_lint(PG_FUNCTION_ARGS)
 	char	   *sql;
 	List	   *findings;
 	ListCell   *lc;
+	bool		allow_destructive = false;
+	bool		transactional = true;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("sql must not be NULL"),
 				 errhint("Pass the SQL to check to migrate.lint().")));
+	if (PG_NARGS() == 3 && (PG_ARGISNULL(1) || PG_ARGISNULL(2)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("allow_destructive and transactional must not be NULL"),
+				 errhint("Pass the flags the revision would be registered with.")));
+	if (PG_NARGS() == 3)
+	{
+		allow_destructive = PG_GETARG_BOOL(1);
+		transactional = PG_GETARG_BOOL(2);
+	}
 	sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	store = pgm_srf_begin(fcinfo, &desc);
 	findings = pgm_lint(pgm_split_statements(sql, pgm_parse_sql(sql, NULL, NULL)));
@@ -1005,6 +1022,11 @@ pgmigrate_lint(PG_FUNCTION_ARGS)
 		PgmFinding *f = (PgmFinding *) lfirst(lc);
 		Datum		values[7];
 		bool		nulls[7] = {false};
+
+		if (f->non_transactional && !transactional)
+			continue;
+		if (f->destructive && allow_destructive)
+			f->severity = PGM_SEVERITY_WARNING;
 
 		values[0] = CStringGetTextDatum(f->rule);
 		values[1] = CStringGetTextDatum(pgm_severity_name(f->severity));

@@ -17,6 +17,18 @@ check() {
 }
 
 
+# For the client's tests, with $work set to a scratch directory:
+# pm ARGS...: run the client; its stdout in $work/out, its stderr in
+# $work/err, its exit status in $rc.  out_has / err_has TEXT: is TEXT there?
+pm() {
+    set +e
+    pgmigrate "$@" >"$work/out" 2>"$work/err"
+    rc=$?
+    set -e
+}
+out_has() { grep -qF -- "$1" "$work/out"; }
+err_has() { grep -qF -- "$1" "$work/err"; }
+
 # as_postgres, for the tests that run a server of their own (a standby)
 # shellcheck source=scripts/cluster.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/cluster.sh"

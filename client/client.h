@@ -1,0 +1,85 @@
+/*
+ * client.h — what the files of the pgmigrate client share, bottom up:
+ *
+ *   files.c      migration files: reading, parsing, ordering
+ *   session.c    the connection, running SQL, errors, output
+ *   deploy.c     new, push, apply, rollback, up, stamp
+ *   report.c     status, plan, verify, drift, log, test, lint, graph
+ *   fleet.c      one command against many databases (--targets)
+ *   pgmigrate.c  options and commands
+ *
+ * Each file calls only files above it in this list.
+ */
+#ifndef PGMIGRATE_CLIENT_H
+#define PGMIGRATE_CLIENT_H
+
+#include "libpq-fe.h"
+#include "pqexpbuffer.h"
+
+#ifndef PGM_VERSION
+#define PGM_VERSION "unknown"
+#endif
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+typedef struct Options
+{
+	const char *conninfo;
+	const char *dir;
+	bool		json;
+	bool		dry_run;
+	bool		allow_data_loss;
+	bool		down;
+	bool		strict;			/* lint: warnings fail too */
+	const char *format;			/* graph: dot or svg */
+	const char *parents[64];
+	int			nparents;
+	const char *targets;		/* fleet: file of connection strings */
+	int			jobs;
+	int			canary;
+	bool		keep_going;
+} Options;
+
+/* ---- session.c ---- */
+
+extern Options opts;
+extern PGconn *conn;
+extern int	revisions_done;	/* applied or rolled back by this run */
+
+extern void usage_error(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
+extern void failed(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
+extern void json_string(const char *s);
+extern void json_rows(PGresult *res);
+extern void print_table(PGresult *res);
+extern void connect_db(void);
+extern char *primary_message(PGresult *res);
+extern PGresult *run(const char *what, const char *sql, int nparams, const char *const *params);
+extern void run_simple(const char *what, const char *sql);
+extern void cmd_query(const char *what, const char *sql, int nparams, const char *const *params);
+extern double now_ms(void);
+extern void append_array_element(PQExpBuffer array, const char *value);
+
+/* ---- deploy.c ---- */
+
+extern void cmd_new(const char *name);
+extern void cmd_push(void);
+extern void cmd_migrate(const char *target, bool up);
+extern void cmd_stamp(const char *target);
+
+/* ---- report.c ---- */
+
+extern int	cmd_status(void);
+extern int	cmd_plan(const char *target);
+extern int	cmd_verify(void);
+extern int	cmd_drift(void);
+extern int	cmd_log(const char *limit);
+extern int	cmd_test(const char *target);
+extern int	cmd_lint(int npaths, const char *const *paths);
+extern int	cmd_graph(void);
+
+/* ---- fleet.c ---- */
+
+extern int	run_fleet(const char *self, int nargs, char **args);
+
+#endif

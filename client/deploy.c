@@ -1,0 +1,426 @@
+/*
+ * deploy.c — the verbs that change a database: new (a file), push, apply,
+ * rollback, up and stamp.
+ *
+ * push registers every file in one statement; apply and rollback run the
+ * plan in one call per stretch of revisions that can share a transaction,
+ * and the revisions that cannot, statement by statement, in between.
+ *
+ * Calls session.c and files.c.
+ */
+#include "postgres_fe.h"
+
+#include <sys/stat.h>
+#include <time.h>
+
+#include "pqexpbuffer.h"
+
+#include "client.h"
+#include "files.h"
+#include "revisions.h"
+
+/* ---- new ---- */
+
+void
+cmd_new(const char *name)
+{
+	MigrationFile *files = NULL;
+	char		error[1024];
+	char		id[160];
+	char		path[4096];
+	char	  **heads = NULL;
+	int			nheads = 0;
+	int			n;
+	int			i;
+	time_t		now = time(NULL);
+	struct stat st;
+	FILE	   *f;
+	size_t		len;
+
+	if (mkdir(opts.dir, 0777) < 0 && errno != EEXIST)
+		failed("could not create directory \"%s\": %s", opts.dir, strerror(errno));
+	if ((n = load_migrations(opts.dir, &files, error, sizeof(error))) < 0)
+		failed("%s", error);
+
+	strftime(id, sizeof(id), "%Y%m%d%H%M%S_", gmtime(&now));
+	len = strlen(id);
+	for (i = 0; name[i] && len < PGM_ID_MAXLEN; i++)
+		id[len++] = pgm_id_character_allowed(name[i]) ? name[i] : '_';
+	id[len] = '\0';
+	snprintf(path, sizeof(path), "%s/%s.sql", opts.dir, id);
+	if (stat(path, &st) == 0)
+		failed("\"%s\" exists already", path);
+
+	if (opts.nparents > 0)
+	{
+		heads = (char **) opts.parents;
+		nheads = opts.nparents;
+	}
+	else if ((nheads = migration_heads(files, n, &heads)) > 1)
+	{
+		fprintf(stderr, "pgmigrate: the migrations in \"%s\" have %d heads:", opts.dir, nheads);
+		for (i = 0; i < nheads; i++)
+			fprintf(stderr, " %s", heads[i]);
+		fprintf(stderr, "\n");
+		usage_error("name the parents with --parent (once per parent for a merge)");
+	}
+
+	if ((f = fopen(path, "wx")) == NULL)
+		failed("could not create \"%s\": %s", path, strerror(errno));
+	fprintf(f, "-- migrate:parents");
+	for (i = 0; i < nheads; i++)
+		fprintf(f, " %s", heads[i]);
+	fprintf(f, "\n-- migrate:description %s\n-- migrate:up\n\n\n-- migrate:down\n\n", name);
+	if (fclose(f) != 0)
+		failed("could not write \"%s\": %s", path, strerror(errno));
+	if (opts.json)
+	{
+		printf("{\"id\": ");
+		json_string(id);
+		printf(", \"path\": ");
+		json_string(path);
+		printf("}\n");
+	}
+	else
+		printf("%s\n", path);
+}
+
+/* ---- push ---- */
+
+/* The parents as a text[] literal; ids are checked, so no quoting is needed. */
+static void
+parents_literal(PQExpBuffer lit, const MigrationFile *m)
+{
+	int			i;
+
+	resetPQExpBuffer(lit);
+	appendPQExpBufferChar(lit, '{');
+	for (i = 0; i < m->nparents; i++)
+		appendPQExpBuffer(lit, "%s%s", i ? "," : "", m->parents[i]);
+	appendPQExpBufferChar(lit, '}');
+	if (PQExpBufferBroken(lit))
+		failed("out of memory");
+}
+
+/* The columns of migrate.add() for every file, as seven array literals. */
+enum
+{
+	PUSH_ID, PUSH_UP, PUSH_DOWN, PUSH_PARENTS, PUSH_DESCRIPTION, PUSH_DESTRUCTIVE,
+	PUSH_TRANSACTIONAL, PUSH_NCOLUMNS
+};
+
+/*
+ * Register one file in the current transaction; on failure print the
+ * server's error and return its first line, else NULL.
+ */
+static char *
+push_one(const MigrationFile *m, PQExpBuffer parents)
+{
+	const char *params[7];
+	PGresult   *res;
+	char	   *reason = NULL;
+
+	parents_literal(parents, m);
+	params[0] = m->id;
+	params[1] = m->up;
+	params[2] = m->down;
+	params[3] = parents->data;
+	params[4] = m->description;
+	params[5] = m->allow_destructive ? "true" : "false";
+	params[6] = m->transactional ? "true" : "false";
+	res = PQexecParams(conn,
+					   "SELECT migrate.add($1, $2, $3, $4::text[], $5, $6::boolean, $7::boolean)",
+					   7, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		reason = primary_message(res);
+		fputs(PQerrorMessage(conn), stderr);
+	}
+	PQclear(res);
+	return reason;
+}
+
+/*
+ * push: every file in one statement, whatever their number (one round
+ * trip; a statement is all or nothing).  When it fails, the files are
+ * registered again one by one in a transaction that is rolled back, to
+ * name the file that fails.
+ */
+void
+cmd_push(void)
+{
+	MigrationFile *files;
+	char		error[1024];
+	PQExpBufferData columns[PUSH_NCOLUMNS];
+	PQExpBufferData parents;
+	const char *params[PUSH_NCOLUMNS];
+	PGresult   *res;
+	int			n;
+	int			i;
+	int			counts[3] = {0, 0, 0};
+
+	if ((n = load_migrations(opts.dir, &files, error, sizeof(error))) < 0)
+		failed("%s", error);
+	initPQExpBuffer(&parents);
+	for (i = 0; i < PUSH_NCOLUMNS; i++)
+	{
+		initPQExpBuffer(&columns[i]);
+		appendPQExpBufferChar(&columns[i], '{');
+	}
+	for (i = 0; i < n; i++)
+	{
+		MigrationFile *m = &files[i];
+
+		parents_literal(&parents, m);
+		append_array_element(&columns[PUSH_ID], m->id);
+		append_array_element(&columns[PUSH_UP], m->up);
+		append_array_element(&columns[PUSH_DOWN], m->down);
+		append_array_element(&columns[PUSH_PARENTS], parents.data);
+		append_array_element(&columns[PUSH_DESCRIPTION], m->description);
+		append_array_element(&columns[PUSH_DESTRUCTIVE], m->allow_destructive ? "true" : "false");
+		append_array_element(&columns[PUSH_TRANSACTIONAL], m->transactional ? "true" : "false");
+	}
+	for (i = 0; i < PUSH_NCOLUMNS; i++)
+	{
+		appendPQExpBufferChar(&columns[i], '}');
+		if (PQExpBufferBroken(&columns[i]))
+			failed("out of memory");
+		params[i] = columns[i].data;
+	}
+
+	connect_db();
+	if (opts.dry_run)
+		run_simple("push", "BEGIN");
+	/* migrate.add() runs once per row, in file order: parents before children */
+	res = PQexecParams(conn,
+					   "SELECT r.id, migrate.add(r.id, r.up, r.down, r.parents::text[], r.description,"
+					   " r.destructive, r.transactional)"
+					   " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+					   " $6::boolean[], $7::boolean[]) WITH ORDINALITY"
+					   " AS r(id, up, down, parents, description, destructive, transactional, n)"
+					   " ORDER BY r.n",
+					   PUSH_NCOLUMNS, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		char	   *reason = primary_message(res);
+
+		PQclear(res);
+		PQclear(PQexec(conn, "ROLLBACK"));
+		/* the slow path, only to say which file */
+		run_simple("push", "BEGIN");
+		for (i = 0; i < n; i++)
+		{
+			char	   *file_reason = push_one(&files[i], &parents);
+
+			if (file_reason)
+			{
+				PQclear(PQexec(conn, "ROLLBACK"));
+				failed("%s: %s", files[i].path, file_reason);
+			}
+		}
+		PQclear(PQexec(conn, "ROLLBACK"));
+		failed("push failed: %s", reason);
+	}
+	if (opts.json)
+		printf("[");
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		const MigrationFile *m = &files[i];
+		const char *result = PQgetvalue(res, i, 1);
+
+		counts[strcmp(result, "added") == 0 ? 0 : strcmp(result, "updated") == 0 ? 1 : 2]++;
+		if (opts.json)
+		{
+			printf("%s{\"id\": ", i ? ",\n " : "");
+			json_string(m->id);
+			printf(", \"file\": ");
+			json_string(m->path);
+			printf(", \"result\": ");
+			json_string(result);
+			printf("}");
+		}
+		else
+			printf("%-9s %s (%s)\n", result, m->id, m->path);
+	}
+	PQclear(res);
+	for (i = 0; i < PUSH_NCOLUMNS; i++)
+		termPQExpBuffer(&columns[i]);
+	termPQExpBuffer(&parents);
+	if (opts.json)
+		printf("]\n");
+	if (opts.dry_run)
+		run_simple("push", "ROLLBACK");
+	if (!opts.json)
+		printf("%s%d added, %d updated, %d unchanged\n", opts.dry_run ? "dry run, nothing registered: " : "",
+			   counts[0], counts[1], counts[2]);
+}
+
+/* ---- apply and rollback ---- */
+
+/*
+ * Run one revision registered with transactional => false: the statements
+ * migrate.begin_outside_transaction() returns, each at top level, then
+ * migrate.finish_outside_transaction().  On failure, say what was left.
+ */
+static void
+run_outside_transaction(const char *id, bool up)
+{
+	const char *params[2] = {id, up ? "up" : "down"};
+	PGresult   *stmts = run(up ? "apply" : "rollback",
+							"SELECT statement FROM migrate.begin_outside_transaction($1, $2)", 2, params);
+	int			i;
+
+	fprintf(stderr, "NOTICE:  %s revision \"%s\" outside a transaction, %d statement%s\n",
+			up ? "applying" : "rolling back", id, PQntuples(stmts), PQntuples(stmts) == 1 ? "" : "s");
+	for (i = 0; i < PQntuples(stmts); i++)
+	{
+		const char *sql = PQgetvalue(stmts, i, 0);
+		PGresult   *res = PQexec(conn, sql);
+
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		{
+			char	   *reason = primary_message(res);
+			PGresult   *left;
+			int			j;
+
+			fputs(PQerrorMessage(conn), stderr);
+			PQclear(res);
+			PQclear(PQexec(conn, "SELECT migrate.abandon_outside_transaction()"));
+			fprintf(stderr, "pgmigrate: revision \"%s\" failed at statement %d of %d: %s\n",
+					id, i + 1, PQntuples(stmts), sql);
+			if (i > 0)
+				fprintf(stderr, "pgmigrate: statements 1 to %d of it ran and stay in effect\n", i);
+			left = PQexec(conn, "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid ORDER BY 1");
+			for (j = 0; PQresultStatus(left) == PGRES_TUPLES_OK && j < PQntuples(left); j++)
+				fprintf(stderr, "pgmigrate: index %s is INVALID: the next run drops and rebuilds it\n",
+						PQgetvalue(left, j, 0));
+			PQclear(left);
+			failed("revision \"%s\" was not %s: %s", id, up ? "applied" : "rolled back", reason);
+		}
+		PQclear(res);
+	}
+	PQclear(stmts);
+}
+
+static void
+finish_outside(const char *id, bool up)
+{
+	const char *params[2] = {id, up ? "up" : "down"};
+
+	PQclear(run(up ? "apply" : "rollback", "SELECT migrate.finish_outside_transaction($1, $2)", 2, params));
+}
+
+static void
+print_step(const char *revision, const char *ms, bool up, bool *first)
+{
+	if (opts.json)
+	{
+		printf("%s{\"revision\": ", *first ? "" : ",\n ");
+		json_string(revision);
+		printf(", \"duration_ms\": %s}", ms ? ms : "null");
+	}
+	else
+		printf("%s %s%s%s%s\n", up ? "applied" : "rolled back", revision,
+			   ms ? " (" : "", ms ? ms : "", ms ? " ms)" : "");
+	*first = false;
+}
+
+/*
+ * apply and rollback: the plan in one round trip, then one call for each
+ * stretch of revisions that can share a transaction (apply_steps() or
+ * rollback_steps() run the first K steps of the plan to the same target,
+ * all or nothing, with one snapshot), and the revisions that must run
+ * outside a transaction, statement by statement, in between.  A deploy of
+ * any number of transactional revisions costs three round trips.  The
+ * server's NOTICE for each revision is relayed as it starts; the line for
+ * each, with its duration, follows its stretch, and the total comes last.
+ */
+void
+cmd_migrate(const char *target, bool up)
+{
+	const char *params[3] = {target, up ? "up" : "down", opts.allow_data_loss ? "true" : "false"};
+	const char *what = up ? "apply" : "rollback";
+	PGresult   *plan;
+	bool		first = true;
+	int			done = 0;
+	double		started = now_ms();
+	int			n;
+	int			i;
+
+	connect_db();
+	plan = run(what,
+			   "SELECT p.revision, s.transactional FROM migrate.plan($1, $2, $3::boolean) p"
+			   " JOIN migrate.status() s USING (revision) ORDER BY p.step",
+			   3, params);
+	n = PQntuples(plan);
+	if (opts.json)
+		printf("[");
+	for (i = 0; i < n;)
+	{
+		const char *revision = PQgetvalue(plan, i, 0);
+
+		if (PQgetvalue(plan, i, 1)[0] == 't')
+		{
+			char		steps[16];
+			const char *args[3] = {target, steps, opts.allow_data_loss ? "true" : "false"};
+			PGresult   *res;
+			int			j = i;
+			int			r;
+
+			while (j < n && PQgetvalue(plan, j, 1)[0] == 't')
+				j++;
+			snprintf(steps, sizeof(steps), "%d", j - i);
+			res = up ? run(what, "SELECT revision, round(duration_ms::numeric, 3)"
+						   " FROM migrate.apply_steps($1, $2::integer)", 2, args)
+				: run(what, "SELECT revision, round(duration_ms::numeric, 3)"
+					  " FROM migrate.rollback_steps($1, $2::integer, $3::boolean)", 3, args);
+			for (r = 0; r < PQntuples(res); r++)
+				print_step(PQgetvalue(res, r, 0), PQgetvalue(res, r, 1), up, &first);
+			done += PQntuples(res);
+			PQclear(res);
+			i = j;
+			continue;
+		}
+		{
+			double		start = now_ms();
+			char		ms[32];
+
+			run_outside_transaction(revision, up);
+			finish_outside(revision, up);
+			snprintf(ms, sizeof(ms), "%.3f", now_ms() - start);
+			print_step(revision, ms, up, &first);
+		}
+		done++;
+		i++;
+	}
+	revisions_done += done;
+	if (opts.json)
+		printf("]\n");
+	else if (n == 0)
+		printf("nothing to %s\n", up ? "apply" : "roll back");
+	else
+		printf("%d revision%s %s in %.3f ms\n", done, done == 1 ? "" : "s",
+			   up ? "applied" : "rolled back", now_ms() - started);
+	PQclear(plan);
+}
+
+/* stamp TARGET: record revisions as applied (or, going back, unapplied) without running them. */
+void
+cmd_stamp(const char *target)
+{
+	const char *params[1] = {target};
+	PGresult   *res;
+	int			i;
+
+	connect_db();
+	res = run("stamp", "SELECT step, revision FROM migrate.stamp($1)", 1, params);
+	if (opts.json)
+		json_rows(res);
+	else
+	{
+		for (i = 0; i < PQntuples(res); i++)
+			printf("stamped %s\n", PQgetvalue(res, i, 1));
+		printf("%d revision%s stamped\n", PQntuples(res), PQntuples(res) == 1 ? "" : "s");
+	}
+	PQclear(res);
+}

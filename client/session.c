@@ -1,0 +1,283 @@
+/*
+ * session.c — what every verb of the client uses: the connection, running
+ * SQL, errors with their exit codes, and output as text or JSON.
+ *
+ * Calls nothing else of the client.
+ */
+#include "postgres_fe.h"
+
+#include <time.h>
+
+#include "catalog/pg_type_d.h"
+
+#include "client.h"
+
+Options		opts;
+PGconn	   *conn;
+int			revisions_done;
+
+/* "pgmigrate: " and the message, on stderr, for both ways out below. */
+static void
+print_reason(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "pgmigrate: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+}
+
+void
+usage_error(const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	print_reason(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try \"pgmigrate --help\" for more information.\n");
+	exit(EXIT_USAGE);
+}
+
+void
+failed(const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	print_reason(fmt, ap);
+	va_end(ap);
+	if (conn)
+		PQfinish(conn);
+	exit(EXIT_FAILED);
+}
+
+/* ---- output ---- */
+
+void
+json_string(const char *s)
+{
+	if (s == NULL)
+	{
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++)
+	{
+		unsigned char c = (unsigned char) *s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* Print a result as a JSON array of objects; t/f columns become booleans. */
+void
+json_rows(PGresult *res)
+{
+	int			r;
+	int			c;
+
+	putchar('[');
+	for (r = 0; r < PQntuples(res); r++)
+	{
+		printf("%s{", r ? ",\n " : "");
+		for (c = 0; c < PQnfields(res); c++)
+		{
+			const char *v = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+			Oid			type = PQftype(res, c);
+
+			printf("%s", c ? ", " : "");
+			json_string(PQfname(res, c));
+			putchar(':');
+			if (v == NULL)
+				fputs("null", stdout);
+			else if (type == BOOLOID)
+				fputs(v[0] == 't' ? "true" : "false", stdout);
+			else if (type == INT4OID || type == INT8OID || type == FLOAT8OID)
+				fputs(v, stdout);
+			else
+				json_string(v);
+		}
+		putchar('}');
+	}
+	puts("]");
+}
+
+static void
+notice_processor(void *arg, const char *message)
+{
+	fputs(message, stderr);
+}
+
+/* ---- the database ---- */
+
+void
+connect_db(void)
+{
+	char	   *err = NULL;
+	PQconninfoOption *parsed;
+
+	/*
+	 * As in psql, -d is a connection string or URI when it looks like one
+	 * (has "=", or starts with postgres:// or postgresql://), and else a
+	 * database name.
+	 */
+	bool		is_conninfo = opts.conninfo &&
+		(strchr(opts.conninfo, '=') != NULL ||
+		 strncmp(opts.conninfo, "postgresql://", 13) == 0 ||
+		 strncmp(opts.conninfo, "postgres://", 11) == 0);
+
+	if (conn)
+		return;					/* one connection per run ("up" pushes, then applies) */
+
+	if (is_conninfo && (parsed = PQconninfoParse(opts.conninfo, &err)) == NULL)
+	{
+		char	   *nl;
+
+		if (err && (nl = strchr(err, '\n')) != NULL)
+			*nl = '\0';
+		usage_error("invalid connection string: %s", err ? err : "out of memory");
+	}
+	if (is_conninfo)
+		PQconninfoFree(parsed);
+	if (opts.conninfo)
+	{
+		const char *keywords[] = {"dbname", "fallback_application_name", NULL};
+		const char *values[] = {opts.conninfo, "pgmigrate", NULL};
+
+		conn = PQconnectdbParams(keywords, values, 1);
+	}
+	else
+	{
+		const char *keywords[] = {"fallback_application_name", NULL};
+		const char *values[] = {"pgmigrate", NULL};
+
+		conn = PQconnectdbParams(keywords, values, 1);
+	}
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
+	{
+		char	   *msg = conn ? PQerrorMessage(conn) : "out of memory";
+		char	   *copy = pg_strdup(msg);
+		char	   *nl;
+
+		if ((nl = strchr(copy, '\n')) != NULL)
+			*nl = '\0';
+		failed("could not connect: %s", copy);
+	}
+	PQsetNoticeProcessor(conn, notice_processor, NULL);
+}
+
+/* The first line of the server's error, for the one-line reason. */
+char *
+primary_message(PGresult *res)
+{
+	const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	return pg_strdup(m ? m : PQerrorMessage(conn));
+}
+
+/* Run a statement; on failure print the server's full error and give up. */
+PGresult *
+run(const char *what, const char *sql, int nparams, const char *const *params)
+{
+	PGresult   *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType status = PQresultStatus(res);
+
+	if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)
+	{
+		char	   *reason = primary_message(res);
+
+		fputs(PQerrorMessage(conn), stderr);
+		PQclear(res);
+		PQclear(PQexec(conn, "ROLLBACK"));
+		failed("%s failed: %s", what, reason);
+	}
+	return res;
+}
+
+void
+run_simple(const char *what, const char *sql)
+{
+	PQclear(run(what, sql, 0, NULL));
+}
+
+/* ---- tables ---- */
+
+void
+print_table(PGresult *res)
+{
+	int			widths[16] = {0};
+	int			r;
+	int			c;
+	int			nf = PQnfields(res) < 16 ? PQnfields(res) : 16;
+
+	for (c = 0; c < nf; c++)
+	{
+		widths[c] = (int) strlen(PQfname(res, c));
+		for (r = 0; r < PQntuples(res); r++)
+			if ((int) strlen(PQgetvalue(res, r, c)) > widths[c])
+				widths[c] = (int) strlen(PQgetvalue(res, r, c));
+	}
+	for (c = 0; c < nf; c++)
+		printf("%-*s%s", widths[c], PQfname(res, c), c + 1 < nf ? "  " : "\n");
+	for (r = 0; r < PQntuples(res); r++)
+		for (c = 0; c < nf; c++)
+			printf("%-*s%s", widths[c], PQgetvalue(res, r, c), c + 1 < nf ? "  " : "\n");
+}
+
+void
+cmd_query(const char *what, const char *sql, int nparams, const char *const *params)
+{
+	PGresult   *res;
+
+	connect_db();
+	res = run(what, sql, nparams, params);
+	if (opts.json)
+		json_rows(res);
+	else
+		print_table(res);
+	PQclear(res);
+}
+
+/* A monotonic clock, in milliseconds. */
+double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1000000.0;
+}
+
+/*
+ * Append `value` (NULL for a NULL element) to an array literal being built,
+ * which starts as "{" and gets its "}" at the end.
+ */
+void
+append_array_element(PQExpBuffer array, const char *value)
+{
+	if (array->len > 1)
+		appendPQExpBufferChar(array, ',');
+	if (value == NULL)
+	{
+		appendPQExpBufferStr(array, "NULL");
+		return;
+	}
+	appendPQExpBufferChar(array, '"');
+	for (; *value; value++)
+	{
+		if (*value == '"' || *value == '\\')
+			appendPQExpBufferChar(array, '\\');
+		appendPQExpBufferChar(array, *value);
+	}
+	appendPQExpBufferChar(array, '"');
+}

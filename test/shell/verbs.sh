@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# The client's verbs for CI, each with its exit status and its --json shape:
+# up, verify (files against the database too), drift, lint (files, a
+# directory, --strict, the files' own flags), test, stamp, log and graph
+# (DOT, --json, --format svg when Graphviz is there).
+#
+# Needs a running server: PGHOST, PGPORT and PGUSER (a superuser) set, as
+# scripts/test.sh does, and the client installed in pg_config --bindir.
+set -euo pipefail
+
+export PATH="$(pg_config --bindir):$PATH"
+db=pgm_verbs_$$
+work=$(mktemp -d)
+cleanup() {
+    dropdb --if-exists "$db" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# shellcheck source=test/shell/helpers.bash
+. "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
+is_json() { python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$work/out" 2>/dev/null || perl -MJSON::PP -e 'local $/; JSON::PP->new->decode(<STDIN>)' <"$work/out"; }
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
+
+createdb "$db"
+psql -X -q -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION pgmigrate"
+export PGDATABASE=$db
+mkdir -p "$work/migrations"
+cd "$work"
+
+cat >migrations/001_users.sql <<'SQL'
+-- migrate:description users
+-- migrate:up
+SET lock_timeout = '5s';
+CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL);
+-- migrate:down
+DROP TABLE users;
+SQL
+cat >migrations/002_orders.sql <<'SQL'
+-- migrate:up
+SET lock_timeout = '5s';
+CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id bigint REFERENCES users);
+SQL
+
+# ---- up: push then apply, in one line ------------------------------------------
+pm up
+check "up: exit 0" [ "$rc" = 0 ]
+check "up pushes" out_has "2 added"
+check "up applies" out_has "2 revisions applied in"
+pm --json up
+check "up --json: exit 0" [ "$rc" = 0 ]
+check "up again has nothing to do" [ "$(grep -c '"result": "unchanged"' "$work/out")" = 2 ]
+
+# ---- verify -------------------------------------------------------------------
+pm verify
+check "verify on a clean database: exit 0" [ "$rc" = 0 ]
+check "it says so" out_has "no problem found"
+pm --json verify
+check "verify --json: exit 0, an empty array" [ "$rc" = 0 ]
+check "verify --json: exit 0, an empty array (2)" [ "$(cat "$work/out")" = "[]" ]
+cp migrations/002_orders.sql "$work/002.bak"
+sed -i 's/user_id bigint/user_id bigint NOT NULL/' migrations/002_orders.sql
+cat >migrations/003_later.sql <<'SQL'
+-- migrate:up
+SET lock_timeout = '5s';
+CREATE TABLE later (id bigint PRIMARY KEY);
+SQL
+pm verify
+check "an edited applied file and an unpushed one: exit 1" [ "$rc" = 1 ]
+check "the edited file is named" out_has "002_orders.sql: its up SQL is not the registered revision's, which is applied"
+check "the unpushed file is named" out_has "003_later.sql is not registered: run pgmigrate push"
+pm --json verify
+check "verify --json: exit 1" [ "$rc" = 1 ]
+check "verify --json is JSON with problem, object, detail" is_json
+check "and has both problems" [ "$(grep -c '"problem"' "$work/out")" = 2 ]
+cp "$work/002.bak" migrations/002_orders.sql
+rm migrations/003_later.sql
+mv migrations/001_users.sql "$work/001.bak"
+pm verify
+check "a registered revision without its file: exit 1" [ "$rc" = 1 ]
+check "a registered revision without its file: exit 1 (2)" out_has "no file"
+mv "$work/001.bak" migrations/001_users.sql
+
+# ---- drift --------------------------------------------------------------------
+pm drift
+check "drift on a clean database: exit 0" [ "$rc" = 0 ]
+psql -X -q -d "$db" -c "SET pgmigrate.guard = off" -c "ALTER TABLE users ADD COLUMN sneaky text"
+pm drift
+check "drift after an ad-hoc change: exit 1" [ "$rc" = 1 ]
+check "it names the table" out_has "users"
+pm --json drift
+check "drift --json is JSON" is_json
+psql -X -q -d "$db" -c "SET pgmigrate.guard = off" -c "ALTER TABLE users DROP COLUMN sneaky"
+
+# ---- lint ---------------------------------------------------------------------
+mkdir -p lintdir
+cat >lintdir/100_bad.sql <<'SQL'
+-- migrate:up
+DROP TABLE orders;
+SQL
+cat >lintdir/101_warn.sql <<'SQL'
+-- migrate:up
+CREATE INDEX orders_user ON orders (user_id);
+SQL
+cat >lintdir/102_concurrent.sql <<'SQL'
+-- migrate:no-transaction
+-- migrate:up
+SET lock_timeout = '5s';
+CREATE INDEX CONCURRENTLY orders_user2 ON orders (user_id);
+SQL
+cat >lintdir/103_allowed.sql <<'SQL'
+-- migrate:allow-destructive
+-- migrate:up
+SET lock_timeout = '5s';
+ALTER TABLE orders DROP COLUMN user_id;
+SQL
+pm lint lintdir
+check "lint of a directory with an error: exit 1" [ "$rc" = 1 ]
+check "the error names file, line, rule" out_has "lintdir/100_bad.sql:2: error:"
+check "a no-transaction file may build CONCURRENTLY" bash -c "! grep -q '102_concurrent.sql.*non-transactional' '$work/out'"
+check "an allow-destructive file's drop is a warning" out_has "lintdir/103_allowed.sql:4: warning:"
+pm lint lintdir/101_warn.sql
+check "lint of one file with warnings only: exit 0" [ "$rc" = 0 ]
+check "it shows the warnings" out_has "warning:"
+pm --strict lint lintdir/101_warn.sql
+check "lint --strict of warnings: exit 1" [ "$rc" = 1 ]
+pm lint lintdir/102_concurrent.sql lintdir/103_allowed.sql
+check "lint of two files: exit 0" [ "$rc" = 0 ]
+check "two files counted" out_has "2 files:"
+pm --json lint lintdir
+check "lint --json is JSON" is_json
+check "with the file and the rule" out_has '"file":'
+check "with the file and the rule (2)" out_has '"rule":'
+pm lint migrations
+check "lint of the clean migrations: exit 0" [ "$rc" = 0 ]
+pm lint lintdir/nothere.sql
+check "lint of a missing file: exit 1" [ "$rc" = 1 ]
+
+# ---- test ---------------------------------------------------------------------
+cat >migrations/003_tags.sql <<'SQL'
+-- migrate:up
+SET lock_timeout = '5s';
+CREATE TABLE tags (id bigint PRIMARY KEY, name text);
+SQL
+cat >migrations/004_seed.sql <<'SQL'
+-- migrate:up
+INSERT INTO tags VALUES (1, 'first');
+-- migrate:down
+SELECT 1;
+SQL
+pm push
+pm test 003_tags
+check "test of a revision whose derived down round-trips: exit 0" [ "$rc" = 0 ]
+check "it says ok" out_has "1 of 1 revision round-tripped"
+pm test
+check "test of one that does not: exit 1" [ "$rc" = 1 ]
+check "it names it" out_has "004_seed"
+pm --json test
+check "test --json is JSON" is_json
+check "nothing was applied by the tests" [ "$(q "SELECT count(*) FROM migrate.status() WHERE revision IN ('003_tags', '004_seed') AND applied")" = 0 ]
+
+# ---- stamp and log ------------------------------------------------------------
+pm stamp 003_tags
+check "stamp: exit 0" [ "$rc" = 0 ]
+check "it stamped one" out_has "1 revision stamped"
+check "003 is applied without its table" [ "$(q "SELECT applied FROM migrate.status() WHERE revision = '003_tags'")" = t ]
+check "003 is applied without its table (2)" [ -z "$(q "SELECT to_regclass('tags')")" ]
+pm stamp
+check "stamp without a target: exit 2" [ "$rc" = 2 ]
+pm stamp nosuchrevision
+check "stamp of an unknown revision: exit 1" [ "$rc" = 1 ]
+pm log
+check "log: exit 0" [ "$rc" = 0 ]
+check "log shows who, what and how long" out_has "role"
+check "log shows who, what and how long (2)" out_has "duration_ms"
+check "log shows who, what and how long (3)" out_has "stamp"
+pm log 2
+check "log 2: two entries" [ "$(($(wc -l <"$work/out") - 1))" = 2 ]
+pm --json log
+check "log --json is JSON" is_json
+pm log many
+check "log with a word: exit 2" [ "$rc" = 2 ]
+
+# ---- graph --------------------------------------------------------------------
+pm graph
+check "graph: exit 0" [ "$rc" = 0 ]
+check "it is DOT" out_has "digraph pgmigrate {"
+check "edges go from parent to child" out_has '"001_users" -> "002_orders";'
+check "applied revisions are filled" grep -qE '"001_users" \[label="001_users\\nusers", style="rounded,filled"' "$work/out"
+check "pending revisions are dashed, heads double" grep -qE '"004_seed" .*dashed.*peripheries=2' "$work/out"
+pm --json graph
+check "graph --json is JSON" is_json
+if command -v dot >/dev/null 2>&1; then
+    pm --format svg graph
+    check "graph --format svg draws SVG" out_has "<svg"
+else
+    pm --format svg graph
+    check "graph --format svg without Graphviz: exit 1" [ "$rc" = 1 ]
+    check "it says Graphviz is missing" err_has "Graphviz"
+fi
+pm --format png graph
+check "an unknown --format: exit 2" [ "$rc" = 2 ]
+
+# ---- usage --------------------------------------------------------------------
+pm verify extra
+check "verify takes no argument: exit 2" [ "$rc" = 2 ]
+pm -j 2 status
+check "-j without --targets: exit 2" [ "$rc" = 2 ]
+
+echo "verbs: $failures check(s) failed"
+[ "$failures" -eq 0 ]
