@@ -131,9 +131,15 @@ run_command(const char *command, const char *arg, int nargs, const char *const *
 		cmd_migrate(arg ? arg : "-1", false);
 	else if (strcmp(command, "up") == 0)
 	{
-		/* the one-line deploy: both in the same session; push's JSON, then apply's */
+		/* the one-line deploy, both in the same session; with --json one object */
+		if (opts.json)
+			printf("{\"push\": ");
 		cmd_push();
+		if (opts.json)
+			printf(", \"apply\": ");
 		cmd_migrate(arg ? arg : "head", true);
+		if (opts.json)
+			printf("}\n");
 	}
 	else if (strcmp(command, "stamp") == 0)
 	{

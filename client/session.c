@@ -149,19 +149,22 @@ connect_db(void)
 	}
 	if (is_conninfo)
 		PQconninfoFree(parsed);
-	if (opts.conninfo)
 	{
-		const char *keywords[] = {"dbname", "fallback_application_name", NULL};
-		const char *values[] = {opts.conninfo, "pgmigrate", NULL};
+		/*
+		 * pgmigrate.progress makes the engine send a NOTICE as each revision
+		 * finishes, which the notice processor shows at once: a line per
+		 * revision during an apply that is one call.  Set at connection
+		 * start (no round trip), after what PGOPTIONS says; a connection
+		 * string's own "options" replaces both.
+		 */
+		const char *pgoptions = getenv("PGOPTIONS");
+		char	   *options = psprintf("%s%s-c pgmigrate.progress=on", pgoptions ? pgoptions : "",
+									   pgoptions && pgoptions[0] ? " " : "");
+		const char *keywords[] = {"options", "fallback_application_name", "dbname", NULL};
+		const char *values[] = {options, "pgmigrate", opts.conninfo, NULL};
 
 		conn = PQconnectdbParams(keywords, values, 1);
-	}
-	else
-	{
-		const char *keywords[] = {"fallback_application_name", NULL};
-		const char *values[] = {"pgmigrate", NULL};
-
-		conn = PQconnectdbParams(keywords, values, 1);
+		free(options);
 	}
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
 	{

@@ -57,16 +57,17 @@ typedef struct PgmActionInfo
 {
 	const char *function;		/* for messages */
 	const char *log_action;		/* migrate.log.action */
-	const char *verb;			/* NOTICE per revision */
+	const char *verb;			/* NOTICE per revision as it starts */
+	const char *done;			/* and as it finishes, with pgmigrate.progress */
 	const char *nothing;		/* NOTICE when there is nothing to do */
 } PgmActionInfo;
 
 static const PgmActionInfo pgm_actions[] = {
-	[PGM_APPLY] = {"migrate.apply()", "apply", "applying", "no revision is pending"},
-	[PGM_ROLLBACK] = {"migrate.rollback()", "rollback", "rolling back", "no revision to roll back"},
-	[PGM_STAMP] = {"migrate.stamp()", "stamp", "stamping", "no revision is pending"},
-	[PGM_RECORD_APPLIED] = {"migrate.finish_outside_transaction()", "apply", "recording the run of", ""},
-	[PGM_RECORD_ROLLED_BACK] = {"migrate.finish_outside_transaction()", "rollback", "recording the run of", ""},
+	[PGM_APPLY] = {"migrate.apply()", "apply", "applying", "applied", "no revision is pending"},
+	[PGM_ROLLBACK] = {"migrate.rollback()", "rollback", "rolling back", "rolled back", "no revision to roll back"},
+	[PGM_STAMP] = {"migrate.stamp()", "stamp", "stamping", "stamped", "no revision is pending"},
+	[PGM_RECORD_APPLIED] = {"migrate.finish_outside_transaction()", "apply", "recording the run of", "recorded", ""},
+	[PGM_RECORD_ROLLED_BACK] = {"migrate.finish_outside_transaction()", "rollback", "recording the run of", "recorded", ""},
 };
 
 /* Where a failing statement was: shown as the error's CONTEXT. */
@@ -124,6 +125,7 @@ pgm_statement_relation(Node *tree)
 /* pgmigrate.lock_timeout (ms, 0 = off) and pgmigrate.lock_retries */
 static int	pgm_lock_timeout = 0;
 static int	pgm_lock_retries = 3;
+static bool pgm_progress = false;
 
 /*
  * The relation the last statement that timed out on a lock works on, from
@@ -152,6 +154,14 @@ pgm_engine_define_settings(void)
 							3, 0, 1000,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomBoolVariable("pgmigrate.progress",
+							 "Send a NOTICE as each revision finishes, with its duration.",
+							 "The pgmigrate client turns it on, to show a line per revision while a "
+							 "long apply or rollback runs in one call.",
+							 &pgm_progress,
+							 false,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 }
 
 static void
@@ -520,6 +530,10 @@ pgm_run_revision_once(PgmGraph *graph, int n, PgmAction action, int step, int ns
 	INSTR_TIME_SET_CURRENT(elapsed);
 	INSTR_TIME_SUBTRACT(elapsed, start);
 	ms = INSTR_TIME_GET_MILLISEC(elapsed);
+	if (pgm_progress)
+		ereport(NOTICE,
+				(errmsg("%s revision \"%s\" (%d of %d) in %.3f ms",
+						pgm_actions[action].done, node->id, step, nsteps, ms)));
 	pgm_catalog_log(pgm_actions[action].log_action, node->id, ms, NULL, "ok",
 					action == PGM_APPLY && node->down_withdrawn ?
 					psprintf("derived down withdrawn: %s", node->down_withdrawn) : NULL);

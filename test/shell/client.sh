@@ -89,6 +89,8 @@ check "apply succeeds" [ "$rc" = 0 ]
 check "apply reports each revision" [ "$(grep -c '^applied ' "$work/out")" = 2 ]
 check "and the total at the end" out_has "2 revisions applied in "
 check "a progress line per revision" [ "$(grep -c 'NOTICE:  applying revision' "$work/err")" = 2 ]
+check "and one as each finishes, with its duration (pgmigrate.progress)" \
+    [ "$(grep -cE 'NOTICE:  applied revision ".*" \([12] of 2\) in [0-9.]+ ms' "$work/err")" = 2 ]
 pm status
 check "status lists both as applied" [ "$(grep -c ' t  ' "$work/out")" -ge 2 ]
 pm --json status

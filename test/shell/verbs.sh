@@ -50,6 +50,9 @@ check "up applies" out_has "2 revisions applied in"
 pm --json up
 check "up --json: exit 0" [ "$rc" = 0 ]
 check "up again has nothing to do" [ "$(grep -c '"result": "unchanged"' "$work/out")" = 2 ]
+check "up --json is one JSON document" is_json
+check "with the push and the apply" out_has '{"push": ['
+
 
 # ---- verify -------------------------------------------------------------------
 pm verify
