@@ -94,12 +94,17 @@ for N in $SIZES; do
         grep -q "^$N revisions rolled back" "$work/out" || { echo "the client did not roll back $N revisions" >&2; exit 1; }
         dropdb "$db"
 
-        # the local socket: the client against the same calls from psql
+        # the local socket: the client against the same calls from psql,
+        # each in a fresh database with the same history pushed
         db=local_sql_$run; createdb "$db"
         psql -X -q -d "$db" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION pgmigrate'
         quiet pgmigrate -d "$db" --dir "$work/migrations" push
         l_apply+=("$(seconds psql -X -q -At -d "$db" -c "SELECT count(*) FROM migrate.apply('head')")")
         l_rollback+=("$(seconds psql -X -q -At -d "$db" -c "SELECT count(*) FROM migrate.rollback('base')")")
+        dropdb "$db"
+        db=local_client_$run; createdb "$db"
+        psql -X -q -d "$db" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION pgmigrate'
+        quiet pgmigrate -d "$db" --dir "$work/migrations" push
         l_capply+=("$(seconds pgmigrate -d "$db" apply)")
         l_crollback+=("$(seconds pgmigrate -d "$db" rollback base)")
         dropdb "$db"

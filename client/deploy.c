@@ -191,6 +191,7 @@ cmd_push(void)
 	connect_db();
 	if (opts.dry_run)
 		run_simple("push", "BEGIN");
+	hold_notices();
 	/* migrate.add() runs once per row, in file order: parents before children */
 	res = PQexecParams(conn,
 					   "SELECT r.id, migrate.add(r.id, r.up, r.down, r.parents::text[], r.description,"
@@ -205,8 +206,10 @@ cmd_push(void)
 		char	   *reason = primary_message(res);
 
 		PQclear(res);
-		PQclear(PQexec(conn, "ROLLBACK"));
-		/* the slow path, only to say which file */
+		end_transaction();
+		release_notices(false);
+		/* the slow path, only to say which file (its notices unseen) */
+		hold_notices();
 		run_simple("push", "BEGIN");
 		for (i = 0; i < n; i++)
 		{
@@ -214,13 +217,16 @@ cmd_push(void)
 
 			if (file_reason)
 			{
-				PQclear(PQexec(conn, "ROLLBACK"));
+				release_notices(false);
+				end_transaction();
 				failed("%s: %s", files[i].path, file_reason);
 			}
 		}
-		PQclear(PQexec(conn, "ROLLBACK"));
+		release_notices(false);
+		end_transaction();
 		failed("push failed: %s", reason);
 	}
+	release_notices(true);
 	if (opts.json)
 		printf("[");
 	for (i = 0; i < PQntuples(res); i++)
@@ -347,12 +353,27 @@ cmd_migrate(const char *target, bool up)
 	int			n;
 	int			i;
 
+	/*
+	 * The plan, without its data-loss check: rollback_steps() makes it
+	 * before anything runs.  Only a rollback in several stretches (a
+	 * revision among them that runs outside a transaction) needs the whole
+	 * plan checked first, by a second call.
+	 */
+	params[2] = "true";
 	connect_db();
 	plan = run(what,
 			   "SELECT p.revision, s.transactional FROM migrate.plan($1, $2, $3::boolean) p"
 			   " JOIN migrate.status() s USING (revision) ORDER BY p.step",
 			   3, params);
 	n = PQntuples(plan);
+	if (!up && !opts.allow_data_loss)
+	{
+		for (i = 0; i < n && PQgetvalue(plan, i, 1)[0] == 't'; i++)
+			;
+		params[2] = "false";
+		if (i < n)
+			PQclear(run(what, "SELECT count(*) FROM migrate.plan($1, $2, $3::boolean)", 3, params));
+	}
 	if (opts.json)
 		printf("[");
 	for (i = 0; i < n;)

@@ -16,6 +16,8 @@ Options		opts;
 PGconn	   *conn;
 int			revisions_done;
 
+static PQExpBuffer held_notices;	/* notices held back, or NULL */
+
 /* "pgmigrate: " and the message, on stderr, for both ways out below. */
 static void
 print_reason(const char *fmt, va_list ap)
@@ -115,7 +117,33 @@ json_rows(PGresult *res)
 static void
 notice_processor(void *arg, const char *message)
 {
-	fputs(message, stderr);
+	if (held_notices)
+		appendPQExpBufferStr(held_notices, message);
+	else
+		fputs(message, stderr);
+}
+
+/*
+ * Hold the server's notices back (push: the WARNINGs of files registered
+ * in a statement that then fails are about nothing that happened), then
+ * print them or drop them.
+ */
+void
+hold_notices(void)
+{
+	if (held_notices == NULL)
+		held_notices = createPQExpBuffer();
+}
+
+void
+release_notices(bool print)
+{
+	if (held_notices == NULL)
+		return;
+	if (print)
+		fputs(held_notices->data, stderr);
+	destroyPQExpBuffer(held_notices);
+	held_notices = NULL;
 }
 
 /* ---- the database ---- */
@@ -188,6 +216,16 @@ primary_message(PGresult *res)
 	return pg_strdup(m ? m : PQerrorMessage(conn));
 }
 
+/* Roll back the transaction the session is in, if it is in one. */
+void
+end_transaction(void)
+{
+	PGTransactionStatusType status = PQtransactionStatus(conn);
+
+	if (status == PQTRANS_INTRANS || status == PQTRANS_INERROR)
+		PQclear(PQexec(conn, "ROLLBACK"));
+}
+
 /* Run a statement; on failure print the server's full error and give up. */
 PGresult *
 run(const char *what, const char *sql, int nparams, const char *const *params)
@@ -201,7 +239,7 @@ run(const char *what, const char *sql, int nparams, const char *const *params)
 
 		fputs(PQerrorMessage(conn), stderr);
 		PQclear(res);
-		PQclear(PQexec(conn, "ROLLBACK"));
+		end_transaction();
 		failed("%s failed: %s", what, reason);
 	}
 	return res;
@@ -215,6 +253,29 @@ run_simple(const char *what, const char *sql)
 
 /* ---- tables ---- */
 
+/* The width of the widest line of `s`. */
+static int
+widest_line(const char *s)
+{
+	int			widest = 0;
+
+	while (*s)
+	{
+		int			len = (int) strcspn(s, "\n");
+
+		widest = len > widest ? len : widest;
+		s += len;
+		if (*s == '\n')
+			s++;
+	}
+	return widest;
+}
+
+/*
+ * Print a result as an aligned table.  A value of several lines (the SQL
+ * plan shows) keeps its column: its further lines are indented to it, as
+ * psql does.
+ */
 void
 print_table(PGresult *res)
 {
@@ -227,14 +288,37 @@ print_table(PGresult *res)
 	{
 		widths[c] = (int) strlen(PQfname(res, c));
 		for (r = 0; r < PQntuples(res); r++)
-			if ((int) strlen(PQgetvalue(res, r, c)) > widths[c])
-				widths[c] = (int) strlen(PQgetvalue(res, r, c));
+			if (widest_line(PQgetvalue(res, r, c)) > widths[c])
+				widths[c] = widest_line(PQgetvalue(res, r, c));
 	}
 	for (c = 0; c < nf; c++)
-		printf("%-*s%s", widths[c], PQfname(res, c), c + 1 < nf ? "  " : "\n");
+		printf("%-*s%s", c + 1 < nf ? widths[c] : 0, PQfname(res, c), c + 1 < nf ? "  " : "\n");
 	for (r = 0; r < PQntuples(res); r++)
+	{
+		const char *rest[16];
+		bool		more = true;
+
 		for (c = 0; c < nf; c++)
-			printf("%-*s%s", widths[c], PQgetvalue(res, r, c), c + 1 < nf ? "  " : "\n");
+			rest[c] = PQgetvalue(res, r, c);
+		/* one printed line per line of the tallest value */
+		while (more)
+		{
+			more = false;
+			for (c = 0; c < nf; c++)
+			{
+				int			len = (int) strcspn(rest[c], "\n");
+
+				printf("%.*s%*s%s", len, rest[c], c + 1 < nf ? widths[c] - len : 0, "",
+					   c + 1 < nf ? "  " : "\n");
+				rest[c] += len;
+				if (*rest[c] == '\n')
+				{
+					rest[c]++;
+					more = true;
+				}
+			}
+		}
+	}
 }
 
 void

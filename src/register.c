@@ -40,6 +40,7 @@ typedef struct PgmRevisionArgs
 	bool		up_is_empty;	/* up has no statement */
 	bool		destructive;	/* up has destructive statements */
 	bool		down_derived;	/* down was derived from up */
+	List	   *warnings;		/* findings of the up to warn about, once registered */
 	char	   *up_sha256;
 	char	   *down_sha256;
 } PgmRevisionArgs;
@@ -350,7 +351,7 @@ pgm_register(PgmRevisionArgs *args)
  * through (allow_destructive).
  */
 static bool
-pgm_report_findings(const PgmRevisionArgs *args, const char *side, List *findings, bool warn)
+pgm_report_findings(PgmRevisionArgs *args, const char *side, List *findings, bool warn)
 {
 	bool		destructive = false;
 	ListCell   *lc;
@@ -380,17 +381,34 @@ pgm_report_findings(const PgmRevisionArgs *args, const char *side, List *finding
 	{
 		PgmFinding *f = (PgmFinding *) lfirst(lc);
 
-		if (f->severity == PGM_SEVERITY_ERROR && !f->destructive)
-			continue;
+		if (f->severity != PGM_SEVERITY_ERROR || f->destructive)
+			args->warnings = lappend(args->warnings, f);
+	}
+	return destructive;
+}
+
+/*
+ * The WARNINGs of the up's findings, once the revision is registered:
+ * not for a revision pushed again unchanged (it was warned about when it
+ * was added), nor for one refused.
+ */
+static void
+pgm_warn(const PgmRevisionArgs *args)
+{
+	ListCell   *lc;
+
+	foreach(lc, args->warnings)
+	{
+		PgmFinding *f = (PgmFinding *) lfirst(lc);
+
 		ereport(WARNING,
 				(errmsg("%s", f->message),
-				 errdetail("Rule %s, statement %d of the %s SQL of revision \"%s\", line %d.",
-						   f->rule, f->statement->number, side, args->id, f->statement->line),
+				 errdetail("Rule %s, statement %d of the up SQL of revision \"%s\", line %d.",
+						   f->rule, f->statement->number, args->id, f->statement->line),
 				 f->destructive ?
 				 errhint("Registered because of allow_destructive => true; the revision is marked destructive.") :
 				 errhint("%s", f->hint)));
 	}
-	return destructive;
 }
 
 /*
@@ -458,6 +476,8 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 	pgm_lock_catalog();
 	result = pgm_register(&args);
 	SPI_finish();
+	if (strcmp(result, "unchanged") != 0)
+		pgm_warn(&args);
 
 	PG_RETURN_TEXT_P(cstring_to_text(result));
 }

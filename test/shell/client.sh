@@ -80,6 +80,7 @@ check "push succeeds" [ "$rc" = 0 ]
 check "push registers both" out_has "2 added, 0 updated, 0 unchanged"
 pm push
 check "pushing again is a no-op" out_has "0 added, 0 updated, 2 unchanged"
+check "and warns about nothing" bash -c "! grep -q WARNING '$work/err'"
 check "the parents came from the files" [ "$(q "SELECT parents[1] FROM migrate.revisions WHERE id = '$(basename "$second" .sql)'")" = "$(basename "$first" .sql)" ]
 
 pm plan
@@ -111,6 +112,10 @@ pm push
 check "pushing an edited applied file fails with 1" [ "$rc" = 1 ]
 check "the error names the file" err_has "pgmigrate: $second: revision \"$(basename "$second" .sql)\" is applied and cannot be changed"
 check "nothing of that push was registered" [ "$(q "SELECT count(*) FROM migrate.revisions")" = 2 ]
+check "no WARNING about the refused file, nor about a transaction" bash -c "! grep -q WARNING '$work/err'"
+pm plan nosuchtarget
+check "a failed plan: exit 1" [ "$rc" = 1 ]
+check "and no WARNING about a transaction that was never begun" bash -c "! grep -q 'no transaction in progress' '$work/err'"
 cp "$work/second.orig" "$second"
 
 # ---- CREATE INDEX CONCURRENTLY, failing half way, re-run --------------------------
@@ -182,6 +187,9 @@ create index concurrently accounts_email on accounts (email);
 SQL
 pm -d "dbname=$dbmate_db" push db/migrations
 check "a dbmate directory pushes" [ "$rc" = 0 ]
+check "the lint WARNINGs of files come when they are added" err_has "WARNING:  column name is varchar(n)"
+pm -d "dbname=$dbmate_db" push db/migrations
+check "and not again when they are pushed again unchanged" bash -c "! grep -q WARNING '$work/err'"
 check "dbmate files chain in name order" \
     [ "$(psql -X -At -d "$dbmate_db" -c "SELECT string_agg(id || '<' || coalesce(parents[1], ''), ' ' ORDER BY id) FROM migrate.revisions")" = \
       "20151129054053_create_accounts< 20151129054110_add_email<20151129054053_create_accounts 20151129054200_index_email<20151129054110_add_email" ]
