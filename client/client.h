@@ -16,6 +16,8 @@
 #include "libpq-fe.h"
 #include "pqexpbuffer.h"
 
+#include "files.h"
+
 #ifndef PGM_VERSION
 #define PGM_VERSION "unknown"
 #endif
@@ -30,9 +32,11 @@ typedef struct Options
 	bool		json;
 	bool		dry_run;
 	bool		allow_data_loss;
+	bool		allow_destructive;	/* push: one approval for every file */
 	bool		down;
 	bool		strict;			/* lint: warnings fail too */
-	const char *format;			/* graph: dot or svg */
+	const char *format;			/* graph: dot or svg; else the layout */
+	MigrationLayout layout;		/* of the migrations directory (--format) */
 	const char *parents[64];
 	int			nparents;
 	const char *targets;		/* fleet: file of connection strings */

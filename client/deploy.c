@@ -26,6 +26,7 @@ cmd_new(const char *name)
 {
 	MigrationFile *files = NULL;
 	char		error[1024];
+	MigrationLayout layout = opts.layout;
 	char		id[160];
 	char		path[4096];
 	char	  **heads = NULL;
@@ -39,7 +40,7 @@ cmd_new(const char *name)
 
 	if (mkdir(opts.dir, 0777) < 0 && errno != EEXIST)
 		failed("could not create directory \"%s\": %s", opts.dir, strerror(errno));
-	if ((n = load_migrations(opts.dir, &files, error, sizeof(error))) < 0)
+	if ((n = load_migrations(opts.dir, &layout, &files, error, sizeof(error))) < 0)
 		failed("%s", error);
 
 	strftime(id, sizeof(id), "%Y%m%d%H%M%S_", gmtime(&now));
@@ -151,6 +152,7 @@ cmd_push(void)
 {
 	MigrationFile *files;
 	char		error[1024];
+	MigrationLayout layout = opts.layout;
 	PQExpBufferData columns[PUSH_NCOLUMNS];
 	PQExpBufferData parents;
 	const char *params[PUSH_NCOLUMNS];
@@ -159,7 +161,7 @@ cmd_push(void)
 	int			i;
 	int			counts[3] = {0, 0, 0};
 
-	if ((n = load_migrations(opts.dir, &files, error, sizeof(error))) < 0)
+	if ((n = load_migrations(opts.dir, &layout, &files, error, sizeof(error))) < 0)
 		failed("%s", error);
 	initPQExpBuffer(&parents);
 	for (i = 0; i < PUSH_NCOLUMNS; i++)
@@ -189,8 +191,10 @@ cmd_push(void)
 	}
 
 	connect_db();
-	if (opts.dry_run)
+	if (opts.dry_run || opts.allow_destructive)
 		run_simple("push", "BEGIN");
+	if (opts.allow_destructive)
+		run_simple("push", "SET LOCAL pgmigrate.approve_destructive = on");
 	hold_notices();
 	/* migrate.add() runs once per row, in file order: parents before children */
 	res = PQexecParams(conn,
@@ -211,6 +215,8 @@ cmd_push(void)
 		/* the slow path, only to say which file (its notices unseen) */
 		hold_notices();
 		run_simple("push", "BEGIN");
+		if (opts.allow_destructive)
+			run_simple("push", "SET LOCAL pgmigrate.approve_destructive = on");
 		for (i = 0; i < n; i++)
 		{
 			char	   *file_reason = push_one(&files[i], &parents);
@@ -256,9 +262,11 @@ cmd_push(void)
 		printf("]\n");
 	if (opts.dry_run)
 		run_simple("push", "ROLLBACK");
+	else if (opts.allow_destructive)
+		run_simple("push", "COMMIT");
 	if (!opts.json)
-		printf("%s%d added, %d updated, %d unchanged\n", opts.dry_run ? "dry run, nothing registered: " : "",
-			   counts[0], counts[1], counts[2]);
+		printf("%s%d added, %d updated, %d unchanged (%s layout)\n", opts.dry_run ? "dry run, nothing registered: " : "",
+			   counts[0], counts[1], counts[2], layout_name(layout));
 }
 
 /* ---- apply and rollback ---- */

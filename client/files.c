@@ -25,6 +25,8 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "files.h"
 #include "revisions.h"
@@ -150,6 +152,7 @@ parse_migration(MigrationFile *m, char *text, char *error, size_t errlen)
 			else if (len == 7 && strncmp(word, "parents", 7) == 0)
 			{
 				m->explicit_parents = true;
+				m->pgmigrate_headers = true;
 				while (arg < end)
 				{
 					char	   *id_end = arg;
@@ -164,11 +167,17 @@ parse_migration(MigrationFile *m, char *text, char *error, size_t errlen)
 				}
 			}
 			else if (len == 11 && strncmp(word, "description", 11) == 0)
+			{
 				m->description = pnstrdup(arg, end - arg);
+				m->pgmigrate_headers = true;
+			}
 			else if (len == 17 && strncmp(word, "allow-destructive", 17) == 0)
-				m->allow_destructive = true;
+				m->allow_destructive = m->pgmigrate_headers = true;
 			else if (len == 14 && strncmp(word, "no-transaction", 14) == 0)
+			{
 				m->transactional = false;
+				m->pgmigrate_headers = true;
+			}
 			else
 				return fail(error, errlen, "%s:%d: unknown directive \"-- migrate:%.*s\"", m->path, lineno, (int) len, word);
 		}
@@ -181,6 +190,7 @@ parse_migration(MigrationFile *m, char *text, char *error, size_t errlen)
 	m->up = pnstrdup(up_start, up_end - up_start);
 	if (down_start && !blank(down_start))
 		m->down = pg_strdup(down_start);
+	m->empty_down = down_start != NULL && m->down == NULL;
 	return 0;
 }
 
@@ -251,57 +261,392 @@ order_files(MigrationFile *files, int n, char *error, size_t errlen)
 	return 0;
 }
 
+/* ---- layouts ---- */
+
+static const char *const layout_names[] = {
+	[LAYOUT_AUTO] = "auto",
+	[LAYOUT_PGMIGRATE] = "pgmigrate",
+	[LAYOUT_DBMATE] = "dbmate",
+	[LAYOUT_GOLANG_MIGRATE] = "golang-migrate",
+	[LAYOUT_DIESEL] = "diesel",
+	[LAYOUT_FLYWAY] = "flyway",
+};
+
+const char *
+layout_name(MigrationLayout layout)
+{
+	return layout_names[layout];
+}
+
+bool
+layout_from_name(const char *name, MigrationLayout *layout)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(layout_names); i++)
+		if (strcmp(layout_names[i], name) == 0)
+		{
+			*layout = (MigrationLayout) i;
+			return true;
+		}
+	return false;
+}
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t		n = strlen(s);
+	size_t		k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static bool
+is_directory(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Flyway's versioned (V) and undo (U) file names: V1.2__add_users.sql. */
+static bool
+flyway_name(const char *name, char prefix, size_t *version_len)
+{
+	const char *sep;
+
+	if (name[0] != prefix || !isdigit((unsigned char) name[1]) || !ends_with(name, ".sql") ||
+		(sep = strstr(name, "__")) == NULL)
+		return false;
+	*version_len = sep - name - 1;
+	return true;
+}
+
+/* The layout a directory's names say; pgmigrate (or dbmate) when none does. */
+static MigrationLayout
+detect_layout(const char *dir, char **names, int nnames)
+{
+	int			i;
+	size_t		len;
+
+	for (i = 0; i < nnames; i++)
+	{
+		char	   *path = psprintf("%s/%s/up.sql", dir, names[i]);
+		bool		diesel = access(path, R_OK) == 0;
+
+		pg_free(path);
+		if (diesel)
+			return LAYOUT_DIESEL;
+		if (ends_with(names[i], ".up.sql"))
+			return LAYOUT_GOLANG_MIGRATE;
+		if (flyway_name(names[i], 'V', &len))
+			return LAYOUT_FLYWAY;
+	}
+	return LAYOUT_PGMIGRATE;	/* dbmate told apart after reading the files */
+}
+
+/* Compare versions as people number them: digit runs by value ("9" < "10"). */
+static int
+compare_versions(const char *a, const char *b)
+{
+	while (*a && *b)
+	{
+		if (isdigit((unsigned char) *a) && isdigit((unsigned char) *b))
+		{
+			const char *a0 = a;
+			const char *b0 = b;
+			int			c;
+
+			while (*a0 == '0' && isdigit((unsigned char) a0[1]))
+				a0++;
+			while (*b0 == '0' && isdigit((unsigned char) b0[1]))
+				b0++;
+			for (a = a0; isdigit((unsigned char) *a); a++)
+				;
+			for (b = b0; isdigit((unsigned char) *b); b++)
+				;
+			if (a - a0 != b - b0)
+				return (a - a0) < (b - b0) ? -1 : 1;
+			if ((c = strncmp(a0, b0, a - a0)) != 0)
+				return c;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char) *a < (unsigned char) *b ? -1 : 1;
+		a++;
+		b++;
+	}
+	return *a ? 1 : *b ? -1 : 0;
+}
+
+static int
+compare_by_version(const void *a, const void *b)
+{
+	const MigrationFile *x = (const MigrationFile *) a;
+	const MigrationFile *y = (const MigrationFile *) b;
+	int			c = compare_versions(x->version, y->version);
+
+	return c != 0 ? c : strcmp(x->id, y->id);
+}
+
+/* A file's text, "" when it is only blanks; NULL when it is not there. */
+static char *
+optional_text(const char *path, bool *missing)
+{
+	char	   *text;
+
+	*missing = access(path, F_OK) != 0;
+	if (*missing)
+		return NULL;
+	if ((text = read_file(path)) == NULL)
+		return NULL;
+	if (blank(text))
+		text[0] = '\0';
+	return text;
+}
+
+/* Does a small key = value file (diesel's metadata.toml, flyway's .sql.conf) set key to false? */
+static bool
+setting_is_false(const char *path, const char *key)
+{
+	char	   *text = read_file(path);
+	char	   *p;
+	bool		result = false;
+
+	if (text == NULL)
+		return false;
+	for (p = strstr(text, key); p && !result; p = strstr(p + 1, key))
+	{
+		char	   *q = p + strlen(key);
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q++ != '=')
+			continue;
+		while (*q == ' ' || *q == '\t' || *q == '"')
+			q++;
+		result = strncmp(q, "false", 5) == 0;
+	}
+	pg_free(text);
+	return result;
+}
+
+/*
+ * One revision of a layout whose files hold plain SQL: the up from
+ * `up_path`, the down from `down_path` (a down file that is there and
+ * empty means "nothing to undo": an empty down, not a missing one).
+ */
+static int
+plain_revision(MigrationFile *m, const char *id, const char *version, const char *up_path,
+			   const char *down_path, char *error, size_t errlen)
+{
+	bool		missing;
+
+	memset(m, 0, sizeof(*m));
+	m->path = pg_strdup(up_path);
+	m->id = pg_strdup(id);
+	m->version = pg_strdup(version);
+	m->transactional = true;
+	m->up_line = 1;
+	if (!valid_revision_id(m->id))
+		return fail(error, errlen, "%s: \"%s\" is not a valid revision id (" PGM_ID_RULE ")", m->path, m->id);
+	if ((m->up = read_file(up_path)) == NULL)
+		return fail(error, errlen, "could not read \"%s\": %s", up_path, strerror(errno));
+	if (down_path)
+	{
+		m->down = optional_text(down_path, &missing);
+		if (m->down == NULL && !missing)
+			return fail(error, errlen, "could not read \"%s\": %s", down_path, strerror(errno));
+	}
+	return 0;
+}
+
+/* The digits of a name's leading version ("2017-01-01-000000_x" gives 20170101000000). */
+static char *
+leading_digits(const char *name)
+{
+	char	   *digits = pg_malloc(strlen(name) + 1);
+	int			n = 0;
+
+	for (; *name && *name != '_'; name++)
+		if (isdigit((unsigned char) *name))
+			digits[n++] = *name;
+	digits[n] = '\0';
+	return digits;
+}
+
+static int
+read_layout_file(const char *dir, const char *name, MigrationLayout layout, MigrationFile *m,
+				 bool *skip, char *error, size_t errlen)
+{
+	size_t		len = strlen(name);
+	size_t		vlen;
+
+	*skip = false;
+	switch (layout)
+	{
+		case LAYOUT_GOLANG_MIGRATE:
+			{
+				char	   *id;
+
+				if (ends_with(name, ".down.sql"))
+				{
+					char	   *up = psprintf("%s/%.*s.up.sql", dir, (int) (len - 9), name);
+
+					*skip = true;
+					if (access(up, F_OK) != 0)
+						return fail(error, errlen, "%s/%s: a down file without its up file", dir, name);
+					return 0;
+				}
+				if (!ends_with(name, ".up.sql"))
+				{
+					*skip = true;
+					return 0;
+				}
+				id = pnstrdup(name, len - 7);
+				return plain_revision(m, id, leading_digits(id), psprintf("%s/%s", dir, name),
+									  psprintf("%s/%s.down.sql", dir, id), error, errlen);
+			}
+		case LAYOUT_DIESEL:
+			{
+				char	   *up = psprintf("%s/%s/up.sql", dir, name);
+
+				if (name[0] == '.' || access(up, F_OK) != 0)
+				{
+					*skip = true;
+					return 0;
+				}
+				if (plain_revision(m, name, leading_digits(name), up,
+								   psprintf("%s/%s/down.sql", dir, name), error, errlen) < 0)
+					return -1;
+				if (setting_is_false(psprintf("%s/%s/metadata.toml", dir, name), "run_in_transaction"))
+					m->transactional = false;
+				return 0;
+			}
+		case LAYOUT_FLYWAY:
+			{
+				char	   *undo;
+				char	   *version;
+				size_t		i;
+
+				if (name[0] == 'R' && strncmp(name, "R__", 3) == 0 && ends_with(name, ".sql"))
+					return fail(error, errlen, "%s/%s: Flyway's repeatable migrations (R__) are not revisions; "
+								"give each change a versioned file", dir, name);
+				if (!flyway_name(name, 'V', &vlen))
+				{
+					*skip = true;	/* undo files are read with their V file */
+					return 0;
+				}
+				version = pnstrdup(name + 1, vlen);
+				for (i = 0; i < vlen; i++)
+					if (version[i] == '_')
+						version[i] = '.';	/* Flyway: V1_1 is version 1.1 */
+				undo = psprintf("%s/U%s", dir, name + 1);
+				if (plain_revision(m, pnstrdup(name, len - 4), version, psprintf("%s/%s", dir, name),
+								   undo, error, errlen) < 0)
+					return -1;
+				if (m->down && m->down[0] == '\0')
+					m->down = NULL;		/* Flyway has no empty undo: an empty file is none */
+				if (setting_is_false(psprintf("%s/%s.conf", dir, name), "executeInTransaction"))
+					m->transactional = false;
+				return 0;
+			}
+		default:
+			{
+				char	   *text;
+
+				if (len <= 4 || !ends_with(name, ".sql") || name[0] == '.')
+				{
+					*skip = true;
+					return 0;
+				}
+				memset(m, 0, sizeof(*m));
+				m->path = psprintf("%s/%s", dir, name);
+				m->id = pnstrdup(name, len - 4);
+				m->version = leading_digits(m->id);
+				if (!valid_revision_id(m->id))
+					return fail(error, errlen, "%s: \"%s\" is not a valid revision id (" PGM_ID_RULE ")",
+								m->path, m->id);
+				if ((text = read_file(m->path)) == NULL)
+					return fail(error, errlen, "could not read \"%s\": %s", m->path, strerror(errno));
+				if (parse_migration(m, text, error, errlen) < 0)
+					return -1;
+				pg_free(text);
+				return 0;
+			}
+	}
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
 int
-load_migrations(const char *dir, MigrationFile **out, char *error, size_t errlen)
+load_migrations(const char *dir, MigrationLayout *layout, MigrationFile **out, char *error, size_t errlen)
 {
 	DIR		   *d = opendir(dir);
 	struct dirent *entry;
+	char	  **names = NULL;
 	MigrationFile *files = NULL;
+	int			nnames = 0;
 	int			n = 0;
+	bool		any_pgmigrate_header = false;
 	int			i;
 
-	if (d == NULL)
+	if (d == NULL || !is_directory(dir))
+	{
+		if (d)
+			closedir(d);
 		return fail(error, errlen, "could not open directory \"%s\": %s", dir, strerror(errno));
+	}
 	while ((entry = readdir(d)) != NULL)
 	{
-		size_t		len = strlen(entry->d_name);
-		MigrationFile *m;
-		char	   *text;
-
-		if (len <= 4 || strcmp(entry->d_name + len - 4, ".sql") != 0 || entry->d_name[0] == '.')
+		if (entry->d_name[0] == '.')
 			continue;
-		files = pg_realloc(files, sizeof(MigrationFile) * (n + 1));
-		m = &files[n++];
-		memset(m, 0, sizeof(*m));
-		m->path = psprintf("%s/%s", dir, entry->d_name);
-		m->id = pnstrdup(entry->d_name, len - 4);
-		if (!valid_revision_id(m->id))
-		{
-			closedir(d);
-			return fail(error, errlen, "%s: \"%s\" is not a valid revision id (" PGM_ID_RULE ")",
-						m->path, m->id);
-		}
-		if ((text = read_file(m->path)) == NULL)
-		{
-			closedir(d);
-			return fail(error, errlen, "could not read \"%s\": %s", m->path, strerror(errno));
-		}
-		if (parse_migration(m, text, error, errlen) < 0)
-		{
-			closedir(d);
-			return -1;
-		}
-		pg_free(text);
+		names = pg_realloc(names, sizeof(char *) * (nnames + 1));
+		names[nnames++] = pg_strdup(entry->d_name);
 	}
 	closedir(d);
+	if (nnames > 1)
+		qsort(names, nnames, sizeof(char *), compare_names);
+	if (*layout == LAYOUT_AUTO)
+		*layout = detect_layout(dir, names, nnames);
+
+	for (i = 0; i < nnames; i++)
+	{
+		bool		skip;
+
+		files = pg_realloc(files, sizeof(MigrationFile) * (n + 1));
+		if (read_layout_file(dir, names[i], *layout, &files[n], &skip, error, errlen) < 0)
+			return -1;
+		if (skip)
+			continue;
+		any_pgmigrate_header |= files[n].pgmigrate_headers;
+		n++;
+	}
 	if (n == 0)
 	{
 		*out = NULL;
 		return 0;
 	}
 
-	qsort(files, n, sizeof(MigrationFile), compare_ids);
-	/* dbmate's files carry no parents: each follows the one before it */
+	/*
+	 * Files with dbmate's markers and none of pgmigrate's own headers are a
+	 * dbmate directory, where a down section that is there and empty means
+	 * "nothing to undo"; in pgmigrate's files it means "derive the down".
+	 */
+	if (*layout == LAYOUT_PGMIGRATE && !any_pgmigrate_header)
+		*layout = LAYOUT_DBMATE;
+	if (*layout == LAYOUT_DBMATE)
+		for (i = 0; i < n; i++)
+			if (files[i].empty_down)
+				files[i].down = pg_strdup("");
+
+	/* files without parents follow the one before them, in version order */
+	qsort(files, n, sizeof(MigrationFile),
+		  *layout == LAYOUT_GOLANG_MIGRATE || *layout == LAYOUT_FLYWAY ? compare_by_version : compare_ids);
 	for (i = 0; i < n; i++)
 		if (!files[i].explicit_parents && i > 0)
 			add_parent(&files[i], files[i - 1].id, strlen(files[i - 1].id));

@@ -55,9 +55,12 @@ help(void)
 		   "      --parent=ID         parent of the new revision (repeat for a merge; new)\n"
 		   "      --dry-run           show what push would register, register nothing\n"
 		   "      --allow-data-loss   let rollback drop tables and columns holding data\n"
+		   "      --allow-destructive push: approve the destructive statements of every file,\n"
+		   "                          once (logged in migrate.log per revision it covered)\n"
 		   "      --down              plan a rollback instead of an apply\n"
 		   "      --strict            lint: warnings fail too\n"
-		   "      --format=FORMAT     graph: dot (default) or svg (needs Graphviz)\n"
+		   "      --format=FORMAT     the migrations' layout: pgmigrate, dbmate, golang-migrate,\n"
+		   "                          diesel or flyway (default: detected); graph: dot or svg\n"
 		   "      --json              machine-readable output on stdout\n"
 		   "      --targets=FILE      run the command against every database in FILE\n"
 		   "  -j, --jobs=N            with --targets: N databases at a time (default 1)\n"
@@ -188,6 +191,7 @@ enum
 	OPT_PARENT,
 	OPT_DRY_RUN,
 	OPT_ALLOW_DATA_LOSS,
+	OPT_ALLOW_DESTRUCTIVE,
 	OPT_DOWN,
 	OPT_JSON,
 	OPT_STRICT,
@@ -206,6 +210,7 @@ static const struct option long_options[] = {
 	{"parent", required_argument, NULL, OPT_PARENT},
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{"allow-data-loss", no_argument, NULL, OPT_ALLOW_DATA_LOSS},
+	{"allow-destructive", no_argument, NULL, OPT_ALLOW_DESTRUCTIVE},
 	{"down", no_argument, NULL, OPT_DOWN},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"strict", no_argument, NULL, OPT_STRICT},
@@ -347,6 +352,9 @@ main(int argc, char **argv)
 			case OPT_ALLOW_DATA_LOSS:
 				opts.allow_data_loss = true;
 				break;
+			case OPT_ALLOW_DESTRUCTIVE:
+				opts.allow_destructive = true;
+				break;
 			case OPT_DOWN:
 				opts.down = true;
 				break;
@@ -401,6 +409,9 @@ main(int argc, char **argv)
 		usage_error("unknown command \"%s\"", command);
 	if (opts.jobs == 0)
 		opts.jobs = 1;
+	/* --format is graph's drawing, and for the others the directory's layout */
+	if (opts.format && strcmp(command, "graph") != 0 && !layout_from_name(opts.format, &opts.layout))
+		usage_error("unknown --format \"%s\" (pgmigrate, dbmate, golang-migrate, diesel or flyway)", opts.format);
 	if ((opts.jobs > 1 || opts.canary > 0 || opts.keep_going) && opts.targets == NULL)
 		usage_error("-j, --canary and --keep-going go with --targets");
 	if (opts.targets)

@@ -114,12 +114,13 @@ cmd_verify(void)
 	MigrationFile *files = NULL;
 	int			n = 0;
 	char		error[1024];
+	MigrationLayout layout = opts.layout;
 	FileArrays	a;
 	const char *params[5];
 	int			status;
 
 	if (stat(opts.dir, &st) == 0 && S_ISDIR(st.st_mode) &&
-		(n = load_migrations(opts.dir, &files, error, sizeof(error))) < 0)
+		(n = load_migrations(opts.dir, &layout, &files, error, sizeof(error))) < 0)
 		failed("%s", error);
 	file_arrays(&a, files, n);
 	params[0] = a.id.data;
@@ -215,6 +216,7 @@ files_of_path(const char *path, MigrationFile **files)
 {
 	struct stat st;
 	char		error[1024];
+	MigrationLayout layout = opts.layout;
 	char	   *dir;
 	char	   *slash;
 	int			n;
@@ -224,7 +226,7 @@ files_of_path(const char *path, MigrationFile **files)
 		failed("could not read \"%s\": %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode))
 	{
-		if ((n = load_migrations(path, files, error, sizeof(error))) < 0)
+		if ((n = load_migrations(path, &layout, files, error, sizeof(error))) < 0)
 			failed("%s", error);
 		return n;
 	}
@@ -233,7 +235,7 @@ files_of_path(const char *path, MigrationFile **files)
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';
-	if ((n = load_migrations(slash ? dir : ".", files, error, sizeof(error))) < 0)
+	if ((n = load_migrations(slash ? dir : ".", &layout, files, error, sizeof(error))) < 0)
 		failed("%s", error);
 	for (i = 0; i < n; i++)
 	{

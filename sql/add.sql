@@ -74,3 +74,22 @@ SELECT migrate.add('0007_typo', E'SELECT 1;\n\n   SELECT é ++ ;;\nSELECT (1');
 SELECT count(*) FROM migrate.revisions WHERE id = '0007_typo';
 
 SELECT id, parents, applied_at IS NOT NULL AS applied FROM migrate.revisions ORDER BY id;
+
+-- one approval for many revisions: pgmigrate.approve_destructive (the
+-- client's push --allow-destructive) lets destructive statements through
+-- as allow_destructive => true would, and logs each revision it covered
+SET pgmigrate.approve_destructive = on;
+SELECT migrate.add('0090_drop_a', 'SET lock_timeout = ''1s''; DROP TABLE app.gone_a;');
+SELECT migrate.add('0091_drop_b', 'SET lock_timeout = ''1s''; ALTER TABLE app.gone_b DROP COLUMN c; TRUNCATE app.gone_b;');
+-- a revision that allows it itself needs no approval: no row for it
+SELECT migrate.add('0092_own_flag', 'SET lock_timeout = ''1s''; DROP TABLE app.gone_c;', allow_destructive => true);
+-- and one without destructive statements gets none either
+SELECT migrate.add('0093_harmless', 'SET lock_timeout = ''1s''; CREATE TABLE app.kept (id bigint);');
+-- pushed again unchanged: nothing new to approve
+SELECT migrate.add('0090_drop_a', 'SET lock_timeout = ''1s''; DROP TABLE app.gone_a;');
+RESET pgmigrate.approve_destructive;
+SELECT id, destructive FROM migrate.revisions WHERE id >= '0090' ORDER BY id;
+SELECT action, revision, role = current_user AS by_me, outcome, detail FROM migrate.log
+ WHERE action = 'approve' ORDER BY id;
+-- without it, refused again
+SELECT migrate.add('0094_drop_d', 'SET lock_timeout = ''1s''; DROP TABLE app.gone_d;');

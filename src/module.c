@@ -3,7 +3,8 @@
  *
  * The SQL-callable functions live with their concern (register.c, engine.c,
  * inspect.c, nontx.c, verify.c, lint.c, guard.c); this file only ties the
- * module together, at the top: it calls engine.c, guard.c and session.c.
+ * module together, at the top: it calls engine.c, guard.c, register.c and
+ * session.c.
  */
 #include "postgres.h"
 
@@ -20,6 +21,7 @@ _PG_init(void)
 {
 	pgm_guard_define_settings();
 	pgm_engine_define_settings();
+	pgm_register_define_settings();
 	pgm_reserve_guc_prefix("pgmigrate");
 	pgm_session_init();
 	pgm_guard_install_hook();

@@ -256,4 +256,8 @@ extern ErrorData *pgm_in_subtransaction(void (*fn) (void *), void *arg, bool kee
 extern void pgm_guard_define_settings(void);
 extern void pgm_guard_install_hook(void);
 
+/* ---- register.c: migrate.add() ---- */
+
+extern void pgm_register_define_settings(void);
+
 #endif							/* PGMIGRATE_H */

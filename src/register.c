@@ -23,6 +23,8 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "utils/guc.h"
+
 #include "pgmigrate.h"
 
 PG_FUNCTION_INFO_V1(pgmigrate_add);
@@ -41,6 +43,8 @@ typedef struct PgmRevisionArgs
 	bool		destructive;	/* up has destructive statements */
 	bool		down_derived;	/* down was derived from up */
 	List	   *warnings;		/* findings of the up to warn about, once registered */
+	bool		approved;		/* allowed destructive by pgmigrate.approve_destructive */
+	List	   *approved_rules; /* the destructive rules that approval let through */
 	char	   *up_sha256;
 	char	   *down_sha256;
 } PgmRevisionArgs;
@@ -281,7 +285,20 @@ pgm_write_revision(PgmQuery query, const PgmRevisionArgs *args, ArrayType *paren
  * Register or re-register; returns 'added', 'updated' or 'unchanged'.
  * Connected to SPI and holding the catalog lock.
  */
-static const char *
+typedef enum PgmRegistered
+{
+	PGM_ADDED,
+	PGM_UPDATED,
+	PGM_UNCHANGED
+} PgmRegistered;
+
+static const char *const pgm_registered_names[] = {
+	[PGM_ADDED] = "added",
+	[PGM_UPDATED] = "updated",
+	[PGM_UNCHANGED] = "unchanged",
+};
+
+static PgmRegistered
 pgm_register(PgmRevisionArgs *args)
 {
 	Datum		idarg = CStringGetTextDatum(args->id);
@@ -308,14 +325,14 @@ pgm_register(PgmRevisionArgs *args)
 		{
 			SPI_freetuptable(SPI_tuptable);
 			if (same_description)
-				return "unchanged";
+				return PGM_UNCHANGED;
 			{
 				Datum		values[2] = {idarg, PointerGetDatum(args->description)};
 				char		nulls[2] = {' ', args->description ? ' ' : 'n'};
 
 				pgm_catalog_exec(PGM_Q_UPDATE_DESCRIPTION, values, nulls, false);
 			}
-			return "updated";
+			return PGM_UPDATED;
 		}
 		if (applied)
 		{
@@ -332,7 +349,7 @@ pgm_register(PgmRevisionArgs *args)
 		pgm_check_parents_exist(parents);
 		pgm_check_no_cycle(args->id, parents);
 		pgm_write_revision(PGM_Q_UPDATE_REVISION, args, parents);
-		return "updated";
+		return PGM_UPDATED;
 	}
 
 	SPI_freetuptable(SPI_tuptable);
@@ -342,7 +359,7 @@ pgm_register(PgmRevisionArgs *args)
 		pgm_check_parents_exist(parents);
 	pgm_check_up_not_empty(args, parents);
 	pgm_write_revision(PGM_Q_INSERT_REVISION, args, parents);
-	return "added";
+	return PGM_ADDED;
 }
 
 /*
@@ -366,6 +383,8 @@ pgm_report_findings(PgmRevisionArgs *args, const char *side, List *findings, boo
 		if (f->destructive && (args->allow_destructive || !warn))
 		{
 			destructive = true;
+			if (warn && args->approved)
+				args->approved_rules = list_append_unique_ptr(args->approved_rules, (void *) f->rule);
 			continue;
 		}
 		ereport(ERROR,
@@ -405,9 +424,10 @@ pgm_warn(const PgmRevisionArgs *args)
 				(errmsg("%s", f->message),
 				 errdetail("Rule %s, statement %d of the up SQL of revision \"%s\", line %d.",
 						   f->rule, f->statement->number, args->id, f->statement->line),
-				 f->destructive ?
-				 errhint("Registered because of allow_destructive => true; the revision is marked destructive.") :
-				 errhint("%s", f->hint)));
+				 !f->destructive ? errhint("%s", f->hint) :
+				 args->approved ?
+				 errhint("Registered because pgmigrate.approve_destructive approved it (logged in migrate.log); the revision is marked destructive.") :
+				 errhint("Registered because of allow_destructive => true; the revision is marked destructive.")));
 	}
 }
 
@@ -444,11 +464,47 @@ pgm_check_sql(PgmRevisionArgs *args)
 	}
 }
 
+/*
+ * pgmigrate.approve_destructive: destructive statements are let through
+ * for every revision registered while it is on (the client's push
+ * --allow-destructive), and each revision it let through gets an "approve"
+ * row in migrate.log, with the rules it covered and who approved.  Only
+ * what migrate.add(..., allow_destructive => true) could do anyway.
+ */
+static bool pgm_approve_destructive = false;
+
+void
+pgm_register_define_settings(void)
+{
+	DefineCustomBoolVariable("pgmigrate.approve_destructive",
+							 "Register revisions with destructive statements as if each had allow_destructive => true.",
+							 "One approval for a push of many revisions; every revision it lets through is "
+							 "logged in migrate.log with the rules it covered.",
+							 &pgm_approve_destructive,
+							 false,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+}
+
+static void
+pgm_log_approval(const PgmRevisionArgs *args)
+{
+	StringInfoData rules;
+	ListCell   *lc;
+
+	initStringInfo(&rules);
+	foreach(lc, args->approved_rules)
+		appendStringInfo(&rules, "%s%s", foreach_current_index(lc) > 0 ? ", " : "", (const char *) lfirst(lc));
+	pgm_catalog_log("approve", args->id, -1, NULL, "ok",
+					psprintf("destructive statements approved with pgmigrate.approve_destructive: %s",
+							 rules.data));
+}
+
 Datum
 pgmigrate_add(PG_FUNCTION_ARGS)
 {
 	PgmRevisionArgs args = {0};
-	const char *result;
+	PgmRegistered result;
 
 	pgm_check_may_change("migrate.add()");
 	pgm_require_arg(fcinfo, 0, "id");
@@ -463,6 +519,9 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 	args.parents = PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3);
 	args.description = PG_ARGISNULL(4) ? NULL : PG_GETARG_TEXT_P(4);
 	args.allow_destructive = PG_GETARG_BOOL(5);
+	/* one approval for a whole push, instead of a flag in every file */
+	args.approved = !args.allow_destructive && pgm_approve_destructive;
+	args.allow_destructive |= pgm_approve_destructive;
 	args.transactional = PG_GETARG_BOOL(6);
 
 	if (args.parents)
@@ -475,9 +534,11 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 	pgm_spi_connect();
 	pgm_lock_catalog();
 	result = pgm_register(&args);
+	if (result != PGM_UNCHANGED && args.approved_rules != NIL)
+		pgm_log_approval(&args);
 	SPI_finish();
-	if (strcmp(result, "unchanged") != 0)
+	if (result != PGM_UNCHANGED)
 		pgm_warn(&args);
 
-	PG_RETURN_TEXT_P(cstring_to_text(result));
+	PG_RETURN_TEXT_P(cstring_to_text(pgm_registered_names[result]));
 }
