@@ -3,7 +3,7 @@
  *
  *   files.c      migration files: reading, parsing, ordering
  *   session.c    the connection, running SQL, errors, output
- *   deploy.c     new, push, apply, rollback, up, stamp
+ *   deploy.c     new, push, apply, rollback, up, stamp, repair
  *   report.c     status, plan, verify, drift, log, test, lint, graph
  *   fleet.c      one command against many databases (--targets)
  *   pgmigrate.c  options and commands
@@ -73,6 +73,7 @@ extern void cmd_new(const char *name);
 extern void cmd_push(void);
 extern void cmd_migrate(const char *target, bool up);
 extern void cmd_stamp(const char *target);
+extern void cmd_repair(const char *id, const char *path);
 
 /* ---- report.c ---- */
 

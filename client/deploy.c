@@ -1,6 +1,6 @@
 /*
  * deploy.c — the verbs that change a database: new (a file), push, apply,
- * rollback, up and stamp.
+ * rollback, up, stamp and repair.
  *
  * push registers every file in one statement; apply and rollback run the
  * plan in one call per stretch of revisions that can share a transaction,
@@ -452,4 +452,41 @@ cmd_stamp(const char *target)
 		printf("%d revision%s stamped\n", PQntuples(res), PQntuples(res) == 1 ? "" : "s");
 	}
 	PQclear(res);
+}
+
+/*
+ * repair ID --down FILE: migrate.repair(), the down SQL of an applied
+ * revision replaced by the file's text ("-": standard input).
+ */
+void
+cmd_repair(const char *id, const char *path)
+{
+	PQExpBufferData down;
+	FILE	   *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char		chunk[8192];
+	size_t		got;
+	const char *params[2];
+
+	if (f == NULL)
+		failed("could not read \"%s\": %s", path, strerror(errno));
+	initPQExpBuffer(&down);
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		appendBinaryPQExpBuffer(&down, chunk, got);
+	if (f != stdin)
+		fclose(f);
+	if (PQExpBufferBroken(&down))
+		failed("out of memory");
+	params[0] = id;
+	params[1] = down.data;
+	connect_db();
+	PQclear(run("repair", "SELECT migrate.repair($1, $2)", 2, params));
+	if (opts.json)
+	{
+		printf("{\"repaired\": ");
+		json_string(id);
+		printf("}\n");
+	}
+	else
+		printf("repaired the down SQL of %s (migrate.log has the old and new checksums)\n", id);
+	termPQExpBuffer(&down);
 }

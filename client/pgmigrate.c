@@ -3,7 +3,7 @@
  * through the extension.  Options, commands, and what each one calls.
  *
  *   new NAME, push [DIR], apply [TARGET], rollback [TARGET], up [TARGET],
- *   stamp TARGET                                      (deploy.c)
+ *   stamp TARGET, repair ID --down FILE               (deploy.c)
  *   status, plan [TARGET], verify, drift, log [N], test [TARGET],
  *   lint [FILES|DIR], graph                           (report.c)
  *   --targets FILE COMMAND ...: the command against many databases (fleet.c)
@@ -39,7 +39,8 @@ help(void)
 		   "  apply [TARGET]      apply pending revisions (default head)\n"
 		   "  rollback [TARGET]   roll back (default -1)\n"
 		   "  up [TARGET]         push, then apply: the one-line deploy\n"
-		   "  stamp TARGET        record revisions as applied without running them\n\n"
+		   "  stamp TARGET        record revisions as applied without running them\n"
+		   "  repair ID --down FILE  replace the down SQL of an applied revision\n\n"
 		   "Commands that look:\n"
 		   "  status              every revision and whether it is applied\n"
 		   "  plan [TARGET]       what apply (or rollback, with --down) would run\n"
@@ -73,7 +74,7 @@ help(void)
 }
 
 static const char *const commands[] = {
-	"new", "push", "apply", "rollback", "up", "stamp",
+	"new", "push", "apply", "rollback", "up", "stamp", "repair",
 	"status", "plan", "verify", "drift", "log", "test", "lint", "graph", NULL
 };
 
@@ -149,6 +150,13 @@ run_command(const char *command, const char *arg, int nargs, const char *const *
 		if (arg == NULL)
 			usage_error("stamp needs a TARGET (a revision id, head, heads or base)");
 		cmd_stamp(arg);
+	}
+	else if (strcmp(command, "repair") == 0)
+	{
+		/* "--down FILE": --down is a flag elsewhere (plan), so FILE comes as an argument */
+		if (arg == NULL || !opts.down || nargs != 2)
+			usage_error("repair needs a revision and a file: repair ID --down FILE");
+		cmd_repair(arg, args[1]);
 	}
 	else if (strcmp(command, "lint") == 0)
 		return cmd_lint(nargs, args);
@@ -402,9 +410,9 @@ main(int argc, char **argv)
 		usage_error("no command given");
 	command = positional[0];
 	arg = positional[1];
-	/* lint takes any number of files; every other command one argument at most */
-	if (npositional > 2 && strcmp(command, "lint") != 0)
-		usage_error("too many arguments, starting with \"%s\"", positional[2]);
+	/* lint takes any number of files, repair ID --down FILE two; the others one at most */
+	if (npositional > (strcmp(command, "repair") == 0 ? 3 : 2) && strcmp(command, "lint") != 0)
+		usage_error("too many arguments, starting with \"%s\"", positional[strcmp(command, "repair") == 0 ? 3 : 2]);
 	if (!is_command(command))
 		usage_error("unknown command \"%s\"", command);
 	if (opts.jobs == 0)

@@ -41,3 +41,15 @@ RETURNS TABLE (rule text, severity text, statement text, message text, hint text
 
 COMMENT ON FUNCTION migrate.lint(text, boolean, boolean) IS
     'the findings of the lint rules as migrate.add() would judge a revision registered with these flags';
+
+-- repair: the down SQL of an applied revision, which migrate.add() may not
+-- change, replaced in place, logged with the old and new checksums
+CREATE FUNCTION migrate.repair(id text, down text)
+RETURNS void
+    AS 'MODULE_PATHNAME', 'pgmigrate_repair'
+    LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION migrate.repair(text, text) IS
+    'replace the down SQL of an applied revision (checked, logged with old and new checksums)';
+
+REVOKE ALL ON FUNCTION migrate.repair(text, text) FROM PUBLIC;

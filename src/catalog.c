@@ -136,6 +136,11 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 		" ORDER BY id COLLATE \"C\"",
 		0, {0}
 	},
+	[PGM_Q_REPAIR_DOWN] = {
+		"UPDATE migrate.revisions SET down = $2, down_sha256 = $3, down_derived = false"
+		" WHERE id OPERATOR(pg_catalog.=) $1 AND applied_at IS NOT NULL",
+		3, {TEXTOID, TEXTOID, TEXTOID}
+	},
 	[PGM_Q_WITHDRAW_DOWN] = {
 		/* down_derived stays true: the revision file still has no down */
 		"UPDATE migrate.revisions SET down = NULL, down_sha256 = NULL"

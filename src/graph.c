@@ -602,6 +602,6 @@ pgm_check_reversible(PgmGraph *graph, PgmPlan *plan)
 					 node->down_derived ?
 					 errdetail("Its derived down was withdrawn when it was applied: it would not have undone the up in this database (migrate.log says why).") :
 					 errdetail("It was registered without down SQL."),
-					 errhint("Roll back to a target after it, or register a new revision that reverses it.")));
+					 errhint("Roll back to a target after it, give it down SQL with migrate.repair(), or register a new revision that reverses it.")));
 	}
 }

@@ -28,6 +28,7 @@
 #include "pgmigrate.h"
 
 PG_FUNCTION_INFO_V1(pgmigrate_add);
+PG_FUNCTION_INFO_V1(pgmigrate_repair);
 
 /* The arguments of migrate.add(), checked. */
 typedef struct PgmRevisionArgs
@@ -50,13 +51,13 @@ typedef struct PgmRevisionArgs
 } PgmRevisionArgs;
 
 static void
-pgm_require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+pgm_require_arg(FunctionCallInfo fcinfo, int argno, const char *name, const char *function)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be NULL", name),
-				 errhint("Pass a value for %s to migrate.add().", name)));
+				 errhint("Pass a value for %s to %s.", name, function)));
 }
 
 /*
@@ -507,10 +508,10 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 	PgmRegistered result;
 
 	pgm_check_may_change("migrate.add()");
-	pgm_require_arg(fcinfo, 0, "id");
-	pgm_require_arg(fcinfo, 1, "up");
-	pgm_require_arg(fcinfo, 5, "allow_destructive");
-	pgm_require_arg(fcinfo, 6, "transactional");
+	pgm_require_arg(fcinfo, 0, "id", "migrate.add()");
+	pgm_require_arg(fcinfo, 1, "up", "migrate.add()");
+	pgm_require_arg(fcinfo, 5, "allow_destructive", "migrate.add()");
+	pgm_require_arg(fcinfo, 6, "transactional", "migrate.add()");
 
 	args.id = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	pgm_check_id(args.id, "revision id");
@@ -541,4 +542,68 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 		pgm_warn(&args);
 
 	PG_RETURN_TEXT_P(cstring_to_text(pgm_registered_names[result]));
+}
+
+/*
+ * migrate.repair(id, down): replace the down SQL of an applied revision
+ * (a down that fails, or does not undo what the up did), which no new
+ * revision can fix.  The new down is parsed and checked like any down;
+ * the up stays as it was applied.  A "repair" row in migrate.log keeps the
+ * old and new checksums and who repaired.  NULL leaves the revision
+ * without a down (irreversible); '' is a down that does nothing.
+ */
+Datum
+pgmigrate_repair(PG_FUNCTION_ARGS)
+{
+	PgmRevisionArgs args = {0};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	char	   *old_sha;
+	bool		old_derived;
+
+	pgm_check_may_change("migrate.repair()");
+	pgm_require_arg(fcinfo, 0, "id", "migrate.repair()");
+	args.id = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	pgm_check_id(args.id, "revision id");
+	args.down = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_P(1);
+	if (args.down)
+	{
+		char	   *down = text_to_cstring(args.down);
+
+		(void) pgm_report_findings(&args, "down",
+								   pgm_lint(pgm_split_statements(down, pgm_parse_sql(down, args.id, "down"))),
+								   false);
+	}
+	args.down_sha256 = args.down ? pgm_sha256_hex(args.down) : NULL;
+
+	pgm_spi_connect();
+	pgm_lock_catalog();
+	values[0] = CStringGetTextDatum(args.id);
+	if (pgm_catalog_exec(PGM_Q_GET_REVISION, values, NULL, false) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("revision \"%s\" does not exist", args.id),
+				 errhint("migrate.status() lists the registered revisions.")));
+	if (!pgm_result_bool(0, PGM_REV_APPLIED))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("revision \"%s\" is not applied", args.id),
+				 errdetail("migrate.repair() replaces the down SQL of an applied revision, which cannot be registered again."),
+				 errhint("Register the pending revision again with migrate.add(), with the down SQL it should have.")));
+	old_sha = pgm_result_text(0, PGM_REV_DOWN_SHA);
+	old_derived = pgm_result_bool(0, PGM_REV_DOWN_DERIVED);
+	SPI_freetuptable(SPI_tuptable);
+
+	values[1] = args.down ? PointerGetDatum(args.down) : (Datum) 0;
+	nulls[1] = args.down ? ' ' : 'n';
+	values[2] = args.down_sha256 ? CStringGetTextDatum(args.down_sha256) : (Datum) 0;
+	nulls[2] = args.down_sha256 ? ' ' : 'n';
+	if (pgm_catalog_exec(PGM_Q_REPAIR_DOWN, values, nulls, false) != 1)
+		elog(ERROR, "revision \"%s\" was not repaired", args.id);
+	pgm_catalog_log("repair", args.id, -1, NULL, "ok",
+					psprintf("down SQL replaced: sha256 %s%s -> %s",
+							 old_sha ? old_sha : "(none)", old_derived ? " (derived)" : "",
+							 args.down_sha256 ? args.down_sha256 : "(none)"));
+	SPI_finish();
+	PG_RETURN_VOID();
 }

@@ -166,10 +166,13 @@ promises() {
                         FROM pg_event_trigger WHERE evtname IN ('pgmigrate_guard_end', 'pgmigrate_guard_drop')")"
     fi
     if at_least "$2" 0.3; then
-        check "$2 in $1: apply_steps and rollback_steps for the client, not granted to PUBLIC (0.3)" \
-            same "migrate.apply_steps(text,integer):false migrate.rollback_steps(text,integer,boolean):false" \
+        check "$2 in $1: apply_steps, rollback_steps and repair, not granted to PUBLIC (0.3)" \
+            same "migrate.apply_steps(text,integer):false migrate.repair(text,text):false migrate.rollback_steps(text,integer,boolean):false" \
             "$(q "$1" "SELECT string_agg(oid::regprocedure::text || ':' || has_function_privilege('public', oid, 'EXECUTE')::text, ' ' ORDER BY proname)
-                        FROM pg_proc WHERE pronamespace = 'migrate'::regnamespace AND proname LIKE '%\_steps'")"
+                        FROM pg_proc WHERE pronamespace = 'migrate'::regnamespace
+                         AND proname IN ('apply_steps', 'rollback_steps', 'repair')")"
+        check "$2 in $1: lint as migrate.add() would judge it (0.3)" \
+            same "1" "$(q "$1" "SELECT count(*) FROM pg_proc WHERE oid = 'migrate.lint(text, boolean, boolean)'::regprocedure")"
     fi
 }
 

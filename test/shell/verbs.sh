@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The client's verbs for CI, each with its exit status and its --json shape:
 # up, verify (files against the database too), drift, lint (files, a
-# directory, --strict, the files' own flags), test, stamp, log and graph
-# (DOT, --json, --format svg when Graphviz is there).
+# directory, --strict, the files' own flags), test, stamp, log, graph
+# (DOT, --json, --format svg when Graphviz is there) and repair.
 #
 # Needs a running server: PGHOST, PGPORT and PGUSER (a superuser) set, as
 # scripts/test.sh does, and the client installed in pg_config --bindir.
@@ -203,6 +203,27 @@ else
 fi
 pm --format png graph
 check "an unknown --format: exit 2" [ "$rc" = 2 ]
+
+# ---- repair -------------------------------------------------------------------
+printf 'DROP TABLE users CASCADE;\n' >"$work/users_down.sql"
+pm repair 001_users --down "$work/users_down.sql"
+check "repair: exit 0" [ "$rc" = 0 ]
+check "the applied revision has the new down" [ "$(q "SELECT down FROM migrate.revisions WHERE id = '001_users'")" = "DROP TABLE users CASCADE;" ]
+check "and a repair row in the log" [ "$(q "SELECT count(*) FROM migrate.log WHERE action = 'repair' AND revision = '001_users'")" = 1 ]
+pm verify
+check "verify then says the file's down is not the registered one" out_has "001_users.sql: its down SQL is not the registered revision's, which is applied"
+sed -i 's/^DROP TABLE users;$/DROP TABLE users CASCADE;/' migrations/001_users.sql
+pm verify
+check "and is clean once the file says the same" [ "$rc" = 0 ]
+pm repair 001_users
+check "repair without --down FILE: exit 2" [ "$rc" = 2 ]
+pm repair 999_nothing --down "$work/users_down.sql"
+check "repair of an unknown revision: exit 1" [ "$rc" = 1 ]
+check "it says so" err_has 'revision "999_nothing" does not exist'
+printf 'DROP TABLE users; SELECT (' >"$work/bad_down.sql"
+pm repair 001_users --down "$work/bad_down.sql"
+check "repair with a down that does not parse: exit 1" [ "$rc" = 1 ]
+check "the down is unchanged" [ "$(q "SELECT down FROM migrate.revisions WHERE id = '001_users'")" = "DROP TABLE users CASCADE;" ]
 
 # ---- usage --------------------------------------------------------------------
 pm verify extra
