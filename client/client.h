@@ -4,6 +4,7 @@
  *   files.c      migration files: reading, parsing, ordering
  *   session.c    the connection, running SQL, errors, output
  *   deploy.c     new, push, apply, rollback, up, stamp, repair
+ *   adopt.c      adopt --from TOOL
  *   report.c     status, plan, verify, drift, log, test, lint, graph
  *   fleet.c      one command against many databases (--targets)
  *   pgmigrate.c  options and commands
@@ -40,6 +41,7 @@ typedef struct Options
 	const char *parents[64];
 	int			nparents;
 	const char *targets;		/* fleet: file of connection strings */
+	const char *from;			/* adopt: the tool */
 	int			jobs;
 	int			canary;
 	bool		keep_going;
@@ -74,6 +76,11 @@ extern void cmd_push(void);
 extern void cmd_migrate(const char *target, bool up);
 extern void cmd_stamp(const char *target);
 extern void cmd_repair(const char *id, const char *path);
+extern PGresult *register_files(MigrationFile *files, int n);
+
+/* ---- adopt.c ---- */
+
+extern void cmd_adopt(const char *from);
 
 /* ---- report.c ---- */
 

@@ -142,27 +142,22 @@ push_one(const MigrationFile *m, PQExpBuffer parents)
 }
 
 /*
- * push: every file in one statement, whatever their number (one round
- * trip; a statement is all or nothing).  When it fails, the files are
- * registered again one by one in a transaction that is rolled back, to
- * name the file that fails.
+ * Register `files` in one statement, whatever their number (one round
+ * trip; a statement is all or nothing), in the session's transaction when
+ * it is in one.  Returns the rows (id, added|updated|unchanged), in file
+ * order.  The server's notices are held until it succeeds.  When it fails,
+ * the files are registered again one by one in a transaction that is
+ * rolled back, to name the file that fails, and the run gives up.
  */
-void
-cmd_push(void)
+PGresult *
+register_files(MigrationFile *files, int n)
 {
-	MigrationFile *files;
-	char		error[1024];
-	MigrationLayout layout = opts.layout;
 	PQExpBufferData columns[PUSH_NCOLUMNS];
 	PQExpBufferData parents;
 	const char *params[PUSH_NCOLUMNS];
 	PGresult   *res;
-	int			n;
 	int			i;
-	int			counts[3] = {0, 0, 0};
 
-	if ((n = load_migrations(opts.dir, &layout, &files, error, sizeof(error))) < 0)
-		failed("%s", error);
 	initPQExpBuffer(&parents);
 	for (i = 0; i < PUSH_NCOLUMNS; i++)
 	{
@@ -190,11 +185,6 @@ cmd_push(void)
 		params[i] = columns[i].data;
 	}
 
-	connect_db();
-	if (opts.dry_run || opts.allow_destructive)
-		run_simple("push", "BEGIN");
-	if (opts.allow_destructive)
-		run_simple("push", "SET LOCAL pgmigrate.approve_destructive = on");
 	hold_notices();
 	/* migrate.add() runs once per row, in file order: parents before children */
 	res = PQexecParams(conn,
@@ -233,6 +223,35 @@ cmd_push(void)
 		failed("push failed: %s", reason);
 	}
 	release_notices(true);
+	for (i = 0; i < PUSH_NCOLUMNS; i++)
+		termPQExpBuffer(&columns[i]);
+	termPQExpBuffer(&parents);
+	return res;
+}
+
+/*
+ * push: every file in one round trip (three with --dry-run or
+ * --allow-destructive, which need a transaction of their own).
+ */
+void
+cmd_push(void)
+{
+	MigrationFile *files;
+	char		error[1024];
+	MigrationLayout layout = opts.layout;
+	PGresult   *res;
+	int			n;
+	int			i;
+	int			counts[3] = {0, 0, 0};
+
+	if ((n = load_migrations(opts.dir, &layout, &files, error, sizeof(error))) < 0)
+		failed("%s", error);
+	connect_db();
+	if (opts.dry_run || opts.allow_destructive)
+		run_simple("push", "BEGIN");
+	if (opts.allow_destructive)
+		run_simple("push", "SET LOCAL pgmigrate.approve_destructive = on");
+	res = register_files(files, n);
 	if (opts.json)
 		printf("[");
 	for (i = 0; i < PQntuples(res); i++)
@@ -255,9 +274,6 @@ cmd_push(void)
 			printf("%-9s %s (%s)\n", result, m->id, m->path);
 	}
 	PQclear(res);
-	for (i = 0; i < PUSH_NCOLUMNS; i++)
-		termPQExpBuffer(&columns[i]);
-	termPQExpBuffer(&parents);
 	if (opts.json)
 		printf("]\n");
 	if (opts.dry_run)

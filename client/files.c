@@ -346,7 +346,7 @@ detect_layout(const char *dir, char **names, int nnames)
 }
 
 /* Compare versions as people number them: digit runs by value ("9" < "10"). */
-static int
+int
 compare_versions(const char *a, const char *b)
 {
 	while (*a && *b)

@@ -48,6 +48,9 @@ typedef struct MigrationFile
 extern int	load_migrations(const char *dir, MigrationLayout *layout, MigrationFile **files,
 							char *error, size_t errlen);
 extern const char *layout_name(MigrationLayout layout);
+
+/* Versions compared as people number them: digit runs by value ("9" < "10"). */
+extern int	compare_versions(const char *a, const char *b);
 extern bool layout_from_name(const char *name, MigrationLayout *layout);
 
 /* The files no other file names as a parent, in name order. */

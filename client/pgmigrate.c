@@ -4,6 +4,7 @@
  *
  *   new NAME, push [DIR], apply [TARGET], rollback [TARGET], up [TARGET],
  *   stamp TARGET, repair ID --down FILE               (deploy.c)
+ *   adopt --from TOOL [DIR]                           (adopt.c)
  *   status, plan [TARGET], verify, drift, log [N], test [TARGET],
  *   lint [FILES|DIR], graph                           (report.c)
  *   --targets FILE COMMAND ...: the command against many databases (fleet.c)
@@ -16,7 +17,7 @@
  * problem or connection; 2 a usage error.  The last line on stderr is the
  * one-line reason.
  *
- * Calls fleet.c, report.c, deploy.c, session.c and files.c.
+ * Calls fleet.c, report.c, adopt.c, deploy.c, session.c and files.c.
  */
 #include "postgres_fe.h"
 
@@ -40,7 +41,8 @@ help(void)
 		   "  rollback [TARGET]   roll back (default -1)\n"
 		   "  up [TARGET]         push, then apply: the one-line deploy\n"
 		   "  stamp TARGET        record revisions as applied without running them\n"
-		   "  repair ID --down FILE  replace the down SQL of an applied revision\n\n"
+		   "  repair ID --down FILE  replace the down SQL of an applied revision\n"
+		   "  adopt --from TOOL [DIR]  register DIR and stamp what TOOL's own table says it applied\n\n"
 		   "Commands that look:\n"
 		   "  status              every revision and whether it is applied\n"
 		   "  plan [TARGET]       what apply (or rollback, with --down) would run\n"
@@ -74,7 +76,7 @@ help(void)
 }
 
 static const char *const commands[] = {
-	"new", "push", "apply", "rollback", "up", "stamp", "repair",
+	"new", "push", "apply", "rollback", "up", "stamp", "repair", "adopt",
 	"status", "plan", "verify", "drift", "log", "test", "lint", "graph", NULL
 };
 
@@ -151,6 +153,14 @@ run_command(const char *command, const char *arg, int nargs, const char *const *
 			usage_error("stamp needs a TARGET (a revision id, head, heads or base)");
 		cmd_stamp(arg);
 	}
+	else if (strcmp(command, "adopt") == 0)
+	{
+		if (opts.from == NULL)
+			usage_error("adopt needs --from TOOL (dbmate, golang-migrate, diesel, flyway or alembic)");
+		if (arg)
+			opts.dir = arg;
+		cmd_adopt(opts.from);
+	}
 	else if (strcmp(command, "repair") == 0)
 	{
 		/* "--down FILE": --down is a flag elsewhere (plan), so FILE comes as an argument */
@@ -200,6 +210,7 @@ enum
 	OPT_DRY_RUN,
 	OPT_ALLOW_DATA_LOSS,
 	OPT_ALLOW_DESTRUCTIVE,
+	OPT_FROM,
 	OPT_DOWN,
 	OPT_JSON,
 	OPT_STRICT,
@@ -219,6 +230,7 @@ static const struct option long_options[] = {
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{"allow-data-loss", no_argument, NULL, OPT_ALLOW_DATA_LOSS},
 	{"allow-destructive", no_argument, NULL, OPT_ALLOW_DESTRUCTIVE},
+	{"from", required_argument, NULL, OPT_FROM},
 	{"down", no_argument, NULL, OPT_DOWN},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"strict", no_argument, NULL, OPT_STRICT},
@@ -362,6 +374,9 @@ main(int argc, char **argv)
 				break;
 			case OPT_ALLOW_DESTRUCTIVE:
 				opts.allow_destructive = true;
+				break;
+			case OPT_FROM:
+				opts.from = optarg;
 				break;
 			case OPT_DOWN:
 				opts.down = true;
