@@ -4,6 +4,7 @@
  *   files.c      migration files: reading, parsing, ordering
  *   session.c    the connection, running SQL, errors, output
  *   deploy.c     new, push, apply, rollback, up, stamp, repair
+ *   alembic.c    import alembic UPGRADE.sql DOWNGRADE.sql
  *   adopt.c      adopt --from TOOL
  *   report.c     status, plan, verify, drift, log, test, lint, graph
  *   fleet.c      one command against many databases (--targets)
@@ -77,6 +78,10 @@ extern void cmd_migrate(const char *target, bool up);
 extern void cmd_stamp(const char *target);
 extern void cmd_repair(const char *id, const char *path);
 extern PGresult *register_files(MigrationFile *files, int n);
+
+/* ---- alembic.c ---- */
+
+extern void cmd_import_alembic(const char *upgrade_path, const char *downgrade_path);
 
 /* ---- adopt.c ---- */
 

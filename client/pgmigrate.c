@@ -5,6 +5,7 @@
  *   new NAME, push [DIR], apply [TARGET], rollback [TARGET], up [TARGET],
  *   stamp TARGET, repair ID --down FILE               (deploy.c)
  *   adopt --from TOOL [DIR]                           (adopt.c)
+ *   import alembic UPGRADE.sql [DOWNGRADE.sql]        (alembic.c)
  *   status, plan [TARGET], verify, drift, log [N], test [TARGET],
  *   lint [FILES|DIR], graph                           (report.c)
  *   --targets FILE COMMAND ...: the command against many databases (fleet.c)
@@ -17,7 +18,7 @@
  * problem or connection; 2 a usage error.  The last line on stderr is the
  * one-line reason.
  *
- * Calls fleet.c, report.c, adopt.c, deploy.c, session.c and files.c.
+ * Calls fleet.c, report.c, adopt.c, alembic.c, deploy.c, session.c and files.c.
  */
 #include "postgres_fe.h"
 
@@ -42,7 +43,8 @@ help(void)
 		   "  up [TARGET]         push, then apply: the one-line deploy\n"
 		   "  stamp TARGET        record revisions as applied without running them\n"
 		   "  repair ID --down FILE  replace the down SQL of an applied revision\n"
-		   "  adopt --from TOOL [DIR]  register DIR and stamp what TOOL's own table says it applied\n\n"
+		   "  adopt --from TOOL [DIR]  register DIR and stamp what TOOL's own table says it applied\n"
+		   "  import alembic UPGRADE.sql [DOWNGRADE.sql]  Alembic's offline SQL as migration files\n\n"
 		   "Commands that look:\n"
 		   "  status              every revision and whether it is applied\n"
 		   "  plan [TARGET]       what apply (or rollback, with --down) would run\n"
@@ -76,7 +78,7 @@ help(void)
 }
 
 static const char *const commands[] = {
-	"new", "push", "apply", "rollback", "up", "stamp", "repair", "adopt",
+	"new", "push", "apply", "rollback", "up", "stamp", "repair", "adopt", "import",
 	"status", "plan", "verify", "drift", "log", "test", "lint", "graph", NULL
 };
 
@@ -152,6 +154,13 @@ run_command(const char *command, const char *arg, int nargs, const char *const *
 		if (arg == NULL)
 			usage_error("stamp needs a TARGET (a revision id, head, heads or base)");
 		cmd_stamp(arg);
+	}
+	else if (strcmp(command, "import") == 0)
+	{
+		if (arg == NULL || strcmp(arg, "alembic") != 0 || nargs < 2)
+			usage_error("import alembic UPGRADE.sql [DOWNGRADE.sql]: the output of alembic upgrade base:head --sql "
+						"(and of alembic downgrade head:base --sql)");
+		cmd_import_alembic(args[1], nargs > 2 ? args[2] : NULL);
 	}
 	else if (strcmp(command, "adopt") == 0)
 	{
@@ -313,6 +322,7 @@ main(int argc, char **argv)
 	int			noptions = 0;
 	const char *command;
 	const char *arg;
+	int			max_arguments;
 	int			status;
 	int			c;
 	int			i;
@@ -425,9 +435,11 @@ main(int argc, char **argv)
 		usage_error("no command given");
 	command = positional[0];
 	arg = positional[1];
-	/* lint takes any number of files, repair ID --down FILE two; the others one at most */
-	if (npositional > (strcmp(command, "repair") == 0 ? 3 : 2) && strcmp(command, "lint") != 0)
-		usage_error("too many arguments, starting with \"%s\"", positional[strcmp(command, "repair") == 0 ? 3 : 2]);
+	/* lint takes any number of files, repair and import up to three; the others one at most */
+	max_arguments = strcmp(command, "lint") == 0 ? argc :
+		strcmp(command, "repair") == 0 || strcmp(command, "import") == 0 ? 3 : 1;
+	if (npositional - 1 > max_arguments)
+		usage_error("too many arguments, starting with \"%s\"", positional[max_arguments + 1]);
 	if (!is_command(command))
 		usage_error("unknown command \"%s\"", command);
 	if (opts.jobs == 0)
@@ -441,7 +453,8 @@ main(int argc, char **argv)
 	{
 		if (opts.conninfo)
 			usage_error("--targets and -d do not go together: the targets file names the databases");
-		if (strcmp(command, "new") == 0 || strcmp(command, "lint") == 0 || strcmp(command, "graph") == 0)
+		if (strcmp(command, "new") == 0 || strcmp(command, "lint") == 0 || strcmp(command, "graph") == 0 ||
+			strcmp(command, "import") == 0)
 			usage_error("%s does not run against a fleet", command);
 		{
 			int			nargs;
