@@ -16,21 +16,38 @@
  *   info     choices that are usually regretted later (int keys, serial,
  *            timestamp without time zone, char(n), varchar(n)).
  *
- * Names in messages come from the SQL as written; nothing here needs the
- * objects to exist, except the volatility of functions in a column default,
- * which is looked up in the catalogs when they have it.
+ * Names in messages come from the SQL as written.  Nothing here needs the
+ * objects to exist; where the catalogs know them, they answer what the SQL
+ * cannot: the volatility of functions in a column default, whether a
+ * column type change rewrites the table (PostgreSQL's binary coercion and
+ * implicit casts), whether SET NOT NULL can use a validated CHECK, whether
+ * DROP ... IF EXISTS finds anything.  They are read when the SQL is
+ * linted (registration), so they describe the database then.
  *
  * Calls rows.c and sqltext.c.
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "parser/gramparse.h"
+#include "parser/parse_coerce.h"
+#include "parser/scanner.h"
+#include "parser/parse_type.h"
 #include "funcapi.h"
 #include "nodes/nodeFuncs.h"
 #include "storage/lockdefs.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "pgmigrate.h"
 
@@ -43,6 +60,8 @@ typedef struct PgmLint
 	bool		lock_timeout_set;
 	bool		lock_timeout_reported;
 	PgmStatement *stmt;			/* the statement being looked at */
+	List	   *statements;		/* all of them, for what comes later */
+	int			position;		/* of stmt in statements */
 } PgmLint;
 
 static const char *const pgm_severity_names[] = {
@@ -160,6 +179,46 @@ pgm_strong_lock(PgmLint *lint, const RangeVar *rv)
 	pgm_add_finding(lint, "missing-lock-timeout", PGM_SEVERITY_WARNING,
 					psprintf("statement locks table %s without a lock_timeout", pgm_rv_name(rv)),
 					"Begin the revision with SET lock_timeout = '5s', so that it fails fast instead of queueing behind a long transaction and blocking every query on the table.");
+}
+
+/*
+ * Is a view or routine named `name` created again later in the same SQL?
+ * Then dropping it first only replaces a definition (the usual way to
+ * change a view's columns or a function's result type), and destroys
+ * nothing.
+ */
+static bool
+pgm_created_later(PgmLint *lint, ObjectType type, const char *name)
+{
+	ListCell   *lc;
+
+	for_each_from(lc, lint->statements, lint->position + 1)
+	{
+		Node	   *tree = ((PgmStatement *) lfirst(lc))->tree;
+
+		if ((type == OBJECT_VIEW || type == OBJECT_MATVIEW) && IsA(tree, ViewStmt) &&
+			strcmp(((ViewStmt *) tree)->view->relname, name) == 0)
+			return true;
+		if (type == OBJECT_MATVIEW && IsA(tree, CreateTableAsStmt) &&
+			((CreateTableAsStmt *) tree)->objtype == OBJECT_MATVIEW &&
+			strcmp(((CreateTableAsStmt *) tree)->into->rel->relname, name) == 0)
+			return true;
+		if ((type == OBJECT_FUNCTION || type == OBJECT_PROCEDURE || type == OBJECT_ROUTINE) &&
+			IsA(tree, CreateFunctionStmt) &&
+			strcmp(pgm_last_name(((CreateFunctionStmt *) tree)->funcname), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Does a relation named as written exist now?  (For DROP ... IF EXISTS:
+ * when it does not, the statement drops nothing in this database.)
+ */
+static bool
+pgm_relation_exists(const RangeVar *rv)
+{
+	return OidIsValid(RangeVarGetRelid(rv, NoLock, true));
 }
 
 /*
@@ -323,12 +382,32 @@ pgm_lint_create_table(PgmLint *lint, const CreateStmt *stmt)
 		pgm_remember_relation(lint, stmt->relation);
 }
 
+static void pgm_lint_add_constraint(PgmLint *lint, const RangeVar *table, const Constraint *c);
+
 static void
 pgm_lint_add_column(PgmLint *lint, const RangeVar *table, const ColumnDef *col)
 {
 	Node	   *def = pgm_column_default(col);
+	ListCell   *lc;
 
 	pgm_lint_column_type(lint, col, false);
+	pgm_remember(lint, "column", psprintf("%s.%s", table->relname, col->colname));
+	if (pgm_relation_is_new(lint, table))
+		return;
+	/* what an inline constraint does to a table with rows */
+	foreach(lc, col->constraints)
+	{
+		Constraint *c = lfirst_node(Constraint, lc);
+
+		if (c->contype == CONSTR_GENERATED)
+			pgm_add_finding(lint, "table-rewrite", PGM_SEVERITY_WARNING,
+							psprintf("adding the stored generated column %s rewrites table %s under an ACCESS EXCLUSIVE lock",
+									 quote_identifier(col->colname), pgm_rv_name(table)),
+							"Add a plain column, fill it in batches, and keep it up to date with a trigger.");
+		else if (c->contype == CONSTR_FOREIGN || c->contype == CONSTR_UNIQUE ||
+				 c->contype == CONSTR_PRIMARY || c->contype == CONSTR_CHECK)
+			pgm_lint_add_constraint(lint, table, c);
+	}
 	if (pgm_relation_is_new(lint, table))
 		return;
 	if (def && pgm_volatile_walker(def, NULL))
@@ -381,9 +460,144 @@ pgm_lint_add_constraint(PgmLint *lint, const RangeVar *table, const Constraint *
 										 pgm_rv_name(table)),
 								"Build a unique index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD PRIMARY KEY USING INDEX.");
 			break;
+		case CONSTR_EXCLUSION:
+			pgm_add_finding(lint, "add-exclusion-constraint", PGM_SEVERITY_WARNING,
+							psprintf("adding an exclusion constraint to table %s builds its index and checks every row while blocking writes",
+									 pgm_rv_name(table)),
+							"There is no concurrent way to add one: plan it for a quiet moment, on a table that is small then.");
+			break;
 		default:
 			break;
 	}
+	/* ADD ... NOT VALID, for VALIDATE in the same SQL */
+	if (c->skip_validation && c->conname)
+		pgm_remember(lint, "not-valid", psprintf("%s.%s", table->relname, c->conname));
+}
+
+/*
+ * Has the table (in the catalogs) a validated CHECK (column IS NOT NULL)?
+ * Then SET NOT NULL uses it and skips the scan (PostgreSQL 12 on).
+ */
+static bool
+pgm_has_valid_not_null_check(const RangeVar *table, const char *column)
+{
+	Oid			relid = RangeVarGetRelid(table, NoLock, true);
+	AttrNumber	attnum = OidIsValid(relid) ? get_attnum(relid, column) : InvalidAttrNumber;
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	if (attnum == InvalidAttrNumber)
+		return false;
+	rel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		bool		isnull;
+		Datum		bin;
+		Node	   *expr;
+
+		if (con->contype != CONSTRAINT_CHECK || !con->convalidated)
+			continue;
+		bin = heap_getattr(tuple, Anum_pg_constraint_conbin, RelationGetDescr(rel), &isnull);
+		if (isnull)
+			continue;
+		expr = stringToNode(TextDatumGetCString(bin));
+		found = IsA(expr, NullTest) && ((NullTest *) expr)->nulltesttype == IS_NOT_NULL &&
+			IsA(((NullTest *) expr)->arg, Var) && ((Var *) ((NullTest *) expr)->arg)->varattno == attnum;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * Does changing a column from (old, oldmod) to (new, newmod) leave the
+ * table as it is?  PostgreSQL's rules: a binary-coercible type without a
+ * length, or the same type with a limit its support function knows to be
+ * a no-op when it widens or goes (varchar, varbit, numeric with the same
+ * scale, timestamp and interval precision).  char(n) is padded: rewritten.
+ */
+static bool
+pgm_type_change_keeps_table(Oid old, int32 oldmod, Oid new, int32 newmod)
+{
+	if (old != new)
+		return newmod < 0 && IsBinaryCoercible(old, new);
+	if (newmod == oldmod || newmod < 0)
+		return newmod == oldmod || old != BPCHAROID;
+	if (oldmod < 0)
+		return false;			/* a limit where there was none: checked and rewritten */
+	switch (old)
+	{
+		case VARCHAROID:
+		case VARBITOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+		case INTERVALOID:
+			return newmod >= oldmod;
+		case NUMERICOID:
+			/* typmod is ((precision << 16) | scale) + VARHDRSZ */
+			return ((newmod - VARHDRSZ) & 0xffff) == ((oldmod - VARHDRSZ) & 0xffff) &&
+				((newmod - VARHDRSZ) >> 16) >= ((oldmod - VARHDRSZ) >> 16);
+		default:
+			return false;
+	}
+}
+
+/*
+ * ALTER COLUMN ... TYPE, judged with the catalogs where they know the
+ * column: no finding when the table is left as it is; a rewrite warning
+ * when an implicit cast (one PostgreSQL applies on its own, because it
+ * loses nothing) converts the values; otherwise (a USING expression, an
+ * explicit cast, a column the catalogs do not know yet) a destructive
+ * change: the old values may not convert back.
+ */
+static void
+pgm_lint_column_type_change(PgmLint *lint, const RangeVar *table, const char *column,
+							const ColumnDef *def)
+{
+	Oid			relid = RangeVarGetRelid(table, NoLock, true);
+	AttrNumber	attnum = OidIsValid(relid) ? get_attnum(relid, column) : InvalidAttrNumber;
+
+	if (attnum != InvalidAttrNumber && def->raw_default == NULL)
+	{
+		Oid			old;
+		int32		oldmod;
+		Oid			collation;
+		int32		newmod;
+		Type		type = LookupTypeName(NULL, def->typeName, &newmod, true);
+
+		get_atttypetypmodcoll(relid, attnum, &old, &oldmod, &collation);
+		if (type != NULL)
+		{
+			Oid			new = typeTypeId(type);
+			Oid			funcid;
+
+			ReleaseSysCache(type);
+			if (pgm_type_change_keeps_table(old, oldmod, new, newmod))
+				return;
+			/* the same type with another limit: values may be cut or rounded */
+			if (old != new &&
+				find_coercion_pathway(new, old, COERCION_IMPLICIT, &funcid) != COERCION_PATH_NONE)
+			{
+				pgm_strong_lock(lint, table);
+				pgm_add_finding(lint, "table-rewrite", PGM_SEVERITY_WARNING,
+								psprintf("changing column %s of table %s from %s to %s rewrites the table under an ACCESS EXCLUSIVE lock",
+										 quote_identifier(column), pgm_rv_name(table),
+										 format_type_with_typemod(old, oldmod), format_type_with_typemod(new, newmod)),
+								"The values convert without loss (an implicit cast); on a big table, add a new column, fill it in batches and switch over instead.");
+				return;
+			}
+		}
+	}
+	pgm_destructive(lint, "column-type-change",
+					psprintf("changing the type of column %s of table %s rewrites the table under an ACCESS EXCLUSIVE lock, and the old values may not convert back",
+							 quote_identifier(column), pgm_rv_name(table)));
 }
 
 static void
@@ -411,12 +625,17 @@ pgm_lint_alter_table(PgmLint *lint, const AlterTableStmt *stmt)
 				break;
 			case AT_AlterColumnType:
 				if (!is_new)
-					pgm_destructive(lint, "column-type-change",
-									psprintf("changing the type of column %s of table %s rewrites the table under an ACCESS EXCLUSIVE lock, and the old values may not convert back",
-											 quote_identifier(cmd->name), pgm_rv_name(table)));
+					pgm_lint_column_type_change(lint, table, cmd->name, (ColumnDef *) cmd->def);
+				break;
+			case AT_ValidateConstraint:
+				if (pgm_created_here(lint, "not-valid", psprintf("%s.%s", table->relname, cmd->name)))
+					pgm_add_finding(lint, "validate-in-same-transaction", PGM_SEVERITY_WARNING,
+									psprintf("constraint %s is added NOT VALID and validated in the same revision: the lock of the ADD is held while VALIDATE scans table %s",
+											 quote_identifier(cmd->name), pgm_rv_name(table)),
+									"Validate it in a later revision: then VALIDATE takes only a lock that lets reads and writes go on.");
 				break;
 			case AT_SetNotNull:
-				if (!is_new)
+				if (!is_new && !pgm_has_valid_not_null_check(table, cmd->name))
 					pgm_add_finding(lint, "set-not-null", PGM_SEVERITY_WARNING,
 									psprintf("SET NOT NULL on column %s scans table %s while blocking reads and writes",
 											 quote_identifier(cmd->name), pgm_rv_name(table)),
@@ -428,6 +647,11 @@ pgm_lint_alter_table(PgmLint *lint, const AlterTableStmt *stmt)
 			case AT_DetachPartition:
 				if (pgm_detach_is_concurrent((PartitionCmd *) cmd->def))
 					pgm_non_transactional(lint, "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY");
+				else if (!is_new)
+					pgm_add_finding(lint, "detach-partition-without-concurrently", PGM_SEVERITY_WARNING,
+									psprintf("detaching a partition of %s takes an ACCESS EXCLUSIVE lock on it, blocking every query",
+											 pgm_rv_name(table)),
+									"Use DETACH PARTITION ... CONCURRENTLY in a revision registered with transactional => false.");
 				break;
 			case AT_SetTableSpace:
 			case AT_SetLogged:
@@ -447,6 +671,11 @@ pgm_lint_alter_table(PgmLint *lint, const AlterTableStmt *stmt)
 static void
 pgm_lint_rename(PgmLint *lint, const RenameStmt *stmt)
 {
+	if (stmt->renameType == OBJECT_SCHEMA && !pgm_created_here(lint, "schema", stmt->subname))
+		pgm_add_finding(lint, "rename-schema", PGM_SEVERITY_WARNING,
+						psprintf("renaming schema %s breaks every query and search_path that still uses the old name",
+								 quote_identifier(stmt->subname)),
+						"Deploy code that works with both names first, then rename.");
 	if (stmt->relation == NULL)
 		return;
 	if (pgm_relation_is_new(lint, stmt->relation))
@@ -501,6 +730,16 @@ pgm_lint_drop(PgmLint *lint, const DropStmt *stmt)
 		case OBJECT_ROUTINE:
 			rule = "drop-function", what = "function", kind = "function";
 			break;
+		case OBJECT_TRIGGER:
+			foreach(lc, stmt->objects)
+			{
+				List	   *names = (List *) lfirst(lc);
+
+				if (list_length(names) >= 2)
+					pgm_strong_lock(lint, makeRangeVarFromNameList(list_truncate(list_copy(names),
+																				 list_length(names) - 1)));
+			}
+			return;
 		case OBJECT_INDEX:
 			if (stmt->concurrent)
 				pgm_non_transactional(lint, "DROP INDEX CONCURRENTLY");
@@ -530,6 +769,7 @@ pgm_lint_drop(PgmLint *lint, const DropStmt *stmt)
 	{
 		List	   *names;
 		const char *name;
+		bool		data;
 
 		if (stmt->removeType == OBJECT_FUNCTION || stmt->removeType == OBJECT_PROCEDURE ||
 			stmt->removeType == OBJECT_ROUTINE)
@@ -541,12 +781,43 @@ pgm_lint_drop(PgmLint *lint, const DropStmt *stmt)
 		else
 			names = (List *) lfirst(lc);
 		name = pgm_last_name(names);
-		if (pgm_created_here(lint, kind, name))
+		if (pgm_created_here(lint, kind, name) || pgm_created_later(lint, stmt->removeType, name))
 			continue;
-		pgm_destructive(lint, rule,
-						psprintf("dropping %s %s destroys it%s", what, NameListToQuotedString(names),
-								 stmt->removeType == OBJECT_TABLE || stmt->removeType == OBJECT_SCHEMA ?
-								 " and its data" : ""));
+		if (strcmp(kind, "relation") == 0)
+		{
+			RangeVar   *rv = makeRangeVarFromNameList(names);
+
+			/* IF EXISTS of a relation that is not there drops nothing here */
+			if (stmt->missing_ok && !pgm_relation_exists(rv))
+			{
+				pgm_add_finding(lint, "drop-if-exists", PGM_SEVERITY_INFO,
+								psprintf("%s %s does not exist in this database: DROP ... IF EXISTS drops nothing here",
+										 what, NameListToQuotedString(names)),
+								"Where it does exist, the statement drops it with whatever it holds.");
+				continue;
+			}
+			pgm_strong_lock(lint, rv);
+		}
+
+		/*
+		 * Only what holds data is destroyed by a drop: a table, a sequence's
+		 * position, and whatever CASCADE takes along with a schema, a type or
+		 * a domain.  A view or a routine is a definition: a warning.
+		 */
+		data = stmt->removeType == OBJECT_TABLE || stmt->removeType == OBJECT_SEQUENCE ||
+			((stmt->removeType == OBJECT_SCHEMA || stmt->removeType == OBJECT_TYPE ||
+			  stmt->removeType == OBJECT_DOMAIN) && stmt->behavior == DROP_CASCADE);
+		if (data)
+			pgm_destructive(lint, stmt->behavior == DROP_CASCADE && stmt->removeType != OBJECT_TABLE &&
+							stmt->removeType != OBJECT_SEQUENCE ? "drop-cascade" : rule,
+							psprintf("dropping %s %s destroys it%s", what, NameListToQuotedString(names),
+									 stmt->removeType == OBJECT_TABLE ? " and its data" :
+									 stmt->behavior == DROP_CASCADE ? " and, through CASCADE, every column and object that uses it" : ""));
+		else
+			pgm_add_finding(lint, rule, PGM_SEVERITY_WARNING,
+							psprintf("dropping %s %s breaks everything that still uses it", what,
+									 NameListToQuotedString(names)),
+							"Drop it after the code that uses it is gone, in a revision of its own; to change it, replace it (CREATE OR REPLACE) or re-create it in the same revision.");
 	}
 }
 
@@ -559,6 +830,7 @@ pgm_lint_truncate(PgmLint *lint, const TruncateStmt *stmt)
 	{
 		RangeVar   *rv = (RangeVar *) lfirst(lc);
 
+		pgm_strong_lock(lint, rv);
 		if (!pgm_relation_is_new(lint, rv))
 			pgm_destructive(lint, "truncate",
 							psprintf("TRUNCATE destroys every row of table %s", pgm_rv_name(rv)));
@@ -569,10 +841,29 @@ pgm_lint_truncate(PgmLint *lint, const TruncateStmt *stmt)
 						"Name every table to empty explicitly.");
 }
 
+/* Does an UPDATE set only columns added earlier in the same SQL (so empty before it)? */
+static bool
+pgm_sets_only_new_columns(PgmLint *lint, const RangeVar *table, List *targets)
+{
+	ListCell   *lc;
+
+	if (targets == NIL)
+		return false;
+	foreach(lc, targets)
+		if (!pgm_created_here(lint, "column", psprintf("%s.%s", table->relname,
+													   lfirst_node(ResTarget, lc)->name)))
+			return false;
+	return true;
+}
+
 static void
-pgm_lint_whole_table_dml(PgmLint *lint, const RangeVar *table, Node *where, bool is_delete)
+pgm_lint_whole_table_dml(PgmLint *lint, const RangeVar *table, Node *where, bool is_delete,
+						 List *targets)
 {
 	if (where != NULL || pgm_relation_is_new(lint, table))
+		return;
+	/* filling a column the same revision added destroys nothing */
+	if (!is_delete && pgm_sets_only_new_columns(lint, table, targets))
 		return;
 	pgm_destructive(lint, is_delete ? "delete-without-where" : "update-without-where",
 					psprintf("%s without WHERE changes every row of table %s",
@@ -896,10 +1187,39 @@ pgm_lint_statement(PgmLint *lint, Node *tree)
 		case T_VacuumStmt:
 			if (((VacuumStmt *) tree)->is_vacuumcmd)
 				pgm_non_transactional(lint, "VACUUM");
+			if (pgm_option_present(((VacuumStmt *) tree)->options, "full"))
+				pgm_add_finding(lint, "table-rewrite", PGM_SEVERITY_WARNING,
+								pstrdup("VACUUM FULL rewrites each table under an ACCESS EXCLUSIVE lock, blocking every query"),
+								"Use plain VACUUM, or rebuild the table online with a tool made for that.");
 			break;
 		case T_ClusterStmt:
 			if (((ClusterStmt *) tree)->relation == NULL)
 				pgm_non_transactional(lint, "CLUSTER without a table name");
+			else if (!pgm_relation_is_new(lint, ((ClusterStmt *) tree)->relation))
+				pgm_strong_lock(lint, ((ClusterStmt *) tree)->relation);
+			pgm_add_finding(lint, "table-rewrite", PGM_SEVERITY_WARNING,
+							pstrdup("CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock, blocking every query"),
+							"Plan it for a quiet moment, or rebuild the table online with a tool made for that.");
+			break;
+		case T_AlterDomainStmt:
+			{
+				AlterDomainStmt *stmt = (AlterDomainStmt *) tree;
+
+				if (stmt->subtype == 'C' && stmt->def && IsA(stmt->def, Constraint) &&
+					!((Constraint *) stmt->def)->skip_validation &&
+					!pgm_created_here(lint, "type", pgm_last_name(stmt->typeName)))
+					pgm_add_finding(lint, "constraint-without-not-valid", PGM_SEVERITY_WARNING,
+									psprintf("adding a constraint to domain %s checks every column of that type, in every table, while holding locks",
+											 NameListToQuotedString(stmt->typeName)),
+									"Add it NOT VALID, then ALTER DOMAIN ... VALIDATE CONSTRAINT in a later revision.");
+				break;
+			}
+		case T_CreateTrigStmt:
+			pgm_strong_lock(lint, ((CreateTrigStmt *) tree)->relation);
+			break;
+		case T_RefreshMatViewStmt:
+			if (!((RefreshMatViewStmt *) tree)->concurrent)
+				pgm_strong_lock(lint, ((RefreshMatViewStmt *) tree)->relation);
 			break;
 		case T_AlterSystemStmt:
 			pgm_non_transactional(lint, "ALTER SYSTEM");
@@ -909,6 +1229,9 @@ pgm_lint_statement(PgmLint *lint, Node *tree)
 			break;
 		case T_DropdbStmt:
 			pgm_non_transactional(lint, "DROP DATABASE");
+			pgm_destructive(lint, "drop-database",
+							psprintf("dropping database %s destroys it and all its data",
+									 quote_identifier(((DropdbStmt *) tree)->dbname)));
 			break;
 		case T_AlterDatabaseStmt:
 			if (pgm_option_present(((AlterDatabaseStmt *) tree)->options, "tablespace"))
@@ -938,28 +1261,78 @@ pgm_lint_statement(PgmLint *lint, Node *tree)
 			break;
 		case T_DeleteStmt:
 			pgm_lint_whole_table_dml(lint, ((DeleteStmt *) tree)->relation,
-									 ((DeleteStmt *) tree)->whereClause, true);
+									 ((DeleteStmt *) tree)->whereClause, true, NIL);
 			break;
 		case T_UpdateStmt:
 			pgm_lint_whole_table_dml(lint, ((UpdateStmt *) tree)->relation,
-									 ((UpdateStmt *) tree)->whereClause, false);
+									 ((UpdateStmt *) tree)->whereClause, false,
+									 ((UpdateStmt *) tree)->targetList);
 			break;
 		case T_AlterEnumStmt:
 			{
 				AlterEnumStmt *stmt = (AlterEnumStmt *) tree;
 
-				pgm_add_finding(lint, "enum-value-change", PGM_SEVERITY_WARNING,
-								stmt->oldVal ?
-								psprintf("renaming value %s of enum %s breaks every query and row of code that uses the old value",
-										 quote_literal_cstr(stmt->oldVal), NameListToQuotedString(stmt->typeName)) :
-								psprintf("adding value %s to enum %s cannot be undone, and the value cannot be used in the same transaction",
-										 quote_literal_cstr(stmt->newVal), NameListToQuotedString(stmt->typeName)),
-								"Consider a lookup table with a foreign key instead of an enum whose values change.");
+				/* ADD VALUE (anywhere, BEFORE or AFTER too) rewrites nothing and locks briefly */
+				if (stmt->oldVal)
+					pgm_add_finding(lint, "enum-value-change", PGM_SEVERITY_WARNING,
+									psprintf("renaming value %s of enum %s breaks every query and row of code that uses the old value",
+											 quote_literal_cstr(stmt->oldVal), NameListToQuotedString(stmt->typeName)),
+									"Consider a lookup table with a foreign key instead of an enum whose values change.");
 				break;
 			}
 		default:
 			break;
 	}
+}
+
+/*
+ * Identifiers longer than PostgreSQL keeps (NAMEDATALEN - 1 bytes) are cut
+ * short without an error, so two long names can become one.  The scanner
+ * gives each identifier token's place in the text; its length is read
+ * there, before truncation.
+ */
+static void
+pgm_lint_identifier_lengths(PgmLint *lint)
+{
+	const char *text = lint->stmt->text;
+	core_yy_extra_type extra;
+	core_YYSTYPE yylval;
+	YYLTYPE		yylloc;
+	core_yyscan_t scanner = scanner_init(text, &extra, &ScanKeywords, ScanKeywordTokens);
+	int			token;
+
+	while ((token = core_yylex(&yylval, &yylloc, scanner)) != 0)
+	{
+		const char *start = text + yylloc;
+		size_t		len = 0;
+
+		if (token != IDENT)
+			continue;
+		if (*start == '"')
+		{
+			const char *p = start + 1;
+
+			while (*p && !(p[0] == '"' && p[1] != '"'))
+			{
+				p += p[0] == '"' ? 2 : 1;
+				len++;
+			}
+			len = p - start - 1;	/* bytes, "" counted twice: good enough for a limit */
+		}
+		else
+			while (start[len] && (isalnum((unsigned char) start[len]) || start[len] == '_' ||
+								  start[len] == '$' || IS_HIGHBIT_SET(start[len])))
+				len++;
+		if (len >= NAMEDATALEN)
+		{
+			pgm_add_finding(lint, "identifier-too-long", PGM_SEVERITY_WARNING,
+							psprintf("identifier %.*s... is %zu bytes long: PostgreSQL keeps only the first %d",
+									 20, start, len, NAMEDATALEN - 1),
+							"Use a shorter name: names cut to the same first bytes become one.");
+			break;
+		}
+	}
+	scanner_finish(scanner);
 }
 
 /*
@@ -971,10 +1344,13 @@ pgm_lint(List *statements)
 	PgmLint		lint = {0};
 	ListCell   *lc;
 
+	lint.statements = statements;
 	foreach(lc, statements)
 	{
 		lint.stmt = (PgmStatement *) lfirst(lc);
+		lint.position = foreach_current_index(lc);
 		pgm_lint_statement(&lint, lint.stmt->tree);
+		pgm_lint_identifier_lengths(&lint);
 	}
 	return lint.findings;
 }
