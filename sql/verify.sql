@@ -126,3 +126,22 @@ SELECT count(*) FROM migrate.apply('10_ok');
 INSERT INTO app.t10 VALUES (1);
 SELECT step, revision FROM migrate.rollback('02', allow_data_loss => true);
 SELECT * FROM migrate.rollback('-1', allow_data_loss => NULL);
+
+-- what one transaction cannot test is a note, not a failure: a column the
+-- down adds back comes back at another position; an enum value the up
+-- added cannot be used in the same transaction (a real rollback can)
+SET client_min_messages = error;
+SELECT migrate.add('50_positions', 'CREATE TABLE app.t50 (a bigint, b bigint);', 'DROP TABLE app.t50;',
+                   parents => '{}');
+SELECT migrate.add('51_drop_a', 'SET lock_timeout = ''1s''; ALTER TABLE app.t50 DROP COLUMN a;',
+                   'SET lock_timeout = ''1s''; ALTER TABLE app.t50 ADD COLUMN a bigint;', allow_destructive => true,
+                   parents => '{50_positions}');
+SELECT migrate.add('52_feeling', $$CREATE TYPE app.feeling AS ENUM ('ok'); CREATE TABLE app.t52 (m app.feeling);$$,
+                   'DROP TABLE app.t52; DROP TYPE app.feeling;', parents => '{51_drop_a}');
+SELECT migrate.add('53_add_value', $$ALTER TYPE app.feeling ADD VALUE 'great'$$,
+                   $$SET lock_timeout = '1s'; UPDATE app.t52 SET m = 'ok' WHERE m = 'great'$$,
+                   parents => '{52_feeling}');
+-- and a real failure beside them stays one
+SELECT migrate.add('54_wrong', 'CREATE TABLE app.t54 (id bigint);', 'SELECT 1;', parents => '{53_add_value}');
+RESET client_min_messages;
+SELECT revision, ok, detail FROM migrate.test_roundtrip('54_wrong') WHERE revision >= '50';

@@ -177,6 +177,35 @@ pgm_step_down_compare_up(void *arg)
  * next revision so starts exactly where a deploy would have left it.
  * Returns false when the up itself failed: later revisions cannot run.
  */
+/*
+ * What one transaction cannot test, told apart from real failures.  A
+ * column dropped and added back by the down comes back at another
+ * position, which no down can restore and no query by name sees.  An enum
+ * value the up added cannot be used in the transaction that added it
+ * (55P04), though a real rollback, in a transaction of its own, uses it.
+ */
+static bool
+pgm_drift_is_position_only(List *drift)
+{
+	ListCell   *lc;
+
+	foreach(lc, drift)
+	{
+		PgmDrift   *d = (PgmDrift *) lfirst(lc);
+
+		if (strcmp(d->change, "changed") != 0 || strncmp(d->detail, "position: ", 10) != 0 ||
+			strchr(d->detail, ';') != NULL || strncmp(d->object, "column ", 7) != 0)
+			return false;
+	}
+	return drift != NIL;
+}
+
+static bool
+pgm_is_new_enum_value_use(const char *failure)
+{
+	return failure != NULL && strstr(failure, "(SQLSTATE 55P04)") != NULL;
+}
+
 static bool
 pgm_round_trip(PgmRoundTrip *rt, bool *ok, char **detail)
 {
@@ -199,18 +228,28 @@ pgm_round_trip(PgmRoundTrip *rt, bool *ok, char **detail)
 	}
 	if ((failure = pgm_step(pgm_step_down_compare_up, rt, false)) != NULL)
 	{
-		*ok = false;
-		*detail = psprintf("the down SQL failed: %s", failure);
+		*ok = pgm_is_new_enum_value_use(failure);
+		*detail = *ok ?
+			psprintf("note: the down uses an enum value the up added, which PostgreSQL allows only after the transaction that added it; a real rollback runs in a transaction of its own, so this was not tested: %s", failure) :
+			psprintf("the down SQL failed: %s", failure);
 	}
-	else if (rt->drift != NIL)
+	else if (rt->drift != NIL && !pgm_drift_is_position_only(rt->drift))
 	{
 		*ok = false;
 		*detail = psprintf("the down did not restore the schema:\n%s", pgm_describe_drift(rt->drift));
 	}
 	else if (rt->up_again_error)
 	{
-		*ok = false;
-		*detail = psprintf("the up SQL failed after the down: %s", rt->up_again_error);
+		*ok = pgm_is_new_enum_value_use(rt->up_again_error);
+		*detail = *ok ?
+			psprintf("note: the up again uses an enum value added in the same transaction, which PostgreSQL refuses there but not in a deploy of its own: %s", rt->up_again_error) :
+			psprintf("the up SQL failed after the down: %s", rt->up_again_error);
+	}
+	else if (rt->drift != NIL)
+	{
+		*ok = true;
+		*detail = psprintf("note: the down restored everything but where columns are (no down can put a column back in its place; queries by name do not see it):\n%s",
+						   pgm_describe_drift(rt->drift));
 	}
 	else
 	{
