@@ -385,9 +385,16 @@ cmd_migrate(const char *target, bool up)
 	 */
 	params[2] = "true";
 	connect_db();
+	/*
+	 * A revision that adds an enum value ends its stretch going up: the value
+	 * can be used only after a commit (55P04), and a later revision may use it.
+	 */
 	plan = run(what,
-			   "SELECT p.revision, s.transactional FROM migrate.plan($1, $2, $3::boolean) p"
-			   " JOIN migrate.status() s USING (revision) ORDER BY p.step",
+			   "SELECT p.revision, s.transactional,"
+			   " p.direction = 'up' AND r.up ~* '\\mALTER\\s+TYPE\\M[^;]*\\mADD\\s+VALUE\\M'"
+			   " FROM migrate.plan($1, $2, $3::boolean) p"
+			   " JOIN migrate.status() s USING (revision)"
+			   " JOIN migrate.revisions r ON r.id = p.revision ORDER BY p.step",
 			   3, params);
 	n = PQntuples(plan);
 	if (!up && !opts.allow_data_loss)
@@ -413,7 +420,8 @@ cmd_migrate(const char *target, bool up)
 			int			r;
 
 			while (j < n && PQgetvalue(plan, j, 1)[0] == 't')
-				j++;
+				if (PQgetvalue(plan, j++, 2)[0] == 't')
+					break;		/* it adds an enum value: commit after it */
 			snprintf(steps, sizeof(steps), "%d", j - i);
 			res = up ? run(what, "SELECT revision, round(duration_ms::numeric, 3)"
 						   " FROM migrate.apply_steps($1, $2::integer)", 2, args)

@@ -644,9 +644,14 @@ load_migrations(const char *dir, MigrationLayout *layout, MigrationFile **out, c
 			if (files[i].empty_down)
 				files[i].down = pg_strdup("");
 
-	/* files without parents follow the one before them, in version order */
+	/*
+	 * Files without parents follow the one before them, in version order:
+	 * diesel's version is the digits of the name's prefix, so that
+	 * 20170101000000_x and 2017-06-01-000000_y sort as diesel sorts them.
+	 */
 	qsort(files, n, sizeof(MigrationFile),
-		  *layout == LAYOUT_GOLANG_MIGRATE || *layout == LAYOUT_FLYWAY ? compare_by_version : compare_ids);
+		  *layout == LAYOUT_GOLANG_MIGRATE || *layout == LAYOUT_FLYWAY || *layout == LAYOUT_DIESEL ?
+		  compare_by_version : compare_ids);
 	for (i = 0; i < n; i++)
 		if (!files[i].explicit_parents && i > 0)
 			add_parent(&files[i], files[i - 1].id, strlen(files[i - 1].id));

@@ -219,35 +219,81 @@ files_of_path(const char *path, MigrationFile **files)
 	MigrationLayout layout = opts.layout;
 	char	   *dir;
 	char	   *slash;
+	char	   *diesel_id = NULL;
 	int			n;
 	int			i;
 
 	if (stat(path, &st) != 0)
 		failed("could not read \"%s\": %s", path, strerror(errno));
+	dir = pg_strdup(path);
 	if (S_ISDIR(st.st_mode))
 	{
-		if ((n = load_migrations(path, &layout, files, error, sizeof(error))) < 0)
-			failed("%s", error);
-		return n;
+		struct stat up;
+
+		if (stat(psprintf("%s/up.sql", path), &up) != 0)
+		{
+			if ((n = load_migrations(path, &layout, files, error, sizeof(error))) < 0)
+				failed("%s", error);
+			return n;
+		}
+		/* one diesel revision (NAME/up.sql), read with its directory */
+		while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
+			dir[strlen(dir) - 1] = '\0';
+		layout = LAYOUT_DIESEL;
 	}
 	/* a file is read with its directory, which gives it its parents */
-	dir = pg_strdup(path);
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';
+	if (S_ISDIR(st.st_mode))
+		diesel_id = slash ? slash + 1 : dir;
 	if ((n = load_migrations(slash ? dir : ".", &layout, files, error, sizeof(error))) < 0)
 		failed("%s", error);
 	for (i = 0; i < n; i++)
 	{
 		const char *base = strrchr((*files)[i].path, '/');
 
-		if (strcmp(base ? base + 1 : (*files)[i].path, slash ? slash + 1 : path) == 0)
+		if ((diesel_id && strcmp((*files)[i].id, diesel_id) == 0) ||
+			(!diesel_id && (strcmp((*files)[i].path, path) == 0 ||
+							strcmp(base ? base + 1 : (*files)[i].path, slash ? slash + 1 : path) == 0)))
 		{
 			*files = &(*files)[i];
 			return 1;
 		}
 	}
-	failed("\"%s\" is not a migration file (a file named like a revision id, ending in .sql)", path);
+	failed("\"%s\" is not a migration (a file named like a revision id, or a diesel revision's directory)", path);
+}
+
+/*
+ * The lint of all files failed (SQL the server's parser refuses): find the
+ * file, and give up naming it and the parser's reason.
+ */
+static void
+lint_failure(PGresult *res, MigrationFile **files, int n)
+{
+	char	   *reason = primary_message(res);
+	int			i;
+	int			side;
+
+	PQclear(res);
+	for (i = 0; i < n; i++)
+		for (side = 0; side < 2; side++)
+		{
+			const char *sql = side == 0 ? files[i]->up : files[i]->down;
+			const char *params[1] = {sql};
+			PGresult   *one;
+
+			if (sql == NULL)
+				continue;
+			one = PQexecParams(conn, "SELECT count(*) FROM migrate.lint($1)", 1, NULL, params, NULL, NULL, 0);
+			if (PQresultStatus(one) != PGRES_TUPLES_OK)
+			{
+				fputs(PQerrorMessage(conn), stderr);
+				failed("%s%s: %s", files[i]->path, side ? " (down)" : "", primary_message(one));
+			}
+			PQclear(one);
+		}
+	failed("lint failed: %s", reason);
 }
 
 /*
@@ -266,7 +312,10 @@ cmd_lint(int npaths, const char *const *paths)
 	PQExpBufferData destructive_array;
 	PQExpBufferData transactional_array;
 	PQExpBufferData line_array;
-	const char *params[5];
+	PQExpBufferData down_array;
+	const char *params[6];
+	MigrationFile **all_files = pg_malloc(sizeof(MigrationFile *) * 1);
+	int			nall = 0;
 	PGresult   *res;
 	int			errors = 0;
 	int			warnings = 0;
@@ -285,6 +334,8 @@ cmd_lint(int npaths, const char *const *paths)
 	initPQExpBuffer(&transactional_array);
 	initPQExpBuffer(&line_array);
 	appendPQExpBufferChar(&line_array, '{');
+	initPQExpBuffer(&down_array);
+	appendPQExpBufferChar(&down_array, '{');
 	appendPQExpBufferChar(&path_array, '{');
 	appendPQExpBufferChar(&up_array, '{');
 	appendPQExpBufferChar(&destructive_array, '{');
@@ -301,6 +352,9 @@ cmd_lint(int npaths, const char *const *paths)
 			append_array_element(&destructive_array, files[i].allow_destructive ? "true" : "false");
 			append_array_element(&transactional_array, files[i].transactional ? "true" : "false");
 			appendPQExpBuffer(&line_array, "%s%d", line_array.len > 1 ? "," : "", files[i].up_line);
+			append_array_element(&down_array, files[i].down);
+			all_files = pg_realloc(all_files, sizeof(MigrationFile *) * (nall + 1));
+			all_files[nall++] = &files[i];
 		}
 		nfiles += n;
 	}
@@ -309,6 +363,7 @@ cmd_lint(int npaths, const char *const *paths)
 	appendPQExpBufferChar(&destructive_array, '}');
 	appendPQExpBufferChar(&transactional_array, '}');
 	appendPQExpBufferChar(&line_array, '}');
+	appendPQExpBufferChar(&down_array, '}');
 	if (PQExpBufferBroken(&up_array) || PQExpBufferBroken(&path_array))
 		failed("out of memory");
 	params[0] = path_array.data;
@@ -316,15 +371,28 @@ cmd_lint(int npaths, const char *const *paths)
 	params[2] = destructive_array.data;
 	params[3] = transactional_array.data;
 	params[4] = line_array.data;
+	params[5] = down_array.data;
 
 	connect_db();
-	res = run("lint",
-			  "SELECT f.path AS file, f.up_line + l.line - 1 AS line, l.severity, l.rule, l.message, l.hint"
-			  " FROM unnest($1::text[], $2::text[], $3::boolean[], $4::boolean[], $5::integer[])"
-			  "   WITH ORDINALITY AS f(path, up, destructive, transactional, up_line, n),"
-			  " LATERAL migrate.lint(f.up, f.destructive, f.transactional) l"
-			  " ORDER BY f.n, l.statement_number",
-			  5, params);
+	res = PQexecParams(conn,
+					   "WITH f AS (SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[], $4::boolean[],"
+					   "   $5::integer[], $6::text[]) WITH ORDINALITY"
+					   "   AS f(path, up, destructive, transactional, up_line, down, n))"
+					   " SELECT file, line, severity, rule, message, hint FROM ("
+					   "  SELECT f.n, 0 AS side, l.statement_number, f.path AS file,"
+					   "         f.up_line + l.line - 1 AS line, l.severity, l.rule, l.message, l.hint"
+					   "    FROM f, LATERAL migrate.lint(f.up, f.destructive, f.transactional) l"
+					   "  UNION ALL"
+					   /* a down gets the rules migrate.add() gives a down */
+					   "  SELECT f.n, 1, l.statement_number, f.path || ' (down)', l.line, l.severity, l.rule,"
+					   "         l.message, l.hint"
+					   "    FROM f, LATERAL migrate.lint(f.down, true, f.transactional) l"
+					   "   WHERE f.down IS NOT NULL AND l.rule IN ('transaction-control', 'role-change',"
+					   "         'catalog-change', 'non-transactional')) x"
+					   " ORDER BY n, side, statement_number",
+					   6, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		lint_failure(res, all_files, nall);
 	for (i = 0; i < PQntuples(res); i++)
 	{
 		const char *severity = PQgetvalue(res, i, 2);
@@ -347,6 +415,7 @@ cmd_lint(int npaths, const char *const *paths)
 	termPQExpBuffer(&destructive_array);
 	termPQExpBuffer(&transactional_array);
 	termPQExpBuffer(&line_array);
+	termPQExpBuffer(&down_array);
 	return errors > 0 || (opts.strict && warnings > 0) ? EXIT_FAILED : 0;
 }
 

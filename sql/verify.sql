@@ -145,3 +145,11 @@ SELECT migrate.add('53_add_value', $$ALTER TYPE app.feeling ADD VALUE 'great'$$,
 SELECT migrate.add('54_wrong', 'CREATE TABLE app.t54 (id bigint);', 'SELECT 1;', parents => '{53_add_value}');
 RESET client_min_messages;
 SELECT revision, ok, detail FROM migrate.test_roundtrip('54_wrong') WHERE revision >= '50';
+-- a revision the client runs outside a transaction cannot be tested in one:
+-- the round trips stop before it, and its row says so
+SET client_min_messages = error;
+SELECT migrate.add('55_outside', 'CREATE INDEX CONCURRENTLY t54_id ON app.t54 (id);',
+                   'DROP INDEX CONCURRENTLY app.t54_id;', parents => '{54_wrong}', transactional => false);
+SELECT migrate.add('56_after', 'CREATE TABLE app.t56 (id bigint);', parents => '{55_outside}');
+RESET client_min_messages;
+SELECT revision, ok, detail FROM migrate.test_roundtrip('56_after') WHERE revision >= '54';

@@ -105,6 +105,17 @@ check "diesel: applies, CONCURRENTLY outside a transaction" [ "$rc" = 0 ]
 pm -d "$db" --allow-data-loss rollback base
 check "diesel: rolls back to base" [ "$rc" = 0 ]
 
+# diesel sorts by the digits of the version, whichever way the name writes them
+mkdir -p diesel_mixed/2016-12-01-000000_first diesel_mixed/20170101000000_second
+printf 'CREATE TABLE m1 (id bigint PRIMARY KEY);\n' >diesel_mixed/2016-12-01-000000_first/up.sql
+printf 'CREATE TABLE m2 (id bigint REFERENCES m1);\n' >diesel_mixed/20170101000000_second/up.sql
+new_db diesel_mixed
+pm -d "$db" push diesel_mixed
+check "diesel: 2016-12-01-000000_x comes before 20170101000000_y, as diesel orders them" \
+    [ "$(chain)" = "2016-12-01-000000_first< 20170101000000_second<2016-12-01-000000_first" ]
+pm -d "$db" apply
+check "diesel: and they apply in that order" [ "$rc" = 0 ]
+
 # ---- Flyway --------------------------------------------------------------------
 mkdir flyway
 printf 'CREATE TABLE f1 (id bigint PRIMARY KEY);\n' >flyway/V1__create_f1.sql

@@ -54,6 +54,19 @@ check "up --json is one JSON document" is_json
 check "with the push and the apply" out_has '{"push": ['
 
 
+# an enum value one revision adds and a later one uses: the client commits
+# after the revision that adds it (PostgreSQL allows the value only then)
+mkdir enums
+printf -- '-- migrate:up\nCREATE TYPE mood AS ENUM (%s);\n' "'ok'" >enums/001_mood.sql
+printf -- '-- migrate:up\nALTER TYPE mood ADD VALUE %s;\n' "'great'" >enums/002_great.sql
+printf -- '-- migrate:up\nCREATE TABLE moods (m mood DEFAULT %s);\n' "'great'" >enums/003_use.sql
+createdb "${db}_enums"
+psql -X -q -d "${db}_enums" -c "SET client_min_messages = warning" -c "CREATE EXTENSION pgmigrate"
+pm -d "${db}_enums" --dir enums up
+check "an enum value added, then used by a later revision: the client's apply works" [ "$rc" = 0 ]
+check "all three applied" [ "$(psql -X -At -d "${db}_enums" -c "SELECT count(*) FROM migrate.status() WHERE applied")" = 3 ]
+dropdb "${db}_enums"
+
 # ---- verify -------------------------------------------------------------------
 pm verify
 check "verify on a clean database: exit 0" [ "$rc" = 0 ]
@@ -138,6 +151,20 @@ pm lint migrations
 check "lint of the clean migrations: exit 0" [ "$rc" = 0 ]
 pm lint lintdir/nothere.sql
 check "lint of a missing file: exit 1" [ "$rc" = 1 ]
+mkdir lintdown
+printf -- '-- migrate:up\nSET lock_timeout = 1;\nCREATE TABLE t1 (id bigint);\n-- migrate:down\nDROP TABLE t1\n' >lintdown/001_ok.sql
+printf -- '-- migrate:up\nCREATE INDEX CONCURRENTLY t1_id ON t1 (id);\n-- migrate:down\nDROP INDEX CONCURRENTLY t1_id;\n' >lintdown/002_index.sql
+pm lint lintdown
+check "a transactional file whose down cannot run in a transaction: exit 1" [ "$rc" = 1 ]
+check "the down's finding names the file" out_has "002_index.sql (down):"
+printf -- '-- migrate:up\nSET lock_timeout = 1;\nCREATE TABLE t3 (id bigint);\n-- migrate:down\nDROP TABLE t3 SELECT (\n' >lintdown/003_typo.sql
+pm lint lintdown/003_typo.sql
+check "a down that does not parse: exit 1" [ "$rc" = 1 ]
+check "it names the file" err_has "003_typo.sql (down): syntax error"
+mkdir -p dieseldir/2020-01-01-000000_one
+printf 'SET lock_timeout = 1; ALTER TABLE t DROP COLUMN c;\n' >dieseldir/2020-01-01-000000_one/up.sql
+pm lint dieseldir/2020-01-01-000000_one
+check "lint of one diesel revision's directory: it is read" out_has "1 file: 1 error"
 
 # ---- test ---------------------------------------------------------------------
 cat >migrations/003_tags.sql <<'SQL'
