@@ -510,13 +510,19 @@ read_layout_file(const char *dir, const char *name, MigrationLayout layout, Migr
 		case LAYOUT_DIESEL:
 			{
 				char	   *up = psprintf("%s/%s/up.sql", dir, name);
+				char	   *id = pg_strdup(name);
+				char	   *c;
 
 				if (name[0] == '.' || access(up, F_OK) != 0)
 				{
 					*skip = true;
 					return 0;
 				}
-				if (plain_revision(m, name, leading_digits(name), up,
+				/* diesel allows any directory name: what an id cannot hold becomes "_" */
+				for (c = id; *c; c++)
+					if (!pgm_id_character_allowed(*c))
+						*c = '_';
+				if (plain_revision(m, id, leading_digits(name), up,
 								   psprintf("%s/%s/down.sql", dir, name), error, errlen) < 0)
 					return -1;
 				if (setting_is_false(psprintf("%s/%s/metadata.toml", dir, name), "run_in_transaction"))

@@ -153,3 +153,11 @@ SELECT migrate.add('55_outside', 'CREATE INDEX CONCURRENTLY t54_id ON app.t54 (i
 SELECT migrate.add('56_after', 'CREATE TABLE app.t56 (id bigint);', parents => '{55_outside}');
 RESET client_min_messages;
 SELECT revision, ok, detail FROM migrate.test_roundtrip('56_after') WHERE revision >= '54';
+-- an up that uses an enum value an earlier revision added cannot run in the
+-- same transaction (the client commits in between): a note, and the end
+SET client_min_messages = error;
+SELECT migrate.add('60_e', $$CREATE TYPE app.e60 AS ENUM ('x')$$, 'DROP TYPE app.e60;', parents => '{}');
+SELECT migrate.add('61_y', $$ALTER TYPE app.e60 ADD VALUE 'y'$$, 'SELECT 1;', parents => '{60_e}');
+SELECT migrate.add('62_use', $$CREATE TABLE app.t62 (v app.e60 DEFAULT 'y')$$, 'DROP TABLE app.t62;', parents => '{61_y}');
+RESET client_min_messages;
+SELECT revision, ok, detail FROM migrate.test_roundtrip('62_use') WHERE revision >= '60';

@@ -214,8 +214,11 @@ pgm_round_trip(PgmRoundTrip *rt, bool *ok, char **detail)
 	rt->before = pgm_snapshot_take(false);
 	if ((failure = pgm_step(pgm_step_up, rt, true)) != NULL)
 	{
-		*ok = false;
-		*detail = psprintf("the up SQL failed: %s", failure);
+		/* a value an earlier revision added: the client commits in between */
+		*ok = pgm_is_new_enum_value_use(failure);
+		*detail = *ok ?
+			psprintf("note: not tested: the up uses an enum value an earlier revision added, which PostgreSQL allows only after that transaction commits (the client commits there); the revisions after it were not tested either: %s", failure) :
+			psprintf("the up SQL failed: %s", failure);
 		return false;
 	}
 	if (rt->graph->nodes[rt->node].irreversible)

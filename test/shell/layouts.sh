@@ -115,6 +115,11 @@ check "diesel: 2016-12-01-000000_x comes before 20170101000000_y, as diesel orde
     [ "$(chain)" = "2016-12-01-000000_first< 20170101000000_second<2016-12-01-000000_first" ]
 pm -d "$db" apply
 check "diesel: and they apply in that order" [ "$rc" = 0 ]
+mkdir -p "diesel_mixed/2017-02-01-000000_Add notes to m1"
+printf 'ALTER TABLE m1 ADD COLUMN notes text;\n' >"diesel_mixed/2017-02-01-000000_Add notes to m1/up.sql"
+pm -d "$db" push diesel_mixed
+check "diesel: a directory name with spaces pushes, its id with _ for what an id cannot hold" \
+    [ "$(q "SELECT count(*) FROM migrate.revisions WHERE id = '2017-02-01-000000_Add_notes_to_m1'")" = 1 ]
 
 # ---- Flyway --------------------------------------------------------------------
 mkdir flyway
