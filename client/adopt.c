@@ -183,6 +183,9 @@ cmd_adopt(const char *from)
 	}
 
 	run_simple("adopt", "BEGIN");
+	/* what the tool has not applied yet is a change: approved only by --allow-destructive */
+	if (opts.allow_destructive)
+		run_simple("adopt", "SET LOCAL pgmigrate.approve_destructive = on");
 	PQclear(register_files(files, n));
 	for (i = 0; i < n; i++)
 	{

@@ -528,12 +528,28 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 	if (args.parents)
 		pgm_check_parents(args.parents, args.id);
 
-	pgm_check_sql(&args);
 	args.up_sha256 = pgm_sha256_hex(args.up);
+	pgm_spi_connect();
+	pgm_lock_catalog();
+	/*
+	 * The same up, registered destructive before: its approval stands, and
+	 * pushing the same files again (or adopting them) needs no other.
+	 */
+	if (!args.allow_destructive)
+	{
+		Datum		id = CStringGetTextDatum(args.id);
+
+		if (pgm_catalog_exec(PGM_Q_GET_REVISION, &id, NULL, false) > 0 &&
+			pgm_result_bool(0, PGM_REV_DESTRUCTIVE) &&
+			pgm_sha_equal(args.up_sha256, pgm_result_text(0, PGM_REV_UP_SHA)))
+			args.allow_destructive = true;
+	}
+	SPI_finish();
+
+	pgm_check_sql(&args);
 	args.down_sha256 = args.down ? pgm_sha256_hex(args.down) : NULL;
 
 	pgm_spi_connect();
-	pgm_lock_catalog();
 	result = pgm_register(&args);
 	if (result != PGM_UNCHANGED && args.approved_rules != NIL)
 		pgm_log_approval(&args);

@@ -150,6 +150,17 @@ as_tool "$work/dbmate_table.sql" "$work/gap.sql"
 pm -d "$db" adopt --from dbmate dbmate
 check "an applied migration whose predecessor was not: exit 1" [ "$rc" = 1 ]
 check "it names both" err_has "dbmate applied 20200102000000_rework but not 20200101000000_accounts"
+new_db pending_destructive
+printf "insert into schema_migrations values ('20200101000000');\n" >"$work/first.sql"
+as_tool "$work/dbmate_table.sql" "$work/first.sql"
+pm -d "$db" adopt --from dbmate dbmate
+check "a destructive migration the tool has not applied yet needs approval: exit 1" [ "$rc" = 1 ]
+check "it names the file" err_has "20200102000000_rework.sql: dropping column id"
+pm -d "$db" --allow-destructive adopt --from dbmate dbmate
+check "with --allow-destructive: exit 0" [ "$rc" = 0 ]
+check "the one the tool applied is stamped" [ "$(applied)" = "20200101000000_accounts" ]
+check "the approval is logged for the pending one only" \
+    [ "$(q "SELECT string_agg(revision, ' ') FROM migrate.log WHERE action = 'approve'")" = "20200102000000_rework" ]
 new_db notable
 pm -d "$db" adopt --from diesel diesel
 check "no history table: exit 1" [ "$rc" = 1 ]

@@ -176,6 +176,9 @@ check "push --allow-destructive: exit 0, one approval for all" [ "$rc" = 0 ]
 check "the approval is logged for each revision it covered" \
     [ "$(q "SELECT string_agg(revision, ' ' ORDER BY revision) FROM migrate.log WHERE action = 'approve'")" = "002_drop_column 003_drop_table" ]
 check "both are marked destructive" [ "$(q "SELECT count(*) FROM migrate.revisions WHERE destructive")" = 2 ]
+pm -d "$db" push destructive
+check "pushing the same files again needs no second approval" [ "$rc" = 0 ]
+check "they are unchanged" out_has "0 added, 0 updated, 3 unchanged"
 
 echo "layouts: $failures check(s) failed"
 [ "$failures" -eq 0 ]
