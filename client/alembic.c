@@ -13,7 +13,8 @@
  * out as they are).  What Alembic runs for its own bookkeeping — the
  * alembic_version table and its rows, BEGIN and COMMIT — is left out.  A
  * downgrade that does nothing (Alembic's "pass") becomes a down of one
- * comment: nothing to undo.  A revision with no downgrade section gets an
+ * comment: nothing to undo; an upgrade that does nothing, outside a merge,
+ * an up of one statement that does nothing (a revision needs one).  A revision with no downgrade section gets an
  * empty down section, which pgmigrate derives where it can.
  *
  * Files are written to the migrations directory (--dir); an existing file
@@ -180,6 +181,12 @@ append_statements(PQExpBuffer out, const char *start, const char *end)
 		stop = statement_end(stmt);
 		if (stop > end)
 			stop = end;
+		/* ";;" (SQL that ended in ";", printed with another) is no statement */
+		if (*stmt == ';')
+		{
+			s = stop;
+			continue;
+		}
 		if (!bookkeeping(stmt, stop - stmt))
 		{
 			appendPQExpBuffer(out, "%s%.*s\n", count ? "\n" : "", (int) (stop - stmt), stmt);
@@ -263,7 +270,12 @@ read_sections(const char *path, bool upgrade, AlembicRevision **revs, int n)
 			rev->parents = left;
 			rev->up = createPQExpBuffer();
 			rev->down = NULL;
-			append_statements(rev->up, line_end, body_end);
+			/*
+			 * An upgrade that does nothing ("pass") outside a merge: a revision
+			 * needs a statement, so it gets one that does nothing, said so.
+			 */
+			if (append_statements(rev->up, line_end, body_end) == 0 && strchr(left, ' ') == NULL)
+				appendPQExpBufferStr(rev->up, "-- Alembic's upgrade of this revision does nothing\nSELECT WHERE false;\n");
 		}
 		else
 		{

@@ -75,6 +75,37 @@ pm --dir elsewhere import alembic "$fixture/downgrade.sql"
 check "downgrade SQL given as upgrade SQL: exit 1, said" [ "$rc" = 1 ]
 check "it says what it expected" err_has "is it the output of alembic upgrade base:head --sql?"
 
+# an upgrade that does nothing outside a merge, and SQL that already ended in ";"
+cat >passing.sql <<'SQL'
+BEGIN;
+
+CREATE TABLE alembic_version (
+    version_num VARCHAR(32) NOT NULL, 
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+
+-- Running upgrade  -> aaa111
+
+CREATE TABLE passing (id BIGINT NOT NULL);;
+
+INSERT INTO alembic_version (version_num) VALUES ('aaa111') RETURNING alembic_version.version_num;
+
+-- Running upgrade aaa111 -> bbb222
+
+UPDATE alembic_version SET version_num='bbb222' WHERE alembic_version.version_num = 'aaa111';
+
+COMMIT;
+SQL
+pm --dir passing import alembic passing.sql
+check "import of an upgrade that does nothing: exit 0" [ "$rc" = 0 ]
+check "no statement of a lone ';'" bash -c "! grep -qx ';' passing/aaa111.sql"
+check "the empty upgrade gets a statement that does nothing" grep -q "^SELECT WHERE false;" passing/bbb222.sql
+new_db passing
+pm -d "$db" --dir passing push
+check "and it pushes" [ "$rc" = 0 ]
+pm -d "$db" apply
+check "and applies" [ "$rc" = 0 ]
+
 # ---- push, apply, compare with Alembic's own SQL, round trip ------------------------
 new_db imported
 pm -d "$db" --dir imported push
