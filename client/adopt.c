@@ -60,17 +60,6 @@ find_tool(const char *name)
 	usage_error("adopt --from names the tool: dbmate, golang-migrate, diesel, flyway or alembic, not \"%s\"", name);
 }
 
-static int
-file_index(MigrationFile *files, int n, const char *id)
-{
-	int			i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(files[i].id, id) == 0)
-			return i;
-	return -1;
-}
-
 /* Mark the files the tool's row (version, kind) says it applied; false when no file is that version. */
 static bool
 mark_applied(const ToolHistory *tool, MigrationFile *files, int n, bool *applied,
@@ -114,7 +103,7 @@ mark_ancestors(MigrationFile *files, int n, bool *applied)
 		if (applied[i])
 			for (p = 0; p < files[i].nparents; p++)
 			{
-				int			k = file_index(files, n, files[i].parents[p]);
+				int			k = find_file(files, n, files[i].parents[p]);
 
 				if (k >= 0)
 					applied[k] = true;
@@ -170,7 +159,7 @@ cmd_adopt(const char *from)
 
 		for (p = 0; applied[i] && p < files[i].nparents; p++)
 		{
-			int			k = file_index(files, n, files[i].parents[p]);
+			int			k = find_file(files, n, files[i].parents[p]);
 
 			if (k >= 0 && !applied[k])
 				failed("%s applied %s but not %s, which comes before it: adopt stamps a revision with everything "

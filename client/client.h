@@ -68,7 +68,17 @@ extern void hold_notices(void);
 extern void release_notices(bool print);
 extern void cmd_query(const char *what, const char *sql, int nparams, const char *const *params);
 extern double now_ms(void);
-extern void append_array_element(PQExpBuffer array, const char *value);
+typedef const char *(*FileField) (const MigrationFile *m);
+extern char *files_column(const MigrationFile *files, int n, FileField field);
+extern const char *file_id(const MigrationFile *m);
+extern const char *file_path(const MigrationFile *m);
+extern const char *file_up(const MigrationFile *m);
+extern const char *file_down(const MigrationFile *m);
+extern const char *file_description(const MigrationFile *m);
+extern const char *file_parents(const MigrationFile *m);
+extern const char *file_destructive(const MigrationFile *m);
+extern const char *file_transactional(const MigrationFile *m);
+extern const char *file_up_line(const MigrationFile *m);
 
 /* ---- deploy.c ---- */
 

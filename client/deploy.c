@@ -88,50 +88,30 @@ cmd_new(const char *name)
 
 /* ---- push ---- */
 
-/* The parents as a text[] literal; ids are checked, so no quoting is needed. */
-static void
-parents_literal(PQExpBuffer lit, const MigrationFile *m)
-{
-	int			i;
-
-	resetPQExpBuffer(lit);
-	appendPQExpBufferChar(lit, '{');
-	for (i = 0; i < m->nparents; i++)
-		appendPQExpBuffer(lit, "%s%s", i ? "," : "", m->parents[i]);
-	appendPQExpBufferChar(lit, '}');
-	if (PQExpBufferBroken(lit))
-		failed("out of memory");
-}
-
-/* The columns of migrate.add() for every file, as seven array literals. */
-enum
-{
-	PUSH_ID, PUSH_UP, PUSH_DOWN, PUSH_PARENTS, PUSH_DESCRIPTION, PUSH_DESTRUCTIVE,
-	PUSH_TRANSACTIONAL, PUSH_NCOLUMNS
+/* The arguments of migrate.add(), in its order: for one file, and as columns for all. */
+static const FileField push_fields[] = {
+	file_id, file_up, file_down, file_parents, file_description, file_destructive, file_transactional
 };
+
+#define PUSH_NCOLUMNS lengthof(push_fields)
 
 /*
  * Register one file in the current transaction; on failure print the
  * server's error and return its first line, else NULL.
  */
 static char *
-push_one(const MigrationFile *m, PQExpBuffer parents)
+push_one(const MigrationFile *m)
 {
-	const char *params[7];
+	const char *params[PUSH_NCOLUMNS];
 	PGresult   *res;
 	char	   *reason = NULL;
+	int			i;
 
-	parents_literal(parents, m);
-	params[0] = m->id;
-	params[1] = m->up;
-	params[2] = m->down;
-	params[3] = parents->data;
-	params[4] = m->description;
-	params[5] = m->allow_destructive ? "true" : "false";
-	params[6] = m->transactional ? "true" : "false";
+	for (i = 0; i < (int) PUSH_NCOLUMNS; i++)
+		params[i] = push_fields[i] (m);
 	res = PQexecParams(conn,
 					   "SELECT migrate.add($1, $2, $3, $4::text[], $5, $6::boolean, $7::boolean)",
-					   7, NULL, params, NULL, NULL, 0);
+					   PUSH_NCOLUMNS, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		reason = primary_message(res);
@@ -152,38 +132,12 @@ push_one(const MigrationFile *m, PQExpBuffer parents)
 PGresult *
 register_files(MigrationFile *files, int n)
 {
-	PQExpBufferData columns[PUSH_NCOLUMNS];
-	PQExpBufferData parents;
 	const char *params[PUSH_NCOLUMNS];
 	PGresult   *res;
 	int			i;
 
-	initPQExpBuffer(&parents);
-	for (i = 0; i < PUSH_NCOLUMNS; i++)
-	{
-		initPQExpBuffer(&columns[i]);
-		appendPQExpBufferChar(&columns[i], '{');
-	}
-	for (i = 0; i < n; i++)
-	{
-		MigrationFile *m = &files[i];
-
-		parents_literal(&parents, m);
-		append_array_element(&columns[PUSH_ID], m->id);
-		append_array_element(&columns[PUSH_UP], m->up);
-		append_array_element(&columns[PUSH_DOWN], m->down);
-		append_array_element(&columns[PUSH_PARENTS], parents.data);
-		append_array_element(&columns[PUSH_DESCRIPTION], m->description);
-		append_array_element(&columns[PUSH_DESTRUCTIVE], m->allow_destructive ? "true" : "false");
-		append_array_element(&columns[PUSH_TRANSACTIONAL], m->transactional ? "true" : "false");
-	}
-	for (i = 0; i < PUSH_NCOLUMNS; i++)
-	{
-		appendPQExpBufferChar(&columns[i], '}');
-		if (PQExpBufferBroken(&columns[i]))
-			failed("out of memory");
-		params[i] = columns[i].data;
-	}
+	for (i = 0; i < (int) PUSH_NCOLUMNS; i++)
+		params[i] = files_column(files, n, push_fields[i]);
 
 	hold_notices();
 	/* migrate.add() runs once per row, in file order: parents before children */
@@ -209,7 +163,7 @@ register_files(MigrationFile *files, int n)
 			run_simple("push", "SET LOCAL pgmigrate.approve_destructive = on");
 		for (i = 0; i < n; i++)
 		{
-			char	   *file_reason = push_one(&files[i], &parents);
+			char	   *file_reason = push_one(&files[i]);
 
 			if (file_reason)
 			{
@@ -223,9 +177,6 @@ register_files(MigrationFile *files, int n)
 		failed("push failed: %s", reason);
 	}
 	release_notices(true);
-	for (i = 0; i < PUSH_NCOLUMNS; i++)
-		termPQExpBuffer(&columns[i]);
-	termPQExpBuffer(&parents);
 	return res;
 }
 

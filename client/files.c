@@ -200,7 +200,7 @@ compare_ids(const void *a, const void *b)
 	return strcmp(((const MigrationFile *) a)->id, ((const MigrationFile *) b)->id);
 }
 
-static int
+int
 find_file(MigrationFile *files, int n, const char *id)
 {
 	int			i;

@@ -53,6 +53,9 @@ extern const char *layout_name(MigrationLayout layout);
 extern int	compare_versions(const char *a, const char *b);
 extern bool layout_from_name(const char *name, MigrationLayout *layout);
 
+/* Index of the file whose id is `id`, or -1. */
+extern int	find_file(MigrationFile *files, int n, const char *id);
+
 /* The files no other file names as a parent, in name order. */
 extern int	migration_heads(MigrationFile *files, int n, char ***heads);
 

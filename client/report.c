@@ -56,51 +56,6 @@ cmd_plan(const char *target)
 
 /* ---- verify ---- */
 
-/* Array literals of the files' ids, paths, ups and downs, for one query. */
-typedef struct FileArrays
-{
-	PQExpBufferData id;
-	PQExpBufferData path;
-	PQExpBufferData up;
-	PQExpBufferData down;
-} FileArrays;
-
-static void
-file_arrays(FileArrays *a, const MigrationFile *files, int n)
-{
-	PQExpBuffer all[4] = {&a->id, &a->path, &a->up, &a->down};
-	int			i;
-	int			k;
-
-	for (k = 0; k < 4; k++)
-	{
-		initPQExpBuffer(all[k]);
-		appendPQExpBufferChar(all[k], '{');
-	}
-	for (i = 0; i < n; i++)
-	{
-		append_array_element(&a->id, files[i].id);
-		append_array_element(&a->path, files[i].path);
-		append_array_element(&a->up, files[i].up);
-		append_array_element(&a->down, files[i].down);
-	}
-	for (k = 0; k < 4; k++)
-	{
-		appendPQExpBufferChar(all[k], '}');
-		if (PQExpBufferBroken(all[k]))
-			failed("out of memory");
-	}
-}
-
-static void
-free_file_arrays(FileArrays *a)
-{
-	termPQExpBuffer(&a->id);
-	termPQExpBuffer(&a->path);
-	termPQExpBuffer(&a->up);
-	termPQExpBuffer(&a->down);
-}
-
 /*
  * verify: migrate.verify() (checksums, the applied graph), and when the
  * migrations directory is there, the files against what is registered:
@@ -115,18 +70,16 @@ cmd_verify(void)
 	int			n = 0;
 	char		error[1024];
 	MigrationLayout layout = opts.layout;
-	FileArrays	a;
 	const char *params[5];
 	int			status;
 
 	if (stat(opts.dir, &st) == 0 && S_ISDIR(st.st_mode) &&
 		(n = load_migrations(opts.dir, &layout, &files, error, sizeof(error))) < 0)
 		failed("%s", error);
-	file_arrays(&a, files, n);
-	params[0] = a.id.data;
-	params[1] = a.path.data;
-	params[2] = a.up.data;
-	params[3] = a.down.data;
+	params[0] = files_column(files, n, file_id);
+	params[1] = files_column(files, n, file_path);
+	params[2] = files_column(files, n, file_up);
+	params[3] = files_column(files, n, file_down);
 	params[4] = files ? "true" : "false";
 	status = report("verify",
 					"WITH f(id, path, up, down) AS ("
@@ -151,7 +104,6 @@ cmd_verify(void)
 					"              THEN r.down IS NOT NULL AND NOT r.down_derived"
 					"              ELSE r.down IS DISTINCT FROM f.down END) s(side)",
 					5, params, true);
-	free_file_arrays(&a);
 	if (status == 0 && !opts.json)
 		printf("no problem found\n");
 	return status;
@@ -269,7 +221,7 @@ files_of_path(const char *path, MigrationFile **files)
  * file, and give up naming it and the parser's reason.
  */
 static void
-lint_failure(PGresult *res, MigrationFile **files, int n)
+lint_failure(PGresult *res, MigrationFile *files, int n)
 {
 	char	   *reason = primary_message(res);
 	int			i;
@@ -279,7 +231,7 @@ lint_failure(PGresult *res, MigrationFile **files, int n)
 	for (i = 0; i < n; i++)
 		for (side = 0; side < 2; side++)
 		{
-			const char *sql = side == 0 ? files[i]->up : files[i]->down;
+			const char *sql = side == 0 ? files[i].up : files[i].down;
 			const char *params[1] = {sql};
 			PGresult   *one;
 
@@ -289,7 +241,7 @@ lint_failure(PGresult *res, MigrationFile **files, int n)
 			if (PQresultStatus(one) != PGRES_TUPLES_OK)
 			{
 				fputs(PQerrorMessage(conn), stderr);
-				failed("%s%s: %s", files[i]->path, side ? " (down)" : "", primary_message(one));
+				failed("%s%s: %s", files[i].path, side ? " (down)" : "", primary_message(one));
 			}
 			PQclear(one);
 		}
@@ -307,19 +259,15 @@ int
 cmd_lint(int npaths, const char *const *paths)
 {
 	const char *default_path[1] = {opts.dir};
-	PQExpBufferData path_array;
-	PQExpBufferData up_array;
-	PQExpBufferData destructive_array;
-	PQExpBufferData transactional_array;
-	PQExpBufferData line_array;
-	PQExpBufferData down_array;
-	const char *params[6];
-	MigrationFile **all_files = pg_malloc(sizeof(MigrationFile *) * 1);
-	int			nall = 0;
+	static const FileField fields[] = {
+		file_path, file_up, file_destructive, file_transactional, file_up_line, file_down
+	};
+	const char *params[lengthof(fields)];
+	MigrationFile *all_files = NULL;
+	int			nfiles = 0;
 	PGresult   *res;
 	int			errors = 0;
 	int			warnings = 0;
-	int			nfiles = 0;
 	int			p;
 	int			i;
 
@@ -328,50 +276,18 @@ cmd_lint(int npaths, const char *const *paths)
 		npaths = 1;
 		paths = default_path;
 	}
-	initPQExpBuffer(&path_array);
-	initPQExpBuffer(&up_array);
-	initPQExpBuffer(&destructive_array);
-	initPQExpBuffer(&transactional_array);
-	initPQExpBuffer(&line_array);
-	appendPQExpBufferChar(&line_array, '{');
-	initPQExpBuffer(&down_array);
-	appendPQExpBufferChar(&down_array, '{');
-	appendPQExpBufferChar(&path_array, '{');
-	appendPQExpBufferChar(&up_array, '{');
-	appendPQExpBufferChar(&destructive_array, '{');
-	appendPQExpBufferChar(&transactional_array, '{');
+	/* the files of every path, one after the other */
 	for (p = 0; p < npaths; p++)
 	{
 		MigrationFile *files;
 		int			n = files_of_path(paths[p], &files);
 
-		for (i = 0; i < n; i++)
-		{
-			append_array_element(&path_array, files[i].path);
-			append_array_element(&up_array, files[i].up);
-			append_array_element(&destructive_array, files[i].allow_destructive ? "true" : "false");
-			append_array_element(&transactional_array, files[i].transactional ? "true" : "false");
-			appendPQExpBuffer(&line_array, "%s%d", line_array.len > 1 ? "," : "", files[i].up_line);
-			append_array_element(&down_array, files[i].down);
-			all_files = pg_realloc(all_files, sizeof(MigrationFile *) * (nall + 1));
-			all_files[nall++] = &files[i];
-		}
+		all_files = pg_realloc(all_files, sizeof(MigrationFile) * (nfiles + n + 1));
+		memcpy(&all_files[nfiles], files, sizeof(MigrationFile) * n);
 		nfiles += n;
 	}
-	appendPQExpBufferChar(&path_array, '}');
-	appendPQExpBufferChar(&up_array, '}');
-	appendPQExpBufferChar(&destructive_array, '}');
-	appendPQExpBufferChar(&transactional_array, '}');
-	appendPQExpBufferChar(&line_array, '}');
-	appendPQExpBufferChar(&down_array, '}');
-	if (PQExpBufferBroken(&up_array) || PQExpBufferBroken(&path_array))
-		failed("out of memory");
-	params[0] = path_array.data;
-	params[1] = up_array.data;
-	params[2] = destructive_array.data;
-	params[3] = transactional_array.data;
-	params[4] = line_array.data;
-	params[5] = down_array.data;
+	for (i = 0; i < (int) lengthof(fields); i++)
+		params[i] = files_column(all_files, nfiles, fields[i]);
 
 	connect_db();
 	res = PQexecParams(conn,
@@ -392,7 +308,7 @@ cmd_lint(int npaths, const char *const *paths)
 					   " ORDER BY n, side, statement_number",
 					   6, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		lint_failure(res, all_files, nall);
+		lint_failure(res, all_files, nfiles);
 	for (i = 0; i < PQntuples(res); i++)
 	{
 		const char *severity = PQgetvalue(res, i, 2);
@@ -410,12 +326,6 @@ cmd_lint(int npaths, const char *const *paths)
 			   errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s",
 			   opts.strict && warnings ? " (--strict: warnings fail)" : "");
 	PQclear(res);
-	termPQExpBuffer(&path_array);
-	termPQExpBuffer(&up_array);
-	termPQExpBuffer(&destructive_array);
-	termPQExpBuffer(&transactional_array);
-	termPQExpBuffer(&line_array);
-	termPQExpBuffer(&down_array);
 	return errors > 0 || (opts.strict && warnings > 0) ? EXIT_FAILED : 0;
 }
 

@@ -345,11 +345,12 @@ now_ms(void)
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1000000.0;
 }
 
+
 /*
  * Append `value` (NULL for a NULL element) to an array literal being built,
  * which starts as "{" and gets its "}" at the end.
  */
-void
+static void
 append_array_element(PQExpBuffer array, const char *value)
 {
 	if (array->len > 1)
@@ -367,4 +368,90 @@ append_array_element(PQExpBuffer array, const char *value)
 		appendPQExpBufferChar(array, *value);
 	}
 	appendPQExpBufferChar(array, '"');
+}
+
+/*
+ * One field of every file as an array literal, for a statement that takes
+ * all the files at once (unnest of such arrays): push, verify, lint.
+ */
+char *
+files_column(const MigrationFile *files, int n, FileField field)
+{
+	PQExpBufferData array;
+	int			i;
+
+	initPQExpBuffer(&array);
+	appendPQExpBufferChar(&array, '{');
+	for (i = 0; i < n; i++)
+		append_array_element(&array, field(&files[i]));
+	appendPQExpBufferChar(&array, '}');
+	if (PQExpBufferBroken(&array))
+		failed("out of memory");
+	return array.data;
+}
+
+/* The fields files_column() is given. */
+const char *
+file_id(const MigrationFile *m)
+{
+	return m->id;
+}
+
+const char *
+file_path(const MigrationFile *m)
+{
+	return m->path;
+}
+
+const char *
+file_up(const MigrationFile *m)
+{
+	return m->up;
+}
+
+const char *
+file_down(const MigrationFile *m)
+{
+	return m->down;
+}
+
+const char *
+file_description(const MigrationFile *m)
+{
+	return m->description;
+}
+
+const char *
+file_destructive(const MigrationFile *m)
+{
+	return m->allow_destructive ? "true" : "false";
+}
+
+const char *
+file_transactional(const MigrationFile *m)
+{
+	return m->transactional ? "true" : "false";
+}
+
+const char *
+file_up_line(const MigrationFile *m)
+{
+	return psprintf("%d", m->up_line);
+}
+
+/* The parents as a text[] literal; ids are checked, so no quoting is needed. */
+const char *
+file_parents(const MigrationFile *m)
+{
+	PQExpBufferData lit;
+	int			i;
+
+	initPQExpBuffer(&lit);
+	appendPQExpBufferChar(&lit, '{');
+	for (i = 0; i < m->nparents; i++)
+		appendPQExpBuffer(&lit, "%s%s", i ? "," : "", m->parents[i]);
+	appendPQExpBufferChar(&lit, '}');
+	if (PQExpBufferBroken(&lit))
+		failed("out of memory");
+	return lit.data;
 }
