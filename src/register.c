@@ -284,7 +284,8 @@ pgm_write_revision(PgmQuery query, const PgmRevisionArgs *args, ArrayType *paren
 
 /*
  * Register or re-register; returns 'added', 'updated' or 'unchanged'.
- * Connected to SPI and holding the catalog lock.
+ * Connected to SPI and holding the catalog lock; when the revision
+ * `exists`, SPI_tuptable holds its stored row (PGM_Q_GET_REVISION).
  */
 typedef enum PgmRegistered
 {
@@ -300,10 +301,9 @@ static const char *const pgm_registered_names[] = {
 };
 
 static PgmRegistered
-pgm_register(PgmRevisionArgs *args)
+pgm_register(PgmRevisionArgs *args, bool exists)
 {
 	Datum		idarg = CStringGetTextDatum(args->id);
-	bool		exists = pgm_catalog_exec(PGM_Q_GET_REVISION, &idarg, NULL, false) > 0;
 	ArrayType  *parents = args->parents;
 
 	if (exists && parents == NULL)
@@ -506,6 +506,8 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 {
 	PgmRevisionArgs args = {0};
 	PgmRegistered result;
+	Datum		id;
+	bool		exists;
 
 	pgm_check_may_change("migrate.add()");
 	pgm_require_arg(fcinfo, 0, "id", "migrate.add()");
@@ -531,31 +533,28 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 	args.up_sha256 = pgm_sha256_hex(args.up);
 	pgm_spi_connect();
 	pgm_lock_catalog();
+	/* the stored revision, if any: SPI_tuptable row 0 until pgm_register() reads it */
+	id = CStringGetTextDatum(args.id);
+	exists = pgm_catalog_exec(PGM_Q_GET_REVISION, &id, NULL, false) > 0;
+
 	/*
 	 * The same up, registered destructive before: its approval stands, and
 	 * pushing the same files again (or adopting them) needs no other.
 	 */
-	if (!args.allow_destructive)
-	{
-		Datum		id = CStringGetTextDatum(args.id);
+	if (exists && !args.allow_destructive && pgm_result_bool(0, PGM_REV_DESTRUCTIVE) &&
+		pgm_sha_equal(args.up_sha256, pgm_result_text(0, PGM_REV_UP_SHA)))
+		args.allow_destructive = true;
 
-		if (pgm_catalog_exec(PGM_Q_GET_REVISION, &id, NULL, false) > 0 &&
-			pgm_result_bool(0, PGM_REV_DESTRUCTIVE) &&
-			pgm_sha_equal(args.up_sha256, pgm_result_text(0, PGM_REV_UP_SHA)))
-			args.allow_destructive = true;
-	}
-	SPI_finish();
-
+	/* parse, lint and derive: no SPI, so the stored row stays where it is */
 	pgm_check_sql(&args);
 	args.down_sha256 = args.down ? pgm_sha256_hex(args.down) : NULL;
 
-	pgm_spi_connect();
-	result = pgm_register(&args);
+	result = pgm_register(&args, exists);
 	if (result != PGM_UNCHANGED && args.approved_rules != NIL)
 		pgm_log_approval(&args);
-	SPI_finish();
 	if (result != PGM_UNCHANGED)
 		pgm_warn(&args);
+	SPI_finish();
 
 	PG_RETURN_TEXT_P(cstring_to_text(pgm_registered_names[result]));
 }
