@@ -2,14 +2,7 @@
 -- know is checked right before each statement of the up runs, and a down
 -- that would not undo the up here is withdrawn (the revision becomes
 -- irreversible) instead of being kept to do harm later
-SET client_min_messages = warning;
-SET pgmigrate.guard = off;
-DROP EXTENSION IF EXISTS pgmigrate CASCADE;
-DROP SCHEMA IF EXISTS app CASCADE;
-CREATE SCHEMA app;
-CREATE EXTENSION pgmigrate;
-RESET pgmigrate.guard;
-RESET client_min_messages;
+\i sql/include/reset.psql
 
 CREATE FUNCTION pg_temp.constraints() RETURNS TABLE (rel text, con text, islocal boolean, inhcount int)
     LANGUAGE sql AS $$

@@ -1,12 +1,7 @@
 -- migrate.repair(id, down): the down SQL of an applied revision replaced in
 -- place, checked like any down, logged with the old and new checksums
+\i sql/include/reset.psql
 SET client_min_messages = warning;
-SET pgmigrate.guard = off;
-DROP EXTENSION IF EXISTS pgmigrate CASCADE;
-DROP SCHEMA IF EXISTS app CASCADE;
-CREATE SCHEMA app;
-CREATE EXTENSION pgmigrate;
-RESET pgmigrate.guard;
 
 SELECT migrate.add('01_t', 'SET lock_timeout = ''1s''; CREATE TABLE app.t (id bigint PRIMARY KEY, note text);',
                    'DROP TABLE app.t_typo;');

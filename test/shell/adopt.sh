@@ -14,10 +14,8 @@ set -euo pipefail
 export PATH="$(pg_config --bindir):$PATH"
 prefix=pgm_adopt_$$
 work=$(mktemp -d)
-databases=()
 cleanup() {
-    local d
-    for d in "${databases[@]}"; do dropdb --if-exists "$d" >/dev/null 2>&1 || true; done
+    drop_databases
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -27,9 +25,7 @@ trap cleanup EXIT
 # new_db NAME: a database with pgmigrate, the guard off for the "other tool"
 new_db() {
     db=${prefix}_$1
-    createdb "$db"
-    databases+=("$db")
-    psql -X -q -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION pgmigrate"
+    create_database "$db" pgmigrate
 }
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
 # as_tool FILE...: run SQL as the other tool did, past the guard

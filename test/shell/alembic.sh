@@ -15,10 +15,8 @@ export PATH="$(pg_config --bindir):$PATH"
 fixture=$(cd "$(dirname "${BASH_SOURCE[0]}")/../fixtures/alembic" && pwd)
 prefix=pgm_alembic_$$
 work=$(mktemp -d)
-databases=()
 cleanup() {
-    local d
-    for d in "${databases[@]}"; do dropdb --if-exists "$d" >/dev/null 2>&1 || true; done
+    drop_databases
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -27,9 +25,7 @@ trap cleanup EXIT
 . "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
 new_db() {
     db=${prefix}_$1
-    createdb "$db"
-    databases+=("$db")
-    psql -X -q -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION pgmigrate"
+    create_database "$db" pgmigrate
 }
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
 # the user schema, as pg_dump prints it, without Alembic's table

@@ -29,6 +29,22 @@ pm() {
 out_has() { grep -qF -- "$1" "$work/out"; }
 err_has() { grep -qF -- "$1" "$work/err"; }
 
+# Databases a test creates, dropped when it ends: create_database NAME
+# [pgmigrate] (with the extension installed), and drop_databases from the
+# test's EXIT trap.
+databases=()
+create_database() {
+    createdb "$1"
+    databases+=("$1")
+    if [ "${2:-}" = pgmigrate ]; then
+        psql -X -q -d "$1" -c "SET client_min_messages = warning" -c "CREATE EXTENSION pgmigrate"
+    fi
+}
+drop_databases() {
+    local d
+    for d in "${databases[@]}"; do dropdb --if-exists "$d" >/dev/null 2>&1 || true; done
+}
+
 # as_postgres, for the tests that run a server of their own (a standby)
 # shellcheck source=scripts/cluster.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/cluster.sh"

@@ -15,20 +15,14 @@ export PATH="$(pg_config --bindir):$PATH"
 fixtures=$(cd "$(dirname "${BASH_SOURCE[0]}")/../fixtures/histories" && pwd)
 prefix=pgm_histories_$$
 work=$(mktemp -d)
-databases=()
 cleanup() {
-    local d
-    for d in "${databases[@]}"; do dropdb --if-exists "$d" >/dev/null 2>&1 || true; done
+    drop_databases
     rm -rf "$work"
 }
 trap cleanup EXIT
 
 # shellcheck source=test/shell/helpers.bash
 . "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
-new_db() {
-    createdb "$1"
-    databases+=("$1")
-}
 schema_of() {
     pg_dump --schema-only --no-owner --exclude-schema=migrate -d "$1" \
         | grep -v '^--' | grep -v '^$' | grep -v '^\\restrict\|^\\unrestrict' \
@@ -40,13 +34,12 @@ cd "$work"
 # function maps a revision id to its up file, for psql
 history() {
     local name=$1 dir=$2 map=$3 db=${prefix}_$1 plain=${prefix}_$1_psql id
-    new_db "$db"
-    psql -X -q -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION pgmigrate"
+    create_database "$db" pgmigrate
     pm -d "$db" --dir "$dir" --allow-destructive push
     check "$name: pushed unchanged with one approval" [ "$rc" = 0 ]
     pm -d "$db" apply
     check "$name: the client applies it" [ "$rc" = 0 ]
-    new_db "$plain"
+    create_database "$plain"
     for id in $(psql -X -At -d "$db" -c "SELECT id FROM migrate.revisions WHERE apply_order IS NOT NULL ORDER BY apply_order"); do
         psql -X -q -v ON_ERROR_STOP=1 -1 -d "$plain" -f "$("$map" "$dir" "$id")" >/dev/null
     done
@@ -71,8 +64,7 @@ check "river: 004 adds an enum value and 006 uses it: the client committed in be
 
 # pgmigrate test on a fresh database: notes for what one transaction cannot test
 db=${prefix}_river_test
-new_db "$db"
-psql -X -q -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION pgmigrate"
+create_database "$db" pgmigrate
 pm -d "$db" --dir "$fixtures/river" --allow-destructive push
 pm -d "$db" --json test
 check "river: test reports 006 as a note (the enum value 004 added), not as a failure" \

@@ -15,10 +15,8 @@ set -euo pipefail
 export PATH="$(pg_config --bindir):$PATH"
 prefix=pgm_layouts_$$
 work=$(mktemp -d)
-databases=()
 cleanup() {
-    local db
-    for db in "${databases[@]}"; do dropdb --if-exists "$db" >/dev/null 2>&1 || true; done
+    drop_databases
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -27,9 +25,7 @@ trap cleanup EXIT
 . "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
 new_db() {
     db=${prefix}_$1
-    createdb "$db"
-    databases+=("$db")
-    psql -X -q -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION pgmigrate"
+    create_database "$db" pgmigrate
 }
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
 # chain: the ids in apply order, each with its parent

@@ -12,6 +12,7 @@ export PATH="$(pg_config --bindir):$PATH"
 db=pgm_verbs_$$
 work=$(mktemp -d)
 cleanup() {
+    drop_databases
     dropdb --if-exists "$db" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
@@ -60,12 +61,10 @@ mkdir enums
 printf -- '-- migrate:up\nCREATE TYPE mood AS ENUM (%s);\n' "'ok'" >enums/001_mood.sql
 printf -- '-- migrate:up\nALTER TYPE mood ADD VALUE %s;\n' "'great'" >enums/002_great.sql
 printf -- '-- migrate:up\nCREATE TABLE moods (m mood DEFAULT %s);\n' "'great'" >enums/003_use.sql
-createdb "${db}_enums"
-psql -X -q -d "${db}_enums" -c "SET client_min_messages = warning" -c "CREATE EXTENSION pgmigrate"
+create_database "${db}_enums" pgmigrate
 pm -d "${db}_enums" --dir enums up
 check "an enum value added, then used by a later revision: the client's apply works" [ "$rc" = 0 ]
 check "all three applied" [ "$(psql -X -At -d "${db}_enums" -c "SELECT count(*) FROM migrate.status() WHERE applied")" = 3 ]
-dropdb "${db}_enums"
 
 # ---- verify -------------------------------------------------------------------
 pm verify
