@@ -53,6 +53,12 @@ seconds() {
     t1=$EPOCHREALTIME
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
 }
+# pgmigrate_db NAME [push]: a fresh database with pgmigrate (and the migrations pushed, locally)
+pgmigrate_db() {
+    createdb "$1"
+    psql -X -q -d "$1" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION pgmigrate'
+    [ "${2:-}" != push ] || quiet pgmigrate -d "$1" --dir "$work/migrations" push
+}
 median_of() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
@@ -77,15 +83,12 @@ for N in $SIZES; do
         f_down+=("$(seconds remote psql -X -q -1 -v ON_ERROR_STOP=1 -d "$db" -f "$work/floor_down.sql")")
         dropdb "$db"
 
-        db=net_sql_$run; createdb "$db"
-        psql -X -q -d "$db" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION pgmigrate'
-        quiet pgmigrate -d "$db" --dir "$work/migrations" push
+        db=net_sql_$run; pgmigrate_db "$db" push
         s_apply+=("$(seconds remote psql -X -q -At -d "$db" -c "SELECT count(*) FROM migrate.apply('head')")")
         s_rollback+=("$(seconds remote psql -X -q -At -d "$db" -c "SELECT count(*) FROM migrate.rollback('base')")")
         dropdb "$db"
 
-        db=net_client_$run; createdb "$db"
-        psql -X -q -d "$db" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION pgmigrate'
+        db=net_client_$run; pgmigrate_db "$db"
         t0=$EPOCHREALTIME
         quiet remote pgmigrate -d "$db" --dir "$work/migrations" push
         quiet remote pgmigrate -d "$db" apply
@@ -96,15 +99,11 @@ for N in $SIZES; do
 
         # the local socket: the client against the same calls from psql,
         # each in a fresh database with the same history pushed
-        db=local_sql_$run; createdb "$db"
-        psql -X -q -d "$db" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION pgmigrate'
-        quiet pgmigrate -d "$db" --dir "$work/migrations" push
+        db=local_sql_$run; pgmigrate_db "$db" push
         l_apply+=("$(seconds psql -X -q -At -d "$db" -c "SELECT count(*) FROM migrate.apply('head')")")
         l_rollback+=("$(seconds psql -X -q -At -d "$db" -c "SELECT count(*) FROM migrate.rollback('base')")")
         dropdb "$db"
-        db=local_client_$run; createdb "$db"
-        psql -X -q -d "$db" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION pgmigrate'
-        quiet pgmigrate -d "$db" --dir "$work/migrations" push
+        db=local_client_$run; pgmigrate_db "$db" push
         l_capply+=("$(seconds pgmigrate -d "$db" apply)")
         l_crollback+=("$(seconds pgmigrate -d "$db" rollback base)")
         dropdb "$db"
