@@ -25,9 +25,9 @@ SELECT count(*) AS snapshots FROM migrate.snapshots;
 SELECT * FROM migrate.drift();
 SELECT * FROM migrate.verify();
 -- a snapshot names every object it covers, schema-qualified
-SELECT split_part(line, E'\t', 1) AS object
-  FROM migrate.snapshots, regexp_split_to_table(rtrim(snapshot, E'\n'), E'\n') AS line
- WHERE id = (SELECT max(id) FROM migrate.snapshots) ORDER BY 1;
+SELECT object
+  FROM migrate.snapshots, jsonb_object_keys(snapshot->'objects') AS object
+ WHERE id = (SELECT max(id) FROM migrate.snapshots) ORDER BY object COLLATE "C";
 
 -- ad-hoc changes of every kind, made with the guard off
 SET pgmigrate.guard = off;

@@ -125,7 +125,7 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 	},
 	[PGM_Q_SAVE_SNAPSHOT] = {
 		"INSERT INTO migrate.snapshots (action, taken_by, snapshot) VALUES ($1, $2, $3)",
-		3, {TEXTOID, NAMEOID, TEXTOID}
+		3, {TEXTOID, NAMEOID, JSONBOID}
 	},
 	[PGM_Q_LAST_SNAPSHOT] = {
 		"SELECT snapshot FROM migrate.snapshots ORDER BY id DESC LIMIT 1",

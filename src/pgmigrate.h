@@ -14,7 +14,7 @@
  *   session.c           backend-local state: engine running, catalog
  *                       writing, statements the client will send
  *   catalog.c           the catalog tables, written only as their owner
- *   snapshot.c          the canonical schema picture
+ *   snapshot.c          the schema as data: documents and their comparison
  *   graph.c             the revision DAG and the targets
  *   lint.c, derive.c    rules over parse trees; down SQL from up SQL
  *   dataloss.c          what a rollback would destroy
@@ -33,6 +33,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "nodes/parsenodes.h"
+#include "utils/jsonb.h"
 #include "utils/tuplestore.h"
 
 #include "revisions.h"
@@ -130,13 +131,19 @@ extern void pgm_lock_catalog(void);
 extern char *pgm_caller_name(void);
 extern char *pgm_catalog_fetch_sql(const char *id, bool up, bool read_only);
 
-/* ---- snapshot.c: the canonical schema picture ---- */
+/* ---- snapshot.c: the schema as data ---- */
+
+/* One object of a schema document. */
+typedef struct PgmObject
+{
+	char	   *key;			/* "table app.users", "column app.users.id" */
+	JsonbContainer *attributes; /* into the document */
+} PgmObject;
 
 typedef struct PgmSnapshot
 {
 	int			count;
-	char	  **objects;		/* sorted, byte order */
-	char	  **definitions;
+	PgmObject  *objects;		/* sorted by key, byte order */
 } PgmSnapshot;
 
 typedef struct PgmDrift
@@ -146,7 +153,14 @@ typedef struct PgmDrift
 	char	   *detail;
 } PgmDrift;
 
+extern PgmSnapshot *pgm_snapshot_read(Jsonb *doc, const char *what);
+extern Jsonb *pgm_snapshot_take_document(bool read_only);
 extern PgmSnapshot *pgm_snapshot_take(bool read_only);
+extern JsonbContainer *pgm_snapshot_find(const PgmSnapshot *snap, const char *key);
+extern JsonbValue *pgm_attribute(JsonbContainer *object, const char *name);
+extern char *pgm_attribute_text(JsonbContainer *object, const char *name);
+extern bool pgm_attribute_bool(JsonbContainer *object, const char *name);
+extern List *pgm_attribute_strings(JsonbContainer *object, const char *name);
 extern List *pgm_snapshot_diff(const PgmSnapshot *before, const PgmSnapshot *after);
 extern void pgm_snapshot_record(const char *action);
 extern PgmSnapshot *pgm_snapshot_last(void);

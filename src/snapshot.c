@@ -1,359 +1,383 @@
 /*
- * snapshot.c — a canonical picture of the user schemas, and what differs
+ * snapshot.c — the schema as data: schema documents, and what differs
  * between two of them.
  *
- * A snapshot is a sorted list of objects ("table app.users", "column
- * app.users.email", "index app.users_email", ...), each with a definition
- * made of attributes ("type=text", "not null=true", ...).  It covers schemas,
- * tables and other relations, columns with types and defaults, constraints,
- * indexes, views, functions, sequences, types, triggers, policies, grants
- * and extensions; it leaves out pg_catalog, information_schema, migrate,
- * temporary and toast schemas, and objects that belong to an extension.
+ * A schema document is what migrate.schema() (the install script) returns:
+ * {"version": 1, "objects": {key: {attribute: value, ...}}}, one object per
+ * schema, table, column, constraint, index, view, function, sequence,
+ * type, trigger, policy and extension of the user schemas, under a key
+ * such as "table app.users" or "column app.users.email", with its
+ * attributes, its definition in the server's words and the keys it
+ * depends on.  Here a document is read into an array of objects sorted by
+ * key in byte order, so two documents compare with one merge pass;
+ * attributes are read with the small accessors below (diff.c uses them
+ * too).
  *
- * It is read from the catalogs with one query under fixed settings (a
- * search_path of pg_catalog then pg_temp, no JIT, default planner flags),
- * so every name in it is schema-qualified and it does not depend on the
- * session that takes it.  Rows are sorted in byte order, so
- * two snapshots compare with one merge pass.
- *
- * Stored form (migrate.snapshots.snapshot): one line per object,
- * "object TAB definition", attributes separated by US (0x1f), with
- * backslash, tab, newline and US escaped.  Recording a snapshot and reading
- * the last one back happen here too, through catalog.c.
+ * Taking a snapshot is calling migrate.schema() under the fixed planner
+ * settings (rows.c); the function fixes its own search_path, so every name
+ * in it is schema-qualified.  Stored form: the document itself, in
+ * migrate.snapshots.snapshot (jsonb).  Recording a snapshot and reading the
+ * last one back happen here too, through catalog.c.
  *
  * Calls catalog.c and rows.c.
  */
 #include "postgres.h"
 
-#include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
+#include "utils/jsonb.h"
 
 #include "pgmigrate.h"
 
-#define PGM_ATTR_SEP '\x1f'
-
-/*
- * One row per object: (object, definition).  Attributes inside a definition
- * are separated by chr(31).
- */
-static const char *const pgm_snapshot_sql =
-"WITH ext AS ("
-"  SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),"
-" nsp AS ("
-"  SELECT n.oid, n.nspname, n.nspowner, n.nspacl FROM pg_namespace n"
-"  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'migrate', 'pg_toast')"
-"    AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'"
-"    AND NOT EXISTS (SELECT FROM ext WHERE ext.classid = 'pg_namespace'::regclass AND ext.objid = n.oid)),"
-" rel AS ("
-"  SELECT c.oid, c.relname, c.relkind, c.relpersistence, c.relacl, c.relowner, c.reloptions,"
-"         c.relrowsecurity, c.relforcerowsecurity, n.nspname,"
-"         quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS qname"
-"  FROM pg_class c JOIN nsp n ON n.oid = c.relnamespace"
-"  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c', 'i', 'I')"
-"    AND NOT EXISTS (SELECT FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid))"
-" SELECT object, definition FROM ("
-/* schemas */
-"  SELECT 'schema ' || quote_ident(nspname) AS object,"
-"         concat_ws(chr(31), 'owner=' || pg_get_userbyid(nspowner), 'grants=' || coalesce(nspacl::text, 'default')) AS definition"
-"  FROM nsp"
-/* relations other than indexes and composite types */
-" UNION ALL"
-"  SELECT CASE relkind WHEN 'r' THEN 'table ' WHEN 'p' THEN 'table ' WHEN 'v' THEN 'view '"
-"         WHEN 'm' THEN 'materialized view ' WHEN 'S' THEN 'sequence ' ELSE 'foreign table ' END || qname,"
-"         concat_ws(chr(31), 'kind=' || relkind::text, 'persistence=' || relpersistence::text,"
-"                   'owner=' || pg_get_userbyid(relowner), 'grants=' || coalesce(relacl::text, 'default'),"
-"                   'options=' || coalesce(reloptions::text, ''),"
-"                   'row security=' || relrowsecurity || '/' || relforcerowsecurity,"
-"                   CASE WHEN relkind IN ('v', 'm') THEN 'query=' || pg_get_viewdef(oid) END,"
-"                   CASE WHEN relkind = 'p' THEN 'partition key=' || pg_get_partkeydef(oid) END,"
-"                   (SELECT concat_ws(chr(31), 'type=' || format_type(s.seqtypid, NULL), 'start=' || s.seqstart,"
-"                                     'increment=' || s.seqincrement, 'min=' || s.seqmin, 'max=' || s.seqmax,"
-"                                     'cache=' || s.seqcache, 'cycle=' || s.seqcycle)"
-"                    FROM pg_sequence s WHERE s.seqrelid = rel.oid))"
-"  FROM rel WHERE relkind NOT IN ('i', 'I', 'c')"
-/* columns of tables, views, foreign tables and composite types */
-" UNION ALL"
-"  SELECT 'column ' || r.qname || '.' || quote_ident(a.attname),"
-"         concat_ws(chr(31), 'type=' || format_type(a.atttypid, a.atttypmod),"
-"                   'not null=' || a.attnotnull,"
-"                   'default=' || coalesce(pg_get_expr(d.adbin, d.adrelid), '(none)'),"
-"                   CASE WHEN a.attidentity <> '' THEN 'identity=' || a.attidentity::text END,"
-"                   CASE WHEN a.attgenerated <> '' THEN 'generated=' || a.attgenerated::text END,"
-"                   CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation"
-"                        THEN 'collation=' || a.attcollation::regcollation::text END,"
-"                   CASE WHEN a.attacl IS NOT NULL THEN 'grants=' || a.attacl::text END,"
-"                   'position=' || a.attnum)"
-"  FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid"
-"  JOIN pg_type t ON t.oid = a.atttypid"
-"  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
-"  WHERE r.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') AND a.attnum > 0 AND NOT a.attisdropped"
-/* indexes */
-" UNION ALL"
-"  SELECT 'index ' || r.qname, 'definition=' || pg_get_indexdef(r.oid)"
-"  FROM rel r WHERE r.relkind IN ('i', 'I')"
-/* table and domain constraints */
-" UNION ALL"
-"  SELECT 'constraint ' || coalesce(r.qname, c.contypid::regtype::text) || '.' || quote_ident(c.conname),"
-"         concat_ws(chr(31), 'definition=' || pg_get_constraintdef(c.oid), 'valid=' || c.convalidated)"
-"  FROM pg_constraint c JOIN nsp n ON n.oid = c.connamespace LEFT JOIN rel r ON r.oid = c.conrelid"
-"  WHERE r.oid IS NOT NULL OR (c.contypid <> 0 AND c.conrelid = 0)"
-/* functions and procedures */
-" UNION ALL"
-"  SELECT CASE p.prokind WHEN 'p' THEN 'procedure ' WHEN 'a' THEN 'aggregate ' ELSE 'function ' END"
-"         || quote_ident(n.nspname) || '.' || quote_ident(p.proname)"
-"         || '(' || pg_get_function_identity_arguments(p.oid) || ')',"
-"         concat_ws(chr(31), 'returns=' || coalesce(pg_get_function_result(p.oid), ''),"
-"                   'language=' || l.lanname, 'volatility=' || p.provolatile::text,"
-"                   'security definer=' || p.prosecdef, 'strict=' || p.proisstrict,"
-"                   'settings=' || coalesce(p.proconfig::text, ''),"
-"                   'owner=' || pg_get_userbyid(p.proowner), 'grants=' || coalesce(p.proacl::text, 'default'),"
-"                   'body md5=' || md5(coalesce(p.prosrc, '') || coalesce(pg_get_function_sqlbody(p.oid), '')))"
-"  FROM pg_proc p JOIN nsp n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang"
-"  WHERE NOT EXISTS (SELECT FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)"
-/* types: enums, domains, ranges, composite types, base types */
-" UNION ALL"
-"  SELECT 'type ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname),"
-"         concat_ws(chr(31), 'kind=' || t.typtype::text,"
-"                   'owner=' || pg_get_userbyid(t.typowner), 'grants=' || coalesce(t.typacl::text, 'default'),"
-"                   CASE t.typtype WHEN 'e' THEN 'labels=' || (SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)"
-"                                                             FROM pg_enum e WHERE e.enumtypid = t.oid)"
-"                                  WHEN 'd' THEN 'base type=' || format_type(t.typbasetype, t.typtypmod)"
-"                                  WHEN 'r' THEN 'subtype=' || (SELECT format_type(rngsubtype, NULL) FROM pg_range WHERE rngtypid = t.oid)"
-"                   END,"
-"                   CASE WHEN t.typtype = 'd' THEN 'not null=' || t.typnotnull END,"
-"                   CASE WHEN t.typtype = 'd' THEN 'default=' || coalesce(t.typdefault, '(none)') END)"
-"  FROM pg_type t JOIN nsp n ON n.oid = t.typnamespace LEFT JOIN rel r ON r.oid = t.typrelid"
-"  WHERE t.typtype IN ('e', 'd', 'r', 'b', 'c')"
-"    AND (t.typtype <> 'c' OR r.relkind = 'c')"
-"    AND NOT (t.typtype = 'b' AND t.typcategory = 'A')"
-"    AND NOT EXISTS (SELECT FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)"
-/* triggers */
-" UNION ALL"
-"  SELECT 'trigger ' || r.qname || '.' || quote_ident(tg.tgname),"
-"         concat_ws(chr(31), 'definition=' || pg_get_triggerdef(tg.oid), 'enabled=' || tg.tgenabled::text)"
-"  FROM pg_trigger tg JOIN rel r ON r.oid = tg.tgrelid WHERE NOT tg.tgisinternal"
-/* policies */
-" UNION ALL"
-"  SELECT 'policy ' || r.qname || '.' || quote_ident(p.polname),"
-"         concat_ws(chr(31), 'command=' || p.polcmd::text, 'permissive=' || p.polpermissive,"
-"                   'roles=' || (SELECT string_agg(CASE WHEN x = 0 THEN 'public' ELSE pg_get_userbyid(x) END, ', ' ORDER BY 1)"
-"                                FROM unnest(p.polroles) AS x),"
-"                   'using=' || coalesce(pg_get_expr(p.polqual, p.polrelid), ''),"
-"                   'with check=' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''))"
-"  FROM pg_policy p JOIN rel r ON r.oid = p.polrelid"
-/* extensions, but pgmigrate itself */
-" UNION ALL"
-"  SELECT 'extension ' || quote_ident(e.extname),"
-"         concat_ws(chr(31), 'version=' || e.extversion, 'schema=' || quote_ident(n.nspname))"
-"  FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'pgmigrate'"
-" ) AS objects"
-" ORDER BY object COLLATE \"C\"";
-
 static SPIPlanPtr pgm_snapshot_plan = NULL;
 
-/*
- * Take a snapshot of the live schema.  Must be connected to SPI; the result
- * lives in the current memory context.  `read_only` reads with the calling
- * query's snapshot; otherwise the catalogs are read as they are now, which
- * is what a caller that just changed them needs.
- */
-PgmSnapshot *
-pgm_snapshot_take(bool read_only)
+/* The document's objects in byte order of their keys, for merge passes. */
+static int
+pgm_compare_objects(const void *a, const void *b)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	PgmSnapshot *snap = palloc0(sizeof(PgmSnapshot));
-	int			guc_level;
-	int			ret;
-	uint64		i;
-
-	/*
-	 * The fixed settings (rows.c): their search_path makes every name in the
-	 * snapshot qualified, and no session can fool or slow down the query.
-	 */
-	guc_level = pgm_spi_fix_settings(true);
-	ret = SPI_execute_plan(pgm_spi_kept_plan(&pgm_snapshot_plan, pgm_snapshot_sql, 0, NULL, 0),
-						   NULL, NULL, read_only, 0);
-	pgm_spi_restore_settings(guc_level);
-	MemoryContextSwitchTo(cxt);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "snapshot query failed: %s", SPI_result_code_string(ret));
-
-	snap->count = (int) SPI_processed;
-	snap->objects = palloc(sizeof(char *) * Max(snap->count, 1));
-	snap->definitions = palloc(sizeof(char *) * Max(snap->count, 1));
-	for (i = 0; i < SPI_processed; i++)
-	{
-		char	   *def = pgm_result_text(i, 2);
-
-		snap->objects[i] = pgm_result_text(i, 1);
-		snap->definitions[i] = def ? def : pstrdup("");
-	}
-	SPI_freetuptable(SPI_tuptable);
-	return snap;
+	return strcmp(((const PgmObject *) a)->key, ((const PgmObject *) b)->key);
 }
 
 static void
-pgm_append_escaped(StringInfo buf, const char *s)
+pgm_malformed(const char *what, const char *detail)
 {
-	for (; *s; s++)
-	{
-		switch (*s)
-		{
-			case '\\':
-				appendStringInfoString(buf, "\\\\");
-				break;
-			case '\t':
-				appendStringInfoString(buf, "\\t");
-				break;
-			case '\n':
-				appendStringInfoString(buf, "\\n");
-				break;
-			default:
-				appendStringInfoChar(buf, *s);
-		}
-	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s is not a schema document", what),
+			 errdetail("%s", detail),
+			 errhint("Pass what migrate.schema() returns, or a document stored in migrate.snapshots.")));
 }
 
-/* The stored form. */
-static text *
-pgm_snapshot_serialize(const PgmSnapshot *snap)
-{
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	for (i = 0; i < snap->count; i++)
-	{
-		pgm_append_escaped(&buf, snap->objects[i]);
-		appendStringInfoChar(&buf, '\t');
-		pgm_append_escaped(&buf, snap->definitions[i]);
-		appendStringInfoChar(&buf, '\n');
-	}
-	return cstring_to_text_with_len(buf.data, buf.len);
-}
-
-/* Unescape s[0..len) into a new string. */
-static char *
-pgm_unescape(const char *s, size_t len)
-{
-	char	   *out = palloc(len + 1);
-	char	   *o = out;
-	size_t		i;
-
-	for (i = 0; i < len; i++)
-	{
-		if (s[i] == '\\' && i + 1 < len)
-		{
-			i++;
-			*o++ = s[i] == 't' ? '\t' : s[i] == 'n' ? '\n' : s[i];
-		}
-		else
-			*o++ = s[i];
-	}
-	*o = '\0';
-	return out;
-}
-
-static PgmSnapshot *
-pgm_snapshot_parse(const char *stored)
+/*
+ * Read a schema document (migrate.schema()'s result): {"version": 1,
+ * "objects": {key: {attribute: value, ...}, ...}}.  `what` names it in
+ * errors.  The objects point into `doc`, which must outlive the result.
+ */
+PgmSnapshot *
+pgm_snapshot_read(Jsonb *doc, const char *what)
 {
 	PgmSnapshot *snap = palloc0(sizeof(PgmSnapshot));
-	const char *p;
-	int			lines = 0;
+	JsonbValue *version;
+	JsonbValue *objects;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
 	int			capacity;
 
-	for (p = stored; *p; p++)
-		if (*p == '\n')
-			lines++;
-	capacity = Max(lines, 1);
-	snap->objects = palloc(sizeof(char *) * capacity);
-	snap->definitions = palloc(sizeof(char *) * capacity);
+	if (!JB_ROOT_IS_OBJECT(doc) || JB_ROOT_IS_SCALAR(doc))
+		pgm_malformed(what, "It is not a JSON object.");
+	version = getKeyJsonValueFromContainer(&doc->root, "version", 7, NULL);
+	if (version == NULL || version->type != jbvNumeric ||
+		DatumGetInt32(DirectFunctionCall1(numeric_int4, NumericGetDatum(version->val.numeric))) != 1)
+		pgm_malformed(what, "Its \"version\" is not 1.");
+	objects = getKeyJsonValueFromContainer(&doc->root, "objects", 7, NULL);
+	if (objects == NULL || objects->type != jbvBinary || !JsonContainerIsObject(objects->val.binary.data))
+		pgm_malformed(what, "It has no \"objects\" object.");
 
-	p = stored;
-	while (*p)
+	capacity = Max(JsonContainerSize(objects->val.binary.data), 1);
+	snap->objects = palloc(sizeof(PgmObject) * capacity);
+	it = JsonbIteratorInit(objects->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
-		const char *eol = strchr(p, '\n');
-		const char *tab;
-
-		if (eol == NULL)
-			eol = p + strlen(p);
-		tab = memchr(p, '\t', eol - p);
-		if (tab != NULL)
+		if (tok == WJB_KEY)
 		{
-			snap->objects[snap->count] = pgm_unescape(p, tab - p);
-			snap->definitions[snap->count] = pgm_unescape(tab + 1, eol - tab - 1);
-			snap->count++;
+			snap->objects[snap->count].key = pnstrdup(v.val.string.val, v.val.string.len);
+			continue;
 		}
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("the stored schema snapshot is malformed"),
-					 errhint("The catalog was changed outside pgmigrate's functions; the next apply or rollback stores a new snapshot.")));
-		p = *eol ? eol + 1 : eol;
+		if (tok != WJB_VALUE)
+			continue;
+		if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
+			pgm_malformed(what, psprintf("Its object \"%s\" is not a JSON object.",
+										 snap->objects[snap->count].key));
+		snap->objects[snap->count].attributes = v.val.binary.data;
+		snap->count++;
 	}
+	qsort(snap->objects, snap->count, sizeof(PgmObject), pgm_compare_objects);
 	return snap;
 }
 
-/* The value of `key` in a definition, or NULL. */
-static char *
-pgm_attribute(const char *definition, const char *key)
+/*
+ * Take a snapshot of the live schema: migrate.schema().  Must be connected
+ * to SPI; the result lives in the current memory context.  `read_only`
+ * reads with the calling query's snapshot; otherwise the catalogs are read
+ * as they are now, which is what a caller that just changed them needs.
+ */
+Jsonb *
+pgm_snapshot_take_document(bool read_only)
 {
-	size_t		keylen = strlen(key);
-	const char *p = definition;
+	MemoryContext cxt = CurrentMemoryContext;
+	int			guc_level;
+	int			ret;
+	bool		isnull;
+	Datum		d;
+	Jsonb	   *doc;
 
-	while (p && *p)
-	{
-		const char *end = strchr(p, PGM_ATTR_SEP);
-
-		if (end == NULL)
-			end = p + strlen(p);
-		if ((size_t) (end - p) > keylen && strncmp(p, key, keylen) == 0 && p[keylen] == '=')
-			return pnstrdup(p + keylen + 1, end - p - keylen - 1);
-		p = *end ? end + 1 : end;
-	}
-	return NULL;
+	/*
+	 * The fixed settings (rows.c): no session can fool or slow down the
+	 * query.  The function fixes its own search_path.
+	 */
+	guc_level = pgm_spi_fix_settings(false);
+	ret = SPI_execute_plan(pgm_spi_kept_plan(&pgm_snapshot_plan, "SELECT " PGM_SCHEMA ".schema()", 0, NULL, 0),
+						   NULL, NULL, read_only, 1);
+	pgm_spi_restore_settings(guc_level);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "snapshot query failed: %s", SPI_result_code_string(ret));
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	MemoryContextSwitchTo(cxt);
+	doc = DatumGetJsonbPCopy(d);
+	SPI_freetuptable(SPI_tuptable);
+	return doc;
 }
 
-/* "type: text -> bigint; default: (none) -> 0" for the attributes that differ. */
+PgmSnapshot *
+pgm_snapshot_take(bool read_only)
+{
+	return pgm_snapshot_read(pgm_snapshot_take_document(read_only), "the live schema");
+}
+
+/* The object under `key`, or NULL. */
+JsonbContainer *
+pgm_snapshot_find(const PgmSnapshot *snap, const char *key)
+{
+	PgmObject	probe;
+	PgmObject  *found;
+
+	probe.key = (char *) key;
+	found = bsearch(&probe, snap->objects, snap->count, sizeof(PgmObject), pgm_compare_objects);
+	return found ? found->attributes : NULL;
+}
+
+/* An attribute's value, NULL when absent or JSON null. */
+JsonbValue *
+pgm_attribute(JsonbContainer *object, const char *name)
+{
+	JsonbValue *v = getKeyJsonValueFromContainer(object, name, strlen(name), NULL);
+
+	return v == NULL || v->type == jbvNull ? NULL : v;
+}
+
+/* An attribute as text: strings as they are, anything else as JSON; NULL when absent. */
+char *
+pgm_attribute_text(JsonbContainer *object, const char *name)
+{
+	JsonbValue *v = pgm_attribute(object, name);
+
+	if (v == NULL)
+		return NULL;
+	if (v->type == jbvString)
+		return pnstrdup(v->val.string.val, v->val.string.len);
+	if (v->type == jbvBool)
+		return pstrdup(v->val.boolean ? "true" : "false");
+	if (v->type == jbvBinary)
+		return JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
+	return JsonbToCString(NULL, &JsonbValueToJsonb(v)->root, 0);
+}
+
+bool
+pgm_attribute_bool(JsonbContainer *object, const char *name)
+{
+	JsonbValue *v = pgm_attribute(object, name);
+
+	return v != NULL && v->type == jbvBool && v->val.boolean;
+}
+
+/* A JSON array of strings as a List of char *; NIL when absent. */
+List *
+pgm_attribute_strings(JsonbContainer *object, const char *name)
+{
+	JsonbValue *v = pgm_attribute(object, name);
+	List	   *out = NIL;
+	JsonbIterator *it;
+	JsonbValue	e;
+	JsonbIteratorToken tok;
+
+	if (v == NULL || v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+		return NIL;
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+		if (tok == WJB_ELEM && e.type == jbvString)
+			out = lappend(out, pnstrdup(e.val.string.val, e.val.string.len));
+	return out;
+}
+
+/*
+ * Attributes compared between two snapshots of an object: all but the
+ * dependencies, which follow from the definitions.
+ */
+static bool
+pgm_compared_attribute(const char *name)
+{
+	return strcmp(name, "depends") != 0;
+}
+
+/* "not null" for not_null: the attribute's name as a detail line shows it. */
 static char *
-pgm_describe_change(const char *before, const char *after)
+pgm_attribute_label(const char *name)
+{
+	char	   *label = pstrdup(name);
+	char	   *p;
+
+	for (p = label; *p; p++)
+		if (*p == '_')
+			*p = ' ';
+	return label;
+}
+
+/* A value as a detail shows it: long values are only said to change. */
+static bool
+pgm_is_short(const char *value)
+{
+	return value == NULL || strlen(value) <= 300;
+}
+
+/* A JSON array of strings as "a, b, c"; NULL when the attribute is not one. */
+static char *
+pgm_strings_text(JsonbContainer *object, const char *name, List **elements)
+{
+	JsonbValue *v = pgm_attribute(object, name);
+	StringInfoData buf;
+	ListCell   *lc;
+
+	*elements = NIL;
+	if (v == NULL || v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+		return NULL;
+	*elements = pgm_attribute_strings(object, name);
+	initStringInfo(&buf);
+	foreach(lc, *elements)
+		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", (char *) lfirst(lc));
+	return buf.data;
+}
+
+static bool
+pgm_has_string(List *list, const char *s)
+{
+	ListCell   *lc;
+
+	foreach(lc, list)
+		if (strcmp((char *) lfirst(lc), s) == 0)
+			return true;
+	return false;
+}
+
+/* "+x, -y": the elements only one of two lists has. */
+static char *
+pgm_describe_list_change(List *before, List *after)
 {
 	StringInfoData buf;
-	const char *p;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, before)
+		if (!pgm_has_string(after, lfirst(lc)))
+			appendStringInfo(&buf, "%s-%s", buf.len ? ", " : "", (char *) lfirst(lc));
+	foreach(lc, after)
+		if (!pgm_has_string(before, lfirst(lc)))
+			appendStringInfo(&buf, "%s+%s", buf.len ? ", " : "", (char *) lfirst(lc));
+	return buf.data;
+}
+
+/* One attribute's change, appended to a detail. */
+static void
+pgm_append_change(StringInfo buf, JsonbContainer *before, JsonbContainer *after, const char *name)
+{
+	List	   *list_before;
+	List	   *list_after;
+	char	   *mine = pgm_strings_text(before, name, &list_before);
+	char	   *theirs = pgm_strings_text(after, name, &list_after);
+	char	   *label = pgm_attribute_label(name);
+
+	if (buf->len)
+		appendStringInfoString(buf, "; ");
+	if (mine == NULL)
+		mine = pgm_attribute_text(before, name);
+	if (theirs == NULL)
+		theirs = pgm_attribute_text(after, name);
+	if (list_before != NIL && list_after != NIL && strlen(mine) + strlen(theirs) > 80)
+	{
+		char	   *change = pgm_describe_list_change(list_before, list_after);
+
+		if (*change)
+		{
+			appendStringInfo(buf, "%s: %s", label, change);
+			return;
+		}
+	}
+	if (pgm_is_short(mine) && pgm_is_short(theirs))
+		appendStringInfo(buf, "%s: %s -> %s", label, mine ? mine : "(none)", theirs ? theirs : "(none)");
+	else
+		appendStringInfo(buf, "%s changed", label);
+}
+
+/* Two attribute values are equal (scalars or containers). */
+static bool
+pgm_values_equal(JsonbValue *a, JsonbValue *b)
+{
+	if (a->type != b->type)
+		return false;
+	switch (a->type)
+	{
+		case jbvBinary:
+			return compareJsonbContainers(a->val.binary.data, b->val.binary.data) == 0;
+		case jbvString:
+			return a->val.string.len == b->val.string.len &&
+				memcmp(a->val.string.val, b->val.string.val, a->val.string.len) == 0;
+		case jbvNumeric:
+			return DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(a->val.numeric),
+													NumericGetDatum(b->val.numeric)));
+		case jbvBool:
+			return a->val.boolean == b->val.boolean;
+		default:
+			return true;
+	}
+}
+
+/*
+ * "type: text -> bigint; default: (none) -> 0" for the attributes that
+ * differ; attributes in the order of `before`, then those only `after` has.
+ */
+static char *
+pgm_describe_change(JsonbContainer *before, JsonbContainer *after)
+{
+	StringInfoData buf;
 	int			pass;
 
 	initStringInfo(&buf);
-	/* attributes of `before` that changed or went, then those that are new */
 	for (pass = 0; pass < 2; pass++)
 	{
-		const char *from = pass == 0 ? before : after;
-		const char *other = pass == 0 ? after : before;
+		JsonbContainer *from = pass == 0 ? before : after;
+		JsonbContainer *other = pass == 0 ? after : before;
+		JsonbIterator *it = JsonbIteratorInit(from);
+		JsonbValue	v;
+		JsonbIteratorToken tok;
 
-		for (p = from; p && *p;)
+		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 		{
-			const char *end = strchr(p, PGM_ATTR_SEP);
-			const char *eq;
-			char	   *key;
-			char	   *mine;
-			char	   *theirs;
+			char	   *name;
+			JsonbValue *mine;
+			JsonbValue *theirs;
 
-			if (end == NULL)
-				end = p + strlen(p);
-			eq = memchr(p, '=', end - p);
-			key = eq ? pnstrdup(p, eq - p) : pnstrdup(p, end - p);
-			mine = eq ? pnstrdup(eq + 1, end - eq - 1) : pstrdup("");
-			theirs = pgm_attribute(other, key);
-			if (pass == 0 && (theirs == NULL || strcmp(mine, theirs) != 0))
-				appendStringInfo(&buf, "%s%s: %s -> %s", buf.len ? "; " : "", key, mine,
-								 theirs ? theirs : "(none)");
-			else if (pass == 1 && theirs == NULL)
-				appendStringInfo(&buf, "%s%s: (none) -> %s", buf.len ? "; " : "", key, mine);
-			p = *end ? end + 1 : end;
+			if (tok != WJB_KEY)
+				continue;
+			name = pnstrdup(v.val.string.val, v.val.string.len);
+			if (!pgm_compared_attribute(name))
+				continue;
+			mine = pgm_attribute(from, name);
+			theirs = pgm_attribute(other, name);
+			if (mine == NULL || (pass == 1 && theirs != NULL))
+				continue;		/* nothing, or compared in the first pass */
+			if (theirs != NULL && pgm_values_equal(mine, theirs))
+				continue;
+			pgm_append_change(&buf, before, after, name);
 		}
 	}
 	return buf.data;
+}
+
+/* Do two objects differ in a compared attribute? */
+static bool
+pgm_objects_differ(JsonbContainer *a, JsonbContainer *b)
+{
+	return compareJsonbContainers(a, b) != 0 && *pgm_describe_change(a, b) != '\0';
 }
 
 /*
@@ -376,9 +400,9 @@ pgm_snapshot_diff(const PgmSnapshot *before, const PgmSnapshot *after)
 		else if (j >= after->count)
 			cmp = -1;
 		else
-			cmp = strcmp(before->objects[i], after->objects[j]);
+			cmp = strcmp(before->objects[i].key, after->objects[j].key);
 
-		if (cmp == 0 && strcmp(before->definitions[i], after->definitions[j]) == 0)
+		if (cmp == 0 && !pgm_objects_differ(before->objects[i].attributes, after->objects[j].attributes))
 		{
 			i++, j++;
 			continue;
@@ -386,23 +410,23 @@ pgm_snapshot_diff(const PgmSnapshot *before, const PgmSnapshot *after)
 		d = palloc(sizeof(PgmDrift));
 		if (cmp < 0)
 		{
-			d->object = before->objects[i];
+			d->object = before->objects[i].key;
 			d->change = "removed";
 			d->detail = pstrdup("");
 			i++;
 		}
 		else if (cmp > 0)
 		{
-			d->object = after->objects[j];
+			d->object = after->objects[j].key;
 			d->change = "added";
 			d->detail = pstrdup("");
 			j++;
 		}
 		else
 		{
-			d->object = before->objects[i];
+			d->object = before->objects[i].key;
 			d->change = "changed";
-			d->detail = pgm_describe_change(before->definitions[i], after->definitions[j]);
+			d->detail = pgm_describe_change(before->objects[i].attributes, after->objects[j].attributes);
 			i++, j++;
 		}
 		rows = lappend(rows, d);
@@ -421,7 +445,7 @@ pgm_snapshot_record(const char *action)
 
 	values[0] = CStringGetTextDatum(action);
 	values[1] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
-	values[2] = PointerGetDatum(pgm_snapshot_serialize(pgm_snapshot_take(false)));
+	values[2] = JsonbPGetDatum(pgm_snapshot_take_document(false));
 	pgm_catalog_exec(PGM_Q_SAVE_SNAPSHOT, values, NULL, false);
 }
 
@@ -430,11 +454,18 @@ PgmSnapshot *
 pgm_snapshot_last(void)
 {
 	PgmSnapshot *snap;
+	bool		isnull = true;
+	Datum		d = (Datum) 0;
 
-	if (pgm_catalog_exec(PGM_Q_LAST_SNAPSHOT, NULL, NULL, true) == 0)
-		snap = pgm_snapshot_parse("");
+	if (pgm_catalog_exec(PGM_Q_LAST_SNAPSHOT, NULL, NULL, true) == 1)
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+	{
+		snap = palloc0(sizeof(PgmSnapshot));
+		snap->objects = palloc(sizeof(PgmObject));
+	}
 	else
-		snap = pgm_snapshot_parse(pgm_result_text(0, 1));
+		snap = pgm_snapshot_read(DatumGetJsonbPCopy(d), "the stored snapshot");
 	SPI_freetuptable(SPI_tuptable);
 	return snap;
 }

@@ -19,20 +19,17 @@
 
 #include "pgmigrate.h"
 
+PG_FUNCTION_INFO_V1(pgmigrate_compare);
 PG_FUNCTION_INFO_V1(pgmigrate_drift);
 PG_FUNCTION_INFO_V1(pgmigrate_verify);
 PG_FUNCTION_INFO_V1(pgmigrate_test_roundtrip);
 
-Datum
-pgmigrate_drift(PG_FUNCTION_ARGS)
+/* Drift rows into a (object, change, detail) result. */
+static void
+pgm_put_drift(Tuplestorestate *store, TupleDesc desc, List *drift)
 {
-	TupleDesc	desc;
-	Tuplestorestate *store = pgm_srf_begin(fcinfo, &desc);
 	ListCell   *lc;
-	List	   *drift;
 
-	pgm_spi_connect();
-	drift = pgm_snapshot_diff(pgm_snapshot_last(), pgm_snapshot_take(true));
 	foreach(lc, drift)
 	{
 		PgmDrift   *d = (PgmDrift *) lfirst(lc);
@@ -44,6 +41,28 @@ pgmigrate_drift(PG_FUNCTION_ARGS)
 		values[2] = CStringGetTextDatum(d->detail);
 		tuplestore_putvalues(store, desc, values, nulls);
 	}
+}
+
+Datum
+pgmigrate_compare(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Tuplestorestate *store = pgm_srf_begin(fcinfo, &desc);
+
+	pgm_put_drift(store, desc,
+				  pgm_snapshot_diff(pgm_snapshot_read(PG_GETARG_JSONB_P(0), "source"),
+									pgm_snapshot_read(PG_GETARG_JSONB_P(1), "target")));
+	return (Datum) 0;
+}
+
+Datum
+pgmigrate_drift(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Tuplestorestate *store = pgm_srf_begin(fcinfo, &desc);
+
+	pgm_spi_connect();
+	pgm_put_drift(store, desc, pgm_snapshot_diff(pgm_snapshot_last(), pgm_snapshot_take(true)));
 	SPI_finish();
 	return (Datum) 0;
 }

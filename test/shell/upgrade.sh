@@ -98,12 +98,15 @@ SELECT count(*) FROM migrate.stamp('05_stamped');
 SQL
 }
 
-# the whole catalog, as one digest per table
+# the whole catalog, as one digest per table (the snapshots as their text
+# form, which 0.4 keeps as legacy_snapshot, without the one 0.4 records)
 catalog_digest() {
     q "$1" "SELECT concat_ws(' ',
               (SELECT md5(string_agg(r::text, '|' ORDER BY id)) FROM migrate.revisions r),
               (SELECT md5(string_agg(l::text, '|' ORDER BY id)) FROM migrate.log l WHERE id <= $2),
-              (SELECT md5(string_agg(s::text, '|' ORDER BY id)) FROM migrate.snapshots s))"
+              (SELECT md5(string_agg(concat_ws(' ', id, taken_at, action, taken_by,
+                                               coalesce(to_jsonb(s)->>'legacy_snapshot', to_jsonb(s)->>'snapshot')),
+                                     '|' ORDER BY id)) FROM migrate.snapshots s WHERE action <> 'upgrade'))"
 }
 
 # the extension's objects, one line each, in a stable order
@@ -173,6 +176,14 @@ promises() {
                          AND proname IN ('apply_steps', 'rollback_steps', 'repair')")"
         check "$2 in $1: lint as migrate.add() would judge it (0.3)" \
             same "1" "$(q "$1" "SELECT count(*) FROM pg_proc WHERE oid = 'migrate.lint(text, boolean, boolean)'::regprocedure")"
+    fi
+    if at_least "$2" 0.4; then
+        check "$2 in $1: the schema as a document, compare and diff (0.4)" \
+            same "3" "$(q "$1" "SELECT count(*) FROM pg_proc WHERE oid IN ('migrate.schema()'::regprocedure,
+                                  'migrate.compare(jsonb, jsonb)'::regprocedure, 'migrate.diff(jsonb, jsonb, text[])'::regprocedure)")"
+        check "$2 in $1: the last snapshot is a document of the schema as it is (0.4)" \
+            same "0" "$(q "$1" "SELECT count(*) FROM migrate.compare((SELECT snapshot FROM migrate.snapshots ORDER BY id DESC LIMIT 1),
+                                                                   migrate.schema())")"
     fi
 }
 
