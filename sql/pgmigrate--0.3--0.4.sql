@@ -86,7 +86,10 @@ fun AS (
            || quote_ident(n.nspname) || '.' || quote_ident(p.proname)
            || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS key
     FROM pg_proc p JOIN nsp n ON n.oid = p.pronamespace
-    WHERE NOT EXISTS (SELECT FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)),
+    WHERE NOT EXISTS (SELECT FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)
+      -- the constructors of a range type come with it
+      AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                                                AND d.refclassid = 'pg_type'::regclass AND d.deptype = 'i')),
 typ AS (
     SELECT t.oid, t.typname, t.typtype, t.typowner, t.typacl, t.typbasetype, t.typtypmod,
            t.typnotnull, t.typdefault, t.typcollation, t.typrelid, n.nspname,

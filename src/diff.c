@@ -698,8 +698,7 @@ pgm_mark_rebuild(PgmDiff *diff, int i, int because)
 		}
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("the diff engine cannot change %s without re-creating column %s",
-						cause->key, item->key),
+				 errmsg("the diff engine cannot change %s without re-creating %s", cause->key, item->key),
 				 errdetail("Re-creating the column would lose its data."),
 				 errhint("Write this change by hand in a revision of its own (for instance a new column, a copy of the data and a swap), then diff again.")));
 	}
@@ -1157,13 +1156,21 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 		PgmItem    *c = lfirst(lc);
 		List	   *grants = pgm_attribute_strings(c->tgt, "grants");
 
-		if (partition_of && pgm_text(c->tgt, "default") != NULL)
-			pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;",
-														pgm_qualified(t), quote_identifier(pgm_text(c->tgt, "name")),
-														pgm_text(c->tgt, "default")));
-		if (partition_of && pgm_attribute_bool(c->tgt, "not_null"))
-			pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;",
-														pgm_qualified(t), quote_identifier(pgm_text(c->tgt, "name"))));
+		/* a partition's own default and NOT NULL, where its parent's differ */
+		if (partition_of)
+		{
+			int			pc = pgm_item_find(diff, psprintf("column %s.%s", partition_of + strlen("table "),
+														  quote_identifier(pgm_text(c->tgt, "name"))));
+			JsonbContainer *parent_col = pc >= 0 ? diff->items[pc].tgt : NULL;
+			char	   *def = pgm_text(c->tgt, "default");
+
+			if (def != NULL && (parent_col == NULL || !pgm_same_text(def, pgm_text(parent_col, "default"))))
+				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;",
+															pgm_qualified(t), quote_identifier(pgm_text(c->tgt, "name")), def));
+			if (pgm_attribute_bool(c->tgt, "not_null") && (parent_col == NULL || !pgm_attribute_bool(parent_col, "not_null")))
+				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;",
+															pgm_qualified(t), quote_identifier(pgm_text(c->tgt, "name"))));
+		}
 		if (grants != NIL)
 			pgm_emit_grants(diff, i, PGM_NODE_CREATE, NIL, grants, psprintf("TABLE %s", pgm_qualified(t)),
 							pgm_text(c->tgt, "name"));
@@ -1367,7 +1374,16 @@ pgm_emit_create(PgmDiff *diff, int i)
 	}
 	else if (pgm_kind_is(item, "index"))
 	{
-		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", pgm_attribute_text(t, "definition")));
+		/*
+		 * An index of a partitioned table reads "ON ONLY": created so, it
+		 * would not build the partitions' indexes, which come with it here.
+		 */
+		char	   *def = pgm_attribute_text(t, "definition");
+		char	   *only = strstr(def, " ON ONLY ");
+
+		if (only)
+			def = psprintf("%.*s ON %s", (int) (only - def), def, only + strlen(" ON ONLY "));
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", def));
 		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
 	}
 	else if (pgm_kind_is(item, "constraint"))
@@ -1468,7 +1484,7 @@ pgm_emit_alter(PgmDiff *diff, int i)
 	JsonbContainer *s = item->src;
 	JsonbContainer *t = item->tgt;
 	const char *kind = pgm_sql_kind(item);
-	char	   *name = pgm_sql_name(diff, item, false);
+	char	   *name = kind ? pgm_sql_name(diff, item, false) : NULL;
 
 	if (pgm_kind_is(item, "column"))
 	{

@@ -202,12 +202,14 @@ pgm_attribute_strings(JsonbContainer *object, const char *name)
 
 /*
  * Attributes compared between two snapshots of an object: all but the
- * dependencies, which follow from the definitions.
+ * dependencies, which follow from the definitions, and whether an
+ * inherited column is also declared locally, which no DDL can undo and
+ * no query sees.
  */
 static bool
 pgm_compared_attribute(const char *name)
 {
-	return strcmp(name, "depends") != 0;
+	return strcmp(name, "depends") != 0 && strcmp(name, "local") != 0;
 }
 
 /* "not null" for not_null: the attribute's name as a detail line shows it. */
