@@ -4,6 +4,7 @@
  *   files.c      migration files: reading, parsing, ordering
  *   session.c    the connection, running SQL, errors, output
  *   deploy.c     new, push, apply, rollback, up, stamp, repair
+ *   generate.c   diff and check: revisions from a desired schema
  *   alembic.c    import alembic UPGRADE.sql DOWNGRADE.sql
  *   adopt.c      adopt --from TOOL
  *   report.c     status, plan, verify, drift, log, test, lint, graph
@@ -46,6 +47,11 @@ typedef struct Options
 	int			jobs;
 	int			canary;
 	bool		keep_going;
+	const char *to_file;		/* diff, check: the desired schema as SQL */
+	const char *to_db;			/* diff, check: a database holding it */
+	const char *dev_db;			/* diff, check: a scratch database */
+	const char *renames[64];	/* diff: schema.table[.column]=new_name */
+	int			nrenames;
 } Options;
 
 /* ---- session.c ---- */
@@ -62,6 +68,8 @@ extern void print_table(PGresult *res);
 extern void connect_db(void);
 extern char *primary_message(PGresult *res);
 extern PGresult *run(const char *what, const char *sql, int nparams, const char *const *params);
+extern PGresult *run_on(PGconn *c, const char *what, const char *sql, int nparams, const char *const *params);
+extern PGconn *connect_other(const char *conninfo, const char *what);
 extern void run_simple(const char *what, const char *sql);
 extern void end_transaction(void);
 extern void hold_notices(void);
@@ -82,12 +90,19 @@ extern const char *file_up_line(const MigrationFile *m);
 
 /* ---- deploy.c ---- */
 
+extern char *write_migration(const char *name, const char *up, const char *down,
+							 bool allow_destructive, char **id_out);
 extern void cmd_new(const char *name);
 extern void cmd_push(void);
 extern void cmd_migrate(const char *target, bool up);
 extern void cmd_stamp(const char *target);
 extern void cmd_repair(const char *id, const char *path);
 extern PGresult *register_files(MigrationFile *files, int n);
+
+/* ---- generate.c ---- */
+
+extern int	cmd_diff(const char *name);
+extern int	cmd_check(void);
 
 /* ---- alembic.c ---- */
 

@@ -21,8 +21,15 @@
 
 /* ---- new ---- */
 
-void
-cmd_new(const char *name)
+/*
+ * Write a new migration file NAME in the migrations directory, its parents
+ * the directory's head (or --parent), with `up` and `down` as its sections
+ * and the allow-destructive header when asked; returns its path and sets
+ * *id_out to its id.
+ */
+char *
+write_migration(const char *name, const char *up, const char *down, bool allow_destructive,
+				char **id_out)
 {
 	MigrationFile *files = NULL;
 	char		error[1024];
@@ -71,9 +78,20 @@ cmd_new(const char *name)
 	fprintf(f, "-- migrate:parents");
 	for (i = 0; i < nheads; i++)
 		fprintf(f, " %s", heads[i]);
-	fprintf(f, "\n-- migrate:description %s\n-- migrate:up\n\n\n-- migrate:down\n\n", name);
+	fprintf(f, "\n-- migrate:description %s\n%s-- migrate:up\n%s\n\n-- migrate:down\n%s\n", name,
+			allow_destructive ? "-- migrate:allow-destructive\n" : "", up, down);
 	if (fclose(f) != 0)
 		failed("could not write \"%s\": %s", path, strerror(errno));
+	*id_out = pg_strdup(id);
+	return pg_strdup(path);
+}
+
+void
+cmd_new(const char *name)
+{
+	char	   *id;
+	char	   *path = write_migration(name, "", "", false, &id);
+
 	if (opts.json)
 	{
 		printf("{\"id\": ");

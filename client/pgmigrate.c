@@ -8,6 +8,7 @@
  *   import alembic UPGRADE.sql [DOWNGRADE.sql]        (alembic.c)
  *   status, plan [TARGET], verify, drift, log [N], test [TARGET],
  *   lint [FILES|DIR], graph                           (report.c)
+ *   diff NAME --to FILE | --to-db DB, check ...       (generate.c)
  *   --targets FILE COMMAND ...: the command against many databases (fleet.c)
  *
  * All bookkeeping is the extension's: this program only reads files, sends
@@ -18,7 +19,8 @@
  * problem or connection; 2 a usage error.  The last line on stderr is the
  * one-line reason.
  *
- * Calls fleet.c, report.c, adopt.c, alembic.c, deploy.c, session.c and files.c.
+ * Calls fleet.c, report.c, adopt.c, alembic.c, generate.c, deploy.c, session.c
+ * and files.c.
  */
 #include "postgres_fe.h"
 
@@ -44,7 +46,10 @@ help(void)
 		   "  stamp TARGET        record revisions as applied without running them\n"
 		   "  repair ID --down FILE  replace the down SQL of an applied revision\n"
 		   "  adopt --from TOOL [DIR]  register DIR and stamp what TOOL's own table says it applied\n"
-		   "  import alembic UPGRADE.sql [DOWNGRADE.sql]  Alembic's offline SQL as migration files\n\n"
+		   "  import alembic UPGRADE.sql [DOWNGRADE.sql]  Alembic's offline SQL as migration files\n"
+		   "  diff NAME --to FILE.sql | --to-db CONNINFO\n"
+		   "                      write a revision that turns the live schema into the desired\n"
+		   "                      one (and back), proven on a scratch database first\n\n"
 		   "Commands that look:\n"
 		   "  status              every revision and whether it is applied\n"
 		   "  plan [TARGET]       what apply (or rollback, with --down) would run\n"
@@ -53,7 +58,9 @@ help(void)
 		   "  log [N]             the history (the last N entries): who, when, how long\n"
 		   "  test [TARGET]       round-trip every pending revision (up, down, up)\n"
 		   "  lint [FILES|DIR]    the lint rules on migration files, before push\n"
-		   "  graph               the revision graph as Graphviz DOT\n\n"
+		   "  graph               the revision graph as Graphviz DOT\n"
+		   "  check --to FILE.sql | --to-db CONNINFO\n"
+		   "                      exit 1 (with the differences) unless the live schema is the desired one\n\n"
 		   "Options:\n"
 		   "  -d, --dbname=CONNINFO   database to connect to (default: PGHOST, PGDATABASE, ...)\n"
 		   "      --dir=DIR           migrations directory (default: $PGMIGRATE_DIR or migrations)\n"
@@ -67,6 +74,11 @@ help(void)
 		   "      --format=FORMAT     the migrations' layout: pgmigrate, dbmate, golang-migrate,\n"
 		   "                          diesel or flyway (default: detected); graph: dot or svg\n"
 		   "      --json              machine-readable output on stdout\n"
+		   "      --to=FILE.sql       diff, check: the desired schema as SQL (loaded into a scratch database)\n"
+		   "      --to-db=CONNINFO    diff, check: a database that holds the desired schema\n"
+		   "      --dev-db=CONNINFO   diff, check: the scratch database (default: a temporary one on\n"
+		   "                          the live server, dropped at exit)\n"
+		   "      --rename=S.T.C=NEW  diff: a column (S.T=NEW: a table) renamed, not dropped and added\n"
 		   "      --targets=FILE      run the command against every database in FILE\n"
 		   "  -j, --jobs=N            with --targets: N databases at a time (default 1)\n"
 		   "      --canary=K          with --targets: the first K first, and stop if one fails\n"
@@ -79,7 +91,7 @@ help(void)
 
 static const char *const commands[] = {
 	"new", "push", "apply", "rollback", "up", "stamp", "repair", "adopt", "import",
-	"status", "plan", "verify", "drift", "log", "test", "lint", "graph", NULL
+	"status", "plan", "verify", "drift", "log", "test", "lint", "graph", "diff", "check", NULL
 };
 
 static bool
@@ -179,6 +191,18 @@ run_command(const char *command, const char *arg, int nargs, const char *const *
 	}
 	else if (strcmp(command, "lint") == 0)
 		return cmd_lint(nargs, args);
+	else if (strcmp(command, "diff") == 0)
+	{
+		if (arg == NULL)
+			usage_error("diff needs a NAME for the new revision");
+		return cmd_diff(arg);
+	}
+	else if (strcmp(command, "check") == 0)
+	{
+		if (arg)
+			usage_error("check takes no argument");
+		return cmd_check();
+	}
 	else if (arg && (strcmp(command, "status") == 0 || strcmp(command, "verify") == 0 ||
 					 strcmp(command, "drift") == 0 || strcmp(command, "graph") == 0))
 		usage_error("%s takes no argument", command);
@@ -226,7 +250,11 @@ enum
 	OPT_FORMAT,
 	OPT_TARGETS,
 	OPT_CANARY,
-	OPT_KEEP_GOING
+	OPT_KEEP_GOING,
+	OPT_TO,
+	OPT_TO_DB,
+	OPT_DEV_DB,
+	OPT_RENAME
 };
 
 /* A leading ":" makes getopt_long return ':' for a missing value. */
@@ -248,6 +276,10 @@ static const struct option long_options[] = {
 	{"jobs", required_argument, NULL, 'j'},
 	{"canary", required_argument, NULL, OPT_CANARY},
 	{"keep-going", no_argument, NULL, OPT_KEEP_GOING},
+	{"to", required_argument, NULL, OPT_TO},
+	{"to-db", required_argument, NULL, OPT_TO_DB},
+	{"dev-db", required_argument, NULL, OPT_DEV_DB},
+	{"rename", required_argument, NULL, OPT_RENAME},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0}
@@ -412,6 +444,20 @@ main(int argc, char **argv)
 			case OPT_KEEP_GOING:
 				opts.keep_going = true;
 				break;
+			case OPT_TO:
+				opts.to_file = optarg;
+				break;
+			case OPT_TO_DB:
+				opts.to_db = optarg;
+				break;
+			case OPT_DEV_DB:
+				opts.dev_db = optarg;
+				break;
+			case OPT_RENAME:
+				if (opts.nrenames == lengthof(opts.renames))
+					usage_error("too many --rename options");
+				opts.renames[opts.nrenames++] = optarg;
+				break;
 			case 'h':
 				help();
 				return 0;
@@ -454,7 +500,7 @@ main(int argc, char **argv)
 		if (opts.conninfo)
 			usage_error("--targets and -d do not go together: the targets file names the databases");
 		if (strcmp(command, "new") == 0 || strcmp(command, "lint") == 0 || strcmp(command, "graph") == 0 ||
-			strcmp(command, "import") == 0)
+			strcmp(command, "import") == 0 || strcmp(command, "diff") == 0)
 			usage_error("%s does not run against a fleet", command);
 		{
 			int			nargs;

@@ -207,6 +207,30 @@ connect_db(void)
 	PQsetNoticeProcessor(conn, notice_processor, NULL);
 }
 
+/*
+ * A connection of its own to another database (a connection string, URI or
+ * database name, as -d takes); `what` names it in the reason on failure.
+ */
+PGconn *
+connect_other(const char *conninfo, const char *what)
+{
+	const char *keywords[] = {"fallback_application_name", "dbname", NULL};
+	const char *values[] = {"pgmigrate", conninfo, NULL};
+	PGconn	   *c = PQconnectdbParams(keywords, values, 1);
+
+	if (c == NULL || PQstatus(c) != CONNECTION_OK)
+	{
+		char	   *copy = pg_strdup(c ? PQerrorMessage(c) : "out of memory");
+		char	   *nl;
+
+		if ((nl = strchr(copy, '\n')) != NULL)
+			*nl = '\0';
+		failed("could not connect to %s: %s", what, copy);
+	}
+	PQsetNoticeProcessor(c, notice_processor, NULL);
+	return c;
+}
+
 /* The first line of the server's error, for the one-line reason. */
 char *
 primary_message(PGresult *res)
@@ -226,23 +250,35 @@ end_transaction(void)
 		PQclear(PQexec(conn, "ROLLBACK"));
 }
 
-/* Run a statement; on failure print the server's full error and give up. */
+/*
+ * Run a statement on connection `c`; on failure print the server's full
+ * error and give up.
+ */
 PGresult *
-run(const char *what, const char *sql, int nparams, const char *const *params)
+run_on(PGconn *c, const char *what, const char *sql, int nparams, const char *const *params)
 {
-	PGresult   *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	PGresult   *res = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
 	ExecStatusType status = PQresultStatus(res);
 
 	if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)
 	{
-		char	   *reason = primary_message(res);
+		const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		char	   *reason = pg_strdup(m ? m : PQerrorMessage(c));
 
-		fputs(PQerrorMessage(conn), stderr);
+		fputs(PQerrorMessage(c), stderr);
 		PQclear(res);
-		end_transaction();
+		if (PQtransactionStatus(c) == PQTRANS_INTRANS || PQtransactionStatus(c) == PQTRANS_INERROR)
+			PQclear(PQexec(c, "ROLLBACK"));
 		failed("%s failed: %s", what, reason);
 	}
 	return res;
+}
+
+/* Run a statement on the session's connection (run_on). */
+PGresult *
+run(const char *what, const char *sql, int nparams, const char *const *params)
+{
+	return run_on(conn, what, sql, nparams, params);
 }
 
 void

@@ -39,6 +39,10 @@ pgm_missing_packages() {
     else
         command -v gcc >/dev/null 2>&1 || need="$need gcc"
     fi
+    # the SQLModel loop of the diff test (Debian's own Python, which has them)
+    [ -f /usr/lib/python3/dist-packages/sqlmodel/__init__.py ] || need="$need python3-sqlmodel"
+    [ -f /usr/lib/python3/dist-packages/psycopg2/__init__.py ] || need="$need python3-psycopg2"
+    [ -x /usr/bin/python3 ] || need="$need python3"
     # nm (scripts/check-layers.sh), perl (scripts/corpus-wrap.pl)
     command -v nm >/dev/null 2>&1 || need="$need binutils"
     command -v perl >/dev/null 2>&1 || need="$need perl"

@@ -1,0 +1,551 @@
+/*
+ * generate.c — revisions from a desired schema: diff and check.
+ *
+ *   diff NAME --to FILE.sql | --to-db CONNINFO   write a migration file whose
+ *       up turns the live schema into the desired one, and whose down turns
+ *       it back, after proving both on a scratch database
+ *   check --to FILE.sql | --to-db CONNINFO       exit 0 when the live schema
+ *       is the desired one, 1 (with the differences) when it is not
+ *
+ * The desired schema is a database someone else filled (--to-db: after
+ * SQLModel.metadata.create_all(), say), or a file of SQL loaded, in a
+ * transaction that is rolled back, into a scratch database: --dev-db, or a
+ * temporary database this program creates on the live server and drops at
+ * exit, however it exits.  Either need not have
+ * pgmigrate: the schema document is taken there with the query of the live
+ * database's migrate.schema(), and compared and diffed by the live
+ * database's migrate.compare() and migrate.diff().
+ *
+ * The proof runs in one transaction on the scratch database, rolled back at
+ * the end: the scratch schema is turned into the live one (by the diff
+ * engine, checked), the up must give exactly the desired schema, the down
+ * exactly the live one.  Where columns stand is not held against it:
+ * PostgreSQL adds a column last and cannot move it; that is noted.
+ *
+ * Calls deploy.c and session.c.
+ */
+#include "postgres_fe.h"
+
+#include <time.h>
+#include <unistd.h>
+
+#include "pqexpbuffer.h"
+
+#include "client.h"
+
+static PGconn *admin;			/* creates and drops the temporary database */
+static PGconn *scratch;			/* the scratch database */
+static char *scratch_name;		/* the temporary database, or NULL */
+static char *schema_query;		/* the live migrate.schema()'s query */
+
+#define POSITION_ONLY "detail ~ '^position: [0-9]+ -> [0-9]+$'"
+
+/* At exit, however it comes: the temporary database goes. */
+static void
+drop_scratch(void)
+{
+	PQExpBufferData sql;
+
+	if (scratch)
+		PQfinish(scratch);
+	scratch = NULL;
+	if (scratch_name == NULL || admin == NULL)
+		return;
+	initPQExpBuffer(&sql);
+	appendPQExpBuffer(&sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", scratch_name);
+	PQclear(PQexec(admin, sql.data));
+	termPQExpBuffer(&sql);
+	PQfinish(admin);
+	admin = NULL;
+	scratch_name = NULL;
+}
+
+/* A connection to database `dbname` of the live server, as the live session connects. */
+static PGconn *
+connect_same_server(const char *dbname)
+{
+	PQconninfoOption *options = PQconninfo(conn);
+	PQconninfoOption *o;
+	const char **keywords;
+	const char **values;
+	int			n = 0;
+	PGconn	   *c;
+
+	for (o = options; o->keyword; o++)
+		n++;
+	keywords = pg_malloc0(sizeof(char *) * (n + 2));
+	values = pg_malloc0(sizeof(char *) * (n + 2));
+	n = 0;
+	for (o = options; o->keyword; o++)
+	{
+		if (o->val == NULL || strcmp(o->keyword, "dbname") == 0 || strcmp(o->keyword, "options") == 0)
+			continue;
+		keywords[n] = o->keyword;
+		values[n++] = o->val;
+	}
+	keywords[n] = "dbname";
+	values[n++] = dbname;
+	c = PQconnectdbParams(keywords, values, 0);
+	if (c == NULL || PQstatus(c) != CONNECTION_OK)
+		failed("could not connect to database \"%s\": %s", dbname, c ? PQerrorMessage(c) : "out of memory");
+	PQconninfoFree(options);
+	return c;
+}
+
+/*
+ * A temporary database on the live server, dropped at exit.  A role that
+ * may not create databases is told what to do instead.
+ */
+static PGconn *
+create_scratch(void)
+{
+	char		name[64];
+	PQExpBufferData sql;
+	PGresult   *res;
+
+	snprintf(name, sizeof(name), "pgmigrate_scratch_%d_%ld", (int) getpid(), (long) time(NULL));
+	admin = connect_same_server(PQdb(conn));
+	initPQExpBuffer(&sql);
+	appendPQExpBuffer(&sql, "CREATE DATABASE %s", name);
+	res = PQexec(admin, sql.data);
+	termPQExpBuffer(&sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	{
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		fputs(PQerrorMessage(admin), stderr);
+		if (state && strcmp(state, "42501") == 0)
+			failed("role \"%s\" may not create the temporary database the desired schema is loaded into: "
+				   "pass --dev-db CONNINFO, a database where it may (it is left as it was)", PQuser(conn));
+		failed("could not create a temporary database: %s", PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+	}
+	PQclear(res);
+	scratch_name = pg_strdup(name);
+	atexit(drop_scratch);
+	scratch = connect_same_server(name);
+	return scratch;
+}
+
+/* The schema document of the database behind `c`, as text. */
+static char *
+take_schema(PGconn *c, const char *what)
+{
+	PGresult   *res;
+	char	   *doc;
+
+	if (schema_query == NULL)
+	{
+		res = run("reading migrate.schema()",
+				  "SELECT p.prosrc FROM pg_catalog.pg_proc p"
+				  " WHERE p.oid OPERATOR(pg_catalog.=) 'migrate.schema()'::pg_catalog.regprocedure", 0, NULL);
+		schema_query = pg_strdup(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	PQclear(run_on(c, what, "SET search_path = pg_catalog, pg_temp", 0, NULL));
+	res = run_on(c, what, schema_query, 0, NULL);
+	doc = pg_strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	PQclear(run_on(c, what, "RESET search_path", 0, NULL));
+	return doc;
+}
+
+static char *
+read_file(const char *path)
+{
+	FILE	   *f = fopen(path, "r");
+	PQExpBufferData buf;
+	char		chunk[8192];
+	size_t		n;
+
+	if (f == NULL)
+		failed("could not open \"%s\": %s", path, strerror(errno));
+	initPQExpBuffer(&buf);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		appendBinaryPQExpBuffer(&buf, chunk, n);
+	fclose(f);
+	return buf.data;
+}
+
+/*
+ * The desired schema: --to-db's, or --to's file loaded into the scratch
+ * database (in a transaction rolled back at once on --dev-db).
+ */
+static char *
+desired_schema(void)
+{
+	char	   *doc;
+
+	if (opts.to_db)
+	{
+		PGconn	   *c = connect_other(opts.to_db, "the --to-db database");
+
+		doc = take_schema(c, "reading the desired schema");
+		PQfinish(c);
+		return doc;
+	}
+	scratch = opts.dev_db ? connect_other(opts.dev_db, "the --dev-db database") : create_scratch();
+	{
+		char	   *sql = read_file(opts.to_file);
+		PGresult   *res;
+
+		/* a --dev-db with pgmigrate would refuse the file's DDL; a failure to say so is harmless */
+		PQclear(PQexec(scratch, "SET pgmigrate.guard = off"));
+		PQclear(run_on(scratch, "BEGIN", "BEGIN", 0, NULL));
+		res = PQexec(scratch, sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		{
+			fputs(PQerrorMessage(scratch), stderr);
+			failed("loading \"%s\" failed: %s", opts.to_file, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+		}
+		PQclear(res);
+		doc = take_schema(scratch, "reading the desired schema");
+		/* the scratch database as it was: the proof starts from there */
+		PQclear(run_on(scratch, "ROLLBACK", "ROLLBACK", 0, NULL));
+	}
+	return doc;
+}
+
+/* What differs from one document to another, column order apart; NULL when nothing. */
+static PGresult *
+differences(const char *source, const char *target)
+{
+	const char *params[2] = {source, target};
+	PGresult   *res = run("comparing schemas",
+						  "SELECT object, change, detail FROM migrate.compare($1::jsonb, $2::jsonb)"
+						  " WHERE NOT " POSITION_ONLY " ORDER BY 1", 2, params);
+
+	if (PQntuples(res) == 0)
+	{
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+/* "column app.t.a, column app.t.b": the columns that only stand elsewhere; NULL when none. */
+static char *
+order_only(const char *source, const char *target)
+{
+	const char *params[2] = {source, target};
+	PGresult   *res = run("comparing schemas",
+						  "SELECT string_agg(object, ', ' ORDER BY object) FROM migrate.compare($1::jsonb, $2::jsonb)"
+						  " WHERE " POSITION_ONLY, 2, params);
+	char	   *s = PQgetisnull(res, 0, 0) ? NULL : pg_strdup(PQgetvalue(res, 0, 0));
+
+	PQclear(res);
+	return s;
+}
+
+/* The renames as a text[] literal; reversed, for the down. */
+static char *
+renames_literal(bool reverse)
+{
+	PQExpBufferData buf;
+	int			i;
+
+	initPQExpBuffer(&buf);
+	appendPQExpBufferChar(&buf, '{');
+	for (i = 0; i < opts.nrenames; i++)
+	{
+		char	   *spec = pg_strdup(opts.renames[i]);
+		char	   *eq = strrchr(spec, '=');
+		char	   *dot;
+		const char *p;
+		PQExpBufferData item;
+
+		initPQExpBuffer(&item);
+		if (!reverse)
+			appendPQExpBufferStr(&item, spec);
+		else
+		{
+			/* schema.table=new -> schema.new=table; schema.table.col=new -> schema.table'.new=col */
+			*eq = '\0';
+			dot = strrchr(spec, '.');
+			if (strchr(spec, '.') == dot)
+				appendPQExpBuffer(&item, "%.*s.%s=%s", (int) (dot - spec), spec, eq + 1, dot + 1);
+			else
+			{
+				char	   *table_end = dot;
+				char	   *schema_end = strchr(spec, '.');
+				const char *table = NULL;
+				int			j;
+
+				/* the table under its new name, when it is renamed too */
+				for (j = 0; j < opts.nrenames; j++)
+				{
+					const char *other = opts.renames[j];
+					const char *oeq = strrchr(other, '=');
+
+					if ((size_t) (oeq - other) == (size_t) (table_end - spec) &&
+						strncmp(other, spec, table_end - spec) == 0)
+						table = oeq + 1;
+				}
+				if (table)
+					appendPQExpBuffer(&item, "%.*s.%s.%s=%s", (int) (schema_end - spec), spec, table, eq + 1, dot + 1);
+				else
+					appendPQExpBuffer(&item, "%.*s.%s=%s", (int) (table_end - spec), spec, eq + 1, dot + 1);
+			}
+		}
+		if (i > 0)
+			appendPQExpBufferChar(&buf, ',');
+		appendPQExpBufferChar(&buf, '"');
+		for (p = item.data; *p; p++)
+		{
+			if (*p == '"' || *p == '\\')
+				appendPQExpBufferChar(&buf, '\\');
+			appendPQExpBufferChar(&buf, *p);
+		}
+		appendPQExpBufferChar(&buf, '"');
+		termPQExpBuffer(&item);
+	}
+	appendPQExpBufferChar(&buf, '}');
+	return buf.data;
+}
+
+/* migrate.diff(source, target, renames): step, statement, hazard. */
+static PGresult *
+generate(const char *what, const char *source, const char *target, const char *renames)
+{
+	const char *params[3] = {source, target, renames};
+
+	return run(what, "SELECT step, statement, hazard FROM migrate.diff($1::jsonb, $2::jsonb, $3::text[]) ORDER BY step",
+			   3, params);
+}
+
+/* Run generated statements on the scratch database; give up on the first that fails. */
+static void
+run_statements(PGresult *steps, const char *what)
+{
+	int			i;
+
+	for (i = 0; i < PQntuples(steps); i++)
+	{
+		PGresult   *res = PQexec(scratch, PQgetvalue(steps, i, 1));
+
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		{
+			fprintf(stderr, "%s\n%s", PQgetvalue(steps, i, 1), PQerrorMessage(scratch));
+			failed("%s: step %d failed on the scratch database: %s; nothing was written", what, i + 1,
+				   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+		}
+		PQclear(res);
+	}
+}
+
+/*
+ * The scratch schema must now be `expected`; say what differs and give up
+ * if not.  Returns the columns that only stand elsewhere, or NULL.
+ */
+static char *
+expect_schema(const char *expected, const char *what)
+{
+	char	   *now = take_schema(scratch, "reading the scratch schema");
+	PGresult   *res = differences(now, expected);
+
+	if (res)
+	{
+		fprintf(stderr, "pgmigrate: %s; what differs:\n", what);
+		print_table(res);
+		failed("%s; nothing was written", what);
+	}
+	return order_only(now, expected);
+}
+
+/*
+ * The proof, in a transaction on the scratch database that is rolled back:
+ * the live schema there first, then up, then down.  Returns the columns
+ * the up leaves in another order than the desired schema's, or NULL.
+ */
+static char *
+prove(const char *live, const char *desired, PGresult *up, PGresult *down)
+{
+	PGresult   *prepare;
+	char	   *order;
+
+	if (scratch == NULL)
+		scratch = opts.dev_db ? connect_other(opts.dev_db, "the --dev-db database") : create_scratch();
+	PQclear(PQexec(scratch, "SET pgmigrate.guard = off"));
+	PQclear(run_on(scratch, "BEGIN", "BEGIN", 0, NULL));
+	prepare = generate("giving the scratch database the live schema",
+					   take_schema(scratch, "reading the scratch schema"), live, "{}");
+	run_statements(prepare, "giving the scratch database the live schema");
+	expect_schema(live, "the scratch database could not be given the live schema, so the revision is not proven");
+	run_statements(up, "the generated up");
+	order = expect_schema(desired, "the generated up does not give the desired schema");
+	run_statements(down, "the generated down");
+	expect_schema(live, "the generated down does not give the live schema back");
+	PQclear(run_on(scratch, "ROLLBACK", "ROLLBACK", 0, NULL));
+	PQclear(prepare);
+	return order;
+}
+
+/* A section of the file: each statement, its hazard as a comment above it. */
+static char *
+section(PGresult *steps)
+{
+	PQExpBufferData buf;
+	int			i;
+
+	initPQExpBuffer(&buf);
+	for (i = 0; i < PQntuples(steps); i++)
+	{
+		if (!PQgetisnull(steps, i, 2))
+			appendPQExpBuffer(&buf, "%s-- hazard: %s\n", i ? "\n" : "", PQgetvalue(steps, i, 2));
+		else if (i)
+			appendPQExpBufferChar(&buf, '\n');
+		appendPQExpBuffer(&buf, "%s\n", PQgetvalue(steps, i, 1));
+	}
+	return buf.data;
+}
+
+static void
+check_target_options(const char *command)
+{
+	if ((opts.to_file == NULL) == (opts.to_db == NULL))
+		usage_error("%s needs the desired schema: --to FILE.sql or --to-db CONNINFO (one of them)", command);
+	if (opts.dev_db && opts.to_db && strcmp(command, "check") == 0)
+		usage_error("--dev-db goes with --to: with --to-db there is nothing to load");
+}
+
+static void
+json_steps(PGresult *steps)
+{
+	int			i;
+
+	putchar('[');
+	for (i = 0; i < PQntuples(steps); i++)
+	{
+		printf("%s{\"step\": %s, \"statement\": ", i ? ", " : "", PQgetvalue(steps, i, 0));
+		json_string(PQgetvalue(steps, i, 1));
+		printf(", \"hazard\": ");
+		json_string(PQgetisnull(steps, i, 2) ? NULL : PQgetvalue(steps, i, 2));
+		putchar('}');
+	}
+	putchar(']');
+}
+
+int
+cmd_diff(const char *name)
+{
+	char	   *live;
+	char	   *desired;
+	PGresult   *up;
+	PGresult   *down;
+	char	   *destructive = NULL;
+	char	   *order;
+	char	   *path;
+	char	   *id;
+	int			i;
+
+	check_target_options("diff");
+	for (i = 0; i < opts.nrenames; i++)
+	{
+		const char *eq = strrchr(opts.renames[i], '=');
+		int			dots = 0;
+		const char *p;
+
+		for (p = opts.renames[i]; eq && p < eq; p++)
+			dots += *p == '.';
+		if (eq == NULL || eq[1] == '\0' || (dots != 1 && dots != 2))
+			usage_error("--rename takes schema.table.column=new_name or schema.table=new_name, not \"%s\"",
+						opts.renames[i]);
+	}
+	connect_db();
+	live = pg_strdup(PQgetvalue(run("reading the live schema", "SELECT migrate.schema()", 0, NULL), 0, 0));
+	desired = desired_schema();
+	up = generate("generating the up", live, desired, renames_literal(false));
+	down = generate("generating the down", desired, live, renames_literal(true));
+	if (PQntuples(up) == 0)
+	{
+		if (opts.json)
+			printf("{\"path\": null, \"up\": [], \"down\": []}\n");
+		else
+			printf("the live schema is the desired one: nothing to write\n");
+		return 0;
+	}
+
+	/* what looks like a rename is only said */
+	for (i = 0; i < PQntuples(up); i++)
+	{
+		const char *hazard = PQgetisnull(up, i, 2) ? "" : PQgetvalue(up, i, 2);
+
+		if (strstr(hazard, "data loss") != NULL && destructive == NULL)
+			destructive = PQgetvalue(up, i, 1);
+		if (strstr(hazard, "looks like a rename") != NULL)
+			fprintf(stderr, "pgmigrate: note: %s\n", strstr(hazard, "it looks like a rename"));
+	}
+	if (destructive && !opts.allow_destructive)
+	{
+		for (i = 0; i < PQntuples(up); i++)
+			if (!PQgetisnull(up, i, 2) && strstr(PQgetvalue(up, i, 2), "data loss") != NULL)
+				fprintf(stderr, "%s\n  -- %s\n", PQgetvalue(up, i, 1), PQgetvalue(up, i, 2));
+		failed("the up destroys data (above); write it with --allow-destructive if that is meant, or say "
+			   "what is a rename with --rename; nothing was written");
+	}
+
+	order = prove(live, desired, up, down);
+	path = write_migration(name, section(up), section(down), destructive != NULL, &id);
+	if (opts.json)
+	{
+		printf("{\"id\": ");
+		json_string(id);
+		printf(", \"path\": ");
+		json_string(path);
+		printf(", \"up\": ");
+		json_steps(up);
+		printf(", \"down\": ");
+		json_steps(down);
+		printf("}\n");
+	}
+	else
+	{
+		printf("%s\n", path);
+		fprintf(stderr, "pgmigrate: %d statements up, %d down; proven on a scratch database: the up gives the desired schema, the down the live one\n",
+				PQntuples(up), PQntuples(down));
+		for (i = 0; i < PQntuples(up); i++)
+			if (!PQgetisnull(up, i, 2))
+				fprintf(stderr, "pgmigrate: hazard in step %d: %s\n", i + 1, PQgetvalue(up, i, 2));
+	}
+	if (order)
+		fprintf(stderr, "pgmigrate: note: the up adds columns last, so these stand in another order than in the desired schema: %s\n",
+				order);
+	PQclear(up);
+	PQclear(down);
+	return 0;
+}
+
+int
+cmd_check(void)
+{
+	char	   *live;
+	char	   *desired;
+	PGresult   *res;
+	char	   *order;
+
+	check_target_options("check");
+	connect_db();
+	live = pg_strdup(PQgetvalue(run("reading the live schema", "SELECT migrate.schema()", 0, NULL), 0, 0));
+	desired = desired_schema();
+	res = differences(live, desired);
+	order = order_only(live, desired);
+	if (opts.json)
+	{
+		if (res)
+			json_rows(res);
+		else
+			printf("[]\n");
+	}
+	else if (res)
+		print_table(res);
+	else
+		printf("the live schema is the desired one\n");
+	if (order)
+		fprintf(stderr, "pgmigrate: note: columns stand in another order (not a difference: PostgreSQL adds columns last): %s\n",
+				order);
+	if (res)
+	{
+		PQclear(res);
+		return EXIT_FAILED;
+	}
+	return 0;
+}
