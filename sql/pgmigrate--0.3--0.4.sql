@@ -26,7 +26,9 @@
 -- attributes, its definition in the server's own words where the server
 -- has one, and the keys of the objects it depends on (from pg_depend).
 -- The search_path is fixed, so every name in it is schema-qualified and
--- the document does not depend on the session that takes it.  Grants are
+-- the document does not depend on the session that takes it.  A boolean
+-- attribute is there only when it is true (false for "valid", the
+-- exception), an attribute with no value not at all.  Grants are
 -- the effective privileges ("role=PRIVILEGE", "*" when grantable), with
 -- the owner's defaults spelt out.  Column positions are ranks among the
 -- live columns, so a dropped column leaves no gap.
@@ -35,17 +37,16 @@ CREATE FUNCTION migrate.schema() RETURNS jsonb
     SET search_path = pg_catalog, pg_temp
     SET jit = off
 AS $schema$
-WITH ext AS (
-    SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),
-nsp AS (
+WITH nsp AS (
     SELECT n.oid, n.nspname, n.nspowner, n.nspacl FROM pg_namespace n
     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'migrate', 'pg_toast')
       AND n.nspname NOT LIKE 'pg\_temp\_%' AND n.nspname NOT LIKE 'pg\_toast\_temp\_%'
-      AND NOT EXISTS (SELECT FROM ext WHERE ext.classid = 'pg_namespace'::regclass AND ext.objid = n.oid)),
+      AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass
+                                                AND d.objid = n.oid AND d.deptype = 'e')),
 rel AS (
     SELECT c.oid, c.relname, c.relkind, c.relpersistence, c.relacl, c.relowner, c.reloptions,
            c.relrowsecurity, c.relforcerowsecurity, c.relispartition, c.relispopulated,
-           c.relreplident, n.nspname,
+           c.relreplident, c.relpartbound, n.nspname,
            quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS qname,
            CASE c.relkind WHEN 'r' THEN 'table ' WHEN 'p' THEN 'table ' WHEN 'v' THEN 'view '
                 WHEN 'm' THEN 'materialized view ' WHEN 'S' THEN 'sequence ' WHEN 'f' THEN 'foreign table '
@@ -53,11 +54,10 @@ rel AS (
            || quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS key
     FROM pg_class c JOIN nsp n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c', 'i', 'I')
-      AND NOT EXISTS (SELECT FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
-      -- identity sequences come with their column
-      AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_depend d
-                                            WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                                              AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'i'))),
+      -- not what belongs to an extension, nor an identity column's sequence (it comes with the column)
+      AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                        AND (d.deptype = 'e' OR (c.relkind = 'S' AND d.deptype = 'i'
+                                                 AND d.refclassid = 'pg_class'::regclass)))),
 col AS (
     SELECT r.oid AS relid, r.key AS relkey, r.relkind, a.attnum, a.attname, a.atttypid, a.atttypmod,
            a.attnotnull, a.attidentity, a.attgenerated, a.attcollation, a.attacl, a.attislocal,
@@ -86,10 +86,9 @@ fun AS (
            || quote_ident(n.nspname) || '.' || quote_ident(p.proname)
            || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS key
     FROM pg_proc p JOIN nsp n ON n.oid = p.pronamespace
-    WHERE NOT EXISTS (SELECT FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)
-      -- the constructors of a range type come with it
-      AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
-                                                AND d.refclassid = 'pg_type'::regclass AND d.deptype = 'i')),
+    -- not what belongs to an extension, nor the constructors of a range type (they come with it)
+    WHERE NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                        AND (d.deptype = 'e' OR (d.deptype = 'i' AND d.refclassid = 'pg_type'::regclass)))),
 typ AS (
     SELECT t.oid, t.typname, t.typtype, t.typowner, t.typacl, t.typbasetype, t.typtypmod,
            t.typnotnull, t.typdefault, t.typcollation, t.typrelid, n.nspname,
@@ -99,7 +98,8 @@ typ AS (
     WHERE t.typtype IN ('e', 'd', 'r', 'b', 'c') AND t.typisdefined
       AND (t.typtype <> 'c' OR r.relkind = 'c')
       AND NOT (t.typtype = 'b' AND t.typcategory = 'A')
-      AND NOT EXISTS (SELECT FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)),
+      AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
+                                                AND d.objid = t.oid AND d.deptype = 'e')),
 trg AS (
     SELECT tg.oid, tg.tgname, tg.tgenabled, tg.tgparentid, r.key AS relkey,
            'trigger ' || r.qname || '.' || quote_ident(tg.tgname) AS key
@@ -127,6 +127,9 @@ ids (classid, objid, objsubid, key) AS (
     UNION ALL SELECT 'pg_trigger'::regclass, oid, 0, key FROM trg
     UNION ALL SELECT 'pg_policy'::regclass, oid, 0, key FROM pol
     UNION ALL SELECT 'pg_extension'::regclass, oid, 0, key FROM xtn
+    UNION ALL SELECT d.classid, d.objid, 0, x.key               -- what an extension brings
+              FROM pg_depend d JOIN xtn x ON x.oid = d.refobjid
+              WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
     UNION ALL SELECT 'pg_rewrite'::regclass, w.oid, 0, r.key
               FROM pg_rewrite w JOIN rel r ON r.oid = w.ev_class WHERE w.rulename = '_RETURN'
     UNION ALL SELECT 'pg_attrdef'::regclass, d.oid, 0, c.key
@@ -140,19 +143,17 @@ deps AS (
       -- a serial's sequence is owned by its column, which depends on it
       AND NOT (d.deptype = 'a' AND o.key LIKE 'sequence %' AND r.key LIKE 'column %')
     GROUP BY o.key),
-descr AS (
-    SELECT classoid, objoid, objsubid, description FROM pg_description WHERE objoid >= 16384),
 objects (key, doc) AS (
     -- schemas
-    SELECT 'schema ' || quote_ident(nspname),
-           jsonb_build_object('kind', 'schema', 'name', nspname, 'owner', pg_get_userbyid(nspowner),
+    SELECT 'schema ' || quote_ident(nsp.nspname),
+           jsonb_build_object('kind', 'schema', 'name', nsp.nspname, 'owner', pg_get_userbyid(nsp.nspowner),
                'grants', (SELECT jsonb_agg(g ORDER BY g) FROM (
                    SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
                           || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END
-                   FROM aclexplode(coalesce(nspacl, acldefault('n'::"char", nspowner))) x) g (g)),
-               'comment', (SELECT description FROM descr WHERE classoid = 'pg_namespace'::regclass
-                           AND objoid = nsp.oid AND objsubid = 0))
-    FROM nsp
+                   FROM aclexplode(coalesce(nsp.nspacl, acldefault('n'::"char", nsp.nspowner))) x) g (g)),
+               'comment', ds.description)
+    FROM nsp LEFT JOIN pg_description ds
+      ON ds.objoid = nsp.oid AND ds.classoid = 'pg_namespace'::regclass AND ds.objsubid = 0
     -- tables, views, materialized views, sequences, foreign tables
     UNION ALL
     SELECT r.key,
@@ -164,23 +165,22 @@ objects (key, doc) AS (
                           || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END
                    FROM aclexplode(coalesce(r.relacl, acldefault((CASE r.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char",
                                                                    r.relowner))) x) g (g)),
-               'comment', (SELECT description FROM descr WHERE classoid = 'pg_class'::regclass
-                           AND objoid = r.oid AND objsubid = 0))
+               'comment', ds.description)
            || CASE WHEN r.relkind IN ('r', 'p', 'f') THEN jsonb_build_object(
-                  'partitioned', r.relkind = 'p',
-                  'unlogged', r.relpersistence = 'u',
+                  'partitioned', CASE WHEN r.relkind = 'p' THEN true END,
+                  'unlogged', CASE WHEN r.relpersistence = 'u' THEN true END,
                   'options', to_jsonb(r.reloptions),
-                  'row_security', r.relrowsecurity,
-                  'force_row_security', r.relforcerowsecurity,
-                  'replica_identity', r.relreplident::text,
+                  'row_security', CASE WHEN r.relrowsecurity THEN true END,
+                  'force_row_security', CASE WHEN r.relforcerowsecurity THEN true END,
+                  'replica_identity', CASE WHEN r.relreplident <> 'd' THEN r.relreplident::text END,
                   'partition_key', CASE WHEN r.relkind = 'p' THEN pg_get_partkeydef(r.oid) END,
-                  'partition_of', (SELECT pr.key FROM pg_inherits i JOIN rel pr ON pr.oid = i.inhparent
-                                   WHERE i.inhrelid = r.oid AND r.relispartition),
-                  'partition_bound', CASE WHEN r.relispartition
-                                          THEN pg_get_expr((SELECT relpartbound FROM pg_class WHERE oid = r.oid), r.oid) END,
+                  'partition_of', pr.key,
+                  'partition_bound', CASE WHEN r.relispartition THEN pg_get_expr(r.relpartbound, r.oid) END,
                   'inherits', CASE WHEN NOT r.relispartition THEN
-                                   (SELECT jsonb_agg(pr.key ORDER BY i.inhseqno) FROM pg_inherits i
-                                    JOIN rel pr ON pr.oid = i.inhparent WHERE i.inhrelid = r.oid) END,
+                                   (SELECT jsonb_agg('table ' || quote_ident(pn.nspname) || '.' || quote_ident(pc.relname)
+                                                     ORDER BY i.inhseqno)
+                                    FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
+                                    JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = r.oid) END,
                   'server', CASE WHEN r.relkind = 'f' THEN
                                  (SELECT s.srvname FROM pg_foreign_table ft JOIN pg_foreign_server s
                                   ON s.oid = ft.ftserver WHERE ft.ftrelid = r.oid) END)
@@ -188,21 +188,26 @@ objects (key, doc) AS (
                   'query', pg_get_viewdef(r.oid),
                   'options', to_jsonb(r.reloptions),
                   'populated', CASE WHEN r.relkind = 'm' THEN r.relispopulated END)
-                ELSE (SELECT jsonb_build_object(
-                  'type', format_type(s.seqtypid, NULL), 'start', s.seqstart::text,
-                  'increment', s.seqincrement::text, 'min', s.seqmin::text, 'max', s.seqmax::text,
-                  'cache', s.seqcache::text, 'cycle', s.seqcycle,
-                  'owned_by', (SELECT c.key FROM pg_depend d JOIN col c ON c.relid = d.refobjid AND c.attnum = d.refobjsubid
-                               WHERE d.classid = 'pg_class'::regclass AND d.objid = r.oid
-                                 AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'))
-                      FROM pg_sequence s WHERE s.seqrelid = r.oid) END
-    FROM rel r WHERE r.relkind NOT IN ('i', 'I', 'c')
+                ELSE jsonb_build_object(
+                  'type', format_type(sq.seqtypid, NULL), 'start', sq.seqstart::text,
+                  'increment', sq.seqincrement::text, 'min', sq.seqmin::text, 'max', sq.seqmax::text,
+                  'cache', sq.seqcache::text, 'cycle', CASE WHEN sq.seqcycle THEN true END,
+                  'owned_by', oc.key) END
+    FROM rel r
+    LEFT JOIN pg_description ds ON ds.objoid = r.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
+    LEFT JOIN pg_inherits pi ON pi.inhrelid = r.oid AND r.relispartition
+    LEFT JOIN rel pr ON pr.oid = pi.inhparent
+    LEFT JOIN pg_sequence sq ON sq.seqrelid = r.oid
+    LEFT JOIN pg_depend od ON r.relkind = 'S' AND od.classid = 'pg_class'::regclass AND od.objid = r.oid
+                          AND od.refclassid = 'pg_class'::regclass AND od.deptype = 'a'
+    LEFT JOIN col oc ON oc.relid = od.refobjid AND oc.attnum = od.refobjsubid
+    WHERE r.relkind NOT IN ('i', 'I', 'c')
     -- columns of tables, views, foreign tables and composite types
     UNION ALL
     SELECT c.key,
            jsonb_build_object('kind', 'column', 'relation', c.relkey, 'name', c.attname,
                'type', format_type(c.atttypid, c.atttypmod),
-               'not_null', c.attnotnull,
+               'not_null', CASE WHEN c.attnotnull THEN true END,
                'default', CASE WHEN c.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END,
                'generated', CASE WHEN c.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END,
                'identity', CASE c.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,
@@ -214,27 +219,30 @@ objects (key, doc) AS (
                    SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
                           || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END
                    FROM aclexplode(c.attacl) x) g (g)) END,
-               'local', c.attislocal,
-               'inherited', c.attinhcount > 0,
+               'inherited', CASE WHEN c.attinhcount > 0 THEN true END,
+               'local', CASE WHEN c.attinhcount > 0 THEN c.attislocal END,
                'position', c.position,
-               'comment', (SELECT description FROM descr WHERE classoid = 'pg_class'::regclass
-                           AND objoid = c.relid AND objsubid = c.attnum))
+               'comment', ds.description)
     FROM col c LEFT JOIN pg_attrdef d ON d.adrelid = c.relid AND d.adnum = c.attnum
+    LEFT JOIN pg_description ds ON ds.objoid = c.relid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = c.attnum
     -- indexes
     UNION ALL
     SELECT r.key,
            jsonb_build_object('kind', 'index', 'schema', r.nspname, 'name', r.relname,
-               'relation', (SELECT t.key FROM rel t WHERE t.oid = i.indrelid),
-               'definition', pg_get_indexdef(r.oid),
-               'valid', i.indisvalid,
-               'constraint', (SELECT c.key FROM con c JOIN pg_constraint pc ON pc.oid = c.oid
-                              WHERE pc.conindid = r.oid AND pc.contype IN ('p', 'u', 'x')
-                                AND pc.conrelid = i.indrelid),
-               'partition_of', (SELECT p.key FROM pg_inherits h JOIN rel p ON p.oid = h.inhparent
-                                WHERE h.inhrelid = r.oid),
-               'comment', (SELECT description FROM descr WHERE classoid = 'pg_class'::regclass
-                           AND objoid = r.oid AND objsubid = 0))
-    FROM rel r JOIN pg_index i ON i.indexrelid = r.oid WHERE r.relkind IN ('i', 'I')
+               'relation', t.key,
+               -- the index of a constraint is the constraint's definition
+               'definition', CASE WHEN pc.oid IS NULL THEN pg_get_indexdef(r.oid) END,
+               'valid', CASE WHEN NOT i.indisvalid THEN false END,
+               'constraint', 'constraint ' || t.qname || '.' || quote_ident(pc.conname),
+               'partition_of', p.key,
+               'comment', ds.description)
+    FROM rel r JOIN pg_index i ON i.indexrelid = r.oid
+    JOIN rel t ON t.oid = i.indrelid
+    LEFT JOIN pg_constraint pc ON pc.conindid = r.oid AND pc.conrelid = i.indrelid AND pc.contype IN ('p', 'u', 'x')
+    LEFT JOIN pg_inherits h ON h.inhrelid = r.oid
+    LEFT JOIN rel p ON p.oid = h.inhparent
+    LEFT JOIN pg_description ds ON ds.objoid = r.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
+    WHERE r.relkind IN ('i', 'I')
     -- table and domain constraints
     UNION ALL
     SELECT c.key,
@@ -243,12 +251,12 @@ objects (key, doc) AS (
                        WHEN 'f' THEN 'foreign key' WHEN 'c' THEN 'check' WHEN 'x' THEN 'exclusion'
                        ELSE c.contype::text END,
                'definition', pg_get_constraintdef(c.oid),
-               'valid', c.convalidated,
-               'local', c.conislocal,
-               'inherited', c.coninhcount > 0 OR c.conparentid <> 0,
-               'comment', (SELECT description FROM descr WHERE classoid = 'pg_constraint'::regclass
-                           AND objoid = c.oid AND objsubid = 0))
+               'valid', CASE WHEN NOT c.convalidated THEN false END,
+               'inherited', CASE WHEN c.coninhcount > 0 OR c.conparentid <> 0 THEN true END,
+               'local', CASE WHEN c.coninhcount > 0 OR c.conparentid <> 0 THEN c.conislocal END,
+               'comment', ds.description)
     FROM con c
+    LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_constraint'::regclass AND ds.objsubid = 0
     -- functions, procedures and aggregates
     UNION ALL
     SELECT f.key,
@@ -256,10 +264,10 @@ objects (key, doc) AS (
                'identity_arguments', f.identity,
                'arguments', pg_get_function_arguments(f.oid),
                'returns', pg_get_function_result(f.oid),
-               'language', (SELECT lanname FROM pg_language WHERE oid = f.prolang),
+               'language', l.lanname,
                'volatility', CASE f.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END,
-               'strict', f.proisstrict,
-               'security_definer', f.prosecdef,
+               'strict', CASE WHEN f.proisstrict THEN true END,
+               'security_definer', CASE WHEN f.prosecdef THEN true END,
                'settings', to_jsonb(f.proconfig),
                'definition', CASE WHEN f.prokind <> 'a' THEN pg_get_functiondef(f.oid) END,
                'owner', pg_get_userbyid(f.proowner),
@@ -267,9 +275,9 @@ objects (key, doc) AS (
                    SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
                           || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END
                    FROM aclexplode(coalesce(f.proacl, acldefault('f'::"char", f.proowner))) x) g (g)),
-               'comment', (SELECT description FROM descr WHERE classoid = 'pg_proc'::regclass
-                           AND objoid = f.oid AND objsubid = 0))
-    FROM fun f
+               'comment', ds.description)
+    FROM fun f JOIN pg_language l ON l.oid = f.prolang
+    LEFT JOIN pg_description ds ON ds.objoid = f.oid AND ds.classoid = 'pg_proc'::regclass AND ds.objsubid = 0
     -- enums, domains, ranges, composite and base types
     UNION ALL
     SELECT t.key,
@@ -281,15 +289,12 @@ objects (key, doc) AS (
                    SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
                           || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END
                    FROM aclexplode(coalesce(t.typacl, acldefault('T'::"char", t.typowner))) x) g (g)),
-               'comment', (SELECT description FROM descr WHERE classoid = CASE WHEN t.typtype = 'c'
-                           THEN 'pg_class'::regclass ELSE 'pg_type'::regclass END
-                           AND objoid = CASE WHEN t.typtype = 'c' THEN t.typrelid ELSE t.oid END
-                           AND objsubid = 0))
+               'comment', ds.description)
            || CASE t.typtype
                 WHEN 'e' THEN jsonb_build_object('labels',
                     (SELECT jsonb_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid))
                 WHEN 'd' THEN jsonb_build_object('base_type', format_type(t.typbasetype, t.typtypmod),
-                    'not_null', t.typnotnull, 'default', t.typdefault,
+                    'not_null', CASE WHEN t.typnotnull THEN true END, 'default', t.typdefault,
                     'collation', CASE WHEN t.typcollation <> 0 AND t.typcollation <>
                                           (SELECT typcollation FROM pg_type WHERE oid = t.typbasetype)
                                       THEN (SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname)
@@ -310,6 +315,9 @@ objects (key, doc) AS (
                     FROM pg_range g WHERE g.rngtypid = t.oid)
                 ELSE '{}'::jsonb END
     FROM typ t
+    LEFT JOIN pg_description ds ON ds.objsubid = 0
+         AND ds.objoid = CASE WHEN t.typtype = 'c' THEN t.typrelid ELSE t.oid END
+         AND ds.classoid = CASE WHEN t.typtype = 'c' THEN 'pg_class'::regclass ELSE 'pg_type'::regclass END
     -- triggers
     UNION ALL
     SELECT g.key,
@@ -317,10 +325,10 @@ objects (key, doc) AS (
                'definition', pg_get_triggerdef(g.oid),
                'enabled', CASE g.tgenabled WHEN 'O' THEN 'origin' WHEN 'D' THEN 'disabled'
                           WHEN 'R' THEN 'replica' ELSE 'always' END,
-               'inherited', g.tgparentid <> 0,
-               'comment', (SELECT description FROM descr WHERE classoid = 'pg_trigger'::regclass
-                           AND objoid = g.oid AND objsubid = 0))
+               'inherited', CASE WHEN g.tgparentid <> 0 THEN true END,
+               'comment', ds.description)
     FROM trg g
+    LEFT JOIN pg_description ds ON ds.objoid = g.oid AND ds.classoid = 'pg_trigger'::regclass AND ds.objsubid = 0
     -- row security policies
     UNION ALL
     SELECT p.key,
@@ -332,9 +340,9 @@ objects (key, doc) AS (
                          FROM unnest(p.polroles) AS x),
                'using', pg_get_expr(p.polqual, p.polrelid),
                'with_check', pg_get_expr(p.polwithcheck, p.polrelid),
-               'comment', (SELECT description FROM descr WHERE classoid = 'pg_policy'::regclass
-                           AND objoid = p.oid AND objsubid = 0))
+               'comment', ds.description)
     FROM pol p
+    LEFT JOIN pg_description ds ON ds.objoid = p.oid AND ds.classoid = 'pg_policy'::regclass AND ds.objsubid = 0
     -- extensions, but pgmigrate itself
     UNION ALL
     SELECT x.key, jsonb_build_object('kind', 'extension', 'name', x.extname, 'version', x.extversion,

@@ -719,7 +719,7 @@ pgm_classify(PgmDiff *diff)
 			item->change = PGM_CREATE;
 		else if (item->tgt == NULL)
 			item->change = PGM_DROP;
-		else if (pgm_item_differs(item))
+		else if (compareJsonbContainers(item->src, item->tgt) != 0 && pgm_item_differs(item))
 			item->change = pgm_change_in_place(diff, item);
 		else
 			item->change = PGM_SAME;
@@ -1121,8 +1121,8 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 		{
 			PgmItem    *c = lfirst(lc);
 
-			if (!pgm_attribute_bool(c->tgt, "local"))
-				continue;
+			if (pgm_attribute_bool(c->tgt, "inherited") && !pgm_attribute_bool(c->tgt, "local"))
+				continue;		/* the parent's, and only the parent's */
 			appendStringInfo(&buf, "%s\n    %s", first ? "" : ",", pgm_column_definition(c->tgt, true));
 			first = false;
 		}
@@ -1573,6 +1573,8 @@ pgm_emit_alter(PgmDiff *diff, int i)
 		{
 			char	   *ri = pgm_attribute_text(t, "replica_identity");
 
+			if (ri == NULL)
+				ri = "d";
 			if (strcmp(ri, "i") == 0)
 				pgm_refuse(item, "set the replica identity of", "A replica identity USING INDEX names an index the schema document does not link.");
 			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s REPLICA IDENTITY %s;", name,

@@ -294,6 +294,15 @@ pgm_append_change(StringInfo buf, JsonbContainer *before, JsonbContainer *after,
 		mine = pgm_attribute_text(before, name);
 	if (theirs == NULL)
 		theirs = pgm_attribute_text(after, name);
+
+	/*
+	 * A boolean is in a document only when it is not its usual value, so
+	 * an absent one is the opposite of the present one.
+	 */
+	if (mine == NULL && theirs != NULL && pgm_attribute(after, name)->type == jbvBool)
+		mine = pstrdup(strcmp(theirs, "true") == 0 ? "false" : "true");
+	if (theirs == NULL && mine != NULL && pgm_attribute(before, name)->type == jbvBool)
+		theirs = pstrdup(strcmp(mine, "true") == 0 ? "false" : "true");
 	if (list_before != NIL && list_after != NIL && strlen(mine) + strlen(theirs) > 80)
 	{
 		char	   *change = pgm_describe_list_change(list_before, list_after);
