@@ -12,7 +12,8 @@
 #    - pg_prove test/*.sql  (pgTAP, in a fresh database pgmigrate_tap)
 #    - every test/shell/*.sh  (PGHOST/PGPORT/PGUSER point at the cluster;
 #      each test creates and drops its own databases)
-#    and, on a server of its own, scripts/corpus.sh over test/corpus (not
+#    and, on servers of their own, scripts/corpus.sh and scripts/diff-corpus.sh
+#    over test/corpus (not
 #    with --quick)
 # 4. scripts/check-layers.sh (no loop among the C files), cppcheck on src/,
 #    common/ and client/
@@ -109,6 +110,12 @@ suite_corpus() {
     # its own throwaway server; the part of PostgreSQL's regression SQL kept
     # in test/corpus (scripts/corpus.sh --corpus DIR runs all of it)
     bash scripts/corpus.sh
+}
+
+suite_diff_corpus() {
+    # the diff engine's property test on the same SQL, a server of its own
+    # (scripts/diff-corpus.sh --corpus DIR runs all of it)
+    bash scripts/diff-corpus.sh
 }
 
 suite_installcheck() {
@@ -230,6 +237,7 @@ fi
 
 if [ "$built" -eq 0 ] && [ -z "$quick" ]; then
     run_suite "corpus (PostgreSQL regression SQL)" suite_corpus
+    run_suite "diff corpus (the diff engine both ways)" suite_diff_corpus
 fi
 run_suite "cppcheck" suite_cppcheck
 

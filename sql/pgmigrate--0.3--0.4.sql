@@ -12,8 +12,9 @@
 -- 0.4's documents: they cannot be turned into documents that compare
 -- truthfully with a live schema.  The update keeps each one, as text, in
 -- the column legacy_snapshot, sets its document to NULL, and records a
--- fresh snapshot of the schema as it is now (action "upgrade"); drift()
--- compares with that one.  Drift that existed before the update is
+-- fresh snapshot of the schema as it is now (action "upgrade") when the
+-- catalog is in use (a snapshot or an applied revision: the 0.4 library
+-- records none for an older catalog); drift() compares with that one.  Drift that existed before the update is
 -- therefore absorbed by it: run migrate.drift() before updating.
 --
 -- As every DDL statement, the update goes through the guard: run it as the
@@ -77,7 +78,12 @@ con AS (
     LEFT JOIN rel r ON r.oid = c.conrelid
     LEFT JOIN pg_type t ON t.oid = c.contypid AND c.conrelid = 0
     LEFT JOIN pg_namespace tn ON tn.oid = t.typnamespace
-    WHERE c.contype <> 't' AND (r.oid IS NOT NULL OR t.oid IS NOT NULL)),
+    WHERE c.contype <> 't' AND (r.oid IS NOT NULL OR t.oid IS NOT NULL)
+      -- not the clones of a foreign key that PostgreSQL keeps on the same
+      -- table, one per partition of the table it references: they come and
+      -- go with the foreign key, under names of PostgreSQL's choosing
+      AND NOT EXISTS (SELECT FROM pg_constraint pc WHERE pc.oid = c.conparentid
+                                                     AND pc.conrelid = c.conrelid)),
 fun AS (
     SELECT p.oid, p.prokind, n.nspname, p.proname, p.proowner, p.proacl, p.prolang,
            p.provolatile, p.proisstrict, p.prosecdef, p.proconfig,
@@ -107,6 +113,10 @@ trg AS (
 pol AS (
     SELECT p.*, r.key AS relkey, 'policy ' || r.qname || '.' || quote_ident(p.polname) AS key
     FROM pg_policy p JOIN rel r ON r.oid = p.polrelid),
+rul AS (
+    SELECT w.oid, w.rulename, w.ev_enabled, r.key AS relkey,
+           'rule ' || r.qname || '.' || quote_ident(w.rulename) AS key
+    FROM pg_rewrite w JOIN rel r ON r.oid = w.ev_class WHERE w.rulename <> '_RETURN'),
 xtn AS (
     SELECT e.oid, e.extname, e.extversion, n.nspname, 'extension ' || quote_ident(e.extname) AS key
     FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'pgmigrate'),
@@ -126,6 +136,7 @@ ids (classid, objid, objsubid, key) AS (
     UNION ALL SELECT 'pg_proc'::regclass, oid, 0, key FROM fun
     UNION ALL SELECT 'pg_trigger'::regclass, oid, 0, key FROM trg
     UNION ALL SELECT 'pg_policy'::regclass, oid, 0, key FROM pol
+    UNION ALL SELECT 'pg_rewrite'::regclass, oid, 0, key FROM rul
     UNION ALL SELECT 'pg_extension'::regclass, oid, 0, key FROM xtn
     UNION ALL SELECT d.classid, d.objid, 0, x.key               -- what an extension brings
               FROM pg_depend d JOIN xtn x ON x.oid = d.refobjid
@@ -254,8 +265,10 @@ objects (key, doc) AS (
                'valid', CASE WHEN NOT c.convalidated THEN false END,
                'inherited', CASE WHEN c.coninhcount > 0 OR c.conparentid <> 0 THEN true END,
                'local', CASE WHEN c.coninhcount > 0 OR c.conparentid <> 0 THEN c.conislocal END,
+               'parent', pcon.key,
                'comment', ds.description)
     FROM con c
+    LEFT JOIN con pcon ON pcon.oid = c.conparentid AND c.conparentid <> 0
     LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_constraint'::regclass AND ds.objsubid = 0
     -- functions, procedures and aggregates
     UNION ALL
@@ -343,6 +356,16 @@ objects (key, doc) AS (
                'comment', ds.description)
     FROM pol p
     LEFT JOIN pg_description ds ON ds.objoid = p.oid AND ds.classoid = 'pg_policy'::regclass AND ds.objsubid = 0
+    -- rules, but the ones that make views
+    UNION ALL
+    SELECT w.key,
+           jsonb_build_object('kind', 'rule', 'relation', w.relkey, 'name', w.rulename,
+               'definition', pg_get_ruledef(w.oid),
+               'enabled', CASE w.ev_enabled WHEN 'O' THEN 'origin' WHEN 'D' THEN 'disabled'
+                          WHEN 'R' THEN 'replica' ELSE 'always' END,
+               'comment', ds.description)
+    FROM rul w
+    LEFT JOIN pg_description ds ON ds.objoid = w.oid AND ds.classoid = 'pg_rewrite'::regclass AND ds.objsubid = 0
     -- extensions, but pgmigrate itself
     UNION ALL
     SELECT x.key, jsonb_build_object('kind', 'extension', 'name', x.extname, 'version', x.extversion,
@@ -370,7 +393,8 @@ COMMENT ON COLUMN migrate.snapshots.legacy_snapshot IS
 ALTER TABLE migrate.snapshots DISABLE TRIGGER refuse_direct_write;
 INSERT INTO migrate.snapshots (action, taken_by, snapshot)
     SELECT 'upgrade', current_user, migrate.schema()
-    WHERE EXISTS (SELECT FROM migrate.snapshots);
+    WHERE EXISTS (SELECT FROM migrate.snapshots)
+       OR EXISTS (SELECT FROM migrate.revisions WHERE applied_at IS NOT NULL);
 ALTER TABLE migrate.snapshots ENABLE ALWAYS TRIGGER refuse_direct_write;
 ALTER TABLE migrate.snapshots ADD CONSTRAINT snapshot_or_legacy
     CHECK (snapshot IS NOT NULL OR legacy_snapshot IS NOT NULL);

@@ -81,6 +81,9 @@ typedef struct PgmItem
 	List	   *src_deps;		/* item indexes, source document */
 	List	   *tgt_deps;		/* item indexes, target document */
 	List	   *src_dependents; /* items that depend on this one in the source */
+	List	   *src_columns;	/* a relation's columns, by position (PgmItem *) */
+	List	   *tgt_columns;
+	bool		detached;		/* a child created alone, then INHERIT/ATTACH */
 	int			node[4];		/* by PgmNodeKind, -1 when none */
 } PgmItem;
 
@@ -124,7 +127,7 @@ pgm_item_compare(const void *a, const void *b)
 static int
 pgm_item_find(PgmDiff *diff, const char *key)
 {
-	PgmItem		probe;
+	PgmItem		probe = {0};
 	PgmItem    *found;
 
 	if (key == NULL)
@@ -267,6 +270,45 @@ pgm_dep_items(PgmDiff *diff, JsonbContainer *obj, bool source)
 	return out;
 }
 
+static PgmItem *pgm_relation_item(PgmDiff *diff, PgmItem *item, bool source);
+static bool pgm_kind_is(PgmItem *item, const char *kind);
+
+static int
+pgm_position(PgmItem *column, bool source)
+{
+	return atoi(pgm_attribute_text(source ? column->src : column->tgt, "position"));
+}
+
+/* Each relation's columns in one document, in position order. */
+static void
+pgm_collect_columns(PgmDiff *diff, bool source)
+{
+	int			i;
+
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *c = &diff->items[i];
+		PgmItem    *rel;
+		List	  **list;
+		ListCell   *lc;
+		int			pos;
+		int			at = 0;
+
+		if ((source ? c->src : c->tgt) == NULL || !pgm_kind_is(c, "column") ||
+			(rel = pgm_relation_item(diff, c, source)) == NULL)
+			continue;
+		list = source ? &rel->src_columns : &rel->tgt_columns;
+		pos = pgm_position(c, source);
+		foreach(lc, *list)
+		{
+			if (pgm_position(lfirst(lc), source) > pos)
+				break;
+			at++;
+		}
+		*list = list_insert_nth(*list, at, c);
+	}
+}
+
 /* The items of both documents, sorted by key; source keys renamed. */
 static void
 pgm_diff_load(PgmDiff *diff, PgmSnapshot *src, PgmSnapshot *tgt)
@@ -316,6 +358,8 @@ pgm_diff_load(PgmDiff *diff, PgmSnapshot *src, PgmSnapshot *tgt)
 		item->carrier = -1;
 		memset(item->node, -1, sizeof(item->node));
 	}
+	pgm_collect_columns(diff, true);
+	pgm_collect_columns(diff, false);
 	for (i = 0; i < diff->nitems; i++)
 	{
 		PgmItem    *item = &diff->items[i];
@@ -425,7 +469,14 @@ pgm_sql_name(PgmDiff *diff, PgmItem *item, bool source)
 	if (pgm_kind_is(item, "schema") || pgm_kind_is(item, "extension"))
 		return pstrdup(quote_identifier(pgm_attribute_text(obj, "name")));
 	if (pgm_kind_is(item, "function") || pgm_kind_is(item, "procedure") || pgm_kind_is(item, "aggregate"))
-		return psprintf("%s(%s)", pgm_qualified(obj), pgm_attribute_text(obj, "identity_arguments"));
+	{
+		char	   *args = pgm_attribute_text(obj, "identity_arguments");
+
+		/* an aggregate of no argument is written agg(*) */
+		if (pgm_kind_is(item, "aggregate") && (args == NULL || *args == '\0'))
+			args = "*";
+		return psprintf("%s(%s)", pgm_qualified(obj), args ? args : "");
+	}
 	if (pgm_kind_is(item, "column"))
 		return psprintf("%s.%s", pgm_relation_name(diff, item, source),
 						quote_identifier(pgm_attribute_text(obj, "name")));
@@ -439,6 +490,8 @@ pgm_literal(const char *s)
 }
 
 /* ------------------------------------------------------- refusals */
+
+static void pgm_refuse(PgmItem *item, const char *what, const char *detail) pg_attribute_noreturn();
 
 static void
 pgm_refuse(PgmItem *item, const char *what, const char *detail)
@@ -470,39 +523,20 @@ pgm_labels_only_added(List *before, List *after)
 	return true;
 }
 
-/* Columns of a view, "name type" in position order, from a document's items. */
+/* Columns of a view, "name type" in position order, from one document. */
 static List *
 pgm_view_columns(PgmDiff *diff, PgmItem *view, bool source)
 {
 	List	   *cols = NIL;
-	int			i;
-	int			n = 0;
-	char	  **byposition;
+	ListCell   *lc;
 
-	for (i = 0; i < diff->nitems; i++)
+	foreach(lc, source ? view->src_columns : view->tgt_columns)
 	{
-		PgmItem    *c = &diff->items[i];
+		PgmItem    *c = lfirst(lc);
 		JsonbContainer *obj = source ? c->src : c->tgt;
 
-		if (obj && pgm_kind_is(c, "column") && pgm_relation_item(diff, c, source) == view)
-			n++;
+		cols = lappend(cols, psprintf("%s %s", pgm_attribute_text(obj, "name"), pgm_attribute_text(obj, "type")));
 	}
-	byposition = palloc0(sizeof(char *) * (n + 1));
-	for (i = 0; i < diff->nitems; i++)
-	{
-		PgmItem    *c = &diff->items[i];
-		JsonbContainer *obj = source ? c->src : c->tgt;
-		int			pos;
-
-		if (!obj || !pgm_kind_is(c, "column") || pgm_relation_item(diff, c, source) != view)
-			continue;
-		pos = atoi(pgm_attribute_text(obj, "position"));
-		if (pos >= 1 && pos <= n)
-			byposition[pos - 1] = psprintf("%s %s", pgm_attribute_text(obj, "name"),
-										   pgm_attribute_text(obj, "type"));
-	}
-	for (i = 0; i < n; i++)
-		cols = lappend(cols, byposition[i] ? byposition[i] : "");
 	return cols;
 }
 
@@ -609,7 +643,7 @@ pgm_change_in_place(PgmDiff *diff, PgmItem *item)
 			pgm_refuse(item, "change", "The diff engine does not create base types.");
 		return PGM_ALTER;
 	}
-	if (pgm_kind_is(item, "trigger"))
+	if (pgm_kind_is(item, "trigger") || pgm_kind_is(item, "rule"))
 		return pgm_differs(item, "definition") ? PGM_REBUILD : PGM_ALTER;
 	if (pgm_kind_is(item, "policy"))
 		return pgm_differs(item, "command") || pgm_differs(item, "permissive") ? PGM_REBUILD : PGM_ALTER;
@@ -621,7 +655,8 @@ static bool
 pgm_is_part_of_relation(PgmItem *item)
 {
 	return pgm_kind_is(item, "column") || pgm_kind_is(item, "constraint") ||
-		pgm_kind_is(item, "index") || pgm_kind_is(item, "trigger") || pgm_kind_is(item, "policy");
+		pgm_kind_is(item, "index") || pgm_kind_is(item, "trigger") || pgm_kind_is(item, "policy") ||
+		pgm_kind_is(item, "rule");
 }
 
 /* Does it come with another object rather than by a statement of its own? */
@@ -706,6 +741,120 @@ pgm_mark_rebuild(PgmDiff *diff, int i, int because)
 	pgm_spread(diff, i, false);
 }
 
+static bool
+pgm_has_name(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp(lfirst(lc), name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Do a new child's columns stand where CREATE TABLE ... PARTITION OF (the
+ * parent's, in its order) or ... INHERITS (the parents', then its own)
+ * would put them?  A child attached or made to inherit later need not.
+ */
+static bool
+pgm_natural_order(PgmDiff *diff, PgmItem *table)
+{
+	char	   *partition_of = pgm_text(table->tgt, "partition_of");
+	List	   *inherits = pgm_attribute_strings(table->tgt, "inherits");
+	List	   *parents = NIL;
+	List	   *expected = NIL;
+	ListCell   *lc;
+	ListCell   *pc;
+
+	if (partition_of)
+		parents = list_make1(partition_of);
+	else
+		parents = inherits;
+	foreach(lc, parents)
+	{
+		int			p = pgm_item_find(diff, lfirst(lc));
+
+		if (p < 0)
+			return false;
+		foreach(pc, diff->items[p].tgt_columns)
+		{
+			char	   *name = pgm_text(((PgmItem *) lfirst(pc))->tgt, "name");
+
+			if (!pgm_has_name(expected, name))
+				expected = lappend(expected, name);
+		}
+	}
+	foreach(lc, table->tgt_columns)
+	{
+		char	   *name = pgm_text(((PgmItem *) lfirst(lc))->tgt, "name");
+
+		if (!pgm_has_name(expected, name))
+			expected = lappend(expected, name);
+	}
+	if (list_length(expected) != list_length(table->tgt_columns))
+		return false;
+	forboth(lc, expected, pc, table->tgt_columns)
+		if (strcmp(lfirst(lc), pgm_text(((PgmItem *) lfirst(pc))->tgt, "name")) != 0)
+		return false;
+	return true;
+}
+
+/*
+ * New children whose columns stand in another order are created with all
+ * their columns and the parents' CHECK constraints, then attached or made
+ * to inherit: their inherited CHECK constraints come with them.
+ */
+static void
+pgm_mark_detached(PgmDiff *diff)
+{
+	int			i;
+	int			j;
+
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *t = &diff->items[i];
+		List	   *inherited = NIL;
+		bool		renamed = false;
+		ListCell   *lc;
+		int			p;
+
+		if ((t->change != PGM_CREATE && t->change != PGM_REBUILD) || !pgm_kind_is(t, "table") ||
+			(pgm_text(t->tgt, "partition_of") == NULL && pgm_attribute_strings(t->tgt, "inherits") == NIL))
+			continue;
+		/* its inherited CHECK constraints and foreign keys */
+		for (j = 0; j < diff->nitems; j++)
+		{
+			PgmItem    *c = &diff->items[j];
+			char	   *type;
+			char	   *parent;
+
+			if (!c->tgt || !pgm_kind_is(c, "constraint") || !pgm_attribute_bool(c->tgt, "inherited") ||
+				pgm_relation_item(diff, c, false) != t)
+				continue;
+			type = pgm_text(c->tgt, "type");
+			if (strcmp(type, "check") != 0 && strcmp(type, "foreign key") != 0)
+				continue;
+			inherited = lappend_int(inherited, j);
+			/* a partition's foreign key named otherwise than its parent's: it was attached */
+			parent = pgm_text(c->tgt, "parent");
+			if (parent && (p = pgm_item_find(diff, parent)) >= 0 && diff->items[p].tgt &&
+				!pgm_same_text(pgm_text(diff->items[p].tgt, "name"), pgm_text(c->tgt, "name")))
+				renamed = true;
+		}
+		if (!renamed && pgm_natural_order(diff, t))
+			continue;
+		t->detached = true;
+		foreach(lc, inherited)
+		{
+			PgmItem    *c = &diff->items[lfirst_int(lc)];
+
+			c->implied_create = true;
+			c->carrier = i;
+		}
+	}
+}
+
 static void
 pgm_classify(PgmDiff *diff)
 {
@@ -760,11 +909,32 @@ pgm_classify(PgmDiff *diff)
 				if (col >= 0 && (diff->items[col].change == PGM_DROP || diff->items[col].change == PGM_REBUILD))
 					carrier = col;
 			}
+			/*
+			 * A part of a dropped table that depends on something else that
+			 * is dropped (a policy on a view, say) is dropped by itself
+			 * first: with its table, the two drops could wait for each other.
+			 */
+			if (carrier >= 0 && (pgm_kind_is(item, "policy") || pgm_kind_is(item, "trigger")) &&
+				!pgm_attribute_bool(item->src, "inherited"))
+			{
+				ListCell   *lc;
+
+				foreach(lc, item->src_deps)
+				{
+					PgmItem    *dep = &diff->items[lfirst_int(lc)];
+
+					if (lfirst_int(lc) != carrier && (dep->change == PGM_DROP || dep->change == PGM_REBUILD) &&
+						dep != pgm_relation_item(diff, item, true))
+						carrier = -1;
+				}
+			}
 			if (carrier >= 0)
 			{
 				item->implied_drop = true;
 				item->carrier = carrier;
 			}
+			if (pgm_kind_is(item, "type") && pgm_same_text(pgm_text(item->src, "type"), "base"))
+				pgm_refuse(item, "drop", "A base type is dropped with its input and output functions, which depend on it as it depends on them.");
 		}
 		if (creates)
 		{
@@ -787,6 +957,7 @@ pgm_classify(PgmDiff *diff)
 			}
 		}
 	}
+	pgm_mark_detached(diff);
 }
 
 /* ----------------------------------------------------- statements */
@@ -822,7 +993,11 @@ pgm_emit(PgmDiff *diff, int item, PgmNodeKind kind, char *statement)
 	diff->nodes[n].statements = lappend(diff->nodes[n].statements, statement);
 }
 
-/* A column as CREATE TABLE and ADD COLUMN spell it. */
+/*
+ * A column as CREATE TABLE and ADD COLUMN spell it: with its default,
+ * identity, generation and NOT NULL when `with_constraints` (a column a
+ * child declares beside its parent's takes the parent's generation).
+ */
 static char *
 pgm_column_definition(JsonbContainer *col, bool with_constraints)
 {
@@ -998,8 +1173,9 @@ pgm_comment_statement(PgmDiff *diff, PgmItem *item)
 						pgm_kind_is(rel, "type") ? "DOMAIN " : "",
 						pgm_relation_name(diff, item, false));
 	}
-	else if (pgm_kind_is(item, "trigger") || pgm_kind_is(item, "policy"))
-		what = psprintf("%s %s ON %s", pgm_kind_is(item, "trigger") ? "TRIGGER" : "POLICY",
+	else if (pgm_kind_is(item, "trigger") || pgm_kind_is(item, "policy") || pgm_kind_is(item, "rule"))
+		what = psprintf("%s %s ON %s", pgm_kind_is(item, "trigger") ? "TRIGGER" :
+						pgm_kind_is(item, "policy") ? "POLICY" : "RULE",
 						quote_identifier(pgm_attribute_text(obj, "name")),
 						pgm_relation_name(diff, item, false));
 	else
@@ -1059,34 +1235,40 @@ pgm_with_options(JsonbContainer *obj)
 	return buf.data;
 }
 
-/* The item's columns in the target (tables and composite types), by position. */
+/* The columns that come with a new relation (table, view, composite type), by position. */
 static List *
 pgm_columns_of(PgmDiff *diff, PgmItem *rel)
 {
-	int			i;
-	int			max = 0;
-	PgmItem   **slots;
 	List	   *out = NIL;
+	ListCell   *lc;
 
-	for (i = 0; i < diff->nitems; i++)
+	foreach(lc, rel->tgt_columns)
 	{
-		PgmItem    *c = &diff->items[i];
+		PgmItem    *c = lfirst(lc);
 
-		if (c->tgt && c->carrier == rel - diff->items && c->implied_create && pgm_kind_is(c, "column"))
-			max = Max(max, atoi(pgm_attribute_text(c->tgt, "position")));
+		if (c->implied_create && c->carrier == rel - diff->items)
+			out = lappend(out, c);
 	}
-	slots = palloc0(sizeof(PgmItem *) * (max + 1));
-	for (i = 0; i < diff->nitems; i++)
-	{
-		PgmItem    *c = &diff->items[i];
-
-		if (c->tgt && c->carrier == rel - diff->items && c->implied_create && pgm_kind_is(c, "column"))
-			slots[atoi(pgm_attribute_text(c->tgt, "position"))] = c;
-	}
-	for (i = 0; i <= max; i++)
-		if (slots[i])
-			out = lappend(out, slots[i]);
 	return out;
+}
+
+/* The column `name` of a child's (first) parent that has one, in the target. */
+static JsonbContainer *
+pgm_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name)
+{
+	char	   *partition_of = pgm_attribute_text(child, "partition_of");
+	List	   *parents = partition_of ? list_make1(partition_of) : pgm_attribute_strings(child, "inherits");
+	ListCell   *lc;
+
+	foreach(lc, parents)
+	{
+		int			c = pgm_item_find(diff, psprintf("column %s.%s", (char *) lfirst(lc) + strlen("table "),
+													 quote_identifier(name)));
+
+		if (c >= 0 && diff->items[c].tgt)
+			return diff->items[c].tgt;
+	}
+	return NULL;
 }
 
 static void
@@ -1107,7 +1289,7 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "CREATE %sTABLE %s", pgm_attribute_bool(t, "unlogged") ? "UNLOGGED " : "",
 					 pgm_qualified(t));
-	if (partition_of)
+	if (partition_of && !item->detached)
 	{
 		PgmItem    *parent = &diff->items[pgm_item_find(diff, partition_of)];
 
@@ -1120,14 +1302,24 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 		foreach(lc, columns)
 		{
 			PgmItem    *c = lfirst(lc);
+			bool		inherited = pgm_attribute_bool(c->tgt, "inherited") && !item->detached;
+			char	   *def;
 
-			if (pgm_attribute_bool(c->tgt, "inherited") && !pgm_attribute_bool(c->tgt, "local"))
+			if (inherited && !pgm_attribute_bool(c->tgt, "local"))
 				continue;		/* the parent's, and only the parent's */
-			appendStringInfo(&buf, "%s\n    %s", first ? "" : ",", pgm_column_definition(c->tgt, true));
+			def = pgm_column_definition(c->tgt, true);
+			if (inherited && pgm_text(c->tgt, "generated") != NULL)
+			{
+				/* declared beside the parent's: the generation is the parent's */
+				def = pgm_column_definition(c->tgt, false);
+				if (pgm_attribute_bool(c->tgt, "not_null"))
+					def = psprintf("%s NOT NULL", def);
+			}
+			appendStringInfo(&buf, "%s\n    %s", first ? "" : ",", def);
 			first = false;
 		}
 		appendStringInfoString(&buf, first ? ")" : "\n)");
-		if (inherits != NIL)
+		if (inherits != NIL && !item->detached)
 		{
 			appendStringInfoString(&buf, " INHERITS (");
 			foreach(lc, inherits)
@@ -1145,6 +1337,31 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 	appendStringInfo(&buf, "%s;", pgm_with_options(t));
 	pgm_emit(diff, i, PGM_NODE_CREATE, buf.data);
 
+	if (item->detached)
+	{
+		int			j;
+
+		/* the parents' CHECK constraints first: INHERIT and ATTACH want them */
+		for (j = 0; j < diff->nitems; j++)
+		{
+			PgmItem    *c = &diff->items[j];
+
+			if (c->implied_create && c->carrier == i && pgm_kind_is(c, "constraint"))
+				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s;", pgm_qualified(t),
+															quote_identifier(pgm_text(c->tgt, "name")),
+															pgm_text(c->tgt, "definition")));
+		}
+		if (partition_of)
+			pgm_emit(diff, i, PGM_NODE_CREATE,
+					 psprintf("ALTER TABLE %s ATTACH PARTITION %s %s;",
+							  pgm_qualified(diff->items[pgm_item_find(diff, partition_of)].tgt),
+							  pgm_qualified(t), pgm_attribute_text(t, "partition_bound")));
+		foreach(lc, inherits)
+			pgm_emit(diff, i, PGM_NODE_CREATE,
+					 psprintf("ALTER TABLE %s INHERIT %s;", pgm_qualified(t),
+							  pgm_qualified(diff->items[pgm_item_find(diff, lfirst(lc))].tgt)));
+	}
+
 	if (pgm_attribute_bool(t, "row_security"))
 		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ENABLE ROW LEVEL SECURITY;", pgm_qualified(t)));
 	if (pgm_attribute_bool(t, "force_row_security"))
@@ -1156,20 +1373,27 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 		PgmItem    *c = lfirst(lc);
 		List	   *grants = pgm_attribute_strings(c->tgt, "grants");
 
-		/* a partition's own default and NOT NULL, where its parent's differ */
-		if (partition_of)
+		/*
+		 * A column a child takes from its parent takes its default and NOT
+		 * NULL too: where the child's own differ, they are set after.
+		 */
+		if ((partition_of || inherits != NIL) && !item->detached &&
+			!(pgm_attribute_bool(c->tgt, "local") && !partition_of))
 		{
-			int			pc = pgm_item_find(diff, psprintf("column %s.%s", partition_of + strlen("table "),
-														  quote_identifier(pgm_text(c->tgt, "name"))));
-			JsonbContainer *parent_col = pc >= 0 ? diff->items[pc].tgt : NULL;
+			JsonbContainer *parent_col = pgm_parent_column(diff, t, pgm_text(c->tgt, "name"));
 			char	   *def = pgm_text(c->tgt, "default");
+			char	   *parent_def = parent_col ? pgm_text(parent_col, "default") : NULL;
+			char	   *col = pstrdup(quote_identifier(pgm_text(c->tgt, "name")));
 
-			if (def != NULL && (parent_col == NULL || !pgm_same_text(def, pgm_text(parent_col, "default"))))
-				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;",
-															pgm_qualified(t), quote_identifier(pgm_text(c->tgt, "name")), def));
+			if (def != NULL && !pgm_same_text(def, parent_def))
+				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE ONLY %s ALTER COLUMN %s SET DEFAULT %s;",
+															pgm_qualified(t), col, def));
+			else if (def == NULL && parent_def != NULL && pgm_text(c->tgt, "generated") == NULL)
+				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE ONLY %s ALTER COLUMN %s DROP DEFAULT;",
+															pgm_qualified(t), col));
 			if (pgm_attribute_bool(c->tgt, "not_null") && (parent_col == NULL || !pgm_attribute_bool(parent_col, "not_null")))
-				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;",
-															pgm_qualified(t), quote_identifier(pgm_text(c->tgt, "name"))));
+				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE ONLY %s ALTER COLUMN %s SET NOT NULL;",
+															pgm_qualified(t), col));
 		}
 		if (grants != NIL)
 			pgm_emit_grants(diff, i, PGM_NODE_CREATE, NIL, grants, psprintf("TABLE %s", pgm_qualified(t)),
@@ -1228,16 +1452,29 @@ pgm_policy_statement(PgmDiff *diff, PgmItem *item, bool create)
 	return buf.data;
 }
 
+/* ALTER TABLE ONLY t ENABLE/DISABLE ... TRIGGER|RULE name, as the target has it. */
 static char *
-pgm_trigger_enable(PgmDiff *diff, PgmItem *item)
+pgm_enable_statement(PgmDiff *diff, PgmItem *item, const char *what)
 {
 	char	   *enabled = pgm_text(item->tgt, "enabled");
 	const char *how = strcmp(enabled, "disabled") == 0 ? "DISABLE" :
 		strcmp(enabled, "replica") == 0 ? "ENABLE REPLICA" :
 		strcmp(enabled, "always") == 0 ? "ENABLE ALWAYS" : "ENABLE";
 
-	return psprintf("ALTER TABLE %s %s TRIGGER %s;", pgm_relation_name(diff, item, false), how,
+	return psprintf("ALTER TABLE ONLY %s %s %s %s;", pgm_relation_name(diff, item, false), how, what,
 					quote_identifier(pgm_text(item->tgt, "name")));
+}
+
+static char *
+pgm_trigger_enable(PgmDiff *diff, PgmItem *item)
+{
+	return pgm_enable_statement(diff, item, "TRIGGER");
+}
+
+static char *
+pgm_rule_enable(PgmDiff *diff, PgmItem *item)
+{
+	return pgm_enable_statement(diff, item, "RULE");
 }
 
 static void
@@ -1381,6 +1618,9 @@ pgm_emit_create(PgmDiff *diff, int i)
 		char	   *def = pgm_attribute_text(t, "definition");
 		char	   *only = strstr(def, " ON ONLY ");
 
+		if (pgm_attribute(t, "valid") != NULL && !pgm_attribute_bool(t, "valid"))
+			pgm_refuse(item, "create", "The index is invalid in the target: a build that failed, or a partitioned index not yet attached on every partition.");
+
 		if (only)
 			def = psprintf("%.*s ON %s", (int) (only - def), def, only + strlen(" ON ONLY "));
 		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", def));
@@ -1416,6 +1656,13 @@ pgm_emit_create(PgmDiff *diff, int i)
 	else if (pgm_kind_is(item, "policy"))
 	{
 		pgm_emit(diff, i, PGM_NODE_CREATE, pgm_policy_statement(diff, item, true));
+		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
+	}
+	else if (pgm_kind_is(item, "rule"))
+	{
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", pgm_trimmed(pgm_attribute_text(t, "definition"))));
+		if (strcmp(pgm_attribute_text(t, "enabled"), "origin") != 0)
+			pgm_emit(diff, i, PGM_NODE_CREATE, pgm_rule_enable(diff, item));
 		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
 	}
 	else
@@ -1466,8 +1713,9 @@ pgm_emit_drop(PgmDiff *diff, int i)
 		statement = psprintf("ALTER %s %s DROP CONSTRAINT %s;", pgm_kind_is(rel, "type") ? "DOMAIN" : "TABLE",
 							 pgm_relation_name(diff, item, true), quote_identifier(pgm_attribute_text(s, "name")));
 	}
-	else if (pgm_kind_is(item, "trigger") || pgm_kind_is(item, "policy"))
-		statement = psprintf("DROP %s %s ON %s;", pgm_kind_is(item, "trigger") ? "TRIGGER" : "POLICY",
+	else if (pgm_kind_is(item, "trigger") || pgm_kind_is(item, "policy") || pgm_kind_is(item, "rule"))
+		statement = psprintf("DROP %s %s ON %s;", pgm_kind_is(item, "trigger") ? "TRIGGER" :
+							 pgm_kind_is(item, "policy") ? "POLICY" : "RULE",
 							 quote_identifier(pgm_attribute_text(s, "name")), pgm_relation_name(diff, item, true));
 	else if (pgm_sql_kind(item) != NULL)
 		statement = psprintf("DROP %s %s;", pgm_sql_kind(item), pgm_sql_name(diff, item, true));
@@ -1717,6 +1965,8 @@ pgm_emit_alter(PgmDiff *diff, int i)
 	}
 	if (pgm_kind_is(item, "trigger") && pgm_differs(item, "enabled"))
 		pgm_emit(diff, i, PGM_NODE_ALTER, pgm_trigger_enable(diff, item));
+	if (pgm_kind_is(item, "rule") && pgm_differs(item, "enabled"))
+		pgm_emit(diff, i, PGM_NODE_ALTER, pgm_rule_enable(diff, item));
 	if (pgm_kind_is(item, "policy") &&
 		(pgm_differs(item, "roles") || pgm_differs(item, "using") || pgm_differs(item, "with_check")))
 	{
@@ -1764,8 +2014,82 @@ pgm_emit_alter(PgmDiff *diff, int i)
 						pgm_grant_target(diff, item), NULL);
 	}
 	if (pgm_differs(item, "comment") && (kind != NULL || pgm_kind_is(item, "constraint") ||
-										 pgm_kind_is(item, "trigger") || pgm_kind_is(item, "policy")))
+										 pgm_kind_is(item, "trigger") || pgm_kind_is(item, "policy") ||
+										 pgm_kind_is(item, "rule")))
 		pgm_emit(diff, i, PGM_NODE_ALTER, pgm_comment_statement(diff, item));
+}
+
+/*
+ * The column that owns a sequence in the source, when it goes (dropped, or
+ * with its table): DROP would take the sequence with it.  NULL otherwise.
+ */
+static PgmItem *
+pgm_departing_owner(PgmDiff *diff, PgmItem *sequence)
+{
+	char	   *owner = pgm_text(sequence->src, "owned_by");
+	int			col = owner ? pgm_item_find(diff, pgm_renamed_key(diff, owner)) : -1;
+	PgmItem    *c = col >= 0 ? &diff->items[col] : NULL;
+
+	if (c && (c->change == PGM_DROP || c->change == PGM_REBUILD || c->implied_drop))
+		return c;
+	return NULL;
+}
+
+/*
+ * A sequence that stays while the column that owns it goes is let go of
+ * first, and owned again, where the target says, once its column is there.
+ */
+static void
+pgm_emit_keep_sequence(PgmDiff *diff, int i)
+{
+	PgmItem    *item = &diff->items[i];
+	char	   *owned;
+	char	   *name;
+
+	if (!pgm_kind_is(item, "sequence") || item->src == NULL || item->tgt == NULL ||
+		item->change == PGM_REBUILD || pgm_departing_owner(diff, item) == NULL)
+		return;
+	owned = pgm_text(item->tgt, "owned_by");
+	name = pgm_qualified(item->tgt);
+	if (!pgm_differs(item, "owned_by") || owned != NULL)
+		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER SEQUENCE %s OWNED BY NONE;", name));
+	if (owned != NULL && !pgm_differs(item, "owned_by"))
+		pgm_emit(diff, i, PGM_NODE_OWNED_BY, psprintf("ALTER SEQUENCE %s OWNED BY %s;", name,
+													  pgm_sql_name(diff, &diff->items[pgm_item_find(diff, owned)], false)));
+}
+
+/*
+ * What comes with another object but is not as it would come: a
+ * partition's trigger or rule enabled otherwise than its parent's, a
+ * comment on a constraint's index.  Said in the node that creates the
+ * carrier, after it, or in an ALTER of the item's own.
+ */
+static void
+pgm_emit_carried_extras(PgmDiff *diff)
+{
+	int			i;
+
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *item = &diff->items[i];
+		int			node;
+		char	   *statement = NULL;
+
+		if (!item->implied_create || item->carrier < 0)
+			continue;
+		if ((pgm_kind_is(item, "trigger") || pgm_kind_is(item, "rule")) &&
+			strcmp(pgm_text(item->tgt, "enabled"), "origin") != 0)
+			statement = pgm_kind_is(item, "trigger") ? pgm_trigger_enable(diff, item) : pgm_rule_enable(diff, item);
+		else if (pgm_kind_is(item, "index") && pgm_text(item->tgt, "comment") != NULL)
+			statement = pgm_comment_statement(diff, item);
+		if (statement == NULL)
+			continue;
+		node = diff->items[item->carrier].node[PGM_NODE_CREATE];
+		if (node >= 0)
+			diff->nodes[node].statements = lappend(diff->nodes[node].statements, statement);
+		else
+			pgm_emit(diff, i, PGM_NODE_ALTER, statement);
+	}
 }
 
 static void
@@ -1776,6 +2100,8 @@ pgm_emit_all(PgmDiff *diff)
 	for (i = 0; i < diff->nitems; i++)
 	{
 		PgmItem    *item = &diff->items[i];
+
+		pgm_emit_keep_sequence(diff, i);
 
 		switch (item->change)
 		{
@@ -1848,6 +2174,46 @@ pgm_node_of(PgmDiff *diff, int i, PgmNodeKind kind)
 	return -1;
 }
 
+/*
+ * A constraint a child declares and inherits too (the same name on a
+ * parent): created before the parent's, which merges into it, and dropped
+ * after it, while the parent's would still hold it.
+ */
+static void
+pgm_order_merged_constraint(PgmDiff *diff, PgmItem *item)
+{
+	int			pass;
+
+	for (pass = 0; pass < 2; pass++)
+	{
+		bool		source = pass == 0;
+		JsonbContainer *obj = source ? item->src : item->tgt;
+		PgmItem    *rel;
+		ListCell   *lc;
+
+		if (obj == NULL || !pgm_attribute_bool(obj, "inherited") || !pgm_attribute_bool(obj, "local") ||
+			(rel = pgm_relation_item(diff, item, source)) == NULL)
+			continue;
+		foreach(lc, pgm_attribute_strings(source ? rel->src : rel->tgt, "inherits"))
+		{
+			char	   *parent_key = source ? pgm_renamed_key(diff, lfirst(lc)) : lfirst(lc);
+			int			p = pgm_item_find(diff, parent_key);
+			int			pc;
+
+			if (p < 0)
+				continue;
+			pc = pgm_item_find(diff, psprintf("constraint %s.%s", pgm_qualified(pgm_item_object(&diff->items[p])),
+											  quote_identifier(pgm_text(obj, "name"))));
+			if (pc < 0)
+				continue;
+			if (source)
+				pgm_edge(diff, pgm_node_of(diff, pc, PGM_NODE_DROP), item->node[PGM_NODE_DROP]);
+			else
+				pgm_edge(diff, item->node[PGM_NODE_CREATE], pgm_node_of(diff, pc, PGM_NODE_CREATE));
+		}
+	}
+}
+
 static void
 pgm_order_edges(PgmDiff *diff)
 {
@@ -1878,7 +2244,9 @@ pgm_order_edges(PgmDiff *diff)
 
 			if (rd >= 0)
 				pgm_edge(diff, d >= 0 ? d : a, rd);
-			if (ra >= 0 && d >= 0 && (item->node[PGM_NODE_DROP] >= 0 || item->implied_drop))
+			/* ALTER COLUMN ... TYPE wants what uses the column gone first */
+			if (ra >= 0 && d >= 0 && diff->items[r].type_changed &&
+				(item->node[PGM_NODE_DROP] >= 0 || item->implied_drop))
 				pgm_edge(diff, d, ra);
 		}
 		/* create and alter what it depends on first */
@@ -1896,6 +2264,10 @@ pgm_order_edges(PgmDiff *diff)
 			pgm_edge(diff, rc, a);
 			pgm_edge(diff, ra, a);
 		}
+		if (pgm_kind_is(item, "constraint"))
+			pgm_order_merged_constraint(diff, item);
+		if (a >= 0 && pgm_kind_is(item, "sequence") && item->src && pgm_departing_owner(diff, item))
+			pgm_edge(diff, a, pgm_node_of(diff, pgm_departing_owner(diff, item) - diff->items, PGM_NODE_DROP));
 		if (o >= 0)
 		{
 			int			col = pgm_item_find(diff, pgm_text(item->tgt, "owned_by"));
@@ -1914,7 +2286,8 @@ pgm_kind_rank(PgmItem *item)
 {
 	static const char *const order[] = {
 		"schema", "extension", "type", "function", "procedure", "aggregate", "sequence", "table",
-		"foreign table", "column", "constraint", "index", "view", "materialized view", "trigger", "policy"
+		"foreign table", "column", "constraint", "index", "view", "materialized view", "trigger", "policy",
+		"rule"
 	};
 	size_t		i;
 
@@ -2018,6 +2391,22 @@ pgm_order(PgmDiff *diff, List **sources)
 	int			done = 0;
 	int			i;
 
+	/*
+	 * As pg_dump does: function bodies name tables and types that may come
+	 * later in the script (or never appear in pg_depend), so they are not
+	 * checked when the functions are created.
+	 */
+	for (i = 0; i < diff->nnodes; i++)
+	{
+		PgmItem    *item = &diff->items[diff->nodes[i].item];
+
+		if ((pgm_kind_is(item, "function") || pgm_kind_is(item, "procedure")) &&
+			diff->nodes[i].kind != PGM_NODE_DROP)
+		{
+			out = lcons(pstrdup("SET check_function_bodies = false;"), out);
+			break;
+		}
+	}
 	*sources = NIL;
 	for (i = 0; i < list_length(out); i++)
 		*sources = lappend_int(*sources, -1);
@@ -2090,12 +2479,15 @@ pgm_parse_renames(PgmDiff *diff, ArrayType *renames, PgmSnapshot *src)
 				continue;
 			spec = TextDatumGetCString(elems[k]);
 			eq = strrchr(spec, '=');
-			if (eq == NULL || eq == spec || eq[1] == '\0')
+			if (eq != NULL && eq != spec && eq[1] != '\0')
+			{
+				*eq = '\0';
+				to = eq + 1;
+			}
+			else
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("rename \"%s\" is not of the form schema.table.column=new_name or schema.table=new_name", spec)));
-			*eq = '\0';
-			to = eq + 1;
 			if (!SplitIdentifierString(pstrdup(spec), '.', &names) ||
 				(list_length(names) != 2 && list_length(names) != 3))
 				ereport(ERROR,
@@ -2139,6 +2531,35 @@ pgm_parse_renames(PgmDiff *diff, ArrayType *renames, PgmSnapshot *src)
 
 /* ----------------------------------------------------------- hazards */
 
+/* "id bigint, name text": a table's columns in order, from one document. */
+static char *
+pgm_table_shape(PgmDiff *diff, PgmItem *table, bool source)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, source ? table->src_columns : table->tgt_columns)
+	{
+		PgmItem    *c = lfirst(lc);
+		JsonbContainer *obj = source ? c->src : c->tgt;
+
+		appendStringInfo(&buf, "%s%s %s", buf.len ? ", " : "", pgm_attribute_text(obj, "name"),
+						 pgm_attribute_text(obj, "type"));
+	}
+	return buf.data;
+}
+
+static char *
+pgm_rename_advice(const char *what, const char *old_name, const char *new_name, const char *from_key,
+				  const char *new_bare)
+{
+	const char *from = strchr(from_key, ' ') + 1;
+
+	return psprintf("it looks like a rename of %s %s to %s: say so with renames => '{%s=%s}' (pgmigrate diff --rename %s=%s)",
+					what, old_name, new_name, from, new_bare, from, new_bare);
+}
+
 /*
  * A drop of a column (or a table) next to an add of one of the same shape
  * looks like a rename; the hazard says how to ask for one.
@@ -2147,24 +2568,28 @@ static char *
 pgm_rename_hint(PgmDiff *diff, PgmItem *dropped)
 {
 	int			i;
+	bool		table = pgm_kind_is(dropped, "table");
+	char	   *shape = NULL;
 
-	if (!pgm_kind_is(dropped, "column") || dropped->implied_drop)
+	if ((!pgm_kind_is(dropped, "column") && !table) || dropped->implied_drop)
 		return NULL;
+	if (table)
+		shape = pgm_table_shape(diff, dropped, true);
 	for (i = 0; i < diff->nitems; i++)
 	{
 		PgmItem    *added = &diff->items[i];
 
-		if (added->change == PGM_CREATE && !added->implied_create && pgm_kind_is(added, "column") &&
-			pgm_relation_item(diff, added, false) == pgm_relation_item(diff, dropped, true) &&
+		if (added->change != PGM_CREATE || added->implied_create || strcmp(added->kind, dropped->kind) != 0)
+			continue;
+		if (!table && pgm_relation_item(diff, added, false) == pgm_relation_item(diff, dropped, true) &&
 			pgm_same_text(pgm_text(added->tgt, "type"), pgm_text(dropped->src, "type")))
-		{
-			char	   *from = dropped->key + strlen("column ");
-
-			return psprintf("it looks like a rename of %s to %s: say so with renames => '{%s=%s}' (pgmigrate diff --rename %s=%s)",
-							quote_identifier(pgm_text(dropped->src, "name")),
-							quote_identifier(pgm_text(added->tgt, "name")),
-							from, pgm_text(added->tgt, "name"), from, pgm_text(added->tgt, "name"));
-		}
+			return pgm_rename_advice("column", quote_identifier(pgm_text(dropped->src, "name")),
+									 quote_identifier(pgm_text(added->tgt, "name")), dropped->key,
+									 pgm_text(added->tgt, "name"));
+		if (table && pgm_same_text(pgm_text(added->tgt, "schema"), pgm_text(dropped->src, "schema")) &&
+			strcmp(shape, pgm_table_shape(diff, added, false)) == 0)
+			return pgm_rename_advice("table", pgm_qualified(dropped->src), quote_identifier(pgm_text(added->tgt, "name")),
+									 dropped->key, pgm_text(added->tgt, "name"));
 	}
 	return NULL;
 }
@@ -2236,6 +2661,7 @@ pgmigrate_diff(PG_FUNCTION_ARGS)
 	pgm_diff_load(&diff, src, tgt);
 	pgm_classify(&diff);
 	pgm_emit_all(&diff);
+	pgm_emit_carried_extras(&diff);
 	pgm_order_edges(&diff);
 	statements = pgm_order(&diff, &sources);
 	hazards = pgm_hazards(statements);

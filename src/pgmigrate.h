@@ -153,6 +153,7 @@ typedef struct PgmDrift
 	char	   *detail;
 } PgmDrift;
 
+extern bool pgm_snapshots_available(void);
 extern PgmSnapshot *pgm_snapshot_read(Jsonb *doc, const char *what);
 extern Jsonb *pgm_snapshot_take_document(bool read_only);
 extern PgmSnapshot *pgm_snapshot_take(bool read_only);

@@ -24,6 +24,8 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
@@ -37,6 +39,8 @@ pgm_compare_objects(const void *a, const void *b)
 {
 	return strcmp(((const PgmObject *) a)->key, ((const PgmObject *) b)->key);
 }
+
+static void pgm_malformed(const char *what, const char *detail) pg_attribute_noreturn();
 
 static void
 pgm_malformed(const char *what, const char *detail)
@@ -97,6 +101,30 @@ pgm_snapshot_read(Jsonb *doc, const char *what)
 }
 
 /*
+ * Is migrate.schema() there?  A library newer than the extension's SQL
+ * objects (installed, ALTER EXTENSION ... UPDATE not yet run) finds the
+ * SQL of 0.3 or older, which has neither the function nor documents.
+ */
+bool
+pgm_snapshots_available(void)
+{
+	List	   *name = list_make2(makeString(PGM_SCHEMA), makeString("schema"));
+
+	return OidIsValid(LookupFuncName(name, 0, NULL, true));
+}
+
+static void
+pgm_require_snapshots(void)
+{
+	if (!pgm_snapshots_available())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the pgmigrate extension in this database is older than its library"),
+				 errdetail("Schema snapshots are documents from migrate.schema(), which version 0.4 brings."),
+				 errhint("Update it: SET pgmigrate.guard = off; ALTER EXTENSION pgmigrate UPDATE; RESET pgmigrate.guard;")));
+}
+
+/*
  * Take a snapshot of the live schema: migrate.schema().  Must be connected
  * to SPI; the result lives in the current memory context.  `read_only`
  * reads with the calling query's snapshot; otherwise the catalogs are read
@@ -111,6 +139,8 @@ pgm_snapshot_take_document(bool read_only)
 	bool		isnull;
 	Datum		d;
 	Jsonb	   *doc;
+
+	pgm_require_snapshots();
 
 	/*
 	 * The fixed settings (rows.c): no session can fool or slow down the
@@ -139,7 +169,7 @@ pgm_snapshot_take(bool read_only)
 JsonbContainer *
 pgm_snapshot_find(const PgmSnapshot *snap, const char *key)
 {
-	PgmObject	probe;
+	PgmObject	probe = {0};
 	PgmObject  *found;
 
 	probe.key = (char *) key;
@@ -454,6 +484,15 @@ pgm_snapshot_record(const char *action)
 {
 	Datum		values[3];
 
+	/* until the update, an older extension's catalog gets no snapshot */
+	if (!pgm_snapshots_available())
+	{
+		ereport(WARNING,
+				(errmsg("no schema snapshot recorded: the pgmigrate extension in this database is older than its library"),
+				 errhint("Update it: SET pgmigrate.guard = off; ALTER EXTENSION pgmigrate UPDATE; RESET pgmigrate.guard;")));
+		return;
+	}
+
 	values[0] = CStringGetTextDatum(action);
 	values[1] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
 	values[2] = JsonbPGetDatum(pgm_snapshot_take_document(false));
@@ -468,6 +507,7 @@ pgm_snapshot_last(void)
 	bool		isnull = true;
 	Datum		d = (Datum) 0;
 
+	pgm_require_snapshots();
 	if (pgm_catalog_exec(PGM_Q_LAST_SNAPSHOT, NULL, NULL, true) == 1)
 		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (isnull)
