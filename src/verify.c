@@ -118,6 +118,15 @@ pgmigrate_verify(PG_FUNCTION_ARGS)
 	}
 	SPI_freetuptable(SPI_tuptable);
 
+	/* an older catalog under this library has no snapshots to compare */
+	if (!pgm_snapshots_available())
+	{
+		ereport(WARNING,
+				(errmsg("drift not checked: the pgmigrate extension in this database is older than its library"),
+				 errhint("Update it: SET pgmigrate.guard = off; ALTER EXTENSION pgmigrate UPDATE; RESET pgmigrate.guard;")));
+		SPI_finish();
+		return (Datum) 0;
+	}
 	drift = pgm_snapshot_diff(pgm_snapshot_last(), pgm_snapshot_take(true));
 	foreach(lc, drift)
 	{
