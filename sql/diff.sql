@@ -271,6 +271,12 @@ CREATE TABLE app.parted (a int, b text) PARTITION BY LIST (a);
 CREATE TABLE app.parted_1 (b text, a int);
 ALTER TABLE app.parted ATTACH PARTITION app.parted_1 FOR VALUES IN (1);
 $$);
+-- a child's column generated where its parent's is not: only INHERIT makes that
+SELECT * FROM pg_temp.diff_both_ways($$
+CREATE TABLE app.plain (a int, b int);
+CREATE TABLE app.plain_child (a int, b int GENERATED ALWAYS AS (a * 2) STORED);
+ALTER TABLE app.plain_child INHERIT app.plain;
+$$);
 -- a constraint a child declares and inherits too; a partition's trigger
 -- disabled on its own; a comment on a primary key's index
 SELECT * FROM pg_temp.diff_both_ways($$

@@ -752,6 +752,8 @@ pgm_has_name(List *names, const char *name)
 	return false;
 }
 
+static JsonbContainer *pgm_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name);
+
 /*
  * Do a new child's columns stand where CREATE TABLE ... PARTITION OF (the
  * parent's, in its order) or ... INHERITS (the parents', then its own)
@@ -815,7 +817,7 @@ pgm_mark_detached(PgmDiff *diff)
 	{
 		PgmItem    *t = &diff->items[i];
 		List	   *inherited = NIL;
-		bool		renamed = false;
+		bool		renamed = false;	/* or otherwise not as CREATE would make it */
 		ListCell   *lc;
 		int			p;
 
@@ -840,6 +842,15 @@ pgm_mark_detached(PgmDiff *diff)
 			parent = pgm_text(c->tgt, "parent");
 			if (parent && (p = pgm_item_find(diff, parent)) >= 0 && diff->items[p].tgt &&
 				!pgm_same_text(pgm_text(diff->items[p].tgt, "name"), pgm_text(c->tgt, "name")))
+				renamed = true;
+		}
+		/* a column generated otherwise than its parent's: only INHERIT makes that */
+		foreach(lc, t->tgt_columns)
+		{
+			PgmItem    *c = lfirst(lc);
+			JsonbContainer *parent_col = pgm_parent_column(diff, t->tgt, pgm_text(c->tgt, "name"));
+
+			if (parent_col && !pgm_same_text(pgm_text(c->tgt, "generated"), pgm_text(parent_col, "generated")))
 				renamed = true;
 		}
 		if (!renamed && pgm_natural_order(diff, t))
