@@ -37,6 +37,11 @@ CREATE FUNCTION migrate.schema() RETURNS jsonb
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
     SET jit = off
+    -- hash joins, whatever the catalogs' statistics say: right after a big
+    -- migration they can be far off, and a nested loop over thousands of
+    -- tables turns seconds into minutes (there is no correlated subquery
+    -- with a join below, for the same reason)
+    SET enable_nestloop = off
 AS $schema$
 WITH nsp AS (
     SELECT n.oid, n.nspname, n.nspowner, n.nspacl FROM pg_namespace n
@@ -113,6 +118,12 @@ trg AS (
 pol AS (
     SELECT p.*, r.key AS relkey, 'policy ' || r.qname || '.' || quote_ident(p.polname) AS key
     FROM pg_policy p JOIN rel r ON r.oid = p.polrelid),
+inh AS (
+    SELECT i.inhrelid, jsonb_agg('table ' || quote_ident(pn.nspname) || '.' || quote_ident(pc.relname)
+                                 ORDER BY i.inhseqno) AS parents
+    FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
+    JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+    GROUP BY i.inhrelid),
 rul AS (
     SELECT w.oid, w.rulename, w.ev_enabled, r.key AS relkey,
            'rule ' || r.qname || '.' || quote_ident(w.rulename) AS key
@@ -146,7 +157,7 @@ ids (classid, objid, objsubid, key) AS (
     UNION ALL SELECT 'pg_attrdef'::regclass, d.oid, 0, c.key
               FROM pg_attrdef d JOIN col c ON c.relid = d.adrelid AND c.attnum = d.adnum),
 deps AS (
-    SELECT o.key, jsonb_agg(DISTINCT r.key) AS depends
+    SELECT o.key, jsonb_agg(DISTINCT r.key COLLATE "C") AS depends
     FROM pg_depend d
     JOIN ids o ON o.classid = d.classid AND o.objid = d.objid AND o.objsubid = d.objsubid
     JOIN ids r ON r.classid = d.refclassid AND r.objid = d.refobjid AND r.objsubid = d.refobjsubid
@@ -158,7 +169,7 @@ objects (key, doc) AS (
     -- schemas
     SELECT 'schema ' || quote_ident(nsp.nspname),
            jsonb_build_object('kind', 'schema', 'name', nsp.nspname, 'owner', pg_get_userbyid(nsp.nspowner),
-               'grants', (SELECT jsonb_agg(g ORDER BY g) FROM (
+               'grants', (SELECT jsonb_agg(g ORDER BY g COLLATE "C") FROM (
                    SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
                           || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END
                    FROM aclexplode(coalesce(nsp.nspacl, acldefault('n'::"char", nsp.nspowner))) x) g (g)),
@@ -171,7 +182,7 @@ objects (key, doc) AS (
            jsonb_build_object('kind', rtrim(split_part(r.key, ' ', 1) ||
                                   CASE r.relkind WHEN 'm' THEN ' view' WHEN 'f' THEN ' table' ELSE '' END),
                'schema', r.nspname, 'name', r.relname, 'owner', pg_get_userbyid(r.relowner),
-               'grants', (SELECT jsonb_agg(g ORDER BY g) FROM (
+               'grants', (SELECT jsonb_agg(g ORDER BY g COLLATE "C") FROM (
                    SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
                           || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END
                    FROM aclexplode(coalesce(r.relacl, acldefault((CASE r.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char",
@@ -187,14 +198,8 @@ objects (key, doc) AS (
                   'partition_key', CASE WHEN r.relkind = 'p' THEN pg_get_partkeydef(r.oid) END,
                   'partition_of', pr.key,
                   'partition_bound', CASE WHEN r.relispartition THEN pg_get_expr(r.relpartbound, r.oid) END,
-                  'inherits', CASE WHEN NOT r.relispartition THEN
-                                   (SELECT jsonb_agg('table ' || quote_ident(pn.nspname) || '.' || quote_ident(pc.relname)
-                                                     ORDER BY i.inhseqno)
-                                    FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
-                                    JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = r.oid) END,
-                  'server', CASE WHEN r.relkind = 'f' THEN
-                                 (SELECT s.srvname FROM pg_foreign_table ft JOIN pg_foreign_server s
-                                  ON s.oid = ft.ftserver WHERE ft.ftrelid = r.oid) END)
+                  'inherits', CASE WHEN NOT r.relispartition THEN ih.parents END,
+                  'server', srv.srvname)
                 WHEN r.relkind IN ('v', 'm') THEN jsonb_build_object(
                   'query', pg_get_viewdef(r.oid),
                   'options', to_jsonb(r.reloptions),
@@ -212,6 +217,9 @@ objects (key, doc) AS (
     LEFT JOIN pg_depend od ON r.relkind = 'S' AND od.classid = 'pg_class'::regclass AND od.objid = r.oid
                           AND od.refclassid = 'pg_class'::regclass AND od.deptype = 'a'
     LEFT JOIN col oc ON oc.relid = od.refobjid AND oc.attnum = od.refobjsubid
+    LEFT JOIN inh ih ON ih.inhrelid = r.oid
+    LEFT JOIN pg_foreign_table ft ON ft.ftrelid = r.oid
+    LEFT JOIN pg_foreign_server srv ON srv.oid = ft.ftserver
     WHERE r.relkind NOT IN ('i', 'I', 'c')
     -- columns of tables, views, foreign tables and composite types
     UNION ALL
@@ -222,11 +230,8 @@ objects (key, doc) AS (
                'default', CASE WHEN c.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END,
                'generated', CASE WHEN c.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END,
                'identity', CASE c.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,
-               'collation', CASE WHEN c.attcollation <> 0 AND c.attcollation <> c.typcollation
-                                 THEN (SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname)
-                                       FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
-                                       WHERE co.oid = c.attcollation) END,
-               'grants', CASE WHEN c.attacl IS NOT NULL THEN (SELECT jsonb_agg(g ORDER BY g) FROM (
+               'collation', quote_ident(cn.nspname) || '.' || quote_ident(co.collname),
+               'grants', CASE WHEN c.attacl IS NOT NULL THEN (SELECT jsonb_agg(g ORDER BY g COLLATE "C") FROM (
                    SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
                           || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END
                    FROM aclexplode(c.attacl) x) g (g)) END,
@@ -235,6 +240,8 @@ objects (key, doc) AS (
                'position', c.position,
                'comment', ds.description)
     FROM col c LEFT JOIN pg_attrdef d ON d.adrelid = c.relid AND d.adnum = c.attnum
+    LEFT JOIN pg_collation co ON co.oid = c.attcollation AND c.attcollation <> c.typcollation
+    LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
     LEFT JOIN pg_description ds ON ds.objoid = c.relid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = c.attnum
     -- indexes
     UNION ALL
@@ -284,7 +291,7 @@ objects (key, doc) AS (
                'settings', to_jsonb(f.proconfig),
                'definition', CASE WHEN f.prokind <> 'a' THEN pg_get_functiondef(f.oid) END,
                'owner', pg_get_userbyid(f.proowner),
-               'grants', (SELECT jsonb_agg(g ORDER BY g) FROM (
+               'grants', (SELECT jsonb_agg(g ORDER BY g COLLATE "C") FROM (
                    SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
                           || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END
                    FROM aclexplode(coalesce(f.proacl, acldefault('f'::"char", f.proowner))) x) g (g)),
@@ -298,7 +305,7 @@ objects (key, doc) AS (
                'type', CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range'
                        WHEN 'c' THEN 'composite' ELSE 'base' END,
                'owner', pg_get_userbyid(t.typowner),
-               'grants', (SELECT jsonb_agg(g ORDER BY g) FROM (
+               'grants', (SELECT jsonb_agg(g ORDER BY g COLLATE "C") FROM (
                    SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
                           || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END
                    FROM aclexplode(coalesce(t.typacl, acldefault('T'::"char", t.typowner))) x) g (g)),
@@ -308,26 +315,25 @@ objects (key, doc) AS (
                     (SELECT jsonb_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid))
                 WHEN 'd' THEN jsonb_build_object('base_type', format_type(t.typbasetype, t.typtypmod),
                     'not_null', CASE WHEN t.typnotnull THEN true END, 'default', t.typdefault,
-                    'collation', CASE WHEN t.typcollation <> 0 AND t.typcollation <>
-                                          (SELECT typcollation FROM pg_type WHERE oid = t.typbasetype)
-                                      THEN (SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname)
-                                            FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
-                                            WHERE co.oid = t.typcollation) END)
-                WHEN 'r' THEN (SELECT jsonb_build_object('subtype', format_type(g.rngsubtype, NULL),
-                    'subtype_opclass', (SELECT quote_ident(on_.nspname) || '.' || quote_ident(oc.opcname)
-                                        FROM pg_opclass oc JOIN pg_namespace on_ ON on_.oid = oc.opcnamespace
-                                        WHERE oc.oid = g.rngsubopc AND NOT oc.opcdefault),
+                    'collation', quote_ident(dcn.nspname) || '.' || quote_ident(dco.collname))
+                WHEN 'r' THEN jsonb_build_object('subtype', format_type(g.rngsubtype, NULL),
+                    'subtype_opclass', quote_ident(ocn.nspname) || '.' || quote_ident(oc.opcname),
                     'collation', CASE WHEN g.rngcollation <> 0 AND g.rngcollation <>
                                            (SELECT typcollation FROM pg_type WHERE oid = g.rngsubtype)
                                       THEN g.rngcollation::regcollation::text END,
                     'canonical', nullif(g.rngcanonical, 0)::regproc::text,
                     'subtype_diff', nullif(g.rngsubdiff, 0)::regproc::text,
-                    'multirange', (SELECT quote_ident(mn.nspname) || '.' || quote_ident(m.typname)
-                                   FROM pg_type m JOIN pg_namespace mn ON mn.oid = m.typnamespace
-                                   WHERE m.oid = g.rngmultitypid))
-                    FROM pg_range g WHERE g.rngtypid = t.oid)
+                    'multirange', quote_ident(mn.nspname) || '.' || quote_ident(m.typname))
                 ELSE '{}'::jsonb END
     FROM typ t
+    LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
+    LEFT JOIN pg_collation dco ON t.typtype = 'd' AND dco.oid = t.typcollation AND t.typcollation <> bt.typcollation
+    LEFT JOIN pg_namespace dcn ON dcn.oid = dco.collnamespace
+    LEFT JOIN pg_range g ON g.rngtypid = t.oid
+    LEFT JOIN pg_opclass oc ON oc.oid = g.rngsubopc AND NOT oc.opcdefault
+    LEFT JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace
+    LEFT JOIN pg_type m ON m.oid = g.rngmultitypid
+    LEFT JOIN pg_namespace mn ON mn.oid = m.typnamespace
     LEFT JOIN pg_description ds ON ds.objsubid = 0
          AND ds.objoid = CASE WHEN t.typtype = 'c' THEN t.typrelid ELSE t.oid END
          AND ds.classoid = CASE WHEN t.typtype = 'c' THEN 'pg_class'::regclass ELSE 'pg_type'::regclass END
@@ -349,8 +355,9 @@ objects (key, doc) AS (
                'command', CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
                           WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
                'permissive', p.polpermissive,
-               'roles', (SELECT jsonb_agg(CASE WHEN x = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x) END ORDER BY 1)
-                         FROM unnest(p.polroles) AS x),
+               'roles', (SELECT jsonb_agg(r ORDER BY r COLLATE "C") FROM (
+                             SELECT CASE WHEN x = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x)::text END
+                             FROM unnest(p.polroles) AS x) rr (r)),
                'using', pg_get_expr(p.polqual, p.polrelid),
                'with_check', pg_get_expr(p.polwithcheck, p.polrelid),
                'comment', ds.description)

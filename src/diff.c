@@ -273,10 +273,15 @@ pgm_dep_items(PgmDiff *diff, JsonbContainer *obj, bool source)
 static PgmItem *pgm_relation_item(PgmDiff *diff, PgmItem *item, bool source);
 static bool pgm_kind_is(PgmItem *item, const char *kind);
 
+/* A column's position in one document. */
 static int
 pgm_position(PgmItem *column, bool source)
 {
-	return atoi(pgm_attribute_text(source ? column->src : column->tgt, "position"));
+	JsonbValue *v = pgm_attribute(source ? column->src : column->tgt, "position");
+
+	if (v == NULL || v->type != jbvNumeric)
+		return 0;
+	return DatumGetInt32(DirectFunctionCall1(numeric_int4, NumericGetDatum(v->val.numeric)));
 }
 
 /* Each relation's columns in one document, in position order. */
@@ -313,37 +318,37 @@ pgm_collect_columns(PgmDiff *diff, bool source)
 static void
 pgm_diff_load(PgmDiff *diff, PgmSnapshot *src, PgmSnapshot *tgt)
 {
+	PgmItem    *source = palloc0(sizeof(PgmItem) * (src->count + 1));
 	PgmItem    *items = palloc0(sizeof(PgmItem) * (src->count + tgt->count + 1));
 	int			n = 0;
 	int			i;
 	int			j;
 
+	/* the documents come sorted by key; renamed source keys are sorted again */
 	for (i = 0; i < src->count; i++)
 	{
-		items[n].key = pgm_renamed_key(diff, src->objects[i].key);
-		items[n].src = src->objects[i].attributes;
+		source[i].key = pgm_renamed_key(diff, src->objects[i].key);
+		source[i].src = src->objects[i].attributes;
+	}
+	if (diff->renames != NIL)
+		qsort(source, src->count, sizeof(PgmItem), pgm_item_compare);
+
+	/* one merge pass over both */
+	for (i = 0, j = 0; i < src->count || j < tgt->count;)
+	{
+		int			cmp = i >= src->count ? 1 : j >= tgt->count ? -1 :
+			strcmp(source[i].key, tgt->objects[j].key);
+
+		if (cmp <= 0)
+			items[n] = source[i++];
+		else
+			items[n].key = tgt->objects[j].key;
+		if (cmp >= 0)
+			items[n].tgt = tgt->objects[j++].attributes;
 		n++;
 	}
-	qsort(items, n, sizeof(PgmItem), pgm_item_compare);
-	/* merge in the target's objects */
 	diff->items = items;
 	diff->nitems = n;
-	j = n;
-	for (i = 0; i < tgt->count; i++)
-	{
-		int			k = pgm_item_find(diff, tgt->objects[i].key);
-
-		if (k >= 0 && k < n)
-			items[k].tgt = tgt->objects[i].attributes;
-		else
-		{
-			items[j].key = tgt->objects[i].key;
-			items[j].tgt = tgt->objects[i].attributes;
-			j++;
-		}
-	}
-	qsort(items, j, sizeof(PgmItem), pgm_item_compare);
-	diff->nitems = j;
 
 	for (i = 0; i < diff->nitems; i++)
 	{
