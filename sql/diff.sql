@@ -72,6 +72,11 @@ ALTER TABLE app.tasks DROP COLUMN title_length;
 ALTER TABLE app.tasks ALTER COLUMN title TYPE varchar(200);
 ALTER TABLE app.tasks ADD COLUMN title_length int GENERATED ALWAYS AS (length(title) + 1) STORED;
 $$);
+-- an identity's sequence options
+SELECT * FROM pg_temp.diff_both_ways($$
+ALTER TABLE app.users ALTER COLUMN id SET START WITH 1000 SET INCREMENT BY 10 SET CACHE 5;
+CREATE TABLE app.numbered (n bigint GENERATED ALWAYS AS IDENTITY (START WITH 7 MAXVALUE 99 CYCLE));
+$$);
 -- a type change with data that needs a conversion
 CREATE TABLE app.readings (id int PRIMARY KEY, value text);
 INSERT INTO app.readings VALUES (1, '42'), (2, '7');

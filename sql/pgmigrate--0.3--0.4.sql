@@ -118,6 +118,14 @@ trg AS (
 pol AS (
     SELECT p.*, r.key AS relkey, 'policy ' || r.qname || '.' || quote_ident(p.polname) AS key
     FROM pg_policy p JOIN rel r ON r.oid = p.polrelid),
+idseq AS (                  -- the sequences of identity columns
+    SELECT d.refobjid AS relid, d.refobjsubid AS attnum,
+           format('INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s %sCYCLE',
+                  s.seqincrement, s.seqmin, s.seqmax, s.seqstart, s.seqcache,
+                  CASE WHEN s.seqcycle THEN '' ELSE 'NO ' END) AS options
+    FROM pg_depend d JOIN pg_sequence s ON s.seqrelid = d.objid
+    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+      AND d.deptype = 'i' AND d.refobjsubid > 0),
 inh AS (
     SELECT i.inhrelid, jsonb_agg('table ' || quote_ident(pn.nspname) || '.' || quote_ident(pc.relname)
                                  ORDER BY i.inhseqno) AS parents
@@ -230,6 +238,7 @@ objects (key, doc) AS (
                'default', CASE WHEN c.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END,
                'generated', CASE WHEN c.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END,
                'identity', CASE c.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,
+               'identity_options', idq.options,
                'collation', quote_ident(cn.nspname) || '.' || quote_ident(co.collname),
                'grants', CASE WHEN c.attacl IS NOT NULL THEN (SELECT jsonb_agg(g ORDER BY g COLLATE "C") FROM (
                    SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
@@ -240,6 +249,7 @@ objects (key, doc) AS (
                'position', c.position,
                'comment', ds.description)
     FROM col c LEFT JOIN pg_attrdef d ON d.adrelid = c.relid AND d.adnum = c.attnum
+    LEFT JOIN idseq idq ON c.attidentity <> '' AND idq.relid = c.relid AND idq.attnum = c.attnum
     LEFT JOIN pg_collation co ON co.oid = c.attcollation AND c.attcollation <> c.typcollation
     LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
     LEFT JOIN pg_description ds ON ds.objoid = c.relid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = c.attnum

@@ -1033,7 +1033,13 @@ pgm_column_definition(JsonbContainer *col, bool with_constraints)
 	if (generated)
 		appendStringInfo(&buf, " GENERATED ALWAYS AS (%s) STORED", generated);
 	if (identity)
+	{
+		char	   *options = pgm_attribute_text(col, "identity_options");
+
 		appendStringInfo(&buf, " GENERATED %s AS IDENTITY", strcmp(identity, "always") == 0 ? "ALWAYS" : "BY DEFAULT");
+		if (options)
+			appendStringInfo(&buf, " (%s)", options);
+	}
 	if (def)
 		appendStringInfo(&buf, " DEFAULT %s", def);
 	if (pgm_attribute_bool(col, "not_null"))
@@ -1792,11 +1798,44 @@ pgm_emit_alter(PgmDiff *diff, int i)
 			if (after == NULL)
 				pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY;", relname, col));
 			else if (before == NULL)
-				pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY;",
-														   relname, col, strcmp(after, "always") == 0 ? "ALWAYS" : "BY DEFAULT"));
+			{
+				char	   *options = pgm_text(t, "identity_options");
+
+				pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY%s%s%s;",
+														   relname, col, strcmp(after, "always") == 0 ? "ALWAYS" : "BY DEFAULT",
+														   options ? " (" : "", options ? options : "", options ? ")" : ""));
+			}
 			else
 				pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s SET GENERATED %s;",
 														   relname, col, strcmp(after, "always") == 0 ? "ALWAYS" : "BY DEFAULT"));
+		}
+		/* the identity's sequence options, where it stays an identity */
+		if (!type && !view && pgm_text(s, "identity") && pgm_text(t, "identity") &&
+			pgm_differs(item, "identity_options") && pgm_text(t, "identity_options"))
+		{
+			const char *p = pgm_text(t, "identity_options");
+			StringInfoData set;
+			bool		after_no = false;
+
+			/* "INCREMENT BY 1 MINVALUE 1 ..." -> "SET INCREMENT BY 1 SET MINVALUE 1 ..." */
+			initStringInfo(&set);
+			while (*p)
+			{
+				size_t		len = strcspn(p, " ");
+				char	   *word = pnstrdup(p, len);
+
+				if (strcmp(word, "INCREMENT") == 0 || strcmp(word, "MINVALUE") == 0 ||
+					strcmp(word, "MAXVALUE") == 0 || strcmp(word, "START") == 0 ||
+					strcmp(word, "CACHE") == 0 || strcmp(word, "NO") == 0 ||
+					(strcmp(word, "CYCLE") == 0 && !after_no))
+					appendStringInfoString(&set, " SET");
+				appendStringInfo(&set, " %s", word);
+				after_no = strcmp(word, "NO") == 0;
+				p += len;
+				while (*p == ' ')
+					p++;
+			}
+			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s%s;", relname, col, set.data));
 		}
 		if (!type && (pgm_differs(item, "default") ||
 					  (item->type_changed && !converts && pgm_text(t, "default") != NULL &&
