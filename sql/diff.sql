@@ -179,6 +179,18 @@ DROP FUNCTION app.double(int);
 CREATE FUNCTION app.double(i bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT i * 2';
 CREATE VIEW app.doubled AS SELECT app.double(score) AS d FROM app.users;
 $$);
+-- aggregates: plain, of no argument, ordered-set, with a sort operator; one changed
+SELECT * FROM pg_temp.diff_both_ways($$
+CREATE AGGREGATE app.total(int) (sfunc = int4pl, stype = int, combinefunc = int4pl, parallel = safe);
+CREATE AGGREGATE app.counted(*) (sfunc = int8inc, stype = int8, initcond = '0');
+CREATE AGGREGATE app.largest(int) (sfunc = int4larger, stype = int, sortop = >);
+CREATE AGGREGATE app.pct(float8 ORDER BY float8) (sfunc = ordered_set_transition, stype = internal,
+                                                  finalfunc = percentile_disc_final, finalfunc_extra);
+$$);
+SELECT * FROM pg_temp.diff_both_ways($$
+DROP AGGREGATE app.total(int);
+CREATE AGGREGATE app.total(int) (sfunc = int4pl, stype = int, initcond = '100');
+$$);
 -- a default that calls a function that is re-created: the default is set again
 SELECT * FROM pg_temp.diff_both_ways($$
 CREATE FUNCTION app.start_score() RETURNS int LANGUAGE sql AS 'SELECT 1';
@@ -329,12 +341,15 @@ DROP TYPE app.floatrange;
 CREATE TYPE app.floatrange AS RANGE (subtype = float8);
 ALTER TABLE app.feelings ADD COLUMN r app.floatrange;
 SELECT count(*) FROM migrate.diff(migrate.schema(), (SELECT before FROM docs));
--- aggregates are not created
+-- foreign tables are not created (the document holds no server options)
 DELETE FROM docs;
 INSERT INTO docs (before) SELECT migrate.schema();
-CREATE AGGREGATE app.total(int) (sfunc = int4pl, stype = int);
+CREATE FOREIGN DATA WRAPPER pgm_diff_fdw;
+CREATE SERVER pgm_diff_server FOREIGN DATA WRAPPER pgm_diff_fdw;
+CREATE FOREIGN TABLE app.remote (a int) SERVER pgm_diff_server;
 SELECT count(*) FROM migrate.diff((SELECT before FROM docs), migrate.schema());
-DROP AGGREGATE app.total(int);
+DROP SERVER pgm_diff_server CASCADE;
+DROP FOREIGN DATA WRAPPER pgm_diff_fdw;
 -- documents that are not documents, renames that name nothing
 SELECT count(*) FROM migrate.diff('[]', migrate.schema());
 SELECT count(*) FROM migrate.diff('{"version": 2, "objects": {}}', migrate.schema());

@@ -90,7 +90,7 @@ con AS (
       AND NOT EXISTS (SELECT FROM pg_constraint pc WHERE pc.oid = c.conparentid
                                                      AND pc.conrelid = c.conrelid)),
 fun AS (
-    SELECT p.oid, p.prokind, n.nspname, p.proname, p.proowner, p.proacl, p.prolang,
+    SELECT p.oid, p.prokind, n.nspname, p.proname, p.proowner, p.proacl, p.prolang, p.proparallel,
            p.provolatile, p.proisstrict, p.prosecdef, p.proconfig,
            pg_get_function_identity_arguments(p.oid) AS identity,
            CASE p.prokind WHEN 'p' THEN 'procedure ' WHEN 'a' THEN 'aggregate ' ELSE 'function ' END
@@ -299,7 +299,37 @@ objects (key, doc) AS (
                'strict', CASE WHEN f.proisstrict THEN true END,
                'security_definer', CASE WHEN f.prosecdef THEN true END,
                'settings', to_jsonb(f.proconfig),
-               'definition', CASE WHEN f.prokind <> 'a' THEN pg_get_functiondef(f.oid) END,
+               -- an aggregate's CREATE AGGREGATE, which the server does not write
+               'definition', CASE WHEN f.prokind <> 'a' THEN pg_get_functiondef(f.oid) ELSE
+                   format('CREATE AGGREGATE %s.%s(%s) (%s)', quote_ident(f.nspname), quote_ident(f.proname),
+                          coalesce(nullif(pg_get_function_arguments(f.oid), ''), '*'),
+                          concat_ws(', ',
+                              'SFUNC = ' || ag.aggtransfn::regproc::text,
+                              'STYPE = ' || format_type(ag.aggtranstype, NULL),
+                              'SSPACE = ' || nullif(ag.aggtransspace, 0),
+                              'FINALFUNC = ' || nullif(ag.aggfinalfn, 0)::regproc::text,
+                              CASE WHEN ag.aggfinalextra THEN 'FINALFUNC_EXTRA' END,
+                              CASE WHEN ag.aggfinalfn <> 0 THEN 'FINALFUNC_MODIFY = ' ||
+                                   CASE ag.aggfinalmodify WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE'
+                                        ELSE 'READ_WRITE' END END,
+                              'COMBINEFUNC = ' || nullif(ag.aggcombinefn, 0)::regproc::text,
+                              'SERIALFUNC = ' || nullif(ag.aggserialfn, 0)::regproc::text,
+                              'DESERIALFUNC = ' || nullif(ag.aggdeserialfn, 0)::regproc::text,
+                              'INITCOND = ' || quote_literal(ag.agginitval),
+                              'MSFUNC = ' || nullif(ag.aggmtransfn, 0)::regproc::text,
+                              'MINVFUNC = ' || nullif(ag.aggminvtransfn, 0)::regproc::text,
+                              'MSTYPE = ' || format_type(nullif(ag.aggmtranstype, 0), NULL),
+                              'MSSPACE = ' || nullif(ag.aggmtransspace, 0),
+                              'MFINALFUNC = ' || nullif(ag.aggmfinalfn, 0)::regproc::text,
+                              CASE WHEN ag.aggmfinalextra THEN 'MFINALFUNC_EXTRA' END,
+                              CASE WHEN ag.aggmfinalfn <> 0 THEN 'MFINALFUNC_MODIFY = ' ||
+                                   CASE ag.aggmfinalmodify WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE'
+                                        ELSE 'READ_WRITE' END END,
+                              'MINITCOND = ' || quote_literal(ag.aggminitval),
+                              'SORTOP = OPERATOR(' || quote_ident(sopn.nspname) || '.' || sop.oprname || ')',
+                              'PARALLEL = ' || CASE f.proparallel WHEN 's' THEN 'SAFE' WHEN 'r' THEN 'RESTRICTED'
+                                                    ELSE 'UNSAFE' END,
+                              CASE WHEN ag.aggkind = 'h' THEN 'HYPOTHETICAL' END)) END,
                'owner', pg_get_userbyid(f.proowner),
                'grants', (SELECT jsonb_agg(g ORDER BY g COLLATE "C") FROM (
                    SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
@@ -307,6 +337,9 @@ objects (key, doc) AS (
                    FROM aclexplode(coalesce(f.proacl, acldefault('f'::"char", f.proowner))) x) g (g)),
                'comment', ds.description)
     FROM fun f JOIN pg_language l ON l.oid = f.prolang
+    LEFT JOIN pg_aggregate ag ON ag.aggfnoid = f.oid
+    LEFT JOIN pg_operator sop ON sop.oid = ag.aggsortop
+    LEFT JOIN pg_namespace sopn ON sopn.oid = sop.oprnamespace
     LEFT JOIN pg_description ds ON ds.objoid = f.oid AND ds.classoid = 'pg_proc'::regclass AND ds.objsubid = 0
     -- enums, domains, ranges, composite and base types
     UNION ALL

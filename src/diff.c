@@ -27,9 +27,10 @@
  * the same script.  Each statement's hazard is what migrate.lint() says of
  * it, judged on the whole script.
  *
- * What the engine refuses (with 0A000 and the object's name): base types,
- * aggregates and foreign tables to be created or changed, enum values
- * removed or reordered, and column changes that would lose data.
+ * What the engine refuses (with 0A000 and the object's name): base types
+ * and foreign tables to be created or changed, base types dropped, enum
+ * values removed or reordered, invalid indexes, and column changes that
+ * would lose data.
  *
  * Calls lint.c, rows.c, snapshot.c and sqltext.c.
  */
@@ -619,11 +620,7 @@ pgm_change_in_place(PgmDiff *diff, PgmItem *item)
 		return PGM_ALTER;
 	}
 	if (pgm_kind_is(item, "aggregate"))
-	{
-		if (pgm_differs(item, "owner") || pgm_differs(item, "grants") || pgm_differs(item, "comment"))
-			return PGM_ALTER;
-		pgm_refuse(item, "change", "The diff engine does not create aggregates.");
-	}
+		return pgm_differs(item, "definition") || pgm_differs(item, "returns") ? PGM_REBUILD : PGM_ALTER;
 	if (pgm_kind_is(item, "type"))
 	{
 		char	   *type = pgm_text(item->tgt, "type");
@@ -1665,7 +1662,10 @@ pgm_emit_create(PgmDiff *diff, int i)
 		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
 	}
 	else if (pgm_kind_is(item, "aggregate"))
-		pgm_refuse(item, "create", "The diff engine does not create aggregates.");
+	{
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", pgm_attribute_text(t, "definition")));
+		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
+	}
 	else if (pgm_kind_is(item, "type"))
 		pgm_emit_create_type(diff, i);
 	else if (pgm_kind_is(item, "trigger"))
