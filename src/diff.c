@@ -2649,9 +2649,13 @@ pgm_rename_hint(PgmDiff *diff, PgmItem *dropped)
 	return NULL;
 }
 
-/* The lint's errors and warnings on each statement, judged on the whole script. */
+/*
+ * The lint's errors and warnings on each statement, judged on the whole
+ * script.  *unguarded says whether it locks a table that exists without a
+ * lock_timeout (the lint's missing-lock-timeout).
+ */
 static char **
-pgm_hazards(List *statements)
+pgm_hazards(List *statements, bool *unguarded)
 {
 	StringInfoData script;
 	ListCell   *lc;
@@ -2675,6 +2679,8 @@ pgm_hazards(List *statements)
 		int			step = f->statement ? f->statement->number - 1 : -1;
 		char	   *said;
 
+		if (strcmp(f->rule, "missing-lock-timeout") == 0)
+			*unguarded = true;
 		if (f->severity == PGM_SEVERITY_INFO || step < 0 || step >= count ||
 			step >= list_length(statements))
 			continue;
@@ -2697,6 +2703,7 @@ pgmigrate_diff(PG_FUNCTION_ARGS)
 	List	   *statements;
 	List	   *sources;
 	char	  **hazards;
+	bool		unguarded = false;
 	ListCell   *lc;
 	int			step = 0;
 
@@ -2719,7 +2726,20 @@ pgmigrate_diff(PG_FUNCTION_ARGS)
 	pgm_emit_carried_extras(&diff);
 	pgm_order_edges(&diff);
 	statements = pgm_order(&diff, &sources);
-	hazards = pgm_hazards(statements);
+	hazards = pgm_hazards(statements, &unguarded);
+
+	/*
+	 * A script that locks tables in use waits for them at most 5 seconds,
+	 * as the lint asks of every revision: it fails fast rather than queue
+	 * every query on the table behind a long transaction.
+	 */
+	if (unguarded)
+	{
+		statements = lcons(pstrdup("SET lock_timeout = '5s';"), statements);
+		sources = lcons_int(-1, sources);
+		unguarded = false;
+		hazards = pgm_hazards(statements, &unguarded);
+	}
 
 	foreach(lc, statements)
 	{
