@@ -235,6 +235,16 @@ ALTER DOMAIN app.percent ADD CONSTRAINT percent_even CHECK (VALUE % 2 = 0) NOT V
 ALTER TYPE app.pair ADD ATTRIBUTE c date;
 $$);
 
+-- a base type: a shell, its input and output functions, then the type; it
+-- goes with them (DROP TYPE ... CASCADE once what uses it is gone)
+SELECT * FROM pg_temp.diff_both_ways($$
+CREATE TYPE app.mytext;
+CREATE FUNCTION app.mytext_in(cstring) RETURNS app.mytext LANGUAGE internal IMMUTABLE STRICT AS 'textin';
+CREATE FUNCTION app.mytext_out(app.mytext) RETURNS cstring LANGUAGE internal IMMUTABLE STRICT AS 'textout';
+CREATE TYPE app.mytext (INPUT = app.mytext_in, OUTPUT = app.mytext_out, INTERNALLENGTH = VARIABLE, CATEGORY = 'S');
+CREATE TABLE app.typed (v app.mytext);
+$$);
+
 -- ---- partitions and inheritance ------------------------------------------
 SELECT * FROM pg_temp.diff_both_ways($$
 CREATE TABLE app.events (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);

@@ -359,6 +359,29 @@ objects (key, doc) AS (
                 WHEN 'd' THEN jsonb_build_object('base_type', format_type(t.typbasetype, t.typtypmod),
                     'not_null', CASE WHEN t.typnotnull THEN true END, 'default', t.typdefault,
                     'collation', quote_ident(dcn.nspname) || '.' || quote_ident(dco.collname))
+                -- a base type's CREATE TYPE, which the server does not write
+                WHEN 'b' THEN jsonb_build_object('definition', format('CREATE TYPE %s.%s (%s)',
+                    quote_ident(t.nspname), quote_ident(t.typname), concat_ws(', ',
+                        'INPUT = ' || tb.typinput::regproc::text,
+                        'OUTPUT = ' || tb.typoutput::regproc::text,
+                        'RECEIVE = ' || nullif(tb.typreceive, 0)::regproc::text,
+                        'SEND = ' || nullif(tb.typsend, 0)::regproc::text,
+                        'TYPMOD_IN = ' || nullif(tb.typmodin, 0)::regproc::text,
+                        'TYPMOD_OUT = ' || nullif(tb.typmodout, 0)::regproc::text,
+                        'ANALYZE = ' || nullif(tb.typanalyze, 0)::regproc::text,
+                        'SUBSCRIPT = ' || nullif(tb.typsubscript, 0)::regproc::text,
+                        'INTERNALLENGTH = ' || CASE WHEN tb.typlen = -1 THEN 'VARIABLE' ELSE tb.typlen::text END,
+                        CASE WHEN tb.typbyval THEN 'PASSEDBYVALUE' END,
+                        'ALIGNMENT = ' || CASE tb.typalign WHEN 'c' THEN 'char' WHEN 's' THEN 'int2'
+                                               WHEN 'i' THEN 'int4' ELSE 'double' END,
+                        'STORAGE = ' || CASE tb.typstorage WHEN 'p' THEN 'plain' WHEN 'e' THEN 'external'
+                                             WHEN 'm' THEN 'main' ELSE 'extended' END,
+                        'CATEGORY = ' || quote_literal(tb.typcategory::text),
+                        CASE WHEN tb.typispreferred THEN 'PREFERRED = true' END,
+                        'DEFAULT = ' || quote_literal(tb.typdefault),
+                        'ELEMENT = ' || format_type(nullif(tb.typelem, 0), NULL),
+                        'DELIMITER = ' || quote_literal(tb.typdelim::text),
+                        CASE WHEN tb.typcollation <> 0 THEN 'COLLATABLE = true' END)))
                 WHEN 'r' THEN jsonb_build_object('subtype', format_type(g.rngsubtype, NULL),
                     'subtype_opclass', quote_ident(ocn.nspname) || '.' || quote_ident(oc.opcname),
                     'collation', CASE WHEN g.rngcollation <> 0 AND g.rngcollation <>
@@ -369,6 +392,7 @@ objects (key, doc) AS (
                     'multirange', quote_ident(mn.nspname) || '.' || quote_ident(m.typname))
                 ELSE '{}'::jsonb END
     FROM typ t
+    LEFT JOIN pg_type tb ON tb.oid = t.oid AND t.typtype = 'b'
     LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
     LEFT JOIN pg_collation dco ON t.typtype = 'd' AND dco.oid = t.typcollation AND t.typcollation <> bt.typcollation
     LEFT JOIN pg_namespace dcn ON dcn.oid = dco.collnamespace

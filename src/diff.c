@@ -640,9 +640,8 @@ pgm_change_in_place(PgmDiff *diff, PgmItem *item)
 			 pgm_differs(item, "collation") || pgm_differs(item, "canonical") ||
 			 pgm_differs(item, "subtype_diff") || pgm_differs(item, "multirange")))
 			return PGM_REBUILD;
-		if (strcmp(type, "base") == 0 && !(pgm_differs(item, "owner") || pgm_differs(item, "grants") ||
-										   pgm_differs(item, "comment")))
-			pgm_refuse(item, "change", "The diff engine does not create base types.");
+		if (strcmp(type, "base") == 0 && pgm_differs(item, "definition"))
+			return PGM_REBUILD;
 		return PGM_ALTER;
 	}
 	if (pgm_kind_is(item, "trigger") || pgm_kind_is(item, "rule"))
@@ -868,6 +867,14 @@ pgm_mark_detached(PgmDiff *diff)
 	}
 }
 
+static bool
+pgm_is_base_type(PgmItem *item, bool source)
+{
+	JsonbContainer *obj = source ? item->src : item->tgt;
+
+	return obj && pgm_kind_is(item, "type") && pgm_same_text(pgm_attribute_text(obj, "type"), "base");
+}
+
 static void
 pgm_classify(PgmDiff *diff)
 {
@@ -946,8 +953,22 @@ pgm_classify(PgmDiff *diff)
 				item->implied_drop = true;
 				item->carrier = carrier;
 			}
-			if (pgm_kind_is(item, "type") && pgm_same_text(pgm_text(item->src, "type"), "base"))
-				pgm_refuse(item, "drop", "A base type is dropped with its input and output functions, which depend on it as it depends on them.");
+			/* a base type's input and output functions go with it (DROP TYPE ... CASCADE) */
+			if (pgm_is_base_type(item, true))
+			{
+				ListCell   *lc;
+
+				foreach(lc, item->src_deps)
+				{
+					PgmItem    *f = &diff->items[lfirst_int(lc)];
+
+					if (pgm_kind_is(f, "function") && (f->change == PGM_DROP || f->change == PGM_REBUILD))
+					{
+						f->implied_drop = true;
+						f->carrier = i;
+					}
+				}
+			}
 		}
 		if (creates)
 		{
@@ -1557,7 +1578,16 @@ pgm_emit_create_type(PgmDiff *diff, int i)
 		appendStringInfoString(&buf, ");");
 	}
 	else
-		pgm_refuse(item, "create", "The diff engine does not create base types: they need functions written in C.");
+	{
+		/*
+		 * A base type and its input and output functions need each other:
+		 * a shell first, the functions, then the type itself (its own node).
+		 */
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("CREATE TYPE %s;", pgm_qualified(t)));
+		pgm_emit(diff, i, PGM_NODE_OWNED_BY, psprintf("%s;", pgm_attribute_text(t, "definition")));
+		pgm_emit_new_object_extras(diff, i, PGM_NODE_OWNED_BY);
+		return;
+	}
 	pgm_emit(diff, i, PGM_NODE_CREATE, buf.data);
 	pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
 }
@@ -1739,6 +1769,8 @@ pgm_emit_drop(PgmDiff *diff, int i)
 		statement = psprintf("DROP %s %s ON %s;", pgm_kind_is(item, "trigger") ? "TRIGGER" :
 							 pgm_kind_is(item, "policy") ? "POLICY" : "RULE",
 							 quote_identifier(pgm_attribute_text(s, "name")), pgm_relation_name(diff, item, true));
+	else if (pgm_is_base_type(item, true))
+		statement = psprintf("DROP TYPE %s CASCADE;", pgm_sql_name(diff, item, true));	/* and its I/O functions */
 	else if (pgm_sql_kind(item) != NULL)
 		statement = psprintf("DROP %s %s;", pgm_sql_kind(item), pgm_sql_name(diff, item, true));
 	else
@@ -2310,6 +2342,22 @@ pgm_order_edges(PgmDiff *diff)
 			int			r = lfirst_int(lc);
 			int			rc = pgm_node_of(diff, r, PGM_NODE_CREATE);
 			int			ra = diff->items[r].node[PGM_NODE_ALTER];
+			int			rdefine = diff->items[r].node[PGM_NODE_OWNED_BY];
+
+			/* a new base type: its functions between its shell and itself */
+			if (o >= 0 && pgm_is_base_type(item, false) && pgm_kind_is(&diff->items[r], "function"))
+			{
+				pgm_edge(diff, rc, o);
+				pgm_edge(diff, ra, o);
+				continue;
+			}
+			if (rdefine >= 0 && pgm_is_base_type(&diff->items[r], false) &&
+				!list_member_int(diff->items[r].tgt_deps, i))
+			{
+				/* what uses a new base type, but its own functions, waits for all of it */
+				pgm_edge(diff, rdefine, c);
+				pgm_edge(diff, rdefine, a);
+			}
 
 			if (item->change == PGM_CREATE || item->change == PGM_REBUILD || item->change == PGM_REDEFAULT)
 			{
@@ -2323,7 +2371,9 @@ pgm_order_edges(PgmDiff *diff)
 			pgm_order_merged_constraint(diff, item);
 		if (a >= 0 && pgm_kind_is(item, "sequence") && item->src && pgm_departing_owner(diff, item))
 			pgm_edge(diff, a, pgm_node_of(diff, pgm_departing_owner(diff, item) - diff->items, PGM_NODE_DROP));
-		if (o >= 0)
+		if (o >= 0 && pgm_is_base_type(item, false))
+			pgm_edge(diff, c, o);
+		else if (o >= 0)
 		{
 			int			col = pgm_item_find(diff, pgm_text(item->tgt, "owned_by"));
 
