@@ -245,6 +245,20 @@ CREATE TYPE app.mytext (INPUT = app.mytext_in, OUTPUT = app.mytext_out, INTERNAL
 CREATE TABLE app.typed (v app.mytext);
 $$);
 
+-- operators (commutators of each other) and casts, used by a policy
+SELECT * FROM pg_temp.diff_both_ways($$
+CREATE DOMAIN app.score AS int;
+CREATE FUNCTION app.score_lt(app.score, app.score) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $1::int < $2::int';
+CREATE FUNCTION app.score_gt(app.score, app.score) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $1::int > $2::int';
+CREATE OPERATOR app.<<< (FUNCTION = app.score_lt, LEFTARG = app.score, RIGHTARG = app.score, COMMUTATOR = OPERATOR(app.>>>));
+CREATE OPERATOR app.>>> (FUNCTION = app.score_gt, LEFTARG = app.score, RIGHTARG = app.score, COMMUTATOR = OPERATOR(app.<<<));
+CREATE TABLE app.scored (s app.score);
+CREATE POLICY low ON app.scored USING (s OPERATOR(app.<<<) 5::app.score);
+CREATE FUNCTION app.score_of(text) RETURNS app.score LANGUAGE sql IMMUTABLE AS 'SELECT length($1)';
+CREATE CAST (text AS app.score) WITH FUNCTION app.score_of(text) AS ASSIGNMENT;
+COMMENT ON OPERATOR app.<<< (app.score, app.score) IS 'lower';
+$$);
+
 -- ---- partitions and inheritance ------------------------------------------
 SELECT * FROM pg_temp.diff_both_ways($$
 CREATE TABLE app.events (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);

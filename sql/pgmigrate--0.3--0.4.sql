@@ -136,6 +136,21 @@ rul AS (
     SELECT w.oid, w.rulename, w.ev_enabled, r.key AS relkey,
            'rule ' || r.qname || '.' || quote_ident(w.rulename) AS key
     FROM pg_rewrite w JOIN rel r ON r.oid = w.ev_class WHERE w.rulename <> '_RETURN'),
+opr AS (
+    SELECT o.oid, o.oprname, o.oprowner, n.nspname,
+           quote_ident(n.nspname) || '.' || o.oprname || '(' ||
+           coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE') || ', ' || format_type(o.oprright, NULL) || ')'
+           AS signature
+    FROM pg_operator o JOIN nsp n ON n.oid = o.oprnamespace
+    WHERE o.oprcode <> 0          -- not a shell that a COMMUTATOR or NEGATOR made
+      AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_operator'::regclass
+                                                AND d.objid = o.oid AND d.deptype = 'e')),
+cst AS (
+    SELECT c.oid, '(' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')' AS signature
+    FROM pg_cast c
+    WHERE c.oid >= 16384
+      AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_cast'::regclass
+                                                AND d.objid = c.oid AND d.deptype = 'e')),
 xtn AS (
     SELECT e.oid, e.extname, e.extversion, n.nspname, 'extension ' || quote_ident(e.extname) AS key
     FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'pgmigrate'),
@@ -157,6 +172,8 @@ ids (classid, objid, objsubid, key) AS (
     UNION ALL SELECT 'pg_policy'::regclass, oid, 0, key FROM pol
     UNION ALL SELECT 'pg_rewrite'::regclass, oid, 0, key FROM rul
     UNION ALL SELECT 'pg_extension'::regclass, oid, 0, key FROM xtn
+    UNION ALL SELECT 'pg_operator'::regclass, oid, 0, 'operator ' || signature FROM opr
+    UNION ALL SELECT 'pg_cast'::regclass, oid, 0, 'cast ' || signature FROM cst
     UNION ALL SELECT d.classid, d.objid, 0, x.key               -- what an extension brings
               FROM pg_depend d JOIN xtn x ON x.oid = d.refobjid
               WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
@@ -440,6 +457,39 @@ objects (key, doc) AS (
                'comment', ds.description)
     FROM rul w
     LEFT JOIN pg_description ds ON ds.objoid = w.oid AND ds.classoid = 'pg_rewrite'::regclass AND ds.objsubid = 0
+    -- operators, with the CREATE OPERATOR the server does not write
+    UNION ALL
+    SELECT 'operator ' || o.signature,
+           jsonb_build_object('kind', 'operator', 'schema', o.nspname, 'name', o.oprname,
+               'signature', o.signature, 'owner', pg_get_userbyid(o.oprowner),
+               'definition', format('CREATE OPERATOR %s.%s (%s)', quote_ident(o.nspname), o.oprname, concat_ws(', ',
+                   'FUNCTION = ' || po.oprcode::regprocedure::text,
+                   'LEFTARG = ' || format_type(nullif(po.oprleft, 0), NULL),
+                   'RIGHTARG = ' || format_type(po.oprright, NULL),
+                   'COMMUTATOR = OPERATOR(' || quote_ident(comn.nspname) || '.' || com.oprname || ')',
+                   'NEGATOR = OPERATOR(' || quote_ident(negn.nspname) || '.' || neg.oprname || ')',
+                   'RESTRICT = ' || nullif(po.oprrest, 0)::regprocedure::text,
+                   'JOIN = ' || nullif(po.oprjoin, 0)::regprocedure::text,
+                   CASE WHEN po.oprcanhash THEN 'HASHES' END,
+                   CASE WHEN po.oprcanmerge THEN 'MERGES' END)),
+               'comment', ds.description)
+    FROM opr o JOIN pg_operator po ON po.oid = o.oid
+    LEFT JOIN pg_operator com ON com.oid = po.oprcom
+    LEFT JOIN pg_namespace comn ON comn.oid = com.oprnamespace
+    LEFT JOIN pg_operator neg ON neg.oid = po.oprnegate
+    LEFT JOIN pg_namespace negn ON negn.oid = neg.oprnamespace
+    LEFT JOIN pg_description ds ON ds.objoid = o.oid AND ds.classoid = 'pg_operator'::regclass AND ds.objsubid = 0
+    -- casts that involve a user type or function
+    UNION ALL
+    SELECT 'cast ' || c.signature,
+           jsonb_build_object('kind', 'cast', 'signature', c.signature,
+               'definition', format('CREATE CAST %s %s%s', c.signature,
+                   CASE pc.castmethod WHEN 'f' THEN 'WITH FUNCTION ' || pc.castfunc::regprocedure::text
+                        WHEN 'i' THEN 'WITH INOUT' ELSE 'WITHOUT FUNCTION' END,
+                   CASE pc.castcontext WHEN 'a' THEN ' AS ASSIGNMENT' WHEN 'i' THEN ' AS IMPLICIT' ELSE '' END),
+               'comment', ds.description)
+    FROM cst c JOIN pg_cast pc ON pc.oid = c.oid
+    LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_cast'::regclass AND ds.objsubid = 0
     -- extensions, but pgmigrate itself
     UNION ALL
     SELECT x.key, jsonb_build_object('kind', 'extension', 'name', x.extname, 'version', x.extversion,

@@ -463,6 +463,10 @@ pgm_sql_kind(PgmItem *item)
 		return "EXTENSION";
 	if (pgm_kind_is(item, "index"))
 		return "INDEX";
+	if (pgm_kind_is(item, "operator"))
+		return "OPERATOR";
+	if (pgm_kind_is(item, "cast"))
+		return "CAST";
 	return NULL;
 }
 
@@ -474,6 +478,8 @@ pgm_sql_name(PgmDiff *diff, PgmItem *item, bool source)
 
 	if (pgm_kind_is(item, "schema") || pgm_kind_is(item, "extension"))
 		return pstrdup(quote_identifier(pgm_attribute_text(obj, "name")));
+	if (pgm_kind_is(item, "operator") || pgm_kind_is(item, "cast"))
+		return pgm_attribute_text(obj, "signature");	/* schema.op(left, right); (source AS target) */
 	if (pgm_kind_is(item, "function") || pgm_kind_is(item, "procedure") || pgm_kind_is(item, "aggregate"))
 	{
 		char	   *args = pgm_attribute_text(obj, "identity_arguments");
@@ -644,7 +650,8 @@ pgm_change_in_place(PgmDiff *diff, PgmItem *item)
 			return PGM_REBUILD;
 		return PGM_ALTER;
 	}
-	if (pgm_kind_is(item, "trigger") || pgm_kind_is(item, "rule"))
+	if (pgm_kind_is(item, "trigger") || pgm_kind_is(item, "rule") ||
+		pgm_kind_is(item, "operator") || pgm_kind_is(item, "cast"))
 		return pgm_differs(item, "definition") ? PGM_REBUILD : PGM_ALTER;
 	if (pgm_kind_is(item, "policy"))
 		return pgm_differs(item, "command") || pgm_differs(item, "permissive") ? PGM_REBUILD : PGM_ALTER;
@@ -1691,7 +1698,7 @@ pgm_emit_create(PgmDiff *diff, int i)
 		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", pgm_trimmed(pgm_attribute_text(t, "definition"))));
 		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
 	}
-	else if (pgm_kind_is(item, "aggregate"))
+	else if (pgm_kind_is(item, "aggregate") || pgm_kind_is(item, "operator") || pgm_kind_is(item, "cast"))
 	{
 		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", pgm_attribute_text(t, "definition")));
 		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
@@ -2390,7 +2397,7 @@ static int
 pgm_kind_rank(PgmItem *item)
 {
 	static const char *const order[] = {
-		"schema", "extension", "type", "function", "procedure", "aggregate", "sequence", "table",
+		"schema", "extension", "type", "function", "procedure", "aggregate", "operator", "cast", "sequence", "table",
 		"foreign table", "column", "constraint", "index", "view", "materialized view", "trigger", "policy",
 		"rule"
 	};
