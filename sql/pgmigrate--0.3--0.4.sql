@@ -149,8 +149,9 @@ cst AS (
     SELECT c.oid, '(' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')' AS signature
     FROM pg_cast c
     WHERE c.oid >= 16384
+      -- not what an extension brings, nor the casts a range type makes to its multirange
       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_cast'::regclass
-                                                AND d.objid = c.oid AND d.deptype = 'e')),
+                                                AND d.objid = c.oid AND d.deptype IN ('e', 'i'))),
 xtn AS (
     SELECT e.oid, e.extname, e.extversion, n.nspname, 'extension ' || quote_ident(e.extname) AS key
     FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'pgmigrate'),
