@@ -379,6 +379,18 @@ SELECT count(*) FROM migrate.diff('{"version": 2, "objects": {}}', migrate.schem
 SELECT count(*) FROM migrate.diff('{"version": 1}', migrate.schema());
 SELECT count(*) FROM migrate.diff('{"version": 1, "objects": {"table x.y": 1}}', migrate.schema());
 SELECT count(*) FROM migrate.diff('{"version": 1, "objects": {"table x.y": {}}}', migrate.schema());
+SELECT count(*) FROM migrate.diff('{"version": 1, "objects": {}}',
+    '{"version": 1, "objects": {"column x.y.z": {"kind": "column", "relation": "table x.y", "name": "z", "type": "int"}}}');
+SELECT count(*) FROM migrate.diff('{"version": 1, "objects": {}}',
+    '{"version": 1, "objects": {"schema x": {"kind": "schema", "name": "x"},
+      "column x.y.z": {"kind": "column", "relation": "schema x", "name": "z", "type": "int"}}}');
+SELECT count(*) FROM migrate.diff('{"version": 1, "objects": {}}',
+    '{"version": 1, "objects": {"table x.y": {"kind": "table", "schema": "x"}}}');
+SELECT count(*) FROM migrate.diff('{"version": 1, "objects": {}}',
+    '{"version": 1, "objects": {"index x.i": {"kind": "index", "schema": "x", "name": "i", "relation": "table x.y"},
+      "table x.y": {"kind": "table", "schema": "x", "name": "y", "inherits": ["table x.nothing"]}}}');
+SELECT count(*) FROM migrate.diff('{"version": 1, "objects": {}}',
+    '{"version": 1, "objects": {"widget x.w": {"kind": "widget"}}}');
 SELECT count(*) FROM migrate.diff(migrate.schema(), migrate.schema(), '{app.users.nothing=x}');
 SELECT count(*) FROM migrate.diff(migrate.schema(), migrate.schema(), '{app.users}');
 SELECT count(*) FROM migrate.diff(migrate.schema(), migrate.schema(), '{a.b.c.d=x}');

@@ -63,7 +63,10 @@ rel AS (
       -- not what belongs to an extension, nor an identity column's sequence (it comes with the column)
       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                         AND (d.deptype = 'e' OR (c.relkind = 'S' AND d.deptype = 'i'
-                                                 AND d.refclassid = 'pg_class'::regclass)))),
+                                                 AND d.refclassid = 'pg_class'::regclass)))
+      -- nor a composite type an extension brings (its pg_type row is the member)
+      AND NOT (c.relkind = 'c' AND EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
+                                              AND d.objid = c.reltype AND d.deptype = 'e'))),
 col AS (
     SELECT r.oid AS relid, r.key AS relkey, r.relkind, a.attnum, a.attname, a.atttypid, a.atttypmod,
            a.attnotnull, a.attidentity, a.attgenerated, a.attcollation, a.attacl, a.attislocal,

@@ -315,6 +315,132 @@ pgm_collect_columns(PgmDiff *diff, bool source)
 	}
 }
 
+/*
+ * What each kind of object must have, as strings, for the engine to write
+ * its DDL: a document that lacks one (or names an object it does not hold)
+ * is refused here, before anything is generated from it.
+ */
+static const struct
+{
+	const char *kind;
+	const char *attributes[7];
+}			pgm_required[] =
+{
+	{"schema", {"name"}},
+	{"table", {"schema", "name"}},
+	{"foreign table", {"schema", "name"}},
+	{"view", {"schema", "name", "query"}},
+	{"materialized view", {"schema", "name", "query"}},
+	{"sequence", {"schema", "name", "type", "start", "increment", "min", "max"}},
+	{"column", {"relation", "name", "type"}},
+	{"constraint", {"relation", "name", "type", "definition"}},
+	{"index", {"schema", "name", "relation"}},
+	{"function", {"schema", "name", "identity_arguments", "arguments", "returns", "definition"}},
+	{"procedure", {"schema", "name", "identity_arguments", "arguments", "definition"}},
+	{"aggregate", {"schema", "name", "identity_arguments", "definition"}},
+	{"type", {"schema", "name", "type"}},
+	{"trigger", {"relation", "name", "definition", "enabled"}},
+	{"rule", {"relation", "name", "definition", "enabled"}},
+	{"policy", {"relation", "name", "command"}},
+	{"extension", {"name", "version", "schema"}},
+	{"operator", {"schema", "name", "signature", "definition"}},
+	{"cast", {"signature", "definition"}},
+};
+
+/* Attributes that name another object of the same document, and its kinds. */
+static const struct
+{
+	const char *attribute;
+	const char *kinds[5];
+}			pgm_references[] =
+{
+	{"relation", {"table", "view", "materialized view", "foreign table", "type"}},
+	{"owned_by", {"column"}},
+	{"partition_of", {"table", "index"}},
+	{"constraint", {"constraint"}},
+	{"parent", {"constraint"}},
+};
+
+/* Does `key` name, in `doc`, an object of one of `kinds`? */
+static bool
+pgm_names_kind(PgmSnapshot *doc, const char *key, const char *const *kinds, int nkinds)
+{
+	JsonbContainer *obj = pgm_snapshot_find(doc, key);
+	char	   *kind = obj ? pgm_attribute_text(obj, "kind") : NULL;
+	int			k;
+
+	for (k = 0; kind && k < nkinds && kinds[k]; k++)
+		if (strcmp(kinds[k], kind) == 0)
+			return true;
+	return false;
+}
+
+static void pgm_document_error(const char *what, const char *key, const char *detail) pg_attribute_noreturn();
+
+static void
+pgm_document_error(const char *what, const char *key, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s is not a schema document the diff engine can use", what),
+			 errdetail("Its object \"%s\" %s.", key, detail),
+			 errhint("Pass what migrate.schema() returns.")));
+}
+
+static bool
+pgm_is_string(JsonbContainer *obj, const char *name)
+{
+	JsonbValue *v = pgm_attribute(obj, name);
+
+	return v != NULL && v->type == jbvString;
+}
+
+/* Every object of one document has what its kind needs, and names only what the document holds. */
+static void
+pgm_check_document(PgmSnapshot *doc, const char *what)
+{
+	int			i;
+
+	for (i = 0; i < doc->count; i++)
+	{
+		JsonbContainer *obj = doc->objects[i].attributes;
+		char	   *kind = pgm_attribute_text(obj, "kind");
+		size_t		k;
+		int			a;
+		ListCell   *lc;
+
+		if (!pgm_is_string(obj, "kind"))
+			pgm_document_error(what, doc->objects[i].key, "has no kind");
+		for (k = 0; k < lengthof(pgm_required); k++)
+		{
+			if (strcmp(pgm_required[k].kind, kind) != 0)
+				continue;
+			for (a = 0; a < (int) lengthof(pgm_required[k].attributes) && pgm_required[k].attributes[a]; a++)
+				if (!pgm_is_string(obj, pgm_required[k].attributes[a]))
+					pgm_document_error(what, doc->objects[i].key,
+									   psprintf("has no \"%s\" string", pgm_required[k].attributes[a]));
+		}
+		for (k = 0; k < lengthof(pgm_references); k++)
+		{
+			char	   *ref = pgm_attribute_text(obj, pgm_references[k].attribute);
+
+			if (ref && !pgm_names_kind(doc, ref, pgm_references[k].kinds, lengthof(pgm_references[k].kinds)))
+				pgm_document_error(what, doc->objects[i].key,
+								   psprintf("names %s as its %s, which the document does not hold as such",
+											ref, pgm_references[k].attribute));
+		}
+		foreach(lc, pgm_attribute_strings(obj, "inherits"))
+		{
+			static const char *const tables[] = {"table"};
+
+			if (!pgm_names_kind(doc, lfirst(lc), tables, 1))
+				pgm_document_error(what, doc->objects[i].key,
+								   psprintf("inherits from %s, which the document does not hold as a table",
+											(char *) lfirst(lc)));
+		}
+	}
+}
+
 /* The items of both documents, sorted by key; source keys renamed. */
 static void
 pgm_diff_load(PgmDiff *diff, PgmSnapshot *src, PgmSnapshot *tgt)
@@ -1672,7 +1798,11 @@ pgm_emit_create(PgmDiff *diff, int i)
 		 * would not build the partitions' indexes, which come with it here.
 		 */
 		char	   *def = pgm_attribute_text(t, "definition");
-		char	   *only = strstr(def, " ON ONLY ");
+		char	   *only;
+
+		if (def == NULL)
+			pgm_document_error("target", item->key, "has no definition");
+		only = strstr(def, " ON ONLY ");
 
 		if (pgm_attribute(t, "valid") != NULL && !pgm_attribute_bool(t, "valid"))
 			pgm_refuse(item, "create", "The index is invalid in the target: a build that failed, or a partitioned index not yet attached on every partition.");
@@ -2774,6 +2904,8 @@ pgmigrate_diff(PG_FUNCTION_ARGS)
 	diff.role = GetUserNameFromId(GetUserId(), false);
 	src = pgm_snapshot_read(PG_GETARG_JSONB_P(0), "source");
 	tgt = pgm_snapshot_read(PG_GETARG_JSONB_P(1), "target");
+	pgm_check_document(src, "source");
+	pgm_check_document(tgt, "target");
 	if (!PG_ARGISNULL(2))
 		pgm_parse_renames(&diff, PG_GETARG_ARRAYTYPE_P(2), src);
 

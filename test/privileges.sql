@@ -7,6 +7,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 SET LOCAL pgmigrate.guard = off;
 CREATE EXTENSION IF NOT EXISTS pgmigrate;
 CREATE SCHEMA tap_priv;
+CREATE TABLE tap_priv.app_sees (id int);
 CREATE ROLE tap_app;
 CREATE ROLE tap_deploy;
 GRANT EXECUTE ON FUNCTION
@@ -17,7 +18,7 @@ GRANT CREATE, USAGE ON SCHEMA tap_priv TO tap_deploy;
 RESET pgmigrate.guard;
 SET client_min_messages = error;
 
-SELECT plan(44);
+SELECT plan(48);
 
 -- what PUBLIC may do
 SELECT ok(NOT has_function_privilege('public', 'migrate.add(text, text, text, text[], text, boolean, boolean)', 'EXECUTE'), 'PUBLIC cannot execute migrate.add');
@@ -39,6 +40,12 @@ SELECT lives_ok('SELECT migrate.current(), migrate.heads()', 'app: current() and
 SELECT lives_ok($$SELECT * FROM migrate.plan('heads')$$, 'app: plan()');
 SELECT lives_ok('SELECT count(*) FROM migrate.revisions', 'app: read the revisions');
 SELECT lives_ok($$SELECT * FROM migrate.lint('SELECT 1')$$, 'app: lint()');
+SELECT lives_ok($$SELECT migrate.schema()$$, 'app: schema()');
+SELECT lives_ok($$SELECT * FROM migrate.compare(migrate.schema(), migrate.schema())$$, 'app: compare()');
+SELECT lives_ok($$SELECT * FROM migrate.diff('{"version": 1, "objects": {}}', migrate.schema())$$, 'app: diff()');
+-- diff() reads its arguments and writes nothing: the DDL it returns is only text
+SELECT is((SELECT count(*) FROM migrate.diff(migrate.schema(), '{"version": 1, "objects": {}}') WHERE statement LIKE 'DROP%') > 0
+          AND EXISTS (SELECT FROM pg_class WHERE relname = 'app_sees'), true, 'app: diff() to nothing drops nothing');
 SELECT throws_ok($$SELECT migrate.add('tap_x', 'SELECT 1')$$, '42501', NULL, 'app: add() is denied');
 SELECT throws_ok($$SELECT * FROM migrate.apply()$$, '42501', NULL, 'app: apply() is denied');
 SELECT throws_ok($$SELECT * FROM migrate.rollback()$$, '42501', NULL, 'app: rollback() is denied');
