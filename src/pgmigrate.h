@@ -17,6 +17,8 @@
  *   snapshot.c          the schema as data: documents and their comparison
  *   graph.c             the revision DAG and the targets
  *   lint.c, derive.c    rules over parse trees; down SQL from up SQL
+ *   diff.c              the diff engine: DDL from one schema document to
+ *                       another (migrate.diff())
  *   dataloss.c          what a rollback would destroy
  *   engine.c            running revisions: apply, rollback, stamp
  *   guard.c             the event trigger, the catalog tables' trigger
@@ -245,6 +247,8 @@ extern const char *pgm_severity_name(PgmSeverity severity);
 
 extern char *pgm_derive_down(List *statements);
 extern char *pgm_inverse_fails_here(Node *tree);
+
+/* ---- diff.c: the diff engine (migrate.diff(), nothing shared) ---- */
 
 /* ---- dataloss.c: what a rollback would destroy ---- */
 
