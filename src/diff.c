@@ -481,12 +481,7 @@ pgm_diff_load(PgmDiff *diff, PgmSnapshot *src, PgmSnapshot *tgt)
 	{
 		PgmItem    *item = &diff->items[i];
 
-		item->kind = pgm_attribute_text(pgm_item_object(item), "kind");
-		if (item->kind == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("object \"%s\" of a schema document has no kind", item->key),
-					 errhint("Pass what migrate.schema() returns.")));
+		item->kind = pgm_attribute_text(pgm_item_object(item), "kind");	/* checked */
 		item->carrier = -1;
 		memset(item->node, -1, sizeof(item->node));
 	}
@@ -875,17 +870,6 @@ pgm_mark_rebuild(PgmDiff *diff, int i, int because)
 	pgm_spread(diff, i, false);
 }
 
-static bool
-pgm_has_name(List *names, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, names)
-		if (strcmp(lfirst(lc), name) == 0)
-			return true;
-	return false;
-}
-
 static JsonbContainer *pgm_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name);
 
 /*
@@ -917,7 +901,7 @@ pgm_natural_order(PgmDiff *diff, PgmItem *table)
 		{
 			char	   *name = pgm_text(((PgmItem *) lfirst(pc))->tgt, "name");
 
-			if (!pgm_has_name(expected, name))
+			if (!pgm_list_has_string(expected, name))
 				expected = lappend(expected, name);
 		}
 	}
@@ -925,7 +909,7 @@ pgm_natural_order(PgmDiff *diff, PgmItem *table)
 	{
 		char	   *name = pgm_text(((PgmItem *) lfirst(lc))->tgt, "name");
 
-		if (!pgm_has_name(expected, name))
+		if (!pgm_list_has_string(expected, name))
 			expected = lappend(expected, name);
 	}
 	if (list_length(expected) != list_length(table->tgt_columns))
@@ -1266,17 +1250,6 @@ pgm_default_grants(PgmItem *item, const char *owner)
 	return out;
 }
 
-static bool
-pgm_list_has(List *list, const char *s)
-{
-	ListCell   *lc;
-
-	foreach(lc, list)
-		if (strcmp(lfirst(lc), s) == 0)
-			return true;
-	return false;
-}
-
 /* GRANT and REVOKE statements from one list of grants to another. */
 static void
 pgm_emit_grants(PgmDiff *diff, int i, PgmNodeKind kind, List *before, List *after,
@@ -1287,13 +1260,13 @@ pgm_emit_grants(PgmDiff *diff, int i, PgmNodeKind kind, List *before, List *afte
 
 	foreach(lc, before)
 	{
-		if (!pgm_list_has(after, lfirst(lc)))
+		if (!pgm_list_has_string(after, lfirst(lc)))
 		{
 			PgmGrant	g = pgm_parse_grant(lfirst(lc));
 			char	   *plain = psprintf("%s=%s", g.grantee, g.privilege);
 
 			/* grantable -> plain is a REVOKE GRANT OPTION FOR */
-			if (g.grantable && pgm_list_has(after, plain))
+			if (g.grantable && pgm_list_has_string(after, plain))
 				pgm_emit(diff, i, kind, psprintf("REVOKE GRANT OPTION FOR %s%s ON %s FROM %s;",
 												 g.privilege, cols, on, pgm_grantee_sql(g.grantee)));
 			else
@@ -1303,7 +1276,7 @@ pgm_emit_grants(PgmDiff *diff, int i, PgmNodeKind kind, List *before, List *afte
 	}
 	foreach(lc, after)
 	{
-		if (!pgm_list_has(before, lfirst(lc)))
+		if (!pgm_list_has_string(before, lfirst(lc)))
 		{
 			PgmGrant	g = pgm_parse_grant(lfirst(lc));
 
@@ -2080,11 +2053,11 @@ pgm_emit_alter(PgmDiff *diff, int i)
 			ListCell   *lc;
 
 			foreach(lc, before)
-				if (!pgm_list_has(after, pgm_renamed_key(diff, lfirst(lc))))
+				if (!pgm_list_has_string(after, pgm_renamed_key(diff, lfirst(lc))))
 				pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s NO INHERIT %s;", name,
 														   pgm_qualified(pgm_item_object(&diff->items[pgm_item_find(diff, pgm_renamed_key(diff, lfirst(lc)))]))));
 			foreach(lc, after)
-				if (!pgm_list_has(before, lfirst(lc)))
+				if (!pgm_list_has_string(before, lfirst(lc)))
 				pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s INHERIT %s;", name,
 														   pgm_qualified(diff->items[pgm_item_find(diff, lfirst(lc))].tgt)));
 		}
@@ -2161,7 +2134,7 @@ pgm_emit_alter(PgmDiff *diff, int i)
 
 			foreach(lc, after)
 			{
-				if (pgm_list_has(before, lfirst(lc)))
+				if (pgm_list_has_string(before, lfirst(lc)))
 					continue;
 				if (foreach_current_index(lc) == 0)
 					pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TYPE %s ADD VALUE %s BEFORE %s;", name,
@@ -2839,7 +2812,9 @@ pgm_rename_hint(PgmDiff *diff, PgmItem *dropped)
 /*
  * The lint's errors and warnings on each statement, judged on the whole
  * script.  *unguarded says whether it locks a table that exists without a
- * lock_timeout (the lint's missing-lock-timeout).
+ * lock_timeout (the lint's missing-lock-timeout); that finding is not a
+ * hazard of its own, since the script then begins with SET lock_timeout,
+ * which is all it changes in what the lint says.
  */
 static char **
 pgm_hazards(List *statements, bool *unguarded)
@@ -2867,7 +2842,10 @@ pgm_hazards(List *statements, bool *unguarded)
 		char	   *said;
 
 		if (strcmp(f->rule, "missing-lock-timeout") == 0)
+		{
 			*unguarded = true;
+			continue;
+		}
 		if (f->severity == PGM_SEVERITY_INFO || step < 0 || step >= count ||
 			step >= list_length(statements))
 			continue;
@@ -2924,10 +2902,12 @@ pgmigrate_diff(PG_FUNCTION_ARGS)
 	 */
 	if (unguarded)
 	{
+		char	  **shifted = palloc0(sizeof(char *) * (list_length(statements) + 2));
+
+		memcpy(shifted + 1, hazards, sizeof(char *) * list_length(statements));
+		hazards = shifted;
 		statements = lcons(pstrdup("SET lock_timeout = '5s';"), statements);
 		sources = lcons_int(-1, sources);
-		unguarded = false;
-		hazards = pgm_hazards(statements, &unguarded);
 	}
 
 	foreach(lc, statements)

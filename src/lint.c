@@ -131,13 +131,7 @@ pgm_remember(PgmLint *lint, const char *kind, const char *name)
 static bool
 pgm_created_here(PgmLint *lint, const char *kind, const char *name)
 {
-	char	   *key = pgm_object_key(kind, name);
-	ListCell   *lc;
-
-	foreach(lc, lint->created)
-		if (strcmp((char *) lfirst(lc), key) == 0)
-			return true;
-	return false;
+	return pgm_list_has_string(lint->created, pgm_object_key(kind, name));
 }
 
 /* Relations are remembered by bare name: s.t and t are the same here. */

@@ -8,7 +8,7 @@
  *
  *   common/revisions.c  revision ids and the topological order (shared
  *                       with the client)
- *   rows.c              SPI results, set-returning plumbing, and the
+ *   rows.c              SPI results, set-returning plumbing, string lists, the
  *                       fixed settings of every catalog read
  *   sqltext.c           the server's parser, statements, checksums
  *   session.c           backend-local state: engine running, catalog
@@ -54,6 +54,7 @@ extern char *pgm_result_text(int row, int col);
 extern bool pgm_result_bool(int row, int col);
 extern Tuplestorestate *pgm_srf_begin(FunctionCallInfo fcinfo,
 									  TupleDesc *tupdesc);
+extern bool pgm_list_has_string(List *list, const char *s);
 
 /* ---- sqltext.c: the server's parser, statements, checksums ---- */
 

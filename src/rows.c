@@ -1,6 +1,7 @@
 /*
- * rows.c — rows in and rows out: reading SPI results, returning sets, and
- * the fixed settings every catalog read runs with.
+ * rows.c — rows in and rows out: reading SPI results, returning sets, the
+ * fixed settings every catalog read runs with, and looking a string up in
+ * a list of them (PostgreSQL's list_member() compares nodes, not C strings).
  *
  * The bottom of pgmigrate's C files: it calls none of the others.
  *
@@ -197,4 +198,16 @@ pgm_spi_restore_settings(int level)
 {
 	if (level >= 0)
 		AtEOXact_GUC(true, level);
+}
+
+/* Is `s` in `list`, a List of C strings? */
+bool
+pgm_list_has_string(List *list, const char *s)
+{
+	ListCell   *lc;
+
+	foreach(lc, list)
+		if (strcmp((const char *) lfirst(lc), s) == 0)
+			return true;
+	return false;
 }

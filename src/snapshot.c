@@ -280,17 +280,6 @@ pgm_strings_text(JsonbContainer *object, const char *name, List **elements)
 	return buf.data;
 }
 
-static bool
-pgm_has_string(List *list, const char *s)
-{
-	ListCell   *lc;
-
-	foreach(lc, list)
-		if (strcmp((char *) lfirst(lc), s) == 0)
-			return true;
-	return false;
-}
-
 /* "+x, -y": the elements only one of two lists has. */
 static char *
 pgm_describe_list_change(List *before, List *after)
@@ -300,10 +289,10 @@ pgm_describe_list_change(List *before, List *after)
 
 	initStringInfo(&buf);
 	foreach(lc, before)
-		if (!pgm_has_string(after, lfirst(lc)))
+		if (!pgm_list_has_string(after, lfirst(lc)))
 			appendStringInfo(&buf, "%s-%s", buf.len ? ", " : "", (char *) lfirst(lc));
 	foreach(lc, after)
-		if (!pgm_has_string(before, lfirst(lc)))
+		if (!pgm_list_has_string(before, lfirst(lc)))
 			appendStringInfo(&buf, "%s+%s", buf.len ? ", " : "", (char *) lfirst(lc));
 	return buf.data;
 }
