@@ -84,6 +84,7 @@ typedef struct PgmItem
 	List	   *src_dependents; /* items that depend on this one in the source */
 	List	   *src_columns;	/* a relation's columns, by position (PgmItem *) */
 	List	   *tgt_columns;
+	List	   *tgt_constraints;	/* a relation's constraints in the target */
 	bool		detached;		/* a child created alone, then INHERIT/ATTACH */
 	int			node[4];		/* by PgmNodeKind, -1 when none */
 } PgmItem;
@@ -487,6 +488,14 @@ pgm_diff_load(PgmDiff *diff, PgmSnapshot *src, PgmSnapshot *tgt)
 	}
 	pgm_collect_columns(diff, true);
 	pgm_collect_columns(diff, false);
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *c = &diff->items[i];
+		PgmItem    *rel;
+
+		if (c->tgt && pgm_kind_is(c, "constraint") && (rel = pgm_relation_item(diff, c, false)) != NULL)
+			rel->tgt_constraints = lappend(rel->tgt_constraints, c);
+	}
 	for (i = 0; i < diff->nitems; i++)
 	{
 		PgmItem    *item = &diff->items[i];
@@ -929,7 +938,6 @@ static void
 pgm_mark_detached(PgmDiff *diff)
 {
 	int			i;
-	int			j;
 
 	for (i = 0; i < diff->nitems; i++)
 	{
@@ -943,19 +951,18 @@ pgm_mark_detached(PgmDiff *diff)
 			(pgm_text(t->tgt, "partition_of") == NULL && pgm_attribute_strings(t->tgt, "inherits") == NIL))
 			continue;
 		/* its inherited CHECK constraints and foreign keys */
-		for (j = 0; j < diff->nitems; j++)
+		foreach(lc, t->tgt_constraints)
 		{
-			PgmItem    *c = &diff->items[j];
+			PgmItem    *c = lfirst(lc);
 			char	   *type;
 			char	   *parent;
 
-			if (!c->tgt || !pgm_kind_is(c, "constraint") || !pgm_attribute_bool(c->tgt, "inherited") ||
-				pgm_relation_item(diff, c, false) != t)
+			if (!pgm_attribute_bool(c->tgt, "inherited"))
 				continue;
 			type = pgm_text(c->tgt, "type");
 			if (strcmp(type, "check") != 0 && strcmp(type, "foreign key") != 0)
 				continue;
-			inherited = lappend_int(inherited, j);
+			inherited = lappend_int(inherited, c - diff->items);
 			/* a partition's foreign key named otherwise than its parent's: it was attached */
 			parent = pgm_text(c->tgt, "parent");
 			if (parent && (p = pgm_item_find(diff, parent)) >= 0 && diff->items[p].tgt &&
@@ -1485,14 +1492,12 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 
 	if (item->detached)
 	{
-		int			j;
-
 		/* the parents' CHECK constraints first: INHERIT and ATTACH want them */
-		for (j = 0; j < diff->nitems; j++)
+		foreach(lc, item->tgt_constraints)
 		{
-			PgmItem    *c = &diff->items[j];
+			PgmItem    *c = lfirst(lc);
 
-			if (c->implied_create && c->carrier == i && pgm_kind_is(c, "constraint"))
+			if (c->implied_create && c->carrier == i)
 				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s;", pgm_qualified(t),
 															quote_identifier(pgm_text(c->tgt, "name")),
 															pgm_text(c->tgt, "definition")));
