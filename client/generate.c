@@ -37,6 +37,8 @@ static PGconn *admin;			/* creates and drops the temporary database */
 static PGconn *scratch;			/* the scratch database */
 static char *scratch_name;		/* the temporary database, or NULL */
 static char *schema_query;		/* the live migrate.schema()'s query */
+static char **schema_setting;	/* and its settings, "name=value" */
+static int	schema_settings;
 
 #define POSITION_ONLY "detail ~ '^position: [0-9]+ -> [0-9]+$'"
 
@@ -126,26 +128,65 @@ create_scratch(void)
 	return scratch;
 }
 
-/* The schema document of the database behind `c`, as text. */
+/* The name of the function's setting i ("search_path"), or NULL. */
+static char *
+schema_setting_name(int i)
+{
+	char	   *eq = schema_setting[i] ? strchr(schema_setting[i], '=') : NULL;
+
+	return eq ? pnstrdup(schema_setting[i], eq - schema_setting[i]) : NULL;
+}
+
+/*
+ * The schema document of the database behind `c`, as text.  The live
+ * database's migrate.schema() is run there as a plain query, with the
+ * settings the function fixes for itself (search_path, hash joins, ...),
+ * so that a database without pgmigrate can be read too.
+ */
 static char *
 take_schema(PGconn *c, const char *what)
 {
 	PGresult   *res;
 	char	   *doc;
+	int			i;
 
 	if (schema_query == NULL)
 	{
 		res = run("reading migrate.schema()",
-				  "SELECT p.prosrc FROM pg_catalog.pg_proc p"
+				  "SELECT p.prosrc, s.setting FROM pg_catalog.pg_proc p"
+				  " LEFT JOIN LATERAL pg_catalog.unnest(p.proconfig) AS s (setting) ON true"
 				  " WHERE p.oid OPERATOR(pg_catalog.=) 'migrate.schema()'::pg_catalog.regprocedure", 0, NULL);
 		schema_query = pg_strdup(PQgetvalue(res, 0, 0));
+		schema_settings = PQntuples(res);
+		schema_setting = pg_malloc0(sizeof(char *) * (schema_settings + 1));
+		for (i = 0; i < schema_settings; i++)
+			if (!PQgetisnull(res, i, 1))
+				schema_setting[i] = pg_strdup(PQgetvalue(res, i, 1));
 		PQclear(res);
 	}
-	PQclear(run_on(c, what, "SET search_path = pg_catalog, pg_temp", 0, NULL));
+	for (i = 0; i < schema_settings; i++)
+	{
+		const char *params[2] = {schema_setting_name(i), NULL};
+
+		if (params[0] == NULL)
+			continue;
+		params[1] = schema_setting[i] + strlen(params[0]) + 1;
+		PQclear(run_on(c, what, "SELECT pg_catalog.set_config($1, $2, false)", 2, params));
+	}
 	res = run_on(c, what, schema_query, 0, NULL);
 	doc = pg_strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
-	PQclear(run_on(c, what, "RESET search_path", 0, NULL));
+	for (i = 0; i < schema_settings; i++)
+	{
+		char	   *name = schema_setting_name(i);
+		char	   *ident;
+
+		if (name == NULL)
+			continue;
+		ident = PQescapeIdentifier(c, name, strlen(name));
+		PQclear(run_on(c, what, psprintf("RESET %s", ident), 0, NULL));
+		PQfreemem(ident);
+	}
 	return doc;
 }
 

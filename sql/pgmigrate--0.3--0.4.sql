@@ -40,8 +40,12 @@ CREATE FUNCTION migrate.schema() RETURNS jsonb
     -- hash joins, whatever the catalogs' statistics say: right after a big
     -- migration they can be far off, and a nested loop over thousands of
     -- tables turns seconds into minutes (there is no correlated subquery
-    -- with a join below, for the same reason)
+    -- with a join below, for the same reason); a merge join sorts what a
+    -- hash join need not
     SET enable_nestloop = off
+    SET enable_mergejoin = off
+    -- the sorts and hashes of a schema of 10,000 tables stay in memory
+    SET work_mem = '64MB'
 AS $schema$
 WITH nsp AS (
     SELECT n.oid, n.nspname, n.nspowner, n.nspacl FROM pg_namespace n

@@ -366,8 +366,8 @@ static const struct
 static bool
 pgm_names_kind(PgmSnapshot *doc, const char *key, const char *const *kinds, int nkinds)
 {
-	JsonbContainer *obj = pgm_snapshot_find(doc, key);
-	char	   *kind = obj ? pgm_attribute_text(obj, "kind") : NULL;
+	PgmObject  *obj = pgm_snapshot_lookup(doc, key);
+	char	   *kind = obj ? obj->kind : NULL;
 	int			k;
 
 	for (k = 0; kind && k < nkinds && kinds[k]; k++)
@@ -405,12 +405,12 @@ pgm_check_document(PgmSnapshot *doc, const char *what)
 	for (i = 0; i < doc->count; i++)
 	{
 		JsonbContainer *obj = doc->objects[i].attributes;
-		char	   *kind = pgm_attribute_text(obj, "kind");
+		char	   *kind = doc->objects[i].kind;
 		size_t		k;
 		int			a;
 		ListCell   *lc;
 
-		if (!pgm_is_string(obj, "kind"))
+		if (kind == NULL)
 			pgm_document_error(what, doc->objects[i].key, "has no kind");
 		for (k = 0; k < lengthof(pgm_required); k++)
 		{
@@ -457,6 +457,7 @@ pgm_diff_load(PgmDiff *diff, PgmSnapshot *src, PgmSnapshot *tgt)
 	{
 		source[i].key = pgm_renamed_key(diff, src->objects[i].key);
 		source[i].src = src->objects[i].attributes;
+		source[i].kind = src->objects[i].kind;	/* checked */
 	}
 	if (diff->renames != NIL)
 		qsort(source, src->count, sizeof(PgmItem), pgm_item_compare);
@@ -472,7 +473,10 @@ pgm_diff_load(PgmDiff *diff, PgmSnapshot *src, PgmSnapshot *tgt)
 		else
 			items[n].key = tgt->objects[j].key;
 		if (cmp >= 0)
-			items[n].tgt = tgt->objects[j++].attributes;
+		{
+			items[n].tgt = tgt->objects[j].attributes;
+			items[n].kind = tgt->objects[j++].kind;
+		}
 		n++;
 	}
 	diff->items = items;
@@ -482,7 +486,6 @@ pgm_diff_load(PgmDiff *diff, PgmSnapshot *src, PgmSnapshot *tgt)
 	{
 		PgmItem    *item = &diff->items[i];
 
-		item->kind = pgm_attribute_text(pgm_item_object(item), "kind");	/* checked */
 		item->carrier = -1;
 		memset(item->node, -1, sizeof(item->node));
 	}

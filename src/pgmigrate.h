@@ -141,6 +141,7 @@ typedef struct PgmObject
 {
 	char	   *key;			/* "table app.users", "column app.users.id" */
 	JsonbContainer *attributes; /* into the document */
+	char	   *kind;			/* its "kind" string; NULL when it has none */
 } PgmObject;
 
 typedef struct PgmSnapshot
@@ -160,9 +161,11 @@ extern bool pgm_snapshots_available(void);
 extern PgmSnapshot *pgm_snapshot_read(Jsonb *doc, const char *what);
 extern Jsonb *pgm_snapshot_take_document(bool read_only);
 extern PgmSnapshot *pgm_snapshot_take(bool read_only);
+extern PgmObject *pgm_snapshot_lookup(const PgmSnapshot *snap, const char *key);
 extern JsonbContainer *pgm_snapshot_find(const PgmSnapshot *snap, const char *key);
 extern JsonbValue *pgm_attribute(JsonbContainer *object, const char *name);
 extern char *pgm_attribute_text(JsonbContainer *object, const char *name);
+extern char *pgm_attribute_string(JsonbContainer *object, const char *name);
 extern bool pgm_attribute_bool(JsonbContainer *object, const char *name);
 extern List *pgm_attribute_strings(JsonbContainer *object, const char *name);
 extern List *pgm_snapshot_diff(const PgmSnapshot *before, const PgmSnapshot *after);

@@ -94,6 +94,7 @@ pgm_snapshot_read(Jsonb *doc, const char *what)
 			pgm_malformed(what, psprintf("Its object \"%s\" is not a JSON object.",
 										 snap->objects[snap->count].key));
 		snap->objects[snap->count].attributes = v.val.binary.data;
+		snap->objects[snap->count].kind = pgm_attribute_string(v.val.binary.data, "kind");
 		snap->count++;
 	}
 	qsort(snap->objects, snap->count, sizeof(PgmObject), pgm_compare_objects);
@@ -166,14 +167,21 @@ pgm_snapshot_take(bool read_only)
 }
 
 /* The object under `key`, or NULL. */
+PgmObject *
+pgm_snapshot_lookup(const PgmSnapshot *snap, const char *key)
+{
+	PgmObject	probe = {0};
+
+	probe.key = (char *) key;
+	return bsearch(&probe, snap->objects, snap->count, sizeof(PgmObject), pgm_compare_objects);
+}
+
+/* The attributes of the object under `key`, or NULL. */
 JsonbContainer *
 pgm_snapshot_find(const PgmSnapshot *snap, const char *key)
 {
-	PgmObject	probe = {0};
-	PgmObject  *found;
+	PgmObject  *found = pgm_snapshot_lookup(snap, key);
 
-	probe.key = (char *) key;
-	found = bsearch(&probe, snap->objects, snap->count, sizeof(PgmObject), pgm_compare_objects);
 	return found ? found->attributes : NULL;
 }
 
@@ -201,6 +209,15 @@ pgm_attribute_text(JsonbContainer *object, const char *name)
 	if (v->type == jbvBinary)
 		return JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
 	return JsonbToCString(NULL, &JsonbValueToJsonb(v)->root, 0);
+}
+
+/* A string attribute; NULL when absent or not a string. */
+char *
+pgm_attribute_string(JsonbContainer *object, const char *name)
+{
+	JsonbValue *v = pgm_attribute(object, name);
+
+	return v != NULL && v->type == jbvString ? pnstrdup(v->val.string.val, v->val.string.len) : NULL;
 }
 
 bool
