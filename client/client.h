@@ -3,6 +3,7 @@
  *
  *   files.c      migration files: reading, parsing, ordering
  *   session.c    the connection, running SQL, errors, output
+ *   online.c     start, backfill, complete, abort: online revisions in phases
  *   deploy.c     new, push, apply, rollback, up, stamp, repair
  *   generate.c   diff and check: revisions from a desired schema
  *   alembic.c    import alembic UPGRADE.sql DOWNGRADE.sql
@@ -47,6 +48,7 @@ typedef struct Options
 	int			jobs;
 	int			canary;
 	bool		keep_going;
+	bool		force;			/* complete: even while the old version is in use */
 	const char *to_file;		/* diff, check: the desired schema as SQL */
 	const char *to_db;			/* diff, check: a database holding it */
 	const char *dev_db;			/* diff, check: a scratch database */
@@ -70,6 +72,7 @@ extern char *primary_message(PGresult *res);
 extern PGresult *run(const char *what, const char *sql, int nparams, const char *const *params);
 extern PGresult *run_on(PGconn *c, const char *what, const char *sql, int nparams, const char *const *params);
 extern PGconn *connect_other(const char *conninfo, const char *what);
+extern PGconn *connect_same_server(const char *dbname);
 extern void run_simple(const char *what, const char *sql);
 extern void end_transaction(void);
 extern void hold_notices(void);
@@ -86,7 +89,13 @@ extern const char *file_description(const MigrationFile *m);
 extern const char *file_parents(const MigrationFile *m);
 extern const char *file_destructive(const MigrationFile *m);
 extern const char *file_transactional(const MigrationFile *m);
+extern const char *file_online(const MigrationFile *m);
 extern const char *file_up_line(const MigrationFile *m);
+
+/* ---- online.c ---- */
+
+extern void apply_online(const char *id);
+extern void cmd_online(const char *verb, const char *id);
 
 /* ---- deploy.c ---- */
 

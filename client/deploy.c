@@ -6,7 +6,7 @@
  * plan in one call per stretch of revisions that can share a transaction,
  * and the revisions that cannot, statement by statement, in between.
  *
- * Calls session.c and files.c.
+ * Calls online.c, session.c and files.c.
  */
 #include "postgres_fe.h"
 
@@ -106,12 +106,28 @@ cmd_new(const char *name)
 
 /* ---- push ---- */
 
-/* The arguments of migrate.add(), in its order: for one file, and as columns for all. */
+/*
+ * The arguments of migrate.add(), in its order: for one file, and as
+ * columns for all.  `online` only when a file is online: a catalog older
+ * than 0.5 has no such argument, and takes every other file as before.
+ */
 static const FileField push_fields[] = {
-	file_id, file_up, file_down, file_parents, file_description, file_destructive, file_transactional
+	file_id, file_up, file_down, file_parents, file_description, file_destructive, file_transactional,
+	file_online
 };
 
 #define PUSH_NCOLUMNS lengthof(push_fields)
+
+static int
+push_ncolumns(const MigrationFile *files, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (files[i].online)
+			return PUSH_NCOLUMNS;
+	return PUSH_NCOLUMNS - 1;
+}
 
 /*
  * Register one file in the current transaction; on failure print the
@@ -125,11 +141,15 @@ push_one(const MigrationFile *m)
 	char	   *reason = NULL;
 	int			i;
 
-	for (i = 0; i < (int) PUSH_NCOLUMNS; i++)
+	int			ncolumns = push_ncolumns(m, 1);
+
+	for (i = 0; i < ncolumns; i++)
 		params[i] = push_fields[i] (m);
 	res = PQexecParams(conn,
+					   ncolumns == PUSH_NCOLUMNS ?
+					   "SELECT migrate.add($1, $2, $3, $4::text[], $5, $6::boolean, $7::boolean, online => $8::boolean)" :
 					   "SELECT migrate.add($1, $2, $3, $4::text[], $5, $6::boolean, $7::boolean)",
-					   PUSH_NCOLUMNS, NULL, params, NULL, NULL, 0);
+					   ncolumns, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		reason = primary_message(res);
@@ -154,19 +174,28 @@ register_files(MigrationFile *files, int n)
 	PGresult   *res;
 	int			i;
 
-	for (i = 0; i < (int) PUSH_NCOLUMNS; i++)
+	int			ncolumns = push_ncolumns(files, n);
+
+	for (i = 0; i < ncolumns; i++)
 		params[i] = files_column(files, n, push_fields[i]);
 
 	hold_notices();
 	/* migrate.add() runs once per row, in file order: parents before children */
 	res = PQexecParams(conn,
+					   ncolumns == PUSH_NCOLUMNS ?
+					   "SELECT r.id, migrate.add(r.id, r.up, r.down, r.parents::text[], r.description,"
+					   " r.destructive, r.transactional, online => r.online)"
+					   " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+					   " $6::boolean[], $7::boolean[], $8::boolean[]) WITH ORDINALITY"
+					   " AS r(id, up, down, parents, description, destructive, transactional, online, n)"
+					   " ORDER BY r.n" :
 					   "SELECT r.id, migrate.add(r.id, r.up, r.down, r.parents::text[], r.description,"
 					   " r.destructive, r.transactional)"
 					   " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
 					   " $6::boolean[], $7::boolean[]) WITH ORDINALITY"
 					   " AS r(id, up, down, parents, description, destructive, transactional, n)"
 					   " ORDER BY r.n",
-					   PUSH_NCOLUMNS, NULL, params, NULL, NULL, 0);
+					   ncolumns, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		char	   *reason = primary_message(res);
@@ -358,9 +387,14 @@ cmd_migrate(const char *target, bool up)
 	 * A revision that adds an enum value ends its stretch going up: the value
 	 * can be used only after a commit (55P04), and a later revision may use it.
 	 */
+	/*
+	 * An online revision (0.5's catalog has the column) goes up in phases,
+	 * each its own call: start, backfill, complete.
+	 */
 	plan = run(what,
 			   "SELECT p.revision, s.transactional,"
-			   " p.direction = 'up' AND r.up ~* '\\mALTER\\s+TYPE\\M[^;]*\\mADD\\s+VALUE\\M'"
+			   " p.direction = 'up' AND r.up ~* '\\mALTER\\s+TYPE\\M[^;]*\\mADD\\s+VALUE\\M',"
+			   " p.direction = 'up' AND coalesce((to_jsonb(r) ->> 'online')::boolean, false)"
 			   " FROM migrate.plan($1, $2, $3::boolean) p"
 			   " JOIN migrate.status() s USING (revision)"
 			   " JOIN migrate.revisions r ON r.id = p.revision ORDER BY p.step",
@@ -380,6 +414,18 @@ cmd_migrate(const char *target, bool up)
 	{
 		const char *revision = PQgetvalue(plan, i, 0);
 
+		if (PQgetvalue(plan, i, 3)[0] == 't')
+		{
+			double		start = now_ms();
+			char		ms[32];
+
+			apply_online(revision);
+			snprintf(ms, sizeof(ms), "%.3f", now_ms() - start);
+			print_step(revision, ms, up, &first);
+			done++;
+			i++;
+			continue;
+		}
 		if (PQgetvalue(plan, i, 1)[0] == 't')
 		{
 			char		steps[16];
@@ -388,7 +434,7 @@ cmd_migrate(const char *target, bool up)
 			int			j = i;
 			int			r;
 
-			while (j < n && PQgetvalue(plan, j, 1)[0] == 't')
+			while (j < n && PQgetvalue(plan, j, 1)[0] == 't' && PQgetvalue(plan, j, 3)[0] != 't')
 				if (PQgetvalue(plan, j++, 2)[0] == 't')
 					break;		/* it adds an enum value: commit after it */
 			snprintf(steps, sizeof(steps), "%d", j - i);

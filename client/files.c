@@ -7,6 +7,7 @@
  *     -- migrate:description add the orders table   (optional)
  *     -- migrate:allow-destructive                  (optional)
  *     -- migrate:no-transaction                     (optional)
+ *     -- migrate:online                             (optional)
  *     -- migrate:up
  *     CREATE TABLE orders (...);
  *     -- migrate:down
@@ -178,6 +179,8 @@ parse_migration(MigrationFile *m, char *text, char *error, size_t errlen)
 				m->transactional = false;
 				m->pgmigrate_headers = true;
 			}
+			else if (len == 6 && strncmp(word, "online", 6) == 0)
+				m->online = m->pgmigrate_headers = true;
 			else
 				return fail(error, errlen, "%s:%d: unknown directive \"-- migrate:%.*s\"", m->path, lineno, (int) len, word);
 		}

@@ -29,6 +29,7 @@ typedef struct MigrationFile
 	char	   *description;	/* NULL when none */
 	bool		allow_destructive;
 	bool		transactional;
+	bool		online;			/* "-- migrate:online": runs in phases */
 	char	   *up;
 	int			up_line;		/* the file's line where the up SQL starts */
 	char	   *down;			/* NULL: none given (derived or irreversible);

@@ -62,38 +62,6 @@ drop_scratch(void)
 	scratch_name = NULL;
 }
 
-/* A connection to database `dbname` of the live server, as the live session connects. */
-static PGconn *
-connect_same_server(const char *dbname)
-{
-	PQconninfoOption *options = PQconninfo(conn);
-	PQconninfoOption *o;
-	const char **keywords;
-	const char **values;
-	int			n = 0;
-	PGconn	   *c;
-
-	for (o = options; o->keyword; o++)
-		n++;
-	keywords = pg_malloc0(sizeof(char *) * (n + 2));
-	values = pg_malloc0(sizeof(char *) * (n + 2));
-	n = 0;
-	for (o = options; o->keyword; o++)
-	{
-		if (o->val == NULL || strcmp(o->keyword, "dbname") == 0 || strcmp(o->keyword, "options") == 0)
-			continue;
-		keywords[n] = o->keyword;
-		values[n++] = o->val;
-	}
-	keywords[n] = "dbname";
-	values[n++] = dbname;
-	c = PQconnectdbParams(keywords, values, 0);
-	if (c == NULL || PQstatus(c) != CONNECTION_OK)
-		failed("could not connect to database \"%s\": %s", dbname, c ? PQerrorMessage(c) : "out of memory");
-	PQconninfoFree(options);
-	return c;
-}
-
 /*
  * A temporary database on the live server, dropped at exit.  A role that
  * may not create databases is told what to do instead.

@@ -19,7 +19,7 @@
  * problem or connection; 2 a usage error.  The last line on stderr is the
  * one-line reason.
  *
- * Calls fleet.c, report.c, adopt.c, alembic.c, generate.c, deploy.c, session.c
+ * Calls fleet.c, report.c, adopt.c, alembic.c, generate.c, deploy.c, online.c, session.c
  * and files.c.
  */
 #include "postgres_fe.h"
@@ -47,6 +47,10 @@ help(void)
 		   "  repair ID --down FILE  replace the down SQL of an applied revision\n"
 		   "  adopt --from TOOL [DIR]  register DIR and stamp what TOOL's own table says it applied\n"
 		   "  import alembic UPGRADE.sql [DOWNGRADE.sql]  Alembic's offline SQL as migration files\n"
+		   "  start ID            online revision: the new shape beside the old, a schema per version\n"
+		   "  backfill ID         online revision: fill the new shape in batches (resumable)\n"
+		   "  complete ID         online revision: drop the old shape (--force: even while in use)\n"
+		   "  abort ID            online revision: throw the new shape away\n"
 		   "  diff NAME --to FILE.sql | --to-db CONNINFO\n"
 		   "                      write a revision that turns the live schema into the desired\n"
 		   "                      one (and back), proven on a scratch database first\n\n"
@@ -79,6 +83,7 @@ help(void)
 		   "      --dev-db=CONNINFO   diff, check: the scratch database (default: a temporary one on\n"
 		   "                          the live server, dropped at exit)\n"
 		   "      --rename=S.T.C=NEW  diff: a column (S.T=NEW: a table) renamed, not dropped and added\n"
+		   "      --force             complete: even while sessions use the old version's schema\n"
 		   "      --targets=FILE      run the command against every database in FILE\n"
 		   "  -j, --jobs=N            with --targets: N databases at a time (default 1)\n"
 		   "      --canary=K          with --targets: the first K first, and stop if one fails\n"
@@ -91,6 +96,7 @@ help(void)
 
 static const char *const commands[] = {
 	"new", "push", "apply", "rollback", "up", "stamp", "repair", "adopt", "import",
+	"start", "backfill", "complete", "abort",
 	"status", "plan", "verify", "drift", "log", "test", "lint", "graph", "diff", "check", NULL
 };
 
@@ -189,6 +195,13 @@ run_command(const char *command, const char *arg, int nargs, const char *const *
 			usage_error("repair needs a revision and a file: repair ID --down FILE");
 		cmd_repair(arg, args[1]);
 	}
+	else if (strcmp(command, "start") == 0 || strcmp(command, "backfill") == 0 ||
+			 strcmp(command, "complete") == 0 || strcmp(command, "abort") == 0)
+	{
+		if (arg == NULL || nargs != 1)
+			usage_error("%s needs the id of one online revision", command);
+		cmd_online(command, arg);
+	}
 	else if (strcmp(command, "lint") == 0)
 		return cmd_lint(nargs, args);
 	else if (strcmp(command, "diff") == 0)
@@ -254,7 +267,8 @@ enum
 	OPT_TO,
 	OPT_TO_DB,
 	OPT_DEV_DB,
-	OPT_RENAME
+	OPT_RENAME,
+	OPT_FORCE
 };
 
 /* A leading ":" makes getopt_long return ':' for a missing value. */
@@ -280,6 +294,7 @@ static const struct option long_options[] = {
 	{"to-db", required_argument, NULL, OPT_TO_DB},
 	{"dev-db", required_argument, NULL, OPT_DEV_DB},
 	{"rename", required_argument, NULL, OPT_RENAME},
+	{"force", no_argument, NULL, OPT_FORCE},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0}
@@ -457,6 +472,9 @@ main(int argc, char **argv)
 				if (opts.nrenames == lengthof(opts.renames))
 					usage_error("too many --rename options");
 				opts.renames[opts.nrenames++] = optarg;
+				break;
+			case OPT_FORCE:
+				opts.force = true;
 				break;
 			case 'h':
 				help();

@@ -31,7 +31,7 @@ SELECT c.relname, has_table_privilege('public', c.oid, 'SELECT') AS public_may_r
 CREATE ROLE regress_pgm_app;
 CREATE ROLE regress_pgm_deploy;
 SET pgmigrate.guard = off;   -- GRANT is DDL: the DBA switches the guard off for it
-GRANT EXECUTE ON FUNCTION migrate.add(text, text, text, text[], text, boolean, boolean),
+GRANT EXECUTE ON FUNCTION migrate.add(text, text, text, text[], text, boolean, boolean, boolean),
                           migrate.apply(text), migrate.rollback(text, boolean), migrate.stamp(text)
    TO regress_pgm_deploy;
 GRANT CREATE, USAGE ON SCHEMA app TO regress_pgm_deploy;

@@ -16,7 +16,7 @@ DROP ROLE IF EXISTS regress_pgm_owner;
 CREATE ROLE regress_pgm_owner;
 CREATE ROLE regress_pgm_app IN ROLE regress_pgm_owner;
 CREATE ROLE regress_pgm_deploy IN ROLE regress_pgm_owner;
-GRANT EXECUTE ON FUNCTION migrate.add(text, text, text, text[], text, boolean, boolean),
+GRANT EXECUTE ON FUNCTION migrate.add(text, text, text, text[], text, boolean, boolean, boolean),
                           migrate.apply(text), migrate.rollback(text, boolean), migrate.stamp(text)
    TO regress_pgm_deploy;
 GRANT ALL ON SCHEMA app TO regress_pgm_owner;

@@ -24,7 +24,7 @@ SELECT migrate.add('h3', 'CREATE TABLE app.h3 (id int);', 'DROP TABLE app.h3;');
 SELECT count(*) FROM migrate.apply('h1');
 CREATE ROLE regress_hostile;
 SET pgmigrate.guard = off;
-GRANT EXECUTE ON FUNCTION migrate.apply(text), migrate.add(text, text, text, text[], text, boolean, boolean) TO regress_hostile;
+GRANT EXECUTE ON FUNCTION migrate.apply(text), migrate.add(text, text, text, text[], text, boolean, boolean, boolean) TO regress_hostile;
 RESET pgmigrate.guard;
 SELECT pg_temp.catalog_state() AS before \gset
 
@@ -117,6 +117,6 @@ SHOW work_mem;
 SELECT count(*) FROM migrate.rollback('h1');
 SET client_min_messages = error;
 SET pgmigrate.guard = off;
-REVOKE ALL ON FUNCTION migrate.apply(text), migrate.add(text, text, text, text[], text, boolean, boolean) FROM regress_hostile;
+REVOKE ALL ON FUNCTION migrate.apply(text), migrate.add(text, text, text, text[], text, boolean, boolean, boolean) FROM regress_hostile;
 RESET pgmigrate.guard;
 DROP ROLE regress_hostile;

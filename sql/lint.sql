@@ -260,7 +260,7 @@ INSERT INTO corpus (about, expected, sql) VALUES
     ('catalog-change', 'catalog-change, missing-lock-timeout, truncate, truncate', $$TRUNCATE app.t, migrate.snapshots$$),
     ('catalog-change', 'catalog-change', $$CREATE TABLE migrate.extra (id bigint)$$),
     ('catalog-change', 'catalog-change', $$CREATE OR REPLACE FUNCTION migrate.heads() RETURNS text[] LANGUAGE sql AS 'SELECT NULL'$$),
-    ('catalog-change', 'catalog-change, drop-function', $$DROP FUNCTION migrate.add(text, text, text, text[], text, boolean, boolean)$$),
+    ('catalog-change', 'catalog-change, drop-function', $$DROP FUNCTION migrate.add(text, text, text, text[], text, boolean, boolean, boolean)$$),
     ('catalog-change', 'catalog-change', $$COMMENT ON COLUMN migrate.revisions.id IS 'x'$$),
     ('catalog-change', 'catalog-change', $$COMMENT ON TRIGGER refuse_direct_write ON migrate.revisions IS 'x'$$),
     ('catalog-change', 'catalog-change', $$GRANT INSERT ON migrate.revisions TO public$$),

@@ -141,6 +141,42 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 		" WHERE id OPERATOR(pg_catalog.=) $1 AND applied_at IS NOT NULL",
 		3, {TEXTOID, TEXTOID, TEXTOID}
 	},
+	[PGM_Q_GET_ONLINE] = {
+		"SELECT online FROM migrate.revisions WHERE id OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
+	},
+	[PGM_Q_SET_ONLINE] = {
+		"UPDATE migrate.revisions SET online = $2"
+		" WHERE id OPERATOR(pg_catalog.=) $1 AND applied_at IS NULL",
+		2, {TEXTOID, BOOLOID}
+	},
+	[PGM_Q_ONLINE_STATE] = {
+		"SELECT phase, rows_done::pg_catalog.text, last_key, key_column, relation FROM migrate.online"
+		" WHERE revision OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+		1, {TEXTOID}
+	},
+	[PGM_Q_ONLINE_INSERT] = {
+		"INSERT INTO migrate.online (revision, phase, relation, key_column,"
+		" old_schema, new_schema, rows_total, started_by)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+		8, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, NAMEOID}
+	},
+	[PGM_Q_ONLINE_PROGRESS] = {
+		"UPDATE migrate.online SET rows_done = rows_done OPERATOR(pg_catalog.+) $2,"
+		" last_key = COALESCE($3, last_key), phase = $4,"
+		" backfill_started_at = COALESCE(backfill_started_at, pg_catalog.clock_timestamp()),"
+		" updated_at = pg_catalog.clock_timestamp()"
+		" WHERE revision OPERATOR(pg_catalog.=) $1",
+		4, {TEXTOID, INT8OID, TEXTOID, TEXTOID}
+	},
+	[PGM_Q_ONLINE_DELETE] = {
+		"DELETE FROM migrate.online WHERE revision OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
+	},
+	[PGM_Q_ONLINE_ANY] = {
+		"SELECT revision FROM migrate.online ORDER BY started_at LIMIT 1",
+		0, {0}
+	},
 	[PGM_Q_WITHDRAW_DOWN] = {
 		/* down_derived stays true: the revision file still has no down */
 		"UPDATE migrate.revisions SET down = NULL, down_sha256 = NULL"
@@ -317,4 +353,22 @@ pgm_catalog_fetch_sql(const char *id, bool up, bool read_only)
 	sql_text = TextDatumGetCString(sql);
 	SPI_freetuptable(SPI_tuptable);
 	return sql_text;
+}
+
+/*
+ * The online revision in progress (started, not completed nor aborted),
+ * or NULL; NULL too on a catalog older than 0.5, which has none.
+ */
+char *
+pgm_online_in_progress(void)
+{
+	Oid			nspid = get_namespace_oid(PGM_SCHEMA, true);
+	char	   *id = NULL;
+
+	if (!OidIsValid(nspid) || !OidIsValid(get_relname_relid("online", nspid)))
+		return NULL;
+	if (pgm_catalog_exec(PGM_Q_ONLINE_ANY, NULL, NULL, true) > 0)
+		id = pgm_result_text(0, 1);
+	SPI_freetuptable(SPI_tuptable);
+	return id;
 }

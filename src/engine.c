@@ -68,6 +68,7 @@ static const PgmActionInfo pgm_actions[] = {
 	[PGM_STAMP] = {"migrate.stamp()", "stamp", "stamping", "stamped", "no revision is pending"},
 	[PGM_RECORD_APPLIED] = {"migrate.finish_outside_transaction()", "apply", "recording the run of", "recorded", ""},
 	[PGM_RECORD_ROLLED_BACK] = {"migrate.finish_outside_transaction()", "rollback", "recording the run of", "recorded", ""},
+	[PGM_COMPLETE_ONLINE] = {"migrate.complete()", "apply", "completing", "completed", ""},
 };
 
 /* Where a failing statement was: shown as the error's CONTEXT. */
@@ -328,7 +329,7 @@ pgm_in_subtransaction(void (*fn) (void *), void *arg, bool keep)
 }
 
 /* Sleep `ms`, but end at once, with its error, on a cancel or a timeout. */
-static void
+void
 pgm_sleep_interruptibly(int ms)
 {
 	TimestampTz end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
@@ -343,7 +344,84 @@ pgm_sleep_interruptibly(int ms)
 	}
 }
 
-/* One attempt of a revision under pgmigrate.lock_timeout. */
+/* One attempt of some work under pgmigrate.lock_timeout. */
+typedef struct PgmTimedAttempt
+{
+	void		(*fn) (void *);
+	void	   *arg;
+	int			timeout_ms;
+} PgmTimedAttempt;
+
+static void
+pgm_attempt_under_lock_timeout(void *arg)
+{
+	PgmTimedAttempt *attempt = (PgmTimedAttempt *) arg;
+	int			guc_level = NewGUCNestLevel();
+
+	(void) set_config_option("lock_timeout", psprintf("%d", attempt->timeout_ms),
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	pgm_waited_valid = false;
+	attempt->fn(attempt->arg);
+	AtEOXact_GUC(true, guc_level);
+}
+
+/*
+ * pgmigrate.lock_timeout, or `fallback` when it is off: what an online
+ * revision's phases wait at most for a lock, since they must never queue.
+ */
+int
+pgm_lock_timeout_or(int fallback)
+{
+	return pgm_lock_timeout > 0 ? pgm_lock_timeout : fallback;
+}
+
+/*
+ * Run fn(arg), the work of revision `revision`, under a lock_timeout of
+ * `timeout_ms` (none when 0), in a subtransaction that is rolled back and
+ * retried pgmigrate.lock_retries times, with back-off, when a statement
+ * times out on a lock.  A cancel or statement_timeout ends it at once, also
+ * while it waits to retry.  `undone` completes "nothing was ..." in the
+ * error after the last try.
+ */
+void
+pgm_with_lock_retries(const char *revision, const char *undone, int timeout_ms,
+					  void (*fn) (void *), void *arg)
+{
+	PgmTimedAttempt attempt = {fn, arg, timeout_ms};
+	int			backoff_ms = 100;
+	int			tries;
+
+	if (timeout_ms <= 0)
+	{
+		fn(arg);
+		return;
+	}
+	for (tries = 0;; tries++)
+	{
+		ErrorData  *edata = pgm_in_subtransaction(pgm_attempt_under_lock_timeout, &attempt, true);
+
+		if (edata == NULL)
+			return;
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ReThrowError(edata);
+		if (tries >= pgm_lock_retries)
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("revision \"%s\" could not get %s within pgmigrate.lock_timeout",
+							revision, pgm_describe_waited_lock()),
+					 errdetail("It was tried %d times, each waiting at most %d ms; nothing was %s.",
+							   tries + 1, timeout_ms, undone),
+					 errhint("Find the transaction holding the lock in pg_locks and pg_stat_activity, or retry when it is done.")));
+		ereport(NOTICE,
+				(errmsg("revision \"%s\" waited too long for %s; retrying in %d ms (retry %d of %d)",
+						revision, pgm_describe_waited_lock(), backoff_ms,
+						tries + 1, pgm_lock_retries)));
+		pgm_sleep_interruptibly(backoff_ms);
+		backoff_ms = Min(backoff_ms * 2, 10000);
+	}
+}
+
+/* One attempt of a revision. */
 typedef struct PgmAttempt
 {
 	PgmGraph   *graph;
@@ -358,56 +436,12 @@ static void
 pgm_attempt_revision(void *arg)
 {
 	PgmAttempt *attempt = (PgmAttempt *) arg;
-	int			guc_level = NewGUCNestLevel();
 
-	(void) set_config_option("lock_timeout", psprintf("%d", pgm_lock_timeout),
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	pgm_waited_valid = false;
+	/* as it was before: an attempt rolled back takes the catalog mark with it */
+	attempt->graph->nodes[attempt->node].applied =
+		attempt->action == PGM_ROLLBACK || attempt->action == PGM_RECORD_ROLLED_BACK;
 	attempt->ms = pgm_run_revision_once(attempt->graph, attempt->node, attempt->action,
 										attempt->step, attempt->nsteps);
-	AtEOXact_GUC(true, guc_level);
-}
-
-/*
- * Run one revision under pgmigrate.lock_timeout, in a subtransaction that
- * is rolled back and retried, with back-off, when a statement times out on
- * a lock.  A cancel or statement_timeout ends it at once, also while it
- * waits to retry.
- */
-static double
-pgm_run_revision_with_retries(PgmGraph *graph, int n, PgmAction action, int step, int nsteps)
-{
-	PgmAttempt	attempt = {graph, n, action, step, nsteps, 0};
-	int			backoff_ms = 100;
-	int			tries;
-
-	for (tries = 0;; tries++)
-	{
-		ErrorData  *edata = pgm_in_subtransaction(pgm_attempt_revision, &attempt, true);
-
-		if (edata == NULL)
-			return attempt.ms;
-
-		/* the undone subtransaction took the catalog mark with it */
-		graph->nodes[n].applied = action == PGM_ROLLBACK;
-		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
-			ReThrowError(edata);
-		if (tries >= pgm_lock_retries)
-			ereport(ERROR,
-					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-					 errmsg("revision \"%s\" could not get %s within pgmigrate.lock_timeout",
-							graph->nodes[n].id, pgm_describe_waited_lock()),
-					 errdetail("It was tried %d times, each waiting at most %d ms; nothing was %s.",
-							   tries + 1, pgm_lock_timeout,
-							   action == PGM_ROLLBACK ? "rolled back" : "applied"),
-					 errhint("Find the transaction holding the lock in pg_locks and pg_stat_activity, or retry when it is done.")));
-		ereport(NOTICE,
-				(errmsg("revision \"%s\" waited too long for %s; retrying in %d ms (retry %d of %d)",
-						graph->nodes[n].id, pgm_describe_waited_lock(), backoff_ms,
-						tries + 1, pgm_lock_retries)));
-		pgm_sleep_interruptibly(backoff_ms);
-		backoff_ms = Min(backoff_ms * 2, 10000);
-	}
 }
 
 /*
@@ -418,9 +452,14 @@ pgm_run_revision_with_retries(PgmGraph *graph, int n, PgmAction action, int step
 double
 pgm_run_revision(PgmGraph *graph, int n, PgmAction action, int step, int nsteps)
 {
-	if (pgm_lock_timeout > 0 && (action == PGM_APPLY || action == PGM_ROLLBACK))
-		return pgm_run_revision_with_retries(graph, n, action, step, nsteps);
-	return pgm_run_revision_once(graph, n, action, step, nsteps);
+	PgmAttempt	attempt = {graph, n, action, step, nsteps, 0};
+
+	if (action == PGM_APPLY || action == PGM_ROLLBACK)
+		pgm_with_lock_retries(graph->nodes[n].id, action == PGM_ROLLBACK ? "rolled back" : "applied",
+							  pgm_lock_timeout, pgm_attempt_revision, &attempt);
+	else
+		pgm_attempt_revision(&attempt);
+	return attempt.ms;
 }
 
 /*
@@ -569,6 +608,17 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss, int max
 	pgm_spi_connect();
 	cxt = CurrentMemoryContext;
 	pgm_lock_catalog();
+	{
+		char	   *busy = pgm_online_in_progress();
+
+		if (busy)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("online revision \"%s\" is in progress", busy),
+					 errdetail("%s waits until it is completed or aborted.", info->function),
+					 errhint("Complete it with migrate.complete('%s'), or abort it with migrate.abort('%s'), first.",
+							 busy, busy)));
+	}
 	graph = pgm_graph_load(false);
 	plan = action == PGM_ROLLBACK ? pgm_plan_down(graph, target, info->function) :
 		pgm_plan_up(graph, target, info->function);

@@ -2,9 +2,9 @@
  * module.c — the loadable module: its magic block and its start-up.
  *
  * The SQL-callable functions live with their concern (register.c, engine.c,
- * inspect.c, nontx.c, verify.c, lint.c, guard.c); this file only ties the
- * module together, at the top: it calls engine.c, guard.c, register.c and
- * session.c.
+ * inspect.c, nontx.c, verify.c, lint.c, guard.c, online.c); this file only
+ * ties the module together, at the top: it calls engine.c, guard.c,
+ * register.c, online.c and session.c.
  */
 #include "postgres.h"
 
@@ -22,6 +22,7 @@ _PG_init(void)
 	pgm_guard_define_settings();
 	pgm_engine_define_settings();
 	pgm_register_define_settings();
+	pgm_online_define_settings();
 	pgm_reserve_guc_prefix("pgmigrate");
 	pgm_session_init();
 	pgm_guard_install_hook();

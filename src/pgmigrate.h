@@ -110,6 +110,13 @@ typedef enum PgmQuery
 	PGM_Q_CHECKSUMS,
 	PGM_Q_WITHDRAW_DOWN,
 	PGM_Q_REPAIR_DOWN,
+	PGM_Q_GET_ONLINE,
+	PGM_Q_SET_ONLINE,
+	PGM_Q_ONLINE_STATE,
+	PGM_Q_ONLINE_INSERT,
+	PGM_Q_ONLINE_PROGRESS,
+	PGM_Q_ONLINE_DELETE,
+	PGM_Q_ONLINE_ANY,
 	PGM_Q_COUNT
 } PgmQuery;
 
@@ -133,6 +140,7 @@ extern void pgm_catalog_log(const char *action, const char *revision,
 extern void pgm_lock_catalog(void);
 extern char *pgm_caller_name(void);
 extern char *pgm_catalog_fetch_sql(const char *id, bool up, bool read_only);
+extern char *pgm_online_in_progress(void);
 
 /* ---- snapshot.c: the schema as data ---- */
 
@@ -252,6 +260,40 @@ extern const char *pgm_severity_name(PgmSeverity severity);
 extern char *pgm_derive_down(List *statements);
 extern char *pgm_inverse_fails_here(Node *tree);
 
+/* ---- online_plan.c: what an online revision's up does ---- */
+
+typedef enum PgmOnlineKind
+{
+	PGM_ONLINE_TYPE,			/* ALTER COLUMN ... TYPE [USING] */
+	PGM_ONLINE_RENAME_COLUMN,
+	PGM_ONLINE_ADD_COLUMN,
+	PGM_ONLINE_DROP_COLUMN
+} PgmOnlineKind;
+
+typedef struct PgmOnlineStep
+{
+	PgmOnlineKind kind;
+	int			number;			/* of the statement, 1-based */
+	char	   *statement;		/* its text */
+	char	   *column;			/* the column it changes (ADD: adds) */
+	char	   *new_name;		/* RENAME: the column's new name */
+	TypeName   *type;			/* TYPE, ADD: the column's (new) type */
+	char	   *using_sql;		/* TYPE: the USING expression; NULL: a cast */
+	char	   *reverse_sql;	/* TYPE: "-- migrate:reverse"; NULL: a cast */
+	bool		not_null;		/* ADD: NOT NULL */
+	bool		has_default;	/* ADD: DEFAULT */
+} PgmOnlineStep;
+
+typedef struct PgmOnlinePlan
+{
+	RangeVar   *relation;		/* the one table the steps change */
+	List	   *steps;			/* PgmOnlineStep * */
+} PgmOnlinePlan;
+
+extern PgmOnlinePlan *pgm_online_plan(const char *sql, List *statements,
+									  const char *revision);
+extern bool pgm_online_avoids_rule(const char *rule);
+
 /* ---- diff.c: the diff engine (migrate.diff(), nothing shared) ---- */
 
 /* ---- dataloss.c: what a rollback would destroy ---- */
@@ -266,7 +308,8 @@ typedef enum PgmAction
 	PGM_ROLLBACK,
 	PGM_STAMP,
 	PGM_RECORD_APPLIED,			/* the client ran the up: record it */
-	PGM_RECORD_ROLLED_BACK		/* the client ran the down: record it */
+	PGM_RECORD_ROLLED_BACK,		/* the client ran the down: record it */
+	PGM_COMPLETE_ONLINE			/* an online revision completed: record it */
 } PgmAction;
 
 extern void pgm_engine_define_settings(void);
@@ -274,6 +317,14 @@ extern double pgm_run_revision(PgmGraph *graph, int n, PgmAction action,
 							   int step, int nsteps);
 extern void pgm_check_plan(PgmGraph *graph, PgmPlan *plan, PgmAction action);
 extern ErrorData *pgm_in_subtransaction(void (*fn) (void *), void *arg, bool keep);
+extern int	pgm_lock_timeout_or(int fallback);
+extern void pgm_with_lock_retries(const char *revision, const char *undone, int timeout_ms,
+								  void (*fn) (void *), void *arg);
+extern void pgm_sleep_interruptibly(int ms);
+
+/* ---- online.c: online revisions, in phases ---- */
+
+extern void pgm_online_define_settings(void);
 
 /* ---- guard.c: the event trigger against unmanaged DDL ---- */
 

@@ -48,6 +48,8 @@ typedef struct PgmRevisionArgs
 	List	   *approved_rules; /* the destructive rules that approval let through */
 	char	   *up_sha256;
 	char	   *down_sha256;
+	bool		online;			/* runs online: migrate.start() and so on */
+	bool		stored_online;	/* the stored revision's flag, when it exists */
 } PgmRevisionArgs;
 
 static void
@@ -244,7 +246,8 @@ pgm_same_content(const PgmRevisionArgs *args, ArrayType *parents)
 
 	return pgm_sha_equal(args->up_sha256, pgm_result_text(0, PGM_REV_UP_SHA)) && same_down &&
 		!isnull && pgm_parents_equal(DatumGetArrayTypeP(stored), parents) &&
-		args->transactional == pgm_result_bool(0, PGM_REV_TRANSACTIONAL);
+		args->transactional == pgm_result_bool(0, PGM_REV_TRANSACTIONAL) &&
+		args->online == args->stored_online;
 }
 
 static void
@@ -343,6 +346,8 @@ pgm_register(PgmRevisionArgs *args, bool exists)
 				pgm_refuse_change(args, "down SQL");
 			if (args->transactional != pgm_result_bool(0, PGM_REV_TRANSACTIONAL))
 				pgm_refuse_change(args, "transactional flag");
+			if (args->online != args->stored_online)
+				pgm_refuse_change(args, "online flag");
 			pgm_refuse_change(args, "list of parents");
 		}
 		SPI_freetuptable(SPI_tuptable);
@@ -442,9 +447,42 @@ pgm_check_sql(PgmRevisionArgs *args)
 {
 	char	   *up = text_to_cstring(args->up);
 	List	   *up_stmts = pgm_split_statements(up, pgm_parse_sql(up, args->id, "up"));
+	List	   *findings;
 
 	args->up_is_empty = up_stmts == NIL;
-	args->destructive = pgm_report_findings(args, "up", pgm_lint(up_stmts), true);
+	if (args->online)
+	{
+		if (!args->transactional)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("online revision \"%s\" cannot be registered with transactional => false", args->id),
+					 errdetail("pgmigrate runs each phase of an online revision in transactions of its own."),
+					 errhint("Leave transactional at its default.")));
+		(void) pgm_online_plan(up, up_stmts, args->id);
+	}
+	findings = pgm_lint(up_stmts);
+	if (args->online)
+	{
+		List	   *kept = NIL;
+		ListCell   *lc;
+
+		foreach(lc, findings)
+		{
+			PgmFinding *f = lfirst(lc);
+
+			/* an ADD COLUMN that rewrites the table has no online form */
+			if (strcmp(f->rule, "add-column-volatile-default") == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("statement %d of online revision \"%s\" cannot run online", f->statement->number, args->id),
+						 errdetail("Its ADD COLUMN would rewrite the table: %s.", f->message),
+						 errhint("%s", f->hint)));
+			if (!pgm_online_avoids_rule(f->rule))
+				kept = lappend(kept, f);
+		}
+		findings = kept;
+	}
+	args->destructive = pgm_report_findings(args, "up", findings, true);
 	if (args->down)
 	{
 		char	   *down = text_to_cstring(args->down);
@@ -526,6 +564,12 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 	args.approved = !args.allow_destructive && pgm_approve_destructive;
 	args.allow_destructive |= pgm_approve_destructive;
 	args.transactional = PG_GETARG_BOOL(6);
+	/* (0.4's migrate.add() has no online argument) */
+	if (PG_NARGS() > 7)
+	{
+		pgm_require_arg(fcinfo, 7, "online", "migrate.add()");
+		args.online = PG_GETARG_BOOL(7);
+	}
 
 	if (args.parents)
 		pgm_check_parents(args.parents, args.id);
@@ -535,6 +579,8 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 	pgm_lock_catalog();
 	/* the stored revision, if any: SPI_tuptable row 0 until pgm_register() reads it */
 	id = CStringGetTextDatum(args.id);
+	if (PG_NARGS() > 7 && pgm_catalog_exec(PGM_Q_GET_ONLINE, &id, NULL, false) > 0)
+		args.stored_online = pgm_result_bool(0, 1);
 	exists = pgm_catalog_exec(PGM_Q_GET_REVISION, &id, NULL, false) > 0;
 
 	/*
@@ -550,6 +596,12 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 	args.down_sha256 = args.down ? pgm_sha256_hex(args.down) : NULL;
 
 	result = pgm_register(&args, exists);
+	if (PG_NARGS() > 7 && result != PGM_UNCHANGED)
+	{
+		Datum		values[2] = {id, BoolGetDatum(args.online)};
+
+		pgm_catalog_exec(PGM_Q_SET_ONLINE, values, NULL, false);
+	}
 	if (result != PGM_UNCHANGED && args.approved_rules != NIL)
 		pgm_log_approval(&args);
 	if (result != PGM_UNCHANGED)

@@ -11,22 +11,26 @@ CREATE TABLE tap_priv.app_sees (id int);
 CREATE ROLE tap_app;
 CREATE ROLE tap_deploy;
 GRANT EXECUTE ON FUNCTION
-    migrate.add(text, text, text, text[], text, boolean, boolean),
+    migrate.add(text, text, text, text[], text, boolean, boolean, boolean),
     migrate.apply(text), migrate.rollback(text, boolean), migrate.stamp(text)
   TO tap_deploy;
 GRANT CREATE, USAGE ON SCHEMA tap_priv TO tap_deploy;
 RESET pgmigrate.guard;
 SET client_min_messages = error;
 
-SELECT plan(48);
+SELECT plan(52);
 
 -- what PUBLIC may do
-SELECT ok(NOT has_function_privilege('public', 'migrate.add(text, text, text, text[], text, boolean, boolean)', 'EXECUTE'), 'PUBLIC cannot execute migrate.add');
+SELECT ok(NOT has_function_privilege('public', 'migrate.add(text, text, text, text[], text, boolean, boolean, boolean)', 'EXECUTE'), 'PUBLIC cannot execute migrate.add');
 SELECT ok(NOT has_function_privilege('public', 'migrate.apply(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.apply');
 SELECT ok(NOT has_function_privilege('public', 'migrate.rollback(text, boolean)', 'EXECUTE'), 'PUBLIC cannot execute migrate.rollback');
 SELECT ok(NOT has_function_privilege('public', 'migrate.stamp(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.stamp');
 SELECT ok(NOT has_function_privilege('public', 'migrate.test_roundtrip(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.test_roundtrip');
 SELECT ok(NOT has_function_privilege('public', 'migrate.begin_outside_transaction(text, text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.begin_outside_transaction');
+SELECT ok(NOT has_function_privilege('public', 'migrate.start(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.start');
+SELECT ok(NOT has_function_privilege('public', 'migrate.backfill(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.backfill');
+SELECT ok(NOT has_function_privilege('public', 'migrate.complete(text, boolean)', 'EXECUTE'), 'PUBLIC cannot execute migrate.complete');
+SELECT ok(NOT has_function_privilege('public', 'migrate.abort(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.abort');
 SELECT ok(has_function_privilege('public', 'migrate.status()', 'EXECUTE'), 'PUBLIC can execute migrate.status');
 SELECT ok(has_function_privilege('public', 'migrate.plan(text, text, boolean)', 'EXECUTE'), 'PUBLIC can execute migrate.plan');
 SELECT ok(has_table_privilege('public', 'migrate.revisions', 'SELECT'), 'PUBLIC can read migrate.revisions');

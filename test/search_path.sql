@@ -11,7 +11,7 @@ CREATE EXTENSION IF NOT EXISTS pgmigrate;
 CREATE ROLE tap_attacker;
 CREATE SCHEMA evil AUTHORIZATION tap_attacker;
 GRANT EXECUTE ON FUNCTION
-    migrate.add(text, text, text, text[], text, boolean, boolean),
+    migrate.add(text, text, text, text[], text, boolean, boolean, boolean),
     migrate.apply(text), migrate.rollback(text, boolean), migrate.stamp(text)
   TO tap_attacker;
 GRANT CREATE ON SCHEMA public TO tap_attacker;

@@ -66,7 +66,7 @@ check "applied state survives" "$src_status" "$(q "$dst" "$status_query")"
 check "application data survives" "1|ada" "$(q "$dst" "SELECT id || '|' || name FROM users")"
 check "the restore added no log rows" "$(q "$src" "SELECT count(*) FROM migrate.log")" \
     "$(q "$dst" "SELECT count(*) FROM migrate.log")"
-check "the catalog triggers are still ENABLE ALWAYS" "A,A,A" \
+check "the catalog triggers are still ENABLE ALWAYS" "A,A,A,A" \
     "$(q "$dst" "SELECT string_agg(tgenabled::text, ',') FROM pg_trigger WHERE tgname = 'refuse_direct_write'")"
 check "the guard is ENABLE ALWAYS" "A" \
     "$(q "$dst" "SELECT evtenabled FROM pg_event_trigger WHERE evtname = 'pgmigrate_guard'")"

@@ -91,7 +91,7 @@ SET client_min_messages = error;
 COMMENT ON TABLE users IS 'people';
 CREATE TABLE elsewhere (id int);
 CREATE INDEX CONCURRENTLY users_name_c ON users (name);
-GRANT EXECUTE ON FUNCTION migrate.apply(text), migrate.rollback(text, boolean) TO ${prefix}_deploy;
+GRANT EXECUTE ON FUNCTION migrate.apply(text), migrate.rollback(text, boolean), migrate.add TO ${prefix}_deploy;
 RESET pgmigrate.guard;
 SELECT migrate.add('05_stamped', 'CREATE TABLE elsewhere (id int);', parents => '{03_extra}');
 SELECT count(*) FROM migrate.stamp('05_stamped');
@@ -102,7 +102,7 @@ SQL
 # form, which 0.4 keeps as legacy_snapshot, without the one 0.4 records)
 catalog_digest() {
     q "$1" "SELECT concat_ws(' ',
-              (SELECT md5(string_agg(r::text, '|' ORDER BY id)) FROM migrate.revisions r),
+              (SELECT md5(string_agg((to_jsonb(r) - 'online')::text, '|' ORDER BY id)) FROM migrate.revisions r),
               (SELECT md5(string_agg(l::text, '|' ORDER BY id)) FROM migrate.log l WHERE id <= $2),
               (SELECT md5(string_agg(concat_ws(' ', id, taken_at, action, taken_by,
                                                coalesce(to_jsonb(s)->>'legacy_snapshot', to_jsonb(s)->>'snapshot')),
@@ -185,6 +185,15 @@ promises() {
             same "0" "$(q "$1" "SELECT count(*) FROM migrate.compare((SELECT snapshot FROM migrate.snapshots ORDER BY id DESC LIMIT 1),
                                                                    migrate.schema())")"
     fi
+    if at_least "$2" 0.5; then
+        check "$2 in $1: start, backfill, complete and abort, not granted to PUBLIC (0.5)" \
+            same "abort:false backfill:false complete:false start:false" \
+            "$(q "$1" "SELECT string_agg(proname || ':' || has_function_privilege('public', oid, 'EXECUTE')::text, ' ' ORDER BY proname)
+                        FROM pg_proc WHERE pronamespace = 'migrate'::regnamespace
+                         AND proname IN ('start', 'backfill', 'complete', 'abort')")"
+        check "$2 in $1: no revision is online before anybody says so (0.5)" \
+            same "0" "$(q "$1" "SELECT count(*) FROM migrate.revisions WHERE online")"
+    fi
 }
 
 # ---- each step, on a catalog in use --------------------------------------
@@ -223,6 +232,9 @@ while read -r from to; do
         same "0" "$(q "$db" "SELECT count(*) FROM migrate.verify()")"
     check "$from -> $to: the deploy role keeps its grant" \
         same "t" "$(q "$db" "SELECT has_function_privilege('${prefix}_deploy', 'migrate.apply(text)', 'EXECUTE')")"
+    check "$from -> $to: the deploy role keeps its grant on migrate.add(), whatever its arguments" \
+        same "t" "$(q "$db" "SELECT bool_and(has_function_privilege('${prefix}_deploy', oid, 'EXECUTE')) FROM pg_proc
+                             WHERE proname = 'add' AND pronamespace = 'migrate'::regnamespace")"
     check "$from -> $to: the public still may not apply" \
         same "f" "$(q "$db" "SELECT has_function_privilege('public', 'migrate.apply(text)', 'EXECUTE')")"
     out=$(psql -X -q -At -d "$db" -c "CREATE TABLE adhoc (id int)" 2>&1 || true)

@@ -1,0 +1,148 @@
+/*
+ * online.c — the phases of an online revision from the command line:
+ * start, backfill (with a progress line), complete and abort, and the three
+ * in sequence for apply.
+ *
+ * The backfill is one CALL migrate.backfill() on the session's connection,
+ * which commits after each batch; a second connection reads
+ * migrate.online_progress meanwhile and prints a line every
+ * PROGRESS_INTERVAL_MS.  A cancel, a lost connection or a crash loses at
+ * most one batch: `pgmigrate backfill ID` goes on from where it stopped.
+ *
+ * Calls session.c.
+ */
+#include "postgres_fe.h"
+
+#include <sys/select.h>
+
+#include "client.h"
+
+#define PROGRESS_INTERVAL_MS 2000
+
+/* One phase: SELECT migrate.<function>(id[, force]). */
+static void
+run_phase(const char *what, const char *sql, const char *id)
+{
+	const char *params[2] = {id, opts.force ? "true" : "false"};
+
+	PQclear(run(what, sql, strstr(sql, "$2") ? 2 : 1, params));
+}
+
+/* The progress line of revision `id`, read on `reader`; NULL when there is none. */
+static char *
+progress_line(PGconn *reader, const char *id)
+{
+	const char *params[1] = {id};
+	PGresult   *res = PQexecParams(reader,
+								   "SELECT phase, rows_done, rows_left, rows_per_second"
+								   " FROM migrate.online_progress WHERE revision = $1",
+								   1, NULL, params, NULL, NULL, 0);
+	char	   *line = NULL;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		line = psprintf("backfill %s: %s rows done, about %s left%s%s%s", id,
+						PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+						PQgetisnull(res, 0, 3) ? "" : ", ",
+						PQgetisnull(res, 0, 3) ? "" : PQgetvalue(res, 0, 3),
+						PQgetisnull(res, 0, 3) ? "" : " rows/s");
+	PQclear(res);
+	return line;
+}
+
+/*
+ * CALL migrate.backfill(id) on the session's connection, with a progress
+ * line on stderr from a second connection while it runs.
+ */
+static void
+run_backfill(const char *id)
+{
+	const char *params[1] = {id};
+	PGconn	   *reader = connect_same_server(PQdb(conn));
+	PGresult   *res;
+	PGresult   *failure = NULL;
+
+	if (!PQsendQueryParams(conn, "CALL migrate.backfill($1)", 1, NULL, params, NULL, NULL, 0))
+		failed("backfill failed: %s", PQerrorMessage(conn));
+	for (;;)
+	{
+		int			sock = PQsocket(conn);
+		fd_set		fds;
+		struct timeval timeout = {PROGRESS_INTERVAL_MS / 1000, (PROGRESS_INTERVAL_MS % 1000) * 1000};
+		char	   *line;
+
+		FD_ZERO(&fds);
+		FD_SET(sock, &fds);
+		if (select(sock + 1, &fds, NULL, NULL, &timeout) < 0 && errno != EINTR)
+			failed("backfill failed: %s", strerror(errno));
+		if (!PQconsumeInput(conn))
+			failed("backfill failed: %s", PQerrorMessage(conn));
+		if (!PQisBusy(conn))
+			break;
+		if ((line = progress_line(reader, id)) != NULL && !opts.json)
+			fprintf(stderr, "%s\n", line);
+	}
+	while ((res = PQgetResult(conn)) != NULL)
+	{
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && failure == NULL)
+			failure = res;
+		else
+			PQclear(res);
+	}
+	PQfinish(reader);
+	if (failure)
+	{
+		fputs(PQresultErrorMessage(failure), stderr);
+		failed("backfill of \"%s\" stopped: %s (what it filled is kept: run pgmigrate backfill %s to go on)",
+			   id, primary_message(failure), id);
+	}
+}
+
+/* Is revision `id` started (a row in migrate.online)? */
+static bool
+is_started(const char *id)
+{
+	const char *params[1] = {id};
+	PGresult   *res = run("online", "SELECT phase FROM migrate.online WHERE revision = $1", 1, params);
+	bool		started = PQntuples(res) == 1;
+
+	PQclear(res);
+	return started;
+}
+
+/*
+ * Apply one online revision: start (unless it is started already, by an
+ * earlier run that stopped), backfill, complete.
+ */
+void
+apply_online(const char *id)
+{
+	fprintf(stderr, "NOTICE:  applying online revision \"%s\": start, backfill, complete\n", id);
+	if (!is_started(id))
+		run_phase("start", "SELECT migrate.start($1)", id);
+	run_backfill(id);
+	run_phase("complete", "SELECT migrate.complete($1, $2::boolean)", id);
+}
+
+/* start, backfill, complete, abort ID */
+void
+cmd_online(const char *verb, const char *id)
+{
+	connect_db();
+	if (strcmp(verb, "start") == 0)
+		run_phase("start", "SELECT migrate.start($1)", id);
+	else if (strcmp(verb, "backfill") == 0)
+		run_backfill(id);
+	else if (strcmp(verb, "complete") == 0)
+		run_phase("complete", "SELECT migrate.complete($1, $2::boolean)", id);
+	else
+		run_phase("abort", "SELECT migrate.abort($1)", id);
+	if (opts.json)
+	{
+		printf("{\"%s\": ", verb);
+		json_string(id);
+		printf("}\n");
+	}
+	else
+		printf("%s %s\n", strcmp(verb, "start") == 0 ? "started" : strcmp(verb, "backfill") == 0 ? "backfilled" :
+			   strcmp(verb, "complete") == 0 ? "completed" : "aborted", id);
+}

@@ -1,0 +1,155 @@
+-- Online revisions: registration, start, backfill, complete, abort, and
+-- every refusal on the way.
+\i sql/include/reset.psql
+-- the tables live in schema app: the versions' schemas are app_<revision>
+SET search_path = app;
+SET pgmigrate.guard = 'enforce';
+\set VERBOSITY default
+
+SELECT migrate.add('o1', $$CREATE TABLE items (id bigint PRIMARY KEY, qty integer NOT NULL DEFAULT 0,
+                                               label text, legacy text, price numeric(10,2));
+                           CREATE INDEX items_price ON items (price);
+                           CREATE TABLE other (id int PRIMARY KEY, note text);
+                           CREATE TABLE keyless (a int, b int)$$);
+SELECT count(*) FROM migrate.apply();
+SET pgmigrate.guard = 'off';
+INSERT INTO items SELECT g, g, 'item ' || g, 'legacy', g FROM generate_series(1, 2500) g;
+INSERT INTO other VALUES (1, 'one');
+RESET pgmigrate.guard;
+
+-- registration: only what can run online
+SELECT migrate.add('bad1', 'CREATE TABLE x (a int)', online => true);
+SELECT migrate.add('bad2', 'ALTER TABLE items ADD COLUMN a int, ADD COLUMN b int', online => true);
+SELECT migrate.add('bad3', 'ALTER TABLE items ADD COLUMN a int; ALTER TABLE other ADD COLUMN a int', online => true);
+SELECT migrate.add('bad4', 'ALTER TABLE items RENAME COLUMN label TO title; ALTER TABLE items DROP COLUMN label', online => true);
+SELECT migrate.add('bad5', 'ALTER TABLE items ALTER COLUMN qty TYPE bigint USING qty * 10', online => true);
+SELECT migrate.add('bad6', 'ALTER TABLE items ADD COLUMN code text UNIQUE', online => true);
+SELECT migrate.add('bad7', 'ALTER TABLE items ADD COLUMN code text NOT NULL', online => true);
+SELECT migrate.add('bad8', 'ALTER TABLE items DROP COLUMN legacy CASCADE', online => true, allow_destructive => true);
+SELECT migrate.add('bad9', 'ALTER TABLE items ADD COLUMN a int', online => true, transactional => false);
+SELECT migrate.add('bad10', '-- nothing', online => true);
+SELECT migrate.add('bad11', 'ALTER TABLE ONLY items ADD COLUMN a int', online => true);
+SELECT migrate.add('bad12', 'ALTER TABLE items ALTER COLUMN qty SET NOT NULL', online => true);
+SELECT count(*) FROM migrate.revisions WHERE id LIKE 'bad%';
+
+-- the phases need an online revision, started, in order
+SELECT migrate.add('o2', $$ALTER TABLE items ALTER COLUMN qty TYPE bigint USING qty * 10;
+                           ALTER TABLE items RENAME COLUMN label TO title;
+                           ALTER TABLE items ADD COLUMN done boolean NOT NULL DEFAULT false;
+                           ALTER TABLE items DROP COLUMN legacy$$,
+                   online => true, allow_destructive => true);
+-- (its USING needs a reverse: say it in a comment line before the statement)
+SELECT migrate.add('o2', $$-- migrate:reverse qty / 10
+                           ALTER TABLE items ALTER COLUMN qty TYPE bigint USING qty * 10;
+                           ALTER TABLE items RENAME COLUMN label TO title;
+                           ALTER TABLE items ADD COLUMN done boolean NOT NULL DEFAULT false;
+                           ALTER TABLE items DROP COLUMN legacy$$,
+                   online => true, allow_destructive => true);
+SELECT id, online FROM migrate.revisions ORDER BY id;
+SELECT migrate.start('o1');
+SELECT migrate.start('nope');
+SELECT migrate.start(NULL);
+SELECT migrate.complete('o2');
+SELECT migrate.abort('o2');
+CALL migrate.backfill('o2');
+
+-- start: the new shape beside the old one, and a schema for each version
+SELECT migrate.start('o2');
+SELECT migrate.start('o2');
+SELECT revision, phase, relation, rows_done, rows_left, rows_per_second, old_schema, new_schema
+FROM migrate.online_progress;
+SELECT n.nspname, c.relname, pg_catalog.obj_description(n.oid, 'pg_namespace')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname LIKE 'app\_%' ORDER BY 1, 2;
+\d app_o1.items
+\d app_o2.items
+\d items
+
+-- both versions write while it runs, each in its own shape
+SET search_path = app_o2, app;
+INSERT INTO items (id, qty, title, price) VALUES (10001, 70, 'new app', 1);
+INSERT INTO items (id, title) VALUES (10002, 'new app, defaults');
+UPDATE items SET qty = 990, done = true WHERE id = 2;
+UPDATE items SET title = 'renamed by new' WHERE id = 4;
+SET search_path = app_o1, app;
+INSERT INTO items (id, qty, label, legacy) VALUES (10003, 5, 'old app', 'kept');
+UPDATE items SET qty = 33 WHERE id = 3;
+UPDATE items SET label = 'relabelled by old' WHERE id = 2;
+SELECT * FROM items WHERE id IN (2, 3, 4, 10001, 10003) ORDER BY id;
+SET search_path = app;
+SELECT id, qty, _pgm_new_qty, label, done FROM items WHERE id IN (1, 2, 3, 4, 10001, 10002, 10003) ORDER BY id;
+
+-- nothing else runs meanwhile
+SELECT migrate.add('o3', 'ALTER TABLE other ADD COLUMN extra int');
+SELECT migrate.apply();
+SELECT migrate.rollback();
+SELECT migrate.stamp('o3');
+ALTER TABLE items ADD COLUMN sneaky int;
+SELECT migrate.complete('o2');
+
+-- backfill: only outside a transaction block; in batches
+BEGIN;
+CALL migrate.backfill('o2');
+ROLLBACK;
+SET pgmigrate.backfill_batch = 1000;
+CALL migrate.backfill('o2');
+SELECT revision, phase, rows_done, rows_left, rows_per_second > 0 AS rate FROM migrate.online_progress;
+SELECT count(*) AS rows, count(*) FILTER (WHERE _pgm_new_qty = qty * 10) AS filled_from_old,
+       count(*) FILTER (WHERE _pgm_new_qty IS NULL) AS not_filled FROM items;
+CALL migrate.backfill('o2');
+SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'items'::regclass AND contype = 'c';
+
+-- complete: the old shape goes, the revision is applied
+SELECT migrate.complete('o2');
+\d items
+SELECT id, qty, title, price, done FROM items WHERE id IN (1, 2, 3, 4, 10001, 10002, 10003) ORDER BY id;
+SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'app\_o%';
+SELECT count(*) FROM pg_proc WHERE proname LIKE '\_pgm%';
+SELECT revision, applied, destructive FROM migrate.status() ORDER BY revision;
+SELECT * FROM migrate.drift();
+SELECT * FROM migrate.online;
+SELECT action, revision, outcome, detail FROM migrate.log WHERE revision = 'o2' ORDER BY id;
+SELECT migrate.complete('o2');
+
+-- start checks the revision against the table
+SELECT count(*) FROM migrate.apply();
+SELECT migrate.add('o4', $$ALTER TABLE items ALTER COLUMN price TYPE numeric(12,2)$$, online => true);
+SELECT migrate.start('o4');
+SELECT migrate.add('o4', $$ALTER TABLE other ALTER COLUMN id TYPE bigint$$, online => true);
+SELECT migrate.start('o4');
+SELECT migrate.add('o4', $$ALTER TABLE keyless ALTER COLUMN a TYPE bigint$$, online => true);
+SELECT migrate.start('o4');
+SELECT migrate.add('o4', $$ALTER TABLE other ALTER COLUMN note TYPE date$$, online => true, allow_destructive => true);
+SELECT migrate.start('o4');
+SELECT migrate.add('o4', $$-- migrate:reverse no_such_function(note)
+                           ALTER TABLE other ALTER COLUMN note TYPE int USING length(note)$$,
+                   online => true, allow_destructive => true);
+SELECT migrate.start('o4');
+SELECT migrate.add('o4', $$ALTER TABLE other RENAME COLUMN note TO id$$, online => true);
+SELECT migrate.start('o4');
+SELECT migrate.add('o4', $$ALTER TABLE other ADD COLUMN stamp timestamptz DEFAULT clock_timestamp()$$, online => true);
+SELECT migrate.add('o4', $$ALTER TABLE other ADD COLUMN note int DEFAULT 0$$, online => true);
+SELECT migrate.start('o4');
+SELECT * FROM migrate.online;
+SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'app\_o%';
+
+-- abort at each phase leaves the old shape and all data
+SELECT migrate.add('o4', $$ALTER TABLE items ALTER COLUMN title TYPE varchar(200);
+                           ALTER TABLE items ADD COLUMN code text DEFAULT 'none'$$, online => true);
+CREATE TEMP TABLE snap AS SELECT * FROM items;
+SELECT migrate.start('o4');
+SELECT migrate.abort('o4');
+\d items
+SELECT count(*) FROM ((TABLE items EXCEPT TABLE snap) UNION ALL (TABLE snap EXCEPT TABLE items)) d;
+SELECT migrate.start('o4');
+CALL migrate.backfill('o4');
+SELECT migrate.abort('o4');
+SELECT count(*) FROM ((TABLE items EXCEPT TABLE snap) UNION ALL (TABLE snap EXCEPT TABLE items)) d;
+SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'app\_o%';
+SELECT * FROM migrate.drift();
+SELECT action, revision, outcome FROM migrate.log WHERE revision = 'o4' ORDER BY id;
+
+-- a plain apply runs an online revision's statements as they are
+SELECT count(*) FROM migrate.apply();
+\d items
+SELECT revision, applied FROM migrate.status() WHERE revision = 'o4';

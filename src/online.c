@@ -1,0 +1,1108 @@
+/*
+ * online.c — running a revision without downtime: expand, backfill,
+ * contract.
+ *
+ * An online revision (online_plan.c says which statements it may hold) is
+ * run in phases while the application's old and new versions both work:
+ *
+ *   migrate.start(id)      the new shape beside the old one: a new column
+ *                          for each type change, filled by a trigger from
+ *                          every write of either version; columns added;
+ *                          and a schema of views for each version, named
+ *                          <schema>_<revision> (the old version's after the
+ *                          revision's parent), showing each version the
+ *                          names and types it expects
+ *   CALL migrate.backfill  the rows there were, in batches, each committed
+ *                          with its progress in migrate.online: resumable
+ *                          after a crash or a cancel
+ *   migrate.complete(id)   the old shape goes: old columns dropped, new
+ *                          ones renamed, renames and drops made, both
+ *                          version schemas dropped (a version's search_path
+ *                          then falls through to the tables themselves,
+ *                          which now have its shape); the revision is
+ *                          applied
+ *   migrate.abort(id)      the new shape goes; the old one is untouched
+ *
+ * Every phase takes its locks under pgmigrate.lock_timeout, with retries
+ * (engine.c), and holds ACCESS EXCLUSIVE only for catalog changes: the
+ * scans (backfill, validating NOT NULL) run under weaker locks.
+ *
+ * Calls rows.c, sqltext.c, session.c, catalog.c, snapshot.c, graph.c,
+ * online_plan.c and engine.c.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_type.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/varlena.h"
+
+#include "pgmigrate.h"
+
+PG_FUNCTION_INFO_V1(pgmigrate_start);
+PG_FUNCTION_INFO_V1(pgmigrate_backfill);
+PG_FUNCTION_INFO_V1(pgmigrate_complete);
+PG_FUNCTION_INFO_V1(pgmigrate_abort);
+
+#define PGM_NEW_COLUMN_PREFIX	"_pgm_new_"
+#define PGM_NOT_NULL_PREFIX		"_pgm_nn_"
+#define PGM_SYNC_PREFIX			"_pgm_sync_"
+
+/* what a phase waits at most for a lock when pgmigrate.lock_timeout is off */
+#define PGM_ONLINE_LOCK_TIMEOUT_MS	2000
+
+static int	pgm_backfill_batch = 1000;
+static int	pgm_backfill_delay = 0;
+
+void
+pgm_online_define_settings(void)
+{
+	DefineCustomIntVariable("pgmigrate.backfill_batch",
+							"Rows migrate.backfill() fills per transaction.",
+							NULL,
+							&pgm_backfill_batch,
+							1000, 1, 1000000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pgmigrate.backfill_delay",
+							"Pause of migrate.backfill() after each batch, to leave the server to the application.",
+							NULL,
+							&pgm_backfill_delay,
+							0, 0, 3600000,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+}
+
+/* A type change, resolved against the catalogs. */
+typedef struct PgmTypeChange
+{
+	PgmOnlineStep *step;
+	char	   *new_column;		/* the column beside it: _pgm_new_<column> */
+	char	   *old_type;		/* SQL of the types, schema-qualified */
+	char	   *new_type;
+	bool		not_null;		/* the old column is NOT NULL */
+	char	   *not_null_check; /* then: the check that proves the new one is */
+} PgmTypeChange;
+
+/* An online revision and its table, resolved. */
+typedef struct PgmOnline
+{
+	char	   *id;
+	PgmGraph   *graph;
+	int			node;
+	PgmOnlinePlan *plan;
+	Oid			relid;
+	Oid			nspid;
+	char	   *nspname;
+	char	   *table;			/* schema-qualified, quoted */
+	char	   *old_schema;		/* the version schemas, unquoted */
+	char	   *new_schema;
+	char	   *sync;			/* the trigger's and its function's name */
+	List	   *type_changes;	/* PgmTypeChange * */
+	char	   *key_column;		/* what the backfill walks; NULL: none needed */
+	char	   *key_type;
+} PgmOnline;
+
+/* ------------------------------------------------------------ names */
+
+static char *
+pgm_online_name(const PgmOnline *on, const char *prefix, const char *name, const char *what)
+{
+	char	   *result = psprintf("%s%s", prefix, name);
+
+	if (strlen(result) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("the %s of online revision \"%s\" would be named \"%s\", longer than %d bytes",
+						what, on->id, result, NAMEDATALEN - 1),
+				 errhint("Use a shorter revision id or a shorter name.")));
+	return result;
+}
+
+static char *
+pgm_qualified_name(const PgmOnline *on, const char *name)
+{
+	return quote_qualified_identifier(on->nspname, name);
+}
+
+static bool
+pgm_step_is(const PgmOnline *on, PgmOnlineKind kind, const char *column)
+{
+	ListCell   *lc;
+
+	foreach(lc, on->plan->steps)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+
+		if (step->kind == kind && strcmp(step->column, column) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------ SQL */
+
+/* Run one statement of pgmigrate's own making. */
+static void
+pgm_online_exec(const char *sql)
+{
+	int			ret = SPI_execute(sql, false, 0);
+
+	if (ret < 0)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+}
+
+/* Run a query of one text column; the values as a List of char * (NULLs skipped). */
+static List *
+pgm_online_strings(const char *sql, int nargs, Oid *types, Datum *values)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *out = NIL;
+	/* not read-only: it must see what the statements before it did */
+	int			ret = SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0);
+	uint64		i;
+
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+	MemoryContextSwitchTo(cxt);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	   *v = pgm_result_text((int) i, 1);
+
+		if (v)
+			out = lappend(out, v);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return out;
+}
+
+static char *
+pgm_join(List *items, const char *separator)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, items)
+		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) > 0 ? separator : "", (char *) lfirst(lc));
+	return buf.data;
+}
+
+/* ------------------------------------------------------------ loading */
+
+static void pgm_online_refused(const PgmOnline *on, const char *message, const char *hint) pg_attribute_noreturn();
+
+static void
+pgm_online_refused(const PgmOnline *on, const char *message, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("online revision \"%s\" cannot start: %s", on->id, message),
+			 errhint("%s", hint)));
+}
+
+/*
+ * The online revision `id`, checked for `function`: registered, online,
+ * not applied, its one parent applied.  Connected to SPI, holding the
+ * catalog lock.
+ */
+static PgmOnline *
+pgm_online_load(const char *id, const char *function)
+{
+	PgmOnline  *on = palloc0(sizeof(PgmOnline));
+	PgmNode    *node;
+	Datum		idarg = CStringGetTextDatum(id);
+	char	   *up;
+
+	on->id = pstrdup(id);
+	on->graph = pgm_graph_load(false);
+	on->node = pgm_graph_find(on->graph, id);
+	if (on->node < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("revision \"%s\" is not registered", id),
+				 errhint("Register it with migrate.add(..., online => true) first.")));
+	node = &on->graph->nodes[on->node];
+	if (pgm_catalog_exec(PGM_Q_GET_ONLINE, &idarg, NULL, false) != 1 || !pgm_result_bool(0, 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("revision \"%s\" is not an online revision", id),
+				 errdetail("%s runs only revisions registered with online => true.", function),
+				 errhint("Apply it with migrate.apply(), or register it again with online => true.")));
+	SPI_freetuptable(SPI_tuptable);
+	if (node->applied)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("revision \"%s\" is already applied", id),
+				 errhint("Nothing is left to do for it.")));
+	if (node->nparents != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("online revision \"%s\" has %d parents", id, node->nparents),
+				 errdetail("The old version of the application is the schema as the revision's parent left it, so an online revision has exactly one parent."),
+				 errhint("Apply a plain revision first that merges the branches, and make it the online revision's parent.")));
+	if (!on->graph->nodes[node->parents[0]].applied)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the parent \"%s\" of online revision \"%s\" is not applied",
+						on->graph->nodes[node->parents[0]].id, id),
+				 errhint("Apply it first: SELECT migrate.apply('%s').", on->graph->nodes[node->parents[0]].id)));
+
+	up = pgm_catalog_fetch_sql(id, true, false);
+	on->plan = pgm_online_plan(up, pgm_split_statements(up, pgm_parse_sql(up, id, "up")), id);
+	return on;
+}
+
+/* Name the table and the version schemas of `on`, from the table's oid. */
+static void
+pgm_online_name_table(PgmOnline *on, Oid relid)
+{
+	PgmNode    *node = &on->graph->nodes[on->node];
+
+	on->relid = relid;
+	on->nspid = get_rel_namespace(relid);
+	on->nspname = get_namespace_name(on->nspid);
+	on->table = quote_qualified_identifier(on->nspname, get_rel_name(relid));
+	on->old_schema = pgm_online_name(on, psprintf("%s_", on->nspname),
+									 on->graph->nodes[node->parents[0]].id, "old version's schema");
+	on->new_schema = pgm_online_name(on, psprintf("%s_", on->nspname), on->id, "new version's schema");
+	on->sync = pgm_online_name(on, PGM_SYNC_PREFIX, on->id, "trigger");
+}
+
+/* The column's attribute row, or an error naming what the step needs. */
+static Form_pg_attribute
+pgm_online_attribute(const PgmOnline *on, const char *column, bool must_exist)
+{
+	HeapTuple	tuple = SearchSysCacheCopyAttName(on->relid, column);
+
+	if (!HeapTupleIsValid(tuple))
+	{
+		if (must_exist)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of table %s does not exist", column, on->table),
+					 errhint("Online revision \"%s\" changes it: check the revision against the table.", on->id)));
+		return NULL;
+	}
+	return (Form_pg_attribute) GETSTRUCT(tuple);
+}
+
+/* What depends on a column, besides its default, in words; NIL when nothing. */
+static List *
+pgm_column_dependents(const PgmOnline *on, AttrNumber attnum)
+{
+	Oid			types[2] = {OIDOID, INT4OID};
+	Datum		values[2] = {ObjectIdGetDatum(on->relid), Int32GetDatum(attnum)};
+
+	return pgm_online_strings("SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)"
+							  " FROM pg_catalog.pg_depend d"
+							  " WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+							  " AND d.refobjid OPERATOR(pg_catalog.=) $1"
+							  " AND d.refobjsubid OPERATOR(pg_catalog.=) $2"
+							  " AND d.classid OPERATOR(pg_catalog.<>) 'pg_catalog.pg_attrdef'::pg_catalog.regclass"
+							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+							  "          AND d.objid OPERATOR(pg_catalog.=) $1)"
+							  " ORDER BY 1",
+							  2, types, values);
+}
+
+static char *
+pgm_type_sql(Oid type, int32 typmod)
+{
+	return format_type_extended(type, typmod, FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY);
+}
+
+/* The type change of `step`, checked against the table as it is before start. */
+static PgmTypeChange *
+pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
+{
+	PgmTypeChange *change = palloc0(sizeof(PgmTypeChange));
+	Form_pg_attribute att = pgm_online_attribute(on, step->column, true);
+	Oid			new_type;
+	int32		new_typmod;
+	List	   *dependents;
+
+	change->step = step;
+	change->new_column = pgm_online_name(on, PGM_NEW_COLUMN_PREFIX, step->column, "new column");
+	change->old_type = pgm_type_sql(att->atttypid, att->atttypmod);
+	typenameTypeIdAndMod(NULL, step->type, &new_type, &new_typmod);
+	change->new_type = pgm_type_sql(new_type, new_typmod);
+	change->not_null = att->attnotnull;
+	if (change->not_null)
+		change->not_null_check = pgm_online_name(on, PGM_NOT_NULL_PREFIX, step->column, "NOT NULL check");
+
+	dependents = pgm_column_dependents(on, att->attnum);
+	if (dependents != NIL)
+		pgm_online_refused(on, psprintf("column %s of table %s has dependents: %s",
+										quote_identifier(step->column), on->table, pgm_join(dependents, ", ")),
+						   "Online type changes of columns with indexes, constraints, owned sequences or views are not supported yet: run this one as a plain revision.");
+	if (step->using_sql == NULL &&
+		!can_coerce_type(1, &att->atttypid, &new_type, COERCION_ASSIGNMENT))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" cannot be cast automatically to type %s", step->column, change->new_type),
+				 errhint("Give statement %d a USING expression.", step->number)));
+	if (step->reverse_sql)
+		pgm_online_exec(psprintf("SELECT (%s)::%s FROM (SELECT NULL::%s AS %s) AS pgm_new LIMIT 0",
+								 step->reverse_sql, change->old_type, change->new_type, quote_identifier(step->column)));
+	else if (!can_coerce_type(1, &new_type, &att->atttypid, COERCION_EXPLICIT))
+		pgm_online_refused(on, psprintf("there is no cast from %s back to %s", change->new_type, change->old_type),
+						   "While both versions run, the new version's writes are copied back to the old column: give the statement a line \"-- migrate:reverse EXPRESSION\" before it.");
+	/* the USING expression, tried on the table */
+	if (step->using_sql)
+		pgm_online_exec(psprintf("SELECT (%s)::%s FROM %s LIMIT 0", step->using_sql, change->new_type, on->table));
+	return change;
+}
+
+/* Check every step against the table as it is before start. */
+static void
+pgm_online_check_steps(PgmOnline *on)
+{
+	ListCell   *lc;
+
+	foreach(lc, on->plan->steps)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+		Form_pg_attribute att;
+
+		switch (step->kind)
+		{
+			case PGM_ONLINE_TYPE:
+				on->type_changes = lappend(on->type_changes, pgm_resolve_type_change(on, step));
+				break;
+			case PGM_ONLINE_RENAME_COLUMN:
+				(void) pgm_online_attribute(on, step->column, true);
+				if (pgm_online_attribute(on, step->new_name, false))
+					ereport(ERROR,
+							(errcode(ERRCODE_DUPLICATE_COLUMN),
+							 errmsg("column \"%s\" of table %s already exists", step->new_name, on->table),
+							 errhint("Statement %d of online revision \"%s\" renames a column to it.", step->number, on->id)));
+				break;
+			case PGM_ONLINE_ADD_COLUMN:
+				if (pgm_online_attribute(on, step->column, false))
+					ereport(ERROR,
+							(errcode(ERRCODE_DUPLICATE_COLUMN),
+							 errmsg("column \"%s\" of table %s already exists", step->column, on->table),
+							 errhint("Statement %d of online revision \"%s\" adds it.", step->number, on->id)));
+				break;
+			case PGM_ONLINE_DROP_COLUMN:
+				att = pgm_online_attribute(on, step->column, true);
+				if (att->attnotnull && !att->atthasdef)
+					pgm_online_refused(on, psprintf("column %s of table %s is NOT NULL without a default",
+													quote_identifier(step->column), on->table),
+									   "The new version does not write the column, so its inserts would fail: give the column a default, or drop NOT NULL, in a revision before this one.");
+				break;
+		}
+	}
+}
+
+/* The single-column primary key the backfill walks. */
+static void
+pgm_online_find_key(PgmOnline *on)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(on->relid)};
+	List	   *keys;
+
+	if (on->type_changes == NIL)
+		return;
+	keys = pgm_online_strings("SELECT pg_catalog.format('%s|%s', a.attname,"
+							  " pg_catalog.format_type(a.atttypid, a.atttypmod))"
+							  " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a"
+							  "   ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid"
+							  "  AND a.attnum OPERATOR(pg_catalog.=) i.indkey[0]"
+							  " WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND i.indisprimary"
+							  "   AND i.indnkeyatts OPERATOR(pg_catalog.=) 1",
+							  1, types, values);
+	if (keys == NIL)
+		pgm_online_refused(on, psprintf("table %s has no single-column primary key", on->table),
+						   "The backfill walks the table in primary key order: give it a primary key of one column first.");
+	on->key_column = pstrdup(linitial(keys));
+	on->key_type = strchr(on->key_column, '|') + 1;
+	*strchr(on->key_column, '|') = '\0';
+}
+
+/* ------------------------------------------------------------ views */
+
+/* The select list of the view of `table` for one version. */
+static char *
+pgm_version_columns(const PgmOnline *on, Oid table, bool new_version)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(table)};
+	List	   *columns = pgm_online_strings("SELECT attname::pg_catalog.text FROM pg_catalog.pg_attribute"
+											 " WHERE attrelid OPERATOR(pg_catalog.=) $1 AND attnum OPERATOR(pg_catalog.>) 0"
+											 " AND NOT attisdropped ORDER BY attnum",
+											 1, types, values);
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, columns)
+	{
+		char	   *column = lfirst(lc);
+		ListCell   *sc;
+		char	   *item = pstrdup(quote_identifier(column));
+
+		if (table != on->relid)
+		{
+			out = lappend(out, item);
+			continue;
+		}
+		if (strncmp(column, PGM_NEW_COLUMN_PREFIX, strlen(PGM_NEW_COLUMN_PREFIX)) == 0 &&
+			pgm_step_is(on, PGM_ONLINE_TYPE, column + strlen(PGM_NEW_COLUMN_PREFIX)))
+			continue;
+		if (!new_version)
+		{
+			if (!pgm_step_is(on, PGM_ONLINE_ADD_COLUMN, column))
+				out = lappend(out, item);
+			continue;
+		}
+		foreach(sc, on->plan->steps)
+		{
+			PgmOnlineStep *step = lfirst(sc);
+
+			if (strcmp(step->column, column) != 0)
+				continue;
+			if (step->kind == PGM_ONLINE_TYPE)
+				item = psprintf("%s AS %s", quote_identifier(psprintf(PGM_NEW_COLUMN_PREFIX "%s", column)),
+								quote_identifier(column));
+			else if (step->kind == PGM_ONLINE_RENAME_COLUMN)
+				item = psprintf("%s AS %s", quote_identifier(column), quote_identifier(step->new_name));
+			else if (step->kind == PGM_ONLINE_DROP_COLUMN)
+				item = NULL;
+		}
+		if (item)
+			out = lappend(out, item);
+	}
+	return pgm_join(out, ", ");
+}
+
+/*
+ * A schema of views for one version: one view per table of the changed
+ * table's schema, with the caller's privileges checked on the tables
+ * (security_invoker), so that granting the views to PUBLIC widens nothing.
+ */
+static void
+pgm_create_version_schema(const PgmOnline *on, const char *schema, bool new_version)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(on->nspid)};
+	List	   *tables = pgm_online_strings("SELECT oid::pg_catalog.text FROM pg_catalog.pg_class"
+											" WHERE relnamespace OPERATOR(pg_catalog.=) $1"
+											" AND relkind OPERATOR(pg_catalog.=) ANY ('{r,p}') AND NOT relispartition"
+											" ORDER BY relname",
+											1, types, values);
+	ListCell   *lc;
+
+	if (OidIsValid(get_namespace_oid(schema, true)))
+		pgm_online_refused(on, psprintf("schema %s exists", quote_identifier(schema)),
+						   "It would be a version's schema of views: drop or rename it first.");
+	pgm_online_exec(psprintf("CREATE SCHEMA %s", quote_identifier(schema)));
+	pgm_online_exec(psprintf("COMMENT ON SCHEMA %s IS %s", quote_identifier(schema),
+							 quote_literal_cstr(psprintf("pgmigrate: the %s version's views while online revision %s runs",
+														 new_version ? "new" : "old", on->id))));
+	pgm_online_exec(psprintf("GRANT USAGE ON SCHEMA %s TO PUBLIC", quote_identifier(schema)));
+	foreach(lc, tables)
+	{
+		Oid			table = (Oid) strtoul(lfirst(lc), NULL, 10);
+		char	   *view = quote_qualified_identifier(schema, get_rel_name(table));
+
+		pgm_online_exec(psprintf("CREATE VIEW %s WITH (security_invoker = true) AS SELECT %s FROM %s",
+								 view, pgm_version_columns(on, table, new_version),
+								 quote_qualified_identifier(on->nspname, get_rel_name(table))));
+		pgm_online_exec(psprintf("GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC", view));
+	}
+}
+
+/* Drop a version schema's views, then the schema (anything else in it stops the drop). */
+static void
+pgm_drop_version_schema(const char *schema)
+{
+	Oid			nspid = get_namespace_oid(schema, true);
+	Oid			types[1] = {OIDOID};
+	Datum		values[1];
+	ListCell   *lc;
+
+	if (!OidIsValid(nspid))
+		return;
+	values[0] = ObjectIdGetDatum(nspid);
+	foreach(lc, pgm_online_strings("SELECT pg_catalog.quote_ident(relname) FROM pg_catalog.pg_class"
+								   " WHERE relnamespace OPERATOR(pg_catalog.=) $1 AND relkind OPERATOR(pg_catalog.=) 'v'",
+								   1, types, values))
+		pgm_online_exec(psprintf("DROP VIEW %s.%s", quote_identifier(schema), (char *) lfirst(lc)));
+	pgm_online_exec(psprintf("DROP SCHEMA %s", quote_identifier(schema)));
+}
+
+/* ------------------------------------------------------------ start */
+
+/*
+ * The trigger that keeps old and new columns in step.  A write through the
+ * new version's schema (in the session's search_path) sets each old column
+ * it changed from the new one, with the revision's reverse expression (the
+ * column's name stands for the new value) or a cast, and fills a new
+ * column the backfill has not reached; any other write, the backfill's
+ * included, sets each new column whose old one it changed, or that is not
+ * filled yet, with the statement's USING expression (the
+ * table's columns are variables of the same names) or a cast.  So what
+ * one version writes is never recomputed from what the other made of it.
+ */
+static char *
+pgm_sync_function(const PgmOnline *on)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(on->relid)};
+	StringInfoData body;
+	ListCell   *lc;
+
+	initStringInfo(&body);
+	appendStringInfoString(&body, "DECLARE\n");
+	foreach(lc, pgm_online_strings("SELECT pg_catalog.format('    %I %s := NEW.%I;', attname,"
+								   " pg_catalog.format_type(atttypid, atttypmod), attname)"
+								   " FROM pg_catalog.pg_attribute WHERE attrelid OPERATOR(pg_catalog.=) $1"
+								   " AND attnum OPERATOR(pg_catalog.>) 0 AND NOT attisdropped"
+								   " AND attname::pg_catalog.text NOT LIKE '\\_pgm\\_new\\_%' ORDER BY attnum",
+								   1, types, values))
+		appendStringInfo(&body, "%s\n", (char *) lfirst(lc));
+	appendStringInfo(&body, "BEGIN\n    IF %s OPERATOR(pg_catalog.=) ANY (pg_catalog.current_schemas(false)) THEN\n",
+					 quote_literal_cstr(on->new_schema));
+	/* the new version wrote: the old column from the new one, where it changed */
+	foreach(lc, on->type_changes)
+	{
+		PgmTypeChange *c = lfirst(lc);
+		const char *column = quote_identifier(c->step->column);
+		const char *new_column = quote_identifier(c->new_column);
+
+		appendStringInfo(&body,
+						 "        IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' OR NEW.%s IS DISTINCT FROM OLD.%s THEN\n"
+						 "            DECLARE %s %s := NEW.%s;\n"
+						 "            BEGIN\n"
+						 "                NEW.%s := (%s)::%s;\n"
+						 "            END;\n"
+						 "        ELSIF NEW.%s IS NULL THEN\n"
+						 "            NEW.%s := (%s)::%s;\n"
+						 "        END IF;\n",
+						 new_column, new_column, column, c->new_type, new_column,
+						 column, c->step->reverse_sql ? c->step->reverse_sql : column, c->old_type,
+						 new_column,
+						 new_column, c->step->using_sql ? c->step->using_sql : column, c->new_type);
+	}
+	/* anybody else wrote (the backfill too): the new column from the old one, where it changed or is not filled */
+	appendStringInfoString(&body, "    ELSE\n");
+	foreach(lc, on->type_changes)
+	{
+		PgmTypeChange *c = lfirst(lc);
+		const char *column = quote_identifier(c->step->column);
+		const char *new_column = quote_identifier(c->new_column);
+
+		appendStringInfo(&body,
+						 "        IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' OR NEW.%s IS DISTINCT FROM OLD.%s OR NEW.%s IS NULL THEN\n"
+						 "            NEW.%s := (%s)::%s;\n"
+						 "        END IF;\n",
+						 column, column, new_column,
+						 new_column, c->step->using_sql ? c->step->using_sql : column, c->new_type);
+	}
+	appendStringInfoString(&body, "    END IF;\n    RETURN NEW;\nEND\n");
+	if (strstr(body.data, "$pgm_sync$"))
+		pgm_online_refused(on, "its USING expression holds the text $pgm_sync$",
+						   "Write the expression without it.");
+	return psprintf("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $pgm_sync$\n%s$pgm_sync$",
+					pgm_qualified_name(on, on->sync), body.data);
+}
+
+static void
+pgm_online_expand(void *arg)
+{
+	PgmOnline  *on = (PgmOnline *) arg;
+	ListCell   *lc;
+
+	foreach(lc, on->type_changes)
+	{
+		PgmTypeChange *c = lfirst(lc);
+		List	   *defaults;
+		char	   *def;
+
+		pgm_online_exec(psprintf("ALTER TABLE %s ADD COLUMN %s %s", on->table,
+								 quote_identifier(c->new_column), c->new_type));
+		defaults = pgm_online_strings(psprintf("SELECT pg_catalog.pg_get_expr(adbin, adrelid) FROM pg_catalog.pg_attrdef"
+											   " WHERE adrelid OPERATOR(pg_catalog.=) %u AND adnum OPERATOR(pg_catalog.=) %d",
+											   on->relid, get_attnum(on->relid, c->step->column)), 0, NULL, NULL);
+		def = defaults != NIL ? linitial(defaults) : NULL;
+		if (def)
+			pgm_online_exec(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT (%s)::%s", on->table,
+									 quote_identifier(c->new_column), def, c->new_type));
+		if (c->not_null)
+			pgm_online_exec(psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID", on->table,
+									 quote_identifier(c->not_null_check), quote_identifier(c->new_column)));
+	}
+	if (on->type_changes != NIL)
+	{
+		pgm_online_exec(pgm_sync_function(on));
+		pgm_online_exec(psprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s()",
+								 quote_identifier(on->sync), on->table, pgm_qualified_name(on, on->sync)));
+		/* the backfill runs as a replica where it may, so that only this trigger fires */
+		pgm_online_exec(psprintf("ALTER TABLE %s ENABLE ALWAYS TRIGGER %s", on->table, quote_identifier(on->sync)));
+	}
+	foreach(lc, on->plan->steps)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+
+		if (step->kind == PGM_ONLINE_ADD_COLUMN)
+			pgm_online_exec(step->statement);
+	}
+	pgm_create_version_schema(on, on->old_schema, false);
+	pgm_create_version_schema(on, on->new_schema, true);
+}
+
+/* Refuse to start while an online revision is in progress. */
+static void
+pgm_check_none_in_progress(const char *id)
+{
+	char	   *busy = pgm_online_in_progress();
+
+	if (busy && strcmp(busy, id) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("online revision \"%s\" is already started", id),
+				 errhint("Go on with CALL migrate.backfill('%s') and migrate.complete('%s'), or migrate.abort('%s').", id, id, id)));
+	if (busy)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("online revision \"%s\" is in progress", busy),
+				 errdetail("One online revision runs at a time."),
+				 errhint("Complete it with migrate.complete('%s'), or abort it with migrate.abort('%s'), first.", busy, busy)));
+}
+
+/* Run fn(on) as managed DDL, under the lock timeout, with retries. */
+static void
+pgm_online_run_ddl(PgmOnline *on, const char *undone, void (*fn) (void *))
+{
+	pgm_session_set_engine_running(true);
+	PG_TRY();
+	{
+		pgm_with_lock_retries(on->id, undone, pgm_lock_timeout_or(PGM_ONLINE_LOCK_TIMEOUT_MS), fn, on);
+	}
+	PG_FINALLY();
+	{
+		pgm_session_set_engine_running(false);
+	}
+	PG_END_TRY();
+}
+
+static char *
+pgm_text_arg(FunctionCallInfo fcinfo, int n, const char *name, const char *function)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name),
+				 errhint("Pass the id of an online revision to %s.", function)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+Datum
+pgmigrate_start(PG_FUNCTION_ARGS)
+{
+	char	   *id = pgm_text_arg(fcinfo, 0, "id", "migrate.start()");
+	PgmOnline  *on;
+	Datum		values[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	instr_time	start;
+	instr_time	elapsed;
+
+	pgm_check_may_change("migrate.start()");
+	INSTR_TIME_SET_CURRENT(start);
+	pgm_spi_connect();
+	pgm_lock_catalog();
+	pgm_check_none_in_progress(id);
+	on = pgm_online_load(id, "migrate.start()");
+	pgm_online_name_table(on, RangeVarGetRelid(on->plan->relation, NoLock, false));
+	pgm_online_check_steps(on);
+	pgm_online_find_key(on);
+
+	pgm_online_run_ddl(on, "started", pgm_online_expand);
+
+	values[0] = CStringGetTextDatum(id);
+	values[1] = CStringGetTextDatum(on->key_column ? "expanded" : "backfilled");
+	values[2] = CStringGetTextDatum(on->table);
+	values[3] = on->key_column ? CStringGetTextDatum(on->key_column) : (Datum) 0;
+	nulls[3] = on->key_column ? ' ' : 'n';
+	values[4] = CStringGetTextDatum(on->old_schema);
+	values[5] = CStringGetTextDatum(on->new_schema);
+	/* the planner's estimate; counted when the table was never analysed */
+	values[6] = Int64GetDatum(pg_strtoint64(linitial(pgm_online_strings(psprintf("SELECT CASE WHEN reltuples OPERATOR(pg_catalog.>=) 0"
+																				 " THEN reltuples::pg_catalog.int8"
+																				 " ELSE (SELECT pg_catalog.count(*) FROM %s) END::pg_catalog.text"
+																				 " FROM pg_catalog.pg_class WHERE oid OPERATOR(pg_catalog.=) %u",
+																				 on->table, on->relid), 0, NULL, NULL))));
+	values[7] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
+	pgm_catalog_exec(PGM_Q_ONLINE_INSERT, values, nulls, false);
+
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	pgm_catalog_log("start", id, INSTR_TIME_GET_MILLISEC(elapsed), NULL, "ok",
+					psprintf("old version: schema %s; new version: schema %s", on->old_schema, on->new_schema));
+	ereport(NOTICE,
+			(errmsg("online revision \"%s\" started: the old version reads schema %s, the new version schema %s",
+					id, quote_identifier(on->old_schema), quote_identifier(on->new_schema)),
+			 on->key_column ?
+			 errhint("Fill the new shape with CALL migrate.backfill('%s'), then run migrate.complete('%s').", id, id) :
+			 errhint("Nothing needs filling: migrate.complete('%s') finishes it once the old version is gone.", id)));
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* ------------------------------------------------------------ after start */
+
+/* The state of a started revision, its row locked; false when it is not started. */
+typedef struct PgmOnlineState
+{
+	char	   *phase;
+	int64		rows_done;
+	char	   *last_key;
+	char	   *relation;
+} PgmOnlineState;
+
+static bool
+pgm_online_state(const char *id, PgmOnlineState *state)
+{
+	Datum		idarg = CStringGetTextDatum(id);
+	bool		found = pgm_catalog_exec(PGM_Q_ONLINE_STATE, &idarg, NULL, false) == 1;
+
+	if (found)
+	{
+		state->phase = pgm_result_text(0, 1);
+		state->rows_done = pg_strtoint64(pgm_result_text(0, 2));
+		state->last_key = pgm_result_text(0, 3);
+		state->relation = pgm_result_text(0, 5);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return found;
+}
+
+static void
+pgm_require_started(const char *id, PgmOnlineState *state)
+{
+	if (!pgm_online_state(id, state))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("online revision \"%s\" is not started", id),
+				 errhint("Start it with migrate.start('%s').", id)));
+}
+
+/* `on` as start left it: its table, and the names start gave the new shape. */
+static void
+pgm_online_reload(PgmOnline *on, const PgmOnlineState *state)
+{
+	ListCell   *lc;
+
+	pgm_online_name_table(on, RangeVarGetRelid(makeRangeVarFromNameList(textToQualifiedNameList(cstring_to_text(state->relation))),
+											   NoLock, false));
+	foreach(lc, on->plan->steps)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+		PgmTypeChange *c;
+
+		if (step->kind != PGM_ONLINE_TYPE)
+			continue;
+		c = palloc0(sizeof(PgmTypeChange));
+		c->step = step;
+		c->new_column = pgm_online_name(on, PGM_NEW_COLUMN_PREFIX, step->column, "new column");
+		c->not_null_check = pgm_online_name(on, PGM_NOT_NULL_PREFIX, step->column, "NOT NULL check");
+		c->not_null = OidIsValid(get_relation_constraint_oid(on->relid, c->not_null_check, true));
+		on->type_changes = lappend(on->type_changes, c);
+	}
+}
+
+/* The new shape's NOT NULL checks, validated: a scan that lets reads and writes go on. */
+static void
+pgm_online_validate(void *arg)
+{
+	PgmOnline  *on = (PgmOnline *) arg;
+	ListCell   *lc;
+
+	foreach(lc, on->type_changes)
+	{
+		PgmTypeChange *c = lfirst(lc);
+
+		if (c->not_null)
+			pgm_online_exec(psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", on->table,
+									 quote_identifier(c->not_null_check)));
+	}
+}
+
+/* One batch of the backfill: how many rows it filled (0: done), and the last key. */
+static int64
+pgm_backfill_batch_run(PgmOnline *on, const char *last_key, char **reached)
+{
+	PgmTypeChange *first = linitial(on->type_changes);
+	const char *key = quote_identifier(on->key_column);
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {last_key ? CStringGetTextDatum(last_key) : (Datum) 0};
+	char		nulls[1] = {last_key ? ' ' : 'n'};
+	char	   *sql;
+	int			ret;
+	int64		count;
+
+	/* the old version's path through the trigger, its functions found as the old version finds them */
+	pgm_online_exec(psprintf("SET LOCAL search_path = pg_catalog, %s", quote_identifier(on->nspname)));
+	/* only the trigger that fills the new shape fires, where the role may say so */
+	if (superuser())
+		pgm_online_exec("SET LOCAL session_replication_role = replica");
+	sql = psprintf("WITH done AS (UPDATE %s SET %s = %s.%s WHERE %s OPERATOR(pg_catalog.=) ANY (ARRAY("
+				   "SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d)) RETURNING %s)"
+				   " SELECT pg_catalog.count(*)::pg_catalog.text, pg_catalog.max(%s)::pg_catalog.text FROM done",
+				   on->table, quote_identifier(first->step->column), on->table, quote_identifier(first->step->column),
+				   key, key, on->table,
+				   last_key ? psprintf("%s OPERATOR(pg_catalog.>) $1::%s", key, on->key_type) : "$1 IS NULL",
+				   key, pgm_backfill_batch, key, key);
+	ret = SPI_execute_with_args(sql, 1, types, values, nulls, false, 0);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "backfill batch failed: %s", SPI_result_code_string(ret));
+	count = pg_strtoint64(pgm_result_text(0, 1));
+	*reached = pgm_result_text(0, 2);
+	SPI_freetuptable(SPI_tuptable);
+	return count;
+}
+
+Datum
+pgmigrate_backfill(PG_FUNCTION_ARGS)
+{
+	char	   *id = pgm_text_arg(fcinfo, 0, "id", "migrate.backfill()");
+	bool		nonatomic = fcinfo->context && IsA(fcinfo->context, CallContext) &&
+		!castNode(CallContext, fcinfo->context)->atomic;
+	MemoryContext keep;
+	MemoryContext batch_cxt;
+	PgmOnline  *on = NULL;
+	int64		total = 0;
+	instr_time	start;
+	instr_time	elapsed;
+
+	if (!nonatomic)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+				 errmsg("migrate.backfill() must be called outside a transaction block"),
+				 errdetail("It commits after each batch of rows, so that a crash or a cancel loses at most one batch."),
+				 errhint("Run CALL migrate.backfill('%s') on its own, not inside BEGIN ... COMMIT or a function.", id)));
+	pgm_check_may_change("migrate.backfill()");
+	INSTR_TIME_SET_CURRENT(start);
+	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect_ext failed");
+	keep = CurrentMemoryContext;
+	batch_cxt = AllocSetContextCreate(keep, "pgmigrate backfill batch", ALLOCSET_DEFAULT_SIZES);
+
+	for (;;)
+	{
+		PgmOnlineState state;
+		char	   *reached = NULL;
+		int64		count;
+		bool		done;
+
+		MemoryContextReset(batch_cxt);
+		MemoryContextSwitchTo(batch_cxt);
+		pgm_require_started(id, &state);
+		if (on == NULL)
+		{
+			MemoryContextSwitchTo(keep);
+			pgm_lock_catalog();
+			on = pgm_online_load(id, "migrate.backfill()");
+			pgm_online_reload(on, &state);
+			if (on->type_changes != NIL)
+				pgm_online_find_key(on);
+			MemoryContextSwitchTo(batch_cxt);
+		}
+		if (strcmp(state.phase, "backfilled") == 0)
+			break;
+		count = pgm_backfill_batch_run(on, state.last_key, &reached);
+		total += count;
+		done = count == 0;
+		if (done)
+			pgm_online_run_ddl(on, "validated", pgm_online_validate);
+		{
+			Datum		values[4] = {CStringGetTextDatum(id), Int64GetDatum(count),
+			reached ? CStringGetTextDatum(reached) : (Datum) 0,
+			CStringGetTextDatum(done ? "backfilled" : "expanded")};
+			char		nulls[4] = {' ', ' ', reached ? ' ' : 'n', ' '};
+
+			pgm_catalog_exec(PGM_Q_ONLINE_PROGRESS, values, nulls, false);
+		}
+		MemoryContextSwitchTo(keep);
+		SPI_commit();
+		if (done)
+			break;
+		if (pgm_backfill_delay > 0)
+			pgm_sleep_interruptibly(pgm_backfill_delay);
+		CHECK_FOR_INTERRUPTS();
+	}
+	MemoryContextSwitchTo(keep);
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	ereport(NOTICE,
+			(errmsg("online revision \"%s\" is backfilled: %lld rows filled by this call in %.1f s",
+					id, (long long) total, INSTR_TIME_GET_MILLISEC(elapsed) / 1000.0),
+			 errhint("Run migrate.complete('%s') once the old version is gone.", id)));
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* Sessions with a lock on the old version's views now, in words; NIL when none. */
+static List *
+pgm_old_version_users(const PgmOnline *on)
+{
+	Oid			nspid = get_namespace_oid(on->old_schema, true);
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(nspid)};
+
+	if (!OidIsValid(nspid))
+		return NIL;
+	return pgm_online_strings("SELECT pg_catalog.format('pid %s (%s)', a.pid,"
+							  " COALESCE(NULLIF(a.application_name, ''), a.usename::pg_catalog.text))"
+							  " FROM pg_catalog.pg_stat_activity a"
+							  " WHERE a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid() AND a.pid IN ("
+							  "  SELECT l.pid FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_class c"
+							  "    ON c.oid OPERATOR(pg_catalog.=) l.relation"
+							  "  WHERE c.relnamespace OPERATOR(pg_catalog.=) $1)"
+							  " ORDER BY a.pid",
+							  1, types, values);
+}
+
+static void
+pgm_online_contract(void *arg)
+{
+	PgmOnline  *on = (PgmOnline *) arg;
+	ListCell   *lc;
+
+	pgm_drop_version_schema(on->old_schema);
+	pgm_drop_version_schema(on->new_schema);
+	if (on->type_changes != NIL)
+	{
+		pgm_online_exec(psprintf("DROP TRIGGER %s ON %s", quote_identifier(on->sync), on->table));
+		pgm_online_exec(psprintf("DROP FUNCTION %s()", pgm_qualified_name(on, on->sync)));
+	}
+	foreach(lc, on->type_changes)
+	{
+		PgmTypeChange *c = lfirst(lc);
+
+		if (c->not_null)
+		{
+			/* the validated check spares SET NOT NULL its scan */
+			pgm_online_exec(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", on->table,
+									 quote_identifier(c->new_column)));
+			pgm_online_exec(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", on->table,
+									 quote_identifier(c->not_null_check)));
+		}
+		pgm_online_exec(psprintf("ALTER TABLE %s DROP COLUMN %s", on->table, quote_identifier(c->step->column)));
+		pgm_online_exec(psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", on->table,
+								 quote_identifier(c->new_column), quote_identifier(c->step->column)));
+	}
+	foreach(lc, on->plan->steps)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+
+		if (step->kind == PGM_ONLINE_RENAME_COLUMN || step->kind == PGM_ONLINE_DROP_COLUMN)
+			pgm_online_exec(step->statement);
+	}
+}
+
+Datum
+pgmigrate_complete(PG_FUNCTION_ARGS)
+{
+	char	   *id = pgm_text_arg(fcinfo, 0, "id", "migrate.complete()");
+	bool		force = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+	PgmOnlineState state;
+	PgmOnline  *on;
+	List	   *users;
+	Datum		idarg;
+
+	pgm_check_may_change("migrate.complete()");
+	pgm_spi_connect();
+	pgm_lock_catalog();
+	on = pgm_online_load(id, "migrate.complete()");
+	pgm_require_started(id, &state);
+	if (strcmp(state.phase, "backfilled") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("online revision \"%s\" is not backfilled yet", id),
+				 errdetail("%lld rows are filled so far.", (long long) state.rows_done),
+				 errhint("Run CALL migrate.backfill('%s') to the end first; migrate.online_progress shows how far it is.", id)));
+	pgm_online_reload(on, &state);
+	users = pgm_old_version_users(on);
+	if (users != NIL && !force)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("the old version's schema %s is still in use", quote_identifier(on->old_schema)),
+				 errdetail("Sessions using it: %s.", pgm_join(users, ", ")),
+				 errhint("Wait until the old version of the application is gone, or pass force => true.")));
+
+	pgm_online_run_ddl(on, "completed", pgm_online_contract);
+	idarg = CStringGetTextDatum(id);
+	pgm_catalog_exec(PGM_Q_ONLINE_DELETE, &idarg, NULL, false);
+	(void) pgm_run_revision(on->graph, on->node, PGM_COMPLETE_ONLINE, 1, 1);
+	pgm_snapshot_record("apply");
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+static void
+pgm_online_throw_away(void *arg)
+{
+	PgmOnline  *on = (PgmOnline *) arg;
+	ListCell   *lc;
+
+	pgm_drop_version_schema(on->old_schema);
+	pgm_drop_version_schema(on->new_schema);
+	if (on->type_changes != NIL)
+	{
+		pgm_online_exec(psprintf("DROP TRIGGER IF EXISTS %s ON %s", quote_identifier(on->sync), on->table));
+		pgm_online_exec(psprintf("DROP FUNCTION IF EXISTS %s()", pgm_qualified_name(on, on->sync)));
+	}
+	foreach(lc, on->type_changes)
+	{
+		PgmTypeChange *c = lfirst(lc);
+
+		/* its NOT NULL check goes with it */
+		pgm_online_exec(psprintf("ALTER TABLE %s DROP COLUMN IF EXISTS %s", on->table, quote_identifier(c->new_column)));
+	}
+	foreach(lc, on->plan->steps)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+
+		if (step->kind == PGM_ONLINE_ADD_COLUMN)
+			pgm_online_exec(psprintf("ALTER TABLE %s DROP COLUMN IF EXISTS %s", on->table, quote_identifier(step->column)));
+	}
+}
+
+Datum
+pgmigrate_abort(PG_FUNCTION_ARGS)
+{
+	char	   *id = pgm_text_arg(fcinfo, 0, "id", "migrate.abort()");
+	PgmOnlineState state;
+	PgmOnline  *on;
+	Datum		idarg;
+
+	pgm_check_may_change("migrate.abort()");
+	pgm_spi_connect();
+	pgm_lock_catalog();
+	on = pgm_online_load(id, "migrate.abort()");
+	pgm_require_started(id, &state);
+	pgm_online_reload(on, &state);
+	pgm_online_run_ddl(on, "aborted", pgm_online_throw_away);
+	idarg = CStringGetTextDatum(id);
+	pgm_catalog_exec(PGM_Q_ONLINE_DELETE, &idarg, NULL, false);
+	pgm_catalog_log("abort", id, -1, NULL, "ok",
+					psprintf("%lld rows had been backfilled", (long long) state.rows_done));
+	ereport(NOTICE,
+			(errmsg("online revision \"%s\" aborted: table %s has its old shape", id, on->table)));
+	SPI_finish();
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,263 @@
+/*
+ * online_plan.c — what an online revision's up does, step by step.
+ *
+ * An online revision (migrate.add(..., online => true)) is plain SQL made
+ * only of statements pgmigrate knows how to run without holding a strong
+ * lock while it rewrites or scans a table: on one table, ALTER COLUMN ...
+ * TYPE [USING], RENAME COLUMN, ADD COLUMN [NOT NULL] DEFAULT and DROP
+ * COLUMN, one change per statement.  This file reads the parse trees into
+ * steps, and refuses, with the reason, anything else; it is called when the
+ * revision is registered (so that a revision that cannot run online is
+ * never stored as one) and again by each phase (online.c), which resolves
+ * names and types against the live catalogs.
+ *
+ * Calls sqltext.c.
+ */
+#include "postgres.h"
+
+#include "nodes/nodeFuncs.h"
+#include "utils/builtins.h"
+
+#include "pgmigrate.h"
+
+static void pgm_online_refuse(const char *revision, const PgmStatement *stmt, const char *why)
+			pg_attribute_noreturn();
+
+static void
+pgm_online_refuse(const char *revision, const PgmStatement *stmt, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("statement %d of online revision \"%s\" cannot run online", stmt->number, revision),
+			 errdetail("%s", why),
+			 errhint("An online revision holds only ALTER TABLE statements on one table, one change each: "
+					 "ALTER COLUMN ... TYPE (with a line \"-- migrate:reverse EXPRESSION\" before it when it has USING), "
+					 "RENAME COLUMN, ADD COLUMN and DROP COLUMN. "
+					 "Register other statements as plain revisions before or after it.")));
+}
+
+/* The text of an expression of `stmt`, from its start to the end of the statement. */
+static char *
+pgm_expression_to_end(const char *sql, const PgmStatement *stmt, Node *expr)
+{
+	int			loc = exprLocation(expr);
+	const char *start;
+	const char *end = NULL;
+	const char *copy;
+
+	if (loc < 0 || (size_t) loc >= strlen(sql))
+		return NULL;
+	start = sql + loc;
+	/* the statement ends where the copy of its text that holds the expression ends */
+	for (copy = strstr(sql, stmt->text); copy && copy <= start; copy = strstr(copy + 1, stmt->text))
+		end = copy + strlen(stmt->text);
+	if (end == NULL || end < start)
+		return NULL;
+	while (end > start && (end[-1] == ';' || end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\t' || end[-1] == '\r'))
+		end--;
+	return pnstrdup(start, end - start);
+}
+
+/*
+ * The reverse of a type change, from the line "-- migrate:reverse EXPR"
+ * among the comments before the statement (after the statement before
+ * it): how a value the new version writes becomes one of the old type,
+ * with the column's name standing for the new value.  NULL when none.
+ */
+static char *
+pgm_reverse_annotation(const char *sql, const PgmStatement *stmt, const PgmStatement *previous)
+{
+	static const char marker[] = "-- migrate:reverse ";
+	const char *from = sql;
+	const char *to = strstr(sql, stmt->text);
+	const char *found = NULL;
+	const char *p;
+
+	if (previous && strstr(sql, previous->text))
+		from = strstr(sql, previous->text) + strlen(previous->text);
+	if (to == NULL || to < from)
+		return NULL;
+	for (p = strstr(from, marker); p && p < to; p = strstr(p + 1, marker))
+		found = p + strlen(marker);
+	if (found == NULL)
+		return NULL;
+	for (p = found; *p && *p != '\n' && *p != '\r'; p++)
+		;
+	while (p > found && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == ';'))
+		p--;
+	return p > found ? pnstrdup(found, p - found) : NULL;
+}
+
+/* The step of an ADD COLUMN: a default that is not volatile, NOT NULL, nothing else. */
+static void
+pgm_online_add_column(PgmOnlineStep *step, ColumnDef *def, const char *revision, const PgmStatement *stmt)
+{
+	ListCell   *lc;
+
+	step->column = pstrdup(def->colname);
+	step->type = def->typeName;
+	if (def->collClause)
+		pgm_online_refuse(revision, stmt, "A COLLATE clause on a new column is not supported online yet.");
+	foreach(lc, def->constraints)
+	{
+		Constraint *c = lfirst_node(Constraint, lc);
+
+		switch (c->contype)
+		{
+			case CONSTR_NULL:
+				break;
+			case CONSTR_NOTNULL:
+				step->not_null = true;
+				break;
+			case CONSTR_DEFAULT:
+				step->has_default = true;
+				break;
+			default:
+				pgm_online_refuse(revision, stmt,
+								  psprintf("Column %s is added with a constraint other than NOT NULL and DEFAULT; "
+										   "add the constraint in a revision of its own.",
+										   quote_identifier(def->colname)));
+		}
+	}
+	if (step->not_null && !step->has_default)
+		pgm_online_refuse(revision, stmt,
+						  psprintf("Column %s is added NOT NULL without a DEFAULT: the rows there are would have no value.",
+								   quote_identifier(def->colname)));
+}
+
+static PgmOnlineStep *
+pgm_online_step(const char *sql, const PgmStatement *stmt, const PgmStatement *previous,
+				AlterTableCmd *cmd, const char *revision)
+{
+	PgmOnlineStep *step = palloc0(sizeof(PgmOnlineStep));
+
+	step->number = stmt->number;
+	step->statement = stmt->text;
+	switch (cmd->subtype)
+	{
+		case AT_AlterColumnType:
+			{
+				ColumnDef  *def = (ColumnDef *) cmd->def;
+
+				step->kind = PGM_ONLINE_TYPE;
+				step->column = pstrdup(cmd->name);
+				step->type = def->typeName;
+				if (def->collClause)
+					pgm_online_refuse(revision, stmt, "A COLLATE clause in a type change is not supported online yet.");
+				if (def->raw_default)
+					step->using_sql = pgm_expression_to_end(sql, stmt, def->raw_default);
+				step->reverse_sql = pgm_reverse_annotation(sql, stmt, previous);
+				if (step->using_sql && step->reverse_sql == NULL)
+					pgm_online_refuse(revision, stmt,
+									  psprintf("Its USING expression has no reverse: while both versions run, what the new version writes to column %s must be turned back into the old type.",
+											   quote_identifier(cmd->name)));
+				break;
+			}
+		case AT_AddColumn:
+			step->kind = PGM_ONLINE_ADD_COLUMN;
+			pgm_online_add_column(step, (ColumnDef *) cmd->def, revision, stmt);
+			if (cmd->missing_ok)
+				pgm_online_refuse(revision, stmt, "ADD COLUMN IF NOT EXISTS cannot run online: the column must be new.");
+			break;
+		case AT_DropColumn:
+			step->kind = PGM_ONLINE_DROP_COLUMN;
+			step->column = pstrdup(cmd->name);
+			if (cmd->behavior == DROP_CASCADE)
+				pgm_online_refuse(revision, stmt, "DROP COLUMN ... CASCADE cannot run online: drop what depends on the column first.");
+			if (cmd->missing_ok)
+				pgm_online_refuse(revision, stmt, "DROP COLUMN IF EXISTS cannot run online: the column must be there.");
+			break;
+		default:
+			pgm_online_refuse(revision, stmt, "This ALTER TABLE subcommand is not one that pgmigrate runs online.");
+	}
+	return step;
+}
+
+/*
+ * The steps of an online revision's up.  Refuses, with error 0A000 and the
+ * statement's number, any statement that is not one of the supported
+ * changes, a second table, or a column changed twice.
+ */
+PgmOnlinePlan *
+pgm_online_plan(const char *sql, List *statements, const char *revision)
+{
+	PgmOnlinePlan *plan = palloc0(sizeof(PgmOnlinePlan));
+	PgmStatement *previous = NULL;
+	ListCell   *lc;
+
+	if (statements == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("online revision \"%s\" has no statement", revision),
+				 errhint("Give it the ALTER TABLE statements to run online.")));
+	foreach(lc, statements)
+	{
+		PgmStatement *stmt = lfirst(lc);
+		PgmOnlineStep *step;
+		ListCell   *prev;
+
+		if (IsA(stmt->tree, RenameStmt) && ((RenameStmt *) stmt->tree)->renameType == OBJECT_COLUMN &&
+			((RenameStmt *) stmt->tree)->relationType == OBJECT_TABLE)
+		{
+			RenameStmt *rename = (RenameStmt *) stmt->tree;
+
+			if (rename->missing_ok)
+				pgm_online_refuse(revision, stmt, "ALTER TABLE IF EXISTS cannot run online: the table must be there.");
+			step = palloc0(sizeof(PgmOnlineStep));
+			step->kind = PGM_ONLINE_RENAME_COLUMN;
+			step->number = stmt->number;
+			step->statement = stmt->text;
+			step->column = pstrdup(rename->subname);
+			step->new_name = pstrdup(rename->newname);
+			if (plan->relation == NULL)
+				plan->relation = rename->relation;
+			else if (!equal(plan->relation, rename->relation))
+				pgm_online_refuse(revision, stmt, "It changes another table than the statements before it; an online revision changes one table.");
+		}
+		else if (IsA(stmt->tree, AlterTableStmt) && ((AlterTableStmt *) stmt->tree)->objtype == OBJECT_TABLE)
+		{
+			AlterTableStmt *alter = (AlterTableStmt *) stmt->tree;
+
+			if (list_length(alter->cmds) != 1)
+				pgm_online_refuse(revision, stmt, "It makes several changes; write one ALTER TABLE statement per change.");
+			if (alter->missing_ok)
+				pgm_online_refuse(revision, stmt, "ALTER TABLE IF EXISTS cannot run online: the table must be there.");
+			if (plan->relation == NULL)
+				plan->relation = alter->relation;
+			else if (!equal(plan->relation, alter->relation))
+				pgm_online_refuse(revision, stmt, "It changes another table than the statements before it; an online revision changes one table.");
+			step = pgm_online_step(sql, stmt, previous, linitial_node(AlterTableCmd, alter->cmds), revision);
+		}
+		else
+			pgm_online_refuse(revision, stmt, "It is not an ALTER TABLE statement.");
+
+		if (!plan->relation->inh)
+			pgm_online_refuse(revision, stmt, "ALTER TABLE ONLY cannot run online.");
+		foreach(prev, plan->steps)
+		{
+			PgmOnlineStep *other = lfirst(prev);
+
+			if (strcmp(other->column, step->column) == 0 ||
+				(other->new_name && strcmp(other->new_name, step->column) == 0) ||
+				(step->new_name && strcmp(step->new_name, other->column) == 0))
+				pgm_online_refuse(revision, stmt,
+								  psprintf("Column %s is changed by statement %d too; an online revision changes each column once.",
+										   quote_identifier(step->column), other->number));
+		}
+		plan->steps = lappend(plan->steps, step);
+		previous = stmt;
+	}
+	return plan;
+}
+
+/*
+ * Lint rules whose hazard an online revision does not have: its phases
+ * take their locks under a lock timeout, rewrite no table and keep the old
+ * names for the old version.  Their findings are not reported for it.
+ */
+bool
+pgm_online_avoids_rule(const char *rule)
+{
+	return strcmp(rule, "missing-lock-timeout") == 0 || strcmp(rule, "rename-column") == 0 ||
+		strcmp(rule, "table-rewrite") == 0;
+}
