@@ -71,13 +71,19 @@ INSERT INTO items (id, qty, title, price) VALUES (10001, 70, 'new app', 1);
 INSERT INTO items (id, title) VALUES (10002, 'new app, defaults');
 UPDATE items SET qty = 990, done = true WHERE id = 2;
 UPDATE items SET title = 'renamed by new' WHERE id = 4;
+-- (a row the backfill has not reached reads converted, and takes writes)
+SELECT id, qty, title FROM items WHERE id = 5;
+UPDATE items SET qty = qty + 1 WHERE id = 5;
+INSERT INTO items (id, title) VALUES (10004, 'returning') RETURNING id, qty, title, done;
+DELETE FROM items WHERE id = 10004;
+UPDATE items SET qty = 1 WHERE id = -1;
 SET search_path = app_o1, app;
 INSERT INTO items (id, qty, label, legacy) VALUES (10003, 5, 'old app', 'kept');
 UPDATE items SET qty = 33 WHERE id = 3;
 UPDATE items SET label = 'relabelled by old' WHERE id = 2;
 SELECT * FROM items WHERE id IN (2, 3, 4, 10001, 10003) ORDER BY id;
 SET search_path = app;
-SELECT id, qty, _pgm_new_qty, label, done FROM items WHERE id IN (1, 2, 3, 4, 10001, 10002, 10003) ORDER BY id;
+SELECT id, qty, _pgm_new_qty, label, done FROM items WHERE id IN (1, 2, 3, 4, 5, 10001, 10002, 10003, 10004) ORDER BY id;
 
 -- nothing else runs meanwhile
 SELECT migrate.add('o3', 'ALTER TABLE other ADD COLUMN extra int');
@@ -102,7 +108,7 @@ SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'items'::regcla
 -- complete: the old shape goes, the revision is applied
 SELECT migrate.complete('o2');
 \d items
-SELECT id, qty, title, price, done FROM items WHERE id IN (1, 2, 3, 4, 10001, 10002, 10003) ORDER BY id;
+SELECT id, qty, title, price, done FROM items WHERE id IN (1, 2, 3, 4, 5, 10001, 10002, 10003) ORDER BY id;
 SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'app\_o%';
 SELECT count(*) FROM pg_proc WHERE proname LIKE '\_pgm%';
 SELECT revision, applied, destructive FROM migrate.status() ORDER BY revision;

@@ -58,6 +58,7 @@ PG_FUNCTION_INFO_V1(pgmigrate_abort);
 #define PGM_NEW_COLUMN_PREFIX	"_pgm_new_"
 #define PGM_NOT_NULL_PREFIX		"_pgm_nn_"
 #define PGM_SYNC_PREFIX			"_pgm_sync_"
+#define PGM_VIEW_PREFIX			"_pgm_view_"
 
 /* what a phase waits at most for a lock when pgmigrate.lock_timeout is off */
 #define PGM_ONLINE_LOCK_TIMEOUT_MS	2000
@@ -91,6 +92,7 @@ typedef struct PgmTypeChange
 	char	   *new_column;		/* the column beside it: _pgm_new_<column> */
 	char	   *old_type;		/* SQL of the types, schema-qualified */
 	char	   *new_type;
+	char	   *new_default;	/* the new column's default, or NULL */
 	bool		not_null;		/* the old column is NOT NULL */
 	char	   *not_null_check; /* then: the check that proves the new one is */
 } PgmTypeChange;
@@ -109,6 +111,7 @@ typedef struct PgmOnline
 	char	   *old_schema;		/* the version schemas, unquoted */
 	char	   *new_schema;
 	char	   *sync;			/* the trigger's and its function's name */
+	char	   *view_writer;	/* the function of the new view's INSTEAD OF trigger */
 	List	   *type_changes;	/* PgmTypeChange * */
 	char	   *key_column;		/* what the backfill walks; NULL: none needed */
 	char	   *key_type;
@@ -278,6 +281,7 @@ pgm_online_name_table(PgmOnline *on, Oid relid)
 									 on->graph->nodes[node->parents[0]].id, "old version's schema");
 	on->new_schema = pgm_online_name(on, psprintf("%s_", on->nspname), on->id, "new version's schema");
 	on->sync = pgm_online_name(on, PGM_SYNC_PREFIX, on->id, "trigger");
+	on->view_writer = pgm_online_name(on, PGM_VIEW_PREFIX, on->id, "view trigger");
 }
 
 /* The column's attribute row, or an error naming what the step needs. */
@@ -435,57 +439,217 @@ pgm_online_find_key(PgmOnline *on)
 
 /* ------------------------------------------------------------ views */
 
-/* The select list of the view of `table` for one version. */
-static char *
-pgm_version_columns(const PgmOnline *on, Oid table, bool new_version)
+/* A column of a version's view of a table. */
+typedef struct PgmViewColumn
+{
+	char	   *name;			/* in the view */
+	char	   *base;			/* the table's column it reads and writes */
+	PgmTypeChange *change;		/* a type change (base is the new column) */
+	char	   *default_sql;	/* the table's default for it, or NULL */
+	bool		generated;		/* a generated column: never written */
+	bool		identity;
+} PgmViewColumn;
+
+/* The type change of `column`, if this revision changes its type. */
+static PgmTypeChange *
+pgm_type_change_of(const PgmOnline *on, const char *column)
+{
+	ListCell   *lc;
+
+	foreach(lc, on->type_changes)
+	{
+		PgmTypeChange *c = lfirst(lc);
+
+		if (strcmp(c->step->column, column) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/*
+ * The columns of the view of `table` for one version, in the table's
+ * order: for the changed table, the old version sees the old columns and
+ * the new version the new shape (renamed, retyped, added, not dropped).
+ */
+static List *
+pgm_view_columns(const PgmOnline *on, Oid table, bool new_version)
 {
 	Oid			types[1] = {OIDOID};
 	Datum		values[1] = {ObjectIdGetDatum(table)};
-	List	   *columns = pgm_online_strings("SELECT attname::pg_catalog.text FROM pg_catalog.pg_attribute"
-											 " WHERE attrelid OPERATOR(pg_catalog.=) $1 AND attnum OPERATOR(pg_catalog.>) 0"
-											 " AND NOT attisdropped ORDER BY attnum",
-											 1, types, values);
+	List	   *rows = pgm_online_strings("SELECT pg_catalog.concat_ws(pg_catalog.chr(31), a.attname,"
+										  " (a.attgenerated OPERATOR(pg_catalog.<>) '')::pg_catalog.text,"
+										  " (a.attidentity OPERATOR(pg_catalog.<>) '')::pg_catalog.text,"
+										  " CASE WHEN a.attidentity OPERATOR(pg_catalog.<>) '' THEN pg_catalog.format('pg_catalog.nextval(%L::pg_catalog.regclass)',"
+										  "   pg_catalog.pg_get_serial_sequence(pg_catalog.format('%I.%I', n.nspname, c.relname), a.attname))"
+										  " WHEN a.attgenerated OPERATOR(pg_catalog.=) '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END)"
+										  " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid"
+										  " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+										  " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid OPERATOR(pg_catalog.=) a.attrelid"
+										  "  AND d.adnum OPERATOR(pg_catalog.=) a.attnum"
+										  " WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attnum OPERATOR(pg_catalog.>) 0"
+										  " AND NOT a.attisdropped ORDER BY a.attnum",
+										  1, types, values);
 	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, rows)
+	{
+		char	   *fields[4] = {NULL, NULL, NULL, NULL};
+		char	   *p = lfirst(lc);
+		PgmViewColumn *col = palloc0(sizeof(PgmViewColumn));
+		int			i;
+		ListCell   *sc;
+
+		for (i = 0; i < 4 && p; i++)
+		{
+			char	   *sep = strchr(p, '\x1f');
+
+			fields[i] = p;
+			if (sep)
+				*sep = '\0';
+			p = sep ? sep + 1 : NULL;
+		}
+		col->name = col->base = fields[0];
+		col->generated = fields[1] && strcmp(fields[1], "true") == 0;
+		col->identity = fields[2] && strcmp(fields[2], "true") == 0;
+		col->default_sql = fields[3];
+		if (table == on->relid)
+		{
+			/* the new columns show under the old names, in the new version only */
+			if (strncmp(col->name, PGM_NEW_COLUMN_PREFIX, strlen(PGM_NEW_COLUMN_PREFIX)) == 0 &&
+				pgm_type_change_of(on, col->name + strlen(PGM_NEW_COLUMN_PREFIX)))
+				continue;
+			if (!new_version && pgm_step_is(on, PGM_ONLINE_ADD_COLUMN, col->name))
+				continue;
+			if (new_version && pgm_step_is(on, PGM_ONLINE_DROP_COLUMN, col->name))
+				continue;
+			foreach(sc, on->plan->steps)
+			{
+				PgmOnlineStep *step = lfirst(sc);
+
+				if (new_version && step->kind == PGM_ONLINE_RENAME_COLUMN && strcmp(step->column, col->base) == 0)
+					col->name = step->new_name;
+			}
+			if (new_version && (col->change = pgm_type_change_of(on, col->base)) != NULL)
+			{
+				col->base = col->change->new_column;
+				col->default_sql = col->change->new_default;
+			}
+		}
+		out = lappend(out, col);
+	}
+	return out;
+}
+
+/*
+ * What a view column reads, in the table's terms: a new column not filled
+ * yet by the backfill reads as the old one converted, so the new version
+ * never sees a hole.
+ */
+static char *
+pgm_view_read(const PgmViewColumn *col)
+{
+	if (col->change)
+		return psprintf("COALESCE(%s, (%s)::%s)", quote_identifier(col->base),
+						col->change->step->using_sql ? col->change->step->using_sql :
+						quote_identifier(col->change->step->column), col->change->new_type);
+	return pstrdup(quote_identifier(col->base));
+}
+
+/* The select list of a view. */
+static char *
+pgm_view_select_list(List *columns)
+{
+	List	   *items = NIL;
 	ListCell   *lc;
 
 	foreach(lc, columns)
 	{
-		char	   *column = lfirst(lc);
-		ListCell   *sc;
-		char	   *item = pstrdup(quote_identifier(column));
+		PgmViewColumn *col = lfirst(lc);
+		char	   *read = pgm_view_read(col);
 
-		if (table != on->relid)
-		{
-			out = lappend(out, item);
-			continue;
-		}
-		if (strncmp(column, PGM_NEW_COLUMN_PREFIX, strlen(PGM_NEW_COLUMN_PREFIX)) == 0 &&
-			pgm_step_is(on, PGM_ONLINE_TYPE, column + strlen(PGM_NEW_COLUMN_PREFIX)))
-			continue;
-		if (!new_version)
-		{
-			if (!pgm_step_is(on, PGM_ONLINE_ADD_COLUMN, column))
-				out = lappend(out, item);
-			continue;
-		}
-		foreach(sc, on->plan->steps)
-		{
-			PgmOnlineStep *step = lfirst(sc);
-
-			if (strcmp(step->column, column) != 0)
-				continue;
-			if (step->kind == PGM_ONLINE_TYPE)
-				item = psprintf("%s AS %s", quote_identifier(psprintf(PGM_NEW_COLUMN_PREFIX "%s", column)),
-								quote_identifier(column));
-			else if (step->kind == PGM_ONLINE_RENAME_COLUMN)
-				item = psprintf("%s AS %s", quote_identifier(column), quote_identifier(step->new_name));
-			else if (step->kind == PGM_ONLINE_DROP_COLUMN)
-				item = NULL;
-		}
-		if (item)
-			out = lappend(out, item);
+		items = lappend(items, strcmp(read, quote_identifier(col->name)) == 0 ? read :
+						psprintf("%s AS %s", read, quote_identifier(col->name)));
 	}
-	return pgm_join(out, ", ");
+	return pgm_join(items, ", ");
+}
+
+/*
+ * The new version's view of a table whose column types change reads new
+ * columns through COALESCE, which no view can write through: its writes go
+ * to the table by this INSTEAD OF trigger.  A retyped column is written
+ * only when the statement changed it, so that what the other version wrote
+ * is never recomputed from a conversion of itself.
+ */
+static void
+pgm_create_view_writer(const PgmOnline *on, const char *view, List *columns)
+{
+	List	   *insert_columns = NIL;
+	List	   *insert_values = NIL;
+	List	   *sets = NIL;
+	List	   *reads = NIL;
+	List	   *targets = NIL;
+	const char *key_name = NULL;
+	bool		identity = false;
+	char	   *function = pgm_qualified_name(on, on->view_writer);
+	ListCell   *lc;
+
+	foreach(lc, columns)
+	{
+		PgmViewColumn *col = lfirst(lc);
+		const char *name = quote_identifier(col->name);
+		const char *base = quote_identifier(col->base);
+
+		reads = lappend(reads, pgm_view_read(col));
+		targets = lappend(targets, psprintf("NEW.%s", name));
+		identity |= col->identity;
+		if (strcmp(col->base, on->key_column) == 0)
+			key_name = col->name;
+		if (col->generated)
+			continue;
+		insert_columns = lappend(insert_columns, (char *) base);
+		insert_values = lappend(insert_values, psprintf("NEW.%s", name));
+		sets = lappend(sets, col->change ?
+					   psprintf("%s = CASE WHEN NEW.%s IS DISTINCT FROM OLD.%s THEN NEW.%s ELSE %s END",
+								base, name, name, name, base) :
+					   psprintf("%s = NEW.%s", base, name));
+	}
+	if (key_name == NULL)
+		elog(ERROR, "the key column of %s is not in its new version's view", on->table);
+	pgm_online_exec(psprintf("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $pgm_view$\n"
+							 "BEGIN\n"
+							 "    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN\n"
+							 "        INSERT INTO %s (%s)%s VALUES (%s)\n"
+							 "            RETURNING %s INTO %s;\n"
+							 "        RETURN NEW;\n"
+							 "    ELSIF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN\n"
+							 "        UPDATE %s SET %s WHERE %s OPERATOR(pg_catalog.=) OLD.%s\n"
+							 "            RETURNING %s INTO %s;\n"
+							 "        IF NOT FOUND THEN RETURN NULL; END IF;\n"
+							 "        RETURN NEW;\n"
+							 "    END IF;\n"
+							 "    DELETE FROM %s WHERE %s OPERATOR(pg_catalog.=) OLD.%s;\n"
+							 "    IF NOT FOUND THEN RETURN NULL; END IF;\n"
+							 "    RETURN OLD;\n"
+							 "END\n$pgm_view$",
+							 function,
+							 on->table, pgm_join(insert_columns, ", "), identity ? " OVERRIDING SYSTEM VALUE" : "",
+							 pgm_join(insert_values, ", "), pgm_join(reads, ", "), pgm_join(targets, ", "),
+							 on->table, pgm_join(sets, ", "), quote_identifier(on->key_column), quote_identifier(key_name),
+							 pgm_join(reads, ", "), pgm_join(targets, ", "),
+							 on->table, quote_identifier(on->key_column), quote_identifier(key_name)));
+	pgm_online_exec(psprintf("CREATE TRIGGER %s INSTEAD OF INSERT OR UPDATE OR DELETE ON %s"
+							 " FOR EACH ROW EXECUTE FUNCTION %s()",
+							 quote_identifier(PGM_VIEW_PREFIX "write"), view, function));
+	/* what an INSERT leaves out gets the table's default, as through a plain view */
+	foreach(lc, columns)
+	{
+		PgmViewColumn *col = lfirst(lc);
+
+		if (col->default_sql)
+			pgm_online_exec(psprintf("ALTER VIEW %s ALTER COLUMN %s SET DEFAULT %s", view,
+									 quote_identifier(col->name), col->default_sql));
+	}
 }
 
 /*
@@ -518,10 +682,14 @@ pgm_create_version_schema(const PgmOnline *on, const char *schema, bool new_vers
 		Oid			table = (Oid) strtoul(lfirst(lc), NULL, 10);
 		char	   *view = quote_qualified_identifier(schema, get_rel_name(table));
 
+		List	   *columns = pgm_view_columns(on, table, new_version);
+
 		pgm_online_exec(psprintf("CREATE VIEW %s WITH (security_invoker = true) AS SELECT %s FROM %s",
-								 view, pgm_version_columns(on, table, new_version),
+								 view, pgm_view_select_list(columns),
 								 quote_qualified_identifier(on->nspname, get_rel_name(table))));
 		pgm_online_exec(psprintf("GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC", view));
+		if (new_version && table == on->relid && on->type_changes != NIL)
+			pgm_create_view_writer(on, view, columns);
 	}
 }
 
@@ -639,8 +807,11 @@ pgm_online_expand(void *arg)
 											   on->relid, get_attnum(on->relid, c->step->column)), 0, NULL, NULL);
 		def = defaults != NIL ? linitial(defaults) : NULL;
 		if (def)
-			pgm_online_exec(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT (%s)::%s", on->table,
-									 quote_identifier(c->new_column), def, c->new_type));
+		{
+			c->new_default = psprintf("(%s)::%s", def, c->new_type);
+			pgm_online_exec(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", on->table,
+									 quote_identifier(c->new_column), c->new_default));
+		}
 		if (c->not_null)
 			pgm_online_exec(psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID", on->table,
 									 quote_identifier(c->not_null_check), quote_identifier(c->new_column)));
@@ -986,6 +1157,7 @@ pgm_online_contract(void *arg)
 	pgm_drop_version_schema(on->new_schema);
 	if (on->type_changes != NIL)
 	{
+		pgm_online_exec(psprintf("DROP FUNCTION %s()", pgm_qualified_name(on, on->view_writer)));
 		pgm_online_exec(psprintf("DROP TRIGGER %s ON %s", quote_identifier(on->sync), on->table));
 		pgm_online_exec(psprintf("DROP FUNCTION %s()", pgm_qualified_name(on, on->sync)));
 	}
@@ -1063,6 +1235,7 @@ pgm_online_throw_away(void *arg)
 	pgm_drop_version_schema(on->new_schema);
 	if (on->type_changes != NIL)
 	{
+		pgm_online_exec(psprintf("DROP FUNCTION IF EXISTS %s()", pgm_qualified_name(on, on->view_writer)));
 		pgm_online_exec(psprintf("DROP TRIGGER IF EXISTS %s ON %s", quote_identifier(on->sync), on->table));
 		pgm_online_exec(psprintf("DROP FUNCTION IF EXISTS %s()", pgm_qualified_name(on, on->sync)));
 	}
