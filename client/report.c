@@ -40,8 +40,9 @@ cmd_status(void)
 {
 	return report("status",
 				  "SELECT revision, applied, to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS') AS applied_at,"
-				  " is_head, transactional, irreversible, coalesce(description, '') AS description"
-				  " FROM migrate.status()", 0, NULL, false);
+				  " is_head, transactional, irreversible, coalesce(to_jsonb(s) ->> 'online', '') AS online,"
+				  " coalesce(description, '') AS description"
+				  " FROM migrate.status() s", 0, NULL, false);
 }
 
 int

@@ -56,6 +56,9 @@ CALL migrate.backfill('o2');
 -- start: the new shape beside the old one, and a schema for each version
 SELECT migrate.start('o2');
 SELECT migrate.start('o2');
+SELECT revision, applied, online FROM migrate.status() ORDER BY revision;
+SELECT * FROM migrate.drift();
+SELECT * FROM migrate.verify();
 SELECT revision, phase, relation, rows_done, rows_left, rows_per_second, old_schema, new_schema
 FROM migrate.online_progress;
 SELECT n.nspname, c.relname, pg_catalog.obj_description(n.oid, 'pg_namespace')
@@ -104,6 +107,8 @@ SELECT count(*) AS rows, count(*) FILTER (WHERE _pgm_new_qty = qty * 10) AS fill
        count(*) FILTER (WHERE _pgm_new_qty IS NULL) AS not_filled FROM items;
 CALL migrate.backfill('o2');
 SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'items'::regclass AND contype = 'c';
+SELECT revision, online FROM migrate.status() WHERE revision = 'o2';
+SELECT * FROM migrate.drift();
 
 -- complete: the old shape goes, the revision is applied
 SELECT migrate.complete('o2');
@@ -111,7 +116,7 @@ SELECT migrate.complete('o2');
 SELECT id, qty, title, price, done FROM items WHERE id IN (1, 2, 3, 4, 5, 10001, 10002, 10003) ORDER BY id;
 SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'app\_o%';
 SELECT count(*) FROM pg_proc WHERE proname LIKE '\_pgm%';
-SELECT revision, applied, destructive FROM migrate.status() ORDER BY revision;
+SELECT revision, applied, destructive, online FROM migrate.status() ORDER BY revision;
 SELECT * FROM migrate.drift();
 SELECT * FROM migrate.online;
 SELECT action, revision, outcome, detail FROM migrate.log WHERE revision = 'o2' ORDER BY id;

@@ -94,6 +94,19 @@ $add$;
 COMMENT ON FUNCTION migrate.add(text, text, text, text[], text, boolean, boolean, boolean) IS
     'register a revision (or re-register it unchanged); returns added, updated or unchanged';
 
+-- status() says where each online revision is: pending, expanded,
+-- backfilled or applied (NULL for a plain revision).
+DROP FUNCTION migrate.status();
+CREATE FUNCTION migrate.status()
+RETURNS TABLE (revision text, parents text[], applied boolean,
+               applied_at timestamptz, is_head boolean, description text,
+               destructive boolean, irreversible boolean, transactional boolean,
+               down_derived boolean, online text)
+    AS 'MODULE_PATHNAME', 'pgmigrate_status'
+    LANGUAGE C STABLE;
+COMMENT ON FUNCTION migrate.status() IS
+    'every revision, parents first, with whether and when it was applied, and where an online one is';
+
 -- The phases of an online revision.
 CREATE FUNCTION migrate.start(id text)
 RETURNS void

@@ -173,6 +173,13 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 		"DELETE FROM migrate.online WHERE revision OPERATOR(pg_catalog.=) $1",
 		1, {TEXTOID}
 	},
+	[PGM_Q_ONLINE_PHASES] = {
+		"SELECT r.id, CASE WHEN o.phase IS NOT NULL THEN o.phase"
+		" WHEN r.applied_at IS NOT NULL THEN 'applied' ELSE 'pending' END"
+		" FROM migrate.revisions r LEFT JOIN migrate.online o"
+		"   ON o.revision OPERATOR(pg_catalog.=) r.id WHERE r.online",
+		0, {0}
+	},
 	[PGM_Q_ONLINE_ANY] = {
 		"SELECT revision FROM migrate.online ORDER BY started_at LIMIT 1",
 		0, {0}

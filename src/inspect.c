@@ -51,13 +51,24 @@ pgmigrate_status(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 	Tuplestorestate *store = pgm_srf_begin(fcinfo, &desc);
 	PgmGraph   *graph = pgm_inspect_begin();
+	List	   *online = NIL;	/* id, phase, id, phase, ... */
 	int			i;
 
+	/* 0.5's status() says where each online revision is */
+	if (desc->natts > 10)
+	{
+		int			n = pgm_catalog_exec(PGM_Q_ONLINE_PHASES, NULL, NULL, true);
+
+		for (i = 0; i < n; i++)
+			online = lappend(lappend(online, pgm_result_text(i, 1)), pgm_result_text(i, 2));
+		SPI_freetuptable(SPI_tuptable);
+	}
 	for (i = 0; i < graph->nnodes; i++)
 	{
 		PgmNode    *node = &graph->nodes[graph->topo[i]];
-		Datum		values[10];
-		bool		nulls[10] = {false};
+		Datum		values[11];
+		bool		nulls[11] = {false};
+		ListCell   *lc;
 		Datum	   *parents = palloc(sizeof(Datum) * Max(node->nparents, 1));
 		int			j;
 
@@ -76,6 +87,13 @@ pgmigrate_status(PG_FUNCTION_ARGS)
 		values[7] = BoolGetDatum(node->irreversible);
 		values[8] = BoolGetDatum(node->transactional);
 		values[9] = BoolGetDatum(node->down_derived);
+		nulls[10] = true;
+		for (lc = list_head(online); lc; lc = lnext(online, lnext(online, lc)))
+			if (strcmp(lfirst(lc), node->id) == 0)
+			{
+				values[10] = CStringGetTextDatum(lfirst(lnext(online, lc)));
+				nulls[10] = false;
+			}
 		tuplestore_putvalues(store, desc, values, nulls);
 	}
 	SPI_finish();

@@ -918,6 +918,8 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 																				 on->table, on->relid), 0, NULL, NULL))));
 	values[7] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
 	pgm_catalog_exec(PGM_Q_ONLINE_INSERT, values, nulls, false);
+	/* drift() compares with the schema as start left it, not as it was */
+	pgm_snapshot_record("start");
 
 	INSTR_TIME_SET_CURRENT(elapsed);
 	INSTR_TIME_SUBTRACT(elapsed, start);
@@ -1056,8 +1058,6 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 	MemoryContext batch_cxt;
 	PgmOnline  *on = NULL;
 	int64		total = 0;
-	instr_time	start;
-	instr_time	elapsed;
 
 	if (!nonatomic)
 		ereport(ERROR,
@@ -1066,7 +1066,6 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 				 errdetail("It commits after each batch of rows, so that a crash or a cancel loses at most one batch."),
 				 errhint("Run CALL migrate.backfill('%s') on its own, not inside BEGIN ... COMMIT or a function.", id)));
 	pgm_check_may_change("migrate.backfill()");
-	INSTR_TIME_SET_CURRENT(start);
 	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect_ext failed");
 	keep = CurrentMemoryContext;
@@ -1098,7 +1097,10 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 		total += count;
 		done = count == 0;
 		if (done)
+		{
 			pgm_online_run_ddl(on, "validated", pgm_online_validate);
+			pgm_snapshot_record("backfill");
+		}
 		{
 			Datum		values[4] = {CStringGetTextDatum(id), Int64GetDatum(count),
 			reached ? CStringGetTextDatum(reached) : (Datum) 0,
@@ -1116,11 +1118,9 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 	}
 	MemoryContextSwitchTo(keep);
-	INSTR_TIME_SET_CURRENT(elapsed);
-	INSTR_TIME_SUBTRACT(elapsed, start);
 	ereport(NOTICE,
-			(errmsg("online revision \"%s\" is backfilled: %lld rows filled by this call in %.1f s",
-					id, (long long) total, INSTR_TIME_GET_MILLISEC(elapsed) / 1000.0),
+			(errmsg("online revision \"%s\" is backfilled: %lld rows filled by this call",
+					id, (long long) total),
 			 errhint("Run migrate.complete('%s') once the old version is gone.", id)));
 	SPI_finish();
 	PG_RETURN_VOID();
@@ -1274,6 +1274,7 @@ pgmigrate_abort(PG_FUNCTION_ARGS)
 	pgm_catalog_exec(PGM_Q_ONLINE_DELETE, &idarg, NULL, false);
 	pgm_catalog_log("abort", id, -1, NULL, "ok",
 					psprintf("%lld rows had been backfilled", (long long) state.rows_done));
+	pgm_snapshot_record("abort");
 	ereport(NOTICE,
 			(errmsg("online revision \"%s\" aborted: table %s has its old shape", id, on->table)));
 	SPI_finish();

@@ -261,3 +261,25 @@ pgm_online_avoids_rule(const char *rule)
 	return strcmp(rule, "missing-lock-timeout") == 0 || strcmp(rule, "rename-column") == 0 ||
 		strcmp(rule, "table-rewrite") == 0;
 }
+
+/*
+ * The message of a lint finding as it holds for an online revision: a type
+ * change rewrites nothing online, but complete still drops the old values.
+ * NULL: the finding's own message holds.
+ */
+char *
+pgm_online_finding_message(const char *rule, const PgmStatement *stmt)
+{
+	AlterTableStmt *alter;
+	AlterTableCmd *cmd;
+
+	if (strcmp(rule, "column-type-change") != 0 || !IsA(stmt->tree, AlterTableStmt))
+		return NULL;
+	alter = (AlterTableStmt *) stmt->tree;
+	if (list_length(alter->cmds) != 1)
+		return NULL;
+	cmd = linitial_node(AlterTableCmd, alter->cmds);
+	return psprintf("changing the type of column %s of table %s online rewrites nothing, but complete drops the old values, which may not convert back",
+					quote_identifier(cmd->name),
+					quote_qualified_identifier(alter->relation->schemaname, alter->relation->relname));
+}

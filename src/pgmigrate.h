@@ -116,6 +116,7 @@ typedef enum PgmQuery
 	PGM_Q_ONLINE_INSERT,
 	PGM_Q_ONLINE_PROGRESS,
 	PGM_Q_ONLINE_DELETE,
+	PGM_Q_ONLINE_PHASES,
 	PGM_Q_ONLINE_ANY,
 	PGM_Q_COUNT
 } PgmQuery;
@@ -293,6 +294,7 @@ typedef struct PgmOnlinePlan
 extern PgmOnlinePlan *pgm_online_plan(const char *sql, List *statements,
 									  const char *revision);
 extern bool pgm_online_avoids_rule(const char *rule);
+extern char *pgm_online_finding_message(const char *rule, const PgmStatement *stmt);
 
 /* ---- diff.c: the diff engine (migrate.diff(), nothing shared) ---- */
 

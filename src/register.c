@@ -469,6 +469,7 @@ pgm_check_sql(PgmRevisionArgs *args)
 		foreach(lc, findings)
 		{
 			PgmFinding *f = lfirst(lc);
+			char	   *message;
 
 			/* an ADD COLUMN that rewrites the table has no online form */
 			if (strcmp(f->rule, "add-column-volatile-default") == 0)
@@ -477,8 +478,12 @@ pgm_check_sql(PgmRevisionArgs *args)
 						 errmsg("statement %d of online revision \"%s\" cannot run online", f->statement->number, args->id),
 						 errdetail("Its ADD COLUMN would rewrite the table: %s.", f->message),
 						 errhint("%s", f->hint)));
-			if (!pgm_online_avoids_rule(f->rule))
-				kept = lappend(kept, f);
+			if (pgm_online_avoids_rule(f->rule))
+				continue;
+			message = pgm_online_finding_message(f->rule, f->statement);
+			if (message)
+				f->message = message;
+			kept = lappend(kept, f);
 		}
 		findings = kept;
 	}

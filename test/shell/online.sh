@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# Online revisions under load.  A table of PGM_ONLINE_ROWS rows (1,000,000
+# by default) goes through one online revision per supported statement: a
+# type change with a USING expression and its reverse, a column rename, a
+# column added NOT NULL DEFAULT, a column dropped.  Throughout each, an "old
+# application" and a "new application" (pgbench scripts, each through its
+# own version's schema) read, update and insert; the old one stops before
+# complete, the new one goes on through it.  Both must see zero errors, and
+# every row must end up right.  Their worst statement latency is reported
+# (bench/online.sh judges it against the budget).
+#
+# Then, on a table of its own: abort after start, in the middle of the
+# backfill and after it leaves the old shape and every row as they were;
+# and a backfill cancelled, and one whose backend is killed (SIGKILL, so
+# the server restarts), each resumed: no row lost or counted twice.
+#
+# Runs its own throwaway cluster (the crash would disturb anybody else's);
+# needs root, like scripts/test.sh.
+set -euo pipefail
+
+ROWS=${PGM_ONLINE_ROWS:-1000000}
+SMALL=${PGM_ONLINE_SMALL_ROWS:-50000}
+PGM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=scripts/cluster.sh
+. "$PGM_ROOT/scripts/cluster.sh"
+work=$(mktemp -d)
+cleanup() {
+    touch "$work/stop_old" "$work/stop_new" 2>/dev/null || true
+    wait 2>/dev/null || true
+    cluster_stop
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+cluster_start online
+db=online
+createdb "$db"
+
+# shellcheck source=test/shell/helpers.bash
+. "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
+q() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
+same() { [ "$1" = "$2" ] || { echo "  expected: $1"; echo "  actual:   $2"; return 1; }; }
+wait_ready() {
+    for _ in $(seq 1 600); do
+        psql -X -q -At -d "$db" -c "SELECT 1" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "the server did not come back" >&2
+    return 1
+}
+
+q "SET client_min_messages = warning; CREATE EXTENSION pgmigrate"
+q "SELECT migrate.add('0001', \$\$CREATE SCHEMA app;
+    CREATE TABLE app.accounts (id bigint PRIMARY KEY, balance integer NOT NULL DEFAULT 0, owner text, note text);
+    CREATE SEQUENCE app.account_ids START $((ROWS + 1));
+    CREATE TABLE app.small (id bigint PRIMARY KEY, amount integer, label text)\$\$)" >/dev/null
+q "SELECT count(*) FROM migrate.apply()" >/dev/null
+q "INSERT INTO app.accounts SELECT g, g % 1000, 'owner ' || g, 'note' FROM generate_series(1, $ROWS) g"
+q "INSERT INTO app.small SELECT g, g, 'label ' || g FROM generate_series(1, $SMALL) g"
+q "VACUUM ANALYZE app.accounts"
+
+# ---- the applications ------------------------------------------------------
+
+# The shapes the table goes through, one pgbench script each: S0 as it is,
+# S1 with balance in cents, S2 with owner renamed holder, S3 with active
+# added, S4 without note.  Step k runs S(k-1) as the old application and
+# S(k) as the new one.
+script() {
+    local cents=$1 owner=$2 active=$3 note=$4
+    local unit=1 cols="balance, $owner" vals="7, 'app'"
+    [ "$cents" = yes ] && unit=100 && vals="700, 'app'"
+    [ "$active" = yes ] && cols="$cols, active" && vals="$vals, true"
+    [ "$note" = yes ] && cols="$cols, note" && vals="$vals, 'app'"
+    cat <<SQL
+\set id random(1, $ROWS)
+SELECT $cols FROM accounts WHERE id = :id;
+UPDATE accounts SET balance = balance + $unit WHERE id = :id;
+INSERT INTO accounts (id, $cols) VALUES (nextval('account_ids'), $vals);
+SQL
+}
+script no owner no yes >"$work/S0.sql"
+script yes owner no yes >"$work/S1.sql"
+script yes holder no yes >"$work/S2.sql"
+script yes holder yes yes >"$work/S3.sql"
+script yes holder yes no >"$work/S4.sql"
+
+# app NAME SCRIPT SEARCH_PATH: two clients, in runs of one second (each run
+# ends cleanly and writes its latency log), until $work/stop_NAME exists
+app() {
+    local name=$1 file=$2 path=$3 i=0
+    while [ ! -e "$work/stop_$name" ]; do
+        i=$((i + 1))
+        if ! PGOPTIONS="-c search_path=$path" pgbench -n -T 1 -c 2 -f "$file" -l \
+                --log-prefix="$work/lat_${name}_$i" "$db" >"$work/out_${name}_$i" 2>&1 \
+           || grep -q "aborted\|ERROR" "$work/out_${name}_$i"; then
+            echo "$name: $(grep -m 1 "ERROR\|aborted\|error" "$work/out_${name}_$i" || echo "pgbench failed")" >>"$work/errors"
+        fi
+    done
+}
+# worst NAME: the application's worst transaction latency in ms, and its count
+worst() {
+    cat "$work"/lat_"$1"_* 2>/dev/null | awk '{ n++; if ($3 > m) m = $3 } END { printf "%.1f ms worst of %d transactions", m / 1000, n }'
+}
+
+# ---- one online revision per statement, under load -------------------------
+
+# step ID PARENT OLD_SCRIPT NEW_SCRIPT SQL [allow_destructive]
+step() {
+    local id=$1 parent=$2 old=$3 new=$4 sql=$5 destructive=${6:-false} started
+    q "SELECT migrate.add('$id', \$\$$sql\$\$, online => true, allow_destructive => $destructive)" >/dev/null
+    rm -f "$work"/stop_* "$work"/lat_* "$work/errors"
+    app old "$work/$old.sql" "app_$parent,app" &
+    local old_pid=$!
+    sleep 1
+    started=$EPOCHREALTIME
+    q "SELECT migrate.start('$id')" >/dev/null
+    app new "$work/$new.sql" "app_$id,app" &
+    local new_pid=$!
+    sleep 1
+    q "CALL migrate.backfill('$id')" >/dev/null
+    sleep 1
+    touch "$work/stop_old"
+    wait "$old_pid"
+    [ -n "${before_complete:-}" ] && "$before_complete"
+    q "SELECT migrate.complete('$id')" >/dev/null
+    sleep 1
+    touch "$work/stop_new"
+    wait "$new_pid"
+    check "$id: both applications ran without an error" same "" "$(cat "$work/errors" 2>/dev/null || true)"
+    check "$id: applied" same "t" "$(q "SELECT applied FROM migrate.status() WHERE revision = '$id'")"
+    echo "     $id in $(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f s", b - a }'):" \
+         "old application $(worst old); new application $(worst new)"
+}
+rows_right() {
+    check "$1: no row lost (every id the sequence gave is there)" \
+        same "$(q "SELECT last_value - (NOT is_called)::int FROM app.account_ids")" "$(q "SELECT count(*) FROM app.accounts")"
+}
+
+# the type change: while both run, each row's cents are its units times 100
+# (what the old version wrote) or its units are its cents / 100 (what the
+# new version wrote); both ways, cents / 100 = units
+type_invariant() {
+    check "0002: old and new columns agree on every row before complete" \
+        same "0|0" "$(q "SELECT count(*) FILTER (WHERE _pgm_new_balance IS NULL), count(*) FILTER (WHERE _pgm_new_balance / 100 <> balance) FROM app.accounts")"
+}
+before_complete=type_invariant
+step 0002 0001 S0 S1 "-- migrate:reverse balance / 100
+ALTER TABLE app.accounts ALTER COLUMN balance TYPE bigint USING balance * 100" true
+before_complete=
+check "0002: balance is bigint and NOT NULL" \
+    same "bigint|true" "$(q "SELECT format_type(atttypid, atttypmod) || '|' || attnotnull FROM pg_attribute
+                            WHERE attrelid = 'app.accounts'::regclass AND attname = 'balance'")"
+rows_right 0002
+
+step 0003 0002 S1 S2 "ALTER TABLE app.accounts RENAME COLUMN owner TO holder"
+check "0003: holder, no owner, and no row without one" \
+    same "holder|0" "$(q "SELECT string_agg(attname, ',') FROM pg_attribute WHERE attrelid = 'app.accounts'::regclass AND attname IN ('owner', 'holder')")|$(q "SELECT count(*) FROM app.accounts WHERE holder IS NULL")"
+rows_right 0003
+
+step 0004 0003 S2 S3 "ALTER TABLE app.accounts ADD COLUMN active boolean NOT NULL DEFAULT true"
+check "0004: active, on every row" same "0" "$(q "SELECT count(*) FROM app.accounts WHERE active IS NULL")"
+rows_right 0004
+
+step 0005 0004 S3 S4 "ALTER TABLE app.accounts DROP COLUMN note" true
+check "0005: note is gone" same "0" "$(q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'app.accounts'::regclass AND attname = 'note' AND NOT attisdropped")"
+rows_right 0005
+check "no version schema, trigger or function is left" \
+    same "0|0|0" "$(q "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'app\_0%'")|$(q "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '\_pgm%'")|$(q "SELECT count(*) FROM pg_proc WHERE proname LIKE '\_pgm%'")"
+check "drift() is clean" same "0" "$(q "SELECT count(*) FROM migrate.drift()")"
+
+# ---- abort, cancel, crash ----------------------------------------------------
+
+small_digest() { q "SELECT md5(string_agg(s::text, '|' ORDER BY id)) FROM app.small s"; }
+small_shape() { q "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'app.small'::regclass AND attnum > 0 AND NOT attisdropped"; }
+q "SELECT migrate.add('0006', \$\$-- migrate:reverse (amount / 2)::int
+ALTER TABLE app.small ALTER COLUMN amount TYPE bigint USING amount * 2\$\$, online => true, allow_destructive => true)" >/dev/null 2>&1
+digest=$(small_digest)
+shape=$(small_shape)
+for phase in started half-backfilled backfilled; do
+    q "SELECT migrate.start('0006')" >/dev/null 2>&1
+    case $phase in
+        half-backfilled)
+            psql -X -q -d "$db" -c "SET pgmigrate.backfill_batch = 500" -c "SET pgmigrate.backfill_delay = 10" \
+                 -c "CALL migrate.backfill('0006')" >/dev/null 2>&1 &
+            sleep 1
+            q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'CALL migrate.backfill%'" >/dev/null
+            wait || true
+            check "abort test: the cancelled backfill got part of the way" \
+                test "$(q "SELECT rows_done FROM migrate.online")" -gt 0 ;;
+        backfilled) q "CALL migrate.backfill('0006')" >/dev/null 2>&1 ;;
+    esac
+    q "SELECT migrate.abort('0006')" >/dev/null 2>&1
+    check "abort when $phase: the table has its old shape" same "$shape" "$(small_shape)"
+    check "abort when $phase: every row is as it was" same "$digest" "$(small_digest)"
+done
+
+# backfill_state: rows_done, the rows filled, the rows up to last_key, the rows
+backfill_state() {
+    q "SELECT o.rows_done || ' ' || (SELECT count(*) FROM app.small WHERE _pgm_new_amount IS NOT NULL)
+                      || ' ' || (SELECT count(*) FROM app.small WHERE id <= coalesce(o.last_key::bigint, 0))
+       FROM migrate.online o"
+}
+q "SELECT migrate.start('0006')" >/dev/null 2>&1
+for how in cancel kill; do
+    psql -X -q -d "$db" -c "SET pgmigrate.backfill_batch = 500" -c "SET pgmigrate.backfill_delay = 30" \
+         -c "CALL migrate.backfill('0006')" >/dev/null 2>&1 &
+    sleep 0.7
+    if [ "$how" = cancel ]; then
+        q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'CALL migrate.backfill%'" >/dev/null
+    else
+        pid=$(q "SELECT pid FROM pg_stat_activity WHERE query LIKE 'CALL migrate.backfill%'")
+        check "kill: the backfill is running" test -n "$pid"
+        [ -n "$pid" ] && kill -KILL "$pid"
+    fi
+    wait || true
+    wait_ready
+    state=$(backfill_state)
+    read -r done filled upto <<<"$state"
+    check "$how mid-backfill: it had filled rows" test "$done" -gt 0
+    check "$how mid-backfill: rows counted = rows filled = rows up to the last key ($state)" \
+        test "$done" = "$filled" -a "$filled" = "$upto"
+done
+q "CALL migrate.backfill('0006')" >/dev/null 2>&1
+check "resumed: every row filled once, and counted once" \
+    same "$SMALL $SMALL $SMALL" "$(backfill_state)"
+check "resumed: every new value is the old one converted" \
+    same "0" "$(q "SELECT count(*) FROM app.small WHERE _pgm_new_amount <> amount * 2")"
+q "SELECT migrate.complete('0006')" >/dev/null
+check "0006 completes after the crash" same "bigint" "$(q "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'app.small'::regclass AND attname = 'amount'")"
+
+echo "online: $failures check(s) failed"
+[ "$failures" -eq 0 ]
