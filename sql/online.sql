@@ -29,7 +29,7 @@ SELECT migrate.add('bad8', 'ALTER TABLE items DROP COLUMN legacy CASCADE', onlin
 SELECT migrate.add('bad9', 'ALTER TABLE items ADD COLUMN a int', online => true, transactional => false);
 SELECT migrate.add('bad10', '-- nothing', online => true);
 SELECT migrate.add('bad11', 'ALTER TABLE ONLY items ADD COLUMN a int', online => true);
-SELECT migrate.add('bad12', 'ALTER TABLE items ALTER COLUMN qty SET NOT NULL', online => true);
+SELECT migrate.add('bad12', 'ALTER TABLE items ALTER COLUMN qty DROP DEFAULT', online => true);
 SELECT count(*) FROM migrate.revisions WHERE id LIKE 'bad%';
 
 -- the phases need an online revision, started, in order
@@ -164,3 +164,40 @@ SELECT action, revision, outcome FROM migrate.log WHERE revision = 'o4' ORDER BY
 SELECT count(*) FROM migrate.apply();
 \d items
 SELECT revision, applied FROM migrate.status() WHERE revision = 'o4';
+
+-- NOT NULL with a fill, constraints validated by the backfill (enforced on every
+-- write from start on), and the table renamed last
+SELECT migrate.add('bad13', 'ALTER TABLE items ADD CONSTRAINT items_code UNIQUE (code)', online => true);
+SELECT migrate.add('bad14', 'ALTER TABLE items ADD CHECK (qty >= 0)', online => true);
+SELECT migrate.add('bad15', 'ALTER TABLE items RENAME TO stock; ALTER TABLE items ADD COLUMN a int', online => true);
+SELECT migrate.add('o5', 'ALTER TABLE items ALTER COLUMN qty SET NOT NULL', online => true);
+SELECT migrate.start('o5');
+SELECT migrate.add('o5', 'ALTER TABLE items RENAME TO other', online => true);
+SELECT migrate.start('o5');
+SELECT migrate.add('o5', 'ALTER TABLE items ADD CONSTRAINT items_pkey CHECK (qty >= 0)', online => true);
+SELECT migrate.start('o5');
+SELECT migrate.add('o5', $$-- migrate:fill 'none'
+                           ALTER TABLE items ALTER COLUMN code SET NOT NULL;
+                           ALTER TABLE items ADD CONSTRAINT items_qty CHECK (qty >= 0);
+                           ALTER TABLE items ADD CONSTRAINT items_other FOREIGN KEY (qty) REFERENCES other (id) NOT VALID;
+                           ALTER TABLE items RENAME TO stock$$, online => true);
+SET pgmigrate.guard = 'off';
+UPDATE items SET code = NULL WHERE id <= 10;
+RESET pgmigrate.guard;
+SELECT migrate.start('o5');
+\d items
+\d app_o5.stock
+SET search_path = app_o4, app;
+INSERT INTO items (id, title, qty, code) VALUES (20001, 'old app, no code', 1, NULL);
+INSERT INTO items (id, title, qty) VALUES (20002, 'old app, negative', -1);
+SET search_path = app_o5, app;
+INSERT INTO stock (id, title, qty) VALUES (20003, 'new app', 1);
+SELECT id, code FROM stock WHERE id > 20000 ORDER BY id;
+SET search_path = app;
+CALL migrate.backfill('o5');
+SELECT count(*) FILTER (WHERE code IS NULL) AS nulls, count(*) FILTER (WHERE code = 'none') AS filled FROM items;
+SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'items'::regclass AND contype IN ('c', 'f') ORDER BY 1;
+SELECT migrate.complete('o5');
+\d stock
+SELECT revision, applied, online FROM migrate.status() WHERE revision = 'o5';
+SELECT * FROM migrate.drift();

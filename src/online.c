@@ -113,6 +113,10 @@ typedef struct PgmOnline
 	char	   *sync;			/* the trigger's and its function's name */
 	char	   *view_writer;	/* the function of the new view's INSTEAD OF trigger */
 	List	   *type_changes;	/* PgmTypeChange * */
+	List	   *fills;			/* SET NOT NULL steps with a fill */
+	List	   *not_nulls;		/* SET NOT NULL steps */
+	List	   *validations;	/* ADD CONSTRAINT steps to validate */
+	PgmOnlineStep *rename_table;	/* RENAME TO, or NULL */
 	char	   *key_column;		/* what the backfill walks; NULL: none needed */
 	char	   *key_type;
 } PgmOnline;
@@ -148,7 +152,7 @@ pgm_step_is(const PgmOnline *on, PgmOnlineKind kind, const char *column)
 	{
 		PgmOnlineStep *step = lfirst(lc);
 
-		if (step->kind == kind && strcmp(step->column, column) == 0)
+		if (step->kind == kind && step->column && strcmp(step->column, column) == 0)
 			return true;
 	}
 	return false;
@@ -407,8 +411,82 @@ pgm_online_check_steps(PgmOnline *on)
 													quote_identifier(step->column), on->table),
 									   "The new version does not write the column, so its inserts would fail: give the column a default, or drop NOT NULL, in a revision before this one.");
 				break;
+			case PGM_ONLINE_SET_NOT_NULL:
+				att = pgm_online_attribute(on, step->column, true);
+				if (att->attnotnull)
+					pgm_online_refused(on, psprintf("column %s of table %s is NOT NULL already",
+													quote_identifier(step->column), on->table),
+									   "Remove the statement from the revision.");
+				/* the fill, tried on the table */
+				if (step->fill_sql)
+					pgm_online_exec(psprintf("SELECT (%s)::%s FROM %s LIMIT 0", step->fill_sql,
+											 pgm_type_sql(att->atttypid, att->atttypmod), on->table));
+				break;
+			case PGM_ONLINE_ADD_CONSTRAINT:
+				if (OidIsValid(get_relation_constraint_oid(on->relid, step->constraint, true)))
+					ereport(ERROR,
+							(errcode(ERRCODE_DUPLICATE_OBJECT),
+							 errmsg("constraint \"%s\" of table %s already exists", step->constraint, on->table),
+							 errhint("Statement %d of online revision \"%s\" adds it.", step->number, on->id)));
+				break;
+			case PGM_ONLINE_RENAME_TABLE:
+				if (OidIsValid(get_relname_relid(step->new_name, on->nspid)))
+					ereport(ERROR,
+							(errcode(ERRCODE_DUPLICATE_TABLE),
+							 errmsg("relation \"%s\" already exists in schema \"%s\"", step->new_name, on->nspname),
+							 errhint("Statement %d of online revision \"%s\" renames table %s to it.",
+									 step->number, on->id, on->table)));
+				break;
 		}
 	}
+}
+
+/* The steps that need the trigger, a NOT NULL check, validation or a rename. */
+static void
+pgm_online_collect(PgmOnline *on)
+{
+	ListCell   *lc;
+
+	foreach(lc, on->plan->steps)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+
+		if (step->kind == PGM_ONLINE_SET_NOT_NULL)
+		{
+			on->not_nulls = lappend(on->not_nulls, step);
+			if (step->fill_sql)
+				on->fills = lappend(on->fills, step);
+		}
+		else if (step->kind == PGM_ONLINE_ADD_CONSTRAINT && !step->not_valid)
+			on->validations = lappend(on->validations, step);
+		else if (step->kind == PGM_ONLINE_RENAME_TABLE)
+			on->rename_table = step;
+	}
+}
+
+/* The name of the NOT NULL check of SET NOT NULL on `column`. */
+static char *
+pgm_not_null_check(const PgmOnline *on, const char *column)
+{
+	return pgm_online_name(on, PGM_NOT_NULL_PREFIX, column, "NOT NULL check");
+}
+
+/* Is there anything between start and complete: rows to fill or constraints to validate? */
+static bool
+pgm_online_has_backfill(const PgmOnline *on)
+{
+	return on->type_changes != NIL || on->not_nulls != NIL || on->validations != NIL;
+}
+
+/* The column the backfill's batches set to itself, so that the trigger fills the row; NULL: none. */
+static const char *
+pgm_backfill_column(const PgmOnline *on)
+{
+	if (on->type_changes != NIL)
+		return ((PgmTypeChange *) linitial(on->type_changes))->step->column;
+	if (on->fills != NIL)
+		return ((PgmOnlineStep *) linitial(on->fills))->column;
+	return NULL;
 }
 
 /* The single-column primary key the backfill walks. */
@@ -419,7 +497,7 @@ pgm_online_find_key(PgmOnline *on)
 	Datum		values[1] = {ObjectIdGetDatum(on->relid)};
 	List	   *keys;
 
-	if (on->type_changes == NIL)
+	if (pgm_backfill_column(on) == NULL)
 		return;
 	keys = pgm_online_strings("SELECT pg_catalog.format('%s|%s', a.attname,"
 							  " pg_catalog.format_type(a.atttypid, a.atttypmod))"
@@ -680,7 +758,8 @@ pgm_create_version_schema(const PgmOnline *on, const char *schema, bool new_vers
 	foreach(lc, tables)
 	{
 		Oid			table = (Oid) strtoul(lfirst(lc), NULL, 10);
-		char	   *view = quote_qualified_identifier(schema, get_rel_name(table));
+		char	   *view = quote_qualified_identifier(schema, new_version && table == on->relid && on->rename_table ?
+											  on->rename_table->new_name : get_rel_name(table));
 
 		List	   *columns = pgm_view_columns(on, table, new_version);
 
@@ -742,7 +821,21 @@ pgm_sync_function(const PgmOnline *on)
 								   " AND attname::pg_catalog.text NOT LIKE '\\_pgm\\_new\\_%' ORDER BY attnum",
 								   1, types, values))
 		appendStringInfo(&body, "%s\n", (char *) lfirst(lc));
-	appendStringInfo(&body, "BEGIN\n    IF %s OPERATOR(pg_catalog.=) ANY (pg_catalog.current_schemas(false)) THEN\n",
+	appendStringInfoString(&body, "BEGIN\n");
+	/* a NULL where the column becomes NOT NULL: the fill, whoever wrote */
+	foreach(lc, on->fills)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+
+		appendStringInfo(&body, "    IF NEW.%s IS NULL THEN\n        NEW.%s := (%s);\n    END IF;\n",
+						 quote_identifier(step->column), quote_identifier(step->column), step->fill_sql);
+	}
+	if (on->type_changes == NIL)
+	{
+		appendStringInfoString(&body, "    RETURN NEW;\nEND\n");
+		goto done;
+	}
+	appendStringInfo(&body, "    IF %s OPERATOR(pg_catalog.=) ANY (pg_catalog.current_schemas(false)) THEN\n",
 					 quote_literal_cstr(on->new_schema));
 	/* the new version wrote: the old column from the new one, where it changed */
 	foreach(lc, on->type_changes)
@@ -781,8 +874,9 @@ pgm_sync_function(const PgmOnline *on)
 						 new_column, c->step->using_sql ? c->step->using_sql : column, c->new_type);
 	}
 	appendStringInfoString(&body, "    END IF;\n    RETURN NEW;\nEND\n");
+done:
 	if (strstr(body.data, "$pgm_sync$"))
-		pgm_online_refused(on, "its USING expression holds the text $pgm_sync$",
+		pgm_online_refused(on, "an expression of it holds the text $pgm_sync$",
 						   "Write the expression without it.");
 	return psprintf("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $pgm_sync$\n%s$pgm_sync$",
 					pgm_qualified_name(on, on->sync), body.data);
@@ -816,7 +910,23 @@ pgm_online_expand(void *arg)
 			pgm_online_exec(psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID", on->table,
 									 quote_identifier(c->not_null_check), quote_identifier(c->new_column)));
 	}
-	if (on->type_changes != NIL)
+	foreach(lc, on->not_nulls)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+
+		pgm_online_exec(psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID", on->table,
+								 quote_identifier(pgm_not_null_check(on, step->column)),
+								 quote_identifier(step->column)));
+	}
+	foreach(lc, on->plan->steps)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+
+		/* enforced on every write from now on; the rows there are, validated by the backfill */
+		if (step->kind == PGM_ONLINE_ADD_CONSTRAINT)
+			pgm_online_exec(step->not_valid ? step->statement : psprintf("%s NOT VALID", step->statement));
+	}
+	if (on->type_changes != NIL || on->fills != NIL)
 	{
 		pgm_online_exec(pgm_sync_function(on));
 		pgm_online_exec(psprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s()",
@@ -898,13 +1008,14 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 	pgm_check_none_in_progress(id);
 	on = pgm_online_load(id, "migrate.start()");
 	pgm_online_name_table(on, RangeVarGetRelid(on->plan->relation, NoLock, false));
+	pgm_online_collect(on);
 	pgm_online_check_steps(on);
 	pgm_online_find_key(on);
 
 	pgm_online_run_ddl(on, "started", pgm_online_expand);
 
 	values[0] = CStringGetTextDatum(id);
-	values[1] = CStringGetTextDatum(on->key_column ? "expanded" : "backfilled");
+	values[1] = CStringGetTextDatum(pgm_online_has_backfill(on) ? "expanded" : "backfilled");
 	values[2] = CStringGetTextDatum(on->table);
 	values[3] = on->key_column ? CStringGetTextDatum(on->key_column) : (Datum) 0;
 	nulls[3] = on->key_column ? ' ' : 'n';
@@ -928,7 +1039,7 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 	ereport(NOTICE,
 			(errmsg("online revision \"%s\" started: the old version reads schema %s, the new version schema %s",
 					id, quote_identifier(on->old_schema), quote_identifier(on->new_schema)),
-			 on->key_column ?
+			 pgm_online_has_backfill(on) ?
 			 errhint("Fill the new shape with CALL migrate.backfill('%s'), then run migrate.complete('%s').", id, id) :
 			 errhint("Nothing needs filling: migrate.complete('%s') finishes it once the old version is gone.", id)));
 	SPI_finish();
@@ -995,9 +1106,13 @@ pgm_online_reload(PgmOnline *on, const PgmOnlineState *state)
 		c->not_null = OidIsValid(get_relation_constraint_oid(on->relid, c->not_null_check, true));
 		on->type_changes = lappend(on->type_changes, c);
 	}
+	pgm_online_collect(on);
 }
 
-/* The new shape's NOT NULL checks, validated: a scan that lets reads and writes go on. */
+/*
+ * The new shape's NOT NULL checks and the constraints added, validated: a
+ * scan under a lock that lets reads and writes go on.
+ */
 static void
 pgm_online_validate(void *arg)
 {
@@ -1012,13 +1127,19 @@ pgm_online_validate(void *arg)
 			pgm_online_exec(psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", on->table,
 									 quote_identifier(c->not_null_check)));
 	}
+	foreach(lc, on->not_nulls)
+		pgm_online_exec(psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", on->table,
+								 quote_identifier(pgm_not_null_check(on, ((PgmOnlineStep *) lfirst(lc))->column))));
+	foreach(lc, on->validations)
+		pgm_online_exec(psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", on->table,
+								 quote_identifier(((PgmOnlineStep *) lfirst(lc))->constraint)));
 }
 
 /* One batch of the backfill: how many rows it filled (0: done), and the last key. */
 static int64
 pgm_backfill_batch_run(PgmOnline *on, const char *last_key, char **reached)
 {
-	PgmTypeChange *first = linitial(on->type_changes);
+	const char *column = quote_identifier(pgm_backfill_column(on));
 	const char *key = quote_identifier(on->key_column);
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {last_key ? CStringGetTextDatum(last_key) : (Datum) 0};
@@ -1035,7 +1156,7 @@ pgm_backfill_batch_run(PgmOnline *on, const char *last_key, char **reached)
 	sql = psprintf("WITH done AS (UPDATE %s SET %s = %s.%s WHERE %s OPERATOR(pg_catalog.=) ANY (ARRAY("
 				   "SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d)) RETURNING %s)"
 				   " SELECT pg_catalog.count(*)::pg_catalog.text, pg_catalog.max(%s)::pg_catalog.text FROM done",
-				   on->table, quote_identifier(first->step->column), on->table, quote_identifier(first->step->column),
+				   on->table, column, on->table, column,
 				   key, key, on->table,
 				   last_key ? psprintf("%s OPERATOR(pg_catalog.>) $1::%s", key, on->key_type) : "$1 IS NULL",
 				   key, pgm_backfill_batch, key, key);
@@ -1087,13 +1208,13 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 			pgm_lock_catalog();
 			on = pgm_online_load(id, "migrate.backfill()");
 			pgm_online_reload(on, &state);
-			if (on->type_changes != NIL)
-				pgm_online_find_key(on);
+			pgm_online_find_key(on);
 			MemoryContextSwitchTo(batch_cxt);
 		}
 		if (strcmp(state.phase, "backfilled") == 0)
 			break;
-		count = pgm_backfill_batch_run(on, state.last_key, &reached);
+		/* no rows to fill: only the validation */
+		count = on->key_column ? pgm_backfill_batch_run(on, state.last_key, &reached) : 0;
 		total += count;
 		done = count == 0;
 		if (done)
@@ -1156,10 +1277,20 @@ pgm_online_contract(void *arg)
 	pgm_drop_version_schema(on->old_schema);
 	pgm_drop_version_schema(on->new_schema);
 	if (on->type_changes != NIL)
-	{
 		pgm_online_exec(psprintf("DROP FUNCTION %s()", pgm_qualified_name(on, on->view_writer)));
+	if (on->type_changes != NIL || on->fills != NIL)
+	{
 		pgm_online_exec(psprintf("DROP TRIGGER %s ON %s", quote_identifier(on->sync), on->table));
 		pgm_online_exec(psprintf("DROP FUNCTION %s()", pgm_qualified_name(on, on->sync)));
+	}
+	foreach(lc, on->not_nulls)
+	{
+		const char *column = ((PgmOnlineStep *) lfirst(lc))->column;
+
+		/* the validated check spares SET NOT NULL its scan */
+		pgm_online_exec(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", on->table, quote_identifier(column)));
+		pgm_online_exec(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", on->table,
+								 quote_identifier(pgm_not_null_check(on, column))));
 	}
 	foreach(lc, on->type_changes)
 	{
@@ -1184,6 +1315,10 @@ pgm_online_contract(void *arg)
 		if (step->kind == PGM_ONLINE_RENAME_COLUMN || step->kind == PGM_ONLINE_DROP_COLUMN)
 			pgm_online_exec(step->statement);
 	}
+	/* last: the statements before it name the table by its old name */
+	if (on->rename_table)
+		pgm_online_exec(psprintf("ALTER TABLE %s RENAME TO %s", on->table,
+								 quote_identifier(on->rename_table->new_name)));
 }
 
 Datum
@@ -1233,11 +1368,19 @@ pgm_online_throw_away(void *arg)
 
 	pgm_drop_version_schema(on->old_schema);
 	pgm_drop_version_schema(on->new_schema);
-	if (on->type_changes != NIL)
+	pgm_online_exec(psprintf("DROP FUNCTION IF EXISTS %s()", pgm_qualified_name(on, on->view_writer)));
+	pgm_online_exec(psprintf("DROP TRIGGER IF EXISTS %s ON %s", quote_identifier(on->sync), on->table));
+	pgm_online_exec(psprintf("DROP FUNCTION IF EXISTS %s()", pgm_qualified_name(on, on->sync)));
+	foreach(lc, on->not_nulls)
+		pgm_online_exec(psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", on->table,
+								 quote_identifier(pgm_not_null_check(on, ((PgmOnlineStep *) lfirst(lc))->column))));
+	foreach(lc, on->plan->steps)
 	{
-		pgm_online_exec(psprintf("DROP FUNCTION IF EXISTS %s()", pgm_qualified_name(on, on->view_writer)));
-		pgm_online_exec(psprintf("DROP TRIGGER IF EXISTS %s ON %s", quote_identifier(on->sync), on->table));
-		pgm_online_exec(psprintf("DROP FUNCTION IF EXISTS %s()", pgm_qualified_name(on, on->sync)));
+		PgmOnlineStep *step = lfirst(lc);
+
+		if (step->kind == PGM_ONLINE_ADD_CONSTRAINT)
+			pgm_online_exec(psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", on->table,
+									 quote_identifier(step->constraint)));
 	}
 	foreach(lc, on->type_changes)
 	{

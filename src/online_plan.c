@@ -4,8 +4,9 @@
  * An online revision (migrate.add(..., online => true)) is plain SQL made
  * only of statements pgmigrate knows how to run without holding a strong
  * lock while it rewrites or scans a table: on one table, ALTER COLUMN ...
- * TYPE [USING], RENAME COLUMN, ADD COLUMN [NOT NULL] DEFAULT and DROP
- * COLUMN, one change per statement.  This file reads the parse trees into
+ * TYPE [USING], ALTER COLUMN ... SET NOT NULL, RENAME COLUMN, ADD COLUMN
+ * [NOT NULL] DEFAULT, DROP COLUMN, ADD CONSTRAINT (CHECK, FOREIGN KEY) and,
+ * last, RENAME TO, one change per statement.  This file reads the parse trees into
  * steps, and refuses, with the reason, anything else; it is called when the
  * revision is registered (so that a revision that cannot run online is
  * never stored as one) and again by each phase (online.c), which resolves
@@ -32,7 +33,8 @@ pgm_online_refuse(const char *revision, const PgmStatement *stmt, const char *wh
 			 errdetail("%s", why),
 			 errhint("An online revision holds only ALTER TABLE statements on one table, one change each: "
 					 "ALTER COLUMN ... TYPE (with a line \"-- migrate:reverse EXPRESSION\" before it when it has USING), "
-					 "RENAME COLUMN, ADD COLUMN and DROP COLUMN. "
+					 "ALTER COLUMN ... SET NOT NULL, RENAME COLUMN, ADD COLUMN, DROP COLUMN, "
+					 "ADD CONSTRAINT (CHECK or FOREIGN KEY), and RENAME TO last. "
 					 "Register other statements as plain revisions before or after it.")));
 }
 
@@ -59,15 +61,16 @@ pgm_expression_to_end(const char *sql, const PgmStatement *stmt, Node *expr)
 }
 
 /*
- * The reverse of a type change, from the line "-- migrate:reverse EXPR"
- * among the comments before the statement (after the statement before
- * it): how a value the new version writes becomes one of the old type,
- * with the column's name standing for the new value.  NULL when none.
+ * An expression given by a line "-- migrate:<name> EXPR" among the comments
+ * before the statement (after the statement before it); NULL when none.
+ * "reverse" (of a type change): how a value the new version writes becomes
+ * one of the old type, the column's name standing for the new value.
+ * "fill" (of SET NOT NULL): what a NULL becomes.
  */
 static char *
-pgm_reverse_annotation(const char *sql, const PgmStatement *stmt, const PgmStatement *previous)
+pgm_annotation(const char *name, const char *sql, const PgmStatement *stmt, const PgmStatement *previous)
 {
-	static const char marker[] = "-- migrate:reverse ";
+	char	   *marker = psprintf("-- migrate:%s ", name);
 	const char *from = sql;
 	const char *to = strstr(sql, stmt->text);
 	const char *found = NULL;
@@ -146,7 +149,7 @@ pgm_online_step(const char *sql, const PgmStatement *stmt, const PgmStatement *p
 					pgm_online_refuse(revision, stmt, "A COLLATE clause in a type change is not supported online yet.");
 				if (def->raw_default)
 					step->using_sql = pgm_expression_to_end(sql, stmt, def->raw_default);
-				step->reverse_sql = pgm_reverse_annotation(sql, stmt, previous);
+				step->reverse_sql = pgm_annotation("reverse", sql, stmt, previous);
 				if (step->using_sql && step->reverse_sql == NULL)
 					pgm_online_refuse(revision, stmt,
 									  psprintf("Its USING expression has no reverse: while both versions run, what the new version writes to column %s must be turned back into the old type.",
@@ -159,6 +162,25 @@ pgm_online_step(const char *sql, const PgmStatement *stmt, const PgmStatement *p
 			if (cmd->missing_ok)
 				pgm_online_refuse(revision, stmt, "ADD COLUMN IF NOT EXISTS cannot run online: the column must be new.");
 			break;
+		case AT_SetNotNull:
+			step->kind = PGM_ONLINE_SET_NOT_NULL;
+			step->column = pstrdup(cmd->name);
+			step->fill_sql = pgm_annotation("fill", sql, stmt, previous);
+			break;
+		case AT_AddConstraint:
+			{
+				Constraint *c = (Constraint *) cmd->def;
+
+				step->kind = PGM_ONLINE_ADD_CONSTRAINT;
+				if (c->contype != CONSTR_CHECK && c->contype != CONSTR_FOREIGN)
+					pgm_online_refuse(revision, stmt,
+									  "Only CHECK and FOREIGN KEY constraints are added online: a unique, primary key or exclusion constraint needs an index built concurrently, which is not supported online yet.");
+				if (c->conname == NULL)
+					pgm_online_refuse(revision, stmt, "The constraint has no name: name it, so that its phases can find it.");
+				step->constraint = pstrdup(c->conname);
+				step->not_valid = c->skip_validation;
+				break;
+			}
 		case AT_DropColumn:
 			step->kind = PGM_ONLINE_DROP_COLUMN;
 			step->column = pstrdup(cmd->name);
@@ -214,6 +236,22 @@ pgm_online_plan(const char *sql, List *statements, const char *revision)
 			else if (!equal(plan->relation, rename->relation))
 				pgm_online_refuse(revision, stmt, "It changes another table than the statements before it; an online revision changes one table.");
 		}
+		else if (IsA(stmt->tree, RenameStmt) && ((RenameStmt *) stmt->tree)->renameType == OBJECT_TABLE)
+		{
+			RenameStmt *rename = (RenameStmt *) stmt->tree;
+
+			if (rename->missing_ok)
+				pgm_online_refuse(revision, stmt, "ALTER TABLE IF EXISTS cannot run online: the table must be there.");
+			step = palloc0(sizeof(PgmOnlineStep));
+			step->kind = PGM_ONLINE_RENAME_TABLE;
+			step->number = stmt->number;
+			step->statement = stmt->text;
+			step->new_name = pstrdup(rename->newname);
+			if (plan->relation == NULL)
+				plan->relation = rename->relation;
+			else if (!equal(plan->relation, rename->relation))
+				pgm_online_refuse(revision, stmt, "It changes another table than the statements before it; an online revision changes one table.");
+		}
 		else if (IsA(stmt->tree, AlterTableStmt) && ((AlterTableStmt *) stmt->tree)->objtype == OBJECT_TABLE)
 		{
 			AlterTableStmt *alter = (AlterTableStmt *) stmt->tree;
@@ -237,9 +275,15 @@ pgm_online_plan(const char *sql, List *statements, const char *revision)
 		{
 			PgmOnlineStep *other = lfirst(prev);
 
+			if (other->kind == PGM_ONLINE_RENAME_TABLE)
+				pgm_online_refuse(revision, stmt,
+								  psprintf("Statement %d renames the table before it; make the rename the last statement.",
+										   other->number));
+			if (step->column == NULL || other->column == NULL)
+				continue;
 			if (strcmp(other->column, step->column) == 0 ||
-				(other->new_name && strcmp(other->new_name, step->column) == 0) ||
-				(step->new_name && strcmp(step->new_name, other->column) == 0))
+				(other->kind == PGM_ONLINE_RENAME_COLUMN && strcmp(other->new_name, step->column) == 0) ||
+				(step->kind == PGM_ONLINE_RENAME_COLUMN && strcmp(step->new_name, other->column) == 0))
 				pgm_online_refuse(revision, stmt,
 								  psprintf("Column %s is changed by statement %d too; an online revision changes each column once.",
 										   quote_identifier(step->column), other->number));
@@ -252,14 +296,24 @@ pgm_online_plan(const char *sql, List *statements, const char *revision)
 
 /*
  * Lint rules whose hazard an online revision does not have: its phases
- * take their locks under a lock timeout, rewrite no table and keep the old
- * names for the old version.  Their findings are not reported for it.
+ * take their locks under a lock timeout, rewrite no table, keep the old
+ * names for the old version, and add constraints NOT VALID and validate
+ * them in the backfill, in a transaction of their own.  Their findings are
+ * not reported for it.
  */
 bool
 pgm_online_avoids_rule(const char *rule)
 {
-	return strcmp(rule, "missing-lock-timeout") == 0 || strcmp(rule, "rename-column") == 0 ||
-		strcmp(rule, "table-rewrite") == 0;
+	static const char *const avoided[] = {
+		"missing-lock-timeout", "rename-column", "rename-table", "table-rewrite", "set-not-null",
+		"constraint-without-not-valid", "validate-in-same-transaction"
+	};
+	int			i;
+
+	for (i = 0; i < (int) lengthof(avoided); i++)
+		if (strcmp(rule, avoided[i]) == 0)
+			return true;
+	return false;
 }
 
 /*

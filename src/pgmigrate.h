@@ -268,7 +268,10 @@ typedef enum PgmOnlineKind
 	PGM_ONLINE_TYPE,			/* ALTER COLUMN ... TYPE [USING] */
 	PGM_ONLINE_RENAME_COLUMN,
 	PGM_ONLINE_ADD_COLUMN,
-	PGM_ONLINE_DROP_COLUMN
+	PGM_ONLINE_DROP_COLUMN,
+	PGM_ONLINE_SET_NOT_NULL,
+	PGM_ONLINE_ADD_CONSTRAINT,	/* CHECK or FOREIGN KEY */
+	PGM_ONLINE_RENAME_TABLE
 } PgmOnlineKind;
 
 typedef struct PgmOnlineStep
@@ -276,8 +279,12 @@ typedef struct PgmOnlineStep
 	PgmOnlineKind kind;
 	int			number;			/* of the statement, 1-based */
 	char	   *statement;		/* its text */
-	char	   *column;			/* the column it changes (ADD: adds) */
-	char	   *new_name;		/* RENAME: the column's new name */
+	char	   *column;			/* the column it changes (ADD: adds); NULL for
+								 * a constraint or the table's rename */
+	char	   *new_name;		/* RENAME: the column's or the table's new name */
+	char	   *constraint;		/* ADD CONSTRAINT: its name */
+	bool		not_valid;		/* ADD CONSTRAINT: written NOT VALID */
+	char	   *fill_sql;		/* SET NOT NULL: "-- migrate:fill"; NULL: none */
 	TypeName   *type;			/* TYPE, ADD: the column's (new) type */
 	char	   *using_sql;		/* TYPE: the USING expression; NULL: a cast */
 	char	   *reverse_sql;	/* TYPE: "-- migrate:reverse"; NULL: a cast */
