@@ -53,6 +53,14 @@ SELECT migrate.complete('o2');
 SELECT migrate.abort('o2');
 CALL migrate.backfill('o2');
 
+-- an application's session says which version it serves, once however often
+SELECT migrate.use_version('app_o1');
+SELECT migrate.use_version('app_o1');
+SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 7366509 AND pid = pg_backend_pid();
+SELECT pg_advisory_unlock_shared(7366509, hashtext('app_o1'));
+SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 7366509 AND pid = pg_backend_pid();
+SELECT migrate.use_version(NULL);
+
 -- start: the new shape beside the old one, and a schema for each version
 SELECT migrate.start('o2');
 SELECT migrate.start('o2');

@@ -127,6 +127,25 @@ RETURNS void
     AS 'MODULE_PATHNAME', 'pgmigrate_abort'
     LANGUAGE C VOLATILE;
 
+-- An application's session says which version it serves: complete()
+-- refuses while a session serves the old one, idle or not.  A shared
+-- advisory lock of the session, key (7366509, hashtext(schema)), which
+-- pg_locks shows and the session's end releases.
+CREATE FUNCTION migrate.use_version(schema text)
+RETURNS void
+    LANGUAGE sql VOLATILE STRICT
+    SET search_path = pg_catalog, pg_temp
+AS $use$
+    SELECT pg_catalog.pg_advisory_lock_shared(7366509, pg_catalog.hashtext(schema))
+    WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_locks l
+                      WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'advisory'
+                        AND l.classid = 7366509 AND l.objid = pg_catalog.hashtext(schema)::oid
+                        AND l.objsubid = 2)
+$use$;
+
+COMMENT ON FUNCTION migrate.use_version(text) IS
+    'say that this session serves the application version whose schema is `schema`: migrate.complete() waits for it';
+
 COMMENT ON FUNCTION migrate.start(text) IS
     'expand phase of an online revision: the new shape beside the old, kept in step, and a schema of views for each version';
 COMMENT ON PROCEDURE migrate.backfill(text) IS

@@ -60,6 +60,12 @@ PG_FUNCTION_INFO_V1(pgmigrate_abort);
 #define PGM_SYNC_PREFIX			"_pgm_sync_"
 #define PGM_VIEW_PREFIX			"_pgm_view_"
 
+/*
+ * The first key of the shared advisory lock migrate.use_version() takes
+ * (the bytes of "pgm"); the second is hashtext() of the version's schema.
+ */
+#define PGM_VERSION_LOCK_KEY	7366509
+
 /* what a phase waits at most for a lock when pgmigrate.lock_timeout is off */
 #define PGM_ONLINE_LOCK_TIMEOUT_MS	2000
 
@@ -1247,25 +1253,35 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* Sessions with a lock on the old version's views now, in words; NIL when none. */
+/*
+ * Sessions of the old version, in words; NIL when none: those that said
+ * so with migrate.use_version() (idle or not), and those with a lock on
+ * its views now (a transaction using them).
+ */
 static List *
 pgm_old_version_users(const PgmOnline *on)
 {
-	Oid			nspid = get_namespace_oid(on->old_schema, true);
-	Oid			types[1] = {OIDOID};
-	Datum		values[1] = {ObjectIdGetDatum(nspid)};
+	Oid			types[2] = {OIDOID, TEXTOID};
+	Datum		values[2] = {ObjectIdGetDatum(get_namespace_oid(on->old_schema, true)),
+	CStringGetTextDatum(on->old_schema)};
 
-	if (!OidIsValid(nspid))
-		return NIL;
 	return pgm_online_strings("SELECT pg_catalog.format('pid %s (%s)', a.pid,"
 							  " COALESCE(NULLIF(a.application_name, ''), a.usename::pg_catalog.text))"
 							  " FROM pg_catalog.pg_stat_activity a"
 							  " WHERE a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid() AND a.pid IN ("
 							  "  SELECT l.pid FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_class c"
 							  "    ON c.oid OPERATOR(pg_catalog.=) l.relation"
-							  "  WHERE c.relnamespace OPERATOR(pg_catalog.=) $1)"
+							  "  WHERE c.relnamespace OPERATOR(pg_catalog.=) $1"
+							  "  UNION"
+							  "  SELECT l.pid FROM pg_catalog.pg_locks l"
+							  "  WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory'"
+							  "    AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d"
+							  "       WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
+							  "    AND l.classid OPERATOR(pg_catalog.=) " CppAsString2(PGM_VERSION_LOCK_KEY)
+							  "    AND l.objid OPERATOR(pg_catalog.=) pg_catalog.hashtext($2)::pg_catalog.oid"
+							  "    AND l.objsubid OPERATOR(pg_catalog.=) 2)"
 							  " ORDER BY a.pid",
-							  1, types, values);
+							  2, types, values);
 }
 
 static void

@@ -2,7 +2,8 @@
 # Online revisions under load.  A table of PGM_ONLINE_ROWS rows (1,000,000
 # by default) goes through one online revision per supported statement: a
 # type change with a USING expression and its reverse, a column rename, a
-# column added NOT NULL DEFAULT, a column dropped.  Throughout each, an "old
+# column added NOT NULL DEFAULT, a column dropped, SET NOT NULL with a fill,
+# a CHECK constraint added, the table renamed.  Throughout each, an "old
 # application" and a "new application" (pgbench scripts, each through its
 # own version's schema) read, update and insert; the old one stops before
 # complete, the new one goes on through it.  Both must see zero errors, and
@@ -11,8 +12,9 @@
 #
 # Then, on a table of its own: abort after start, in the middle of the
 # backfill and after it leaves the old shape and every row as they were;
-# and a backfill cancelled, and one whose backend is killed (SIGKILL, so
-# the server restarts), each resumed: no row lost or counted twice.
+# a backfill cancelled, and one whose backend is killed (SIGKILL, so the
+# server restarts), each resumed: no row lost or counted twice; and
+# complete waits for an idle session that said it serves the old version.
 #
 # Runs its own throwaway cluster (the crash would disturb anybody else's);
 # needs root, like scripts/test.sh.
@@ -84,6 +86,9 @@ script yes owner no yes >"$work/S1.sql"
 script yes holder no yes >"$work/S2.sql"
 script yes holder yes yes >"$work/S3.sql"
 script yes holder yes no >"$work/S4.sql"
+# S4 writing NULL holders (the old version of SET NOT NULL), S6 on the table renamed ledger
+sed "s/VALUES (nextval('account_ids'), 700, 'app'/VALUES (nextval('account_ids'), 700, NULL/" "$work/S4.sql" >"$work/S4n.sql"
+sed "s/ accounts / ledger /g" "$work/S4.sql" >"$work/S6.sql"
 
 # app NAME SCRIPT SEARCH_PATH: two clients, in runs of one second (each run
 # ends cleanly and writes its latency log), until $work/stop_NAME exists
@@ -165,6 +170,23 @@ rows_right 0004
 step 0005 0004 S3 S4 "ALTER TABLE app.accounts DROP COLUMN note" true
 check "0005: note is gone" same "0" "$(q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'app.accounts'::regclass AND attname = 'note' AND NOT attisdropped")"
 rows_right 0005
+q "UPDATE app.accounts SET holder = NULL WHERE id % 100 = 0"
+step 0006 0005 S4n S4 "-- migrate:fill 'unknown'
+ALTER TABLE app.accounts ALTER COLUMN holder SET NOT NULL"
+check "0006: holder is NOT NULL, and the old NULLs and the old version's NULLs are filled" \
+    same "t|0|t" "$(q "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'app.accounts'::regclass AND attname = 'holder'")|$(q "SELECT count(*) FROM app.accounts WHERE holder IS NULL")|$(q "SELECT count(*) >= $((ROWS / 100)) FROM app.accounts WHERE holder = 'unknown'")"
+rows_right 0006
+
+step 0007 0006 S4 S4 "ALTER TABLE app.accounts ADD CONSTRAINT accounts_balance_sane CHECK (balance > -100000000)"
+check "0007: the constraint is there, validated" \
+    same "t" "$(q "SELECT convalidated FROM pg_constraint WHERE conname = 'accounts_balance_sane'")"
+rows_right 0007
+
+step 0008 0007 S4 S6 "ALTER TABLE app.accounts RENAME TO ledger"
+check "0008: the table is ledger" same "app.ledger" "$(q "SELECT 'app.ledger'::regclass::text")"
+check "0008: no row lost (every id the sequence gave is there)" \
+    same "$(q "SELECT last_value - (NOT is_called)::int FROM app.account_ids")" "$(q "SELECT count(*) FROM app.ledger")"
+
 check "no version schema, trigger or function is left" \
     same "0|0|0" "$(q "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'app\_0%'")|$(q "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '\_pgm%'")|$(q "SELECT count(*) FROM pg_proc WHERE proname LIKE '\_pgm%'")"
 check "drift() is clean" same "0" "$(q "SELECT count(*) FROM migrate.drift()")"
@@ -173,24 +195,24 @@ check "drift() is clean" same "0" "$(q "SELECT count(*) FROM migrate.drift()")"
 
 small_digest() { q "SELECT md5(string_agg(s::text, '|' ORDER BY id)) FROM app.small s"; }
 small_shape() { q "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'app.small'::regclass AND attnum > 0 AND NOT attisdropped"; }
-q "SELECT migrate.add('0006', \$\$-- migrate:reverse (amount / 2)::int
+q "SELECT migrate.add('0009', \$\$-- migrate:reverse (amount / 2)::int
 ALTER TABLE app.small ALTER COLUMN amount TYPE bigint USING amount * 2\$\$, online => true, allow_destructive => true)" >/dev/null 2>&1
 digest=$(small_digest)
 shape=$(small_shape)
 for phase in started half-backfilled backfilled; do
-    q "SELECT migrate.start('0006')" >/dev/null 2>&1
+    q "SELECT migrate.start('0009')" >/dev/null 2>&1
     case $phase in
         half-backfilled)
             psql -X -q -d "$db" -c "SET pgmigrate.backfill_batch = 500" -c "SET pgmigrate.backfill_delay = 10" \
-                 -c "CALL migrate.backfill('0006')" >/dev/null 2>&1 &
+                 -c "CALL migrate.backfill('0009')" >/dev/null 2>&1 &
             sleep 1
             q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'CALL migrate.backfill%'" >/dev/null
             wait || true
             check "abort test: the cancelled backfill got part of the way" \
                 test "$(q "SELECT rows_done FROM migrate.online")" -gt 0 ;;
-        backfilled) q "CALL migrate.backfill('0006')" >/dev/null 2>&1 ;;
+        backfilled) q "CALL migrate.backfill('0009')" >/dev/null 2>&1 ;;
     esac
-    q "SELECT migrate.abort('0006')" >/dev/null 2>&1
+    q "SELECT migrate.abort('0009')" >/dev/null 2>&1
     check "abort when $phase: the table has its old shape" same "$shape" "$(small_shape)"
     check "abort when $phase: every row is as it was" same "$digest" "$(small_digest)"
 done
@@ -201,10 +223,10 @@ backfill_state() {
                       || ' ' || (SELECT count(*) FROM app.small WHERE id <= coalesce(o.last_key::bigint, 0))
        FROM migrate.online o"
 }
-q "SELECT migrate.start('0006')" >/dev/null 2>&1
+q "SELECT migrate.start('0009')" >/dev/null 2>&1
 for how in cancel kill; do
     psql -X -q -d "$db" -c "SET pgmigrate.backfill_batch = 500" -c "SET pgmigrate.backfill_delay = 30" \
-         -c "CALL migrate.backfill('0006')" >/dev/null 2>&1 &
+         -c "CALL migrate.backfill('0009')" >/dev/null 2>&1 &
     sleep 0.7
     if [ "$how" = cancel ]; then
         q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'CALL migrate.backfill%'" >/dev/null
@@ -221,13 +243,26 @@ for how in cancel kill; do
     check "$how mid-backfill: rows counted = rows filled = rows up to the last key ($state)" \
         test "$done" = "$filled" -a "$filled" = "$upto"
 done
-q "CALL migrate.backfill('0006')" >/dev/null 2>&1
+q "CALL migrate.backfill('0009')" >/dev/null 2>&1
 check "resumed: every row filled once, and counted once" \
     same "$SMALL $SMALL $SMALL" "$(backfill_state)"
 check "resumed: every new value is the old one converted" \
     same "0" "$(q "SELECT count(*) FROM app.small WHERE _pgm_new_amount <> amount * 2")"
-q "SELECT migrate.complete('0006')" >/dev/null
-check "0006 completes after the crash" same "bigint" "$(q "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'app.small'::regclass AND attname = 'amount'")"
+# a session of the old version that said so and sits idle: complete waits
+# for it, and names it; force completes anyway
+{ echo "SELECT migrate.use_version('app_0008');"; sleep 60; } |
+    PGAPPNAME=old_app psql -X -q -d "$db" >/dev/null 2>&1 &
+for _ in $(seq 1 50); do
+    [ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+             WHERE a.application_name = 'old_app' AND l.locktype = 'advisory'")" = 1 ] && break
+    sleep 0.1
+done
+out=$(psql -X -q -At -d "$db" -c "SELECT migrate.complete('0009')" 2>&1 || true)
+check "complete refuses while an idle session serves the old version" grep -q "app_0008 is still in use" <<<"$out"
+check "... and names it" grep -q "(old_app)" <<<"$out"
+q "SELECT migrate.complete('0009', force => true)" >/dev/null
+q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'old_app'" >/dev/null
+check "0009 completes after the crash" same "bigint" "$(q "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'app.small'::regclass AND attname = 'amount'")"
 
 echo "online: $failures check(s) failed"
 [ "$failures" -eq 0 ]
