@@ -6,7 +6,8 @@
  * The backfill is one CALL migrate.backfill() on the session's connection,
  * which commits after each batch; a second connection reads
  * migrate.online_progress meanwhile and prints a line every
- * PROGRESS_INTERVAL_MS.  A cancel, a lost connection or a crash loses at
+ * PROGRESS_INTERVAL_MS.  Then the indexes the revision builds, with the
+ * CREATE INDEX CONCURRENTLY statements migrate.online_statements() gives.  A cancel, a lost connection or a crash loses at
  * most one batch: `pgmigrate backfill ID` goes on from where it stopped.
  *
  * Calls session.c.
@@ -47,6 +48,36 @@ progress_line(PGconn *reader, const char *id)
 						PQgetisnull(res, 0, 3) ? "" : " rows/s");
 	PQclear(res);
 	return line;
+}
+
+/*
+ * The statements of a started online revision that no function can run
+ * (CREATE INDEX CONCURRENTLY), each at top level.
+ */
+static void
+run_online_statements(const char *id)
+{
+	const char *params[1] = {id};
+	PGresult   *stmts = run("backfill", "SELECT statement FROM migrate.online_statements($1)", 1, params);
+	int			i;
+
+	for (i = 0; i < PQntuples(stmts); i++)
+	{
+		const char *sql = PQgetvalue(stmts, i, 0);
+		PGresult   *res;
+
+		if (!opts.json)
+			fprintf(stderr, "NOTICE:  online revision \"%s\": %s\n", id, sql);
+		res = PQexec(conn, sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		{
+			fputs(PQerrorMessage(conn), stderr);
+			failed("online revision \"%s\" stopped at: %s (run pgmigrate backfill %s again: a failed build is dropped and made again)",
+				   id, sql, id);
+		}
+		PQclear(res);
+	}
+	PQclear(stmts);
 }
 
 /*
@@ -95,6 +126,7 @@ run_backfill(const char *id)
 		failed("backfill of \"%s\" stopped: %s (what it filled is kept: run pgmigrate backfill %s to go on)",
 			   id, primary_message(failure), id);
 	}
+	run_online_statements(id);
 }
 
 /* Is revision `id` started (a row in migrate.online)? */

@@ -175,7 +175,7 @@ SELECT revision, applied FROM migrate.status() WHERE revision = 'o4';
 
 -- NOT NULL with a fill, constraints validated by the backfill (enforced on every
 -- write from start on), and the table renamed last
-SELECT migrate.add('bad13', 'ALTER TABLE items ADD CONSTRAINT items_code UNIQUE (code)', online => true);
+SELECT migrate.add('bad13', 'ALTER TABLE items ADD CONSTRAINT items_code PRIMARY KEY (code)', online => true);
 SELECT migrate.add('bad14', 'ALTER TABLE items ADD CHECK (qty >= 0)', online => true);
 SELECT migrate.add('bad15', 'ALTER TABLE items RENAME TO stock; ALTER TABLE items ADD COLUMN a int', online => true);
 SELECT migrate.add('o5', 'ALTER TABLE items ALTER COLUMN qty SET NOT NULL', online => true);
@@ -209,3 +209,27 @@ SELECT migrate.complete('o5');
 \d stock
 SELECT revision, applied, online FROM migrate.status() WHERE revision = 'o5';
 SELECT * FROM migrate.drift();
+
+-- indexes are built concurrently at top level, which no function can do: by
+-- the client, or in psql with \gexec; a failed build is dropped and made again
+SELECT migrate.add('bad16', 'CREATE INDEX ON stock (title)', online => true);
+SELECT migrate.add('bad17', 'ALTER TABLE stock ADD CONSTRAINT stock_code UNIQUE (code) INCLUDE (title)', online => true);
+SELECT migrate.add('o6', $$CREATE INDEX stock_title ON stock (title);
+                           ALTER TABLE stock ADD CONSTRAINT stock_code_key UNIQUE (code)$$, online => true);
+SELECT migrate.start('o6');
+SELECT migrate.complete('o6');
+SELECT statement FROM migrate.online_statements('o6') \gexec
+SELECT statement FROM migrate.online_statements('o6');
+UPDATE stock SET code = 'c' || id;
+SELECT statement FROM migrate.online_statements('o6') \gexec
+SELECT statement FROM migrate.online_statements('o6');
+CREATE INDEX CONCURRENTLY stock_sneaky ON stock (price);
+SELECT migrate.complete('o6');
+\d stock
+SELECT * FROM migrate.drift();
+-- abort drops what was built
+SELECT migrate.add('o7', 'CREATE INDEX stock_price ON stock (price)', online => true);
+SELECT migrate.start('o7');
+SELECT statement FROM migrate.online_statements('o7') \gexec
+SELECT migrate.abort('o7');
+SELECT count(*) FROM pg_class WHERE relname = 'stock_price';

@@ -127,6 +127,16 @@ RETURNS void
     AS 'MODULE_PATHNAME', 'pgmigrate_abort'
     LANGUAGE C VOLATILE;
 
+-- What no function can run: the indexes an online revision builds
+-- concurrently, for the client (or psql's \gexec) to run at top level.
+CREATE FUNCTION migrate.online_statements(id text)
+RETURNS TABLE (statement text)
+    AS 'MODULE_PATHNAME', 'pgmigrate_online_statements'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION migrate.online_statements(text) IS
+    'for the client: the CREATE INDEX CONCURRENTLY statements of a started online revision, to run at top level';
+REVOKE ALL ON FUNCTION migrate.online_statements(text) FROM PUBLIC;
+
 -- An application's session says which version it serves: complete()
 -- refuses while a session serves the old one, idle or not.  A shared
 -- advisory lock of the session, key (7366509, hashtext(schema)), which

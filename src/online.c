@@ -35,6 +35,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
@@ -54,6 +55,7 @@ PG_FUNCTION_INFO_V1(pgmigrate_start);
 PG_FUNCTION_INFO_V1(pgmigrate_backfill);
 PG_FUNCTION_INFO_V1(pgmigrate_complete);
 PG_FUNCTION_INFO_V1(pgmigrate_abort);
+PG_FUNCTION_INFO_V1(pgmigrate_online_statements);
 
 #define PGM_NEW_COLUMN_PREFIX	"_pgm_new_"
 #define PGM_NOT_NULL_PREFIX		"_pgm_nn_"
@@ -123,6 +125,7 @@ typedef struct PgmOnline
 	List	   *not_nulls;		/* SET NOT NULL steps */
 	List	   *validations;	/* ADD CONSTRAINT steps to validate */
 	PgmOnlineStep *rename_table;	/* RENAME TO, or NULL */
+	List	   *indexes;		/* CREATE INDEX and ADD UNIQUE steps */
 	char	   *key_column;		/* what the backfill walks; NULL: none needed */
 	char	   *key_type;
 } PgmOnline;
@@ -198,18 +201,6 @@ pgm_online_strings(const char *sql, int nargs, Oid *types, Datum *values)
 	}
 	SPI_freetuptable(SPI_tuptable);
 	return out;
-}
-
-static char *
-pgm_join(List *items, const char *separator)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	initStringInfo(&buf);
-	foreach(lc, items)
-		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) > 0 ? separator : "", (char *) lfirst(lc));
-	return buf.data;
 }
 
 /* ------------------------------------------------------------ loading */
@@ -359,7 +350,7 @@ pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
 	dependents = pgm_column_dependents(on, att->attnum);
 	if (dependents != NIL)
 		pgm_online_refused(on, psprintf("column %s of table %s has dependents: %s",
-										quote_identifier(step->column), on->table, pgm_join(dependents, ", ")),
+										quote_identifier(step->column), on->table, pgm_list_join(dependents, ", ")),
 						   "Online type changes of columns with indexes, constraints, owned sequences or views are not supported yet: run this one as a plain revision.");
 	if (step->using_sql == NULL &&
 		!can_coerce_type(1, &att->atttypid, &new_type, COERCION_ASSIGNMENT))
@@ -443,6 +434,21 @@ pgm_online_check_steps(PgmOnline *on)
 							 errhint("Statement %d of online revision \"%s\" renames table %s to it.",
 									 step->number, on->id, on->table)));
 				break;
+			case PGM_ONLINE_ADD_UNIQUE:
+				if (OidIsValid(get_relation_constraint_oid(on->relid, step->constraint, true)))
+					ereport(ERROR,
+							(errcode(ERRCODE_DUPLICATE_OBJECT),
+							 errmsg("constraint \"%s\" of table %s already exists", step->constraint, on->table),
+							 errhint("Statement %d of online revision \"%s\" adds it.", step->number, on->id)));
+				/* FALLTHROUGH */
+			case PGM_ONLINE_CREATE_INDEX:
+				if (OidIsValid(get_relname_relid(step->index, on->nspid)))
+					ereport(ERROR,
+							(errcode(ERRCODE_DUPLICATE_TABLE),
+							 errmsg("relation \"%s\" already exists in schema \"%s\"", step->index, on->nspname),
+							 errhint("Statement %d of online revision \"%s\" creates an index of that name.",
+									 step->number, on->id)));
+				break;
 		}
 	}
 }
@@ -467,6 +473,8 @@ pgm_online_collect(PgmOnline *on)
 			on->validations = lappend(on->validations, step);
 		else if (step->kind == PGM_ONLINE_RENAME_TABLE)
 			on->rename_table = step;
+		else if (step->kind == PGM_ONLINE_CREATE_INDEX || step->kind == PGM_ONLINE_ADD_UNIQUE)
+			on->indexes = lappend(on->indexes, step);
 	}
 }
 
@@ -655,7 +663,7 @@ pgm_view_select_list(List *columns)
 		items = lappend(items, strcmp(read, quote_identifier(col->name)) == 0 ? read :
 						psprintf("%s AS %s", read, quote_identifier(col->name)));
 	}
-	return pgm_join(items, ", ");
+	return pgm_list_join(items, ", ");
 }
 
 /*
@@ -717,10 +725,10 @@ pgm_create_view_writer(const PgmOnline *on, const char *view, List *columns)
 							 "    RETURN OLD;\n"
 							 "END\n$pgm_view$",
 							 function,
-							 on->table, pgm_join(insert_columns, ", "), identity ? " OVERRIDING SYSTEM VALUE" : "",
-							 pgm_join(insert_values, ", "), pgm_join(reads, ", "), pgm_join(targets, ", "),
-							 on->table, pgm_join(sets, ", "), quote_identifier(on->key_column), quote_identifier(key_name),
-							 pgm_join(reads, ", "), pgm_join(targets, ", "),
+							 on->table, pgm_list_join(insert_columns, ", "), identity ? " OVERRIDING SYSTEM VALUE" : "",
+							 pgm_list_join(insert_values, ", "), pgm_list_join(reads, ", "), pgm_list_join(targets, ", "),
+							 on->table, pgm_list_join(sets, ", "), quote_identifier(on->key_column), quote_identifier(key_name),
+							 pgm_list_join(reads, ", "), pgm_list_join(targets, ", "),
 							 on->table, quote_identifier(on->key_column), quote_identifier(key_name)));
 	pgm_online_exec(psprintf("CREATE TRIGGER %s INSTEAD OF INSERT OR UPDATE OR DELETE ON %s"
 							 " FOR EACH ROW EXECUTE FUNCTION %s()",
@@ -1046,10 +1054,44 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 			(errmsg("online revision \"%s\" started: the old version reads schema %s, the new version schema %s",
 					id, quote_identifier(on->old_schema), quote_identifier(on->new_schema)),
 			 pgm_online_has_backfill(on) ?
-			 errhint("Fill the new shape with CALL migrate.backfill('%s'), then run migrate.complete('%s').", id, id) :
+			 errhint("Fill the new shape with CALL migrate.backfill('%s')%s, then run migrate.complete('%s').", id,
+					 on->indexes ? psprintf(" and build its indexes with SELECT statement FROM migrate.online_statements('%s') \\gexec", id) : "",
+					 id) :
+			 on->indexes ?
+			 errhint("Build its indexes with SELECT statement FROM migrate.online_statements('%s') \\gexec, then run migrate.complete('%s').", id, id) :
 			 errhint("Nothing needs filling: migrate.complete('%s') finishes it once the old version is gone.", id)));
 	SPI_finish();
 	PG_RETURN_VOID();
+}
+
+/* ------------------------------------------------------------ indexes */
+
+/* The CREATE INDEX CONCURRENTLY of an index step. */
+static char *
+pgm_index_statement(const PgmOnline *on, const PgmOnlineStep *step)
+{
+	if (step->kind == PGM_ONLINE_ADD_UNIQUE)
+		return psprintf("CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s)", quote_identifier(step->index),
+						on->table, step->index_columns);
+	return step->index_sql;
+}
+
+/* Is the index of an index step there: 1 valid, 0 invalid (a build that failed), -1 not there. */
+static int
+pgm_index_state(const PgmOnline *on, const PgmOnlineStep *step)
+{
+	Oid			index = get_relname_relid(step->index, on->nspid);
+	HeapTuple	tuple;
+	int			state;
+
+	if (!OidIsValid(index))
+		return -1;
+	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
+	if (!HeapTupleIsValid(tuple))
+		return -1;
+	state = ((Form_pg_index) GETSTRUCT(tuple))->indisvalid ? 1 : 0;
+	ReleaseSysCache(tuple);
+	return state;
 }
 
 /* ------------------------------------------------------------ after start */
@@ -1254,6 +1296,55 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 }
 
 /*
+ * migrate.online_statements(id): the statements of a started online
+ * revision that no function can run, to run at top level, in this order:
+ * CREATE INDEX CONCURRENTLY of each index not built yet, after a DROP
+ * INDEX CONCURRENTLY of what a failed build left.  The guard lets exactly
+ * these through, in this session, once.
+ */
+Datum
+pgmigrate_online_statements(PG_FUNCTION_ARGS)
+{
+	char	   *id = pgm_text_arg(fcinfo, 0, "id", "migrate.online_statements()");
+	TupleDesc	desc;
+	Tuplestorestate *store = pgm_srf_begin(fcinfo, &desc);
+	PgmOnlineState state;
+	PgmOnline  *on;
+	List	   *statements = NIL;
+	List	   *expected = NIL;
+	ListCell   *lc;
+
+	pgm_check_may_change("migrate.online_statements()");
+	pgm_spi_connect();
+	pgm_lock_catalog();
+	on = pgm_online_load(id, "migrate.online_statements()");
+	pgm_require_started(id, &state);
+	pgm_online_reload(on, &state);
+	foreach(lc, on->indexes)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+		int			built = pgm_index_state(on, step);
+
+		if (built == 0)
+			statements = lappend(statements, psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
+													  pgm_qualified_name(on, step->index)));
+		if (built < 1)
+			statements = lappend(statements, pgm_index_statement(on, step));
+	}
+	foreach(lc, statements)
+	{
+		Datum		value = CStringGetTextDatum((char *) lfirst(lc));
+		bool		null = false;
+
+		expected = lappend(expected, pgm_statement_normalize(lfirst(lc)));
+		tuplestore_putvalues(store, desc, &value, &null);
+	}
+	pgm_session_expect(id, expected);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
  * Sessions of the old version, in words; NIL when none: those that said
  * so with migrate.use_version() (idle or not), and those with a lock on
  * its views now (a transaction using them).
@@ -1261,9 +1352,9 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 static List *
 pgm_old_version_users(const PgmOnline *on)
 {
-	Oid			types[2] = {OIDOID, TEXTOID};
-	Datum		values[2] = {ObjectIdGetDatum(get_namespace_oid(on->old_schema, true)),
-	CStringGetTextDatum(on->old_schema)};
+	Oid			types[3] = {OIDOID, TEXTOID, OIDOID};
+	Datum		values[3] = {ObjectIdGetDatum(get_namespace_oid(on->old_schema, true)),
+		CStringGetTextDatum(on->old_schema), ObjectIdGetDatum(PGM_VERSION_LOCK_KEY)};
 
 	return pgm_online_strings("SELECT pg_catalog.format('pid %s (%s)', a.pid,"
 							  " COALESCE(NULLIF(a.application_name, ''), a.usename::pg_catalog.text))"
@@ -1277,11 +1368,11 @@ pgm_old_version_users(const PgmOnline *on)
 							  "  WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory'"
 							  "    AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d"
 							  "       WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
-							  "    AND l.classid OPERATOR(pg_catalog.=) " CppAsString2(PGM_VERSION_LOCK_KEY)
+							  "    AND l.classid OPERATOR(pg_catalog.=) $3"
 							  "    AND l.objid OPERATOR(pg_catalog.=) pg_catalog.hashtext($2)::pg_catalog.oid"
 							  "    AND l.objsubid OPERATOR(pg_catalog.=) 2)"
 							  " ORDER BY a.pid",
-							  2, types, values);
+							  3, types, values);
 }
 
 static void
@@ -1331,6 +1422,14 @@ pgm_online_contract(void *arg)
 		if (step->kind == PGM_ONLINE_RENAME_COLUMN || step->kind == PGM_ONLINE_DROP_COLUMN)
 			pgm_online_exec(step->statement);
 	}
+	foreach(lc, on->indexes)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+
+		if (step->kind == PGM_ONLINE_ADD_UNIQUE)
+			pgm_online_exec(psprintf("ALTER TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s", on->table,
+									 quote_identifier(step->constraint), quote_identifier(step->index)));
+	}
 	/* last: the statements before it name the table by its old name */
 	if (on->rename_table)
 		pgm_online_exec(psprintf("ALTER TABLE %s RENAME TO %s", on->table,
@@ -1346,6 +1445,7 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 	PgmOnline  *on;
 	List	   *users;
 	Datum		idarg;
+	ListCell   *lc;
 
 	pgm_check_may_change("migrate.complete()");
 	pgm_spi_connect();
@@ -1359,12 +1459,24 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 				 errdetail("%lld rows are filled so far.", (long long) state.rows_done),
 				 errhint("Run CALL migrate.backfill('%s') to the end first; migrate.online_progress shows how far it is.", id)));
 	pgm_online_reload(on, &state);
+	foreach(lc, on->indexes)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+
+		if (pgm_index_state(on, step) < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("index %s of online revision \"%s\" is not built", quote_identifier(step->index), id),
+					 errdetail("An index is built concurrently, which no function can do: the client builds it after the backfill."),
+					 errhint("Run pgmigrate backfill %s, or in psql: SELECT statement FROM migrate.online_statements('%s') \\gexec",
+							 id, id)));
+	}
 	users = pgm_old_version_users(on);
 	if (users != NIL && !force)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_IN_USE),
 				 errmsg("the old version's schema %s is still in use", quote_identifier(on->old_schema)),
-				 errdetail("Sessions using it: %s.", pgm_join(users, ", ")),
+				 errdetail("Sessions using it: %s.", pgm_list_join(users, ", ")),
 				 errhint("Wait until the old version of the application is gone, or pass force => true.")));
 
 	pgm_online_run_ddl(on, "completed", pgm_online_contract);
@@ -1384,9 +1496,13 @@ pgm_online_throw_away(void *arg)
 
 	pgm_drop_version_schema(on->old_schema);
 	pgm_drop_version_schema(on->new_schema);
-	pgm_online_exec(psprintf("DROP FUNCTION IF EXISTS %s()", pgm_qualified_name(on, on->view_writer)));
-	pgm_online_exec(psprintf("DROP TRIGGER IF EXISTS %s ON %s", quote_identifier(on->sync), on->table));
-	pgm_online_exec(psprintf("DROP FUNCTION IF EXISTS %s()", pgm_qualified_name(on, on->sync)));
+	if (on->type_changes != NIL)
+		pgm_online_exec(psprintf("DROP FUNCTION %s()", pgm_qualified_name(on, on->view_writer)));
+	if (on->type_changes != NIL || on->fills != NIL)
+	{
+		pgm_online_exec(psprintf("DROP TRIGGER %s ON %s", quote_identifier(on->sync), on->table));
+		pgm_online_exec(psprintf("DROP FUNCTION %s()", pgm_qualified_name(on, on->sync)));
+	}
 	foreach(lc, on->not_nulls)
 		pgm_online_exec(psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", on->table,
 								 quote_identifier(pgm_not_null_check(on, ((PgmOnlineStep *) lfirst(lc))->column))));
@@ -1398,6 +1514,8 @@ pgm_online_throw_away(void *arg)
 			pgm_online_exec(psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", on->table,
 									 quote_identifier(step->constraint)));
 	}
+	foreach(lc, on->indexes)
+		pgm_online_exec(psprintf("DROP INDEX IF EXISTS %s", pgm_qualified_name(on, ((PgmOnlineStep *) lfirst(lc))->index)));
 	foreach(lc, on->type_changes)
 	{
 		PgmTypeChange *c = lfirst(lc);

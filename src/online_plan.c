@@ -5,8 +5,8 @@
  * only of statements pgmigrate knows how to run without holding a strong
  * lock while it rewrites or scans a table: on one table, ALTER COLUMN ...
  * TYPE [USING], ALTER COLUMN ... SET NOT NULL, RENAME COLUMN, ADD COLUMN
- * [NOT NULL] DEFAULT, DROP COLUMN, ADD CONSTRAINT (CHECK, FOREIGN KEY) and,
- * last, RENAME TO, one change per statement.  This file reads the parse trees into
+ * [NOT NULL] DEFAULT, DROP COLUMN, ADD CONSTRAINT (CHECK, FOREIGN KEY,
+ * UNIQUE), CREATE INDEX and, last, RENAME TO, one change per statement.  This file reads the parse trees into
  * steps, and refuses, with the reason, anything else; it is called when the
  * revision is registered (so that a revision that cannot run online is
  * never stored as one) and again by each phase (online.c), which resolves
@@ -34,7 +34,7 @@ pgm_online_refuse(const char *revision, const PgmStatement *stmt, const char *wh
 			 errhint("An online revision holds only ALTER TABLE statements on one table, one change each: "
 					 "ALTER COLUMN ... TYPE (with a line \"-- migrate:reverse EXPRESSION\" before it when it has USING), "
 					 "ALTER COLUMN ... SET NOT NULL, RENAME COLUMN, ADD COLUMN, DROP COLUMN, "
-					 "ADD CONSTRAINT (CHECK or FOREIGN KEY), and RENAME TO last. "
+					 "ADD CONSTRAINT (CHECK, FOREIGN KEY or UNIQUE), CREATE INDEX, and RENAME TO last. "
 					 "Register other statements as plain revisions before or after it.")));
 }
 
@@ -89,6 +89,63 @@ pgm_annotation(const char *name, const char *sql, const PgmStatement *stmt, cons
 	while (p > found && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == ';'))
 		p--;
 	return p > found ? pnstrdup(found, p - found) : NULL;
+}
+
+/*
+ * ADD CONSTRAINT name UNIQUE (columns): its index is built concurrently,
+ * under the constraint's name, then becomes the constraint (USING INDEX).
+ */
+static void
+pgm_online_unique(PgmOnlineStep *step, Constraint *c, const char *revision, const PgmStatement *stmt)
+{
+	List	   *columns = NIL;
+	ListCell   *lc;
+
+	if (c->including != NIL || c->options != NIL || c->indexspace || c->indexname || c->nulls_not_distinct ||
+		c->deferrable)
+		pgm_online_refuse(revision, stmt,
+						  "A unique constraint is added online from its columns only: without INCLUDE, WITH, USING INDEX, "
+						  "NULLS NOT DISTINCT or DEFERRABLE.");
+	foreach(lc, c->keys)
+		columns = lappend(columns, (char *) quote_identifier(strVal(lfirst(lc))));
+	step->kind = PGM_ONLINE_ADD_UNIQUE;
+	step->index = step->constraint;
+	step->index_columns = pgm_list_join(columns, ", ");
+}
+
+/*
+ * CREATE [UNIQUE] INDEX name ON table ...: built CONCURRENTLY by the client
+ * (or by hand: migrate.online_statements()), since no function can.
+ */
+static PgmOnlineStep *
+pgm_online_index(const PgmStatement *stmt, IndexStmt *index, const char *revision)
+{
+	PgmOnlineStep *step = palloc0(sizeof(PgmOnlineStep));
+	const char *keyword;
+
+	step->kind = PGM_ONLINE_CREATE_INDEX;
+	step->number = stmt->number;
+	step->statement = stmt->text;
+	if (index->idxname == NULL)
+		pgm_online_refuse(revision, stmt, "The index has no name: name it, so that its phases can find it.");
+	if (index->if_not_exists)
+		pgm_online_refuse(revision, stmt, "CREATE INDEX IF NOT EXISTS cannot run online: the index must be new.");
+	step->index = pstrdup(index->idxname);
+	if (index->concurrent)
+		step->index_sql = pstrdup(stmt->text);
+	else
+	{
+		/* the statement with CONCURRENTLY after its INDEX keyword, the first word INDEX in it */
+		for (keyword = stmt->text; *keyword; keyword++)
+			if (pg_strncasecmp(keyword, "index", 5) == 0 && !isalnum((unsigned char) keyword[5]) &&
+				keyword > stmt->text && isspace((unsigned char) keyword[-1]))
+				break;
+		if (*keyword == '\0')
+			pgm_online_refuse(revision, stmt, "Its INDEX keyword could not be found.");
+		step->index_sql = psprintf("%.*s INDEX CONCURRENTLY%s", (int) (keyword - stmt->text - 1), stmt->text,
+								   keyword + 5);
+	}
+	return step;
 }
 
 /* The step of an ADD COLUMN: a default that is not volatile, NOT NULL, nothing else. */
@@ -172,13 +229,15 @@ pgm_online_step(const char *sql, const PgmStatement *stmt, const PgmStatement *p
 				Constraint *c = (Constraint *) cmd->def;
 
 				step->kind = PGM_ONLINE_ADD_CONSTRAINT;
-				if (c->contype != CONSTR_CHECK && c->contype != CONSTR_FOREIGN)
+				if (c->contype != CONSTR_CHECK && c->contype != CONSTR_FOREIGN && c->contype != CONSTR_UNIQUE)
 					pgm_online_refuse(revision, stmt,
-									  "Only CHECK and FOREIGN KEY constraints are added online: a unique, primary key or exclusion constraint needs an index built concurrently, which is not supported online yet.");
+									  "Only CHECK, FOREIGN KEY and UNIQUE constraints are added online: a primary key or an exclusion constraint is not supported online yet.");
 				if (c->conname == NULL)
 					pgm_online_refuse(revision, stmt, "The constraint has no name: name it, so that its phases can find it.");
 				step->constraint = pstrdup(c->conname);
 				step->not_valid = c->skip_validation;
+				if (c->contype == CONSTR_UNIQUE)
+					pgm_online_unique(step, c, revision, stmt);
 				break;
 			}
 		case AT_DropColumn:
@@ -252,6 +311,16 @@ pgm_online_plan(const char *sql, List *statements, const char *revision)
 			else if (!equal(plan->relation, rename->relation))
 				pgm_online_refuse(revision, stmt, "It changes another table than the statements before it; an online revision changes one table.");
 		}
+		else if (IsA(stmt->tree, IndexStmt))
+		{
+			IndexStmt  *index = (IndexStmt *) stmt->tree;
+
+			step = pgm_online_index(stmt, index, revision);
+			if (plan->relation == NULL)
+				plan->relation = index->relation;
+			else if (!equal(plan->relation, index->relation))
+				pgm_online_refuse(revision, stmt, "It changes another table than the statements before it; an online revision changes one table.");
+		}
 		else if (IsA(stmt->tree, AlterTableStmt) && ((AlterTableStmt *) stmt->tree)->objtype == OBJECT_TABLE)
 		{
 			AlterTableStmt *alter = (AlterTableStmt *) stmt->tree;
@@ -297,16 +366,19 @@ pgm_online_plan(const char *sql, List *statements, const char *revision)
 /*
  * Lint rules whose hazard an online revision does not have: its phases
  * take their locks under a lock timeout, rewrite no table, keep the old
- * names for the old version, and add constraints NOT VALID and validate
- * them in the backfill, in a transaction of their own.  Their findings are
- * not reported for it.
+ * names for the old version, add constraints NOT VALID and validate them
+ * in the backfill, in a transaction of their own, and build indexes
+ * concurrently, at top level (the statements that need it are the online
+ * plan's own: nothing else gets that far).  Their findings are not
+ * reported for it.
  */
 bool
 pgm_online_avoids_rule(const char *rule)
 {
 	static const char *const avoided[] = {
 		"missing-lock-timeout", "rename-column", "rename-table", "table-rewrite", "set-not-null",
-		"constraint-without-not-valid", "validate-in-same-transaction"
+		"constraint-without-not-valid", "validate-in-same-transaction", "index-without-concurrently",
+		"unique-without-index", "non-transactional"
 	};
 	int			i;
 

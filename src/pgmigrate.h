@@ -55,6 +55,7 @@ extern bool pgm_result_bool(int row, int col);
 extern Tuplestorestate *pgm_srf_begin(FunctionCallInfo fcinfo,
 									  TupleDesc *tupdesc);
 extern bool pgm_list_has_string(List *list, const char *s);
+extern char *pgm_list_join(List *list, const char *separator);
 
 /* ---- sqltext.c: the server's parser, statements, checksums ---- */
 
@@ -271,7 +272,9 @@ typedef enum PgmOnlineKind
 	PGM_ONLINE_DROP_COLUMN,
 	PGM_ONLINE_SET_NOT_NULL,
 	PGM_ONLINE_ADD_CONSTRAINT,	/* CHECK or FOREIGN KEY */
-	PGM_ONLINE_RENAME_TABLE
+	PGM_ONLINE_RENAME_TABLE,
+	PGM_ONLINE_CREATE_INDEX,	/* built concurrently by the client */
+	PGM_ONLINE_ADD_UNIQUE		/* its index too, then USING INDEX */
 } PgmOnlineKind;
 
 typedef struct PgmOnlineStep
@@ -285,6 +288,9 @@ typedef struct PgmOnlineStep
 	char	   *constraint;		/* ADD CONSTRAINT: its name */
 	bool		not_valid;		/* ADD CONSTRAINT: written NOT VALID */
 	char	   *fill_sql;		/* SET NOT NULL: "-- migrate:fill"; NULL: none */
+	char	   *index;			/* CREATE INDEX, ADD UNIQUE: the index's name */
+	char	   *index_sql;		/* CREATE INDEX: its CREATE INDEX CONCURRENTLY */
+	char	   *index_columns;	/* ADD UNIQUE: its columns, "a, b" */
 	TypeName   *type;			/* TYPE, ADD: the column's (new) type */
 	char	   *using_sql;		/* TYPE: the USING expression; NULL: a cast */
 	char	   *reverse_sql;	/* TYPE: "-- migrate:reverse"; NULL: a cast */

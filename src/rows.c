@@ -211,3 +211,16 @@ pgm_list_has_string(List *list, const char *s)
 			return true;
 	return false;
 }
+
+/* The strings of `list`, `separator` between them, palloc'd. */
+char *
+pgm_list_join(List *list, const char *separator)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, list)
+		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) > 0 ? separator : "", (char *) lfirst(lc));
+	return buf.data;
+}

@@ -3,7 +3,7 @@
 # by default) goes through one online revision per supported statement: a
 # type change with a USING expression and its reverse, a column rename, a
 # column added NOT NULL DEFAULT, a column dropped, SET NOT NULL with a fill,
-# a CHECK constraint added, the table renamed.  Throughout each, an "old
+# a CHECK constraint added, the table renamed, an index built.  Throughout each, an "old
 # application" and a "new application" (pgbench scripts, each through its
 # own version's schema) read, update and insert; the old one stops before
 # complete, the new one goes on through it.  Both must see zero errors, and
@@ -187,6 +187,15 @@ check "0008: the table is ledger" same "app.ledger" "$(q "SELECT 'app.ledger'::r
 check "0008: no row lost (every id the sequence gave is there)" \
     same "$(q "SELECT last_value - (NOT is_called)::int FROM app.account_ids")" "$(q "SELECT count(*) FROM app.ledger")"
 
+# an index, built concurrently while both run (online_statements() in the
+# session that runs them, as the client does)
+before_complete=build_indexes
+build_indexes() { psql -X -q -d "$db" <<<"SELECT statement FROM migrate.online_statements('0009') \gexec" >/dev/null; }
+step 0009 0008 S6 S6 "CREATE UNIQUE INDEX ledger_holder_id ON app.ledger (holder, id)"
+before_complete=
+check "0009: the index is there, valid" \
+    same "t" "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'app.ledger_holder_id'::regclass")"
+
 check "no version schema, trigger or function is left" \
     same "0|0|0" "$(q "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'app\_0%'")|$(q "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '\_pgm%'")|$(q "SELECT count(*) FROM pg_proc WHERE proname LIKE '\_pgm%'")"
 check "drift() is clean" same "0" "$(q "SELECT count(*) FROM migrate.drift()")"
@@ -195,24 +204,24 @@ check "drift() is clean" same "0" "$(q "SELECT count(*) FROM migrate.drift()")"
 
 small_digest() { q "SELECT md5(string_agg(s::text, '|' ORDER BY id)) FROM app.small s"; }
 small_shape() { q "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'app.small'::regclass AND attnum > 0 AND NOT attisdropped"; }
-q "SELECT migrate.add('0009', \$\$-- migrate:reverse (amount / 2)::int
+q "SELECT migrate.add('0010', \$\$-- migrate:reverse (amount / 2)::int
 ALTER TABLE app.small ALTER COLUMN amount TYPE bigint USING amount * 2\$\$, online => true, allow_destructive => true)" >/dev/null 2>&1
 digest=$(small_digest)
 shape=$(small_shape)
 for phase in started half-backfilled backfilled; do
-    q "SELECT migrate.start('0009')" >/dev/null 2>&1
+    q "SELECT migrate.start('0010')" >/dev/null 2>&1
     case $phase in
         half-backfilled)
             psql -X -q -d "$db" -c "SET pgmigrate.backfill_batch = 500" -c "SET pgmigrate.backfill_delay = 10" \
-                 -c "CALL migrate.backfill('0009')" >/dev/null 2>&1 &
+                 -c "CALL migrate.backfill('0010')" >/dev/null 2>&1 &
             sleep 1
             q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'CALL migrate.backfill%'" >/dev/null
             wait || true
             check "abort test: the cancelled backfill got part of the way" \
                 test "$(q "SELECT rows_done FROM migrate.online")" -gt 0 ;;
-        backfilled) q "CALL migrate.backfill('0009')" >/dev/null 2>&1 ;;
+        backfilled) q "CALL migrate.backfill('0010')" >/dev/null 2>&1 ;;
     esac
-    q "SELECT migrate.abort('0009')" >/dev/null 2>&1
+    q "SELECT migrate.abort('0010')" >/dev/null 2>&1
     check "abort when $phase: the table has its old shape" same "$shape" "$(small_shape)"
     check "abort when $phase: every row is as it was" same "$digest" "$(small_digest)"
 done
@@ -223,10 +232,10 @@ backfill_state() {
                       || ' ' || (SELECT count(*) FROM app.small WHERE id <= coalesce(o.last_key::bigint, 0))
        FROM migrate.online o"
 }
-q "SELECT migrate.start('0009')" >/dev/null 2>&1
+q "SELECT migrate.start('0010')" >/dev/null 2>&1
 for how in cancel kill; do
     psql -X -q -d "$db" -c "SET pgmigrate.backfill_batch = 500" -c "SET pgmigrate.backfill_delay = 30" \
-         -c "CALL migrate.backfill('0009')" >/dev/null 2>&1 &
+         -c "CALL migrate.backfill('0010')" >/dev/null 2>&1 &
     sleep 0.7
     if [ "$how" = cancel ]; then
         q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'CALL migrate.backfill%'" >/dev/null
@@ -243,26 +252,26 @@ for how in cancel kill; do
     check "$how mid-backfill: rows counted = rows filled = rows up to the last key ($state)" \
         test "$done" = "$filled" -a "$filled" = "$upto"
 done
-q "CALL migrate.backfill('0009')" >/dev/null 2>&1
+q "CALL migrate.backfill('0010')" >/dev/null 2>&1
 check "resumed: every row filled once, and counted once" \
     same "$SMALL $SMALL $SMALL" "$(backfill_state)"
 check "resumed: every new value is the old one converted" \
     same "0" "$(q "SELECT count(*) FROM app.small WHERE _pgm_new_amount <> amount * 2")"
 # a session of the old version that said so and sits idle: complete waits
 # for it, and names it; force completes anyway
-{ echo "SELECT migrate.use_version('app_0008');"; sleep 60; } |
+{ echo "SELECT migrate.use_version('app_0009');"; sleep 60; } |
     PGAPPNAME=old_app psql -X -q -d "$db" >/dev/null 2>&1 &
 for _ in $(seq 1 50); do
     [ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
              WHERE a.application_name = 'old_app' AND l.locktype = 'advisory'")" = 1 ] && break
     sleep 0.1
 done
-out=$(psql -X -q -At -d "$db" -c "SELECT migrate.complete('0009')" 2>&1 || true)
-check "complete refuses while an idle session serves the old version" grep -q "app_0008 is still in use" <<<"$out"
+out=$(psql -X -q -At -d "$db" -c "SELECT migrate.complete('0010')" 2>&1 || true)
+check "complete refuses while an idle session serves the old version" grep -q "app_0009 is still in use" <<<"$out"
 check "... and names it" grep -q "(old_app)" <<<"$out"
-q "SELECT migrate.complete('0009', force => true)" >/dev/null
+q "SELECT migrate.complete('0010', force => true)" >/dev/null
 q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'old_app'" >/dev/null
-check "0009 completes after the crash" same "bigint" "$(q "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'app.small'::regclass AND attname = 'amount'")"
+check "0010 completes after the crash" same "bigint" "$(q "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'app.small'::regclass AND attname = 'amount'")"
 
 echo "online: $failures check(s) failed"
 [ "$failures" -eq 0 ]
