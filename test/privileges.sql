@@ -18,7 +18,7 @@ GRANT CREATE, USAGE ON SCHEMA tap_priv TO tap_deploy;
 RESET pgmigrate.guard;
 SET client_min_messages = error;
 
-SELECT plan(52);
+SELECT plan(54);
 
 -- what PUBLIC may do
 SELECT ok(NOT has_function_privilege('public', 'migrate.add(text, text, text, text[], text, boolean, boolean, boolean)', 'EXECUTE'), 'PUBLIC cannot execute migrate.add');
@@ -31,6 +31,8 @@ SELECT ok(NOT has_function_privilege('public', 'migrate.start(text)', 'EXECUTE')
 SELECT ok(NOT has_function_privilege('public', 'migrate.backfill(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.backfill');
 SELECT ok(NOT has_function_privilege('public', 'migrate.complete(text, boolean)', 'EXECUTE'), 'PUBLIC cannot execute migrate.complete');
 SELECT ok(NOT has_function_privilege('public', 'migrate.abort(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.abort');
+SELECT ok(NOT has_function_privilege('public', 'migrate.online_statements(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.online_statements');
+SELECT ok(has_function_privilege('public', 'migrate.use_version(text)', 'EXECUTE'), 'PUBLIC can execute migrate.use_version (an application says which version it serves)');
 SELECT ok(has_function_privilege('public', 'migrate.status()', 'EXECUTE'), 'PUBLIC can execute migrate.status');
 SELECT ok(has_function_privilege('public', 'migrate.plan(text, text, boolean)', 'EXECUTE'), 'PUBLIC can execute migrate.plan');
 SELECT ok(has_table_privilege('public', 'migrate.revisions', 'SELECT'), 'PUBLIC can read migrate.revisions');
