@@ -233,3 +233,27 @@ SELECT migrate.start('o7');
 SELECT statement FROM migrate.online_statements('o7') \gexec
 SELECT migrate.abort('o7');
 SELECT count(*) FROM pg_class WHERE relname = 'stock_price';
+
+-- a constraint or an index with columns changed at once is refused
+SELECT migrate.add('bad18', $$ALTER TABLE stock RENAME COLUMN title TO name;
+                             ALTER TABLE stock ADD CONSTRAINT stock_name CHECK (length(name) > 0)$$, online => true);
+-- a type without =, and a key GENERATED ALWAYS AS IDENTITY, through the new version's view
+SELECT migrate.add('o8', $$CREATE TABLE events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body json);
+                           INSERT INTO events (body) SELECT json_build_object('n', g) FROM generate_series(1, 5) g$$);
+SELECT count(*) FROM migrate.apply();
+SELECT migrate.add('o9', 'ALTER TABLE events ALTER COLUMN body TYPE jsonb USING body::jsonb', online => true);
+SELECT migrate.add('o9', $$-- migrate:reverse body::json
+                           ALTER TABLE events ALTER COLUMN body TYPE jsonb USING body::jsonb$$,
+                   online => true, allow_destructive => true);
+SELECT migrate.start('o9');
+SET search_path = app_o8, app;
+UPDATE events SET body = '{"n": 10}' WHERE id = 1;
+INSERT INTO events (body) VALUES ('{"old": true}');
+SET search_path = app_o9, app;
+UPDATE events SET body = body || '{"new": true}' WHERE id = 2;
+INSERT INTO events (body) VALUES ('{"new": 1}') RETURNING id, body;
+SET search_path = app;
+CALL migrate.backfill('o9');
+SELECT migrate.complete('o9');
+SELECT id, body FROM events ORDER BY id;
+SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'body';

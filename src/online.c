@@ -63,6 +63,13 @@ PG_FUNCTION_INFO_V1(pgmigrate_online_statements);
 #define PGM_VIEW_PREFIX			"_pgm_view_"
 
 /*
+ * Set, for the statement, by the new version's view writer to the id of
+ * the revision: the table's trigger then knows the new version wrote.  A
+ * prefix of its own, so that no session needs pgmigrate's library to set it.
+ */
+#define PGM_WRITER_SETTING		"pgm_online.writer"
+
+/*
  * The first key of the shared advisory lock migrate.use_version() takes
  * (the bytes of "pgm"); the second is hashtext() of the version's schema.
  */
@@ -173,10 +180,14 @@ pgm_step_is(const PgmOnline *on, PgmOnlineKind kind, const char *column)
 static void
 pgm_online_exec(const char *sql)
 {
+	MemoryContext cxt = CurrentMemoryContext;
 	int			ret = SPI_execute(sql, false, 0);
 
+	/* SPI leaves its own context current: the caller's allocations go on in theirs */
+	MemoryContextSwitchTo(cxt);
 	if (ret < 0)
 		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+	SPI_freetuptable(SPI_tuptable);
 }
 
 /* Run a query of one text column; the values as a List of char * (NULLs skipped). */
@@ -513,8 +524,7 @@ pgm_online_find_key(PgmOnline *on)
 
 	if (pgm_backfill_column(on) == NULL)
 		return;
-	keys = pgm_online_strings("SELECT pg_catalog.format('%s|%s', a.attname,"
-							  " pg_catalog.format_type(a.atttypid, a.atttypmod))"
+	keys = pgm_online_strings("SELECT pg_catalog.concat_ws(pg_catalog.chr(31), a.atttypid, a.atttypmod, a.attname)"
 							  " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a"
 							  "   ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid"
 							  "  AND a.attnum OPERATOR(pg_catalog.=) i.indkey[0]"
@@ -524,9 +534,13 @@ pgm_online_find_key(PgmOnline *on)
 	if (keys == NIL)
 		pgm_online_refused(on, psprintf("table %s has no single-column primary key", on->table),
 						   "The backfill walks the table in primary key order: give it a primary key of one column first.");
-	on->key_column = pstrdup(linitial(keys));
-	on->key_type = strchr(on->key_column, '|') + 1;
-	*strchr(on->key_column, '|') = '\0';
+	{
+		char	   *type = linitial(keys);
+		char	   *typmod = strchr(type, '\x1f') + 1;
+
+		on->key_column = strchr(typmod, '\x1f') + 1;
+		on->key_type = pgm_type_sql((Oid) strtoul(type, NULL, 10), (int32) strtol(typmod, NULL, 10));
+	}
 }
 
 /* ------------------------------------------------------------ views */
@@ -540,6 +554,7 @@ typedef struct PgmViewColumn
 	char	   *default_sql;	/* the table's default for it, or NULL */
 	bool		generated;		/* a generated column: never written */
 	bool		identity;
+	bool		identity_always;	/* GENERATED ALWAYS AS IDENTITY: never updated */
 } PgmViewColumn;
 
 /* The type change of `column`, if this revision changes its type. */
@@ -570,7 +585,7 @@ pgm_view_columns(const PgmOnline *on, Oid table, bool new_version)
 	Datum		values[1] = {ObjectIdGetDatum(table)};
 	List	   *rows = pgm_online_strings("SELECT pg_catalog.concat_ws(pg_catalog.chr(31), a.attname,"
 										  " (a.attgenerated OPERATOR(pg_catalog.<>) '')::pg_catalog.text,"
-										  " (a.attidentity OPERATOR(pg_catalog.<>) '')::pg_catalog.text,"
+										  " a.attidentity::pg_catalog.text,"
 										  " CASE WHEN a.attidentity OPERATOR(pg_catalog.<>) '' THEN pg_catalog.format('pg_catalog.nextval(%L::pg_catalog.regclass)',"
 										  "   pg_catalog.pg_get_serial_sequence(pg_catalog.format('%I.%I', n.nspname, c.relname), a.attname))"
 										  " WHEN a.attgenerated OPERATOR(pg_catalog.=) '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END)"
@@ -603,7 +618,8 @@ pgm_view_columns(const PgmOnline *on, Oid table, bool new_version)
 		}
 		col->name = col->base = fields[0];
 		col->generated = fields[1] && strcmp(fields[1], "true") == 0;
-		col->identity = fields[2] && strcmp(fields[2], "true") == 0;
+		col->identity = fields[2] && fields[2][0] != '\0';
+		col->identity_always = fields[2] && strcmp(fields[2], "a") == 0;
 		col->default_sql = fields[3];
 		if (table == on->relid)
 		{
@@ -684,6 +700,9 @@ pgm_create_view_writer(const PgmOnline *on, const char *view, List *columns)
 	const char *key_name = NULL;
 	bool		identity = false;
 	char	   *function = pgm_qualified_name(on, on->view_writer);
+	char	   *flag_on;
+	char	   *flag_off;
+	char	   *body;
 	ListCell   *lc;
 
 	foreach(lc, columns)
@@ -701,35 +720,56 @@ pgm_create_view_writer(const PgmOnline *on, const char *view, List *columns)
 			continue;
 		insert_columns = lappend(insert_columns, (char *) base);
 		insert_values = lappend(insert_values, psprintf("NEW.%s", name));
-		sets = lappend(sets, col->change ?
-					   psprintf("%s = CASE WHEN NEW.%s IS DISTINCT FROM OLD.%s THEN NEW.%s ELSE %s END",
-								base, name, name, name, base) :
-					   psprintf("%s = NEW.%s", base, name));
+		/*
+		 * Only what the statement changed (compared as text: every type has
+		 * one, not every type has =), so that a column the statement did not
+		 * touch keeps what a concurrent writer gave it.
+		 */
+		if (!col->identity_always)
+			sets = lappend(sets, psprintf("%s = CASE WHEN NEW.%s::pg_catalog.text IS DISTINCT FROM OLD.%s::pg_catalog.text"
+										  " THEN NEW.%s ELSE %s END", base, name, name, name, base));
 	}
 	if (key_name == NULL)
-		elog(ERROR, "the key column of %s is not in its new version's view", on->table);
-	pgm_online_exec(psprintf("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $pgm_view$\n"
-							 "BEGIN\n"
-							 "    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN\n"
-							 "        INSERT INTO %s (%s)%s VALUES (%s)\n"
-							 "            RETURNING %s INTO %s;\n"
-							 "        RETURN NEW;\n"
-							 "    ELSIF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN\n"
-							 "        UPDATE %s SET %s WHERE %s OPERATOR(pg_catalog.=) OLD.%s\n"
-							 "            RETURNING %s INTO %s;\n"
-							 "        IF NOT FOUND THEN RETURN NULL; END IF;\n"
-							 "        RETURN NEW;\n"
-							 "    END IF;\n"
-							 "    DELETE FROM %s WHERE %s OPERATOR(pg_catalog.=) OLD.%s;\n"
-							 "    IF NOT FOUND THEN RETURN NULL; END IF;\n"
-							 "    RETURN OLD;\n"
-							 "END\n$pgm_view$",
-							 function,
-							 on->table, pgm_list_join(insert_columns, ", "), identity ? " OVERRIDING SYSTEM VALUE" : "",
-							 pgm_list_join(insert_values, ", "), pgm_list_join(reads, ", "), pgm_list_join(targets, ", "),
-							 on->table, pgm_list_join(sets, ", "), quote_identifier(on->key_column), quote_identifier(key_name),
-							 pgm_list_join(reads, ", "), pgm_list_join(targets, ", "),
-							 on->table, quote_identifier(on->key_column), quote_identifier(key_name)));
+		pgm_online_refused(on, psprintf("it drops the key column %s of table %s", quote_identifier(on->key_column),
+										on->table),
+						   "Drop the key column in a revision of its own.");
+	if (sets == NIL)
+		sets = list_make1(psprintf("%s = %s", quote_identifier(on->key_column), quote_identifier(on->key_column)));
+	/* the table's trigger knows by the setting that the new version wrote, for this statement */
+	flag_on = psprintf("PERFORM pg_catalog.set_config('%s', %s, true);", PGM_WRITER_SETTING, quote_literal_cstr(on->id));
+	flag_off = psprintf("PERFORM pg_catalog.set_config('%s', '', true);", PGM_WRITER_SETTING);
+	body = psprintf("BEGIN\n"
+					"    %s\n"
+					"    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN\n"
+					"        INSERT INTO %s (%s)%s VALUES (%s)\n"
+					"            RETURNING %s INTO %s;\n"
+					"        %s\n"
+					"        RETURN NEW;\n"
+					"    ELSIF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN\n"
+					"        UPDATE %s SET %s WHERE %s OPERATOR(pg_catalog.=) OLD.%s\n"
+					"            RETURNING %s INTO %s;\n"
+					"        %s\n"
+					"        IF NOT FOUND THEN RETURN NULL; END IF;\n"
+					"        RETURN NEW;\n"
+					"    END IF;\n"
+					"    %s\n"
+					"    DELETE FROM %s WHERE %s OPERATOR(pg_catalog.=) OLD.%s;\n"
+					"    IF NOT FOUND THEN RETURN NULL; END IF;\n"
+					"    RETURN OLD;\n"
+					"END\n",
+					flag_on,
+					on->table, pgm_list_join(insert_columns, ", "), identity ? " OVERRIDING SYSTEM VALUE" : "",
+					pgm_list_join(insert_values, ", "), pgm_list_join(reads, ", "), pgm_list_join(targets, ", "),
+					flag_off,
+					on->table, pgm_list_join(sets, ", "), quote_identifier(on->key_column), quote_identifier(key_name),
+					pgm_list_join(reads, ", "), pgm_list_join(targets, ", "),
+					flag_off,
+					flag_off,
+					on->table, quote_identifier(on->key_column), quote_identifier(key_name));
+	if (strstr(body, "$pgm_view$"))
+		pgm_online_refused(on, "an expression of it holds the text $pgm_view$", "Write the expression without it.");
+	pgm_online_exec(psprintf("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $pgm_view$\n%s$pgm_view$",
+							 function, body));
 	pgm_online_exec(psprintf("CREATE TRIGGER %s INSTEAD OF INSERT OR UPDATE OR DELETE ON %s"
 							 " FOR EACH ROW EXECUTE FUNCTION %s()",
 							 quote_identifier(PGM_VIEW_PREFIX "write"), view, function));
@@ -828,13 +868,17 @@ pgm_sync_function(const PgmOnline *on)
 
 	initStringInfo(&body);
 	appendStringInfoString(&body, "DECLARE\n");
-	foreach(lc, pgm_online_strings("SELECT pg_catalog.format('    %I %s := NEW.%I;', attname,"
-								   " pg_catalog.format_type(atttypid, atttypmod), attname)"
-								   " FROM pg_catalog.pg_attribute WHERE attrelid OPERATOR(pg_catalog.=) $1"
+	/* each column's type by the table's name, found whatever the writer's search_path */
+	foreach(lc, pgm_online_strings("SELECT attname::pg_catalog.text FROM pg_catalog.pg_attribute"
+								   " WHERE attrelid OPERATOR(pg_catalog.=) $1"
 								   " AND attnum OPERATOR(pg_catalog.>) 0 AND NOT attisdropped"
 								   " AND attname::pg_catalog.text NOT LIKE '\\_pgm\\_new\\_%' ORDER BY attnum",
 								   1, types, values))
-		appendStringInfo(&body, "%s\n", (char *) lfirst(lc));
+	{
+		const char *column = quote_identifier(lfirst(lc));
+
+		appendStringInfo(&body, "    %s %s.%s%%TYPE := NEW.%s;\n", column, on->table, column, column);
+	}
 	appendStringInfoString(&body, "BEGIN\n");
 	/* a NULL where the column becomes NOT NULL: the fill, whoever wrote */
 	foreach(lc, on->fills)
@@ -849,8 +893,8 @@ pgm_sync_function(const PgmOnline *on)
 		appendStringInfoString(&body, "    RETURN NEW;\nEND\n");
 		goto done;
 	}
-	appendStringInfo(&body, "    IF %s OPERATOR(pg_catalog.=) ANY (pg_catalog.current_schemas(false)) THEN\n",
-					 quote_literal_cstr(on->new_schema));
+	appendStringInfo(&body, "    IF pg_catalog.current_setting('%s', true) OPERATOR(pg_catalog.=) %s THEN\n",
+					 PGM_WRITER_SETTING, quote_literal_cstr(on->id));
 	/* the new version wrote: the old column from the new one, where it changed */
 	foreach(lc, on->type_changes)
 	{
@@ -859,7 +903,7 @@ pgm_sync_function(const PgmOnline *on)
 		const char *new_column = quote_identifier(c->new_column);
 
 		appendStringInfo(&body,
-						 "        IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' OR NEW.%s IS DISTINCT FROM OLD.%s THEN\n"
+						 "        IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' OR NEW.%s::pg_catalog.text IS DISTINCT FROM OLD.%s::pg_catalog.text THEN\n"
 						 "            DECLARE %s %s := NEW.%s;\n"
 						 "            BEGIN\n"
 						 "                NEW.%s := (%s)::%s;\n"
@@ -881,7 +925,8 @@ pgm_sync_function(const PgmOnline *on)
 		const char *new_column = quote_identifier(c->new_column);
 
 		appendStringInfo(&body,
-						 "        IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' OR NEW.%s IS DISTINCT FROM OLD.%s OR NEW.%s IS NULL THEN\n"
+						 "        IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' OR NEW.%s::pg_catalog.text IS DISTINCT FROM OLD.%s::pg_catalog.text\n"
+						 "           OR NEW.%s IS NULL THEN\n"
 						 "            NEW.%s := (%s)::%s;\n"
 						 "        END IF;\n",
 						 column, column, new_column,
@@ -938,7 +983,7 @@ pgm_online_expand(void *arg)
 
 		/* enforced on every write from now on; the rows there are, validated by the backfill */
 		if (step->kind == PGM_ONLINE_ADD_CONSTRAINT)
-			pgm_online_exec(step->not_valid ? step->statement : psprintf("%s NOT VALID", step->statement));
+			pgm_online_exec(step->not_valid ? step->statement : psprintf("%s\nNOT VALID", step->statement));
 	}
 	if (on->type_changes != NIL || on->fills != NIL)
 	{
@@ -1026,6 +1071,13 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 	pgm_online_check_steps(on);
 	pgm_online_find_key(on);
 
+	/* the planner's estimate; counted, before any lock, when the table was never analysed */
+	values[6] = Int64GetDatum(pg_strtoint64(linitial(pgm_online_strings(psprintf("SELECT CASE WHEN reltuples OPERATOR(pg_catalog.>=) 0"
+																				 " THEN reltuples::pg_catalog.int8"
+																				 " ELSE (SELECT pg_catalog.count(*) FROM %s) END::pg_catalog.text"
+																				 " FROM pg_catalog.pg_class WHERE oid OPERATOR(pg_catalog.=) %u",
+																				 on->table, on->relid), 0, NULL, NULL))));
+
 	pgm_online_run_ddl(on, "started", pgm_online_expand);
 
 	values[0] = CStringGetTextDatum(id);
@@ -1035,12 +1087,6 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 	nulls[3] = on->key_column ? ' ' : 'n';
 	values[4] = CStringGetTextDatum(on->old_schema);
 	values[5] = CStringGetTextDatum(on->new_schema);
-	/* the planner's estimate; counted when the table was never analysed */
-	values[6] = Int64GetDatum(pg_strtoint64(linitial(pgm_online_strings(psprintf("SELECT CASE WHEN reltuples OPERATOR(pg_catalog.>=) 0"
-																				 " THEN reltuples::pg_catalog.int8"
-																				 " ELSE (SELECT pg_catalog.count(*) FROM %s) END::pg_catalog.text"
-																				 " FROM pg_catalog.pg_class WHERE oid OPERATOR(pg_catalog.=) %u",
-																				 on->table, on->relid), 0, NULL, NULL))));
 	values[7] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
 	pgm_catalog_exec(PGM_Q_ONLINE_INSERT, values, nulls, false);
 	/* drift() compares with the schema as start left it, not as it was */
@@ -1183,10 +1229,17 @@ pgm_online_validate(void *arg)
 								 quote_identifier(((PgmOnlineStep *) lfirst(lc))->constraint)));
 }
 
-/* One batch of the backfill: how many rows it filled (0: done), and the last key. */
+/*
+ * One batch of the backfill: the next pgmigrate.backfill_batch keys after
+ * `last_key`, their rows set to themselves so that the trigger fills them.
+ * Returns how many keys it took (0: the table is done, and only then: rows
+ * deleted meanwhile do not end it early); *filled how many rows it filled,
+ * *reached the last key it took.
+ */
 static int64
-pgm_backfill_batch_run(PgmOnline *on, const char *last_key, char **reached)
+pgm_backfill_batch_run(PgmOnline *on, const char *last_key, int64 *filled, char **reached)
 {
+	MemoryContext cxt = CurrentMemoryContext;
 	const char *column = quote_identifier(pgm_backfill_column(on));
 	const char *key = quote_identifier(on->key_column);
 	Oid			types[1] = {TEXTOID};
@@ -1194,27 +1247,32 @@ pgm_backfill_batch_run(PgmOnline *on, const char *last_key, char **reached)
 	char		nulls[1] = {last_key ? ' ' : 'n'};
 	char	   *sql;
 	int			ret;
-	int64		count;
+	int64		taken;
 
 	/* the old version's path through the trigger, its functions found as the old version finds them */
 	pgm_online_exec(psprintf("SET LOCAL search_path = pg_catalog, %s", quote_identifier(on->nspname)));
 	/* only the trigger that fills the new shape fires, where the role may say so */
 	if (superuser())
 		pgm_online_exec("SET LOCAL session_replication_role = replica");
-	sql = psprintf("WITH done AS (UPDATE %s SET %s = %s.%s WHERE %s OPERATOR(pg_catalog.=) ANY (ARRAY("
-				   "SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d)) RETURNING %s)"
-				   " SELECT pg_catalog.count(*)::pg_catalog.text, pg_catalog.max(%s)::pg_catalog.text FROM done",
-				   on->table, column, on->table, column,
-				   key, key, on->table,
+	sql = psprintf("WITH batch AS MATERIALIZED (SELECT %s AS k FROM %s WHERE %s ORDER BY %s LIMIT %d),"
+				   " done AS (UPDATE %s SET %s = %s.%s WHERE %s OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT k FROM batch))"
+				   " RETURNING 1)"
+				   " SELECT (SELECT pg_catalog.count(*) FROM batch)::pg_catalog.text,"
+				   " (SELECT pg_catalog.max(k) FROM batch)::pg_catalog.text,"
+				   " (SELECT pg_catalog.count(*) FROM done)::pg_catalog.text",
+				   key, on->table,
 				   last_key ? psprintf("%s OPERATOR(pg_catalog.>) $1::%s", key, on->key_type) : "$1 IS NULL",
-				   key, pgm_backfill_batch, key, key);
+				   key, pgm_backfill_batch,
+				   on->table, column, on->table, column, key);
 	ret = SPI_execute_with_args(sql, 1, types, values, nulls, false, 0);
+	MemoryContextSwitchTo(cxt);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "backfill batch failed: %s", SPI_result_code_string(ret));
-	count = pg_strtoint64(pgm_result_text(0, 1));
+	taken = pg_strtoint64(pgm_result_text(0, 1));
 	*reached = pgm_result_text(0, 2);
+	*filled = pg_strtoint64(pgm_result_text(0, 3));
 	SPI_freetuptable(SPI_tuptable);
-	return count;
+	return taken;
 }
 
 Datum
@@ -1244,16 +1302,18 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 	{
 		PgmOnlineState state;
 		char	   *reached = NULL;
-		int64		count;
+		int64		filled = 0;
 		bool		done;
 
 		MemoryContextReset(batch_cxt);
 		MemoryContextSwitchTo(batch_cxt);
+		/* the catalog before the revision's row, as complete and abort take them */
+		if (on == NULL)
+			pgm_lock_catalog();
 		pgm_require_started(id, &state);
 		if (on == NULL)
 		{
 			MemoryContextSwitchTo(keep);
-			pgm_lock_catalog();
 			on = pgm_online_load(id, "migrate.backfill()");
 			pgm_online_reload(on, &state);
 			pgm_online_find_key(on);
@@ -1262,16 +1322,15 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 		if (strcmp(state.phase, "backfilled") == 0)
 			break;
 		/* no rows to fill: only the validation */
-		count = on->key_column ? pgm_backfill_batch_run(on, state.last_key, &reached) : 0;
-		total += count;
-		done = count == 0;
+		done = on->key_column == NULL || pgm_backfill_batch_run(on, state.last_key, &filled, &reached) == 0;
+		total += filled;
 		if (done)
 		{
 			pgm_online_run_ddl(on, "validated", pgm_online_validate);
 			pgm_snapshot_record("backfill");
 		}
 		{
-			Datum		values[4] = {CStringGetTextDatum(id), Int64GetDatum(count),
+			Datum		values[4] = {CStringGetTextDatum(id), Int64GetDatum(filled),
 			reached ? CStringGetTextDatum(reached) : (Datum) 0,
 			CStringGetTextDatum(done ? "backfilled" : "expanded")};
 			char		nulls[4] = {' ', ' ', reached ? ' ' : 'n', ' '};
@@ -1419,8 +1478,12 @@ pgm_online_contract(void *arg)
 	{
 		PgmOnlineStep *step = lfirst(lc);
 
-		if (step->kind == PGM_ONLINE_RENAME_COLUMN || step->kind == PGM_ONLINE_DROP_COLUMN)
-			pgm_online_exec(step->statement);
+		/* on the table start resolved, whatever the search_path now */
+		if (step->kind == PGM_ONLINE_RENAME_COLUMN)
+			pgm_online_exec(psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", on->table,
+									 quote_identifier(step->column), quote_identifier(step->new_name)));
+		else if (step->kind == PGM_ONLINE_DROP_COLUMN)
+			pgm_online_exec(psprintf("ALTER TABLE %s DROP COLUMN %s", on->table, quote_identifier(step->column)));
 	}
 	foreach(lc, on->indexes)
 	{
@@ -1470,6 +1533,24 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 					 errdetail("An index is built concurrently, which no function can do: the client builds it after the backfill."),
 					 errhint("Run pgmigrate backfill %s, or in psql: SELECT statement FROM migrate.online_statements('%s') \\gexec",
 							 id, id)));
+	}
+	/* a nullable new column has no check to prove it filled: look */
+	foreach(lc, on->type_changes)
+	{
+		PgmTypeChange *c = lfirst(lc);
+
+		if (c->not_null)
+			continue;
+		if (pgm_online_strings(psprintf("SELECT 'unfilled' FROM %s WHERE %s IS NULL AND (%s) IS NOT NULL LIMIT 1",
+										on->table, quote_identifier(c->new_column),
+										c->step->using_sql ? c->step->using_sql : quote_identifier(c->step->column)),
+							   0, NULL, NULL) != NIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("rows of table %s have no value yet in the new column of %s", on->table,
+							quote_identifier(c->step->column)),
+					 errdetail("Complete would drop their old values."),
+					 errhint("Run CALL migrate.backfill('%s') again.", id)));
 	}
 	users = pgm_old_version_users(on);
 	if (users != NIL && !force)

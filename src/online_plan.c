@@ -360,6 +360,33 @@ pgm_online_plan(const char *sql, List *statements, const char *revision)
 		plan->steps = lappend(plan->steps, step);
 		previous = stmt;
 	}
+
+	/*
+	 * A constraint or an index is added at start, on the columns as they are
+	 * then: with columns retyped, renamed or dropped by the same revision it
+	 * would name the old ones, which complete drops.
+	 */
+	foreach(lc, plan->steps)
+	{
+		PgmOnlineStep *a = lfirst(lc);
+		ListCell   *lc2;
+
+		if (a->kind != PGM_ONLINE_ADD_CONSTRAINT && a->kind != PGM_ONLINE_ADD_UNIQUE &&
+			a->kind != PGM_ONLINE_CREATE_INDEX)
+			continue;
+		foreach(lc2, plan->steps)
+		{
+			PgmOnlineStep *b = lfirst(lc2);
+
+			if (b->kind == PGM_ONLINE_TYPE || b->kind == PGM_ONLINE_RENAME_COLUMN || b->kind == PGM_ONLINE_DROP_COLUMN)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("online revision \"%s\" cannot add a constraint or an index and change columns at once", revision),
+						 errdetail("Statement %d adds a constraint or an index, which start adds on the columns as they are; statement %d changes column %s, which complete changes.",
+								   a->number, b->number, quote_identifier(b->column)),
+						 errhint("Put the constraints and indexes in an online revision of their own, after this one.")));
+		}
+	}
 	return plan;
 }
 
