@@ -15,7 +15,9 @@ PGM_PG_BIN=/usr/lib/postgresql/15/bin
 pgm_missing_packages() {
     local pgc=$PGM_PG_BIN/pg_config need=""
     [ -x "$pgc" ] || need="$need postgresql-client-15"
-    { [ -x "$PGM_PG_BIN/postgres" ] && [ -x "$PGM_PG_BIN/initdb" ]; } || need="$need postgresql-15"
+    # the server, and pgbench (the online test's and benchmark's applications)
+    { [ -x "$PGM_PG_BIN/postgres" ] && [ -x "$PGM_PG_BIN/initdb" ] && [ -x "$PGM_PG_BIN/pgbench" ]; } ||
+        need="$need postgresql-15"
     if [ -x "$pgc" ]; then
         # the extension's build: server headers, PGXS, and the frontend
         # libraries the client links (libpgcommon, libpgport)
