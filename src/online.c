@@ -112,6 +112,14 @@ typedef struct PgmTypeChange
 	char	   *not_null_check; /* then: the check that proves the new one is */
 } PgmTypeChange;
 
+/* An index on a retyped column, built again on the new column. */
+typedef struct PgmMovedIndex
+{
+	char	   *name;			/* the index on the old column */
+	char	   *new_name;		/* the one on the new column, renamed at complete */
+	char	   *create_sql;		/* its CREATE INDEX CONCURRENTLY */
+} PgmMovedIndex;
+
 /* An online revision and its table, resolved. */
 typedef struct PgmOnline
 {
@@ -133,6 +141,7 @@ typedef struct PgmOnline
 	List	   *validations;	/* ADD CONSTRAINT steps to validate */
 	PgmOnlineStep *rename_table;	/* RENAME TO, or NULL */
 	List	   *indexes;		/* CREATE INDEX and ADD UNIQUE steps */
+	List	   *moved_indexes;	/* PgmMovedIndex * of the retyped columns */
 	char	   *key_column;		/* what the backfill walks; NULL: none needed */
 	char	   *key_type;
 } PgmOnline;
@@ -329,6 +338,12 @@ pgm_column_dependents(const PgmOnline *on, AttrNumber attnum)
 							  " AND d.classid OPERATOR(pg_catalog.<>) 'pg_catalog.pg_attrdef'::pg_catalog.regclass"
 							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
 							  "          AND d.objid OPERATOR(pg_catalog.=) $1)"
+							  /* an index of its own (not a constraint's) is built again on the new column */
+							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+							  "          AND EXISTS (SELECT FROM pg_catalog.pg_index i"
+							  "                      WHERE i.indexrelid OPERATOR(pg_catalog.=) d.objid)"
+							  "          AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k"
+							  "                          WHERE k.conindid OPERATOR(pg_catalog.=) d.objid))"
 							  " ORDER BY 1",
 							  2, types, values);
 }
@@ -362,7 +377,7 @@ pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
 	if (dependents != NIL)
 		pgm_online_refused(on, psprintf("column %s of table %s has dependents: %s",
 										quote_identifier(step->column), on->table, pgm_list_join(dependents, ", ")),
-						   "Online type changes of columns with indexes, constraints, owned sequences or views are not supported yet: run this one as a plain revision.");
+						   "Online type changes of columns with constraints, owned sequences or views are not supported yet: run this one as a plain revision.");
 	if (step->using_sql == NULL &&
 		!can_coerce_type(1, &att->atttypid, &new_type, COERCION_ASSIGNMENT))
 		ereport(ERROR,
@@ -512,6 +527,148 @@ pgm_backfill_column(const PgmOnline *on)
 	if (on->fills != NIL)
 		return ((PgmOnlineStep *) linitial(on->fills))->column;
 	return NULL;
+}
+
+/* The retyped column at `attnum`, if any. */
+static PgmTypeChange *
+pgm_type_change_at(const PgmOnline *on, AttrNumber attnum)
+{
+	ListCell   *lc;
+
+	foreach(lc, on->type_changes)
+	{
+		PgmTypeChange *c = lfirst(lc);
+
+		if (get_attnum(on->relid, c->step->column) == attnum)
+			return c;
+	}
+	return NULL;
+}
+
+/* "{1,3}" or "[0:1]={1,3}" (an int2[] as text) as numbers; returns how many. */
+static int
+pgm_int2_array(const char *text, int *out, int max)
+{
+	int			n = 0;
+	const char *p = strchr(text, '=') ? strchr(text, '=') + 1 : text;
+
+	while (*p && n < max)
+	{
+		char	   *end;
+		long		v = strtol(p, &end, 10);
+
+		if (end == p)
+			p++;
+		else
+		{
+			out[n++] = (int) v;
+			p = end;
+		}
+	}
+	return n;
+}
+
+/*
+ * The indexes on retyped columns, each to be built again on the new
+ * columns (concurrently, by migrate.online_statements()) and renamed to
+ * the old name at complete, when the old column and its index go.  Only
+ * plain indexes of their own: on columns, not expressions, without a
+ * predicate, storage options, or a collation or operator class other than
+ * the column's default; anything else refuses.
+ */
+static void
+pgm_online_find_moved_indexes(PgmOnline *on)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(on->relid)};
+	ListCell   *lc;
+
+	if (on->type_changes == NIL)
+		return;
+	foreach(lc, pgm_online_strings("SELECT pg_catalog.concat_ws(pg_catalog.chr(31), c.relname, i.indisunique::pg_catalog.text,"
+								   " am.amname, i.indnkeyatts, i.indkey::pg_catalog.int2[], i.indoption::pg_catalog.int2[],"
+								   " (i.indexprs IS NULL AND i.indpred IS NULL AND c.reloptions IS NULL"
+								   " AND COALESCE((SELECT pg_catalog.bool_and(o.opcdefault)"
+								   "      FROM pg_catalog.unnest(i.indclass::pg_catalog.oid[]) AS u (opc)"
+								   "      JOIN pg_catalog.pg_opclass o ON o.oid OPERATOR(pg_catalog.=) u.opc), true)"
+								   " AND NOT EXISTS (SELECT FROM ROWS FROM (pg_catalog.unnest(i.indcollation::pg_catalog.oid[]),"
+								   "      pg_catalog.unnest(i.indkey::pg_catalog.int2[])) AS u (coll, att)"
+								   "      JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid"
+								   "       AND a.attnum OPERATOR(pg_catalog.=) u.att"
+								   "      WHERE u.coll OPERATOR(pg_catalog.<>) 0 AND u.coll OPERATOR(pg_catalog.<>) a.attcollation))::pg_catalog.text,"
+								   /* the columns it depends on, in expressions and predicates too */
+								   " ARRAY(SELECT d.refobjsubid FROM pg_catalog.pg_depend d"
+								   "       WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+								   "         AND d.objid OPERATOR(pg_catalog.=) i.indexrelid"
+								   "         AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+								   "         AND d.refobjid OPERATOR(pg_catalog.=) i.indrelid))"
+								   " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid"
+								   " JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) c.relam"
+								   " WHERE i.indrelid OPERATOR(pg_catalog.=) $1"
+								   " AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k"
+								   "                 WHERE k.conindid OPERATOR(pg_catalog.=) i.indexrelid)"
+								   " ORDER BY c.relname",
+								   1, types, values))
+	{
+		char	   *fields[8];
+		char	   *p = lfirst(lc);
+		int			keys[INDEX_MAX_KEYS];
+		int			options[INDEX_MAX_KEYS];
+		int			depends[MaxHeapAttributeNumber];
+		int			ndepends;
+		int			nkeys;
+		int			nkeyatts;
+		int			k;
+		bool		retyped = false;
+		List	   *columns = NIL;
+		List	   *included = NIL;
+		PgmMovedIndex *moved;
+
+		for (k = 0; k < 8; k++)
+		{
+			char	   *sep = strchr(p, '\x1f');
+
+			fields[k] = p;
+			if (sep)
+				*sep = '\0';
+			p = sep ? sep + 1 : p + strlen(p);
+		}
+		nkeyatts = atoi(fields[3]);
+		nkeys = pgm_int2_array(fields[4], keys, INDEX_MAX_KEYS);
+		(void) pgm_int2_array(fields[5], options, INDEX_MAX_KEYS);
+		ndepends = pgm_int2_array(fields[7], depends, MaxHeapAttributeNumber);
+		for (k = 0; k < ndepends; k++)
+			retyped |= depends[k] > 0 && pgm_type_change_at(on, depends[k]) != NULL;
+		if (!retyped)
+			continue;
+		if (strcmp(fields[6], "true") != 0)
+			pgm_online_refused(on, psprintf("index %s is on a retyped column, with an expression, a predicate, storage options, or a collation or operator class of its own",
+											quote_identifier(fields[0])),
+							   "Online, an index on a retyped column is built again on the new column, which pgmigrate does for plain indexes only: run this change as a plain revision.");
+		for (k = 0; k < nkeys; k++)
+		{
+			PgmTypeChange *c = pgm_type_change_at(on, keys[k]);
+			const char *name = quote_identifier(c ? c->new_column : get_attname(on->relid, keys[k], false));
+
+			if (k >= nkeyatts)
+				included = lappend(included, (char *) name);
+			else
+				columns = lappend(columns, psprintf("%s%s%s", name,
+													(options[k] & INDOPTION_DESC) ? " DESC" : "",
+													(options[k] & INDOPTION_DESC) ?
+													((options[k] & INDOPTION_NULLS_FIRST) ? "" : " NULLS LAST") :
+													((options[k] & INDOPTION_NULLS_FIRST) ? " NULLS FIRST" : "")));
+		}
+		moved = palloc0(sizeof(PgmMovedIndex));
+		moved->name = pstrdup(fields[0]);
+		moved->new_name = pgm_online_name(on, PGM_NEW_COLUMN_PREFIX, fields[0], "index on the new column");
+		moved->create_sql = psprintf("CREATE %sINDEX CONCURRENTLY %s ON %s USING %s (%s)%s",
+									 strcmp(fields[1], "true") == 0 ? "UNIQUE " : "",
+									 quote_identifier(moved->new_name), on->table, quote_identifier(fields[2]),
+									 pgm_list_join(columns, ", "),
+									 included ? psprintf(" INCLUDE (%s)", pgm_list_join(included, ", ")) : "");
+		on->moved_indexes = lappend(on->moved_indexes, moved);
+	}
 }
 
 /* The single-column primary key the backfill walks. */
@@ -1069,6 +1226,7 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 	pgm_online_name_table(on, RangeVarGetRelid(on->plan->relation, NoLock, false));
 	pgm_online_collect(on);
 	pgm_online_check_steps(on);
+	pgm_online_find_moved_indexes(on);
 	pgm_online_find_key(on);
 
 	/* the planner's estimate; counted, before any lock, when the table was never analysed */
@@ -1101,7 +1259,8 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 					id, quote_identifier(on->old_schema), quote_identifier(on->new_schema)),
 			 pgm_online_has_backfill(on) ?
 			 errhint("Fill the new shape with CALL migrate.backfill('%s')%s, then run migrate.complete('%s').", id,
-					 on->indexes ? psprintf(" and build its indexes with SELECT statement FROM migrate.online_statements('%s') \\gexec", id) : "",
+					 on->indexes || on->moved_indexes ?
+					 psprintf(" and build its indexes with SELECT statement FROM migrate.online_statements('%s') \\gexec", id) : "",
 					 id) :
 			 on->indexes ?
 			 errhint("Build its indexes with SELECT statement FROM migrate.online_statements('%s') \\gexec, then run migrate.complete('%s').", id, id) :
@@ -1122,11 +1281,11 @@ pgm_index_statement(const PgmOnline *on, const PgmOnlineStep *step)
 	return step->index_sql;
 }
 
-/* Is the index of an index step there: 1 valid, 0 invalid (a build that failed), -1 not there. */
+/* Is the index `name` of the table's schema there: 1 valid, 0 invalid (a build that failed), -1 not there. */
 static int
-pgm_index_state(const PgmOnline *on, const PgmOnlineStep *step)
+pgm_index_state_by_name(const PgmOnline *on, const char *name)
 {
-	Oid			index = get_relname_relid(step->index, on->nspid);
+	Oid			index = get_relname_relid(name, on->nspid);
 	HeapTuple	tuple;
 	int			state;
 
@@ -1138,6 +1297,12 @@ pgm_index_state(const PgmOnline *on, const PgmOnlineStep *step)
 	state = ((Form_pg_index) GETSTRUCT(tuple))->indisvalid ? 1 : 0;
 	ReleaseSysCache(tuple);
 	return state;
+}
+
+static int
+pgm_index_state(const PgmOnline *on, const PgmOnlineStep *step)
+{
+	return pgm_index_state_by_name(on, step->index);
 }
 
 /* ------------------------------------------------------------ after start */
@@ -1201,6 +1366,7 @@ pgm_online_reload(PgmOnline *on, const PgmOnlineState *state)
 		on->type_changes = lappend(on->type_changes, c);
 	}
 	pgm_online_collect(on);
+	pgm_online_find_moved_indexes(on);
 }
 
 /*
@@ -1390,6 +1556,17 @@ pgmigrate_online_statements(PG_FUNCTION_ARGS)
 		if (built < 1)
 			statements = lappend(statements, pgm_index_statement(on, step));
 	}
+	foreach(lc, on->moved_indexes)
+	{
+		PgmMovedIndex *moved = lfirst(lc);
+		int			built = pgm_index_state_by_name(on, moved->new_name);
+
+		if (built == 0)
+			statements = lappend(statements, psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
+													  pgm_qualified_name(on, moved->new_name)));
+		if (built < 1)
+			statements = lappend(statements, moved->create_sql);
+	}
 	foreach(lc, statements)
 	{
 		Datum		value = CStringGetTextDatum((char *) lfirst(lc));
@@ -1474,6 +1651,14 @@ pgm_online_contract(void *arg)
 		pgm_online_exec(psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", on->table,
 								 quote_identifier(c->new_column), quote_identifier(c->step->column)));
 	}
+	/* the old indexes went with the old columns: the new ones take their names */
+	foreach(lc, on->moved_indexes)
+	{
+		PgmMovedIndex *moved = lfirst(lc);
+
+		pgm_online_exec(psprintf("ALTER INDEX %s RENAME TO %s", pgm_qualified_name(on, moved->new_name),
+								 quote_identifier(moved->name)));
+	}
 	foreach(lc, on->plan->steps)
 	{
 		PgmOnlineStep *step = lfirst(lc);
@@ -1530,6 +1715,19 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("index %s of online revision \"%s\" is not built", quote_identifier(step->index), id),
+					 errdetail("An index is built concurrently, which no function can do: the client builds it after the backfill."),
+					 errhint("Run pgmigrate backfill %s, or in psql: SELECT statement FROM migrate.online_statements('%s') \\gexec",
+							 id, id)));
+	}
+	foreach(lc, on->moved_indexes)
+	{
+		PgmMovedIndex *moved = lfirst(lc);
+
+		if (pgm_index_state_by_name(on, moved->new_name) < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("index %s of online revision \"%s\" is not built on the new column yet",
+							quote_identifier(moved->name), id),
 					 errdetail("An index is built concurrently, which no function can do: the client builds it after the backfill."),
 					 errhint("Run pgmigrate backfill %s, or in psql: SELECT statement FROM migrate.online_statements('%s') \\gexec",
 							 id, id)));

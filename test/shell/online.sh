@@ -55,6 +55,7 @@ wait_ready() {
 q "SET client_min_messages = warning; CREATE EXTENSION pgmigrate"
 q "SELECT migrate.add('0001', \$\$CREATE SCHEMA app;
     CREATE TABLE app.accounts (id bigint PRIMARY KEY, balance integer NOT NULL DEFAULT 0, owner text, note text);
+    CREATE INDEX accounts_balance ON app.accounts (balance);
     CREATE SEQUENCE app.account_ids START $((ROWS + 1));
     CREATE TABLE app.small (id bigint PRIMARY KEY, amount integer, label text)\$\$)" >/dev/null
 q "SELECT count(*) FROM migrate.apply()" >/dev/null
@@ -149,10 +150,19 @@ type_invariant() {
     check "0002: old and new columns agree on every row before complete" \
         same "0|0" "$(q "SELECT count(*) FILTER (WHERE _pgm_new_balance IS NULL), count(*) FILTER (WHERE _pgm_new_balance / 100 <> balance) FROM app.accounts")"
 }
-before_complete=type_invariant
+# the index on balance is built again on the new column, concurrently, by
+# online_statements() in the session that runs them, as the client does
+# ($id is the step's)
+build_indexes() { psql -X -q -d "$db" <<<"SELECT statement FROM migrate.online_statements('$id') \gexec" >/dev/null; }
+type_invariant_and_index() { type_invariant; build_indexes; }
+before_complete=type_invariant_and_index
 step 0002 0001 S0 S1 "-- migrate:reverse balance / 100
 ALTER TABLE app.accounts ALTER COLUMN balance TYPE bigint USING balance * 100" true
 before_complete=
+check "0002: its index is on the bigint column, valid, under its own name" \
+    same "true|bigint" "$(q "SELECT i.indisvalid || '|' || format_type(a.atttypid, a.atttypmod) FROM pg_index i
+                         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                         WHERE i.indexrelid = 'app.accounts_balance'::regclass")"
 check "0002: balance is bigint and NOT NULL" \
     same "bigint|true" "$(q "SELECT format_type(atttypid, atttypmod) || '|' || attnotnull FROM pg_attribute
                             WHERE attrelid = 'app.accounts'::regclass AND attname = 'balance'")"
@@ -187,10 +197,8 @@ check "0008: the table is ledger" same "app.ledger" "$(q "SELECT 'app.ledger'::r
 check "0008: no row lost (every id the sequence gave is there)" \
     same "$(q "SELECT last_value - (NOT is_called)::int FROM app.account_ids")" "$(q "SELECT count(*) FROM app.ledger")"
 
-# an index, built concurrently while both run (online_statements() in the
-# session that runs them, as the client does)
+# an index, built concurrently while both run
 before_complete=build_indexes
-build_indexes() { psql -X -q -d "$db" <<<"SELECT statement FROM migrate.online_statements('0009') \gexec" >/dev/null; }
 step 0009 0008 S6 S6 "CREATE UNIQUE INDEX ledger_holder_id ON app.ledger (holder, id)"
 before_complete=
 check "0009: the index is there, valid" \
