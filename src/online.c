@@ -1611,12 +1611,10 @@ pgm_old_version_users(const PgmOnline *on)
 							  3, types, values);
 }
 
+/* What start put up for the time both versions run: their schemas of views and the triggers. */
 static void
-pgm_online_contract(void *arg)
+pgm_online_drop_scaffolding(const PgmOnline *on)
 {
-	PgmOnline  *on = (PgmOnline *) arg;
-	ListCell   *lc;
-
 	pgm_drop_version_schema(on->old_schema);
 	pgm_drop_version_schema(on->new_schema);
 	if (on->type_changes != NIL)
@@ -1626,6 +1624,15 @@ pgm_online_contract(void *arg)
 		pgm_online_exec(psprintf("DROP TRIGGER %s ON %s", quote_identifier(on->sync), on->table));
 		pgm_online_exec(psprintf("DROP FUNCTION %s()", pgm_qualified_name(on, on->sync)));
 	}
+}
+
+static void
+pgm_online_contract(void *arg)
+{
+	PgmOnline  *on = (PgmOnline *) arg;
+	ListCell   *lc;
+
+	pgm_online_drop_scaffolding(on);
 	foreach(lc, on->not_nulls)
 	{
 		const char *column = ((PgmOnlineStep *) lfirst(lc))->column;
@@ -1773,15 +1780,7 @@ pgm_online_throw_away(void *arg)
 	PgmOnline  *on = (PgmOnline *) arg;
 	ListCell   *lc;
 
-	pgm_drop_version_schema(on->old_schema);
-	pgm_drop_version_schema(on->new_schema);
-	if (on->type_changes != NIL)
-		pgm_online_exec(psprintf("DROP FUNCTION %s()", pgm_qualified_name(on, on->view_writer)));
-	if (on->type_changes != NIL || on->fills != NIL)
-	{
-		pgm_online_exec(psprintf("DROP TRIGGER %s ON %s", quote_identifier(on->sync), on->table));
-		pgm_online_exec(psprintf("DROP FUNCTION %s()", pgm_qualified_name(on, on->sync)));
-	}
+	pgm_online_drop_scaffolding(on);
 	foreach(lc, on->not_nulls)
 		pgm_online_exec(psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", on->table,
 								 quote_identifier(pgm_not_null_check(on, ((PgmOnlineStep *) lfirst(lc))->column))));

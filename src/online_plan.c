@@ -12,7 +12,7 @@
  * never stored as one) and again by each phase (online.c), which resolves
  * names and types against the live catalogs.
  *
- * Calls sqltext.c.
+ * Calls rows.c.
  */
 #include "postgres.h"
 

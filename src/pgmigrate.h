@@ -17,10 +17,13 @@
  *   snapshot.c          the schema as data: documents and their comparison
  *   graph.c             the revision DAG and the targets
  *   lint.c, derive.c    rules over parse trees; down SQL from up SQL
+ *   online_plan.c       what an online revision's up does, step by step
  *   diff.c              the diff engine: DDL from one schema document to
  *                       another (migrate.diff())
  *   dataloss.c          what a rollback would destroy
  *   engine.c            running revisions: apply, rollback, stamp
+ *   online.c            online revisions in phases: start, backfill,
+ *                       complete, abort
  *   guard.c             the event trigger, the catalog tables' trigger
  *   register.c, inspect.c, nontx.c, verify.c
  *                       the SQL-callable functions on top
