@@ -29,14 +29,6 @@ createdb "$db"
 # shellcheck source=test/shell/helpers.bash
 . "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
-wait_ready() {
-    for _ in $(seq 1 600); do
-        psql -X -q -At -d "$db" -c "SELECT 1" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "the server did not come back" >&2
-    return 1
-}
 
 # Revisions that take a moment each: a table, rows, an index.
 psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<SQL

@@ -45,6 +45,17 @@ drop_databases() {
     for d in "${databases[@]}"; do dropdb --if-exists "$d" >/dev/null 2>&1 || true; done
 }
 
+# wait_ready: wait (at most a minute) until database $db takes connections
+# again, after a crash the test caused
+wait_ready() {
+    for _ in $(seq 1 600); do
+        psql -X -q -At -d "$db" -c "SELECT 1" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "the server did not come back" >&2
+    return 1
+}
+
 # as_postgres, for the tests that run a server of their own (a standby)
 # shellcheck source=scripts/cluster.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/cluster.sh"

@@ -43,14 +43,6 @@ createdb "$db"
 . "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
 q() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
 same() { [ "$1" = "$2" ] || { echo "  expected: $1"; echo "  actual:   $2"; return 1; }; }
-wait_ready() {
-    for _ in $(seq 1 600); do
-        psql -X -q -At -d "$db" -c "SELECT 1" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "the server did not come back" >&2
-    return 1
-}
 
 q "SET client_min_messages = warning; CREATE EXTENSION pgmigrate"
 q "SELECT migrate.add('0001', \$\$CREATE SCHEMA app;
