@@ -276,3 +276,9 @@ SELECT * FROM migrate.drift();
 -- an expression index on it is not
 SELECT migrate.add('o12', 'ALTER TABLE logs ALTER COLUMN msg TYPE varchar(100)', online => true);
 SELECT migrate.start('o12');
+-- a long id: the names start makes must fit, and only what it makes is checked
+SELECT migrate.add(repeat('z', 58), 'ALTER TABLE logs ALTER COLUMN level TYPE bigint', online => true, parents => '{o11}');
+SELECT migrate.start(repeat('z', 58));
+SELECT migrate.add(repeat('z', 58), 'ALTER TABLE logs ADD COLUMN source text DEFAULT ''app''', online => true, parents => '{o11}');
+SELECT migrate.start(repeat('z', 58));
+SELECT migrate.abort(repeat('z', 58));

@@ -301,8 +301,9 @@ pgm_online_name_table(PgmOnline *on, Oid relid)
 	on->old_schema = pgm_online_name(on, psprintf("%s_", on->nspname),
 									 on->graph->nodes[node->parents[0]].id, "old version's schema");
 	on->new_schema = pgm_online_name(on, psprintf("%s_", on->nspname), on->id, "new version's schema");
-	on->sync = pgm_online_name(on, PGM_SYNC_PREFIX, on->id, "trigger");
-	on->view_writer = pgm_online_name(on, PGM_VIEW_PREFIX, on->id, "view trigger");
+	/* (checked for length where start makes them: only type changes and fills need them) */
+	on->sync = psprintf("%s%s", PGM_SYNC_PREFIX, on->id);
+	on->view_writer = psprintf("%s%s", PGM_VIEW_PREFIX, on->id);
 }
 
 /* The column's attribute row, or an error naming what the step needs. */
@@ -856,7 +857,7 @@ pgm_create_view_writer(const PgmOnline *on, const char *view, List *columns)
 	List	   *targets = NIL;
 	const char *key_name = NULL;
 	bool		identity = false;
-	char	   *function = pgm_qualified_name(on, on->view_writer);
+	char	   *function = pgm_qualified_name(on, pgm_online_name(on, PGM_VIEW_PREFIX, on->id, "view trigger"));
 	char	   *flag_on;
 	char	   *flag_off;
 	char	   *body;
@@ -1144,6 +1145,7 @@ pgm_online_expand(void *arg)
 	}
 	if (on->type_changes != NIL || on->fills != NIL)
 	{
+		(void) pgm_online_name(on, PGM_SYNC_PREFIX, on->id, "trigger");
 		pgm_online_exec(pgm_sync_function(on));
 		pgm_online_exec(psprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s()",
 								 quote_identifier(on->sync), on->table, pgm_qualified_name(on, on->sync)));
