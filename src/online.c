@@ -199,9 +199,12 @@ pgm_online_exec(const char *sql)
 	SPI_freetuptable(SPI_tuptable);
 }
 
-/* Run a query of one text column; the values as a List of char * (NULLs skipped). */
+/*
+ * Run a query; its rows as a List of char *[] (each column in its text
+ * form, NULL for a null), in the caller's memory context.
+ */
 static List *
-pgm_online_strings(const char *sql, int nargs, Oid *types, Datum *values)
+pgm_online_rows(const char *sql, int nargs, Oid *types, Datum *values)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	List	   *out = NIL;
@@ -214,12 +217,28 @@ pgm_online_strings(const char *sql, int nargs, Oid *types, Datum *values)
 	MemoryContextSwitchTo(cxt);
 	for (i = 0; i < SPI_processed; i++)
 	{
-		char	   *v = pgm_result_text((int) i, 1);
+		int			natts = SPI_tuptable->tupdesc->natts;
+		char	  **row = palloc(sizeof(char *) * natts);
+		int			c;
 
-		if (v)
-			out = lappend(out, v);
+		for (c = 0; c < natts; c++)
+			row[c] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c + 1);
+		out = lappend(out, row);
 	}
 	SPI_freetuptable(SPI_tuptable);
+	return out;
+}
+
+/* Run a query of one column; its values as a List of char * (NULLs skipped). */
+static List *
+pgm_online_strings(const char *sql, int nargs, Oid *types, Datum *values)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, pgm_online_rows(sql, nargs, types, values))
+		if (((char **) lfirst(lc))[0])
+			out = lappend(out, ((char **) lfirst(lc))[0]);
 	return out;
 }
 
@@ -446,13 +465,6 @@ pgm_online_check_steps(PgmOnline *on)
 					pgm_online_exec(psprintf("SELECT (%s)::%s FROM %s LIMIT 0", step->fill_sql,
 											 pgm_type_sql(att->atttypid, att->atttypmod), on->table));
 				break;
-			case PGM_ONLINE_ADD_CONSTRAINT:
-				if (OidIsValid(get_relation_constraint_oid(on->relid, step->constraint, true)))
-					ereport(ERROR,
-							(errcode(ERRCODE_DUPLICATE_OBJECT),
-							 errmsg("constraint \"%s\" of table %s already exists", step->constraint, on->table),
-							 errhint("Statement %d of online revision \"%s\" adds it.", step->number, on->id)));
-				break;
 			case PGM_ONLINE_RENAME_TABLE:
 				if (OidIsValid(get_relname_relid(step->new_name, on->nspid)))
 					ereport(ERROR,
@@ -461,12 +473,16 @@ pgm_online_check_steps(PgmOnline *on)
 							 errhint("Statement %d of online revision \"%s\" renames table %s to it.",
 									 step->number, on->id, on->table)));
 				break;
+			case PGM_ONLINE_ADD_CONSTRAINT:
 			case PGM_ONLINE_ADD_UNIQUE:
 				if (OidIsValid(get_relation_constraint_oid(on->relid, step->constraint, true)))
 					ereport(ERROR,
 							(errcode(ERRCODE_DUPLICATE_OBJECT),
 							 errmsg("constraint \"%s\" of table %s already exists", step->constraint, on->table),
 							 errhint("Statement %d of online revision \"%s\" adds it.", step->number, on->id)));
+				if (step->kind == PGM_ONLINE_ADD_CONSTRAINT)
+					break;
+				/* a unique constraint's index too */
 				/* FALLTHROUGH */
 			case PGM_ONLINE_CREATE_INDEX:
 				if (OidIsValid(get_relname_relid(step->index, on->nspid)))
@@ -586,9 +602,9 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 
 	if (on->type_changes == NIL)
 		return;
-	foreach(lc, pgm_online_strings("SELECT pg_catalog.concat_ws(pg_catalog.chr(31), c.relname, i.indisunique::pg_catalog.text,"
-								   " am.amname, i.indnkeyatts, i.indkey::pg_catalog.int2[], i.indoption::pg_catalog.int2[],"
-								   " (i.indexprs IS NULL AND i.indpred IS NULL AND c.reloptions IS NULL"
+	foreach(lc, pgm_online_rows("SELECT c.relname, i.indisunique, am.amname, i.indnkeyatts,"
+								" i.indkey::pg_catalog.int2[], i.indoption::pg_catalog.int2[],"
+								" i.indexprs IS NULL AND i.indpred IS NULL AND c.reloptions IS NULL"
 								   " AND COALESCE((SELECT pg_catalog.bool_and(o.opcdefault)"
 								   "      FROM pg_catalog.unnest(i.indclass::pg_catalog.oid[]) AS u (opc)"
 								   "      JOIN pg_catalog.pg_opclass o ON o.oid OPERATOR(pg_catalog.=) u.opc), true)"
@@ -596,13 +612,13 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 								   "      pg_catalog.unnest(i.indkey::pg_catalog.int2[])) AS u (coll, att)"
 								   "      JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid"
 								   "       AND a.attnum OPERATOR(pg_catalog.=) u.att"
-								   "      WHERE u.coll OPERATOR(pg_catalog.<>) 0 AND u.coll OPERATOR(pg_catalog.<>) a.attcollation))::pg_catalog.text,"
+								   "      WHERE u.coll OPERATOR(pg_catalog.<>) 0 AND u.coll OPERATOR(pg_catalog.<>) a.attcollation),"
 								   /* the columns it depends on, in expressions and predicates too */
 								   " ARRAY(SELECT d.refobjsubid FROM pg_catalog.pg_depend d"
 								   "       WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
 								   "         AND d.objid OPERATOR(pg_catalog.=) i.indexrelid"
 								   "         AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-								   "         AND d.refobjid OPERATOR(pg_catalog.=) i.indrelid))"
+								   "         AND d.refobjid OPERATOR(pg_catalog.=) i.indrelid)"
 								   " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid"
 								   " JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) c.relam"
 								   " WHERE i.indrelid OPERATOR(pg_catalog.=) $1"
@@ -611,8 +627,7 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 								   " ORDER BY c.relname",
 								   1, types, values))
 	{
-		char	   *fields[8];
-		char	   *p = lfirst(lc);
+		char	  **fields = lfirst(lc);
 		int			keys[INDEX_MAX_KEYS];
 		int			options[INDEX_MAX_KEYS];
 		int			depends[MaxHeapAttributeNumber];
@@ -625,15 +640,6 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 		List	   *included = NIL;
 		PgmMovedIndex *moved;
 
-		for (k = 0; k < 8; k++)
-		{
-			char	   *sep = strchr(p, '\x1f');
-
-			fields[k] = p;
-			if (sep)
-				*sep = '\0';
-			p = sep ? sep + 1 : p + strlen(p);
-		}
 		nkeyatts = atoi(fields[3]);
 		nkeys = pgm_int2_array(fields[4], keys, INDEX_MAX_KEYS);
 		(void) pgm_int2_array(fields[5], options, INDEX_MAX_KEYS);
@@ -642,7 +648,7 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 			retyped |= depends[k] > 0 && pgm_type_change_at(on, depends[k]) != NULL;
 		if (!retyped)
 			continue;
-		if (strcmp(fields[6], "true") != 0)
+		if (strcmp(fields[6], "t") != 0)
 			pgm_online_refused(on, psprintf("index %s is on a retyped column, with an expression, a predicate, storage options, or a collation or operator class of its own",
 											quote_identifier(fields[0])),
 							   "Online, an index on a retyped column is built again on the new column, which pgmigrate does for plain indexes only: run this change as a plain revision.");
@@ -664,7 +670,7 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 		moved->name = pstrdup(fields[0]);
 		moved->new_name = pgm_online_name(on, PGM_NEW_COLUMN_PREFIX, fields[0], "index on the new column");
 		moved->create_sql = psprintf("CREATE %sINDEX CONCURRENTLY %s ON %s USING %s (%s)%s",
-									 strcmp(fields[1], "true") == 0 ? "UNIQUE " : "",
+									 strcmp(fields[1], "t") == 0 ? "UNIQUE " : "",
 									 quote_identifier(moved->new_name), on->table, quote_identifier(fields[2]),
 									 pgm_list_join(columns, ", "),
 									 included ? psprintf(" INCLUDE (%s)", pgm_list_join(included, ", ")) : "");
@@ -682,7 +688,7 @@ pgm_online_find_key(PgmOnline *on)
 
 	if (pgm_backfill_column(on) == NULL)
 		return;
-	keys = pgm_online_strings("SELECT pg_catalog.concat_ws(pg_catalog.chr(31), a.atttypid, a.atttypmod, a.attname)"
+	keys = pgm_online_rows("SELECT a.atttypid, a.atttypmod, a.attname"
 							  " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a"
 							  "   ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid"
 							  "  AND a.attnum OPERATOR(pg_catalog.=) i.indkey[0]"
@@ -692,13 +698,9 @@ pgm_online_find_key(PgmOnline *on)
 	if (keys == NIL)
 		pgm_online_refused(on, psprintf("table %s has no single-column primary key", on->table),
 						   "The backfill walks the table in primary key order: give it a primary key of one column first.");
-	{
-		char	   *type = linitial(keys);
-		char	   *typmod = strchr(type, '\x1f') + 1;
-
-		on->key_column = strchr(typmod, '\x1f') + 1;
-		on->key_type = pgm_type_sql((Oid) strtoul(type, NULL, 10), (int32) strtol(typmod, NULL, 10));
-	}
+	on->key_type = pgm_type_sql((Oid) strtoul(((char **) linitial(keys))[0], NULL, 10),
+								(int32) strtol(((char **) linitial(keys))[1], NULL, 10));
+	on->key_column = ((char **) linitial(keys))[2];
 }
 
 /* ------------------------------------------------------------ views */
@@ -741,12 +743,10 @@ pgm_view_columns(const PgmOnline *on, Oid table, bool new_version)
 {
 	Oid			types[1] = {OIDOID};
 	Datum		values[1] = {ObjectIdGetDatum(table)};
-	List	   *rows = pgm_online_strings("SELECT pg_catalog.concat_ws(pg_catalog.chr(31), a.attname,"
-										  " (a.attgenerated OPERATOR(pg_catalog.<>) '')::pg_catalog.text,"
-										  " a.attidentity::pg_catalog.text,"
+	List	   *rows = pgm_online_rows("SELECT a.attname, a.attgenerated OPERATOR(pg_catalog.<>) '', a.attidentity,"
 										  " CASE WHEN a.attidentity OPERATOR(pg_catalog.<>) '' THEN pg_catalog.format('pg_catalog.nextval(%L::pg_catalog.regclass)',"
 										  "   pg_catalog.pg_get_serial_sequence(pg_catalog.format('%I.%I', n.nspname, c.relname), a.attname))"
-										  " WHEN a.attgenerated OPERATOR(pg_catalog.=) '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END)"
+										  " WHEN a.attgenerated OPERATOR(pg_catalog.=) '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END"
 										  " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid"
 										  " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
 										  " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid OPERATOR(pg_catalog.=) a.attrelid"
@@ -759,25 +759,14 @@ pgm_view_columns(const PgmOnline *on, Oid table, bool new_version)
 
 	foreach(lc, rows)
 	{
-		char	   *fields[4] = {NULL, NULL, NULL, NULL};
-		char	   *p = lfirst(lc);
+		char	  **fields = lfirst(lc);
 		PgmViewColumn *col = palloc0(sizeof(PgmViewColumn));
-		int			i;
 		ListCell   *sc;
 
-		for (i = 0; i < 4 && p; i++)
-		{
-			char	   *sep = strchr(p, '\x1f');
-
-			fields[i] = p;
-			if (sep)
-				*sep = '\0';
-			p = sep ? sep + 1 : NULL;
-		}
 		col->name = col->base = fields[0];
-		col->generated = fields[1] && strcmp(fields[1], "true") == 0;
-		col->identity = fields[2] && fields[2][0] != '\0';
-		col->identity_always = fields[2] && strcmp(fields[2], "a") == 0;
+		col->generated = strcmp(fields[1], "t") == 0;
+		col->identity = fields[2][0] != '\0';
+		col->identity_always = strcmp(fields[2], "a") == 0;
 		col->default_sql = fields[3];
 		if (table == on->relid)
 		{
