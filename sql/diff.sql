@@ -29,6 +29,58 @@ DROP TABLE app."Mixed Case";
 SELECT count(*) AS differences FROM migrate.compare(migrate.schema(), migrate.schema());
 SELECT count(*) AS steps FROM migrate.diff(migrate.schema(), migrate.schema());
 
+-- the aggregate that puts the document together (migrate.schema() ends
+-- with it): each object without its null attributes, at any depth, as
+-- jsonb_strip_nulls() leaves it, with "depends": the distinct keys it
+-- depends on, in byte order; a key given twice keeps its last doc; the
+-- dependencies of a key that is no object are left out
+CREATE TEMP TABLE doc_rows (n int, key text, doc jsonb, depends_on text);
+INSERT INTO doc_rows VALUES
+  (1, 'table a.b', '{"kind": "table", "comment": null, "grants": ["x", null, "y"],
+                     "nested": {"keep": 1, "drop": null, "deeper": [{"gone": null, "n": 2.50}, true, null]}}', NULL),
+  (2, 'table a.b', NULL, 'schema a'),
+  (3, 'table a.b', NULL, 'schema a'),
+  (4, 'table a.b', NULL, 'Schema z'),
+  (5, 'column a.b.c', '{"kind": "column", "depends": "replaced", "zzzzzzzzz": false, "a": -1e30}', 'table a.b'),
+  (6, 'column a.b.d', '{"kind": "column", "first": "loses"}', NULL),
+  (7, 'column a.b.d', '{"kind": "column", "later": "wins"}', NULL),
+  (8, 'nothing', NULL, 'table a.b'),
+  (9, 'schema a', '{}', NULL);
+SELECT jsonb_pretty(migrate.schema_document(key, doc, depends_on ORDER BY n)) FROM doc_rows;
+SELECT migrate.schema_document(key, doc, depends_on) FROM doc_rows WHERE false;
+-- the same jsonb as jsonb's own functions make, also for objects of many
+-- attributes (a jsonb object stores an offset every 32 entries) and many
+-- objects: documents of random objects, numbers, strings, nulls, arrays and
+-- nested objects
+SELECT setseed(0.25);
+CREATE TEMP TABLE random_rows AS
+SELECT o, 'k' || repeat('x', (random() * 5)::int) || o AS key,
+       (SELECT jsonb_object_agg('a' || repeat('b', (random() * 3)::int) || i,
+                  CASE (random() * 5)::int WHEN 0 THEN NULL WHEN 1 THEN to_jsonb(random() * 1000)
+                       WHEN 2 THEN to_jsonb(md5(i::text)) WHEN 3 THEN jsonb_build_array(i, NULL, jsonb_build_object('x', NULL, 'y', i))
+                       ELSE jsonb_build_object('n', NULL, 'm', jsonb_build_object('deep', NULL, 'v', o)) END)
+        FROM generate_series(1, 1 + (o % 45)) i WHERE o > 0) AS doc
+FROM generate_series(1, 3000) o;
+INSERT INTO random_rows SELECT o, key, NULL FROM random_rows, generate_series(1, o % 4) WHERE o % 7 <> 0;
+WITH deps AS (SELECT key, jsonb_agg(DISTINCT ('dep' || (o * 7919 % 101)) COLLATE "C") AS depends
+              FROM random_rows WHERE doc IS NULL GROUP BY key),
+     ours AS (SELECT migrate.schema_document(key, doc, CASE WHEN doc IS NULL THEN 'dep' || (o * 7919 % 101) END) AS d
+              FROM random_rows),
+     theirs AS (SELECT jsonb_build_object('version', 1, 'objects', jsonb_object_agg(r.key,
+                           jsonb_strip_nulls(r.doc) || jsonb_build_object('depends', coalesce(d.depends, '[]')))) AS d
+                FROM random_rows r LEFT JOIN deps d ON d.key = r.key WHERE r.doc IS NOT NULL)
+SELECT ours.d = theirs.d AS equal, ours.d::text = theirs.d::text AS same_text,
+       pg_column_size(ours.d) = pg_column_size(theirs.d) AS same_size,
+       (SELECT count(*) FROM jsonb_each(ours.d->'objects')) AS objects,
+       -- every key found again by jsonb's binary search
+       (SELECT count(*) FROM jsonb_each(theirs.d->'objects') e
+        WHERE (ours.d->'objects')->e.key = e.value) AS found
+FROM ours, theirs;
+-- rows it cannot take
+SELECT migrate.schema_document(NULL, '{}', NULL);
+SELECT migrate.schema_document('table a.b', '[1, 2]', NULL);
+SELECT migrate.schema_document('table a.b', '"text"', NULL);
+
 -- ---- tables and columns ------------------------------------------------
 SELECT * FROM pg_temp.diff_both_ways($$
 CREATE TABLE app.todos (

@@ -194,6 +194,11 @@ promises() {
         check "$2 in $1: no revision is online before anybody says so (0.5)" \
             same "0" "$(q "$1" "SELECT count(*) FROM migrate.revisions WHERE online")"
     fi
+    if at_least "$2" 0.6; then
+        check "$2 in $1: migrate.schema() puts the document together with migrate.schema_document() (0.6)" \
+            same "1" "$(q "$1" "SELECT count(*) FROM pg_proc WHERE oid = 'migrate.schema()'::regprocedure
+                                   AND prosrc LIKE '%migrate.schema_document(%'")"
+    fi
 }
 
 # ---- each step, on a catalog in use --------------------------------------
@@ -210,6 +215,7 @@ while read -r from to; do
     max_log=$(q "$db" "SELECT max(id) FROM migrate.log")
     before=$(catalog_digest "$db" "$max_log")
     status_before=$(q "$db" "SELECT string_agg(revision || ':' || applied, ',') FROM migrate.status()")
+    at_least "$from" 0.4 && document_before=$(q "$db" "SELECT md5(migrate.schema()::text)")
 
     out=$(psql -X -q -At -d "$db" -c "ALTER EXTENSION pgmigrate UPDATE TO '$to'" 2>&1 || true)
     check "$from -> $to: refused while the guard enforces" \
@@ -226,6 +232,10 @@ while read -r from to; do
         same "$before" "$(catalog_digest "$db" "$max_log")"
     check "$from -> $to: the applied state is as it was" \
         same "$status_before" "$(q "$db" "SELECT string_agg(revision || ':' || applied, ',') FROM migrate.status()")"
+    if at_least "$from" 0.4; then
+        check "$from -> $to: migrate.schema() takes the same document as before" \
+            same "$document_before" "$(q "$db" "SELECT md5(migrate.schema()::text)")"
+    fi
     check "$from -> $to: the update itself is in the log" \
         same "ddl ALTER EXTENSION allowed" "$(q "$db" "SELECT action || ' ' || command || ' ' || outcome FROM migrate.log WHERE id > $max_log")"
     check "$from -> $to: migrate.verify() is clean" \
