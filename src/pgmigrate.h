@@ -14,6 +14,8 @@
  *   session.c           backend-local state: engine running, catalog
  *                       writing, statements the client will send
  *   catalog.c           the catalog tables, written only as their owner
+ *   document.c          writing the schema document (the aggregate that
+ *                       migrate.schema() ends with)
  *   snapshot.c          the schema as data: documents and their comparison
  *   graph.c             the revision DAG and the targets
  *   lint.c, derive.c    rules over parse trees; down SQL from up SQL
