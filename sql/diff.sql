@@ -81,6 +81,45 @@ SELECT migrate.schema_document(NULL, '{}', NULL);
 SELECT migrate.schema_document('table a.b', '[1, 2]', NULL);
 SELECT migrate.schema_document('table a.b', '"text"', NULL);
 
+-- one object's attributes, as migrate.schema() writes them:
+-- jsonb_strip_nulls(jsonb_build_object(...)) for values of type text,
+-- varchar, name, boolean, smallint, integer, bigint and jsonb; a name given
+-- twice keeps its last value (and a last NULL takes the name out)
+SELECT jsonb_pretty(migrate.schema_object('kind', 'table', 'name', 'users'::name, 'note', 'x'::varchar(3),
+           'none', NULL::text, 'yes', true, 'no', false, 'small', (-2)::smallint, 'int', 2147483647,
+           'big', (-9223372036854775807)::bigint, 'json_null', 'null'::jsonb, 'scalar', to_jsonb('s'::text),
+           'number', '1.50'::jsonb, 'list', '[1, null, {"a": null, "b": 2}]'::jsonb,
+           'nested', '{"keep": "k", "drop": null}'::jsonb, 'twice', 'first', 'twice', 'last',
+           'gone', 'first', 'gone', NULL::text, '', 'empty name'));
+-- the same jsonb as jsonb's own functions, on random values of every type it takes
+SELECT setseed(0.5);
+CREATE TEMP TABLE object_values AS
+SELECT i, CASE WHEN random() < 0.2 THEN NULL ELSE md5(i::text) END AS t,
+       CASE WHEN random() < 0.2 THEN NULL ELSE ('n' || i)::name END AS n,
+       CASE WHEN random() < 0.2 THEN NULL ELSE random() < 0.5 END AS b,
+       CASE WHEN random() < 0.2 THEN NULL ELSE (random() * 60000 - 30000)::smallint END AS s,
+       CASE WHEN random() < 0.2 THEN NULL ELSE (random() * 4e9 - 2e9)::int END AS i4,
+       CASE WHEN random() < 0.2 THEN NULL ELSE (random() * 1e18)::bigint * (i % 3 - 1) END AS i8,
+       CASE (random() * 6)::int WHEN 0 THEN NULL WHEN 1 THEN 'null'::jsonb WHEN 2 THEN to_jsonb(random())
+            WHEN 3 THEN jsonb_build_array(i, NULL, 'x') WHEN 4 THEN jsonb_build_object('a', NULL, 'b', i, 'c', jsonb_build_object('d', NULL))
+            ELSE to_jsonb(i::text) END AS j
+FROM generate_series(1, 2000) i;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE ours = theirs AND ours::text = theirs::text
+                          AND pg_column_size(ours) = pg_column_size(theirs)) AS the_same
+FROM (SELECT migrate.schema_object('text', t, 'name', n, 'bool', b, 'small', s, 'int', i4, 'big', i8, 'json', j,
+                                   'kind', 'literal', 'a_rather_long_name_that_sorts_last', t) AS ours,
+             jsonb_strip_nulls(jsonb_build_object('text', t, 'name', n, 'bool', b, 'small', s, 'int', i4, 'big', i8,
+                                   'json', j, 'kind', 'literal', 'a_rather_long_name_that_sorts_last', t)) AS theirs
+      FROM object_values) x;
+-- what it cannot take
+SELECT migrate.schema_object('odd');
+SELECT migrate.schema_object(VARIADIC ARRAY['a', 'b']);
+SELECT migrate.schema_object('when', now()::date);
+SELECT migrate.schema_object('list', ARRAY[1, 2]);
+SELECT migrate.schema_object(1, 'one');
+SELECT migrate.schema_object(NULL::text, 'nameless');
+
 -- ---- tables and columns ------------------------------------------------
 SELECT * FROM pg_temp.diff_both_ways($$
 CREATE TABLE app.todos (

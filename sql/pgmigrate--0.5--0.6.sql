@@ -3,10 +3,12 @@
 -- pgmigrate 0.5 -> 0.6.
 --
 -- 0.6 takes the schema document faster: migrate.schema() returns the same
--- document as before, byte for byte, but puts it together with the C
--- aggregate migrate.schema_document() instead of jsonb_object_agg(),
--- jsonb_strip_nulls() and a join of every object with its dependencies.
--- Nothing stored changes.
+-- document as before, byte for byte, but writes each object with the C
+-- function migrate.schema_object() instead of jsonb_build_object(), and
+-- puts them together with the C aggregate migrate.schema_document()
+-- instead of jsonb_object_agg(), jsonb_strip_nulls() and a join of every
+-- object with its dependencies; each distinct ACL's grants are spelt out
+-- once.  Nothing stored changes.
 --
 -- As every DDL statement, the update goes through the guard: run it as the
 -- README says, SET pgmigrate.guard = off; ALTER EXTENSION pgmigrate UPDATE;
@@ -18,6 +20,16 @@
 -- "depends": the distinct keys depended upon, in byte order}}.  A key
 -- given twice keeps its last doc; dependencies of keys with no doc are
 -- left out.
+-- One object's attributes: jsonb_strip_nulls(jsonb_build_object(name,
+-- value, ...)) for values of type text, varchar, name, boolean, smallint,
+-- integer, bigint or jsonb, with the types looked up once per query.
+CREATE FUNCTION migrate.schema_object(VARIADIC "any")
+RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'pgmigrate_schema_object'
+    LANGUAGE C STABLE;
+COMMENT ON FUNCTION migrate.schema_object("any") IS
+    'for migrate.schema(): an object of names and values, without the null ones';
+
 CREATE FUNCTION migrate.schema_document_add(internal, text, jsonb, text)
 RETURNS internal
     AS 'MODULE_PATHNAME', 'pgmigrate_schema_document_add'
@@ -54,7 +66,8 @@ CREATE OR REPLACE FUNCTION migrate.schema() RETURNS jsonb
     SET work_mem = '64MB'
 AS $schema$
 WITH nsp AS (
-    SELECT n.oid, n.nspname, n.nspowner, n.nspacl FROM pg_namespace n
+    SELECT n.oid, n.nspname, n.nspowner, coalesce(n.nspacl, acldefault('n'::"char", n.nspowner)) AS acl
+    FROM pg_namespace n
     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'migrate', 'pg_toast')
       AND n.nspname NOT LIKE 'pg\_temp\_%' AND n.nspname NOT LIKE 'pg\_toast\_temp\_%'
       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass
@@ -63,6 +76,7 @@ rel AS (
     SELECT c.oid, c.relname, c.relkind, c.relpersistence, c.relacl, c.relowner, c.reloptions,
            c.relrowsecurity, c.relforcerowsecurity, c.relispartition, c.relispopulated,
            c.relreplident, c.relpartbound, n.nspname,
+           coalesce(c.relacl, acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char", c.relowner)) AS acl,
            quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS qname,
            CASE c.relkind WHEN 'r' THEN 'table ' WHEN 'p' THEN 'table ' WHEN 'v' THEN 'view '
                 WHEN 'm' THEN 'materialized view ' WHEN 'S' THEN 'sequence ' WHEN 'f' THEN 'foreign table '
@@ -103,7 +117,8 @@ con AS (
       AND NOT EXISTS (SELECT FROM pg_constraint pc WHERE pc.oid = c.conparentid
                                                      AND pc.conrelid = c.conrelid)),
 fun AS (
-    SELECT p.oid, p.prokind, n.nspname, p.proname, p.proowner, p.proacl, p.prolang, p.proparallel,
+    SELECT p.oid, p.prokind, n.nspname, p.proname, p.proowner, p.prolang, p.proparallel,
+           coalesce(p.proacl, acldefault('f'::"char", p.proowner)) AS acl,
            p.provolatile, p.proisstrict, p.prosecdef, p.proconfig,
            pg_get_function_identity_arguments(p.oid) AS identity,
            CASE p.prokind WHEN 'p' THEN 'procedure ' WHEN 'a' THEN 'aggregate ' ELSE 'function ' END
@@ -114,7 +129,8 @@ fun AS (
     WHERE NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
                         AND (d.deptype = 'e' OR (d.deptype = 'i' AND d.refclassid = 'pg_type'::regclass)))),
 typ AS (
-    SELECT t.oid, t.typname, t.typtype, t.typowner, t.typacl, t.typbasetype, t.typtypmod,
+    SELECT t.oid, t.typname, t.typtype, t.typowner, t.typbasetype, t.typtypmod,
+           coalesce(t.typacl, acldefault('T'::"char", t.typowner)) AS acl,
            t.typnotnull, t.typdefault, t.typcollation, t.typrelid, n.nspname,
            'type ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname) AS key
     FROM pg_type t JOIN nsp n ON n.oid = t.typnamespace
@@ -168,6 +184,17 @@ cst AS (
 xtn AS (
     SELECT e.oid, e.extname, e.extversion, n.nspname, 'extension ' || quote_ident(e.extname) AS key
     FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'pgmigrate'),
+-- the grants of each distinct ACL, as the document writes them: the
+-- effective privileges ("role=PRIVILEGE", "*" when grantable, the owner's
+-- defaults spelt out for a NULL ACL) in byte order.  Most objects share a
+-- few ACLs, so each is spelt out once.
+grants (acl, grants) AS (
+    SELECT a.acl, (SELECT jsonb_agg(g ORDER BY g COLLATE "C") FROM (
+                       SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
+                              || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END
+                       FROM aclexplode(a.acl) x) g (g))
+    FROM (SELECT acl FROM nsp UNION SELECT acl FROM rel UNION SELECT attacl FROM col WHERE attacl IS NOT NULL
+          UNION SELECT acl FROM fun UNION SELECT acl FROM typ) a (acl)),
 -- which key each catalog entry that pg_depend names belongs to
 ids (classid, objid, objsubid, key) AS (
     SELECT 'pg_namespace'::regclass, oid, 0, 'schema ' || quote_ident(nspname) FROM nsp
@@ -207,48 +234,45 @@ deps (key, depends_on) AS (
 objects (key, doc) AS (
     -- schemas
     SELECT 'schema ' || quote_ident(nsp.nspname),
-           jsonb_build_object('kind', 'schema', 'name', nsp.nspname, 'owner', pg_get_userbyid(nsp.nspowner),
-               'grants', (SELECT jsonb_agg(g ORDER BY g COLLATE "C") FROM (
-                   SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
-                          || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END
-                   FROM aclexplode(coalesce(nsp.nspacl, acldefault('n'::"char", nsp.nspowner))) x) g (g)),
+           migrate.schema_object('kind', 'schema', 'name', nsp.nspname, 'owner', pg_get_userbyid(nsp.nspowner),
+               'grants', nga.grants,
                'comment', ds.description)
-    FROM nsp LEFT JOIN pg_description ds
+    FROM nsp LEFT JOIN grants nga ON nga.acl = nsp.acl
+    LEFT JOIN pg_description ds
       ON ds.objoid = nsp.oid AND ds.classoid = 'pg_namespace'::regclass AND ds.objsubid = 0
     -- tables, views, materialized views, sequences, foreign tables
     UNION ALL
     SELECT r.key,
-           jsonb_build_object('kind', rtrim(split_part(r.key, ' ', 1) ||
-                                  CASE r.relkind WHEN 'm' THEN ' view' WHEN 'f' THEN ' table' ELSE '' END),
+           migrate.schema_object('kind', rtrim(split_part(r.key, ' ', 1) ||
+                                     CASE r.relkind WHEN 'm' THEN ' view' WHEN 'f' THEN ' table' ELSE '' END),
                'schema', r.nspname, 'name', r.relname, 'owner', pg_get_userbyid(r.relowner),
-               'grants', (SELECT jsonb_agg(g ORDER BY g COLLATE "C") FROM (
-                   SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
-                          || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END
-                   FROM aclexplode(coalesce(r.relacl, acldefault((CASE r.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char",
-                                                                   r.relowner))) x) g (g)),
-               'comment', ds.description)
-           || CASE WHEN r.relkind IN ('r', 'p', 'f') THEN jsonb_build_object(
-                  'partitioned', CASE WHEN r.relkind = 'p' THEN true END,
-                  'unlogged', CASE WHEN r.relpersistence = 'u' THEN true END,
-                  'options', to_jsonb(r.reloptions),
-                  'row_security', CASE WHEN r.relrowsecurity THEN true END,
-                  'force_row_security', CASE WHEN r.relforcerowsecurity THEN true END,
-                  'replica_identity', CASE WHEN r.relreplident <> 'd' THEN r.relreplident::text END,
-                  'partition_key', CASE WHEN r.relkind = 'p' THEN pg_get_partkeydef(r.oid) END,
-                  'partition_of', pr.key,
-                  'partition_bound', CASE WHEN r.relispartition THEN pg_get_expr(r.relpartbound, r.oid) END,
-                  'inherits', CASE WHEN NOT r.relispartition THEN ih.parents END,
-                  'server', srv.srvname)
-                WHEN r.relkind IN ('v', 'm') THEN jsonb_build_object(
-                  'query', pg_get_viewdef(r.oid),
-                  'options', to_jsonb(r.reloptions),
-                  'populated', CASE WHEN r.relkind = 'm' THEN r.relispopulated END)
-                ELSE jsonb_build_object(
-                  'type', format_type(sq.seqtypid, NULL), 'start', sq.seqstart::text,
-                  'increment', sq.seqincrement::text, 'min', sq.seqmin::text, 'max', sq.seqmax::text,
-                  'cache', sq.seqcache::text, 'cycle', CASE WHEN sq.seqcycle THEN true END,
-                  'owned_by', oc.key) END
+               'grants', rga.grants,
+               'comment', ds.description,
+               -- tables and foreign tables
+               'partitioned', CASE WHEN r.relkind = 'p' THEN true END,
+               'unlogged', CASE WHEN r.relkind IN ('r', 'p', 'f') AND r.relpersistence = 'u' THEN true END,
+               'options', CASE WHEN r.relkind <> 'S' THEN to_jsonb(r.reloptions) END,
+               'row_security', CASE WHEN r.relkind IN ('r', 'p', 'f') AND r.relrowsecurity THEN true END,
+               'force_row_security', CASE WHEN r.relkind IN ('r', 'p', 'f') AND r.relforcerowsecurity THEN true END,
+               'replica_identity', CASE WHEN r.relkind IN ('r', 'p', 'f') AND r.relreplident <> 'd'
+                                        THEN r.relreplident::text END,
+               'partition_key', CASE WHEN r.relkind = 'p' THEN pg_get_partkeydef(r.oid) END,
+               'partition_of', CASE WHEN r.relkind IN ('r', 'p', 'f') THEN pr.key END,
+               'partition_bound', CASE WHEN r.relkind IN ('r', 'p', 'f') AND r.relispartition
+                                       THEN pg_get_expr(r.relpartbound, r.oid) END,
+               'inherits', CASE WHEN r.relkind IN ('r', 'p', 'f') AND NOT r.relispartition THEN ih.parents END,
+               'server', CASE WHEN r.relkind IN ('r', 'p', 'f') THEN srv.srvname END,
+               -- views and materialized views
+               'query', CASE WHEN r.relkind IN ('v', 'm') THEN pg_get_viewdef(r.oid) END,
+               'populated', CASE WHEN r.relkind = 'm' THEN r.relispopulated END,
+               -- sequences
+               'type', CASE WHEN r.relkind = 'S' THEN format_type(sq.seqtypid, NULL) END,
+               'start', sq.seqstart::text, 'increment', sq.seqincrement::text,
+               'min', sq.seqmin::text, 'max', sq.seqmax::text, 'cache', sq.seqcache::text,
+               'cycle', CASE WHEN sq.seqcycle THEN true END,
+               'owned_by', oc.key)
     FROM rel r
+    LEFT JOIN grants rga ON rga.acl = r.acl
     LEFT JOIN pg_description ds ON ds.objoid = r.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
     LEFT JOIN pg_inherits pi ON pi.inhrelid = r.oid AND r.relispartition
     LEFT JOIN rel pr ON pr.oid = pi.inhparent
@@ -263,7 +287,7 @@ objects (key, doc) AS (
     -- columns of tables, views, foreign tables and composite types
     UNION ALL
     SELECT c.key,
-           jsonb_build_object('kind', 'column', 'relation', c.relkey, 'name', c.attname,
+           migrate.schema_object('kind', 'column', 'relation', c.relkey, 'name', c.attname,
                'type', format_type(c.atttypid, c.atttypmod),
                'not_null', CASE WHEN c.attnotnull THEN true END,
                'default', CASE WHEN c.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END,
@@ -271,15 +295,13 @@ objects (key, doc) AS (
                'identity', CASE c.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,
                'identity_options', idq.options,
                'collation', quote_ident(cn.nspname) || '.' || quote_ident(co.collname),
-               'grants', CASE WHEN c.attacl IS NOT NULL THEN (SELECT jsonb_agg(g ORDER BY g COLLATE "C") FROM (
-                   SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
-                          || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END
-                   FROM aclexplode(c.attacl) x) g (g)) END,
+               'grants', cga.grants,
                'inherited', CASE WHEN c.attinhcount > 0 THEN true END,
                'local', CASE WHEN c.attinhcount > 0 THEN c.attislocal END,
                'position', c.position,
                'comment', ds.description)
     FROM col c LEFT JOIN pg_attrdef d ON d.adrelid = c.relid AND d.adnum = c.attnum
+    LEFT JOIN grants cga ON cga.acl = c.attacl
     LEFT JOIN idseq idq ON c.attidentity <> '' AND idq.relid = c.relid AND idq.attnum = c.attnum
     LEFT JOIN pg_collation co ON co.oid = c.attcollation AND c.attcollation <> c.typcollation
     LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
@@ -287,7 +309,7 @@ objects (key, doc) AS (
     -- indexes
     UNION ALL
     SELECT r.key,
-           jsonb_build_object('kind', 'index', 'schema', r.nspname, 'name', r.relname,
+           migrate.schema_object('kind', 'index', 'schema', r.nspname, 'name', r.relname,
                'relation', t.key,
                -- the index of a constraint is the constraint's definition
                'definition', CASE WHEN pc.oid IS NULL THEN pg_get_indexdef(r.oid) END,
@@ -305,7 +327,7 @@ objects (key, doc) AS (
     -- table and domain constraints
     UNION ALL
     SELECT c.key,
-           jsonb_build_object('kind', 'constraint', 'relation', c.relkey, 'name', c.conname,
+           migrate.schema_object('kind', 'constraint', 'relation', c.relkey, 'name', c.conname,
                'type', CASE c.contype WHEN 'p' THEN 'primary key' WHEN 'u' THEN 'unique'
                        WHEN 'f' THEN 'foreign key' WHEN 'c' THEN 'check' WHEN 'x' THEN 'exclusion'
                        ELSE c.contype::text END,
@@ -321,7 +343,7 @@ objects (key, doc) AS (
     -- functions, procedures and aggregates
     UNION ALL
     SELECT f.key,
-           jsonb_build_object('kind', rtrim(split_part(f.key, ' ', 1)), 'schema', f.nspname, 'name', f.proname,
+           migrate.schema_object('kind', rtrim(split_part(f.key, ' ', 1)), 'schema', f.nspname, 'name', f.proname,
                'identity_arguments', f.identity,
                'arguments', pg_get_function_arguments(f.oid),
                'returns', pg_get_function_result(f.oid),
@@ -362,12 +384,10 @@ objects (key, doc) AS (
                                                     ELSE 'UNSAFE' END,
                               CASE WHEN ag.aggkind = 'h' THEN 'HYPOTHETICAL' END)) END,
                'owner', pg_get_userbyid(f.proowner),
-               'grants', (SELECT jsonb_agg(g ORDER BY g COLLATE "C") FROM (
-                   SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
-                          || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END
-                   FROM aclexplode(coalesce(f.proacl, acldefault('f'::"char", f.proowner))) x) g (g)),
+               'grants', fga.grants,
                'comment', ds.description)
     FROM fun f JOIN pg_language l ON l.oid = f.prolang
+    LEFT JOIN grants fga ON fga.acl = f.acl
     LEFT JOIN pg_aggregate ag ON ag.aggfnoid = f.oid
     LEFT JOIN pg_operator sop ON sop.oid = ag.aggsortop
     LEFT JOIN pg_namespace sopn ON sopn.oid = sop.oprnamespace
@@ -375,23 +395,20 @@ objects (key, doc) AS (
     -- enums, domains, ranges, composite and base types
     UNION ALL
     SELECT t.key,
-           jsonb_build_object('kind', 'type', 'schema', t.nspname, 'name', t.typname,
+           migrate.schema_object('kind', 'type', 'schema', t.nspname, 'name', t.typname,
                'type', CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range'
                        WHEN 'c' THEN 'composite' ELSE 'base' END,
                'owner', pg_get_userbyid(t.typowner),
-               'grants', (SELECT jsonb_agg(g ORDER BY g COLLATE "C") FROM (
-                   SELECT CASE x.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
-                          || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END
-                   FROM aclexplode(coalesce(t.typacl, acldefault('T'::"char", t.typowner))) x) g (g)),
+               'grants', tga.grants,
                'comment', ds.description)
            || CASE t.typtype
-                WHEN 'e' THEN jsonb_build_object('labels',
+                WHEN 'e' THEN migrate.schema_object('labels',
                     (SELECT jsonb_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid))
-                WHEN 'd' THEN jsonb_build_object('base_type', format_type(t.typbasetype, t.typtypmod),
+                WHEN 'd' THEN migrate.schema_object('base_type', format_type(t.typbasetype, t.typtypmod),
                     'not_null', CASE WHEN t.typnotnull THEN true END, 'default', t.typdefault,
                     'collation', quote_ident(dcn.nspname) || '.' || quote_ident(dco.collname))
                 -- a base type's CREATE TYPE, which the server does not write
-                WHEN 'b' THEN jsonb_build_object('definition', format('CREATE TYPE %s.%s (%s)',
+                WHEN 'b' THEN migrate.schema_object('definition', format('CREATE TYPE %s.%s (%s)',
                     quote_ident(t.nspname), quote_ident(t.typname), concat_ws(', ',
                         'INPUT = ' || tb.typinput::regproc::text,
                         'OUTPUT = ' || tb.typoutput::regproc::text,
@@ -413,7 +430,7 @@ objects (key, doc) AS (
                         'ELEMENT = ' || format_type(nullif(tb.typelem, 0), NULL),
                         'DELIMITER = ' || quote_literal(tb.typdelim::text),
                         CASE WHEN tb.typcollation <> 0 THEN 'COLLATABLE = true' END)))
-                WHEN 'r' THEN jsonb_build_object('subtype', format_type(g.rngsubtype, NULL),
+                WHEN 'r' THEN migrate.schema_object('subtype', format_type(g.rngsubtype, NULL),
                     'subtype_opclass', quote_ident(ocn.nspname) || '.' || quote_ident(oc.opcname),
                     'collation', CASE WHEN g.rngcollation <> 0 AND g.rngcollation <>
                                            (SELECT typcollation FROM pg_type WHERE oid = g.rngsubtype)
@@ -423,6 +440,7 @@ objects (key, doc) AS (
                     'multirange', quote_ident(mn.nspname) || '.' || quote_ident(m.typname))
                 ELSE '{}'::jsonb END
     FROM typ t
+    LEFT JOIN grants tga ON tga.acl = t.acl
     LEFT JOIN pg_type tb ON tb.oid = t.oid AND t.typtype = 'b'
     LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
     LEFT JOIN pg_collation dco ON t.typtype = 'd' AND dco.oid = t.typcollation AND t.typcollation <> bt.typcollation
@@ -438,7 +456,7 @@ objects (key, doc) AS (
     -- triggers
     UNION ALL
     SELECT g.key,
-           jsonb_build_object('kind', 'trigger', 'relation', g.relkey, 'name', g.tgname,
+           migrate.schema_object('kind', 'trigger', 'relation', g.relkey, 'name', g.tgname,
                'definition', pg_get_triggerdef(g.oid),
                'enabled', CASE g.tgenabled WHEN 'O' THEN 'origin' WHEN 'D' THEN 'disabled'
                           WHEN 'R' THEN 'replica' ELSE 'always' END,
@@ -449,7 +467,7 @@ objects (key, doc) AS (
     -- row security policies
     UNION ALL
     SELECT p.key,
-           jsonb_build_object('kind', 'policy', 'relation', p.relkey, 'name', p.polname,
+           migrate.schema_object('kind', 'policy', 'relation', p.relkey, 'name', p.polname,
                'command', CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
                           WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
                'permissive', p.polpermissive,
@@ -464,7 +482,7 @@ objects (key, doc) AS (
     -- rules, but the ones that make views
     UNION ALL
     SELECT w.key,
-           jsonb_build_object('kind', 'rule', 'relation', w.relkey, 'name', w.rulename,
+           migrate.schema_object('kind', 'rule', 'relation', w.relkey, 'name', w.rulename,
                'definition', pg_get_ruledef(w.oid),
                'enabled', CASE w.ev_enabled WHEN 'O' THEN 'origin' WHEN 'D' THEN 'disabled'
                           WHEN 'R' THEN 'replica' ELSE 'always' END,
@@ -474,7 +492,7 @@ objects (key, doc) AS (
     -- operators, with the CREATE OPERATOR the server does not write
     UNION ALL
     SELECT 'operator ' || o.signature,
-           jsonb_build_object('kind', 'operator', 'schema', o.nspname, 'name', o.oprname,
+           migrate.schema_object('kind', 'operator', 'schema', o.nspname, 'name', o.oprname,
                'signature', o.signature, 'owner', pg_get_userbyid(o.oprowner),
                'definition', format('CREATE OPERATOR %s.%s (%s)', quote_ident(o.nspname), o.oprname, concat_ws(', ',
                    'FUNCTION = ' || po.oprcode::regprocedure::text,
@@ -496,7 +514,7 @@ objects (key, doc) AS (
     -- casts that involve a user type or function
     UNION ALL
     SELECT 'cast ' || c.signature,
-           jsonb_build_object('kind', 'cast', 'signature', c.signature,
+           migrate.schema_object('kind', 'cast', 'signature', c.signature,
                'definition', format('CREATE CAST %s %s%s', c.signature,
                    CASE pc.castmethod WHEN 'f' THEN 'WITH FUNCTION ' || pc.castfunc::regprocedure::text
                         WHEN 'i' THEN 'WITH INOUT' ELSE 'WITHOUT FUNCTION' END,
@@ -506,7 +524,7 @@ objects (key, doc) AS (
     LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_cast'::regclass AND ds.objsubid = 0
     -- extensions, but pgmigrate itself
     UNION ALL
-    SELECT x.key, jsonb_build_object('kind', 'extension', 'name', x.extname, 'version', x.extversion,
+    SELECT x.key, migrate.schema_object('kind', 'extension', 'name', x.extname, 'version', x.extversion,
                                      'schema', x.nspname)
     FROM xtn x
 )

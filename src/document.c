@@ -1,41 +1,46 @@
 /*
- * document.c — putting a schema document together: the aggregate
- * migrate.schema_document(key, doc, depends_on) that migrate.schema() ends
- * with.
+ * document.c — putting a schema document together, for migrate.schema():
+ * migrate.schema_object(name, value, ...), one object's attributes, and
+ * the aggregate migrate.schema_document(key, doc, depends_on), the whole
+ * document.
  *
  * migrate.schema() (the install script) finds, in SQL, every object of the
- * user schemas with its attributes as a jsonb object, and every dependency
- * between two of them as a pair of keys.  This aggregate takes both kinds
- * of row and returns the document
+ * user schemas with its attributes, and every dependency between two of
+ * them as a pair of keys.  The document it returns is
  *
- *     {"version": 1, "objects": {key: doc without its nulls
+ *     {"version": 1, "objects": {key: attributes without the null ones
  *                                      + {"depends": [keys, distinct, in byte order]}}}
  *
- * the same jsonb, byte for byte, as jsonb_object_agg() with
- * jsonb_strip_nulls() and || would make, but without their cost: those
- * unpack every object into a tree of values and pack the whole document
- * again, which for a schema of 80,000 objects took longer than finding
- * them.  Here each object's bytes are kept as they came, the keys are
- * sorted once, and the document is written straight into jsonb's on-disk
- * form (utils/jsonb.h): a container is a header, one JEntry per child
- * (keys first, then values, in key order: shorter keys first, then byte
- * order), then the children's bytes; numbers and containers start on a
- * 4-byte boundary, the padding counted in their length; every 32nd JEntry
- * holds an end offset instead of a length.
+ * the same jsonb, byte for byte, as jsonb_build_object(),
+ * jsonb_strip_nulls(), jsonb_object_agg() and || would make, but without
+ * their cost: those look up every value's type on every call, and unpack
+ * every object into a tree of values and pack the whole document again,
+ * which for a schema of 80,000 objects took longer than finding them.
+ * Here an object's attributes are written once, the values' types looked
+ * up once per query, each object's bytes are kept as they came, the keys
+ * are sorted once, and the document is written straight into jsonb's
+ * on-disk form (utils/jsonb.h): a container is a header, one JEntry per
+ * child (keys first, then values, in key order: shorter keys first, then
+ * byte order), then the children's bytes; numbers and containers start on
+ * a 4-byte boundary, the padding counted in their length; every 32nd
+ * JEntry holds an end offset instead of a length.
  *
  * Calls nothing of pgmigrate's.
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 
 #include "pgmigrate.h"
 
+PG_FUNCTION_INFO_V1(pgmigrate_schema_object);
 PG_FUNCTION_INFO_V1(pgmigrate_schema_document_add);
 PG_FUNCTION_INFO_V1(pgmigrate_schema_document_finish);
 
@@ -402,6 +407,239 @@ pgm_doc_copy(StringInfo buf, const JsonbContainer *src, const PgmDocDepend *depe
 		}
 		pgm_doc_end(&c);
 	}
+}
+
+/* How migrate.schema_object() writes a value of each argument's type. */
+typedef enum PgmValueKind
+{
+	PGM_VALUE_TEXT,				/* text or varchar: a string, its bytes */
+	PGM_VALUE_NAME,				/* name: a string */
+	PGM_VALUE_LITERAL,			/* an untyped literal (a C string): a string */
+	PGM_VALUE_BOOL,
+	PGM_VALUE_INT2,				/* smallint, integer, bigint: a number */
+	PGM_VALUE_INT4,
+	PGM_VALUE_INT8,
+	PGM_VALUE_JSONB				/* its value, nulls of objects within left out */
+} PgmValueKind;
+
+/* The arguments of one call of migrate.schema_object() in a query, looked
+ * up at its first row. */
+typedef struct PgmObjectArgs
+{
+	int			nargs;
+	PgmValueKind kinds[FLEXIBLE_ARRAY_MEMBER];
+} PgmObjectArgs;
+
+/* One name and value of migrate.schema_object(). */
+typedef struct PgmObjectPair
+{
+	PgmDocKey	name;
+	int			arg;			/* the value's argument */
+	bool		absent;			/* NULL, or JSON null */
+} PgmObjectPair;
+
+static PgmObjectArgs *
+pgm_object_args(FunctionCallInfo fcinfo)
+{
+	PgmObjectArgs *args;
+	int			i;
+
+	if (fcinfo->flinfo->fn_extra != NULL)
+		return fcinfo->flinfo->fn_extra;
+	if (get_fn_expr_variadic(fcinfo->flinfo) || PG_NARGS() % 2 != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("migrate.schema_object() takes names and values in pairs"),
+				 errhint("Call it as migrate.schema_object('name', value, ...), without VARIADIC.")));
+	args = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
+							  offsetof(PgmObjectArgs, kinds) + sizeof(PgmValueKind) * PG_NARGS());
+	args->nargs = PG_NARGS();
+	for (i = 0; i < args->nargs; i++)
+	{
+		Oid			type = get_fn_expr_argtype(fcinfo->flinfo, i);
+
+		switch (type)
+		{
+			case TEXTOID:
+			case VARCHAROID:
+				args->kinds[i] = PGM_VALUE_TEXT;
+				break;
+			case NAMEOID:
+				args->kinds[i] = PGM_VALUE_NAME;
+				break;
+			case UNKNOWNOID:
+				args->kinds[i] = PGM_VALUE_LITERAL;
+				break;
+			case BOOLOID:
+				args->kinds[i] = PGM_VALUE_BOOL;
+				break;
+			case INT2OID:
+				args->kinds[i] = PGM_VALUE_INT2;
+				break;
+			case INT4OID:
+				args->kinds[i] = PGM_VALUE_INT4;
+				break;
+			case INT8OID:
+				args->kinds[i] = PGM_VALUE_INT8;
+				break;
+			case JSONBOID:
+				args->kinds[i] = PGM_VALUE_JSONB;
+				break;
+			default:
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("migrate.schema_object() cannot take a %s of type %s",
+								i % 2 == 0 ? "name" : "value", format_type_be(type)),
+						 errhint("Cast it to text, or pass to_jsonb() of it.")));
+		}
+		if (i % 2 == 0 && args->kinds[i] != PGM_VALUE_TEXT && args->kinds[i] != PGM_VALUE_LITERAL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("migrate.schema_object() cannot take a name of type %s", format_type_be(type)),
+					 errhint("Give each name as text.")));
+	}
+	fcinfo->flinfo->fn_extra = args;
+	return args;
+}
+
+/* A string argument's bytes. */
+static PgmDocKey
+pgm_object_string(PgmValueKind kind, Datum value)
+{
+	PgmDocKey	s;
+
+	if (kind == PGM_VALUE_TEXT)
+	{
+		text	   *t = DatumGetTextPP(value);
+
+		s.data = VARDATA_ANY(t);
+		s.len = VARSIZE_ANY_EXHDR(t);
+	}
+	else
+	{
+		s.data = kind == PGM_VALUE_NAME ? NameStr(*DatumGetName(value)) : DatumGetCString(value);
+		s.len = strlen(s.data);
+	}
+	return s;
+}
+
+static int
+pgm_object_compare_pairs(const void *a, const void *b)
+{
+	const PgmObjectPair *x = a;
+	const PgmObjectPair *y = b;
+	int			c = pgm_doc_key_order(&x->name, &y->name);
+
+	if (c != 0)
+		return c;
+	/* the same name twice: the later one first, so that it is the one kept */
+	return (y->arg > x->arg) - (y->arg < x->arg);
+}
+
+/*
+ * migrate.schema_object(name, value, ...): an object of the names and
+ * values, without those whose value is NULL or JSON null, at any depth:
+ * jsonb_strip_nulls(jsonb_build_object(name, value, ...)), for values of
+ * type text, varchar, name, boolean, smallint, integer, bigint or jsonb.
+ */
+Datum
+pgmigrate_schema_object(PG_FUNCTION_ARGS)
+{
+	PgmObjectArgs *args = pgm_object_args(fcinfo);
+	int			npairs = args->nargs / 2;
+	PgmObjectPair *pairs = palloc(sizeof(PgmObjectPair) * Max(npairs, 1));
+	StringInfoData buf;
+	PgmDocContainer c;
+	int			kept = 0;
+	int			count = 0;
+	int			i;
+
+	for (i = 0; i < npairs; i++)
+	{
+		int			arg = 2 * i + 1;
+
+		if (PG_ARGISNULL(2 * i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("the name of argument %d of migrate.schema_object() is null", 2 * i + 1),
+					 errhint("Give every value a name.")));
+		pairs[i].name = pgm_object_string(args->kinds[2 * i], PG_GETARG_DATUM(2 * i));
+		pairs[i].arg = arg;
+		pairs[i].absent = PG_ARGISNULL(arg);
+		if (!pairs[i].absent && args->kinds[arg] == PGM_VALUE_JSONB)
+		{
+			Jsonb	   *value = PG_GETARG_JSONB_P(arg);
+
+			pairs[i].absent = JB_ROOT_IS_SCALAR(value) && JBE_ISNULL(value->root.children[0]);
+		}
+	}
+	if (npairs > 1)
+		qsort(pairs, npairs, sizeof(PgmObjectPair), pgm_object_compare_pairs);
+	/* a name given twice keeps its last value; then the absent ones go */
+	for (i = 0; i < npairs; i++)
+		if (i == 0 || pgm_doc_key_order(&pairs[i].name, &pairs[i - 1].name) != 0)
+			pairs[kept++] = pairs[i];
+	for (i = 0; i < kept; i++)
+		if (!pairs[i].absent)
+			pairs[count++] = pairs[i];
+
+	initStringInfo(&buf);
+	appendStringInfoSpaces(&buf, VARHDRSZ);
+	c = pgm_doc_begin(&buf, count, true);
+	for (i = 0; i < count; i++)
+		pgm_doc_string(&c, pairs[i].name.data, pairs[i].name.len);
+	for (i = 0; i < count; i++)
+	{
+		int			arg = pairs[i].arg;
+		Datum		value = PG_GETARG_DATUM(arg);
+		int			from = buf.len;
+
+		switch (args->kinds[arg])
+		{
+			case PGM_VALUE_TEXT:
+			case PGM_VALUE_NAME:
+			case PGM_VALUE_LITERAL:
+				{
+					PgmDocKey	s = pgm_object_string(args->kinds[arg], value);
+
+					pgm_doc_string(&c, s.data, s.len);
+					break;
+				}
+			case PGM_VALUE_BOOL:
+				pgm_doc_child(&c, DatumGetBool(value) ? JENTRY_ISBOOL_TRUE : JENTRY_ISBOOL_FALSE, from);
+				break;
+			case PGM_VALUE_INT2:
+			case PGM_VALUE_INT4:
+			case PGM_VALUE_INT8:
+				{
+					PgmValueKind kind = args->kinds[arg];
+					Numeric		number = int64_to_numeric(kind == PGM_VALUE_INT2 ? DatumGetInt16(value) :
+														  kind == PGM_VALUE_INT4 ? DatumGetInt32(value) :
+														  DatumGetInt64(value));
+
+					pgm_doc_pad(&buf);
+					appendBinaryStringInfo(&buf, (char *) number, VARSIZE(number));
+					pgm_doc_child(&c, JENTRY_ISNUMERIC, from);
+					break;
+				}
+			case PGM_VALUE_JSONB:
+				{
+					Jsonb	   *jb = DatumGetJsonbP(value);
+
+					if (JB_ROOT_IS_SCALAR(jb))
+						pgm_doc_copy_child(&c, &jb->root, 0);
+					else
+					{
+						pgm_doc_copy(&buf, &jb->root, NULL, 0);
+						pgm_doc_child(&c, JENTRY_ISCONTAINER, from);
+					}
+					break;
+				}
+		}
+	}
+	pgm_doc_end(&c);
+	SET_VARSIZE(buf.data, buf.len);
+	PG_RETURN_JSONB_P((Jsonb *) buf.data);
 }
 
 /*
