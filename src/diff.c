@@ -36,6 +36,7 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -71,9 +72,12 @@ typedef enum PgmNodeKind
 typedef struct PgmItem
 {
 	char	   *key;
+	int			keylen;
 	const char *kind;			/* "table", "column", ... */
 	JsonbContainer *src;		/* NULL when only the target has it */
 	JsonbContainer *tgt;		/* NULL when only the source has it */
+	int			src_size;		/* the source's bytes */
+	bool		identical;		/* source and target byte for byte the same */
 	PgmChange	change;
 	bool		type_changed;	/* a column whose type changes */
 	bool		implied_drop;	/* goes with another's drop */
@@ -102,6 +106,8 @@ typedef struct PgmDiff
 {
 	int			nitems;
 	PgmItem    *items;			/* sorted by key */
+	int		   *slots;			/* the items by key: open addressing, item + 1 */
+	uint32		mask;			/* the number of slots - 1 */
 	int			nnodes;
 	int			maxnodes;
 	PgmDiffNode *nodes;
@@ -126,17 +132,65 @@ pgm_item_compare(const void *a, const void *b)
 	return strcmp(((const PgmItem *) a)->key, ((const PgmItem *) b)->key);
 }
 
+static char *pgm_renamed_key(PgmDiff *diff, const char *key);
+
+/* Index the items by key, for pgm_item_find(): a hash table, as a
+ * document's 80,000 keys are too many to search by halves each time. */
+static void
+pgm_index_items(PgmDiff *diff)
+{
+	uint32		size = 16;
+	int			i;
+
+	while (size < (uint32) diff->nitems * 2)
+		size *= 2;
+	diff->mask = size - 1;
+	diff->slots = palloc0(sizeof(int) * size);
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *item = &diff->items[i];
+		uint32		h;
+
+		item->keylen = strlen(item->key);
+		for (h = hash_bytes((const unsigned char *) item->key, item->keylen) & diff->mask;
+			 diff->slots[h] != 0; h = (h + 1) & diff->mask)
+			;
+		diff->slots[h] = i + 1;
+	}
+}
+
+/* The item of a key given as bytes, or -1. */
+static int
+pgm_item_find_bytes(PgmDiff *diff, const char *key, int len)
+{
+	uint32		h;
+
+	for (h = hash_bytes((const unsigned char *) key, len) & diff->mask;
+		 diff->slots[h] != 0; h = (h + 1) & diff->mask)
+	{
+		PgmItem    *item = &diff->items[diff->slots[h] - 1];
+
+		if (item->keylen == len && memcmp(item->key, key, len) == 0)
+			return diff->slots[h] - 1;
+	}
+	return -1;
+}
+
 static int
 pgm_item_find(PgmDiff *diff, const char *key)
 {
-	PgmItem		probe = {0};
-	PgmItem    *found;
+	return key == NULL ? -1 : pgm_item_find_bytes(diff, key, strlen(key));
+}
 
-	if (key == NULL)
+/* The item a string value names (as the target names it), or -1. */
+static int
+pgm_item_named(PgmDiff *diff, const JsonbValue *v, bool source)
+{
+	if (v == NULL || v->type != jbvString)
 		return -1;
-	probe.key = (char *) key;
-	found = bsearch(&probe, diff->items, diff->nitems, sizeof(PgmItem), pgm_item_compare);
-	return found ? (int) (found - diff->items) : -1;
+	if (source && diff->renames != NIL)
+		return pgm_item_find(diff, pgm_renamed_key(diff, pnstrdup(v->val.string.val, v->val.string.len)));
+	return pgm_item_find_bytes(diff, v->val.string.val, v->val.string.len);
 }
 
 /* A source key as the target names it, after the renames asked for. */
@@ -251,23 +305,20 @@ static List *
 pgm_dep_items(PgmDiff *diff, JsonbContainer *obj, bool source)
 {
 	List	   *out = NIL;
-	ListCell   *lc;
-	char	   *relation = pgm_attribute_text(obj, "relation");
+	int			r = pgm_item_named(diff, pgm_attribute(obj, "relation"), source);
+	JsonbValue *depends = pgm_attribute(obj, "depends");
 
-	if (relation)
+	if (r >= 0)
+		out = lappend_int(out, r);
+	if (depends != NULL && depends->type == jbvBinary && JsonContainerIsArray(depends->val.binary.data))
 	{
-		int			r = pgm_item_find(diff, source ? pgm_renamed_key(diff, relation) : relation);
+		JsonbIterator *it = JsonbIteratorInit(depends->val.binary.data);
+		JsonbValue	e;
+		JsonbIteratorToken tok;
 
-		if (r >= 0)
-			out = lappend_int(out, r);
-	}
-	foreach(lc, pgm_attribute_strings(obj, "depends"))
-	{
-		char	   *key = lfirst(lc);
-		int			r = pgm_item_find(diff, source ? pgm_renamed_key(diff, key) : key);
-
-		if (r >= 0)
-			out = list_append_unique_int(out, r);
+		while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+			if (tok == WJB_ELEM && (r = pgm_item_named(diff, &e, source)) >= 0)
+				out = list_append_unique_int(out, r);
 	}
 	return out;
 }
@@ -396,11 +447,24 @@ pgm_is_string(JsonbContainer *obj, const char *name)
 	return v != NULL && v->type == jbvString;
 }
 
-/* Every object of one document has what its kind needs, and names only what the document holds. */
+/* The same object, byte for byte, in both documents. */
+static bool
+pgm_same_bytes(JsonbContainer *a, int asize, JsonbContainer *b, int bsize)
+{
+	return a != NULL && b != NULL && asize == bsize && memcmp(a, b, asize) == 0;
+}
+
+/*
+ * Every object of one document has what its kind needs, and names only
+ * what the document holds.  With `checked` (a document already checked
+ * with the same keys), an object that is there byte for byte the same is
+ * not checked again.
+ */
 static void
-pgm_check_document(PgmSnapshot *doc, const char *what)
+pgm_check_document(PgmSnapshot *doc, const char *what, PgmSnapshot *checked)
 {
 	int			i;
+	int			j = 0;
 
 	for (i = 0; i < doc->count; i++)
 	{
@@ -410,6 +474,12 @@ pgm_check_document(PgmSnapshot *doc, const char *what)
 		int			a;
 		ListCell   *lc;
 
+		/* both documents are sorted by key: walk the other one alongside */
+		while (checked && j < checked->count && strcmp(checked->objects[j].key, doc->objects[i].key) < 0)
+			j++;
+		if (checked && j < checked->count && strcmp(checked->objects[j].key, doc->objects[i].key) == 0 &&
+			pgm_same_bytes(checked->objects[j].attributes, checked->objects[j].size, obj, doc->objects[i].size))
+			continue;
 		if (kind == NULL)
 			pgm_document_error(what, doc->objects[i].key, "has no kind");
 		for (k = 0; k < lengthof(pgm_required); k++)
@@ -457,6 +527,7 @@ pgm_diff_load(PgmDiff *diff, PgmSnapshot *src, PgmSnapshot *tgt)
 	{
 		source[i].key = pgm_renamed_key(diff, src->objects[i].key);
 		source[i].src = src->objects[i].attributes;
+		source[i].src_size = src->objects[i].size;
 		source[i].kind = src->objects[i].kind;	/* checked */
 	}
 	if (diff->renames != NIL)
@@ -475,12 +546,15 @@ pgm_diff_load(PgmDiff *diff, PgmSnapshot *src, PgmSnapshot *tgt)
 		if (cmp >= 0)
 		{
 			items[n].tgt = tgt->objects[j].attributes;
+			items[n].identical = pgm_same_bytes(items[n].src, items[n].src_size,
+												items[n].tgt, tgt->objects[j].size);
 			items[n].kind = tgt->objects[j++].kind;
 		}
 		n++;
 	}
 	diff->items = items;
 	diff->nitems = n;
+	pgm_index_items(diff);
 
 	for (i = 0; i < diff->nitems; i++)
 	{
@@ -506,7 +580,10 @@ pgm_diff_load(PgmDiff *diff, PgmSnapshot *src, PgmSnapshot *tgt)
 
 		if (item->src)
 			item->src_deps = pgm_dep_items(diff, item->src, true);
-		if (item->tgt)
+		/* the same bytes name the same items, unless renames change the source's names */
+		if (item->identical && diff->renames == NIL)
+			item->tgt_deps = list_copy(item->src_deps);
+		else if (item->tgt)
 			item->tgt_deps = pgm_dep_items(diff, item->tgt, false);
 		foreach(lc, item->src_deps)
 		{
@@ -539,12 +616,8 @@ static PgmItem *
 pgm_relation_item(PgmDiff *diff, PgmItem *item, bool source)
 {
 	JsonbContainer *obj = source && item->src ? item->src : pgm_item_object(item);
-	char	   *relation = pgm_attribute_text(obj, "relation");
-	int			r;
+	int			r = pgm_item_named(diff, pgm_attribute(obj, "relation"), source && item->src);
 
-	if (relation == NULL)
-		return NULL;
-	r = pgm_item_find(diff, source && item->src ? pgm_renamed_key(diff, relation) : relation);
 	return r >= 0 ? &diff->items[r] : NULL;
 }
 
@@ -1015,7 +1088,8 @@ pgm_classify(PgmDiff *diff)
 			item->change = PGM_CREATE;
 		else if (item->tgt == NULL)
 			item->change = PGM_DROP;
-		else if (compareJsonbContainers(item->src, item->tgt) != 0 && pgm_item_differs(item))
+		else if (!item->identical && compareJsonbContainers(item->src, item->tgt) != 0 &&
+				 pgm_item_differs(item))
 			item->change = pgm_change_in_place(diff, item);
 		else
 			item->change = PGM_SAME;
@@ -2890,8 +2964,8 @@ pgmigrate_diff(PG_FUNCTION_ARGS)
 	diff.role = GetUserNameFromId(GetUserId(), false);
 	src = pgm_snapshot_read(PG_GETARG_JSONB_P(0), "source");
 	tgt = pgm_snapshot_read(PG_GETARG_JSONB_P(1), "target");
-	pgm_check_document(src, "source");
-	pgm_check_document(tgt, "target");
+	pgm_check_document(src, "source", NULL);
+	pgm_check_document(tgt, "target", src);
 	if (!PG_ARGISNULL(2))
 		pgm_parse_renames(&diff, PG_GETARG_ARRAYTYPE_P(2), src);
 

@@ -94,6 +94,7 @@ pgm_snapshot_read(Jsonb *doc, const char *what)
 			pgm_malformed(what, psprintf("Its object \"%s\" is not a JSON object.",
 										 snap->objects[snap->count].key));
 		snap->objects[snap->count].attributes = v.val.binary.data;
+		snap->objects[snap->count].size = v.val.binary.len;
 		snap->objects[snap->count].kind = pgm_attribute_string(v.val.binary.data, "kind");
 		snap->count++;
 	}
