@@ -36,7 +36,7 @@
 static PGconn *admin;			/* creates and drops the temporary database */
 static PGconn *scratch;			/* the scratch database */
 static char *scratch_name;		/* the temporary database, or NULL */
-static char *schema_query;		/* the live migrate.schema()'s query */
+static char *schema_query;		/* the live migrate.schema()'s query, portable */
 static char **schema_setting;	/* and its settings, "name=value" */
 static int	schema_settings;
 
@@ -106,10 +106,53 @@ schema_setting_name(int i)
 }
 
 /*
+ * migrate.schema()'s query made to run where pgmigrate is not.  Since 0.6
+ * the query writes each object with migrate.schema_object() and the
+ * document with the aggregate migrate.schema_document(), both C, over its
+ * CTEs objects (key, doc) and deps (key, depends_on); jsonb's own
+ * functions take their place here, which give the same document (slower).
+ * An older query has neither and runs as it is.
+ */
+static char *
+portable_schema_query(const char *query)
+{
+	static const char object_call[] = "migrate.schema_object(";
+	static const char document_call[] = "SELECT migrate.schema_document(";
+	static const char portable_document[] =
+		"SELECT jsonb_build_object('version', 1, 'objects', coalesce(jsonb_object_agg(o.key,\n"
+		"           jsonb_strip_nulls(o.doc) || jsonb_build_object('depends', coalesce(d.depends, '[]'::jsonb))),\n"
+		"           '{}'::jsonb))\n"
+		"FROM objects o\n"
+		"LEFT JOIN (SELECT key, jsonb_agg(DISTINCT depends_on COLLATE \"C\") AS depends FROM deps GROUP BY key) d\n"
+		"       ON d.key = o.key\n";
+	const char *end = strstr(query, document_call);
+	const char *p = query;
+	const char *hit;
+	PQExpBufferData buf;
+
+	initPQExpBuffer(&buf);
+	while ((hit = strstr(p, object_call)) != NULL && (end == NULL || hit < end))
+	{
+		appendBinaryPQExpBuffer(&buf, p, hit - p);
+		appendPQExpBufferStr(&buf, "jsonb_build_object(");
+		p = hit + strlen(object_call);
+	}
+	if (end == NULL)
+		appendPQExpBufferStr(&buf, p);
+	else
+	{
+		appendBinaryPQExpBuffer(&buf, p, end - p);
+		appendPQExpBufferStr(&buf, portable_document);
+	}
+	return buf.data;
+}
+
+/*
  * The schema document of the database behind `c`, as text.  The live
- * database's migrate.schema() is run there as a plain query, with the
- * settings the function fixes for itself (search_path, hash joins, ...),
- * so that a database without pgmigrate can be read too.
+ * database's migrate.schema() is run there as a plain query (with jsonb's
+ * own functions in place of pgmigrate's), with the settings the function
+ * fixes for itself (search_path, hash joins, ...), so that a database
+ * without pgmigrate can be read too.
  */
 static char *
 take_schema(PGconn *c, const char *what)
@@ -124,7 +167,7 @@ take_schema(PGconn *c, const char *what)
 				  "SELECT p.prosrc, s.setting FROM pg_catalog.pg_proc p"
 				  " LEFT JOIN LATERAL pg_catalog.unnest(p.proconfig) AS s (setting) ON true"
 				  " WHERE p.oid OPERATOR(pg_catalog.=) 'migrate.schema()'::pg_catalog.regprocedure", 0, NULL);
-		schema_query = pg_strdup(PQgetvalue(res, 0, 0));
+		schema_query = portable_schema_query(PQgetvalue(res, 0, 0));
 		schema_settings = PQntuples(res);
 		schema_setting = pg_malloc0(sizeof(char *) * (schema_settings + 1));
 		for (i = 0; i < schema_settings; i++)
