@@ -418,7 +418,7 @@ static bool
 pgm_names_kind(PgmSnapshot *doc, const char *key, const char *const *kinds, int nkinds)
 {
 	PgmObject  *obj = pgm_snapshot_lookup(doc, key);
-	char	   *kind = obj ? obj->kind : NULL;
+	const char *kind = obj ? obj->kind : NULL;
 	int			k;
 
 	for (k = 0; kind && k < nkinds && kinds[k]; k++)
@@ -469,7 +469,7 @@ pgm_check_document(PgmSnapshot *doc, const char *what, PgmSnapshot *checked)
 	for (i = 0; i < doc->count; i++)
 	{
 		JsonbContainer *obj = doc->objects[i].attributes;
-		char	   *kind = doc->objects[i].kind;
+		const char *kind = doc->objects[i].kind;
 		size_t		k;
 		int			a;
 		ListCell   *lc;

@@ -157,7 +157,7 @@ typedef struct PgmObject
 	char	   *key;			/* "table app.users", "column app.users.id" */
 	JsonbContainer *attributes; /* into the document */
 	int			size;			/* the attributes' bytes */
-	char	   *kind;			/* its "kind" string; NULL when it has none */
+	const char *kind;			/* its "kind" string; NULL when it has none */
 } PgmObject;
 
 typedef struct PgmSnapshot

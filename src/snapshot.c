@@ -40,6 +40,82 @@ pgm_compare_objects(const void *a, const void *b)
 	return strcmp(((const PgmObject *) a)->key, ((const PgmObject *) b)->key);
 }
 
+/*
+ * Sort the objects in byte order of their keys.  A document lists its keys
+ * in jsonb's order, shorter ones first, so it comes as a few dozen runs
+ * (one per length) already in byte order: merging neighbouring runs until
+ * one is left takes a fraction of the comparisons of a sort from scratch.
+ * Any order is sorted, only more slowly.
+ */
+static void
+pgm_sort_objects(PgmObject *objects, int count)
+{
+	PgmObject  *from = objects;
+	PgmObject  *to = palloc(sizeof(PgmObject) * Max(count, 1));
+	int		   *runs = palloc(sizeof(int) * (count + 1));	/* where each run starts */
+	int			nruns = 0;
+	int			i;
+
+	for (i = 0; i < count; i++)
+		if (i == 0 || pgm_compare_objects(&objects[i - 1], &objects[i]) > 0)
+			runs[nruns++] = i;
+	runs[nruns] = count;
+	while (nruns > 1)
+	{
+		int			merged = 0;
+		int			r;
+
+		for (r = 0; r < nruns; r += 2)
+		{
+			int			a = runs[r];
+			int			a_end = runs[r + 1];
+			int			b = a_end;
+			int			b_end = r + 2 <= nruns ? runs[Min(r + 2, nruns)] : a_end;
+			int			out = a;
+
+			while (a < a_end || b < b_end)
+				to[out++] = (b >= b_end || (a < a_end && pgm_compare_objects(&from[a], &from[b]) <= 0))
+					? from[a++] : from[b++];
+			runs[merged++] = runs[r];
+		}
+		runs[merged] = count;
+		nruns = merged;
+		{
+			PgmObject  *swap = from;
+
+			from = to;
+			to = swap;
+		}
+	}
+	if (from != objects)
+		memcpy(objects, from, sizeof(PgmObject) * count);
+	pfree(from == objects ? to : from);
+	pfree(runs);
+}
+
+/* An object's "kind": one of the kinds there are without a copy of its
+ * own (a document has tens of thousands of objects), else a copy; NULL
+ * when it has none. */
+static const char *
+pgm_object_kind(JsonbContainer *object)
+{
+	static const char *const kinds[] = {
+		"column", "constraint", "index", "table", "view", "sequence", "function", "type",
+		"schema", "trigger", "policy", "rule", "procedure", "aggregate", "materialized view",
+		"foreign table", "extension", "operator", "cast"
+	};
+	JsonbValue *v = pgm_attribute(object, "kind");
+	size_t		i;
+
+	if (v == NULL || v->type != jbvString)
+		return NULL;
+	for (i = 0; i < lengthof(kinds); i++)
+		if (strlen(kinds[i]) == (size_t) v->val.string.len &&
+			memcmp(kinds[i], v->val.string.val, v->val.string.len) == 0)
+			return kinds[i];
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
 static void pgm_malformed(const char *what, const char *detail) pg_attribute_noreturn();
 
 static void
@@ -95,10 +171,10 @@ pgm_snapshot_read(Jsonb *doc, const char *what)
 										 snap->objects[snap->count].key));
 		snap->objects[snap->count].attributes = v.val.binary.data;
 		snap->objects[snap->count].size = v.val.binary.len;
-		snap->objects[snap->count].kind = pgm_attribute_string(v.val.binary.data, "kind");
+		snap->objects[snap->count].kind = pgm_object_kind(v.val.binary.data);
 		snap->count++;
 	}
-	qsort(snap->objects, snap->count, sizeof(PgmObject), pgm_compare_objects);
+	pgm_sort_objects(snap->objects, snap->count);
 	return snap;
 }
 
