@@ -348,11 +348,11 @@ pgm_doc_copy(StringInfo buf, const JsonbContainer *src, const PgmDocDepend *depe
 	PgmDocContainer c;
 	int			i;
 
+	/* a nested container: never a scalar's (only a document's root is one) */
+	Assert(!JsonContainerIsScalar(src));
 	if (!JsonContainerIsObject(src))
 	{
 		c = pgm_doc_begin(buf, size, false);
-		if (JsonContainerIsScalar(src))
-			*(uint32 *) (buf->data + c.jentries - sizeof(uint32)) |= JB_FSCALAR;
 		for (i = 0; i < size; i++)
 			pgm_doc_copy_child(&c, src, i);
 		pgm_doc_end(&c);
