@@ -130,6 +130,12 @@ portable_schema_query(const char *query)
 	const char *hit;
 	PQExpBufferData buf;
 
+	/* what this rewriting counts on, or a newer query it does not know */
+	if ((end == NULL && strstr(query, object_call) != NULL) ||
+		(end != NULL && (strstr(query, "objects (key, doc) AS (") == NULL ||
+						 strstr(query, "deps (key, depends_on) AS (") == NULL)))
+		failed("the live database's migrate.schema() is of a form this pgmigrate cannot run where pgmigrate is not; "
+			   "use the pgmigrate client of the extension's version");
 	initPQExpBuffer(&buf);
 	while ((hit = strstr(p, object_call)) != NULL && (end == NULL || hit < end))
 	{

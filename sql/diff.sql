@@ -48,6 +48,8 @@ INSERT INTO doc_rows VALUES
   (9, 'schema a', '{}', NULL);
 SELECT jsonb_pretty(migrate.schema_document(key, doc, depends_on ORDER BY n)) FROM doc_rows;
 SELECT migrate.schema_document(key, doc, depends_on) FROM doc_rows WHERE false;
+-- "depends" is there also when no row names a dependency
+SELECT migrate.schema_document(k, d, NULL) FROM (VALUES ('a', '{"x": 1}'::jsonb)) v (k, d);
 -- the same jsonb as jsonb's own functions make, also for objects of many
 -- attributes (a jsonb object stores an offset every 32 entries) and many
 -- objects: documents of random objects, numbers, strings, nulls, arrays and
@@ -119,6 +121,10 @@ SELECT migrate.schema_object('when', now()::date);
 SELECT migrate.schema_object('list', ARRAY[1, 2]);
 SELECT migrate.schema_object(1, 'one');
 SELECT migrate.schema_object(NULL::text, 'nameless');
+-- a value nested deeper than the server's stack allows: an error, not a crash
+\set VERBOSITY terse
+SELECT migrate.schema_object('deep', (repeat('[', 12000) || repeat(']', 12000))::jsonb) IS NOT NULL;
+\set VERBOSITY default
 
 -- ---- tables and columns ------------------------------------------------
 SELECT * FROM pg_temp.diff_both_ways($$
@@ -482,6 +488,26 @@ SELECT count(*) FROM migrate.diff('{"version": 1, "objects": {}}',
       "table x.y": {"kind": "table", "schema": "x", "name": "y", "inherits": ["table x.nothing"]}}}');
 SELECT count(*) FROM migrate.diff('{"version": 1, "objects": {}}',
     '{"version": 1, "objects": {"widget x.w": {"kind": "widget"}}}');
+-- an object the same in both documents is checked again for what it names:
+-- the target may not hold it (a partition's parent, an inheritance parent,
+-- a sequence's owning column)
+CREATE TABLE app.pgm_parted (id int, v text) PARTITION BY RANGE (id);
+CREATE TABLE app.pgm_part0 PARTITION OF app.pgm_parted FOR VALUES FROM (0) TO (10);
+CREATE TABLE app.pgm_base (a int);
+CREATE TABLE app.pgm_kid (b int) INHERITS (app.pgm_base);
+CREATE TABLE app.pgm_owner (id int);
+CREATE SEQUENCE app.pgm_owned OWNED BY app.pgm_owner.id;
+SELECT count(*) FROM migrate.diff(migrate.schema(), migrate.schema() #- '{objects,table app.pgm_parted}'
+    #- '{objects,column app.pgm_parted.id}' #- '{objects,column app.pgm_parted.v}');
+SELECT count(*) FROM migrate.diff(migrate.schema(), migrate.schema()
+    #- '{objects,table app.pgm_base}' #- '{objects,column app.pgm_base.a}');
+SELECT count(*) FROM migrate.diff(migrate.schema(), migrate.schema() #- '{objects,column app.pgm_owner.id}');
+-- a rename to a name that is taken, in the source or by another rename
+SELECT count(*) FROM migrate.diff(migrate.schema(), migrate.schema(), '{app.users=active}');
+SELECT count(*) FROM migrate.diff(migrate.schema(), migrate.schema(), '{app.users.email=score}');
+SELECT count(*) FROM migrate.diff(migrate.schema(), migrate.schema(), '{app.users.email=x,app.users.score=x}');
+SELECT count(*) FROM migrate.diff(migrate.schema(), migrate.schema(), '{app.users=x,app.pgm_owner=x}');
+DROP TABLE app.pgm_parted, app.pgm_base, app.pgm_kid, app.pgm_owner;
 SELECT count(*) FROM migrate.diff(migrate.schema(), migrate.schema(), '{app.users.nothing=x}');
 SELECT count(*) FROM migrate.diff(migrate.schema(), migrate.schema(), '{app.users}');
 SELECT count(*) FROM migrate.diff(migrate.schema(), migrate.schema(), '{a.b.c.d=x}');

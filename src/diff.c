@@ -457,8 +457,9 @@ pgm_same_bytes(JsonbContainer *a, int asize, JsonbContainer *b, int bsize)
 /*
  * Every object of one document has what its kind needs, and names only
  * what the document holds.  With `checked` (a document already checked
- * with the same keys), an object that is there byte for byte the same is
- * not checked again.
+ * with the same keys), an object that is there byte for byte the same has
+ * what its kind needs already; what it names is checked again, as this
+ * document may not hold it.
  */
 static void
 pgm_check_document(PgmSnapshot *doc, const char *what, PgmSnapshot *checked)
@@ -473,16 +474,16 @@ pgm_check_document(PgmSnapshot *doc, const char *what, PgmSnapshot *checked)
 		size_t		k;
 		int			a;
 		ListCell   *lc;
+		bool		same;
 
 		/* both documents are sorted by key: walk the other one alongside */
 		while (checked && j < checked->count && strcmp(checked->objects[j].key, doc->objects[i].key) < 0)
 			j++;
-		if (checked && j < checked->count && strcmp(checked->objects[j].key, doc->objects[i].key) == 0 &&
-			pgm_same_bytes(checked->objects[j].attributes, checked->objects[j].size, obj, doc->objects[i].size))
-			continue;
+		same = checked && j < checked->count && strcmp(checked->objects[j].key, doc->objects[i].key) == 0 &&
+			pgm_same_bytes(checked->objects[j].attributes, checked->objects[j].size, obj, doc->objects[i].size);
 		if (kind == NULL)
 			pgm_document_error(what, doc->objects[i].key, "has no kind");
-		for (k = 0; k < lengthof(pgm_required); k++)
+		for (k = 0; k < lengthof(pgm_required) && !same; k++)
 		{
 			if (strcmp(pgm_required[k].kind, kind) != 0)
 				continue;
@@ -2749,7 +2750,55 @@ pgm_order(PgmDiff *diff, List **sources)
 
 /* ---------------------------------------------------------- renames */
 
-/* "public.todos.title=name" or "public.todos=tasks". */
+/*
+ * A rename's new name is free: the source has no relation or type of that
+ * name in the schema (for a table), no column of that name in the table
+ * (for a column), and no other rename takes it.  Else two objects would
+ * have one key, and the script would fail where it renames.
+ */
+static void
+pgm_check_rename_free(PgmDiff *diff, PgmSnapshot *src, PgmRename *rename, const char *schema,
+					  const char *table, const char *column, const char *to)
+{
+	static const char *const relation_kinds[] = {
+		"table", "view", "materialized view", "sequence", "foreign table", "index", "type"
+	};
+	const char *qualified = psprintf("%s.%s", quote_identifier(schema), quote_identifier(table));
+	char	   *taken = NULL;
+	char	   *detail = NULL;
+	ListCell   *lc;
+	size_t		k;
+
+	if (column != NULL)
+	{
+		char	   *key = psprintf("column %s.%s", qualified, quote_identifier(to));
+
+		if (pgm_snapshot_find(src, key) != NULL)
+			taken = key;
+	}
+	for (k = 0; column == NULL && k < lengthof(relation_kinds) && taken == NULL; k++)
+	{
+		char	   *key = psprintf("%s %s.%s", relation_kinds[k], quote_identifier(schema), quote_identifier(to));
+
+		if (pgm_snapshot_find(src, key) != NULL)
+			taken = key;
+	}
+	if (taken != NULL)
+		detail = psprintf("The source holds %s.", taken);
+	foreach(lc, diff->renames)
+		if (detail == NULL && strcmp(((PgmRename *) lfirst(lc))->to_key, rename->to_key) == 0)
+			detail = psprintf("Another rename gives %s that name.",
+							  ((PgmRename *) lfirst(lc))->from_key);
+	if (detail != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("cannot rename %s%s%s to %s: the name is taken", qualified,
+						column != NULL ? "." : "", column != NULL ? quote_identifier(column) : "",
+						quote_identifier(to)),
+				 errdetail("%s", detail),
+				 errhint("Rename it to a name that is free, or leave the rename out.")));
+}
+
 static void
 pgm_parse_renames(PgmDiff *diff, ArrayType *renames, PgmSnapshot *src)
 {
@@ -2821,6 +2870,8 @@ pgm_parse_renames(PgmDiff *diff, ArrayType *renames, PgmSnapshot *src)
 												  psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s;", table,
 														   quote_identifier(lthird(names)), quote_identifier(to)));
 			}
+			pgm_check_rename_free(diff, src, r, linitial(names), lsecond(names),
+								  r->table ? NULL : lthird(names), to);
 			diff->renames = lappend(diff->renames, r);
 		}
 	}

@@ -30,6 +30,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
@@ -63,6 +64,14 @@ typedef struct PgmDocDepend
 	PgmDocKey	key;			/* the object that depends */
 	PgmDocKey	depends_on;		/* the object it depends on */
 } PgmDocDepend;
+
+/* The keys an object depends on, for the pair "depends" (which an object
+ * has even when they are none). */
+typedef struct PgmDocDepends
+{
+	const PgmDocDepend *items;	/* sorted; NULL when none */
+	int			count;
+} PgmDocDepends;
 
 typedef struct PgmDocState
 {
@@ -140,7 +149,22 @@ pgm_doc_copy_key(Datum datum)
 
 	key.len = VARSIZE_ANY_EXHDR(t);
 	key.data = memcpy(palloc(key.len > 0 ? key.len : 1), VARDATA_ANY(t), key.len);
+	if ((Pointer) t != DatumGetPointer(datum))
+		pfree(t);				/* a compressed or out-of-line key's copy */
 	return key;
+}
+
+static void pgm_doc_too_large(const char *detail) pg_attribute_noreturn();
+
+/* What jsonb cannot hold, or this code cannot count. */
+static void
+pgm_doc_too_large(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("the schema document is too large for jsonb"),
+			 errdetail("%s", detail),
+			 errhint("Take the schema of a database with fewer objects.")));
 }
 
 /* Make room for one more element of an array that may outgrow 1 GB. */
@@ -149,6 +173,8 @@ pgm_doc_grow(void *array, int *max, int count, Size size)
 {
 	if (count < *max)
 		return array;
+	if (*max > JB_CMASK / 2)
+		pgm_doc_too_large(psprintf("A jsonb object holds at most %d pairs.", JB_CMASK));
 	*max = *max > 0 ? *max * 2 : 1024;
 	if (array == NULL)
 		return MemoryContextAllocHuge(CurrentMemoryContext, (Size) *max * size);
@@ -233,8 +259,10 @@ pgm_doc_begin(StringInfo buf, int count, bool object)
 {
 	PgmDocContainer c;
 	uint32		header = (uint32) count | (object ? JB_FOBJECT : JB_FARRAY);
-	int			size;
+	Size		size;
 
+	if (count > (int) JB_CMASK)
+		pgm_doc_too_large(psprintf("A jsonb object or array holds at most %d elements.", JB_CMASK));
 	c.buf = buf;
 	c.start = buf->len;
 	pgm_doc_pad(buf);
@@ -242,7 +270,9 @@ pgm_doc_begin(StringInfo buf, int count, bool object)
 	c.jentries = buf->len;
 	c.nchildren = object ? 2 * count : count;
 	c.child = 0;
-	size = c.nchildren * sizeof(JEntry);
+	size = (Size) c.nchildren * sizeof(JEntry);
+	if (size >= MaxAllocSize)
+		pgm_doc_too_large(psprintf("%d elements take more than a jsonb value can hold.", count));
 	enlargeStringInfo(buf, size);
 	memset(buf->data + buf->len, 0, size);
 	buf->len += size;
@@ -259,10 +289,7 @@ pgm_doc_child(PgmDocContainer *c, uint32 type, int from)
 	JEntry		entry;
 
 	if (end > JENTRY_OFFLENMASK)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("the schema document is too large"),
-				 errdetail("A jsonb object holds at most %d bytes.", JENTRY_OFFLENMASK)));
+		pgm_doc_too_large(psprintf("A jsonb object or array holds at most %d bytes.", JENTRY_OFFLENMASK));
 	Assert(c->child < c->nchildren);
 	entry = type | ((c->child % JB_OFFSET_STRIDE) == 0 ? (end | JENTRY_HAS_OFF) : length);
 	memcpy(c->buf->data + c->jentries + c->child * sizeof(JEntry), &entry, sizeof(JEntry));
@@ -287,8 +314,7 @@ pgm_doc_end(PgmDocContainer *c)
 	return c->buf->len - c->start;
 }
 
-static void pgm_doc_copy(StringInfo buf, const JsonbContainer *src,
-						 const PgmDocDepend *depends, int ndepends);
+static void pgm_doc_copy(StringInfo buf, const JsonbContainer *src, const PgmDocDepends *depends);
 
 /* Append child `index` of src as the next child of c, nulls of objects
  * within it left out. */
@@ -303,7 +329,7 @@ pgm_doc_copy_child(PgmDocContainer *c, const JsonbContainer *src, int index)
 
 	if (JBE_ISCONTAINER(entry))
 	{
-		pgm_doc_copy(c->buf, (const JsonbContainer *) (base + INTALIGN(offset)), NULL, 0);
+		pgm_doc_copy(c->buf, (const JsonbContainer *) (base + INTALIGN(offset)), NULL);
 		pgm_doc_child(c, JENTRY_ISCONTAINER, from);
 		return;
 	}
@@ -319,19 +345,20 @@ pgm_doc_copy_child(PgmDocContainer *c, const JsonbContainer *src, int index)
 
 /* The keys an object depends on, distinct, as a jsonb array. */
 static void
-pgm_doc_depends(StringInfo buf, const PgmDocDepend *depends, int ndepends)
+pgm_doc_depends(StringInfo buf, const PgmDocDepends *depends)
 {
+	const PgmDocDepend *items = depends->items;
 	PgmDocContainer c;
 	int			count = 0;
 	int			i;
 
-	for (i = 0; i < ndepends; i++)
-		if (i == 0 || pgm_doc_byte_order(&depends[i].depends_on, &depends[i - 1].depends_on) != 0)
+	for (i = 0; i < depends->count; i++)
+		if (i == 0 || pgm_doc_byte_order(&items[i].depends_on, &items[i - 1].depends_on) != 0)
 			count++;
 	c = pgm_doc_begin(buf, count, false);
-	for (i = 0; i < ndepends; i++)
-		if (i == 0 || pgm_doc_byte_order(&depends[i].depends_on, &depends[i - 1].depends_on) != 0)
-			pgm_doc_string(&c, depends[i].depends_on.data, depends[i].depends_on.len);
+	for (i = 0; i < depends->count; i++)
+		if (i == 0 || pgm_doc_byte_order(&items[i].depends_on, &items[i - 1].depends_on) != 0)
+			pgm_doc_string(&c, items[i].depends_on.data, items[i].depends_on.len);
 	pgm_doc_end(&c);
 }
 
@@ -341,13 +368,14 @@ pgm_doc_depends(StringInfo buf, const PgmDocDepend *depends, int ndepends)
  * of the document and gains the pair "depends".
  */
 static void
-pgm_doc_copy(StringInfo buf, const JsonbContainer *src, const PgmDocDepend *depends, int ndepends)
+pgm_doc_copy(StringInfo buf, const JsonbContainer *src, const PgmDocDepends *depends)
 {
 	static const PgmDocKey depends_key = {"depends", 7};
 	int			size = JsonContainerSize(src);
 	PgmDocContainer c;
 	int			i;
 
+	check_stack_depth();
 	/* a nested container: never a scalar's (only a document's root is one) */
 	Assert(!JsonContainerIsScalar(src));
 	if (!JsonContainerIsObject(src))
@@ -394,7 +422,7 @@ pgm_doc_copy(StringInfo buf, const JsonbContainer *src, const PgmDocDepend *depe
 			{
 				int			from = buf->len;
 
-				pgm_doc_depends(buf, depends, ndepends);
+				pgm_doc_depends(buf, depends);
 				pgm_doc_child(&c, JENTRY_ISCONTAINER, from);
 			}
 			if (i < size && !JBE_ISNULL(src->children[size + i]))
@@ -436,6 +464,7 @@ typedef struct PgmObjectPair
 	PgmDocKey	name;
 	int			arg;			/* the value's argument */
 	bool		absent;			/* NULL, or JSON null */
+	Jsonb	   *jsonb;			/* a jsonb value, detoasted */
 } PgmObjectPair;
 
 static PgmObjectArgs *
@@ -566,11 +595,11 @@ pgmigrate_schema_object(PG_FUNCTION_ARGS)
 		pairs[i].name = pgm_object_string(args->kinds[2 * i], PG_GETARG_DATUM(2 * i));
 		pairs[i].arg = arg;
 		pairs[i].absent = PG_ARGISNULL(arg);
+		pairs[i].jsonb = NULL;
 		if (!pairs[i].absent && args->kinds[arg] == PGM_VALUE_JSONB)
 		{
-			Jsonb	   *value = PG_GETARG_JSONB_P(arg);
-
-			pairs[i].absent = JB_ROOT_IS_SCALAR(value) && JBE_ISNULL(value->root.children[0]);
+			pairs[i].jsonb = PG_GETARG_JSONB_P(arg);
+			pairs[i].absent = JB_ROOT_IS_SCALAR(pairs[i].jsonb) && JBE_ISNULL(pairs[i].jsonb->root.children[0]);
 		}
 	}
 	if (npairs > 1)
@@ -624,13 +653,13 @@ pgmigrate_schema_object(PG_FUNCTION_ARGS)
 				}
 			case PGM_VALUE_JSONB:
 				{
-					Jsonb	   *jb = DatumGetJsonbP(value);
+					Jsonb	   *jb = pairs[i].jsonb;
 
 					if (JB_ROOT_IS_SCALAR(jb))
 						pgm_doc_copy_child(&c, &jb->root, 0);
 					else
 					{
-						pgm_doc_copy(&buf, &jb->root, NULL, 0);
+						pgm_doc_copy(&buf, &jb->root, NULL);
 						pgm_doc_child(&c, JENTRY_ISCONTAINER, from);
 					}
 					break;
@@ -683,6 +712,7 @@ pgmigrate_schema_document_finish(PG_FUNCTION_ARGS)
 	for (i = 0; i < state->nobjects; i++)
 	{
 		const PgmDocObject *o = &state->objects[i];
+		PgmDocDepends depends;
 		int			first;
 		int			value = buf.len;
 
@@ -692,7 +722,9 @@ pgmigrate_schema_document_finish(PG_FUNCTION_ARGS)
 		first = d;
 		while (d < state->ndepends && pgm_doc_key_order(&state->depends[d].key, &o->key) == 0)
 			d++;
-		pgm_doc_copy(&buf, &o->doc->root, &state->depends[first], d - first);
+		depends.items = d > first ? &state->depends[first] : NULL;
+		depends.count = d - first;
+		pgm_doc_copy(&buf, &o->doc->root, &depends);
 		pgm_doc_child(&objects, JENTRY_ISCONTAINER, value);
 	}
 	pgm_doc_end(&objects);
