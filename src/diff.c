@@ -312,13 +312,24 @@ pgm_dep_items(PgmDiff *diff, JsonbContainer *obj, bool source)
 		out = lappend_int(out, r);
 	if (depends != NULL && depends->type == jbvBinary && JsonContainerIsArray(depends->val.binary.data))
 	{
-		JsonbIterator *it = JsonbIteratorInit(depends->val.binary.data);
-		JsonbValue	e;
-		JsonbIteratorToken tok;
+		JsonbContainer *array = depends->val.binary.data;
+		int			count = JsonContainerSize(array);
+		const char *base = (const char *) &array->children[count];
+		int			i;
 
-		while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
-			if (tok == WJB_ELEM && (r = pgm_item_named(diff, &e, source)) >= 0)
+		/* the strings where they are, without an iterator's copies */
+		for (i = 0; i < count; i++)
+		{
+			JsonbValue	e;
+
+			if (!JBE_ISSTRING(array->children[i]))
+				continue;
+			e.type = jbvString;
+			e.val.string.val = (char *) base + getJsonbOffset(array, i);
+			e.val.string.len = getJsonbLength(array, i);
+			if ((r = pgm_item_named(diff, &e, source)) >= 0)
 				out = list_append_unique_int(out, r);
+		}
 	}
 	return out;
 }
@@ -337,34 +348,57 @@ pgm_position(PgmItem *column, bool source)
 	return DatumGetInt32(DirectFunctionCall1(numeric_int4, NumericGetDatum(v->val.numeric)));
 }
 
-/* Each relation's columns in one document, in position order. */
+/* A column of one document, where it stands. */
+typedef struct PgmPlacedColumn
+{
+	int			relation;		/* its relation's item */
+	int			position;
+	int			column;			/* its own item */
+} PgmPlacedColumn;
+
+static int
+pgm_compare_placed(const void *a, const void *b)
+{
+	const PgmPlacedColumn *x = a;
+	const PgmPlacedColumn *y = b;
+
+	if (x->relation != y->relation)
+		return x->relation < y->relation ? -1 : 1;
+	if (x->position != y->position)
+		return x->position < y->position ? -1 : 1;
+	return (x->column > y->column) - (x->column < y->column);
+}
+
+/* Each relation's columns in one document, in position order (columns of
+ * one position in key order). */
 static void
 pgm_collect_columns(PgmDiff *diff, bool source)
 {
+	PgmPlacedColumn *placed = palloc(sizeof(PgmPlacedColumn) * Max(diff->nitems, 1));
+	int			n = 0;
 	int			i;
 
 	for (i = 0; i < diff->nitems; i++)
 	{
 		PgmItem    *c = &diff->items[i];
 		PgmItem    *rel;
-		List	  **list;
-		ListCell   *lc;
-		int			pos;
-		int			at = 0;
 
 		if ((source ? c->src : c->tgt) == NULL || !pgm_kind_is(c, "column") ||
 			(rel = pgm_relation_item(diff, c, source)) == NULL)
 			continue;
-		list = source ? &rel->src_columns : &rel->tgt_columns;
-		pos = pgm_position(c, source);
-		foreach(lc, *list)
-		{
-			if (pgm_position(lfirst(lc), source) > pos)
-				break;
-			at++;
-		}
-		*list = list_insert_nth(*list, at, c);
+		placed[n].relation = rel - diff->items;
+		placed[n].position = pgm_position(c, source);
+		placed[n++].column = i;
 	}
+	qsort(placed, n, sizeof(PgmPlacedColumn), pgm_compare_placed);
+	for (i = 0; i < n; i++)
+	{
+		PgmItem    *rel = &diff->items[placed[i].relation];
+		List	  **list = source ? &rel->src_columns : &rel->tgt_columns;
+
+		*list = lappend(*list, &diff->items[placed[i].column]);
+	}
+	pfree(placed);
 }
 
 /*
@@ -413,11 +447,12 @@ static const struct
 	{"parent", {"constraint"}},
 };
 
-/* Does `key` name, in `doc`, an object of one of `kinds`? */
+/* Does a string value name, in `doc`, an object of one of `kinds`? */
 static bool
-pgm_names_kind(PgmSnapshot *doc, const char *key, const char *const *kinds, int nkinds)
+pgm_names_kind(PgmSnapshot *doc, const JsonbValue *key, const char *const *kinds, int nkinds)
 {
-	PgmObject  *obj = pgm_snapshot_lookup(doc, key);
+	PgmObject  *obj = key->type == jbvString ?
+		pgm_snapshot_lookup_bytes(doc, key->val.string.val, key->val.string.len) : NULL;
 	const char *kind = obj ? obj->kind : NULL;
 	int			k;
 
@@ -494,18 +529,23 @@ pgm_check_document(PgmSnapshot *doc, const char *what, PgmSnapshot *checked)
 		}
 		for (k = 0; k < lengthof(pgm_references); k++)
 		{
-			char	   *ref = pgm_attribute_text(obj, pgm_references[k].attribute);
+			JsonbValue *ref = pgm_attribute(obj, pgm_references[k].attribute);
 
 			if (ref && !pgm_names_kind(doc, ref, pgm_references[k].kinds, lengthof(pgm_references[k].kinds)))
 				pgm_document_error(what, doc->objects[i].key,
 								   psprintf("names %s as its %s, which the document does not hold as such",
-											ref, pgm_references[k].attribute));
+											pgm_attribute_text(obj, pgm_references[k].attribute),
+											pgm_references[k].attribute));
 		}
 		foreach(lc, pgm_attribute_strings(obj, "inherits"))
 		{
 			static const char *const tables[] = {"table"};
+			JsonbValue	parent;
 
-			if (!pgm_names_kind(doc, lfirst(lc), tables, 1))
+			parent.type = jbvString;
+			parent.val.string.val = lfirst(lc);
+			parent.val.string.len = strlen(lfirst(lc));
+			if (!pgm_names_kind(doc, &parent, tables, 1))
 				pgm_document_error(what, doc->objects[i].key,
 								   psprintf("inherits from %s, which the document does not hold as a table",
 											(char *) lfirst(lc)));

@@ -178,6 +178,7 @@ extern PgmSnapshot *pgm_snapshot_read(Jsonb *doc, const char *what);
 extern Jsonb *pgm_snapshot_take_document(bool read_only);
 extern PgmSnapshot *pgm_snapshot_take(bool read_only);
 extern PgmObject *pgm_snapshot_lookup(const PgmSnapshot *snap, const char *key);
+extern PgmObject *pgm_snapshot_lookup_bytes(const PgmSnapshot *snap, const char *key, int len);
 extern JsonbContainer *pgm_snapshot_find(const PgmSnapshot *snap, const char *key);
 extern JsonbValue *pgm_attribute(JsonbContainer *object, const char *name);
 extern char *pgm_attribute_text(JsonbContainer *object, const char *name);

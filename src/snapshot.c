@@ -253,6 +253,31 @@ pgm_snapshot_lookup(const PgmSnapshot *snap, const char *key)
 	return bsearch(&probe, snap->objects, snap->count, sizeof(PgmObject), pgm_compare_objects);
 }
 
+/* The object under a key given as bytes (not NUL-terminated), or NULL. */
+PgmObject *
+pgm_snapshot_lookup_bytes(const PgmSnapshot *snap, const char *key, int len)
+{
+	int			lo = 0;
+	int			hi = snap->count - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		const char *k = snap->objects[mid].key;
+		int			c = strncmp(k, key, len);
+
+		if (c == 0 && k[len] != '\0')
+			c = 1;				/* the same start, longer */
+		if (c == 0)
+			return &snap->objects[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
 /* The attributes of the object under `key`, or NULL. */
 JsonbContainer *
 pgm_snapshot_find(const PgmSnapshot *snap, const char *key)
