@@ -88,7 +88,6 @@ typedef struct PgmDocState
 typedef struct PgmDocContainer
 {
 	StringInfo	buf;
-	int			start;			/* where the container (with its padding) starts */
 	int			jentries;		/* where its JEntry array starts */
 	int			nchildren;
 	int			child;			/* the next child to append */
@@ -264,7 +263,6 @@ pgm_doc_begin(StringInfo buf, int count, bool object)
 	if (count > (int) JB_CMASK)
 		pgm_doc_too_large(psprintf("A jsonb object or array holds at most %d elements.", JB_CMASK));
 	c.buf = buf;
-	c.start = buf->len;
 	pgm_doc_pad(buf);
 	appendBinaryStringInfo(buf, (char *) &header, sizeof(header));
 	c.jentries = buf->len;
@@ -306,12 +304,22 @@ pgm_doc_string(PgmDocContainer *c, const char *data, int len)
 	pgm_doc_child(c, JENTRY_ISSTRING, from);
 }
 
-/* The end of a container: its length, padding included, for its parent. */
-static int
+/* A number child, from a Numeric's bytes. */
+static void
+pgm_doc_numeric(PgmDocContainer *c, Numeric number)
+{
+	int			from = c->buf->len;
+
+	pgm_doc_pad(c->buf);
+	appendBinaryStringInfo(c->buf, (char *) number, VARSIZE(number));
+	pgm_doc_child(c, JENTRY_ISNUMERIC, from);
+}
+
+/* The end of a container: every child written. */
+static void
 pgm_doc_end(PgmDocContainer *c)
 {
 	Assert(c->child == c->nchildren);
-	return c->buf->len - c->start;
 }
 
 static void pgm_doc_copy(StringInfo buf, const JsonbContainer *src, const PgmDocDepends *depends);
@@ -362,6 +370,32 @@ pgm_doc_depends(StringInfo buf, const PgmDocDepends *depends)
 	pgm_doc_end(&c);
 }
 
+static const PgmDocKey pgm_depends_key = {"depends", 7};
+
+/* Key i of an object container. */
+static PgmDocKey
+pgm_doc_pair_key(const JsonbContainer *object, int i)
+{
+	PgmDocKey	key;
+
+	key.data = (const char *) &object->children[2 * JsonContainerSize(object)] + getJsonbOffset(object, i);
+	key.len = getJsonbLength(object, i);
+	return key;
+}
+
+/* Does pair i of an object go into its copy: its value is not null, and it
+ * is not a "depends" that the copy's own replaces? */
+static bool
+pgm_doc_keeps_pair(const JsonbContainer *object, int i, bool replacing_depends)
+{
+	PgmDocKey	key;
+
+	if (JBE_ISNULL(object->children[JsonContainerSize(object) + i]))
+		return false;
+	key = pgm_doc_pair_key(object, i);
+	return !replacing_depends || pgm_doc_key_order(&key, &pgm_depends_key) != 0;
+}
+
 /*
  * Append a copy of src without the null values of objects, at any depth,
  * as jsonb_strip_nulls() would; with depends (not NULL), src is an object
@@ -370,8 +404,9 @@ pgm_doc_depends(StringInfo buf, const PgmDocDepends *depends)
 static void
 pgm_doc_copy(StringInfo buf, const JsonbContainer *src, const PgmDocDepends *depends)
 {
-	static const PgmDocKey depends_key = {"depends", 7};
 	int			size = JsonContainerSize(src);
+	int			count = 0;
+	int			at = size;		/* where "depends" goes among the pairs */
 	PgmDocContainer c;
 	int			i;
 
@@ -386,55 +421,41 @@ pgm_doc_copy(StringInfo buf, const JsonbContainer *src, const PgmDocDepends *dep
 		pgm_doc_end(&c);
 		return;
 	}
-	else
+
+	for (i = 0; i < size; i++)
 	{
-		int			count = 0;
-		int			at = size;	/* where "depends" goes among the pairs */
-		const char *base = (const char *) &src->children[2 * size];
+		PgmDocKey	key = pgm_doc_pair_key(src, i);
 
-		for (i = 0; i < size; i++)
-		{
-			PgmDocKey	key = {base + getJsonbOffset(src, i), getJsonbLength(src, i)};
-			int			order = depends ? pgm_doc_key_order(&key, &depends_key) : -1;
-
-			if (order >= 0 && at == size)
-				at = i;
-			if (order != 0 && !JBE_ISNULL(src->children[size + i]))
-				count++;
-		}
-		c = pgm_doc_begin(buf, count + (depends ? 1 : 0), true);
-		/* the keys, then the values, in the same order */
-		for (i = 0; i <= size; i++)
-		{
-			if (depends && i == at)
-				pgm_doc_string(&c, depends_key.data, depends_key.len);
-			if (i < size && !JBE_ISNULL(src->children[size + i]))
-			{
-				PgmDocKey	key = {base + getJsonbOffset(src, i), getJsonbLength(src, i)};
-
-				if (!depends || pgm_doc_key_order(&key, &depends_key) != 0)
-					pgm_doc_string(&c, key.data, key.len);
-			}
-		}
-		for (i = 0; i <= size; i++)
-		{
-			if (depends && i == at)
-			{
-				int			from = buf->len;
-
-				pgm_doc_depends(buf, depends);
-				pgm_doc_child(&c, JENTRY_ISCONTAINER, from);
-			}
-			if (i < size && !JBE_ISNULL(src->children[size + i]))
-			{
-				PgmDocKey	key = {base + getJsonbOffset(src, i), getJsonbLength(src, i)};
-
-				if (!depends || pgm_doc_key_order(&key, &depends_key) != 0)
-					pgm_doc_copy_child(&c, src, size + i);
-			}
-		}
-		pgm_doc_end(&c);
+		if (depends && at == size && pgm_doc_key_order(&key, &pgm_depends_key) >= 0)
+			at = i;
+		count += pgm_doc_keeps_pair(src, i, depends != NULL);
 	}
+	c = pgm_doc_begin(buf, count + (depends ? 1 : 0), true);
+	/* the keys, then the values, in the same order */
+	for (i = 0; i <= size; i++)
+	{
+		if (depends && i == at)
+			pgm_doc_string(&c, pgm_depends_key.data, pgm_depends_key.len);
+		if (i < size && pgm_doc_keeps_pair(src, i, depends != NULL))
+		{
+			PgmDocKey	key = pgm_doc_pair_key(src, i);
+
+			pgm_doc_string(&c, key.data, key.len);
+		}
+	}
+	for (i = 0; i <= size; i++)
+	{
+		if (depends && i == at)
+		{
+			int			from = buf->len;
+
+			pgm_doc_depends(buf, depends);
+			pgm_doc_child(&c, JENTRY_ISCONTAINER, from);
+		}
+		if (i < size && pgm_doc_keeps_pair(src, i, depends != NULL))
+			pgm_doc_copy_child(&c, src, size + i);
+	}
+	pgm_doc_end(&c);
 }
 
 /* How migrate.schema_object() writes a value of each argument's type. */
@@ -642,13 +663,10 @@ pgmigrate_schema_object(PG_FUNCTION_ARGS)
 			case PGM_VALUE_INT8:
 				{
 					PgmValueKind kind = args->kinds[arg];
-					Numeric		number = int64_to_numeric(kind == PGM_VALUE_INT2 ? DatumGetInt16(value) :
-														  kind == PGM_VALUE_INT4 ? DatumGetInt32(value) :
-														  DatumGetInt64(value));
 
-					pgm_doc_pad(&buf);
-					appendBinaryStringInfo(&buf, (char *) number, VARSIZE(number));
-					pgm_doc_child(&c, JENTRY_ISNUMERIC, from);
+					pgm_doc_numeric(&c, int64_to_numeric(kind == PGM_VALUE_INT2 ? DatumGetInt16(value) :
+														 kind == PGM_VALUE_INT4 ? DatumGetInt32(value) :
+														 DatumGetInt64(value)));
 					break;
 				}
 			case PGM_VALUE_JSONB:
@@ -687,7 +705,6 @@ pgmigrate_schema_document_finish(PG_FUNCTION_ARGS)
 	int			kept = 0;
 	int			d = 0;
 	int			i;
-	Numeric		version = int64_to_numeric(1);
 
 	if (state->nobjects > 1)
 		qsort(state->objects, state->nobjects, sizeof(PgmDocObject), pgm_doc_compare_objects);
@@ -729,10 +746,7 @@ pgmigrate_schema_document_finish(PG_FUNCTION_ARGS)
 	}
 	pgm_doc_end(&objects);
 	pgm_doc_child(&root, JENTRY_ISCONTAINER, from);
-	from = buf.len;
-	pgm_doc_pad(&buf);
-	appendBinaryStringInfo(&buf, (char *) version, VARSIZE(version));
-	pgm_doc_child(&root, JENTRY_ISNUMERIC, from);
+	pgm_doc_numeric(&root, int64_to_numeric(1));
 	pgm_doc_end(&root);
 
 	SET_VARSIZE(buf.data, buf.len);
