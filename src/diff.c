@@ -447,12 +447,11 @@ static const struct
 	{"parent", {"constraint"}},
 };
 
-/* Does a string value name, in `doc`, an object of one of `kinds`? */
+/* Does `key` (bytes) name, in `doc`, an object of one of `kinds`? */
 static bool
-pgm_names_kind(PgmSnapshot *doc, const JsonbValue *key, const char *const *kinds, int nkinds)
+pgm_names_kind(PgmSnapshot *doc, const char *key, int len, const char *const *kinds, int nkinds)
 {
-	PgmObject  *obj = key->type == jbvString ?
-		pgm_snapshot_lookup_bytes(doc, key->val.string.val, key->val.string.len) : NULL;
+	PgmObject  *obj = pgm_snapshot_lookup_bytes(doc, key, len);
 	const char *kind = obj ? obj->kind : NULL;
 	int			k;
 
@@ -531,7 +530,9 @@ pgm_check_document(PgmSnapshot *doc, const char *what, PgmSnapshot *checked)
 		{
 			JsonbValue *ref = pgm_attribute(obj, pgm_references[k].attribute);
 
-			if (ref && !pgm_names_kind(doc, ref, pgm_references[k].kinds, lengthof(pgm_references[k].kinds)))
+			if (ref && (ref->type != jbvString ||
+						!pgm_names_kind(doc, ref->val.string.val, ref->val.string.len,
+										pgm_references[k].kinds, lengthof(pgm_references[k].kinds))))
 				pgm_document_error(what, doc->objects[i].key,
 								   psprintf("names %s as its %s, which the document does not hold as such",
 											pgm_attribute_text(obj, pgm_references[k].attribute),
@@ -540,12 +541,8 @@ pgm_check_document(PgmSnapshot *doc, const char *what, PgmSnapshot *checked)
 		foreach(lc, pgm_attribute_strings(obj, "inherits"))
 		{
 			static const char *const tables[] = {"table"};
-			JsonbValue	parent;
 
-			parent.type = jbvString;
-			parent.val.string.val = lfirst(lc);
-			parent.val.string.len = strlen(lfirst(lc));
-			if (!pgm_names_kind(doc, &parent, tables, 1))
+			if (!pgm_names_kind(doc, lfirst(lc), strlen(lfirst(lc)), tables, 1))
 				pgm_document_error(what, doc->objects[i].key,
 								   psprintf("inherits from %s, which the document does not hold as a table",
 											(char *) lfirst(lc)));

@@ -247,10 +247,7 @@ pgm_snapshot_take(bool read_only)
 PgmObject *
 pgm_snapshot_lookup(const PgmSnapshot *snap, const char *key)
 {
-	PgmObject	probe = {0};
-
-	probe.key = (char *) key;
-	return bsearch(&probe, snap->objects, snap->count, sizeof(PgmObject), pgm_compare_objects);
+	return pgm_snapshot_lookup_bytes(snap, key, strlen(key));
 }
 
 /* The object under a key given as bytes (not NUL-terminated), or NULL. */
