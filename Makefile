@@ -4,7 +4,7 @@ EXTENSION   = pgmigrate
 EXTVERSION  = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" $(EXTENSION).control)
 
 MODULE_big  = pgmigrate
-OBJS        = $(patsubst %.c,%.o,$(wildcard src/*.c common/*.c))
+OBJS        = $(patsubst %.c,%.o,$(wildcard src/*.c src/schema/*.c common/*.c))
 DATA        = $(wildcard sql/$(EXTENSION)--*.sql)
 
 REGRESS     = add graph apply rollback stamp inspect failure bad_input catalog guard guard_placeholder derive derive_here repair lint verify diff outside session hostile online
@@ -21,7 +21,7 @@ include $(PGXS)
 
 # Every object depends on the headers (PGXS tracks no header dependencies):
 # a changed struct must never leave a stale object behind.
-$(OBJS): $(wildcard src/*.h common/*.h)
+$(OBJS): $(wildcard src/*.h src/schema/*.h common/*.h)
 
 # The client program lives in client/ with a PGXS Makefile of its own.
 all: client-all

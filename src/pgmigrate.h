@@ -14,14 +14,15 @@
  *   session.c           backend-local state: engine running, catalog
  *                       writing, statements the client will send
  *   catalog.c           the catalog tables, written only as their owner
- *   document.c          writing the schema document (the aggregate that
+ *   schema/document.c   writing the schema document (the aggregate that
  *                       migrate.schema() ends with)
- *   snapshot.c          the schema as data: documents and their comparison
+ *   schema/snapshot.c   the schema as data: documents and their comparison
  *   graph.c             the revision DAG and the targets
  *   lint.c, derive.c    rules over parse trees; down SQL from up SQL
  *   online_plan.c       what an online revision's up does, step by step
- *   diff.c              the diff engine: DDL from one schema document to
- *                       another (migrate.diff())
+ *   schema/             the diff engine: DDL from one schema document to
+ *                       another (migrate.diff()), layered as
+ *                       schema/model.h lists
  *   dataloss.c          what a rollback would destroy
  *   engine.c            running revisions: apply, rollback, stamp
  *   online.c            online revisions in phases: start, backfill,
@@ -149,7 +150,7 @@ extern char *pgm_caller_name(void);
 extern char *pgm_catalog_fetch_sql(const char *id, bool up, bool read_only);
 extern char *pgm_online_in_progress(void);
 
-/* ---- snapshot.c: the schema as data ---- */
+/* ---- schema/snapshot.c: the schema as data ---- */
 
 /* One object of a schema document. */
 typedef struct PgmObject
@@ -315,8 +316,6 @@ extern PgmOnlinePlan *pgm_online_plan(const char *sql, List *statements,
 									  const char *revision);
 extern bool pgm_online_avoids_rule(const char *rule);
 extern char *pgm_online_finding_message(const char *rule, const PgmStatement *stmt);
-
-/* ---- diff.c: the diff engine (migrate.diff(), nothing shared) ---- */
 
 /* ---- dataloss.c: what a rollback would destroy ---- */
 

@@ -1,0 +1,387 @@
+/*
+ * create.c — the CREATE and DROP statements of an item.
+ *
+ * Calls rows.c, snapshot.c, validate.c, model.c and statements.c.
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+
+#include "pgmigrate.h"
+#include "schema/model.h"
+
+static void
+pgm_emit_create_table(PgmDiff *diff, int i)
+{
+	PgmItem    *item = &diff->items[i];
+	JsonbContainer *t = item->tgt;
+	StringInfoData buf;
+	ListCell   *lc;
+	List	   *columns = pgm_columns_of(diff, item);
+	char	   *partition_of = pgm_attribute_text(t, "partition_of");
+	char	   *partition_key = pgm_attribute_text(t, "partition_key");
+	List	   *inherits = pgm_attribute_strings(t, "inherits");
+	bool		first = true;
+
+	if (pgm_kind_is(item, "foreign table"))
+		pgm_refuse(item, "create", "Foreign tables need a server and options the schema document does not hold.");
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CREATE %sTABLE %s", pgm_attribute_bool(t, "unlogged") ? "UNLOGGED " : "",
+					 pgm_qualified(t));
+	if (partition_of && !item->detached)
+	{
+		PgmItem    *parent = &diff->items[pgm_item_find(diff, partition_of)];
+
+		appendStringInfo(&buf, " PARTITION OF %s %s", pgm_qualified(parent->tgt),
+						 pgm_attribute_text(t, "partition_bound"));
+	}
+	else
+	{
+		appendStringInfoString(&buf, " (");
+		foreach(lc, columns)
+		{
+			PgmItem    *c = lfirst(lc);
+			bool		inherited = pgm_attribute_bool(c->tgt, "inherited") && !item->detached;
+			char	   *def;
+
+			if (inherited && !pgm_attribute_bool(c->tgt, "local"))
+				continue;		/* the parent's, and only the parent's */
+			def = pgm_column_definition(c->tgt, true);
+			if (inherited && pgm_text(c->tgt, "generated") != NULL)
+			{
+				/* declared beside the parent's: the generation is the parent's */
+				def = pgm_column_definition(c->tgt, false);
+				if (pgm_attribute_bool(c->tgt, "not_null"))
+					def = psprintf("%s NOT NULL", def);
+			}
+			appendStringInfo(&buf, "%s\n    %s", first ? "" : ",", def);
+			first = false;
+		}
+		appendStringInfoString(&buf, first ? ")" : "\n)");
+		if (inherits != NIL && !item->detached)
+		{
+			appendStringInfoString(&buf, " INHERITS (");
+			foreach(lc, inherits)
+			{
+				int			p = pgm_item_find(diff, lfirst(lc));
+
+				appendStringInfo(&buf, "%s%s", foreach_current_index(lc) ? ", " : "",
+								 pgm_qualified(diff->items[p].tgt));
+			}
+			appendStringInfoChar(&buf, ')');
+		}
+	}
+	if (partition_key)
+		appendStringInfo(&buf, " PARTITION BY %s", partition_key);
+	appendStringInfo(&buf, "%s;", pgm_with_options(t));
+	pgm_emit(diff, i, PGM_NODE_CREATE, buf.data);
+
+	if (item->detached)
+	{
+		/* the parents' CHECK constraints first: INHERIT and ATTACH want them */
+		foreach(lc, item->tgt_constraints)
+		{
+			PgmItem    *c = lfirst(lc);
+
+			if (c->implied_create && c->carrier == i)
+				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s;", pgm_qualified(t),
+															quote_identifier(pgm_text(c->tgt, "name")),
+															pgm_text(c->tgt, "definition")));
+		}
+		if (partition_of)
+			pgm_emit(diff, i, PGM_NODE_CREATE,
+					 psprintf("ALTER TABLE %s ATTACH PARTITION %s %s;",
+							  pgm_qualified(diff->items[pgm_item_find(diff, partition_of)].tgt),
+							  pgm_qualified(t), pgm_attribute_text(t, "partition_bound")));
+		foreach(lc, inherits)
+			pgm_emit(diff, i, PGM_NODE_CREATE,
+					 psprintf("ALTER TABLE %s INHERIT %s;", pgm_qualified(t),
+							  pgm_qualified(diff->items[pgm_item_find(diff, lfirst(lc))].tgt)));
+	}
+
+	if (pgm_attribute_bool(t, "row_security"))
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ENABLE ROW LEVEL SECURITY;", pgm_qualified(t)));
+	if (pgm_attribute_bool(t, "force_row_security"))
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s FORCE ROW LEVEL SECURITY;", pgm_qualified(t)));
+	pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
+	/* the extras of the columns that came with it */
+	foreach(lc, columns)
+	{
+		PgmItem    *c = lfirst(lc);
+		List	   *grants = pgm_attribute_strings(c->tgt, "grants");
+
+		/*
+		 * A column a child takes from its parent takes its default and NOT
+		 * NULL too: where the child's own differ, they are set after.
+		 */
+		if ((partition_of || inherits != NIL) && !item->detached &&
+			!(pgm_attribute_bool(c->tgt, "local") && !partition_of))
+		{
+			JsonbContainer *parent_col = pgm_parent_column(diff, t, pgm_text(c->tgt, "name"));
+			char	   *def = pgm_text(c->tgt, "default");
+			char	   *parent_def = parent_col ? pgm_text(parent_col, "default") : NULL;
+			char	   *col = pstrdup(quote_identifier(pgm_text(c->tgt, "name")));
+
+			if (def != NULL && !pgm_same_text(def, parent_def))
+				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE ONLY %s ALTER COLUMN %s SET DEFAULT %s;",
+															pgm_qualified(t), col, def));
+			else if (def == NULL && parent_def != NULL && pgm_text(c->tgt, "generated") == NULL)
+				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE ONLY %s ALTER COLUMN %s DROP DEFAULT;",
+															pgm_qualified(t), col));
+			if (pgm_attribute_bool(c->tgt, "not_null") && (parent_col == NULL || !pgm_attribute_bool(parent_col, "not_null")))
+				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE ONLY %s ALTER COLUMN %s SET NOT NULL;",
+															pgm_qualified(t), col));
+		}
+		if (grants != NIL)
+			pgm_emit_grants(diff, i, PGM_NODE_CREATE, NIL, grants, psprintf("TABLE %s", pgm_qualified(t)),
+							pgm_text(c->tgt, "name"));
+		if (pgm_text(c->tgt, "comment") != NULL)
+			pgm_emit(diff, i, PGM_NODE_CREATE, pgm_comment_statement(diff, c));
+	}
+}
+
+static void
+pgm_emit_create_type(PgmDiff *diff, int i)
+{
+	PgmItem    *item = &diff->items[i];
+	JsonbContainer *t = item->tgt;
+	char	   *type = pgm_attribute_text(t, "type");
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	if (strcmp(type, "enum") == 0)
+	{
+		appendStringInfo(&buf, "CREATE TYPE %s AS ENUM (", pgm_qualified(t));
+		foreach(lc, pgm_attribute_strings(t, "labels"))
+			appendStringInfo(&buf, "%s%s", foreach_current_index(lc) ? ", " : "", pgm_literal(lfirst(lc)));
+		appendStringInfoString(&buf, ");");
+	}
+	else if (strcmp(type, "domain") == 0)
+	{
+		char	   *collation = pgm_attribute_text(t, "collation");
+		char	   *def = pgm_attribute_text(t, "default");
+
+		appendStringInfo(&buf, "CREATE DOMAIN %s AS %s", pgm_qualified(t), pgm_attribute_text(t, "base_type"));
+		if (collation)
+			appendStringInfo(&buf, " COLLATE %s", collation);
+		if (def)
+			appendStringInfo(&buf, " DEFAULT %s", def);
+		if (pgm_attribute_bool(t, "not_null"))
+			appendStringInfoString(&buf, " NOT NULL");
+		appendStringInfoChar(&buf, ';');
+	}
+	else if (strcmp(type, "composite") == 0)
+	{
+		List	   *columns = pgm_columns_of(diff, item);
+
+		appendStringInfo(&buf, "CREATE TYPE %s AS (", pgm_qualified(t));
+		foreach(lc, columns)
+			appendStringInfo(&buf, "%s%s", foreach_current_index(lc) ? ", " : "",
+							 pgm_column_definition(((PgmItem *) lfirst(lc))->tgt, false));
+		appendStringInfoString(&buf, ");");
+	}
+	else if (strcmp(type, "range") == 0)
+	{
+		static const char *const options[] = {"subtype_opclass", "collation", "canonical", "subtype_diff"};
+		size_t		k;
+		char	   *multirange = pgm_attribute_text(t, "multirange");
+
+		appendStringInfo(&buf, "CREATE TYPE %s AS RANGE (subtype = %s", pgm_qualified(t),
+						 pgm_attribute_text(t, "subtype"));
+		for (k = 0; k < lengthof(options); k++)
+		{
+			char	   *value = pgm_attribute_text(t, options[k]);
+
+			if (value)
+				appendStringInfo(&buf, ", %s = %s", options[k], value);
+		}
+		if (multirange)
+			appendStringInfo(&buf, ", multirange_type_name = %s", multirange);
+		appendStringInfoString(&buf, ");");
+	}
+	else
+	{
+		/*
+		 * A base type and its input and output functions need each other:
+		 * a shell first, the functions, then the type itself (its own node).
+		 */
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("CREATE TYPE %s;", pgm_qualified(t)));
+		pgm_emit(diff, i, PGM_NODE_OWNED_BY, psprintf("%s;", pgm_attribute_text(t, "definition")));
+		pgm_emit_new_object_extras(diff, i, PGM_NODE_OWNED_BY);
+		return;
+	}
+	pgm_emit(diff, i, PGM_NODE_CREATE, buf.data);
+	pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
+}
+
+void
+pgm_emit_create(PgmDiff *diff, int i)
+{
+	PgmItem    *item = &diff->items[i];
+	JsonbContainer *t = item->tgt;
+
+	if (pgm_kind_is(item, "schema"))
+	{
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("CREATE SCHEMA %s;", quote_identifier(pgm_attribute_text(t, "name"))));
+		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
+	}
+	else if (pgm_kind_is(item, "extension"))
+		pgm_emit(diff, i, PGM_NODE_CREATE,
+				 psprintf("CREATE EXTENSION %s WITH SCHEMA %s VERSION %s;",
+						  quote_identifier(pgm_attribute_text(t, "name")),
+						  quote_identifier(pgm_attribute_text(t, "schema")),
+						  pgm_literal(pgm_attribute_text(t, "version"))));
+	else if (pgm_kind_is(item, "table") || pgm_kind_is(item, "foreign table"))
+		pgm_emit_create_table(diff, i);
+	else if (pgm_kind_is(item, "view") || pgm_kind_is(item, "materialized view"))
+	{
+		bool		mat = pgm_kind_is(item, "materialized view");
+		List	   *columns = pgm_columns_of(diff, item);
+		ListCell   *lc;
+
+		pgm_emit(diff, i, PGM_NODE_CREATE,
+				 psprintf("CREATE %s %s%s AS\n%s%s;", mat ? "MATERIALIZED VIEW" : "VIEW", pgm_qualified(t),
+						  pgm_with_options(t), pgm_query(t),
+						  mat ? (pgm_attribute_bool(t, "populated") ? "\nWITH DATA" : "\nWITH NO DATA") : ""));
+		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
+		foreach(lc, columns)
+		{
+			PgmItem    *c = lfirst(lc);
+
+			if (pgm_text(c->tgt, "default") != NULL)
+				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER VIEW %s ALTER COLUMN %s SET DEFAULT %s;",
+															pgm_qualified(t), quote_identifier(pgm_text(c->tgt, "name")),
+															pgm_text(c->tgt, "default")));
+			if (pgm_text(c->tgt, "comment") != NULL)
+				pgm_emit(diff, i, PGM_NODE_CREATE, pgm_comment_statement(diff, c));
+		}
+	}
+	else if (pgm_kind_is(item, "sequence"))
+	{
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("CREATE SEQUENCE %s %s;", pgm_qualified(t), pgm_sequence_options(t)));
+		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
+		if (pgm_attribute_text(t, "owned_by") != NULL)
+		{
+			PgmItem    *col = &diff->items[pgm_item_find(diff, pgm_attribute_text(t, "owned_by"))];
+
+			pgm_emit(diff, i, PGM_NODE_OWNED_BY, psprintf("ALTER SEQUENCE %s OWNED BY %s;", pgm_qualified(t),
+														  pgm_sql_name(diff, col, false)));
+		}
+	}
+	else if (pgm_kind_is(item, "column"))
+	{
+		PgmItem    *rel = pgm_relation_item(diff, item, false);
+
+		if (pgm_kind_is(rel, "type"))
+			pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TYPE %s ADD ATTRIBUTE %s;", pgm_qualified(rel->tgt),
+														pgm_column_definition(t, false)));
+		else
+			pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ADD COLUMN %s;", pgm_qualified(rel->tgt),
+														pgm_column_definition(t, true)));
+		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
+	}
+	else if (pgm_kind_is(item, "index"))
+	{
+		/*
+		 * An index of a partitioned table reads "ON ONLY": created so, it
+		 * would not build the partitions' indexes, which come with it here.
+		 */
+		char	   *def = pgm_attribute_text(t, "definition");
+		char	   *only;
+
+		if (def == NULL)
+			pgm_document_error("target", item->key, "has no definition");
+		only = strstr(def, " ON ONLY ");
+
+		if (pgm_attribute(t, "valid") != NULL && !pgm_attribute_bool(t, "valid"))
+			pgm_refuse(item, "create", "The index is invalid in the target: a build that failed, or a partitioned index not yet attached on every partition.");
+
+		if (only)
+			def = psprintf("%.*s ON %s", (int) (only - def), def, only + strlen(" ON ONLY "));
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", def));
+		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
+	}
+	else if (pgm_kind_is(item, "constraint"))
+	{
+		PgmItem    *rel = pgm_relation_item(diff, item, false);
+
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER %s %s ADD CONSTRAINT %s %s;",
+													pgm_kind_is(rel, "type") ? "DOMAIN" : "TABLE",
+													pgm_qualified(rel->tgt),
+													quote_identifier(pgm_attribute_text(t, "name")),
+													pgm_attribute_text(t, "definition")));
+		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
+	}
+	else if (pgm_kind_is(item, "function") || pgm_kind_is(item, "procedure"))
+	{
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", pgm_trimmed(pgm_attribute_text(t, "definition"))));
+		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
+	}
+	else if (pgm_kind_is(item, "aggregate") || pgm_kind_is(item, "operator") || pgm_kind_is(item, "cast"))
+	{
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", pgm_attribute_text(t, "definition")));
+		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
+	}
+	else if (pgm_kind_is(item, "type"))
+		pgm_emit_create_type(diff, i);
+	else if (pgm_kind_is(item, "trigger"))
+	{
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", pgm_attribute_text(t, "definition")));
+		if (strcmp(pgm_attribute_text(t, "enabled"), "origin") != 0)
+			pgm_emit(diff, i, PGM_NODE_CREATE, pgm_trigger_enable(diff, item));
+		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
+	}
+	else if (pgm_kind_is(item, "policy"))
+	{
+		pgm_emit(diff, i, PGM_NODE_CREATE, pgm_policy_statement(diff, item, true));
+		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
+	}
+	else if (pgm_kind_is(item, "rule"))
+	{
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", pgm_trimmed(pgm_attribute_text(t, "definition"))));
+		if (strcmp(pgm_attribute_text(t, "enabled"), "origin") != 0)
+			pgm_emit(diff, i, PGM_NODE_CREATE, pgm_rule_enable(diff, item));
+		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
+	}
+	else
+		pgm_refuse(item, "create", NULL);
+}
+
+void
+pgm_emit_drop(PgmDiff *diff, int i)
+{
+	PgmItem    *item = &diff->items[i];
+	JsonbContainer *s = item->src;
+	char	   *statement;
+
+	if (pgm_kind_is(item, "column"))
+	{
+		PgmItem    *rel = pgm_relation_item(diff, item, true);
+
+		statement = pgm_kind_is(rel, "type") ?
+			psprintf("ALTER TYPE %s DROP ATTRIBUTE %s;", pgm_relation_name(diff, item, true),
+					 quote_identifier(pgm_attribute_text(s, "name"))) :
+			psprintf("ALTER TABLE %s DROP COLUMN %s;", pgm_relation_name(diff, item, true),
+					 quote_identifier(pgm_attribute_text(s, "name")));
+	}
+	else if (pgm_kind_is(item, "constraint"))
+	{
+		PgmItem    *rel = pgm_relation_item(diff, item, true);
+
+		statement = psprintf("ALTER %s %s DROP CONSTRAINT %s;", pgm_kind_is(rel, "type") ? "DOMAIN" : "TABLE",
+							 pgm_relation_name(diff, item, true), quote_identifier(pgm_attribute_text(s, "name")));
+	}
+	else if (pgm_kind_is(item, "trigger") || pgm_kind_is(item, "policy") || pgm_kind_is(item, "rule"))
+		statement = psprintf("DROP %s %s ON %s;", pgm_kind_is(item, "trigger") ? "TRIGGER" :
+							 pgm_kind_is(item, "policy") ? "POLICY" : "RULE",
+							 quote_identifier(pgm_attribute_text(s, "name")), pgm_relation_name(diff, item, true));
+	else if (pgm_is_base_type(item, true))
+		statement = psprintf("DROP TYPE %s CASCADE;", pgm_sql_name(diff, item, true));	/* and its I/O functions */
+	else if (pgm_sql_kind(item) != NULL)
+		statement = psprintf("DROP %s %s;", pgm_sql_kind(item), pgm_sql_name(diff, item, true));
+	else
+		pgm_refuse(item, "drop", NULL);
+	pgm_emit(diff, i, PGM_NODE_DROP, statement);
+}

@@ -1,0 +1,235 @@
+/*
+ * diff.c — the diff engine: DDL that turns a schema equal to one schema
+ * document into one equal to another, migrate.diff().
+ *
+ * Every key of either document is an item.  An item only the source has is
+ * dropped, one only the target has is created, one both have and that
+ * differs is altered in place where PostgreSQL has an ALTER for what
+ * changed, or rebuilt (dropped and created again) where it has none.  A
+ * rebuild spreads to what depends on the rebuilt object in the source (a
+ * view on a view that is re-created is re-created too), and a column type
+ * change spreads to the views, triggers, policies and generated columns
+ * that use the column; a column whose default uses a re-created function or
+ * sequence only has its default dropped and set again.  A change that would
+ * re-create a table column (and lose its data) because something it
+ * depends on must be re-created is refused.
+ *
+ * Objects created or dropped with another are not statements of their own:
+ * the columns of a new table are in its CREATE TABLE, the index of a
+ * primary key comes with the constraint, what a partition or an
+ * inheritance child inherits comes with it, everything of a dropped table
+ * goes with it.
+ *
+ * Each drop, create and alter of an item is a node; nodes are ordered by
+ * the dependencies of both documents (drop what depends on an object before
+ * the object, create an object before what depends on it), ties broken by
+ * drops first, then by kind and key, so the same two documents always give
+ * the same script.  Each statement's hazard is what migrate.lint() says of
+ * it, judged on the whole script.
+ *
+ * What the engine refuses (with 0A000 and the object's name): base types
+ * and foreign tables to be created or changed, base types dropped, enum
+ * values removed or reordered, invalid indexes, and column changes that
+ * would lose data.
+ *
+ * Calls rows.c, sqltext.c, lint.c, snapshot.c, validate.c, model.c,
+ * renames.c, plan.c, alter.c and order.c.
+ */
+#include "postgres.h"
+
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "pgmigrate.h"
+#include "schema/model.h"
+
+PG_FUNCTION_INFO_V1(pgmigrate_diff);
+
+/* "id bigint, name text": a table's columns in order, from one document. */
+static char *
+pgm_table_shape(PgmDiff *diff, PgmItem *table, bool source)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, source ? table->src_columns : table->tgt_columns)
+	{
+		PgmItem    *c = lfirst(lc);
+		JsonbContainer *obj = source ? c->src : c->tgt;
+
+		appendStringInfo(&buf, "%s%s %s", buf.len ? ", " : "", pgm_attribute_text(obj, "name"),
+						 pgm_attribute_text(obj, "type"));
+	}
+	return buf.data;
+}
+
+static char *
+pgm_rename_advice(const char *what, const char *old_name, const char *new_name, const char *from_key,
+				  const char *new_bare)
+{
+	const char *from = strchr(from_key, ' ') + 1;
+
+	return psprintf("it looks like a rename of %s %s to %s: say so with renames => '{%s=%s}' (pgmigrate diff --rename %s=%s)",
+					what, old_name, new_name, from, new_bare, from, new_bare);
+}
+
+/*
+ * A drop of a column (or a table) next to an add of one of the same shape
+ * looks like a rename; the hazard says how to ask for one.
+ */
+static char *
+pgm_rename_hint(PgmDiff *diff, PgmItem *dropped)
+{
+	int			i;
+	bool		table = pgm_kind_is(dropped, "table");
+	char	   *shape = NULL;
+
+	if ((!pgm_kind_is(dropped, "column") && !table) || dropped->implied_drop)
+		return NULL;
+	if (table)
+		shape = pgm_table_shape(diff, dropped, true);
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *added = &diff->items[i];
+
+		if (added->change != PGM_CREATE || added->implied_create || strcmp(added->kind, dropped->kind) != 0)
+			continue;
+		if (!table && pgm_relation_item(diff, added, false) == pgm_relation_item(diff, dropped, true) &&
+			pgm_same_text(pgm_text(added->tgt, "type"), pgm_text(dropped->src, "type")))
+			return pgm_rename_advice("column", quote_identifier(pgm_text(dropped->src, "name")),
+									 quote_identifier(pgm_text(added->tgt, "name")), dropped->key,
+									 pgm_text(added->tgt, "name"));
+		if (table && pgm_same_text(pgm_text(added->tgt, "schema"), pgm_text(dropped->src, "schema")) &&
+			strcmp(shape, pgm_table_shape(diff, added, false)) == 0)
+			return pgm_rename_advice("table", pgm_qualified(dropped->src), quote_identifier(pgm_text(added->tgt, "name")),
+									 dropped->key, pgm_text(added->tgt, "name"));
+	}
+	return NULL;
+}
+
+/*
+ * The lint's errors and warnings on each statement, judged on the whole
+ * script.  *unguarded says whether it locks a table that exists without a
+ * lock_timeout (the lint's missing-lock-timeout); that finding is not a
+ * hazard of its own, since the script then begins with SET lock_timeout,
+ * which is all it changes in what the lint says.
+ */
+static char **
+pgm_hazards(List *statements, bool *unguarded)
+{
+	StringInfoData script;
+	ListCell   *lc;
+	char	  **hazards = palloc0(sizeof(char *) * (list_length(statements) + 1));
+	List	   *parsed;
+	int			count = 0;
+
+	if (statements == NIL)
+		return hazards;
+	initStringInfo(&script);
+	foreach(lc, statements)
+	{
+		appendStringInfo(&script, "%s\n", (char *) lfirst(lc));
+	}
+	parsed = pgm_split_statements(script.data, pgm_parse_sql(script.data, NULL, NULL));
+	/* statement numbers of the script -> steps: one statement per step */
+	count = list_length(parsed);
+	foreach(lc, pgm_lint(parsed))
+	{
+		PgmFinding *f = lfirst(lc);
+		int			step = f->statement ? f->statement->number - 1 : -1;
+		char	   *said;
+
+		if (strcmp(f->rule, "missing-lock-timeout") == 0)
+		{
+			*unguarded = true;
+			continue;
+		}
+		if (f->severity == PGM_SEVERITY_INFO || step < 0 || step >= count ||
+			step >= list_length(statements))
+			continue;
+		said = psprintf("%s%s", f->destructive ? "data loss: " : "", f->message);
+		hazards[step] = hazards[step] ? psprintf("%s; %s", hazards[step], said) : said;
+	}
+	return hazards;
+}
+
+Datum
+pgmigrate_diff(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Tuplestorestate *store;
+	PgmDiff		diff;
+	PgmSnapshot *src;
+	PgmSnapshot *tgt;
+	List	   *statements;
+	List	   *sources;
+	char	  **hazards;
+	bool		unguarded = false;
+	ListCell   *lc;
+	int			step = 0;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the source and the target of migrate.diff() must not be NULL"),
+				 errhint("Pass two documents from migrate.schema().")));
+	store = pgm_srf_begin(fcinfo, &desc);
+	memset(&diff, 0, sizeof(diff));
+	diff.role = GetUserNameFromId(GetUserId(), false);
+	src = pgm_snapshot_read(PG_GETARG_JSONB_P(0), "source");
+	tgt = pgm_snapshot_read(PG_GETARG_JSONB_P(1), "target");
+	pgm_check_document(src, "source", NULL);
+	pgm_check_document(tgt, "target", src);
+	if (!PG_ARGISNULL(2))
+		pgm_parse_renames(&diff, PG_GETARG_ARRAYTYPE_P(2), src);
+
+	pgm_diff_load(&diff, src, tgt);
+	pgm_classify(&diff);
+	pgm_emit_all(&diff);
+	pgm_emit_carried_extras(&diff);
+	pgm_order_edges(&diff);
+	statements = pgm_order(&diff, &sources);
+	hazards = pgm_hazards(statements, &unguarded);
+
+	/*
+	 * A script that locks tables in use waits for them at most 5 seconds,
+	 * as the lint asks of every revision: it fails fast rather than queue
+	 * every query on the table behind a long transaction.
+	 */
+	if (unguarded)
+	{
+		char	  **shifted = palloc0(sizeof(char *) * (list_length(statements) + 2));
+
+		memcpy(shifted + 1, hazards, sizeof(char *) * list_length(statements));
+		hazards = shifted;
+		statements = lcons(pstrdup("SET lock_timeout = '5s';"), statements);
+		sources = lcons_int(-1, sources);
+	}
+
+	foreach(lc, statements)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		int			item = list_nth_int(sources, step);
+		char	   *hint = item >= 0 && diff.items[item].change == PGM_DROP ?
+			pgm_rename_hint(&diff, &diff.items[item]) : NULL;
+
+		if (hint)
+			hazards[step] = hazards[step] ? psprintf("%s; %s", hazards[step], hint) : hint;
+		values[0] = Int32GetDatum(step + 1);
+		values[1] = CStringGetTextDatum((char *) lfirst(lc));
+		if (hazards[step])
+			values[2] = CStringGetTextDatum(hazards[step]);
+		else
+			nulls[2] = true;
+		tuplestore_putvalues(store, desc, values, nulls);
+		step++;
+	}
+	return (Datum) 0;
+}

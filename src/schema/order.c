@@ -1,0 +1,338 @@
+/*
+ * order.c — the statements in an order that runs: each node (an item's
+ * drop, alter, create or OWNED BY) after what it needs, by the
+ * dependencies of both documents; ties broken by drops first, then kind,
+ * then key, so the same documents always give the same script.
+ *
+ * Calls snapshot.c, model.c and alter.c.
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+
+#include "pgmigrate.h"
+#include "schema/model.h"
+
+static void
+pgm_edge(PgmDiff *diff, int from, int to)
+{
+	if (from < 0 || to < 0 || from == to)
+		return;
+	diff->nodes[from].successors = lappend_int(diff->nodes[from].successors, to);
+	diff->nodes[to].waiting++;
+}
+
+/* The node that drops (or creates) the item: its own, or its carrier's. */
+static int
+pgm_node_of(PgmDiff *diff, int i, PgmNodeKind kind)
+{
+	int			hops;
+
+	for (hops = 0; i >= 0 && hops < 8; hops++)
+	{
+		PgmItem    *item = &diff->items[i];
+
+		if (item->node[kind] >= 0)
+			return item->node[kind];
+		if ((kind == PGM_NODE_DROP && item->implied_drop) || (kind == PGM_NODE_CREATE && item->implied_create))
+			i = item->carrier;
+		else
+			return -1;
+	}
+	return -1;
+}
+
+/*
+ * A constraint a child declares and inherits too (the same name on a
+ * parent): created before the parent's, which merges into it, and dropped
+ * after it, while the parent's would still hold it.
+ */
+static void
+pgm_order_merged_constraint(PgmDiff *diff, PgmItem *item)
+{
+	int			pass;
+
+	for (pass = 0; pass < 2; pass++)
+	{
+		bool		source = pass == 0;
+		JsonbContainer *obj = source ? item->src : item->tgt;
+		PgmItem    *rel;
+		ListCell   *lc;
+
+		if (obj == NULL || !pgm_attribute_bool(obj, "inherited") || !pgm_attribute_bool(obj, "local") ||
+			(rel = pgm_relation_item(diff, item, source)) == NULL)
+			continue;
+		foreach(lc, pgm_attribute_strings(source ? rel->src : rel->tgt, "inherits"))
+		{
+			char	   *parent_key = source ? pgm_renamed_key(diff, lfirst(lc)) : lfirst(lc);
+			int			p = pgm_item_find(diff, parent_key);
+			int			pc;
+
+			if (p < 0)
+				continue;
+			pc = pgm_item_find(diff, psprintf("constraint %s.%s", pgm_qualified(pgm_item_object(&diff->items[p])),
+											  quote_identifier(pgm_text(obj, "name"))));
+			if (pc < 0)
+				continue;
+			if (source)
+				pgm_edge(diff, pgm_node_of(diff, pc, PGM_NODE_DROP), item->node[PGM_NODE_DROP]);
+			else
+				pgm_edge(diff, item->node[PGM_NODE_CREATE], pgm_node_of(diff, pc, PGM_NODE_CREATE));
+		}
+	}
+}
+
+void
+pgm_order_edges(PgmDiff *diff)
+{
+	int			i;
+
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *item = &diff->items[i];
+		int			d = pgm_node_of(diff, i, PGM_NODE_DROP);
+		int			a = item->node[PGM_NODE_ALTER];
+		int			c = pgm_node_of(diff, i, PGM_NODE_CREATE);
+		int			o = item->node[PGM_NODE_OWNED_BY];
+		ListCell   *lc;
+
+		if (item->node[PGM_NODE_DROP] >= 0)
+		{
+			pgm_edge(diff, d, a);
+			pgm_edge(diff, d, c);
+		}
+		if (item->node[PGM_NODE_CREATE] >= 0)
+			pgm_edge(diff, a, c);
+		/* drop dependents first; alter away from what is dropped */
+		foreach(lc, item->src_deps)
+		{
+			int			r = lfirst_int(lc);
+			int			rd = pgm_node_of(diff, r, PGM_NODE_DROP);
+			int			ra = diff->items[r].node[PGM_NODE_ALTER];
+
+			if (rd >= 0)
+				pgm_edge(diff, d >= 0 ? d : a, rd);
+			/* ALTER COLUMN ... TYPE wants what uses the column gone first */
+			if (ra >= 0 && d >= 0 && diff->items[r].type_changed &&
+				(item->node[PGM_NODE_DROP] >= 0 || item->implied_drop))
+				pgm_edge(diff, d, ra);
+		}
+		/* create and alter what it depends on first */
+		foreach(lc, item->tgt_deps)
+		{
+			int			r = lfirst_int(lc);
+			int			rc = pgm_node_of(diff, r, PGM_NODE_CREATE);
+			int			ra = diff->items[r].node[PGM_NODE_ALTER];
+			int			rdefine = diff->items[r].node[PGM_NODE_OWNED_BY];
+
+			/* a new base type: its functions between its shell and itself */
+			if (o >= 0 && pgm_is_base_type(item, false) && pgm_kind_is(&diff->items[r], "function"))
+			{
+				pgm_edge(diff, rc, o);
+				pgm_edge(diff, ra, o);
+				continue;
+			}
+			if (rdefine >= 0 && pgm_is_base_type(&diff->items[r], false) &&
+				!list_member_int(diff->items[r].tgt_deps, i))
+			{
+				/* what uses a new base type, but its own functions, waits for all of it */
+				pgm_edge(diff, rdefine, c);
+				pgm_edge(diff, rdefine, a);
+			}
+
+			if (item->change == PGM_CREATE || item->change == PGM_REBUILD || item->change == PGM_REDEFAULT)
+			{
+				pgm_edge(diff, rc, c);
+				pgm_edge(diff, ra, c);
+			}
+			pgm_edge(diff, rc, a);
+			pgm_edge(diff, ra, a);
+		}
+		if (pgm_kind_is(item, "constraint"))
+			pgm_order_merged_constraint(diff, item);
+		if (a >= 0 && pgm_kind_is(item, "sequence") && item->src && pgm_departing_owner(diff, item))
+			pgm_edge(diff, a, pgm_node_of(diff, pgm_departing_owner(diff, item) - diff->items, PGM_NODE_DROP));
+		if (o >= 0 && pgm_is_base_type(item, false))
+			pgm_edge(diff, c, o);
+		else if (o >= 0)
+		{
+			int			col = pgm_item_find(diff, pgm_text(item->tgt, "owned_by"));
+
+			pgm_edge(diff, c, o);
+			pgm_edge(diff, a, o);
+			pgm_edge(diff, pgm_node_of(diff, col, PGM_NODE_CREATE), o);
+			pgm_edge(diff, diff->items[col].node[PGM_NODE_ALTER], o);
+		}
+	}
+}
+
+/* The rank of a kind when nothing else decides: containers before contents. */
+static int
+pgm_kind_rank(PgmItem *item)
+{
+	static const char *const order[] = {
+		"schema", "extension", "type", "function", "procedure", "aggregate", "operator", "cast", "sequence", "table",
+		"foreign table", "column", "constraint", "index", "view", "materialized view", "trigger", "policy",
+		"rule"
+	};
+	size_t		i;
+
+	for (i = 0; i < lengthof(order); i++)
+		if (pgm_kind_is(item, order[i]))
+			return (int) i;
+	return (int) lengthof(order);
+}
+
+/* Which of two ready nodes goes first. */
+static bool
+pgm_node_before(PgmDiff *diff, int a, int b)
+{
+	PgmDiffNode *na = &diff->nodes[a];
+	PgmDiffNode *nb = &diff->nodes[b];
+	PgmItem    *ia = &diff->items[na->item];
+	PgmItem    *ib = &diff->items[nb->item];
+	int			ra;
+	int			rb;
+	int			cmp;
+
+	if ((na->kind == PGM_NODE_DROP) != (nb->kind == PGM_NODE_DROP))
+		return na->kind == PGM_NODE_DROP;
+	ra = pgm_kind_rank(ia);
+	rb = pgm_kind_rank(ib);
+	if (na->kind == PGM_NODE_DROP)
+	{
+		ra = -ra;				/* contents before containers */
+		rb = -rb;
+	}
+	if (ra != rb)
+		return ra < rb;
+	cmp = strcmp(ia->key, ib->key);
+	if (cmp != 0)
+		return cmp < 0;
+	return na->kind < nb->kind;
+}
+
+/* A binary heap of ready nodes. */
+typedef struct PgmHeap
+{
+	int		   *slots;
+	int			count;
+} PgmHeap;
+
+static void
+pgm_heap_push(PgmDiff *diff, PgmHeap *heap, int node)
+{
+	int			i = heap->count++;
+
+	heap->slots[i] = node;
+	while (i > 0)
+	{
+		int			parent = (i - 1) / 2;
+
+		if (!pgm_node_before(diff, heap->slots[i], heap->slots[parent]))
+			break;
+		heap->slots[i] = heap->slots[parent];
+		heap->slots[parent] = node;
+		i = parent;
+	}
+}
+
+static int
+pgm_heap_pop(PgmDiff *diff, PgmHeap *heap)
+{
+	int			top = heap->slots[0];
+	int			i = 0;
+
+	heap->slots[0] = heap->slots[--heap->count];
+	for (;;)
+	{
+		int			l = 2 * i + 1;
+		int			r = l + 1;
+		int			best = i;
+		int			tmp;
+
+		if (l < heap->count && pgm_node_before(diff, heap->slots[l], heap->slots[best]))
+			best = l;
+		if (r < heap->count && pgm_node_before(diff, heap->slots[r], heap->slots[best]))
+			best = r;
+		if (best == i)
+			break;
+		tmp = heap->slots[i];
+		heap->slots[i] = heap->slots[best];
+		heap->slots[best] = tmp;
+		i = best;
+	}
+	return top;
+}
+
+/*
+ * The statements in the order to run them; *sources gets the item each
+ * comes from (-1 for the renames).
+ */
+List *
+pgm_order(PgmDiff *diff, List **sources)
+{
+	PgmHeap		heap;
+	List	   *out = list_copy(diff->rename_statements);
+	int			done = 0;
+	int			i;
+
+	/*
+	 * As pg_dump does: function bodies name tables and types that may come
+	 * later in the script (or never appear in pg_depend), so they are not
+	 * checked when the functions are created.
+	 */
+	for (i = 0; i < diff->nnodes; i++)
+	{
+		PgmItem    *item = &diff->items[diff->nodes[i].item];
+
+		if ((pgm_kind_is(item, "function") || pgm_kind_is(item, "procedure")) &&
+			diff->nodes[i].kind != PGM_NODE_DROP)
+		{
+			out = lcons(pstrdup("SET check_function_bodies = false;"), out);
+			break;
+		}
+	}
+	*sources = NIL;
+	for (i = 0; i < list_length(out); i++)
+		*sources = lappend_int(*sources, -1);
+
+	heap.slots = palloc(sizeof(int) * Max(diff->nnodes, 1));
+	heap.count = 0;
+	for (i = 0; i < diff->nnodes; i++)
+		if (diff->nodes[i].waiting == 0)
+			pgm_heap_push(diff, &heap, i);
+	while (heap.count > 0)
+	{
+		int			n = pgm_heap_pop(diff, &heap);
+		ListCell   *lc;
+
+		out = list_concat(out, diff->nodes[n].statements);
+		for (i = 0; i < list_length(diff->nodes[n].statements); i++)
+			*sources = lappend_int(*sources, diff->nodes[n].item);
+		done++;
+		foreach(lc, diff->nodes[n].successors)
+		{
+			int			s = lfirst_int(lc);
+
+			if (--diff->nodes[s].waiting == 0)
+				pgm_heap_push(diff, &heap, s);
+		}
+	}
+	if (done < diff->nnodes)
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		for (i = 0; i < diff->nnodes && buf.len < 400; i++)
+			if (diff->nodes[i].waiting > 0)
+				appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", diff->items[diff->nodes[i].item].key);
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the diff engine found no order for changes that depend on each other"),
+				 errdetail("Changes left: %s.", buf.data),
+				 errhint("Split the change into two revisions, then diff again.")));
+	}
+	return out;
+}

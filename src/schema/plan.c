@@ -1,0 +1,474 @@
+/*
+ * plan.c — what happens to each item: kept, dropped, created, altered in
+ * place, or rebuilt; what a rebuild or a column type change spreads to;
+ * what is carried by another object's statement rather than said on its
+ * own.
+ *
+ * Calls rows.c, snapshot.c and model.c.
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+
+#include "pgmigrate.h"
+#include "schema/model.h"
+
+/* Is the source's enum label list a subsequence of the target's? */
+static bool
+pgm_labels_only_added(List *before, List *after)
+{
+	ListCell   *a = list_head(after);
+	ListCell   *b;
+
+	foreach(b, before)
+	{
+		while (a && strcmp(lfirst(a), lfirst(b)) != 0)
+			a = lnext(after, a);
+		if (a == NULL)
+			return false;
+		a = lnext(after, a);
+	}
+	return true;
+}
+
+/* Columns of a view, "name type" in position order, from one document. */
+static List *
+pgm_view_columns(PgmDiff *diff, PgmItem *view, bool source)
+{
+	List	   *cols = NIL;
+	ListCell   *lc;
+
+	foreach(lc, source ? view->src_columns : view->tgt_columns)
+	{
+		PgmItem    *c = lfirst(lc);
+		JsonbContainer *obj = source ? c->src : c->tgt;
+
+		cols = lappend(cols, psprintf("%s %s", pgm_attribute_text(obj, "name"), pgm_attribute_text(obj, "type")));
+	}
+	return cols;
+}
+
+/* Can CREATE OR REPLACE VIEW do it: the old columns, unchanged, come first? */
+static bool
+pgm_view_replaceable(PgmDiff *diff, PgmItem *view)
+{
+	List	   *before = pgm_view_columns(diff, view, true);
+	List	   *after = pgm_view_columns(diff, view, false);
+	ListCell   *a;
+	ListCell   *b;
+
+	if (list_length(before) > list_length(after))
+		return false;
+	forboth(b, before, a, after)
+		if (strcmp(lfirst(a), lfirst(b)) != 0)
+		return false;
+	return true;
+}
+
+/* What to do with an item both documents have and that differs. */
+static PgmChange
+pgm_change_in_place(PgmDiff *diff, PgmItem *item)
+{
+	if (pgm_kind_is(item, "table"))
+	{
+		if (pgm_differs(item, "partitioned") || pgm_differs(item, "partition_key"))
+			return PGM_REBUILD;
+		return PGM_ALTER;
+	}
+	if (pgm_kind_is(item, "foreign table"))
+	{
+		if (pgm_differs(item, "server"))
+			pgm_refuse(item, "move", "Foreign tables are not created or moved between servers by the diff engine.");
+		return PGM_ALTER;
+	}
+	if (pgm_kind_is(item, "view"))
+	{
+		if (pgm_differs(item, "query") && !pgm_view_replaceable(diff, item))
+			return PGM_REBUILD;
+		return PGM_ALTER;
+	}
+	if (pgm_kind_is(item, "materialized view"))
+		return pgm_differs(item, "query") ? PGM_REBUILD : PGM_ALTER;
+	if (pgm_kind_is(item, "column"))
+	{
+		PgmItem    *rel = pgm_relation_item(diff, item, false);
+
+		if (rel && (pgm_kind_is(rel, "view") || pgm_kind_is(rel, "materialized view")))
+			return PGM_ALTER;	/* the view's query says the rest */
+		if (pgm_differs(item, "generated"))
+			return PGM_REBUILD;
+		item->type_changed = pgm_differs(item, "type") || pgm_differs(item, "collation");
+		return PGM_ALTER;
+	}
+	if (pgm_kind_is(item, "index"))
+		return pgm_differs(item, "definition") ? PGM_REBUILD : PGM_ALTER;
+	if (pgm_kind_is(item, "constraint"))
+	{
+		char	   *before = pgm_text(item->src, "definition");
+		char	   *after = pgm_text(item->tgt, "definition");
+		size_t		alen = strlen(after);
+
+		/* validating is an ALTER; anything else a new constraint */
+		if (strcmp(before, after) == 0 ||
+			(strlen(before) == alen + strlen(" NOT VALID") && strncmp(before, after, alen) == 0 &&
+			 strcmp(before + alen, " NOT VALID") == 0))
+			return PGM_ALTER;
+		return PGM_REBUILD;
+	}
+	if (pgm_kind_is(item, "function") || pgm_kind_is(item, "procedure"))
+	{
+		if (pgm_differs(item, "arguments") || pgm_differs(item, "returns"))
+			return PGM_REBUILD;
+		return PGM_ALTER;
+	}
+	if (pgm_kind_is(item, "aggregate"))
+		return pgm_differs(item, "definition") || pgm_differs(item, "returns") ? PGM_REBUILD : PGM_ALTER;
+	if (pgm_kind_is(item, "type"))
+	{
+		char	   *type = pgm_text(item->tgt, "type");
+
+		if (pgm_differs(item, "type"))
+			return PGM_REBUILD;
+		if (strcmp(type, "enum") == 0 && pgm_differs(item, "labels") &&
+			!pgm_labels_only_added(pgm_attribute_strings(item->src, "labels"),
+								   pgm_attribute_strings(item->tgt, "labels")))
+			pgm_refuse(item, "remove or reorder the values of",
+					   psprintf("Its values are %s in the source and %s in the target; PostgreSQL can only add values to an enum.",
+								pgm_text(item->src, "labels"), pgm_text(item->tgt, "labels")));
+		if (strcmp(type, "domain") == 0 && (pgm_differs(item, "base_type") || pgm_differs(item, "collation")))
+			return PGM_REBUILD;
+		if (strcmp(type, "range") == 0 &&
+			(pgm_differs(item, "subtype") || pgm_differs(item, "subtype_opclass") ||
+			 pgm_differs(item, "collation") || pgm_differs(item, "canonical") ||
+			 pgm_differs(item, "subtype_diff") || pgm_differs(item, "multirange")))
+			return PGM_REBUILD;
+		if (strcmp(type, "base") == 0 && pgm_differs(item, "definition"))
+			return PGM_REBUILD;
+		return PGM_ALTER;
+	}
+	if (pgm_kind_is(item, "trigger") || pgm_kind_is(item, "rule") ||
+		pgm_kind_is(item, "operator") || pgm_kind_is(item, "cast"))
+		return pgm_differs(item, "definition") ? PGM_REBUILD : PGM_ALTER;
+	if (pgm_kind_is(item, "policy"))
+		return pgm_differs(item, "command") || pgm_differs(item, "permissive") ? PGM_REBUILD : PGM_ALTER;
+	return PGM_ALTER;
+}
+
+/* Is this item one that goes with its relation (column, constraint, ...)? */
+static bool
+pgm_is_part_of_relation(PgmItem *item)
+{
+	return pgm_kind_is(item, "column") || pgm_kind_is(item, "constraint") ||
+		pgm_kind_is(item, "index") || pgm_kind_is(item, "trigger") || pgm_kind_is(item, "policy") ||
+		pgm_kind_is(item, "rule");
+}
+
+/* Does it come with another object rather than by a statement of its own? */
+static int
+pgm_inherited_carrier(PgmDiff *diff, PgmItem *item, JsonbContainer *obj, bool source)
+{
+	char	   *owner;
+
+	if (pgm_kind_is(item, "index") && (owner = pgm_attribute_text(obj, "constraint")) != NULL)
+		return pgm_item_find(diff, source ? pgm_renamed_key(diff, owner) : owner);
+	if ((pgm_kind_is(item, "column") || pgm_kind_is(item, "constraint")) &&
+		pgm_attribute_bool(obj, "inherited") && !pgm_attribute_bool(obj, "local"))
+		return pgm_relation_item(diff, item, source) - diff->items;
+	if (pgm_kind_is(item, "trigger") && pgm_attribute_bool(obj, "inherited"))
+		return pgm_relation_item(diff, item, source) - diff->items;
+	if (pgm_kind_is(item, "index") && pgm_attribute_text(obj, "partition_of") != NULL)
+		return pgm_relation_item(diff, item, source) - diff->items;
+	return -1;
+}
+
+/* A column dependency that comes from its default (not its type). */
+static bool
+pgm_default_dependency(PgmItem *column, PgmItem *dep)
+{
+	return pgm_kind_is(dep, "function") || pgm_kind_is(dep, "sequence");
+}
+
+/* What depends on item i in the source must follow its drop or rebuild. */
+static void
+pgm_spread(PgmDiff *diff, int i, bool type_change_only)
+{
+	PgmItem    *item = &diff->items[i];
+	ListCell   *lc;
+
+	foreach(lc, item->src_dependents)
+	{
+		int			d = lfirst_int(lc);
+		PgmItem    *dep = &diff->items[d];
+
+		if (dep->tgt == NULL || dep->change == PGM_REBUILD)
+			continue;			/* dropped anyway, or already */
+		if (type_change_only &&
+			!(pgm_kind_is(dep, "view") || pgm_kind_is(dep, "materialized view") ||
+			  pgm_kind_is(dep, "trigger") || pgm_kind_is(dep, "policy") ||
+			  pgm_kind_is(dep, "function") || pgm_kind_is(dep, "procedure") ||
+			  (pgm_kind_is(dep, "column") && pgm_text(dep->src, "generated") != NULL)))
+			continue;			/* ALTER COLUMN TYPE rebuilds indexes and constraints */
+		pgm_mark_rebuild(diff, d, i);
+	}
+}
+
+void
+pgm_mark_rebuild(PgmDiff *diff, int i, int because)
+{
+	PgmItem    *item = &diff->items[i];
+	PgmItem    *cause = because >= 0 ? &diff->items[because] : NULL;
+
+	if (pgm_kind_is(item, "column") && cause != NULL && cause != pgm_relation_item(diff, item, true) &&
+		pgm_text(item->src, "generated") == NULL)
+	{
+		PgmItem    *rel = pgm_relation_item(diff, item, true);
+
+		if (rel && (pgm_kind_is(rel, "view") || pgm_kind_is(rel, "materialized view")))
+			return;				/* the view itself is re-created */
+		if (!list_member_int(item->tgt_deps, because))
+			return;				/* its ALTER lets go of the cause first */
+		if (pgm_default_dependency(item, cause))
+		{
+			if (item->change == PGM_SAME || item->change == PGM_ALTER)
+				item->change = PGM_REDEFAULT;
+			return;
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the diff engine cannot change %s without re-creating %s", cause->key, item->key),
+				 errdetail("Re-creating the column would lose its data."),
+				 errhint("Write this change by hand in a revision of its own (for instance a new column, a copy of the data and a swap), then diff again.")));
+	}
+	item->change = PGM_REBUILD;
+	pgm_spread(diff, i, false);
+}
+
+/*
+ * Do a new child's columns stand where CREATE TABLE ... PARTITION OF (the
+ * parent's, in its order) or ... INHERITS (the parents', then its own)
+ * would put them?  A child attached or made to inherit later need not.
+ */
+static bool
+pgm_natural_order(PgmDiff *diff, PgmItem *table)
+{
+	char	   *partition_of = pgm_text(table->tgt, "partition_of");
+	List	   *inherits = pgm_attribute_strings(table->tgt, "inherits");
+	List	   *parents = NIL;
+	List	   *expected = NIL;
+	ListCell   *lc;
+	ListCell   *pc;
+
+	if (partition_of)
+		parents = list_make1(partition_of);
+	else
+		parents = inherits;
+	foreach(lc, parents)
+	{
+		int			p = pgm_item_find(diff, lfirst(lc));
+
+		if (p < 0)
+			return false;
+		foreach(pc, diff->items[p].tgt_columns)
+		{
+			char	   *name = pgm_text(((PgmItem *) lfirst(pc))->tgt, "name");
+
+			if (!pgm_list_has_string(expected, name))
+				expected = lappend(expected, name);
+		}
+	}
+	foreach(lc, table->tgt_columns)
+	{
+		char	   *name = pgm_text(((PgmItem *) lfirst(lc))->tgt, "name");
+
+		if (!pgm_list_has_string(expected, name))
+			expected = lappend(expected, name);
+	}
+	if (list_length(expected) != list_length(table->tgt_columns))
+		return false;
+	forboth(lc, expected, pc, table->tgt_columns)
+		if (strcmp(lfirst(lc), pgm_text(((PgmItem *) lfirst(pc))->tgt, "name")) != 0)
+		return false;
+	return true;
+}
+
+/*
+ * New children whose columns stand in another order are created with all
+ * their columns and the parents' CHECK constraints, then attached or made
+ * to inherit: their inherited CHECK constraints come with them.
+ */
+static void
+pgm_mark_detached(PgmDiff *diff)
+{
+	int			i;
+
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *t = &diff->items[i];
+		List	   *inherited = NIL;
+		bool		renamed = false;	/* or otherwise not as CREATE would make it */
+		ListCell   *lc;
+		int			p;
+
+		if ((t->change != PGM_CREATE && t->change != PGM_REBUILD) || !pgm_kind_is(t, "table") ||
+			(pgm_text(t->tgt, "partition_of") == NULL && pgm_attribute_strings(t->tgt, "inherits") == NIL))
+			continue;
+		/* its inherited CHECK constraints and foreign keys */
+		foreach(lc, t->tgt_constraints)
+		{
+			PgmItem    *c = lfirst(lc);
+			char	   *type;
+			char	   *parent;
+
+			if (!pgm_attribute_bool(c->tgt, "inherited"))
+				continue;
+			type = pgm_text(c->tgt, "type");
+			if (strcmp(type, "check") != 0 && strcmp(type, "foreign key") != 0)
+				continue;
+			inherited = lappend_int(inherited, c - diff->items);
+			/* a partition's foreign key named otherwise than its parent's: it was attached */
+			parent = pgm_text(c->tgt, "parent");
+			if (parent && (p = pgm_item_find(diff, parent)) >= 0 && diff->items[p].tgt &&
+				!pgm_same_text(pgm_text(diff->items[p].tgt, "name"), pgm_text(c->tgt, "name")))
+				renamed = true;
+		}
+		/* a column generated otherwise than its parent's: only INHERIT makes that */
+		foreach(lc, t->tgt_columns)
+		{
+			PgmItem    *c = lfirst(lc);
+			JsonbContainer *parent_col = pgm_parent_column(diff, t->tgt, pgm_text(c->tgt, "name"));
+
+			if (parent_col && !pgm_same_text(pgm_text(c->tgt, "generated"), pgm_text(parent_col, "generated")))
+				renamed = true;
+		}
+		if (!renamed && pgm_natural_order(diff, t))
+			continue;
+		t->detached = true;
+		foreach(lc, inherited)
+		{
+			PgmItem    *c = &diff->items[lfirst_int(lc)];
+
+			c->implied_create = true;
+			c->carrier = i;
+		}
+	}
+}
+
+void
+pgm_classify(PgmDiff *diff)
+{
+	int			i;
+
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *item = &diff->items[i];
+
+		if (item->src == NULL)
+			item->change = PGM_CREATE;
+		else if (item->tgt == NULL)
+			item->change = PGM_DROP;
+		else if (!item->identical && compareJsonbContainers(item->src, item->tgt) != 0 &&
+				 pgm_item_differs(item))
+			item->change = pgm_change_in_place(diff, item);
+		else
+			item->change = PGM_SAME;
+	}
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *item = &diff->items[i];
+
+		if (item->change == PGM_DROP || item->change == PGM_REBUILD)
+			pgm_spread(diff, i, false);
+		else if (item->type_changed)
+			pgm_spread(diff, i, true);
+	}
+
+	/* what goes or comes with another */
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *item = &diff->items[i];
+		bool		drops = item->change == PGM_DROP || item->change == PGM_REBUILD;
+		bool		creates = item->change == PGM_CREATE || item->change == PGM_REBUILD;
+		int			carrier;
+
+		if (drops)
+		{
+			carrier = pgm_inherited_carrier(diff, item, item->src, true);
+			if (carrier < 0 && pgm_is_part_of_relation(item))
+			{
+				PgmItem    *rel = pgm_relation_item(diff, item, true);
+
+				if (rel && (rel->change == PGM_DROP || rel->change == PGM_REBUILD ||
+							pgm_kind_is(rel, "view") || pgm_kind_is(rel, "materialized view")))
+					carrier = rel - diff->items;
+			}
+			if (carrier < 0 && pgm_kind_is(item, "sequence"))
+			{
+				int			col = pgm_item_find(diff, pgm_renamed_key(diff, pgm_text(item->src, "owned_by")));
+
+				if (col >= 0 && (diff->items[col].change == PGM_DROP || diff->items[col].change == PGM_REBUILD))
+					carrier = col;
+			}
+			/*
+			 * A part of a dropped table that depends on something else that
+			 * is dropped (a policy on a view, say) is dropped by itself
+			 * first: with its table, the two drops could wait for each other.
+			 */
+			if (carrier >= 0 && (pgm_kind_is(item, "policy") || pgm_kind_is(item, "trigger")) &&
+				!pgm_attribute_bool(item->src, "inherited"))
+			{
+				ListCell   *lc;
+
+				foreach(lc, item->src_deps)
+				{
+					PgmItem    *dep = &diff->items[lfirst_int(lc)];
+
+					if (lfirst_int(lc) != carrier && (dep->change == PGM_DROP || dep->change == PGM_REBUILD) &&
+						dep != pgm_relation_item(diff, item, true))
+						carrier = -1;
+				}
+			}
+			if (carrier >= 0)
+			{
+				item->implied_drop = true;
+				item->carrier = carrier;
+			}
+			/* a base type's input and output functions go with it (DROP TYPE ... CASCADE) */
+			if (pgm_is_base_type(item, true))
+			{
+				ListCell   *lc;
+
+				foreach(lc, item->src_deps)
+				{
+					PgmItem    *f = &diff->items[lfirst_int(lc)];
+
+					if (pgm_kind_is(f, "function") && (f->change == PGM_DROP || f->change == PGM_REBUILD))
+					{
+						f->implied_drop = true;
+						f->carrier = i;
+					}
+				}
+			}
+		}
+		if (creates)
+		{
+			carrier = pgm_inherited_carrier(diff, item, item->tgt, false);
+			if (carrier < 0 && pgm_kind_is(item, "column"))
+			{
+				PgmItem    *rel = pgm_relation_item(diff, item, false);
+
+				if (rel && (rel->change == PGM_CREATE || rel->change == PGM_REBUILD ||
+							pgm_kind_is(rel, "view") || pgm_kind_is(rel, "materialized view")))
+					carrier = rel - diff->items;
+				/* a partition's columns come from its parent */
+				if (rel && pgm_text(rel->tgt, "partition_of") != NULL)
+					carrier = rel - diff->items;
+			}
+			if (carrier >= 0)
+			{
+				item->implied_create = true;
+				item->carrier = carrier;
+			}
+		}
+	}
+	pgm_mark_detached(diff);
+}
