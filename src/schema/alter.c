@@ -7,6 +7,7 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_type.h"
 #include "utils/builtins.h"
@@ -514,6 +515,7 @@ pgm_emit_all(PgmDiff *diff)
 	{
 		PgmItem    *item = &diff->items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		pgm_emit_keep_sequence(diff, i);
 
 		switch (item->change)

@@ -79,37 +79,104 @@ pgm_rename_advice(const char *what, const char *old_name, const char *new_name, 
 }
 
 /*
- * A drop of a column (or a table) next to an add of one of the same shape
- * looks like a rename; the hazard says how to ask for one.
+ * What an item created by a statement of its own would be a rename of, as
+ * a string: "c<relation item> <type>" for a column, "t<schema> <shape>"
+ * for a table; NULL for anything else.
  */
 static char *
-pgm_rename_hint(PgmDiff *diff, PgmItem *dropped)
+pgm_rename_shape(PgmDiff *diff, PgmItem *item, bool source)
 {
-	int			i;
-	bool		table = pgm_kind_is(dropped, "table");
-	char	   *shape = NULL;
+	JsonbContainer *obj = source ? item->src : item->tgt;
 
-	if ((!pgm_kind_is(dropped, "column") && !table) || dropped->implied_drop)
-		return NULL;
-	if (table)
-		shape = pgm_table_shape(diff, dropped, true);
+	if (pgm_kind_is(item, "column"))
+	{
+		PgmItem    *rel = pgm_relation_item(diff, item, source);
+
+		return psprintf("c%d %s", rel ? (int) (rel - diff->items) : -1, pgm_text(obj, "type"));
+	}
+	if (pgm_kind_is(item, "table"))
+		return psprintf("t%s %s", pgm_text(obj, "schema"), pgm_table_shape(diff, item, source));
+	return NULL;
+}
+
+/* The items created by statements of their own, by shape then item. */
+typedef struct PgmShaped
+{
+	char	   *shape;
+	int			item;
+} PgmShaped;
+
+static int
+pgm_compare_shaped(const void *a, const void *b)
+{
+	const PgmShaped *x = a;
+	const PgmShaped *y = b;
+	int			cmp = strcmp(x->shape, y->shape);
+
+	return cmp != 0 ? cmp : (x->item > y->item) - (x->item < y->item);
+}
+
+static PgmShaped *
+pgm_created_shapes(PgmDiff *diff, int *count)
+{
+	PgmShaped  *shaped = palloc(sizeof(PgmShaped) * Max(diff->nitems, 1));
+	int			i;
+
+	*count = 0;
 	for (i = 0; i < diff->nitems; i++)
 	{
 		PgmItem    *added = &diff->items[i];
+		char	   *shape;
 
-		if (added->change != PGM_CREATE || added->implied_create || strcmp(added->kind, dropped->kind) != 0)
+		CHECK_FOR_INTERRUPTS();
+		if (added->change != PGM_CREATE || added->implied_create ||
+			(shape = pgm_rename_shape(diff, added, false)) == NULL)
 			continue;
-		if (!table && pgm_relation_item(diff, added, false) == pgm_relation_item(diff, dropped, true) &&
-			pgm_same_text(pgm_text(added->tgt, "type"), pgm_text(dropped->src, "type")))
-			return pgm_rename_advice("column", quote_identifier(pgm_text(dropped->src, "name")),
-									 quote_identifier(pgm_text(added->tgt, "name")), dropped->key,
-									 pgm_text(added->tgt, "name"));
-		if (table && pgm_same_text(pgm_text(added->tgt, "schema"), pgm_text(dropped->src, "schema")) &&
-			strcmp(shape, pgm_table_shape(diff, added, false)) == 0)
-			return pgm_rename_advice("table", pgm_qualified(dropped->src), quote_identifier(pgm_text(added->tgt, "name")),
-									 dropped->key, pgm_text(added->tgt, "name"));
+		shaped[*count].shape = shape;
+		shaped[(*count)++].item = i;
 	}
-	return NULL;
+	qsort(shaped, *count, sizeof(PgmShaped), pgm_compare_shaped);
+	return shaped;
+}
+
+/*
+ * A drop of a column (or a table) next to an add of one of the same shape
+ * looks like a rename; the hazard says how to ask for one.  The adds are
+ * sorted by shape once (`*shaped`, made at the first drop), so each drop
+ * finds its match by halves.
+ */
+static char *
+pgm_rename_hint(PgmDiff *diff, PgmItem *dropped, PgmShaped **shaped, int *nshaped)
+{
+	char	   *shape;
+	int			lo = 0;
+	int			hi;
+	PgmItem    *added;
+
+	if (dropped->implied_drop || (shape = pgm_rename_shape(diff, dropped, true)) == NULL)
+		return NULL;
+	if (*shaped == NULL)
+		*shaped = pgm_created_shapes(diff, nshaped);
+	/* the first add of that shape */
+	hi = *nshaped;
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (strcmp((*shaped)[mid].shape, shape) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= *nshaped || strcmp((*shaped)[lo].shape, shape) != 0)
+		return NULL;
+	added = &diff->items[(*shaped)[lo].item];
+	if (pgm_kind_is(dropped, "column"))
+		return pgm_rename_advice("column", quote_identifier(pgm_text(dropped->src, "name")),
+								 quote_identifier(pgm_text(added->tgt, "name")), dropped->key,
+								 pgm_text(added->tgt, "name"));
+	return pgm_rename_advice("table", pgm_qualified(dropped->src), quote_identifier(pgm_text(added->tgt, "name")),
+							 dropped->key, pgm_text(added->tgt, "name"));
 }
 
 /*
@@ -172,6 +239,8 @@ pgmigrate_diff(PG_FUNCTION_ARGS)
 	bool		unguarded = false;
 	ListCell   *lc;
 	int			step = 0;
+	PgmShaped  *shaped = NULL;
+	int			nshaped = 0;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -218,7 +287,7 @@ pgmigrate_diff(PG_FUNCTION_ARGS)
 
 		int			item = list_nth_int(sources, step);
 		char	   *hint = item >= 0 && diff.items[item].change == PGM_DROP ?
-			pgm_rename_hint(&diff, &diff.items[item]) : NULL;
+			pgm_rename_hint(&diff, &diff.items[item], &shaped, &nshaped) : NULL;
 
 		if (hint)
 			hazards[step] = hazards[step] ? psprintf("%s; %s", hazards[step], hint) : hint;

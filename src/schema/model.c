@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "common/hashfn.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 #include "pgmigrate.h"
@@ -32,6 +33,7 @@ pgm_index_items(PgmDiff *diff)
 		size *= 2;
 	diff->mask = size - 1;
 	diff->slots = palloc0(sizeof(int) * size);
+	diff->listed = palloc0(sizeof(uint32) * Max(diff->nitems, 1));
 	for (i = 0; i < diff->nitems; i++)
 	{
 		PgmItem    *item = &diff->items[i];
@@ -194,8 +196,13 @@ pgm_dep_items(PgmDiff *diff, JsonbContainer *obj, bool source)
 	int			r = pgm_item_named(diff, pgm_attribute(obj, "relation"), source);
 	JsonbValue *depends = pgm_attribute(obj, "depends");
 
+	/* each item once, without searching the list: linear in the array */
+	diff->stamp++;
 	if (r >= 0)
+	{
 		out = lappend_int(out, r);
+		diff->listed[r] = diff->stamp;
+	}
 	if (depends != NULL && depends->type == jbvBinary && JsonContainerIsArray(depends->val.binary.data))
 	{
 		JsonbContainer *array = depends->val.binary.data;
@@ -213,8 +220,11 @@ pgm_dep_items(PgmDiff *diff, JsonbContainer *obj, bool source)
 			e.type = jbvString;
 			e.val.string.val = (char *) base + getJsonbOffset(array, i);
 			e.val.string.len = getJsonbLength(array, i);
-			if ((r = pgm_item_named(diff, &e, source)) >= 0)
-				out = list_append_unique_int(out, r);
+			if ((r = pgm_item_named(diff, &e, source)) >= 0 && diff->listed[r] != diff->stamp)
+			{
+				out = lappend_int(out, r);
+				diff->listed[r] = diff->stamp;
+			}
 		}
 	}
 	return out;
@@ -350,6 +360,7 @@ pgm_diff_load(PgmDiff *diff, PgmSnapshot *src, PgmSnapshot *tgt)
 		PgmItem    *item = &diff->items[i];
 		ListCell   *lc;
 
+		CHECK_FOR_INTERRUPTS();
 		if (item->src)
 			item->src_deps = pgm_dep_items(diff, item->src, true);
 		/* the same bytes name the same items, unless renames change the source's names */

@@ -78,6 +78,8 @@ typedef struct PgmDiff
 	PgmItem    *items;			/* sorted by key */
 	int		   *slots;			/* the items by key: open addressing, item + 1 */
 	uint32		mask;			/* the number of slots - 1 */
+	uint32	   *listed;			/* by item: the stamp of the last list it joined */
+	uint32		stamp;
 	int			nnodes;
 	int			maxnodes;
 	PgmDiffNode *nodes;

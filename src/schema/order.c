@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 #include "pgmigrate.h"
@@ -97,6 +98,7 @@ pgm_order_edges(PgmDiff *diff)
 		int			o = item->node[PGM_NODE_OWNED_BY];
 		ListCell   *lc;
 
+		CHECK_FOR_INTERRUPTS();
 		if (item->node[PGM_NODE_DROP] >= 0)
 		{
 			pgm_edge(diff, d, a);
@@ -161,8 +163,11 @@ pgm_order_edges(PgmDiff *diff)
 
 			pgm_edge(diff, c, o);
 			pgm_edge(diff, a, o);
-			pgm_edge(diff, pgm_node_of(diff, col, PGM_NODE_CREATE), o);
-			pgm_edge(diff, diff->items[col].node[PGM_NODE_ALTER], o);
+			if (col >= 0)
+			{
+				pgm_edge(diff, pgm_node_of(diff, col, PGM_NODE_CREATE), o);
+				pgm_edge(diff, diff->items[col].node[PGM_NODE_ALTER], o);
+			}
 		}
 	}
 }
@@ -308,6 +313,7 @@ pgm_order(PgmDiff *diff, List **sources)
 		int			n = pgm_heap_pop(diff, &heap);
 		ListCell   *lc;
 
+		CHECK_FOR_INTERRUPTS();
 		out = list_concat(out, diff->nodes[n].statements);
 		for (i = 0; i < list_length(diff->nodes[n].statements); i++)
 			*sources = lappend_int(*sources, diff->nodes[n].item);

@@ -8,6 +8,7 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 #include "pgmigrate.h"
@@ -218,6 +219,8 @@ pgm_mark_rebuild(PgmDiff *diff, int i, int because)
 	PgmItem    *item = &diff->items[i];
 	PgmItem    *cause = because >= 0 ? &diff->items[because] : NULL;
 
+	/* a rebuild spreads along chains of dependents as deep as the document's */
+	check_stack_depth();
 	if (pgm_kind_is(item, "column") && cause != NULL && cause != pgm_relation_item(diff, item, true) &&
 		pgm_text(item->src, "generated") == NULL)
 	{
@@ -376,6 +379,7 @@ pgm_classify(PgmDiff *diff)
 	{
 		PgmItem    *item = &diff->items[i];
 
+		CHECK_FOR_INTERRUPTS();
 		if (item->change == PGM_DROP || item->change == PGM_REBUILD)
 			pgm_spread(diff, i, false);
 		else if (item->type_changed)
@@ -390,6 +394,7 @@ pgm_classify(PgmDiff *diff)
 		bool		creates = item->change == PGM_CREATE || item->change == PGM_REBUILD;
 		int			carrier;
 
+		CHECK_FOR_INTERRUPTS();
 		if (drops)
 		{
 			carrier = pgm_inherited_carrier(diff, item, item->src, true);

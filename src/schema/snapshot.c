@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "nodes/value.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
@@ -147,8 +148,9 @@ pgm_snapshot_read(Jsonb *doc, const char *what)
 	if (!JB_ROOT_IS_OBJECT(doc) || JB_ROOT_IS_SCALAR(doc))
 		pgm_malformed(what, "It is not a JSON object.");
 	version = getKeyJsonValueFromContainer(&doc->root, "version", 7, NULL);
+	/* compared as text: a number out of int's range is no error of its own */
 	if (version == NULL || version->type != jbvNumeric ||
-		DatumGetInt32(DirectFunctionCall1(numeric_int4, NumericGetDatum(version->val.numeric))) != 1)
+		strcmp(DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(version->val.numeric))), "1") != 0)
 		pgm_malformed(what, "Its \"version\" is not 1.");
 	objects = getKeyJsonValueFromContainer(&doc->root, "objects", 7, NULL);
 	if (objects == NULL || objects->type != jbvBinary || !JsonContainerIsObject(objects->val.binary.data))
@@ -159,6 +161,7 @@ pgm_snapshot_read(Jsonb *doc, const char *what)
 	it = JsonbIteratorInit(objects->val.binary.data);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (tok == WJB_KEY)
 		{
 			snap->objects[snap->count].key = pnstrdup(v.val.string.val, v.val.string.len);
