@@ -42,10 +42,12 @@
 #include "parser/scanner.h"
 #include "parser/parse_type.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "storage/lockdefs.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
@@ -56,7 +58,8 @@ PG_FUNCTION_INFO_V1(pgmigrate_lint);
 typedef struct PgmLint
 {
 	List	   *findings;		/* PgmFinding * */
-	List	   *created;		/* "kind:name" of objects created so far */
+	HTAB	   *created;		/* "kind:name" of objects created so far */
+	HTAB	   *created_at;		/* "kind:name" -> the last statement creating it */
 	bool		lock_timeout_set;
 	bool		lock_timeout_reported;
 	PgmStatement *stmt;			/* the statement being looked at */
@@ -116,22 +119,51 @@ pgm_destructive(PgmLint *lint, const char *rule, char *message)
 
 /* ---- what earlier statements created ---- */
 
-static char *
-pgm_object_key(const char *kind, const char *name)
+/*
+ * Names are kept in hash tables, so that a script of many statements (the
+ * diff engine writes tens of thousands) is linted in linear time.  A key
+ * longer than PGM_LINT_KEYLEN is cut there: two such names that begin
+ * alike are taken for one, which only makes a finding less likely.
+ */
+#define PGM_LINT_KEYLEN 256
+
+typedef struct PgmLintEntry
 {
-	return psprintf("%s:%s", kind, name);
+	char		key[PGM_LINT_KEYLEN];
+	int			position;
+} PgmLintEntry;
+
+static HTAB *
+pgm_lint_table(const char *name)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = PGM_LINT_KEYLEN;
+	ctl.entrysize = sizeof(PgmLintEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, 256, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+}
+
+/* The entry of "kind:name" in `table`, made when `enter` and not there. */
+static PgmLintEntry *
+pgm_lint_entry(HTAB *table, const char *kind, const char *name, bool enter)
+{
+	char		key[PGM_LINT_KEYLEN];
+
+	snprintf(key, sizeof(key), "%s:%s", kind, name);
+	return hash_search(table, key, enter ? HASH_ENTER : HASH_FIND, NULL);
 }
 
 static void
 pgm_remember(PgmLint *lint, const char *kind, const char *name)
 {
-	lint->created = lappend(lint->created, pgm_object_key(kind, name));
+	pgm_lint_entry(lint->created, kind, name, true);
 }
 
 static bool
 pgm_created_here(PgmLint *lint, const char *kind, const char *name)
 {
-	return pgm_list_has_string(lint->created, pgm_object_key(kind, name));
+	return pgm_lint_entry(lint->created, kind, name, false) != NULL;
 }
 
 /* Relations are remembered by bare name: s.t and t are the same here. */
@@ -176,33 +208,54 @@ pgm_strong_lock(PgmLint *lint, const RangeVar *rv)
 }
 
 /*
+ * Where the SQL last creates what dropping first would only replace: a
+ * view or materialized view, a routine (for pgm_created_later()).
+ */
+static void
+pgm_note_creation(PgmLint *lint, Node *tree, int position)
+{
+	const char *kind = NULL;
+	const char *name = NULL;
+
+	if (IsA(tree, ViewStmt))
+	{
+		kind = "view";
+		name = ((ViewStmt *) tree)->view->relname;
+	}
+	else if (IsA(tree, CreateTableAsStmt) && ((CreateTableAsStmt *) tree)->objtype == OBJECT_MATVIEW)
+	{
+		kind = "matview";
+		name = ((CreateTableAsStmt *) tree)->into->rel->relname;
+	}
+	else if (IsA(tree, CreateFunctionStmt))
+	{
+		kind = "routine";
+		name = pgm_last_name(((CreateFunctionStmt *) tree)->funcname);
+	}
+	if (kind != NULL)
+		pgm_lint_entry(lint->created_at, kind, name, true)->position = position;
+}
+
+/*
  * Is a view or routine named `name` created again later in the same SQL?
  * Then dropping it first only replaces a definition (the usual way to
  * change a view's columns or a function's result type), and destroys
- * nothing.
+ * nothing.  (A materialized view is replaced by CREATE MATERIALIZED VIEW
+ * or by a plain view of its name.)
  */
 static bool
 pgm_created_later(PgmLint *lint, ObjectType type, const char *name)
 {
-	ListCell   *lc;
+	PgmLintEntry *e = NULL;
+	PgmLintEntry *m = NULL;
 
-	for_each_from(lc, lint->statements, lint->position + 1)
-	{
-		Node	   *tree = ((PgmStatement *) lfirst(lc))->tree;
-
-		if ((type == OBJECT_VIEW || type == OBJECT_MATVIEW) && IsA(tree, ViewStmt) &&
-			strcmp(((ViewStmt *) tree)->view->relname, name) == 0)
-			return true;
-		if (type == OBJECT_MATVIEW && IsA(tree, CreateTableAsStmt) &&
-			((CreateTableAsStmt *) tree)->objtype == OBJECT_MATVIEW &&
-			strcmp(((CreateTableAsStmt *) tree)->into->rel->relname, name) == 0)
-			return true;
-		if ((type == OBJECT_FUNCTION || type == OBJECT_PROCEDURE || type == OBJECT_ROUTINE) &&
-			IsA(tree, CreateFunctionStmt) &&
-			strcmp(pgm_last_name(((CreateFunctionStmt *) tree)->funcname), name) == 0)
-			return true;
-	}
-	return false;
+	if (type == OBJECT_VIEW || type == OBJECT_MATVIEW)
+		e = pgm_lint_entry(lint->created_at, "view", name, false);
+	if (type == OBJECT_MATVIEW)
+		m = pgm_lint_entry(lint->created_at, "matview", name, false);
+	if (type == OBJECT_FUNCTION || type == OBJECT_PROCEDURE || type == OBJECT_ROUTINE)
+		e = pgm_lint_entry(lint->created_at, "routine", name, false);
+	return (e != NULL && e->position > lint->position) || (m != NULL && m->position > lint->position);
 }
 
 /*
@@ -1339,8 +1392,13 @@ pgm_lint(List *statements)
 	ListCell   *lc;
 
 	lint.statements = statements;
+	lint.created = pgm_lint_table("what the SQL creates");
+	lint.created_at = pgm_lint_table("where the SQL creates it");
+	foreach(lc, statements)
+		pgm_note_creation(&lint, ((PgmStatement *) lfirst(lc))->tree, foreach_current_index(lc));
 	foreach(lc, statements)
 	{
+		CHECK_FOR_INTERRUPTS();
 		lint.stmt = (PgmStatement *) lfirst(lc);
 		lint.position = foreach_current_index(lc);
 		pgm_lint_statement(&lint, lint.stmt->tree);

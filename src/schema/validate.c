@@ -375,7 +375,7 @@ pgm_check_values(const char *what, const char *key, JsonbContainer *obj, int k)
 		char	   *pos = pgm_attribute_text(obj, "position");
 
 		if (strspn(pos, "0123456789") != strlen(pos) || strlen(pos) > 5 || atoi(pos) < 1 || atoi(pos) > 32767)
-			pgm_document_error(what, key, psprintf("has \"position\" %s, which is not a column number", pos));
+			pgm_document_error(what, key, "has a \"position\" that is not a column number");
 	}
 }
 
@@ -425,7 +425,7 @@ pgm_check_relation(PgmSnapshot *doc, const char *what, PgmObject *object, int k)
 		rel = NULL;
 	if (rel == NULL)
 		pgm_document_error(what, object->key,
-						   psprintf("names %s as its relation, which the document does not hold as a relation a %s can belong to",
+						   psprintf("names %s as its relation, which is not, in the document, a relation that can have this %s",
 									relation, object->kind));
 	if (strcmp(object->kind, "index") == 0)
 		return;					/* an index has a name of its own in its schema */
@@ -495,6 +495,28 @@ pgm_same_bytes(JsonbContainer *a, int asize, JsonbContainer *b, int bsize)
 	return a != NULL && b != NULL && asize == bsize && memcmp(a, b, asize) == 0;
 }
 
+/* Every object is of a kind the engine knows, and its key begins with it. */
+static void
+pgm_check_kinds(PgmSnapshot *doc, const char *what)
+{
+	int			i;
+
+	for (i = 0; i < doc->count; i++)
+	{
+		PgmObject  *object = &doc->objects[i];
+		size_t		len;
+
+		CHECK_FOR_INTERRUPTS();
+		if (object->kind == NULL)
+			pgm_document_error(what, object->key, "has no \"kind\" string");
+		if (pgm_kind_index(object->kind) < 0)
+			pgm_document_error(what, object->key, psprintf("is of kind \"%s\", which the engine does not know", object->kind));
+		len = strlen(object->kind);
+		if (strncmp(object->key, object->kind, len) != 0 || object->key[len] != ' ')
+			pgm_document_error(what, object->key, psprintf("is of kind \"%s\", but its key does not begin with it", object->kind));
+	}
+}
+
 /*
  * Every object of one document is as the engine needs it (the banner says
  * what that is).  With `checked` (a document already checked), an object
@@ -509,11 +531,11 @@ pgm_check_document(PgmSnapshot *doc, const char *what, PgmSnapshot *checked)
 
 	if (!pgm_allowed_made)
 		pgm_make_allowed();
+	pgm_check_kinds(doc, what);
 	for (i = 0; i < doc->count; i++)
 	{
 		PgmObject  *object = &doc->objects[i];
 		int			k = pgm_kind_index(object->kind);
-		size_t		len;
 		bool		same;
 
 		CHECK_FOR_INTERRUPTS();
@@ -523,13 +545,6 @@ pgm_check_document(PgmSnapshot *doc, const char *what, PgmSnapshot *checked)
 		same = checked && j < checked->count && strcmp(checked->objects[j].key, object->key) == 0 &&
 			pgm_same_bytes(checked->objects[j].attributes, checked->objects[j].size,
 						   object->attributes, object->size);
-		if (object->kind == NULL)
-			pgm_document_error(what, object->key, "has no \"kind\" string");
-		if (k < 0)
-			pgm_document_error(what, object->key, psprintf("is of kind \"%s\", which the engine does not know", object->kind));
-		len = strlen(object->kind);
-		if (strncmp(object->key, object->kind, len) != 0 || object->key[len] != ' ')
-			pgm_document_error(what, object->key, psprintf("is of kind \"%s\", but its key does not begin with it", object->kind));
 		if (!same)
 		{
 			pgm_check_attributes(what, object->key, object->attributes, k);

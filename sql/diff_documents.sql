@@ -1,0 +1,109 @@
+-- the diff engine against documents nobody should pass it: every object is
+-- checked before use, and what fails is refused with 22023 naming the
+-- document, the key and the attribute; the backend stays up.  Each case
+-- below crashed the server, or gave XX000, before the check was there.
+\i sql/include/reset.psql
+SET client_min_messages = warning;
+SET pgmigrate.guard = off;
+
+-- the error of a call, as SQLSTATE: detail (every message here is "source
+-- (or target) is not a schema document the diff engine can use"), or 'ok'
+CREATE FUNCTION pg_temp.refused(source jsonb, target jsonb) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    state text; message text; detail text;
+BEGIN
+    PERFORM count(*) FROM migrate.diff(source, target);
+    PERFORM count(*) FROM migrate.diff(target, source);
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+    RETURN state || ': ' || CASE WHEN detail = '' THEN message ELSE detail END;
+END
+$$;
+-- a document of one schema and whatever objects are given
+CREATE FUNCTION pg_temp.doc(objects jsonb) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT jsonb_build_object('version', 1, 'objects',
+        '{"schema x": {"kind": "schema", "name": "x"},
+          "table x.t": {"kind": "table", "schema": "x", "name": "t"},
+          "column x.t.a": {"kind": "column", "relation": "table x.t", "name": "a", "type": "integer", "position": 1}}'::jsonb
+        || objects)
+$$;
+
+-- a real schema to take real documents from
+CREATE SCHEMA x;
+CREATE TABLE x.t (a int PRIMARY KEY, b text CHECK (b <> ''));
+CREATE TYPE x.mood AS ENUM ('sad', 'happy');
+CREATE VIEW x.v AS SELECT a, b FROM x.t;
+SELECT migrate.schema() AS real \gset
+
+-- the same key of another kind in the target (a table that a document
+-- calls a view): the kinds of one key must agree, so each key begins with
+-- its kind, in both documents
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,kind}', '"view"'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,column x.t.a,kind}', '"constraint"'));
+SELECT pg_temp.refused(pg_temp.doc('{}'), pg_temp.doc('{"view x.t": {"kind": "table", "schema": "x", "name": "t"}}'));
+-- a kind the engine does not know
+SELECT pg_temp.refused(pg_temp.doc('{}'), pg_temp.doc('{"widget x.w": {"kind": "widget"}}'));
+-- grants on a kind that has none (and no schema to grant them in)
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,constraint x.t.t_b_check,grants}', '["PUBLIC=SELECT"]'));
+SELECT pg_temp.refused(pg_temp.doc('{}'), pg_temp.doc(
+    '{"trigger x.t.g": {"kind": "trigger", "relation": "table x.t", "name": "g", "definition": "CREATE TRIGGER", "enabled": "origin", "grants": ["r=SELECT"]}}'));
+-- a type of a kind of type there is not (read an array at -1 before)
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,type x.mood,type}', '"shape"'));
+SELECT pg_temp.refused(pg_temp.doc('{}'), pg_temp.doc('{"type x.z": {"kind": "type", "schema": "x", "name": "z", "type": "shape"}}'));
+-- other enumerated values
+SELECT pg_temp.refused(pg_temp.doc('{}'), pg_temp.doc(
+    '{"trigger x.t.g": {"kind": "trigger", "relation": "table x.t", "name": "g", "definition": "CREATE TRIGGER", "enabled": "sometimes"}}'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,replica_identity}', '"x"'));
+-- attributes of the wrong JSON type, or of another kind
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,column x.t.a,type}', '42'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,column x.t.a,not_null}', '"yes"'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,column x.t.a,position}', '"1"'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,column x.t.a,position}', '1e300'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,column x.t.a,position}', '-3'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,grants}', '"postgres=SELECT"'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,depends}', '["schema x", 7]'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,type x.mood,labels}', '[["sad"], "happy"]'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,query}', '"SELECT 1"'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,labels}', '["a"]'));
+-- what an object names must be there, as what it must be
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,column x.t.b,relation}', '"view x.v"'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,column x.t.b,relation}', '"type x.mood"'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,constraint x.t.t_b_check,relation}', '"type x.mood"'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,index x.t_pkey,relation}', '"view x.v"'));
+SELECT pg_temp.refused(pg_temp.doc('{}'), pg_temp.doc(
+    '{"table x.u": {"kind": "table", "schema": "x", "name": "u", "partition_of": "index x.t_pkey", "partition_bound": "DEFAULT"}}'));
+-- a key that says another name than the object's own
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,column x.t.b,name}', '"c"'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,schema}', '"public"'));
+SELECT pg_temp.refused(pg_temp.doc('{}'), pg_temp.doc('{"table x.\"T\"": {"kind": "table", "schema": "x", "name": "t"}}'));
+-- names that need quoting are keyed quoted, and pass
+CREATE TABLE x."odd Name" ("Col 1" int, "select" int);
+SELECT pg_temp.refused(:'real', migrate.schema());
+DROP TABLE x."odd Name";
+-- a document that is no document
+SELECT pg_temp.refused(:'real', '{"version": 1e300, "objects": {}}');
+SELECT pg_temp.refused(:'real', '{"version": 1, "objects": {"table x.t": 5}}');
+
+-- a view on 30,000 columns, each named twice in its "depends": each
+-- dependency once, read in linear time (each was searched for in the list
+-- of those read before)
+SELECT pg_temp.refused(pg_temp.doc('{}'), pg_temp.doc(
+    (SELECT jsonb_object_agg('column x.t.c' || i, jsonb_build_object('kind', 'column', 'relation', 'table x.t',
+                'name', 'c' || i, 'type', 'integer', 'position', 2 + i % 1000))
+     FROM generate_series(1, 30000) i)
+    || jsonb_build_object('view x.v', jsonb_build_object('kind', 'view', 'schema', 'x', 'name', 'v', 'query', 'SELECT 1',
+           'depends', (SELECT jsonb_agg('column x.t.c' || (i % 30000 + 1)) FROM generate_series(1, 60000) i)))));
+
+-- a chain of 150,000 materialized views each on the one before: a change
+-- at its root rebuilds all of them, as deep as the chain; the stack is
+-- checked on the way (it overflowed and crashed the server before)
+CREATE TEMP TABLE chain AS
+SELECT jsonb_object_agg('materialized view x.m' || i, jsonb_build_object('kind', 'materialized view', 'schema', 'x',
+           'name', 'm' || i, 'query', 'SELECT 1',
+           'depends', CASE WHEN i > 0 THEN jsonb_build_array('materialized view x.m' || (i - 1)) ELSE '[]' END)) AS objects
+FROM generate_series(0, 150000) i;
+SELECT left(pg_temp.refused(pg_temp.doc(objects),
+                            pg_temp.doc(jsonb_set(objects, '{materialized view x.m0,query}', '"SELECT 2"'))), 40) AS deep
+FROM chain;
+SELECT 'the server is up' AS after_all;
