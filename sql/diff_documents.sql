@@ -81,6 +81,11 @@ SELECT pg_temp.refused(pg_temp.doc('{}'), pg_temp.doc('{"table x.\"T\"": {"kind"
 CREATE TABLE x."odd Name" ("Col 1" int, "select" int);
 SELECT pg_temp.refused(:'real', migrate.schema());
 DROP TABLE x."odd Name";
+-- SQL in a document that does not parse: the object whose SQL it is is named
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,column x.t.b,type}', '"/*text"'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,column x.t.b,type}', '""'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,constraint x.t.t_b_check,definition}', '"CHECK ((b <> ''''::text)"'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,view x.v,query}', '" SELECT a FROM x.t WHERE"'));
 -- a document that is no document
 SELECT pg_temp.refused(:'real', '{"version": 1e300, "objects": {}}');
 SELECT pg_temp.refused(:'real', '{"version": 1, "objects": {"table x.t": 5}}');

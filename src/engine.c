@@ -289,45 +289,6 @@ pgm_describe_waited_lock(void)
 															   get_rel_name(relid)));
 }
 
-/*
- * Run fn(arg) in a subtransaction: released when fn returns and `keep`,
- * rolled back otherwise.  Returns NULL when fn returned, else a copy of its
- * error, the subtransaction rolled back.  A cancel (query cancel,
- * statement_timeout) is never returned: once the subtransaction is rolled
- * back it is raised again, so that it ends the whole call at once.
- */
-ErrorData *
-pgm_in_subtransaction(void (*fn) (void *), void *arg, bool keep)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ErrorData  *volatile edata = NULL;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		fn(arg);
-		if (keep)
-			ReleaseCurrentSubTransaction();
-		else
-			RollbackAndReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	if (edata != NULL && edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-		ReThrowError(edata);
-	return edata;
-}
-
 /* Sleep `ms`, but end at once, with its error, on a cancel or a timeout. */
 void
 pgm_sleep_interruptibly(int ms)

@@ -9,7 +9,7 @@
  *   common/revisions.c  revision ids and the topological order (shared
  *                       with the client)
  *   rows.c              SPI results, set-returning plumbing, string lists, the
- *                       fixed settings of every catalog read
+ *                       fixed settings of every catalog read, subtransactions
  *   sqltext.c           the server's parser, statements, checksums
  *   session.c           backend-local state: engine running, catalog
  *                       writing, statements the client will send
@@ -62,6 +62,7 @@ extern Tuplestorestate *pgm_srf_begin(FunctionCallInfo fcinfo,
 									  TupleDesc *tupdesc);
 extern bool pgm_list_has_string(List *list, const char *s);
 extern char *pgm_list_join(List *list, const char *separator);
+extern ErrorData *pgm_in_subtransaction(void (*fn) (void *), void *arg, bool keep);
 
 /* ---- sqltext.c: the server's parser, statements, checksums ---- */
 
@@ -337,7 +338,6 @@ extern void pgm_engine_define_settings(void);
 extern double pgm_run_revision(PgmGraph *graph, int n, PgmAction action,
 							   int step, int nsteps);
 extern void pgm_check_plan(PgmGraph *graph, PgmPlan *plan, PgmAction action);
-extern ErrorData *pgm_in_subtransaction(void (*fn) (void *), void *arg, bool keep);
 extern int	pgm_lock_timeout_or(int fallback);
 extern void pgm_with_lock_retries(const char *revision, const char *undone, int timeout_ms,
 								  void (*fn) (void *), void *arg);

@@ -1,7 +1,8 @@
 /*
  * rows.c — rows in and rows out: reading SPI results, returning sets, the
- * fixed settings every catalog read runs with, and looking a string up in
- * a list of them (PostgreSQL's list_member() compares nodes, not C strings).
+ * fixed settings every catalog read runs with, looking a string up in a
+ * list of them (PostgreSQL's list_member() compares nodes, not C strings),
+ * and running a function in a subtransaction that keeps its error.
  *
  * The bottom of pgmigrate's C files: it calls none of the others.
  *
@@ -11,6 +12,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "funcapi.h"
 #include "jit/jit.h"
 #include "miscadmin.h"
@@ -223,4 +225,43 @@ pgm_list_join(List *list, const char *separator)
 	foreach(lc, list)
 		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) > 0 ? separator : "", (char *) lfirst(lc));
 	return buf.data;
+}
+
+/*
+ * Run fn(arg) in a subtransaction: released when fn returns and `keep`,
+ * rolled back otherwise.  Returns NULL when fn returned, else a copy of its
+ * error, the subtransaction rolled back.  A cancel (query cancel,
+ * statement_timeout) is never returned: once the subtransaction is rolled
+ * back it is raised again, so that it ends the whole call at once.
+ */
+ErrorData *
+pgm_in_subtransaction(void (*fn) (void *), void *arg, bool keep)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		fn(arg);
+		if (keep)
+			ReleaseCurrentSubTransaction();
+		else
+			RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	if (edata != NULL && edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		ReThrowError(edata);
+	return edata;
 }

@@ -15,21 +15,53 @@
 #include "pgmigrate.h"
 #include "schema/model.h"
 
+/* A type name looked up; InvalidOid when there is no such type (yet). */
+typedef struct PgmTypeLookup
+{
+	const char *name;
+	Oid			type;
+} PgmTypeLookup;
+
+static void
+pgm_lookup_type(void *arg)
+{
+	PgmTypeLookup *lookup = arg;
+	int32		typmod;
+
+	parseTypeString(lookup->name, &lookup->type, &typmod, true);
+}
+
+/*
+ * The type a column's "type" names in one document.  A string that is no
+ * type name at all (the parser's error) refuses the document.
+ */
+static Oid
+pgm_column_type(PgmItem *column, bool source)
+{
+	PgmTypeLookup lookup;
+	ErrorData  *edata;
+
+	lookup.name = pgm_attribute_text(source ? column->src : column->tgt, "type");
+	lookup.type = InvalidOid;
+	edata = pgm_in_subtransaction(pgm_lookup_type, &lookup, false);
+	if (edata != NULL)
+		pgm_document_error(source ? "source" : "target", column->key,
+						   psprintf("has a \"type\" that is not a type name (%s)", edata->message));
+	return lookup.type;
+}
+
 /*
  * Does PostgreSQL convert the old type to the new one by itself (an
  * assignment cast, as ALTER COLUMN TYPE without USING needs)?  False when a
  * type does not exist yet: USING is then spelt out.
  */
 static bool
-pgm_converts_by_itself(const char *from, const char *to)
+pgm_converts_by_itself(PgmItem *column)
 {
-	Oid			from_type;
-	Oid			to_type;
-	int32		typmod;
+	Oid			from_type = pgm_column_type(column, true);
+	Oid			to_type = pgm_column_type(column, false);
 	Oid			func;
 
-	parseTypeString(from, &from_type, &typmod, true);
-	parseTypeString(to, &to_type, &typmod, true);
 	if (!OidIsValid(from_type) || !OidIsValid(to_type))
 		return false;
 	return find_coercion_pathway(to_type, from_type, COERCION_ASSIGNMENT, &func) != COERCION_PATH_NONE;
@@ -54,11 +86,10 @@ pgm_alter_column_type(PgmDiff *diff, int i, const char *relname, const char *col
 												   collation ? collation : ""));
 	else
 	{
-		char	   *old_type = pgm_attribute_text(s, "type");
 		char	   *new_type = pgm_attribute_text(t, "type");
 
 		/* a default the server may not convert is set again after */
-		converts = pgm_converts_by_itself(old_type, new_type);
+		converts = pgm_converts_by_itself(item);
 		if (pgm_text(s, "default") != NULL && item->change != PGM_REDEFAULT && !converts)
 			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;", relname, col));
 		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s%s%s%s%s;",

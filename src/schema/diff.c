@@ -225,6 +225,63 @@ pgm_hazards(List *statements, bool *unguarded)
 	return hazards;
 }
 
+/* pgm_hazards() in a subtransaction: its arguments and results */
+typedef struct PgmHazardsCall
+{
+	List	   *statements;
+	bool		unguarded;
+	char	  **hazards;
+} PgmHazardsCall;
+
+static void
+pgm_hazards_call(void *arg)
+{
+	PgmHazardsCall *call = arg;
+
+	call->hazards = pgm_hazards(call->statements, &call->unguarded);
+}
+
+static void
+pgm_parse_statement(void *arg)
+{
+	pgm_parse_sql((const char *) arg, NULL, NULL);
+}
+
+/*
+ * The hazards of the script, when it parses.  It is made of the documents'
+ * SQL (definitions, defaults, types, queries), so a script that does not
+ * parse holds SQL of a document that does not: refused, naming the object
+ * whose statement it is.
+ */
+static char **
+pgm_script_hazards(PgmDiff *diff, List *statements, List *sources, bool *unguarded)
+{
+	PgmHazardsCall call = {statements, false, NULL};
+	ErrorData  *edata = pgm_in_subtransaction(pgm_hazards_call, &call, true);
+	ListCell   *lc;
+
+	if (edata == NULL)
+	{
+		*unguarded = call.unguarded;
+		return call.hazards;
+	}
+	foreach(lc, statements)
+	{
+		int			item = list_nth_int(sources, foreach_current_index(lc));
+		ErrorData  *bad = pgm_in_subtransaction(pgm_parse_statement, lfirst(lc), false);
+
+		if (bad != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a document holds SQL that does not parse"),
+					 errdetail("The statement for %s does not parse (%s): %.300s",
+							   item >= 0 ? diff->items[item].key : "a rename", bad->message,
+							   (char *) lfirst(lc)),
+					 errhint("Pass what migrate.schema() returns.")));
+	}
+	ReThrowError(edata);		/* the whole script's error, then */
+}
+
 Datum
 pgmigrate_diff(PG_FUNCTION_ARGS)
 {
@@ -263,7 +320,7 @@ pgmigrate_diff(PG_FUNCTION_ARGS)
 	pgm_emit_carried_extras(&diff);
 	pgm_order_edges(&diff);
 	statements = pgm_order(&diff, &sources);
-	hazards = pgm_hazards(statements, &unguarded);
+	hazards = pgm_script_hazards(&diff, statements, sources, &unguarded);
 
 	/*
 	 * A script that locks tables in use waits for them at most 5 seconds,
