@@ -353,7 +353,8 @@ pgm_alter_owner_grants(PgmDiff *diff, int i, const char *kind, const char *name)
 	/* ALTER ... OWNER TO hands the old owner's privileges to the new one */
 	if (pgm_differs(item, "owner") && pgm_text(s, "owner") && pgm_text(t, "owner"))
 	{
-		char	   *old_owner = pgm_text(s, "owner");
+		char	   *old_owner = pgm_grantee_spelling(pgm_text(s, "owner"));
+		char	   *new_owner = pgm_grantee_spelling(pgm_text(t, "owner"));
 		List	   *moved = NIL;
 		ListCell   *lc;
 
@@ -362,7 +363,7 @@ pgm_alter_owner_grants(PgmDiff *diff, int i, const char *kind, const char *name)
 			PgmGrant	g = pgm_parse_grant(lfirst(lc));
 
 			moved = lappend(moved, strcmp(g.grantee, old_owner) == 0 ?
-							psprintf("%s=%s%s", pgm_text(t, "owner"), g.privilege, g.grantable ? "*" : "") :
+							psprintf("%s=%s%s", new_owner, g.privilege, g.grantable ? "*" : "") :
 							lfirst(lc));
 		}
 		before = moved;

@@ -94,7 +94,10 @@ typedef struct PgmRename
 	bool		table;
 } PgmRename;
 
-/* Grants as (grantee, privilege, grantable) triples from "role=PRIV*" strings. */
+/*
+ * Grants as (grantee, privilege, grantable) triples from "role=PRIV*"
+ * strings, the grantee as the document spells it (pgm_grantee_spelling()).
+ */
 typedef struct PgmGrant
 {
 	char	   *grantee;
@@ -144,6 +147,7 @@ extern void pgm_classify(PgmDiff *diff);
 extern void pgm_emit(PgmDiff *diff, int item, PgmNodeKind kind, char *statement);
 extern char *pgm_column_definition(JsonbContainer *col, bool with_constraints);
 extern PgmGrant pgm_parse_grant(const char *s);
+extern char *pgm_grantee_spelling(const char *role);
 extern void pgm_emit_grants(PgmDiff *diff, int i, PgmNodeKind kind, List *before, List *after, const char *on, const char *column);
 extern char *pgm_grant_target(PgmDiff *diff, PgmItem *item);
 extern char *pgm_comment_statement(PgmDiff *diff, PgmItem *item);

@@ -98,10 +98,56 @@ pgm_parse_grant(const char *s)
 	return g;
 }
 
+/*
+ * How a document spells a grantee (in "grants" and in a policy's "roles"):
+ * PUBLIC is the pseudo-role, a role is spelt by its name, but a role named
+ * "PUBLIC", or whose name begins with a double quote, is spelt quoted as
+ * SQL quotes it ("PUBLIC", """x"): no role reads as PUBLIC, and each
+ * spelling names one grantee.  migrate.schema() spells them so too.
+ */
+char *
+pgm_grantee_spelling(const char *role)
+{
+	if (strcmp(role, "PUBLIC") == 0 || role[0] == '"')
+		return pstrdup(quote_identifier(role));
+	return pstrdup(role);
+}
+
+/*
+ * The role a spelling names, NULL for PUBLIC.  A spelling that begins with
+ * a double quote but is no quoted name is a name as it stands, as
+ * documents before 0.7 spelt every role.
+ */
+static char *
+pgm_grantee_role(const char *spelling)
+{
+	StringInfoData name;
+	const char *p;
+
+	if (strcmp(spelling, "PUBLIC") == 0)
+		return NULL;
+	if (spelling[0] != '"')
+		return pstrdup(spelling);
+	initStringInfo(&name);
+	for (p = spelling + 1; *p != '\0'; p++)
+	{
+		if (*p == '"' && p[1] != '"')
+			break;
+		if (*p == '"')
+			p++;				/* a doubled quote is one */
+		appendStringInfoChar(&name, *p);
+	}
+	if (*p != '"' || p[1] != '\0' || name.len == 0)
+		return pstrdup(spelling);
+	return name.data;
+}
+
 static char *
 pgm_grantee_sql(const char *grantee)
 {
-	return strcmp(grantee, "PUBLIC") == 0 ? pstrdup("PUBLIC") : pstrdup(quote_identifier(grantee));
+	char	   *role = pgm_grantee_role(grantee);
+
+	return role ? pstrdup(quote_identifier(role)) : pstrdup("PUBLIC");
 }
 
 /* The privileges a new object of this kind has, owned by `owner`. */
@@ -114,6 +160,7 @@ pgm_default_grants(PgmItem *item, const char *owner)
 	List	   *out = NIL;
 	size_t		i;
 
+	owner = pgm_grantee_spelling(owner);
 	if (pgm_kind_is(item, "table") || pgm_kind_is(item, "view") ||
 		pgm_kind_is(item, "materialized view") || pgm_kind_is(item, "foreign table"))
 		for (i = 0; i < lengthof(table_privileges); i++)
