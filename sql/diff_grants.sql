@@ -1,7 +1,9 @@
 -- privileges in the DDL of the diff engine: PUBLIC and a role named
--- "PUBLIC", grantees whose names need quoting, for every kind of object with
--- grants.  Each change goes through pg_temp.diff_both_ways: the DDL back and
--- forth, and whether each direction reached its target.
+-- "PUBLIC", grantees whose names need quoting, the column privileges that a
+-- REVOKE on the table and an ALTER ... OWNER TO change too, those of
+-- columns that come with another object, for every kind of object with
+-- grants.  Each change goes through pg_temp.diff_both_ways:
+-- the DDL back and forth, and whether each direction reached its target.
 \i sql/include/reset.psql
 \i sql/include/diff.psql
 SET client_min_messages = warning;
@@ -42,6 +44,7 @@ SELECT * FROM pg_temp.diff_both_ways($$
 REVOKE SELECT ON app.t FROM "PUBLIC";
 GRANT SELECT ON app.t TO PUBLIC;
 $$);
+-- now PUBLIC's: every role's
 SELECT has_table_privilege('regress_pgm_grants_other', 'app.t', 'SELECT') AS other_may_select;
 REVOKE SELECT ON app.t FROM PUBLIC;
 -- column privileges, with the grant option
@@ -142,6 +145,126 @@ SELECT statement FROM migrate.diff(migrate.schema(),
     jsonb_set(migrate.schema(), '{objects,table app.t,grants}',
               (migrate.schema()->'objects'->'table app.t'->'grants') || '["\"x\"y=SELECT", "\"=SELECT"]'));
 
+-- ---- a REVOKE on a table takes the privilege from its columns too ----------
+-- the column keeps its privilege: granted again after the table's REVOKE
+GRANT SELECT, UPDATE ON app.t TO regress_pgm_grants_a;
+GRANT SELECT (a), UPDATE (a) ON app.t TO regress_pgm_grants_a;
+SELECT * FROM pg_temp.diff_both_ways($$
+REVOKE SELECT, UPDATE ON app.t FROM regress_pgm_grants_a;
+GRANT SELECT (a), UPDATE (a) ON app.t TO regress_pgm_grants_a;
+$$);
+SELECT has_column_privilege('regress_pgm_grants_a', 'app.t', 'a', 'SELECT') AS a_may_select_a,
+       has_column_privilege('regress_pgm_grants_a', 'app.t', 'b', 'SELECT') AS a_may_select_b;
+-- only the grant option goes; a column's own grant option stays
+GRANT SELECT ON app.t TO regress_pgm_grants_a WITH GRANT OPTION;
+GRANT SELECT (a) ON app.t TO regress_pgm_grants_a WITH GRANT OPTION;
+SELECT * FROM pg_temp.diff_both_ways($$
+REVOKE GRANT OPTION FOR SELECT ON app.t FROM regress_pgm_grants_a;
+GRANT SELECT (a) ON app.t TO regress_pgm_grants_a WITH GRANT OPTION;
+$$);
+-- PUBLIC's column privilege, and a new column granted while the table's goes
+GRANT SELECT ON app.t TO PUBLIC;
+GRANT SELECT (b) ON app.t TO PUBLIC;
+SELECT * FROM pg_temp.diff_both_ways($$
+REVOKE SELECT ON app.t FROM PUBLIC;
+GRANT SELECT (b) ON app.t TO PUBLIC;
+ALTER TABLE app.t ADD COLUMN c int;
+GRANT SELECT (c) ON app.t TO PUBLIC;
+$$);
+SELECT has_column_privilege('regress_pgm_grants_other', 'app.t', 'b', 'SELECT') AS other_may_select_b;
+ALTER TABLE app.t DROP COLUMN c;
+REVOKE ALL ON app.t FROM PUBLIC, regress_pgm_grants_a;
+-- the same on a view and a materialized view
+GRANT SELECT ON app.v, app.m TO regress_pgm_grants_a;
+GRANT SELECT (a) ON app.v, app.m TO regress_pgm_grants_a;
+SELECT * FROM pg_temp.diff_both_ways($$
+REVOKE SELECT ON app.v, app.m FROM regress_pgm_grants_a;
+GRANT SELECT (a) ON app.v, app.m TO regress_pgm_grants_a;
+$$);
+REVOKE ALL ON app.v, app.m FROM regress_pgm_grants_a;
+-- a materialized view made again keeps its columns' privileges
+GRANT SELECT (b) ON app.m TO regress_pgm_grants_b;
+SELECT * FROM pg_temp.diff_both_ways($$
+DROP MATERIALIZED VIEW app.m;
+CREATE MATERIALIZED VIEW app.m AS SELECT a, b FROM app.t WHERE a > 0;
+GRANT SELECT (b) ON app.m TO regress_pgm_grants_b;
+$$);
+
+-- ---- a column that comes with another object keeps its own grants -------
+-- a parent's new column in a child, a grandchild and a partition, a view's
+-- new column: granted after the ADD COLUMN that brings it (whose key comes
+-- later here), and after the REVOKE on the child's table
+CREATE TABLE app.zp (a int);
+CREATE TABLE app.ac () INHERITS (app.zp);
+CREATE TABLE app.ac2 () INHERITS (app.ac);
+CREATE TABLE app.zr (a int) PARTITION BY RANGE (a);
+CREATE TABLE app.ar PARTITION OF app.zr FOR VALUES FROM (0) TO (10);
+CREATE VIEW app.w AS SELECT a FROM app.zp;
+GRANT SELECT ON app.ac TO regress_pgm_grants_a;
+SELECT * FROM pg_temp.diff_both_ways($$
+ALTER TABLE app.zp ADD COLUMN b int;
+REVOKE SELECT ON app.ac FROM regress_pgm_grants_a;
+GRANT SELECT (b) ON app.ac, app.ac2 TO regress_pgm_grants_a;
+COMMENT ON COLUMN app.ac2.b IS 'from the grandparent';
+ALTER TABLE app.zr ADD COLUMN b int;
+GRANT UPDATE (b) ON app.ar TO regress_pgm_grants_a;
+CREATE OR REPLACE VIEW app.w AS SELECT a, b FROM app.zp;
+GRANT SELECT (b) ON app.w TO regress_pgm_grants_a;
+$$);
+DROP VIEW app.w;
+DROP TABLE app.zp, app.ac, app.ac2, app.zr;
+
+-- ---- ALTER ... OWNER TO hands the old owner's column privileges on --------
+ALTER TABLE app.t OWNER TO regress_pgm_grants_a;
+GRANT UPDATE (b) ON app.t TO regress_pgm_grants_a;
+SELECT * FROM pg_temp.diff_both_ways($$
+ALTER TABLE app.t OWNER TO regress_pgm_grants_b;
+REVOKE UPDATE (b) ON app.t FROM regress_pgm_grants_b;
+GRANT UPDATE (b) ON app.t TO regress_pgm_grants_a;
+$$);
+SELECT has_column_privilege('regress_pgm_grants_a', 'app.t', 'b', 'UPDATE') AS old_owner_may_update,
+       (SELECT attacl FROM pg_attribute WHERE attrelid = 'app.t'::regclass AND attname = 'b') AS acl;
+-- the old owner's privileges on the table, given back after it (the
+-- grants are the same before and after, the owner is not)
+REVOKE UPDATE (b) ON app.t FROM regress_pgm_grants_a;
+ALTER TABLE app.t OWNER TO regress_pgm_grants_a;
+GRANT ALL ON app.t TO regress_pgm_grants_b;
+SELECT * FROM pg_temp.diff_both_ways($$
+ALTER TABLE app.t OWNER TO regress_pgm_grants_b;
+GRANT ALL ON app.t TO regress_pgm_grants_a;
+$$);
+REVOKE ALL ON app.t FROM regress_pgm_grants_b;
+ALTER TABLE app.t OWNER TO CURRENT_USER;
+REVOKE ALL ON app.t FROM regress_pgm_grants_a;
+-- a view's and a materialized view's
+ALTER VIEW app.v OWNER TO regress_pgm_grants_a;
+ALTER MATERIALIZED VIEW app.m OWNER TO regress_pgm_grants_a;
+GRANT SELECT (a) ON app.v, app.m TO regress_pgm_grants_a;
+SELECT * FROM pg_temp.diff_both_ways($$
+ALTER VIEW app.v OWNER TO regress_pgm_grants_b;
+ALTER MATERIALIZED VIEW app.m OWNER TO regress_pgm_grants_b;
+REVOKE SELECT (a) ON app.v, app.m FROM regress_pgm_grants_b;
+GRANT SELECT (a) ON app.v, app.m TO regress_pgm_grants_a;
+$$);
+-- the new owner held the privilege with the grant option: it keeps both
+ALTER FUNCTION app.f() OWNER TO regress_pgm_grants_a;
+GRANT EXECUTE ON FUNCTION app.f() TO regress_pgm_grants_b WITH GRANT OPTION;
+SELECT * FROM pg_temp.diff_both_ways($$ ALTER FUNCTION app.f() OWNER TO regress_pgm_grants_b $$);
+-- and other kinds: schema, sequence, type
+ALTER SEQUENCE app.s OWNER TO regress_pgm_grants_a;
+ALTER TYPE app.e OWNER TO regress_pgm_grants_a;
+CREATE SCHEMA pgm_grants AUTHORIZATION regress_pgm_grants_a;
+GRANT USAGE ON SCHEMA pgm_grants TO regress_pgm_grants_b WITH GRANT OPTION;
+SELECT * FROM pg_temp.diff_both_ways($$
+ALTER SEQUENCE app.s OWNER TO "PUBLIC";
+ALTER TYPE app.e OWNER TO "PUBLIC";
+ALTER SCHEMA pgm_grants OWNER TO regress_pgm_grants_b;
+GRANT CREATE ON SCHEMA pgm_grants TO regress_pgm_grants_a;
+$$);
+SELECT has_sequence_privilege('regress_pgm_grants_other', 'app.s', 'USAGE') AS other_may_use_sequence,
+       has_type_privilege('regress_pgm_grants_other', 'app.e', 'USAGE') AS other_may_use_type;
+
+DROP SCHEMA pgm_grants;
 DROP SCHEMA app CASCADE;
 DO $$
 DECLARE

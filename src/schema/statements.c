@@ -189,6 +189,24 @@ pgm_default_grants(PgmItem *item, const char *owner)
 	return out;
 }
 
+/*
+ * What REVOKE takes of a grant of `before` that `after` does not hold: all
+ * of it, only its grant option (`after` holds it plain), or nothing
+ * (`after` holds it with the grant option, which a GRANT adds).
+ */
+PgmRevoke
+pgm_revoke_of(const char *grant, List *after)
+{
+	PgmGrant	g = pgm_parse_grant(grant);
+
+	if (pgm_list_has_string(after, grant))
+		return PGM_REVOKE_NOTHING;
+	if (g.grantable)
+		return pgm_list_has_string(after, psprintf("%s=%s", g.grantee, g.privilege)) ?
+			PGM_REVOKE_OPTION : PGM_REVOKE_ALL;
+	return pgm_list_has_string(after, psprintf("%s*", grant)) ? PGM_REVOKE_NOTHING : PGM_REVOKE_ALL;
+}
+
 /* GRANT and REVOKE statements from one list of grants to another. */
 void
 pgm_emit_grants(PgmDiff *diff, int i, PgmNodeKind kind, List *before, List *after,
@@ -199,23 +217,19 @@ pgm_emit_grants(PgmDiff *diff, int i, PgmNodeKind kind, List *before, List *afte
 
 	foreach(lc, before)
 	{
-		if (!pgm_list_has_string(after, lfirst(lc)))
-		{
-			PgmGrant	g = pgm_parse_grant(lfirst(lc));
-			char	   *plain = psprintf("%s=%s", g.grantee, g.privilege);
+		PgmRevoke	revoke = pgm_revoke_of(lfirst(lc), after);
+		PgmGrant	g = pgm_parse_grant(lfirst(lc));
 
-			/* grantable -> plain is a REVOKE GRANT OPTION FOR */
-			if (g.grantable && pgm_list_has_string(after, plain))
-				pgm_emit(diff, i, kind, psprintf("REVOKE GRANT OPTION FOR %s%s ON %s FROM %s;",
-												 g.privilege, cols, on, pgm_grantee_sql(g.grantee)));
-			else
-				pgm_emit(diff, i, kind, psprintf("REVOKE %s%s ON %s FROM %s;",
-												 g.privilege, cols, on, pgm_grantee_sql(g.grantee)));
-		}
+		if (revoke != PGM_REVOKE_NOTHING)
+			pgm_emit(diff, i, kind, psprintf("REVOKE %s%s%s ON %s FROM %s;",
+											 revoke == PGM_REVOKE_OPTION ? "GRANT OPTION FOR " : "",
+											 g.privilege, cols, on, pgm_grantee_sql(g.grantee)));
 	}
+	/* held with the grant option before, held plain after: its REVOKE GRANT OPTION FOR did it */
 	foreach(lc, after)
 	{
-		if (!pgm_list_has_string(before, lfirst(lc)))
+		if (!pgm_list_has_string(before, lfirst(lc)) &&
+			!pgm_list_has_string(before, psprintf("%s*", (char *) lfirst(lc))))
 		{
 			PgmGrant	g = pgm_parse_grant(lfirst(lc));
 
