@@ -158,11 +158,92 @@ pgm_alter_identity(PgmDiff *diff, int i, const char *relname, const char *col)
 	}
 }
 
+/*
+ * The grants `grants` of the item `owned` or of one of its columns, after
+ * ALTER ... OWNER TO hands the old owner's privileges to the new owner.
+ */
+static List *
+pgm_owner_handed(PgmItem *owned, List *grants)
+{
+	char	   *from = pgm_text(owned->src, "owner");
+	char	   *to = pgm_text(owned->tgt, "owner");
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	if (from == NULL || to == NULL || !pgm_differs(owned, "owner"))
+		return grants;
+	from = pgm_grantee_spelling(from);
+	to = pgm_grantee_spelling(to);
+	foreach(lc, grants)
+	{
+		PgmGrant	g = pgm_parse_grant(lfirst(lc));
+
+		out = lappend(out, strcmp(g.grantee, from) != 0 ? lfirst(lc) :
+					  psprintf("%s=%s%s", to, g.privilege, g.grantable ? "*" : ""));
+	}
+	return out;
+}
+
+/*
+ * A column's grants when its ALTER comes, after its relation's (order.c
+ * puts it after): the relation's ALTER ... OWNER TO hands the old owner's
+ * column privileges to the new owner, and a REVOKE on the relation takes
+ * the privilege (or its grant option) from every column too.
+ */
+static List *
+pgm_column_grants_now(PgmDiff *diff, PgmItem *column)
+{
+	PgmItem    *rel = pgm_relation_item(diff, column, false);
+	List	   *grants;
+	List	   *rel_after;
+	ListCell   *lc;
+
+	if (column->src == NULL)
+		return NIL;				/* it comes with another object, without any */
+	grants = pgm_attribute_strings(column->src, "grants");
+	if (rel->change != PGM_ALTER)
+		return grants;
+	grants = pgm_owner_handed(rel, grants);
+	rel_after = pgm_attribute_strings(rel->tgt, "grants");
+	foreach(lc, pgm_owner_handed(rel, pgm_attribute_strings(rel->src, "grants")))
+	{
+		PgmRevoke	revoke = pgm_revoke_of(lfirst(lc), rel_after);
+		PgmGrant	r = pgm_parse_grant(lfirst(lc));
+		List	   *kept = NIL;
+		ListCell   *c;
+
+		if (revoke == PGM_REVOKE_NOTHING)
+			continue;
+		foreach(c, grants)
+		{
+			PgmGrant	g = pgm_parse_grant(lfirst(c));
+
+			if (strcmp(g.grantee, r.grantee) != 0 || strcmp(g.privilege, r.privilege) != 0)
+				kept = lappend(kept, lfirst(c));
+			else if (revoke == PGM_REVOKE_OPTION)
+				kept = lappend(kept, psprintf("%s=%s", g.grantee, g.privilege));
+		}
+		grants = kept;
+	}
+	return grants;
+}
+
+/* A column's GRANTs and REVOKEs (also of one otherwise the same, or new). */
+static void
+pgm_alter_column_grants(PgmDiff *diff, int i)
+{
+	PgmItem    *item = &diff->items[i];
+
+	pgm_emit_grants(diff, i, PGM_NODE_ALTER, pgm_column_grants_now(diff, item),
+					pgm_attribute_strings(item->tgt, "grants"),
+					psprintf("TABLE %s", pgm_qualified(pgm_relation_item(diff, item, false)->tgt)),
+					pgm_attribute_text(item->tgt, "name"));
+}
+
 static void
 pgm_alter_column(PgmDiff *diff, int i)
 {
 	PgmItem    *item = &diff->items[i];
-	JsonbContainer *s = item->src;
 	JsonbContainer *t = item->tgt;
 	PgmItem    *rel = pgm_relation_item(diff, item, false);
 	char	   *relname = pgm_qualified(rel->tgt);
@@ -190,9 +271,7 @@ pgm_alter_column(PgmDiff *diff, int i)
 	if (!type && !view && pgm_differs(item, "not_null"))
 		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s %s NOT NULL;", relname, col,
 												   pgm_attribute_bool(t, "not_null") ? "SET" : "DROP"));
-	if (pgm_differs(item, "grants"))
-		pgm_emit_grants(diff, i, PGM_NODE_ALTER, pgm_attribute_strings(s, "grants"), pgm_attribute_strings(t, "grants"),
-						psprintf("TABLE %s", relname), pgm_attribute_text(t, "name"));
+	pgm_alter_column_grants(diff, i);
 	if (pgm_differs(item, "comment"))
 		pgm_emit(diff, i, PGM_NODE_ALTER, pgm_comment_statement(diff, item));
 }
@@ -375,32 +454,12 @@ pgm_alter_owner_grants(PgmDiff *diff, int i, const char *kind, const char *name)
 	PgmItem    *item = &diff->items[i];
 	JsonbContainer *s = item->src;
 	JsonbContainer *t = item->tgt;
-	List	   *before = pgm_attribute_strings(s, "grants");
 
 	if (pgm_differs(item, "owner") && pgm_text(t, "owner") != NULL)
 		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER %s %s OWNER TO %s;", kind, name,
 												   quote_identifier(pgm_attribute_text(t, "owner"))));
-	if (!pgm_differs(item, "grants"))
-		return;
-	/* ALTER ... OWNER TO hands the old owner's privileges to the new one */
-	if (pgm_differs(item, "owner") && pgm_text(s, "owner") && pgm_text(t, "owner"))
-	{
-		char	   *old_owner = pgm_text(s, "owner");
-		List	   *moved = NIL;
-		ListCell   *lc;
-
-		foreach(lc, before)
-		{
-			PgmGrant	g = pgm_parse_grant(lfirst(lc));
-
-			moved = lappend(moved, strcmp(g.grantee, old_owner) == 0 ?
-							psprintf("%s=%s%s", pgm_text(t, "owner"), g.privilege, g.grantable ? "*" : "") :
-							lfirst(lc));
-		}
-		before = moved;
-	}
-	pgm_emit_grants(diff, i, PGM_NODE_ALTER, before, pgm_attribute_strings(t, "grants"),
-					pgm_grant_target(diff, item), NULL);
+	pgm_emit_grants(diff, i, PGM_NODE_ALTER, pgm_owner_handed(item, pgm_attribute_strings(s, "grants")),
+					pgm_attribute_strings(t, "grants"), pgm_grant_target(diff, item), NULL);
 }
 
 /* ALTERs for what changed in an item both documents have. */
@@ -504,10 +563,30 @@ pgm_emit_keep_sequence(PgmDiff *diff, int i)
 }
 
 /*
+ * A column that comes with another object (a parent's new column, a view's
+ * new one) but has grants or a comment of its own: said in its own ALTER,
+ * after its relation's and (order.c) after the parent's ADD COLUMN.  A
+ * relation created here has them in its CREATE.
+ */
+static void
+pgm_emit_carried_column(PgmDiff *diff, int i)
+{
+	PgmItem    *item = &diff->items[i];
+	PgmItem    *rel = pgm_relation_item(diff, item, false);
+
+	if (rel->change == PGM_CREATE || rel->change == PGM_REBUILD)
+		return;
+	pgm_alter_column_grants(diff, i);
+	if (pgm_text(item->tgt, "comment") != NULL)
+		pgm_emit(diff, i, PGM_NODE_ALTER, pgm_comment_statement(diff, item));
+}
+
+/*
  * What comes with another object but is not as it would come: a
  * partition's trigger or rule enabled otherwise than its parent's, a
  * comment on a constraint's index.  Said in the node that creates the
- * carrier, after it, or in an ALTER of the item's own.
+ * carrier, after it, or in an ALTER of the item's own.  A column's grants
+ * and comment: pgm_emit_carried_column().
  */
 void
 pgm_emit_carried_extras(PgmDiff *diff)
@@ -522,6 +601,11 @@ pgm_emit_carried_extras(PgmDiff *diff)
 
 		if (!item->implied_create || item->carrier < 0)
 			continue;
+		if (pgm_kind_is(item, "column"))
+		{
+			pgm_emit_carried_column(diff, i);
+			continue;
+		}
 		if ((pgm_kind_is(item, "trigger") || pgm_kind_is(item, "rule")) &&
 			strcmp(pgm_text(item->tgt, "enabled"), "origin") != 0)
 			statement = pgm_kind_is(item, "trigger") ? pgm_trigger_enable(diff, item) : pgm_rule_enable(diff, item);
@@ -552,6 +636,9 @@ pgm_emit_all(PgmDiff *diff)
 		switch (item->change)
 		{
 			case PGM_SAME:
+				/* its relation's OWNER TO or REVOKE may change its grants */
+				if (pgm_kind_is(item, "column") && pgm_relation_item(diff, item, false)->change == PGM_ALTER)
+					pgm_alter_column_grants(diff, i);
 				break;
 			case PGM_DROP:
 				if (!item->implied_drop)

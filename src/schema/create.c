@@ -11,6 +11,14 @@
 #include "pgmigrate.h"
 #include "schema/model.h"
 
+/* The grants of a column that comes with the new relation i. */
+static void
+pgm_emit_column_grants(PgmDiff *diff, int i, PgmItem *column)
+{
+	pgm_emit_grants(diff, i, PGM_NODE_CREATE, NIL, pgm_attribute_strings(column->tgt, "grants"),
+					psprintf("TABLE %s", pgm_qualified(diff->items[i].tgt)), pgm_text(column->tgt, "name"));
+}
+
 static void
 pgm_emit_create_table(PgmDiff *diff, int i)
 {
@@ -109,7 +117,6 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 	foreach(lc, columns)
 	{
 		PgmItem    *c = lfirst(lc);
-		List	   *grants = pgm_attribute_strings(c->tgt, "grants");
 
 		/*
 		 * A column a child takes from its parent takes its default and NOT
@@ -133,9 +140,7 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE ONLY %s ALTER COLUMN %s SET NOT NULL;",
 															pgm_qualified(t), col));
 		}
-		if (grants != NIL)
-			pgm_emit_grants(diff, i, PGM_NODE_CREATE, NIL, grants, psprintf("TABLE %s", pgm_qualified(t)),
-							pgm_text(c->tgt, "name"));
+		pgm_emit_column_grants(diff, i, c);
 		if (pgm_text(c->tgt, "comment") != NULL)
 			pgm_emit(diff, i, PGM_NODE_CREATE, pgm_comment_statement(diff, c));
 	}
@@ -254,6 +259,7 @@ pgm_emit_create(PgmDiff *diff, int i)
 				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER VIEW %s ALTER COLUMN %s SET DEFAULT %s;",
 															pgm_qualified(t), quote_identifier(pgm_text(c->tgt, "name")),
 															pgm_text(c->tgt, "default")));
+			pgm_emit_column_grants(diff, i, c);
 			if (pgm_text(c->tgt, "comment") != NULL)
 				pgm_emit(diff, i, PGM_NODE_CREATE, pgm_comment_statement(diff, c));
 		}

@@ -523,9 +523,9 @@ pgm_columns_of(PgmDiff *diff, PgmItem *rel)
 	return out;
 }
 
-/* The column `name` of a child's (first) parent that has one, in the target. */
-JsonbContainer *
-pgm_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name)
+/* The column `name` of a child's (first) parent that has one, in the target: its item, or -1. */
+int
+pgm_parent_column_item(PgmDiff *diff, JsonbContainer *child, const char *name)
 {
 	char	   *partition_of = pgm_attribute_text(child, "partition_of");
 	List	   *parents = partition_of ? list_make1(partition_of) : pgm_attribute_strings(child, "inherits");
@@ -537,7 +537,16 @@ pgm_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name)
 													 quote_identifier(name)));
 
 		if (c >= 0 && diff->items[c].tgt)
-			return diff->items[c].tgt;
+			return c;
 	}
-	return NULL;
+	return -1;
+}
+
+/* The same column's object. */
+JsonbContainer *
+pgm_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name)
+{
+	int			c = pgm_parent_column_item(diff, child, name);
+
+	return c >= 0 ? diff->items[c].tgt : NULL;
 }

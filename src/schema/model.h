@@ -96,13 +96,24 @@ typedef struct PgmRename
 	bool		table;
 } PgmRename;
 
-/* Grants as (grantee, privilege, grantable) triples from "role=PRIV*" strings. */
+/*
+ * Grants as (grantee, privilege, grantable) triples from "role=PRIV*"
+ * strings, the grantee as the document spells it (pgm_grantee_spelling()).
+ */
 typedef struct PgmGrant
 {
 	char	   *grantee;
 	char	   *privilege;
 	bool		grantable;
 } PgmGrant;
+
+/* What REVOKE takes of a grant (pgm_revoke_of()). */
+typedef enum PgmRevoke
+{
+	PGM_REVOKE_NOTHING,
+	PGM_REVOKE_OPTION,			/* REVOKE GRANT OPTION FOR */
+	PGM_REVOKE_ALL
+} PgmRevoke;
 
 /* ---- validate.c ---- */
 
@@ -130,6 +141,7 @@ extern char *pgm_literal(const char *s);
 extern void pgm_refuse(PgmItem *item, const char *what, const char *detail) pg_attribute_noreturn();
 extern bool pgm_is_base_type(PgmItem *item, bool source);
 extern List *pgm_columns_of(PgmDiff *diff, PgmItem *rel);
+extern int	pgm_parent_column_item(PgmDiff *diff, JsonbContainer *child, const char *name);
 extern JsonbContainer *pgm_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name);
 
 /* ---- renames.c ---- */
@@ -146,6 +158,8 @@ extern void pgm_classify(PgmDiff *diff);
 extern void pgm_emit(PgmDiff *diff, int item, PgmNodeKind kind, char *statement);
 extern char *pgm_column_definition(JsonbContainer *col, bool with_constraints);
 extern PgmGrant pgm_parse_grant(const char *s);
+extern char *pgm_grantee_spelling(const char *role);
+extern PgmRevoke pgm_revoke_of(const char *grant, List *after);
 extern void pgm_emit_grants(PgmDiff *diff, int i, PgmNodeKind kind, List *before, List *after, const char *on, const char *column);
 extern char *pgm_grant_target(PgmDiff *diff, PgmItem *item);
 extern char *pgm_comment_statement(PgmDiff *diff, PgmItem *item);

@@ -84,6 +84,33 @@ pgm_order_merged_constraint(PgmDiff *diff, PgmItem *item)
 	}
 }
 
+/*
+ * The statements of a column that comes with its parent's (a grant, a
+ * comment) after the ADD COLUMN that brings it, through as many parents
+ * as it takes.
+ */
+static void
+pgm_order_inherited_column(PgmDiff *diff, PgmItem *item)
+{
+	PgmItem    *c = item;
+	int			hops;
+
+	for (hops = 0; hops < 64 && c->implied_create; hops++)
+	{
+		int			p = pgm_parent_column_item(diff, pgm_relation_item(diff, c, false)->tgt,
+											   pgm_text(c->tgt, "name"));
+
+		if (p < 0)
+			return;
+		c = &diff->items[p];
+		if (c->node[PGM_NODE_CREATE] >= 0)
+		{
+			pgm_edge(diff, c->node[PGM_NODE_CREATE], item->node[PGM_NODE_ALTER]);
+			return;
+		}
+	}
+}
+
 void
 pgm_order_edges(PgmDiff *diff)
 {
@@ -153,6 +180,8 @@ pgm_order_edges(PgmDiff *diff)
 		}
 		if (pgm_kind_is(item, "constraint"))
 			pgm_order_merged_constraint(diff, item);
+		if (pgm_kind_is(item, "column") && a >= 0)
+			pgm_order_inherited_column(diff, item);
 		if (a >= 0 && pgm_kind_is(item, "sequence") && item->src && pgm_departing_owner(diff, item))
 			pgm_edge(diff, a, pgm_node_of(diff, pgm_departing_owner(diff, item) - diff->items, PGM_NODE_DROP));
 		if (o >= 0 && pgm_is_base_type(item, false))

@@ -98,10 +98,56 @@ pgm_parse_grant(const char *s)
 	return g;
 }
 
+/*
+ * How a document spells a grantee (in "grants" and in a policy's "roles"):
+ * PUBLIC is the pseudo-role, a role is spelt by its name, but a role named
+ * "PUBLIC", or whose name begins with a double quote, is spelt quoted as
+ * SQL quotes it ("PUBLIC", """x"): no role reads as PUBLIC, and each
+ * spelling names one grantee.  migrate.schema() spells them so too.
+ */
+char *
+pgm_grantee_spelling(const char *role)
+{
+	if (strcmp(role, "PUBLIC") == 0 || role[0] == '"')
+		return pstrdup(quote_identifier(role));
+	return pstrdup(role);
+}
+
+/*
+ * The role a spelling names, NULL for PUBLIC.  A spelling that begins with
+ * a double quote but is no quoted name is a name as it stands, as
+ * documents before 0.7 spelt every role.
+ */
+static char *
+pgm_grantee_role(const char *spelling)
+{
+	StringInfoData name;
+	const char *p;
+
+	if (strcmp(spelling, "PUBLIC") == 0)
+		return NULL;
+	if (spelling[0] != '"')
+		return pstrdup(spelling);
+	initStringInfo(&name);
+	for (p = spelling + 1; *p != '\0'; p++)
+	{
+		if (*p == '"' && p[1] != '"')
+			break;
+		if (*p == '"')
+			p++;				/* a doubled quote is one */
+		appendStringInfoChar(&name, *p);
+	}
+	if (*p != '"' || p[1] != '\0' || name.len == 0)
+		return pstrdup(spelling);
+	return name.data;
+}
+
 static char *
 pgm_grantee_sql(const char *grantee)
 {
-	return strcmp(grantee, "PUBLIC") == 0 ? pstrdup("PUBLIC") : pstrdup(quote_identifier(grantee));
+	char	   *role = pgm_grantee_role(grantee);
+
+	return role ? pstrdup(quote_identifier(role)) : pstrdup("PUBLIC");
 }
 
 /* The privileges a new object of this kind has, owned by `owner`. */
@@ -114,6 +160,7 @@ pgm_default_grants(PgmItem *item, const char *owner)
 	List	   *out = NIL;
 	size_t		i;
 
+	owner = pgm_grantee_spelling(owner);
 	if (pgm_kind_is(item, "table") || pgm_kind_is(item, "view") ||
 		pgm_kind_is(item, "materialized view") || pgm_kind_is(item, "foreign table"))
 		for (i = 0; i < lengthof(table_privileges); i++)
@@ -142,6 +189,24 @@ pgm_default_grants(PgmItem *item, const char *owner)
 	return out;
 }
 
+/*
+ * What REVOKE takes of a grant of `before` that `after` does not hold: all
+ * of it, only its grant option (`after` holds it plain), or nothing
+ * (`after` holds it with the grant option, which a GRANT adds).
+ */
+PgmRevoke
+pgm_revoke_of(const char *grant, List *after)
+{
+	PgmGrant	g = pgm_parse_grant(grant);
+
+	if (pgm_list_has_string(after, grant))
+		return PGM_REVOKE_NOTHING;
+	if (g.grantable)
+		return pgm_list_has_string(after, psprintf("%s=%s", g.grantee, g.privilege)) ?
+			PGM_REVOKE_OPTION : PGM_REVOKE_ALL;
+	return pgm_list_has_string(after, psprintf("%s*", grant)) ? PGM_REVOKE_NOTHING : PGM_REVOKE_ALL;
+}
+
 /* GRANT and REVOKE statements from one list of grants to another. */
 void
 pgm_emit_grants(PgmDiff *diff, int i, PgmNodeKind kind, List *before, List *after,
@@ -152,23 +217,19 @@ pgm_emit_grants(PgmDiff *diff, int i, PgmNodeKind kind, List *before, List *afte
 
 	foreach(lc, before)
 	{
-		if (!pgm_list_has_string(after, lfirst(lc)))
-		{
-			PgmGrant	g = pgm_parse_grant(lfirst(lc));
-			char	   *plain = psprintf("%s=%s", g.grantee, g.privilege);
+		PgmRevoke	revoke = pgm_revoke_of(lfirst(lc), after);
+		PgmGrant	g = pgm_parse_grant(lfirst(lc));
 
-			/* grantable -> plain is a REVOKE GRANT OPTION FOR */
-			if (g.grantable && pgm_list_has_string(after, plain))
-				pgm_emit(diff, i, kind, psprintf("REVOKE GRANT OPTION FOR %s%s ON %s FROM %s;",
-												 g.privilege, cols, on, pgm_grantee_sql(g.grantee)));
-			else
-				pgm_emit(diff, i, kind, psprintf("REVOKE %s%s ON %s FROM %s;",
-												 g.privilege, cols, on, pgm_grantee_sql(g.grantee)));
-		}
+		if (revoke != PGM_REVOKE_NOTHING)
+			pgm_emit(diff, i, kind, psprintf("REVOKE %s%s%s ON %s FROM %s;",
+											 revoke == PGM_REVOKE_OPTION ? "GRANT OPTION FOR " : "",
+											 g.privilege, cols, on, pgm_grantee_sql(g.grantee)));
 	}
+	/* held with the grant option before, held plain after: its REVOKE GRANT OPTION FOR did it */
 	foreach(lc, after)
 	{
-		if (!pgm_list_has_string(before, lfirst(lc)))
+		if (!pgm_list_has_string(before, lfirst(lc)) &&
+			!pgm_list_has_string(before, psprintf("%s*", (char *) lfirst(lc))))
 		{
 			PgmGrant	g = pgm_parse_grant(lfirst(lc));
 
