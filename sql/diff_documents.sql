@@ -66,6 +66,11 @@ SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,depends}'
 SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,type x.mood,labels}', '[["sad"], "happy"]'));
 SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,query}', '"SELECT 1"'));
 SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,labels}', '["a"]'));
+-- a grant's privilege goes into GRANT as it stands: it must be a privilege
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,grants}', '["postgres=SELECT ON x.t TO x; DROP TABLE x.t; GRANT SELECT"]'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,grants}', '["=SELECT"]'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,grants}', '["postgres"]'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,grants}', '["postgres=SELECT**"]'));
 -- what an object names must be there, as what it must be
 SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,column x.t.b,relation}', '"view x.v"'));
 SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,column x.t.b,relation}', '"type x.mood"'));

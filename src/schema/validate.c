@@ -11,7 +11,7 @@
  *   - it has only the attributes its kind has, each of the JSON type the
  *     engine reads it as, and those its kind cannot do without;
  *   - the attributes that take one of a few values (a type's "type", a
- *     trigger's "enabled", ...) have one of them;
+ *     trigger's "enabled", a grant's privilege, ...) have one of them;
  *   - what it names (its relation, its parents, the column owning a
  *     sequence, ...) is in the same document, as an object of the kinds it
  *     must be, and a part of a relation is keyed under that relation's name.
@@ -379,6 +379,41 @@ pgm_check_values(const char *what, const char *key, JsonbContainer *obj, int k)
 	}
 }
 
+/*
+ * Grants are "grantee=PRIVILEGE", with "*" when grantable: the privilege
+ * goes into GRANT and REVOKE as it stands, so it must be one of
+ * PostgreSQL's; the grantee (quoted by the engine) must be there.  A
+ * policy's roles must be there too.
+ */
+static void
+pgm_check_grants(const char *what, const char *key, JsonbContainer *obj)
+{
+	static const char *const privileges[] = {
+		"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "EXECUTE",
+		"USAGE", "CREATE", "CONNECT", "TEMPORARY", "MAINTAIN"
+	};
+	ListCell   *lc;
+
+	foreach(lc, pgm_attribute_strings(obj, "grants"))
+	{
+		char	   *grant = lfirst(lc);
+		char	   *eq = strrchr(grant, '=');
+		size_t		len = eq ? strlen(eq + 1) : 0;
+		size_t		p;
+
+		if (len > 0 && eq[len] == '*')
+			len--;
+		for (p = 0; eq != NULL && eq != grant && p < lengthof(privileges); p++)
+			if (strlen(privileges[p]) == len && strncmp(privileges[p], eq + 1, len) == 0)
+				break;
+		if (eq == NULL || eq == grant || p == lengthof(privileges))
+			pgm_document_error(what, key, psprintf("has a grant \"%s\" that is not a role, \"=\" and a privilege", grant));
+	}
+	foreach(lc, pgm_attribute_strings(obj, "roles"))
+		if (((char *) lfirst(lc))[0] == '\0')
+			pgm_document_error(what, key, "has an empty role among its \"roles\"");
+}
+
 /* The object `key` (bytes) names in `doc`, when it is of one of `kinds`. */
 static PgmObject *
 pgm_named(PgmSnapshot *doc, const char *key, int len, const char *const *kinds, int nkinds)
@@ -549,6 +584,7 @@ pgm_check_document(PgmSnapshot *doc, const char *what, PgmSnapshot *checked)
 		{
 			pgm_check_attributes(what, object->key, object->attributes, k);
 			pgm_check_values(what, object->key, object->attributes, k);
+			pgm_check_grants(what, object->key, object->attributes);
 			pgm_check_key(what, object);
 		}
 		pgm_check_relation(doc, what, object, k);
