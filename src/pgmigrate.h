@@ -69,6 +69,7 @@ typedef struct PgmStatement
 {
 	int			number;			/* 1-based */
 	int			line;			/* where it begins in the SQL */
+	int			location;		/* where its text begins in the SQL, in bytes */
 	char	   *text;			/* without leading blanks and comments */
 	Node	   *tree;			/* raw parse tree */
 } PgmStatement;
@@ -78,6 +79,8 @@ extern List *pgm_parse_sql(const char *sql, const char *revision,
 extern List *pgm_split_statements(const char *sql, List *raw_statements);
 extern char *pgm_sha256_hex(text *t);
 extern char *pgm_statement_normalize(const char *sql);
+extern char *pgm_statement_after_keyword(const PgmStatement *stmt,
+										 const char *keyword);
 
 /* ---- session.c: backend-local state ---- */
 
