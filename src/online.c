@@ -1512,6 +1512,30 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 }
 
 /*
+ * A statement for migrate.online_statements() to hand out, judged by its
+ * parse tree: one CREATE INDEX or DROP INDEX, CONCURRENTLY, since the guard
+ * lets it through as it is; never a build that blocks writes.
+ */
+static void
+pgm_check_concurrent(const PgmOnline *on, const char *sql)
+{
+	List	   *raw = pgm_parse_sql(sql, NULL, NULL);
+	Node	   *tree = list_length(raw) == 1 ? linitial_node(RawStmt, raw)->stmt : NULL;
+
+	if (tree && IsA(tree, IndexStmt) && ((IndexStmt *) tree)->concurrent)
+		return;
+	if (tree && IsA(tree, DropStmt) && ((DropStmt *) tree)->removeType == OBJECT_INDEX &&
+		((DropStmt *) tree)->concurrent)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("online revision \"%s\" would hand out a statement that does not build or drop an index concurrently",
+					on->id),
+			 errdetail("The statement: %s", sql),
+			 errhint("Abort it with migrate.abort('%s') and apply the change as a plain revision.", on->id)));
+}
+
+/*
  * migrate.online_statements(id): the statements of a started online
  * revision that no function can run, to run at top level, in this order:
  * CREATE INDEX CONCURRENTLY of each index not built yet, after a DROP
@@ -1558,6 +1582,8 @@ pgmigrate_online_statements(PG_FUNCTION_ARGS)
 		if (built < 1)
 			statements = lappend(statements, moved->create_sql);
 	}
+	foreach(lc, statements)
+		pgm_check_concurrent(on, lfirst(lc));
 	foreach(lc, statements)
 	{
 		Datum		value = CStringGetTextDatum((char *) lfirst(lc));
