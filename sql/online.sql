@@ -282,3 +282,114 @@ SELECT migrate.start(repeat('z', 58));
 SELECT migrate.add(repeat('z', 58), 'ALTER TABLE logs ADD COLUMN source text DEFAULT ''app''', online => true, parents => '{o11}');
 SELECT migrate.start(repeat('z', 58));
 SELECT migrate.abort(repeat('z', 58));
+
+-- any column names work: PL/pgSQL's words, the trigger's variables, mixed case,
+-- the table's own name, pgmigrate's own prefix; expressions that end in a comment
+SELECT migrate.add('n1', $$CREATE TABLE odd (id bigint PRIMARY KEY, new int, old int, found int, tg_op text,
+                                             tg_name text, "begin" int, loop int, strict int, "end" int,
+                                             "Mixed Case" int, odd int, "if" int, _pgm_row int, _pgm_t int);
+                           INSERT INTO odd SELECT g, g, g, g, 'op' || g, 'name' || g, g, g, g, g, g, g, g, g, g
+                           FROM generate_series(1, 6) g$$, parents => ARRAY['o12', repeat('z', 58)]);
+SELECT count(*) FROM migrate.apply();
+SELECT migrate.add('n2', $$-- migrate:reverse (new / 10)::int -- the new value, back
+                           ALTER TABLE odd ALTER COLUMN new TYPE bigint USING (new * 10 + old + found + "begin" + loop
+                               + strict + "end" + "Mixed Case" + odd + "if" + _pgm_row + _pgm_t) -- ends in a comment
+                           ;
+                           -- migrate:fill length(tg_op) + coalesce(new, "if", 0) -- as the write gave them
+                           ALTER TABLE odd ALTER COLUMN old SET NOT NULL;
+                           ALTER TABLE odd ALTER COLUMN "end" TYPE bigint;
+                           ALTER TABLE odd ALTER COLUMN "Mixed Case" TYPE numeric;
+                           ALTER TABLE odd RENAME COLUMN loop TO "while"$$,
+                   online => true, allow_destructive => true);
+SELECT migrate.start('n2');
+SELECT count(*) FROM pg_proc WHERE proname LIKE '\_pgm%';
+-- the new version writes through its views: INSERT, UPDATE, DELETE
+SET search_path = app_n2, app;
+INSERT INTO odd (id, new, old, found, tg_op, "while", "end", "Mixed Case")
+VALUES (101, 505, NULL, 1, 'new app', 3, 9, 2.5) RETURNING id, new, old, "while", "end", "Mixed Case";
+UPDATE odd SET new = 990, tg_op = 'new app' WHERE id = 1 RETURNING id, new, old, tg_op;
+UPDATE odd SET "end" = 77, strict = 0 WHERE id = 2 RETURNING id, new, strict, "end";
+DELETE FROM odd WHERE id = 3 RETURNING id, new, "end";
+-- the old version writes through its views, and the table is written directly
+SET search_path = app_n1, app;
+INSERT INTO odd VALUES (102, 5, 1, 1, 'old app', NULL, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+UPDATE odd SET new = 33, odd = 0 WHERE id = 4;
+DELETE FROM odd WHERE id = 5;
+SET search_path = app;
+INSERT INTO odd (id, new, old, tg_op, "if") VALUES (103, 6, NULL, 'direct', 1);
+UPDATE odd SET odd = 100 WHERE id = 6;
+SELECT id, new, _pgm_new_new, old, "end", "_pgm_new_end", "Mixed Case", "_pgm_new_Mixed Case", loop
+FROM odd ORDER BY id;
+SELECT id, new, old, "end", "Mixed Case", "while" FROM app_n2.odd ORDER BY id;
+CALL migrate.backfill('n2');
+SELECT migrate.complete('n2');
+SELECT id, new, old, found, tg_op, strict, "end", "Mixed Case", odd, "while" FROM odd ORDER BY id;
+SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute
+WHERE attrelid = 'odd'::regclass AND attname IN ('new', 'old', 'end', 'Mixed Case', 'while') ORDER BY attnum;
+SELECT count(*) FROM pg_proc WHERE proname LIKE '\_pgm%';
+SELECT * FROM migrate.drift();
+-- abort leaves such a table in its old shape, with what both versions wrote
+SELECT migrate.add('n3', $$-- migrate:reverse new::bigint
+                           ALTER TABLE odd ALTER COLUMN new TYPE numeric USING new + found;
+                           -- migrate:fill -1
+                           ALTER TABLE odd ALTER COLUMN found SET NOT NULL$$,
+                   online => true, allow_destructive => true);
+CREATE TEMP TABLE odd_before AS SELECT * FROM odd;
+SELECT migrate.start('n3');
+SET search_path = app_n3, app;
+INSERT INTO odd (id, new, old) VALUES (104, 1.5, 1) RETURNING id, new, found;
+UPDATE odd SET new = new + 1 WHERE id = 1 RETURNING id, new;
+SET search_path = app_n2, app;
+UPDATE odd SET found = NULL WHERE id = 2;
+SET search_path = app;
+CALL migrate.backfill('n3');
+SELECT id, new, _pgm_new_new, found FROM odd WHERE id IN (1, 2, 104) ORDER BY id;
+SELECT migrate.abort('n3');
+-- (the backfill filled row 103 too)
+SELECT id, new, found FROM odd WHERE id IN (1, 2, 103, 104) ORDER BY id;
+SELECT count(*) FROM ((SELECT * FROM odd WHERE id NOT IN (1, 2, 103, 104) EXCEPT TABLE odd_before)
+                      UNION ALL (SELECT * FROM odd_before WHERE id NOT IN (1, 2, 103) EXCEPT TABLE odd)) d;
+SELECT count(*) FROM pg_proc WHERE proname LIKE '\_pgm%';
+SELECT revision, applied FROM migrate.status() WHERE revision = 'n3';
+-- a table named new, whose USING names its column new; a column of its own
+-- named like the ones pgmigrate adds is the user's
+SELECT migrate.add('n3', $$CREATE TABLE "new" (id bigint PRIMARY KEY, "new" int, old int, _pgm_new_new int);
+                           INSERT INTO "new" VALUES (1, 1, 1), (2, 2, 2)$$);
+SELECT count(*) FROM migrate.apply();
+SELECT migrate.add('n4', $$-- migrate:reverse old::int
+                           ALTER TABLE "new" ALTER COLUMN old TYPE bigint USING old + new$$,
+                   online => true, allow_destructive => true);
+SELECT migrate.start('n4');
+SET search_path = app_n4, app;
+INSERT INTO "new" (id, "new", old) VALUES (3, 30, 300) RETURNING *;
+UPDATE "new" SET old = 20 WHERE id = 2 RETURNING *;
+UPDATE "new" SET "new" = 10 WHERE id = 1 RETURNING *;
+DELETE FROM "new" WHERE id = 3;
+SET search_path = app;
+SELECT * FROM "new" ORDER BY id;
+CALL migrate.backfill('n4');
+SELECT migrate.complete('n4');
+SELECT * FROM "new" ORDER BY id;
+-- but it cannot be the one added beside a retyped column
+SELECT migrate.add('n5', 'ALTER TABLE "new" ALTER COLUMN "new" TYPE bigint', online => true, allow_destructive => true);
+SELECT migrate.start('n5');
+-- an expression names the table's columns, not the table
+SELECT migrate.add('n5', $$-- migrate:reverse old::bigint
+                           ALTER TABLE "new" ALTER COLUMN old TYPE numeric USING "new".old$$,
+                   online => true, allow_destructive => true);
+SELECT migrate.start('n5');
+
+-- an index is built concurrently, however its statement is written: the
+-- client gets a CONCURRENTLY build, and the guard lets no other through
+SELECT migrate.add('n5', $$CREATE /* an index, not concurrently */ INDEX odd_found ON odd (found);
+                           create   unique -- index
+                             index odd_key ON odd (id, tg_op) WHERE old > 0;
+                           CREATE UNIQUE /*x*/ INDEX odd_odd ON odd USING btree (odd, id) INCLUDE (tg_name)$$,
+                   online => true);
+SELECT migrate.start('n5');
+SELECT statement FROM migrate.online_statements('n5');
+CREATE /* an index, not concurrently */ INDEX odd_found ON odd (found);
+SELECT statement FROM migrate.online_statements('n5') \gexec
+SELECT migrate.complete('n5');
+\d odd
+SELECT * FROM migrate.drift();

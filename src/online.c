@@ -28,7 +28,7 @@
  * scans (backfill, validating NOT NULL) run under weaker locks.
  *
  * Calls rows.c, sqltext.c, session.c, catalog.c, snapshot.c, graph.c,
- * online_plan.c and engine.c.
+ * online_plan.c, online_sql.c and engine.c.
  */
 #include "postgres.h"
 
@@ -63,13 +63,6 @@ PG_FUNCTION_INFO_V1(pgmigrate_online_statements);
 #define PGM_VIEW_PREFIX			"_pgm_view_"
 
 /*
- * Set, for the statement, by the new version's view writer to the id of
- * the revision: the table's trigger then knows the new version wrote.  A
- * prefix of its own, so that no session needs pgmigrate's library to set it.
- */
-#define PGM_WRITER_SETTING		"pgm_online.writer"
-
-/*
  * The first key of the shared advisory lock migrate.use_version() takes
  * (the bytes of "pgm"); the second is hashtext() of the version's schema.
  */
@@ -100,18 +93,6 @@ pgm_online_define_settings(void)
 							NULL, NULL, NULL);
 }
 
-/* A type change, resolved against the catalogs. */
-typedef struct PgmTypeChange
-{
-	PgmOnlineStep *step;
-	char	   *new_column;		/* the column beside it: _pgm_new_<column> */
-	char	   *old_type;		/* SQL of the types, schema-qualified */
-	char	   *new_type;
-	char	   *new_default;	/* the new column's default, or NULL */
-	bool		not_null;		/* the old column is NOT NULL */
-	char	   *not_null_check; /* then: the check that proves the new one is */
-} PgmTypeChange;
-
 /* An index on a retyped column, built again on the new column. */
 typedef struct PgmMovedIndex
 {
@@ -130,11 +111,13 @@ typedef struct PgmOnline
 	Oid			relid;
 	Oid			nspid;
 	char	   *nspname;
+	char	   *relname;
 	char	   *table;			/* schema-qualified, quoted */
 	char	   *old_schema;		/* the version schemas, unquoted */
 	char	   *new_schema;
 	char	   *sync;			/* the trigger's and its function's name */
 	char	   *view_writer;	/* the function of the new view's INSTEAD OF trigger */
+	List	   *row;			/* PgmRowColumn *: the table's columns before start */
 	List	   *type_changes;	/* PgmTypeChange * */
 	List	   *fills;			/* SET NOT NULL steps with a fill */
 	List	   *not_nulls;		/* SET NOT NULL steps */
@@ -316,7 +299,8 @@ pgm_online_name_table(PgmOnline *on, Oid relid)
 	on->relid = relid;
 	on->nspid = get_rel_namespace(relid);
 	on->nspname = get_namespace_name(on->nspid);
-	on->table = quote_qualified_identifier(on->nspname, get_rel_name(relid));
+	on->relname = get_rel_name(relid);
+	on->table = quote_qualified_identifier(on->nspname, on->relname);
 	on->old_schema = pgm_online_name(on, psprintf("%s_", on->nspname),
 									 on->graph->nodes[node->parents[0]].id, "old version's schema");
 	on->new_schema = pgm_online_name(on, psprintf("%s_", on->nspname), on->id, "new version's schema");
@@ -374,6 +358,67 @@ pgm_type_sql(Oid type, int32 typmod)
 	return format_type_extended(type, typmod, FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY);
 }
 
+/* The table's columns as they are before start: what the revision's expressions may name. */
+static List *
+pgm_online_row(const PgmOnline *on)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(on->relid)};
+	List	   *row = NIL;
+	ListCell   *lc;
+
+	foreach(lc, pgm_online_rows("SELECT attname, atttypid, atttypmod FROM pg_catalog.pg_attribute"
+								" WHERE attrelid OPERATOR(pg_catalog.=) $1 AND attnum OPERATOR(pg_catalog.>) 0"
+								" AND NOT attisdropped ORDER BY attnum",
+								1, types, values))
+	{
+		char	  **fields = lfirst(lc);
+		PgmRowColumn *col = palloc0(sizeof(PgmRowColumn));
+
+		col->name = fields[0];
+		col->type = (Oid) strtoul(fields[1], NULL, 10);
+		col->type_sql = pgm_type_sql(col->type, (int32) strtol(fields[2], NULL, 10));
+		row = lappend(row, col);
+	}
+	return row;
+}
+
+/* What an expression being tried is, for the context of its errors. */
+static void
+pgm_online_try_context(void *arg)
+{
+	errcontext("%s", (const char *) arg);
+}
+
+/*
+ * Try the revision's expression `expr` (`what` of statement `number`),
+ * cast to `type`, on `row` as the table's trigger evaluates it: parsed and
+ * analysed, not run, so that no value it is tried with can make it fail.
+ */
+static void
+pgm_online_try(const PgmOnline *on, const char *what, int number, const char *expr, const char *type, List *row)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid		   *types = palloc(sizeof(Oid) * (list_length(row) + 1));
+	ErrorContextCallback context;
+	SPIPlanPtr	plan;
+	ListCell   *lc;
+
+	foreach(lc, row)
+		types[foreach_current_index(lc)] = ((PgmRowColumn *) lfirst(lc))->type;
+	context.callback = pgm_online_try_context;
+	context.arg = psprintf("%s of statement %d of online revision \"%s\"", what, number, on->id);
+	context.previous = error_context_stack;
+	error_context_stack = &context;
+	plan = SPI_prepare(psprintf("SELECT %s", pgm_online_row_expression(expr, type, row, NULL)),
+					   list_length(row), types);
+	error_context_stack = context.previous;
+	MemoryContextSwitchTo(cxt);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	SPI_freeplan(plan);
+}
+
 /* The type change of `step`, checked against the table as it is before start. */
 static PgmTypeChange *
 pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
@@ -392,6 +437,13 @@ pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
 	change->not_null = att->attnotnull;
 	if (change->not_null)
 		change->not_null_check = pgm_online_name(on, PGM_NOT_NULL_PREFIX, step->column, "NOT NULL check");
+	if (pgm_online_attribute(on, change->new_column, false))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_COLUMN),
+				 errmsg("column \"%s\" of table %s already exists", change->new_column, on->table),
+				 errdetail("Online revision \"%s\" adds it beside column %s, which statement %d retypes.",
+						   on->id, quote_identifier(step->column), step->number),
+				 errhint("Rename the column in a revision before this one.")));
 
 	dependents = pgm_column_dependents(on, att->attnum);
 	if (dependents != NIL)
@@ -405,14 +457,18 @@ pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
 				 errmsg("column \"%s\" cannot be cast automatically to type %s", step->column, change->new_type),
 				 errhint("Give statement %d a USING expression.", step->number)));
 	if (step->reverse_sql)
-		pgm_online_exec(psprintf("SELECT (%s)::%s FROM (SELECT NULL::%s AS %s) AS pgm_new LIMIT 0",
-								 step->reverse_sql, change->old_type, change->new_type, quote_identifier(step->column)));
+	{
+		/* the column's name stands for the new value */
+		PgmRowColumn reversed = {step->column, NULL, new_type, change->new_type};
+
+		pgm_online_try(on, "the reverse expression", step->number, step->reverse_sql, change->old_type,
+					   list_make1(&reversed));
+	}
 	else if (!can_coerce_type(1, &new_type, &att->atttypid, COERCION_EXPLICIT))
 		pgm_online_refused(on, psprintf("there is no cast from %s back to %s", change->new_type, change->old_type),
 						   "While both versions run, the new version's writes are copied back to the old column: give the statement a line \"-- migrate:reverse EXPRESSION\" before it.");
-	/* the USING expression, tried on the table */
 	if (step->using_sql)
-		pgm_online_exec(psprintf("SELECT (%s)::%s FROM %s LIMIT 0", step->using_sql, change->new_type, on->table));
+		pgm_online_try(on, "the USING expression", step->number, step->using_sql, change->new_type, on->row);
 	return change;
 }
 
@@ -460,10 +516,9 @@ pgm_online_check_steps(PgmOnline *on)
 					pgm_online_refused(on, psprintf("column %s of table %s is NOT NULL already",
 													quote_identifier(step->column), on->table),
 									   "Remove the statement from the revision.");
-				/* the fill, tried on the table */
 				if (step->fill_sql)
-					pgm_online_exec(psprintf("SELECT (%s)::%s FROM %s LIMIT 0", step->fill_sql,
-											 pgm_type_sql(att->atttypid, att->atttypmod), on->table));
+					pgm_online_try(on, "the fill", step->number, step->fill_sql,
+								   pgm_type_sql(att->atttypid, att->atttypmod), on->row);
 				break;
 			case PGM_ONLINE_RENAME_TABLE:
 				if (OidIsValid(get_relname_relid(step->new_name, on->nspid)))
@@ -705,17 +760,17 @@ pgm_online_find_key(PgmOnline *on)
 
 /* ------------------------------------------------------------ views */
 
-/* A column of a version's view of a table. */
-typedef struct PgmViewColumn
+/* Is `name` a column start added beside a retyped one? */
+static bool
+pgm_is_new_column(const PgmOnline *on, const char *name)
 {
-	char	   *name;			/* in the view */
-	char	   *base;			/* the table's column it reads and writes */
-	PgmTypeChange *change;		/* a type change (base is the new column) */
-	char	   *default_sql;	/* the table's default for it, or NULL */
-	bool		generated;		/* a generated column: never written */
-	bool		identity;
-	bool		identity_always;	/* GENERATED ALWAYS AS IDENTITY: never updated */
-} PgmViewColumn;
+	ListCell   *lc;
+
+	foreach(lc, on->type_changes)
+		if (strcmp(((PgmTypeChange *) lfirst(lc))->new_column, name) == 0)
+			return true;
+	return false;
+}
 
 /* The type change of `column`, if this revision changes its type. */
 static PgmTypeChange *
@@ -771,8 +826,7 @@ pgm_view_columns(const PgmOnline *on, Oid table, bool new_version)
 		if (table == on->relid)
 		{
 			/* the new columns show under the old names, in the new version only */
-			if (strncmp(col->name, PGM_NEW_COLUMN_PREFIX, strlen(PGM_NEW_COLUMN_PREFIX)) == 0 &&
-				pgm_type_change_of(on, col->name + strlen(PGM_NEW_COLUMN_PREFIX)))
+			if (pgm_is_new_column(on, col->name))
 				continue;
 			if (!new_version && pgm_step_is(on, PGM_ONLINE_ADD_COLUMN, col->name))
 				continue;
@@ -797,126 +851,30 @@ pgm_view_columns(const PgmOnline *on, Oid table, bool new_version)
 }
 
 /*
- * What a view column reads, in the table's terms: a new column not filled
- * yet by the backfill reads as the old one converted, so the new version
- * never sees a hole.
- */
-static char *
-pgm_view_read(const PgmViewColumn *col)
-{
-	if (col->change)
-		return psprintf("COALESCE(%s, (%s)::%s)", quote_identifier(col->base),
-						col->change->step->using_sql ? col->change->step->using_sql :
-						quote_identifier(col->change->step->column), col->change->new_type);
-	return pstrdup(quote_identifier(col->base));
-}
-
-/* The select list of a view. */
-static char *
-pgm_view_select_list(List *columns)
-{
-	List	   *items = NIL;
-	ListCell   *lc;
-
-	foreach(lc, columns)
-	{
-		PgmViewColumn *col = lfirst(lc);
-		char	   *read = pgm_view_read(col);
-
-		items = lappend(items, strcmp(read, quote_identifier(col->name)) == 0 ? read :
-						psprintf("%s AS %s", read, quote_identifier(col->name)));
-	}
-	return pgm_list_join(items, ", ");
-}
-
-/*
  * The new version's view of a table whose column types change reads new
  * columns through COALESCE, which no view can write through: its writes go
- * to the table by this INSTEAD OF trigger.  A retyped column is written
- * only when the statement changed it, so that what the other version wrote
- * is never recomputed from a conversion of itself.
+ * to the table by an INSTEAD OF trigger (online_sql.c says how).
  */
 static void
 pgm_create_view_writer(const PgmOnline *on, const char *view, List *columns)
 {
-	List	   *insert_columns = NIL;
-	List	   *insert_values = NIL;
-	List	   *sets = NIL;
-	List	   *reads = NIL;
-	List	   *targets = NIL;
-	const char *key_name = NULL;
-	bool		identity = false;
 	char	   *function = pgm_qualified_name(on, pgm_online_name(on, PGM_VIEW_PREFIX, on->id, "view trigger"));
-	char	   *flag_on;
-	char	   *flag_off;
-	char	   *body;
+	const char *key_name = NULL;
 	ListCell   *lc;
 
 	foreach(lc, columns)
 	{
 		PgmViewColumn *col = lfirst(lc);
-		const char *name = quote_identifier(col->name);
-		const char *base = quote_identifier(col->base);
 
-		reads = lappend(reads, pgm_view_read(col));
-		targets = lappend(targets, psprintf("NEW.%s", name));
-		identity |= col->identity;
 		if (strcmp(col->base, on->key_column) == 0)
 			key_name = col->name;
-		if (col->generated)
-			continue;
-		insert_columns = lappend(insert_columns, (char *) base);
-		insert_values = lappend(insert_values, psprintf("NEW.%s", name));
-		/*
-		 * Only what the statement changed (compared as text: every type has
-		 * one, not every type has =), so that a column the statement did not
-		 * touch keeps what a concurrent writer gave it.
-		 */
-		if (!col->identity_always)
-			sets = lappend(sets, psprintf("%s = CASE WHEN NEW.%s::pg_catalog.text IS DISTINCT FROM OLD.%s::pg_catalog.text"
-										  " THEN NEW.%s ELSE %s END", base, name, name, name, base));
 	}
 	if (key_name == NULL)
 		pgm_online_refused(on, psprintf("it drops the key column %s of table %s", quote_identifier(on->key_column),
 										on->table),
 						   "Drop the key column in a revision of its own.");
-	if (sets == NIL)
-		sets = list_make1(psprintf("%s = %s", quote_identifier(on->key_column), quote_identifier(on->key_column)));
-	/* the table's trigger knows by the setting that the new version wrote, for this statement */
-	flag_on = psprintf("PERFORM pg_catalog.set_config('%s', %s, true);", PGM_WRITER_SETTING, quote_literal_cstr(on->id));
-	flag_off = psprintf("PERFORM pg_catalog.set_config('%s', '', true);", PGM_WRITER_SETTING);
-	body = psprintf("BEGIN\n"
-					"    %s\n"
-					"    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN\n"
-					"        INSERT INTO %s (%s)%s VALUES (%s)\n"
-					"            RETURNING %s INTO %s;\n"
-					"        %s\n"
-					"        RETURN NEW;\n"
-					"    ELSIF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN\n"
-					"        UPDATE %s SET %s WHERE %s OPERATOR(pg_catalog.=) OLD.%s\n"
-					"            RETURNING %s INTO %s;\n"
-					"        %s\n"
-					"        IF NOT FOUND THEN RETURN NULL; END IF;\n"
-					"        RETURN NEW;\n"
-					"    END IF;\n"
-					"    %s\n"
-					"    DELETE FROM %s WHERE %s OPERATOR(pg_catalog.=) OLD.%s;\n"
-					"    IF NOT FOUND THEN RETURN NULL; END IF;\n"
-					"    RETURN OLD;\n"
-					"END\n",
-					flag_on,
-					on->table, pgm_list_join(insert_columns, ", "), identity ? " OVERRIDING SYSTEM VALUE" : "",
-					pgm_list_join(insert_values, ", "), pgm_list_join(reads, ", "), pgm_list_join(targets, ", "),
-					flag_off,
-					on->table, pgm_list_join(sets, ", "), quote_identifier(on->key_column), quote_identifier(key_name),
-					pgm_list_join(reads, ", "), pgm_list_join(targets, ", "),
-					flag_off,
-					flag_off,
-					on->table, quote_identifier(on->key_column), quote_identifier(key_name));
-	if (strstr(body, "$pgm_view$"))
-		pgm_online_refused(on, "an expression of it holds the text $pgm_view$", "Write the expression without it.");
-	pgm_online_exec(psprintf("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $pgm_view$\n%s$pgm_view$",
-							 function, body));
+	pgm_online_exec(pgm_online_view_writer(function, on->id, on->nspname, on->relname, columns,
+										   on->key_column, key_name));
 	pgm_online_exec(psprintf("CREATE TRIGGER %s INSTEAD OF INSERT OR UPDATE OR DELETE ON %s"
 							 " FOR EACH ROW EXECUTE FUNCTION %s()",
 							 quote_identifier(PGM_VIEW_PREFIX "write"), view, function));
@@ -964,9 +922,9 @@ pgm_create_version_schema(const PgmOnline *on, const char *schema, bool new_vers
 
 		List	   *columns = pgm_view_columns(on, table, new_version);
 
-		pgm_online_exec(psprintf("CREATE VIEW %s WITH (security_invoker = true) AS SELECT %s FROM %s",
-								 view, pgm_view_select_list(columns),
-								 quote_qualified_identifier(on->nspname, get_rel_name(table))));
+		pgm_online_exec(psprintf("CREATE VIEW %s WITH (security_invoker = true) AS SELECT %s FROM %s AS %s",
+								 view, pgm_online_view_select_list(columns),
+								 quote_qualified_identifier(on->nspname, get_rel_name(table)), PGM_ONLINE_TABLE_ALIAS));
 		pgm_online_exec(psprintf("GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC", view));
 		if (new_version && table == on->relid && on->type_changes != NIL)
 			pgm_create_view_writer(on, view, columns);
@@ -993,100 +951,6 @@ pgm_drop_version_schema(const char *schema)
 }
 
 /* ------------------------------------------------------------ start */
-
-/*
- * The trigger that keeps old and new columns in step.  A write through the
- * new version's schema (in the session's search_path) sets each old column
- * it changed from the new one, with the revision's reverse expression (the
- * column's name stands for the new value) or a cast, and fills a new
- * column the backfill has not reached; any other write, the backfill's
- * included, sets each new column whose old one it changed, or that is not
- * filled yet, with the statement's USING expression (the
- * table's columns are variables of the same names) or a cast.  So what
- * one version writes is never recomputed from what the other made of it.
- */
-static char *
-pgm_sync_function(const PgmOnline *on)
-{
-	Oid			types[1] = {OIDOID};
-	Datum		values[1] = {ObjectIdGetDatum(on->relid)};
-	StringInfoData body;
-	ListCell   *lc;
-
-	initStringInfo(&body);
-	appendStringInfoString(&body, "DECLARE\n");
-	/* each column's type by the table's name, found whatever the writer's search_path */
-	foreach(lc, pgm_online_strings("SELECT attname::pg_catalog.text FROM pg_catalog.pg_attribute"
-								   " WHERE attrelid OPERATOR(pg_catalog.=) $1"
-								   " AND attnum OPERATOR(pg_catalog.>) 0 AND NOT attisdropped"
-								   " AND attname::pg_catalog.text NOT LIKE '\\_pgm\\_new\\_%' ORDER BY attnum",
-								   1, types, values))
-	{
-		const char *column = quote_identifier(lfirst(lc));
-
-		appendStringInfo(&body, "    %s %s.%s%%TYPE := NEW.%s;\n", column, on->table, column, column);
-	}
-	appendStringInfoString(&body, "BEGIN\n");
-	/* a NULL where the column becomes NOT NULL: the fill, whoever wrote */
-	foreach(lc, on->fills)
-	{
-		PgmOnlineStep *step = lfirst(lc);
-
-		appendStringInfo(&body, "    IF NEW.%s IS NULL THEN\n        NEW.%s := (%s);\n    END IF;\n",
-						 quote_identifier(step->column), quote_identifier(step->column), step->fill_sql);
-	}
-	if (on->type_changes == NIL)
-	{
-		appendStringInfoString(&body, "    RETURN NEW;\nEND\n");
-		goto done;
-	}
-	appendStringInfo(&body, "    IF pg_catalog.current_setting('%s', true) OPERATOR(pg_catalog.=) %s THEN\n",
-					 PGM_WRITER_SETTING, quote_literal_cstr(on->id));
-	/* the new version wrote: the old column from the new one, where it changed */
-	foreach(lc, on->type_changes)
-	{
-		PgmTypeChange *c = lfirst(lc);
-		const char *column = quote_identifier(c->step->column);
-		const char *new_column = quote_identifier(c->new_column);
-
-		appendStringInfo(&body,
-						 "        IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' OR NEW.%s::pg_catalog.text IS DISTINCT FROM OLD.%s::pg_catalog.text THEN\n"
-						 "            DECLARE %s %s := NEW.%s;\n"
-						 "            BEGIN\n"
-						 "                NEW.%s := (%s)::%s;\n"
-						 "            END;\n"
-						 "        ELSIF NEW.%s IS NULL THEN\n"
-						 "            NEW.%s := (%s)::%s;\n"
-						 "        END IF;\n",
-						 new_column, new_column, column, c->new_type, new_column,
-						 column, c->step->reverse_sql ? c->step->reverse_sql : column, c->old_type,
-						 new_column,
-						 new_column, c->step->using_sql ? c->step->using_sql : column, c->new_type);
-	}
-	/* anybody else wrote (the backfill too): the new column from the old one, where it changed or is not filled */
-	appendStringInfoString(&body, "    ELSE\n");
-	foreach(lc, on->type_changes)
-	{
-		PgmTypeChange *c = lfirst(lc);
-		const char *column = quote_identifier(c->step->column);
-		const char *new_column = quote_identifier(c->new_column);
-
-		appendStringInfo(&body,
-						 "        IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' OR NEW.%s::pg_catalog.text IS DISTINCT FROM OLD.%s::pg_catalog.text\n"
-						 "           OR NEW.%s IS NULL THEN\n"
-						 "            NEW.%s := (%s)::%s;\n"
-						 "        END IF;\n",
-						 column, column, new_column,
-						 new_column, c->step->using_sql ? c->step->using_sql : column, c->new_type);
-	}
-	appendStringInfoString(&body, "    END IF;\n    RETURN NEW;\nEND\n");
-done:
-	if (strstr(body.data, "$pgm_sync$"))
-		pgm_online_refused(on, "an expression of it holds the text $pgm_sync$",
-						   "Write the expression without it.");
-	return psprintf("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $pgm_sync$\n%s$pgm_sync$",
-					pgm_qualified_name(on, on->sync), body.data);
-}
 
 static void
 pgm_online_expand(void *arg)
@@ -1135,7 +999,9 @@ pgm_online_expand(void *arg)
 	if (on->type_changes != NIL || on->fills != NIL)
 	{
 		(void) pgm_online_name(on, PGM_SYNC_PREFIX, on->id, "trigger");
-		pgm_online_exec(pgm_sync_function(on));
+		/* the trigger that keeps old and new columns in step (online_sql.c says how) */
+		pgm_online_exec(pgm_online_sync_function(pgm_qualified_name(on, on->sync), on->id, on->row, on->fills,
+												 on->type_changes));
 		pgm_online_exec(psprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s()",
 								 quote_identifier(on->sync), on->table, pgm_qualified_name(on, on->sync)));
 		/* the backfill runs as a replica where it may, so that only this trigger fires */
@@ -1216,6 +1082,7 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 	on = pgm_online_load(id, "migrate.start()");
 	pgm_online_name_table(on, RangeVarGetRelid(on->plan->relation, NoLock, false));
 	pgm_online_collect(on);
+	on->row = pgm_online_row(on);
 	pgm_online_check_steps(on);
 	pgm_online_find_moved_indexes(on);
 	pgm_online_find_key(on);
@@ -1512,6 +1379,30 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 }
 
 /*
+ * A statement for migrate.online_statements() to hand out, judged by its
+ * parse tree: one CREATE INDEX or DROP INDEX, CONCURRENTLY, since the guard
+ * lets it through as it is; never a build that blocks writes.
+ */
+static void
+pgm_check_concurrent(const PgmOnline *on, const char *sql)
+{
+	List	   *raw = pgm_parse_sql(sql, NULL, NULL);
+	Node	   *tree = list_length(raw) == 1 ? linitial_node(RawStmt, raw)->stmt : NULL;
+
+	if (tree && IsA(tree, IndexStmt) && ((IndexStmt *) tree)->concurrent)
+		return;
+	if (tree && IsA(tree, DropStmt) && ((DropStmt *) tree)->removeType == OBJECT_INDEX &&
+		((DropStmt *) tree)->concurrent)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("online revision \"%s\" would hand out a statement that does not build or drop an index concurrently",
+					on->id),
+			 errdetail("The statement: %s", sql),
+			 errhint("Abort it with migrate.abort('%s') and apply the change as a plain revision.", on->id)));
+}
+
+/*
  * migrate.online_statements(id): the statements of a started online
  * revision that no function can run, to run at top level, in this order:
  * CREATE INDEX CONCURRENTLY of each index not built yet, after a DROP
@@ -1558,6 +1449,8 @@ pgmigrate_online_statements(PG_FUNCTION_ARGS)
 		if (built < 1)
 			statements = lappend(statements, moved->create_sql);
 	}
+	foreach(lc, statements)
+		pgm_check_concurrent(on, lfirst(lc));
 	foreach(lc, statements)
 	{
 		Datum		value = CStringGetTextDatum((char *) lfirst(lc));
@@ -1737,9 +1630,10 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 
 		if (c->not_null)
 			continue;
-		if (pgm_online_strings(psprintf("SELECT 'unfilled' FROM %s WHERE %s IS NULL AND (%s) IS NOT NULL LIMIT 1",
-										on->table, quote_identifier(c->new_column),
-										c->step->using_sql ? c->step->using_sql : quote_identifier(c->step->column)),
+		if (pgm_online_strings(psprintf("SELECT 'unfilled' FROM %s AS %s WHERE %s IS NULL AND %s IS NOT NULL LIMIT 1",
+										on->table, PGM_ONLINE_TABLE_ALIAS, quote_identifier(c->new_column),
+										pgm_online_expression(c->step->using_sql ? c->step->using_sql :
+															  quote_identifier(c->step->column))),
 							   0, NULL, NULL) != NIL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -12,11 +12,10 @@
  * never stored as one) and again by each phase (online.c), which resolves
  * names and types against the live catalogs.
  *
- * Calls rows.c.
+ * Calls rows.c and sqltext.c.
  */
 #include "postgres.h"
 
-#include "nodes/nodeFuncs.h"
 #include "utils/builtins.h"
 
 #include "pgmigrate.h"
@@ -38,28 +37,6 @@ pgm_online_refuse(const char *revision, const PgmStatement *stmt, const char *wh
 					 "Register other statements as plain revisions before or after it.")));
 }
 
-/* The text of an expression of `stmt`, from its start to the end of the statement. */
-static char *
-pgm_expression_to_end(const char *sql, const PgmStatement *stmt, Node *expr)
-{
-	int			loc = exprLocation(expr);
-	const char *start;
-	const char *end = NULL;
-	const char *copy;
-
-	if (loc < 0 || (size_t) loc >= strlen(sql))
-		return NULL;
-	start = sql + loc;
-	/* the statement ends where the copy of its text that holds the expression ends */
-	for (copy = strstr(sql, stmt->text); copy && copy <= start; copy = strstr(copy + 1, stmt->text))
-		end = copy + strlen(stmt->text);
-	if (end == NULL || end < start)
-		return NULL;
-	while (end > start && (end[-1] == ';' || end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\t' || end[-1] == '\r'))
-		end--;
-	return pnstrdup(start, end - start);
-}
-
 /*
  * An expression given by a line "-- migrate:<name> EXPR" among the comments
  * before the statement (after the statement before it); NULL when none.
@@ -71,16 +48,13 @@ static char *
 pgm_annotation(const char *name, const char *sql, const PgmStatement *stmt, const PgmStatement *previous)
 {
 	char	   *marker = psprintf("-- migrate:%s ", name);
-	const char *from = sql;
-	const char *to = strstr(sql, stmt->text);
+	int			from = previous ? previous->location + (int) strlen(previous->text) : 0;
+	/* between the two statements: blanks and comments only */
+	char	   *comments = pnstrdup(sql + from, Max(stmt->location - from, 0));
 	const char *found = NULL;
 	const char *p;
 
-	if (previous && strstr(sql, previous->text))
-		from = strstr(sql, previous->text) + strlen(previous->text);
-	if (to == NULL || to < from)
-		return NULL;
-	for (p = strstr(from, marker); p && p < to; p = strstr(p + 1, marker))
+	for (p = strstr(comments, marker); p; p = strstr(p + 1, marker))
 		found = p + strlen(marker);
 	if (found == NULL)
 		return NULL;
@@ -115,13 +89,18 @@ pgm_online_unique(PgmOnlineStep *step, Constraint *c, const char *revision, cons
 
 /*
  * CREATE [UNIQUE] INDEX name ON table ...: built CONCURRENTLY by the client
- * (or by hand: migrate.online_statements()), since no function can.
+ * (or by hand: migrate.online_statements()), since no function can.  The
+ * statement is made again from its parse tree up to the table's name (how
+ * it is built), followed by its own text from there (what it indexes), so
+ * that nothing written before the table's name, a comment or CONCURRENTLY
+ * or not, decides how it is built.
  */
 static PgmOnlineStep *
-pgm_online_index(const PgmStatement *stmt, IndexStmt *index, const char *revision)
+pgm_online_index(const char *sql, const PgmStatement *stmt, IndexStmt *index, const char *revision)
 {
 	PgmOnlineStep *step = palloc0(sizeof(PgmOnlineStep));
-	const char *keyword;
+	int			table = index->relation->location;
+	int			end = stmt->location + (int) strlen(stmt->text);
 
 	step->kind = PGM_ONLINE_CREATE_INDEX;
 	step->number = stmt->number;
@@ -130,21 +109,12 @@ pgm_online_index(const PgmStatement *stmt, IndexStmt *index, const char *revisio
 		pgm_online_refuse(revision, stmt, "The index has no name: name it, so that its phases can find it.");
 	if (index->if_not_exists)
 		pgm_online_refuse(revision, stmt, "CREATE INDEX IF NOT EXISTS cannot run online: the index must be new.");
+	if (table < stmt->location || table >= end)
+		pgm_online_refuse(revision, stmt, "The place of its table's name in its text is not known.");
 	step->index = pstrdup(index->idxname);
-	if (index->concurrent)
-		step->index_sql = pstrdup(stmt->text);
-	else
-	{
-		/* the statement with CONCURRENTLY after its INDEX keyword, the first word INDEX in it */
-		for (keyword = stmt->text; *keyword; keyword++)
-			if (pg_strncasecmp(keyword, "index", 5) == 0 && !isalnum((unsigned char) keyword[5]) &&
-				keyword > stmt->text && isspace((unsigned char) keyword[-1]))
-				break;
-		if (*keyword == '\0')
-			pgm_online_refuse(revision, stmt, "Its INDEX keyword could not be found.");
-		step->index_sql = psprintf("%.*s INDEX CONCURRENTLY%s", (int) (keyword - stmt->text - 1), stmt->text,
-								   keyword + 5);
-	}
+	step->index_sql = psprintf("CREATE %sINDEX CONCURRENTLY %s ON %s%.*s", index->unique ? "UNIQUE " : "",
+							   quote_identifier(index->idxname), index->relation->inh ? "" : "ONLY ",
+							   end - table, sql + table);
 	return step;
 }
 
@@ -205,7 +175,9 @@ pgm_online_step(const char *sql, const PgmStatement *stmt, const PgmStatement *p
 				if (def->collClause)
 					pgm_online_refuse(revision, stmt, "A COLLATE clause in a type change is not supported online yet.");
 				if (def->raw_default)
-					step->using_sql = pgm_expression_to_end(sql, stmt, def->raw_default);
+					step->using_sql = pgm_statement_after_keyword(stmt, "using");
+				if (def->raw_default && step->using_sql == NULL)
+					pgm_online_refuse(revision, stmt, "The place of its USING expression in its text is not known.");
 				step->reverse_sql = pgm_annotation("reverse", sql, stmt, previous);
 				if (step->using_sql && step->reverse_sql == NULL)
 					pgm_online_refuse(revision, stmt,
@@ -315,7 +287,7 @@ pgm_online_plan(const char *sql, List *statements, const char *revision)
 		{
 			IndexStmt  *index = (IndexStmt *) stmt->tree;
 
-			step = pgm_online_index(stmt, index, revision);
+			step = pgm_online_index(sql, stmt, index, revision);
 			if (plan->relation == NULL)
 				plan->relation = index->relation;
 			else if (!equal(plan->relation, index->relation))

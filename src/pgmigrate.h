@@ -20,6 +20,8 @@
  *   graph.c             the revision DAG and the targets
  *   lint.c, derive.c    rules over parse trees; down SQL from up SQL
  *   online_plan.c       what an online revision's up does, step by step
+ *   online_sql.c        the SQL and PL/pgSQL of an online revision's views
+ *                       and triggers
  *   schema/             the diff engine: DDL from one schema document to
  *                       another (migrate.diff()), layered as
  *                       schema/model.h lists
@@ -71,6 +73,7 @@ typedef struct PgmStatement
 {
 	int			number;			/* 1-based */
 	int			line;			/* where it begins in the SQL */
+	int			location;		/* where its text begins in the SQL, in bytes */
 	char	   *text;			/* without leading blanks and comments */
 	Node	   *tree;			/* raw parse tree */
 } PgmStatement;
@@ -80,6 +83,8 @@ extern List *pgm_parse_sql(const char *sql, const char *revision,
 extern List *pgm_split_statements(const char *sql, List *raw_statements);
 extern char *pgm_sha256_hex(text *t);
 extern char *pgm_statement_normalize(const char *sql);
+extern char *pgm_statement_after_keyword(const PgmStatement *stmt,
+										 const char *keyword);
 
 /* ---- session.c: backend-local state ---- */
 
@@ -317,6 +322,57 @@ extern PgmOnlinePlan *pgm_online_plan(const char *sql, List *statements,
 									  const char *revision);
 extern bool pgm_online_avoids_rule(const char *rule);
 extern char *pgm_online_finding_message(const char *rule, const PgmStatement *stmt);
+
+/* ---- online_sql.c: the SQL and PL/pgSQL of an online revision's views and triggers ---- */
+
+/* A type change, resolved against the catalogs. */
+typedef struct PgmTypeChange
+{
+	PgmOnlineStep *step;
+	char	   *new_column;		/* the column beside it: _pgm_new_<column> */
+	char	   *old_type;		/* SQL of the types, schema-qualified */
+	char	   *new_type;
+	char	   *new_default;	/* the new column's default, or NULL */
+	bool		not_null;		/* the old column is NOT NULL */
+	char	   *not_null_check; /* then: the check that proves the new one is */
+} PgmTypeChange;
+
+/* A column of a version's view of a table. */
+typedef struct PgmViewColumn
+{
+	char	   *name;			/* in the view */
+	char	   *base;			/* the table's column it reads and writes */
+	PgmTypeChange *change;		/* a type change (base is the new column) */
+	char	   *default_sql;	/* the table's default for it, or NULL */
+	bool		generated;		/* a generated column: never written */
+	bool		identity;
+	bool		identity_always;	/* GENERATED ALWAYS AS IDENTITY: never updated */
+} PgmViewColumn;
+
+/* A column of the row an expression of the revision is evaluated on. */
+typedef struct PgmRowColumn
+{
+	char	   *name;			/* as the expression names it */
+	char	   *field;			/* the record's field it is; NULL: its name */
+	Oid			type;
+	char	   *type_sql;		/* schema-qualified, with its modifier */
+} PgmRowColumn;
+
+/* the name of the table wherever an expression of the revision is evaluated */
+#define PGM_ONLINE_TABLE_ALIAS	"_pgm_t"
+
+extern char *pgm_online_expression(const char *expr);
+extern char *pgm_online_row_expression(const char *expr, const char *type,
+									   List *row, const char *record);
+extern char *pgm_online_view_read(const PgmViewColumn *col);
+extern char *pgm_online_view_select_list(List *columns);
+extern char *pgm_online_view_writer(const char *function, const char *revision,
+									const char *nspname, const char *relname,
+									List *columns, const char *key_column,
+									const char *key_name);
+extern char *pgm_online_sync_function(const char *function, const char *revision,
+									  List *row, List *fills,
+									  List *type_changes);
 
 /* ---- dataloss.c: what a rollback would destroy ---- */
 

@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "mb/pg_wchar.h"
+#include "parser/scanner.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 
@@ -165,6 +166,7 @@ pgm_split_statements(const char *sql, List *raw_statements)
 				line++;
 		stmt->number = foreach_current_index(lc) + 1;
 		stmt->line = line;
+		stmt->location = (int) (start - sql);
 		stmt->text = pnstrdup(start, end - start);
 		stmt->tree = raw->stmt;
 		result = lappend(result, stmt);
@@ -212,4 +214,49 @@ pgm_statement_normalize(const char *sql)
 					   sql[len - 1] == '\r' || sql[len - 1] == ';'))
 		len--;
 	return pnstrdup(sql, len);
+}
+
+/*
+ * The text of `stmt` after its first `keyword` (lower case) outside
+ * parentheses, from the next token to the statement's end; NULL when there
+ * is none.  The server's scanner finds the keyword, so a word in a string, a
+ * comment or a quoted name is never taken for it.  The text may end in a
+ * comment: whoever embeds it ends it with a new line.
+ */
+char *
+pgm_statement_after_keyword(const PgmStatement *stmt, const char *keyword)
+{
+	int			kwnum = ScanKeywordLookup(keyword, &ScanKeywords);
+	core_yy_extra_type extra;
+	core_YYSTYPE yylval;
+	YYLTYPE		yylloc;
+	core_yyscan_t scanner;
+	int			depth = 0;
+	bool		seen = false;
+	char	   *result = NULL;
+	int			token;
+
+	if (kwnum < 0)
+		elog(ERROR, "\"%s\" is not a keyword of the grammar", keyword);
+	scanner = scanner_init(stmt->text, &extra, &ScanKeywords, ScanKeywordTokens);
+	while ((token = core_yylex(&yylval, &yylloc, scanner)) != 0)
+	{
+		if (seen)
+		{
+			size_t		len = strlen(stmt->text + yylloc);
+
+			while (len > 0 && isspace((unsigned char) stmt->text[yylloc + len - 1]))
+				len--;
+			result = pnstrdup(stmt->text + yylloc, len);
+			break;
+		}
+		if (token == '(' || token == '[')
+			depth++;
+		else if (token == ')' || token == ']')
+			depth--;
+		else if (token == ScanKeywordTokens[kwnum] && depth == 0)
+			seen = true;
+	}
+	scanner_finish(scanner);
+	return result;
 }
