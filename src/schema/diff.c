@@ -29,8 +29,8 @@
  *
  * What the engine refuses (with 0A000 and the object's name): base types
  * and foreign tables to be created or changed, base types dropped, enum
- * values removed or reordered, invalid indexes, and column changes that
- * would lose data.
+ * values removed or reordered, a value added to an enum and used in the
+ * same script, invalid indexes, and column changes that would lose data.
  *
  * Calls rows.c, sqltext.c, lint.c, snapshot.c, validate.c, model.c,
  * renames.c, plan.c, alter.c and order.c.
@@ -192,6 +192,7 @@ pgmigrate_diff(PG_FUNCTION_ARGS)
 	pgm_classify(&diff);
 	pgm_emit_all(&diff);
 	pgm_emit_carried_extras(&diff);
+	pgm_check_enum_values_unused(&diff);
 	pgm_order_edges(&diff);
 	statements = pgm_order(&diff, &sources);
 	hazards = pgm_hazards(statements, &unguarded);

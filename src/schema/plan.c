@@ -132,9 +132,17 @@ pgm_change_in_place(PgmDiff *diff, PgmItem *item)
 		if (strcmp(type, "enum") == 0 && pgm_differs(item, "labels") &&
 			!pgm_labels_only_added(pgm_attribute_strings(item->src, "labels"),
 								   pgm_attribute_strings(item->tgt, "labels")))
+		{
+			/* a value renamed looks like one removed and one added: only the author knows */
+			bool		as_many = list_length(pgm_attribute_strings(item->src, "labels")) ==
+				list_length(pgm_attribute_strings(item->tgt, "labels"));
+
 			pgm_refuse(item, "remove or reorder the values of",
-					   psprintf("Its values are %s in the source and %s in the target; PostgreSQL can only add values to an enum.",
-								pgm_text(item->src, "labels"), pgm_text(item->tgt, "labels")));
+					   psprintf("Its values are %s in the source and %s in the target; PostgreSQL can only add values to an enum.%s",
+								pgm_text(item->src, "labels") ? pgm_text(item->src, "labels") : "[]",
+								pgm_text(item->tgt, "labels") ? pgm_text(item->tgt, "labels") : "[]",
+								as_many ? " If values were renamed, write ALTER TYPE ... RENAME VALUE by hand." : ""));
+		}
 		if (strcmp(type, "domain") == 0 && (pgm_differs(item, "base_type") || pgm_differs(item, "collation")))
 			return PGM_REBUILD;
 		if (strcmp(type, "range") == 0 &&
