@@ -1,5 +1,6 @@
 -- the diff engine on types: enum values added in any pattern, a new value
--- used in the script that adds it
+-- used in the script that adds it, a composite type's attribute changed
+-- while something uses the type, domains, ranges
 \i sql/include/reset.psql
 \i sql/include/diff.psql
 SET client_min_messages = warning;
@@ -209,6 +210,116 @@ SELECT count(*) FROM docs, migrate.diff(before, pg_temp.with_use($$
 ALTER TABLE app.t ALTER COLUMN s TYPE app.mood USING s::app.mood $$));
 DROP TABLE app.t, app.by_mood;
 DROP TYPE app.mood;
+
+-- ---- a composite type's attribute changes type -------------------------------
+CREATE TYPE app.pair AS (a int, b text);
+CREATE TABLE app.held (id int, p app.pair);
+-- PostgreSQL refuses while a table column holds the type
+BEGIN;
+ALTER TYPE app.pair ALTER ATTRIBUTE a TYPE bigint;
+ROLLBACK;
+-- so the diff refuses, naming the column (and the same through a domain,
+-- an array and another composite type over it)
+DELETE FROM docs;
+INSERT INTO docs (before) SELECT migrate.schema();
+ALTER TABLE app.held DROP COLUMN p;
+ALTER TYPE app.pair ALTER ATTRIBUTE a TYPE bigint;
+ALTER TABLE app.held ADD COLUMN p app.pair;
+UPDATE docs SET after = migrate.schema();
+SELECT count(*) FROM docs, migrate.diff(before, after);
+SELECT count(*) FROM docs, migrate.diff(after, before);
+CREATE TYPE app.outer AS (x app.pair, y int);
+CREATE DOMAIN app.dpair AS app.pair;
+ALTER TABLE app.held DROP COLUMN p, ADD COLUMN o app.outer;
+SELECT count(*) FROM migrate.diff(migrate.schema(),
+    jsonb_set(migrate.schema(), '{objects,column app.pair.a,type}', '"integer"'));
+ALTER TABLE app.held DROP COLUMN o, ADD COLUMN d app.dpair[];
+SELECT count(*) FROM migrate.diff(migrate.schema(),
+    jsonb_set(migrate.schema(), '{objects,column app.pair.a,type}', '"integer"'));
+-- (a default of the type too: setting it again would not let go of the rows)
+ALTER TABLE app.held DROP COLUMN d, ADD COLUMN p app.pair DEFAULT '(1,x)';
+SELECT count(*) FROM migrate.diff(migrate.schema(),
+    jsonb_set(migrate.schema(), '{objects,column app.pair.a,type}', '"integer"'));
+DROP TABLE app.held;
+-- a table that holds it dropped first, a new one created after
+CREATE TABLE app.held (id int, p app.pair);
+SELECT * FROM pg_temp.diff_both_ways($$
+DROP TABLE app.held;
+ALTER TYPE app.pair ALTER ATTRIBUTE a TYPE int;
+CREATE TABLE app.holds (o app.outer, d app.dpair[]);
+$$);
+-- a column that lets go of it (its type changes) first; a column of an
+-- existing domain over it, added, after
+SELECT * FROM pg_temp.diff_both_ways($$
+ALTER TABLE app.holds ALTER COLUMN o TYPE text;
+ALTER TABLE app.holds DROP COLUMN d;
+ALTER TYPE app.pair ALTER ATTRIBUTE a TYPE bigint;
+ALTER TABLE app.holds ADD COLUMN d2 app.dpair;
+$$);
+DROP TABLE app.holds;
+-- recent releases of PostgreSQL also refuse while an expression uses the
+-- type: views, defaults, checks, indexes, policies, SQL-standard function
+-- bodies (a function's arguments alone do not count); they are re-created
+-- around it
+CREATE TABLE app.tt (x int DEFAULT ((1, 'x')::app.pair).a CHECK ((x, 'a')::app.pair IS NOT NULL));
+CREATE INDEX tt_row ON app.tt (((x, 'a')::app.pair));
+CREATE POLICY tt_p ON app.tt USING ((x, 'a')::app.pair IS NOT NULL);
+CREATE VIEW app.pv AS SELECT (1, 'x')::app.pair AS p;
+CREATE VIEW app.pv2 AS SELECT (p).a FROM app.pv;
+CREATE VIEW app.pv3 AS SELECT NULL::app.dpair[] AS d, NULL::app.outer AS o;
+CREATE FUNCTION app.pf(app.pair) RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT ($1).a; END;
+CREATE FUNCTION app.pg(app.pair) RETURNS int LANGUAGE sql AS 'SELECT 1';
+SELECT * FROM pg_temp.diff_both_ways($$
+DROP VIEW app.pv2, app.pv, app.pv3;
+DROP FUNCTION app.pf;
+DROP TABLE app.tt;
+ALTER TYPE app.pair ALTER ATTRIBUTE a TYPE int;
+CREATE TABLE app.tt (x int DEFAULT ((1, 'x')::app.pair).a CHECK ((x, 'a')::app.pair IS NOT NULL));
+CREATE INDEX tt_row ON app.tt (((x, 'a')::app.pair));
+CREATE POLICY tt_p ON app.tt USING ((x, 'a')::app.pair IS NOT NULL);
+CREATE VIEW app.pv AS SELECT (1, 'x')::app.pair AS p;
+CREATE VIEW app.pv2 AS SELECT (p).a FROM app.pv;
+CREATE VIEW app.pv3 AS SELECT NULL::app.dpair[] AS d, NULL::app.outer AS o;
+CREATE FUNCTION app.pf(app.pair) RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT ($1).a; END;
+$$);
+DROP TABLE app.tt;
+DROP VIEW app.pv2, app.pv, app.pv3;
+DROP FUNCTION app.pf, app.pg;
+-- attributes added and dropped: PostgreSQL does it while a column holds the
+-- type (the column's values gain a null, or lose the attribute); a view on
+-- a dropped attribute goes first
+CREATE TABLE app.held (id int, p app.pair, o app.outer);
+CREATE VIEW app.bs AS SELECT (p).b FROM app.held;
+SELECT * FROM pg_temp.diff_both_ways($$
+DROP VIEW app.bs;
+ALTER TYPE app.pair DROP ATTRIBUTE b;
+ALTER TYPE app.pair ADD ATTRIBUTE c date;
+$$);
+DROP TABLE app.held;
+DROP DOMAIN app.dpair;
+DROP TYPE app.outer, app.pair;
+
+-- ---- domains and ranges --------------------------------------------------------
+CREATE DOMAIN app.pct AS int CONSTRAINT pct_range CHECK (VALUE BETWEEN 0 AND 100);
+CREATE TABLE app.s (v app.pct);
+-- a check changed, one renamed, one added NOT VALID; NOT NULL and default
+SELECT * FROM pg_temp.diff_both_ways($$
+ALTER DOMAIN app.pct DROP CONSTRAINT pct_range;
+ALTER DOMAIN app.pct ADD CONSTRAINT pct_bounds CHECK (VALUE BETWEEN 0 AND 1000);
+ALTER DOMAIN app.pct ADD CONSTRAINT pct_even CHECK (VALUE % 2 = 0) NOT VALID;
+ALTER DOMAIN app.pct SET NOT NULL;
+ALTER DOMAIN app.pct SET DEFAULT 6;
+$$);
+-- a check validated
+SELECT * FROM pg_temp.diff_both_ways($$
+ALTER DOMAIN app.pct VALIDATE CONSTRAINT pct_even;
+$$);
+-- a range type redefined, no column holding it
+CREATE TYPE app.fr AS RANGE (subtype = float8);
+SELECT * FROM pg_temp.diff_both_ways($$
+DROP TYPE app.fr;
+CREATE TYPE app.fr AS RANGE (subtype = float8, subtype_diff = float8mi, multirange_type_name = app.frs);
+$$);
 
 -- ---- refused, with the reason -------------------------------------------------
 -- enum values renamed look like values removed and added

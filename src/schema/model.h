@@ -138,6 +138,8 @@ extern void pgm_parse_renames(PgmDiff *diff, ArrayType *renames, PgmSnapshot *sr
 /* ---- plan.c ---- */
 
 extern void pgm_mark_rebuild(PgmDiff *diff, int i, int because);
+extern bool pgm_column_holds_type(PgmDiff *diff, int i, int type, bool source);
+extern bool pgm_type_user(PgmDiff *diff, int i, int type, bool source);
 extern void pgm_classify(PgmDiff *diff);
 
 /* ---- statements.c ---- */
