@@ -66,6 +66,9 @@ SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,depends}'
 SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,type x.mood,labels}', '[["sad"], "happy"]'));
 SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,query}', '"SELECT 1"'));
 SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,labels}', '["a"]'));
+-- a type has its own kind of type's attributes, an enum each label once
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,type x.mood,labels}', '["sad", "happy", "sad"]'));
+SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,type x.mood,base_type}', '"integer"'));
 -- a grant's privilege goes into GRANT as it stands: it must be a privilege
 SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,grants}', '["postgres=SELECT ON x.t TO x; DROP TABLE x.t; GRANT SELECT"]'));
 SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,table x.t,grants}', '["=SELECT"]'));

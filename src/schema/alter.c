@@ -1,6 +1,7 @@
 /*
- * alter.c — the ALTER statements of an item both documents hold, and the
- * pass that emits every item's statements.
+ * alter.c — the ALTER statements of an item both documents hold, the pass
+ * that emits every item's statements, and the check that no value an enum
+ * gains is used in the script that adds it.
  *
  * Calls rows.c, snapshot.c, model.c, plan.c, statements.c and create.c.
  */
@@ -8,8 +9,10 @@
 
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "parser/gramparse.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_type.h"
+#include "parser/scanner.h"
 #include "utils/builtins.h"
 
 #include "pgmigrate.h"
@@ -403,35 +406,76 @@ pgm_alter_sequence(PgmDiff *diff, int i, const char *name)
 	}
 }
 
+/*
+ * Where an enum's new values stand in the target's values (plan.c has
+ * checked that the source's are there, in the same order): the place of
+ * each, or NIL for an item that is no enum gaining values.
+ */
+static List *
+pgm_enum_added(PgmItem *item)
+{
+	List	   *before;
+	List	   *after;
+	List	   *added = NIL;
+	ListCell   *old;
+	ListCell   *lc;
+
+	if (!pgm_kind_is(item, "type") || item->change != PGM_ALTER ||
+		!pgm_same_text(pgm_text(item->tgt, "type"), "enum") || !pgm_differs(item, "labels"))
+		return NIL;
+	before = pgm_attribute_strings(item->src, "labels");
+	after = pgm_attribute_strings(item->tgt, "labels");
+	old = list_head(before);
+	foreach(lc, after)
+	{
+		if (old != NULL && strcmp(lfirst(lc), lfirst(old)) == 0)
+			old = lnext(before, old);
+		else
+			added = lappend_int(added, foreach_current_index(lc));
+	}
+	return added;
+}
+
+/*
+ * An enum's new values, in the target's order: each AFTER the value before
+ * it, which is there by then (an old one, or the one added just before);
+ * the first BEFORE the first old value; in an enum that had none, the
+ * first alone.
+ */
+static void
+pgm_add_enum_values(PgmDiff *diff, int i, const char *name)
+{
+	PgmItem    *item = &diff->items[i];
+	List	   *before = pgm_attribute_strings(item->src, "labels");
+	List	   *after = pgm_attribute_strings(item->tgt, "labels");
+	ListCell   *lc;
+
+	foreach(lc, pgm_enum_added(item))
+	{
+		int			k = lfirst_int(lc);
+		char	   *label = pgm_literal(list_nth(after, k));
+
+		if (k > 0)
+			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TYPE %s ADD VALUE %s AFTER %s;", name, label,
+													   pgm_literal(list_nth(after, k - 1))));
+		else if (before != NIL)
+			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TYPE %s ADD VALUE %s BEFORE %s;", name, label,
+													   pgm_literal(linitial(before))));
+		else
+			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TYPE %s ADD VALUE %s;", name, label));
+	}
+}
+
 /* An enum's new values; a domain's default and NOT NULL. */
 static void
 pgm_alter_type(PgmDiff *diff, int i, const char *name)
 {
 	PgmItem    *item = &diff->items[i];
-	JsonbContainer *s = item->src;
 	JsonbContainer *t = item->tgt;
 	char	   *type = pgm_attribute_text(t, "type");
 
-	if (strcmp(type, "enum") == 0 && pgm_differs(item, "labels"))
-	{
-		List	   *before = pgm_attribute_strings(s, "labels");
-		List	   *after = pgm_attribute_strings(t, "labels");
-		ListCell   *lc;
-
-		foreach(lc, after)
-		{
-			if (pgm_list_has_string(before, lfirst(lc)))
-				continue;
-			if (foreach_current_index(lc) == 0)
-				pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TYPE %s ADD VALUE %s BEFORE %s;", name,
-														   pgm_literal(lfirst(lc)),
-														   pgm_literal(list_nth(after, 1))));
-			else
-				pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TYPE %s ADD VALUE %s AFTER %s;", name,
-														   pgm_literal(lfirst(lc)),
-														   pgm_literal(list_nth(after, foreach_current_index(lc) - 1))));
-		}
-	}
+	if (strcmp(type, "enum") == 0)
+		pgm_add_enum_values(diff, i, name);
 	if (strcmp(type, "domain") == 0)
 	{
 		if (pgm_differs(item, "default"))
@@ -618,6 +662,125 @@ pgm_emit_carried_extras(PgmDiff *diff)
 			diff->nodes[node].statements = lappend(diff->nodes[node].statements, statement);
 		else
 			pgm_emit(diff, i, PGM_NODE_ALTER, statement);
+	}
+}
+
+/*
+ * The first of an enum's new values (places in `labels`) that a string
+ * constant of the statement holds: the value itself, or an array, row or
+ * range literal with it inside ('{...}', '(...)', '[...]'); a U& string
+ * counts if it holds the value undecoded.  NULL when none does.
+ */
+static char *
+pgm_value_in_statement(const char *statement, List *labels, List *added)
+{
+	core_yy_extra_type extra;
+	core_YYSTYPE yylval;
+	YYLTYPE		yylloc;
+	core_yyscan_t scanner = scanner_init(statement, &extra, &ScanKeywords, ScanKeywordTokens);
+	char	   *found = NULL;
+	int			token;
+
+	while (found == NULL && (token = core_yylex(&yylval, &yylloc, scanner)) != 0)
+	{
+		ListCell   *lc;
+		bool		inside;
+
+		if (token != SCONST && token != USCONST)
+			continue;
+		inside = token == USCONST || (yylval.str[0] != '\0' && strchr("{([", yylval.str[0]) != NULL);
+		foreach(lc, added)
+		{
+			char	   *label = list_nth(labels, lfirst_int(lc));
+
+			if (strcmp(yylval.str, label) == 0 || (inside && strstr(yylval.str, label) != NULL))
+				found = label;
+		}
+	}
+	scanner_finish(scanner);
+	return found;
+}
+
+/* Does what the node makes (a relation with its columns and constraints) depend on the type? */
+static bool
+pgm_node_uses_type(PgmDiff *diff, PgmDiffNode *node, int type)
+{
+	PgmItem    *item = &diff->items[node->item];
+	ListCell   *lc;
+
+	if (pgm_uses_type(diff, node->item, type, false))
+		return true;
+	foreach(lc, list_concat_copy(item->tgt_columns, item->tgt_constraints))
+		if (pgm_uses_type(diff, (PgmItem *) lfirst(lc) - diff->items, type, false))
+		return true;
+	return false;
+}
+
+/* `how`: a sentence on what uses the value */
+static void
+pgm_refuse_enum_use(PgmItem *type, const char *label, const char *how)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("the diff engine cannot add value %s to %s and use it in the same script",
+					pgm_literal(label), type->key),
+			 errdetail("%s PostgreSQL refuses a new enum value in the transaction that adds it, and the script runs in one.",
+					   how),
+			 errhint("Add the new values of %s in a revision of their own first, then diff again.", type->key)));
+}
+
+/*
+ * A value an enum gains cannot be used in the transaction that adds it
+ * ("unsafe use of new value"), and the script is one transaction.  Refused
+ * where the script would use one: a string constant that holds it, in a
+ * statement (but a comment) about an object that depends on the enum, by
+ * itself or through a type that holds it (a default, a check, a view, an
+ * index predicate, a partition bound, a domain's default, a function's
+ * SQL-standard body); and a table column converted to the enum, whose
+ * rows may hold it.
+ */
+void
+pgm_check_enum_values_unused(PgmDiff *diff)
+{
+	int			e;
+
+	for (e = 0; e < diff->nitems; e++)
+	{
+		PgmItem    *type = &diff->items[e];
+		List	   *added = pgm_enum_added(type);
+		List	   *labels;
+		int			n;
+
+		if (added == NIL)
+			continue;
+		labels = pgm_attribute_strings(type->tgt, "labels");
+		for (n = 0; n < diff->nnodes; n++)
+		{
+			PgmDiffNode *node = &diff->nodes[n];
+			ListCell   *lc;
+
+			if (node->kind == PGM_NODE_DROP || node->item == e)
+				continue;
+			foreach(lc, node->statements)
+			{
+				char	   *label;
+
+				if (strncmp(lfirst(lc), "COMMENT ON ", 11) == 0 ||
+					(label = pgm_value_in_statement(lfirst(lc), labels, added)) == NULL)
+					continue;
+				if (pgm_node_uses_type(diff, node, e))
+					pgm_refuse_enum_use(type, label, psprintf("It is used by %s.", diff->items[node->item].key));
+			}
+		}
+		for (n = 0; n < diff->nitems; n++)
+		{
+			PgmItem    *c = &diff->items[n];
+			PgmItem    *rel = c->type_changed ? pgm_relation_item(diff, c, false) : NULL;
+
+			if (rel != NULL && pgm_kind_is(rel, "table") && pgm_uses_type(diff, n, e, false))
+				pgm_refuse_enum_use(type, list_nth(labels, linitial_int(added)),
+									psprintf("The rows of %s, converted to it, may hold it.", c->key));
+		}
 	}
 }
 

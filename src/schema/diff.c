@@ -10,7 +10,9 @@
  * view on a view that is re-created is re-created too), and a column type
  * change spreads to the views, triggers, policies and generated columns
  * that use the column; a column whose default uses a re-created function or
- * sequence only has its default dropped and set again.  A change that would
+ * sequence only has its default dropped and set again; a composite type's
+ * attribute whose type changes has what uses the type in an expression
+ * re-created around it.  A change that would
  * re-create a table column (and lose its data) because something it
  * depends on must be re-created is refused.
  *
@@ -29,8 +31,10 @@
  *
  * What the engine refuses (with 0A000 and the object's name): base types
  * and foreign tables to be created or changed, base types dropped, enum
- * values removed or reordered, invalid indexes, and column changes that
- * would lose data.
+ * values removed or reordered, a value added to an enum and used in the
+ * same script, a composite type's attribute retyped while a table column
+ * holds the type, invalid indexes, and column changes that would lose
+ * data.
  *
  * Calls rows.c, sqltext.c, lint.c, snapshot.c, validate.c, model.c,
  * renames.c, plan.c, alter.c and order.c.
@@ -318,6 +322,7 @@ pgmigrate_diff(PG_FUNCTION_ARGS)
 	pgm_classify(&diff);
 	pgm_emit_all(&diff);
 	pgm_emit_carried_extras(&diff);
+	pgm_check_enum_values_unused(&diff);
 	pgm_order_edges(&diff);
 	statements = pgm_order(&diff, &sources);
 	hazards = pgm_script_hazards(&diff, statements, sources, &unguarded);

@@ -506,6 +506,58 @@ pgm_is_base_type(PgmItem *item, bool source)
 	return obj && pgm_kind_is(item, "type") && pgm_same_text(pgm_attribute_text(obj, "type"), "base");
 }
 
+/*
+ * Does the item depend on the type `type` (an item) in one document, by
+ * itself or through types that hold it: a domain over it, a composite type
+ * with an attribute of it, a range of it (an array has its element's key)?
+ * A walk through types (and a composite type's attributes) only; an item
+ * that names no type of the documents looks no further than its own
+ * dependencies.
+ */
+bool
+pgm_uses_type(PgmDiff *diff, int from, int type, bool source)
+{
+	List	   *stack = list_make1_int(from);
+	bool	   *seen = NULL;
+	bool		found = false;
+
+	while (stack != NIL && !found)
+	{
+		PgmItem    *item = &diff->items[llast_int(stack)];
+		List	   *next = NIL;
+		ListCell   *lc;
+
+		stack = list_delete_last(stack);
+		CHECK_FOR_INTERRUPTS();
+		foreach(lc, source ? item->src_deps : item->tgt_deps)
+		{
+			found |= lfirst_int(lc) == type;
+			if (pgm_kind_is(&diff->items[lfirst_int(lc)], "type"))
+				next = lappend_int(next, lfirst_int(lc));
+		}
+		/* a composite type's attributes */
+		if (pgm_kind_is(item, "type"))
+			foreach(lc, source ? item->src_columns : item->tgt_columns)
+				next = lappend_int(next, (PgmItem *) lfirst(lc) - diff->items);
+		if (next != NIL && seen == NULL)
+		{
+			seen = palloc0(sizeof(bool) * diff->nitems);
+			seen[from] = true;
+		}
+		foreach(lc, next)
+		{
+			if (!seen[lfirst_int(lc)])
+				stack = lappend_int(stack, lfirst_int(lc));
+			seen[lfirst_int(lc)] = true;
+		}
+		list_free(next);
+	}
+	if (seen != NULL)
+		pfree(seen);
+	list_free(stack);
+	return found;
+}
+
 /* The columns that come with a new relation (table, view, composite type), by position. */
 List *
 pgm_columns_of(PgmDiff *diff, PgmItem *rel)

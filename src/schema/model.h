@@ -140,6 +140,7 @@ extern char *pgm_sql_name(PgmDiff *diff, PgmItem *item, bool source);
 extern char *pgm_literal(const char *s);
 extern void pgm_refuse(PgmItem *item, const char *what, const char *detail) pg_attribute_noreturn();
 extern bool pgm_is_base_type(PgmItem *item, bool source);
+extern bool pgm_uses_type(PgmDiff *diff, int from, int type, bool source);
 extern List *pgm_columns_of(PgmDiff *diff, PgmItem *rel);
 extern int	pgm_parent_column_item(PgmDiff *diff, JsonbContainer *child, const char *name);
 extern JsonbContainer *pgm_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name);
@@ -151,6 +152,8 @@ extern void pgm_parse_renames(PgmDiff *diff, ArrayType *renames, PgmSnapshot *sr
 /* ---- plan.c ---- */
 
 extern void pgm_mark_rebuild(PgmDiff *diff, int i, int because);
+extern bool pgm_column_holds_type(PgmDiff *diff, int i, int type, bool source);
+extern bool pgm_type_user(PgmDiff *diff, int i, int type, bool source);
 extern void pgm_classify(PgmDiff *diff);
 
 /* ---- statements.c ---- */
@@ -181,6 +184,7 @@ extern void pgm_emit_drop(PgmDiff *diff, int i);
 
 extern PgmItem *pgm_departing_owner(PgmDiff *diff, PgmItem *sequence);
 extern void pgm_emit_carried_extras(PgmDiff *diff);
+extern void pgm_check_enum_values_unused(PgmDiff *diff);
 extern void pgm_emit_all(PgmDiff *diff);
 
 /* ---- order.c ---- */

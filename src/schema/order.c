@@ -4,7 +4,7 @@
  * dependencies of both documents; ties broken by drops first, then kind,
  * then key, so the same documents always give the same script.
  *
- * Calls snapshot.c, model.c and alter.c.
+ * Calls snapshot.c, model.c, plan.c and alter.c.
  */
 #include "postgres.h"
 
@@ -111,6 +111,45 @@ pgm_order_inherited_column(PgmDiff *diff, PgmItem *item)
 	}
 }
 
+/*
+ * ALTER TYPE ... ALTER ATTRIBUTE ... TYPE fails while a table column holds
+ * the composite type (pgm_column_holds_type()) or an expression uses it
+ * (pgm_type_user()): what lets go of it (a drop, a column's type change, a
+ * default dropped) comes first, what takes it (a create, a type change, a
+ * default set) after.  A column whose rows hold the type before and after
+ * is refused: they would have to be rewritten, which PostgreSQL does not do.
+ */
+static void
+pgm_order_attribute_retype(PgmDiff *diff, int attribute, int type)
+{
+	int			a = diff->items[attribute].node[PGM_NODE_ALTER];
+	int			n;
+
+	for (n = 0; n < diff->nitems; n++)
+	{
+		PgmItem    *c = &diff->items[n];
+		bool		rows_before = pgm_column_holds_type(diff, n, type, true);
+		bool		rows_after = pgm_column_holds_type(diff, n, type, false);
+		/* a column whose default only is set again keeps its rows */
+		bool		kept = c->change == PGM_REDEFAULT;
+		int			before = rows_before || pgm_type_user(diff, n, type, true) ?
+			pgm_node_of(diff, n, PGM_NODE_DROP) : -1;
+		int			after = rows_after || pgm_type_user(diff, n, type, false) ?
+			pgm_node_of(diff, n, PGM_NODE_CREATE) : -1;
+
+		if (rows_before && (before < 0 || kept))
+			before = c->type_changed && !rows_after ? c->node[PGM_NODE_ALTER] : -1;
+		if (rows_after && (after < 0 || kept))
+			after = c->type_changed && !rows_before ? c->node[PGM_NODE_ALTER] : -1;
+		if ((rows_before && before < 0) || (rows_after && after < 0))
+			pgm_refuse(&diff->items[attribute], "change the type of",
+					   psprintf("Column %s holds values of %s, and PostgreSQL does not change a composite type's attribute while a table column holds the type. Write it by hand: for instance a new composite type, the column converted to it with USING, and the old type dropped.",
+								pgm_sql_name(diff, c, rows_before), diff->items[type].key));
+		pgm_edge(diff, before, a);
+		pgm_edge(diff, a, after);
+	}
+}
+
 void
 pgm_order_edges(PgmDiff *diff)
 {
@@ -123,6 +162,7 @@ pgm_order_edges(PgmDiff *diff)
 		int			a = item->node[PGM_NODE_ALTER];
 		int			c = pgm_node_of(diff, i, PGM_NODE_CREATE);
 		int			o = item->node[PGM_NODE_OWNED_BY];
+		PgmItem    *rel;
 		ListCell   *lc;
 
 		CHECK_FOR_INTERRUPTS();
@@ -182,6 +222,9 @@ pgm_order_edges(PgmDiff *diff)
 			pgm_order_merged_constraint(diff, item);
 		if (pgm_kind_is(item, "column") && a >= 0)
 			pgm_order_inherited_column(diff, item);
+		if (a >= 0 && item->type_changed && (rel = pgm_relation_item(diff, item, false)) != NULL &&
+			pgm_kind_is(rel, "type"))
+			pgm_order_attribute_retype(diff, i, rel - diff->items);
 		if (a >= 0 && pgm_kind_is(item, "sequence") && item->src && pgm_departing_owner(diff, item))
 			pgm_edge(diff, a, pgm_node_of(diff, pgm_departing_owner(diff, item) - diff->items, PGM_NODE_DROP));
 		if (o >= 0 && pgm_is_base_type(item, false))

@@ -133,9 +133,17 @@ pgm_change_in_place(PgmDiff *diff, PgmItem *item)
 		if (strcmp(type, "enum") == 0 && pgm_differs(item, "labels") &&
 			!pgm_labels_only_added(pgm_attribute_strings(item->src, "labels"),
 								   pgm_attribute_strings(item->tgt, "labels")))
+		{
+			/* a value renamed looks like one removed and one added: only the author knows */
+			bool		as_many = list_length(pgm_attribute_strings(item->src, "labels")) ==
+				list_length(pgm_attribute_strings(item->tgt, "labels"));
+
 			pgm_refuse(item, "remove or reorder the values of",
-					   psprintf("Its values are %s in the source and %s in the target; PostgreSQL can only add values to an enum.",
-								pgm_text(item->src, "labels"), pgm_text(item->tgt, "labels")));
+					   psprintf("Its values are %s in the source and %s in the target; PostgreSQL can only add values to an enum.%s",
+								pgm_text(item->src, "labels") ? pgm_text(item->src, "labels") : "[]",
+								pgm_text(item->tgt, "labels") ? pgm_text(item->tgt, "labels") : "[]",
+								as_many ? " If values were renamed, write ALTER TYPE ... RENAME VALUE by hand." : ""));
+		}
 		if (strcmp(type, "domain") == 0 && (pgm_differs(item, "base_type") || pgm_differs(item, "collation")))
 			return PGM_REBUILD;
 		if (strcmp(type, "range") == 0 &&
@@ -210,6 +218,88 @@ pgm_spread(PgmDiff *diff, int i, bool type_change_only)
 			  (pgm_kind_is(dep, "column") && pgm_text(dep->src, "generated") != NULL)))
 			continue;			/* ALTER COLUMN TYPE rebuilds indexes and constraints */
 		pgm_mark_rebuild(diff, d, i);
+	}
+}
+
+/*
+ * Is the item a column of a table or materialized view whose type, in one
+ * document, is the type `type` or one over it (a domain, an array, a
+ * composite type that holds it): do its rows hold the type?
+ */
+bool
+pgm_column_holds_type(PgmDiff *diff, int i, int type, bool source)
+{
+	PgmItem    *item = &diff->items[i];
+	JsonbContainer *obj = source ? item->src : item->tgt;
+	PgmItem    *rel;
+	char	   *name;
+	size_t		len;
+	int			t;
+
+	if (obj == NULL || !pgm_kind_is(item, "column") || (rel = pgm_relation_item(diff, item, source)) == NULL ||
+		!(pgm_kind_is(rel, "table") || pgm_kind_is(rel, "materialized view")) ||
+		(name = pgm_text(obj, "type")) == NULL)
+		return false;
+	/* an array has its element's key */
+	for (len = strlen(name); len > 2 && strcmp(name + len - 2, "[]") == 0; len -= 2)
+		;
+	t = pgm_item_find(diff, psprintf("type %.*s", (int) len, name));
+	return t == type || (t >= 0 && pgm_uses_type(diff, t, type, source));
+}
+
+/*
+ * Does the item hold the type `type` in an expression PostgreSQL keeps
+ * parsed, in one document (by itself or through a domain, array or
+ * composite type over it): a view, a column's default or generation, a
+ * check, an index, a trigger's WHEN, a policy, a rule, a function's
+ * SQL-standard body?  ALTER TYPE ... ALTER ATTRIBUTE ... TYPE on a
+ * composite type fails while one stands.
+ */
+bool
+pgm_type_user(PgmDiff *diff, int i, int type, bool source)
+{
+	PgmItem    *item = &diff->items[i];
+	JsonbContainer *obj = source ? item->src : item->tgt;
+	char	   *def;
+	bool		user;
+
+	if (obj == NULL)
+		return false;
+	if (pgm_kind_is(item, "column"))
+		user = (pgm_text(obj, "default") != NULL || pgm_text(obj, "generated") != NULL) &&
+			!pgm_column_holds_type(diff, i, type, source);
+	else if (pgm_kind_is(item, "function") || pgm_kind_is(item, "procedure"))
+		user = (def = pgm_text(obj, "definition")) != NULL && strstr(def, "BEGIN ATOMIC") != NULL;
+	else
+		user = pgm_kind_is(item, "view") || pgm_kind_is(item, "materialized view") ||
+			pgm_kind_is(item, "constraint") || pgm_kind_is(item, "index") || pgm_kind_is(item, "trigger") ||
+			pgm_kind_is(item, "policy") || pgm_kind_is(item, "rule");
+	return user && pgm_uses_type(diff, i, type, source);
+}
+
+/*
+ * A composite type's attribute changes type: what holds the type with an
+ * expression is re-created around the change (a column's default dropped
+ * and set again); order.c puts the change between, and refuses where a
+ * table column holds the type.
+ */
+static void
+pgm_spread_attribute_retype(PgmDiff *diff, int attribute)
+{
+	int			type = pgm_relation_item(diff, &diff->items[attribute], true) - diff->items;
+	int			d;
+
+	for (d = 0; d < diff->nitems; d++)
+	{
+		PgmItem    *dep = &diff->items[d];
+
+		if (dep->tgt == NULL || dep->change == PGM_REBUILD || !pgm_type_user(diff, d, type, true))
+			continue;
+		if (!pgm_kind_is(dep, "column") || pgm_text(dep->src, "generated") != NULL)
+			pgm_mark_rebuild(diff, d, attribute);
+		else if (pgm_text(dep->src, "default") != NULL &&
+				 (dep->change == PGM_SAME || dep->change == PGM_ALTER))
+			dep->change = PGM_REDEFAULT;
 	}
 }
 
@@ -383,7 +473,13 @@ pgm_classify(PgmDiff *diff)
 		if (item->change == PGM_DROP || item->change == PGM_REBUILD)
 			pgm_spread(diff, i, false);
 		else if (item->type_changed)
+		{
+			PgmItem    *rel = pgm_relation_item(diff, item, true);
+
 			pgm_spread(diff, i, true);
+			if (rel != NULL && pgm_kind_is(rel, "type"))
+				pgm_spread_attribute_retype(diff, i);
+		}
 	}
 
 	/* what goes or comes with another */

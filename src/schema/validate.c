@@ -414,6 +414,56 @@ pgm_check_grants(const char *what, const char *key, JsonbContainer *obj)
 			pgm_document_error(what, key, "has an empty role among its \"roles\"");
 }
 
+static int
+pgm_compare_strings(const ListCell *a, const ListCell *b)
+{
+	return strcmp(lfirst(a), lfirst(b));
+}
+
+/*
+ * A type's attributes are its kind of type's: an enum's labels (each
+ * once), a domain's base type, a range's subtype, a base type's
+ * definition.
+ */
+static void
+pgm_check_type(const char *what, const char *key, JsonbContainer *obj)
+{
+	static const struct
+	{
+		const char *type;
+		const char *attributes;
+	}			own[] =
+	{
+		{"enum", " labels "},
+		{"domain", " base_type not_null default collation "},
+		{"range", " subtype subtype_opclass collation canonical subtype_diff multirange "},
+		{"base", " definition "},
+		{"composite", " "},
+	};
+	static const char *const all[] = {
+		"labels", "base_type", "not_null", "default", "collation", "subtype", "subtype_opclass",
+		"canonical", "subtype_diff", "multirange", "definition"
+	};
+	char	   *type = pgm_attribute_string(obj, "type");
+	size_t		t;
+	size_t		a;
+	List	   *labels;
+	ListCell   *lc;
+
+	for (t = 0; t < lengthof(own) && strcmp(own[t].type, type) != 0; t++)
+		;
+	for (a = 0; a < lengthof(all); a++)
+		if (pgm_attribute(obj, all[a]) != NULL &&
+			strstr(own[t].attributes, psprintf(" %s ", all[a])) == NULL)
+			pgm_document_error(what, key, psprintf("is a type of type %s, which has no \"%s\"", type, all[a]));
+	labels = pgm_attribute_strings(obj, "labels");
+	list_sort(labels, pgm_compare_strings);
+	foreach(lc, labels)
+		if (foreach_current_index(lc) > 0 &&
+			strcmp(lfirst(lc), list_nth(labels, foreach_current_index(lc) - 1)) == 0)
+			pgm_document_error(what, key, psprintf("has the label \"%s\" twice", (char *) lfirst(lc)));
+}
+
 /* The object `key` (bytes) names in `doc`, when it is of one of `kinds`. */
 static PgmObject *
 pgm_named(PgmSnapshot *doc, const char *key, int len, const char *const *kinds, int nkinds)
@@ -585,6 +635,8 @@ pgm_check_document(PgmSnapshot *doc, const char *what, PgmSnapshot *checked)
 			pgm_check_attributes(what, object->key, object->attributes, k);
 			pgm_check_values(what, object->key, object->attributes, k);
 			pgm_check_grants(what, object->key, object->attributes);
+			if (strcmp(object->kind, "type") == 0)
+				pgm_check_type(what, object->key, object->attributes);
 			pgm_check_key(what, object);
 		}
 		pgm_check_relation(doc, what, object, k);
