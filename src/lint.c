@@ -647,6 +647,27 @@ pgm_lint_column_type_change(PgmLint *lint, const RangeVar *table, const char *co
 							 quote_identifier(column), pgm_rv_name(table)));
 }
 
+/*
+ * ALTER TYPE ... ADD/DROP/ALTER ATTRIBUTE of a composite type: no rows of
+ * its own, no table lock; dropping an attribute drops its values wherever
+ * the type is stored.
+ */
+static void
+pgm_lint_alter_composite(PgmLint *lint, const AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+		if (cmd->subtype == AT_DropColumn && !pgm_relation_is_new(lint, stmt->relation))
+			pgm_destructive(lint, "drop-column",
+							psprintf("dropping attribute %s of type %s destroys its values wherever the type is stored",
+									 quote_identifier(cmd->name), pgm_rv_name(stmt->relation)));
+	}
+}
+
 static void
 pgm_lint_alter_table(PgmLint *lint, const AlterTableStmt *stmt)
 {
@@ -654,6 +675,11 @@ pgm_lint_alter_table(PgmLint *lint, const AlterTableStmt *stmt)
 	bool		is_new = pgm_relation_is_new(lint, table);
 	ListCell   *lc;
 
+	if (stmt->objtype == OBJECT_TYPE)
+	{
+		pgm_lint_alter_composite(lint, stmt);
+		return;
+	}
 	pgm_strong_lock(lint, table);
 	foreach(lc, stmt->cmds)
 	{
