@@ -1,7 +1,7 @@
--- what PostgreSQL keeps from other roles stays out of migrate.log, which
--- every role can read: a user mapping's options, a subscription's
--- connection string, a role's password.  Every secret below contains
--- "Sekr1t"; none of them may reach the log.
+-- what PostgreSQL keeps from other roles stays out of migrate.log and
+-- migrate.revisions, which every role can read: a user mapping's options,
+-- a subscription's connection string, a role's password.  Every secret
+-- below contains "Sekr1t"; none of them may reach the catalog.
 \i sql/include/reset.psql
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS regress_pgm_reader;
@@ -82,6 +82,26 @@ SET ROLE regress_pgm_reader;
 SELECT srvname, umoptions FROM pg_user_mappings ORDER BY usename COLLATE "C";
 SELECT count(*) AS secrets_the_reader_sees FROM migrate.log WHERE detail LIKE '%Sekr1t%';
 RESET ROLE;
+
+-- a revision's SQL is readable by every role: a secret is refused at
+-- registration (rule secret), in the up and in the down
+SELECT migrate.add('s1', $$CREATE USER MAPPING FOR PUBLIC SERVER regress_pgm_server OPTIONS (password 'rev-Sekr1t')$$,
+                   'DROP USER MAPPING FOR PUBLIC SERVER regress_pgm_server');
+SELECT migrate.add('s2', $$CREATE TABLE app.t (); ALTER SUBSCRIPTION regress_pgm_sub CONNECTION 'password=rev-Sekr1t'$$);
+SELECT migrate.add('s3', $$ALTER ROLE regress_pgm_login PASSWORD 'rev-Sekr1t'$$);
+SELECT migrate.add('s4', 'CREATE TABLE app.t ()',
+                   $$DROP TABLE app.t; CREATE USER MAPPING FOR PUBLIC SERVER regress_pgm_server OPTIONS (user 'x')$$);
+SELECT count(*) AS secrets_in_revisions FROM migrate.revisions WHERE up LIKE '%Sekr1t%' OR down LIKE '%Sekr1t%';
+-- what PostgreSQL shows every role is accepted
+SELECT migrate.add('s5', $$CREATE SERVER regress_pgm_other FOREIGN DATA WRAPPER regress_pgm_wrapper OPTIONS (host 'db.internal');
+CREATE USER MAPPING FOR PUBLIC SERVER regress_pgm_other;
+ALTER USER MAPPING FOR regress_pgm_reader SERVER regress_pgm_server OPTIONS (DROP password);
+ALTER SUBSCRIPTION regress_pgm_sub SET (synchronous_commit = 'local');
+ALTER ROLE regress_pgm_login PASSWORD NULL$$,
+                   'SELECT 1');
+SELECT rule, severity, statement_number, message, hint
+  FROM migrate.lint($$CREATE SUBSCRIPTION s CONNECTION 'dbname=x' PUBLICATION p;
+CREATE ROLE r LOGIN ENCRYPTED PASSWORD 'x'$$);
 
 -- clean up
 SET client_min_messages = warning;
