@@ -15,6 +15,9 @@
  * server reads them.  Which statements write a secret is decided from the
  * parse tree.
  *
+ * One piece of backend-local state: the statements of the query the last
+ * command came from, for the next command of the same query.
+ *
  * Calls no other file of pgmigrate.
  */
 #include "postgres.h"
@@ -25,6 +28,7 @@
 #include "parser/scanner.h"
 #include "parser/scansup.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 
 #include "pgmigrate.h"
 
@@ -249,6 +253,79 @@ pgm_statement_text(const char *query, const RawStmt *stmt)
 }
 
 /*
+ * A query's statements, parsed once for all the DDL commands it runs: a
+ * query string of thousands of statements is not parsed again for each.
+ * Kept in a context under MessageContext, so for as long as the message
+ * that brought the query is processed; its reset callback forgets it.
+ */
+typedef struct PgmParsedQuery
+{
+	MemoryContext cxt;
+	char	   *query;
+	List	   *raw;			/* RawStmt * */
+	int			next;			/* after the statement found last: commands
+								 * run in order */
+	char	   *redacted;		/* every constant replaced; NULL until needed */
+} PgmParsedQuery;
+
+static PgmParsedQuery *pgm_parsed = NULL;
+
+static void
+pgm_forget_parsed(void *arg)
+{
+	pgm_parsed = NULL;
+}
+
+/*
+ * Parse `query` as the server's parser does, without the warnings the server
+ * gave when the query arrived.
+ */
+static List *
+pgm_parse_quietly(const char *query)
+{
+	int			guc_level = NewGUCNestLevel();
+	List	   *raw;
+
+	(void) set_config_option("escape_string_warning", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	raw = pgm_raw_parser(query);
+	AtEOXact_GUC(true, guc_level);
+	return raw;
+}
+
+/* `query` parsed: the one kept, or a new one (kept where there are messages) */
+static PgmParsedQuery *
+pgm_parsed_query(const char *query)
+{
+	MemoryContext cxt;
+	MemoryContext old;
+	PgmParsedQuery *parsed;
+
+	if (pgm_parsed != NULL && strcmp(pgm_parsed->query, query) == 0)
+		return pgm_parsed;
+	if (pgm_parsed != NULL)
+		MemoryContextDelete(pgm_parsed->cxt);
+	cxt = MessageContext ? AllocSetContextCreate(MessageContext, "pgmigrate query",
+												 ALLOCSET_DEFAULT_SIZES) : CurrentMemoryContext;
+	old = MemoryContextSwitchTo(cxt);
+	parsed = palloc0(sizeof(PgmParsedQuery));
+	parsed->cxt = cxt;
+	parsed->query = pstrdup(query);
+	parsed->raw = pgm_parse_quietly(query);
+	MemoryContextSwitchTo(old);
+	if (MessageContext)
+	{
+		MemoryContextCallback *forget = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
+
+		forget->func = pgm_forget_parsed;
+		forget->arg = NULL;
+		MemoryContextRegisterResetCallback(cxt, forget);
+		pgm_parsed = parsed;
+	}
+	return parsed;
+}
+
+/*
  * The text to record for the DDL command `command` (the parse tree an event
  * trigger sees) that the query `query` ran.
  *
@@ -268,25 +345,25 @@ pgm_statement_text(const char *query, const RawStmt *stmt)
 char *
 pgm_command_text(const char *query, const Node *command)
 {
-	int			guc_level = NewGUCNestLevel();
-	List	   *raw;
-	ListCell   *lc;
+	PgmParsedQuery *parsed = pgm_parsed_query(query);
+	int			count = list_length(parsed->raw);
+	int			i;
 
-	/* the server warned when the query arrived: not again */
-	(void) set_config_option("escape_string_warning", "off", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	raw = pgm_raw_parser(query);
-	AtEOXact_GUC(true, guc_level);
-	foreach(lc, raw)
+	for (i = 0; i < count; i++)
 	{
-		RawStmt    *stmt = lfirst_node(RawStmt, lc);
+		int			n = (parsed->next + i) % count;
+		RawStmt    *stmt = list_nth_node(RawStmt, parsed->raw, n);
 
 		if (pgm_is_command(stmt->stmt, command))
 		{
 			char	   *text = pgm_statement_text(query, stmt);
 
+			parsed->next = n + 1;
 			return pgm_secret_written(stmt->stmt) ? pgm_redact(text, NIL) : text;
 		}
 	}
-	return pgm_redact(query, pgm_plpgsql_bodies(raw));
+	if (parsed->redacted == NULL)
+		parsed->redacted = MemoryContextStrdup(parsed->cxt,
+											   pgm_redact(query, pgm_plpgsql_bodies(parsed->raw)));
+	return pstrdup(parsed->redacted);
 }
