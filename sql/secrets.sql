@@ -99,6 +99,9 @@ ALTER USER MAPPING FOR regress_pgm_reader SERVER regress_pgm_server OPTIONS (DRO
 ALTER SUBSCRIPTION regress_pgm_sub SET (synchronous_commit = 'local');
 ALTER ROLE regress_pgm_login PASSWORD NULL$$,
                    'SELECT 1');
+-- nor does a down SQL given by repair()
+SELECT migrate.repair('s5', $$DROP SERVER regress_pgm_other CASCADE; ALTER ROLE regress_pgm_login PASSWORD 'rev-Sekr1t'$$);
+SELECT count(*) AS secrets_in_revisions FROM migrate.revisions WHERE up LIKE '%Sekr1t%' OR down LIKE '%Sekr1t%';
 SELECT rule, severity, statement_number, message, hint
   FROM migrate.lint($$CREATE SUBSCRIPTION s CONNECTION 'dbname=x' PUBLICATION p;
 CREATE ROLE r LOGIN ENCRYPTED PASSWORD 'x'$$);
