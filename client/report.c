@@ -305,7 +305,7 @@ cmd_lint(int npaths, const char *const *paths)
 					   "         l.message, l.hint"
 					   "    FROM f, LATERAL migrate.lint(f.down, true, f.transactional) l"
 					   "   WHERE f.down IS NOT NULL AND l.rule IN ('transaction-control', 'role-change',"
-					   "         'catalog-change', 'non-transactional')) x"
+					   "         'catalog-change', 'non-transactional', 'secret')) x"
 					   " ORDER BY n, side, statement_number",
 					   6, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)

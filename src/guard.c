@@ -32,7 +32,11 @@
  * pgmigrate's own objects, so that a revision cannot switch the catalog's
  * protection off.
  *
- * Calls catalog.c, lint.c, rows.c and session.c.
+ * Each command is recorded with the text of its statement, without the
+ * secrets PostgreSQL keeps from other roles (secrets.c): migrate.log is
+ * readable by every role.
+ *
+ * Calls catalog.c, engine.c, lint.c, rows.c, secrets.c and session.c.
  */
 #include "postgres.h"
 
@@ -421,6 +425,40 @@ pgm_event_trigger_fires(const char *name)
 	}
 }
 
+/* pgm_command_text() of the command now starting, in a subtransaction */
+typedef struct PgmDetailArgs
+{
+	const char *query;
+	Node	   *command;
+	char	   *text;
+} PgmDetailArgs;
+
+static void
+pgm_guard_detail_read(void *arg)
+{
+	PgmDetailArgs *args = (PgmDetailArgs *) arg;
+
+	args->text = pgm_command_text(args->query, args->command);
+}
+
+/*
+ * The text migrate.log keeps for the command: its statement, or the query
+ * that ran it, without what PostgreSQL keeps from other roles (secrets.c).
+ * The query's text is parsed again, and may not parse as it did when it
+ * arrived (a SET of standard_conforming_strings earlier in the same query
+ * string): then, and without a query text, the row keeps none (NULL).
+ */
+static char *
+pgm_guard_detail(Node *parsetree)
+{
+	PgmDetailArgs args = {debug_query_string, parsetree, NULL};
+
+	if (debug_query_string == NULL ||
+		pgm_in_subtransaction(pgm_guard_detail_read, &args, false) != NULL)
+		return NULL;
+	return args.text;
+}
+
 /* Record an unmanaged command that the guard let through. */
 static void
 pgm_guard_record(const char *tag, const char *outcome, const char *detail)
@@ -492,7 +530,7 @@ pgm_guard_judge(CommandTag command_tag, Node *parsetree)
 	if (!pgm_guard_is_restoring())
 	{
 		const char *outcome = pgm_guard_mode == PGM_GUARD_WARN ? "warned" : "allowed";
-		const char *detail = debug_query_string ? debug_query_string : "";
+		const char *detail = pgm_guard_detail(parsetree);
 
 		/* (0.1 has no end-of-command trigger: record at once there) */
 		if (pgm_must_begin_transaction(parsetree) && pgm_event_trigger_fires("pgmigrate_guard_end"))

@@ -8,9 +8,10 @@
  *
  * Severities:
  *   error    migrate.add() refuses the revision: transaction control, a role
- *            change, statements that cannot run inside a transaction block
- *            (unless transactional => false), destructive statements in up
- *            (unless allow_destructive => true);
+ *            change, a secret PostgreSQL keeps from other roles, statements
+ *            that cannot run inside a transaction block (unless
+ *            transactional => false), destructive statements in up (unless
+ *            allow_destructive => true);
  *   warning  hazards at run time: long locks, table rewrites, statements
  *            that fail on a table with rows;
  *   info     choices that are usually regretted later (int keys, serial,
@@ -24,7 +25,7 @@
  * DROP ... IF EXISTS finds anything.  They are read when the SQL is
  * linted (registration), so they describe the database then.
  *
- * Calls rows.c and sqltext.c.
+ * Calls rows.c, secrets.c and sqltext.c.
  */
 #include "postgres.h"
 
@@ -1132,6 +1133,25 @@ pgm_changes_catalog(Node *tree)
 	}
 }
 
+/*
+ * A revision's SQL is readable by every role (migrate.revisions, and its
+ * files): a statement that writes what PostgreSQL keeps from other roles
+ * (secrets.c) has no place in one.
+ */
+static void
+pgm_lint_secret(PgmLint *lint, Node *tree)
+{
+	const char *secret = pgm_secret_written(tree);
+	PgmFinding *f;
+
+	if (secret == NULL)
+		return;
+	f = pgm_add_finding(lint, "secret", PGM_SEVERITY_ERROR,
+						psprintf("a revision must not hold %s", secret),
+						"Every role can read a revision's SQL in migrate.revisions, and PostgreSQL shows this only to privileged roles: run the statement in each database outside revisions, or keep the secret in a password file the server reads.");
+	f->sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
+}
+
 static void
 pgm_lint_statement(PgmLint *lint, Node *tree)
 {
@@ -1143,6 +1163,7 @@ pgm_lint_statement(PgmLint *lint, Node *tree)
 
 		f->sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
 	}
+	pgm_lint_secret(lint, tree);
 	switch (nodeTag(tree))
 	{
 		case T_TransactionStmt:

@@ -11,6 +11,8 @@
  *   rows.c              SPI results, set-returning plumbing, string lists, the
  *                       fixed settings of every catalog read, subtransactions
  *   sqltext.c           the server's parser, statements, checksums
+ *   secrets.c           what PostgreSQL keeps from other roles: which
+ *                       statements write it, their text without it
  *   session.c           backend-local state: engine running, catalog
  *                       writing, statements the client will send
  *   catalog.c           the catalog tables, written only as their owner
@@ -85,6 +87,11 @@ extern char *pgm_sha256_hex(text *t);
 extern char *pgm_statement_normalize(const char *sql);
 extern char *pgm_statement_after_keyword(const PgmStatement *stmt,
 										 const char *keyword);
+
+/* ---- secrets.c: what PostgreSQL keeps from other roles ---- */
+
+extern const char *pgm_secret_written(const Node *tree);
+extern char *pgm_command_text(const char *query, const Node *command);
 
 /* ---- session.c: backend-local state ---- */
 

@@ -205,7 +205,7 @@ pgm_session_defer_log(const char *tag, const char *outcome, const char *detail)
 	old = MemoryContextSwitchTo(TopMemoryContext);
 	pgm_deferred_tag = pstrdup(tag);
 	pgm_deferred_outcome = pstrdup(outcome);
-	pgm_deferred_detail = pstrdup(detail);
+	pgm_deferred_detail = detail ? pstrdup(detail) : NULL;
 	MemoryContextSwitchTo(old);
 	pgm_deferred_subxact = GetCurrentSubTransactionId();
 }
@@ -223,13 +223,14 @@ pgm_session_take_deferred_log(char **tag, char **outcome, char **detail)
 	{
 		*tag = pstrdup(pgm_deferred_tag);
 		*outcome = pstrdup(pgm_deferred_outcome);
-		*detail = pstrdup(pgm_deferred_detail);
+		*detail = pgm_deferred_detail ? pstrdup(pgm_deferred_detail) : NULL;
 	}
 	if (had)
 	{
 		pfree(pgm_deferred_tag);
 		pfree(pgm_deferred_outcome);
-		pfree(pgm_deferred_detail);
+		if (pgm_deferred_detail)
+			pfree(pgm_deferred_detail);
 		pgm_deferred_tag = pgm_deferred_outcome = pgm_deferred_detail = NULL;
 		pgm_deferred_subxact = InvalidSubTransactionId;
 	}
