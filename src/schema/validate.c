@@ -452,6 +452,8 @@ pgm_check_type(const char *what, const char *key, JsonbContainer *obj)
 
 	for (t = 0; t < lengthof(own) && strcmp(own[t].type, type) != 0; t++)
 		;
+	if (t == lengthof(own))
+		return;					/* an unknown "type" is refused by pgm_check_values() */
 	for (a = 0; a < lengthof(all); a++)
 		if (pgm_attribute(obj, all[a]) != NULL &&
 			strstr(own[t].attributes, psprintf(" %s ", all[a])) == NULL)
