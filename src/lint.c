@@ -38,7 +38,6 @@
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
-#include "parser/gramparse.h"
 #include "parser/parse_coerce.h"
 #include "parser/scanner.h"
 #include "parser/parse_type.h"
@@ -1392,6 +1391,7 @@ pgm_lint_identifier_lengths(PgmLint *lint)
 	core_yy_extra_type extra;
 	core_YYSTYPE yylval;
 	YYLTYPE		yylloc;
+	const PgmTokens *tokens = pgm_tokens();
 	core_yyscan_t scanner = scanner_init(text, &extra, &ScanKeywords, ScanKeywordTokens);
 	int			token;
 
@@ -1400,7 +1400,7 @@ pgm_lint_identifier_lengths(PgmLint *lint)
 		const char *start = text + yylloc;
 		size_t		len = 0;
 
-		if (token != IDENT)
+		if (token != tokens->ident)
 			continue;
 		if (*start == '"')
 		{

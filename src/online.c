@@ -227,7 +227,7 @@ pgm_online_strings(const char *sql, int nargs, Oid *types, Datum *values)
 
 /* ------------------------------------------------------------ loading */
 
-static void pgm_online_refused(const PgmOnline *on, const char *message, const char *hint) pg_attribute_noreturn();
+static PGM_NORETURN void pgm_online_refused(const PgmOnline *on, const char *message, const char *hint);
 
 static void
 pgm_online_refused(const PgmOnline *on, const char *message, const char *hint)
