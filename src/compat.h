@@ -132,6 +132,13 @@ pgm_tokens(void)
 	return &tokens;
 }
 
+/*
+ * MAINTAIN, a privilege on relations that their owner holds by default
+ * (VACUUM, ANALYZE, CLUSTER, REFRESH MATERIALIZED VIEW, REINDEX, LOCK
+ * TABLE), arrived in 17.
+ */
+#define PGM_HAS_MAINTAIN (PG_VERSION_NUM >= 170000)
+
 /* raw_parser() gained its mode argument in 14. */
 #define pgm_raw_parser(str) raw_parser((str), RAW_PARSE_DEFAULT)
 

@@ -155,7 +155,7 @@ static List *
 pgm_default_grants(PgmItem *item, const char *owner)
 {
 	static const char *const table_privileges[] = {
-		"DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"
+		"DELETE", "INSERT", "MAINTAIN", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"
 	};
 	List	   *out = NIL;
 	size_t		i;
@@ -163,8 +163,11 @@ pgm_default_grants(PgmItem *item, const char *owner)
 	owner = pgm_grantee_spelling(owner);
 	if (pgm_kind_is(item, "table") || pgm_kind_is(item, "view") ||
 		pgm_kind_is(item, "materialized view") || pgm_kind_is(item, "foreign table"))
+	{
 		for (i = 0; i < lengthof(table_privileges); i++)
-			out = lappend(out, psprintf("%s=%s", owner, table_privileges[i]));
+			if (strcmp(table_privileges[i], "MAINTAIN") != 0 || PGM_HAS_MAINTAIN)
+				out = lappend(out, psprintf("%s=%s", owner, table_privileges[i]));
+	}
 	else if (pgm_kind_is(item, "sequence"))
 	{
 		out = lappend(out, psprintf("%s=SELECT", owner));
