@@ -24,7 +24,9 @@
 -- On PostgreSQL 18 a column's NOT NULL is a pg_constraint row as well
 -- (contype 'n'); migrate.schema() leaves those rows out, so that a
 -- document says NOT NULL once, as the column's "not null", on every
--- version.  The two grantee expressions and that filter are all that
+-- version.  A virtual generated column (18) says "virtual": true beside
+-- its "generated" expression; a stored one, as before, says nothing more.
+-- The two grantee expressions, that filter and "virtual" are all that
 -- differ from 0.6's migrate.schema().
 CREATE OR REPLACE FUNCTION migrate.schema() RETURNS jsonb
     LANGUAGE sql STABLE
@@ -275,6 +277,7 @@ objects (key, doc) AS (
                'not_null', CASE WHEN c.attnotnull THEN true END,
                'default', CASE WHEN c.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END,
                'generated', CASE WHEN c.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END,
+               'virtual', CASE WHEN c.attgenerated = 'v' THEN true END,
                'identity', CASE c.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,
                'identity_options', idq.options,
                'collation', quote_ident(cn.nspname) || '.' || quote_ident(co.collname),

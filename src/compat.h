@@ -13,6 +13,7 @@
 
 #include "postgres.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_attribute.h"
 #include "commands/defrem.h"
 #include "nodes/parsenodes.h"
 #include "parser/parse_type.h"
@@ -138,6 +139,20 @@ pgm_tokens(void)
  * TABLE), arrived in 17.
  */
 #define PGM_HAS_MAINTAIN (PG_VERSION_NUM >= 170000)
+
+/*
+ * A generated column of a statement (its Constraint): stored, or virtual,
+ * computed when read, which arrived in 18 with Constraint.generated_kind.
+ */
+static inline bool
+pgm_generated_is_stored(const Constraint *c)
+{
+#if PG_VERSION_NUM >= 180000
+	return c->generated_kind == ATTRIBUTE_GENERATED_STORED;
+#else
+	return true;
+#endif
+}
 
 /* raw_parser() gained its mode argument in 14. */
 #define pgm_raw_parser(str) raw_parser((str), RAW_PARSE_DEFAULT)

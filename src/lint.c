@@ -446,7 +446,7 @@ pgm_lint_add_column(PgmLint *lint, const RangeVar *table, const ColumnDef *col)
 	{
 		Constraint *c = lfirst_node(Constraint, lc);
 
-		if (c->contype == CONSTR_GENERATED)
+		if (c->contype == CONSTR_GENERATED && pgm_generated_is_stored(c))
 			pgm_add_finding(lint, "table-rewrite", PGM_SEVERITY_WARNING,
 							psprintf("adding the stored generated column %s rewrites table %s under an ACCESS EXCLUSIVE lock",
 									 quote_identifier(col->colname), pgm_rv_name(table)),

@@ -66,7 +66,8 @@ pgm_column_definition(JsonbContainer *col, bool with_constraints)
 	if (!with_constraints)
 		return buf.data;
 	if (generated)
-		appendStringInfo(&buf, " GENERATED ALWAYS AS (%s) STORED", generated);
+		appendStringInfo(&buf, " GENERATED ALWAYS AS (%s) %s", generated,
+						 pgm_attribute_bool(col, "virtual") ? "VIRTUAL" : "STORED");
 	if (identity)
 	{
 		char	   *options = pgm_attribute_text(col, "identity_options");
