@@ -20,6 +20,7 @@
 #include "libpq-fe.h"
 #include "pqexpbuffer.h"
 
+#include "compat.h"
 #include "files.h"
 
 #ifndef PGM_VERSION
@@ -62,8 +63,8 @@ extern Options opts;
 extern PGconn *conn;
 extern int	revisions_done;	/* applied or rolled back by this run */
 
-extern void usage_error(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
-extern void failed(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
+extern PGM_NORETURN void usage_error(const char *fmt,...) pg_attribute_printf(1, 2);
+extern PGM_NORETURN void failed(const char *fmt,...) pg_attribute_printf(1, 2);
 extern void json_string(const char *s);
 extern void json_rows(PGresult *res);
 extern void print_table(PGresult *res);

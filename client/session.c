@@ -18,8 +18,12 @@ int			revisions_done;
 
 static PQExpBuffer held_notices;	/* notices held back, or NULL */
 
-/* "pgmigrate: " and the message, on stderr, for both ways out below. */
-static void
+/*
+ * "pgmigrate: " and the message, on stderr, for both ways out below.  A
+ * printf-like function: the compiler checks the callers' formats (and,
+ * since 18's port.h declares vfprintf so, insists on being told).
+ */
+static void pg_attribute_printf(1, 0)
 print_reason(const char *fmt, va_list ap)
 {
 	fprintf(stderr, "pgmigrate: ");

@@ -69,6 +69,47 @@ pgm_install_packages() {
     export PATH="$PGM_PG_BIN:$PATH"
 }
 
+# PostgreSQL 18, for the tests on the second major version: the build of
+# the project's platforms directory (../shared/platforms next to the
+# project, or PGM_PLATFORMS), which installs under a fixed prefix; Debian
+# bookworm packages no PostgreSQL 18.  Unpacked when its pg_config is
+# missing, after its checksum is checked; the libraries it needs beyond
+# those of postgresql-15 (and xz, to unpack it) come from Debian.
+PGM_PG18_PREFIX=/opt/pgmigrate-pg
+PGM_PG18_PG_CONFIG=$PGM_PG18_PREFIX/18/bin/pg_config
+PGM_PG18_TARBALL=postgresql-18.6-bookworm-amd64.tar.xz
+
+pgm_install_pg18() {
+    local dir=${PGM_PLATFORMS:-$PGM_ROOT/../shared/platforms} need=""
+    command -v xz >/dev/null 2>&1 || need="$need xz-utils"
+    { ldconfig -p | grep -q 'liblz4\.so\.1 ' && ldconfig -p | grep -q 'libzstd\.so\.1 '; } ||
+        need="$need liblz4-1 libzstd1"
+    if [ -n "$need" ]; then
+        echo "installing:$need"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        # shellcheck disable=SC2086
+        apt-get install -y -qq --no-install-recommends $need >/dev/null
+    fi
+    [ -x "$PGM_PG18_PG_CONFIG" ] && return 0
+    if [ ! -f "$dir/$PGM_PG18_TARBALL" ]; then
+        echo "PostgreSQL 18 is wanted, but $dir has no $PGM_PG18_TARBALL" \
+             "(set PGM_PLATFORMS to the directory that has it)" >&2
+        return 1
+    fi
+    if ! (cd "$dir" && grep " $PGM_PG18_TARBALL\$" SHA256SUMS | sha256sum --check --quiet -); then
+        echo "$dir/$PGM_PG18_TARBALL does not match its checksum in $dir/SHA256SUMS" >&2
+        return 1
+    fi
+    echo "unpacking $PGM_PG18_TARBALL into $PGM_PG18_PREFIX"
+    mkdir -p "$PGM_PG18_PREFIX"
+    tar -C "$PGM_PG18_PREFIX" -xJf "$dir/$PGM_PG18_TARBALL"
+    if [ ! -x "$PGM_PG18_PG_CONFIG" ]; then
+        echo "$PGM_PG18_TARBALL did not give $PGM_PG18_PG_CONFIG" >&2
+        return 1
+    fi
+}
+
 # Build and install the extension and the client.  The client goes where
 # PostgreSQL's own programs are (pg_config --bindir), which is not on a
 # Debian PATH: a link in /usr/local/bin makes `pgmigrate` a command.  A

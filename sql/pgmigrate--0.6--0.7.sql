@@ -19,8 +19,15 @@
 -- """x"=SELECT for a role named "x); PUBLIC and every other role are spelt
 -- as before, so the documents of schemas without such roles do not change
 -- (nor what drift() compares them with).  The diff engine reads the
--- spelling back (pgm_grantee_spelling() in src/schema/statements.c).  Only
--- the two grantee expressions differ from 0.6's migrate.schema().
+-- spelling back (pgm_grantee_spelling() in src/schema/statements.c).
+--
+-- On PostgreSQL 18 a column's NOT NULL is a pg_constraint row as well
+-- (contype 'n'); migrate.schema() leaves those rows out, so that a
+-- document says NOT NULL once, as the column's "not null", on every
+-- version.  A virtual generated column (18) says "virtual": true beside
+-- its "generated" expression; a stored one, as before, says nothing more.
+-- The two grantee expressions, that filter and "virtual" are all that
+-- differ from 0.6's migrate.schema().
 CREATE OR REPLACE FUNCTION migrate.schema() RETURNS jsonb
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
@@ -81,6 +88,10 @@ con AS (
     LEFT JOIN pg_type t ON t.oid = c.contypid AND c.conrelid = 0
     LEFT JOIN pg_namespace tn ON tn.oid = t.typnamespace
     WHERE c.contype <> 't' AND (r.oid IS NOT NULL OR t.oid IS NOT NULL)
+      -- not a column's not-null constraint, which PostgreSQL 18 keeps here
+      -- too, under a name of its own choosing: the column's "not null" says
+      -- it, as on every version before
+      AND c.contype <> 'n'
       -- not the clones of a foreign key that PostgreSQL keeps on the same
       -- table, one per partition of the table it references: they come and
       -- go with the foreign key, under names of PostgreSQL's choosing
@@ -266,6 +277,7 @@ objects (key, doc) AS (
                'not_null', CASE WHEN c.attnotnull THEN true END,
                'default', CASE WHEN c.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END,
                'generated', CASE WHEN c.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END,
+               'virtual', CASE WHEN c.attgenerated = 'v' THEN true END,
                'identity', CASE c.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,
                'identity_options', idq.options,
                'collation', quote_ident(cn.nspname) || '.' || quote_ident(co.collname),

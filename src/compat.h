@@ -1,26 +1,158 @@
 /*
  * compat.h — the one place where PostgreSQL major versions differ.
  *
- * pgmigrate is built and tested on PostgreSQL 15, and only there: it
- * refuses to build against another major version rather than claim what
- * nobody tests.  Every construct whose API differs between the major
- * versions around 15 is wrapped here, with the version where it changed, so
- * that supporting another version means a branch here and a run in CI, and
- * no PG_VERSION_NUM guard anywhere else.
+ * pgmigrate is tested on PostgreSQL 15 and 18, and built from the same
+ * source for 16 and 17; it refuses to build against any other major version
+ * rather than claim what nobody builds.  Every construct whose API differs
+ * between these versions is wrapped here, with the version where it
+ * changed, so that supporting another version means a branch here and a
+ * run in CI, and no PG_VERSION_NUM guard anywhere else.
  */
 #ifndef PGMIGRATE_COMPAT_H
 #define PGMIGRATE_COMPAT_H
 
 #include "postgres.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_attribute.h"
 #include "commands/defrem.h"
 #include "nodes/parsenodes.h"
+#include "parser/parse_type.h"
 #include "parser/parser.h"
+#include "parser/scanner.h"
 #include "utils/guc.h"
-
-#if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 160000
-#error "pgmigrate is built and tested on PostgreSQL 15 only"
+#include "utils/syscache.h"
+#if PG_VERSION_NUM >= 160000
+#include "nodes/miscnodes.h"
 #endif
+
+#if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 190000
+#error "pgmigrate builds on PostgreSQL 15, 16, 17 and 18 only (tested on 15 and 18)"
+#endif
+
+/*
+ * A function that never returns: pg_noreturn, a specifier written before
+ * the declaration, replaced pg_attribute_noreturn(), an attribute written
+ * after it, in 18.  PGM_NORETURN goes among the specifiers, after static or
+ * extern and before the return type, where both _Noreturn and GCC's
+ * attribute are valid.
+ */
+#if PG_VERSION_NUM >= 180000
+#define PGM_NORETURN pg_noreturn
+#else
+#define PGM_NORETURN pg_attribute_noreturn()
+#endif
+
+/*
+ * The extra data of a GUC check hook is freed by guc.c with guc_free()
+ * since 16, which wants it from guc_malloc() (exported since 16); before,
+ * guc.c freed it with free().  NULL when out of memory, as malloc().
+ */
+#if PG_VERSION_NUM >= 160000
+#define pgm_guc_extra_alloc(size) guc_malloc(LOG, (size))
+#else
+#define pgm_guc_extra_alloc(size) malloc(size)
+#endif
+
+/*
+ * parseTypeString() of a type name that may name no type (yet): its type,
+ * or InvalidOid.  A string that is no type name, or names a shell type, is
+ * an error.  The fourth argument was bool missing_ok up to 15 and is a soft
+ * error context since 16, where a type that does not exist is a soft error
+ * (and so is a shell type, which the lookup tells apart again).
+ */
+static inline Oid
+pgm_parse_type_string(const char *name, int32 *typmod)
+{
+	Oid			type = InvalidOid;
+#if PG_VERSION_NUM >= 160000
+	ErrorSaveContext escontext = {T_ErrorSaveContext};
+
+	if (!parseTypeString(name, &type, typmod, (Node *) &escontext))
+	{
+		Type		shell = LookupTypeName(NULL, typeStringToTypeName(name, NULL), typmod, true);
+
+		if (shell != NULL)
+		{
+			ReleaseSysCache(shell);
+			parseTypeString(name, &type, typmod, NULL);		/* its error */
+		}
+		type = InvalidOid;
+	}
+#else
+	parseTypeString(name, &type, typmod, true);
+#endif
+	return type;
+}
+
+/*
+ * The number of a token of the core scanner: gram.h, which numbers them,
+ * is not installed since 16 (nor parser/gramparse.h, which included it),
+ * and the numbers change from one version to the next.  The scanner itself
+ * says: it is the token it reads first from a sample of the kind.  Learnt
+ * once per file, on first use.
+ */
+static inline int
+pgm_token_of(const char *sample)
+{
+	core_yy_extra_type extra;
+	core_YYSTYPE yylval;
+	YYLTYPE		location;
+	core_yyscan_t scanner = scanner_init(sample, &extra, &ScanKeywords, ScanKeywordTokens);
+	int			token;
+
+	/* a U& string is an error without it, whatever the setting says */
+	extra.standard_conforming_strings = true;
+	extra.escape_string_warning = false;
+	token = core_yylex(&yylval, &location, scanner);
+	scanner_finish(scanner);
+	return token;
+}
+
+typedef struct PgmTokens
+{
+	int			ident;			/* IDENT: a name, quoted or not */
+	int			sconst;			/* SCONST: a string constant, '...', E'...' or $$...$$ */
+	int			usconst;		/* USCONST: U&'...', undecoded */
+	int			bconst;			/* BCONST: B'...' */
+	int			xconst;			/* XCONST: X'...' */
+} PgmTokens;
+
+static inline const PgmTokens *
+pgm_tokens(void)
+{
+	static PgmTokens tokens;
+
+	if (tokens.ident == 0)
+	{
+		tokens.sconst = pgm_token_of("'s'");
+		tokens.usconst = pgm_token_of("U&'s'");
+		tokens.bconst = pgm_token_of("B'1'");
+		tokens.xconst = pgm_token_of("X'1F'");
+		tokens.ident = pgm_token_of("pgm_ident");
+	}
+	return &tokens;
+}
+
+/*
+ * MAINTAIN, a privilege on relations that their owner holds by default
+ * (VACUUM, ANALYZE, CLUSTER, REFRESH MATERIALIZED VIEW, REINDEX, LOCK
+ * TABLE), arrived in 17.
+ */
+#define PGM_HAS_MAINTAIN (PG_VERSION_NUM >= 170000)
+
+/*
+ * A generated column of a statement (its Constraint): stored, or virtual,
+ * computed when read, which arrived in 18 with Constraint.generated_kind.
+ */
+static inline bool
+pgm_generated_is_stored(const Constraint *c)
+{
+#if PG_VERSION_NUM >= 180000
+	return c->generated_kind == ATTRIBUTE_GENERATED_STORED;
+#else
+	return true;
+#endif
+}
 
 /* raw_parser() gained its mode argument in 14. */
 #define pgm_raw_parser(str) raw_parser((str), RAW_PARSE_DEFAULT)

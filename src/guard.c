@@ -174,7 +174,7 @@ pgm_guard_allow_check(char **newval, void **extra, GucSource source)
 		}
 	}
 
-	parsed = malloc(offsetof(PgmAllowedTags, tags) + sizeof(CommandTag) * Max(list_length(tags), 1));
+	parsed = pgm_guc_extra_alloc(offsetof(PgmAllowedTags, tags) + sizeof(CommandTag) * Max(list_length(tags), 1));
 	if (parsed == NULL)
 	{
 		GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);

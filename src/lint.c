@@ -38,7 +38,6 @@
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
-#include "parser/gramparse.h"
 #include "parser/parse_coerce.h"
 #include "parser/scanner.h"
 #include "parser/parse_type.h"
@@ -447,7 +446,7 @@ pgm_lint_add_column(PgmLint *lint, const RangeVar *table, const ColumnDef *col)
 	{
 		Constraint *c = lfirst_node(Constraint, lc);
 
-		if (c->contype == CONSTR_GENERATED)
+		if (c->contype == CONSTR_GENERATED && pgm_generated_is_stored(c))
 			pgm_add_finding(lint, "table-rewrite", PGM_SEVERITY_WARNING,
 							psprintf("adding the stored generated column %s rewrites table %s under an ACCESS EXCLUSIVE lock",
 									 quote_identifier(col->colname), pgm_rv_name(table)),
@@ -1392,6 +1391,7 @@ pgm_lint_identifier_lengths(PgmLint *lint)
 	core_yy_extra_type extra;
 	core_YYSTYPE yylval;
 	YYLTYPE		yylloc;
+	const PgmTokens *tokens = pgm_tokens();
 	core_yyscan_t scanner = scanner_init(text, &extra, &ScanKeywords, ScanKeywordTokens);
 	int			token;
 
@@ -1400,7 +1400,7 @@ pgm_lint_identifier_lengths(PgmLint *lint)
 		const char *start = text + yylloc;
 		size_t		len = 0;
 
-		if (token != IDENT)
+		if (token != tokens->ident)
 			continue;
 		if (*start == '"')
 		{

@@ -227,7 +227,7 @@ pgm_online_strings(const char *sql, int nargs, Oid *types, Datum *values)
 
 /* ------------------------------------------------------------ loading */
 
-static void pgm_online_refused(const PgmOnline *on, const char *message, const char *hint) pg_attribute_noreturn();
+static PGM_NORETURN void pgm_online_refused(const PgmOnline *on, const char *message, const char *hint);
 
 static void
 pgm_online_refused(const PgmOnline *on, const char *message, const char *hint)
@@ -348,6 +348,11 @@ pgm_column_dependents(const PgmOnline *on, AttrNumber attnum)
 							  "                      WHERE i.indexrelid OPERATOR(pg_catalog.=) d.objid)"
 							  "          AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k"
 							  "                          WHERE k.conindid OPERATOR(pg_catalog.=) d.objid))"
+							  /* nor its NOT NULL, a constraint of its own since 18: the column's attnotnull */
+							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass"
+							  "          AND EXISTS (SELECT FROM pg_catalog.pg_constraint k"
+							  "                      WHERE k.oid OPERATOR(pg_catalog.=) d.objid"
+							  "                      AND k.contype OPERATOR(pg_catalog.=) 'n'))"
 							  " ORDER BY 1",
 							  2, types, values);
 }

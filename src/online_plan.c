@@ -20,8 +20,7 @@
 
 #include "pgmigrate.h"
 
-static void pgm_online_refuse(const char *revision, const PgmStatement *stmt, const char *why)
-			pg_attribute_noreturn();
+static PGM_NORETURN void pgm_online_refuse(const char *revision, const PgmStatement *stmt, const char *why);
 
 static void
 pgm_online_refuse(const char *revision, const PgmStatement *stmt, const char *why)

@@ -24,7 +24,6 @@
 
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
-#include "parser/gramparse.h"
 #include "parser/scanner.h"
 #include "parser/scansup.h"
 #include "utils/guc.h"
@@ -131,6 +130,7 @@ pgm_redact(const char *sql, const List *bodies)
 	core_yy_extra_type extra;
 	core_YYSTYPE yylval;
 	YYLTYPE		location;
+	const PgmTokens *tokens = pgm_tokens();
 	core_yyscan_t scanner = scanner_init(sql, &extra, &ScanKeywords, ScanKeywordTokens);
 	int			token;
 	int			copied = 0;
@@ -141,7 +141,8 @@ pgm_redact(const char *sql, const List *bodies)
 	{
 		int			len;
 
-		if (token != SCONST && token != USCONST && token != BCONST && token != XCONST)
+		if (token != tokens->sconst && token != tokens->usconst &&
+			token != tokens->bconst && token != tokens->xconst)
 			continue;
 		len = strlen(extra.scanbuf + location);
 		appendBinaryStringInfo(&out, sql + copied, location - copied);

@@ -9,7 +9,6 @@
 
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "parser/gramparse.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_type.h"
 #include "parser/scanner.h"
@@ -31,7 +30,7 @@ pgm_lookup_type(void *arg)
 	PgmTypeLookup *lookup = arg;
 	int32		typmod;
 
-	parseTypeString(lookup->name, &lookup->type, &typmod, true);
+	lookup->type = pgm_parse_type_string(lookup->name, &typmod);
 }
 
 /*
@@ -677,6 +676,7 @@ pgm_value_in_statement(const char *statement, List *labels, List *added)
 	core_yy_extra_type extra;
 	core_YYSTYPE yylval;
 	YYLTYPE		yylloc;
+	const PgmTokens *tokens = pgm_tokens();
 	core_yyscan_t scanner = scanner_init(statement, &extra, &ScanKeywords, ScanKeywordTokens);
 	char	   *found = NULL;
 	int			token;
@@ -686,9 +686,9 @@ pgm_value_in_statement(const char *statement, List *labels, List *added)
 		ListCell   *lc;
 		bool		inside;
 
-		if (token != SCONST && token != USCONST)
+		if (token != tokens->sconst && token != tokens->usconst)
 			continue;
-		inside = token == USCONST || (yylval.str[0] != '\0' && strchr("{([", yylval.str[0]) != NULL);
+		inside = token == tokens->usconst || (yylval.str[0] != '\0' && strchr("{([", yylval.str[0]) != NULL);
 		foreach(lc, added)
 		{
 			char	   *label = list_nth(labels, lfirst_int(lc));

@@ -153,7 +153,7 @@ pgm_doc_copy_key(Datum datum)
 	return key;
 }
 
-static void pgm_doc_too_large(const char *detail) pg_attribute_noreturn();
+static PGM_NORETURN void pgm_doc_too_large(const char *detail);
 
 /* What jsonb cannot hold, or this code cannot count. */
 static void

@@ -117,7 +117,7 @@ typedef enum PgmRevoke
 
 /* ---- validate.c ---- */
 
-extern void pgm_document_error(const char *what, const char *key, const char *detail) pg_attribute_noreturn();
+extern PGM_NORETURN void pgm_document_error(const char *what, const char *key, const char *detail);
 extern bool pgm_same_bytes(JsonbContainer *a, int asize, JsonbContainer *b, int bsize);
 extern void pgm_check_document(PgmSnapshot *doc, const char *what, PgmSnapshot *checked);
 
@@ -138,7 +138,7 @@ extern char *pgm_relation_name(PgmDiff *diff, PgmItem *item, bool source);
 extern const char *pgm_sql_kind(PgmItem *item);
 extern char *pgm_sql_name(PgmDiff *diff, PgmItem *item, bool source);
 extern char *pgm_literal(const char *s);
-extern void pgm_refuse(PgmItem *item, const char *what, const char *detail) pg_attribute_noreturn();
+extern PGM_NORETURN void pgm_refuse(PgmItem *item, const char *what, const char *detail);
 extern bool pgm_is_base_type(PgmItem *item, bool source);
 extern bool pgm_uses_type(PgmDiff *diff, int from, int type, bool source);
 extern List *pgm_columns_of(PgmDiff *diff, PgmItem *rel);

@@ -96,7 +96,7 @@ pgm_change_in_place(PgmDiff *diff, PgmItem *item)
 
 		if (rel && (pgm_kind_is(rel, "view") || pgm_kind_is(rel, "materialized view")))
 			return PGM_ALTER;	/* the view's query says the rest */
-		if (pgm_differs(item, "generated"))
+		if (pgm_differs(item, "generated") || pgm_differs(item, "virtual"))
 			return PGM_REBUILD;
 		item->type_changed = pgm_differs(item, "type") || pgm_differs(item, "collation");
 		return PGM_ALTER;

@@ -117,7 +117,7 @@ pgm_object_kind(JsonbContainer *object)
 	return pnstrdup(v->val.string.val, v->val.string.len);
 }
 
-static void pgm_malformed(const char *what, const char *detail) pg_attribute_noreturn();
+static PGM_NORETURN void pgm_malformed(const char *what, const char *detail);
 
 static void
 pgm_malformed(const char *what, const char *detail)

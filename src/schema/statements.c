@@ -66,7 +66,8 @@ pgm_column_definition(JsonbContainer *col, bool with_constraints)
 	if (!with_constraints)
 		return buf.data;
 	if (generated)
-		appendStringInfo(&buf, " GENERATED ALWAYS AS (%s) STORED", generated);
+		appendStringInfo(&buf, " GENERATED ALWAYS AS (%s) %s", generated,
+						 pgm_attribute_bool(col, "virtual") ? "VIRTUAL" : "STORED");
 	if (identity)
 	{
 		char	   *options = pgm_attribute_text(col, "identity_options");
@@ -155,7 +156,7 @@ static List *
 pgm_default_grants(PgmItem *item, const char *owner)
 {
 	static const char *const table_privileges[] = {
-		"DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"
+		"DELETE", "INSERT", "MAINTAIN", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"
 	};
 	List	   *out = NIL;
 	size_t		i;
@@ -163,8 +164,11 @@ pgm_default_grants(PgmItem *item, const char *owner)
 	owner = pgm_grantee_spelling(owner);
 	if (pgm_kind_is(item, "table") || pgm_kind_is(item, "view") ||
 		pgm_kind_is(item, "materialized view") || pgm_kind_is(item, "foreign table"))
+	{
 		for (i = 0; i < lengthof(table_privileges); i++)
-			out = lappend(out, psprintf("%s=%s", owner, table_privileges[i]));
+			if (strcmp(table_privileges[i], "MAINTAIN") != 0 || PGM_HAS_MAINTAIN)
+				out = lappend(out, psprintf("%s=%s", owner, table_privileges[i]));
+	}
 	else if (pgm_kind_is(item, "sequence"))
 	{
 		out = lappend(out, psprintf("%s=SELECT", owner));

@@ -110,6 +110,7 @@ static const struct
 	{"using", PGM_JSON_STRING},
 	{"valid", PGM_JSON_BOOL},
 	{"version", PGM_JSON_STRING},
+	{"virtual", PGM_JSON_BOOL},
 	{"volatility", PGM_JSON_STRING},
 	{"with_check", PGM_JSON_STRING},
 };
@@ -141,7 +142,7 @@ static const struct
 	{"materialized view", PGM_RELATION_ATTRIBUTES "query populated", {"schema", "name", "query"}, {NULL}},
 	{"sequence", "schema name owner grants comment type start increment min max cache cycle owned_by",
 	{"schema", "name", "type", "start", "increment", "min", "max", "cache"}, {NULL}},
-	{"column", "relation name type not_null default generated identity identity_options collation "
+	{"column", "relation name type not_null default generated virtual identity identity_options collation "
 		"grants inherited local position comment",
 	{"relation", "name", "type"}, {"table", "foreign table", "view", "materialized view", "type"}},
 	{"constraint", "relation name type definition valid inherited local parent comment",
