@@ -260,3 +260,30 @@ pgm_statement_after_keyword(const PgmStatement *stmt, const char *keyword)
 	scanner_finish(scanner);
 	return result;
 }
+
+/*
+ * Where the last `keyword` token (lower case) before byte `location` of
+ * `sql` begins, in bytes; -1 when there is none.  The server's scanner reads
+ * it, so a word in a string constant, a comment or a quoted name is never
+ * taken for the keyword.
+ */
+int
+pgm_keyword_before(const char *sql, int location, const char *keyword)
+{
+	int			kwnum = ScanKeywordLookup(keyword, &ScanKeywords);
+	core_yy_extra_type extra;
+	core_YYSTYPE yylval;
+	YYLTYPE		yylloc;
+	core_yyscan_t scanner;
+	int			found = -1;
+	int			token;
+
+	if (kwnum < 0)
+		elog(ERROR, "\"%s\" is not a keyword of the grammar", keyword);
+	scanner = scanner_init(sql, &extra, &ScanKeywords, ScanKeywordTokens);
+	while ((token = core_yylex(&yylval, &yylloc, scanner)) != 0 && yylloc < location)
+		if (token == ScanKeywordTokens[kwnum])
+			found = yylloc;
+	scanner_finish(scanner);
+	return found;
+}

@@ -1,15 +1,55 @@
 /*
  * create.c — the CREATE and DROP statements of an item.
  *
- * Calls rows.c, snapshot.c, validate.c, model.c and statements.c.
+ * Calls rows.c, sqltext.c, snapshot.c, validate.c, model.c and statements.c.
  */
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 
 #include "pgmigrate.h"
 #include "schema/model.h"
+
+/* An index definition parsed: its statement, NULL when it does not parse. */
+typedef struct PgmIndexParse
+{
+	const char *definition;
+	IndexStmt  *stmt;
+} PgmIndexParse;
+
+static void
+pgm_parse_index(void *arg)
+{
+	PgmIndexParse *parse = arg;
+	List	   *parsed = pgm_parse_sql(parse->definition, NULL, NULL);
+	Node	   *tree = list_length(parsed) == 1 ? linitial_node(RawStmt, parsed)->stmt : NULL;
+
+	parse->stmt = tree && IsA(tree, IndexStmt) ? (IndexStmt *) tree : NULL;
+}
+
+/*
+ * An index of a partitioned table reads "ON ONLY": created so, it would
+ * not build the partitions' indexes, which come with it here.  The parser
+ * says whether the relation is named with ONLY and where its name begins;
+ * the ONLY before it goes (never words of a predicate's string).  A
+ * definition that does not parse is left as it is, for diff.c to refuse.
+ */
+static char *
+pgm_index_on_all(const char *definition)
+{
+	PgmIndexParse parse = {definition, NULL};
+	int			only;
+
+	if (pgm_in_subtransaction(pgm_parse_index, &parse, false) != NULL || parse.stmt == NULL ||
+		parse.stmt->relation == NULL || parse.stmt->relation->inh || parse.stmt->relation->location < 0)
+		return pstrdup(definition);
+	only = pgm_keyword_before(definition, parse.stmt->relation->location, "only");
+	if (only < 0)
+		return pstrdup(definition);
+	return psprintf("%.*s%s", only, definition, definition + parse.stmt->relation->location);
+}
 
 /* The grants of a column that comes with the new relation i. */
 static void
@@ -108,6 +148,8 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 							  pgm_qualified(diff->items[pgm_item_find(diff, lfirst(lc))].tgt)));
 	}
 
+	if (pgm_text(t, "replica_identity") != NULL)
+		pgm_emit(diff, i, PGM_NODE_CREATE, pgm_replica_identity(item, pgm_qualified(t)));
 	if (pgm_attribute_bool(t, "row_security"))
 		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ENABLE ROW LEVEL SECURITY;", pgm_qualified(t)));
 	if (pgm_attribute_bool(t, "force_row_security"))
@@ -290,23 +332,13 @@ pgm_emit_create(PgmDiff *diff, int i)
 	}
 	else if (pgm_kind_is(item, "index"))
 	{
-		/*
-		 * An index of a partitioned table reads "ON ONLY": created so, it
-		 * would not build the partitions' indexes, which come with it here.
-		 */
 		char	   *def = pgm_attribute_text(t, "definition");
-		char	   *only;
 
 		if (def == NULL)
 			pgm_document_error("target", item->key, "has no definition");
-		only = strstr(def, " ON ONLY ");
-
 		if (pgm_attribute(t, "valid") != NULL && !pgm_attribute_bool(t, "valid"))
 			pgm_refuse(item, "create", "The index is invalid in the target: a build that failed, or a partitioned index not yet attached on every partition.");
-
-		if (only)
-			def = psprintf("%.*s ON %s", (int) (only - def), def, only + strlen(" ON ONLY "));
-		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", def));
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", pgm_index_on_all(def)));
 		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
 	}
 	else if (pgm_kind_is(item, "constraint"))

@@ -316,7 +316,7 @@ pgmigrate_diff(PG_FUNCTION_ARGS)
 	pgm_check_document(src, "source", NULL);
 	pgm_check_document(tgt, "target", src);
 	if (!PG_ARGISNULL(2))
-		pgm_parse_renames(&diff, PG_GETARG_ARRAYTYPE_P(2), src);
+		pgm_parse_renames(&diff, PG_GETARG_ARRAYTYPE_P(2), src, tgt);
 
 	pgm_diff_load(&diff, src, tgt);
 	pgm_classify(&diff);

@@ -190,6 +190,68 @@ pgm_inherited_carrier(PgmDiff *diff, PgmItem *item, JsonbContainer *obj, bool so
 	return -1;
 }
 
+/*
+ * Is the inherited part (a column, a constraint, a partition's index) of a
+ * table that stays left behind by every parent that gives it: the table
+ * leaves them (NO INHERIT, DETACH PARTITION), which keeps the part as the
+ * table's own?  It is then dropped by itself, after.
+ */
+static bool
+pgm_left_behind(PgmDiff *diff, PgmItem *item)
+{
+	PgmItem    *rel = pgm_relation_item(diff, item, true);
+	bool		index = pgm_kind_is(item, "index");
+	List	   *after;
+	ListCell   *lc;
+
+	if (rel == NULL || rel->tgt == NULL || rel->change == PGM_DROP || rel->change == PGM_REBUILD ||
+		!pgm_kind_is(rel, "table") || !(pgm_kind_is(item, "column") || pgm_kind_is(item, "constraint") || index))
+		return false;
+	if (index ? pgm_text(item->src, "partition_of") == NULL : !pgm_attribute_bool(item->src, "inherited"))
+		return false;
+	after = pgm_parents(diff, rel->tgt, false);
+	foreach(lc, pgm_parents(diff, rel->src, true))
+	{
+		char	   *parent = lfirst(lc);
+		int			given;
+
+		if (!pgm_list_has_string(after, parent))
+			continue;
+		if (index)
+			return false;
+		given = pgm_item_find(diff, psprintf("%s %s.%s", item->kind, parent + strlen("table "),
+											 quote_identifier(pgm_text(item->src, "name"))));
+		if (given >= 0 && diff->items[given].src != NULL)
+			return false;		/* a parent it keeps still gives it */
+	}
+	return true;
+}
+
+/*
+ * An inherited column whose parent's column changes type: ALTER TABLE ...
+ * ALTER COLUMN ... TYPE on the parent changes the child's too (and the
+ * child's own would fail), so the child's is carried by the parent's.
+ */
+static void
+pgm_mark_type_carried(PgmDiff *diff)
+{
+	int			i;
+
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *item = &diff->items[i];
+		PgmItem    *rel;
+		int			p;
+
+		if (!item->type_changed || !pgm_attribute_bool(item->src, "inherited") ||
+			!pgm_attribute_bool(item->tgt, "inherited") || (rel = pgm_relation_item(diff, item, false)) == NULL)
+			continue;
+		p = pgm_parent_column_item(diff, rel->tgt, pgm_text(item->tgt, "name"));
+		if (p >= 0 && diff->items[p].src != NULL && diff->items[p].type_changed)
+			item->type_carried = true;
+	}
+}
+
 /* A column dependency that comes from its default (not its type). */
 static bool
 pgm_default_dependency(PgmItem *column, PgmItem *dep)
@@ -211,6 +273,9 @@ pgm_spread(PgmDiff *diff, int i, bool type_change_only)
 
 		if (dep->tgt == NULL || dep->change == PGM_REBUILD)
 			continue;			/* dropped anyway, or already */
+		if (item->change == PGM_DROP && pgm_kind_is(dep, "table") &&
+			pgm_list_has_string(pgm_parents(diff, dep->src, true), item->key))
+			continue;			/* it leaves its parent: NO INHERIT or DETACH PARTITION, rows kept */
 		if (type_change_only &&
 			!(pgm_kind_is(dep, "view") || pgm_kind_is(dep, "materialized view") ||
 			  pgm_kind_is(dep, "trigger") || pgm_kind_is(dep, "policy") ||
@@ -465,6 +530,7 @@ pgm_classify(PgmDiff *diff)
 		else
 			item->change = PGM_SAME;
 	}
+	pgm_mark_type_carried(diff);
 	for (i = 0; i < diff->nitems; i++)
 	{
 		PgmItem    *item = &diff->items[i];
@@ -493,7 +559,8 @@ pgm_classify(PgmDiff *diff)
 		CHECK_FOR_INTERRUPTS();
 		if (drops)
 		{
-			carrier = pgm_inherited_carrier(diff, item, item->src, true);
+			item->left_behind = item->change == PGM_DROP && pgm_left_behind(diff, item);
+			carrier = item->left_behind ? -1 : pgm_inherited_carrier(diff, item, item->src, true);
 			if (carrier < 0 && pgm_is_part_of_relation(item))
 			{
 				PgmItem    *rel = pgm_relation_item(diff, item, true);
