@@ -68,6 +68,30 @@ $$, $$
 $$);
 SELECT * FROM app.c;
 SELECT pg_temp.fresh();
+-- of two parents it leaves one: what the other gives stays inherited
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.p1 (a int, b int);
+    CREATE TABLE app.p2 (a int, c int);
+    CREATE TABLE app.c (x int) INHERITS (app.p2);
+$$, $$
+    CREATE TABLE app.p1 (a int, b int);
+    CREATE TABLE app.p2 (a int, c int);
+    CREATE TABLE app.c (x int) INHERITS (app.p1, app.p2);
+    INSERT INTO app.c VALUES (1, 2, 3, 4);
+$$);
+SELECT * FROM app.c;
+SELECT pg_temp.fresh();
+-- the parent's column dropped too, the child keeping it: it leaves first
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.p (b int);
+    CREATE TABLE app.c (a int, x int);
+$$, $$
+    CREATE TABLE app.p (a int, b int);
+    CREATE TABLE app.c (x int) INHERITS (app.p);
+    INSERT INTO app.c VALUES (1, 2, 3);
+$$);
+SELECT * FROM app.c;
+SELECT pg_temp.fresh();
 -- a partition detached keeps its index of the parent's index: dropped
 -- where the target's table has none, and rows stay
 SELECT * FROM pg_temp.migrate($$
@@ -153,6 +177,18 @@ $$, $$
 $$);
 SELECT * FROM app.c;
 SELECT pg_temp.fresh();
+-- a child with a child of its own: the grandchild stays under it
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.c (a int, x int);
+    CREATE TABLE app.g (y int) INHERITS (app.c);
+$$, $$
+    CREATE TABLE app.p (a int);
+    CREATE TABLE app.c (x int) INHERITS (app.p);
+    CREATE TABLE app.g (y int) INHERITS (app.c);
+    INSERT INTO app.g VALUES (1, 2, 3);
+$$);
+SELECT * FROM app.g;
+SELECT pg_temp.fresh();
 -- a partition whose partitioned table goes becomes a plain table
 SELECT * FROM pg_temp.migrate($$
     CREATE TABLE app.part0 (id int, note text);
@@ -211,6 +247,17 @@ $$, $$
     INSERT INTO app.part0 VALUES (1);
 $$);
 SELECT * FROM app.parted;
+SELECT pg_temp.fresh();
+-- a column the parent has NOT NULL is made so before INHERIT, which wants it
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.p (a int NOT NULL);
+    CREATE TABLE app.c (a int NOT NULL, x int) INHERITS (app.p);
+$$, $$
+    CREATE TABLE app.p (a int NOT NULL);
+    CREATE TABLE app.c (a int, x int);
+    INSERT INTO app.c VALUES (1, 2);
+$$);
+SELECT * FROM app.c;
 SELECT pg_temp.fresh();
 -- a parent's column retyped: the child's inherited column follows by itself
 SELECT * FROM pg_temp.migrate($$

@@ -243,6 +243,8 @@ pgm_alter_column_grants(PgmDiff *diff, int i)
 					pgm_attribute_text(item->tgt, "name"));
 }
 
+static bool pgm_not_null_first(PgmDiff *diff, PgmItem *column);
+
 static void
 pgm_alter_column(PgmDiff *diff, int i)
 {
@@ -272,7 +274,7 @@ pgm_alter_column(PgmDiff *diff, int i)
 		else if (!item->type_changed || converts)
 			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER %s %s ALTER COLUMN %s DROP DEFAULT;", alter, relname, col));
 	}
-	if (!type && !view && pgm_differs(item, "not_null"))
+	if (!type && !view && pgm_differs(item, "not_null") && !pgm_not_null_first(diff, item))
 		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s %s NOT NULL;", relname, col,
 												   pgm_attribute_bool(t, "not_null") ? "SET" : "DROP"));
 	pgm_alter_column_grants(diff, i);
@@ -323,6 +325,43 @@ pgm_add_inherited_parts(PgmDiff *diff, int i, const char *name, const char *pare
 	}
 }
 
+/*
+ * The parents a table that both documents hold gains: INHERIT, or ATTACH
+ * PARTITION (also again, to another bound).
+ */
+static List *
+pgm_gained_parents(PgmDiff *diff, PgmItem *table)
+{
+	List	   *before = pgm_parents(diff, table->src, true);
+	bool		partition = pgm_text(table->tgt, "partition_of") != NULL;
+	bool		again = partition && (pgm_differs(table, "partition_bound") || pgm_text(table->src, "partition_of") == NULL);
+	List	   *gained = NIL;
+	ListCell   *lc;
+
+	foreach(lc, pgm_parents(diff, table->tgt, false))
+		if (!pgm_list_has_string(before, lfirst(lc)) || again)
+			gained = lappend(gained, lfirst(lc));
+	return gained;
+}
+
+/*
+ * A column of a table that gains a parent giving it, NOT NULL in the
+ * target and not in the source: INHERIT and ATTACH want it NOT NULL
+ * before, so the table's ALTER says it, not the column's.
+ */
+static bool
+pgm_not_null_first(PgmDiff *diff, PgmItem *column)
+{
+	PgmItem    *rel;
+
+	if (!pgm_kind_is(column, "column") || column->src == NULL || column->tgt == NULL ||
+		!pgm_differs(column, "not_null") || !pgm_attribute_bool(column->tgt, "not_null") ||
+		!pgm_attribute_bool(column->tgt, "inherited") ||
+		(rel = pgm_relation_item(diff, column, false)) == NULL || rel->src == NULL || !pgm_kind_is(rel, "table"))
+		return false;
+	return pgm_first_giver(diff, pgm_gained_parents(diff, rel), "column", pgm_text(column->tgt, "name")) != NULL;
+}
+
 /* A table's parents: those it leaves, then those it gains. */
 static void
 pgm_alter_parents(PgmDiff *diff, int i, const char *name)
@@ -333,12 +372,13 @@ pgm_alter_parents(PgmDiff *diff, int i, const char *name)
 	bool		partition = pgm_text(item->tgt, "partition_of") != NULL;
 	bool		was_partition = pgm_text(item->src, "partition_of") != NULL;
 	bool		rebound = pgm_differs(item, "partition_bound");
-	List	   *gained = NIL;
+	List	   *gained = pgm_gained_parents(diff, item);
 	ListCell   *lc;
 
-	foreach(lc, after)
-		if (!pgm_list_has_string(before, lfirst(lc)) || (partition && (rebound || !was_partition)))
-			gained = lappend(gained, lfirst(lc));
+	foreach(lc, item->tgt_columns)
+		if (pgm_not_null_first(diff, lfirst(lc)))
+		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", name,
+												   quote_identifier(pgm_text(((PgmItem *) lfirst(lc))->tgt, "name"))));
 	foreach(lc, before)
 		if (!pgm_list_has_string(after, lfirst(lc)) || (was_partition && (rebound || !partition)))
 		pgm_emit(diff, i, PGM_NODE_ALTER,
