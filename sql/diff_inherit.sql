@@ -199,6 +199,26 @@ $$, $$
 $$);
 SELECT * FROM app.part0;
 SELECT pg_temp.fresh();
+-- with its primary key of the parent's: kept as its own, or dropped
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.part0 (id int PRIMARY KEY, note text);
+$$, $$
+    CREATE TABLE app.parted (id int PRIMARY KEY, note text) PARTITION BY RANGE (id);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+    INSERT INTO app.parted VALUES (1, 'one');
+$$);
+SELECT * FROM app.part0;
+SELECT pg_temp.fresh();
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (id int PRIMARY KEY, note text) PARTITION BY RANGE (id);
+    CREATE TABLE app.part0 (id int NOT NULL, note text);
+$$, $$
+    CREATE TABLE app.parted (id int PRIMARY KEY, note text) PARTITION BY RANGE (id);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+    INSERT INTO app.parted VALUES (1, 'one');
+$$);
+SELECT * FROM app.part0;
+SELECT pg_temp.fresh();
 
 -- ---- 6. a renamed table keeps its sequences ------------------------------------
 SELECT * FROM pg_temp.migrate($$
@@ -269,6 +289,17 @@ $$, $$
     INSERT INTO app.c VALUES (1, 'one', 10);
 $$);
 SELECT * FROM app.c;
+SELECT pg_temp.fresh();
+-- a partitioned table's column retyped: its partitions' follow
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (id int, note text) PARTITION BY RANGE (id);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+$$, $$
+    CREATE TABLE app.parted (id int, note varchar(5)) PARTITION BY RANGE (id);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+    INSERT INTO app.parted VALUES (1, 'one');
+$$);
+SELECT * FROM app.parted;
 SELECT pg_temp.fresh();
 -- with a view on the child's column, re-created around the parent's change
 SELECT * FROM pg_temp.migrate($$

@@ -207,8 +207,9 @@ pgm_left_behind(PgmDiff *diff, PgmItem *item)
 	if (rel == NULL || rel->tgt == NULL || rel->change == PGM_DROP || rel->change == PGM_REBUILD ||
 		!pgm_kind_is(rel, "table") || !(pgm_kind_is(item, "column") || pgm_kind_is(item, "constraint") || index))
 		return false;
-	if (index ? pgm_text(item->src, "partition_of") == NULL : !pgm_attribute_bool(item->src, "inherited"))
-		return false;
+	if (index ? pgm_text(item->src, "partition_of") == NULL || pgm_text(item->src, "constraint") != NULL :
+		!pgm_attribute_bool(item->src, "inherited"))
+		return false;			/* a constraint's index goes with the constraint */
 	after = pgm_parents(diff, rel->tgt, false);
 	foreach(lc, pgm_parents(diff, rel->src, true))
 	{
@@ -259,6 +260,22 @@ pgm_default_dependency(PgmItem *column, PgmItem *dep)
 	return pgm_kind_is(dep, "function") || pgm_kind_is(dep, "sequence");
 }
 
+/*
+ * Is `dep` a child of `parent` (a table, or a partition's constraint or
+ * index of the parent's), which the child keeps when it leaves the parent?
+ */
+static bool
+pgm_detached_from(PgmDiff *diff, PgmItem *dep, PgmItem *parent)
+{
+	if (pgm_kind_is(dep, "table"))
+		return pgm_list_has_string(pgm_parents(diff, dep->src, true), parent->key);
+	if (pgm_kind_is(dep, "constraint"))
+		return pgm_same_text(pgm_renamed_key(diff, pgm_text(dep->src, "parent")), parent->key);
+	if (pgm_kind_is(dep, "index"))
+		return pgm_same_text(pgm_renamed_key(diff, pgm_text(dep->src, "partition_of")), parent->key);
+	return false;
+}
+
 /* What depends on item i in the source must follow its drop or rebuild. */
 static void
 pgm_spread(PgmDiff *diff, int i, bool type_change_only)
@@ -273,9 +290,8 @@ pgm_spread(PgmDiff *diff, int i, bool type_change_only)
 
 		if (dep->tgt == NULL || dep->change == PGM_REBUILD)
 			continue;			/* dropped anyway, or already */
-		if (item->change == PGM_DROP && pgm_kind_is(dep, "table") &&
-			pgm_list_has_string(pgm_parents(diff, dep->src, true), item->key))
-			continue;			/* it leaves its parent: NO INHERIT or DETACH PARTITION, rows kept */
+		if (item->change == PGM_DROP && pgm_detached_from(diff, dep, item))
+			continue;			/* NO INHERIT or DETACH PARTITION, rows kept */
 		if (type_change_only &&
 			!(pgm_kind_is(dep, "view") || pgm_kind_is(dep, "materialized view") ||
 			  pgm_kind_is(dep, "trigger") || pgm_kind_is(dep, "policy") ||
