@@ -301,6 +301,15 @@ $$, $$
 $$);
 SELECT * FROM app.parted;
 SELECT pg_temp.fresh();
+-- but a partition key column's: PostgreSQL does not, refused
+\set SHOW_CONTEXT never
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (id bigint, note text) PARTITION BY RANGE (id);
+$$, $$
+    CREATE TABLE app.parted (id int, note text) PARTITION BY RANGE (id);
+$$);
+\set SHOW_CONTEXT errors
+SELECT pg_temp.fresh();
 -- with a view on the child's column, re-created around the parent's change
 SELECT * FROM pg_temp.migrate($$
     CREATE TABLE app.p (a bigint);

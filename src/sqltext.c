@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "mb/pg_wchar.h"
+#include "parser/gramparse.h"
 #include "parser/scanner.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -284,6 +285,27 @@ pgm_keyword_before(const char *sql, int location, const char *keyword)
 	while ((token = core_yylex(&yylval, &yylloc, scanner)) != 0 && yylloc < location)
 		if (token == ScanKeywordTokens[kwnum])
 			found = yylloc;
+	scanner_finish(scanner);
+	return found;
+}
+
+/*
+ * Does `sql` (an expression, a partition key) hold the identifier `name`,
+ * as the server's scanner reads it (folded to lower case unless quoted)?
+ * A word in a string constant or a comment is no identifier.
+ */
+bool
+pgm_sql_has_identifier(const char *sql, const char *name)
+{
+	core_yy_extra_type extra;
+	core_YYSTYPE yylval;
+	YYLTYPE		yylloc;
+	core_yyscan_t scanner = scanner_init(sql, &extra, &ScanKeywords, ScanKeywordTokens);
+	bool		found = false;
+	int			token;
+
+	while (!found && (token = core_yylex(&yylval, &yylloc, scanner)) != 0)
+		found = token == IDENT && strcmp(yylval.str, name) == 0;
 	scanner_finish(scanner);
 	return found;
 }

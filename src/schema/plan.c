@@ -99,6 +99,12 @@ pgm_change_in_place(PgmDiff *diff, PgmItem *item)
 		if (pgm_differs(item, "generated"))
 			return PGM_REBUILD;
 		item->type_changed = pgm_differs(item, "type") || pgm_differs(item, "collation");
+		if (item->type_changed && rel && pgm_text(rel->src, "partition_key") != NULL &&
+			!pgm_differs(rel, "partition_key") &&
+			pgm_sql_has_identifier(pgm_text(rel->src, "partition_key"), pgm_text(item->src, "name")))
+			pgm_refuse(item, "change the type of",
+					   psprintf("It is in the partition key of %s, and PostgreSQL does not change the type of a partition key column.",
+								pgm_qualified(rel->src)));
 		return PGM_ALTER;
 	}
 	if (pgm_kind_is(item, "index"))
