@@ -59,6 +59,39 @@ pgm_emit_column_grants(PgmDiff *diff, int i, PgmItem *column)
 					psprintf("TABLE %s", pgm_qualified(diff->items[i].tgt)), pgm_text(column->tgt, "name"));
 }
 
+/*
+ * A child created alone (pgm_mark_detached()): its parents' CHECK
+ * constraints, then ATTACH PARTITION or INHERIT.
+ */
+static void
+pgm_emit_attach_detached(PgmDiff *diff, int i)
+{
+	PgmItem    *item = &diff->items[i];
+	JsonbContainer *t = item->tgt;
+	char	   *partition_of = pgm_attribute_text(t, "partition_of");
+	ListCell   *lc;
+
+	/* the parents' CHECK constraints first: INHERIT and ATTACH want them */
+	foreach(lc, item->tgt_constraints)
+	{
+		PgmItem    *c = lfirst(lc);
+
+		if (c->implied_create && c->carrier == i)
+			pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s;", pgm_qualified(t),
+														quote_identifier(pgm_text(c->tgt, "name")),
+														pgm_text(c->tgt, "definition")));
+	}
+	if (partition_of)
+		pgm_emit(diff, i, PGM_NODE_CREATE,
+				 psprintf("ALTER TABLE %s ATTACH PARTITION %s %s;",
+						  pgm_qualified(diff->items[pgm_item_find(diff, partition_of)].tgt),
+						  pgm_qualified(t), pgm_attribute_text(t, "partition_bound")));
+	foreach(lc, pgm_attribute_strings(t, "inherits"))
+		pgm_emit(diff, i, PGM_NODE_CREATE,
+				 psprintf("ALTER TABLE %s INHERIT %s;", pgm_qualified(t),
+						  pgm_qualified(diff->items[pgm_item_find(diff, lfirst(lc))].tgt)));
+}
+
 static void
 pgm_emit_create_table(PgmDiff *diff, int i)
 {
@@ -126,28 +159,7 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 	pgm_emit(diff, i, PGM_NODE_CREATE, buf.data);
 
 	if (item->detached)
-	{
-		/* the parents' CHECK constraints first: INHERIT and ATTACH want them */
-		foreach(lc, item->tgt_constraints)
-		{
-			PgmItem    *c = lfirst(lc);
-
-			if (c->implied_create && c->carrier == i)
-				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s;", pgm_qualified(t),
-															quote_identifier(pgm_text(c->tgt, "name")),
-															pgm_text(c->tgt, "definition")));
-		}
-		if (partition_of)
-			pgm_emit(diff, i, PGM_NODE_CREATE,
-					 psprintf("ALTER TABLE %s ATTACH PARTITION %s %s;",
-							  pgm_qualified(diff->items[pgm_item_find(diff, partition_of)].tgt),
-							  pgm_qualified(t), pgm_attribute_text(t, "partition_bound")));
-		foreach(lc, inherits)
-			pgm_emit(diff, i, PGM_NODE_CREATE,
-					 psprintf("ALTER TABLE %s INHERIT %s;", pgm_qualified(t),
-							  pgm_qualified(diff->items[pgm_item_find(diff, lfirst(lc))].tgt)));
-	}
-
+		pgm_emit_attach_detached(diff, i);
 	if (pgm_text(t, "replica_identity") != NULL)
 		pgm_emit(diff, i, PGM_NODE_CREATE, pgm_replica_identity(item, pgm_qualified(t)));
 	if (pgm_attribute_bool(t, "row_security"))

@@ -533,8 +533,12 @@ pgm_mark_detached(PgmDiff *diff)
 	}
 }
 
-void
-pgm_classify(PgmDiff *diff)
+/*
+ * Each item's change, then what a drop, a rebuild or a column's type
+ * change spreads to.
+ */
+static void
+pgm_decide_changes(PgmDiff *diff)
 {
 	int			i;
 
@@ -569,6 +573,14 @@ pgm_classify(PgmDiff *diff)
 				pgm_spread_attribute_retype(diff, i);
 		}
 	}
+}
+
+void
+pgm_classify(PgmDiff *diff)
+{
+	int			i;
+
+	pgm_decide_changes(diff);
 
 	/* what goes or comes with another */
 	for (i = 0; i < diff->nitems; i++)
