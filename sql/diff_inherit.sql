@@ -143,6 +143,18 @@ $$);
 SELECT count(*) FROM app.m;
 SELECT pg_temp.fresh();
 
+-- and back: populated in the source, not in the target
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.t (a int);
+    CREATE MATERIALIZED VIEW app.m AS SELECT a FROM app.t WITH NO DATA;
+$$, $$
+    CREATE TABLE app.t (a int);
+    INSERT INTO app.t VALUES (1), (2);
+    CREATE MATERIALIZED VIEW app.m AS SELECT a FROM app.t;
+$$);
+SELECT relispopulated FROM pg_class WHERE oid = 'app.m'::regclass;
+SELECT pg_temp.fresh();
+
 -- ---- 4. an index predicate that reads " ON ONLY " ------------------------------
 SELECT * FROM pg_temp.migrate($$
     CREATE TABLE app.parted (id int, note text) PARTITION BY RANGE (id);
