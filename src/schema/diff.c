@@ -33,8 +33,8 @@
  * and foreign tables to be created or changed, base types dropped, enum
  * values removed or reordered, a value added to an enum and used in the
  * same script, a composite type's attribute retyped while a table column
- * holds the type, invalid indexes, and column changes that would lose
- * data.
+ * holds the type, a partition key column's type, invalid indexes, and
+ * column changes that would lose data.
  *
  * Calls rows.c, sqltext.c, lint.c, snapshot.c, validate.c, model.c,
  * renames.c, plan.c, alter.c and order.c.

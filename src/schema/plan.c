@@ -4,7 +4,7 @@
  * what is carried by another object's statement rather than said on its
  * own.
  *
- * Calls rows.c, snapshot.c and model.c.
+ * Calls rows.c, sqltext.c, snapshot.c and model.c.
  */
 #include "postgres.h"
 
