@@ -87,6 +87,8 @@ extern char *pgm_sha256_hex(text *t);
 extern char *pgm_statement_normalize(const char *sql);
 extern char *pgm_statement_after_keyword(const PgmStatement *stmt,
 										 const char *keyword);
+extern int	pgm_keyword_before(const char *sql, int location, const char *keyword);
+extern bool pgm_sql_has_identifier(const char *sql, const char *name);
 
 /* ---- secrets.c: what PostgreSQL keeps from other roles ---- */
 

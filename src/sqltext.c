@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "mb/pg_wchar.h"
+#include "parser/gramparse.h"
 #include "parser/scanner.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -259,4 +260,52 @@ pgm_statement_after_keyword(const PgmStatement *stmt, const char *keyword)
 	}
 	scanner_finish(scanner);
 	return result;
+}
+
+/*
+ * Where the last `keyword` token (lower case) before byte `location` of
+ * `sql` begins, in bytes; -1 when there is none.  The server's scanner reads
+ * it, so a word in a string constant, a comment or a quoted name is never
+ * taken for the keyword.
+ */
+int
+pgm_keyword_before(const char *sql, int location, const char *keyword)
+{
+	int			kwnum = ScanKeywordLookup(keyword, &ScanKeywords);
+	core_yy_extra_type extra;
+	core_YYSTYPE yylval;
+	YYLTYPE		yylloc;
+	core_yyscan_t scanner;
+	int			found = -1;
+	int			token;
+
+	if (kwnum < 0)
+		elog(ERROR, "\"%s\" is not a keyword of the grammar", keyword);
+	scanner = scanner_init(sql, &extra, &ScanKeywords, ScanKeywordTokens);
+	while ((token = core_yylex(&yylval, &yylloc, scanner)) != 0 && yylloc < location)
+		if (token == ScanKeywordTokens[kwnum])
+			found = yylloc;
+	scanner_finish(scanner);
+	return found;
+}
+
+/*
+ * Does `sql` (an expression, a partition key) hold the identifier `name`,
+ * as the server's scanner reads it (folded to lower case unless quoted)?
+ * A word in a string constant or a comment is no identifier.
+ */
+bool
+pgm_sql_has_identifier(const char *sql, const char *name)
+{
+	core_yy_extra_type extra;
+	core_YYSTYPE yylval;
+	YYLTYPE		yylloc;
+	core_yyscan_t scanner = scanner_init(sql, &extra, &ScanKeywords, ScanKeywordTokens);
+	bool		found = false;
+	int			token;
+
+	while (!found && (token = core_yylex(&yylval, &yylloc, scanner)) != 0)
+		found = token == IDENT && strcmp(yylval.str, name) == 0;
+	scanner_finish(scanner);
+	return found;
 }

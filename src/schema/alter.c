@@ -242,6 +242,8 @@ pgm_alter_column_grants(PgmDiff *diff, int i)
 					pgm_attribute_text(item->tgt, "name"));
 }
 
+static bool pgm_not_null_first(PgmDiff *diff, PgmItem *column);
+
 static void
 pgm_alter_column(PgmDiff *diff, int i)
 {
@@ -253,7 +255,8 @@ pgm_alter_column(PgmDiff *diff, int i)
 	bool		view = pgm_kind_is(rel, "view") || pgm_kind_is(rel, "materialized view");
 	bool		type = pgm_kind_is(rel, "type");
 	const char *alter = view ? "VIEW" : "TABLE";
-	bool		converts = item->type_changed ? pgm_alter_column_type(diff, i, relname, col, type) : true;
+	bool		converts = item->type_changed && !item->type_carried ?
+		pgm_alter_column_type(diff, i, relname, col, type) : true;
 
 	if (!type && !view)
 		pgm_alter_identity(diff, i, relname, col);
@@ -270,7 +273,7 @@ pgm_alter_column(PgmDiff *diff, int i)
 		else if (!item->type_changed || converts)
 			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER %s %s ALTER COLUMN %s DROP DEFAULT;", alter, relname, col));
 	}
-	if (!type && !view && pgm_differs(item, "not_null"))
+	if (!type && !view && pgm_differs(item, "not_null") && !pgm_not_null_first(diff, item))
 		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s %s NOT NULL;", relname, col,
 												   pgm_attribute_bool(t, "not_null") ? "SET" : "DROP"));
 	pgm_alter_column_grants(diff, i);
@@ -278,12 +281,125 @@ pgm_alter_column(PgmDiff *diff, int i)
 		pgm_emit(diff, i, PGM_NODE_ALTER, pgm_comment_statement(diff, item));
 }
 
+/* The first of the parents `gained` that has the part `kind` `name`, or NULL. */
+static char *
+pgm_first_giver(PgmDiff *diff, List *gained, const char *kind, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, gained)
+		if (pgm_item_find(diff, psprintf("%s %s.%s", kind, (char *) lfirst(lc) + strlen("table "),
+										 quote_identifier(name))) >= 0)
+		return lfirst(lc);
+	return NULL;
+}
+
+/*
+ * What the parent `parent` the table gains gives and the table lacks,
+ * added before INHERIT or ATTACH PARTITION, which want it there: the
+ * columns and CHECK constraints the target's table inherits and the
+ * source's does not have, for the first of the parents `gained` that
+ * gives each.  Their own items come with these statements.
+ */
+static void
+pgm_add_inherited_parts(PgmDiff *diff, int i, const char *name, const char *parent, List *gained)
+{
+	PgmItem    *item = &diff->items[i];
+	ListCell   *lc;
+
+	foreach(lc, list_concat_copy(item->tgt_columns, item->tgt_constraints))
+	{
+		PgmItem    *part = lfirst(lc);
+		bool		column = pgm_kind_is(part, "column");
+		char	   *part_name = pgm_text(part->tgt, "name");
+
+		if (part->src != NULL || !part->implied_create || part->carrier != i ||
+			(!column && !pgm_same_text(pgm_text(part->tgt, "type"), "check")) ||
+			!pgm_same_text(pgm_first_giver(diff, gained, part->kind, part_name), parent))
+			continue;
+		pgm_emit(diff, i, PGM_NODE_ALTER, column ?
+				 psprintf("ALTER TABLE %s ADD COLUMN %s;", name, pgm_column_definition(part->tgt, true)) :
+				 psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s;", name, quote_identifier(part_name),
+						  pgm_text(part->tgt, "definition")));
+	}
+}
+
+/*
+ * The parents a table that both documents hold gains: INHERIT, or ATTACH
+ * PARTITION (also again, to another bound).
+ */
+static List *
+pgm_gained_parents(PgmDiff *diff, PgmItem *table)
+{
+	List	   *before = pgm_parents(diff, table->src, true);
+	bool		partition = pgm_text(table->tgt, "partition_of") != NULL;
+	bool		again = partition && (pgm_differs(table, "partition_bound") || pgm_text(table->src, "partition_of") == NULL);
+	List	   *gained = NIL;
+	ListCell   *lc;
+
+	foreach(lc, pgm_parents(diff, table->tgt, false))
+		if (!pgm_list_has_string(before, lfirst(lc)) || again)
+			gained = lappend(gained, lfirst(lc));
+	return gained;
+}
+
+/*
+ * A column of a table that gains a parent giving it, NOT NULL in the
+ * target and not in the source: INHERIT and ATTACH want it NOT NULL
+ * before, so the table's ALTER says it, not the column's.
+ */
+static bool
+pgm_not_null_first(PgmDiff *diff, PgmItem *column)
+{
+	PgmItem    *rel;
+
+	if (!pgm_kind_is(column, "column") || column->src == NULL || column->tgt == NULL ||
+		!pgm_differs(column, "not_null") || !pgm_attribute_bool(column->tgt, "not_null") ||
+		!pgm_attribute_bool(column->tgt, "inherited") ||
+		(rel = pgm_relation_item(diff, column, false)) == NULL || rel->src == NULL || !pgm_kind_is(rel, "table"))
+		return false;
+	return pgm_first_giver(diff, pgm_gained_parents(diff, rel), "column", pgm_text(column->tgt, "name")) != NULL;
+}
+
+/* A table's parents: those it leaves, then those it gains. */
+static void
+pgm_alter_parents(PgmDiff *diff, int i, const char *name)
+{
+	PgmItem    *item = &diff->items[i];
+	List	   *before = pgm_parents(diff, item->src, true);
+	List	   *after = pgm_parents(diff, item->tgt, false);
+	bool		partition = pgm_text(item->tgt, "partition_of") != NULL;
+	bool		was_partition = pgm_text(item->src, "partition_of") != NULL;
+	bool		rebound = pgm_differs(item, "partition_bound");
+	List	   *gained = pgm_gained_parents(diff, item);
+	ListCell   *lc;
+
+	foreach(lc, item->tgt_columns)
+		if (pgm_not_null_first(diff, lfirst(lc)))
+		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", name,
+												   quote_identifier(pgm_text(((PgmItem *) lfirst(lc))->tgt, "name"))));
+	foreach(lc, before)
+		if (!pgm_list_has_string(after, lfirst(lc)) || (was_partition && (rebound || !partition)))
+		pgm_emit(diff, i, PGM_NODE_ALTER,
+				 psprintf(was_partition ? "ALTER TABLE %2$s DETACH PARTITION %1$s;" : "ALTER TABLE %s NO INHERIT %s;", name,
+						  pgm_qualified(pgm_item_object(&diff->items[pgm_item_find(diff, lfirst(lc))]))));
+	foreach(lc, gained)
+	{
+		char	   *parent = pgm_qualified(diff->items[pgm_item_find(diff, lfirst(lc))].tgt);
+
+		pgm_add_inherited_parts(diff, i, name, lfirst(lc), gained);
+		pgm_emit(diff, i, PGM_NODE_ALTER, partition ?
+				 psprintf("ALTER TABLE %s ATTACH PARTITION %s %s;", parent, name,
+						  pgm_attribute_text(item->tgt, "partition_bound")) :
+				 psprintf("ALTER TABLE %s INHERIT %s;", name, parent));
+	}
+}
+
 /* A table's own attributes: persistence, row security, replica identity, parents. */
 static void
 pgm_alter_table(PgmDiff *diff, int i, const char *name)
 {
 	PgmItem    *item = &diff->items[i];
-	JsonbContainer *s = item->src;
 	JsonbContainer *t = item->tgt;
 
 	if (pgm_differs(item, "unlogged"))
@@ -296,52 +412,9 @@ pgm_alter_table(PgmDiff *diff, int i, const char *name)
 		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s %sFORCE ROW LEVEL SECURITY;", name,
 												   pgm_attribute_bool(t, "force_row_security") ? "" : "NO "));
 	if (pgm_differs(item, "replica_identity"))
-	{
-		char	   *ri = pgm_attribute_text(t, "replica_identity");
-
-		if (ri == NULL)
-			ri = "d";
-		if (strcmp(ri, "i") == 0)
-			pgm_refuse(item, "set the replica identity of", "A replica identity USING INDEX names an index the schema document does not link.");
-		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s REPLICA IDENTITY %s;", name,
-												   strcmp(ri, "f") == 0 ? "FULL" : strcmp(ri, "n") == 0 ? "NOTHING" : "DEFAULT"));
-	}
-	if (pgm_differs(item, "partition_of") || pgm_differs(item, "partition_bound"))
-	{
-		char	   *before = pgm_text(s, "partition_of");
-		char	   *after = pgm_text(t, "partition_of");
-
-		if (before)
-		{
-			PgmItem    *parent = &diff->items[pgm_item_find(diff, pgm_renamed_key(diff, before))];
-
-			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s DETACH PARTITION %s;",
-													   pgm_qualified(pgm_item_object(parent)), name));
-		}
-		if (after)
-		{
-			PgmItem    *parent = &diff->items[pgm_item_find(diff, after)];
-
-			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ATTACH PARTITION %s %s;",
-													   pgm_qualified(parent->tgt), name,
-													   pgm_attribute_text(t, "partition_bound")));
-		}
-	}
-	if (pgm_differs(item, "inherits"))
-	{
-		List	   *before = pgm_attribute_strings(s, "inherits");
-		List	   *after = pgm_attribute_strings(t, "inherits");
-		ListCell   *lc;
-
-		foreach(lc, before)
-			if (!pgm_list_has_string(after, pgm_renamed_key(diff, lfirst(lc))))
-			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s NO INHERIT %s;", name,
-													   pgm_qualified(pgm_item_object(&diff->items[pgm_item_find(diff, pgm_renamed_key(diff, lfirst(lc)))]))));
-		foreach(lc, after)
-			if (!pgm_list_has_string(before, lfirst(lc)))
-			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s INHERIT %s;", name,
-													   pgm_qualified(diff->items[pgm_item_find(diff, lfirst(lc))].tgt)));
-	}
+		pgm_emit(diff, i, PGM_NODE_ALTER, pgm_replica_identity(item, name));
+	if (pgm_differs(item, "partition_of") || pgm_differs(item, "partition_bound") || pgm_differs(item, "inherits"))
+		pgm_alter_parents(diff, i, name);
 }
 
 /* Storage options (reloptions) of a table, view or materialized view. */
@@ -524,6 +597,9 @@ pgm_emit_alter(PgmDiff *diff, int i)
 		pgm_alter_table(diff, i, name);
 	if (pgm_kind_is(item, "table") || pgm_kind_is(item, "view") || pgm_kind_is(item, "materialized view"))
 		pgm_alter_options(diff, i, kind, name);
+	if (pgm_kind_is(item, "materialized view") && pgm_differs(item, "populated"))
+		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("REFRESH MATERIALIZED VIEW %s WITH %sDATA;", name,
+												   pgm_attribute_bool(t, "populated") ? "" : "NO "));
 	if (pgm_kind_is(item, "view") && pgm_differs(item, "query"))
 		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("CREATE OR REPLACE VIEW %s%s AS\n%s;", name, pgm_with_options(t), pgm_query(t)));
 	if (pgm_kind_is(item, "sequence"))

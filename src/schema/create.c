@@ -1,15 +1,55 @@
 /*
  * create.c — the CREATE and DROP statements of an item.
  *
- * Calls rows.c, snapshot.c, validate.c, model.c and statements.c.
+ * Calls rows.c, sqltext.c, snapshot.c, validate.c, model.c and statements.c.
  */
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 
 #include "pgmigrate.h"
 #include "schema/model.h"
+
+/* An index definition parsed: its statement, NULL when it does not parse. */
+typedef struct PgmIndexParse
+{
+	const char *definition;
+	IndexStmt  *stmt;
+} PgmIndexParse;
+
+static void
+pgm_parse_index(void *arg)
+{
+	PgmIndexParse *parse = arg;
+	List	   *parsed = pgm_parse_sql(parse->definition, NULL, NULL);
+	Node	   *tree = list_length(parsed) == 1 ? linitial_node(RawStmt, parsed)->stmt : NULL;
+
+	parse->stmt = tree && IsA(tree, IndexStmt) ? (IndexStmt *) tree : NULL;
+}
+
+/*
+ * An index of a partitioned table reads "ON ONLY": created so, it would
+ * not build the partitions' indexes, which come with it here.  The parser
+ * says whether the relation is named with ONLY and where its name begins;
+ * the ONLY before it goes (never words of a predicate's string).  A
+ * definition that does not parse is left as it is, for diff.c to refuse.
+ */
+static char *
+pgm_index_on_all(const char *definition)
+{
+	PgmIndexParse parse = {definition, NULL};
+	int			only;
+
+	if (pgm_in_subtransaction(pgm_parse_index, &parse, false) != NULL || parse.stmt == NULL ||
+		parse.stmt->relation == NULL || parse.stmt->relation->inh || parse.stmt->relation->location < 0)
+		return pstrdup(definition);
+	only = pgm_keyword_before(definition, parse.stmt->relation->location, "only");
+	if (only < 0)
+		return pstrdup(definition);
+	return psprintf("%.*s%s", only, definition, definition + parse.stmt->relation->location);
+}
 
 /* The grants of a column that comes with the new relation i. */
 static void
@@ -17,6 +57,39 @@ pgm_emit_column_grants(PgmDiff *diff, int i, PgmItem *column)
 {
 	pgm_emit_grants(diff, i, PGM_NODE_CREATE, NIL, pgm_attribute_strings(column->tgt, "grants"),
 					psprintf("TABLE %s", pgm_qualified(diff->items[i].tgt)), pgm_text(column->tgt, "name"));
+}
+
+/*
+ * A child created alone (pgm_mark_detached()): its parents' CHECK
+ * constraints, then ATTACH PARTITION or INHERIT.
+ */
+static void
+pgm_emit_attach_detached(PgmDiff *diff, int i)
+{
+	PgmItem    *item = &diff->items[i];
+	JsonbContainer *t = item->tgt;
+	char	   *partition_of = pgm_attribute_text(t, "partition_of");
+	ListCell   *lc;
+
+	/* the parents' CHECK constraints first: INHERIT and ATTACH want them */
+	foreach(lc, item->tgt_constraints)
+	{
+		PgmItem    *c = lfirst(lc);
+
+		if (c->implied_create && c->carrier == i)
+			pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s;", pgm_qualified(t),
+														quote_identifier(pgm_text(c->tgt, "name")),
+														pgm_text(c->tgt, "definition")));
+	}
+	if (partition_of)
+		pgm_emit(diff, i, PGM_NODE_CREATE,
+				 psprintf("ALTER TABLE %s ATTACH PARTITION %s %s;",
+						  pgm_qualified(diff->items[pgm_item_find(diff, partition_of)].tgt),
+						  pgm_qualified(t), pgm_attribute_text(t, "partition_bound")));
+	foreach(lc, pgm_attribute_strings(t, "inherits"))
+		pgm_emit(diff, i, PGM_NODE_CREATE,
+				 psprintf("ALTER TABLE %s INHERIT %s;", pgm_qualified(t),
+						  pgm_qualified(diff->items[pgm_item_find(diff, lfirst(lc))].tgt)));
 }
 
 static void
@@ -86,28 +159,9 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 	pgm_emit(diff, i, PGM_NODE_CREATE, buf.data);
 
 	if (item->detached)
-	{
-		/* the parents' CHECK constraints first: INHERIT and ATTACH want them */
-		foreach(lc, item->tgt_constraints)
-		{
-			PgmItem    *c = lfirst(lc);
-
-			if (c->implied_create && c->carrier == i)
-				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s;", pgm_qualified(t),
-															quote_identifier(pgm_text(c->tgt, "name")),
-															pgm_text(c->tgt, "definition")));
-		}
-		if (partition_of)
-			pgm_emit(diff, i, PGM_NODE_CREATE,
-					 psprintf("ALTER TABLE %s ATTACH PARTITION %s %s;",
-							  pgm_qualified(diff->items[pgm_item_find(diff, partition_of)].tgt),
-							  pgm_qualified(t), pgm_attribute_text(t, "partition_bound")));
-		foreach(lc, inherits)
-			pgm_emit(diff, i, PGM_NODE_CREATE,
-					 psprintf("ALTER TABLE %s INHERIT %s;", pgm_qualified(t),
-							  pgm_qualified(diff->items[pgm_item_find(diff, lfirst(lc))].tgt)));
-	}
-
+		pgm_emit_attach_detached(diff, i);
+	if (pgm_text(t, "replica_identity") != NULL)
+		pgm_emit(diff, i, PGM_NODE_CREATE, pgm_replica_identity(item, pgm_qualified(t)));
 	if (pgm_attribute_bool(t, "row_security"))
 		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ENABLE ROW LEVEL SECURITY;", pgm_qualified(t)));
 	if (pgm_attribute_bool(t, "force_row_security"))
@@ -290,23 +344,13 @@ pgm_emit_create(PgmDiff *diff, int i)
 	}
 	else if (pgm_kind_is(item, "index"))
 	{
-		/*
-		 * An index of a partitioned table reads "ON ONLY": created so, it
-		 * would not build the partitions' indexes, which come with it here.
-		 */
 		char	   *def = pgm_attribute_text(t, "definition");
-		char	   *only;
 
 		if (def == NULL)
 			pgm_document_error("target", item->key, "has no definition");
-		only = strstr(def, " ON ONLY ");
-
 		if (pgm_attribute(t, "valid") != NULL && !pgm_attribute_bool(t, "valid"))
 			pgm_refuse(item, "create", "The index is invalid in the target: a build that failed, or a partitioned index not yet attached on every partition.");
-
-		if (only)
-			def = psprintf("%.*s ON %s", (int) (only - def), def, only + strlen(" ON ONLY "));
-		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", def));
+		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", pgm_index_on_all(def)));
 		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
 	}
 	else if (pgm_kind_is(item, "constraint"))

@@ -33,8 +33,8 @@
  * and foreign tables to be created or changed, base types dropped, enum
  * values removed or reordered, a value added to an enum and used in the
  * same script, a composite type's attribute retyped while a table column
- * holds the type, invalid indexes, and column changes that would lose
- * data.
+ * holds the type, a partition key column's type, invalid indexes, and
+ * column changes that would lose data.
  *
  * Calls rows.c, sqltext.c, lint.c, snapshot.c, validate.c, model.c,
  * renames.c, plan.c, alter.c and order.c.
@@ -316,7 +316,7 @@ pgmigrate_diff(PG_FUNCTION_ARGS)
 	pgm_check_document(src, "source", NULL);
 	pgm_check_document(tgt, "target", src);
 	if (!PG_ARGISNULL(2))
-		pgm_parse_renames(&diff, PG_GETARG_ARRAYTYPE_P(2), src);
+		pgm_parse_renames(&diff, PG_GETARG_ARRAYTYPE_P(2), src, tgt);
 
 	pgm_diff_load(&diff, src, tgt);
 	pgm_classify(&diff);

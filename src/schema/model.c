@@ -575,15 +575,30 @@ pgm_columns_of(PgmDiff *diff, PgmItem *rel)
 	return out;
 }
 
+/*
+ * A table's parents in one document (its partitioned table, or the tables
+ * it inherits from), as table keys the target would name them.
+ */
+List *
+pgm_parents(PgmDiff *diff, JsonbContainer *table, bool source)
+{
+	char	   *partition_of = pgm_text(table, "partition_of");
+	List	   *parents = partition_of ? list_make1(partition_of) : pgm_attribute_strings(table, "inherits");
+	ListCell   *lc;
+
+	if (source)
+		foreach(lc, parents)
+			lfirst(lc) = pgm_renamed_key(diff, lfirst(lc));
+	return parents;
+}
+
 /* The column `name` of a child's (first) parent that has one, in the target: its item, or -1. */
 int
 pgm_parent_column_item(PgmDiff *diff, JsonbContainer *child, const char *name)
 {
-	char	   *partition_of = pgm_attribute_text(child, "partition_of");
-	List	   *parents = partition_of ? list_make1(partition_of) : pgm_attribute_strings(child, "inherits");
 	ListCell   *lc;
 
-	foreach(lc, parents)
+	foreach(lc, pgm_parents(diff, child, false))
 	{
 		int			c = pgm_item_find(diff, psprintf("column %s.%s", (char *) lfirst(lc) + strlen("table "),
 													 quote_identifier(name)));

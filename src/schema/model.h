@@ -60,6 +60,10 @@ typedef struct PgmItem
 	List	   *tgt_columns;
 	List	   *tgt_constraints;	/* a relation's constraints in the target */
 	bool		detached;		/* a child created alone, then INHERIT/ATTACH */
+	bool		left_behind;	/* inherited from parents its relation leaves:
+								 * dropped on its own, after NO INHERIT/DETACH */
+	bool		type_carried;	/* an inherited column whose type its parent's
+								 * ALTER ... TYPE changes (it recurses) */
 	int			node[4];		/* by PgmNodeKind, -1 when none */
 } PgmItem;
 
@@ -142,12 +146,13 @@ extern PGM_NORETURN void pgm_refuse(PgmItem *item, const char *what, const char 
 extern bool pgm_is_base_type(PgmItem *item, bool source);
 extern bool pgm_uses_type(PgmDiff *diff, int from, int type, bool source);
 extern List *pgm_columns_of(PgmDiff *diff, PgmItem *rel);
+extern List *pgm_parents(PgmDiff *diff, JsonbContainer *table, bool source);
 extern int	pgm_parent_column_item(PgmDiff *diff, JsonbContainer *child, const char *name);
 extern JsonbContainer *pgm_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name);
 
 /* ---- renames.c ---- */
 
-extern void pgm_parse_renames(PgmDiff *diff, ArrayType *renames, PgmSnapshot *src);
+extern void pgm_parse_renames(PgmDiff *diff, ArrayType *renames, PgmSnapshot *src, PgmSnapshot *tgt);
 
 /* ---- plan.c ---- */
 
@@ -170,6 +175,7 @@ extern void pgm_emit_new_object_extras(PgmDiff *diff, int i, PgmNodeKind kind);
 extern char *pgm_query(JsonbContainer *obj);
 extern char *pgm_with_options(JsonbContainer *obj);
 extern char *pgm_sequence_options(JsonbContainer *s);
+extern char *pgm_replica_identity(PgmItem *table, const char *name);
 extern char *pgm_trimmed(char *s);
 extern char *pgm_policy_statement(PgmDiff *diff, PgmItem *item, bool create);
 extern char *pgm_trigger_enable(PgmDiff *diff, PgmItem *item);

@@ -112,6 +112,52 @@ pgm_order_inherited_column(PgmDiff *diff, PgmItem *item)
 }
 
 /*
+ * A table that leaves parents (NO INHERIT, DETACH PARTITION) does so
+ * before a column of theirs is dropped, which would take the table's
+ * inherited column with it; what it keeps of them but the target does not
+ * (pgm_left_behind()) is dropped after.
+ */
+static void
+pgm_order_left_parents(PgmDiff *diff, PgmItem *table)
+{
+	int			a = table->node[PGM_NODE_ALTER];
+	List	   *after = pgm_parents(diff, table->tgt, false);
+	ListCell   *lc;
+	ListCell   *cc;
+
+	foreach(lc, pgm_parents(diff, table->src, true))
+	{
+		int			p = pgm_item_find(diff, lfirst(lc));
+
+		if (p < 0 || pgm_list_has_string(after, lfirst(lc)))
+			continue;
+		foreach(cc, diff->items[p].src_columns)
+			pgm_edge(diff, a, pgm_node_of(diff, (PgmItem *) lfirst(cc) - diff->items, PGM_NODE_DROP));
+	}
+}
+
+/*
+ * The node that changes a column's type: its own ALTER, or for a column
+ * whose parent's ALTER ... TYPE changes it too, the parent column's.
+ */
+static int
+pgm_type_node(PgmDiff *diff, int i)
+{
+	int			hops;
+
+	for (hops = 0; hops < 64 && diff->items[i].type_carried; hops++)
+	{
+		PgmItem    *rel = pgm_relation_item(diff, &diff->items[i], false);
+		int			p = pgm_parent_column_item(diff, rel->tgt, pgm_text(diff->items[i].tgt, "name"));
+
+		if (p < 0)
+			break;
+		i = p;
+	}
+	return diff->items[i].node[PGM_NODE_ALTER];
+}
+
+/*
  * ALTER TYPE ... ALTER ATTRIBUTE ... TYPE fails while a table column holds
  * the composite type (pgm_column_holds_type()) or an expression uses it
  * (pgm_type_user()): what lets go of it (a drop, a column's type change, a
@@ -178,12 +224,12 @@ pgm_order_edges(PgmDiff *diff)
 		{
 			int			r = lfirst_int(lc);
 			int			rd = pgm_node_of(diff, r, PGM_NODE_DROP);
-			int			ra = diff->items[r].node[PGM_NODE_ALTER];
+			int			ra = diff->items[r].type_changed ? pgm_type_node(diff, r) : -1;
 
 			if (rd >= 0)
 				pgm_edge(diff, d >= 0 ? d : a, rd);
 			/* ALTER COLUMN ... TYPE wants what uses the column gone first */
-			if (ra >= 0 && d >= 0 && diff->items[r].type_changed &&
+			if (ra >= 0 && d >= 0 &&
 				(item->node[PGM_NODE_DROP] >= 0 || item->implied_drop))
 				pgm_edge(diff, d, ra);
 		}
@@ -220,6 +266,10 @@ pgm_order_edges(PgmDiff *diff)
 		}
 		if (pgm_kind_is(item, "constraint"))
 			pgm_order_merged_constraint(diff, item);
+		if (a >= 0 && pgm_kind_is(item, "table") && item->src && item->tgt)
+			pgm_order_left_parents(diff, item);
+		if (item->left_behind)
+			pgm_edge(diff, pgm_relation_item(diff, item, true)->node[PGM_NODE_ALTER], item->node[PGM_NODE_DROP]);
 		if (pgm_kind_is(item, "column") && a >= 0)
 			pgm_order_inherited_column(diff, item);
 		if (a >= 0 && item->type_changed && (rel = pgm_relation_item(diff, item, false)) != NULL &&

@@ -4,7 +4,7 @@
  * what is carried by another object's statement rather than said on its
  * own.
  *
- * Calls rows.c, snapshot.c and model.c.
+ * Calls rows.c, sqltext.c, snapshot.c and model.c.
  */
 #include "postgres.h"
 
@@ -99,6 +99,12 @@ pgm_change_in_place(PgmDiff *diff, PgmItem *item)
 		if (pgm_differs(item, "generated") || pgm_differs(item, "virtual"))
 			return PGM_REBUILD;
 		item->type_changed = pgm_differs(item, "type") || pgm_differs(item, "collation");
+		if (item->type_changed && rel && pgm_text(rel->src, "partition_key") != NULL &&
+			!pgm_differs(rel, "partition_key") &&
+			pgm_sql_has_identifier(pgm_text(rel->src, "partition_key"), pgm_text(item->src, "name")))
+			pgm_refuse(item, "change the type of",
+					   psprintf("It is in the partition key of %s, and PostgreSQL does not change the type of a partition key column.",
+								pgm_qualified(rel->src)));
 		return PGM_ALTER;
 	}
 	if (pgm_kind_is(item, "index"))
@@ -190,11 +196,90 @@ pgm_inherited_carrier(PgmDiff *diff, PgmItem *item, JsonbContainer *obj, bool so
 	return -1;
 }
 
+/*
+ * Is the inherited part (a column, a constraint, a partition's index) of a
+ * table that stays left behind by every parent that gives it: the table
+ * leaves them (NO INHERIT, DETACH PARTITION), which keeps the part as the
+ * table's own?  It is then dropped by itself, after.
+ */
+static bool
+pgm_left_behind(PgmDiff *diff, PgmItem *item)
+{
+	PgmItem    *rel = pgm_relation_item(diff, item, true);
+	bool		index = pgm_kind_is(item, "index");
+	List	   *after;
+	ListCell   *lc;
+
+	if (rel == NULL || rel->tgt == NULL || rel->change == PGM_DROP || rel->change == PGM_REBUILD ||
+		!pgm_kind_is(rel, "table") || !(pgm_kind_is(item, "column") || pgm_kind_is(item, "constraint") || index))
+		return false;
+	if (index ? pgm_text(item->src, "partition_of") == NULL || pgm_text(item->src, "constraint") != NULL :
+		!pgm_attribute_bool(item->src, "inherited"))
+		return false;			/* a constraint's index goes with the constraint */
+	after = pgm_parents(diff, rel->tgt, false);
+	foreach(lc, pgm_parents(diff, rel->src, true))
+	{
+		char	   *parent = lfirst(lc);
+		int			given;
+
+		if (!pgm_list_has_string(after, parent))
+			continue;
+		if (index)
+			return false;
+		given = pgm_item_find(diff, psprintf("%s %s.%s", item->kind, parent + strlen("table "),
+											 quote_identifier(pgm_text(item->src, "name"))));
+		if (given >= 0 && diff->items[given].src != NULL)
+			return false;		/* a parent it keeps still gives it */
+	}
+	return true;
+}
+
+/*
+ * An inherited column whose parent's column changes type: ALTER TABLE ...
+ * ALTER COLUMN ... TYPE on the parent changes the child's too (and the
+ * child's own would fail), so the child's is carried by the parent's.
+ */
+static void
+pgm_mark_type_carried(PgmDiff *diff)
+{
+	int			i;
+
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *item = &diff->items[i];
+		PgmItem    *rel;
+		int			p;
+
+		if (!item->type_changed || !pgm_attribute_bool(item->src, "inherited") ||
+			!pgm_attribute_bool(item->tgt, "inherited") || (rel = pgm_relation_item(diff, item, false)) == NULL)
+			continue;
+		p = pgm_parent_column_item(diff, rel->tgt, pgm_text(item->tgt, "name"));
+		if (p >= 0 && diff->items[p].src != NULL && diff->items[p].type_changed)
+			item->type_carried = true;
+	}
+}
+
 /* A column dependency that comes from its default (not its type). */
 static bool
 pgm_default_dependency(PgmItem *column, PgmItem *dep)
 {
 	return pgm_kind_is(dep, "function") || pgm_kind_is(dep, "sequence");
+}
+
+/*
+ * Is `dep` a child of `parent` (a table, or a partition's constraint or
+ * index of the parent's), which the child keeps when it leaves the parent?
+ */
+static bool
+pgm_detached_from(PgmDiff *diff, PgmItem *dep, PgmItem *parent)
+{
+	if (pgm_kind_is(dep, "table"))
+		return pgm_list_has_string(pgm_parents(diff, dep->src, true), parent->key);
+	if (pgm_kind_is(dep, "constraint"))
+		return pgm_same_text(pgm_renamed_key(diff, pgm_text(dep->src, "parent")), parent->key);
+	if (pgm_kind_is(dep, "index"))
+		return pgm_same_text(pgm_renamed_key(diff, pgm_text(dep->src, "partition_of")), parent->key);
+	return false;
 }
 
 /* What depends on item i in the source must follow its drop or rebuild. */
@@ -211,6 +296,8 @@ pgm_spread(PgmDiff *diff, int i, bool type_change_only)
 
 		if (dep->tgt == NULL || dep->change == PGM_REBUILD)
 			continue;			/* dropped anyway, or already */
+		if (item->change == PGM_DROP && pgm_detached_from(diff, dep, item))
+			continue;			/* NO INHERIT or DETACH PARTITION, rows kept */
 		if (type_change_only &&
 			!(pgm_kind_is(dep, "view") || pgm_kind_is(dep, "materialized view") ||
 			  pgm_kind_is(dep, "trigger") || pgm_kind_is(dep, "policy") ||
@@ -446,8 +533,12 @@ pgm_mark_detached(PgmDiff *diff)
 	}
 }
 
-void
-pgm_classify(PgmDiff *diff)
+/*
+ * Each item's change, then what a drop, a rebuild or a column's type
+ * change spreads to.
+ */
+static void
+pgm_decide_changes(PgmDiff *diff)
 {
 	int			i;
 
@@ -465,6 +556,7 @@ pgm_classify(PgmDiff *diff)
 		else
 			item->change = PGM_SAME;
 	}
+	pgm_mark_type_carried(diff);
 	for (i = 0; i < diff->nitems; i++)
 	{
 		PgmItem    *item = &diff->items[i];
@@ -481,6 +573,14 @@ pgm_classify(PgmDiff *diff)
 				pgm_spread_attribute_retype(diff, i);
 		}
 	}
+}
+
+void
+pgm_classify(PgmDiff *diff)
+{
+	int			i;
+
+	pgm_decide_changes(diff);
 
 	/* what goes or comes with another */
 	for (i = 0; i < diff->nitems; i++)
@@ -493,7 +593,8 @@ pgm_classify(PgmDiff *diff)
 		CHECK_FOR_INTERRUPTS();
 		if (drops)
 		{
-			carrier = pgm_inherited_carrier(diff, item, item->src, true);
+			item->left_behind = item->change == PGM_DROP && pgm_left_behind(diff, item);
+			carrier = item->left_behind ? -1 : pgm_inherited_carrier(diff, item, item->src, true);
 			if (carrier < 0 && pgm_is_part_of_relation(item))
 			{
 				PgmItem    *rel = pgm_relation_item(diff, item, true);

@@ -62,14 +62,72 @@ pgm_check_rename_free(PgmDiff *diff, PgmSnapshot *src, PgmRename *rename, const 
 				 errhint("Rename it to a name that is free, or leave the rename out.")));
 }
 
+/* A rename's new name is one the target holds: else the script would drop what it renamed. */
+static void
+pgm_check_rename_target(PgmSnapshot *tgt, PgmRename *rename)
+{
+	const char *kind = rename->table ? "table" : "column";
+
+	if (pgm_snapshot_find(tgt, rename->to_key) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("cannot rename %s to %s: the target has no such %s", rename->from_key + strlen(kind) + 1,
+						rename->to_key + strlen(kind) + 1, kind),
+				 errdetail("The rename asks for %s, which the target document does not hold.", rename->to_key),
+				 errhint("Name the %s as the target document has it, or leave the rename out.", kind)));
+}
+
+/*
+ * A sequence owned by a column that a rename gives a new key (its table
+ * or itself renamed), which the target knows by another name (a serial of
+ * the table as the target made it): renamed too, with ALTER SEQUENCE ...
+ * RENAME, so it keeps its value rather than being dropped and made again.
+ */
+static void
+pgm_rename_owned_sequences(PgmDiff *diff, PgmSnapshot *src, PgmSnapshot *tgt)
+{
+	int			i;
+	int			j;
+
+	for (i = 0; i < src->count; i++)
+	{
+		PgmObject  *seq = &src->objects[i];
+		char	   *owner = pgm_same_text(seq->kind, "sequence") ? pgm_text(seq->attributes, "owned_by") : NULL;
+		char	   *renamed = pgm_renamed_key(diff, owner);
+
+		if (owner == NULL || strcmp(owner, renamed) == 0 || pgm_snapshot_find(tgt, seq->key) != NULL)
+			continue;
+		for (j = 0; j < tgt->count; j++)
+		{
+			PgmObject  *to = &tgt->objects[j];
+			PgmRename  *r;
+
+			if (!pgm_same_text(to->kind, "sequence") ||
+				!pgm_same_text(pgm_text(to->attributes, "owned_by"), renamed) ||
+				pgm_snapshot_find(src, to->key) != NULL)
+				continue;
+			r = palloc(sizeof(PgmRename));
+			r->from_key = seq->key;
+			r->to_key = to->key;
+			r->table = false;
+			diff->renames = lappend(diff->renames, r);
+			diff->rename_statements = lappend(diff->rename_statements,
+											  psprintf("ALTER SEQUENCE %s RENAME TO %s;", pgm_qualified(seq->attributes),
+													   quote_identifier(pgm_text(to->attributes, "name"))));
+			break;
+		}
+	}
+}
+
 void
-pgm_parse_renames(PgmDiff *diff, ArrayType *renames, PgmSnapshot *src)
+pgm_parse_renames(PgmDiff *diff, ArrayType *renames, PgmSnapshot *src, PgmSnapshot *tgt)
 {
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;
 	int			k;
 	int			pass;
+	ListCell   *lc;
 
 	deconstruct_array(renames, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
 	/* tables first: a column rename then names the table by its new name */
@@ -138,4 +196,8 @@ pgm_parse_renames(PgmDiff *diff, ArrayType *renames, PgmSnapshot *src)
 			diff->renames = lappend(diff->renames, r);
 		}
 	}
+	/* every new name free first, then each held by the target */
+	foreach(lc, diff->renames)
+		pgm_check_rename_target(tgt, lfirst(lc));
+	pgm_rename_owned_sequences(diff, src, tgt);
 }

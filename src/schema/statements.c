@@ -348,6 +348,25 @@ pgm_sequence_options(JsonbContainer *s)
 					pgm_attribute_bool(s, "cycle") ? "" : "NO ");
 }
 
+/*
+ * ALTER TABLE ... REPLICA IDENTITY as the target has it (of a table that
+ * exists, or one just created).  USING INDEX is refused: the document does
+ * not link the index.
+ */
+char *
+pgm_replica_identity(PgmItem *table, const char *name)
+{
+	char	   *ri = pgm_text(table->tgt, "replica_identity");
+
+	if (ri == NULL)
+		ri = "d";
+	if (strcmp(ri, "i") == 0)
+		pgm_refuse(table, "set the replica identity of",
+				   "A replica identity USING INDEX names an index the schema document does not link.");
+	return psprintf("ALTER TABLE %s REPLICA IDENTITY %s;", name,
+					strcmp(ri, "f") == 0 ? "FULL" : strcmp(ri, "n") == 0 ? "NOTHING" : "DEFAULT");
+}
+
 char *
 pgm_trimmed(char *s)
 {
