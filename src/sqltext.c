@@ -15,7 +15,6 @@
 #include "postgres.h"
 
 #include "mb/pg_wchar.h"
-#include "parser/gramparse.h"
 #include "parser/scanner.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -305,7 +304,7 @@ pgm_sql_has_identifier(const char *sql, const char *name)
 	int			token;
 
 	while (!found && (token = core_yylex(&yylval, &yylloc, scanner)) != 0)
-		found = token == IDENT && strcmp(yylval.str, name) == 0;
+		found = token == pgm_tokens()->ident && strcmp(yylval.str, name) == 0;
 	scanner_finish(scanner);
 	return found;
 }
