@@ -94,6 +94,11 @@ SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,column x.t.b,type}'
 SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,column x.t.b,type}', '""'));
 SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,constraint x.t.t_b_check,definition}', '"CHECK ((b <> ''''::text)"'));
 SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,view x.v,query}', '" SELECT a FROM x.t WHERE"'));
+-- SQL that parses alone but ends in a comment, which takes in the semicolon
+-- and the statement after it in the script (found by scripts/fuzz-documents.py:
+-- a 42601 of the whole script before)
+SELECT pg_temp.refused(:'real', jsonb_set(jsonb_set(:'real', '{objects,column x.t.a,default}', '"0--"'),
+                                          '{objects,view x.v,comment}', '"v"'));
 -- a document that is no document
 SELECT pg_temp.refused(:'real', '{"version": 1e300, "objects": {}}');
 SELECT pg_temp.refused(:'real', '{"version": 1, "objects": {"table x.t": 5}}');
