@@ -99,6 +99,15 @@ SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,view x.v,query}', '
 -- a 42601 of the whole script before)
 SELECT pg_temp.refused(:'real', jsonb_set(jsonb_set(:'real', '{objects,column x.t.a,default}', '"0--"'),
                                           '{objects,view x.v,comment}', '"v"'));
+-- a new table keeps its replica identity (found by scripts/fuzz-semantic.py:
+-- a table dropped and created again lost REPLICA IDENTITY FULL; one USING
+-- INDEX is refused, as a change to it is)
+CREATE TABLE x.ri (a int);
+ALTER TABLE x.ri REPLICA IDENTITY FULL;
+SELECT statement FROM migrate.diff(:'real', migrate.schema()) ORDER BY step;
+ALTER TABLE x.ri ADD PRIMARY KEY (a), REPLICA IDENTITY USING INDEX ri_pkey;
+SELECT pg_temp.refused(:'real', migrate.schema());
+DROP TABLE x.ri;
 -- a document that is no document
 SELECT pg_temp.refused(:'real', '{"version": 1e300, "objects": {}}');
 SELECT pg_temp.refused(:'real', '{"version": 1, "objects": {"table x.t": 5}}');

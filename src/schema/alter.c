@@ -297,16 +297,7 @@ pgm_alter_table(PgmDiff *diff, int i, const char *name)
 		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s %sFORCE ROW LEVEL SECURITY;", name,
 												   pgm_attribute_bool(t, "force_row_security") ? "" : "NO "));
 	if (pgm_differs(item, "replica_identity"))
-	{
-		char	   *ri = pgm_attribute_text(t, "replica_identity");
-
-		if (ri == NULL)
-			ri = "d";
-		if (strcmp(ri, "i") == 0)
-			pgm_refuse(item, "set the replica identity of", "A replica identity USING INDEX names an index the schema document does not link.");
-		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s REPLICA IDENTITY %s;", name,
-												   strcmp(ri, "f") == 0 ? "FULL" : strcmp(ri, "n") == 0 ? "NOTHING" : "DEFAULT"));
-	}
+		pgm_emit_replica_identity(diff, i, PGM_NODE_ALTER, name, false);
 	if (pgm_differs(item, "partition_of") || pgm_differs(item, "partition_bound"))
 	{
 		char	   *before = pgm_text(s, "partition_of");

@@ -112,6 +112,7 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ENABLE ROW LEVEL SECURITY;", pgm_qualified(t)));
 	if (pgm_attribute_bool(t, "force_row_security"))
 		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s FORCE ROW LEVEL SECURITY;", pgm_qualified(t)));
+	pgm_emit_replica_identity(diff, i, PGM_NODE_CREATE, pgm_qualified(t), true);
 	pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
 	/* the extras of the columns that came with it */
 	foreach(lc, columns)

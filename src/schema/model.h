@@ -167,6 +167,8 @@ extern void pgm_emit_grants(PgmDiff *diff, int i, PgmNodeKind kind, List *before
 extern char *pgm_grant_target(PgmDiff *diff, PgmItem *item);
 extern char *pgm_comment_statement(PgmDiff *diff, PgmItem *item);
 extern void pgm_emit_new_object_extras(PgmDiff *diff, int i, PgmNodeKind kind);
+extern void pgm_emit_replica_identity(PgmDiff *diff, int i, PgmNodeKind kind, const char *name,
+									  bool is_new);
 extern char *pgm_query(JsonbContainer *obj);
 extern char *pgm_with_options(JsonbContainer *obj);
 extern char *pgm_sequence_options(JsonbContainer *s);

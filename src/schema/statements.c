@@ -304,6 +304,27 @@ pgm_emit_new_object_extras(PgmDiff *diff, int i, PgmNodeKind kind)
 		pgm_emit(diff, i, kind, pgm_comment_statement(diff, item));
 }
 
+/*
+ * ALTER TABLE ... REPLICA IDENTITY to the target's, in the node of the
+ * given kind; none for a new table that has the default.  USING INDEX is
+ * refused: the document does not link the index.
+ */
+void
+pgm_emit_replica_identity(PgmDiff *diff, int i, PgmNodeKind kind, const char *name, bool is_new)
+{
+	PgmItem    *item = &diff->items[i];
+	char	   *ri = pgm_attribute_text(item->tgt, "replica_identity");
+
+	if (ri == NULL)
+		ri = "d";
+	if (strcmp(ri, "i") == 0)
+		pgm_refuse(item, "set the replica identity of", "A replica identity USING INDEX names an index the schema document does not link.");
+	if (is_new && strcmp(ri, "d") == 0)
+		return;
+	pgm_emit(diff, i, kind, psprintf("ALTER TABLE %s REPLICA IDENTITY %s;", name,
+									 strcmp(ri, "f") == 0 ? "FULL" : strcmp(ri, "n") == 0 ? "NOTHING" : "DEFAULT"));
+}
+
 /* The view query without its final semicolon. */
 char *
 pgm_query(JsonbContainer *obj)
