@@ -71,6 +71,21 @@ pgm_converts_by_itself(PgmItem *column)
 }
 
 /*
+ * Is there no cast at all from the old type to the new one, so that USING
+ * col::type could only fail?  False when a type does not exist yet.
+ */
+static bool
+pgm_has_no_cast(PgmItem *column)
+{
+	Oid			from_type = pgm_column_type(column, true);
+	Oid			to_type = pgm_column_type(column, false);
+	Oid			func;
+
+	return OidIsValid(from_type) && OidIsValid(to_type) &&
+		find_coercion_pathway(to_type, from_type, COERCION_EXPLICIT, &func) == COERCION_PATH_NONE;
+}
+
+/*
  * ALTER COLUMN ... TYPE, with USING where the server would not convert by
  * itself; false when it would not (the default is then set again after).
  */
@@ -93,6 +108,10 @@ pgm_alter_column_type(PgmDiff *diff, int i, const char *relname, const char *col
 
 		/* a default the server may not convert is set again after */
 		converts = pgm_converts_by_itself(item);
+		if (!converts && pgm_has_no_cast(item))
+			pgm_refuse(item, "change the type of",
+					   psprintf("PostgreSQL has no cast from %s to %s: how the values convert is for you to write (USING).",
+								pgm_attribute_text(s, "type"), new_type));
 		if (pgm_text(s, "default") != NULL && item->change != PGM_REDEFAULT && !converts)
 			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;", relname, col));
 		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s%s%s%s%s;",
