@@ -125,6 +125,12 @@ DROP MATERIALIZED VIEW x.mv;
 -- refused (found by scripts/fuzz-semantic.py: the script's USING a::time
 -- could only fail)
 SELECT pg_temp.refused(:'real', jsonb_set(:'real', '{objects,column x.t.a,type}', '"time without time zone"'));
+-- so is one from an enum to another enum, which the script creates
+CREATE TABLE x.e (m x.mood);
+SELECT migrate.schema() AS with_e \gset
+SELECT pg_temp.refused(:'with_e', jsonb_set(jsonb_set(:'with_e', '{objects,column x.e.m,type}', '"x.feeling"'),
+    '{objects,type x.feeling}', '{"kind": "type", "schema": "x", "name": "feeling", "type": "enum", "labels": ["sad", "happy"]}'));
+DROP TABLE x.e;
 -- a document that is no document
 SELECT pg_temp.refused(:'real', '{"version": 1e300, "objects": {}}');
 SELECT pg_temp.refused(:'real', '{"version": 1, "objects": {"table x.t": 5}}');

@@ -14,6 +14,7 @@
 #include "parser/parse_type.h"
 #include "parser/scanner.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 #include "pgmigrate.h"
 #include "schema/model.h"
@@ -71,18 +72,38 @@ pgm_converts_by_itself(PgmItem *column)
 }
 
 /*
- * Is there no cast at all from the old type to the new one, so that USING
- * col::type could only fail?  False when a type does not exist yet.
+ * Is a column's type in one document an enum: in the catalogs, or, for a
+ * type that does not exist yet, in the document?
  */
 static bool
-pgm_has_no_cast(PgmItem *column)
+pgm_type_is_enum(PgmDiff *diff, PgmItem *column, bool source, Oid type)
+{
+	int			t;
+	JsonbContainer *obj;
+
+	if (OidIsValid(type))
+		return type_is_enum(type);
+	t = pgm_item_find(diff, psprintf("type %s", pgm_attribute_text(source ? column->src : column->tgt, "type")));
+	obj = t < 0 ? NULL : source ? diff->items[t].src : diff->items[t].tgt;
+	return obj != NULL && pgm_same_text(pgm_attribute_text(obj, "type"), "enum");
+}
+
+/*
+ * Is there no cast at all from the old type to the new one, so that USING
+ * col::type could only fail?  Two enums never cast; other types that do not
+ * exist yet are given the benefit of the doubt.
+ */
+static bool
+pgm_has_no_cast(PgmDiff *diff, PgmItem *column)
 {
 	Oid			from_type = pgm_column_type(column, true);
 	Oid			to_type = pgm_column_type(column, false);
 	Oid			func;
 
-	return OidIsValid(from_type) && OidIsValid(to_type) &&
-		find_coercion_pathway(to_type, from_type, COERCION_EXPLICIT, &func) == COERCION_PATH_NONE;
+	if (OidIsValid(from_type) && OidIsValid(to_type))
+		return find_coercion_pathway(to_type, from_type, COERCION_EXPLICIT, &func) == COERCION_PATH_NONE;
+	return !pgm_same_text(pgm_attribute_text(column->src, "type"), pgm_attribute_text(column->tgt, "type")) &&
+		pgm_type_is_enum(diff, column, true, from_type) && pgm_type_is_enum(diff, column, false, to_type);
 }
 
 /*
@@ -108,7 +129,7 @@ pgm_alter_column_type(PgmDiff *diff, int i, const char *relname, const char *col
 
 		/* a default the server may not convert is set again after */
 		converts = pgm_converts_by_itself(item);
-		if (!converts && pgm_has_no_cast(item))
+		if (!converts && pgm_has_no_cast(diff, item))
 			pgm_refuse(item, "change the type of",
 					   psprintf("PostgreSQL has no cast from %s to %s: how the values convert is for you to write (USING).",
 								pgm_attribute_text(s, "type"), new_type));
