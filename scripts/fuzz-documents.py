@@ -279,7 +279,7 @@ def m_toplevel(rng, doc, ctx):
     if what == 0:
         doc["version"] = rng.choice([2, 0, -1, "1", None, 1.0, 1e300, [1]])
     elif what == 1:
-        del doc["version"]
+        doc.pop("version", None)
     elif what == 2:
         doc["extra"] = random_json(rng)
     elif what == 3:
