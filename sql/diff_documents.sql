@@ -131,6 +131,18 @@ SELECT migrate.schema() AS with_e \gset
 SELECT pg_temp.refused(:'with_e', jsonb_set(jsonb_set(:'with_e', '{objects,column x.e.m,type}', '"x.feeling"'),
     '{objects,type x.feeling}', '{"kind": "type", "schema": "x", "name": "feeling", "type": "enum", "labels": ["sad", "happy"]}'));
 DROP TABLE x.e;
+-- a sequence owned by a column changes owner with its table (found by
+-- scripts/fuzz-semantic.py: an ALTER SEQUENCE ... OWNER TO of its own, which
+-- PostgreSQL refuses)
+CREATE TABLE x.s (id serial);
+SELECT migrate.schema() AS with_s \gset
+SELECT statement FROM migrate.diff(:'with_s',
+    jsonb_set(jsonb_set(:'with_s', '{objects,table x.s}',
+                        replace(:'with_s'::jsonb #>> '{objects,table x.s}', current_user, 'someone')::jsonb),
+              '{objects,sequence x.s_id_seq}',
+              replace(:'with_s'::jsonb #>> '{objects,sequence x.s_id_seq}', current_user, 'someone')::jsonb))
+ORDER BY step;
+DROP TABLE x.s;
 -- a document that is no document
 SELECT pg_temp.refused(:'real', '{"version": 1e300, "objects": {}}');
 SELECT pg_temp.refused(:'real', '{"version": 1, "objects": {"table x.t": 5}}');

@@ -530,7 +530,12 @@ pgm_alter_owner_grants(PgmDiff *diff, int i, const char *kind, const char *name)
 	JsonbContainer *s = item->src;
 	JsonbContainer *t = item->tgt;
 
-	if (pgm_differs(item, "owner") && pgm_text(t, "owner") != NULL)
+	/*
+	 * A sequence owned by a column has its table's owner: the table's OWNER
+	 * TO changes it, and PostgreSQL refuses one of its own.
+	 */
+	if (pgm_differs(item, "owner") && pgm_text(t, "owner") != NULL &&
+		!(pgm_kind_is(item, "sequence") && pgm_text(s, "owned_by") != NULL && pgm_text(t, "owned_by") != NULL))
 		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER %s %s OWNER TO %s;", kind, name,
 												   quote_identifier(pgm_attribute_text(t, "owner"))));
 	pgm_emit_grants(diff, i, PGM_NODE_ALTER, pgm_owner_handed(item, pgm_attribute_strings(s, "grants")),
