@@ -494,6 +494,7 @@ def run(args):
             oversized += 1
             continue
         btext = json.dumps(base, ensure_ascii=False)
+        runner.context = {"document": i + 1, "mutations": names, "seed": args.seed}
         runner.call(DIFF, (btext, text))
         runner.call(DIFF, (text, btext))
         runner.call(COMPARE, (btext, text))
@@ -504,6 +505,7 @@ def run(args):
         if args.verbose and (i + 1) % 100 == 0:
             print("documents: %d/%d %s" % (i + 1, args.count, runner.summary()), flush=True)
     for name, depth, src, dst in fixed_cases():
+        runner.context = {"case": name}
         if depth:
             runner.call("SET max_stack_depth = %s", (depth,))
         for a, b in ((src, dst), (dst, src)):

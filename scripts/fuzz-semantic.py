@@ -558,6 +558,7 @@ class Semantic:
         try:
             self.execute("SAVEPOINT a")
             changes = self.changes(rng)
+            self.runner.context = {"changes": changes, "seed": self.args.seed}
             doc_b = json.dumps(self.execute("SELECT migrate.schema()")[0][0])
             if doc_b == doc_a:
                 self.counts["unchanged"] += 1

@@ -21,6 +21,8 @@
 # there, a superuser in PGUSER), the fuzzers use it.  Otherwise, as root, the
 # script installs what is missing, builds and installs pgmigrate
 # (PGM_NO_BUILD=1 skips that), and starts a throwaway server of its own.
+# On a server given that way, the fuzzers' databases (pgm_fuzz_documents,
+# pgm_fuzz_documents_empty, pgm_fuzz_semantic) are made anew and left there.
 # PGM_FUZZ_SUMMARY=FILE writes the two summary lines there too (test.sh).
 set -euo pipefail
 

@@ -69,6 +69,7 @@ class Runner:
         self.refused = collections.Counter()
         self.failures = collections.Counter()     # by SQLSTATE
         self.cases = 0
+        self.context = None     # what the fuzzer says of the calls that follow
         self.conn = None
         self.reconnect()
 
@@ -84,7 +85,7 @@ class Runner:
         self.cases += 1
         path = os.path.join(self.results, "%s-%04d-%s.json" % (self.name, self.cases, what))
         with open(path, "w", encoding="utf-8") as f:
-            json.dump({"what": what, "sql": sql, "message": message,
+            json.dump({"what": what, "context": self.context, "sql": sql, "message": message,
                        "args": [a if not isinstance(a, str) or len(a) < 4000000 else a[:4000000]
                                 for a in args]}, f, ensure_ascii=False)
         return path
