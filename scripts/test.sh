@@ -13,8 +13,8 @@
 #    - every test/shell/*.sh  (PGHOST/PGPORT/PGUSER point at the cluster;
 #      each test creates and drops its own databases)
 #    and, on servers of their own, scripts/corpus.sh and scripts/diff-corpus.sh
-#    over test/corpus (not
-#    with --quick)
+#    over test/corpus, and scripts/fuzz.sh (the diff engine's fuzzers, fixed
+#    seed and counts) (not with --quick)
 # 4. scripts/check-layers.sh (no loop among the C files), cppcheck on src/,
 #    common/ and client/
 #
@@ -116,6 +116,12 @@ suite_diff_corpus() {
     # the diff engine's property test on the same SQL, a server of its own
     # (scripts/diff-corpus.sh --corpus DIR runs all of it)
     bash scripts/diff-corpus.sh
+}
+
+suite_fuzz() {
+    # a server of its own: PGHOST and PGPORT still name the suites' cluster,
+    # stopped by now, which fuzz.sh would take for one to use
+    env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE PGM_FUZZ_SUMMARY="$fuzz_summary" bash scripts/fuzz.sh
 }
 
 suite_installcheck() {
@@ -238,6 +244,11 @@ fi
 if [ "$built" -eq 0 ] && [ -z "$quick" ]; then
     run_suite "corpus (PostgreSQL regression SQL)" suite_corpus
     run_suite "diff corpus (the diff engine both ways)" suite_diff_corpus
+    fuzz_summary=$(mktemp)
+    run_suite "fuzz (the diff engine's fuzzers)" suite_fuzz
+    # its counts, one line per fuzzer, under its line in the summary
+    while IFS= read -r line; do results+=("      $line"); done <"$fuzz_summary"
+    rm -f "$fuzz_summary"
 fi
 run_suite "cppcheck" suite_cppcheck
 

@@ -13,6 +13,7 @@
 #include "parser/parse_type.h"
 #include "parser/scanner.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 #include "pgmigrate.h"
 #include "schema/model.h"
@@ -70,6 +71,41 @@ pgm_converts_by_itself(PgmItem *column)
 }
 
 /*
+ * Is a column's type in one document an enum: in the catalogs, or, for a
+ * type that does not exist yet, in the document?
+ */
+static bool
+pgm_type_is_enum(PgmDiff *diff, PgmItem *column, bool source, Oid type)
+{
+	int			t;
+	JsonbContainer *obj;
+
+	if (OidIsValid(type))
+		return type_is_enum(type);
+	t = pgm_item_find(diff, psprintf("type %s", pgm_attribute_text(source ? column->src : column->tgt, "type")));
+	obj = t < 0 ? NULL : source ? diff->items[t].src : diff->items[t].tgt;
+	return obj != NULL && pgm_same_text(pgm_attribute_text(obj, "type"), "enum");
+}
+
+/*
+ * Is there no cast at all from the old type to the new one, so that USING
+ * col::type could only fail?  Two enums never cast; other types that do not
+ * exist yet are given the benefit of the doubt.
+ */
+static bool
+pgm_has_no_cast(PgmDiff *diff, PgmItem *column)
+{
+	Oid			from_type = pgm_column_type(column, true);
+	Oid			to_type = pgm_column_type(column, false);
+	Oid			func;
+
+	if (OidIsValid(from_type) && OidIsValid(to_type))
+		return find_coercion_pathway(to_type, from_type, COERCION_EXPLICIT, &func) == COERCION_PATH_NONE;
+	return !pgm_same_text(pgm_attribute_text(column->src, "type"), pgm_attribute_text(column->tgt, "type")) &&
+		pgm_type_is_enum(diff, column, true, from_type) && pgm_type_is_enum(diff, column, false, to_type);
+}
+
+/*
  * ALTER COLUMN ... TYPE, with USING where the server would not convert by
  * itself; false when it would not (the default is then set again after).
  */
@@ -92,6 +128,10 @@ pgm_alter_column_type(PgmDiff *diff, int i, const char *relname, const char *col
 
 		/* a default the server may not convert is set again after */
 		converts = pgm_converts_by_itself(item);
+		if (!converts && pgm_has_no_cast(diff, item))
+			pgm_refuse(item, "change the type of",
+					   psprintf("PostgreSQL has no cast from %s to %s: how the values convert is for you to write (USING).",
+								pgm_attribute_text(s, "type"), new_type));
 		if (pgm_text(s, "default") != NULL && item->change != PGM_REDEFAULT && !converts)
 			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;", relname, col));
 		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s%s%s%s%s;",
@@ -571,7 +611,12 @@ pgm_alter_owner_grants(PgmDiff *diff, int i, const char *kind, const char *name)
 	JsonbContainer *s = item->src;
 	JsonbContainer *t = item->tgt;
 
-	if (pgm_differs(item, "owner") && pgm_text(t, "owner") != NULL)
+	/*
+	 * A sequence owned by a column has its table's owner: the table's OWNER
+	 * TO changes it, and PostgreSQL refuses one of its own.
+	 */
+	if (pgm_differs(item, "owner") && pgm_text(t, "owner") != NULL &&
+		!(pgm_kind_is(item, "sequence") && pgm_text(s, "owned_by") != NULL && pgm_text(t, "owned_by") != NULL))
 		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER %s %s OWNER TO %s;", kind, name,
 												   quote_identifier(pgm_attribute_text(t, "owner"))));
 	pgm_emit_grants(diff, i, PGM_NODE_ALTER, pgm_owner_handed(item, pgm_attribute_strings(s, "grants")),

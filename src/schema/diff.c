@@ -252,6 +252,17 @@ pgm_parse_statement(void *arg)
 }
 
 /*
+ * The statement followed by another: a statement that parses alone may
+ * still end inside a comment of a document's SQL ("DEFAULT 0--;"), which
+ * then swallows its own semicolon and the statement after it.
+ */
+static void
+pgm_parse_statement_and_next(void *arg)
+{
+	pgm_parse_sql(psprintf("%s\nSELECT 1;", (const char *) arg), NULL, NULL);
+}
+
+/*
  * The hazards of the script, when it parses.  It is made of the documents'
  * SQL (definitions, defaults, types, queries), so a script that does not
  * parse holds SQL of a document that does not: refused, naming the object
@@ -273,13 +284,17 @@ pgm_script_hazards(PgmDiff *diff, List *statements, List *sources, bool *unguard
 	{
 		int			item = list_nth_int(sources, foreach_current_index(lc));
 		ErrorData  *bad = pgm_in_subtransaction(pgm_parse_statement, lfirst(lc), false);
+		const char *why = bad ? bad->message : NULL;
 
-		if (bad != NULL)
+		if (bad == NULL &&
+			pgm_in_subtransaction(pgm_parse_statement_and_next, lfirst(lc), false) != NULL)
+			why = "it does not end where it seems to, and takes in the statement after it";
+		if (why != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("a document holds SQL that does not parse"),
 					 errdetail("The statement for %s does not parse (%s): %.300s",
-							   item >= 0 ? diff->items[item].key : "a rename", bad->message,
+							   item >= 0 ? diff->items[item].key : "a rename", why,
 							   (char *) lfirst(lc)),
 					 errhint("Pass what migrate.schema() returns.")));
 	}

@@ -599,8 +599,10 @@ pgm_classify(PgmDiff *diff)
 			{
 				PgmItem    *rel = pgm_relation_item(diff, item, true);
 
+				/* a view's columns go with its query; its indexes, triggers and rules do not */
 				if (rel && (rel->change == PGM_DROP || rel->change == PGM_REBUILD ||
-							pgm_kind_is(rel, "view") || pgm_kind_is(rel, "materialized view")))
+							(pgm_kind_is(item, "column") &&
+							 (pgm_kind_is(rel, "view") || pgm_kind_is(rel, "materialized view")))))
 					carrier = rel - diff->items;
 			}
 			if (carrier < 0 && pgm_kind_is(item, "sequence"))

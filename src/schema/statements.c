@@ -255,6 +255,8 @@ pgm_grant_target(PgmDiff *diff, PgmItem *item)
 		kind = "TABLE";
 	if (pgm_kind_is(item, "type"))
 		kind = "TYPE";
+	if (pgm_kind_is(item, "aggregate"))
+		kind = "FUNCTION";		/* GRANT has no ON AGGREGATE */
 	return psprintf("%s %s", kind, pgm_sql_name(diff, item, false));
 }
 
