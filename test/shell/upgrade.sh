@@ -202,6 +202,10 @@ promises() {
             same "1" "$(q "$1" "SELECT count(*) FROM pg_proc WHERE oid = 'migrate.schema()'::regprocedure
                                    AND prosrc LIKE '%migrate.schema_document(%'")"
     fi
+    if at_least "$2" 0.8; then
+        check "$2 in $1: record_snapshot, not granted to PUBLIC (0.8)" \
+            same "f" "$(q "$1" "SELECT has_function_privilege('public', 'migrate.record_snapshot()', 'EXECUTE')")"
+    fi
 }
 
 # ---- each step, on a catalog in use --------------------------------------
