@@ -161,3 +161,25 @@ SELECT migrate.add('61_y', $$ALTER TYPE app.e60 ADD VALUE 'y'$$, 'SELECT 1;', pa
 SELECT migrate.add('62_use', $$CREATE TABLE app.t62 (v app.e60 DEFAULT 'y')$$, 'DROP TABLE app.t62;', parents => '{61_y}');
 RESET client_min_messages;
 SELECT revision, ok, detail FROM migrate.test_roundtrip('62_use') WHERE revision >= '60';
+-- migrate.record_snapshot(): the live schema becomes the snapshot drift()
+-- compares with (after pg_upgrade, what the new major version spells
+-- anew), without applying anything; logged with the count
+SET client_min_messages = error;
+SET pgmigrate.guard = off;
+CREATE TABLE app.by_hand (id bigint);
+RESET pgmigrate.guard;
+RESET client_min_messages;
+SELECT object, change FROM migrate.drift() ORDER BY object;
+SELECT migrate.record_snapshot();
+SELECT count(*) AS drift FROM migrate.drift();
+SELECT count(*) AS problems FROM migrate.verify();
+SELECT action, revision, outcome, detail FROM migrate.log ORDER BY id DESC LIMIT 1;
+SELECT action FROM migrate.snapshots ORDER BY id DESC LIMIT 1;
+-- nothing differs now: it records again, and says 0
+SELECT migrate.record_snapshot();
+-- not for everybody, and not from a revision
+SELECT has_function_privilege('public', 'migrate.record_snapshot()', 'EXECUTE') AS public_may_execute;
+SET client_min_messages = error;
+SELECT migrate.add('70_snap', 'SELECT migrate.record_snapshot();', 'SELECT 1;', parents => '{}');
+RESET client_min_messages;
+SELECT * FROM migrate.apply('70_snap');

@@ -1,5 +1,6 @@
 /*
- * engine.c — migrate.apply(), migrate.rollback() and migrate.stamp().
+ * engine.c — migrate.apply(), migrate.rollback() and migrate.stamp(), and
+ * migrate.record_snapshot().
  *
  * All three run in the caller's transaction and hold the catalog lock (a
  * transaction-level advisory lock) from before they read the graph until
@@ -52,6 +53,7 @@ PG_FUNCTION_INFO_V1(pgmigrate_rollback);
 PG_FUNCTION_INFO_V1(pgmigrate_stamp);
 PG_FUNCTION_INFO_V1(pgmigrate_apply_steps);
 PG_FUNCTION_INFO_V1(pgmigrate_rollback_steps);
+PG_FUNCTION_INFO_V1(pgmigrate_record_snapshot);
 
 typedef struct PgmActionInfo
 {
@@ -540,6 +542,21 @@ pgm_run_revision_once(PgmGraph *graph, int n, PgmAction action, int step, int ns
 	return ms;
 }
 
+/* With the catalog locked: refuse while an online revision is in progress. */
+static void
+pgm_refuse_while_online(const char *function)
+{
+	char	   *busy = pgm_online_in_progress();
+
+	if (busy)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("online revision \"%s\" is in progress", busy),
+				 errdetail("%s waits until it is completed or aborted.", function),
+				 errhint("Complete it with migrate.complete('%s'), or abort it with migrate.abort('%s'), first.",
+						 busy, busy)));
+}
+
 /*
  * apply, rollback or stamp to the target at argument 0; with `max_steps`
  * >= 0, only the first that many steps of the plan (what the client runs
@@ -569,17 +586,7 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss, int max
 	pgm_spi_connect();
 	cxt = CurrentMemoryContext;
 	pgm_lock_catalog();
-	{
-		char	   *busy = pgm_online_in_progress();
-
-		if (busy)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("online revision \"%s\" is in progress", busy),
-					 errdetail("%s waits until it is completed or aborted.", info->function),
-					 errhint("Complete it with migrate.complete('%s'), or abort it with migrate.abort('%s'), first.",
-							 busy, busy)));
-	}
+	pgm_refuse_while_online(info->function);
 	graph = pgm_graph_load(false);
 	plan = action == PGM_ROLLBACK ? pgm_plan_down(graph, target, info->function) :
 		pgm_plan_up(graph, target, info->function);
@@ -684,4 +691,31 @@ Datum
 pgmigrate_stamp(PG_FUNCTION_ARGS)
 {
 	return pgm_run(fcinfo, PGM_STAMP, false, -1);
+}
+
+/*
+ * migrate.record_snapshot(): record the live schema as the snapshot drift()
+ * compares with, without applying anything; returns how many objects
+ * differed from the last snapshot.  For what no revision changed but the
+ * server spells anew, such as a newer major version after pg_upgrade
+ * (README.md, "Upgrading PostgreSQL"): it accepts whatever drift there is,
+ * so it is revoked from PUBLIC, and leaves a log row that says how much.
+ */
+Datum
+pgmigrate_record_snapshot(PG_FUNCTION_ARGS)
+{
+	const char *function = "migrate.record_snapshot()";
+	int			changed;
+
+	pgm_check_may_change(function);
+	pgm_spi_connect();
+	pgm_lock_catalog();
+	pgm_refuse_while_online(function);
+	changed = list_length(pgm_snapshot_diff(pgm_snapshot_last(), pgm_snapshot_take(false)));
+	pgm_snapshot_record("record");
+	pgm_catalog_log("snapshot", NULL, -1, NULL, "ok",
+					psprintf("%d object%s differed from the last snapshot",
+							 changed, changed == 1 ? "" : "s"));
+	SPI_finish();
+	PG_RETURN_INT32(changed);
 }

@@ -13,9 +13,10 @@
  * and off every such command is recorded in migrate.log.  Always let
  * through: temporary objects, decided from the parse tree and the catalogs;
  * the command tags listed in pgmigrate.guard_allow; the commands of an
- * extension script (judged by its CREATE/ALTER EXTENSION); and the exact
- * statements the client announced for a revision that runs outside a
- * transaction (nontx.c).
+ * extension script (judged by its CREATE/ALTER EXTENSION); the schema
+ * restore of pg_upgrade (binary-upgrade mode); and the exact statements the
+ * client announced for a revision that runs outside a transaction
+ * (nontx.c).
  *
  * Both settings are PGC_SUSET: only a superuser can weaken the guard.  A
  * value a non-superuser SET before the library was loaded is discarded by
@@ -235,6 +236,23 @@ pgm_guard_is_restoring(void)
 	return pgm_guard_mode == PGM_GUARD_OFF &&
 		SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA &&
 		superuser();
+}
+
+/*
+ * The server pg_upgrade starts (postgres -b) to restore the old cluster's
+ * schema into the new one: pg_dump --binary-upgrade recreates each member
+ * of the extension and attaches it with ALTER EXTENSION pgmigrate ADD,
+ * the event triggers last, when the guard's own is back already.  That
+ * restore recreates what the old cluster's
+ * log already records (the catalog's rows come with the data files, after
+ * it), so it is let through and not recorded.  Nothing is opened to anyone
+ * who could not switch the guard off already: only superusers may connect
+ * to a server in binary-upgrade mode, and no setting turns the mode on.
+ */
+static bool
+pgm_guard_is_binary_upgrade(void)
+{
+	return IsBinaryUpgrade;
 }
 
 /* Is `tag` in pgmigrate.guard_allow? */
@@ -492,7 +510,7 @@ pgm_guard_judge(CommandTag command_tag, Node *parsetree)
 	 * The hot path: DDL run by apply or rollback.  Commands of an extension
 	 * script are judged by the CREATE/ALTER EXTENSION that runs the script.
 	 */
-	if (creating_extension)
+	if (creating_extension || pgm_guard_is_binary_upgrade())
 		return;
 	if (pgm_session_engine_running())
 	{

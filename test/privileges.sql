@@ -18,7 +18,7 @@ GRANT CREATE, USAGE ON SCHEMA tap_priv TO tap_deploy;
 RESET pgmigrate.guard;
 SET client_min_messages = error;
 
-SELECT plan(54);
+SELECT plan(56);
 
 -- what PUBLIC may do
 SELECT ok(NOT has_function_privilege('public', 'migrate.add(text, text, text, text[], text, boolean, boolean, boolean)', 'EXECUTE'), 'PUBLIC cannot execute migrate.add');
@@ -26,6 +26,7 @@ SELECT ok(NOT has_function_privilege('public', 'migrate.apply(text)', 'EXECUTE')
 SELECT ok(NOT has_function_privilege('public', 'migrate.rollback(text, boolean)', 'EXECUTE'), 'PUBLIC cannot execute migrate.rollback');
 SELECT ok(NOT has_function_privilege('public', 'migrate.stamp(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.stamp');
 SELECT ok(NOT has_function_privilege('public', 'migrate.test_roundtrip(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.test_roundtrip');
+SELECT ok(NOT has_function_privilege('public', 'migrate.record_snapshot()', 'EXECUTE'), 'PUBLIC cannot execute migrate.record_snapshot');
 SELECT ok(NOT has_function_privilege('public', 'migrate.begin_outside_transaction(text, text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.begin_outside_transaction');
 SELECT ok(NOT has_function_privilege('public', 'migrate.start(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.start');
 SELECT ok(NOT has_function_privilege('public', 'migrate.backfill(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.backfill');
@@ -56,6 +57,7 @@ SELECT throws_ok($$SELECT migrate.add('tap_x', 'SELECT 1')$$, '42501', NULL, 'ap
 SELECT throws_ok($$SELECT * FROM migrate.apply()$$, '42501', NULL, 'app: apply() is denied');
 SELECT throws_ok($$SELECT * FROM migrate.rollback()$$, '42501', NULL, 'app: rollback() is denied');
 SELECT throws_ok($$SELECT * FROM migrate.stamp('heads')$$, '42501', NULL, 'app: stamp() is denied');
+SELECT throws_ok($$SELECT migrate.record_snapshot()$$, '42501', NULL, 'app: record_snapshot() is denied');
 SELECT throws_ok($$INSERT INTO migrate.revisions (id, up, up_sha256, registered_by, registered_at) VALUES ('x', 'SELECT 1', '', 'x', now())$$,
                  '42501', NULL, 'app: INSERT into migrate.revisions is denied');
 SELECT throws_ok($$DELETE FROM migrate.log$$, '42501', NULL, 'app: DELETE from migrate.log is denied');
