@@ -79,6 +79,12 @@ PGM_PG18_PREFIX=/opt/pgmigrate-pg
 PGM_PG18_PG_CONFIG=$PGM_PG18_PREFIX/18/bin/pg_config
 PGM_PG18_TARBALL=postgresql-18.6-bookworm-amd64.tar.xz
 
+# Is PostgreSQL 18 here, or its build to unpack?
+pgm_pg18_available() {
+    [ -x "$PGM_PG18_PG_CONFIG" ] ||
+        [ -f "${PGM_PLATFORMS:-$PGM_ROOT/../shared/platforms}/$PGM_PG18_TARBALL" ]
+}
+
 pgm_install_pg18() {
     local dir=${PGM_PLATFORMS:-$PGM_ROOT/../shared/platforms} need=""
     command -v xz >/dev/null 2>&1 || need="$need xz-utils"

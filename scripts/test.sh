@@ -18,6 +18,13 @@
 # 4. scripts/check-layers.sh (no loop among the C files), cppcheck on src/,
 #    common/ and client/
 #
+# Then the same suites (but the corpus and the fuzzers) once more on
+# PostgreSQL 18, from the platforms' build (scripts/setup.sh,
+# pgm_install_pg18), in a run of this script of its own.
+#
+#   sudo PG_CONFIG=/path/to/bin/pg_config scripts/test.sh
+#                                   the suites on that PostgreSQL only
+#
 # Every suite runs even when an earlier one failed (except that nothing runs
 # without a build); a summary comes last and the exit status is non-zero when
 # anything failed.  PGM_KEEP_CLUSTER=1 keeps the cluster for a post-mortem.
@@ -124,6 +131,13 @@ suite_fuzz() {
     env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE PGM_FUZZ_SUMMARY="$fuzz_summary" bash scripts/fuzz.sh
 }
 
+suite_second() {
+    # the whole script again, on another PostgreSQL: its own build, cluster
+    # and summary (written to the file $2 for this one's)
+    pgm_install_pg18
+    PG_CONFIG=$1 PGM_TEST_SECOND=$2 bash scripts/test.sh ${quick:+--quick}
+}
+
 suite_installcheck() {
     rm -f regression.diffs regression.out
     if ! make installcheck; then
@@ -179,9 +193,12 @@ if [ "$nfail" -gt 0 ]; then
     print_summary
     exit 1
 fi
-# The suite ran in a subshell: redo what pgm_install_packages exported.
-PATH="$(pg_config --bindir):$PATH"
+# The suite ran in a subshell: redo what pgm_install_packages exported, with
+# the PostgreSQL that PG_CONFIG names (Debian's 15 when unset) first on PATH,
+# so that make, the cluster and the tests all find that one.
+PATH="$("${PG_CONFIG:-$PGM_PG_BIN/pg_config}" --bindir):$PATH"
 export PATH
+echo "testing on $(pg_config --version) ($(command -v pg_config))"
 # cluster.sh asks pg_config where the server is, so it comes after the install.
 # shellcheck source=scripts/cluster.sh
 . scripts/cluster.sh
@@ -241,7 +258,7 @@ elif [ "$built" -ne 0 ]; then
     record SKIP "database tests (no build)" 0
 fi
 
-if [ "$built" -eq 0 ] && [ -z "$quick" ]; then
+if [ "$built" -eq 0 ] && [ -z "$quick" ] && [ -z "${PGM_TEST_SECOND:-}" ]; then
     run_suite "corpus (PostgreSQL regression SQL)" suite_corpus
     run_suite "diff corpus (the diff engine both ways)" suite_diff_corpus
     fuzz_summary=$(mktemp)
@@ -252,5 +269,23 @@ if [ "$built" -eq 0 ] && [ -z "$quick" ]; then
 fi
 run_suite "cppcheck" suite_cppcheck
 
+# The second major version: PostgreSQL 18 (the platforms' build, unpacked by
+# pgm_install_pg18), the same suites but the corpus and the fuzzers, in a
+# run of this script of its own, whose lines go under its line here.  Not
+# when PG_CONFIG chose the version to test.
+if [ -z "${PG_CONFIG:-}" ] && [ -z "${PGM_TEST_SECOND:-}" ]; then
+    if pgm_pg18_available; then
+        second_summary=$(mktemp)
+        run_suite "PostgreSQL 18: the same suites" suite_second "$PGM_PG18_PG_CONFIG" "$second_summary"
+        while IFS= read -r line; do results+=("      $line"); done <"$second_summary"
+        rm -f "$second_summary"
+    else
+        record SKIP "PostgreSQL 18 (no build of it here)" 0
+    fi
+fi
+
 print_summary
+if [ -n "${PGM_TEST_SECOND:-}" ]; then
+    printf '%s\n' "${results[@]}" >"$PGM_TEST_SECOND"
+fi
 [ "$nfail" -eq 0 ]
