@@ -12,6 +12,7 @@
 #define PGMIGRATE_COMPAT_H
 
 #include "postgres.h"
+#include "versions.h"		/* the versions, PGM_NORETURN */
 #include "catalog/namespace.h"
 #include "catalog/pg_attribute.h"
 #include "commands/defrem.h"
@@ -25,22 +26,6 @@
 #include "nodes/miscnodes.h"
 #endif
 
-#if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 190000
-#error "pgmigrate builds on PostgreSQL 15, 16, 17 and 18 only (tested on 15 and 18)"
-#endif
-
-/*
- * A function that never returns: pg_noreturn, a specifier written before
- * the declaration, replaced pg_attribute_noreturn(), an attribute written
- * after it, in 18.  PGM_NORETURN goes among the specifiers, after static or
- * extern and before the return type, where both _Noreturn and GCC's
- * attribute are valid.
- */
-#if PG_VERSION_NUM >= 180000
-#define PGM_NORETURN pg_noreturn
-#else
-#define PGM_NORETURN pg_attribute_noreturn()
-#endif
 
 /*
  * The extra data of a GUC check hook is freed by guc.c with guc_free()
