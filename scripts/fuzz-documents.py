@@ -270,8 +270,18 @@ def m_cycle(rng, doc, ctx):
     b, ob = pick(rng, doc)
     if oa is None or ob is None:
         return
-    oa["depends"] = sorted(set(oa.get("depends", []) if isinstance(oa.get("depends"), list) else []) | {b})
-    ob["depends"] = sorted(set(ob.get("depends", []) if isinstance(ob.get("depends"), list) else []) | {a})
+    add_dependency(oa, b)
+    add_dependency(ob, a)
+
+
+def add_dependency(obj, key):
+    """key among obj's "depends"; what an earlier mutation put there stays,
+    whatever its JSON type (so no set: a list or an object is no key)."""
+    deps = obj.get("depends")
+    deps = list(deps) if isinstance(deps, list) else []
+    if key not in deps:
+        deps.append(key)
+    obj["depends"] = deps
 
 
 def m_toplevel(rng, doc, ctx):
