@@ -365,6 +365,30 @@ pgm_add_inherited_parts(PgmDiff *diff, int i, const char *name, const char *pare
 }
 
 /*
+ * How many parents, from the first, a table of both documents keeps in
+ * place (after renames) once those it leaves are gone.  INHERIT appends,
+ * so from the first that differs on, every old parent goes (NO INHERIT)
+ * and every target parent comes (INHERIT) in order: their columns stay,
+ * local in between.
+ */
+static int
+pgm_parents_kept(List *before, List *after)
+{
+	int			k = 0;
+	ListCell   *lc;
+
+	foreach(lc, before)
+	{
+		if (!pgm_list_has_string(after, lfirst(lc)))
+			continue;
+		if (k >= list_length(after) || strcmp(lfirst(lc), list_nth(after, k)) != 0)
+			break;
+		k++;
+	}
+	return k;
+}
+
+/*
  * The parents a table that both documents hold gains: INHERIT, or ATTACH
  * PARTITION (also again, to another bound).
  */
@@ -372,12 +396,15 @@ static List *
 pgm_gained_parents(PgmDiff *diff, PgmItem *table)
 {
 	List	   *before = pgm_parents(diff, table->src, true);
+	List	   *after = pgm_parents(diff, table->tgt, false);
 	bool		partition = pgm_text(table->tgt, "partition_of") != NULL;
 	bool		again = partition && (pgm_differs(table, "partition_bound") || pgm_text(table->src, "partition_of") == NULL);
 	List	   *gained = NIL;
 	ListCell   *lc;
 
-	foreach(lc, pgm_parents(diff, table->tgt, false))
+	if (!partition && pgm_text(table->src, "partition_of") == NULL)
+		return list_copy_tail(after, pgm_parents_kept(before, after));
+	foreach(lc, after)
 		if (!pgm_list_has_string(before, lfirst(lc)) || again)
 			gained = lappend(gained, lfirst(lc));
 	return gained;
@@ -412,14 +439,17 @@ pgm_alter_parents(PgmDiff *diff, int i, const char *name)
 	bool		was_partition = pgm_text(item->src, "partition_of") != NULL;
 	bool		rebound = pgm_differs(item, "partition_bound");
 	List	   *gained = pgm_gained_parents(diff, item);
+	int			kept;
 	ListCell   *lc;
 
 	foreach(lc, item->tgt_columns)
 		if (pgm_not_null_first(diff, lfirst(lc)))
 		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", name,
 												   quote_identifier(pgm_text(((PgmItem *) lfirst(lc))->tgt, "name"))));
+	kept = (partition || was_partition) ? list_length(before) : pgm_parents_kept(before, after);
 	foreach(lc, before)
-		if (!pgm_list_has_string(after, lfirst(lc)) || (was_partition && (rebound || !partition)))
+		if (!pgm_list_has_string(after, lfirst(lc)) || (was_partition && (rebound || !partition)) ||
+			kept-- <= 0)
 		pgm_emit(diff, i, PGM_NODE_ALTER,
 				 psprintf(was_partition ? "ALTER TABLE %2$s DETACH PARTITION %1$s;" : "ALTER TABLE %s NO INHERIT %s;", name,
 						  pgm_qualified(pgm_item_object(&diff->items[pgm_item_find(diff, lfirst(lc))]))));
