@@ -382,3 +382,30 @@ $$, $$
     CREATE TABLE app.apart PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
 $$);
 SELECT pg_temp.fresh();
+-- a partition's index that comes with its parent's is named by
+-- PostgreSQL: renamed, when the script runs, to the target's name (its
+-- primary key with it), and left alone where it has it
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (id int PRIMARY KEY, note text) PARTITION BY RANGE (id);
+    CREATE INDEX parted_note ON app.parted (note);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+    ALTER INDEX app.part0_note_idx RENAME TO part0_by_note;
+    ALTER INDEX app.part0_pkey RENAME TO part0_key;
+$$, $$
+    CREATE TABLE app.parted (id int PRIMARY KEY, note text) PARTITION BY RANGE (id);
+    CREATE INDEX parted_note ON app.parted (note);
+$$);
+SELECT c.conname, c.conindid::regclass FROM pg_constraint c WHERE c.conrelid = 'app.part0'::regclass;
+SELECT pg_temp.fresh();
+-- a partition's index renamed
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (id int, note text) PARTITION BY RANGE (id);
+    CREATE INDEX parted_note ON app.parted (note);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+    ALTER INDEX app.part0_note_idx RENAME TO part0_by_note;
+$$, $$
+    CREATE TABLE app.parted (id int, note text) PARTITION BY RANGE (id);
+    CREATE INDEX parted_note ON app.parted (note);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+$$);
+SELECT pg_temp.fresh();

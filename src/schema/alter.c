@@ -776,6 +776,36 @@ pgm_emit_carried_column(PgmDiff *diff, int i)
 }
 
 /*
+ * A partition's index that comes with its parent's (CREATE INDEX on the
+ * parent, PARTITION OF, ATTACH PARTITION) takes the name PostgreSQL
+ * chooses, or keeps the one it had: renamed, when it runs, to the
+ * target's (and a primary key or unique constraint with it).
+ */
+static char *
+pgm_partition_index_rename(PgmDiff *diff, PgmItem *item)
+{
+	int			parent = pgm_item_find(diff, pgm_text(item->tgt, "partition_of"));
+
+	if (parent < 0 || diff->items[parent].tgt == NULL)
+		return NULL;
+	return psprintf("DO $pgm_rename$\n"
+					"DECLARE\n"
+					"    i regclass;\n"
+					"BEGIN\n"
+					"    SELECT x.indexrelid INTO i FROM pg_index x\n"
+					"      JOIN pg_inherits h ON h.inhrelid = x.indexrelid\n"
+					"     WHERE x.indrelid = %s::regclass AND h.inhparent = %s::regclass;\n"
+					"    IF i IS NOT NULL AND (SELECT relname FROM pg_class WHERE oid = i) <> %s THEN\n"
+					"        EXECUTE format('ALTER INDEX %%s RENAME TO %%I', i, %s);\n"
+					"    END IF;\n"
+					"END\n"
+					"$pgm_rename$;",
+					pgm_literal(pgm_relation_name(diff, item, false)),
+					pgm_literal(pgm_qualified(diff->items[parent].tgt)),
+					pgm_literal(pgm_text(item->tgt, "name")), pgm_literal(pgm_text(item->tgt, "name")));
+}
+
+/*
  * What comes with another object but is not as it would come: a
  * partition's trigger or rule enabled otherwise than its parent's, a
  * comment on a constraint's index.  Said in the node that creates the
@@ -798,6 +828,14 @@ pgm_emit_carried_extras(PgmDiff *diff)
 		if (pgm_kind_is(item, "column"))
 		{
 			pgm_emit_carried_column(diff, i);
+			continue;
+		}
+		if (pgm_kind_is(item, "index") && pgm_text(item->tgt, "partition_of") != NULL &&
+			(statement = pgm_partition_index_rename(diff, item)) != NULL)
+		{
+			pgm_emit(diff, i, PGM_NODE_ALTER, statement);
+			if (pgm_text(item->tgt, "comment") != NULL)
+				pgm_emit(diff, i, PGM_NODE_ALTER, pgm_comment_statement(diff, item));
 			continue;
 		}
 		if ((pgm_kind_is(item, "trigger") || pgm_kind_is(item, "rule")) &&

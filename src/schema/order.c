@@ -121,6 +121,28 @@ pgm_order_inherited_column(PgmDiff *diff, PgmItem *item)
 }
 
 /*
+ * The renaming of a partition's index that comes with its parent's, after
+ * what brings it: its parent index, its table (created or attached), its
+ * constraint.
+ */
+static void
+pgm_order_partition_index(PgmDiff *diff, PgmItem *index)
+{
+	int			a = index->node[PGM_NODE_ALTER];
+	int			parent = pgm_item_find(diff, pgm_text(index->tgt, "partition_of"));
+	int			constraint = pgm_item_find(diff, pgm_text(index->tgt, "constraint"));
+	PgmItem    *rel = pgm_relation_item(diff, index, false);
+
+	pgm_edge(diff, pgm_node_of(diff, parent, PGM_NODE_CREATE), a);
+	pgm_edge(diff, pgm_node_of(diff, constraint, PGM_NODE_CREATE), a);
+	if (rel != NULL)
+	{
+		pgm_edge(diff, pgm_node_of(diff, rel - diff->items, PGM_NODE_CREATE), a);
+		pgm_edge(diff, rel->node[PGM_NODE_ALTER], a);
+	}
+}
+
+/*
  * A new partition after the drops of its parent's partitions that go:
  * one of them may hold its bounds (a partition renamed reads as a drop
  * and a create).
@@ -299,6 +321,9 @@ pgm_order_edges(PgmDiff *diff)
 			pgm_order_merged_constraint(diff, item);
 		if (a >= 0 && pgm_kind_is(item, "table") && item->src && item->tgt)
 			pgm_order_left_parents(diff, item);
+		if (a >= 0 && pgm_kind_is(item, "index") && item->implied_create &&
+			pgm_text(item->tgt, "partition_of") != NULL)
+			pgm_order_partition_index(diff, item);
 		if (item->node[PGM_NODE_CREATE] >= 0 && pgm_kind_is(item, "table") &&
 			pgm_text(item->tgt, "partition_of") != NULL)
 			pgm_order_new_partition(diff, item);
