@@ -409,3 +409,15 @@ $$, $$
     CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
 $$);
 SELECT pg_temp.fresh();
+-- a partitioned table renamed reads as one dropped and one created: the
+-- new one's primary key, of the old one's name, after the old one is gone
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.renamed (id int, CONSTRAINT parted_pkey PRIMARY KEY (id)) PARTITION BY RANGE (id);
+    CREATE TABLE app.part0 PARTITION OF app.renamed FOR VALUES FROM (0) TO (10);
+$$, $$
+    CREATE TABLE app.parted (id int PRIMARY KEY) PARTITION BY RANGE (id);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+    INSERT INTO app.parted VALUES (1);
+$$);
+SELECT * FROM app.renamed;
+SELECT pg_temp.fresh();

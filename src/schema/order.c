@@ -272,6 +272,9 @@ pgm_order_edges(PgmDiff *diff)
 		}
 		if (item->node[PGM_NODE_CREATE] >= 0)
 			pgm_edge(diff, a, c);
+		/* one that goes and comes with others (an index of the same name on a new table) */
+		if (item->change == PGM_REBUILD && (item->implied_drop || item->implied_create))
+			pgm_edge(diff, d, c);
 		/* drop dependents first; alter away from what is dropped */
 		foreach(lc, item->src_deps)
 		{
