@@ -346,3 +346,78 @@ SELECT count(*) FROM docs, migrate.diff(before, migrate.schema(), '{app.todos=ta
 -- as the target has them, they are renames
 SELECT d.statement FROM docs, migrate.diff(before, migrate.schema(), '{app.todos=tasks,app.todos.name=title}') d;
 SELECT pg_temp.fresh();
+-- ---- fuzz cases ------------------------------------------------------------
+-- of two parents the first is replaced: INHERIT appends, so every parent
+-- from the first that differs goes and comes again, in the target's order
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.p1 (a int);
+    CREATE TABLE app.p2 (b int);
+    CREATE TABLE app.p3 (a int);
+    CREATE TABLE app.c (x int) INHERITS (app.p3, app.p2);
+$$, $$
+    CREATE TABLE app.p1 (a int);
+    CREATE TABLE app.p2 (b int);
+    CREATE TABLE app.c (x int) INHERITS (app.p1, app.p2);
+    INSERT INTO app.c VALUES (1, 2, 3);
+$$);
+SELECT * FROM app.c;
+SELECT pg_temp.fresh();
+-- a partitioned table's primary key dropped: its partitions' go with it
+-- (PostgreSQL refuses to drop them by themselves)
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (id int, note text) PARTITION BY LIST (id);
+    CREATE TABLE app.part1 PARTITION OF app.parted FOR VALUES IN (1);
+$$, $$
+    CREATE TABLE app.parted (id int PRIMARY KEY, note text) PARTITION BY LIST (id);
+    CREATE TABLE app.part1 PARTITION OF app.parted FOR VALUES IN (1);
+$$);
+SELECT pg_temp.fresh();
+-- a partition renamed reads as a drop and a create: the old one goes
+-- first, as the new one takes its bounds
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (id int, note text) PARTITION BY RANGE (id);
+    CREATE TABLE app.zpart PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+$$, $$
+    CREATE TABLE app.parted (id int, note text) PARTITION BY RANGE (id);
+    CREATE TABLE app.apart PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+$$);
+SELECT pg_temp.fresh();
+-- a partition's index that comes with its parent's is named by
+-- PostgreSQL: renamed, when the script runs, to the target's name (its
+-- primary key with it), and left alone where it has it
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (id int PRIMARY KEY, note text) PARTITION BY RANGE (id);
+    CREATE INDEX parted_note ON app.parted (note);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+    ALTER INDEX app.part0_note_idx RENAME TO part0_by_note;
+    ALTER INDEX app.part0_pkey RENAME TO part0_key;
+$$, $$
+    CREATE TABLE app.parted (id int PRIMARY KEY, note text) PARTITION BY RANGE (id);
+    CREATE INDEX parted_note ON app.parted (note);
+$$);
+SELECT c.conname, c.conindid::regclass FROM pg_constraint c WHERE c.conrelid = 'app.part0'::regclass;
+SELECT pg_temp.fresh();
+-- a partition's index renamed
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (id int, note text) PARTITION BY RANGE (id);
+    CREATE INDEX parted_note ON app.parted (note);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+    ALTER INDEX app.part0_note_idx RENAME TO part0_by_note;
+$$, $$
+    CREATE TABLE app.parted (id int, note text) PARTITION BY RANGE (id);
+    CREATE INDEX parted_note ON app.parted (note);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+$$);
+SELECT pg_temp.fresh();
+-- a partitioned table renamed reads as one dropped and one created: the
+-- new one's primary key, of the old one's name, after the old one is gone
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.renamed (id int, CONSTRAINT parted_pkey PRIMARY KEY (id)) PARTITION BY RANGE (id);
+    CREATE TABLE app.part0 PARTITION OF app.renamed FOR VALUES FROM (0) TO (10);
+$$, $$
+    CREATE TABLE app.parted (id int PRIMARY KEY) PARTITION BY RANGE (id);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+    INSERT INTO app.parted VALUES (1);
+$$);
+SELECT * FROM app.renamed;
+SELECT pg_temp.fresh();

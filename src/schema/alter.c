@@ -365,6 +365,30 @@ pgm_add_inherited_parts(PgmDiff *diff, int i, const char *name, const char *pare
 }
 
 /*
+ * How many parents, from the first, a table of both documents keeps in
+ * place (after renames) once those it leaves are gone.  INHERIT appends,
+ * so from the first that differs on, every old parent goes (NO INHERIT)
+ * and every target parent comes (INHERIT) in order: their columns stay,
+ * local in between.
+ */
+static int
+pgm_parents_kept(List *before, List *after)
+{
+	int			k = 0;
+	ListCell   *lc;
+
+	foreach(lc, before)
+	{
+		if (!pgm_list_has_string(after, lfirst(lc)))
+			continue;
+		if (k >= list_length(after) || strcmp(lfirst(lc), list_nth(after, k)) != 0)
+			break;
+		k++;
+	}
+	return k;
+}
+
+/*
  * The parents a table that both documents hold gains: INHERIT, or ATTACH
  * PARTITION (also again, to another bound).
  */
@@ -372,12 +396,15 @@ static List *
 pgm_gained_parents(PgmDiff *diff, PgmItem *table)
 {
 	List	   *before = pgm_parents(diff, table->src, true);
+	List	   *after = pgm_parents(diff, table->tgt, false);
 	bool		partition = pgm_text(table->tgt, "partition_of") != NULL;
 	bool		again = partition && (pgm_differs(table, "partition_bound") || pgm_text(table->src, "partition_of") == NULL);
 	List	   *gained = NIL;
 	ListCell   *lc;
 
-	foreach(lc, pgm_parents(diff, table->tgt, false))
+	if (!partition && pgm_text(table->src, "partition_of") == NULL)
+		return list_copy_tail(after, pgm_parents_kept(before, after));
+	foreach(lc, after)
 		if (!pgm_list_has_string(before, lfirst(lc)) || again)
 			gained = lappend(gained, lfirst(lc));
 	return gained;
@@ -412,14 +439,17 @@ pgm_alter_parents(PgmDiff *diff, int i, const char *name)
 	bool		was_partition = pgm_text(item->src, "partition_of") != NULL;
 	bool		rebound = pgm_differs(item, "partition_bound");
 	List	   *gained = pgm_gained_parents(diff, item);
+	int			kept;
 	ListCell   *lc;
 
 	foreach(lc, item->tgt_columns)
 		if (pgm_not_null_first(diff, lfirst(lc)))
 		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", name,
 												   quote_identifier(pgm_text(((PgmItem *) lfirst(lc))->tgt, "name"))));
+	kept = (partition || was_partition) ? list_length(before) : pgm_parents_kept(before, after);
 	foreach(lc, before)
-		if (!pgm_list_has_string(after, lfirst(lc)) || (was_partition && (rebound || !partition)))
+		if (!pgm_list_has_string(after, lfirst(lc)) || (was_partition && (rebound || !partition)) ||
+			kept-- <= 0)
 		pgm_emit(diff, i, PGM_NODE_ALTER,
 				 psprintf(was_partition ? "ALTER TABLE %2$s DETACH PARTITION %1$s;" : "ALTER TABLE %s NO INHERIT %s;", name,
 						  pgm_qualified(pgm_item_object(&diff->items[pgm_item_find(diff, lfirst(lc))]))));
@@ -746,6 +776,36 @@ pgm_emit_carried_column(PgmDiff *diff, int i)
 }
 
 /*
+ * A partition's index that comes with its parent's (CREATE INDEX on the
+ * parent, PARTITION OF, ATTACH PARTITION) takes the name PostgreSQL
+ * chooses, or keeps the one it had: renamed, when it runs, to the
+ * target's (and a primary key or unique constraint with it).
+ */
+static char *
+pgm_partition_index_rename(PgmDiff *diff, PgmItem *item)
+{
+	int			parent = pgm_item_find(diff, pgm_text(item->tgt, "partition_of"));
+
+	if (parent < 0 || diff->items[parent].tgt == NULL)
+		return NULL;
+	return psprintf("DO $pgm_rename$\n"
+					"DECLARE\n"
+					"    i regclass;\n"
+					"BEGIN\n"
+					"    SELECT x.indexrelid INTO i FROM pg_index x\n"
+					"      JOIN pg_inherits h ON h.inhrelid = x.indexrelid\n"
+					"     WHERE x.indrelid = %s::regclass AND h.inhparent = %s::regclass;\n"
+					"    IF i IS NOT NULL AND (SELECT relname FROM pg_class WHERE oid = i) <> %s THEN\n"
+					"        EXECUTE format('ALTER INDEX %%s RENAME TO %%I', i, %s);\n"
+					"    END IF;\n"
+					"END\n"
+					"$pgm_rename$;",
+					pgm_literal(pgm_relation_name(diff, item, false)),
+					pgm_literal(pgm_qualified(diff->items[parent].tgt)),
+					pgm_literal(pgm_text(item->tgt, "name")), pgm_literal(pgm_text(item->tgt, "name")));
+}
+
+/*
  * What comes with another object but is not as it would come: a
  * partition's trigger or rule enabled otherwise than its parent's, a
  * comment on a constraint's index.  Said in the node that creates the
@@ -768,6 +828,14 @@ pgm_emit_carried_extras(PgmDiff *diff)
 		if (pgm_kind_is(item, "column"))
 		{
 			pgm_emit_carried_column(diff, i);
+			continue;
+		}
+		if (pgm_kind_is(item, "index") && pgm_text(item->tgt, "partition_of") != NULL &&
+			(statement = pgm_partition_index_rename(diff, item)) != NULL)
+		{
+			pgm_emit(diff, i, PGM_NODE_ALTER, statement);
+			if (pgm_text(item->tgt, "comment") != NULL)
+				pgm_emit(diff, i, PGM_NODE_ALTER, pgm_comment_statement(diff, item));
 			continue;
 		}
 		if ((pgm_kind_is(item, "trigger") || pgm_kind_is(item, "rule")) &&

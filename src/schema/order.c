@@ -87,7 +87,8 @@ pgm_order_merged_constraint(PgmDiff *diff, PgmItem *item)
 /*
  * The statements of a column that comes with its parent's (a grant, a
  * comment) after the ADD COLUMN that brings it, through as many parents
- * as it takes.
+ * as it takes; an inherited column's ALTER after its parent column's
+ * (DROP NOT NULL wants the parent's gone first).
  */
 static void
 pgm_order_inherited_column(PgmDiff *diff, PgmItem *item)
@@ -95,6 +96,14 @@ pgm_order_inherited_column(PgmDiff *diff, PgmItem *item)
 	PgmItem    *c = item;
 	int			hops;
 
+	if (item->tgt != NULL && pgm_attribute_bool(item->tgt, "inherited"))
+	{
+		int			p = pgm_parent_column_item(diff, pgm_relation_item(diff, item, false)->tgt,
+											   pgm_text(item->tgt, "name"));
+
+		if (p >= 0)
+			pgm_edge(diff, diff->items[p].node[PGM_NODE_ALTER], item->node[PGM_NODE_ALTER]);
+	}
 	for (hops = 0; hops < 64 && c->implied_create; hops++)
 	{
 		int			p = pgm_parent_column_item(diff, pgm_relation_item(diff, c, false)->tgt,
@@ -108,6 +117,50 @@ pgm_order_inherited_column(PgmDiff *diff, PgmItem *item)
 			pgm_edge(diff, c->node[PGM_NODE_CREATE], item->node[PGM_NODE_ALTER]);
 			return;
 		}
+	}
+}
+
+/*
+ * The renaming of a partition's index that comes with its parent's, after
+ * what brings it: its parent index, its table (created or attached), its
+ * constraint.
+ */
+static void
+pgm_order_partition_index(PgmDiff *diff, PgmItem *index)
+{
+	int			a = index->node[PGM_NODE_ALTER];
+	int			parent = pgm_item_find(diff, pgm_text(index->tgt, "partition_of"));
+	int			constraint = pgm_item_find(diff, pgm_text(index->tgt, "constraint"));
+	PgmItem    *rel = pgm_relation_item(diff, index, false);
+
+	pgm_edge(diff, pgm_node_of(diff, parent, PGM_NODE_CREATE), a);
+	pgm_edge(diff, pgm_node_of(diff, constraint, PGM_NODE_CREATE), a);
+	if (rel != NULL)
+	{
+		pgm_edge(diff, pgm_node_of(diff, rel - diff->items, PGM_NODE_CREATE), a);
+		pgm_edge(diff, rel->node[PGM_NODE_ALTER], a);
+	}
+}
+
+/*
+ * A new partition after the drops of its parent's partitions that go:
+ * one of them may hold its bounds (a partition renamed reads as a drop
+ * and a create).
+ */
+static void
+pgm_order_new_partition(PgmDiff *diff, PgmItem *table)
+{
+	char	   *parent = pgm_text(table->tgt, "partition_of");
+	int			j;
+
+	for (j = 0; j < diff->nitems; j++)
+	{
+		PgmItem    *other = &diff->items[j];
+
+		if (other->node[PGM_NODE_DROP] >= 0 && pgm_kind_is(other, "table") &&
+			pgm_text(other->src, "partition_of") != NULL &&
+			strcmp(pgm_renamed_key(diff, pgm_text(other->src, "partition_of")), parent) == 0)
+			pgm_edge(diff, other->node[PGM_NODE_DROP], table->node[PGM_NODE_CREATE]);
 	}
 }
 
@@ -219,6 +272,9 @@ pgm_order_edges(PgmDiff *diff)
 		}
 		if (item->node[PGM_NODE_CREATE] >= 0)
 			pgm_edge(diff, a, c);
+		/* one that goes and comes with others (an index of the same name on a new table) */
+		if (item->change == PGM_REBUILD && (item->implied_drop || item->implied_create))
+			pgm_edge(diff, d, c);
 		/* drop dependents first; alter away from what is dropped */
 		foreach(lc, item->src_deps)
 		{
@@ -268,6 +324,12 @@ pgm_order_edges(PgmDiff *diff)
 			pgm_order_merged_constraint(diff, item);
 		if (a >= 0 && pgm_kind_is(item, "table") && item->src && item->tgt)
 			pgm_order_left_parents(diff, item);
+		if (a >= 0 && pgm_kind_is(item, "index") && item->implied_create &&
+			pgm_text(item->tgt, "partition_of") != NULL)
+			pgm_order_partition_index(diff, item);
+		if (item->node[PGM_NODE_CREATE] >= 0 && pgm_kind_is(item, "table") &&
+			pgm_text(item->tgt, "partition_of") != NULL)
+			pgm_order_new_partition(diff, item);
 		if (item->left_behind)
 			pgm_edge(diff, pgm_relation_item(diff, item, true)->node[PGM_NODE_ALTER], item->node[PGM_NODE_DROP]);
 		if (pgm_kind_is(item, "column") && a >= 0)

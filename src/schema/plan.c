@@ -224,8 +224,8 @@ pgm_left_behind(PgmDiff *diff, PgmItem *item)
 
 		if (!pgm_list_has_string(after, parent))
 			continue;
-		if (index)
-			return false;
+		if (index || pgm_text(item->src, "parent") != NULL)
+			return false;		/* a partition's: the table keeps its parent, which gives it */
 		given = pgm_item_find(diff, psprintf("%s %s.%s", item->kind, parent + strlen("table "),
 											 quote_identifier(pgm_text(item->src, "name"))));
 		if (given >= 0 && diff->items[given].src != NULL)
