@@ -421,3 +421,16 @@ $$, $$
 $$);
 SELECT * FROM app.renamed;
 SELECT pg_temp.fresh();
+-- a child gains its parent while both change a column's type: both
+-- ALTERs before INHERIT (after it, the parent's reaches the child, whose
+-- own is refused: "cannot alter inherited column"; found by the fuzzer)
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.pet (id int, owner text);
+    CREATE TABLE app.petdog (id int, owner text) INHERITS (app.pet);
+$$, $$
+    CREATE TABLE app.pet (id int, owner interval);
+    CREATE TABLE app.petdog (id int, owner interval);
+    INSERT INTO app.petdog VALUES (1, NULL);
+$$);
+SELECT * FROM app.petdog;
+SELECT pg_temp.fresh();

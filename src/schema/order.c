@@ -85,6 +85,18 @@ pgm_order_merged_constraint(PgmDiff *diff, PgmItem *item)
 }
 
 /*
+ * A column of a table that gains its parent in the script, with an ALTER
+ * of its own: that ALTER comes before the table's (which says INHERIT).
+ */
+static bool
+pgm_column_joins_parent(PgmItem *item)
+{
+	return pgm_kind_is(item, "column") && item->node[PGM_NODE_ALTER] >= 0 &&
+		item->src != NULL && !pgm_attribute_bool(item->src, "inherited") &&
+		item->tgt != NULL && pgm_attribute_bool(item->tgt, "inherited");
+}
+
+/*
  * The statements of a column that comes with its parent's (a grant, a
  * comment) after the ADD COLUMN that brings it, through as many parents
  * as it takes; an inherited column's ALTER after its parent column's
@@ -103,6 +115,21 @@ pgm_order_inherited_column(PgmDiff *diff, PgmItem *item)
 
 		if (p >= 0)
 			pgm_edge(diff, diff->items[p].node[PGM_NODE_ALTER], item->node[PGM_NODE_ALTER]);
+
+		/*
+		 * A column that becomes inherited (its table gains the parent in
+		 * this script) is altered, as is its parent's, before INHERIT: once
+		 * inherited, the parent's ALTER reaches it and its own is refused.
+		 */
+		if (pgm_column_joins_parent(item))
+		{
+			PgmItem    *table = pgm_relation_item(diff, item, false);
+			int			inherit = table ? table->node[PGM_NODE_ALTER] : -1;
+
+			pgm_edge(diff, item->node[PGM_NODE_ALTER], inherit);
+			if (p >= 0)
+				pgm_edge(diff, diff->items[p].node[PGM_NODE_ALTER], inherit);
+		}
 	}
 	for (hops = 0; hops < 64 && c->implied_create; hops++)
 	{
@@ -318,7 +345,8 @@ pgm_order_edges(PgmDiff *diff)
 				pgm_edge(diff, ra, c);
 			}
 			pgm_edge(diff, rc, a);
-			pgm_edge(diff, ra, a);
+			if (!(pgm_column_joins_parent(item) && pgm_relation_item(diff, item, false) == &diff->items[r]))
+				pgm_edge(diff, ra, a);
 		}
 		if (pgm_kind_is(item, "constraint"))
 			pgm_order_merged_constraint(diff, item);
