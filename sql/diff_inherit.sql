@@ -434,3 +434,20 @@ $$, $$
 $$);
 SELECT * FROM app.petdog;
 SELECT pg_temp.fresh();
+-- a partition detached keeps its primary key while the parent's goes: it
+-- leaves before the parent's is dropped, which would take it along (found
+-- by the semantic fuzzer)
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (id int, CONSTRAINT parted_pkey PRIMARY KEY (id)) PARTITION BY RANGE (id);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+    ALTER TABLE app.parted DETACH PARTITION app.part0;
+    ALTER TABLE app.parted DROP CONSTRAINT parted_pkey;
+$$, $$
+    CREATE TABLE app.parted (id int, CONSTRAINT parted_pkey PRIMARY KEY (id)) PARTITION BY RANGE (id);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+    INSERT INTO app.parted VALUES (1);
+$$);
+SELECT c.conname, c.conparentid <> 0 AS inherited FROM pg_constraint c
+ WHERE c.conrelid = 'app.part0'::regclass AND c.contype <> 'n';  -- 18's not-null rows aside
+SELECT * FROM app.part0;
+SELECT pg_temp.fresh();

@@ -85,6 +85,27 @@ pgm_order_merged_constraint(PgmDiff *diff, PgmItem *item)
 }
 
 /*
+ * A partition's constraint or index that stays while its table leaves the
+ * parent (DETACH, NO INHERIT): the table leaves before the parent's drops
+ * them, which would drop the partition's with them.
+ */
+static void
+pgm_order_kept_on_detach(PgmDiff *diff, PgmItem *item)
+{
+	const char *attribute = pgm_kind_is(item, "index") ? "partition_of" : "parent";
+	char	   *before = pgm_text(item->src, attribute);
+	char	   *after = pgm_text(item->tgt, attribute);
+	PgmItem    *table = pgm_relation_item(diff, item, false);
+	int			parent;
+
+	if (before == NULL || (after != NULL && strcmp(before, after) == 0) || table == NULL)
+		return;
+	parent = pgm_item_find(diff, before);
+	if (parent >= 0)
+		pgm_edge(diff, table->node[PGM_NODE_ALTER], pgm_node_of(diff, parent, PGM_NODE_DROP));
+}
+
+/*
  * A column of a table that gains its parent in the script, with an ALTER
  * of its own: that ALTER comes before the table's (which says INHERIT).
  */
@@ -350,6 +371,8 @@ pgm_order_edges(PgmDiff *diff)
 		}
 		if (pgm_kind_is(item, "constraint"))
 			pgm_order_merged_constraint(diff, item);
+		if ((pgm_kind_is(item, "constraint") || pgm_kind_is(item, "index")) && item->src && item->tgt)
+			pgm_order_kept_on_detach(diff, item);
 		if (a >= 0 && pgm_kind_is(item, "table") && item->src && item->tgt)
 			pgm_order_left_parents(diff, item);
 		if (a >= 0 && pgm_kind_is(item, "index") && item->implied_create &&
