@@ -451,3 +451,17 @@ SELECT c.conname, c.conparentid <> 0 AS inherited FROM pg_constraint c
  WHERE c.conrelid = 'app.part0'::regclass AND c.contype <> 'n';  -- 18's not-null rows aside
 SELECT * FROM app.part0;
 SELECT pg_temp.fresh();
+-- a column a child declares and inherits (merged) comes back with its
+-- parent's: the child's own ADD COLUMN first, then the parent's merges
+-- into it (the other way round the child's was refused: "already exists";
+-- found by the semantic fuzzer)
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.animal (id int, legs int DEFAULT 4);
+    CREATE TABLE app.bird (legs int DEFAULT 2) INHERITS (app.animal);
+$$, $$
+    CREATE TABLE app.animal (id int);
+    CREATE TABLE app.bird () INHERITS (app.animal);
+    INSERT INTO app.bird VALUES (1);
+$$);
+SELECT * FROM app.bird;
+SELECT pg_temp.fresh();

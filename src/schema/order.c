@@ -152,6 +152,20 @@ pgm_order_inherited_column(PgmDiff *diff, PgmItem *item)
 				pgm_edge(diff, diff->items[p].node[PGM_NODE_ALTER], inherit);
 		}
 	}
+	/*
+	 * A new column its table declares and inherits too (merged): its own
+	 * ADD COLUMN first, then the parent's, which merges into it; the other
+	 * way round the parent's brings it and the child's own is refused.
+	 */
+	if (item->node[PGM_NODE_CREATE] >= 0 && !item->implied_create &&
+		pgm_attribute_bool(item->tgt, "inherited") && pgm_attribute_bool(item->tgt, "local"))
+	{
+		int			p = pgm_parent_column_item(diff, pgm_relation_item(diff, item, false)->tgt,
+											   pgm_text(item->tgt, "name"));
+
+		if (p >= 0)
+			pgm_edge(diff, item->node[PGM_NODE_CREATE], diff->items[p].node[PGM_NODE_CREATE]);
+	}
 	for (hops = 0; hops < 64 && c->implied_create; hops++)
 	{
 		int			p = pgm_parent_column_item(diff, pgm_relation_item(diff, c, false)->tgt,
@@ -383,7 +397,7 @@ pgm_order_edges(PgmDiff *diff)
 			pgm_order_new_partition(diff, item);
 		if (item->left_behind)
 			pgm_edge(diff, pgm_relation_item(diff, item, true)->node[PGM_NODE_ALTER], item->node[PGM_NODE_DROP]);
-		if (pgm_kind_is(item, "column") && a >= 0)
+		if (pgm_kind_is(item, "column") && (a >= 0 || item->node[PGM_NODE_CREATE] >= 0))
 			pgm_order_inherited_column(diff, item);
 		if (a >= 0 && item->type_changed && (rel = pgm_relation_item(diff, item, false)) != NULL &&
 			pgm_kind_is(rel, "type"))
