@@ -127,15 +127,16 @@ static void
 pgm_order_inherited_column(PgmDiff *diff, PgmItem *item)
 {
 	PgmItem    *c = item;
+	PgmItem    *table = pgm_relation_item(diff, item, false);
+	bool		inherited = item->tgt != NULL && pgm_attribute_bool(item->tgt, "inherited");
+	int			parent = inherited && table != NULL ?
+		pgm_parent_column_item(diff, table->tgt, pgm_text(item->tgt, "name")) : -1;
 	int			hops;
 
-	if (item->tgt != NULL && pgm_attribute_bool(item->tgt, "inherited"))
+	if (inherited)
 	{
-		int			p = pgm_parent_column_item(diff, pgm_relation_item(diff, item, false)->tgt,
-											   pgm_text(item->tgt, "name"));
-
-		if (p >= 0)
-			pgm_edge(diff, diff->items[p].node[PGM_NODE_ALTER], item->node[PGM_NODE_ALTER]);
+		if (parent >= 0)
+			pgm_edge(diff, diff->items[parent].node[PGM_NODE_ALTER], item->node[PGM_NODE_ALTER]);
 
 		/*
 		 * A column that becomes inherited (its table gains the parent in
@@ -144,12 +145,11 @@ pgm_order_inherited_column(PgmDiff *diff, PgmItem *item)
 		 */
 		if (pgm_column_joins_parent(item))
 		{
-			PgmItem    *table = pgm_relation_item(diff, item, false);
 			int			inherit = table ? table->node[PGM_NODE_ALTER] : -1;
 
 			pgm_edge(diff, item->node[PGM_NODE_ALTER], inherit);
-			if (p >= 0)
-				pgm_edge(diff, diff->items[p].node[PGM_NODE_ALTER], inherit);
+			if (parent >= 0)
+				pgm_edge(diff, diff->items[parent].node[PGM_NODE_ALTER], inherit);
 		}
 	}
 	/*
@@ -157,15 +157,9 @@ pgm_order_inherited_column(PgmDiff *diff, PgmItem *item)
 	 * ADD COLUMN first, then the parent's, which merges into it; the other
 	 * way round the parent's brings it and the child's own is refused.
 	 */
-	if (item->node[PGM_NODE_CREATE] >= 0 && !item->implied_create &&
-		pgm_attribute_bool(item->tgt, "inherited") && pgm_attribute_bool(item->tgt, "local"))
-	{
-		int			p = pgm_parent_column_item(diff, pgm_relation_item(diff, item, false)->tgt,
-											   pgm_text(item->tgt, "name"));
-
-		if (p >= 0)
-			pgm_edge(diff, item->node[PGM_NODE_CREATE], diff->items[p].node[PGM_NODE_CREATE]);
-	}
+	if (item->node[PGM_NODE_CREATE] >= 0 && !item->implied_create && inherited &&
+		pgm_attribute_bool(item->tgt, "local") && parent >= 0)
+		pgm_edge(diff, item->node[PGM_NODE_CREATE], diff->items[parent].node[PGM_NODE_CREATE]);
 	for (hops = 0; hops < 64 && c->implied_create; hops++)
 	{
 		int			p = pgm_parent_column_item(diff, pgm_relation_item(diff, c, false)->tgt,
@@ -204,15 +198,11 @@ pgm_order_partition_index(PgmDiff *diff, PgmItem *index)
 	}
 }
 
-/*
- * A new partition after the drops of its parent's partitions that go:
- * one of them may hold its bounds (a partition renamed reads as a drop
- * and a create).
- */
-static void
-pgm_order_new_partition(PgmDiff *diff, PgmItem *table)
+/* The partitions the script drops (their items), found once. */
+static List *
+pgm_dropped_partitions(PgmDiff *diff)
 {
-	char	   *parent = pgm_text(table->tgt, "partition_of");
+	List	   *dropped = NIL;
 	int			j;
 
 	for (j = 0; j < diff->nitems; j++)
@@ -220,8 +210,28 @@ pgm_order_new_partition(PgmDiff *diff, PgmItem *table)
 		PgmItem    *other = &diff->items[j];
 
 		if (other->node[PGM_NODE_DROP] >= 0 && pgm_kind_is(other, "table") &&
-			pgm_text(other->src, "partition_of") != NULL &&
-			strcmp(pgm_renamed_key(diff, pgm_text(other->src, "partition_of")), parent) == 0)
+			pgm_text(other->src, "partition_of") != NULL)
+			dropped = lappend(dropped, other);
+	}
+	return dropped;
+}
+
+/*
+ * A new partition after the drops of its parent's partitions that go
+ * (`dropped`, from pgm_dropped_partitions()): one of them may hold its
+ * bounds (a partition renamed reads as a drop and a create).
+ */
+static void
+pgm_order_new_partition(PgmDiff *diff, PgmItem *table, List *dropped)
+{
+	char	   *parent = pgm_text(table->tgt, "partition_of");
+	ListCell   *lc;
+
+	foreach(lc, dropped)
+	{
+		PgmItem    *other = lfirst(lc);
+
+		if (strcmp(pgm_renamed_key(diff, pgm_text(other->src, "partition_of")), parent) == 0)
 			pgm_edge(diff, other->node[PGM_NODE_DROP], table->node[PGM_NODE_CREATE]);
 	}
 }
@@ -314,6 +324,7 @@ pgm_order_attribute_retype(PgmDiff *diff, int attribute, int type)
 void
 pgm_order_edges(PgmDiff *diff)
 {
+	List	   *dropped_partitions = pgm_dropped_partitions(diff);
 	int			i;
 
 	for (i = 0; i < diff->nitems; i++)
@@ -394,7 +405,7 @@ pgm_order_edges(PgmDiff *diff)
 			pgm_order_partition_index(diff, item);
 		if (item->node[PGM_NODE_CREATE] >= 0 && pgm_kind_is(item, "table") &&
 			pgm_text(item->tgt, "partition_of") != NULL)
-			pgm_order_new_partition(diff, item);
+			pgm_order_new_partition(diff, item, dropped_partitions);
 		if (item->left_behind)
 			pgm_edge(diff, pgm_relation_item(diff, item, true)->node[PGM_NODE_ALTER], item->node[PGM_NODE_DROP]);
 		if (pgm_kind_is(item, "column") && (a >= 0 || item->node[PGM_NODE_CREATE] >= 0))
@@ -419,6 +430,7 @@ pgm_order_edges(PgmDiff *diff)
 			}
 		}
 	}
+	list_free(dropped_partitions);
 }
 
 /* The rank of a kind when nothing else decides: containers before contents. */
