@@ -409,6 +409,22 @@ $$, $$
     CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
 $$);
 SELECT pg_temp.fresh();
+-- a partitioned index renamed reads as one dropped and one created: the
+-- old one goes first, with its partitions' indexes, whose names the new
+-- one's take (and the comment one of them has)
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (id int, note text) PARTITION BY RANGE (id);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+    CREATE TABLE app.part1 PARTITION OF app.parted FOR VALUES FROM (10) TO (20);
+    CREATE INDEX renamed ON app.parted (note);
+    COMMENT ON INDEX app.part0_note_idx IS 'part zero';
+$$, $$
+    CREATE TABLE app.parted (id int, note text) PARTITION BY RANGE (id);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+    CREATE TABLE app.part1 PARTITION OF app.parted FOR VALUES FROM (10) TO (20);
+    CREATE INDEX parted_note ON app.parted (note);
+$$);
+SELECT pg_temp.fresh();
 -- a partitioned table renamed reads as one dropped and one created: the
 -- new one's primary key, of the old one's name, after the old one is gone
 SELECT * FROM pg_temp.migrate($$
@@ -464,4 +480,21 @@ $$, $$
     INSERT INTO app.bird VALUES (1);
 $$);
 SELECT * FROM app.bird;
+SELECT pg_temp.fresh();
+-- a CHECK a grandchild inherits through a parent it leaves, and that the
+-- grandparent drops: the grandchild leaves first (else the grandparent's
+-- drop reaches it through the parent, and its own drop fails)
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.animal (id int, legs int);
+    CREATE TABLE app.dog (bark text) INHERITS (app.animal);
+    CREATE TABLE app.pet (owner text);
+    CREATE TABLE app.petdog () INHERITS (app.dog, app.pet);
+$$, $$
+    CREATE TABLE app.animal (id int, legs int, CONSTRAINT legs_ok CHECK (legs >= 0));
+    CREATE TABLE app.hound (bark text) INHERITS (app.animal);
+    CREATE TABLE app.pet (owner text);
+    CREATE TABLE app.petdog () INHERITS (app.hound, app.pet);
+    INSERT INTO app.petdog VALUES (1, 4, 'woof', 'ann');
+$$);
+SELECT * FROM app.petdog;
 SELECT pg_temp.fresh();

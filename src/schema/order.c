@@ -106,6 +106,38 @@ pgm_order_kept_on_detach(PgmDiff *diff, PgmItem *item)
 }
 
 /*
+ * A column or constraint a table keeps as it leaves its parents, dropped
+ * by itself after that: the table leaves before the drop of any
+ * ancestor's of that name, which would reach it through the parents.
+ */
+static void
+pgm_order_left_behind(PgmDiff *diff, PgmItem *item)
+{
+	PgmItem    *table = pgm_relation_item(diff, item, true);
+	int			a = table->node[PGM_NODE_ALTER];
+	const char *name = quote_identifier(pgm_text(item->src, "name"));
+	List	   *parents = list_copy(pgm_parents(diff, table->src, true));
+	int			seen;
+
+	pgm_edge(diff, a, item->node[PGM_NODE_DROP]);
+	/* breadth first up the source's parents; a document's cycle ends at the bound */
+	for (seen = 0; parents != NIL && seen < diff->nitems; seen++)
+	{
+		char	   *parent = linitial(parents);
+		int			p = pgm_item_find(diff, psprintf("%s %s.%s", item->kind, parent + strlen("table "), name));
+		int			t = pgm_item_find(diff, parent);
+
+		parents = list_delete_first(parents);
+		if (p < 0 || diff->items[p].src == NULL)
+			continue;
+		pgm_edge(diff, a, diff->items[p].node[PGM_NODE_DROP]);
+		pgm_edge(diff, a, pgm_node_of(diff, p, PGM_NODE_DROP));
+		if (t >= 0 && diff->items[t].src != NULL && pgm_attribute_bool(diff->items[p].src, "inherited"))
+			parents = list_concat(parents, pgm_parents(diff, diff->items[t].src, true));
+	}
+}
+
+/*
  * A column of a table that gains its parent in the script, with an ALTER
  * of its own: that ALTER comes before the table's (which says INHERIT).
  */
@@ -179,7 +211,7 @@ pgm_order_inherited_column(PgmDiff *diff, PgmItem *item)
 /*
  * The renaming of a partition's index that comes with its parent's, after
  * what brings it: its parent index, its table (created or attached), its
- * constraint.
+ * constraint; and after the drop of the parent index it had, if that goes.
  */
 static void
 pgm_order_partition_index(PgmDiff *diff, PgmItem *index)
@@ -191,6 +223,10 @@ pgm_order_partition_index(PgmDiff *diff, PgmItem *index)
 
 	pgm_edge(diff, pgm_node_of(diff, parent, PGM_NODE_CREATE), a);
 	pgm_edge(diff, pgm_node_of(diff, constraint, PGM_NODE_CREATE), a);
+	/* a parent index dropped takes the partition's old one, and its name, along */
+	if (index->src != NULL && pgm_text(index->src, "partition_of") != NULL)
+		pgm_edge(diff, pgm_node_of(diff, pgm_item_find(diff, pgm_renamed_key(diff, pgm_text(index->src, "partition_of"))),
+								   PGM_NODE_DROP), a);
 	if (rel != NULL)
 	{
 		pgm_edge(diff, pgm_node_of(diff, rel - diff->items, PGM_NODE_CREATE), a);
@@ -355,7 +391,8 @@ pgm_order_edges(PgmDiff *diff)
 			int			rd = pgm_node_of(diff, r, PGM_NODE_DROP);
 			int			ra = diff->items[r].type_changed ? pgm_type_node(diff, r) : -1;
 
-			if (rd >= 0)
+			/* (the ALTER of one re-created by another's statement is of the new one) */
+			if (rd >= 0 && (d >= 0 || item->change != PGM_REBUILD))
 				pgm_edge(diff, d >= 0 ? d : a, rd);
 			/* ALTER COLUMN ... TYPE wants what uses the column gone first */
 			if (ra >= 0 && d >= 0 &&
@@ -407,7 +444,7 @@ pgm_order_edges(PgmDiff *diff)
 			pgm_text(item->tgt, "partition_of") != NULL)
 			pgm_order_new_partition(diff, item, dropped_partitions);
 		if (item->left_behind)
-			pgm_edge(diff, pgm_relation_item(diff, item, true)->node[PGM_NODE_ALTER], item->node[PGM_NODE_DROP]);
+			pgm_order_left_behind(diff, item);
 		if (pgm_kind_is(item, "column") && (a >= 0 || item->node[PGM_NODE_CREATE] >= 0))
 			pgm_order_inherited_column(diff, item);
 		if (a >= 0 && item->type_changed && (rel = pgm_relation_item(diff, item, false)) != NULL &&

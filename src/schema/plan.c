@@ -278,7 +278,16 @@ pgm_detached_from(PgmDiff *diff, PgmItem *dep, PgmItem *parent)
 	if (pgm_kind_is(dep, "constraint"))
 		return pgm_same_text(pgm_renamed_key(diff, pgm_text(dep->src, "parent")), parent->key);
 	if (pgm_kind_is(dep, "index"))
-		return pgm_same_text(pgm_renamed_key(diff, pgm_text(dep->src, "partition_of")), parent->key);
+	{
+		PgmItem    *rel = pgm_relation_item(diff, dep, true);
+		PgmItem    *parent_rel = pgm_relation_item(diff, parent, true);
+
+		if (!pgm_same_text(pgm_renamed_key(diff, pgm_text(dep->src, "partition_of")), parent->key))
+			return false;
+		/* kept only by a partition that leaves: else DROP INDEX on the parent's takes it along */
+		return rel == NULL || rel->tgt == NULL || parent_rel == NULL ||
+			!pgm_list_has_string(pgm_parents(diff, rel->tgt, false), parent_rel->key);
+	}
 	return false;
 }
 
