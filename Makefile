@@ -15,9 +15,20 @@ PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/common -DPGM_VERSION='"$(EXTVERSION)"'
 # a newer compiler's new warning must not stop a user's build.
 PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
+EXTRA_CLEAN = .built-for
+
 PG_CONFIG  ?= pg_config
 PGXS       := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# Objects built against another PostgreSQL (another PG_CONFIG) are built
+# again: .built-for holds that server's version and place, and is written
+# only when they change.
+BUILT_FOR  := $(shell $(PG_CONFIG) --version) $(shell $(PG_CONFIG) --bindir)
+.built-for: FORCE
+	@echo '$(BUILT_FOR)' | cmp -s - $@ || echo '$(BUILT_FOR)' >$@
+$(OBJS) $(OBJS:.o=.bc): .built-for
+.PHONY: FORCE
 
 # Every object depends on the headers (PGXS tracks no header dependencies):
 # a changed struct must never leave a stale object behind.

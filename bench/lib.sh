@@ -5,7 +5,9 @@
 #
 # bench_begin checks it runs as root, installs what is missing, builds and
 # installs pgmigrate, makes a work directory ($work) and starts a throwaway
-# cluster, and stops and removes both on exit, ^C or kill.
+# cluster, and stops and removes both on exit, ^C or kill.  Every benchmark
+# runs on the PostgreSQL that PG_CONFIG names (Debian's 15 when unset):
+#   sudo PG_CONFIG=/opt/pgmigrate-pg/18/bin/pg_config bench/diff.sh
 
 bench_begin() {
     local name=$1; shift

@@ -139,12 +139,27 @@ pgm_build_install() {
 # runs as root, install what is missing, build and install pgmigrate, and
 # load the throwaway-cluster helpers (which ask pg_config where the server
 # is, so they come after the install).  WHAT names the script in messages.
+# PG_CONFIG, when set, names the PostgreSQL to build for and run (Debian's
+# 15 when unset); PostgreSQL 18's build from the platforms directory is
+# unpacked when PG_CONFIG names it and it is missing.
 pgm_prepare() {
     if [ "$(id -u)" -ne 0 ]; then
         echo "$1 installs packages and the extension: run it as root (sudo $0)" >&2
         exit 1
     fi
     pgm_install_packages
+    if [ "${PG_CONFIG:-}" = "$PGM_PG18_PG_CONFIG" ]; then
+        pgm_install_pg18
+    fi
+    if [ -n "${PG_CONFIG:-}" ]; then
+        if [ ! -x "$PG_CONFIG" ]; then
+            echo "PG_CONFIG=$PG_CONFIG: no such program; give the pg_config of the PostgreSQL to use" >&2
+            exit 1
+        fi
+        PATH="$("$PG_CONFIG" --bindir):$PATH"
+        export PATH
+    fi
+    echo "$1 on $(pg_config --version)"
     pgm_build_install
     # shellcheck source=scripts/cluster.sh
     . "$PGM_ROOT/scripts/cluster.sh"
