@@ -498,3 +498,23 @@ $$, $$
 $$);
 SELECT * FROM app.petdog;
 SELECT pg_temp.fresh();
+-- a partition moved to a new parent keeps its index, which the parent's
+-- new index adopts: the comment it had goes, as the target says (the
+-- partition partitioned too, one of its own partitions' index renamed)
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (id int, note text) PARTITION BY RANGE (id);
+    CREATE TABLE app.part0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10) PARTITION BY HASH (id);
+    CREATE TABLE app.part0_a PARTITION OF app.part0 FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+    CREATE TABLE app.part0_b PARTITION OF app.part0 FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+    CREATE INDEX parted_note ON app.parted (note);
+$$, $$
+    CREATE TABLE app.old_parted (id int, note text) PARTITION BY RANGE (id);
+    CREATE TABLE app.part0 PARTITION OF app.old_parted FOR VALUES FROM (0) TO (10) PARTITION BY HASH (id);
+    CREATE TABLE app.part0_a PARTITION OF app.part0 FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+    CREATE TABLE app.part0_b PARTITION OF app.part0 FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+    CREATE INDEX parted_note ON app.old_parted (note);
+    ALTER INDEX app.part0_a_note_idx RENAME TO renamed_idx;
+    COMMENT ON INDEX app.part0_note_idx IS 'part zero';
+$$);
+SELECT obj_description('app.part0_note_idx'::regclass, 'pg_class');
+SELECT pg_temp.fresh();

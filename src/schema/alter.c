@@ -834,7 +834,9 @@ pgm_emit_carried_extras(PgmDiff *diff)
 			(statement = pgm_partition_index_rename(diff, item)) != NULL)
 		{
 			pgm_emit(diff, i, PGM_NODE_ALTER, statement);
-			if (pgm_text(item->tgt, "comment") != NULL)
+			/* the one it had, if kept (detached and attached again), may have a comment */
+			if (pgm_text(item->tgt, "comment") != NULL ||
+				(item->src != NULL && pgm_text(item->src, "comment") != NULL))
 				pgm_emit(diff, i, PGM_NODE_ALTER, pgm_comment_statement(diff, item));
 			continue;
 		}
