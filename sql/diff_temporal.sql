@@ -112,6 +112,15 @@ CREATE TABLE app.pf_2 PARTITION OF app.pf FOR VALUES IN (2);
 SELECT * FROM pg_temp.diff_both_ways($$
 ALTER TABLE app.pf ALTER CONSTRAINT pf_fk NOT ENFORCED;
 $$);
+-- a partition that leaves while its parent's foreign key is made ENFORCED
+-- keeps its own NOT ENFORCED: it leaves before the parent's ALTER
+-- CONSTRAINT, which would reach it; back, it joins after the parent's is
+-- NOT ENFORCED again (PostgreSQL attaches a foreign key only to one
+-- enforced alike)
+SELECT * FROM pg_temp.diff_both_ways($$
+ALTER TABLE app.pf DETACH PARTITION app.pf_2;
+ALTER TABLE app.pf ALTER CONSTRAINT pf_fk ENFORCED;
+$$);
 -- a temporal key on a partitioned table
 SELECT * FROM pg_temp.diff_both_ways($$
 CREATE TABLE app.pt (id int4range, valid_at daterange, CONSTRAINT pt_pk PRIMARY KEY (id, valid_at WITHOUT OVERLAPS))
