@@ -147,6 +147,12 @@ CREATE TABLE app.n (a int, CONSTRAINT n_fk FOREIGN KEY (a) REFERENCES app.p NOT 
 ALTER TABLE app.n ALTER CONSTRAINT n_fk ENFORCED;
 $$) WHERE severity <> 'info' ORDER BY statement_number, rule;
 
+-- an online revision: a temporal unique constraint is refused (a plain
+-- unique index built concurrently would hold overlapping periods apart no
+-- more)
+SELECT migrate.add('online_temporal', 'ALTER TABLE app.r ADD CONSTRAINT r_uq3 UNIQUE (id, valid_at WITHOUT OVERLAPS);',
+                   online => true);
+
 -- derived downs: ADD CONSTRAINT ... NOT ENFORCED is undone by DROP
 -- CONSTRAINT, ALTER CONSTRAINT ... ENFORCED by NOT ENFORCED and the other
 -- way; a temporal unique constraint by DROP CONSTRAINT, a temporal primary
