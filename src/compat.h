@@ -15,6 +15,7 @@
 #include "versions.h"		/* the versions, PGM_NORETURN */
 #include "catalog/namespace.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_constraint.h"
 #include "commands/defrem.h"
 #include "nodes/parsenodes.h"
 #include "parser/parse_type.h"
@@ -136,6 +137,69 @@ pgm_generated_is_stored(const Constraint *c)
 	return c->generated_kind == ATTRIBUTE_GENERATED_STORED;
 #else
 	return true;
+#endif
+}
+
+/*
+ * NOT ENFORCED constraints (CHECK and FOREIGN KEY) arrived in 18, with
+ * Constraint.is_enforced and pg_constraint.conenforced; before, every
+ * constraint is enforced.
+ */
+static inline bool
+pgm_constraint_is_enforced(const Constraint *c)
+{
+#if PG_VERSION_NUM >= 180000
+	return c->is_enforced;
+#else
+	return true;
+#endif
+}
+
+static inline bool
+pgm_catalog_constraint_is_enforced(Form_pg_constraint con)
+{
+#if PG_VERSION_NUM >= 180000
+	return con->conenforced;
+#else
+	return true;
+#endif
+}
+
+/*
+ * ALTER TABLE ... ALTER CONSTRAINT ... [NOT] ENFORCED (18, whose
+ * ATAlterConstraint also says what else the command changes): true when
+ * the command changes the enforcement and nothing else, *name and
+ * *enforced then saying of which constraint and to what.  Before 18 ALTER
+ * CONSTRAINT changes deferrability only.
+ */
+static inline bool
+pgm_alter_constraint_enforcement(const AlterTableCmd *cmd, const char **name, bool *enforced)
+{
+#if PG_VERSION_NUM >= 180000
+	const ATAlterConstraint *alter = (const ATAlterConstraint *) cmd->def;
+
+	if (cmd->subtype != AT_AlterConstraint || alter == NULL || !IsA(alter, ATAlterConstraint) ||
+		!alter->alterEnforceability || alter->alterDeferrability || alter->alterInheritability)
+		return false;
+	*name = alter->conname;
+	*enforced = alter->is_enforced;
+	return true;
+#else
+	return false;
+#endif
+}
+
+/*
+ * A PRIMARY KEY or UNIQUE constraint whose last column is WITHOUT
+ * OVERLAPS (a temporal key, 18): its index is a GiST one.
+ */
+static inline bool
+pgm_constraint_without_overlaps(const Constraint *c)
+{
+#if PG_VERSION_NUM >= 180000
+	return c->without_overlaps;
+#else
+	return false;
 #endif
 }
 

@@ -4,8 +4,9 @@
  * A revision registered without down SQL gets one when every statement of
  * its up has an exact inverse: CREATE of a table, view, materialized view,
  * sequence, index, type, domain, function, procedure, schema, trigger,
- * policy or extension; ALTER TABLE ... ADD COLUMN / ADD CONSTRAINT (named);
- * RENAME of a relation, column, constraint or schema.  The inverses run in
+ * policy or extension; ALTER TABLE ... ADD COLUMN / ADD CONSTRAINT (named) /
+ * ALTER CONSTRAINT ... [NOT] ENFORCED; RENAME of a relation, column,
+ * constraint or schema.  The inverses run in
  * reverse order, after the up's SET statements (lock_timeout and the like),
  * which the down repeats.  One statement without an exact inverse (a CREATE OR
  * REPLACE, IF NOT EXISTS, an unnamed index or constraint, anything that
@@ -126,12 +127,19 @@ pgm_constraint_has_inverse(const Constraint *con)
 	return con->conname != NULL && con->contype != CONSTR_PRIMARY && con->indexname == NULL;
 }
 
-/* ALTER TABLE with only ADD COLUMN and ADD CONSTRAINT subcommands that have inverses. */
+/*
+ * ALTER TABLE with only ADD COLUMN and ADD CONSTRAINT subcommands that have
+ * inverses, and ALTER CONSTRAINT ... [NOT] ENFORCED (18), whose inverse is
+ * the other one when the constraint was the other way before (checked at
+ * apply: pgm_inverse_fails_here()).
+ */
 static char *
 pgm_invert_alter_table(const AlterTableStmt *stmt)
 {
 	StringInfoData buf;
 	List	   *undo = NIL;
+	const char *name = NULL;
+	bool		enforced = false;
 	ListCell   *lc;
 
 	if (stmt->objtype != OBJECT_TABLE || stmt->missing_ok)
@@ -146,6 +154,9 @@ pgm_invert_alter_table(const AlterTableStmt *stmt)
 		else if (cmd->subtype == AT_AddConstraint && pgm_constraint_has_inverse((Constraint *) cmd->def))
 			undo = lcons(psprintf("DROP CONSTRAINT %s",
 								  quote_identifier(((Constraint *) cmd->def)->conname)), undo);
+		else if (stmt->relation->inh && pgm_alter_constraint_enforcement(cmd, &name, &enforced))
+			undo = lcons(psprintf("ALTER CONSTRAINT %s %s", quote_identifier(name),
+								  enforced ? "NOT ENFORCED" : "ENFORCED"), undo);
 		else
 			return NULL;
 	}
@@ -579,6 +590,7 @@ typedef enum PgmAdoptable
 	PGM_ADOPT_INDEX,
 	PGM_ADOPT_UNIQUE_INDEX,
 	PGM_ADOPT_EXCLUSION_INDEX,
+	PGM_ADOPT_TEMPORAL_INDEX,	/* a key WITHOUT OVERLAPS: unique and exclusion */
 	PGM_ADOPT_FOREIGN_KEY
 } PgmAdoptable;
 
@@ -616,8 +628,8 @@ pgm_has_own(Oid relid, PgmAdoptable kind)
 			Form_pg_index index = (Form_pg_index) GETSTRUCT(tuple);
 
 			found = !get_rel_relispartition(index->indexrelid) &&
-				index->indisunique == (kind == PGM_ADOPT_UNIQUE_INDEX) &&
-				index->indisexclusion == (kind == PGM_ADOPT_EXCLUSION_INDEX);
+				index->indisunique == (kind == PGM_ADOPT_UNIQUE_INDEX || kind == PGM_ADOPT_TEMPORAL_INDEX) &&
+				index->indisexclusion == (kind == PGM_ADOPT_EXCLUSION_INDEX || kind == PGM_ADOPT_TEMPORAL_INDEX);
 		}
 	}
 	systable_endscan(scan);
@@ -655,13 +667,41 @@ pgm_constraint_adopts(Oid relid, bool recurse, const Constraint *con)
 
 		if ((con->contype == CONSTR_CHECK && pgm_has_constraint(partition, con->conname)) ||
 			((con->contype == CONSTR_UNIQUE || con->contype == CONSTR_PRIMARY) &&
-			 pgm_has_own(partition, PGM_ADOPT_UNIQUE_INDEX)) ||
+			 pgm_has_own(partition, pgm_constraint_without_overlaps(con) ?
+						 PGM_ADOPT_TEMPORAL_INDEX : PGM_ADOPT_UNIQUE_INDEX)) ||
 			(con->contype == CONSTR_EXCLUSION && pgm_has_own(partition, PGM_ADOPT_EXCLUSION_INDEX)) ||
 			(con->contype == CONSTR_FOREIGN && pgm_has_own(partition, PGM_ADOPT_FOREIGN_KEY)))
 			return psprintf("constraint \"%s\" of \"%s\" may adopt what its partition \"%s\" already has",
 							con->conname, get_rel_name(relid), get_rel_name(partition));
 	}
 	return NULL;
+}
+
+/*
+ * Why ALTER CONSTRAINT `name` ... [NOT] ENFORCED on `relid` would not be
+ * undone by the other one; NULL when it would.  Already so, it changes
+ * nothing, and its inverse would; made NOT ENFORCED from NOT VALID, its
+ * inverse would validate it (ENFORCED always does).
+ */
+static char *
+pgm_enforcement_not_undone(Oid relid, const char *name, bool enforced)
+{
+	Oid			oid = get_relation_constraint_oid(relid, name, true);
+	HeapTuple	tuple;
+	Form_pg_constraint con;
+	char	   *why = NULL;
+
+	if (!OidIsValid(oid) || !HeapTupleIsValid(tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(oid))))
+		return NULL;			/* the statement fails */
+	con = (Form_pg_constraint) GETSTRUCT(tuple);
+	if (pgm_catalog_constraint_is_enforced(con) == enforced)
+		why = psprintf("constraint \"%s\" of \"%s\" is %s already: the statement changes nothing, and its inverse would",
+					   name, get_rel_name(relid), enforced ? "ENFORCED" : "NOT ENFORCED");
+	else if (!enforced && !con->convalidated)
+		why = psprintf("constraint \"%s\" of \"%s\" is NOT VALID: made ENFORCED again, it would be validated",
+					   name, get_rel_name(relid));
+	ReleaseSysCache(tuple);
+	return why;
 }
 
 /* Would `rv`, about to be created, land in the session's temporary schema? */
@@ -729,11 +769,16 @@ pgm_inverse_fails_here(Node *tree)
 				foreach(lc, stmt->cmds)
 				{
 					AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+					const char *name = NULL;
+					bool		enforced = false;
 					char	   *why;
 
 					if (cmd->subtype == AT_AddConstraint &&
 						(why = pgm_constraint_adopts(relid, stmt->relation->inh,
 													 (Constraint *) cmd->def)) != NULL)
+						return why;
+					if (pgm_alter_constraint_enforcement(cmd, &name, &enforced) &&
+						(why = pgm_enforcement_not_undone(relid, name, enforced)) != NULL)
 						return why;
 				}
 				return NULL;

@@ -494,18 +494,23 @@ pgm_lint_add_constraint(PgmLint *lint, const RangeVar *table, const Constraint *
 								"Add it NOT VALID, then run ALTER TABLE ... VALIDATE CONSTRAINT in a later revision: validation does not block writes.");
 			break;
 		case CONSTR_UNIQUE:
-			if (c->indexname == NULL)
-				pgm_add_finding(lint, "unique-without-index", PGM_SEVERITY_WARNING,
-								psprintf("adding a unique constraint to table %s builds its index while blocking writes",
-										 pgm_rv_name(table)),
-								"Build a unique index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX.");
-			break;
 		case CONSTR_PRIMARY:
-			if (c->indexname == NULL)
+			if (pgm_constraint_without_overlaps(c))
+				pgm_add_finding(lint, "add-temporal-key", PGM_SEVERITY_WARNING,
+								psprintf("adding a %s WITHOUT OVERLAPS to table %s builds its GiST index and checks every row under an ACCESS EXCLUSIVE lock",
+										 c->contype == CONSTR_PRIMARY ? "primary key" : "unique constraint",
+										 pgm_rv_name(table)),
+								"There is no concurrent way to add one (USING INDEX takes no GiST index): plan it for a quiet moment, on a table that is small then.");
+			else if (c->contype == CONSTR_PRIMARY && c->indexname == NULL)
 				pgm_add_finding(lint, "add-primary-key", PGM_SEVERITY_WARNING,
 								psprintf("adding a primary key to table %s builds its index while blocking writes",
 										 pgm_rv_name(table)),
 								"Build a unique index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD PRIMARY KEY USING INDEX.");
+			else if (c->contype == CONSTR_UNIQUE && c->indexname == NULL)
+				pgm_add_finding(lint, "unique-without-index", PGM_SEVERITY_WARNING,
+								psprintf("adding a unique constraint to table %s builds its index while blocking writes",
+										 pgm_rv_name(table)),
+								"Build a unique index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX.");
 			break;
 		case CONSTR_EXCLUSION:
 			pgm_add_finding(lint, "add-exclusion-constraint", PGM_SEVERITY_WARNING,
@@ -516,8 +521,8 @@ pgm_lint_add_constraint(PgmLint *lint, const RangeVar *table, const Constraint *
 		default:
 			break;
 	}
-	/* ADD ... NOT VALID, for VALIDATE in the same SQL */
-	if (c->skip_validation && c->conname)
+	/* ADD ... NOT VALID, for VALIDATE in the same SQL (NOT ENFORCED is no VALIDATE's) */
+	if (c->skip_validation && c->conname && pgm_constraint_is_enforced(c))
 		pgm_remember(lint, "not-valid", psprintf("%s.%s", table->relname, c->conname));
 }
 
@@ -673,6 +678,8 @@ pgm_lint_alter_table(PgmLint *lint, const AlterTableStmt *stmt)
 {
 	const RangeVar *table = stmt->relation;
 	bool		is_new = pgm_relation_is_new(lint, table);
+	const char *constraint = NULL;
+	bool		enforced = false;
 	ListCell   *lc;
 
 	if (stmt->objtype == OBJECT_TYPE)
@@ -706,6 +713,13 @@ pgm_lint_alter_table(PgmLint *lint, const AlterTableStmt *stmt)
 									psprintf("constraint %s is added NOT VALID and validated in the same revision: the lock of the ADD is held while VALIDATE scans table %s",
 											 quote_identifier(cmd->name), pgm_rv_name(table)),
 									"Validate it in a later revision: then VALIDATE takes only a lock that lets reads and writes go on.");
+				break;
+			case AT_AlterConstraint:
+				if (!is_new && pgm_alter_constraint_enforcement(cmd, &constraint, &enforced) && enforced)
+					pgm_add_finding(lint, "alter-constraint-enforced", PGM_SEVERITY_WARNING,
+									psprintf("making constraint %s of table %s ENFORCED checks every row while holding an ACCESS EXCLUSIVE lock",
+											 quote_identifier(constraint), pgm_rv_name(table)),
+									"Drop it and add it again NOT VALID in the same revision, then run ALTER TABLE ... VALIDATE CONSTRAINT in a later one: validation does not block writes.");
 				break;
 			case AT_SetNotNull:
 				if (!is_new && !pgm_has_valid_not_null_check(table, cmd->name))

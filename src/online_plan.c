@@ -74,6 +74,10 @@ pgm_online_unique(PgmOnlineStep *step, Constraint *c, const char *revision, cons
 	List	   *columns = NIL;
 	ListCell   *lc;
 
+	/* built as a plain unique index, it would hold overlapping periods apart no more */
+	if (pgm_constraint_without_overlaps(c))
+		pgm_online_refuse(revision, stmt,
+						  "A unique constraint WITHOUT OVERLAPS (PostgreSQL 18) is not added online: its index is a GiST one, which no CREATE UNIQUE INDEX CONCURRENTLY builds and no USING INDEX takes.");
 	if (c->including != NIL || c->options != NIL || c->indexspace || c->indexname || c->nulls_not_distinct ||
 		c->deferrable)
 		pgm_online_refuse(revision, stmt,

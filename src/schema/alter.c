@@ -653,6 +653,35 @@ pgm_alter_owner_grants(PgmDiff *diff, int i, const char *kind, const char *name)
 					pgm_attribute_strings(t, "grants"), pgm_grant_target(diff, item), NULL);
 }
 
+/*
+ * A constraint that only validates, or a foreign key whose enforcement
+ * changes.  A partition's foreign key that its parent's gives follows the
+ * parent's ALTER CONSTRAINT, which recurses (PostgreSQL refuses one of the
+ * partition's own).
+ */
+static void
+pgm_alter_constraint(PgmDiff *diff, int i)
+{
+	PgmItem    *item = &diff->items[i];
+	PgmEnforcementChange change = pgm_enforcement_change(item);
+	char	   *parent = pgm_text(item->tgt, "parent");
+	int			p;
+
+	if (change != PGM_ENFORCEMENT_VALIDATE && parent != NULL &&
+		pgm_same_text(pgm_renamed_key(diff, pgm_text(item->src, "parent")), parent) &&
+		(p = pgm_item_find(diff, parent)) >= 0 && diff->items[p].change == PGM_ALTER &&
+		pgm_enforcement_change(&diff->items[p]) == change)
+		return;
+	pgm_emit(diff, i, PGM_NODE_ALTER,
+			 psprintf("ALTER %s %s %s CONSTRAINT %s%s;",
+					  pgm_kind_is(pgm_relation_item(diff, item, false), "type") ? "DOMAIN" : "TABLE",
+					  pgm_relation_name(diff, item, false),
+					  change == PGM_ENFORCEMENT_VALIDATE ? "VALIDATE" : "ALTER",
+					  quote_identifier(pgm_text(item->tgt, "name")),
+					  change == PGM_ENFORCEMENT_ENFORCED ? " ENFORCED" :
+					  change == PGM_ENFORCEMENT_NOT_ENFORCED ? " NOT ENFORCED" : ""));
+}
+
 /* ALTERs for what changed in an item both documents have. */
 static void
 pgm_emit_alter(PgmDiff *diff, int i)
@@ -680,10 +709,7 @@ pgm_emit_alter(PgmDiff *diff, int i)
 	if (pgm_kind_is(item, "sequence"))
 		pgm_alter_sequence(diff, i, name);
 	if (pgm_kind_is(item, "constraint") && pgm_differs(item, "definition"))
-		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER %s %s VALIDATE CONSTRAINT %s;",
-												   pgm_kind_is(pgm_relation_item(diff, item, false), "type") ? "DOMAIN" : "TABLE",
-												   pgm_relation_name(diff, item, false),
-												   quote_identifier(pgm_attribute_text(t, "name"))));
+		pgm_alter_constraint(diff, i);
 	if ((pgm_kind_is(item, "function") || pgm_kind_is(item, "procedure")) && pgm_differs(item, "definition"))
 		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("%s;", pgm_trimmed(pgm_attribute_text(t, "definition"))));
 	if (pgm_kind_is(item, "type"))

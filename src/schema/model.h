@@ -100,6 +100,23 @@ typedef struct PgmRename
 	bool		table;
 } PgmRename;
 
+/* How a constraint holds its rows, as its definition ends. */
+typedef enum PgmConstraintState
+{
+	PGM_CONSTRAINT_VALID,
+	PGM_CONSTRAINT_NOT_VALID,
+	PGM_CONSTRAINT_NOT_ENFORCED
+} PgmConstraintState;
+
+/* The ALTER that changes only that (pgm_enforcement_change()). */
+typedef enum PgmEnforcementChange
+{
+	PGM_ENFORCEMENT_NONE,		/* none: the definitions differ otherwise */
+	PGM_ENFORCEMENT_VALIDATE,	/* VALIDATE CONSTRAINT */
+	PGM_ENFORCEMENT_ENFORCED,	/* ALTER CONSTRAINT ... ENFORCED */
+	PGM_ENFORCEMENT_NOT_ENFORCED	/* ALTER CONSTRAINT ... NOT ENFORCED */
+} PgmEnforcementChange;
+
 /*
  * Grants as (grantee, privilege, grantable) triples from "role=PRIV*"
  * strings, the grantee as the document spells it (pgm_grantee_spelling()).
@@ -156,6 +173,7 @@ extern void pgm_parse_renames(PgmDiff *diff, ArrayType *renames, PgmSnapshot *sr
 
 /* ---- plan.c ---- */
 
+extern PgmEnforcementChange pgm_enforcement_change(PgmItem *item);
 extern void pgm_mark_rebuild(PgmDiff *diff, int i, int because);
 extern bool pgm_column_holds_type(PgmDiff *diff, int i, int type, bool source);
 extern bool pgm_type_user(PgmDiff *diff, int i, int type, bool source);

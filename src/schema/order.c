@@ -105,6 +105,47 @@ pgm_order_kept_on_detach(PgmDiff *diff, PgmItem *item)
 		pgm_edge(diff, table->node[PGM_NODE_ALTER], pgm_node_of(diff, parent, PGM_NODE_DROP));
 }
 
+/* Does constraint item `p` change enforcement with an ALTER CONSTRAINT? */
+static bool
+pgm_enforcement_altered(PgmDiff *diff, int p)
+{
+	PgmItem    *c = p >= 0 ? &diff->items[p] : NULL;
+	PgmEnforcementChange change;
+
+	if (c == NULL || c->change != PGM_ALTER || c->node[PGM_NODE_ALTER] < 0)
+		return false;
+	change = pgm_enforcement_change(c);
+	return change == PGM_ENFORCEMENT_ENFORCED || change == PGM_ENFORCEMENT_NOT_ENFORCED;
+}
+
+/*
+ * A partition's foreign key that leaves its parent's, or joins it, while
+ * the parent's changes enforcement (PostgreSQL 18): the partition leaves
+ * (DETACH) before the parent's ALTER CONSTRAINT, which would reach it, and
+ * joins (ATTACH, PARTITION OF) after it, since PostgreSQL attaches a
+ * foreign key only to one enforced alike.
+ */
+static void
+pgm_order_partition_enforcement(PgmDiff *diff, PgmItem *item)
+{
+	char	   *before = item->src ? pgm_renamed_key(diff, pgm_text(item->src, "parent")) : NULL;
+	char	   *after = item->tgt ? pgm_text(item->tgt, "parent") : NULL;
+	PgmItem    *table;
+	int			p;
+
+	if (pgm_same_text(before, after))
+		return;
+	if (before != NULL && pgm_enforcement_altered(diff, p = pgm_item_find(diff, before)) &&
+		(table = pgm_relation_item(diff, item, true)) != NULL)
+		pgm_edge(diff, table->node[PGM_NODE_ALTER], diff->items[p].node[PGM_NODE_ALTER]);
+	if (after != NULL && pgm_enforcement_altered(diff, p = pgm_item_find(diff, after)) &&
+		(table = pgm_relation_item(diff, item, false)) != NULL)
+	{
+		pgm_edge(diff, diff->items[p].node[PGM_NODE_ALTER], table->node[PGM_NODE_ALTER]);
+		pgm_edge(diff, diff->items[p].node[PGM_NODE_ALTER], pgm_node_of(diff, table - diff->items, PGM_NODE_CREATE));
+	}
+}
+
 /*
  * A column or constraint a table keeps as it leaves its parents, dropped
  * by itself after that: the table leaves before the drop of any
@@ -432,7 +473,10 @@ pgm_order_edges(PgmDiff *diff)
 				pgm_edge(diff, ra, a);
 		}
 		if (pgm_kind_is(item, "constraint"))
+		{
 			pgm_order_merged_constraint(diff, item);
+			pgm_order_partition_enforcement(diff, item);
+		}
 		if ((pgm_kind_is(item, "constraint") || pgm_kind_is(item, "index")) && item->src && item->tgt)
 			pgm_order_kept_on_detach(diff, item);
 		if (a >= 0 && pgm_kind_is(item, "table") && item->src && item->tgt)

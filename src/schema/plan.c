@@ -66,6 +66,69 @@ pgm_view_replaceable(PgmDiff *diff, PgmItem *view)
 	return true;
 }
 
+/*
+ * What a constraint's definition says of its rows, from its end (where
+ * pg_get_constraintdef() writes it, after DEFERRABLE and the like); the
+ * length of the rest in *base_length.
+ */
+static PgmConstraintState
+pgm_constraint_state(const char *definition, size_t *base_length)
+{
+	static const char *const suffixes[] = {
+		[PGM_CONSTRAINT_NOT_VALID] = " NOT VALID",
+		[PGM_CONSTRAINT_NOT_ENFORCED] = " NOT ENFORCED",
+	};
+	size_t		len = strlen(definition);
+	int			state;
+
+	for (state = PGM_CONSTRAINT_NOT_VALID; state <= PGM_CONSTRAINT_NOT_ENFORCED; state++)
+	{
+		size_t		slen = strlen(suffixes[state]);
+
+		if (len > slen && strcmp(definition + len - slen, suffixes[state]) == 0)
+		{
+			*base_length = len - slen;
+			return (PgmConstraintState) state;
+		}
+	}
+	*base_length = len;
+	return PGM_CONSTRAINT_VALID;
+}
+
+/*
+ * The ALTER that turns a constraint of the source into the target's, when
+ * the two differ in how they hold their rows only: VALIDATE CONSTRAINT
+ * (NOT VALID to valid), or for a foreign key ALTER CONSTRAINT ... [NOT]
+ * ENFORCED (18).  ENFORCED validates, so NOT ENFORCED to NOT VALID, like
+ * valid to NOT VALID, is no ALTER: the constraint is added again.
+ * PostgreSQL 18 alters the enforcement of no CHECK constraint either.
+ */
+PgmEnforcementChange
+pgm_enforcement_change(PgmItem *item)
+{
+	char	   *before = pgm_text(item->src, "definition");
+	char	   *after = pgm_text(item->tgt, "definition");
+	size_t		blen;
+	size_t		alen;
+	PgmConstraintState from;
+	PgmConstraintState to;
+
+	if (before == NULL || after == NULL)
+		return PGM_ENFORCEMENT_NONE;
+	from = pgm_constraint_state(before, &blen);
+	to = pgm_constraint_state(after, &alen);
+	if (blen != alen || strncmp(before, after, alen) != 0 || from == to)
+		return PGM_ENFORCEMENT_NONE;
+	if (from == PGM_CONSTRAINT_NOT_VALID && to == PGM_CONSTRAINT_VALID)
+		return PGM_ENFORCEMENT_VALIDATE;
+	if (!pgm_same_text(pgm_text(item->src, "type"), "foreign key") ||
+		!pgm_same_text(pgm_text(item->tgt, "type"), "foreign key"))
+		return PGM_ENFORCEMENT_NONE;
+	if (to == PGM_CONSTRAINT_NOT_ENFORCED)
+		return PGM_ENFORCEMENT_NOT_ENFORCED;
+	return to == PGM_CONSTRAINT_VALID ? PGM_ENFORCEMENT_ENFORCED : PGM_ENFORCEMENT_NONE;
+}
+
 /* What to do with an item both documents have and that differs. */
 static PgmChange
 pgm_change_in_place(PgmDiff *diff, PgmItem *item)
@@ -110,18 +173,8 @@ pgm_change_in_place(PgmDiff *diff, PgmItem *item)
 	if (pgm_kind_is(item, "index"))
 		return pgm_differs(item, "definition") ? PGM_REBUILD : PGM_ALTER;
 	if (pgm_kind_is(item, "constraint"))
-	{
-		char	   *before = pgm_text(item->src, "definition");
-		char	   *after = pgm_text(item->tgt, "definition");
-		size_t		alen = strlen(after);
-
-		/* validating is an ALTER; anything else a new constraint */
-		if (strcmp(before, after) == 0 ||
-			(strlen(before) == alen + strlen(" NOT VALID") && strncmp(before, after, alen) == 0 &&
-			 strcmp(before + alen, " NOT VALID") == 0))
-			return PGM_ALTER;
-		return PGM_REBUILD;
-	}
+		return !pgm_differs(item, "definition") || pgm_enforcement_change(item) != PGM_ENFORCEMENT_NONE ?
+			PGM_ALTER : PGM_REBUILD;
 	if (pgm_kind_is(item, "function") || pgm_kind_is(item, "procedure"))
 	{
 		if (pgm_differs(item, "arguments") || pgm_differs(item, "returns"))
