@@ -518,3 +518,23 @@ $$, $$
 $$);
 SELECT obj_description('app.part0_note_idx'::regclass, 'pg_class');
 SELECT pg_temp.fresh();
+-- a partition dropped from a table a foreign key references: detached
+-- first (DROP TABLE is refused while the key depends on it), also one
+-- level down
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (id int PRIMARY KEY) PARTITION BY RANGE (id);
+    CREATE TABLE app.p0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10) PARTITION BY RANGE (id);
+    CREATE TABLE app.p0a PARTITION OF app.p0 FOR VALUES FROM (0) TO (5);
+    CREATE TABLE app.ref (id int REFERENCES app.parted);
+$$, $$
+    CREATE TABLE app.parted (id int PRIMARY KEY) PARTITION BY RANGE (id);
+    CREATE TABLE app.p0 PARTITION OF app.parted FOR VALUES FROM (0) TO (10) PARTITION BY RANGE (id);
+    CREATE TABLE app.p0a PARTITION OF app.p0 FOR VALUES FROM (0) TO (5);
+    CREATE TABLE app.p0b PARTITION OF app.p0 FOR VALUES FROM (5) TO (10);
+    CREATE TABLE app.p1 PARTITION OF app.parted FOR VALUES FROM (10) TO (20);
+    CREATE TABLE app.ref (id int REFERENCES app.parted);
+    INSERT INTO app.parted VALUES (1), (7), (15);
+    INSERT INTO app.ref VALUES (1);
+$$);
+SELECT * FROM app.parted;
+SELECT pg_temp.fresh();

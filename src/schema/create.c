@@ -399,6 +399,78 @@ pgm_emit_create(PgmDiff *diff, int i)
 		pgm_refuse(item, "create", NULL);
 }
 
+/*
+ * Is the table (an ancestor of a partition) referenced by a foreign key in
+ * the source: does one depend on an index of it?  Found through the
+ * table's columns, which such a key depends on too.
+ */
+static bool
+pgm_table_referenced(PgmDiff *diff, PgmItem *table)
+{
+	ListCell   *lc;
+
+	foreach(lc, table->src_columns)
+	{
+		PgmItem    *column = lfirst(lc);
+		ListCell   *dc;
+
+		foreach(dc, column->src_dependents)
+		{
+			PgmItem    *fk = &diff->items[lfirst_int(dc)];
+			ListCell   *ic;
+
+			if (!pgm_kind_is(fk, "constraint") || fk->src == NULL ||
+				!pgm_same_text(pgm_text(fk->src, "type"), "foreign key"))
+				continue;
+			foreach(ic, fk->src_deps)
+			{
+				PgmItem    *index = &diff->items[lfirst_int(ic)];
+
+				/* (the referenced key's index: on the table only for a key that references it) */
+				if (pgm_kind_is(index, "index") && index->src != NULL &&
+					pgm_relation_item(diff, index, true) == table)
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * A partition dropped from a parent that stays and that a foreign key
+ * references: DROP TABLE is refused while the key depends on it, so it is
+ * detached first (which checks that no row references its rows).
+ */
+static void
+pgm_emit_detach_referenced(PgmDiff *diff, int i)
+{
+	PgmItem    *item = &diff->items[i];
+	char	   *parent_key = pgm_text(item->src, "partition_of");
+	int			parent = parent_key ? pgm_item_find(diff, pgm_renamed_key(diff, parent_key)) : -1;
+	int			ancestor = parent;
+	int			hops;
+
+	if (parent < 0 || diff->items[parent].tgt == NULL || diff->items[parent].change == PGM_REBUILD)
+		return;
+	for (hops = 0; ancestor >= 0 && hops < diff->nitems; hops++)
+	{
+		PgmItem    *a = &diff->items[ancestor];
+		char	   *up;
+
+		if (a->src == NULL)
+			return;
+		if (pgm_table_referenced(diff, a))
+		{
+			pgm_emit(diff, i, PGM_NODE_DROP,
+					 psprintf("ALTER TABLE %s DETACH PARTITION %s;", pgm_sql_name(diff, &diff->items[parent], true),
+							  pgm_sql_name(diff, item, true)));
+			return;
+		}
+		up = pgm_text(a->src, "partition_of");
+		ancestor = up ? pgm_item_find(diff, pgm_renamed_key(diff, up)) : -1;
+	}
+}
+
 void
 pgm_emit_drop(PgmDiff *diff, int i)
 {
@@ -433,5 +505,7 @@ pgm_emit_drop(PgmDiff *diff, int i)
 		statement = psprintf("DROP %s %s;", pgm_sql_kind(item), pgm_sql_name(diff, item, true));
 	else
 		pgm_refuse(item, "drop", NULL);
+	if (pgm_kind_is(item, "table"))
+		pgm_emit_detach_referenced(diff, i);
 	pgm_emit(diff, i, PGM_NODE_DROP, statement);
 }
