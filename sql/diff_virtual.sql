@@ -41,3 +41,13 @@ SELECT a, v FROM app.v ORDER BY a;
 -- a document from elsewhere must say "virtual" with true or false
 SELECT migrate.diff('{"version": 1, "objects": {}}',
                     jsonb_set(migrate.schema(), '{objects,column app.v.v,virtual}', '"yes"'));
+-- the lint: a stored generated column added or given a new expression
+-- rewrites the table; a virtual one does neither
+CREATE TABLE app.lintv (a int, s int GENERATED ALWAYS AS (a * 2) STORED, v int GENERATED ALWAYS AS (a * 3) VIRTUAL);
+SELECT rule, statement_number, message FROM migrate.lint($$
+ALTER TABLE app.lintv ALTER COLUMN s SET EXPRESSION AS (a * 5);
+ALTER TABLE app.lintv ALTER COLUMN v SET EXPRESSION AS (a * 5);
+ALTER TABLE app.lintv ADD COLUMN s2 int GENERATED ALWAYS AS (a * 2) STORED;
+ALTER TABLE app.lintv ADD COLUMN v2 int GENERATED ALWAYS AS (a * 2);
+$$) WHERE rule <> 'missing-lock-timeout' ORDER BY statement_number, rule;
+DROP TABLE app.lintv;

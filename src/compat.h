@@ -127,6 +127,34 @@ pgm_tokens(void)
 #define PGM_HAS_MAINTAIN (PG_VERSION_NUM >= 170000)
 
 /*
+ * Does an ALTER TABLE subcommand change a generated column's expression?
+ * ALTER COLUMN ... SET EXPRESSION arrived in 17 (AT_SetExpression).
+ */
+static inline bool
+pgm_cmd_sets_expression(const AlterTableCmd *cmd)
+{
+#if PG_VERSION_NUM >= 170000
+	return cmd->subtype == AT_SetExpression;
+#else
+	return false;
+#endif
+}
+
+/*
+ * Is a column of the catalogs (its pg_attribute.attgenerated) a virtual
+ * generated one, computed when read (18)?
+ */
+static inline bool
+pgm_attgenerated_is_virtual(char attgenerated)
+{
+#if PG_VERSION_NUM >= 180000
+	return attgenerated == ATTRIBUTE_GENERATED_VIRTUAL;
+#else
+	return false;
+#endif
+}
+
+/*
  * A generated column of a statement (its Constraint): stored, or virtual,
  * computed when read, which arrived in 18 with Constraint.generated_kind.
  */

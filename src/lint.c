@@ -569,6 +569,25 @@ pgm_has_valid_not_null_check(const RangeVar *table, const char *column)
 }
 
 /*
+ * ALTER COLUMN ... SET EXPRESSION (17): a stored generated column is
+ * computed again for every row, a rewrite; a virtual one (18), computed
+ * when read, changes in the catalogs only.
+ */
+static void
+pgm_lint_set_expression(PgmLint *lint, const RangeVar *table, const char *column)
+{
+	Oid			relid = RangeVarGetRelid(table, NoLock, true);
+	AttrNumber	attnum = OidIsValid(relid) ? get_attnum(relid, column) : InvalidAttrNumber;
+
+	if (attnum != InvalidAttrNumber && pgm_attgenerated_is_virtual(get_attgenerated(relid, attnum)))
+		return;
+	pgm_add_finding(lint, "table-rewrite", PGM_SEVERITY_WARNING,
+					psprintf("SET EXPRESSION on the generated column %s rewrites table %s under an ACCESS EXCLUSIVE lock",
+							 quote_identifier(column), pgm_rv_name(table)),
+					"Plan it for a quiet moment; a virtual generated column (PostgreSQL 18) changes its expression without a rewrite.");
+}
+
+/*
  * Does changing a column from (old, oldmod) to (new, newmod) leave the
  * table as it is?  PostgreSQL's rules: a binary-coercible type without a
  * length, or the same type with a limit its support function knows to be
@@ -750,6 +769,8 @@ pgm_lint_alter_table(PgmLint *lint, const AlterTableStmt *stmt)
 									"Plan it for a quiet moment, or copy the data into a new table in batches.");
 				break;
 			default:
+				if (pgm_cmd_sets_expression(cmd) && !is_new)
+					pgm_lint_set_expression(lint, table, cmd->name);
 				break;
 		}
 	}
