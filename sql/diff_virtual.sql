@@ -1,7 +1,8 @@
 -- the diff engine on virtual generated columns (PostgreSQL 18): a table
 -- with one, one added, one turned stored and back, an expression changed,
--- each both ways.  Before 18 there are none: the test says so and stops
--- (expected/diff_virtual_1.out).
+-- each both ways; and the lint of what 18 changed (a virtual column
+-- rewrites nothing, NOT NULL NOT VALID).  Before 18 there are none: the
+-- test says so and stops (expected/diff_virtual_1.out).
 SELECT current_setting('server_version_num')::int >= 180000 AS virtual_columns \gset
 \if :virtual_columns
 \else
@@ -49,5 +50,13 @@ ALTER TABLE app.lintv ALTER COLUMN s SET EXPRESSION AS (a * 5);
 ALTER TABLE app.lintv ALTER COLUMN v SET EXPRESSION AS (a * 5);
 ALTER TABLE app.lintv ADD COLUMN s2 int GENERATED ALWAYS AS (a * 2) STORED;
 ALTER TABLE app.lintv ADD COLUMN v2 int GENERATED ALWAYS AS (a * 2);
+$$) WHERE rule <> 'missing-lock-timeout' ORDER BY statement_number, rule;
+-- and NOT NULL: 18 adds it as a constraint NOT VALID and validates it
+-- later, which the advice says
+SELECT rule, statement_number, message, hint FROM migrate.lint($$
+ALTER TABLE app.lintv ALTER COLUMN a SET NOT NULL;
+ALTER TABLE app.lintv ADD CONSTRAINT a_nn NOT NULL a;
+ALTER TABLE app.lintv ADD CONSTRAINT a_nn2 NOT NULL a NOT VALID;
+ALTER TABLE app.lintv VALIDATE CONSTRAINT a_nn2;
 $$) WHERE rule <> 'missing-lock-timeout' ORDER BY statement_number, rule;
 DROP TABLE app.lintv;

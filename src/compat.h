@@ -127,6 +127,12 @@ pgm_tokens(void)
 #define PGM_HAS_MAINTAIN (PG_VERSION_NUM >= 170000)
 
 /*
+ * A NOT NULL constraint of its own, added NOT VALID and validated later
+ * (ALTER TABLE ... ADD CONSTRAINT name NOT NULL column NOT VALID), is 18's.
+ */
+#define PGM_HAS_NOT_NULL_NOT_VALID (PG_VERSION_NUM >= 180000)
+
+/*
  * Does an ALTER TABLE subcommand change a generated column's expression?
  * ALTER COLUMN ... SET EXPRESSION arrived in 17 (AT_SetExpression).
  */

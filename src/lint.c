@@ -477,6 +477,21 @@ pgm_lint_add_column(PgmLint *lint, const RangeVar *table, const ColumnDef *col)
 						"Give the column a default, or add it as nullable, fill it, then SET NOT NULL.");
 }
 
+/*
+ * How to make a column NOT NULL without a scan under lock: the server's
+ * own NOT NULL constraint NOT VALID (18), else a CHECK that SET NOT NULL
+ * uses.
+ */
+static const char *
+pgm_not_null_advice(void)
+{
+	return PGM_HAS_NOT_NULL_NOT_VALID ?
+		"Add it NOT VALID (ALTER TABLE ... ADD CONSTRAINT name NOT NULL column NOT VALID), then VALIDATE CONSTRAINT in a later revision: validation does not block reads or writes." :
+		"Add CHECK (column IS NOT NULL) NOT VALID, VALIDATE it in a later revision, then SET NOT NULL: PostgreSQL uses the valid check and skips the scan.";
+}
+
+static bool pgm_has_valid_not_null_check(const RangeVar *table, const char *column);
+
 static void
 pgm_lint_add_constraint(PgmLint *lint, const RangeVar *table, const Constraint *c)
 {
@@ -512,6 +527,15 @@ pgm_lint_add_constraint(PgmLint *lint, const RangeVar *table, const Constraint *
 										 pgm_rv_name(table)),
 								"Build a unique index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX.");
 			break;
+		case CONSTR_NOTNULL:
+			/* ADD CONSTRAINT name NOT NULL column (18): as SET NOT NULL */
+			if (!c->skip_validation && list_length(c->keys) == 1 &&
+				!pgm_has_valid_not_null_check(table, strVal(linitial(c->keys))))
+				pgm_add_finding(lint, "set-not-null", PGM_SEVERITY_WARNING,
+								psprintf("adding NOT NULL to column %s scans table %s while blocking reads and writes",
+										 quote_identifier(strVal(linitial(c->keys))), pgm_rv_name(table)),
+								pgm_not_null_advice());
+			break;
 		case CONSTR_EXCLUSION:
 			pgm_add_finding(lint, "add-exclusion-constraint", PGM_SEVERITY_WARNING,
 							psprintf("adding an exclusion constraint to table %s builds its index and checks every row while blocking writes",
@@ -522,7 +546,7 @@ pgm_lint_add_constraint(PgmLint *lint, const RangeVar *table, const Constraint *
 			break;
 	}
 	/* ADD ... NOT VALID, for VALIDATE in the same SQL (NOT ENFORCED is no VALIDATE's) */
-	if (c->skip_validation && c->conname && pgm_constraint_is_enforced(c))
+	if (c->skip_validation && c->conname && (c->contype == CONSTR_NOTNULL || pgm_constraint_is_enforced(c)))
 		pgm_remember(lint, "not-valid", psprintf("%s.%s", table->relname, c->conname));
 }
 
@@ -745,7 +769,7 @@ pgm_lint_alter_table(PgmLint *lint, const AlterTableStmt *stmt)
 					pgm_add_finding(lint, "set-not-null", PGM_SEVERITY_WARNING,
 									psprintf("SET NOT NULL on column %s scans table %s while blocking reads and writes",
 											 quote_identifier(cmd->name), pgm_rv_name(table)),
-									"Add CHECK (column IS NOT NULL) NOT VALID, VALIDATE it in a later revision, then SET NOT NULL: PostgreSQL uses the valid check and skips the scan.");
+									pgm_not_null_advice());
 				break;
 			case AT_AddConstraint:
 				pgm_lint_add_constraint(lint, table, (Constraint *) cmd->def);
