@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# pgmigrate on SQL that nobody here wrote: PostgreSQL 15's own regression SQL.
+# pgmigrate on SQL that nobody here wrote: PostgreSQL's own regression SQL.
 #
-#   sudo scripts/corpus.sh                 the part of it kept in test/corpus (CI)
-#   sudo scripts/corpus.sh --corpus DIR    PostgreSQL 15's src/test/regress (or a
+#   sudo scripts/corpus.sh                 the part of 15's kept in test/corpus (CI)
+#   sudo scripts/corpus.sh --corpus DIR    a PostgreSQL src/test/regress (or a
 #                                          directory of its .sql files and
 #                                          parallel_schedule): the whole suite
 #   ... --first N                          only the first N files of the schedule
+#   sudo PG_CONFIG=/path/to/bin/pg_config scripts/corpus.sh --corpus DIR
+#                                          on that PostgreSQL (18's suite on 18)
+#
+# PGM_NO_BUILD=1 skips the package check, the build and the install: for a
+# server and a build you already have.
 #
 # Starts a throwaway server, creates database "regression" with pgmigrate
 # installed (guard off: the corpus itself is ad-hoc DDL), and runs each file

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The diff engine's property test over SQL that nobody here wrote:
-# PostgreSQL 15's own regression SQL.
+# PostgreSQL's own regression SQL.
 #
-#   sudo scripts/diff-corpus.sh                 the part of it kept in test/corpus (CI)
-#   sudo scripts/diff-corpus.sh --corpus DIR    PostgreSQL 15's src/test/regress (or a
+#   sudo scripts/diff-corpus.sh                 the part of 15's kept in test/corpus (CI)
+#   sudo scripts/diff-corpus.sh --corpus DIR    a PostgreSQL src/test/regress (or a
 #                                               directory of its .sql files and
 #                                               parallel_schedule): the whole suite
 #   ... --first N                               only the first N files of the schedule
@@ -40,8 +40,9 @@
 # parse, ...), or (not with --report) a forward or backward phase was not
 # reached.
 #
-# PGM_NO_BUILD=1 skips the package check, the build and the install: for a
-# server and a build you already have.  PGM_KEEP_DIFF_CORPUS=1 keeps the
+# PG_CONFIG=/path/to/bin/pg_config: on that PostgreSQL (Debian's 15 when
+# unset).  PGM_NO_BUILD=1 skips the package check, the build and the
+# install: for a build you already have.  PGM_KEEP_DIFF_CORPUS=1 keeps the
 # working directory (documents, psql output of every file).
 set -euo pipefail
 
@@ -67,13 +68,7 @@ sqldir=$corpus
 
 # shellcheck source=scripts/setup.sh
 . "$PGM_ROOT/scripts/setup.sh"
-if [ -n "${PGM_NO_BUILD:-}" ]; then
-    export PATH="$PGM_PG_BIN:$PATH"
-    # shellcheck source=scripts/cluster.sh
-    . "$PGM_ROOT/scripts/cluster.sh"
-else
-    pgm_prepare diff-corpus.sh
-fi
+pgm_prepare diff-corpus.sh
 work=$(mktemp -d)
 chmod 0755 "$work"
 trap 'cluster_stop; [ -n "${PGM_KEEP_DIFF_CORPUS:-}" ] && echo "kept in $work" >&2 || rm -rf "$work"' EXIT

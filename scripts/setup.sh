@@ -10,6 +10,16 @@
 
 PGM_PG_BIN=/usr/lib/postgresql/15/bin
 
+# The bin directory of the PostgreSQL to build for and run: the one that
+# PG_CONFIG names when it is set, Debian's 15 otherwise.
+pgm_pg_bindir() {
+    if [ -n "${PG_CONFIG:-}" ]; then
+        "$PG_CONFIG" --bindir
+    else
+        echo "$PGM_PG_BIN"
+    fi
+}
+
 # The Debian packages that hold files the build, the tests or the demo need
 # and that this machine lacks, on one line.
 pgm_missing_packages() {
@@ -66,7 +76,8 @@ pgm_install_packages() {
             return 1
         fi
     fi
-    export PATH="$PGM_PG_BIN:$PATH"
+    PATH="$(pgm_pg_bindir):$PATH"
+    export PATH
 }
 
 # PostgreSQL 18, for the tests on the second major version: the build of
@@ -139,13 +150,22 @@ pgm_build_install() {
 # runs as root, install what is missing, build and install pgmigrate, and
 # load the throwaway-cluster helpers (which ask pg_config where the server
 # is, so they come after the install).  WHAT names the script in messages.
+# The PostgreSQL is the one PG_CONFIG names, when set (Debian's 15 when
+# not).  PGM_NO_BUILD=1 skips the packages, the build and the install: for
+# a build you already have installed there.
 pgm_prepare() {
     if [ "$(id -u)" -ne 0 ]; then
-        echo "$1 installs packages and the extension: run it as root (sudo $0)" >&2
+        echo "$1 installs packages and the extension and starts a server as" \
+             "the postgres user: run it as root (sudo $0)" >&2
         exit 1
     fi
-    pgm_install_packages
-    pgm_build_install
+    if [ -n "${PGM_NO_BUILD:-}" ]; then
+        PATH="$(pgm_pg_bindir):$PATH"
+        export PATH
+    else
+        pgm_install_packages
+        pgm_build_install
+    fi
     # shellcheck source=scripts/cluster.sh
     . "$PGM_ROOT/scripts/cluster.sh"
 }
