@@ -465,3 +465,16 @@ $$, $$
 $$);
 SELECT * FROM app.bird;
 SELECT pg_temp.fresh();
+-- a partition attached later whose columns stand elsewhere is created on
+-- its own, but without the identity it takes from its parent when attached
+-- (PostgreSQL 17 on: the table being attached may have none of its own;
+-- found by the PostgreSQL 18 corpus, identity)
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (f1 date NOT NULL, f3 bigint GENERATED ALWAYS AS IDENTITY) PARTITION BY RANGE (f1);
+    CREATE TABLE app.part2 (f3 bigint NOT NULL, f1 date NOT NULL);
+    ALTER TABLE app.parted ATTACH PARTITION app.part2 FOR VALUES FROM ('2016-08-01') TO ('2016-09-01');
+$$, $$
+$$);
+INSERT INTO app.parted (f1) VALUES ('2016-08-02');
+SELECT f3 FROM app.part2;
+SELECT pg_temp.fresh();
