@@ -2,7 +2,8 @@
 # The diff engine's property test over SQL that nobody here wrote:
 # PostgreSQL's own regression SQL.
 #
-#   sudo scripts/diff-corpus.sh                 the part of 15's kept in test/corpus (CI)
+#   sudo scripts/diff-corpus.sh                 the part of it kept in test/corpus (CI;
+#                                               test/corpus-18 on PostgreSQL 18)
 #   sudo scripts/diff-corpus.sh --corpus DIR    a PostgreSQL src/test/regress (or a
 #                                               directory of its .sql files and
 #                                               parallel_schedule): the whole suite
@@ -50,7 +51,7 @@ PGM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PGM_ROOT
 first=
 report=
-corpus=$PGM_ROOT/test/corpus
+corpus=
 while [ $# -gt 0 ]; do
     case $1 in
         --first) first=$2; shift ;;
@@ -61,13 +62,14 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+# shellcheck source=scripts/setup.sh
+. "$PGM_ROOT/scripts/setup.sh"
+[ -n "$corpus" ] || corpus=$(pgm_ci_corpus)
 [ -f "$corpus/parallel_schedule" ] || { echo "no parallel_schedule in $corpus" >&2; exit 2; }
 corpus=$(cd "$corpus" && pwd)
 sqldir=$corpus
 [ -d "$corpus/sql" ] && sqldir=$corpus/sql
 
-# shellcheck source=scripts/setup.sh
-. "$PGM_ROOT/scripts/setup.sh"
 pgm_prepare diff-corpus.sh
 work=$(mktemp -d)
 chmod 0755 "$work"

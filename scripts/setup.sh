@@ -80,6 +80,21 @@ pgm_install_packages() {
     export PATH
 }
 
+# The excerpt of PostgreSQL's regression SQL that CI runs for the version
+# pgm_pg_bindir names: test/corpus (15's) before 18, test/corpus-18 from
+# 18 on (its DDL: virtual generated columns and the like); 15's when there
+# is no pg_config yet (the packages come later).
+pgm_ci_corpus() {
+    local major
+    major=$("$(pgm_pg_bindir 2>/dev/null)/pg_config" --version 2>/dev/null |
+            sed -nE 's/^PostgreSQL ([0-9]+).*/\1/p')
+    if [ "${major:-0}" -ge 18 ]; then
+        echo "$PGM_ROOT/test/corpus-18"
+    else
+        echo "$PGM_ROOT/test/corpus"
+    fi
+}
+
 # PostgreSQL 18, for the tests on the second major version: the build of
 # the project's platforms directory (../shared/platforms next to the
 # project, or PGM_PLATFORMS), which installs under a fixed prefix; Debian
