@@ -478,3 +478,18 @@ $$);
 INSERT INTO app.parted (f1) VALUES ('2016-08-02');
 SELECT f3 FROM app.part2;
 SELECT pg_temp.fresh();
+-- a partition's own primary key that its parent's unique index adopted:
+-- the primary key first, then the parent's index, which adopts it (the
+-- other way round the parent's index built one of its own and the primary
+-- key another; found by the PostgreSQL 18 corpus, constraints)
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (a int) PARTITION BY LIST (a);
+    CREATE TABLE app.part1 PARTITION OF app.parted FOR VALUES IN (1);
+    ALTER TABLE app.part1 ADD PRIMARY KEY (a);
+    CREATE UNIQUE INDEX ON app.parted (a);
+$$, $$
+$$);
+SELECT i.indexrelid::regclass AS index, h.inhparent::regclass AS attached_to
+  FROM pg_index i LEFT JOIN pg_inherits h ON h.inhrelid = i.indexrelid
+ WHERE i.indrelid = 'app.part1'::regclass;
+SELECT pg_temp.fresh();
