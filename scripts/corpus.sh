@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# pgmigrate on SQL that nobody here wrote: PostgreSQL 15's own regression SQL.
+# pgmigrate on SQL that nobody here wrote: PostgreSQL's own regression SQL.
 #
-#   sudo scripts/corpus.sh                 the part of it kept in test/corpus (CI)
-#   sudo scripts/corpus.sh --corpus DIR    PostgreSQL 15's src/test/regress (or a
+#   sudo scripts/corpus.sh                 the part of it kept in test/corpus (CI;
+#                                          test/corpus-18 on PostgreSQL 18)
+#   sudo scripts/corpus.sh --corpus DIR    a PostgreSQL src/test/regress (or a
 #                                          directory of its .sql files and
 #                                          parallel_schedule): the whole suite
 #   ... --first N                          only the first N files of the schedule
+#   sudo PG_CONFIG=/path/to/bin/pg_config scripts/corpus.sh --corpus DIR
+#                                          on that PostgreSQL (18's suite on 18)
+#
+# PGM_NO_BUILD=1 skips the package check, the build and the install: for a
+# server and a build you already have.
 #
 # Starts a throwaway server, creates database "regression" with pgmigrate
 # installed (guard off: the corpus itself is ad-hoc DDL), and runs each file
@@ -24,13 +30,14 @@
 # which says nothing about the down.  Prints the counts and every wrong
 # down; exits 1 when a down was wrong (but for those test/corpus/known-wrong-downs
 # lists, with why; a listed one found right fails too, so that the list goes),
-# an internal error was raised, or the server crashed.
+# an internal error was raised, or the server crashed.  (A corpus directory
+# may hold a known-wrong-downs of its own; test/corpus's serves otherwise.)
 set -euo pipefail
 
 PGM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PGM_ROOT
 first=
-corpus=$PGM_ROOT/test/corpus
+corpus=
 while [ $# -gt 0 ]; do
     case $1 in
         --first) first=$2; shift ;;
@@ -40,14 +47,16 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+# shellcheck source=scripts/setup.sh
+. "$PGM_ROOT/scripts/setup.sh"
+[ -n "$corpus" ] || corpus=$(pgm_ci_corpus)
 [ -f "$corpus/parallel_schedule" ] || { echo "no parallel_schedule in $corpus" >&2; exit 2; }
 corpus=$(cd "$corpus" && pwd)
 sqldir=$corpus
 [ -d "$corpus/sql" ] && sqldir=$corpus/sql
-known=$PGM_ROOT/test/corpus/known-wrong-downs
+known=$corpus/known-wrong-downs
+[ -f "$known" ] || known=$PGM_ROOT/test/corpus/known-wrong-downs
 
-# shellcheck source=scripts/setup.sh
-. "$PGM_ROOT/scripts/setup.sh"
 pgm_prepare corpus.sh
 work=$(mktemp -d)
 trap 'cluster_stop; [ -n "${PGM_KEEP_CORPUS:-}" ] && echo "kept in $work" >&2 || rm -rf "$work"' EXIT

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The diff engine's property test over SQL that nobody here wrote:
-# PostgreSQL 15's own regression SQL.
+# PostgreSQL's own regression SQL.
 #
-#   sudo scripts/diff-corpus.sh                 the part of it kept in test/corpus (CI)
-#   sudo scripts/diff-corpus.sh --corpus DIR    PostgreSQL 15's src/test/regress (or a
+#   sudo scripts/diff-corpus.sh                 the part of it kept in test/corpus (CI;
+#                                               test/corpus-18 on PostgreSQL 18)
+#   sudo scripts/diff-corpus.sh --corpus DIR    a PostgreSQL src/test/regress (or a
 #                                               directory of its .sql files and
 #                                               parallel_schedule): the whole suite
 #   ... --first N                               only the first N files of the schedule
@@ -40,8 +41,9 @@
 # parse, ...), or (not with --report) a forward or backward phase was not
 # reached.
 #
-# PGM_NO_BUILD=1 skips the package check, the build and the install: for a
-# server and a build you already have.  PGM_KEEP_DIFF_CORPUS=1 keeps the
+# PG_CONFIG=/path/to/bin/pg_config: on that PostgreSQL (Debian's 15 when
+# unset).  PGM_NO_BUILD=1 skips the package check, the build and the
+# install: for a build you already have.  PGM_KEEP_DIFF_CORPUS=1 keeps the
 # working directory (documents, psql output of every file).
 set -euo pipefail
 
@@ -49,7 +51,7 @@ PGM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PGM_ROOT
 first=
 report=
-corpus=$PGM_ROOT/test/corpus
+corpus=
 while [ $# -gt 0 ]; do
     case $1 in
         --first) first=$2; shift ;;
@@ -60,20 +62,15 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+# shellcheck source=scripts/setup.sh
+. "$PGM_ROOT/scripts/setup.sh"
+[ -n "$corpus" ] || corpus=$(pgm_ci_corpus)
 [ -f "$corpus/parallel_schedule" ] || { echo "no parallel_schedule in $corpus" >&2; exit 2; }
 corpus=$(cd "$corpus" && pwd)
 sqldir=$corpus
 [ -d "$corpus/sql" ] && sqldir=$corpus/sql
 
-# shellcheck source=scripts/setup.sh
-. "$PGM_ROOT/scripts/setup.sh"
-if [ -n "${PGM_NO_BUILD:-}" ]; then
-    export PATH="$PGM_PG_BIN:$PATH"
-    # shellcheck source=scripts/cluster.sh
-    . "$PGM_ROOT/scripts/cluster.sh"
-else
-    pgm_prepare diff-corpus.sh
-fi
+pgm_prepare diff-corpus.sh
 work=$(mktemp -d)
 chmod 0755 "$work"
 trap 'cluster_stop; [ -n "${PGM_KEEP_DIFF_CORPUS:-}" ] && echo "kept in $work" >&2 || rm -rf "$work"' EXIT

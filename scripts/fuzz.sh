@@ -54,13 +54,7 @@ if [ -n "${PGHOST:-}" ] && [ -n "${PGPORT:-}" ] && pg_isready -q 2>/dev/null; th
 else
     # shellcheck source=scripts/setup.sh
     . "$PGM_ROOT/scripts/setup.sh"
-    if [ -n "${PGM_NO_BUILD:-}" ]; then
-        export PATH="$PGM_PG_BIN:$PATH"
-        # shellcheck source=scripts/cluster.sh
-        . "$PGM_ROOT/scripts/cluster.sh"
-    else
-        pgm_prepare fuzz.sh
-    fi
+    pgm_prepare fuzz.sh
     trap cluster_stop EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM

@@ -10,6 +10,16 @@
 
 PGM_PG_BIN=/usr/lib/postgresql/15/bin
 
+# The bin directory of the PostgreSQL to build for and run: the one that
+# PG_CONFIG names when it is set, Debian's 15 otherwise.
+pgm_pg_bindir() {
+    if [ -n "${PG_CONFIG:-}" ]; then
+        "$PG_CONFIG" --bindir
+    else
+        echo "$PGM_PG_BIN"
+    fi
+}
+
 # The Debian packages that hold files the build, the tests or the demo need
 # and that this machine lacks, on one line.
 pgm_missing_packages() {
@@ -66,7 +76,23 @@ pgm_install_packages() {
             return 1
         fi
     fi
-    export PATH="$PGM_PG_BIN:$PATH"
+    PATH="$(pgm_pg_bindir):$PATH"
+    export PATH
+}
+
+# The excerpt of PostgreSQL's regression SQL that CI runs for the version
+# pgm_pg_bindir names: test/corpus (15's) before 18, test/corpus-18 from
+# 18 on (its DDL: virtual generated columns and the like); 15's when there
+# is no pg_config yet (the packages come later).
+pgm_ci_corpus() {
+    local major
+    major=$("$(pgm_pg_bindir 2>/dev/null)/pg_config" --version 2>/dev/null |
+            sed -nE 's/^PostgreSQL ([0-9]+).*/\1/p')
+    if [ "${major:-0}" -ge 18 ]; then
+        echo "$PGM_ROOT/test/corpus-18"
+    else
+        echo "$PGM_ROOT/test/corpus"
+    fi
 }
 
 # PostgreSQL 18, for the tests on the second major version: the build of
@@ -118,9 +144,10 @@ pgm_install_pg18() {
 
 # Build and install the extension and the client.  The client goes where
 # PostgreSQL's own programs are (pg_config --bindir), which is not on a
-# Debian PATH: a link in /usr/local/bin makes `pgmigrate` a command.  A
-# /usr/local/bin/pgmigrate that is anything but such a link (a file, or a
-# link to another program) is left alone.
+# Debian PATH: a link in /usr/local/bin makes `pgmigrate` a command, to the
+# client of the PostgreSQL built for last.  A /usr/local/bin/pgmigrate that
+# is anything but such a link (a file, or a link to another program) is
+# left alone.
 pgm_build_install() {
     make -s -C "$PGM_ROOT" >/dev/null
     make -s -C "$PGM_ROOT" install >/dev/null
@@ -128,7 +155,9 @@ pgm_build_install() {
     installed="$(pg_config --bindir)/pgmigrate"
     if [ ! -e "$link" ] && [ ! -L "$link" ]; then
         ln -s "$installed" "$link"
-    elif [ -L "$link" ] && case "$(readlink "$link")" in /usr/lib/postgresql/*/bin/pgmigrate) true ;; *) false ;; esac; then
+    elif [ -L "$link" ] && case "$(readlink "$link")" in
+            /usr/lib/postgresql/*/bin/pgmigrate | "$PGM_PG18_PREFIX"/*/bin/pgmigrate) true ;;
+            *) false ;; esac; then
         ln -sfn "$installed" "$link"
     elif [ "$(readlink -f "$link")" != "$(readlink -f "$installed")" ]; then
         echo "note: $link is not a link to $installed; left alone" >&2
@@ -139,28 +168,31 @@ pgm_build_install() {
 # runs as root, install what is missing, build and install pgmigrate, and
 # load the throwaway-cluster helpers (which ask pg_config where the server
 # is, so they come after the install).  WHAT names the script in messages.
-# PG_CONFIG, when set, names the PostgreSQL to build for and run (Debian's
-# 15 when unset); PostgreSQL 18's build from the platforms directory is
-# unpacked when PG_CONFIG names it and it is missing.
+# The PostgreSQL is the one PG_CONFIG names, when set (Debian's 15 when
+# not); PostgreSQL 18's build from the platforms directory is unpacked when
+# PG_CONFIG names it and it is missing.  PGM_NO_BUILD=1 skips the packages,
+# the build and the install: for a build you already have installed there.
 pgm_prepare() {
     if [ "$(id -u)" -ne 0 ]; then
-        echo "$1 installs packages and the extension: run it as root (sudo $0)" >&2
+        echo "$1 installs packages and the extension and starts a server as" \
+             "the postgres user: run it as root (sudo $0)" >&2
         exit 1
     fi
-    pgm_install_packages
-    if [ "${PG_CONFIG:-}" = "$PGM_PG18_PG_CONFIG" ]; then
+    if [ "${PG_CONFIG:-}" = "$PGM_PG18_PG_CONFIG" ] && [ -z "${PGM_NO_BUILD:-}" ]; then
         pgm_install_pg18
     fi
-    if [ -n "${PG_CONFIG:-}" ]; then
-        if [ ! -x "$PG_CONFIG" ]; then
-            echo "PG_CONFIG=$PG_CONFIG: no such program; give the pg_config of the PostgreSQL to use" >&2
-            exit 1
-        fi
-        PATH="$("$PG_CONFIG" --bindir):$PATH"
+    if [ -n "${PG_CONFIG:-}" ] && [ ! -x "$PG_CONFIG" ]; then
+        echo "PG_CONFIG=$PG_CONFIG: no such program; give the pg_config of the PostgreSQL to use" >&2
+        exit 1
+    fi
+    if [ -n "${PGM_NO_BUILD:-}" ]; then
+        PATH="$(pgm_pg_bindir):$PATH"
         export PATH
+    else
+        pgm_install_packages
+        pgm_build_install
     fi
     echo "$1 on $(pg_config --version)"
-    pgm_build_install
     # shellcheck source=scripts/cluster.sh
     . "$PGM_ROOT/scripts/cluster.sh"
 }

@@ -13,12 +13,12 @@
 #    - every test/shell/*.sh  (PGHOST/PGPORT/PGUSER point at the cluster;
 #      each test creates and drops its own databases)
 #    and, on servers of their own, scripts/corpus.sh and scripts/diff-corpus.sh
-#    over test/corpus, and scripts/fuzz.sh (the diff engine's fuzzers, fixed
-#    seed and counts) (not with --quick)
+#    over test/corpus (test/corpus-18 on PostgreSQL 18), and scripts/fuzz.sh
+#    (the diff engine's fuzzers, fixed seed and counts) (not with --quick)
 # 4. scripts/check-layers.sh (no loop among the C files), cppcheck on src/,
 #    common/ and client/
 #
-# Then the same suites (but the corpus and the fuzzers) once more on
+# Then the same suites (but the fuzzers) once more on
 # PostgreSQL 18, from the platforms' build (scripts/setup.sh,
 # pgm_install_pg18), in a run of this script of its own.
 #
@@ -115,7 +115,8 @@ suite_layers() {
 
 suite_corpus() {
     # its own throwaway server; the part of PostgreSQL's regression SQL kept
-    # in test/corpus (scripts/corpus.sh --corpus DIR runs all of it)
+    # in test/corpus, or test/corpus-18 on 18 (scripts/corpus.sh --corpus DIR
+    # runs all of it)
     bash scripts/corpus.sh
 }
 
@@ -258,9 +259,11 @@ elif [ "$built" -ne 0 ]; then
     record SKIP "database tests (no build)" 0
 fi
 
-if [ "$built" -eq 0 ] && [ -z "$quick" ] && [ -z "${PGM_TEST_SECOND:-}" ]; then
+if [ "$built" -eq 0 ] && [ -z "$quick" ]; then
     run_suite "corpus (PostgreSQL regression SQL)" suite_corpus
     run_suite "diff corpus (the diff engine both ways)" suite_diff_corpus
+fi
+if [ "$built" -eq 0 ] && [ -z "$quick" ] && [ -z "${PGM_TEST_SECOND:-}" ]; then
     fuzz_summary=$(mktemp)
     run_suite "fuzz (the diff engine's fuzzers)" suite_fuzz
     # its counts, one line per fuzzer, under its line in the summary
@@ -270,7 +273,7 @@ fi
 run_suite "cppcheck" suite_cppcheck
 
 # The second major version: PostgreSQL 18 (the platforms' build, unpacked by
-# pgm_install_pg18), the same suites but the corpus and the fuzzers, in a
+# pgm_install_pg18), the same suites but the fuzzers, in a
 # run of this script of its own, whose lines go under its line here.  Not
 # when PG_CONFIG chose the version to test.
 if [ -z "${PG_CONFIG:-}" ] && [ -z "${PGM_TEST_SECOND:-}" ]; then

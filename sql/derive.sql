@@ -153,6 +153,16 @@ SELECT migrate.add('35_unique_using_index', 'SET lock_timeout = ''1s''; ALTER TA
 SELECT migrate.add('36_named_check', 'SET lock_timeout = ''1s''; ALTER TABLE app.accounts ADD CONSTRAINT accounts_id_ck CHECK (id > 0) NOT VALID;',
                    parents => '{35_unique_using_index}');
 SELECT revision, irreversible, down_derived FROM migrate.status() WHERE revision >= '33' ORDER BY revision;
+-- a CHECK written on a new column that does not name the column does not
+-- depend on it, and DROP COLUMN would leave it; one that names it goes with it
+SET client_min_messages = error;
+SELECT migrate.add('39_column_check', 'SET lock_timeout = ''1s''; ALTER TABLE app.accounts ADD COLUMN score int CHECK (id > 0);',
+                   parents => '{00_base}');
+SELECT migrate.add('39_column_own_check', 'SET lock_timeout = ''1s''; ALTER TABLE app.accounts ADD COLUMN score int CHECK (accounts.score >= 0);',
+                   parents => '{00_base}');
+RESET client_min_messages;
+SELECT id, down FROM migrate.revisions WHERE id LIKE '39%' ORDER BY id;
+SELECT revision, ok, detail FROM migrate.test_roundtrip('39_column_own_check');
 
 -- an unqualified name that pg_catalog also has would be dropped there:
 -- CREATE TABLE pg_attrdef is the user's table, DROP TABLE pg_attrdef the catalog's

@@ -23,6 +23,8 @@ CREATE TABLE app.refs (a int, t int) PARTITION BY LIST (a);
 CREATE TABLE app.refs_1 PARTITION OF app.refs FOR VALUES IN (1);
 ALTER TABLE app.refs_1 ADD CONSTRAINT refs_1_t_fk FOREIGN KEY (t) REFERENCES app.target;
 CREATE INDEX refs_1_t_idx ON app.refs_1 (t);
+CREATE TABLE app.p3 (f1 int);
+CREATE TABLE app.p3_c1 (f2 int) INHERITS (app.p3);
 $$);
 -- (refs_1's own foreign key and index are what a parent's could adopt)
 SELECT count(*) FROM migrate.apply('00_base');
@@ -48,10 +50,16 @@ SELECT migrate.add('07_parted_unique', 'ALTER TABLE app.refs ADD CONSTRAINT refs
 SELECT migrate.add('08_parted_fk', 'ALTER TABLE app.refs ADD CONSTRAINT refs_t_fk FOREIGN KEY (t) REFERENCES app.target;', parents => '{00_base}');
 -- ONLY builds no partition's index: nothing to adopt
 SELECT migrate.add('09_only_index', 'CREATE INDEX refs_a_idx ON ONLY app.refs (a);', parents => '{00_base}');
+-- a NOT NULL column on a parent whose child has a column of that name:
+-- merged, and (PostgreSQL 18) the child's column made NOT NULL, which DROP COLUMN on the
+-- parent leaves; a nullable one merges and is undone exactly
+SELECT migrate.add('17_merge_not_null', 'ALTER TABLE app.p3 ADD COLUMN f2 int NOT NULL;', parents => '{00_base}');
+SELECT migrate.add('18_merge_nullable', 'ALTER TABLE app.p3 ADD COLUMN f2 int;', parents => '{00_base}');
 RESET client_min_messages;
 SELECT r.revision, r.ok, r.detail
   FROM unnest(ARRAY['03_child_merge', '04_parent_merge', '05_parted_fresh', '06_parted_index',
-                    '07_parted_unique', '08_parted_fk', '09_only_index']) AS t(target),
+                    '07_parted_unique', '08_parted_fk', '09_only_index',
+                    '17_merge_not_null', '18_merge_nullable']) AS t(target),
        LATERAL migrate.test_roundtrip(t.target) AS r
  WHERE r.revision = t.target;
 SELECT id, down FROM migrate.revisions WHERE id IN ('03_child_merge', '06_parted_index') ORDER BY id;

@@ -538,3 +538,31 @@ $$, $$
 $$);
 SELECT * FROM app.parted;
 SELECT pg_temp.fresh();
+-- a partition attached later whose columns stand elsewhere is created on
+-- its own, but without the identity it takes from its parent when attached
+-- (PostgreSQL 17 on: the table being attached may have none of its own;
+-- found by the PostgreSQL 18 corpus, identity)
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (f1 date NOT NULL, f3 bigint GENERATED ALWAYS AS IDENTITY) PARTITION BY RANGE (f1);
+    CREATE TABLE app.part2 (f3 bigint NOT NULL, f1 date NOT NULL);
+    ALTER TABLE app.parted ATTACH PARTITION app.part2 FOR VALUES FROM ('2016-08-01') TO ('2016-09-01');
+$$, $$
+$$);
+INSERT INTO app.parted (f1) VALUES ('2016-08-02');
+SELECT f3 FROM app.part2;
+SELECT pg_temp.fresh();
+-- a partition's own primary key that its parent's unique index adopted:
+-- the primary key first, then the parent's index, which adopts it (the
+-- other way round the parent's index built one of its own and the primary
+-- key another; found by the PostgreSQL 18 corpus, constraints)
+SELECT * FROM pg_temp.migrate($$
+    CREATE TABLE app.parted (a int) PARTITION BY LIST (a);
+    CREATE TABLE app.part1 PARTITION OF app.parted FOR VALUES IN (1);
+    ALTER TABLE app.part1 ADD PRIMARY KEY (a);
+    CREATE UNIQUE INDEX ON app.parted (a);
+$$, $$
+$$);
+SELECT i.indexrelid::regclass AS index, h.inhparent::regclass AS attached_to
+  FROM pg_index i LEFT JOIN pg_inherits h ON h.inhrelid = i.indexrelid
+ WHERE i.indrelid = 'app.part1'::regclass;
+SELECT pg_temp.fresh();

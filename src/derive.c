@@ -4,7 +4,8 @@
  * A revision registered without down SQL gets one when every statement of
  * its up has an exact inverse: CREATE of a table, view, materialized view,
  * sequence, index, type, domain, function, procedure, schema, trigger,
- * policy or extension; ALTER TABLE ... ADD COLUMN / ADD CONSTRAINT (named) /
+ * policy or extension; ALTER TABLE ... ADD COLUMN (but one with a CHECK that
+ * does not name the column, which outlives it) / ADD CONSTRAINT (named) /
  * ALTER CONSTRAINT ... [NOT] ENFORCED; RENAME of a relation, column,
  * constraint or schema.  The inverses run in
  * reverse order, after the up's SET statements (lock_timeout and the like),
@@ -38,6 +39,7 @@
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "nodes/nodeFuncs.h"
 #include "parser/parse_type.h"
 #include "utils/builtins.h"
 #include "utils/catcache.h"
@@ -127,6 +129,44 @@ pgm_constraint_has_inverse(const Constraint *con)
 	return con->conname != NULL && con->contype != CONSTR_PRIMARY && con->indexname == NULL;
 }
 
+/* Does the raw expression name column `context` (a char *), however qualified? */
+static bool
+pgm_names_column_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, ColumnRef))
+	{
+		Node	   *last = llast(((ColumnRef *) node)->fields);
+
+		return IsA(last, String) && strcmp(strVal(last), (const char *) context) == 0;
+	}
+	return raw_expression_tree_walker(node, pgm_names_column_walker, context);
+}
+
+/*
+ * Is DROP COLUMN the exact inverse of ADD COLUMN `col`?  Not when one of its
+ * CHECK constraints does not name the column (CHECK (b < 61) written on a
+ * new column c): the constraint does not depend on the column and outlives
+ * it.  What else a column definition adds (a default, an index, a foreign
+ * key, a constraint on the column itself) goes with the column.
+ */
+static bool
+pgm_column_has_inverse(const ColumnDef *col)
+{
+	ListCell   *lc;
+
+	foreach(lc, col->constraints)
+	{
+		Constraint *con = (Constraint *) lfirst(lc);
+
+		if (con->contype == CONSTR_CHECK &&
+			!pgm_names_column_walker(con->raw_expr, (void *) col->colname))
+			return false;
+	}
+	return true;
+}
+
 /*
  * ALTER TABLE with only ADD COLUMN and ADD CONSTRAINT subcommands that have
  * inverses, and ALTER CONSTRAINT ... [NOT] ENFORCED (18), whose inverse is
@@ -148,7 +188,8 @@ pgm_invert_alter_table(const AlterTableStmt *stmt)
 	{
 		AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
 
-		if (cmd->subtype == AT_AddColumn && !cmd->missing_ok)
+		if (cmd->subtype == AT_AddColumn && !cmd->missing_ok &&
+			pgm_column_has_inverse((ColumnDef *) cmd->def))
 			undo = lcons(psprintf("DROP COLUMN %s",
 								  quote_identifier(((ColumnDef *) cmd->def)->colname)), undo);
 		else if (cmd->subtype == AT_AddConstraint && pgm_constraint_has_inverse((Constraint *) cmd->def))
@@ -562,6 +603,9 @@ pgm_derive_down(List *statements)
  *   keeps its own constraint as local: that merge is undone exactly.)
  * - ADD CONSTRAINT n CHECK on a table that inherits n: the constraint is
  *   merged into the inherited one, which DROP CONSTRAINT cannot drop.
+ * - ADD COLUMN c NOT NULL on a table whose inheritance child already has a
+ *   column c: the child's column is merged and, on PostgreSQL 18, made NOT
+ *   NULL, and DROP COLUMN on the parent leaves it so.
  * - A UNIQUE or EXCLUDE constraint or an index on a partitioned table
  *   attaches a partition's matching index of its own instead of building
  *   one; a foreign key on a partitioned table likewise adopts a matching
@@ -704,6 +748,50 @@ pgm_enforcement_not_undone(Oid relid, const char *name, bool enforced)
 	return why;
 }
 
+/* Does column definition `col` make its column NOT NULL (a primary key does)? */
+static bool
+pgm_column_not_null(const ColumnDef *col)
+{
+	ListCell   *lc;
+
+	if (col->is_not_null)
+		return true;
+	foreach(lc, col->constraints)
+	{
+		ConstrType	type = ((Constraint *) lfirst(lc))->contype;
+
+		if (type == CONSTR_NOTNULL || type == CONSTR_PRIMARY)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Why adding column `col` to `relid` would merge it into a column an
+ * inheritance child already has and leave that column changed; NULL when
+ * not.  From PostgreSQL 18 on, the child's column gains the new column's
+ * not-null constraint, which DROP COLUMN on the parent leaves there (an
+ * inherited constraint that no parent gives any more).  Asked on every
+ * version: a revision's down is not kept only where it happens to hold.
+ */
+static char *
+pgm_column_merges(Oid relid, bool recurse, const ColumnDef *col)
+{
+	ListCell   *lc;
+
+	if (!recurse || !pgm_column_not_null(col))
+		return NULL;
+	foreach(lc, list_delete_first(find_all_inheritors(relid, NoLock, NULL)))
+	{
+		Oid			child = lfirst_oid(lc);
+
+		if (get_attnum(child, col->colname) != InvalidAttrNumber)
+			return psprintf("NOT NULL column \"%s\" of \"%s\" merges with the column \"%s\" already has",
+							col->colname, get_rel_name(relid), get_rel_name(child));
+	}
+	return NULL;
+}
+
 /* Would `rv`, about to be created, land in the session's temporary schema? */
 static bool
 pgm_creates_temporary(RangeVar *rv)
@@ -779,6 +867,10 @@ pgm_inverse_fails_here(Node *tree)
 						return why;
 					if (pgm_alter_constraint_enforcement(cmd, &name, &enforced) &&
 						(why = pgm_enforcement_not_undone(relid, name, enforced)) != NULL)
+						return why;
+					if (cmd->subtype == AT_AddColumn &&
+						(why = pgm_column_merges(relid, stmt->relation->inh,
+												 (ColumnDef *) cmd->def)) != NULL)
 						return why;
 				}
 				return NULL;

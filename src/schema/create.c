@@ -60,6 +60,23 @@ pgm_emit_column_grants(PgmDiff *diff, int i, PgmItem *column)
 }
 
 /*
+ * Is column `col` of table `table`, created on its own to be attached as a
+ * partition later, an identity column that the partition takes from its
+ * parent?  From PostgreSQL 17 on, a partition shares its parent's identity
+ * and ATTACH PARTITION refuses a table with an identity column of its own.
+ */
+static bool
+pgm_identity_from_parent(const PgmItem *table, const PgmItem *col)
+{
+#if PG_VERSION_NUM >= 170000
+	return table->detached && pgm_text(table->tgt, "partition_of") != NULL &&
+		pgm_attribute_bool(col->tgt, "inherited") && pgm_text(col->tgt, "identity") != NULL;
+#else
+	return false;
+#endif
+}
+
+/*
  * A child created alone (pgm_mark_detached()): its parents' CHECK
  * constraints, then ATTACH PARTITION or INHERIT.
  */
@@ -129,9 +146,14 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 			if (inherited && !pgm_attribute_bool(c->tgt, "local"))
 				continue;		/* the parent's, and only the parent's */
 			def = pgm_column_definition(c->tgt, true);
-			if (inherited && pgm_text(c->tgt, "generated") != NULL)
+			if ((inherited && pgm_text(c->tgt, "generated") != NULL) ||
+				pgm_identity_from_parent(item, c))
 			{
-				/* declared beside the parent's: the generation is the parent's */
+				/*
+				 * declared beside the parent's: the generation is the
+				 * parent's; so is a partition's identity, which it gets
+				 * when attached (and which it may not have before)
+				 */
 				def = pgm_column_definition(c->tgt, false);
 				if (pgm_attribute_bool(c->tgt, "not_null"))
 					def = psprintf("%s NOT NULL", def);

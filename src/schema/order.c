@@ -275,6 +275,26 @@ pgm_order_partition_index(PgmDiff *diff, PgmItem *index)
 	}
 }
 
+/*
+ * Is `index` a partition's index of a constraint the partition gets on its
+ * own (a primary key added to the partition) that the partition's parent
+ * index `parent` adopts?  The constraint then comes before the parent's
+ * index, which attaches the constraint's index instead of building one
+ * (after it, the parent's index would have built its own and the
+ * constraint another).
+ */
+static bool
+pgm_index_adopted(PgmDiff *diff, PgmItem *index, int parent)
+{
+	int			constraint;
+
+	if (!pgm_kind_is(index, "index") || index->tgt == NULL ||
+		!pgm_same_text(pgm_text(index->tgt, "partition_of"), diff->items[parent].key))
+		return false;
+	constraint = pgm_item_find(diff, pgm_text(index->tgt, "constraint"));
+	return constraint >= 0 && diff->items[constraint].node[PGM_NODE_CREATE] >= 0;
+}
+
 /* The partitions the script drops (their items), found once. */
 static List *
 pgm_dropped_partitions(PgmDiff *diff)
@@ -463,7 +483,9 @@ pgm_order_edges(PgmDiff *diff)
 				pgm_edge(diff, rdefine, a);
 			}
 
-			if (item->change == PGM_CREATE || item->change == PGM_REBUILD || item->change == PGM_REDEFAULT)
+			if (pgm_index_adopted(diff, item, r))
+				pgm_edge(diff, c, rc);	/* the parent's index adopts it */
+			else if (item->change == PGM_CREATE || item->change == PGM_REBUILD || item->change == PGM_REDEFAULT)
 			{
 				pgm_edge(diff, rc, c);
 				pgm_edge(diff, ra, c);
