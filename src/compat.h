@@ -139,6 +139,13 @@ pgm_generated_is_stored(const Constraint *c)
 #endif
 }
 
+/*
+ * A column's NOT NULL became a constraint of its own in 18 (pg_constraint,
+ * contype 'n'): with a name, NOT VALID, NO INHERIT, RENAME CONSTRAINT and
+ * ALTER CONSTRAINT ... [NO] INHERIT.
+ */
+#define PGM_HAS_NOT_NULL_CONSTRAINTS (PG_VERSION_NUM >= 180000)
+
 /* raw_parser() gained its mode argument in 14. */
 #define pgm_raw_parser(str) raw_parser((str), RAW_PARSE_DEFAULT)
 

@@ -477,6 +477,8 @@ pgm_lint_add_column(PgmLint *lint, const RangeVar *table, const ColumnDef *col)
 						"Give the column a default, or add it as nullable, fill it, then SET NOT NULL.");
 }
 
+static bool pgm_has_valid_not_null_check(const RangeVar *table, const char *column);
+
 static void
 pgm_lint_add_constraint(PgmLint *lint, const RangeVar *table, const Constraint *c)
 {
@@ -506,6 +508,15 @@ pgm_lint_add_constraint(PgmLint *lint, const RangeVar *table, const Constraint *
 								psprintf("adding a primary key to table %s builds its index while blocking writes",
 										 pgm_rv_name(table)),
 								"Build a unique index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD PRIMARY KEY USING INDEX.");
+			break;
+		case CONSTR_NOTNULL:
+			/* ADD CONSTRAINT ... NOT NULL column (18): as SET NOT NULL, but it may be NOT VALID */
+			if (!c->skip_validation && list_length(c->keys) == 1 &&
+				!pgm_has_valid_not_null_check(table, strVal(linitial(c->keys))))
+				pgm_add_finding(lint, "set-not-null", PGM_SEVERITY_WARNING,
+								psprintf("adding a NOT NULL constraint on column %s scans table %s while blocking reads and writes",
+										 quote_identifier(strVal(linitial(c->keys))), pgm_rv_name(table)),
+								"Add it NOT VALID, then run ALTER TABLE ... VALIDATE CONSTRAINT in a later revision: validation does not block writes.");
 			break;
 		case CONSTR_EXCLUSION:
 			pgm_add_finding(lint, "add-exclusion-constraint", PGM_SEVERITY_WARNING,

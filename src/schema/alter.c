@@ -284,6 +284,87 @@ pgm_alter_column_grants(PgmDiff *diff, int i)
 
 static bool pgm_not_null_first(PgmDiff *diff, PgmItem *column);
 
+/* Is a column's NOT NULL constraint "not_null_valid" in the document? */
+static bool
+pgm_not_null_valid(JsonbContainer *col)
+{
+	return pgm_attribute(col, "not_null_valid") == NULL || pgm_attribute_bool(col, "not_null_valid");
+}
+
+/*
+ * An inherited column's NOT NULL constraint is its parent's: it changes
+ * only as its parent column's does, which RENAME CONSTRAINT and VALIDATE
+ * CONSTRAINT carry to it.  Does the parent's change carry the column's?
+ */
+static bool
+pgm_not_null_carried(PgmDiff *diff, PgmItem *column)
+{
+	int			p = pgm_parent_column_item(diff, pgm_relation_item(diff, column, false)->tgt,
+										   pgm_text(column->tgt, "name"));
+	PgmItem    *parent = p >= 0 ? &diff->items[p] : NULL;
+
+	return parent != NULL && parent->src != NULL && pgm_attribute_bool(parent->src, "not_null") &&
+		pgm_attribute_bool(parent->tgt, "not_null") &&
+		strcmp(pgm_not_null_name(diff, parent, true), pgm_not_null_name(diff, column, true)) == 0 &&
+		strcmp(pgm_not_null_name(diff, parent, false), pgm_not_null_name(diff, column, false)) == 0 &&
+		pgm_not_null_valid(parent->src) == pgm_not_null_valid(column->src) &&
+		pgm_not_null_valid(parent->tgt) == pgm_not_null_valid(column->tgt) &&
+		!pgm_differs(column, "not_null_no_inherit");
+}
+
+/*
+ * A column's NOT NULL: set or dropped; or its constraint (PostgreSQL 18)
+ * renamed, made to [NO] INHERIT, validated, or made NOT VALID again (the
+ * only way there is: dropped and added NOT VALID).
+ */
+static void
+pgm_alter_not_null(PgmDiff *diff, int i, const char *relname, const char *col)
+{
+	PgmItem    *item = &diff->items[i];
+	char	   *before;
+	char	   *after;
+
+	if (pgm_differs(item, "not_null"))
+	{
+		if (pgm_not_null_first(diff, item))
+			return;				/* the table's ALTER says it */
+		pgm_emit(diff, i, PGM_NODE_ALTER, pgm_attribute_bool(item->tgt, "not_null") ?
+				 pgm_not_null_statement(diff, item, relname, false) :
+				 psprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL;", relname, col));
+		return;
+	}
+	if (!pgm_attribute_bool(item->tgt, "not_null"))
+		return;
+	before = pgm_not_null_name(diff, item, true);
+	after = pgm_not_null_name(diff, item, false);
+	if (strcmp(before, after) == 0 && pgm_not_null_valid(item->src) == pgm_not_null_valid(item->tgt) &&
+		!pgm_differs(item, "not_null_no_inherit"))
+		return;
+	if (pgm_attribute_bool(item->tgt, "inherited"))
+	{
+		if (pgm_not_null_carried(diff, item))
+			return;
+		pgm_refuse(item, "change the NOT NULL constraint of",
+				   "The column is inherited: its NOT NULL constraint changes only with its parent column's.");
+	}
+	if (pgm_not_null_valid(item->src) && !pgm_not_null_valid(item->tgt))
+	{
+		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL;", relname, col));
+		pgm_emit(diff, i, PGM_NODE_ALTER, pgm_not_null_statement(diff, item, relname, false));
+		return;
+	}
+	if (strcmp(before, after) != 0)
+		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s;", relname,
+												   quote_identifier(before), quote_identifier(after)));
+	if (pgm_differs(item, "not_null_no_inherit"))
+		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER CONSTRAINT %s %sINHERIT;", relname,
+												   quote_identifier(after),
+												   pgm_attribute_bool(item->tgt, "not_null_no_inherit") ? "NO " : ""));
+	if (!pgm_not_null_valid(item->src) && pgm_not_null_valid(item->tgt))
+		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s;", relname,
+												   quote_identifier(after)));
+}
+
 static void
 pgm_alter_column(PgmDiff *diff, int i)
 {
@@ -313,9 +394,8 @@ pgm_alter_column(PgmDiff *diff, int i)
 		else if (!item->type_changed || converts)
 			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER %s %s ALTER COLUMN %s DROP DEFAULT;", alter, relname, col));
 	}
-	if (!type && !view && pgm_differs(item, "not_null") && !pgm_not_null_first(diff, item))
-		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s %s NOT NULL;", relname, col,
-												   pgm_attribute_bool(t, "not_null") ? "SET" : "DROP"));
+	if (!type && !view)
+		pgm_alter_not_null(diff, i, relname, col);
 	pgm_alter_column_grants(diff, i);
 	if (pgm_differs(item, "comment"))
 		pgm_emit(diff, i, PGM_NODE_ALTER, pgm_comment_statement(diff, item));
@@ -361,6 +441,8 @@ pgm_add_inherited_parts(PgmDiff *diff, int i, const char *name, const char *pare
 				 psprintf("ALTER TABLE %s ADD COLUMN %s;", name, pgm_column_definition(part->tgt, true)) :
 				 psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s;", name, quote_identifier(part_name),
 						  pgm_text(part->tgt, "definition")));
+		if (column)
+			pgm_emit_not_valid_not_null(diff, i, PGM_NODE_ALTER, part);
 	}
 }
 
@@ -444,8 +526,7 @@ pgm_alter_parents(PgmDiff *diff, int i, const char *name)
 
 	foreach(lc, item->tgt_columns)
 		if (pgm_not_null_first(diff, lfirst(lc)))
-		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", name,
-												   quote_identifier(pgm_text(((PgmItem *) lfirst(lc))->tgt, "name"))));
+		pgm_emit(diff, i, PGM_NODE_ALTER, pgm_not_null_statement(diff, lfirst(lc), name, false));
 	kept = (partition || was_partition) ? list_length(before) : pgm_parents_kept(before, after);
 	foreach(lc, before)
 		if (!pgm_list_has_string(after, lfirst(lc)) || (was_partition && (rebound || !partition)) ||

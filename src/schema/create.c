@@ -132,9 +132,7 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 			if (inherited && pgm_text(c->tgt, "generated") != NULL)
 			{
 				/* declared beside the parent's: the generation is the parent's */
-				def = pgm_column_definition(c->tgt, false);
-				if (pgm_attribute_bool(c->tgt, "not_null"))
-					def = psprintf("%s NOT NULL", def);
+				def = psprintf("%s%s", pgm_column_definition(c->tgt, false), pgm_not_null_clause(c->tgt));
 			}
 			appendStringInfo(&buf, "%s\n    %s", first ? "" : ",", def);
 			first = false;
@@ -191,9 +189,10 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE ONLY %s ALTER COLUMN %s DROP DEFAULT;",
 															pgm_qualified(t), col));
 			if (pgm_attribute_bool(c->tgt, "not_null") && (parent_col == NULL || !pgm_attribute_bool(parent_col, "not_null")))
-				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE ONLY %s ALTER COLUMN %s SET NOT NULL;",
-															pgm_qualified(t), col));
+				pgm_emit(diff, i, PGM_NODE_CREATE, pgm_not_null_statement(diff, c, pgm_qualified(t), true));
 		}
+		else
+			pgm_emit_not_valid_not_null(diff, i, PGM_NODE_CREATE, c);
 		pgm_emit_column_grants(diff, i, c);
 		if (pgm_text(c->tgt, "comment") != NULL)
 			pgm_emit(diff, i, PGM_NODE_CREATE, pgm_comment_statement(diff, c));
@@ -338,8 +337,11 @@ pgm_emit_create(PgmDiff *diff, int i)
 			pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TYPE %s ADD ATTRIBUTE %s;", pgm_qualified(rel->tgt),
 														pgm_column_definition(t, false)));
 		else
+		{
 			pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ADD COLUMN %s;", pgm_qualified(rel->tgt),
 														pgm_column_definition(t, true)));
+			pgm_emit_not_valid_not_null(diff, i, PGM_NODE_CREATE, item);
+		}
 		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
 	}
 	else if (pgm_kind_is(item, "index"))

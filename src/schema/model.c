@@ -617,3 +617,61 @@ pgm_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name)
 
 	return c >= 0 ? diff->items[c].tgt : NULL;
 }
+
+/*
+ * A column's NOT NULL constraint (PostgreSQL 18) that is what a plain NOT
+ * NULL makes: no "not_null_name", valid, inherited by children.
+ */
+bool
+pgm_not_null_plain(JsonbContainer *col)
+{
+	return pgm_attribute(col, "not_null_name") == NULL &&
+		(pgm_attribute(col, "not_null_valid") == NULL || pgm_attribute_bool(col, "not_null_valid")) &&
+		!pgm_attribute_bool(col, "not_null_no_inherit");
+}
+
+/*
+ * The name of a column's NOT NULL constraint in one document: its
+ * "not_null_name", or else <table>_<column>_not_null, the relation's and
+ * column's names in that document (README.md, "The schema document").
+ */
+char *
+pgm_not_null_name(PgmDiff *diff, PgmItem *column, bool source)
+{
+	JsonbContainer *col = source ? column->src : column->tgt;
+	PgmItem    *rel = pgm_relation_item(diff, column, source);
+	char	   *name = pgm_text(col, "not_null_name");
+
+	if (name != NULL)
+		return name;
+	return psprintf("%s_%s_not_null", pgm_text(source ? rel->src : rel->tgt, "name"), pgm_text(col, "name"));
+}
+
+/*
+ * Before PostgreSQL 18 a NOT NULL has no name, and is never NOT VALID nor
+ * NO INHERIT: a document that says otherwise cannot be diffed here, as no
+ * script this server runs reaches it.
+ */
+void
+pgm_check_not_null_support(PgmDiff *diff)
+{
+	int			i;
+
+	if (PGM_HAS_NOT_NULL_CONSTRAINTS)
+		return;
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *item = &diff->items[i];
+
+		if (!pgm_kind_is(item, "column") ||
+			((item->src == NULL || pgm_not_null_plain(item->src)) &&
+			 (item->tgt == NULL || pgm_not_null_plain(item->tgt))))
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s has a NOT NULL constraint that needs PostgreSQL 18", item->key),
+				 errdetail("Its document says \"not_null_name\", \"not_null_valid\" or \"not_null_no_inherit\": "
+						   "before PostgreSQL 18 a NOT NULL has no name, and is neither NOT VALID nor NO INHERIT."),
+				 errhint("Diff these documents on a server of PostgreSQL 18 or later.")));
+	}
+}

@@ -149,6 +149,9 @@ extern List *pgm_columns_of(PgmDiff *diff, PgmItem *rel);
 extern List *pgm_parents(PgmDiff *diff, JsonbContainer *table, bool source);
 extern int	pgm_parent_column_item(PgmDiff *diff, JsonbContainer *child, const char *name);
 extern JsonbContainer *pgm_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name);
+extern bool pgm_not_null_plain(JsonbContainer *col);
+extern char *pgm_not_null_name(PgmDiff *diff, PgmItem *column, bool source);
+extern void pgm_check_not_null_support(PgmDiff *diff);
 
 /* ---- renames.c ---- */
 
@@ -165,6 +168,9 @@ extern void pgm_classify(PgmDiff *diff);
 
 extern void pgm_emit(PgmDiff *diff, int item, PgmNodeKind kind, char *statement);
 extern char *pgm_column_definition(JsonbContainer *col, bool with_constraints);
+extern char *pgm_not_null_clause(JsonbContainer *col);
+extern char *pgm_not_null_statement(PgmDiff *diff, PgmItem *column, const char *relname, bool only);
+extern void pgm_emit_not_valid_not_null(PgmDiff *diff, int i, PgmNodeKind kind, PgmItem *column);
 extern PgmGrant pgm_parse_grant(const char *s);
 extern char *pgm_grantee_spelling(const char *role);
 extern PgmRevoke pgm_revoke_of(const char *grant, List *after);
