@@ -283,6 +283,21 @@ pgm_alter_column_grants(PgmDiff *diff, int i)
 }
 
 static bool pgm_not_null_first(PgmDiff *diff, PgmItem *column);
+static List *pgm_gained_parents(PgmDiff *diff, PgmItem *table);
+
+/*
+ * Does the column's table gain a parent?  Then its NOT NULL constraint
+ * takes its new name between NO INHERIT or DETACH and INHERIT or ATTACH
+ * (pgm_alter_parents()), where it is its own.
+ */
+static bool
+pgm_gains_parent(PgmDiff *diff, PgmItem *column)
+{
+	PgmItem    *rel = pgm_relation_item(diff, column, false);
+
+	return rel != NULL && rel->src != NULL && pgm_kind_is(rel, "table") &&
+		pgm_gained_parents(diff, rel) != NIL;
+}
 
 /* Is a column's NOT NULL constraint "not_null_valid" in the document? */
 static bool
@@ -337,6 +352,8 @@ pgm_alter_not_null(PgmDiff *diff, int i, const char *relname, const char *col)
 		return;
 	before = pgm_not_null_name(diff, item, true);
 	after = pgm_not_null_name(diff, item, false);
+	if (pgm_gains_parent(diff, item))
+		before = after;			/* renamed by the table's ALTER */
 	if (strcmp(before, after) == 0 && pgm_not_null_valid(item->src) == pgm_not_null_valid(item->tgt) &&
 		!pgm_differs(item, "not_null_no_inherit"))
 		return;
@@ -534,6 +551,15 @@ pgm_alter_parents(PgmDiff *diff, int i, const char *name)
 		pgm_emit(diff, i, PGM_NODE_ALTER,
 				 psprintf(was_partition ? "ALTER TABLE %2$s DETACH PARTITION %1$s;" : "ALTER TABLE %s NO INHERIT %s;", name,
 						  pgm_qualified(pgm_item_object(&diff->items[pgm_item_find(diff, lfirst(lc))]))));
+	foreach(lc, gained != NIL ? item->tgt_columns : NIL)
+	{
+		PgmItem    *c = lfirst(lc);
+
+		if (pgm_not_null_renamed(diff, c))
+			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s;", name,
+													   quote_identifier(pgm_not_null_name(diff, c, true)),
+													   quote_identifier(pgm_not_null_name(diff, c, false))));
+	}
 	foreach(lc, gained)
 	{
 		char	   *parent = pgm_qualified(diff->items[pgm_item_find(diff, lfirst(lc))].tgt);

@@ -648,6 +648,20 @@ pgm_not_null_name(PgmDiff *diff, PgmItem *column, bool source)
 }
 
 /*
+ * Is `item` a column NOT NULL in both documents whose constraint's name
+ * differs, though its bytes may not (a table or column the caller renames,
+ * whose constraint keeps its name)?
+ */
+bool
+pgm_not_null_renamed(PgmDiff *diff, PgmItem *item)
+{
+	return pgm_kind_is(item, "column") && item->src != NULL && item->tgt != NULL &&
+		pgm_attribute_bool(item->src, "not_null") && pgm_attribute_bool(item->tgt, "not_null") &&
+		pgm_relation_item(diff, item, true) != NULL && pgm_relation_item(diff, item, false) != NULL &&
+		strcmp(pgm_not_null_name(diff, item, true), pgm_not_null_name(diff, item, false)) != 0;
+}
+
+/*
  * Before PostgreSQL 18 a NOT NULL has no name, and is never NOT VALID nor
  * NO INHERIT: a document that says otherwise cannot be diffed here, as no
  * script this server runs reaches it.

@@ -151,6 +151,7 @@ extern int	pgm_parent_column_item(PgmDiff *diff, JsonbContainer *child, const ch
 extern JsonbContainer *pgm_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name);
 extern bool pgm_not_null_plain(JsonbContainer *col);
 extern char *pgm_not_null_name(PgmDiff *diff, PgmItem *column, bool source);
+extern bool pgm_not_null_renamed(PgmDiff *diff, PgmItem *item);
 extern void pgm_check_not_null_support(PgmDiff *diff);
 
 /* ---- renames.c ---- */
