@@ -11,6 +11,7 @@ SELECT current_setting('server_version_num')::int >= 180000 AS not_null_constrai
 \if :not_null_constraints
 \else
 CREATE TABLE app.t (a int NOT NULL);
+SELECT migrate.schema()->'objects'->'column app.t.a' AS plain;
 SELECT * FROM migrate.diff('{"version": 1, "objects": {}}',
                            jsonb_set(migrate.schema(), '{objects,column app.t.a,not_null_name}', '"named"'));
 \quit

@@ -348,7 +348,8 @@ pgm_alter_not_null(PgmDiff *diff, int i, const char *relname, const char *col)
 				 psprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL;", relname, col));
 		return;
 	}
-	if (!pgm_attribute_bool(item->tgt, "not_null"))
+	/* before 18 a NOT NULL has no constraint of its own (nor a document's attributes of it) */
+	if (!PGM_HAS_NOT_NULL_CONSTRAINTS || !pgm_attribute_bool(item->tgt, "not_null"))
 		return;
 	before = pgm_not_null_name(diff, item, true);
 	after = pgm_not_null_name(diff, item, false);

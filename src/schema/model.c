@@ -655,7 +655,7 @@ pgm_not_null_name(PgmDiff *diff, PgmItem *column, bool source)
 bool
 pgm_not_null_renamed(PgmDiff *diff, PgmItem *item)
 {
-	return pgm_kind_is(item, "column") && item->src != NULL && item->tgt != NULL &&
+	return PGM_HAS_NOT_NULL_CONSTRAINTS && pgm_kind_is(item, "column") && item->src != NULL && item->tgt != NULL &&
 		pgm_attribute_bool(item->src, "not_null") && pgm_attribute_bool(item->tgt, "not_null") &&
 		pgm_relation_item(diff, item, true) != NULL && pgm_relation_item(diff, item, false) != NULL &&
 		strcmp(pgm_not_null_name(diff, item, true), pgm_not_null_name(diff, item, false)) != 0;
