@@ -122,3 +122,15 @@ SELECT a.attname, format_type(a.atttypid, NULL), k.conname
 SELECT * FROM migrate.drift();
 SELECT migrate.add('04', 'ALTER TABLE app.t ALTER COLUMN e TYPE bigint', online => true, allow_destructive => true);
 SELECT migrate.start('04');
+
+-- a new table whose NOT NULL's name PostgreSQL would find taken (by a
+-- renamed table's, which kept it) says it: PostgreSQL would choose
+-- swap_a_not_null1, which the target does not say
+SET pgmigrate.guard = off;
+SET client_min_messages = warning;
+CREATE TABLE app.swap (a int NOT NULL);
+ALTER TABLE app.swap RENAME TO swapped;
+SELECT * FROM pg_temp.diff_both_ways($$
+CREATE TABLE app.swap (a int CONSTRAINT swap_a_not_null NOT NULL);
+$$);
+SELECT conrelid::regclass, conname FROM pg_constraint WHERE conrelid IN ('app.swap'::regclass, 'app.swapped'::regclass) ORDER BY 1::text;

@@ -456,7 +456,7 @@ pgm_add_inherited_parts(PgmDiff *diff, int i, const char *name, const char *pare
 			!pgm_same_text(pgm_first_giver(diff, gained, part->kind, part_name), parent))
 			continue;
 		pgm_emit(diff, i, PGM_NODE_ALTER, column ?
-				 psprintf("ALTER TABLE %s ADD COLUMN %s;", name, pgm_column_definition(part->tgt, true)) :
+				 psprintf("ALTER TABLE %s ADD COLUMN %s;", name, pgm_column_definition(diff, part, true)) :
 				 psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s;", name, quote_identifier(part_name),
 						  pgm_text(part->tgt, "definition")));
 		if (column)

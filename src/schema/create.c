@@ -128,11 +128,11 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 
 			if (inherited && !pgm_attribute_bool(c->tgt, "local"))
 				continue;		/* the parent's, and only the parent's */
-			def = pgm_column_definition(c->tgt, true);
+			def = pgm_column_definition(diff, c, true);
 			if (inherited && pgm_text(c->tgt, "generated") != NULL)
 			{
 				/* declared beside the parent's: the generation is the parent's */
-				def = psprintf("%s%s", pgm_column_definition(c->tgt, false), pgm_not_null_clause(c->tgt));
+				def = psprintf("%s%s", pgm_column_definition(diff, c, false), pgm_not_null_clause(diff, c));
 			}
 			appendStringInfo(&buf, "%s\n    %s", first ? "" : ",", def);
 			first = false;
@@ -237,7 +237,7 @@ pgm_emit_create_type(PgmDiff *diff, int i)
 		appendStringInfo(&buf, "CREATE TYPE %s AS (", pgm_qualified(t));
 		foreach(lc, columns)
 			appendStringInfo(&buf, "%s%s", foreach_current_index(lc) ? ", " : "",
-							 pgm_column_definition(((PgmItem *) lfirst(lc))->tgt, false));
+							 pgm_column_definition(diff, lfirst(lc), false));
 		appendStringInfoString(&buf, ");");
 	}
 	else if (strcmp(type, "range") == 0)
@@ -335,11 +335,11 @@ pgm_emit_create(PgmDiff *diff, int i)
 
 		if (pgm_kind_is(rel, "type"))
 			pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TYPE %s ADD ATTRIBUTE %s;", pgm_qualified(rel->tgt),
-														pgm_column_definition(t, false)));
+														pgm_column_definition(diff, item, false)));
 		else
 		{
 			pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ADD COLUMN %s;", pgm_qualified(rel->tgt),
-														pgm_column_definition(t, true)));
+														pgm_column_definition(diff, item, true)));
 			pgm_emit_not_valid_not_null(diff, i, PGM_NODE_CREATE, item);
 		}
 		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);

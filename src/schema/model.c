@@ -661,6 +661,104 @@ pgm_not_null_renamed(PgmDiff *diff, PgmItem *item)
 		strcmp(pgm_not_null_name(diff, item, true), pgm_not_null_name(diff, item, false)) != 0;
 }
 
+/* Who uses a constraint name in a schema, in either document. */
+typedef struct PgmNameUse
+{
+	char		key[2 * NAMEDATALEN];	/* schema, NUL, name (cut short) */
+	const char *owner;			/* the key of the first item that uses it */
+	bool		shared;			/* another item uses it too */
+} PgmNameUse;
+
+static void
+pgm_note_name_use(HTAB *uses, JsonbContainer *rel, const char *name, const char *owner)
+{
+	char		key[2 * NAMEDATALEN] = {0};
+	PgmNameUse *use;
+	bool		found;
+
+	if (rel == NULL || name == NULL)
+		return;
+	strlcpy(key, pgm_text(rel, "schema"), NAMEDATALEN);
+	strlcpy(key + NAMEDATALEN, name, NAMEDATALEN);
+	use = hash_search(uses, key, HASH_ENTER, &found);
+	if (!found)
+	{
+		use->owner = owner;
+		use->shared = false;
+	}
+	else if (strcmp(use->owner, owner) != 0)
+		use->shared = true;
+}
+
+/*
+ * The constraint names of both documents, by schema: the constraints', the
+ * domains', and the columns' NOT NULL constraints'.  PostgreSQL chooses a
+ * NOT NULL's name unique in its schema (<table>_<column>_not_null1 when the
+ * name is taken): built once, on first use.
+ */
+static HTAB *
+pgm_name_uses(PgmDiff *diff)
+{
+	HASHCTL		ctl = {0};
+	int			i;
+
+	if (diff->constraint_names != NULL)
+		return diff->constraint_names;
+	ctl.keysize = 2 * NAMEDATALEN;
+	ctl.entrysize = sizeof(PgmNameUse);
+	ctl.hcxt = CurrentMemoryContext;
+	diff->constraint_names = hash_create("pgmigrate constraint names", 1024, &ctl,
+										 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *item = &diff->items[i];
+		int			side;
+
+		for (side = 0; side < 2; side++)
+		{
+			bool		source = side == 0;
+			JsonbContainer *obj = source ? item->src : item->tgt;
+			PgmItem    *rel;
+
+			/* (not an inherited column's, which bears its parent's name, not one of its own) */
+			if (obj == NULL || (!pgm_kind_is(item, "constraint") &&
+								!(pgm_kind_is(item, "column") && pgm_attribute_bool(obj, "not_null") &&
+								  (!pgm_attribute_bool(obj, "inherited") || pgm_attribute_bool(obj, "local")))) ||
+				(rel = pgm_relation_item(diff, item, source)) == NULL)
+				continue;
+			pgm_note_name_use(diff->constraint_names, source ? rel->src : rel->tgt,
+							  pgm_kind_is(item, "column") ? pgm_not_null_name(diff, item, source) :
+							  pgm_text(obj, "name"), item->key);
+		}
+	}
+	return diff->constraint_names;
+}
+
+/*
+ * The name a statement gives a column's NOT NULL constraint of the target
+ * (PostgreSQL 18), or NULL where PostgreSQL's own choice is the name: its
+ * "not_null_name"; else <table>_<column>_not_null when another object of
+ * either document uses that name in the schema, where PostgreSQL would
+ * choose another.
+ */
+char *
+pgm_not_null_name_to_say(PgmDiff *diff, PgmItem *column)
+{
+	char		key[2 * NAMEDATALEN] = {0};
+	char	   *name = pgm_text(column->tgt, "not_null_name");
+	PgmItem    *rel;
+	PgmNameUse *use;
+
+	if (name != NULL || !PGM_HAS_NOT_NULL_CONSTRAINTS ||
+		(rel = pgm_relation_item(diff, column, false)) == NULL || rel->tgt == NULL)
+		return name;
+	name = pgm_not_null_name(diff, column, false);
+	strlcpy(key, pgm_text(rel->tgt, "schema"), NAMEDATALEN);
+	strlcpy(key + NAMEDATALEN, name, NAMEDATALEN);
+	use = hash_search(pgm_name_uses(diff), key, HASH_FIND, NULL);
+	return use != NULL && use->shared ? name : NULL;
+}
+
 /*
  * Before PostgreSQL 18 a NOT NULL has no name, and is never NOT VALID nor
  * NO INHERIT: a document that says otherwise cannot be diffed here, as no

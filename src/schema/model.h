@@ -20,6 +20,7 @@
 #define PGM_SCHEMA_MODEL_H
 
 #include "pgmigrate.h"
+#include "utils/hsearch.h"
 
 typedef enum PgmChange
 {
@@ -90,6 +91,7 @@ typedef struct PgmDiff
 	List	   *renames;		/* PgmRename * */
 	List	   *rename_statements;
 	const char *role;			/* who will run the script: owner of what it creates */
+	HTAB	   *constraint_names;	/* by schema and name: who uses it (model.c) */
 } PgmDiff;
 
 /* A rename the caller asked for: source key prefix -> target key prefix. */
@@ -152,6 +154,7 @@ extern JsonbContainer *pgm_parent_column(PgmDiff *diff, JsonbContainer *child, c
 extern bool pgm_not_null_plain(JsonbContainer *col);
 extern char *pgm_not_null_name(PgmDiff *diff, PgmItem *column, bool source);
 extern bool pgm_not_null_renamed(PgmDiff *diff, PgmItem *item);
+extern char *pgm_not_null_name_to_say(PgmDiff *diff, PgmItem *column);
 extern void pgm_check_not_null_support(PgmDiff *diff);
 
 /* ---- renames.c ---- */
@@ -168,8 +171,8 @@ extern void pgm_classify(PgmDiff *diff);
 /* ---- statements.c ---- */
 
 extern void pgm_emit(PgmDiff *diff, int item, PgmNodeKind kind, char *statement);
-extern char *pgm_column_definition(JsonbContainer *col, bool with_constraints);
-extern char *pgm_not_null_clause(JsonbContainer *col);
+extern char *pgm_column_definition(PgmDiff *diff, PgmItem *column, bool with_constraints);
+extern char *pgm_not_null_clause(PgmDiff *diff, PgmItem *column);
 extern char *pgm_not_null_statement(PgmDiff *diff, PgmItem *column, const char *relname, bool only);
 extern void pgm_emit_not_valid_not_null(PgmDiff *diff, int i, PgmNodeKind kind, PgmItem *column);
 extern PgmGrant pgm_parse_grant(const char *s);

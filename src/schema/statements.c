@@ -50,8 +50,9 @@ pgm_emit(PgmDiff *diff, int item, PgmNodeKind kind, char *statement)
  * child declares beside its parent's takes the parent's generation).
  */
 char *
-pgm_column_definition(JsonbContainer *col, bool with_constraints)
+pgm_column_definition(PgmDiff *diff, PgmItem *column, bool with_constraints)
 {
+	JsonbContainer *col = column->tgt;
 	StringInfoData buf;
 	char	   *collation = pgm_attribute_text(col, "collation");
 	char	   *generated = pgm_attribute_text(col, "generated");
@@ -78,7 +79,7 @@ pgm_column_definition(JsonbContainer *col, bool with_constraints)
 	}
 	if (def)
 		appendStringInfo(&buf, " DEFAULT %s", def);
-	appendStringInfoString(&buf, pgm_not_null_clause(col));
+	appendStringInfoString(&buf, pgm_not_null_clause(diff, column));
 	return buf.data;
 }
 
@@ -88,9 +89,10 @@ pgm_column_definition(JsonbContainer *col, bool with_constraints)
  * (pgm_emit_not_valid_not_null()).
  */
 char *
-pgm_not_null_clause(JsonbContainer *col)
+pgm_not_null_clause(PgmDiff *diff, PgmItem *column)
 {
-	char	   *name = pgm_attribute_text(col, "not_null_name");
+	JsonbContainer *col = column->tgt;
+	char	   *name = pgm_not_null_name_to_say(diff, column);
 
 	if (!pgm_attribute_bool(col, "not_null") ||
 		(pgm_attribute(col, "not_null_valid") != NULL && !pgm_attribute_bool(col, "not_null_valid")))
@@ -110,7 +112,7 @@ pgm_not_null_statement(PgmDiff *diff, PgmItem *column, const char *relname, bool
 	JsonbContainer *t = column->tgt;
 	char	   *col = pstrdup(quote_identifier(pgm_attribute_text(t, "name")));
 
-	if (pgm_not_null_plain(t))
+	if (pgm_not_null_plain(t) && pgm_not_null_name_to_say(diff, column) == NULL)
 		return psprintf("ALTER TABLE %s%s ALTER COLUMN %s SET NOT NULL;", only ? "ONLY " : "", relname, col);
 	return psprintf("ALTER TABLE %s%s ADD CONSTRAINT %s NOT NULL %s%s%s;", only ? "ONLY " : "", relname,
 					quote_identifier(pgm_not_null_name(diff, column, false)), col,
