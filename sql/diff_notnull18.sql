@@ -106,6 +106,12 @@ SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'app.t'::regcla
 SELECT count(*) FROM migrate.rollback();
 SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'app.t'::regclass AND conname = 'e_nn';
 SELECT count(*) FROM migrate.apply();
+-- the same again: ADD CONSTRAINT does nothing where the column has it, so
+-- DROP CONSTRAINT would drop what was there: the derived down is withdrawn
+SELECT migrate.add('01b', 'ALTER TABLE app.t ADD CONSTRAINT e_nn NOT NULL e NOT VALID');
+SELECT count(*) FROM migrate.apply();
+SELECT id, down_derived, down FROM migrate.revisions WHERE id = '01b';
+SELECT revision, irreversible FROM migrate.status() WHERE revision = '01b';
 
 -- online type changes: of a column with a plain NOT NULL, the new
 -- column's takes the old one's name; of one whose NOT NULL is NOT VALID,
