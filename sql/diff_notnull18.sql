@@ -14,6 +14,9 @@ CREATE TABLE app.t (a int NOT NULL);
 SELECT migrate.schema()->'objects'->'column app.t.a' AS plain;
 SELECT * FROM migrate.diff('{"version": 1, "objects": {}}',
                            jsonb_set(migrate.schema(), '{objects,column app.t.a,not_null_name}', '"named"'));
+CREATE DOMAIN app.d AS int NOT NULL;
+SELECT * FROM migrate.diff('{"version": 1, "objects": {}}',
+                           jsonb_set(migrate.schema(), '{objects,type app.d,not_null_name}', '"named"'));
 \quit
 \endif
 
@@ -91,6 +94,23 @@ SELECT * FROM migrate.diff('{"version": 1, "objects": {}}',
                            migrate.schema() #- '{objects,column app.t.c,not_null}');
 SELECT * FROM migrate.diff('{"version": 1, "objects": {}}',
                            jsonb_set(migrate.schema(), '{objects,column app.t.a,not_null_name}', to_jsonb(repeat('n', 64))));
+
+-- a domain's NOT NULL is a named constraint too (since 17): created with
+-- its name, renamed, added under another
+SELECT * FROM pg_temp.diff_both_ways($$
+CREATE DOMAIN app.dn AS int CONSTRAINT dn_named NOT NULL;
+CREATE DOMAIN app.dp AS int NOT NULL;
+CREATE DOMAIN app.dq AS int;
+$$);
+SELECT * FROM pg_temp.diff_both_ways($$
+ALTER DOMAIN app.dn RENAME CONSTRAINT dn_named TO dn_other;
+ALTER DOMAIN app.dp DROP NOT NULL;
+ALTER DOMAIN app.dp ADD CONSTRAINT dp_nn NOT NULL;
+ALTER DOMAIN app.dq ADD CONSTRAINT dq_nn NOT NULL;
+$$);
+SELECT * FROM migrate.diff('{"version": 1, "objects": {}}',
+                           migrate.schema() #- '{objects,type app.dn,not_null}');
+DROP DOMAIN app.dn, app.dp, app.dq;
 
 -- the lint: ADD CONSTRAINT ... NOT NULL scans as SET NOT NULL does, but not NOT VALID
 SELECT rule, severity FROM migrate.lint('ALTER TABLE app.t ADD CONSTRAINT c_nn NOT NULL c');

@@ -36,12 +36,15 @@ REVOKE ALL ON FUNCTION migrate.record_snapshot() FROM PUBLIC;
 -- plain NOT NULL does not: "not_null_name" when the name is not
 -- <table>_<column>_not_null (the table's and column's names as they are
 -- now, untruncated), "not_null_valid": false when NOT VALID,
--- "not_null_no_inherit": true when NO INHERIT.  Before 18 there are no such
+-- "not_null_no_inherit": true when NO INHERIT.  A domain's NOT NULL is a named
+-- constraint too (since 17): a domain says "not_null_name" when its name is
+-- not <domain>_not_null.  On 15 and 16 there are no such
 -- rows, so the documents do not change (nor what drift() compares them
 -- with); on 18 drift() shows such columns once, which record_snapshot()
 -- accepts (a child's inherited constraint bears its parent's name, so it
--- says "not_null_name").  The column CTE's relname, the LEFT JOIN of pg_constraint nn and
--- those three attributes are all that differ from 0.7's migrate.schema().
+-- says "not_null_name").  The column CTE's relname, the LEFT JOINs of
+-- pg_constraint nn (columns) and dn (domains) and those attributes are all
+-- that differ from 0.7's migrate.schema().
 CREATE OR REPLACE FUNCTION migrate.schema() RETURNS jsonb
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
@@ -413,7 +416,10 @@ objects (key, doc) AS (
                 WHEN 'e' THEN migrate.schema_object('labels',
                     (SELECT jsonb_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid))
                 WHEN 'd' THEN migrate.schema_object('base_type', format_type(t.typbasetype, t.typtypmod),
-                    'not_null', CASE WHEN t.typnotnull THEN true END, 'default', t.typdefault,
+                    'not_null', CASE WHEN t.typnotnull THEN true END,
+                    -- its NOT NULL constraint's name (PostgreSQL 17 on) when not <domain>_not_null
+                    'not_null_name', CASE WHEN dn.conname <> t.typname || '_not_null' THEN dn.conname::text END,
+                    'default', t.typdefault,
                     'collation', quote_ident(dcn.nspname) || '.' || quote_ident(dco.collname))
                 -- a base type's CREATE TYPE, which the server does not write
                 WHEN 'b' THEN migrate.schema_object('definition', format('CREATE TYPE %s.%s (%s)',
@@ -451,6 +457,7 @@ objects (key, doc) AS (
     LEFT JOIN grants tga ON tga.acl = t.acl
     LEFT JOIN pg_type tb ON tb.oid = t.oid AND t.typtype = 'b'
     LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
+    LEFT JOIN pg_constraint dn ON t.typtype = 'd' AND dn.contypid = t.oid AND dn.contype = 'n'
     LEFT JOIN pg_collation dco ON t.typtype = 'd' AND dco.oid = t.typcollation AND t.typcollation <> bt.typcollation
     LEFT JOIN pg_namespace dcn ON dcn.oid = dco.collnamespace
     LEFT JOIN pg_range g ON g.rngtypid = t.oid

@@ -146,6 +146,9 @@ pgm_generated_is_stored(const Constraint *c)
  */
 #define PGM_HAS_NOT_NULL_CONSTRAINTS (PG_VERSION_NUM >= 180000)
 
+/* A domain's NOT NULL became a named constraint (pg_constraint) in 17. */
+#define PGM_HAS_DOMAIN_NOT_NULL_CONSTRAINTS (PG_VERSION_NUM >= 170000)
+
 /* raw_parser() gained its mode argument in 14. */
 #define pgm_raw_parser(str) raw_parser((str), RAW_PARSE_DEFAULT)
 

@@ -716,6 +716,39 @@ pgm_add_enum_values(PgmDiff *diff, int i, const char *name)
 	}
 }
 
+/* A domain's NOT NULL name, <domain>_not_null where the document says none. */
+static char *
+pgm_domain_not_null_name(JsonbContainer *domain)
+{
+	char	   *name = pgm_text(domain, "not_null_name");
+
+	return name ? name : psprintf("%s_not_null", pgm_text(domain, "name"));
+}
+
+/*
+ * A domain's NOT NULL: set (ADD CONSTRAINT when the target names it
+ * otherwise than PostgreSQL would), dropped, or its constraint renamed
+ * (since 17 a constraint of its own).
+ */
+static void
+pgm_alter_domain_not_null(PgmDiff *diff, int i, const char *name)
+{
+	PgmItem    *item = &diff->items[i];
+	JsonbContainer *t = item->tgt;
+
+	if (pgm_differs(item, "not_null"))
+		pgm_emit(diff, i, PGM_NODE_ALTER,
+				 !pgm_attribute_bool(t, "not_null") ? psprintf("ALTER DOMAIN %s DROP NOT NULL;", name) :
+				 pgm_text(t, "not_null_name") == NULL ? psprintf("ALTER DOMAIN %s SET NOT NULL;", name) :
+				 psprintf("ALTER DOMAIN %s ADD CONSTRAINT %s NOT NULL;", name,
+						  quote_identifier(pgm_text(t, "not_null_name"))));
+	else if (pgm_attribute_bool(t, "not_null") &&
+			 strcmp(pgm_domain_not_null_name(item->src), pgm_domain_not_null_name(t)) != 0)
+		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER DOMAIN %s RENAME CONSTRAINT %s TO %s;", name,
+												   quote_identifier(pgm_domain_not_null_name(item->src)),
+												   quote_identifier(pgm_domain_not_null_name(t))));
+}
+
 /* An enum's new values; a domain's default and NOT NULL. */
 static void
 pgm_alter_type(PgmDiff *diff, int i, const char *name)
@@ -735,9 +768,7 @@ pgm_alter_type(PgmDiff *diff, int i, const char *name)
 			pgm_emit(diff, i, PGM_NODE_ALTER, def ? psprintf("ALTER DOMAIN %s SET DEFAULT %s;", name, def) :
 					 psprintf("ALTER DOMAIN %s DROP DEFAULT;", name));
 		}
-		if (pgm_differs(item, "not_null"))
-			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER DOMAIN %s %s NOT NULL;", name,
-													   pgm_attribute_bool(t, "not_null") ? "SET" : "DROP"));
+		pgm_alter_domain_not_null(diff, i, name);
 	}
 }
 

@@ -227,7 +227,8 @@ pgm_emit_create_type(PgmDiff *diff, int i)
 		if (def)
 			appendStringInfo(&buf, " DEFAULT %s", def);
 		if (pgm_attribute_bool(t, "not_null"))
-			appendStringInfoString(&buf, " NOT NULL");
+			appendStringInfo(&buf, "%s%s NOT NULL", pgm_text(t, "not_null_name") ? " CONSTRAINT " : "",
+							 pgm_text(t, "not_null_name") ? quote_identifier(pgm_text(t, "not_null_name")) : "");
 		appendStringInfoChar(&buf, ';');
 	}
 	else if (strcmp(type, "composite") == 0)

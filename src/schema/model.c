@@ -760,30 +760,32 @@ pgm_not_null_name_to_say(PgmDiff *diff, PgmItem *column)
 }
 
 /*
- * Before PostgreSQL 18 a NOT NULL has no name, and is never NOT VALID nor
- * NO INHERIT: a document that says otherwise cannot be diffed here, as no
- * script this server runs reaches it.
+ * Before PostgreSQL 18 a column's NOT NULL has no name, and is never NOT
+ * VALID nor NO INHERIT (a domain's has none before 17): a document that
+ * says otherwise cannot be diffed here, as no script this server runs
+ * reaches it.
  */
 void
 pgm_check_not_null_support(PgmDiff *diff)
 {
 	int			i;
 
-	if (PGM_HAS_NOT_NULL_CONSTRAINTS)
-		return;
 	for (i = 0; i < diff->nitems; i++)
 	{
 		PgmItem    *item = &diff->items[i];
+		bool		column = pgm_kind_is(item, "column");
 
-		if (!pgm_kind_is(item, "column") ||
+		if ((column ? PGM_HAS_NOT_NULL_CONSTRAINTS : PGM_HAS_DOMAIN_NOT_NULL_CONSTRAINTS) ||
+			(!column && !pgm_kind_is(item, "type")) ||
 			((item->src == NULL || pgm_not_null_plain(item->src)) &&
 			 (item->tgt == NULL || pgm_not_null_plain(item->tgt))))
 			continue;
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s has a NOT NULL constraint that needs PostgreSQL 18", item->key),
-				 errdetail("Its document says \"not_null_name\", \"not_null_valid\" or \"not_null_no_inherit\": "
-						   "before PostgreSQL 18 a NOT NULL has no name, and is neither NOT VALID nor NO INHERIT."),
-				 errhint("Diff these documents on a server of PostgreSQL 18 or later.")));
+				 errmsg("%s has a NOT NULL constraint that needs PostgreSQL %d", item->key, column ? 18 : 17),
+				 errdetail(column ? "Its document says \"not_null_name\", \"not_null_valid\" or \"not_null_no_inherit\": "
+						   "before PostgreSQL 18 a column's NOT NULL has no name, and is neither NOT VALID nor NO INHERIT." :
+						   "Its document says \"not_null_name\": before PostgreSQL 17 a domain's NOT NULL has no name."),
+				 errhint("Diff these documents on a server of PostgreSQL %d or later.", column ? 18 : 17)));
 	}
 }

@@ -157,7 +157,7 @@ static const struct
 	{"procedure", PGM_ROUTINE_ATTRIBUTES,
 	{"schema", "name", "identity_arguments", "arguments", "definition"}, {NULL}},
 	{"aggregate", PGM_ROUTINE_ATTRIBUTES, {"schema", "name", "identity_arguments", "definition"}, {NULL}},
-	{"type", "schema name type owner grants comment labels base_type not_null default collation "
+	{"type", "schema name type owner grants comment labels base_type not_null not_null_name default collation "
 		"definition subtype subtype_opclass canonical subtype_diff multirange",
 	{"schema", "name", "type"}, {NULL}},
 	{"trigger", "relation name definition enabled inherited comment",
@@ -385,7 +385,8 @@ pgm_check_values(const char *what, const char *key, JsonbContainer *obj, int k)
 }
 
 /*
- * A column's NOT NULL constraint (PostgreSQL 18): its name, NOT VALID and
+ * A column's NOT NULL constraint (PostgreSQL 18), or a domain's (its name
+ * only, since 17): its name, NOT VALID and
  * NO INHERIT only beside "not_null": true, the name one PostgreSQL keeps
  * as it is (not empty, at most NAMEDATALEN - 1 bytes, where a longer one
  * would be cut short).
@@ -461,13 +462,13 @@ pgm_check_type(const char *what, const char *key, JsonbContainer *obj)
 	}			own[] =
 	{
 		{"enum", " labels "},
-		{"domain", " base_type not_null default collation "},
+		{"domain", " base_type not_null not_null_name default collation "},
 		{"range", " subtype subtype_opclass collation canonical subtype_diff multirange "},
 		{"base", " definition "},
 		{"composite", " "},
 	};
 	static const char *const all[] = {
-		"labels", "base_type", "not_null", "default", "collation", "subtype", "subtype_opclass",
+		"labels", "base_type", "not_null", "not_null_name", "default", "collation", "subtype", "subtype_opclass",
 		"canonical", "subtype_diff", "multirange", "definition"
 	};
 	char	   *type = pgm_attribute_string(obj, "type");
@@ -676,7 +677,7 @@ pgm_check_document(PgmSnapshot *doc, const char *what, PgmSnapshot *checked)
 			pgm_check_grants(what, object->key, object->attributes);
 			if (strcmp(object->kind, "type") == 0)
 				pgm_check_type(what, object->key, object->attributes);
-			if (strcmp(object->kind, "column") == 0)
+			if (strcmp(object->kind, "column") == 0 || strcmp(object->kind, "type") == 0)
 				pgm_check_not_null(what, object->key, object->attributes);
 			pgm_check_key(what, object);
 		}
