@@ -127,12 +127,6 @@ pgm_tokens(void)
 #define PGM_HAS_MAINTAIN (PG_VERSION_NUM >= 170000)
 
 /*
- * A NOT NULL constraint of its own, added NOT VALID and validated later
- * (ALTER TABLE ... ADD CONSTRAINT name NOT NULL column NOT VALID), is 18's.
- */
-#define PGM_HAS_NOT_NULL_NOT_VALID (PG_VERSION_NUM >= 180000)
-
-/*
  * Does an ALTER TABLE subcommand change a generated column's expression?
  * ALTER COLUMN ... SET EXPRESSION arrived in 17 (AT_SetExpression).
  */
@@ -236,6 +230,16 @@ pgm_constraint_without_overlaps(const Constraint *c)
 	return false;
 #endif
 }
+
+/*
+ * A column's NOT NULL became a constraint of its own in 18 (pg_constraint,
+ * contype 'n'): with a name, NOT VALID, NO INHERIT, RENAME CONSTRAINT and
+ * ALTER CONSTRAINT ... [NO] INHERIT.
+ */
+#define PGM_HAS_NOT_NULL_CONSTRAINTS (PG_VERSION_NUM >= 180000)
+
+/* A domain's NOT NULL became a named constraint (pg_constraint) in 17. */
+#define PGM_HAS_DOMAIN_NOT_NULL_CONSTRAINTS (PG_VERSION_NUM >= 170000)
 
 /* raw_parser() gained its mode argument in 14. */
 #define pgm_raw_parser(str) raw_parser((str), RAW_PARSE_DEFAULT)

@@ -693,6 +693,24 @@ pgm_partitions(Oid relid)
 	return list_delete_first(find_all_inheritors(relid, NoLock, NULL));
 }
 
+/*
+ * Is column `name` of `relid` NOT NULL already?  Then ADD CONSTRAINT ...
+ * NOT NULL (PostgreSQL 18) of the name its constraint has does nothing,
+ * and DROP CONSTRAINT would drop what was there before.
+ */
+static bool
+pgm_column_is_not_null(Oid relid, const char *name)
+{
+	HeapTuple	tuple = SearchSysCacheAttName(relid, name);
+	bool		not_null;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	not_null = ((Form_pg_attribute) GETSTRUCT(tuple))->attnotnull;
+	ReleaseSysCache(tuple);
+	return not_null;
+}
+
 /* Why adding constraint `con` to `relid` would adopt something; NULL when not. */
 static char *
 pgm_constraint_adopts(Oid relid, bool recurse, const Constraint *con)
@@ -705,6 +723,10 @@ pgm_constraint_adopts(Oid relid, bool recurse, const Constraint *con)
 	if (con->contype == CONSTR_CHECK && pgm_has_constraint(relid, con->conname))
 		return psprintf("constraint \"%s\" merges with the constraint \"%s\" already has",
 						con->conname, get_rel_name(relid));
+	if (con->contype == CONSTR_NOTNULL && list_length(con->keys) == 1 &&
+		pgm_column_is_not_null(relid, strVal(linitial(con->keys))))
+		return psprintf("constraint \"%s\" merges with the NOT NULL column \"%s\" of \"%s\" already has",
+						con->conname, strVal(linitial(con->keys)), get_rel_name(relid));
 	foreach(lc, partitions)
 	{
 		Oid			partition = lfirst_oid(lc);

@@ -485,7 +485,7 @@ pgm_lint_add_column(PgmLint *lint, const RangeVar *table, const ColumnDef *col)
 static const char *
 pgm_not_null_advice(void)
 {
-	return PGM_HAS_NOT_NULL_NOT_VALID ?
+	return PGM_HAS_NOT_NULL_CONSTRAINTS ?
 		"Add it NOT VALID (ALTER TABLE ... ADD CONSTRAINT name NOT NULL column NOT VALID), then VALIDATE CONSTRAINT in a later revision: validation does not block reads or writes." :
 		"Add CHECK (column IS NOT NULL) NOT VALID, VALIDATE it in a later revision, then SET NOT NULL: PostgreSQL uses the valid check and skips the scan.";
 }
@@ -532,7 +532,7 @@ pgm_lint_add_constraint(PgmLint *lint, const RangeVar *table, const Constraint *
 			if (!c->skip_validation && list_length(c->keys) == 1 &&
 				!pgm_has_valid_not_null_check(table, strVal(linitial(c->keys))))
 				pgm_add_finding(lint, "set-not-null", PGM_SEVERITY_WARNING,
-								psprintf("adding NOT NULL to column %s scans table %s while blocking reads and writes",
+								psprintf("adding a NOT NULL constraint on column %s scans table %s while blocking reads and writes",
 										 quote_identifier(strVal(linitial(c->keys))), pgm_rv_name(table)),
 								pgm_not_null_advice());
 			break;

@@ -357,6 +357,32 @@ pgm_column_dependents(const PgmOnline *on, AttrNumber attnum)
 							  2, types, values);
 }
 
+/*
+ * The column's NOT NULL constraint (PostgreSQL 18) when it is not what a
+ * plain SET NOT NULL on the new column makes (named otherwise than
+ * <table>_<column>_not_null, NOT VALID or NO INHERIT): its name, or NULL.
+ */
+static char *
+pgm_unusual_not_null(const PgmOnline *on, AttrNumber attnum)
+{
+	Oid			types[2] = {OIDOID, INT4OID};
+	Datum		values[2] = {ObjectIdGetDatum(on->relid), Int32GetDatum(attnum)};
+	List	   *names = pgm_online_strings("SELECT k.conname::pg_catalog.text FROM pg_catalog.pg_constraint k"
+										   " JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) k.conrelid"
+										   " JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) k.conrelid"
+										   " AND a.attnum OPERATOR(pg_catalog.=) $2"
+										   " WHERE k.conrelid OPERATOR(pg_catalog.=) $1"
+										   " AND k.contype OPERATOR(pg_catalog.=) 'n'"
+										   " AND k.conkey OPERATOR(pg_catalog.=) ARRAY[$2::pg_catalog.int2]"
+										   " AND (NOT k.convalidated OR k.connoinherit"
+										   "      OR k.conname::pg_catalog.text OPERATOR(pg_catalog.<>)"
+										   "         (c.relname OPERATOR(pg_catalog.||) '_' OPERATOR(pg_catalog.||) a.attname"
+										   "          OPERATOR(pg_catalog.||) '_not_null'))",
+										   2, types, values);
+
+	return names != NIL ? linitial(names) : NULL;
+}
+
 static char *
 pgm_type_sql(Oid type, int32 typmod)
 {
@@ -433,6 +459,7 @@ pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
 	Oid			new_type;
 	int32		new_typmod;
 	List	   *dependents;
+	char	   *unusual;
 
 	change->step = step;
 	change->new_column = pgm_online_name(on, PGM_NEW_COLUMN_PREFIX, step->column, "new column");
@@ -450,6 +477,10 @@ pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
 						   on->id, quote_identifier(step->column), step->number),
 				 errhint("Rename the column in a revision before this one.")));
 
+	if (change->not_null && (unusual = pgm_unusual_not_null(on, att->attnum)) != NULL)
+		pgm_online_refused(on, psprintf("column %s of table %s has the NOT NULL constraint %s, which is NOT VALID, NO INHERIT or named otherwise than PostgreSQL names it",
+										quote_identifier(step->column), on->table, quote_identifier(unusual)),
+						   "The new column's NOT NULL would be a plain one: run this type change as a plain revision, or make the constraint plain in a revision before this one.");
 	dependents = pgm_column_dependents(on, att->attnum);
 	if (dependents != NIL)
 		pgm_online_refused(on, psprintf("column %s of table %s has dependents: %s",
@@ -520,7 +551,7 @@ pgm_online_check_steps(PgmOnline *on)
 				if (att->attnotnull)
 					pgm_online_refused(on, psprintf("column %s of table %s is NOT NULL already",
 													quote_identifier(step->column), on->table),
-									   "Remove the statement from the revision.");
+									   "Remove the statement from the revision (a NOT VALID NOT NULL constraint of PostgreSQL 18 is validated by ALTER TABLE ... VALIDATE CONSTRAINT, in a plain revision).");
 				if (step->fill_sql)
 					pgm_online_try(on, "the fill", step->number, step->fill_sql,
 								   pgm_type_sql(att->atttypid, att->atttypmod), on->row);
@@ -1535,17 +1566,21 @@ pgm_online_contract(void *arg)
 	{
 		PgmTypeChange *c = lfirst(lc);
 
+		pgm_online_exec(psprintf("ALTER TABLE %s DROP COLUMN %s", on->table, quote_identifier(c->step->column)));
+		pgm_online_exec(psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", on->table,
+								 quote_identifier(c->new_column), quote_identifier(c->step->column)));
+		/*
+		 * After the rename: since 18 the NOT NULL constraint takes the
+		 * column's name then, the one the old column's had.
+		 */
 		if (c->not_null)
 		{
 			/* the validated check spares SET NOT NULL its scan */
 			pgm_online_exec(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", on->table,
-									 quote_identifier(c->new_column)));
+									 quote_identifier(c->step->column)));
 			pgm_online_exec(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", on->table,
 									 quote_identifier(c->not_null_check)));
 		}
-		pgm_online_exec(psprintf("ALTER TABLE %s DROP COLUMN %s", on->table, quote_identifier(c->step->column)));
-		pgm_online_exec(psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", on->table,
-								 quote_identifier(c->new_column), quote_identifier(c->step->column)));
 	}
 	/* the old indexes went with the old columns: the new ones take their names */
 	foreach(lc, on->moved_indexes)

@@ -283,6 +283,105 @@ pgm_alter_column_grants(PgmDiff *diff, int i)
 }
 
 static bool pgm_not_null_first(PgmDiff *diff, PgmItem *column);
+static List *pgm_gained_parents(PgmDiff *diff, PgmItem *table);
+
+/*
+ * Does the column's table gain a parent?  Then its NOT NULL constraint
+ * takes its new name between NO INHERIT or DETACH and INHERIT or ATTACH
+ * (pgm_alter_parents()), where it is its own.
+ */
+static bool
+pgm_gains_parent(PgmDiff *diff, PgmItem *column)
+{
+	PgmItem    *rel = pgm_relation_item(diff, column, false);
+
+	return rel != NULL && rel->src != NULL && pgm_kind_is(rel, "table") &&
+		pgm_gained_parents(diff, rel) != NIL;
+}
+
+/* Is a column's NOT NULL constraint "not_null_valid" in the document? */
+static bool
+pgm_not_null_valid(JsonbContainer *col)
+{
+	return pgm_attribute(col, "not_null_valid") == NULL || pgm_attribute_bool(col, "not_null_valid");
+}
+
+/*
+ * An inherited column's NOT NULL constraint is its parent's: it changes
+ * only as its parent column's does, which RENAME CONSTRAINT and VALIDATE
+ * CONSTRAINT carry to it.  Does the parent's change carry the column's?
+ */
+static bool
+pgm_not_null_carried(PgmDiff *diff, PgmItem *column)
+{
+	int			p = pgm_parent_column_item(diff, pgm_relation_item(diff, column, false)->tgt,
+										   pgm_text(column->tgt, "name"));
+	PgmItem    *parent = p >= 0 ? &diff->items[p] : NULL;
+
+	return parent != NULL && parent->src != NULL && pgm_attribute_bool(parent->src, "not_null") &&
+		pgm_attribute_bool(parent->tgt, "not_null") &&
+		strcmp(pgm_not_null_name(diff, parent, true), pgm_not_null_name(diff, column, true)) == 0 &&
+		strcmp(pgm_not_null_name(diff, parent, false), pgm_not_null_name(diff, column, false)) == 0 &&
+		pgm_not_null_valid(parent->src) == pgm_not_null_valid(column->src) &&
+		pgm_not_null_valid(parent->tgt) == pgm_not_null_valid(column->tgt) &&
+		!pgm_differs(column, "not_null_no_inherit");
+}
+
+/*
+ * A column's NOT NULL: set or dropped; or its constraint (PostgreSQL 18)
+ * renamed, made to [NO] INHERIT, validated, or made NOT VALID again (the
+ * only way there is: dropped and added NOT VALID).
+ */
+static void
+pgm_alter_not_null(PgmDiff *diff, int i, const char *relname, const char *col)
+{
+	PgmItem    *item = &diff->items[i];
+	char	   *before;
+	char	   *after;
+
+	if (pgm_differs(item, "not_null"))
+	{
+		if (pgm_not_null_first(diff, item))
+			return;				/* the table's ALTER says it */
+		pgm_emit(diff, i, PGM_NODE_ALTER, pgm_attribute_bool(item->tgt, "not_null") ?
+				 pgm_not_null_statement(diff, item, relname, false) :
+				 psprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL;", relname, col));
+		return;
+	}
+	/* before 18 a NOT NULL has no constraint of its own (nor a document's attributes of it) */
+	if (!PGM_HAS_NOT_NULL_CONSTRAINTS || !pgm_attribute_bool(item->tgt, "not_null"))
+		return;
+	before = pgm_not_null_name(diff, item, true);
+	after = pgm_not_null_name(diff, item, false);
+	if (pgm_gains_parent(diff, item))
+		before = after;			/* renamed by the table's ALTER */
+	if (strcmp(before, after) == 0 && pgm_not_null_valid(item->src) == pgm_not_null_valid(item->tgt) &&
+		!pgm_differs(item, "not_null_no_inherit"))
+		return;
+	if (pgm_attribute_bool(item->tgt, "inherited"))
+	{
+		if (pgm_not_null_carried(diff, item))
+			return;
+		pgm_refuse(item, "change the NOT NULL constraint of",
+				   "The column is inherited: its NOT NULL constraint changes only with its parent column's.");
+	}
+	if (pgm_not_null_valid(item->src) && !pgm_not_null_valid(item->tgt))
+	{
+		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL;", relname, col));
+		pgm_emit(diff, i, PGM_NODE_ALTER, pgm_not_null_statement(diff, item, relname, false));
+		return;
+	}
+	if (strcmp(before, after) != 0)
+		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s;", relname,
+												   quote_identifier(before), quote_identifier(after)));
+	if (pgm_differs(item, "not_null_no_inherit"))
+		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER CONSTRAINT %s %sINHERIT;", relname,
+												   quote_identifier(after),
+												   pgm_attribute_bool(item->tgt, "not_null_no_inherit") ? "NO " : ""));
+	if (!pgm_not_null_valid(item->src) && pgm_not_null_valid(item->tgt))
+		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s;", relname,
+												   quote_identifier(after)));
+}
 
 static void
 pgm_alter_column(PgmDiff *diff, int i)
@@ -313,9 +412,8 @@ pgm_alter_column(PgmDiff *diff, int i)
 		else if (!item->type_changed || converts)
 			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER %s %s ALTER COLUMN %s DROP DEFAULT;", alter, relname, col));
 	}
-	if (!type && !view && pgm_differs(item, "not_null") && !pgm_not_null_first(diff, item))
-		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s %s NOT NULL;", relname, col,
-												   pgm_attribute_bool(t, "not_null") ? "SET" : "DROP"));
+	if (!type && !view)
+		pgm_alter_not_null(diff, i, relname, col);
 	pgm_alter_column_grants(diff, i);
 	if (pgm_differs(item, "comment"))
 		pgm_emit(diff, i, PGM_NODE_ALTER, pgm_comment_statement(diff, item));
@@ -358,9 +456,11 @@ pgm_add_inherited_parts(PgmDiff *diff, int i, const char *name, const char *pare
 			!pgm_same_text(pgm_first_giver(diff, gained, part->kind, part_name), parent))
 			continue;
 		pgm_emit(diff, i, PGM_NODE_ALTER, column ?
-				 psprintf("ALTER TABLE %s ADD COLUMN %s;", name, pgm_column_definition(part->tgt, true)) :
+				 psprintf("ALTER TABLE %s ADD COLUMN %s;", name, pgm_column_definition(diff, part, true)) :
 				 psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s;", name, quote_identifier(part_name),
 						  pgm_text(part->tgt, "definition")));
+		if (column)
+			pgm_emit_not_valid_not_null(diff, i, PGM_NODE_ALTER, part);
 	}
 }
 
@@ -444,8 +544,7 @@ pgm_alter_parents(PgmDiff *diff, int i, const char *name)
 
 	foreach(lc, item->tgt_columns)
 		if (pgm_not_null_first(diff, lfirst(lc)))
-		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", name,
-												   quote_identifier(pgm_text(((PgmItem *) lfirst(lc))->tgt, "name"))));
+		pgm_emit(diff, i, PGM_NODE_ALTER, pgm_not_null_statement(diff, lfirst(lc), name, false));
 	kept = (partition || was_partition) ? list_length(before) : pgm_parents_kept(before, after);
 	foreach(lc, before)
 		if (!pgm_list_has_string(after, lfirst(lc)) || (was_partition && (rebound || !partition)) ||
@@ -453,6 +552,15 @@ pgm_alter_parents(PgmDiff *diff, int i, const char *name)
 		pgm_emit(diff, i, PGM_NODE_ALTER,
 				 psprintf(was_partition ? "ALTER TABLE %2$s DETACH PARTITION %1$s;" : "ALTER TABLE %s NO INHERIT %s;", name,
 						  pgm_qualified(pgm_item_object(&diff->items[pgm_item_find(diff, lfirst(lc))]))));
+	foreach(lc, gained != NIL ? item->tgt_columns : NIL)
+	{
+		PgmItem    *c = lfirst(lc);
+
+		if (pgm_not_null_renamed(diff, c))
+			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s;", name,
+													   quote_identifier(pgm_not_null_name(diff, c, true)),
+													   quote_identifier(pgm_not_null_name(diff, c, false))));
+	}
 	foreach(lc, gained)
 	{
 		char	   *parent = pgm_qualified(diff->items[pgm_item_find(diff, lfirst(lc))].tgt);
@@ -608,6 +716,39 @@ pgm_add_enum_values(PgmDiff *diff, int i, const char *name)
 	}
 }
 
+/* A domain's NOT NULL name, <domain>_not_null where the document says none. */
+static char *
+pgm_domain_not_null_name(JsonbContainer *domain)
+{
+	char	   *name = pgm_text(domain, "not_null_name");
+
+	return name ? name : psprintf("%s_not_null", pgm_text(domain, "name"));
+}
+
+/*
+ * A domain's NOT NULL: set (ADD CONSTRAINT when the target names it
+ * otherwise than PostgreSQL would), dropped, or its constraint renamed
+ * (since 17 a constraint of its own).
+ */
+static void
+pgm_alter_domain_not_null(PgmDiff *diff, int i, const char *name)
+{
+	PgmItem    *item = &diff->items[i];
+	JsonbContainer *t = item->tgt;
+
+	if (pgm_differs(item, "not_null"))
+		pgm_emit(diff, i, PGM_NODE_ALTER,
+				 !pgm_attribute_bool(t, "not_null") ? psprintf("ALTER DOMAIN %s DROP NOT NULL;", name) :
+				 pgm_text(t, "not_null_name") == NULL ? psprintf("ALTER DOMAIN %s SET NOT NULL;", name) :
+				 psprintf("ALTER DOMAIN %s ADD CONSTRAINT %s NOT NULL;", name,
+						  quote_identifier(pgm_text(t, "not_null_name"))));
+	else if (pgm_attribute_bool(t, "not_null") &&
+			 strcmp(pgm_domain_not_null_name(item->src), pgm_domain_not_null_name(t)) != 0)
+		pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER DOMAIN %s RENAME CONSTRAINT %s TO %s;", name,
+												   quote_identifier(pgm_domain_not_null_name(item->src)),
+												   quote_identifier(pgm_domain_not_null_name(t))));
+}
+
 /* An enum's new values; a domain's default and NOT NULL. */
 static void
 pgm_alter_type(PgmDiff *diff, int i, const char *name)
@@ -627,9 +768,7 @@ pgm_alter_type(PgmDiff *diff, int i, const char *name)
 			pgm_emit(diff, i, PGM_NODE_ALTER, def ? psprintf("ALTER DOMAIN %s SET DEFAULT %s;", name, def) :
 					 psprintf("ALTER DOMAIN %s DROP DEFAULT;", name));
 		}
-		if (pgm_differs(item, "not_null"))
-			pgm_emit(diff, i, PGM_NODE_ALTER, psprintf("ALTER DOMAIN %s %s NOT NULL;", name,
-													   pgm_attribute_bool(t, "not_null") ? "SET" : "DROP"));
+		pgm_alter_domain_not_null(diff, i, name);
 	}
 }
 

@@ -145,7 +145,7 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 
 			if (inherited && !pgm_attribute_bool(c->tgt, "local"))
 				continue;		/* the parent's, and only the parent's */
-			def = pgm_column_definition(c->tgt, true);
+			def = pgm_column_definition(diff, c, true);
 			if ((inherited && pgm_text(c->tgt, "generated") != NULL) ||
 				pgm_identity_from_parent(item, c))
 			{
@@ -154,9 +154,7 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 				 * parent's; so is a partition's identity, which it gets
 				 * when attached (and which it may not have before)
 				 */
-				def = pgm_column_definition(c->tgt, false);
-				if (pgm_attribute_bool(c->tgt, "not_null"))
-					def = psprintf("%s NOT NULL", def);
+				def = psprintf("%s%s", pgm_column_definition(diff, c, false), pgm_not_null_clause(diff, c));
 			}
 			appendStringInfo(&buf, "%s\n    %s", first ? "" : ",", def);
 			first = false;
@@ -213,9 +211,10 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE ONLY %s ALTER COLUMN %s DROP DEFAULT;",
 															pgm_qualified(t), col));
 			if (pgm_attribute_bool(c->tgt, "not_null") && (parent_col == NULL || !pgm_attribute_bool(parent_col, "not_null")))
-				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE ONLY %s ALTER COLUMN %s SET NOT NULL;",
-															pgm_qualified(t), col));
+				pgm_emit(diff, i, PGM_NODE_CREATE, pgm_not_null_statement(diff, c, pgm_qualified(t), true));
 		}
+		else
+			pgm_emit_not_valid_not_null(diff, i, PGM_NODE_CREATE, c);
 		pgm_emit_column_grants(diff, i, c);
 		if (pgm_text(c->tgt, "comment") != NULL)
 			pgm_emit(diff, i, PGM_NODE_CREATE, pgm_comment_statement(diff, c));
@@ -250,7 +249,8 @@ pgm_emit_create_type(PgmDiff *diff, int i)
 		if (def)
 			appendStringInfo(&buf, " DEFAULT %s", def);
 		if (pgm_attribute_bool(t, "not_null"))
-			appendStringInfoString(&buf, " NOT NULL");
+			appendStringInfo(&buf, "%s%s NOT NULL", pgm_text(t, "not_null_name") ? " CONSTRAINT " : "",
+							 pgm_text(t, "not_null_name") ? quote_identifier(pgm_text(t, "not_null_name")) : "");
 		appendStringInfoChar(&buf, ';');
 	}
 	else if (strcmp(type, "composite") == 0)
@@ -260,7 +260,7 @@ pgm_emit_create_type(PgmDiff *diff, int i)
 		appendStringInfo(&buf, "CREATE TYPE %s AS (", pgm_qualified(t));
 		foreach(lc, columns)
 			appendStringInfo(&buf, "%s%s", foreach_current_index(lc) ? ", " : "",
-							 pgm_column_definition(((PgmItem *) lfirst(lc))->tgt, false));
+							 pgm_column_definition(diff, lfirst(lc), false));
 		appendStringInfoString(&buf, ");");
 	}
 	else if (strcmp(type, "range") == 0)
@@ -358,10 +358,13 @@ pgm_emit_create(PgmDiff *diff, int i)
 
 		if (pgm_kind_is(rel, "type"))
 			pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TYPE %s ADD ATTRIBUTE %s;", pgm_qualified(rel->tgt),
-														pgm_column_definition(t, false)));
+														pgm_column_definition(diff, item, false)));
 		else
+		{
 			pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s ADD COLUMN %s;", pgm_qualified(rel->tgt),
-														pgm_column_definition(t, true)));
+														pgm_column_definition(diff, item, true)));
+			pgm_emit_not_valid_not_null(diff, i, PGM_NODE_CREATE, item);
+		}
 		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
 	}
 	else if (pgm_kind_is(item, "index"))

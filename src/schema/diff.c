@@ -334,6 +334,7 @@ pgmigrate_diff(PG_FUNCTION_ARGS)
 		pgm_parse_renames(&diff, PG_GETARG_ARRAYTYPE_P(2), src, tgt);
 
 	pgm_diff_load(&diff, src, tgt);
+	pgm_check_not_null_support(&diff);
 	pgm_classify(&diff);
 	pgm_emit_all(&diff);
 	pgm_emit_carried_extras(&diff);

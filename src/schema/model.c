@@ -617,3 +617,175 @@ pgm_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name)
 
 	return c >= 0 ? diff->items[c].tgt : NULL;
 }
+
+/*
+ * A column's NOT NULL constraint (PostgreSQL 18) that is what a plain NOT
+ * NULL makes: no "not_null_name", valid, inherited by children.
+ */
+bool
+pgm_not_null_plain(JsonbContainer *col)
+{
+	return pgm_attribute(col, "not_null_name") == NULL &&
+		(pgm_attribute(col, "not_null_valid") == NULL || pgm_attribute_bool(col, "not_null_valid")) &&
+		!pgm_attribute_bool(col, "not_null_no_inherit");
+}
+
+/*
+ * The name of a column's NOT NULL constraint in one document: its
+ * "not_null_name", or else <table>_<column>_not_null, the relation's and
+ * column's names in that document (README.md, "The schema document").
+ */
+char *
+pgm_not_null_name(PgmDiff *diff, PgmItem *column, bool source)
+{
+	JsonbContainer *col = source ? column->src : column->tgt;
+	PgmItem    *rel = pgm_relation_item(diff, column, source);
+	char	   *name = pgm_text(col, "not_null_name");
+
+	if (name != NULL)
+		return name;
+	return psprintf("%s_%s_not_null", pgm_text(source ? rel->src : rel->tgt, "name"), pgm_text(col, "name"));
+}
+
+/*
+ * Is `item` a column NOT NULL in both documents whose constraint's name
+ * differs, though its bytes may not (a table or column the caller renames,
+ * whose constraint keeps its name)?
+ */
+bool
+pgm_not_null_renamed(PgmDiff *diff, PgmItem *item)
+{
+	return PGM_HAS_NOT_NULL_CONSTRAINTS && pgm_kind_is(item, "column") && item->src != NULL && item->tgt != NULL &&
+		pgm_attribute_bool(item->src, "not_null") && pgm_attribute_bool(item->tgt, "not_null") &&
+		pgm_relation_item(diff, item, true) != NULL && pgm_relation_item(diff, item, false) != NULL &&
+		strcmp(pgm_not_null_name(diff, item, true), pgm_not_null_name(diff, item, false)) != 0;
+}
+
+/* Who uses a constraint name in a schema, in either document. */
+typedef struct PgmNameUse
+{
+	char		key[2 * NAMEDATALEN];	/* schema, NUL, name (cut short) */
+	const char *owner;			/* the key of the first item that uses it */
+	bool		shared;			/* another item uses it too */
+} PgmNameUse;
+
+static void
+pgm_note_name_use(HTAB *uses, JsonbContainer *rel, const char *name, const char *owner)
+{
+	char		key[2 * NAMEDATALEN] = {0};
+	PgmNameUse *use;
+	bool		found;
+
+	if (rel == NULL || name == NULL)
+		return;
+	strlcpy(key, pgm_text(rel, "schema"), NAMEDATALEN);
+	strlcpy(key + NAMEDATALEN, name, NAMEDATALEN);
+	use = hash_search(uses, key, HASH_ENTER, &found);
+	if (!found)
+	{
+		use->owner = owner;
+		use->shared = false;
+	}
+	else if (strcmp(use->owner, owner) != 0)
+		use->shared = true;
+}
+
+/*
+ * The constraint names of both documents, by schema: the constraints', the
+ * domains', and the columns' NOT NULL constraints'.  PostgreSQL chooses a
+ * NOT NULL's name unique in its schema (<table>_<column>_not_null1 when the
+ * name is taken): built once, on first use.
+ */
+static HTAB *
+pgm_name_uses(PgmDiff *diff)
+{
+	HASHCTL		ctl = {0};
+	int			i;
+
+	if (diff->constraint_names != NULL)
+		return diff->constraint_names;
+	ctl.keysize = 2 * NAMEDATALEN;
+	ctl.entrysize = sizeof(PgmNameUse);
+	ctl.hcxt = CurrentMemoryContext;
+	diff->constraint_names = hash_create("pgmigrate constraint names", 1024, &ctl,
+										 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *item = &diff->items[i];
+		int			side;
+
+		for (side = 0; side < 2; side++)
+		{
+			bool		source = side == 0;
+			JsonbContainer *obj = source ? item->src : item->tgt;
+			PgmItem    *rel;
+
+			/* (not an inherited column's, which bears its parent's name, not one of its own) */
+			if (obj == NULL || (!pgm_kind_is(item, "constraint") &&
+								!(pgm_kind_is(item, "column") && pgm_attribute_bool(obj, "not_null") &&
+								  (!pgm_attribute_bool(obj, "inherited") || pgm_attribute_bool(obj, "local")))) ||
+				(rel = pgm_relation_item(diff, item, source)) == NULL)
+				continue;
+			pgm_note_name_use(diff->constraint_names, source ? rel->src : rel->tgt,
+							  pgm_kind_is(item, "column") ? pgm_not_null_name(diff, item, source) :
+							  pgm_text(obj, "name"), item->key);
+		}
+	}
+	return diff->constraint_names;
+}
+
+/*
+ * The name a statement gives a column's NOT NULL constraint of the target
+ * (PostgreSQL 18), or NULL where PostgreSQL's own choice is the name: its
+ * "not_null_name"; else <table>_<column>_not_null when another object of
+ * either document uses that name in the schema, where PostgreSQL would
+ * choose another.
+ */
+char *
+pgm_not_null_name_to_say(PgmDiff *diff, PgmItem *column)
+{
+	char		key[2 * NAMEDATALEN] = {0};
+	char	   *name = pgm_text(column->tgt, "not_null_name");
+	PgmItem    *rel;
+	PgmNameUse *use;
+
+	if (name != NULL || !PGM_HAS_NOT_NULL_CONSTRAINTS ||
+		(rel = pgm_relation_item(diff, column, false)) == NULL || rel->tgt == NULL)
+		return name;
+	name = pgm_not_null_name(diff, column, false);
+	strlcpy(key, pgm_text(rel->tgt, "schema"), NAMEDATALEN);
+	strlcpy(key + NAMEDATALEN, name, NAMEDATALEN);
+	use = hash_search(pgm_name_uses(diff), key, HASH_FIND, NULL);
+	return use != NULL && use->shared ? name : NULL;
+}
+
+/*
+ * Before PostgreSQL 18 a column's NOT NULL has no name, and is never NOT
+ * VALID nor NO INHERIT (a domain's has none before 17): a document that
+ * says otherwise cannot be diffed here, as no script this server runs
+ * reaches it.
+ */
+void
+pgm_check_not_null_support(PgmDiff *diff)
+{
+	int			i;
+
+	for (i = 0; i < diff->nitems; i++)
+	{
+		PgmItem    *item = &diff->items[i];
+		bool		column = pgm_kind_is(item, "column");
+
+		if ((column ? PGM_HAS_NOT_NULL_CONSTRAINTS : PGM_HAS_DOMAIN_NOT_NULL_CONSTRAINTS) ||
+			(!column && !pgm_kind_is(item, "type")) ||
+			((item->src == NULL || pgm_not_null_plain(item->src)) &&
+			 (item->tgt == NULL || pgm_not_null_plain(item->tgt))))
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s has a NOT NULL constraint that needs PostgreSQL %d", item->key, column ? 18 : 17),
+				 errdetail(column ? "Its document says \"not_null_name\", \"not_null_valid\" or \"not_null_no_inherit\": "
+						   "before PostgreSQL 18 a column's NOT NULL has no name, and is neither NOT VALID nor NO INHERIT." :
+						   "Its document says \"not_null_name\": before PostgreSQL 17 a domain's NOT NULL has no name."),
+				 errhint("Diff these documents on a server of PostgreSQL %d or later.", column ? 18 : 17)));
+	}
+}

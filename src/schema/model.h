@@ -20,6 +20,7 @@
 #define PGM_SCHEMA_MODEL_H
 
 #include "pgmigrate.h"
+#include "utils/hsearch.h"
 
 typedef enum PgmChange
 {
@@ -90,6 +91,7 @@ typedef struct PgmDiff
 	List	   *renames;		/* PgmRename * */
 	List	   *rename_statements;
 	const char *role;			/* who will run the script: owner of what it creates */
+	HTAB	   *constraint_names;	/* by schema and name: who uses it (model.c) */
 } PgmDiff;
 
 /* A rename the caller asked for: source key prefix -> target key prefix. */
@@ -166,6 +168,11 @@ extern List *pgm_columns_of(PgmDiff *diff, PgmItem *rel);
 extern List *pgm_parents(PgmDiff *diff, JsonbContainer *table, bool source);
 extern int	pgm_parent_column_item(PgmDiff *diff, JsonbContainer *child, const char *name);
 extern JsonbContainer *pgm_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name);
+extern bool pgm_not_null_plain(JsonbContainer *col);
+extern char *pgm_not_null_name(PgmDiff *diff, PgmItem *column, bool source);
+extern bool pgm_not_null_renamed(PgmDiff *diff, PgmItem *item);
+extern char *pgm_not_null_name_to_say(PgmDiff *diff, PgmItem *column);
+extern void pgm_check_not_null_support(PgmDiff *diff);
 
 /* ---- renames.c ---- */
 
@@ -182,7 +189,10 @@ extern void pgm_classify(PgmDiff *diff);
 /* ---- statements.c ---- */
 
 extern void pgm_emit(PgmDiff *diff, int item, PgmNodeKind kind, char *statement);
-extern char *pgm_column_definition(JsonbContainer *col, bool with_constraints);
+extern char *pgm_column_definition(PgmDiff *diff, PgmItem *column, bool with_constraints);
+extern char *pgm_not_null_clause(PgmDiff *diff, PgmItem *column);
+extern char *pgm_not_null_statement(PgmDiff *diff, PgmItem *column, const char *relname, bool only);
+extern void pgm_emit_not_valid_not_null(PgmDiff *diff, int i, PgmNodeKind kind, PgmItem *column);
 extern PgmGrant pgm_parse_grant(const char *s);
 extern char *pgm_grantee_spelling(const char *role);
 extern PgmRevoke pgm_revoke_of(const char *grant, List *after);

@@ -612,8 +612,8 @@ pgm_decide_changes(PgmDiff *diff)
 			item->change = PGM_CREATE;
 		else if (item->tgt == NULL)
 			item->change = PGM_DROP;
-		else if (!item->identical && compareJsonbContainers(item->src, item->tgt) != 0 &&
-				 pgm_item_differs(item))
+		else if ((!item->identical && compareJsonbContainers(item->src, item->tgt) != 0 &&
+				  pgm_item_differs(item)) || pgm_not_null_renamed(diff, item))
 			item->change = pgm_change_in_place(diff, item);
 		else
 			item->change = PGM_SAME;

@@ -50,8 +50,9 @@ pgm_emit(PgmDiff *diff, int item, PgmNodeKind kind, char *statement)
  * child declares beside its parent's takes the parent's generation).
  */
 char *
-pgm_column_definition(JsonbContainer *col, bool with_constraints)
+pgm_column_definition(PgmDiff *diff, PgmItem *column, bool with_constraints)
 {
+	JsonbContainer *col = column->tgt;
 	StringInfoData buf;
 	char	   *collation = pgm_attribute_text(col, "collation");
 	char	   *generated = pgm_attribute_text(col, "generated");
@@ -78,9 +79,60 @@ pgm_column_definition(JsonbContainer *col, bool with_constraints)
 	}
 	if (def)
 		appendStringInfo(&buf, " DEFAULT %s", def);
-	if (pgm_attribute_bool(col, "not_null"))
-		appendStringInfoString(&buf, " NOT NULL");
+	appendStringInfoString(&buf, pgm_not_null_clause(diff, column));
 	return buf.data;
+}
+
+/*
+ * A column definition's NOT NULL, with its constraint's name and NO
+ * INHERIT; "" when none, or NOT VALID, which comes after
+ * (pgm_emit_not_valid_not_null()).
+ */
+char *
+pgm_not_null_clause(PgmDiff *diff, PgmItem *column)
+{
+	JsonbContainer *col = column->tgt;
+	char	   *name = pgm_not_null_name_to_say(diff, column);
+
+	if (!pgm_attribute_bool(col, "not_null") ||
+		(pgm_attribute(col, "not_null_valid") != NULL && !pgm_attribute_bool(col, "not_null_valid")))
+		return "";
+	return psprintf("%s%s NOT NULL%s", name ? " CONSTRAINT " : "", name ? quote_identifier(name) : "",
+					pgm_attribute_bool(col, "not_null_no_inherit") ? " NO INHERIT" : "");
+}
+
+/*
+ * The statement that makes an existing column NOT NULL as the target
+ * says: SET NOT NULL for a plain one, else ADD CONSTRAINT with its name,
+ * NO INHERIT and NOT VALID (PostgreSQL 18).
+ */
+char *
+pgm_not_null_statement(PgmDiff *diff, PgmItem *column, const char *relname, bool only)
+{
+	JsonbContainer *t = column->tgt;
+	char	   *col = pstrdup(quote_identifier(pgm_attribute_text(t, "name")));
+
+	if (pgm_not_null_plain(t) && pgm_not_null_name_to_say(diff, column) == NULL)
+		return psprintf("ALTER TABLE %s%s ALTER COLUMN %s SET NOT NULL;", only ? "ONLY " : "", relname, col);
+	return psprintf("ALTER TABLE %s%s ADD CONSTRAINT %s NOT NULL %s%s%s;", only ? "ONLY " : "", relname,
+					quote_identifier(pgm_not_null_name(diff, column, false)), col,
+					pgm_attribute_bool(t, "not_null_no_inherit") ? " NO INHERIT" : "",
+					pgm_attribute(t, "not_null_valid") != NULL && !pgm_attribute_bool(t, "not_null_valid") ?
+					" NOT VALID" : "");
+}
+
+/*
+ * A new column's NOT VALID NOT NULL, which no column definition can say
+ * (CREATE TABLE validates it), added after the column.
+ */
+void
+pgm_emit_not_valid_not_null(PgmDiff *diff, int i, PgmNodeKind kind, PgmItem *column)
+{
+	JsonbContainer *t = column->tgt;
+
+	if (pgm_attribute_bool(t, "not_null") && pgm_attribute(t, "not_null_valid") != NULL &&
+		!pgm_attribute_bool(t, "not_null_valid"))
+		pgm_emit(diff, i, kind, pgm_not_null_statement(diff, column, pgm_relation_name(diff, column, false), false));
 }
 
 PgmGrant

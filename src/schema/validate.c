@@ -78,6 +78,9 @@ static const struct
 	{"multirange", PGM_JSON_STRING},
 	{"name", PGM_JSON_STRING},
 	{"not_null", PGM_JSON_BOOL},
+	{"not_null_name", PGM_JSON_STRING},
+	{"not_null_no_inherit", PGM_JSON_BOOL},
+	{"not_null_valid", PGM_JSON_BOOL},
 	{"options", PGM_JSON_STRINGS},
 	{"owned_by", PGM_JSON_STRING},
 	{"owner", PGM_JSON_STRING},
@@ -142,8 +145,8 @@ static const struct
 	{"materialized view", PGM_RELATION_ATTRIBUTES "query populated", {"schema", "name", "query"}, {NULL}},
 	{"sequence", "schema name owner grants comment type start increment min max cache cycle owned_by",
 	{"schema", "name", "type", "start", "increment", "min", "max", "cache"}, {NULL}},
-	{"column", "relation name type not_null default generated virtual identity identity_options collation "
-		"grants inherited local position comment",
+	{"column", "relation name type not_null not_null_name not_null_valid not_null_no_inherit default generated "
+		"virtual identity identity_options collation grants inherited local position comment",
 	{"relation", "name", "type"}, {"table", "foreign table", "view", "materialized view", "type"}},
 	{"constraint", "relation name type definition valid inherited local parent comment",
 	{"relation", "name", "type", "definition"}, {"table", "foreign table", "type"}},
@@ -154,7 +157,7 @@ static const struct
 	{"procedure", PGM_ROUTINE_ATTRIBUTES,
 	{"schema", "name", "identity_arguments", "arguments", "definition"}, {NULL}},
 	{"aggregate", PGM_ROUTINE_ATTRIBUTES, {"schema", "name", "identity_arguments", "definition"}, {NULL}},
-	{"type", "schema name type owner grants comment labels base_type not_null default collation "
+	{"type", "schema name type owner grants comment labels base_type not_null not_null_name default collation "
 		"definition subtype subtype_opclass canonical subtype_diff multirange",
 	{"schema", "name", "type"}, {NULL}},
 	{"trigger", "relation name definition enabled inherited comment",
@@ -382,6 +385,28 @@ pgm_check_values(const char *what, const char *key, JsonbContainer *obj, int k)
 }
 
 /*
+ * A column's NOT NULL constraint (PostgreSQL 18), or a domain's (its name
+ * only, since 17): its name, NOT VALID and
+ * NO INHERIT only beside "not_null": true, the name one PostgreSQL keeps
+ * as it is (not empty, at most NAMEDATALEN - 1 bytes, where a longer one
+ * would be cut short).
+ */
+static void
+pgm_check_not_null(const char *what, const char *key, JsonbContainer *obj)
+{
+	static const char *const attributes[] = {"not_null_name", "not_null_valid", "not_null_no_inherit"};
+	char	   *name = pgm_attribute_string(obj, "not_null_name");
+	size_t		a;
+
+	for (a = 0; a < lengthof(attributes); a++)
+		if (pgm_attribute(obj, attributes[a]) != NULL && !pgm_attribute_bool(obj, "not_null"))
+			pgm_document_error(what, key, psprintf("has \"%s\" but no \"not_null\": true", attributes[a]));
+	if (name != NULL && (name[0] == '\0' || strlen(name) >= NAMEDATALEN))
+		pgm_document_error(what, key, psprintf("has a \"not_null_name\" that is empty or longer than %d bytes",
+											   NAMEDATALEN - 1));
+}
+
+/*
  * Grants are "grantee=PRIVILEGE", with "*" when grantable: the privilege
  * goes into GRANT and REVOKE as it stands, so it must be one of
  * PostgreSQL's; the grantee (quoted by the engine) must be there.  A
@@ -437,13 +462,13 @@ pgm_check_type(const char *what, const char *key, JsonbContainer *obj)
 	}			own[] =
 	{
 		{"enum", " labels "},
-		{"domain", " base_type not_null default collation "},
+		{"domain", " base_type not_null not_null_name default collation "},
 		{"range", " subtype subtype_opclass collation canonical subtype_diff multirange "},
 		{"base", " definition "},
 		{"composite", " "},
 	};
 	static const char *const all[] = {
-		"labels", "base_type", "not_null", "default", "collation", "subtype", "subtype_opclass",
+		"labels", "base_type", "not_null", "not_null_name", "default", "collation", "subtype", "subtype_opclass",
 		"canonical", "subtype_diff", "multirange", "definition"
 	};
 	char	   *type = pgm_attribute_string(obj, "type");
@@ -652,6 +677,8 @@ pgm_check_document(PgmSnapshot *doc, const char *what, PgmSnapshot *checked)
 			pgm_check_grants(what, object->key, object->attributes);
 			if (strcmp(object->kind, "type") == 0)
 				pgm_check_type(what, object->key, object->attributes);
+			if (strcmp(object->kind, "column") == 0 || strcmp(object->kind, "type") == 0)
+				pgm_check_not_null(what, object->key, object->attributes);
 			pgm_check_key(what, object);
 		}
 		pgm_check_relation(doc, what, object, k);
