@@ -146,6 +146,21 @@ SELECT a.attname, format_type(a.atttypid, NULL), k.conname
   FROM pg_attribute a JOIN pg_constraint k ON k.conrelid = a.attrelid AND k.conkey = ARRAY[a.attnum] AND k.contype = 'n'
  WHERE a.attrelid = 'app.o'::regclass ORDER BY 1;
 SELECT * FROM migrate.drift();
+-- an online SET NOT NULL: the column's own NOT NULL NOT VALID from start,
+-- validated by the backfill, named at complete as SET NOT NULL names it
+SELECT migrate.add('05', 'ALTER TABLE app.o ADD COLUMN note text', transactional => true);
+SELECT count(*) FROM migrate.apply();
+SET pgmigrate.guard = off;
+UPDATE app.o SET note = 'n';
+RESET pgmigrate.guard;
+SELECT migrate.add('06', 'ALTER TABLE app.o ALTER COLUMN note SET NOT NULL', online => true);
+SELECT migrate.start('06');
+SELECT conname, contype, convalidated FROM pg_constraint WHERE conrelid = 'app.o'::regclass AND conname LIKE '\_pgm%';
+CALL migrate.backfill('06');
+SELECT migrate.complete('06');
+SELECT k.conname, k.convalidated FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid AND k.conkey = ARRAY[a.attnum]
+ WHERE k.conrelid = 'app.o'::regclass AND a.attname = 'note';
+SELECT * FROM migrate.drift();
 SELECT migrate.add('04', 'ALTER TABLE app.t ALTER COLUMN e TYPE bigint', online => true, allow_destructive => true);
 SELECT migrate.start('04');
 

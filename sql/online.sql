@@ -191,7 +191,10 @@ SET pgmigrate.guard = 'off';
 UPDATE items SET code = NULL WHERE id <= 10;
 RESET pgmigrate.guard;
 SELECT migrate.start('o5');
-\d items
+-- the NOT NULL NOT VALID (18: the column's own constraint; before, a CHECK
+-- that SET NOT NULL uses), the new constraints NOT VALID, the trigger
+SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'items'::regclass AND (contype IN ('c', 'f') OR conname LIKE '\_pgm%') ORDER BY 1;
+SELECT tgname FROM pg_trigger WHERE tgrelid = 'items'::regclass AND NOT tgisinternal;
 \d app_o5.stock
 SET search_path = app_o4, app;
 INSERT INTO items (id, title, qty, code) VALUES (20001, 'old app, no code', 1, NULL);
@@ -202,7 +205,7 @@ SELECT id, code FROM stock WHERE id > 20000 ORDER BY id;
 SET search_path = app;
 CALL migrate.backfill('o5');
 SELECT count(*) FILTER (WHERE code IS NULL) AS nulls, count(*) FILTER (WHERE code = 'none') AS filled FROM items;
-SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'items'::regclass AND contype IN ('c', 'f') ORDER BY 1;
+SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'items'::regclass AND (contype IN ('c', 'f') OR conname LIKE '\_pgm%') ORDER BY 1;
 SELECT migrate.complete('o5');
 \d stock
 SELECT revision, applied, online FROM migrate.status() WHERE revision = 'o5';

@@ -1020,7 +1020,10 @@ pgm_online_expand(void *arg)
 	{
 		PgmOnlineStep *step = lfirst(lc);
 
-		pgm_online_exec(psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID", on->table,
+		/* 18: the column's own NOT NULL constraint, NOT VALID; before, a CHECK that SET NOT NULL uses */
+		pgm_online_exec(psprintf(PGM_HAS_NOT_NULL_CONSTRAINTS ?
+								 "ALTER TABLE %s ADD CONSTRAINT %s NOT NULL %s NOT VALID" :
+								 "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID", on->table,
 								 quote_identifier(pgm_not_null_check(on, step->column)),
 								 quote_identifier(step->column)));
 	}
@@ -1557,6 +1560,15 @@ pgm_online_contract(void *arg)
 	{
 		const char *column = ((PgmOnlineStep *) lfirst(lc))->column;
 
+		if (PGM_HAS_NOT_NULL_CONSTRAINTS)
+		{
+			/* validated by the backfill: it takes the name SET NOT NULL would have given it */
+			pgm_online_exec(psprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s", on->table,
+									 quote_identifier(pgm_not_null_check(on, column)),
+									 quote_identifier(ChooseConstraintName(get_rel_name(on->relid), column, "not_null",
+																		   get_rel_namespace(on->relid), NIL))));
+			continue;
+		}
 		/* the validated check spares SET NOT NULL its scan */
 		pgm_online_exec(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", on->table, quote_identifier(column)));
 		pgm_online_exec(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", on->table,
