@@ -171,8 +171,7 @@ pgm_order_left_behind(PgmDiff *diff, PgmItem *item)
 		parents = list_delete_first(parents);
 		if (p < 0 || diff->items[p].src == NULL)
 			continue;
-		pgm_edge(diff, a, diff->items[p].node[PGM_NODE_DROP]);
-		pgm_edge(diff, a, pgm_node_of(diff, p, PGM_NODE_DROP));
+		pgm_edge(diff, a, pgm_node_of(diff, p, PGM_NODE_DROP));	/* its own, or its carrier's */
 		if (t >= 0 && diff->items[t].src != NULL && pgm_attribute_bool(diff->items[p].src, "inherited"))
 			parents = list_concat(parents, pgm_parents(diff, diff->items[t].src, true));
 	}
