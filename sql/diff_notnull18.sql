@@ -175,3 +175,15 @@ SELECT * FROM pg_temp.diff_both_ways($$
 CREATE TABLE app.swap (a int CONSTRAINT swap_a_not_null NOT NULL);
 $$);
 SELECT conrelid::regclass, conname FROM pg_constraint WHERE conrelid IN ('app.swap'::regclass, 'app.swapped'::regclass) ORDER BY 1::text;
+
+-- a partition made alone and attached keeps its own NOT NULL's name, where
+-- PARTITION OF would give it its parent's: the diff's PARTITION OF names it
+CREATE TABLE app.part (f1 date NOT NULL, f2 int) PARTITION BY RANGE (f1);
+SELECT * FROM pg_temp.diff_both_ways($$
+CREATE TABLE app.part_a (f1 date NOT NULL, f2 int);
+ALTER TABLE app.part ATTACH PARTITION app.part_a FOR VALUES FROM ('2016-09-01') TO ('2016-10-01');
+CREATE TABLE app.part_b PARTITION OF app.part FOR VALUES FROM ('2016-10-01') TO ('2016-11-01');
+$$);
+SELECT conrelid::regclass, conname FROM pg_constraint
+ WHERE conrelid IN ('app.part_a'::regclass, 'app.part_b'::regclass) AND contype = 'n' ORDER BY 1::text;
+DROP TABLE app.part;

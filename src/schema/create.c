@@ -109,6 +109,39 @@ pgm_emit_attach_detached(PgmDiff *diff, int i)
 						  pgm_qualified(diff->items[pgm_item_find(diff, lfirst(lc))].tgt)));
 }
 
+/*
+ * A partition made by PARTITION OF takes its parent's NOT NULL constraints
+ * under the parent's names (PostgreSQL 18): the column options that name
+ * its own where the target's differ (a table made alone and attached keeps
+ * its <table>_<column>_not_null), "" when none do.
+ */
+static char *
+pgm_partition_not_null_names(PgmDiff *diff, JsonbContainer *table, List *columns)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (!PGM_HAS_NOT_NULL_CONSTRAINTS)
+		return "";
+	initStringInfo(&buf);
+	foreach(lc, columns)
+	{
+		PgmItem    *c = lfirst(lc);
+		int			p = pgm_parent_column_item(diff, table, pgm_text(c->tgt, "name"));
+		char	   *name = pgm_not_null_name(diff, c, false);
+
+		if (p < 0 || !pgm_attribute_bool(c->tgt, "not_null") ||
+			!pgm_attribute_bool(diff->items[p].tgt, "not_null") ||
+			strcmp(name, pgm_not_null_name(diff, &diff->items[p], false)) == 0)
+			continue;
+		appendStringInfo(&buf, "%s%s CONSTRAINT %s NOT NULL", buf.len ? ", " : " (",
+						 quote_identifier(pgm_text(c->tgt, "name")), quote_identifier(name));
+	}
+	if (buf.len)
+		appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
 static void
 pgm_emit_create_table(PgmDiff *diff, int i)
 {
@@ -131,8 +164,8 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 	{
 		PgmItem    *parent = &diff->items[pgm_item_find(diff, partition_of)];
 
-		appendStringInfo(&buf, " PARTITION OF %s %s", pgm_qualified(parent->tgt),
-						 pgm_attribute_text(t, "partition_bound"));
+		appendStringInfo(&buf, " PARTITION OF %s%s %s", pgm_qualified(parent->tgt),
+						 pgm_partition_not_null_names(diff, t, columns), pgm_attribute_text(t, "partition_bound"));
 	}
 	else
 	{
