@@ -427,7 +427,8 @@ pgm_emit_create(PgmDiff *diff, int i)
 		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", pgm_trimmed(pgm_attribute_text(t, "definition"))));
 		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
 	}
-	else if (pgm_kind_is(item, "aggregate") || pgm_kind_is(item, "operator") || pgm_kind_is(item, "cast"))
+	else if (pgm_kind_is(item, "aggregate") || pgm_kind_is(item, "operator") || pgm_kind_is(item, "cast") ||
+			 pgm_kind_is(item, "transform"))
 	{
 		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", pgm_attribute_text(t, "definition")));
 		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);

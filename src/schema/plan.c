@@ -215,7 +215,7 @@ pgm_change_in_place(PgmDiff *diff, PgmItem *item)
 		return PGM_ALTER;
 	}
 	if (pgm_kind_is(item, "trigger") || pgm_kind_is(item, "rule") ||
-		pgm_kind_is(item, "operator") || pgm_kind_is(item, "cast"))
+		pgm_kind_is(item, "operator") || pgm_kind_is(item, "cast") || pgm_kind_is(item, "transform"))
 		return pgm_differs(item, "definition") ? PGM_REBUILD : PGM_ALTER;
 	if (pgm_kind_is(item, "policy"))
 		return pgm_differs(item, "command") || pgm_differs(item, "permissive") ? PGM_REBUILD : PGM_ALTER;
