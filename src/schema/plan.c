@@ -637,6 +637,20 @@ pgm_decide_changes(PgmDiff *diff)
 	}
 }
 
+/*
+ * The parent a dropped partition had, when it is dropped too (its DROP
+ * TABLE takes the partition with it: dropping the partition on its own
+ * first fails while a foreign key of the parent references it), or -1.
+ */
+static int
+pgm_dropped_parent(PgmDiff *diff, PgmItem *item)
+{
+	char	   *parent_key = pgm_text(item->src, "partition_of");
+	int			parent = parent_key ? pgm_item_find(diff, pgm_renamed_key(diff, parent_key)) : -1;
+
+	return parent >= 0 && diff->items[parent].change == PGM_DROP ? parent : -1;
+}
+
 void
 pgm_classify(PgmDiff *diff)
 {
@@ -667,6 +681,9 @@ pgm_classify(PgmDiff *diff)
 							 (pgm_kind_is(rel, "view") || pgm_kind_is(rel, "materialized view")))))
 					carrier = rel - diff->items;
 			}
+			/* a partition goes with its dropped parent's DROP TABLE */
+			if (carrier < 0 && item->change == PGM_DROP && pgm_kind_is(item, "table"))
+				carrier = pgm_dropped_parent(diff, item);
 			if (carrier < 0 && pgm_kind_is(item, "sequence"))
 			{
 				int			col = pgm_item_find(diff, pgm_renamed_key(diff, pgm_text(item->src, "owned_by")));
