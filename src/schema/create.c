@@ -284,6 +284,15 @@ pgm_emit_create_type(PgmDiff *diff, int i)
 		if (pgm_attribute_bool(t, "not_null"))
 			appendStringInfo(&buf, "%s%s NOT NULL", pgm_text(t, "not_null_name") ? " CONSTRAINT " : "",
 							 pgm_text(t, "not_null_name") ? quote_identifier(pgm_text(t, "not_null_name")) : "");
+		/* its valid constraints (pgm_classify()) */
+		foreach(lc, item->tgt_constraints)
+		{
+			PgmItem    *c = lfirst(lc);
+
+			if (c->implied_create && c->carrier == i)
+				appendStringInfo(&buf, " CONSTRAINT %s %s", quote_identifier(pgm_attribute_text(c->tgt, "name")),
+								 pgm_attribute_text(c->tgt, "definition"));
+		}
 		appendStringInfoChar(&buf, ';');
 	}
 	else if (strcmp(type, "composite") == 0)

@@ -651,6 +651,23 @@ pgm_dropped_parent(PgmDiff *diff, PgmItem *item)
 	return parent >= 0 && diff->items[parent].change == PGM_DROP ? parent : -1;
 }
 
+/*
+ * The domain a valid constraint comes with, in its CREATE DOMAIN, when the
+ * domain is created: added after, it would find a column of the domain
+ * already there (which PostgreSQL refuses for a generated one), or -1.
+ */
+static int
+pgm_created_domain(PgmDiff *diff, PgmItem *item)
+{
+	PgmItem    *rel = pgm_relation_item(diff, item, false);
+
+	if (rel == NULL || !pgm_kind_is(rel, "type") || !pgm_same_text(pgm_text(rel->tgt, "type"), "domain") ||
+		(rel->change != PGM_CREATE && rel->change != PGM_REBUILD) ||
+		(pgm_attribute(item->tgt, "valid") != NULL && !pgm_attribute_bool(item->tgt, "valid")))
+		return -1;
+	return rel - diff->items;
+}
+
 void
 pgm_classify(PgmDiff *diff)
 {
@@ -746,6 +763,8 @@ pgm_classify(PgmDiff *diff)
 				if (rel && pgm_text(rel->tgt, "partition_of") != NULL)
 					carrier = rel - diff->items;
 			}
+			if (carrier < 0 && pgm_kind_is(item, "constraint"))
+				carrier = pgm_created_domain(diff, item);
 			if (carrier >= 0)
 			{
 				item->implied_create = true;
