@@ -468,43 +468,6 @@ pgm_emit_create(PgmDiff *diff, int i)
 }
 
 /*
- * Is the table (an ancestor of a partition) referenced by a foreign key in
- * the source: does one depend on an index of it?  Found through the
- * table's columns, which such a key depends on too.
- */
-static bool
-pgm_table_referenced(PgmDiff *diff, PgmItem *table)
-{
-	ListCell   *lc;
-
-	foreach(lc, table->src_columns)
-	{
-		PgmItem    *column = lfirst(lc);
-		ListCell   *dc;
-
-		foreach(dc, column->src_dependents)
-		{
-			PgmItem    *fk = &diff->items[lfirst_int(dc)];
-			ListCell   *ic;
-
-			if (!pgm_kind_is(fk, "constraint") || fk->src == NULL ||
-				!pgm_same_text(pgm_text(fk->src, "type"), "foreign key"))
-				continue;
-			foreach(ic, fk->src_deps)
-			{
-				PgmItem    *index = &diff->items[lfirst_int(ic)];
-
-				/* (the referenced key's index: on the table only for a key that references it) */
-				if (pgm_kind_is(index, "index") && index->src != NULL &&
-					pgm_relation_item(diff, index, true) == table)
-					return true;
-			}
-		}
-	}
-	return false;
-}
-
-/*
  * A partition dropped from a parent that stays and that a foreign key
  * references: DROP TABLE is refused while the key depends on it, so it is
  * detached first (which checks that no row references its rows).

@@ -638,17 +638,69 @@ pgm_decide_changes(PgmDiff *diff)
 }
 
 /*
- * The parent a dropped partition had, when it is dropped too (its DROP
- * TABLE takes the partition with it: dropping the partition on its own
- * first fails while a foreign key of the parent references it), or -1.
+ * Is the table (an ancestor of a partition) referenced by a foreign key in
+ * the source: does one depend on an index of it?  Found through the
+ * table's columns, which such a key depends on too.
+ */
+bool
+pgm_table_referenced(PgmDiff *diff, PgmItem *table)
+{
+	ListCell   *lc;
+
+	foreach(lc, table->src_columns)
+	{
+		PgmItem    *column = lfirst(lc);
+		ListCell   *dc;
+
+		foreach(dc, column->src_dependents)
+		{
+			PgmItem    *fk = &diff->items[lfirst_int(dc)];
+			ListCell   *ic;
+
+			if (!pgm_kind_is(fk, "constraint") || fk->src == NULL ||
+				!pgm_same_text(pgm_text(fk->src, "type"), "foreign key"))
+				continue;
+			foreach(ic, fk->src_deps)
+			{
+				PgmItem    *index = &diff->items[lfirst_int(ic)];
+
+				/* (the referenced key's index: on the table only for a key that references it) */
+				if (pgm_kind_is(index, "index") && index->src != NULL &&
+					pgm_relation_item(diff, index, true) == table)
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * The parent a dropped partition had, when it is dropped too and it or a
+ * dropped ancestor is referenced by a foreign key: the parent's DROP TABLE
+ * takes the partition with it (dropped on its own first, it fails while
+ * the key references it), or -1.
  */
 static int
 pgm_dropped_parent(PgmDiff *diff, PgmItem *item)
 {
 	char	   *parent_key = pgm_text(item->src, "partition_of");
 	int			parent = parent_key ? pgm_item_find(diff, pgm_renamed_key(diff, parent_key)) : -1;
+	int			ancestor = parent;
+	int			hops;
 
-	return parent >= 0 && diff->items[parent].change == PGM_DROP ? parent : -1;
+	for (hops = 0; ancestor >= 0 && hops < diff->nitems; hops++)
+	{
+		PgmItem    *a = &diff->items[ancestor];
+		char	   *up;
+
+		if (a->change != PGM_DROP)
+			return -1;
+		if (pgm_table_referenced(diff, a))
+			return parent;
+		up = pgm_text(a->src, "partition_of");
+		ancestor = up ? pgm_item_find(diff, pgm_renamed_key(diff, up)) : -1;
+	}
+	return -1;
 }
 
 /*
