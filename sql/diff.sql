@@ -356,6 +356,16 @@ CREATE CAST (text AS app.score) WITH FUNCTION app.score_of(text) AS ASSIGNMENT;
 COMMENT ON OPERATOR app.<<< (app.score, app.score) IS 'lower';
 $$);
 
+-- a transform (SQL functions ignore it), and a function declared TRANSFORM
+-- FOR TYPE, which needs it made first
+SELECT * FROM pg_temp.diff_both_ways($$
+CREATE FUNCTION app.int_from_sql(internal) RETURNS internal LANGUAGE internal IMMUTABLE STRICT AS 'prsd_lextype';
+CREATE TRANSFORM FOR int LANGUAGE sql (FROM SQL WITH FUNCTION app.int_from_sql(internal),
+                                       TO SQL WITH FUNCTION int4recv(internal));
+COMMENT ON TRANSFORM FOR int LANGUAGE sql IS 'not used';
+CREATE FUNCTION app.plus_one(text) RETURNS text LANGUAGE sql AS 'SELECT $1 || 1' TRANSFORM FOR TYPE int;
+$$);
+
 -- ---- partitions and inheritance ------------------------------------------
 SELECT * FROM pg_temp.diff_both_ways($$
 CREATE TABLE app.events (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);

@@ -566,3 +566,15 @@ SELECT i.indexrelid::regclass AS index, h.inhparent::regclass AS attached_to
   FROM pg_index i LEFT JOIN pg_inherits h ON h.inhrelid = i.indexrelid
  WHERE i.indrelid = 'app.part1'::regclass;
 SELECT pg_temp.fresh();
+-- a partitioned table dropped with its partitions (one partitioned itself)
+-- while a foreign key of its own references it: its DROP TABLE takes them
+-- (a partition dropped first fails while the key references it; found by
+-- the PostgreSQL 18 corpus, foreign_key)
+SELECT * FROM pg_temp.migrate($$
+$$, $$
+    CREATE TABLE app.parted (id bigint PRIMARY KEY, ref bigint REFERENCES app.parted (id)) PARTITION BY RANGE (id);
+    CREATE TABLE app.part1 PARTITION OF app.parted FOR VALUES FROM (0) TO (10);
+    CREATE TABLE app.part2 PARTITION OF app.parted FOR VALUES FROM (10) TO (20) PARTITION BY RANGE (id);
+    CREATE TABLE app.part21 PARTITION OF app.part2 FOR VALUES FROM (10) TO (15);
+$$);
+SELECT pg_temp.fresh();

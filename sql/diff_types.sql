@@ -321,6 +321,17 @@ DROP TYPE app.fr;
 CREATE TYPE app.fr AS RANGE (subtype = float8, subtype_diff = float8mi, multirange_type_name = app.frs);
 $$);
 
+-- a domain's valid constraints come with its CREATE DOMAIN, before the
+-- columns of the domain: added after, PostgreSQL 18 refuses them while a
+-- generated column uses the domain (found by the PostgreSQL 18 corpus,
+-- generated_stored)
+SELECT * FROM pg_temp.diff_both_ways($$
+CREATE DOMAIN app.small AS int CONSTRAINT small_max CHECK (VALUE < 10) CONSTRAINT small_min CHECK (VALUE > 0);
+COMMENT ON CONSTRAINT small_max ON DOMAIN app.small IS 'below ten';
+ALTER DOMAIN app.small ADD CONSTRAINT small_odd CHECK (VALUE % 2 = 1) NOT VALID;
+CREATE TABLE app.gen (a int, b app.small GENERATED ALWAYS AS (a * 2 + 1) STORED);
+$$);
+
 -- ---- refused, with the reason -------------------------------------------------
 -- enum values renamed look like values removed and added
 CREATE TYPE app.e AS ENUM ('a', 'b', 'c');

@@ -1008,7 +1008,9 @@ pgm_emit_carried_extras(PgmDiff *diff)
 		if ((pgm_kind_is(item, "trigger") || pgm_kind_is(item, "rule")) &&
 			strcmp(pgm_text(item->tgt, "enabled"), "origin") != 0)
 			statement = pgm_kind_is(item, "trigger") ? pgm_trigger_enable(diff, item) : pgm_rule_enable(diff, item);
-		else if (pgm_kind_is(item, "index") && pgm_text(item->tgt, "comment") != NULL)
+		else if ((pgm_kind_is(item, "index") ||
+				  (pgm_kind_is(item, "constraint") && pgm_kind_is(&diff->items[item->carrier], "type"))) &&
+				 pgm_text(item->tgt, "comment") != NULL)
 			statement = pgm_comment_statement(diff, item);
 		if (statement == NULL)
 			continue;

@@ -284,6 +284,15 @@ pgm_emit_create_type(PgmDiff *diff, int i)
 		if (pgm_attribute_bool(t, "not_null"))
 			appendStringInfo(&buf, "%s%s NOT NULL", pgm_text(t, "not_null_name") ? " CONSTRAINT " : "",
 							 pgm_text(t, "not_null_name") ? quote_identifier(pgm_text(t, "not_null_name")) : "");
+		/* its valid constraints (pgm_classify()) */
+		foreach(lc, item->tgt_constraints)
+		{
+			PgmItem    *c = lfirst(lc);
+
+			if (c->implied_create && c->carrier == i)
+				appendStringInfo(&buf, " CONSTRAINT %s %s", quote_identifier(pgm_attribute_text(c->tgt, "name")),
+								 pgm_attribute_text(c->tgt, "definition"));
+		}
 		appendStringInfoChar(&buf, ';');
 	}
 	else if (strcmp(type, "composite") == 0)
@@ -427,7 +436,8 @@ pgm_emit_create(PgmDiff *diff, int i)
 		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", pgm_trimmed(pgm_attribute_text(t, "definition"))));
 		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
 	}
-	else if (pgm_kind_is(item, "aggregate") || pgm_kind_is(item, "operator") || pgm_kind_is(item, "cast"))
+	else if (pgm_kind_is(item, "aggregate") || pgm_kind_is(item, "operator") || pgm_kind_is(item, "cast") ||
+			 pgm_kind_is(item, "transform"))
 	{
 		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("%s;", pgm_attribute_text(t, "definition")));
 		pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
@@ -455,43 +465,6 @@ pgm_emit_create(PgmDiff *diff, int i)
 	}
 	else
 		pgm_refuse(item, "create", NULL);
-}
-
-/*
- * Is the table (an ancestor of a partition) referenced by a foreign key in
- * the source: does one depend on an index of it?  Found through the
- * table's columns, which such a key depends on too.
- */
-static bool
-pgm_table_referenced(PgmDiff *diff, PgmItem *table)
-{
-	ListCell   *lc;
-
-	foreach(lc, table->src_columns)
-	{
-		PgmItem    *column = lfirst(lc);
-		ListCell   *dc;
-
-		foreach(dc, column->src_dependents)
-		{
-			PgmItem    *fk = &diff->items[lfirst_int(dc)];
-			ListCell   *ic;
-
-			if (!pgm_kind_is(fk, "constraint") || fk->src == NULL ||
-				!pgm_same_text(pgm_text(fk->src, "type"), "foreign key"))
-				continue;
-			foreach(ic, fk->src_deps)
-			{
-				PgmItem    *index = &diff->items[lfirst_int(ic)];
-
-				/* (the referenced key's index: on the table only for a key that references it) */
-				if (pgm_kind_is(index, "index") && index->src != NULL &&
-					pgm_relation_item(diff, index, true) == table)
-					return true;
-			}
-		}
-	}
-	return false;
 }
 
 /*

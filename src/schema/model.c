@@ -454,6 +454,8 @@ pgm_sql_kind(PgmItem *item)
 		return "OPERATOR";
 	if (pgm_kind_is(item, "cast"))
 		return "CAST";
+	if (pgm_kind_is(item, "transform"))
+		return "TRANSFORM";
 	return NULL;
 }
 
@@ -465,8 +467,9 @@ pgm_sql_name(PgmDiff *diff, PgmItem *item, bool source)
 
 	if (pgm_kind_is(item, "schema") || pgm_kind_is(item, "extension"))
 		return pstrdup(quote_identifier(pgm_attribute_text(obj, "name")));
-	if (pgm_kind_is(item, "operator") || pgm_kind_is(item, "cast"))
-		return pgm_attribute_text(obj, "signature");	/* schema.op(left, right); (source AS target) */
+	if (pgm_kind_is(item, "operator") || pgm_kind_is(item, "cast") || pgm_kind_is(item, "transform"))
+		return pgm_attribute_text(obj, "signature");	/* schema.op(left, right); (source AS target);
+														 * FOR type LANGUAGE lang */
 	if (pgm_kind_is(item, "function") || pgm_kind_is(item, "procedure") || pgm_kind_is(item, "aggregate"))
 	{
 		char	   *args = pgm_attribute_text(obj, "identity_arguments");

@@ -184,6 +184,7 @@ extern PgmEnforcementChange pgm_enforcement_change(PgmItem *item);
 extern void pgm_mark_rebuild(PgmDiff *diff, int i, int because);
 extern bool pgm_column_holds_type(PgmDiff *diff, int i, int type, bool source);
 extern bool pgm_type_user(PgmDiff *diff, int i, int type, bool source);
+extern bool pgm_table_referenced(PgmDiff *diff, PgmItem *table);
 extern void pgm_classify(PgmDiff *diff);
 
 /* ---- statements.c ---- */

@@ -540,7 +540,7 @@ static int
 pgm_kind_rank(PgmItem *item)
 {
 	static const char *const order[] = {
-		"schema", "extension", "type", "function", "procedure", "aggregate", "operator", "cast", "sequence", "table",
+		"schema", "extension", "type", "transform", "function", "procedure", "aggregate", "operator", "cast", "sequence", "table",
 		"foreign table", "column", "constraint", "index", "view", "materialized view", "trigger", "policy",
 		"rule"
 	};

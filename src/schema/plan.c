@@ -215,7 +215,7 @@ pgm_change_in_place(PgmDiff *diff, PgmItem *item)
 		return PGM_ALTER;
 	}
 	if (pgm_kind_is(item, "trigger") || pgm_kind_is(item, "rule") ||
-		pgm_kind_is(item, "operator") || pgm_kind_is(item, "cast"))
+		pgm_kind_is(item, "operator") || pgm_kind_is(item, "cast") || pgm_kind_is(item, "transform"))
 		return pgm_differs(item, "definition") ? PGM_REBUILD : PGM_ALTER;
 	if (pgm_kind_is(item, "policy"))
 		return pgm_differs(item, "command") || pgm_differs(item, "permissive") ? PGM_REBUILD : PGM_ALTER;
@@ -637,6 +637,89 @@ pgm_decide_changes(PgmDiff *diff)
 	}
 }
 
+/*
+ * Is the table (an ancestor of a partition) referenced by a foreign key in
+ * the source: does one depend on an index of it?  Found through the
+ * table's columns, which such a key depends on too.
+ */
+bool
+pgm_table_referenced(PgmDiff *diff, PgmItem *table)
+{
+	ListCell   *lc;
+
+	foreach(lc, table->src_columns)
+	{
+		PgmItem    *column = lfirst(lc);
+		ListCell   *dc;
+
+		foreach(dc, column->src_dependents)
+		{
+			PgmItem    *fk = &diff->items[lfirst_int(dc)];
+			ListCell   *ic;
+
+			if (!pgm_kind_is(fk, "constraint") || fk->src == NULL ||
+				!pgm_same_text(pgm_text(fk->src, "type"), "foreign key"))
+				continue;
+			foreach(ic, fk->src_deps)
+			{
+				PgmItem    *index = &diff->items[lfirst_int(ic)];
+
+				/* (the referenced key's index: on the table only for a key that references it) */
+				if (pgm_kind_is(index, "index") && index->src != NULL &&
+					pgm_relation_item(diff, index, true) == table)
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * The parent a dropped partition had, when it is dropped too and it or a
+ * dropped ancestor is referenced by a foreign key: the parent's DROP TABLE
+ * takes the partition with it (dropped on its own first, it fails while
+ * the key references it), or -1.
+ */
+static int
+pgm_dropped_parent(PgmDiff *diff, PgmItem *item)
+{
+	char	   *parent_key = pgm_text(item->src, "partition_of");
+	int			parent = parent_key ? pgm_item_find(diff, pgm_renamed_key(diff, parent_key)) : -1;
+	int			ancestor = parent;
+	int			hops;
+
+	for (hops = 0; ancestor >= 0 && hops < diff->nitems; hops++)
+	{
+		PgmItem    *a = &diff->items[ancestor];
+		char	   *up;
+
+		if (a->change != PGM_DROP)
+			return -1;
+		if (pgm_table_referenced(diff, a))
+			return parent;
+		up = pgm_text(a->src, "partition_of");
+		ancestor = up ? pgm_item_find(diff, pgm_renamed_key(diff, up)) : -1;
+	}
+	return -1;
+}
+
+/*
+ * The domain a valid constraint comes with, in its CREATE DOMAIN, when the
+ * domain is created: added after, it would find a column of the domain
+ * already there (which PostgreSQL refuses for a generated one), or -1.
+ */
+static int
+pgm_created_domain(PgmDiff *diff, PgmItem *item)
+{
+	PgmItem    *rel = pgm_relation_item(diff, item, false);
+
+	if (rel == NULL || !pgm_kind_is(rel, "type") || !pgm_same_text(pgm_text(rel->tgt, "type"), "domain") ||
+		(rel->change != PGM_CREATE && rel->change != PGM_REBUILD) ||
+		(pgm_attribute(item->tgt, "valid") != NULL && !pgm_attribute_bool(item->tgt, "valid")))
+		return -1;
+	return rel - diff->items;
+}
+
 void
 pgm_classify(PgmDiff *diff)
 {
@@ -667,6 +750,9 @@ pgm_classify(PgmDiff *diff)
 							 (pgm_kind_is(rel, "view") || pgm_kind_is(rel, "materialized view")))))
 					carrier = rel - diff->items;
 			}
+			/* a partition goes with its dropped parent's DROP TABLE */
+			if (carrier < 0 && item->change == PGM_DROP && pgm_kind_is(item, "table"))
+				carrier = pgm_dropped_parent(diff, item);
 			if (carrier < 0 && pgm_kind_is(item, "sequence"))
 			{
 				int			col = pgm_item_find(diff, pgm_renamed_key(diff, pgm_text(item->src, "owned_by")));
@@ -729,6 +815,8 @@ pgm_classify(PgmDiff *diff)
 				if (rel && pgm_text(rel->tgt, "partition_of") != NULL)
 					carrier = rel - diff->items;
 			}
+			if (carrier < 0 && pgm_kind_is(item, "constraint"))
+				carrier = pgm_created_domain(diff, item);
 			if (carrier >= 0)
 			{
 				item->implied_create = true;

@@ -103,7 +103,7 @@ pgm_object_kind(JsonbContainer *object)
 	static const char *const kinds[] = {
 		"column", "constraint", "index", "table", "view", "sequence", "function", "type",
 		"schema", "trigger", "policy", "rule", "procedure", "aggregate", "materialized view",
-		"foreign table", "extension", "operator", "cast"
+		"foreign table", "extension", "operator", "cast", "transform"
 	};
 	JsonbValue *v = pgm_attribute(object, "kind");
 	size_t		i;

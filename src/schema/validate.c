@@ -170,6 +170,7 @@ static const struct
 	{"operator", "schema name signature owner definition comment",
 	{"schema", "name", "signature", "definition"}, {NULL}},
 	{"cast", "signature definition comment", {"signature", "definition"}, {NULL}},
+	{"transform", "signature definition comment", {"signature", "definition"}, {NULL}},
 };
 
 #define PGM_NKINDS		lengthof(pgm_kinds)
