@@ -179,13 +179,6 @@ cst AS (
       -- not what an extension brings, nor the casts a range type makes to its multirange
       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_cast'::regclass
                                                 AND d.objid = c.oid AND d.deptype IN ('e', 'i'))),
-trf AS (
-    SELECT t.oid, t.trftype, t.trffromsql, t.trftosql, l.lanname,
-           'FOR ' || format_type(t.trftype, NULL) || ' LANGUAGE ' || quote_ident(l.lanname) AS signature
-    FROM pg_transform t JOIN pg_language l ON l.oid = t.trflang
-    WHERE t.oid >= 16384
-      AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_transform'::regclass
-                                                AND d.objid = t.oid AND d.deptype = 'e')),
 xtn AS (
     SELECT e.oid, e.extname, e.extversion, n.nspname, 'extension ' || quote_ident(e.extname) AS key
     FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'pgmigrate'),
@@ -224,7 +217,6 @@ ids (classid, objid, objsubid, key) AS (
     UNION ALL SELECT 'pg_extension'::regclass, oid, 0, key FROM xtn
     UNION ALL SELECT 'pg_operator'::regclass, oid, 0, 'operator ' || signature FROM opr
     UNION ALL SELECT 'pg_cast'::regclass, oid, 0, 'cast ' || signature FROM cst
-    UNION ALL SELECT 'pg_transform'::regclass, oid, 0, 'transform ' || signature FROM trf
     UNION ALL SELECT d.classid, d.objid, 0, x.key               -- what an extension brings
               FROM pg_depend d JOIN xtn x ON x.oid = d.refobjid
               WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
@@ -549,16 +541,6 @@ objects (key, doc) AS (
                'comment', ds.description)
     FROM cst c JOIN pg_cast pc ON pc.oid = c.oid
     LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_cast'::regclass AND ds.objsubid = 0
-    -- transforms (a function declared TRANSFORM FOR TYPE needs its transform)
-    UNION ALL
-    SELECT 'transform ' || t.signature,
-           migrate.schema_object('kind', 'transform', 'signature', t.signature,
-               'definition', format('CREATE TRANSFORM %s (%s)', t.signature,
-                   concat_ws(', ', 'FROM SQL WITH FUNCTION ' || nullif(t.trffromsql, 0)::regprocedure::text,
-                             'TO SQL WITH FUNCTION ' || nullif(t.trftosql, 0)::regprocedure::text)),
-               'comment', ds.description)
-    FROM trf t
-    LEFT JOIN pg_description ds ON ds.objoid = t.oid AND ds.classoid = 'pg_transform'::regclass AND ds.objsubid = 0
     -- extensions, but pgmigrate itself
     UNION ALL
     SELECT x.key, migrate.schema_object('kind', 'extension', 'name', x.extname, 'version', x.extversion,

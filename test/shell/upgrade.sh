@@ -206,6 +206,11 @@ promises() {
         check "$2 in $1: record_snapshot, not granted to PUBLIC (0.8)" \
             same "f" "$(q "$1" "SELECT has_function_privilege('public', 'migrate.record_snapshot()', 'EXECUTE')")"
     fi
+    if at_least "$2" 0.9; then
+        check "$2 in $1: migrate.schema() lists transforms, and its query can be scoped (0.9)" \
+            same "1" "$(q "$1" "SELECT count(*) FROM pg_proc WHERE oid = 'migrate.schema()'::regprocedure
+                                   AND prosrc LIKE '%FROM pg_transform t%' AND prosrc LIKE '%/*scoped %'")"
+    fi
 }
 
 # ---- each step, on a catalog in use --------------------------------------
