@@ -560,3 +560,16 @@ FROM (SELECT key, doc, NULL::text AS depends_on FROM objects
       SELECT key, NULL, depends_on FROM deps) x
 $schema$;
 
+
+-- ---- migrate.schema_part(): the document of some objects -----------------
+--
+-- What migrate.schema() says of the objects named by their catalogs and
+-- oids (as pg_depend names them), with their dependencies: the same query,
+-- its filters on.  Readable by all, as migrate.schema() is: it reads only
+-- the catalogs every role can read.
+CREATE FUNCTION migrate.schema_part(catalogs regclass[], objects oid[]) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'pgmigrate_schema_part'
+    LANGUAGE C STABLE;
+
+COMMENT ON FUNCTION migrate.schema_part(regclass[], oid[]) IS
+    'the part of migrate.schema() that belongs to the objects named by their catalogs and oids, as pg_depend names them';

@@ -19,6 +19,7 @@
  *   schema/document.c   writing the schema document (the aggregate that
  *                       migrate.schema() ends with)
  *   schema/snapshot.c   the schema as data: documents and their comparison
+ *   schema/part.c       the part of the document for some objects
  *   graph.c             the revision DAG and the targets
  *   lint.c, derive.c    rules over parse trees; down SQL from up SQL
  *   online_plan.c       what an online revision's up does, step by step
@@ -45,6 +46,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "nodes/parsenodes.h"
+#include "utils/array.h"
 #include "utils/jsonb.h"
 #include "utils/tuplestore.h"
 
@@ -204,6 +206,11 @@ extern List *pgm_attribute_strings(JsonbContainer *object, const char *name);
 extern List *pgm_snapshot_diff(const PgmSnapshot *before, const PgmSnapshot *after);
 extern void pgm_snapshot_record(const char *action);
 extern PgmSnapshot *pgm_snapshot_last(void);
+
+/* ---- schema/part.c: the part of the document for some objects ---- */
+
+extern char *pgm_part_query(void);
+extern Jsonb *pgm_part_take(ArrayType *classids, ArrayType *objids);
 
 /* ---- graph.c: the revision DAG and the targets ---- */
 

@@ -18,7 +18,7 @@ GRANT CREATE, USAGE ON SCHEMA tap_priv TO tap_deploy;
 RESET pgmigrate.guard;
 SET client_min_messages = error;
 
-SELECT plan(56);
+SELECT plan(57);
 
 -- what PUBLIC may do
 SELECT ok(NOT has_function_privilege('public', 'migrate.add(text, text, text, text[], text, boolean, boolean, boolean)', 'EXECUTE'), 'PUBLIC cannot execute migrate.add');
@@ -48,6 +48,8 @@ SELECT lives_ok($$SELECT * FROM migrate.plan('heads')$$, 'app: plan()');
 SELECT lives_ok('SELECT count(*) FROM migrate.revisions', 'app: read the revisions');
 SELECT lives_ok($$SELECT * FROM migrate.lint('SELECT 1')$$, 'app: lint()');
 SELECT lives_ok($$SELECT migrate.schema()$$, 'app: schema()');
+SELECT is((SELECT migrate.schema_part(ARRAY['pg_class'::regclass], ARRAY(SELECT oid FROM pg_class WHERE relname = 'app_sees')) -> 'objects' -> 'table tap_priv.app_sees'),
+          (SELECT migrate.schema() -> 'objects' -> 'table tap_priv.app_sees'), 'app: schema_part() says what schema() says');
 SELECT lives_ok($$SELECT * FROM migrate.compare(migrate.schema(), migrate.schema())$$, 'app: compare()');
 SELECT lives_ok($$SELECT * FROM migrate.diff('{"version": 1, "objects": {}}', migrate.schema())$$, 'app: diff()');
 -- diff() reads its arguments and writes nothing: the DDL it returns is only text
