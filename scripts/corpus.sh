@@ -144,6 +144,43 @@ SELECT count(*) AS statements,
        count(*) FILTER (WHERE outcome = 'wrong down') AS wrong_downs,
        count(*) FILTER (WHERE outcome LIKE 'XX000%') AS internal_errors
   FROM pgm_corpus.results"
+# migrate.schema_part() over everything the corpus left: the parts of all
+# the units at once are the whole document, and each part of a sample of
+# units (every seventh, at most 400) says what the whole document says of
+# its objects.  Any row printed is a difference.
+part_rows=$(psql -X -q -At -v ON_ERROR_STOP=1 -d regression <<'SQL'
+SET pgmigrate.guard = off;
+CREATE TEMP TABLE whole AS SELECT migrate.schema() AS doc;
+CREATE TEMP TABLE units AS
+    SELECT 'pg_namespace'::regclass AS catalog, oid FROM pg_namespace
+    UNION ALL SELECT 'pg_class'::regclass, oid FROM pg_class WHERE oid >= 16384
+    UNION ALL SELECT 'pg_type'::regclass, oid FROM pg_type WHERE oid >= 16384
+    UNION ALL SELECT 'pg_proc'::regclass, oid FROM pg_proc WHERE oid >= 16384
+    UNION ALL SELECT 'pg_operator'::regclass, oid FROM pg_operator WHERE oid >= 16384
+    UNION ALL SELECT 'pg_cast'::regclass, oid FROM pg_cast WHERE oid >= 16384
+    UNION ALL SELECT 'pg_transform'::regclass, oid FROM pg_transform WHERE oid >= 16384
+    UNION ALL SELECT 'pg_extension'::regclass, oid FROM pg_extension;
+SELECT 'all units: ' || c.object || ' ' || c.change || coalesce(' ' || c.detail, '')
+FROM whole, migrate.compare(whole.doc, migrate.schema_part(ARRAY(SELECT catalog FROM units ORDER BY catalog, oid),
+                                                           ARRAY(SELECT oid FROM units ORDER BY catalog, oid))) c;
+WITH sample AS (
+    SELECT catalog, oid FROM (SELECT *, row_number() OVER (ORDER BY catalog, oid) AS n FROM units) u
+    WHERE n % 7 = 0 LIMIT 400),
+parts AS (SELECT s.catalog, s.oid, migrate.schema_part(ARRAY[s.catalog], ARRAY[s.oid]) AS part FROM sample s)
+SELECT 'unit ' || p.catalog || ' ' || p.oid || ': ' || c.object || ' ' || c.change || coalesce(' ' || c.detail, '')
+FROM parts p, whole w,
+     migrate.compare(p.part,
+                     jsonb_build_object('version', 1, 'objects',
+                         coalesce((SELECT jsonb_object_agg(k, w.doc -> 'objects' -> k)
+                                   FROM jsonb_object_keys(p.part -> 'objects') k), '{}'))) c;
+SQL
+)
+part_differ=0
+if [ -n "$part_rows" ]; then
+    echo "schema_part() differs from schema():"
+    echo "$part_rows" | head -n 40
+    part_differ=$(echo "$part_rows" | wc -l)
+fi
 # the known wrong downs, into the database to compare
 { grep -v '^#' "$known" || true; } | awk 'NF { id = $1; $1 = ""; sub(/^ /, ""); print id "\t" $0 }' >"$work/known.tsv"
 psql -X -q -d regression -c "CREATE TABLE pgm_corpus.known (id text PRIMARY KEY, why text)" \
@@ -162,5 +199,5 @@ SELECT string_agg(r.id, ' ') FROM pgm_corpus.results r JOIN pgm_corpus.known k U
 known_seen=$(psql -X -At -d regression -c "
 SELECT count(*) FROM pgm_corpus.results r JOIN pgm_corpus.known k USING (id) WHERE r.outcome = 'wrong down'")
 [ -z "$fixed" ] || echo "listed in $known but right now (take them off the list): $fixed"
-echo "corpus: $nfiles files, $crashes crashes, $unexpected unexpected wrong downs or internal errors, $known_seen known wrong downs"
-[ "$crashes" -eq 0 ] && [ "$unexpected" -eq 0 ] && [ -z "$fixed" ]
+echo "corpus: $nfiles files, $crashes crashes, $unexpected unexpected wrong downs or internal errors, $known_seen known wrong downs, $part_differ schema_part() differences"
+[ "$crashes" -eq 0 ] && [ "$unexpected" -eq 0 ] && [ -z "$fixed" ] && [ "$part_differ" -eq 0 ]

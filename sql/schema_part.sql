@@ -106,6 +106,12 @@ ORDER BY 1;
 -- a composite type is its relation; an object that is gone is no part
 SELECT jsonb_object_keys(migrate.schema_part(ARRAY['pg_type'::regclass], ARRAY['app.pair'::regtype::oid]) -> 'objects') AS k
 ORDER BY 1;
+-- a table's row type and its array are the table's unit; a partition's
+-- part names its parent
+SELECT c.* FROM migrate.compare(pg_temp.cut(migrate.schema(), ARRAY['table app.events_2024']),
+                                migrate.schema_part(ARRAY['pg_type'::regclass], ARRAY['app.events_2024[]'::regtype::oid])) c;
+SELECT migrate.schema_part(ARRAY['pg_type'::regclass], ARRAY['app.events_2024'::regtype::oid])
+       -> 'objects' -> 'table app.events_2024' ->> 'partition_of' AS partition_of;
 SELECT migrate.schema_part(ARRAY['pg_class'::regclass], ARRAY[0::oid]);
 SELECT migrate.schema_part(ARRAY[NULL::regclass], ARRAY[NULL::oid]);
 SELECT migrate.schema_part('{}', '{}');

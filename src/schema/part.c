@@ -49,22 +49,30 @@ static const char *const pgm_part_filters[] = {
  * The units, and what else the query must see: given the units as two
  * arrays ($1 catalogs, $2 oids), one row of oid arrays in the order of
  * pgm_part_filters, then the units' own (classid, oid) pairs as they are
- * written in the query's ids: a composite type is its relation (and its
- * type), and a table's indexes are units with it.
+ * written in the query's ids: an array type is its element, a row type its
+ * relation (a composite type is both), and a table's indexes are units
+ * with it.
  */
 static const char pgm_part_scope_query[] =
 	"WITH given (classid, objid) AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), pg_catalog.unnest($2::pg_catalog.oid[]))),"
-	/* the units: a composite type as its relation, with a table's indexes */
+	/*
+	 * the units: an array type as its element, a relation's row type (a
+	 * composite type's too) as its relation ...
+	 */
+	" types (classid, objid) AS ("
+	"  SELECT g.classid, CASE WHEN e.oid IS NOT NULL THEN e.oid ELSE g.objid END FROM given g"
+	"  LEFT JOIN pg_catalog.pg_type t ON g.classid = " PGM_CATALOG("pg_type") " AND t.oid = g.objid"
+	"  LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem AND e.typarray = t.oid),"
 	" units0 (classid, objid) AS ("
 	"  SELECT CASE WHEN t.typrelid <> 0 THEN " PGM_CATALOG("pg_class") " ELSE g.classid END,"
 	"         CASE WHEN t.typrelid <> 0 THEN t.typrelid ELSE g.objid END"
-	"  FROM given g LEFT JOIN pg_catalog.pg_type t"
-	"    ON g.classid = " PGM_CATALOG("pg_type") " AND t.oid = g.objid"
-	"  UNION SELECT " PGM_CATALOG("pg_class") ", i.indexrelid FROM pg_catalog.pg_index i"
-	"  JOIN given g ON g.classid = " PGM_CATALOG("pg_class") " AND i.indrelid = g.objid),"
-	/* ... and a composite type as its type too: the document's object is the type's */
+	"  FROM types g LEFT JOIN pg_catalog.pg_type t"
+	"    ON g.classid = " PGM_CATALOG("pg_type") " AND t.oid = g.objid),"
+	/* ... with a table's indexes, and a composite type as its type too (the document's object is the type's) */
 	" units (classid, objid) AS ("
 	"  SELECT classid, objid FROM units0"
+	"  UNION SELECT " PGM_CATALOG("pg_class") ", i.indexrelid FROM pg_catalog.pg_index i"
+	"  JOIN units0 u ON u.classid = " PGM_CATALOG("pg_class") " AND i.indrelid = u.objid"
 	"  UNION SELECT " PGM_CATALOG("pg_type") ", c.reltype FROM units0 u JOIN pg_catalog.pg_class c"
 	"   ON u.classid = " PGM_CATALOG("pg_class") " AND c.oid = u.objid AND c.relkind = 'c'),"
 	/* the units' objects, each with its own pg_depend entries */
