@@ -187,3 +187,40 @@ $$);
 SELECT conrelid::regclass, conname FROM pg_constraint
  WHERE conrelid IN ('app.part_a'::regclass, 'app.part_b'::regclass) AND contype = 'n' ORDER BY 1::text;
 DROP TABLE app.part;
+
+-- an inheritance child takes the NOT NULL constraint of its first parent
+-- that gives one, and its name, unless it makes one of its own: with a
+-- primary key or NOT NULL of its own (PostgreSQL's constraints test,
+-- notnull_tbl4_cld2 and _cld3), made alone and made to inherit, or left
+-- by a parent it no longer inherits from.  The diff's CREATE TABLE names
+-- those.
+CREATE TABLE app.p1 (a int NOT NULL, b int CONSTRAINT p1_b NOT NULL, c int);
+CREATE TABLE app.p2 (a int NOT NULL, b int NOT NULL, c int NOT NULL);
+SELECT * FROM pg_temp.diff_both_ways($$
+CREATE TABLE app.c_plain () INHERITS (app.p1);
+CREATE TABLE app.c_pkey (PRIMARY KEY (a)) INHERITS (app.p1);
+CREATE TABLE app.c_named (CONSTRAINT c_named_a NOT NULL a, NOT NULL b) INHERITS (app.p1);
+CREATE TABLE app.c_local (a int NOT NULL, c int NOT NULL) INHERITS (app.p1);
+CREATE TABLE app.c_alone (a int NOT NULL, b int NOT NULL, c int);
+ALTER TABLE app.c_alone INHERIT app.p1;
+CREATE TABLE app.c_two () INHERITS (app.p1, app.p2);
+CREATE TABLE app.c_left () INHERITS (app.p1, app.p2);
+ALTER TABLE app.c_left NO INHERIT app.p1;
+CREATE TABLE app.g_pkey () INHERITS (app.c_pkey);
+$$);
+SELECT conrelid::regclass, a.attname, conname FROM pg_constraint k
+  JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+ WHERE contype = 'n' AND conrelid::regclass::text ~ '^app\.[cg]_' ORDER BY conrelid::regclass::text, 2;
+DROP TABLE app.p1, app.p2 CASCADE;
+-- a child's NOT VALID NOT NULL beside its parent's (only INHERIT makes
+-- one): created alone, the constraint added NOT VALID, then INHERIT
+CREATE TABLE app.p (a int);
+ALTER TABLE app.p ADD CONSTRAINT p_a_nn NOT NULL a NOT VALID;
+SELECT * FROM pg_temp.diff_both_ways($$
+CREATE TABLE app.c (a int);
+ALTER TABLE app.c ADD CONSTRAINT c_a_nn NOT NULL a NOT VALID;
+ALTER TABLE app.c INHERIT app.p;
+$$);
+SELECT conrelid::regclass, conname, convalidated FROM pg_constraint
+ WHERE contype = 'n' AND conrelid IN ('app.p'::regclass, 'app.c'::regclass) ORDER BY 1::text;
+DROP TABLE app.p CASCADE;

@@ -78,7 +78,7 @@ pgm_identity_from_parent(const PgmItem *table, const PgmItem *col)
 
 /*
  * A child created alone (pgm_mark_detached()): its parents' CHECK
- * constraints, then ATTACH PARTITION or INHERIT.
+ * constraints and its NOT VALID NOT NULLs, then ATTACH PARTITION or INHERIT.
  */
 static void
 pgm_emit_attach_detached(PgmDiff *diff, int i)
@@ -98,6 +98,9 @@ pgm_emit_attach_detached(PgmDiff *diff, int i)
 														quote_identifier(pgm_text(c->tgt, "name")),
 														pgm_text(c->tgt, "definition")));
 	}
+	/* and NOT NULL constraints NOT VALID, which they want marked NOT NULL */
+	foreach(lc, pgm_columns_of(diff, item))
+		pgm_emit_not_valid_not_null(diff, i, PGM_NODE_CREATE, lfirst(lc));
 	if (partition_of)
 		pgm_emit(diff, i, PGM_NODE_CREATE,
 				 psprintf("ALTER TABLE %s ATTACH PARTITION %s %s;",
@@ -110,36 +113,38 @@ pgm_emit_attach_detached(PgmDiff *diff, int i)
 }
 
 /*
- * A partition made by PARTITION OF takes its parent's NOT NULL constraints
- * under the parent's names (PostgreSQL 18): the column options that name
- * its own where the target's differ (a table made alone and attached keeps
- * its <table>_<column>_not_null), "" when none do.
+ * A new child made by INHERITS or PARTITION OF takes its parents' NOT
+ * NULL constraints under their names (PostgreSQL 18), for the columns it
+ * does not declare itself: the elements of its CREATE TABLE that name its
+ * own where the target's differ (a table made alone and then attached or
+ * made to inherit keeps its <table>_<column>_not_null; so does a child
+ * whose primary key or own NOT NULL made one), NIL when none do.  Such an
+ * element makes the constraint the child's own too, which the document
+ * does not say.  (A child whose NOT NULL a parent gives is NOT VALID is
+ * created alone, pgm_mark_detached(): CREATE TABLE would validate it.)
  */
-static char *
-pgm_partition_not_null_names(PgmDiff *diff, JsonbContainer *table, List *columns)
+static List *
+pgm_child_not_null_names(PgmDiff *diff, PgmItem *table, List *columns, bool partition)
 {
-	StringInfoData buf;
+	List	   *elements = NIL;
 	ListCell   *lc;
 
 	if (!PGM_HAS_NOT_NULL_CONSTRAINTS)
-		return "";
-	initStringInfo(&buf);
+		return NIL;
 	foreach(lc, columns)
 	{
 		PgmItem    *c = lfirst(lc);
-		int			p = pgm_parent_column_item(diff, table, pgm_text(c->tgt, "name"));
+		PgmItem    *giver = pgm_not_null_giver(diff, table->tgt, pgm_text(c->tgt, "name"));
 		char	   *name = pgm_not_null_name(diff, c, false);
 
-		if (p < 0 || !pgm_attribute_bool(c->tgt, "not_null") ||
-			!pgm_attribute_bool(diff->items[p].tgt, "not_null") ||
-			strcmp(name, pgm_not_null_name(diff, &diff->items[p], false)) == 0)
+		if (giver == NULL || !pgm_attribute_bool(c->tgt, "not_null") ||
+			(pgm_attribute_bool(c->tgt, "local") && !partition))
 			continue;
-		appendStringInfo(&buf, "%s%s CONSTRAINT %s NOT NULL", buf.len ? ", " : " (",
-						 quote_identifier(pgm_text(c->tgt, "name")), quote_identifier(name));
+		if (strcmp(name, pgm_not_null_name(diff, giver, false)) != 0)
+			elements = lappend(elements, psprintf("CONSTRAINT %s NOT NULL %s", quote_identifier(name),
+												  quote_identifier(pgm_text(c->tgt, "name"))));
 	}
-	if (buf.len)
-		appendStringInfoChar(&buf, ')');
-	return buf.data;
+	return elements;
 }
 
 static void
@@ -164,8 +169,13 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 	{
 		PgmItem    *parent = &diff->items[pgm_item_find(diff, partition_of)];
 
-		appendStringInfo(&buf, " PARTITION OF %s%s %s", pgm_qualified(parent->tgt),
-						 pgm_partition_not_null_names(diff, t, columns), pgm_attribute_text(t, "partition_bound"));
+		appendStringInfo(&buf, " PARTITION OF %s", pgm_qualified(parent->tgt));
+		foreach(lc, pgm_child_not_null_names(diff, item, columns, true))
+		{
+			appendStringInfo(&buf, "%s%s", first ? " (" : ", ", (char *) lfirst(lc));
+			first = false;
+		}
+		appendStringInfo(&buf, "%s %s", first ? "" : ")", pgm_attribute_text(t, "partition_bound"));
 	}
 	else
 	{
@@ -190,6 +200,11 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 				def = psprintf("%s%s", pgm_column_definition(diff, c, false), pgm_not_null_clause(diff, c));
 			}
 			appendStringInfo(&buf, "%s\n    %s", first ? "" : ",", def);
+			first = false;
+		}
+		foreach(lc, inherits != NIL && !item->detached ? pgm_child_not_null_names(diff, item, columns, false) : NIL)
+		{
+			appendStringInfo(&buf, "%s\n    %s", first ? "" : ",", (char *) lfirst(lc));
 			first = false;
 		}
 		appendStringInfoString(&buf, first ? ")" : "\n)");
@@ -243,10 +258,10 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 			else if (def == NULL && parent_def != NULL && pgm_text(c->tgt, "generated") == NULL)
 				pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE ONLY %s ALTER COLUMN %s DROP DEFAULT;",
 															pgm_qualified(t), col));
-			if (pgm_attribute_bool(c->tgt, "not_null") && (parent_col == NULL || !pgm_attribute_bool(parent_col, "not_null")))
+			if (pgm_attribute_bool(c->tgt, "not_null") && pgm_not_null_giver(diff, t, pgm_text(c->tgt, "name")) == NULL)
 				pgm_emit(diff, i, PGM_NODE_CREATE, pgm_not_null_statement(diff, c, pgm_qualified(t), true));
 		}
-		else
+		else if (!item->detached)	/* (else before its INHERIT or ATTACH) */
 			pgm_emit_not_valid_not_null(diff, i, PGM_NODE_CREATE, c);
 		pgm_emit_column_grants(diff, i, c);
 		if (pgm_text(c->tgt, "comment") != NULL)

@@ -612,6 +612,28 @@ pgm_parent_column_item(PgmDiff *diff, JsonbContainer *child, const char *name)
 	return -1;
 }
 
+/*
+ * The column of a new child's parents whose NOT NULL constraint the
+ * child's column `name` takes (PostgreSQL 18): the first parent's, in the
+ * target's order, that is NOT NULL and not NO INHERIT; NULL when none is.
+ */
+PgmItem *
+pgm_not_null_giver(PgmDiff *diff, JsonbContainer *table, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, pgm_parents(diff, table, false))
+	{
+		int			c = pgm_item_find(diff, psprintf("column %s.%s", (char *) lfirst(lc) + strlen("table "),
+													 quote_identifier(name)));
+
+		if (c >= 0 && diff->items[c].tgt != NULL && pgm_attribute_bool(diff->items[c].tgt, "not_null") &&
+			!pgm_attribute_bool(diff->items[c].tgt, "not_null_no_inherit"))
+			return &diff->items[c];
+	}
+	return NULL;
+}
+
 /* The same column's object. */
 JsonbContainer *
 pgm_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name)

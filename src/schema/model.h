@@ -168,6 +168,7 @@ extern List *pgm_columns_of(PgmDiff *diff, PgmItem *rel);
 extern List *pgm_parents(PgmDiff *diff, JsonbContainer *table, bool source);
 extern int	pgm_parent_column_item(PgmDiff *diff, JsonbContainer *child, const char *name);
 extern JsonbContainer *pgm_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name);
+extern PgmItem *pgm_not_null_giver(PgmDiff *diff, JsonbContainer *table, const char *name);
 extern bool pgm_not_null_plain(JsonbContainer *col);
 extern char *pgm_not_null_name(PgmDiff *diff, PgmItem *column, bool source);
 extern bool pgm_not_null_renamed(PgmDiff *diff, PgmItem *item);

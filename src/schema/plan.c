@@ -573,13 +573,20 @@ pgm_mark_detached(PgmDiff *diff)
 				!pgm_same_text(pgm_text(diff->items[p].tgt, "name"), pgm_text(c->tgt, "name")))
 				renamed = true;
 		}
-		/* a column generated otherwise than its parent's: only INHERIT makes that */
+		/*
+		 * a column generated otherwise than its parent's, or NOT VALID NOT
+		 * NULL where a parent gives a NOT NULL (which CREATE TABLE would
+		 * validate): only INHERIT makes that
+		 */
 		foreach(lc, t->tgt_columns)
 		{
 			PgmItem    *c = lfirst(lc);
 			JsonbContainer *parent_col = pgm_parent_column(diff, t->tgt, pgm_text(c->tgt, "name"));
 
 			if (parent_col && !pgm_same_text(pgm_text(c->tgt, "generated"), pgm_text(parent_col, "generated")))
+				renamed = true;
+			if (pgm_attribute(c->tgt, "not_null_valid") != NULL && !pgm_attribute_bool(c->tgt, "not_null_valid") &&
+				pgm_not_null_giver(diff, t->tgt, pgm_text(c->tgt, "name")) != NULL)
 				renamed = true;
 		}
 		if (!renamed && pgm_natural_order(diff, t))
