@@ -195,6 +195,8 @@ pgm_check_statement(PgmLoss *loss, Node *tree)
 /*
  * Stop the rollback of `plan` if its down SQL would destroy data.  Connected
  * to SPI; runs before anything of the rollback, after pgm_check_reversible().
+ * Each down SQL read is kept in its node (checked_down), in the caller's
+ * memory context.
  * `read_only` reads the catalog with the calling query's snapshot.
  */
 void
@@ -210,6 +212,7 @@ pgm_check_data_loss(PgmGraph *graph, PgmPlan *plan, bool read_only)
 		char	   *down = pgm_catalog_fetch_sql(node->id, false, read_only);
 		ListCell   *lc;
 
+		node->checked_down = down;	/* the rollback runs it without reading it again */
 		loss.revision = node->id;
 		foreach(lc, pgm_parse_sql(down, node->id, "down"))
 			pgm_check_statement(&loss, lfirst_node(RawStmt, lc)->stmt);

@@ -485,7 +485,9 @@ pgm_run_revision_once(PgmGraph *graph, int n, PgmAction action, int step, int ns
 			(errmsg("%s revision \"%s\" (%d of %d)",
 					pgm_actions[action].verb, node->id, step, nsteps)));
 
-	if (action == PGM_APPLY || action == PGM_ROLLBACK)
+	if (action == PGM_ROLLBACK && node->checked_down)
+		sql = node->checked_down;	/* read and checked by the data-loss check */
+	else if (action == PGM_APPLY || action == PGM_ROLLBACK)
 		sql = pgm_catalog_fetch_sql(node->id, action == PGM_APPLY, false);
 
 	values[0] = CStringGetTextDatum(node->id);

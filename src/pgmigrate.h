@@ -224,6 +224,9 @@ typedef struct PgmNode
 	char	   *down_withdrawn;	/* why the derived down was withdrawn at this
 								 * apply; NULL when it was not */
 	char	   *description;	/* NULL when none */
+	char	   *checked_down;	/* down SQL the data-loss check of this call
+								 * read and checked against its checksum;
+								 * NULL when it read none */
 } PgmNode;
 
 typedef struct PgmGraph
