@@ -163,6 +163,7 @@ extern void pgm_catalog_log(const char *action, const char *revision,
 extern void pgm_lock_catalog(void);
 extern char *pgm_caller_name(void);
 extern char *pgm_catalog_fetch_sql(const char *id, bool up, bool read_only);
+extern bool pgm_catalog_mark(const char *id, bool applied, Datum *values, char **sql);
 extern char *pgm_online_in_progress(void);
 
 /* ---- schema/snapshot.c: the schema as data ---- */
