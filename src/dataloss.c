@@ -115,11 +115,12 @@ pgm_table_surely_empty(Oid relid)
 {
 	HeapTuple	tuple;
 	Form_pg_class rel;
+	bool		missing = false;
 	bool		empty = false;
 
 	if (ExecutorCheckPerms_hook != NULL ||
-		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		return false;
+		pg_class_aclcheck_ext(relid, GetUserId(), ACL_SELECT, &missing) != ACLCHECK_OK)
+		return false;			/* (a table dropped meanwhile, too) */
 	LockRelationOid(relid, AccessShareLock);
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tuple))
