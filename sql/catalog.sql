@@ -65,6 +65,12 @@ SET ROLE regress_pgm_deploy;
 SELECT migrate.add('03', 'CREATE TABLE app.c (id int);', 'DROP TABLE app.c;');
 SELECT step, revision FROM migrate.apply();
 RESET ROLE;
+-- a rollback's data-loss check reads the tables it would drop as the
+-- caller: one the caller may not read stops it, empty as it is
+SELECT step, revision FROM migrate.apply();
+SET ROLE regress_pgm_deploy;
+SELECT count(*) FROM migrate.rollback('02');
+RESET ROLE;
 
 SELECT count(*) FROM migrate.rollback('base');
 SET pgmigrate.guard = off;

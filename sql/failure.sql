@@ -98,6 +98,17 @@ SELECT step, revision FROM migrate.apply('08');
 -- refused at the end of the command that changed them)
 SELECT migrate.add('08', 'SET search_path = migrate, public; ALTER TABLE revisions DISABLE TRIGGER USER;', parents => '{07}');
 SELECT step, revision FROM migrate.apply('08');
+-- (and a drop of one of them, at the drop: an object a superuser put in
+-- schema migrate)
+SET pgmigrate.guard_allow = 'CREATE TABLE, DROP TABLE';
+CREATE TABLE migrate.scratch (id int);
+RESET pgmigrate.guard_allow;
+SELECT migrate.add('08', 'SET search_path = migrate, public; DROP TABLE scratch;', parents => '{07}',
+                   allow_destructive => true);
+SELECT step, revision FROM migrate.apply('08');
+SET pgmigrate.guard_allow = 'CREATE TABLE, DROP TABLE';
+DROP TABLE migrate.scratch;
+RESET pgmigrate.guard_allow;
 SELECT migrate.add('08', $$DO $do$ BEGIN EXECUTE 'CREATE OR REPLACE FUNCTION ' || 'migrate.heads() RETURNS text[] LANGUAGE sql AS ''SELECT NULL::text[]'''; END $do$;$$,
                    'SELECT 1;', parents => '{07}');
 SELECT step, revision FROM migrate.apply('08');

@@ -15,8 +15,9 @@
  *    statements below: backend-local state (session.c) that PG_FINALLY
  *    resets, so an error can never leave it open.
  *
- * 3. Stored SQL leaves the catalog only through pgm_catalog_fetch_sql(),
- *    which checks it against its checksum: SQL changed behind pgmigrate's
+ * 3. Stored SQL leaves the catalog only through pgm_catalog_fetch_sql()
+ *    and pgm_catalog_mark() (which reads it as it marks the revision),
+ *    which check it against its checksum: SQL changed behind pgmigrate's
  *    back is never run, nor handed to the client.
  *
  * The statements are prepared once per backend.  Every name in them is
@@ -108,7 +109,8 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 	[PGM_Q_MARK_APPLIED] = {
 		"UPDATE migrate.revisions SET applied_at = pg_catalog.now(),"
 		" applied_by = $2, apply_order = $3"
-		" WHERE id OPERATOR(pg_catalog.=) $1 AND applied_at IS NULL",
+		" WHERE id OPERATOR(pg_catalog.=) $1 AND applied_at IS NULL"
+		" RETURNING up, up_sha256, down, down_sha256",
 		3, {TEXTOID, NAMEOID, INT8OID}
 	},
 	[PGM_Q_MARK_UNAPPLIED] = {
@@ -331,15 +333,12 @@ pgm_lock_catalog(void)
  * XX001: only a change to the catalog behind pgmigrate's back can cause
  * them.  Connected to SPI.
  */
+static char *pgm_checked_sql(const char *id, bool up);
+
 char *
 pgm_catalog_fetch_sql(const char *id, bool up, bool read_only)
 {
 	Datum		idarg = CStringGetTextDatum(id);
-	const char *side = up ? "up" : "down";
-	bool		isnull;
-	Datum		sql;
-	char	   *stored_sha;
-	char	   *sql_text;
 
 	if (pgm_catalog_exec(PGM_Q_GET_REVISION, &idarg, NULL, read_only) != 1)
 		ereport(ERROR,
@@ -347,6 +346,23 @@ pgm_catalog_fetch_sql(const char *id, bool up, bool read_only)
 				 errmsg("revision \"%s\" disappeared from migrate.revisions", id),
 				 errdetail("It was in the revision graph read earlier in this call."),
 				 errhint("The catalog was changed outside pgmigrate's functions; restore it from a backup.")));
+	return pgm_checked_sql(id, up);
+}
+
+/*
+ * The up (or down) SQL in the first row of SPI_tuptable, whose first four
+ * columns are up, up_sha256, down and down_sha256, checked against its
+ * checksum as above; frees the rows.
+ */
+static char *
+pgm_checked_sql(const char *id, bool up)
+{
+	const char *side = up ? "up" : "down";
+	bool		isnull;
+	Datum		sql;
+	char	   *stored_sha;
+	char	   *sql_text;
+
 	sql = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
 						up ? PGM_REV_UP : PGM_REV_DOWN, &isnull);
 	stored_sha = pgm_result_text(0, up ? PGM_REV_UP_SHA : PGM_REV_DOWN_SHA);
@@ -360,6 +376,34 @@ pgm_catalog_fetch_sql(const char *id, bool up, bool read_only)
 	sql_text = TextDatumGetCString(sql);
 	SPI_freetuptable(SPI_tuptable);
 	return sql_text;
+}
+
+/*
+ * Mark revision `id` applied (with `values`: id, applied_by, apply_order,
+ * as PGM_Q_MARK_APPLIED has them) or not applied (`values`: id).  Returns
+ * whether the row was marked (false: a concurrent transaction marked it
+ * first).  When `sql` is given, *sql is the up SQL (applying: read by the
+ * same statement) or the down SQL (not: a rollback has mostly read it
+ * already, so it is read apart), checked as pgm_catalog_fetch_sql() checks
+ * it, with the same errors, which come before the caller's own.  Connected
+ * to SPI.
+ */
+bool
+pgm_catalog_mark(const char *id, bool applied, Datum *values, char **sql)
+{
+	bool		marked = pgm_catalog_exec(applied ? PGM_Q_MARK_APPLIED : PGM_Q_MARK_UNAPPLIED,
+										  values, NULL, false) == 1;
+
+	if (marked && sql && applied)
+		*sql = pgm_checked_sql(id, true);
+	else
+	{
+		SPI_freetuptable(SPI_tuptable);
+		/* what reading it says comes before the caller's error */
+		if (sql)
+			*sql = pgm_catalog_fetch_sql(id, applied, false);
+	}
+	return marked;
 }
 
 /*

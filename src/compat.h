@@ -21,6 +21,8 @@
 #include "parser/parse_type.h"
 #include "parser/parser.h"
 #include "parser/scanner.h"
+#include "miscadmin.h"
+#include "storage/smgr.h"
 #include "utils/guc.h"
 #include "utils/syscache.h"
 #if PG_VERSION_NUM >= 160000
@@ -276,5 +278,40 @@ pgm_detach_is_concurrent(const PartitionCmd *cmd)
 
 /* A_Const gained isnull (and a union for its value) in 15. */
 #define pgm_a_const_isnull(c) ((c)->isnull)
+
+/*
+ * The number of blocks in the main fork of a permanent relation's file,
+ * found through the storage manager without opening the relation; -1 when
+ * there is no such file.  smgropen() takes a RelFileNode up to 15 and a
+ * RelFileLocator since 16; a permanent relation's backend is
+ * InvalidBackendId up to 16 and INVALID_PROC_NUMBER since 17.
+ */
+static inline int64
+pgm_permanent_main_fork_blocks(Oid tablespace, Oid filenumber)
+{
+	SMgrRelation reln;
+#if PG_VERSION_NUM >= 160000
+	RelFileLocator locator;
+
+	locator.spcOid = OidIsValid(tablespace) ? tablespace : MyDatabaseTableSpace;
+	locator.dbOid = MyDatabaseId;
+	locator.relNumber = filenumber;
+#if PG_VERSION_NUM >= 170000
+	reln = smgropen(locator, INVALID_PROC_NUMBER);
+#else
+	reln = smgropen(locator, InvalidBackendId);
+#endif
+#else
+	RelFileNode node;
+
+	node.spcNode = OidIsValid(tablespace) ? tablespace : MyDatabaseTableSpace;
+	node.dbNode = MyDatabaseId;
+	node.relNode = filenumber;
+	reln = smgropen(node, InvalidBackendId);
+#endif
+	if (!smgrexists(reln, MAIN_FORKNUM))
+		return -1;
+	return (int64) smgrnblocks(reln, MAIN_FORKNUM);
+}
 
 #endif							/* PGMIGRATE_COMPAT_H */

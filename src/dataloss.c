@@ -17,9 +17,14 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "executor/executor.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -94,6 +99,41 @@ pgm_estimated_size(Oid relid)
 	return psprintf("about %.0f %s by the statistics", total, total == 1 ? "row" : "rows");
 }
 
+/*
+ * Is table `relid` empty, as the storage says without a query?  A
+ * permanent heap table with no inheritance children whose file has no
+ * block holds no row, so the query would find none; asking costs the
+ * parse, plan and relation cache entry of a query for every table a
+ * rollback drops.  Only when the query would have run: the caller may
+ * SELECT from the table (column privileges, which the query would also
+ * accept, are left to the query) and no executor permission hook has a
+ * say.  The table is locked as the query would lock it.  False when not
+ * known: the query decides.
+ */
+static bool
+pgm_table_surely_empty(Oid relid)
+{
+	HeapTuple	tuple;
+	Form_pg_class rel;
+	bool		missing = false;
+	bool		empty = false;
+
+	if (ExecutorCheckPerms_hook != NULL ||
+		pg_class_aclcheck_ext(relid, GetUserId(), ACL_SELECT, &missing) != ACLCHECK_OK)
+		return false;			/* (a table dropped meanwhile, too) */
+	LockRelationOid(relid, AccessShareLock);
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	rel = (Form_pg_class) GETSTRUCT(tuple);
+	if (rel->relkind == RELKIND_RELATION && !rel->relhassubclass &&
+		rel->relpersistence == RELPERSISTENCE_PERMANENT && rel->relam == HEAP_TABLE_AM_OID &&
+		OidIsValid(rel->relfilenode))
+		empty = pgm_permanent_main_fork_blocks(rel->reltablespace, rel->relfilenode) == 0;
+	ReleaseSysCache(tuple);
+	return empty;
+}
+
 static void
 pgm_check_drop_table(PgmLoss *loss, RangeVar *rv)
 {
@@ -101,6 +141,8 @@ pgm_check_drop_table(PgmLoss *loss, RangeVar *rv)
 
 	if (!OidIsValid(relid) || (get_rel_relkind(relid) != RELKIND_RELATION &&
 								get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE))
+		return;
+	if (pgm_table_surely_empty(relid))
 		return;
 	if (pgm_exists(psprintf("SELECT EXISTS (SELECT FROM %s)", pgm_relation_name(relid))))
 	{
@@ -154,6 +196,8 @@ pgm_check_statement(PgmLoss *loss, Node *tree)
 /*
  * Stop the rollback of `plan` if its down SQL would destroy data.  Connected
  * to SPI; runs before anything of the rollback, after pgm_check_reversible().
+ * Each down SQL read is kept in its node (checked_down), in the caller's
+ * memory context.
  * `read_only` reads the catalog with the calling query's snapshot.
  */
 void
@@ -169,6 +213,7 @@ pgm_check_data_loss(PgmGraph *graph, PgmPlan *plan, bool read_only)
 		char	   *down = pgm_catalog_fetch_sql(node->id, false, read_only);
 		ListCell   *lc;
 
+		node->checked_down = down;	/* the rollback runs it without reading it again */
 		loss.revision = node->id;
 		foreach(lc, pgm_parse_sql(down, node->id, "down"))
 			pgm_check_statement(&loss, lfirst_node(RawStmt, lc)->stmt);

@@ -478,6 +478,7 @@ pgm_run_revision_once(PgmGraph *graph, int n, PgmAction action, int step, int ns
 	instr_time	start;
 	instr_time	elapsed;
 	char	   *sql = NULL;
+	bool		want_sql;
 	double		ms;
 
 	INSTR_TIME_SET_CURRENT(start);
@@ -485,13 +486,15 @@ pgm_run_revision_once(PgmGraph *graph, int n, PgmAction action, int step, int ns
 			(errmsg("%s revision \"%s\" (%d of %d)",
 					pgm_actions[action].verb, node->id, step, nsteps)));
 
-	if (action == PGM_APPLY || action == PGM_ROLLBACK)
-		sql = pgm_catalog_fetch_sql(node->id, action == PGM_APPLY, false);
+	/* the SQL to run: read as the revision is marked, unless read already */
+	if (action == PGM_ROLLBACK && node->checked_down)
+		sql = node->checked_down;	/* read and checked by the data-loss check */
+	want_sql = (action == PGM_APPLY || action == PGM_ROLLBACK) && sql == NULL;
 
 	values[0] = CStringGetTextDatum(node->id);
 	if (action == PGM_ROLLBACK || action == PGM_RECORD_ROLLED_BACK)
 	{
-		if (pgm_catalog_exec(PGM_Q_MARK_UNAPPLIED, values, NULL, false) != 1)
+		if (!pgm_catalog_mark(node->id, false, values, want_sql ? &sql : NULL))
 			ereport(ERROR,
 					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 					 errmsg("revision \"%s\" was rolled back by a concurrent transaction", node->id),
@@ -502,7 +505,7 @@ pgm_run_revision_once(PgmGraph *graph, int n, PgmAction action, int step, int ns
 	{
 		values[1] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
 		values[2] = Int64GetDatum(++graph->max_apply_order);
-		if (pgm_catalog_exec(PGM_Q_MARK_APPLIED, values, NULL, false) != 1)
+		if (!pgm_catalog_mark(node->id, true, values, want_sql ? &sql : NULL))
 			ereport(ERROR,
 					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 					 errmsg("revision \"%s\" was applied by a concurrent transaction", node->id),

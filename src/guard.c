@@ -49,6 +49,7 @@
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/scansup.h"
@@ -56,10 +57,12 @@
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/tuplestore.h"
 
 #include "pgmigrate.h"
 
@@ -681,28 +684,135 @@ pgmigrate_refuse_direct_write(PG_FUNCTION_ARGS)
  * nothing has to be guessed from the statement's text.  Raised at the end of
  * the command, the error undoes the command with the revision.
  */
-static const char *const pgm_catalog_change_sql[2] = {
+/*
+ * The rows of pg_event_trigger_ddl_commands() (ddl_command_end) or
+ * pg_event_trigger_dropped_objects() (sql_drop) that name pgmigrate's own
+ * objects: an object in schema migrate, the schema itself, or the
+ * extension; that is, in SQL, the rows with schema_name = 'migrate', or
+ * object_type 'schema' and object_identity (object_name for a drop)
+ * 'migrate', or object_type 'extension' and object_identity (object_name)
+ * 'pgmigrate'.  The function is called directly, as a query would call it,
+ * without the planner and executor a query costs at the end of every
+ * command a revision runs.
+ */
+typedef struct PgmChangeSource
+{
+	Oid			function;		/* the set-returning function */
+	const char *tag_column;		/* NULL: the tag is "DROP" */
+	const char *name_column;	/* compared with 'migrate' and 'pgmigrate' */
+} PgmChangeSource;
+
+static const PgmChangeSource pgm_change_sources[2] = {
 	/* ddl_command_end */
-	"SELECT command_tag, object_identity FROM pg_catalog.pg_event_trigger_ddl_commands()"
-	" WHERE schema_name OPERATOR(pg_catalog.=) 'migrate'"
-	" OR (object_type OPERATOR(pg_catalog.=) 'schema' AND object_identity OPERATOR(pg_catalog.=) 'migrate')"
-	" OR (object_type OPERATOR(pg_catalog.=) 'extension' AND object_identity OPERATOR(pg_catalog.=) 'pgmigrate')"
-	" LIMIT 1",
+	{F_PG_EVENT_TRIGGER_DDL_COMMANDS, "command_tag", "object_identity"},
 	/* sql_drop */
-	"SELECT 'DROP', object_identity FROM pg_catalog.pg_event_trigger_dropped_objects()"
-	" WHERE schema_name OPERATOR(pg_catalog.=) 'migrate'"
-	" OR (object_type OPERATOR(pg_catalog.=) 'schema' AND object_name OPERATOR(pg_catalog.=) 'migrate')"
-	" OR (object_type OPERATOR(pg_catalog.=) 'extension' AND object_name OPERATOR(pg_catalog.=) 'pgmigrate')"
-	" LIMIT 1"
+	{F_PG_EVENT_TRIGGER_DROPPED_OBJECTS, NULL, "object_name"},
 };
-static SPIPlanPtr pgm_catalog_change_plans[2];
+
+/* The number of column `name` of `desc` (which has it). */
+static int
+pgm_column_number(TupleDesc desc, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+		if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), name) == 0)
+			return i + 1;
+	elog(ERROR, "column \"%s\" missing from the result of an event trigger function", name);
+	return 0;					/* not reached */
+}
+
+/* The text in column `col` of `slot`, or NULL. */
+static char *
+pgm_slot_text(TupleTableSlot *slot, int col)
+{
+	bool		isnull;
+	Datum		d = slot_getattr(slot, col, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+static bool
+pgm_text_is(const char *value, const char *wanted)
+{
+	return value != NULL && strcmp(value, wanted) == 0;
+}
+
+/*
+ * Does the command that just ended change pgmigrate's own objects?  If so,
+ * *tag and *object say which (either may be NULL), palloc'd in the caller's
+ * context.
+ */
+static bool
+pgm_command_changes_catalog(int which, char **tag, char **object)
+{
+	const PgmChangeSource *source = &pgm_change_sources[which];
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext cxt = AllocSetContextCreate(caller, "pgmigrate catalog guard",
+											  ALLOCSET_SMALL_SIZES);
+	FmgrInfo	flinfo;
+	ReturnSetInfo rsinfo = {T_ReturnSetInfo};
+	TupleTableSlot *slot = NULL;
+	int			schema_col,
+				type_col,
+				name_col,
+				identity_col,
+				tag_col;
+	bool		found = false;
+
+	LOCAL_FCINFO(fcinfo, 0);
+
+	MemoryContextSwitchTo(cxt);
+	fmgr_info(source->function, &flinfo);
+	rsinfo.econtext = CreateStandaloneExprContext();
+	rsinfo.allowedModes = SFRM_Materialize;
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, NULL, (Node *) &rsinfo);
+	(void) FunctionCallInvoke(fcinfo);
+	if (rsinfo.returnMode != SFRM_Materialize || rsinfo.setDesc == NULL)
+		elog(ERROR, "event trigger function returned no set");
+
+	if (rsinfo.setResult != NULL)
+	{
+		schema_col = pgm_column_number(rsinfo.setDesc, "schema_name");
+		type_col = pgm_column_number(rsinfo.setDesc, "object_type");
+		name_col = pgm_column_number(rsinfo.setDesc, source->name_column);
+		identity_col = pgm_column_number(rsinfo.setDesc, "object_identity");
+		tag_col = source->tag_column ? pgm_column_number(rsinfo.setDesc, source->tag_column) : 0;
+		slot = MakeSingleTupleTableSlot(rsinfo.setDesc, &TTSOpsMinimalTuple);
+		while (!found && tuplestore_gettupleslot(rsinfo.setResult, true, false, slot))
+		{
+			char	   *type = pgm_slot_text(slot, type_col);
+			char	   *name = pgm_slot_text(slot, name_col);
+
+			found = pgm_text_is(pgm_slot_text(slot, schema_col), PGM_SCHEMA) ||
+				(pgm_text_is(type, "schema") && pgm_text_is(name, PGM_SCHEMA)) ||
+				(pgm_text_is(type, "extension") && pgm_text_is(name, "pgmigrate"));
+			if (found)
+			{
+				char	   *t = tag_col ? pgm_slot_text(slot, tag_col) : "DROP";
+				char	   *o = pgm_slot_text(slot, identity_col);
+
+				*tag = t ? MemoryContextStrdup(caller, t) : NULL;
+				*object = o ? MemoryContextStrdup(caller, o) : NULL;
+			}
+		}
+	}
+	MemoryContextSwitchTo(caller);
+	if (rsinfo.setResult != NULL)
+	{
+		ExecDropSingleTupleTableSlot(slot);
+		tuplestore_end(rsinfo.setResult);
+	}
+	/* and the expression context with it: the function registered no callback */
+	MemoryContextDelete(cxt);
+	return found;
+}
 
 Datum
 pgmigrate_guard_ddl_end(PG_FUNCTION_ARGS)
 {
 	EventTriggerData *trigdata;
 	int			which;
-	int			guc_level;
 	char	   *tag;
 	char	   *object;
 
@@ -727,20 +837,8 @@ pgmigrate_guard_ddl_end(PG_FUNCTION_ARGS)
 	if (!pgm_session_engine_running())
 		PG_RETURN_VOID();
 
-	pgm_spi_connect();
-	guc_level = pgm_spi_fix_settings(false);
-	if (SPI_execute_plan(pgm_spi_kept_plan(&pgm_catalog_change_plans[which],
-										   pgm_catalog_change_sql[which], 0, NULL, 0),
-						 NULL, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "the catalog guard's query failed");
-	pgm_spi_restore_settings(guc_level);
-	if (SPI_processed == 0)
-	{
-		SPI_finish();
+	if (!pgm_command_changes_catalog(which, &tag, &object))
 		PG_RETURN_VOID();
-	}
-	tag = pgm_result_text(0, 1);
-	object = pgm_result_text(0, 2);
 	pgm_refuse_catalog_change(psprintf("%s changes %s.", tag ? tag : "The command",
 									   object ? object : "an object of schema migrate"));
 	PG_RETURN_VOID();			/* not reached */

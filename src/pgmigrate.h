@@ -165,6 +165,7 @@ extern void pgm_catalog_log(const char *action, const char *revision,
 extern void pgm_lock_catalog(void);
 extern char *pgm_caller_name(void);
 extern char *pgm_catalog_fetch_sql(const char *id, bool up, bool read_only);
+extern bool pgm_catalog_mark(const char *id, bool applied, Datum *values, char **sql);
 extern char *pgm_online_in_progress(void);
 
 /* ---- schema/snapshot.c: the schema as data ---- */
@@ -231,6 +232,9 @@ typedef struct PgmNode
 	char	   *down_withdrawn;	/* why the derived down was withdrawn at this
 								 * apply; NULL when it was not */
 	char	   *description;	/* NULL when none */
+	char	   *checked_down;	/* down SQL the data-loss check of this call
+								 * read and checked against its checksum;
+								 * NULL when it read none */
 } PgmNode;
 
 typedef struct PgmGraph
