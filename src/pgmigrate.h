@@ -64,6 +64,7 @@ extern int	pgm_spi_fix_settings(bool search_path);
 extern void pgm_spi_restore_settings(int level);
 extern char *pgm_result_text(int row, int col);
 extern bool pgm_result_bool(int row, int col);
+extern Jsonb *pgm_result_jsonb(int row, int col, MemoryContext into);
 extern Tuplestorestate *pgm_srf_begin(FunctionCallInfo fcinfo,
 									  TupleDesc *tupdesc);
 extern bool pgm_list_has_string(List *list, const char *s);
@@ -210,8 +211,7 @@ extern PgmSnapshot *pgm_snapshot_last(void);
 
 /* ---- schema/part.c: the part of the document for some objects ---- */
 
-extern char *pgm_part_query(void);
-extern Jsonb *pgm_part_take(ArrayType *classids, ArrayType *objids);
+extern Jsonb *pgm_part_take(ArrayType *classids, ArrayType *objids, MemoryContext into);
 
 /* ---- graph.c: the revision DAG and the targets ---- */
 

@@ -41,6 +41,27 @@ pgm_result_text(int row, int col)
 	return isnull ? NULL : TextDatumGetCString(d);
 }
 
+/*
+ * The same for a jsonb column, copied into `into` (to outlive the rows, or
+ * SPI's own memory); NULL for NULL.  The current memory context stays.
+ */
+Jsonb *
+pgm_result_jsonb(int row, int col, MemoryContext into)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+								  col, &isnull);
+	MemoryContext old;
+	Jsonb	   *copy;
+
+	if (isnull)
+		return NULL;
+	old = MemoryContextSwitchTo(into);
+	copy = DatumGetJsonbPCopy(d);
+	MemoryContextSwitchTo(old);
+	return copy;
+}
+
 /* The same for a boolean column; NULL reads as false. */
 bool
 pgm_result_bool(int row, int col)

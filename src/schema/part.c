@@ -184,7 +184,7 @@ pgm_schema_source(void)
  * end; NULL when the installed query has no filters (an extension older
  * than 0.9): the caller takes the whole document then.
  */
-char *
+static char *
 pgm_part_query(void)
 {
 	char	   *src = pgm_schema_source();
@@ -263,12 +263,12 @@ pgm_part_scope(ArrayType *classids, ArrayType *objids, Datum *args, char *nulls)
  * The part of the live schema's document that belongs to the units given
  * as `classids` and `objids` (oid arrays, as many of each; a unit that is
  * not there anymore is simply not in it): a schema document of those
- * objects, with their dependencies.  NULL when the installed extension's
- * query has no filters (older than 0.9).  Connected to SPI; the catalogs
- * are read as they are now.
+ * objects, with their dependencies, in memory context `into`.  NULL when
+ * the installed extension's query has no filters (older than 0.9).
+ * Connected to SPI; the catalogs are read as they are now.
  */
 Jsonb *
-pgm_part_take(ArrayType *classids, ArrayType *objids)
+pgm_part_take(ArrayType *classids, ArrayType *objids, MemoryContext into)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *query = pgm_part_query();
@@ -277,8 +277,6 @@ pgm_part_take(ArrayType *classids, ArrayType *objids)
 	char		nulls[PGM_PART_NFILTERS + 2];
 	int			guc_level;
 	int			ret;
-	bool		isnull;
-	Datum		d;
 	Jsonb	   *doc;
 	size_t		i;
 
@@ -292,9 +290,8 @@ pgm_part_take(ArrayType *classids, ArrayType *objids)
 	pgm_spi_restore_settings(guc_level);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "schema part query failed: %s", SPI_result_code_string(ret));
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	MemoryContextSwitchTo(cxt);
-	doc = DatumGetJsonbPCopy(d);
+	doc = pgm_result_jsonb(0, 1, into);
 	SPI_freetuptable(SPI_tuptable);
 	return doc;
 }
@@ -330,15 +327,13 @@ pgmigrate_schema_part(PG_FUNCTION_ARGS)
 				 errmsg("catalogs and objects must be one-dimensional arrays of the same length"),
 				 errhint("Name each object by its catalog and its oid, as pg_depend does.")));
 	pgm_spi_connect();
-	part = pgm_part_take(classids, objids);		/* in SPI's memory */
+	part = pgm_part_take(classids, objids, caller);	/* outlives SPI's memory */
 	if (part == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the pgmigrate extension in this database is older than its library"),
 				 errdetail("migrate.schema_part() needs the query of version 0.9's migrate.schema()."),
 				 errhint("Update it: SET pgmigrate.guard = off; ALTER EXTENSION pgmigrate UPDATE; RESET pgmigrate.guard;")));
-	/* the result outlives SPI's memory */
-	part = memcpy(MemoryContextAlloc(caller, VARSIZE(part)), part, VARSIZE(part));
 	SPI_finish();
 	PG_RETURN_JSONB_P(part);
 }

@@ -217,8 +217,6 @@ pgm_snapshot_take_document(bool read_only)
 	MemoryContext cxt = CurrentMemoryContext;
 	int			guc_level;
 	int			ret;
-	bool		isnull;
-	Datum		d;
 	Jsonb	   *doc;
 
 	pgm_require_snapshots();
@@ -233,9 +231,8 @@ pgm_snapshot_take_document(bool read_only)
 	pgm_spi_restore_settings(guc_level);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "snapshot query failed: %s", SPI_result_code_string(ret));
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	MemoryContextSwitchTo(cxt);
-	doc = DatumGetJsonbPCopy(d);
+	doc = pgm_result_jsonb(0, 1, cxt);
 	SPI_freetuptable(SPI_tuptable);
 	return doc;
 }
