@@ -595,9 +595,13 @@ pgm_parents(PgmDiff *diff, JsonbContainer *table, bool source)
 	return parents;
 }
 
-/* The column `name` of a child's (first) parent that has one, in the target: its item, or -1. */
-int
-pgm_parent_column_item(PgmDiff *diff, JsonbContainer *child, const char *name)
+/*
+ * The column `name` of a child's first parent, in the target's order, that
+ * has one, or with `giving_not_null` the first whose column is NOT NULL and
+ * not NO INHERIT: its item, or -1.
+ */
+static int
+pgm_first_parent_column(PgmDiff *diff, JsonbContainer *child, const char *name, bool giving_not_null)
 {
 	ListCell   *lc;
 
@@ -606,10 +610,19 @@ pgm_parent_column_item(PgmDiff *diff, JsonbContainer *child, const char *name)
 		int			c = pgm_item_find(diff, psprintf("column %s.%s", (char *) lfirst(lc) + strlen("table "),
 													 quote_identifier(name)));
 
-		if (c >= 0 && diff->items[c].tgt)
+		if (c >= 0 && diff->items[c].tgt &&
+			(!giving_not_null || (pgm_attribute_bool(diff->items[c].tgt, "not_null") &&
+								  !pgm_attribute_bool(diff->items[c].tgt, "not_null_no_inherit"))))
 			return c;
 	}
 	return -1;
+}
+
+/* The column `name` of a child's (first) parent that has one, in the target: its item, or -1. */
+int
+pgm_parent_column_item(PgmDiff *diff, JsonbContainer *child, const char *name)
+{
+	return pgm_first_parent_column(diff, child, name, false);
 }
 
 /*
@@ -620,18 +633,9 @@ pgm_parent_column_item(PgmDiff *diff, JsonbContainer *child, const char *name)
 PgmItem *
 pgm_not_null_giver(PgmDiff *diff, JsonbContainer *table, const char *name)
 {
-	ListCell   *lc;
+	int			c = pgm_first_parent_column(diff, table, name, true);
 
-	foreach(lc, pgm_parents(diff, table, false))
-	{
-		int			c = pgm_item_find(diff, psprintf("column %s.%s", (char *) lfirst(lc) + strlen("table "),
-													 quote_identifier(name)));
-
-		if (c >= 0 && diff->items[c].tgt != NULL && pgm_attribute_bool(diff->items[c].tgt, "not_null") &&
-			!pgm_attribute_bool(diff->items[c].tgt, "not_null_no_inherit"))
-			return &diff->items[c];
-	}
-	return NULL;
+	return c >= 0 ? &diff->items[c] : NULL;
 }
 
 /* The same column's object. */
