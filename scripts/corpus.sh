@@ -165,7 +165,7 @@ FROM whole, migrate.compare(whole.doc, migrate.schema_part(ARRAY(SELECT catalog 
                                                            ARRAY(SELECT oid FROM units ORDER BY catalog, oid))) c;
 WITH sample AS (
     SELECT catalog, oid FROM (SELECT *, row_number() OVER (ORDER BY catalog, oid) AS n FROM units) u
-    WHERE n % 7 = 0 LIMIT 400),
+    WHERE n % 7 = 0 ORDER BY n LIMIT 400),
 parts AS (SELECT s.catalog, s.oid, migrate.schema_part(ARRAY[s.catalog], ARRAY[s.oid]) AS part FROM sample s)
 SELECT 'unit ' || p.catalog || ' ' || p.oid || ': ' || c.object || ' ' || c.change || coalesce(' ' || c.detail, '')
 FROM parts p, whole w,
