@@ -20,14 +20,18 @@ CREATE POLICY users_own ON app.users USING (id = 1);
 ALTER TABLE app.users ADD CONSTRAINT users_score_ck CHECK (score >= 0);
 $$, 'DROP SCHEMA app CASCADE; CREATE SCHEMA app;');
 SELECT count(*) FROM migrate.apply();
--- the apply recorded a snapshot: no drift
-SELECT count(*) AS snapshots FROM migrate.snapshots;
+-- the first apply recorded the whole schema before its revisions ran
+-- (nothing was recorded yet), then the part its revisions changed: no drift
+SELECT action, replaces IS NULL AS whole FROM migrate.snapshots ORDER BY id;
 SELECT * FROM migrate.drift();
 SELECT * FROM migrate.verify();
--- a snapshot names every object it covers, schema-qualified
+-- a part record names every object it covers, schema-qualified, and the
+-- keys it replaces: the objects recorded under those keys before
 SELECT object
   FROM migrate.snapshots, jsonb_object_keys(snapshot->'objects') AS object
  WHERE id = (SELECT max(id) FROM migrate.snapshots) ORDER BY object COLLATE "C";
+SELECT array(SELECT unnest(replaces) ORDER BY 1 COLLATE "C") AS replaces
+  FROM migrate.snapshots WHERE id = (SELECT max(id) FROM migrate.snapshots);
 
 -- ad-hoc changes of every kind, made with the guard off
 SET pgmigrate.guard = off;
@@ -59,9 +63,14 @@ RESET pgmigrate.guard;
 SELECT * FROM migrate.drift();
 SELECT problem, count(*) FROM migrate.verify() GROUP BY 1;
 
--- the next apply records the schema as it is: the drift is accepted
+-- the next apply records what its revisions changed, not the changes made
+-- by hand: drift() still shows them all, until migrate.record_snapshot()
+-- accepts them
 SELECT migrate.add('02', 'CREATE TABLE app.later (id int);', 'DROP TABLE app.later;');
+SELECT count(*) AS drift_before FROM migrate.drift() \gset
 SELECT count(*) FROM migrate.apply();
+SELECT count(*) = :drift_before AS same_drift FROM migrate.drift();
+SELECT migrate.record_snapshot() > 0 AS accepted;
 SELECT * FROM migrate.drift();
 
 -- verify: stored SQL edited behind pgmigrate's back (by the owner, switching

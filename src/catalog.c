@@ -129,6 +129,48 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 		"INSERT INTO migrate.snapshots (action, taken_by, snapshot) VALUES ($1, $2, $3)",
 		3, {TEXTOID, NAMEOID, JSONBOID}
 	},
+	[PGM_Q_SAVE_PART] = {
+		"INSERT INTO migrate.snapshots (action, taken_by, snapshot, replaces)"
+		" VALUES ($1, $2, $3, $4)",
+		4, {TEXTOID, NAMEOID, JSONBOID, TEXTARRAYOID}
+	},
+	[PGM_Q_RECORDS] = {
+		/* the last whole record and the parts after it, the newest first */
+		"SELECT snapshot, replaces FROM migrate.snapshots"
+		" WHERE id OPERATOR(pg_catalog.>=) (SELECT pg_catalog.max(id) FROM migrate.snapshots"
+		"   WHERE replaces IS NULL)"
+		" ORDER BY id DESC",
+		0, {0}
+	},
+	[PGM_Q_KEYS_COMPLETE] = {
+		"SELECT FROM migrate.snapshot_keys"
+		" WHERE classid OPERATOR(pg_catalog.=) 0 AND objid OPERATOR(pg_catalog.=) 0",
+		0, {0}
+	},
+	[PGM_Q_KEYS_CLEAR] = {
+		"DELETE FROM migrate.snapshot_keys",
+		0, {0}
+	},
+	[PGM_Q_KEYS_FORGET] = {
+		"DELETE FROM migrate.snapshot_keys k"
+		" WHERE k.key OPERATOR(pg_catalog.=) ANY ($1)"
+		"    OR (k.classid, k.objid) IN (SELECT * FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)))",
+		3, {TEXTARRAYOID, OIDARRAYOID, OIDARRAYOID}
+	},
+	[PGM_Q_KEYS_SAVE] = {
+		"INSERT INTO migrate.snapshot_keys (classid, objid, key)"
+		" SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
+		" ON CONFLICT (classid, objid) DO UPDATE SET key = excluded.key",
+		3, {OIDARRAYOID, OIDARRAYOID, TEXTARRAYOID}
+	},
+	[PGM_Q_RECORDS_BEFORE] = {
+		"DELETE FROM migrate.snapshots WHERE id OPERATOR(pg_catalog.<) $1",
+		1, {INT8OID}
+	},
+	[PGM_Q_LAST_RECORD_ID] = {
+		"SELECT pg_catalog.max(id) FROM migrate.snapshots",
+		0, {0}
+	},
 	[PGM_Q_LAST_SNAPSHOT] = {
 		"SELECT snapshot FROM migrate.snapshots ORDER BY id DESC LIMIT 1",
 		0, {0}

@@ -129,6 +129,16 @@ pgm_tokens(void)
 #define PGM_HAS_MAINTAIN (PG_VERSION_NUM >= 170000)
 
 /*
+ * Do event triggers fire in this session?  The setting event_triggers,
+ * which a superuser may turn off, arrived in 17; before, they always do.
+ */
+#if PG_VERSION_NUM >= 170000
+#define PGM_EVENT_TRIGGERS_ON (event_triggers)
+#else
+#define PGM_EVENT_TRIGGERS_ON (true)
+#endif
+
+/*
  * Does an ALTER TABLE subcommand change a generated column's expression?
  * ALTER COLUMN ... SET EXPRESSION arrived in 17 (AT_SetExpression).
  */

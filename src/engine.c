@@ -24,8 +24,8 @@
  *   revisions run and is cleared by PG_FINALLY; a revision's SQL cannot
  *   call back into the engine.
  *
- * Calls catalog.c, dataloss.c, graph.c, rows.c, session.c, snapshot.c and
- * sqltext.c.
+ * Calls catalog.c, dataloss.c, graph.c, records.c, rows.c, session.c,
+ * snapshot.c and sqltext.c.
  */
 #include "postgres.h"
 
@@ -601,6 +601,9 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss, int max
 	if (plan.nsteps == 0)
 		ereport(NOTICE, (errmsg("%s", info->nothing)));
 
+	/* a stamp runs nothing and records the whole schema */
+	if (action != PGM_STAMP && plan.nsteps > 0)
+		pgm_record_prepare();
 	revision_cxt = AllocSetContextCreate(cxt, "pgmigrate revision", ALLOCSET_DEFAULT_SIZES);
 	pgm_session_set_engine_running(true);
 	PG_TRY();
@@ -631,8 +634,10 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss, int max
 	}
 	PG_END_TRY();
 
-	if (plan.nsteps > 0)
-		pgm_snapshot_record(info->log_action);
+	if (plan.nsteps > 0 && action == PGM_STAMP)
+		pgm_record_whole(info->log_action);
+	else if (plan.nsteps > 0)
+		pgm_record_changes(info->log_action);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -714,8 +719,8 @@ pgmigrate_record_snapshot(PG_FUNCTION_ARGS)
 	pgm_spi_connect();
 	pgm_lock_catalog();
 	pgm_refuse_while_online(function);
-	changed = list_length(pgm_snapshot_diff(pgm_snapshot_last(), pgm_snapshot_take(false)));
-	pgm_snapshot_record("record");
+	changed = list_length(pgm_snapshot_diff(pgm_record_last(), pgm_snapshot_take(false)));
+	pgm_record_whole("record");
 	pgm_catalog_log("snapshot", NULL, -1, NULL, "ok",
 					psprintf("%d object%s differed from the last snapshot",
 							 changed, changed == 1 ? "" : "s"));

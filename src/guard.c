@@ -37,7 +37,7 @@
  * secrets PostgreSQL keeps from other roles (secrets.c): migrate.log is
  * readable by every role.
  *
- * Calls catalog.c, engine.c, lint.c, rows.c, secrets.c and session.c.
+ * Calls catalog.c, changes.c, engine.c, lint.c, rows.c, secrets.c and session.c.
  */
 #include "postgres.h"
 
@@ -418,34 +418,6 @@ pgm_must_begin_transaction(const Node *parsetree)
 	return false;
 }
 
-/*
- * Would the event trigger `name` fire in this session?  It exists in this
- * database (so does the extension), and its ENABLE setting fires it under
- * the session's session_replication_role.
- */
-static bool
-pgm_event_trigger_fires(const char *name)
-{
-	HeapTuple	tuple = SearchSysCache1(EVENTTRIGGERNAME, CStringGetDatum(name));
-	char		enabled;
-
-	if (!HeapTupleIsValid(tuple))
-		return false;
-	enabled = ((Form_pg_event_trigger) GETSTRUCT(tuple))->evtenabled;
-	ReleaseSysCache(tuple);
-	switch (enabled)
-	{
-		case TRIGGER_FIRES_ALWAYS:
-			return true;
-		case TRIGGER_FIRES_ON_ORIGIN:
-			return SessionReplicationRole != SESSION_REPLICATION_ROLE_REPLICA;
-		case TRIGGER_FIRES_ON_REPLICA:
-			return SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA;
-		default:
-			return false;
-	}
-}
-
 /* pgm_command_text() of the command now starting, in a subtransaction */
 typedef struct PgmDetailArgs
 {
@@ -613,6 +585,21 @@ pgm_guard_explain(const ExplainStmt *stmt)
 					(Node *) ctas);
 }
 
+/*
+ * A command that changes the schema document without an event trigger to
+ * say which objects: a role's name is the owner and grantee of objects,
+ * and REASSIGN OWNED and DROP OWNED change owners and privileges
+ * everywhere.  While a deploy collects what it changes (changes.c), such a
+ * command makes it record the whole schema.
+ */
+static void
+pgm_guard_note_unnamed_change(const Node *stmt)
+{
+	if ((IsA(stmt, RenameStmt) && ((const RenameStmt *) stmt)->renameType == OBJECT_ROLE) ||
+		IsA(stmt, ReassignOwnedStmt) || IsA(stmt, DropOwnedStmt))
+		pgm_changes_note_whole("a command changed roles' objects that no event trigger names");
+}
+
 static void
 pgm_guard_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 						  ProcessUtilityContext context, ParamListInfo params,
@@ -620,6 +607,8 @@ pgm_guard_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 {
 	if (pstmt->utilityStmt && IsA(pstmt->utilityStmt, ExplainStmt))
 		pgm_guard_explain((ExplainStmt *) pstmt->utilityStmt);
+	if (pstmt->utilityStmt && pgm_changes_collecting())
+		pgm_guard_note_unnamed_change(pstmt->utilityStmt);
 	if (pgm_prev_process_utility)
 		pgm_prev_process_utility(pstmt, queryString, readOnlyTree, context, params,
 								 queryEnv, dest, qc);
@@ -738,8 +727,27 @@ pgm_text_is(const char *value, const char *wanted)
 	return value != NULL && strcmp(value, wanted) == 0;
 }
 
+/* Pass the objects a row names to changes.c: a deploy records them. */
+static void
+pgm_guard_note_change(TupleTableSlot *slot, int classid_col, int objid_col, int command_col)
+{
+	bool		c_null,
+				o_null,
+				cmd_null = true;
+	Datum		classid = slot_getattr(slot, classid_col, &c_null);
+	Datum		objid = slot_getattr(slot, objid_col, &o_null);
+	Datum		command = command_col ? slot_getattr(slot, command_col, &cmd_null) : (Datum) 0;
+
+	if (!c_null && !o_null)
+		pgm_changes_note(DatumGetObjectId(classid), DatumGetObjectId(objid));
+	if (!cmd_null)
+		pgm_changes_note_command(command);
+}
+
 /*
- * Does the command that just ended change pgmigrate's own objects?  If so,
+ * Does the command that just ended change pgmigrate's own objects (asked
+ * while a revision runs)?  While a deploy collects what it changes
+ * (changes.c), every object named is passed on too.  If so,
  * *tag and *object say which (either may be NULL), palloc'd in the caller's
  * context.
  */
@@ -757,8 +765,13 @@ pgm_command_changes_catalog(int which, char **tag, char **object)
 				type_col,
 				name_col,
 				identity_col,
-				tag_col;
+				tag_col,
+				classid_col,
+				objid_col,
+				command_col;
 	bool		found = false;
+	bool		collect = pgm_changes_collecting();
+	bool		judge = pgm_session_engine_running();
 
 	LOCAL_FCINFO(fcinfo, 0);
 
@@ -778,15 +791,21 @@ pgm_command_changes_catalog(int which, char **tag, char **object)
 		name_col = pgm_column_number(rsinfo.setDesc, source->name_column);
 		identity_col = pgm_column_number(rsinfo.setDesc, "object_identity");
 		tag_col = source->tag_column ? pgm_column_number(rsinfo.setDesc, source->tag_column) : 0;
+		classid_col = pgm_column_number(rsinfo.setDesc, "classid");
+		objid_col = pgm_column_number(rsinfo.setDesc, "objid");
+		command_col = source->tag_column ? pgm_column_number(rsinfo.setDesc, "command") : 0;
 		slot = MakeSingleTupleTableSlot(rsinfo.setDesc, &TTSOpsMinimalTuple);
 		while (!found && tuplestore_gettupleslot(rsinfo.setResult, true, false, slot))
 		{
 			char	   *type = pgm_slot_text(slot, type_col);
 			char	   *name = pgm_slot_text(slot, name_col);
 
-			found = pgm_text_is(pgm_slot_text(slot, schema_col), PGM_SCHEMA) ||
-				(pgm_text_is(type, "schema") && pgm_text_is(name, PGM_SCHEMA)) ||
-				(pgm_text_is(type, "extension") && pgm_text_is(name, "pgmigrate"));
+			if (collect)
+				pgm_guard_note_change(slot, classid_col, objid_col, command_col);
+			found = judge &&
+				(pgm_text_is(pgm_slot_text(slot, schema_col), PGM_SCHEMA) ||
+				 (pgm_text_is(type, "schema") && pgm_text_is(name, PGM_SCHEMA)) ||
+				 (pgm_text_is(type, "extension") && pgm_text_is(name, "pgmigrate")));
 			if (found)
 			{
 				char	   *t = tag_col ? pgm_slot_text(slot, tag_col) : "DROP";
@@ -834,7 +853,7 @@ pgmigrate_guard_ddl_end(PG_FUNCTION_ARGS)
 			strcmp(deferred_tag, GetCommandTagName(trigdata->tag)) == 0)
 			pgm_guard_record(deferred_tag, deferred_outcome, deferred_detail);
 	}
-	if (!pgm_session_engine_running())
+	if (!pgm_session_engine_running() && !pgm_changes_collecting())
 		PG_RETURN_VOID();
 
 	if (!pgm_command_changes_catalog(which, &tag, &object))

@@ -20,7 +20,7 @@
  *      statements after a failure, leaving the revision as it was.
  *
  * The expected statements are session state (session.c).  Calls catalog.c,
- * engine.c, graph.c, rows.c, session.c, snapshot.c and sqltext.c.
+ * changes.c, engine.c, graph.c, records.c, rows.c, session.c and sqltext.c.
  */
 #include "postgres.h"
 
@@ -170,6 +170,8 @@ pgmigrate_begin_outside_transaction(PG_FUNCTION_ARGS)
 		expected = lappend(expected, pgm_statement_normalize(stmt->text));
 	}
 	pgm_session_expect(node->id, expected);
+	/* what the statements change is recorded when they are done */
+	pgm_record_prepare();
 
 	foreach(lc, expected)
 	{
@@ -204,7 +206,7 @@ pgmigrate_finish_outside_transaction(PG_FUNCTION_ARGS)
 	node = pgm_next_outside_revision(graph, id, up);
 	pgm_run_revision(graph, (int) (node - graph->nodes),
 					 up ? PGM_RECORD_APPLIED : PGM_RECORD_ROLLED_BACK, 1, 1);
-	pgm_snapshot_record(up ? "apply" : "rollback");
+	pgm_record_changes(up ? "apply" : "rollback");
 	SPI_finish();
 	pgm_session_forget_expected();
 	PG_RETURN_VOID();
@@ -214,5 +216,6 @@ Datum
 pgmigrate_abandon_outside_transaction(PG_FUNCTION_ARGS)
 {
 	pgm_session_forget_expected();
+	pgm_changes_end();
 	PG_RETURN_VOID();
 }

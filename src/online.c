@@ -27,7 +27,7 @@
  * (engine.c), and holds ACCESS EXCLUSIVE only for catalog changes: the
  * scans (backfill, validating NOT NULL) run under weaker locks.
  *
- * Calls rows.c, sqltext.c, session.c, catalog.c, snapshot.c, graph.c,
+ * Calls rows.c, sqltext.c, session.c, catalog.c, records.c, graph.c,
  * online_plan.c, online_sql.c and engine.c.
  */
 #include "postgres.h"
@@ -1145,7 +1145,7 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 	values[7] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
 	pgm_catalog_exec(PGM_Q_ONLINE_INSERT, values, nulls, false);
 	/* drift() compares with the schema as start left it, not as it was */
-	pgm_snapshot_record("start");
+	pgm_record_whole("start");
 
 	INSTR_TIME_SET_CURRENT(elapsed);
 	INSTR_TIME_SUBTRACT(elapsed, start);
@@ -1390,7 +1390,7 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 		if (done)
 		{
 			pgm_online_run_ddl(on, "validated", pgm_online_validate);
-			pgm_snapshot_record("backfill");
+			pgm_record_whole("backfill");
 		}
 		{
 			Datum		values[4] = {CStringGetTextDatum(id), Int64GetDatum(filled),
@@ -1706,7 +1706,7 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 	idarg = CStringGetTextDatum(id);
 	pgm_catalog_exec(PGM_Q_ONLINE_DELETE, &idarg, NULL, false);
 	(void) pgm_run_revision(on->graph, on->node, PGM_COMPLETE_ONLINE, 1, 1);
-	pgm_snapshot_record("apply");
+	pgm_record_whole("apply");
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -1766,7 +1766,7 @@ pgmigrate_abort(PG_FUNCTION_ARGS)
 	pgm_catalog_exec(PGM_Q_ONLINE_DELETE, &idarg, NULL, false);
 	pgm_catalog_log("abort", id, -1, NULL, "ok",
 					psprintf("%lld rows had been backfilled", (long long) state.rows_done));
-	pgm_snapshot_record("abort");
+	pgm_record_whole("abort");
 	ereport(NOTICE,
 			(errmsg("online revision \"%s\" aborted: table %s has its old shape", id, on->table)));
 	SPI_finish();

@@ -13,6 +13,8 @@
  *   sqltext.c           the server's parser, statements, checksums
  *   secrets.c           what PostgreSQL keeps from other roles: which
  *                       statements write it, their text without it
+ *   changes.c           what the DDL of a deploy changed, as the event
+ *                       triggers name it
  *   session.c           backend-local state: engine running, catalog
  *                       writing, statements the client will send
  *   catalog.c           the catalog tables, written only as their owner
@@ -20,6 +22,7 @@
  *                       migrate.schema() ends with)
  *   schema/snapshot.c   the schema as data: documents and their comparison
  *   schema/part.c       the part of the document for some objects
+ *   schema/records.c    the schema as recorded: whole and part records
  *   graph.c             the revision DAG and the targets
  *   lint.c, derive.c    rules over parse trees; down SQL from up SQL
  *   online_plan.c       what an online revision's up does, step by step
@@ -98,6 +101,17 @@ extern bool pgm_sql_has_identifier(const char *sql, const char *name);
 extern const char *pgm_secret_written(const Node *tree);
 extern char *pgm_command_text(const char *query, const Node *command);
 
+/* ---- changes.c: what the DDL of a deploy changed ---- */
+
+extern bool pgm_event_trigger_fires(const char *name);
+extern void pgm_changes_begin(void);
+extern void pgm_changes_end(void);
+extern bool pgm_changes_collecting(void);
+extern void pgm_changes_note(Oid classid, Oid objid);
+extern void pgm_changes_note_whole(const char *why);
+extern void pgm_changes_note_command(Datum command);
+extern const char *pgm_changes_take(ArrayType **classids, ArrayType **objids);
+
 /* ---- session.c: backend-local state ---- */
 
 extern void pgm_session_init(void);
@@ -132,6 +146,14 @@ typedef enum PgmQuery
 	PGM_Q_LOG,
 	PGM_Q_SAVE_SNAPSHOT,
 	PGM_Q_LAST_SNAPSHOT,
+	PGM_Q_SAVE_PART,
+	PGM_Q_RECORDS,
+	PGM_Q_KEYS_COMPLETE,
+	PGM_Q_KEYS_CLEAR,
+	PGM_Q_KEYS_FORGET,
+	PGM_Q_KEYS_SAVE,
+	PGM_Q_RECORDS_BEFORE,
+	PGM_Q_LAST_RECORD_ID,
 	PGM_Q_CHECKSUMS,
 	PGM_Q_WITHDRAW_DOWN,
 	PGM_Q_REPAIR_DOWN,
@@ -206,12 +228,21 @@ extern char *pgm_attribute_string(JsonbContainer *object, const char *name);
 extern bool pgm_attribute_bool(JsonbContainer *object, const char *name);
 extern List *pgm_attribute_strings(JsonbContainer *object, const char *name);
 extern List *pgm_snapshot_diff(const PgmSnapshot *before, const PgmSnapshot *after);
-extern void pgm_snapshot_record(const char *action);
-extern PgmSnapshot *pgm_snapshot_last(void);
+extern void pgm_require_snapshots(void);
+extern PgmSnapshot *pgm_snapshot_from(PgmObject *objects, int count);
 
 /* ---- schema/part.c: the part of the document for some objects ---- */
 
-extern Jsonb *pgm_part_take(ArrayType *classids, ArrayType *objids, MemoryContext into);
+extern Jsonb *pgm_part_take(ArrayType *classids, ArrayType *objids, MemoryContext into,
+							 ArrayType **keys);
+extern bool pgm_part_all_keys(MemoryContext into, ArrayType **keys);
+
+/* ---- schema/records.c: the schema as recorded ---- */
+
+extern void pgm_record_whole(const char *action);
+extern void pgm_record_prepare(void);
+extern void pgm_record_changes(const char *action);
+extern PgmSnapshot *pgm_record_last(void);
 
 /* ---- graph.c: the revision DAG and the targets ---- */
 

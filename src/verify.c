@@ -9,8 +9,8 @@
  * catalog are left exactly as they were.  Each step runs in a subtransaction
  * of its own (engine.c), so a failing down (or up) is reported, not raised.
  *
- * Calls catalog.c, engine.c, graph.c, rows.c, session.c, snapshot.c and
- * sqltext.c.
+ * Calls catalog.c, engine.c, graph.c, records.c, rows.c, session.c,
+ * snapshot.c and sqltext.c.
  */
 #include "postgres.h"
 
@@ -62,7 +62,7 @@ pgmigrate_drift(PG_FUNCTION_ARGS)
 	Tuplestorestate *store = pgm_srf_begin(fcinfo, &desc);
 
 	pgm_spi_connect();
-	pgm_put_drift(store, desc, pgm_snapshot_diff(pgm_snapshot_last(), pgm_snapshot_take(true)));
+	pgm_put_drift(store, desc, pgm_snapshot_diff(pgm_record_last(), pgm_snapshot_take(true)));
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -127,7 +127,7 @@ pgmigrate_verify(PG_FUNCTION_ARGS)
 		SPI_finish();
 		return (Datum) 0;
 	}
-	drift = pgm_snapshot_diff(pgm_snapshot_last(), pgm_snapshot_take(true));
+	drift = pgm_snapshot_diff(pgm_record_last(), pgm_snapshot_take(true));
 	foreach(lc, drift)
 	{
 		PgmDrift   *d = (PgmDrift *) lfirst(lc);

@@ -160,6 +160,57 @@ static const char pgm_part_tail[] =
 	"      UNION ALL\n"
 	"      SELECT key, NULL, depends_on FROM deps WHERE key IN (SELECT key FROM part)) x\n";
 
+/*
+ * Which key each catalog entry of the query's objects is recorded under
+ * (records.c keeps them in migrate.snapshot_keys): a relation, type,
+ * function, schema, extension, operator, cast or transform its own key (an
+ * array type, a row type, a view's rule and what an extension brings, the
+ * key of what they belong to); a constraint, trigger, policy, rule or
+ * default its relation's (a domain's constraint its type's).  After
+ * migrate.schema()'s CTEs.
+ */
+#define PGM_PART_OWNERS \
+	"\n,owners (classid, objid, key) AS (\n" \
+	"    SELECT classid, objid, key FROM ids\n" \
+	"    WHERE objsubid = 0 AND classid NOT IN ('pg_constraint'::regclass, 'pg_trigger'::regclass,\n" \
+	"                                           'pg_policy'::regclass, 'pg_attrdef'::regclass)\n" \
+	"      AND NOT (classid = 'pg_rewrite'::regclass AND key LIKE 'rule %')\n" \
+	"    UNION ALL SELECT 'pg_constraint'::regclass, oid, relkey FROM con\n" \
+	"    UNION ALL SELECT 'pg_trigger'::regclass, oid, relkey FROM trg\n" \
+	"    UNION ALL SELECT 'pg_policy'::regclass, oid, relkey FROM pol\n" \
+	"    UNION ALL SELECT 'pg_rewrite'::regclass, oid, relkey FROM rul\n" \
+	"    UNION ALL SELECT 'pg_attrdef'::regclass, d.oid, c.relkey\n" \
+	"              FROM pg_attrdef d JOIN col c ON c.relid = d.adrelid AND c.attnum = d.adnum),\n" \
+	"owned (classid, objid, key) AS (\n" \
+	"    SELECT DISTINCT ON (classid, objid) classid, objid, key FROM owners)\n"
+
+/*
+ * The part's end for a record: the part's document as above, then the
+ * keys its objects' catalog entries are recorded under.
+ */
+static const char pgm_part_record_tail[] =
+	"\n,unit_keys (key) AS (\n"
+	"    SELECT i.key FROM ids i JOIN ROWS FROM (unnest($9::oid[]), unnest($10::oid[])) u (classid, objid)\n"
+	"      ON i.classid = u.classid AND i.objid = u.objid AND i.objsubid = 0),\n"
+	"part (key, doc) AS (\n"
+	"    SELECT o.key, o.doc FROM objects o\n"
+	"    WHERE o.key IN (SELECT key FROM unit_keys)\n"
+	"       OR (o.doc ->> 'relation' IN (SELECT key FROM unit_keys)\n"
+	"           AND o.doc ->> 'kind' IN ('column', 'constraint', 'trigger', 'policy', 'rule')))\n"
+	PGM_PART_OWNERS
+	"SELECT (SELECT migrate.schema_document(x.key, x.doc, x.depends_on)\n"
+	"        FROM (SELECT key, doc, NULL::text AS depends_on FROM part\n"
+	"              UNION ALL\n"
+	"              SELECT key, NULL, depends_on FROM deps WHERE key IN (SELECT key FROM part)) x),\n"
+	"       pg_catalog.array_agg(classid), pg_catalog.array_agg(objid), pg_catalog.array_agg(key)\n"
+	"FROM owned WHERE key IN (SELECT key FROM unit_keys)\n";
+
+/* The end of the query of every key (filters off): for a whole record. */
+static const char pgm_part_keys_tail[] =
+	PGM_PART_OWNERS
+	"SELECT pg_catalog.array_agg(classid), pg_catalog.array_agg(objid), pg_catalog.array_agg(key)\n"
+	"FROM owned\n";
+
 /* migrate.schema()'s query as the installed extension has it. */
 static char *
 pgm_schema_source(void)
@@ -180,12 +231,12 @@ pgm_schema_source(void)
 }
 
 /*
- * migrate.schema()'s query with its filters on ($1 ... $8) and the part's
- * end; NULL when the installed query has no filters (an extension older
- * than 0.9): the caller takes the whole document then.
+ * migrate.schema()'s query, its filters on ($1 ... $8) if `scoped`, with
+ * `tail` for its end; NULL when the installed query has no filters (an
+ * extension older than 0.9): the caller takes the whole document then.
  */
 static char *
-pgm_part_query(void)
+pgm_part_query(const char *tail, bool scoped)
 {
 	char	   *src = pgm_schema_source();
 	char	   *end;
@@ -202,7 +253,7 @@ pgm_part_query(void)
 		size_t		i;
 		const char *close;
 
-		if (strncmp(p, "/*scoped ", 9) == 0 && (close = strstr(p, "*/")) != NULL)
+		if (scoped && strncmp(p, "/*scoped ", 9) == 0 && (close = strstr(p, "*/")) != NULL)
 		{
 			p += 9;				/* the filter itself, the comment's text */
 			while (p < close)
@@ -223,7 +274,7 @@ pgm_part_query(void)
 		}
 		appendStringInfoChar(&buf, *p++);
 	}
-	appendStringInfoString(&buf, pgm_part_tail);
+	appendStringInfoString(&buf, tail);
 	return buf.data;
 }
 
@@ -260,40 +311,100 @@ pgm_part_scope(ArrayType *classids, ArrayType *objids, Datum *args, char *nulls)
 }
 
 /*
- * The part of the live schema's document that belongs to the units given
- * as `classids` and `objids` (oid arrays, as many of each; a unit that is
- * not there anymore is simply not in it): a schema document of those
- * objects, with their dependencies, in memory context `into`.  NULL when
- * the installed extension's query has no filters (older than 0.9).
- * Connected to SPI; the catalogs are read as they are now.
+ * Run migrate.schema()'s query, scoped to the units given as `classids`
+ * and `objids` (oid arrays, as many of each) unless they are NULL, with
+ * `tail` for its end; one row in SPI_tuptable, or false when the installed
+ * extension's query has no filters (older than 0.9).  Connected to SPI;
+ * the catalogs are read as they are now.
  */
-Jsonb *
-pgm_part_take(ArrayType *classids, ArrayType *objids, MemoryContext into)
+static bool
+pgm_part_run(const char *tail, ArrayType *classids, ArrayType *objids)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	char	   *query = pgm_part_query();
+	char	   *query = pgm_part_query(tail, classids != NULL);
 	Oid			types[PGM_PART_NFILTERS + 2];
 	Datum		args[PGM_PART_NFILTERS + 2];
 	char		nulls[PGM_PART_NFILTERS + 2];
 	int			guc_level;
 	int			ret;
-	Jsonb	   *doc;
 	size_t		i;
 
 	if (query == NULL)
-		return NULL;
+		return false;
 	for (i = 0; i < lengthof(types); i++)
 		types[i] = OIDARRAYOID;
 	guc_level = pgm_spi_fix_settings(true);
-	pgm_part_scope(classids, objids, args, nulls);
-	ret = SPI_execute_with_args(query, lengthof(types), types, args, nulls, false, 1);
+	if (classids != NULL)
+		pgm_part_scope(classids, objids, args, nulls);
+	ret = SPI_execute_with_args(query, classids != NULL ? lengthof(types) : 0, types, args, nulls,
+								false, 1);
 	pgm_spi_restore_settings(guc_level);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "schema part query failed: %s", SPI_result_code_string(ret));
+	return true;
+}
+
+/* Column `col` of the query's row: an array, copied into `into`; an empty
+ * array of `elemtype` when NULL. */
+static ArrayType *
+pgm_part_array(int col, Oid elemtype, MemoryContext into)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
+	MemoryContext old = MemoryContextSwitchTo(into);
+	ArrayType  *a = isnull ? construct_empty_array(elemtype) : DatumGetArrayTypePCopy(d);
+
+	MemoryContextSwitchTo(old);
+	return a;
+}
+
+/*
+ * The part of the live schema's document that belongs to the units given
+ * as `classids` and `objids` (oid arrays, as many of each; a unit that is
+ * not there anymore is simply not in it): a schema document of those
+ * objects, with their dependencies, in memory context `into`.  With
+ * `keys`, also the keys their catalog entries are recorded under, as three
+ * arrays (catalogs, oids, keys) in `into`.  NULL when the installed
+ * extension's query has no filters (older than 0.9).  Connected to SPI;
+ * the catalogs are read as they are now.
+ */
+Jsonb *
+pgm_part_take(ArrayType *classids, ArrayType *objids, MemoryContext into, ArrayType **keys)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Jsonb	   *doc;
+
+	if (!pgm_part_run(keys ? pgm_part_record_tail : pgm_part_tail, classids, objids))
+		return NULL;
 	MemoryContextSwitchTo(cxt);
 	doc = pgm_result_jsonb(0, 1, into);
+	if (keys)
+	{
+		keys[0] = pgm_part_array(2, OIDOID, into);
+		keys[1] = pgm_part_array(3, OIDOID, into);
+		keys[2] = pgm_part_array(4, TEXTOID, into);
+	}
 	SPI_freetuptable(SPI_tuptable);
 	return doc;
+}
+
+/*
+ * The keys every catalog entry of the live schema's objects is recorded
+ * under, as three arrays (catalogs, oids, keys) in `into`; false when the
+ * installed extension's query is older than 0.9.  Connected to SPI.
+ */
+bool
+pgm_part_all_keys(MemoryContext into, ArrayType **keys)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (!pgm_part_run(pgm_part_keys_tail, NULL, NULL))
+		return false;
+	MemoryContextSwitchTo(cxt);
+	keys[0] = pgm_part_array(1, OIDOID, into);
+	keys[1] = pgm_part_array(2, OIDOID, into);
+	keys[2] = pgm_part_array(3, TEXTOID, into);
+	SPI_freetuptable(SPI_tuptable);
+	return true;
 }
 
 PG_FUNCTION_INFO_V1(pgmigrate_schema_part);
@@ -327,7 +438,7 @@ pgmigrate_schema_part(PG_FUNCTION_ARGS)
 				 errmsg("catalogs and objects must be one-dimensional arrays of the same length"),
 				 errhint("Name each object by its catalog and its oid, as pg_depend does.")));
 	pgm_spi_connect();
-	part = pgm_part_take(classids, objids, caller);	/* outlives SPI's memory */
+	part = pgm_part_take(classids, objids, caller, NULL);	/* outlives SPI's memory */
 	if (part == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -16,10 +16,9 @@
  * Taking a snapshot is calling migrate.schema() under the fixed planner
  * settings (rows.c); the function fixes its own search_path, so every name
  * in it is schema-qualified.  Stored form: the document itself, in
- * migrate.snapshots.snapshot (jsonb).  Recording a snapshot and reading the
- * last one back happen here too, through catalog.c.
+ * migrate.snapshots.snapshot (jsonb); records.c stores and reads them.
  *
- * Calls catalog.c and rows.c.
+ * Calls rows.c.
  */
 #include "postgres.h"
 
@@ -181,6 +180,18 @@ pgm_snapshot_read(Jsonb *doc, const char *what)
 	return snap;
 }
 
+/* A snapshot of `count` objects, sorted here; the array becomes its. */
+PgmSnapshot *
+pgm_snapshot_from(PgmObject *objects, int count)
+{
+	PgmSnapshot *snap = palloc0(sizeof(PgmSnapshot));
+
+	pgm_sort_objects(objects, count);
+	snap->objects = objects;
+	snap->count = count;
+	return snap;
+}
+
 /*
  * Is migrate.schema() there?  A library newer than the extension's SQL
  * objects (installed, ALTER EXTENSION ... UPDATE not yet run) finds the
@@ -194,7 +205,7 @@ pgm_snapshots_available(void)
 	return OidIsValid(LookupFuncName(name, 0, NULL, true));
 }
 
-static void
+void
 pgm_require_snapshots(void)
 {
 	if (!pgm_snapshots_available())
@@ -578,50 +589,4 @@ pgm_snapshot_diff(const PgmSnapshot *before, const PgmSnapshot *after)
 		rows = lappend(rows, d);
 	}
 	return rows;
-}
-
-/*
- * Record a snapshot of the schema as it is now (after an apply, rollback
- * or stamp).  Connected to SPI.
- */
-void
-pgm_snapshot_record(const char *action)
-{
-	Datum		values[3];
-
-	/* until the update, an older extension's catalog gets no snapshot */
-	if (!pgm_snapshots_available())
-	{
-		ereport(WARNING,
-				(errmsg("no schema snapshot recorded: the pgmigrate extension in this database is older than its library"),
-				 errhint("Update it: SET pgmigrate.guard = off; ALTER EXTENSION pgmigrate UPDATE; RESET pgmigrate.guard;")));
-		return;
-	}
-
-	values[0] = CStringGetTextDatum(action);
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
-	values[2] = JsonbPGetDatum(pgm_snapshot_take_document(false));
-	pgm_catalog_exec(PGM_Q_SAVE_SNAPSHOT, values, NULL, false);
-}
-
-/* The snapshot the last apply, rollback or stamp recorded; empty if none. */
-PgmSnapshot *
-pgm_snapshot_last(void)
-{
-	PgmSnapshot *snap;
-	bool		isnull = true;
-	Datum		d = (Datum) 0;
-
-	pgm_require_snapshots();
-	if (pgm_catalog_exec(PGM_Q_LAST_SNAPSHOT, NULL, NULL, true) == 1)
-		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (isnull)
-	{
-		snap = palloc0(sizeof(PgmSnapshot));
-		snap->objects = palloc(sizeof(PgmObject));
-	}
-	else
-		snap = pgm_snapshot_read(DatumGetJsonbPCopy(d), "the stored snapshot");
-	SPI_freetuptable(SPI_tuptable);
-	return snap;
 }

@@ -1,0 +1,273 @@
+/*
+ * changes.c — what the DDL of a deploy changed, as PostgreSQL names it.
+ *
+ * A deploy records the part of the schema document its revisions changed
+ * (records.c).  Which objects those are, PostgreSQL says at the end of each
+ * command: the guard's ddl_command_end and sql_drop event triggers
+ * (guard.c) pass every object pg_event_trigger_ddl_commands() and
+ * pg_event_trigger_dropped_objects() name to pgm_changes_note(), and the
+ * command itself to pgm_changes_note_command(), which reads what the row
+ * does not say: the partition an ALTER TABLE attached or detached, the
+ * objects of a GRANT.  Kept here, by catalog and oid, from
+ * pgm_changes_begin() until the deploy records them.
+ *
+ * What changes the document but names no object (REASSIGN OWNED, DROP
+ * OWNED, renaming a role, whose name is every object's owner), and a
+ * deploy during which the event triggers do not fire, make the set
+ * "whole": the deploy then records the whole schema, as before 0.10.
+ *
+ * The set lives in the session's memory, not the transaction's: a revision
+ * that runs outside a transaction (nontx.c) spans several.  An object named
+ * in a subtransaction that was then rolled back stays in the set;
+ * recording it again as it is costs a little and is still right.  A
+ * transaction that fails ends the collecting.
+ *
+ * Calls nothing of pgmigrate's.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_event_trigger.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
+#include "commands/trigger.h"
+#include "miscadmin.h"
+#include "tcop/deparse_utility.h"
+#include "utils/aclchk_internal.h"
+#include "utils/array.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "pgmigrate.h"
+
+typedef struct PgmChangeKey
+{
+	Oid			classid;
+	Oid			objid;
+} PgmChangeKey;
+
+static MemoryContext pgm_changes_cxt = NULL;
+static HTAB *pgm_changes = NULL;	/* of PgmChangeKey; NULL: not collecting */
+static const char *pgm_changes_whole = NULL;	/* why the whole schema must be recorded */
+
+/*
+ * Would the event trigger `name` fire in this session?  It exists in this
+ * database (so does the extension), event triggers are on, and its ENABLE
+ * setting fires it under the session's session_replication_role.
+ */
+bool
+pgm_event_trigger_fires(const char *name)
+{
+	HeapTuple	tuple;
+	char		enabled;
+
+	if (!PGM_EVENT_TRIGGERS_ON)
+		return false;
+	tuple = SearchSysCache1(EVENTTRIGGERNAME, CStringGetDatum(name));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	enabled = ((Form_pg_event_trigger) GETSTRUCT(tuple))->evtenabled;
+	ReleaseSysCache(tuple);
+	switch (enabled)
+	{
+		case TRIGGER_FIRES_ALWAYS:
+			return true;
+		case TRIGGER_FIRES_ON_ORIGIN:
+			return SessionReplicationRole != SESSION_REPLICATION_ROLE_REPLICA;
+		case TRIGGER_FIRES_ON_REPLICA:
+			return SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA;
+		default:
+			return false;
+	}
+}
+
+/* A transaction that fails ends the collecting: the deploy failed with it. */
+static void
+pgm_changes_at_end_of_transaction(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		pgm_changes_end();
+}
+
+/* Start collecting, forgetting what was collected before. */
+void
+pgm_changes_begin(void)
+{
+	HASHCTL		ctl;
+
+	if (pgm_changes_cxt == NULL)
+	{
+		pgm_changes_cxt = AllocSetContextCreate(TopMemoryContext, "pgmigrate changes",
+												ALLOCSET_SMALL_SIZES);
+		RegisterXactCallback(pgm_changes_at_end_of_transaction, NULL);
+	}
+	MemoryContextReset(pgm_changes_cxt);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(PgmChangeKey);
+	ctl.entrysize = sizeof(PgmChangeKey);
+	ctl.hcxt = pgm_changes_cxt;
+	pgm_changes = hash_create("pgmigrate changes", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	pgm_changes_whole = NULL;
+	/* without the event triggers nothing would be collected */
+	if (!pgm_event_trigger_fires("pgmigrate_guard_end") || !pgm_event_trigger_fires("pgmigrate_guard_drop"))
+		pgm_changes_whole = "the event triggers of pgmigrate do not fire in this session";
+}
+
+/* Stop collecting and forget. */
+void
+pgm_changes_end(void)
+{
+	pgm_changes = NULL;
+	pgm_changes_whole = NULL;
+	if (pgm_changes_cxt != NULL)
+		MemoryContextReset(pgm_changes_cxt);
+}
+
+bool
+pgm_changes_collecting(void)
+{
+	return pgm_changes != NULL;
+}
+
+/* The object (classid, objid) may have changed. */
+void
+pgm_changes_note(Oid classid, Oid objid)
+{
+	PgmChangeKey key;
+
+	if (pgm_changes == NULL || !OidIsValid(classid) || !OidIsValid(objid))
+		return;
+	key.classid = classid;
+	key.objid = objid;
+	(void) hash_search(pgm_changes, &key, HASH_ENTER, NULL);
+}
+
+/* Something changed that no object names: record the whole schema. */
+void
+pgm_changes_note_whole(const char *why)
+{
+	if (pgm_changes != NULL && pgm_changes_whole == NULL)
+		pgm_changes_whole = why;
+}
+
+/* The catalog of the objects of a GRANT or REVOKE; InvalidOid for those
+ * the schema document has none of. */
+static Oid
+pgm_grant_catalog(ObjectType objtype, bool *known)
+{
+	*known = true;
+	switch (objtype)
+	{
+		case OBJECT_TABLE:
+		case OBJECT_SEQUENCE:
+			return RelationRelationId;
+		case OBJECT_FUNCTION:
+		case OBJECT_PROCEDURE:
+		case OBJECT_ROUTINE:
+			return ProcedureRelationId;
+		case OBJECT_SCHEMA:
+			return NamespaceRelationId;
+		case OBJECT_TYPE:
+		case OBJECT_DOMAIN:
+			return TypeRelationId;
+		case OBJECT_DATABASE:
+		case OBJECT_TABLESPACE:
+		case OBJECT_LARGEOBJECT:
+		case OBJECT_FDW:
+		case OBJECT_FOREIGN_SERVER:
+		case OBJECT_LANGUAGE:
+		case OBJECT_PARAMETER_ACL:
+			return InvalidOid;
+		default:
+			*known = false;
+			return InvalidOid;
+	}
+}
+
+/*
+ * What the command PostgreSQL collected (the `command` column of
+ * pg_event_trigger_ddl_commands()) changed beyond the object of its row:
+ * each subcommand's object of an ALTER TABLE (the partition ATTACH or
+ * DETACH PARTITION names), the second object of a simple command, the
+ * objects of a GRANT.
+ */
+void
+pgm_changes_note_command(Datum command)
+{
+	CollectedCommand *cmd = (CollectedCommand *) DatumGetPointer(command);
+	ListCell   *lc;
+
+	if (pgm_changes == NULL || cmd == NULL)
+		return;
+	switch (cmd->type)
+	{
+		case SCT_Simple:
+			pgm_changes_note(cmd->d.simple.address.classId, cmd->d.simple.address.objectId);
+			pgm_changes_note(cmd->d.simple.secondaryObject.classId,
+							 cmd->d.simple.secondaryObject.objectId);
+			break;
+		case SCT_AlterTable:
+			pgm_changes_note(cmd->d.alterTable.classId, cmd->d.alterTable.objectId);
+			foreach(lc, cmd->d.alterTable.subcmds)
+			{
+				CollectedATSubcmd *sub = (CollectedATSubcmd *) lfirst(lc);
+
+				pgm_changes_note(sub->address.classId, sub->address.objectId);
+			}
+			break;
+		case SCT_Grant:
+			{
+				InternalGrant *istmt = cmd->d.grant.istmt;
+				bool		known;
+				Oid			catalog = pgm_grant_catalog(istmt->objtype, &known);
+
+				if (!known)
+					pgm_changes_note_whole("a GRANT or REVOKE on objects pgmigrate does not know");
+				if (OidIsValid(catalog))
+					foreach(lc, istmt->objects)
+						pgm_changes_note(catalog, lfirst_oid(lc));
+			}
+			break;
+		default:
+			/* operator classes and families, text search configurations,
+			 * default privileges: not in the document */
+			break;
+	}
+}
+
+/*
+ * What was collected, as two oid arrays (catalogs, objects) in the current
+ * memory context; returns why the whole schema must be recorded instead,
+ * or NULL.  Collecting goes on.
+ */
+const char *
+pgm_changes_take(ArrayType **classids, ArrayType **objids)
+{
+	long		n = pgm_changes ? hash_get_num_entries(pgm_changes) : 0;
+	Datum	   *c = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *o = palloc(sizeof(Datum) * Max(n, 1));
+	int			i = 0;
+
+	if (pgm_changes == NULL)
+		return "no changes were collected";
+	if (n > 0)
+	{
+		HASH_SEQ_STATUS seq;
+		PgmChangeKey *key;
+
+		hash_seq_init(&seq, pgm_changes);
+		while ((key = hash_seq_search(&seq)) != NULL)
+		{
+			c[i] = ObjectIdGetDatum(key->classid);
+			o[i] = ObjectIdGetDatum(key->objid);
+			i++;
+		}
+	}
+	*classids = construct_array(c, i, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
+	*objids = construct_array(o, i, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
+	return pgm_changes_whole;
+}

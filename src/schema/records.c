@@ -1,0 +1,526 @@
+/*
+ * records.c — the schema as recorded: whole records, part records, and
+ * the schema they add up to.
+ *
+ * drift() and verify() compare the live schema with the schema as the last
+ * deploy left it.  A whole record is migrate.schema()'s document; it costs
+ * what the database holds, so it is taken only where that is cheap or
+ * asked for: migrate.record_snapshot(), stamp, and the first deploy of a
+ * database (before its revisions run and lock anything).  An apply or
+ * rollback stores a part record: the part of the document that belongs to
+ * what its revisions changed (changes.c collects it from the event
+ * triggers), with `replaces`, the keys whose objects it replaces.  Every
+ * object is recorded under a key: its own, or for a column, constraint,
+ * trigger, policy or rule its relation's ("owner keys").  The schema as
+ * recorded is the last whole record with each later part laid over it:
+ * for every key a part replaces, the part's objects under that key, and
+ * none if it has none (the object was dropped or renamed).
+ *
+ * Which objects a part must hold: every object a command named, by its
+ * catalog and oid, as its owner; the owners those had when last recorded
+ * (migrate.snapshot_keys, so a renamed or dropped object's old key is
+ * replaced too, and whatever else was recorded under that key is taken
+ * again); and what depends on them, since a dependent's definition names
+ * them: followed through pg_depend, through views, types, functions,
+ * indexes, sequences and inheriting tables, ending at constraints,
+ * triggers, policies and defaults (their relation is taken, not what
+ * depends on it), and into a schema's objects only when the schema was
+ * renamed.  The cost is that of the objects and their neighbours, not of
+ * the database.
+ *
+ * migrate.snapshot_keys is written with each record: the key under which
+ * each catalog entry of the schema as recorded is recorded; a row (0, 0, '')
+ * says it is complete.  It names oids of this database, so a restored
+ * database has none, and its first deploy takes a whole record first.
+ *
+ * Calls catalog.c, changes.c, part.c, rows.c and snapshot.c.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/numeric.h"
+#include "utils/array.h"
+#include "common/hashfn.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "pgmigrate.h"
+
+/* A catalog's oid, in the query below. */
+#define PGM_CATALOG(name) "'" name "'::pg_catalog.regclass::pg_catalog.oid"
+
+/*
+ * What a part must hold, given what the commands named ($1 catalogs, $2
+ * oids): those, the objects last recorded under the same keys, and what
+ * depends on them; each as the relation, type, function, schema, ...
+ * whose part it is in (part.c's units: a constraint, trigger, policy, rule
+ * or default as its relation or type).
+ */
+static const char pgm_record_scope_query[] =
+	"WITH RECURSIVE given (classid, objid) AS ("
+	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), pg_catalog.unnest($2::pg_catalog.oid[]))),"
+	" old (key) AS ("
+	"  SELECT DISTINCT k.key FROM given g JOIN migrate.snapshot_keys k"
+	"   ON k.classid OPERATOR(pg_catalog.=) g.classid AND k.objid OPERATOR(pg_catalog.=) g.objid),"
+	" start (classid, objid) AS ("
+	"  SELECT classid, objid FROM given"
+	"  UNION SELECT k.classid, k.objid FROM migrate.snapshot_keys k"
+	"   WHERE k.key OPERATOR(pg_catalog.=) ANY (SELECT key FROM old) AND k.classid OPERATOR(pg_catalog.<>) 0),"
+	/* a view's rule is followed as its view */
+	" reach (classid, objid) AS ("
+	"  SELECT classid, objid FROM start"
+	"  UNION"
+	"  SELECT CASE WHEN w.oid IS NOT NULL THEN " PGM_CATALOG("pg_class") " ELSE d.classid END,"
+	"         CASE WHEN w.oid IS NOT NULL THEN w.ev_class ELSE d.objid END"
+	"  FROM reach x JOIN pg_catalog.pg_depend d"
+	"    ON d.refclassid OPERATOR(pg_catalog.=) x.classid AND d.refobjid OPERATOR(pg_catalog.=) x.objid"
+	"  LEFT JOIN pg_catalog.pg_rewrite w"
+	"    ON d.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_rewrite") " AND w.oid OPERATOR(pg_catalog.=) d.objid"
+	"   AND w.rulename OPERATOR(pg_catalog.=) '_RETURN'"
+	"  WHERE d.deptype NOT IN ('e', 'x')"
+	"    AND x.classid NOT IN (" PGM_CATALOG("pg_constraint") ", " PGM_CATALOG("pg_trigger") ","
+	"                          " PGM_CATALOG("pg_policy") ", " PGM_CATALOG("pg_attrdef") ","
+	"                          " PGM_CATALOG("pg_rewrite") ", " PGM_CATALOG("pg_extension") ")"
+	/* a schema's objects only when it was renamed */
+	"    AND (x.classid OPERATOR(pg_catalog.<>) " PGM_CATALOG("pg_namespace")
+	"         OR EXISTS (SELECT FROM migrate.snapshot_keys k JOIN pg_catalog.pg_namespace n"
+	"                      ON n.oid OPERATOR(pg_catalog.=) k.objid"
+	"                    WHERE k.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_namespace")
+	"                      AND k.objid OPERATOR(pg_catalog.=) x.objid"
+	"                      AND k.key OPERATOR(pg_catalog.<>) ('schema ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(n.nspname))))),"
+	" units (classid, objid) AS ("
+	"  SELECT " PGM_CATALOG("pg_class") ", x.adrelid FROM reach r JOIN pg_catalog.pg_attrdef x"
+	"   ON r.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_attrdef") " AND x.oid OPERATOR(pg_catalog.=) r.objid"
+	"  UNION SELECT CASE WHEN x.conrelid OPERATOR(pg_catalog.<>) 0 THEN " PGM_CATALOG("pg_class") " ELSE " PGM_CATALOG("pg_type") " END,"
+	"               CASE WHEN x.conrelid OPERATOR(pg_catalog.<>) 0 THEN x.conrelid ELSE x.contypid END"
+	"   FROM reach r JOIN pg_catalog.pg_constraint x"
+	"   ON r.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_constraint") " AND x.oid OPERATOR(pg_catalog.=) r.objid"
+	"  UNION SELECT " PGM_CATALOG("pg_class") ", x.tgrelid FROM reach r JOIN pg_catalog.pg_trigger x"
+	"   ON r.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_trigger") " AND x.oid OPERATOR(pg_catalog.=) r.objid"
+	"  UNION SELECT " PGM_CATALOG("pg_class") ", x.polrelid FROM reach r JOIN pg_catalog.pg_policy x"
+	"   ON r.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_policy") " AND x.oid OPERATOR(pg_catalog.=) r.objid"
+	"  UNION SELECT " PGM_CATALOG("pg_class") ", x.ev_class FROM reach r JOIN pg_catalog.pg_rewrite x"
+	"   ON r.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_rewrite") " AND x.oid OPERATOR(pg_catalog.=) r.objid"
+	"  UNION SELECT classid, objid FROM reach"
+	"   WHERE classid NOT IN (" PGM_CATALOG("pg_attrdef") ", " PGM_CATALOG("pg_constraint") ","
+	"                         " PGM_CATALOG("pg_trigger") ", " PGM_CATALOG("pg_policy") ","
+	"                         " PGM_CATALOG("pg_rewrite") "))"
+	" SELECT pg_catalog.array_agg(classid), pg_catalog.array_agg(objid),"
+	"        (SELECT pg_catalog.array_agg(key) FROM old)"
+	" FROM units";
+
+static SPIPlanPtr pgm_record_scope_plan = NULL;
+
+/* Is this database's catalog 0.10 or newer: part records and their keys? */
+static bool
+pgm_records_in_parts(void)
+{
+	Oid			nsp = get_namespace_oid(PGM_SCHEMA, true);
+
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid("snapshot_keys", nsp));
+}
+
+/* An array column of the SPI row, copied; empty of `elemtype` when NULL. */
+static ArrayType *
+pgm_record_array(int col, Oid elemtype)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? construct_empty_array(elemtype) : DatumGetArrayTypePCopy(d);
+}
+
+/*
+ * Write the keys of a record: `forget` (keys, catalogs, oids) deleted
+ * first, then the rows of `keys` (catalogs, oids, keys) written.  A whole
+ * record clears them all first (forget NULL) and marks them complete.
+ */
+static void
+pgm_record_keys(ArrayType **forget, ArrayType **keys)
+{
+	Datum		values[3];
+
+	if (forget == NULL)
+	{
+		Datum		zero = ObjectIdGetDatum(InvalidOid);
+		Datum		empty = CStringGetTextDatum("");
+
+		pgm_catalog_exec(PGM_Q_KEYS_CLEAR, NULL, NULL, false);
+		values[0] = PointerGetDatum(construct_array(&zero, 1, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+		values[1] = values[0];
+		values[2] = PointerGetDatum(construct_array(&empty, 1, TEXTOID, -1, false, TYPALIGN_INT));
+		pgm_catalog_exec(PGM_Q_KEYS_SAVE, values, NULL, false);
+	}
+	else
+	{
+		values[0] = PointerGetDatum(forget[0]);
+		values[1] = PointerGetDatum(forget[1]);
+		values[2] = PointerGetDatum(forget[2]);
+		pgm_catalog_exec(PGM_Q_KEYS_FORGET, values, NULL, false);
+	}
+	values[0] = PointerGetDatum(keys[0]);
+	values[1] = PointerGetDatum(keys[1]);
+	values[2] = PointerGetDatum(keys[2]);
+	pgm_catalog_exec(PGM_Q_KEYS_SAVE, values, NULL, false);
+}
+
+static void
+pgm_record_save(PgmQuery query, const char *action, Jsonb *doc, ArrayType *replaces)
+{
+	Datum		values[4];
+
+	values[0] = CStringGetTextDatum(action);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
+	values[2] = JsonbPGetDatum(doc);
+	values[3] = PointerGetDatum(replaces);
+	pgm_catalog_exec(query, values, NULL, false);
+}
+
+/* The texts of a text[] (no NULLs in it), palloc'd; *n says how many. */
+static Datum *
+pgm_record_texts(ArrayType *a, int *n)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+
+	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, n);
+	return elems;
+}
+
+/*
+ * Sets of keys: hash tables whose entries begin with a key (a char *),
+ * hashed and compared as the string it points to.
+ */
+static uint32
+pgm_key_hash(const void *key, Size keysize)
+{
+	const char *k = *(const char *const *) key;
+
+	return hash_bytes((const unsigned char *) k, (int) strlen(k));
+}
+
+static int
+pgm_key_match(const void *a, const void *b, Size keysize)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+static HTAB *
+pgm_key_set(const char *name, Size entrysize, long size)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(char *);
+	ctl.entrysize = entrysize;
+	ctl.hash = pgm_key_hash;
+	ctl.match = pgm_key_match;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, Max(size, 16), &ctl,
+					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+}
+
+/* The keys a part replaces: its units' old keys and their keys now, once
+ * each. */
+static ArrayType *
+pgm_record_replaces(ArrayType *old_keys, ArrayType *new_keys)
+{
+	int			nold,
+				nnew,
+				n = 0,
+				i;
+	Datum	   *old = pgm_record_texts(old_keys, &nold);
+	Datum	   *new = pgm_record_texts(new_keys, &nnew);
+	Datum	   *all = palloc(sizeof(Datum) * Max(nold + nnew, 1));
+	HTAB	   *seen = pgm_key_set("pgmigrate keys replaced", sizeof(char *), nold + nnew);
+
+	for (i = 0; i < nold + nnew; i++)
+	{
+		Datum		d = i < nold ? old[i] : new[i - nold];
+		char	   *key = TextDatumGetCString(d);
+		bool		found;
+
+		(void) hash_search(seen, &key, HASH_ENTER, &found);
+		if (!found)
+			all[n++] = d;
+	}
+	return construct_array(all, n, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+/*
+ * Record the whole schema as it is now, as the record of `action`, and
+ * the keys of all of it.  Connected to SPI.
+ */
+void
+pgm_record_whole(const char *action)
+{
+	ArrayType  *keys[3];
+
+	/* until the update, an older extension's catalog gets no snapshot */
+	if (!pgm_snapshots_available())
+	{
+		ereport(WARNING,
+				(errmsg("no schema snapshot recorded: the pgmigrate extension in this database is older than its library"),
+				 errhint("Update it: SET pgmigrate.guard = off; ALTER EXTENSION pgmigrate UPDATE; RESET pgmigrate.guard;")));
+		return;
+	}
+	pgm_record_save(PGM_Q_SAVE_SNAPSHOT, action, pgm_snapshot_take_document(false), NULL);
+	if (pgm_records_in_parts() && pgm_part_all_keys(CurrentMemoryContext, keys))
+		pgm_record_keys(NULL, keys);
+}
+
+/*
+ * Before a deploy's revisions run: start collecting what they change, and
+ * where the keys of the schema as recorded are not complete (the first
+ * deploy of a database, or of a restored one), take a whole record now,
+ * while nothing is locked yet.  Connected to SPI.
+ */
+void
+pgm_record_prepare(void)
+{
+	pgm_changes_begin();
+	if (pgm_records_in_parts() && pgm_catalog_exec(PGM_Q_KEYS_COMPLETE, NULL, NULL, false) == 0)
+		pgm_record_whole("baseline");
+}
+
+/*
+ * Record what a deploy changed (collected since pgm_record_prepare()) as
+ * the part record of `action`; the whole schema where the changes cannot
+ * be told (changes.c says why) or the catalog is older than 0.10.
+ * Connected to SPI.
+ */
+void
+pgm_record_changes(const char *action)
+{
+	ArrayType  *named[2];
+	ArrayType  *units[2];
+	ArrayType  *old_keys;
+	ArrayType  *keys[3];
+	ArrayType  *forget[3];
+	Jsonb	   *part;
+	Datum		args[2];
+	int			ret;
+
+	/* read as they are now: the first deploy wrote them in this statement */
+	if (!pgm_records_in_parts() || pgm_changes_take(&named[0], &named[1]) != NULL ||
+		pgm_catalog_exec(PGM_Q_KEYS_COMPLETE, NULL, NULL, false) == 0)
+	{
+		pgm_changes_end();
+		pgm_record_whole(action);
+		return;
+	}
+	pgm_changes_end();
+
+	args[0] = PointerGetDatum(named[0]);
+	args[1] = PointerGetDatum(named[1]);
+	ret = SPI_execute_plan(pgm_spi_kept_plan(&pgm_record_scope_plan, pgm_record_scope_query, 2,
+											 (Oid[]) {OIDARRAYOID, OIDARRAYOID}, 0),
+						   args, NULL, false, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "the objects of a part record could not be read: %s", SPI_result_code_string(ret));
+	units[0] = pgm_record_array(1, OIDOID);
+	units[1] = pgm_record_array(2, OIDOID);
+	old_keys = pgm_record_array(3, TEXTOID);
+	SPI_freetuptable(SPI_tuptable);
+
+	part = pgm_part_take(units[0], units[1], CurrentMemoryContext, keys);
+	Assert(part != NULL);		/* 0.10's query has its filters */
+
+	/* it replaces the old keys and the new ones */
+	forget[0] = pgm_record_replaces(old_keys, keys[2]);
+	forget[1] = units[0];
+	forget[2] = units[1];
+	pgm_record_save(PGM_Q_SAVE_PART, action, part, forget[0]);
+	pgm_record_keys(forget, keys);
+}
+
+/* The key an object is recorded under: its relation's for a column,
+ * constraint, trigger, policy or rule, else its own. */
+static char *
+pgm_owner_key(const PgmObject *o)
+{
+	if (o->kind != NULL &&
+		(strcmp(o->kind, "column") == 0 || strcmp(o->kind, "constraint") == 0 ||
+		 strcmp(o->kind, "trigger") == 0 || strcmp(o->kind, "policy") == 0 ||
+		 strcmp(o->kind, "rule") == 0))
+	{
+		JsonbValue *v = pgm_attribute(o->attributes, "relation");
+
+		if (v != NULL && v->type == jbvString)
+			return pnstrdup(v->val.string.val, v->val.string.len);
+	}
+	return o->key;
+}
+
+/* A key a part replaces, and which part (0 the newest) decided it. */
+typedef struct PgmDecided
+{
+	char	   *key;
+	int			by;
+} PgmDecided;
+
+/*
+ * The schema as recorded, from the records read (the newest first; the
+ * last one whole): for each key, the objects of the newest part that
+ * replaces it, else the whole record's.
+ */
+static PgmSnapshot *
+pgm_record_lay(PgmSnapshot **records, ArrayType **replaces, int n)
+{
+	HTAB	   *decided = pgm_key_set("pgmigrate keys decided", sizeof(PgmDecided), 256);
+	PgmObject  *out;
+	int			count = 0;
+	int			capacity = 0;
+	int			i,
+				j;
+
+	for (i = 0; i < n; i++)
+		capacity += records[i]->count;
+	out = palloc(sizeof(PgmObject) * Max(capacity, 1));
+	for (i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (replaces[i] != NULL)
+		{
+			int			nkeys;
+			Datum	   *keys = pgm_record_texts(replaces[i], &nkeys);
+
+			for (j = 0; j < nkeys; j++)
+			{
+				char	   *key = TextDatumGetCString(keys[j]);
+				bool		found;
+				PgmDecided *d = hash_search(decided, &key, HASH_ENTER, &found);
+
+				if (!found)
+					d->by = i;
+			}
+		}
+		for (j = 0; j < records[i]->count; j++)
+		{
+			PgmObject  *o = &records[i]->objects[j];
+			char	   *owner = pgm_owner_key(o);
+			PgmDecided *d = hash_search(decided, &owner, HASH_FIND, NULL);
+
+			if (d == NULL ? replaces[i] == NULL : d->by == i)
+				out[count++] = *o;
+		}
+	}
+	return pgm_snapshot_from(out, count);
+}
+
+/*
+ * The schema as the last record left it: what drift() and verify() compare
+ * the live schema with; empty if nothing was recorded.  Connected to SPI.
+ */
+PgmSnapshot *
+pgm_record_last(void)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	bool		parts = pgm_records_in_parts();
+	int			n;
+	int			i;
+	PgmSnapshot **records;
+	ArrayType **replaces;
+	PgmSnapshot *snap;
+
+	pgm_require_snapshots();
+	n = pgm_catalog_exec(parts ? PGM_Q_RECORDS : PGM_Q_LAST_SNAPSHOT, NULL, NULL, true);
+	records = palloc(sizeof(PgmSnapshot *) * Max(n, 1));
+	replaces = palloc(sizeof(ArrayType *) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull = true;
+		Datum		d;
+
+		(void) SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		if (isnull)
+		{
+			/* a record of 0.3, in text: nothing to compare with */
+			n = i;
+			break;
+		}
+		records[i] = pgm_snapshot_read(pgm_result_jsonb(i, 1, cxt), "a stored snapshot");
+		d = parts ? SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull) : (Datum) 0;
+		MemoryContextSwitchTo(cxt);
+		replaces[i] = parts && !isnull ? DatumGetArrayTypePCopy(d) : NULL;
+	}
+	SPI_freetuptable(SPI_tuptable);
+	MemoryContextSwitchTo(cxt);
+	if (n == 0)
+		snap = pgm_snapshot_from(palloc(sizeof(PgmObject)), 0);
+	else if (n == 1)
+		snap = records[0];
+	else
+		snap = pgm_record_lay(records, replaces, n);
+	return snap;
+}
+
+/* A schema document of the objects of `snap`. */
+static Jsonb *
+pgm_record_document(const PgmSnapshot *snap)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue	v;
+	int			i;
+
+	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	v.type = jbvString;
+	v.val.string.val = "version";
+	v.val.string.len = 7;
+	(void) pushJsonbValue(&state, WJB_KEY, &v);
+	v.type = jbvNumeric;
+	v.val.numeric = int64_to_numeric(1);
+	(void) pushJsonbValue(&state, WJB_VALUE, &v);
+	v.type = jbvString;
+	v.val.string.val = "objects";
+	v.val.string.len = 7;
+	(void) pushJsonbValue(&state, WJB_KEY, &v);
+	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	for (i = 0; i < snap->count; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		v.type = jbvString;
+		v.val.string.val = snap->objects[i].key;
+		v.val.string.len = strlen(snap->objects[i].key);
+		(void) pushJsonbValue(&state, WJB_KEY, &v);
+		v.type = jbvBinary;
+		v.val.binary.data = snap->objects[i].attributes;
+		v.val.binary.len = snap->objects[i].size;
+		(void) pushJsonbValue(&state, WJB_VALUE, &v);
+	}
+	(void) pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+}
+
+PG_FUNCTION_INFO_V1(pgmigrate_compact_snapshots);
+
+/*
+ * migrate.compact_snapshots(): the schema as recorded written as one whole
+ * record, every record before it deleted; returns how many were.  The keys
+ * stay: they are those of the same schema.
+ */
+Datum
+pgmigrate_compact_snapshots(PG_FUNCTION_ARGS)
+{
+	PgmSnapshot *snap;
+	Datum		id;
+	bool		isnull;
+	int			deleted;
+
+	pgm_check_may_change("migrate.compact_snapshots()");
+	pgm_spi_connect();
+	pgm_lock_catalog();
+	snap = pgm_record_last();
+	pgm_record_save(PGM_Q_SAVE_SNAPSHOT, "compact", pgm_record_document(snap), NULL);
+	pgm_catalog_exec(PGM_Q_LAST_RECORD_ID, NULL, NULL, true);
+	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	deleted = pgm_catalog_exec(PGM_Q_RECORDS_BEFORE, &id, NULL, false);
+	pgm_catalog_log("compact", NULL, -1, NULL, "ok",
+					psprintf("%d snapshot record%s deleted", deleted, deleted == 1 ? "" : "s"));
+	SPI_finish();
+	PG_RETURN_INT64(deleted);
+}
