@@ -18,7 +18,7 @@ GRANT CREATE, USAGE ON SCHEMA tap_priv TO tap_deploy;
 RESET pgmigrate.guard;
 SET client_min_messages = error;
 
-SELECT plan(57);
+SELECT plan(60);
 
 -- what PUBLIC may do
 SELECT ok(NOT has_function_privilege('public', 'migrate.add(text, text, text, text[], text, boolean, boolean, boolean)', 'EXECUTE'), 'PUBLIC cannot execute migrate.add');
@@ -27,6 +27,8 @@ SELECT ok(NOT has_function_privilege('public', 'migrate.rollback(text, boolean)'
 SELECT ok(NOT has_function_privilege('public', 'migrate.stamp(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.stamp');
 SELECT ok(NOT has_function_privilege('public', 'migrate.test_roundtrip(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.test_roundtrip');
 SELECT ok(NOT has_function_privilege('public', 'migrate.record_snapshot()', 'EXECUTE'), 'PUBLIC cannot execute migrate.record_snapshot');
+SELECT ok(NOT has_function_privilege('public', 'migrate.compact_snapshots()', 'EXECUTE'), 'PUBLIC cannot execute migrate.compact_snapshots');
+SELECT ok(NOT has_table_privilege('public', 'migrate.snapshot_keys', 'DELETE'), 'PUBLIC cannot delete from migrate.snapshot_keys');
 SELECT ok(NOT has_function_privilege('public', 'migrate.begin_outside_transaction(text, text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.begin_outside_transaction');
 SELECT ok(NOT has_function_privilege('public', 'migrate.start(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.start');
 SELECT ok(NOT has_function_privilege('public', 'migrate.backfill(text)', 'EXECUTE'), 'PUBLIC cannot execute migrate.backfill');
@@ -60,6 +62,7 @@ SELECT throws_ok($$SELECT * FROM migrate.apply()$$, '42501', NULL, 'app: apply()
 SELECT throws_ok($$SELECT * FROM migrate.rollback()$$, '42501', NULL, 'app: rollback() is denied');
 SELECT throws_ok($$SELECT * FROM migrate.stamp('heads')$$, '42501', NULL, 'app: stamp() is denied');
 SELECT throws_ok($$SELECT migrate.record_snapshot()$$, '42501', NULL, 'app: record_snapshot() is denied');
+SELECT throws_ok($$SELECT migrate.compact_snapshots()$$, '42501', NULL, 'app: compact_snapshots() is denied');
 SELECT throws_ok($$INSERT INTO migrate.revisions (id, up, up_sha256, registered_by, registered_at) VALUES ('x', 'SELECT 1', '', 'x', now())$$,
                  '42501', NULL, 'app: INSERT into migrate.revisions is denied');
 SELECT throws_ok($$DELETE FROM migrate.log$$, '42501', NULL, 'app: DELETE from migrate.log is denied');
