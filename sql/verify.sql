@@ -192,3 +192,33 @@ SET client_min_messages = error;
 SELECT migrate.add('70_snap', 'SELECT migrate.record_snapshot();', 'SELECT 1;', parents => '{}');
 RESET client_min_messages;
 SELECT * FROM migrate.apply('70_snap');
+-- migrate.compact_snapshots(): the schema as recorded (the last whole
+-- record and the parts after it) becomes one whole record, the older ones
+-- go; drift() says the same before and after
+SET client_min_messages = error;
+SELECT migrate.add('71_part', 'ALTER TABLE app.by_hand ADD COLUMN note text;', 'ALTER TABLE app.by_hand DROP COLUMN note;', parents => '{}');
+SELECT count(*) FROM migrate.apply('71_part');
+SET pgmigrate.guard = off;
+ALTER TABLE app.by_hand ADD COLUMN by_hand2 int;
+RESET pgmigrate.guard;
+RESET client_min_messages;
+SELECT action, replaces IS NULL AS whole FROM migrate.snapshots ORDER BY id DESC LIMIT 2;
+SELECT * FROM migrate.drift();
+SELECT migrate.compact_snapshots() > 1 AS deleted_older;
+SELECT action, replaces IS NULL AS whole FROM migrate.snapshots;
+SELECT * FROM migrate.drift();
+SELECT action, outcome, detail LIKE '% snapshot records deleted' AS counted FROM migrate.log ORDER BY id DESC LIMIT 1;
+-- with the change by hand undone, the compacted record is the schema, byte for byte
+SET pgmigrate.guard = off;
+ALTER TABLE app.by_hand DROP COLUMN by_hand2;
+RESET pgmigrate.guard;
+SELECT snapshot = migrate.schema() AS record_is_schema FROM migrate.snapshots;
+-- a rollback's part, laid over the compacted record
+SELECT step, revision FROM migrate.rollback('-1');
+SELECT * FROM migrate.drift();
+-- not for everybody, and not from a revision
+SELECT has_function_privilege('public', 'migrate.compact_snapshots()', 'EXECUTE') AS public_may_execute;
+SET client_min_messages = error;
+SELECT migrate.add('72_compact', 'SELECT migrate.compact_snapshots();', 'SELECT 1;', parents => '{}');
+RESET client_min_messages;
+SELECT * FROM migrate.apply('72_compact');

@@ -144,8 +144,9 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 	},
 	[PGM_Q_KEYS_COMPLETE] = {
 		"SELECT FROM migrate.snapshot_keys"
-		" WHERE classid OPERATOR(pg_catalog.=) 0 AND objid OPERATOR(pg_catalog.=) 0",
-		0, {0}
+		" WHERE classid OPERATOR(pg_catalog.=) 0 AND objid OPERATOR(pg_catalog.=) 0"
+		" AND key OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
 	},
 	[PGM_Q_KEYS_CLEAR] = {
 		"DELETE FROM migrate.snapshot_keys",

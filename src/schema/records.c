@@ -29,9 +29,11 @@
  * the database.
  *
  * migrate.snapshot_keys is written with each record: the key under which
- * each catalog entry of the schema as recorded is recorded; a row (0, 0, '')
- * says it is complete.  It names oids of this database, so a restored
- * database has none, and its first deploy takes a whole record first.
+ * each catalog entry of the schema as recorded is recorded; a row (0, 0,
+ * the cluster's system identifier) says it is complete.  It names oids of
+ * this database, so a restored database has none and a database pg_upgrade
+ * moved to a new cluster has another cluster's: its first deploy takes a
+ * whole record first.
  *
  * Calls catalog.c, changes.c, part.c, rows.c and snapshot.c.
  */
@@ -40,6 +42,7 @@
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "utils/numeric.h"
+#include "access/xlog.h"
 #include "utils/array.h"
 #include "common/hashfn.h"
 #include "utils/builtins.h"
@@ -124,6 +127,20 @@ pgm_records_in_parts(void)
 	return OidIsValid(nsp) && OidIsValid(get_relname_relid("snapshot_keys", nsp));
 }
 
+/*
+ * Are the keys complete, and this cluster's?  Their row (0, 0, ...) names
+ * the cluster's system identifier: pg_upgrade keeps the table but not
+ * every oid (a function's changes), and gives the cluster a new one.
+ */
+static bool
+pgm_record_keys_complete(void)
+{
+	Datum		id = CStringGetTextDatum(psprintf(UINT64_FORMAT, GetSystemIdentifier()));
+
+	/* read as they are now: the first deploy wrote them in this statement */
+	return pgm_catalog_exec(PGM_Q_KEYS_COMPLETE, &id, NULL, false) > 0;
+}
+
 /* An array column of the SPI row, copied; empty of `elemtype` when NULL. */
 static ArrayType *
 pgm_record_array(int col, Oid elemtype)
@@ -147,7 +164,7 @@ pgm_record_keys(ArrayType **forget, ArrayType **keys)
 	if (forget == NULL)
 	{
 		Datum		zero = ObjectIdGetDatum(InvalidOid);
-		Datum		empty = CStringGetTextDatum("");
+		Datum		empty = CStringGetTextDatum(psprintf(UINT64_FORMAT, GetSystemIdentifier()));
 
 		pgm_catalog_exec(PGM_Q_KEYS_CLEAR, NULL, NULL, false);
 		values[0] = PointerGetDatum(construct_array(&zero, 1, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
@@ -283,7 +300,7 @@ void
 pgm_record_prepare(void)
 {
 	pgm_changes_begin();
-	if (pgm_records_in_parts() && pgm_catalog_exec(PGM_Q_KEYS_COMPLETE, NULL, NULL, false) == 0)
+	if (pgm_records_in_parts() && !pgm_record_keys_complete())
 		pgm_record_whole("baseline");
 }
 
@@ -305,9 +322,8 @@ pgm_record_changes(const char *action)
 	Datum		args[2];
 	int			ret;
 
-	/* read as they are now: the first deploy wrote them in this statement */
 	if (!pgm_records_in_parts() || pgm_changes_take(&named[0], &named[1]) != NULL ||
-		pgm_catalog_exec(PGM_Q_KEYS_COMPLETE, NULL, NULL, false) == 0)
+		!pgm_record_keys_complete())
 	{
 		pgm_changes_end();
 		pgm_record_whole(action);
@@ -516,7 +532,7 @@ pgmigrate_compact_snapshots(PG_FUNCTION_ARGS)
 	pgm_lock_catalog();
 	snap = pgm_record_last();
 	pgm_record_save(PGM_Q_SAVE_SNAPSHOT, "compact", pgm_record_document(snap), NULL);
-	pgm_catalog_exec(PGM_Q_LAST_RECORD_ID, NULL, NULL, true);
+	pgm_catalog_exec(PGM_Q_LAST_RECORD_ID, NULL, NULL, false);	/* with the one just written */
 	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	deleted = pgm_catalog_exec(PGM_Q_RECORDS_BEFORE, &id, NULL, false);
 	pgm_catalog_log("compact", NULL, -1, NULL, "ok",
