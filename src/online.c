@@ -27,7 +27,7 @@
  * (engine.c), and holds ACCESS EXCLUSIVE only for catalog changes: the
  * scans (backfill, validating NOT NULL) run under weaker locks.
  *
- * Calls rows.c, sqltext.c, session.c, catalog.c, records.c, graph.c,
+ * Calls rows.c, sqltext.c, session.c, changes.c, catalog.c, records.c, graph.c,
  * online_plan.c, online_sql.c and engine.c.
  */
 #include "postgres.h"
@@ -1133,6 +1133,7 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 																				 " FROM pg_catalog.pg_class WHERE oid OPERATOR(pg_catalog.=) %u",
 																				 on->table, on->relid), 0, NULL, NULL))));
 
+	pgm_record_prepare();
 	pgm_online_run_ddl(on, "started", pgm_online_expand);
 
 	values[0] = CStringGetTextDatum(id);
@@ -1145,7 +1146,7 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 	values[7] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
 	pgm_catalog_exec(PGM_Q_ONLINE_INSERT, values, nulls, false);
 	/* drift() compares with the schema as start left it, not as it was */
-	pgm_record_whole("start");
+	pgm_record_changes("start");
 
 	INSTR_TIME_SET_CURRENT(elapsed);
 	INSTR_TIME_SUBTRACT(elapsed, start);
@@ -1389,8 +1390,9 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 		total += filled;
 		if (done)
 		{
+			pgm_record_prepare();
 			pgm_online_run_ddl(on, "validated", pgm_online_validate);
-			pgm_record_whole("backfill");
+			pgm_record_changes("backfill");
 		}
 		{
 			Datum		values[4] = {CStringGetTextDatum(id), Int64GetDatum(filled),
@@ -1702,11 +1704,14 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 				 errdetail("Sessions using it: %s.", pgm_list_join(users, ", ")),
 				 errhint("Wait until the old version of the application is gone, or pass force => true.")));
 
+	pgm_record_prepare();
+	/* with the indexes the client built concurrently since the backfill */
+	pgm_changes_note(RelationRelationId, on->relid);
 	pgm_online_run_ddl(on, "completed", pgm_online_contract);
 	idarg = CStringGetTextDatum(id);
 	pgm_catalog_exec(PGM_Q_ONLINE_DELETE, &idarg, NULL, false);
 	(void) pgm_run_revision(on->graph, on->node, PGM_COMPLETE_ONLINE, 1, 1);
-	pgm_record_whole("apply");
+	pgm_record_changes("apply");
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -1761,12 +1766,14 @@ pgmigrate_abort(PG_FUNCTION_ARGS)
 	on = pgm_online_load(id, "migrate.abort()");
 	pgm_require_started(id, &state);
 	pgm_online_reload(on, &state);
+	pgm_record_prepare();
+	pgm_changes_note(RelationRelationId, on->relid);
 	pgm_online_run_ddl(on, "aborted", pgm_online_throw_away);
 	idarg = CStringGetTextDatum(id);
 	pgm_catalog_exec(PGM_Q_ONLINE_DELETE, &idarg, NULL, false);
 	pgm_catalog_log("abort", id, -1, NULL, "ok",
 					psprintf("%lld rows had been backfilled", (long long) state.rows_done));
-	pgm_record_whole("abort");
+	pgm_record_changes("abort");
 	ereport(NOTICE,
 			(errmsg("online revision \"%s\" aborted: table %s has its old shape", id, on->table)));
 	SPI_finish();
