@@ -153,9 +153,12 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 		0, {0}
 	},
 	[PGM_Q_KEYS_FORGET] = {
-		"DELETE FROM migrate.snapshot_keys k"
-		" WHERE k.key OPERATOR(pg_catalog.=) ANY ($1)"
-		"    OR (k.classid, k.objid) IN (SELECT * FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)))",
+		/* the rows found through the two indexes: an OR of both would read them all */
+		"DELETE FROM migrate.snapshot_keys k WHERE k.ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+		"  SELECT f.ctid FROM migrate.snapshot_keys f WHERE f.key OPERATOR(pg_catalog.=) ANY ($1)"
+		"  UNION ALL SELECT f.ctid FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) u (classid, objid)"
+		"   JOIN migrate.snapshot_keys f"
+		"     ON f.classid OPERATOR(pg_catalog.=) u.classid AND f.objid OPERATOR(pg_catalog.=) u.objid))",
 		3, {TEXTARRAYOID, OIDARRAYOID, OIDARRAYOID}
 	},
 	[PGM_Q_KEYS_SAVE] = {

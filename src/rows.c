@@ -215,6 +215,28 @@ pgm_spi_fix_settings(bool search_path)
 	return level;
 }
 
+/*
+ * For a query that looks up a few objects by their oids, from within
+ * pgm_spi_fix_settings(): index lookups only, no hash or merge join and no
+ * sequential scan.  The planner's estimates for such a query (a recursion
+ * through pg_depend, oids from arrays) can say hundreds of rows where
+ * there are a few, and a hash of pg_depend costs what the database holds,
+ * at every deploy.  Until pgm_spi_restore_settings() with the level
+ * returned.
+ */
+int
+pgm_spi_prefer_lookups(void)
+{
+	static const char *const off[] = {"enable_hashjoin", "enable_mergejoin", "enable_seqscan"};
+	int			level = NewGUCNestLevel();
+	size_t		i;
+
+	for (i = 0; i < lengthof(off); i++)
+		(void) set_config_option(off[i], "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
+	return level;
+}
+
 /* The session's own settings back, after pgm_spi_fix_settings(). */
 void
 pgm_spi_restore_settings(int level)

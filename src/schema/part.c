@@ -290,11 +290,13 @@ pgm_part_scope(ArrayType *classids, ArrayType *objids, Datum *args, char *nulls)
 {
 	Oid			types[2] = {OIDARRAYOID, OIDARRAYOID};
 	Datum		given[2] = {PointerGetDatum(classids), PointerGetDatum(objids)};
+	int			guc_level = pgm_spi_prefer_lookups();
 	int			ret;
 	int			i;
 
 	ret = SPI_execute_plan(pgm_spi_kept_plan(&pgm_scope_plan, pgm_part_scope_query, 2, types, 0),
 						   given, NULL, false, 1);
+	pgm_spi_restore_settings(guc_level);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "the scope of a schema part could not be read: %s", SPI_result_code_string(ret));
 	for (i = 0; i < (int) PGM_PART_NFILTERS + 2; i++)

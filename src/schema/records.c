@@ -320,6 +320,8 @@ pgm_record_changes(const char *action)
 	ArrayType  *forget[3];
 	Jsonb	   *part;
 	Datum		args[2];
+	int			guc_level;
+	int			lookups;
 	int			ret;
 
 	if (!pgm_records_in_parts() || pgm_changes_take(&named[0], &named[1]) != NULL ||
@@ -333,9 +335,14 @@ pgm_record_changes(const char *action)
 
 	args[0] = PointerGetDatum(named[0]);
 	args[1] = PointerGetDatum(named[1]);
+	/* no JIT (compiling it cost more than running it), index lookups only */
+	guc_level = pgm_spi_fix_settings(false);
+	lookups = pgm_spi_prefer_lookups();
 	ret = SPI_execute_plan(pgm_spi_kept_plan(&pgm_record_scope_plan, pgm_record_scope_query, 2,
 											 (Oid[]) {OIDARRAYOID, OIDARRAYOID}, 0),
 						   args, NULL, false, 1);
+	pgm_spi_restore_settings(lookups);
+	pgm_spi_restore_settings(guc_level);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "the objects of a part record could not be read: %s", SPI_result_code_string(ret));
 	units[0] = pgm_record_array(1, OIDOID);
