@@ -47,6 +47,9 @@ CREATE RULE users_log AS ON DELETE TO app.users DO ALSO NOTIFY users;
 CREATE SCHEMA side;
 CREATE TABLE side.things (id int PRIMARY KEY);
 CREATE VIEW app.side_things AS SELECT id FROM side.things;
+CREATE TYPE app.shape AS (sides int);
+CREATE TABLE app.drawings (s app.shape);
+CREATE TABLE app.system_bound (id serial PRIMARY KEY);
 $$);
 SELECT action, replaces IS NULL AS whole FROM migrate.snapshots ORDER BY id;
 
@@ -67,6 +70,8 @@ SELECT * FROM pg_temp.deploy('09_rename_value', $$ALTER TYPE app.mood RENAME VAL
 -- functions' and operators' signatures
 SELECT * FROM pg_temp.deploy('10_table_set_schema', 'ALTER TABLE app.people SET SCHEMA aside;');
 SELECT * FROM pg_temp.deploy('11_type_set_schema', 'ALTER TYPE app.couple SET SCHEMA aside;');
+-- out of the document altogether: its index and sequence go with it
+SELECT * FROM pg_temp.deploy('11_out_of_sight', 'ALTER TABLE app.system_bound SET SCHEMA pg_catalog;');
 
 -- drops that take dependents along
 SELECT * FROM pg_temp.deploy('12_drop_cascade', 'DROP TABLE aside.things CASCADE;');
@@ -112,6 +117,9 @@ SELECT * FROM pg_temp.deploy('32_rename_back', 'ALTER TABLE aside.people RENAME 
 SELECT count(*) FROM migrate.rollback('-1');
 SELECT * FROM migrate.drift();
 
+-- a table re-recorded alone still says its column depends on a composite type
+SELECT * FROM pg_temp.deploy('33_composite_column', 'ALTER TABLE app.drawings ADD COLUMN n int;');
+
 -- the schema as recorded, written whole, is the live schema
 SELECT migrate.compact_snapshots() > 0 AS compacted;
 SELECT (SELECT snapshot FROM migrate.snapshots ORDER BY id DESC LIMIT 1) = migrate.schema() AS same;
@@ -120,6 +128,7 @@ SET pgmigrate.guard = off;
 DROP EXTENSION pgmigrate CASCADE;
 DROP SCHEMA app CASCADE;
 DROP SCHEMA aside CASCADE;
+DROP TABLE pg_catalog.system_bound;
 CREATE SCHEMA app;
 CREATE EXTENSION pgmigrate;
 DROP ROLE regress_pgm_rec_b;

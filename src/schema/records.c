@@ -17,16 +17,28 @@
  * none if it has none (the object was dropped or renamed).
  *
  * Which objects a part must hold: every object a command named, by its
- * catalog and oid, as its owner; the owners those had when last recorded
+ * catalog and oid, as its owner (and an index's constraint: renaming one
+ * renames the other); the owners those had when last recorded
  * (migrate.snapshot_keys, so a renamed or dropped object's old key is
  * replaced too, and whatever else was recorded under that key is taken
  * again); and what depends on them, since a dependent's definition names
  * them: followed through pg_depend, through views, types, functions,
  * indexes, sequences and inheriting tables, ending at constraints,
  * triggers, policies and defaults (their relation is taken, not what
- * depends on it), and into a schema's objects only when the schema was
- * renamed.  The cost is that of the objects and their neighbours, not of
- * the database.
+ * depends on it, but for a partition's clones of them), and into a
+ * schema's objects only when the schema was renamed.  Then every entry of
+ * the part replaces the key it was last recorded under, whatever took it
+ * there (a table moved to another schema takes its indexes and sequences
+ * along, a renamed row type changes its functions' keys): the part is
+ * taken again with whatever else was recorded under those keys, until
+ * nothing is missing (a few rounds at most; the whole schema is recorded
+ * if it does not settle).  The cost is that of the objects and their
+ * neighbours, not of the database.
+ *
+ * A part takes its objects as they are: a change made by hand to one of
+ * them (or to what depends on them) before the deploy is recorded with
+ * it, as a whole record would; changes by hand to other objects stay
+ * drift.
  *
  * migrate.snapshot_keys is written with each record: the key under which
  * each catalog entry of the schema as recorded is recorded; a row (0, 0, '')
@@ -126,8 +138,8 @@ static SPIPlanPtr pgm_record_scope_plan = NULL;
 /*
  * What a part taken must replace, and what it still lacks: given its
  * catalog entries ($1 catalogs, $2 oids), what the commands named ($3,
- * $4) and the old keys of those ($5), the keys its entries were last
- * recorded under, with $5 (all of which it replaces: an entry recorded
+ * $4), the old keys of those ($5) and its units ($6, $7), the keys its
+ * entries, its units and their indexes were last recorded under, with $5 (all of which it replaces: an entry recorded
  * under another key before, because it or what its key names was renamed
  * or moved, must not stay there too); then how many entries recorded
  * under those keys are neither in the part nor named yet (they would go
@@ -138,9 +150,17 @@ static const char pgm_record_more_query[] =
 	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), pg_catalog.unnest($2::pg_catalog.oid[]))),"
 	" named (classid, objid) AS ("
 	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($3::pg_catalog.oid[]), pg_catalog.unnest($4::pg_catalog.oid[]))),"
+	" units (classid, objid) AS ("
+	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($6::pg_catalog.oid[]), pg_catalog.unnest($7::pg_catalog.oid[]))),"
+	/* the entries: the part's, and the units' with their indexes (which
+	 * may have left the document: moved to a system schema) */
+	" entries (classid, objid) AS ("
+	"  SELECT classid, objid FROM part UNION SELECT classid, objid FROM units"
+	"  UNION SELECT " PGM_CATALOG("pg_class") ", i.indexrelid FROM units u JOIN pg_catalog.pg_index i"
+	"   ON u.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_class") " AND i.indrelid OPERATOR(pg_catalog.=) u.objid),"
 	" old (key) AS ("
 	"  SELECT pg_catalog.unnest($5::pg_catalog.text[])"
-	"  UNION SELECT k.key FROM part p JOIN migrate.snapshot_keys k"
+	"  UNION SELECT k.key FROM entries p JOIN migrate.snapshot_keys k"
 	"   ON k.classid OPERATOR(pg_catalog.=) p.classid AND k.objid OPERATOR(pg_catalog.=) p.objid),"
 	" more (classid, objid) AS ("
 	"  SELECT k.classid, k.objid FROM migrate.snapshot_keys k"
@@ -348,7 +368,7 @@ pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayTyp
 
 	for (round = 0; round < PGM_RECORD_ROUNDS; round++)
 	{
-		Datum		args[5];
+		Datum		args[7];
 		Jsonb	   *part;
 		bool		isnull;
 		int64		missing;
@@ -374,9 +394,11 @@ pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayTyp
 		args[2] = PointerGetDatum(named[0]);
 		args[3] = PointerGetDatum(named[1]);
 		args[4] = PointerGetDatum(*old_keys);
-		ret = SPI_execute_plan(pgm_spi_kept_plan(&pgm_record_more_plan, pgm_record_more_query, 5,
+		args[5] = PointerGetDatum(units[0]);
+		args[6] = PointerGetDatum(units[1]);
+		ret = SPI_execute_plan(pgm_spi_kept_plan(&pgm_record_more_plan, pgm_record_more_query, 7,
 												 (Oid[]) {OIDARRAYOID, OIDARRAYOID, OIDARRAYOID,
-												 OIDARRAYOID, TEXTARRAYOID}, 0),
+												 OIDARRAYOID, TEXTARRAYOID, OIDARRAYOID, OIDARRAYOID}, 0),
 							   args, NULL, false, 1);
 		if (ret != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "the keys of a part record could not be read: %s", SPI_result_code_string(ret));
