@@ -120,6 +120,26 @@ SELECT * FROM migrate.drift();
 -- a table re-recorded alone still says its column depends on a composite type
 SELECT * FROM pg_temp.deploy('33_composite_column', 'ALTER TABLE app.drawings ADD COLUMN n int;');
 
+-- an index rebuilt by hand has another oid than the one recorded: dropping
+-- its table still takes it from the schema as recorded
+SET pgmigrate.guard = off;
+REINDEX INDEX CONCURRENTLY aside.people_id;
+RESET pgmigrate.guard;
+SELECT * FROM migrate.drift();
+SELECT * FROM pg_temp.deploy('34_drop_reindexed', 'DROP TABLE aside.users CASCADE;');
+
+-- attaching the last partition's index makes the partitioned index valid
+SELECT * FROM pg_temp.deploy('35_partitioned_index_only', $$
+CREATE TABLE app.measures (at int) PARTITION BY RANGE (at);
+CREATE TABLE app.measures_1 PARTITION OF app.measures FOR VALUES FROM (0) TO (10) PARTITION BY RANGE (at);
+CREATE TABLE app.measures_1_1 PARTITION OF app.measures_1 FOR VALUES FROM (0) TO (10);
+CREATE INDEX measures_at ON ONLY app.measures (at);
+CREATE INDEX measures_1_at ON ONLY app.measures_1 (at);
+ALTER INDEX app.measures_at ATTACH PARTITION app.measures_1_at;
+CREATE INDEX measures_1_1_at ON app.measures_1_1 (at);
+$$);
+SELECT * FROM pg_temp.deploy('36_attach_last_index', 'ALTER INDEX app.measures_1_at ATTACH PARTITION app.measures_1_1_at;');
+
 -- the schema as recorded, written whole, is the live schema
 SELECT migrate.compact_snapshots() > 0 AS compacted;
 SELECT (SELECT snapshot FROM migrate.snapshots ORDER BY id DESC LIMIT 1) = migrate.schema() AS same;

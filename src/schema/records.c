@@ -14,7 +14,9 @@
  * trigger, policy or rule its relation's ("owner keys").  The schema as
  * recorded is the last whole record with each later part laid over it:
  * for every key a part replaces, the part's objects under that key, and
- * none if it has none (the object was dropped or renamed).
+ * none if it has none (the object was dropped or renamed); an index
+ * recorded before a part that replaces its table's key goes too (the part
+ * has the table's indexes as they are).
  *
  * Which objects a part must hold: every object a command named, by its
  * catalog and oid, as its owner (and an index's constraint: renaming one
@@ -86,7 +88,11 @@ static const char pgm_record_scope_query[] =
 	"  UNION SELECT d.refclassid, d.refobjid FROM given g JOIN pg_catalog.pg_depend d"
 	"   ON d.classid OPERATOR(pg_catalog.=) g.classid AND d.objid OPERATOR(pg_catalog.=) g.objid"
 	"  WHERE g.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_class")
-	"    AND d.refclassid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_constraint") " AND d.deptype OPERATOR(pg_catalog.=) 'i'),"
+	"    AND d.refclassid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_constraint") " AND d.deptype OPERATOR(pg_catalog.=) 'i'"
+	/* a partitioned index is valid once all its partitions are attached */
+	"  UNION SELECT " PGM_CATALOG("pg_class") ", a.relid FROM given g JOIN pg_catalog.pg_index i"
+	"   ON g.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_class") " AND i.indexrelid OPERATOR(pg_catalog.=) g.objid,"
+	"   LATERAL pg_catalog.pg_partition_ancestors(g.objid) a),"
 	/* a view's rule is followed as its view */
 	" reach (classid, objid) AS ("
 	"  SELECT classid, objid FROM start"
@@ -480,6 +486,28 @@ typedef struct PgmDecided
 } PgmDecided;
 
 /*
+ * Is `o`, of record `i`, an index whose table a newer part replaced?  A
+ * part that takes a table takes its indexes: those recorded before are
+ * gone with the table's key, even under a key of their own that no part
+ * names (an index rebuilt by hand, REINDEX CONCURRENTLY, has another oid
+ * than the one last recorded, so dropping its table cannot find its key).
+ */
+static bool
+pgm_record_index_replaced(HTAB *decided, const PgmObject *o, int i)
+{
+	JsonbValue *v;
+	char	   *table;
+	PgmDecided *d;
+
+	if (o->kind == NULL || strcmp(o->kind, "index") != 0 ||
+		(v = pgm_attribute(o->attributes, "relation")) == NULL || v->type != jbvString)
+		return false;
+	table = pnstrdup(v->val.string.val, v->val.string.len);
+	d = hash_search(decided, &table, HASH_FIND, NULL);
+	return d != NULL && d->by < i;
+}
+
+/*
  * The schema as recorded, from the records read (the newest first; the
  * last one whole): for each key, the objects of the newest part that
  * replaces it, else the whole record's.
@@ -521,7 +549,8 @@ pgm_record_lay(PgmSnapshot **records, ArrayType **replaces, int n)
 			char	   *owner = pgm_owner_key(o);
 			PgmDecided *d = hash_search(decided, &owner, HASH_FIND, NULL);
 
-			if (d == NULL ? replaces[i] == NULL : d->by == i)
+			if ((d == NULL ? replaces[i] == NULL : d->by == i) &&
+				!pgm_record_index_replaced(decided, o, i))
 				out[count++] = *o;
 		}
 	}
