@@ -62,6 +62,10 @@ sub flush_statement {
                   "\\if :pgm_applied\n\\else\n", $stmt, $terminator, "\n\\endif\n";
         } else {
             print $stmt, $terminator;
+            # a REINDEX or a concurrent build by hand changes the schema
+            # without a line in migrate.log: recorded at once
+            print "\nSELECT pgm_records.settle(true);\n"
+                if $bare =~ /^\s*REINDEX\b|\bCONCURRENTLY\b/i;
         }
         return;
     }

@@ -101,6 +101,10 @@ SELECT * FROM pg_temp.deploy('29_domain_check', 'ALTER DOMAIN app.positive ADD C
 SELECT * FROM pg_temp.deploy('30_rename_role', 'ALTER ROLE regress_pgm_rec_a RENAME TO regress_pgm_rec_c;');
 SELECT replaces IS NULL AS whole FROM migrate.snapshots ORDER BY id DESC LIMIT 1;
 
+-- EXPLAIN ANALYZE creates a table no event trigger names: a whole record
+SELECT * FROM pg_temp.deploy('30_explain_ctas', $$DO $do$ BEGIN EXECUTE 'EXPLAIN ANALYZE CREATE TABLE app.explained AS SELECT 1 AS one'; END $do$;$$);
+SELECT replaces IS NULL AS whole FROM migrate.snapshots ORDER BY id DESC LIMIT 1;
+
 -- a change made by hand between two applies is still drift after the
 -- second (a part takes only what the revisions changed, and what depends
 -- on it: a change by hand to those objects themselves is taken with them)
