@@ -34,7 +34,9 @@
 # changes the schema outside a deploy: before the next apply, when
 # migrate.log shows such a command, drift() is asked and the live schema
 # recorded (migrate.record_snapshot()) when it differs; after a failure
-# too, so that one defect is reported once.
+# too, so that one defect is reported once; and always before each file
+# (a session's end drops its temporary objects and what depends on them)
+# and after a REINDEX or a concurrent build (neither has a log line).
 #
 # Prints the counts and every failure with its statement; exits 1 on any
 # failure, an internal error (XX000) of pgmigrate or a server crash.
