@@ -9,7 +9,7 @@
 # scripts/corpus.sh.
 #
 # corpus-wrap.pl FILE PREFIX apply: every DDL statement (CREATE, ALTER, DROP,
-# COMMENT, GRANT, REVOKE, SECURITY LABEL, DO, ...; not those that cannot run
+# COMMENT, GRANT, REVOKE, SECURITY LABEL, DO, REFRESH, ...; not those that cannot run
 # in a transaction block) runs through pgm_records.run() instead, which
 # registers and applies it as a revision and says whether it did; when it
 # did not, the statement runs as it is:
@@ -83,7 +83,7 @@ sub is_ddl {
     1 while $sql =~ s{^\s*(--[^\n]*\n?|/\*.*?\*/)}{}s;
     return 0 if $sql =~ /^\s*(CREATE|ALTER|DROP)\s+(DATABASE|TABLESPACE|SYSTEM|SUBSCRIPTION)\b/i;
     return 0 if $sql =~ /\bCONCURRENTLY\b/i;
-    return $sql =~ /^\s*(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE|SECURITY\s+LABEL|DO|REASSIGN|IMPORT)\b/i;
+    return $sql =~ /^\s*(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE|SECURITY\s+LABEL|DO|REASSIGN|IMPORT|REFRESH)\b/i;
 }
 
 while ($i < $len) {
