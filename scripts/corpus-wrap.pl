@@ -6,7 +6,24 @@
 #     STATEMENT
 #
 # and psql's backslash commands pass through where they were.  Used by
-# scripts/corpus.sh.  Statements are split as psql splits them: at a
+# scripts/corpus.sh.
+#
+# corpus-wrap.pl FILE PREFIX apply: every DDL statement (CREATE, ALTER, DROP,
+# COMMENT, GRANT, REVOKE, SECURITY LABEL, DO, REFRESH, ...; not those that cannot run
+# in a transaction block) runs through pgm_records.run() instead, which
+# registers and applies it as a revision and says whether it did; when it
+# did not, the statement runs as it is:
+#
+#     \set pgm_applied f
+#     SELECT pgm_records.run('PREFIX_N', $pgmcorpus$STATEMENT$pgmcorpus$) AS pgm_applied \gset
+#     \if :pgm_applied
+#     \else
+#     STATEMENT;
+#     \endif
+#
+# Every other statement runs as it is.  Used by scripts/records-corpus.sh.
+#
+# Statements are split as psql splits them: at a
 # semicolon outside quotes ('...', E'...', "...", $tag$...$tag$) and
 # comments (--, nested /* */), or at a \g-style command that ends a query.
 # A statement that names psql variables (:name, :'name', :"name") is run
@@ -14,7 +31,8 @@
 use strict;
 use warnings;
 
-my ($file, $prefix) = @ARGV;
+my ($file, $prefix, $mode) = @ARGV;
+$mode //= 'examine';
 open(my $in, '<', $file) or die "cannot read $file: $!";
 local $/;
 my $text = <$in>;
@@ -37,10 +55,35 @@ sub flush_statement {
     }
     $n++;
     my $has_vars = ($bare =~ /(?<![:\w]):['"]?[A-Za-z_]/);
+    if ($mode eq 'apply') {
+        if (!$has_vars && $bare !~ /\$pgmcorpus\$/ && $terminator eq ';' && is_ddl($bare)) {
+            print "\n\\set pgm_applied f\n",
+                  "SELECT pgm_records.run('${prefix}_$n', \$pgmcorpus\$$bare\$pgmcorpus\$) AS pgm_applied \\gset\n",
+                  "\\if :pgm_applied\n\\else\n", $stmt, $terminator, "\n\\endif\n";
+        } else {
+            print $stmt, $terminator;
+            # a REINDEX or a concurrent build by hand changes the schema
+            # without a line in migrate.log: recorded at once
+            print "\nSELECT pgm_records.settle(true);\n"
+                if $bare =~ /^\s*REINDEX\b|\bCONCURRENTLY\b/i;
+        }
+        return;
+    }
     if (!$has_vars && $bare !~ /\$pgmcorpus\$/) {
         print "SELECT pgm_corpus.examine('${prefix}_$n', \$pgmcorpus\$$bare\$pgmcorpus\$);\n";
     }
     print $stmt, $terminator;
+}
+
+# Is the statement (without leading blanks) DDL that a revision may hold:
+# its comments skipped, does it begin with a DDL command that can run in a
+# transaction block?
+sub is_ddl {
+    my ($sql) = @_;
+    1 while $sql =~ s{^\s*(--[^\n]*\n?|/\*.*?\*/)}{}s;
+    return 0 if $sql =~ /^\s*(CREATE|ALTER|DROP)\s+(DATABASE|TABLESPACE|SYSTEM|SUBSCRIPTION)\b/i;
+    return 0 if $sql =~ /\bCONCURRENTLY\b/i;
+    return $sql =~ /^\s*(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE|SECURITY\s+LABEL|DO|REASSIGN|IMPORT|REFRESH)\b/i;
 }
 
 while ($i < $len) {

@@ -7,7 +7,8 @@
  * (guard.c) pass every object pg_event_trigger_ddl_commands() and
  * pg_event_trigger_dropped_objects() name to pgm_changes_note(), and the
  * command itself to pgm_changes_note_command(), which reads what the row
- * does not say: the partition an ALTER TABLE attached or detached, the
+ * does not say: the partition an ALTER TABLE attached or detached (by the
+ * name in its subcommand: DETACH's address is the partitioned table), the
  * objects of a GRANT.  Kept here, by catalog and oid, from
  * pgm_changes_begin() until the deploy records them.
  *
@@ -27,6 +28,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_event_trigger.h"
 #include "catalog/pg_namespace.h"
@@ -189,6 +191,24 @@ pgm_grant_catalog(ObjectType objtype, bool *known)
 }
 
 /*
+ * The partition an ATTACH or DETACH PARTITION subcommand names: DETACH
+ * gives the partitioned table as its address, yet the partition changes
+ * most (its bound, its inherited columns, constraints and indexes).
+ */
+static void
+pgm_changes_note_partition(Node *subcmd)
+{
+	AlterTableCmd *at = (AlterTableCmd *) subcmd;
+
+	if (subcmd == NULL || !IsA(subcmd, AlterTableCmd) ||
+		(at->subtype != AT_AttachPartition && at->subtype != AT_DetachPartition &&
+		 at->subtype != AT_DetachPartitionFinalize) ||
+		at->def == NULL || !IsA(at->def, PartitionCmd))
+		return;
+	pgm_changes_note(RelationRelationId, RangeVarGetRelid(((PartitionCmd *) at->def)->name, NoLock, true));
+}
+
+/*
  * What the command PostgreSQL collected (the `command` column of
  * pg_event_trigger_ddl_commands()) changed beyond the object of its row:
  * each subcommand's object of an ALTER TABLE (the partition ATTACH or
@@ -217,6 +237,7 @@ pgm_changes_note_command(Datum command)
 				CollectedATSubcmd *sub = (CollectedATSubcmd *) lfirst(lc);
 
 				pgm_changes_note(sub->address.classId, sub->address.objectId);
+				pgm_changes_note_partition(sub->parsetree);
 			}
 			break;
 		case SCT_Grant:

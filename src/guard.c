@@ -557,13 +557,14 @@ pgmigrate_guard_ddl(PG_FUNCTION_ARGS)
  */
 static ProcessUtility_hook_type pgm_prev_process_utility = NULL;
 
-static void
-pgm_guard_explain(const ExplainStmt *stmt)
+/* The CREATE TABLE AS, SELECT INTO or CREATE MATERIALIZED VIEW that an
+ * EXPLAIN ANALYZE runs, or NULL. */
+static CreateTableAsStmt *
+pgm_explained_ctas(const ExplainStmt *stmt)
 {
 	Query	   *query = (Query *) stmt->query;
 	ListCell   *lc;
 	bool		analyze = false;
-	CreateTableAsStmt *ctas;
 
 	foreach(lc, stmt->options)
 	{
@@ -575,11 +576,18 @@ pgm_guard_explain(const ExplainStmt *stmt)
 	if (!analyze || query == NULL || !IsA(query, Query) ||
 		query->commandType != CMD_UTILITY || query->utilityStmt == NULL ||
 		!IsA(query->utilityStmt, CreateTableAsStmt))
-		return;
+		return NULL;
+	return (CreateTableAsStmt *) query->utilityStmt;
+}
+
+static void
+pgm_guard_explain(const ExplainStmt *stmt)
+{
+	CreateTableAsStmt *ctas = pgm_explained_ctas(stmt);
+
 	/* judged as the guard would judge it: where the guard fires */
-	if (!pgm_event_trigger_fires("pgmigrate_guard"))
+	if (ctas == NULL || !pgm_event_trigger_fires("pgmigrate_guard"))
 		return;
-	ctas = (CreateTableAsStmt *) query->utilityStmt;
 	pgm_guard_judge(ctas->objtype == OBJECT_MATVIEW ? CMDTAG_CREATE_MATERIALIZED_VIEW :
 					ctas->is_select_into ? CMDTAG_SELECT_INTO : CMDTAG_CREATE_TABLE_AS,
 					(Node *) ctas);
@@ -588,8 +596,8 @@ pgm_guard_explain(const ExplainStmt *stmt)
 /*
  * A command that changes the schema document without an event trigger to
  * say which objects: a role's name is the owner and grantee of objects,
- * and REASSIGN OWNED and DROP OWNED change owners and privileges
- * everywhere.  While a deploy collects what it changes (changes.c), such a
+ * REASSIGN OWNED and DROP OWNED change owners and privileges everywhere,
+ * and EXPLAIN ANALYZE of CREATE TABLE AS creates a table unseen.  While a deploy collects what it changes (changes.c), such a
  * command makes it record the whole schema.
  */
 static void
@@ -598,6 +606,8 @@ pgm_guard_note_unnamed_change(const Node *stmt)
 	if ((IsA(stmt, RenameStmt) && ((const RenameStmt *) stmt)->renameType == OBJECT_ROLE) ||
 		IsA(stmt, ReassignOwnedStmt) || IsA(stmt, DropOwnedStmt))
 		pgm_changes_note_whole("a command changed roles' objects that no event trigger names");
+	if (IsA(stmt, ExplainStmt) && pgm_explained_ctas((const ExplainStmt *) stmt) != NULL)
+		pgm_changes_note_whole("EXPLAIN ANALYZE created a relation that no event trigger names");
 }
 
 static void

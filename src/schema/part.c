@@ -111,6 +111,11 @@ static const char pgm_part_scope_query[] =
 	"                   CASE WHEN e.typrelid <> 0 THEN e.typrelid ELSE e.oid END"
 	"   FROM refs0 r JOIN pg_catalog.pg_type x ON r.classid = " PGM_CATALOG("pg_type") " AND x.oid = r.objid"
 	"   JOIN pg_catalog.pg_type e ON e.oid = CASE WHEN x.typcategory = 'A' AND x.typelem <> 0 THEN x.typelem ELSE x.oid END"
+	/* (a composite type is its type too: what depends on it names the type) */
+	"  UNION ALL SELECT " PGM_CATALOG("pg_type") ", e.oid"
+	"   FROM refs0 r JOIN pg_catalog.pg_type x ON r.classid = " PGM_CATALOG("pg_type") " AND x.oid = r.objid"
+	"   JOIN pg_catalog.pg_type e ON e.oid = CASE WHEN x.typcategory = 'A' AND x.typelem <> 0 THEN x.typelem ELSE x.oid END"
+	"   JOIN pg_catalog.pg_class c ON c.oid = e.typrelid AND c.relkind = 'c'"
 	"  UNION ALL SELECT classid, objid FROM refs0"
 	"   WHERE classid NOT IN (" PGM_CATALOG("pg_attrdef") ", " PGM_CATALOG("pg_constraint") ","
 	"                         " PGM_CATALOG("pg_trigger") ", " PGM_CATALOG("pg_policy") ","

@@ -14,19 +14,33 @@
  * trigger, policy or rule its relation's ("owner keys").  The schema as
  * recorded is the last whole record with each later part laid over it:
  * for every key a part replaces, the part's objects under that key, and
- * none if it has none (the object was dropped or renamed).
+ * none if it has none (the object was dropped or renamed); an index
+ * recorded before a part that replaces its table's key goes too (the part
+ * has the table's indexes as they are).
  *
  * Which objects a part must hold: every object a command named, by its
- * catalog and oid, as its owner; the owners those had when last recorded
+ * catalog and oid, as its owner (and an index's constraint: renaming one
+ * renames the other); the owners those had when last recorded
  * (migrate.snapshot_keys, so a renamed or dropped object's old key is
  * replaced too, and whatever else was recorded under that key is taken
  * again); and what depends on them, since a dependent's definition names
  * them: followed through pg_depend, through views, types, functions,
  * indexes, sequences and inheriting tables, ending at constraints,
  * triggers, policies and defaults (their relation is taken, not what
- * depends on it), and into a schema's objects only when the schema was
- * renamed.  The cost is that of the objects and their neighbours, not of
- * the database.
+ * depends on it, but for a partition's clones of them), and into a
+ * schema's objects only when the schema was renamed.  Then every entry of
+ * the part replaces the key it was last recorded under, whatever took it
+ * there (a table moved to another schema takes its indexes and sequences
+ * along, a renamed row type changes its functions' keys): the part is
+ * taken again with whatever else was recorded under those keys, until
+ * nothing is missing (a few rounds at most; the whole schema is recorded
+ * if it does not settle).  The cost is that of the objects and their
+ * neighbours, not of the database.
+ *
+ * A part takes its objects as they are: a change made by hand to one of
+ * them (or to what depends on them) before the deploy is recorded with
+ * it, as a whole record would; changes by hand to other objects stay
+ * drift.
  *
  * migrate.snapshot_keys is written with each record: the key under which
  * each catalog entry of the schema as recorded is recorded; a row (0, 0,
@@ -72,7 +86,16 @@ static const char pgm_record_scope_query[] =
 	" start (classid, objid) AS ("
 	"  SELECT classid, objid FROM given"
 	"  UNION SELECT k.classid, k.objid FROM migrate.snapshot_keys k"
-	"   WHERE k.key OPERATOR(pg_catalog.=) ANY (SELECT key FROM old) AND k.classid OPERATOR(pg_catalog.<>) 0),"
+	"   WHERE k.key OPERATOR(pg_catalog.=) ANY (SELECT key FROM old) AND k.classid OPERATOR(pg_catalog.<>) 0"
+	/* an index a constraint has: renaming one renames the other */
+	"  UNION SELECT d.refclassid, d.refobjid FROM given g JOIN pg_catalog.pg_depend d"
+	"   ON d.classid OPERATOR(pg_catalog.=) g.classid AND d.objid OPERATOR(pg_catalog.=) g.objid"
+	"  WHERE g.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_class")
+	"    AND d.refclassid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_constraint") " AND d.deptype OPERATOR(pg_catalog.=) 'i'"
+	/* a partitioned index is valid once all its partitions are attached */
+	"  UNION SELECT " PGM_CATALOG("pg_class") ", a.relid FROM given g JOIN pg_catalog.pg_index i"
+	"   ON g.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_class") " AND i.indexrelid OPERATOR(pg_catalog.=) g.objid,"
+	"   LATERAL pg_catalog.pg_partition_ancestors(g.objid) a),"
 	/* a view's rule is followed as its view */
 	" reach (classid, objid) AS ("
 	"  SELECT classid, objid FROM start"
@@ -85,9 +108,12 @@ static const char pgm_record_scope_query[] =
 	"    ON d.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_rewrite") " AND w.oid OPERATOR(pg_catalog.=) d.objid"
 	"   AND w.rulename OPERATOR(pg_catalog.=) '_RETURN'"
 	"  WHERE d.deptype NOT IN ('e', 'x')"
-	"    AND x.classid NOT IN (" PGM_CATALOG("pg_constraint") ", " PGM_CATALOG("pg_trigger") ","
-	"                          " PGM_CATALOG("pg_policy") ", " PGM_CATALOG("pg_attrdef") ","
-	"                          " PGM_CATALOG("pg_rewrite") ", " PGM_CATALOG("pg_extension") ")"
+	"    AND (x.classid NOT IN (" PGM_CATALOG("pg_constraint") ", " PGM_CATALOG("pg_trigger") ","
+	"                           " PGM_CATALOG("pg_policy") ", " PGM_CATALOG("pg_attrdef") ","
+	"                           " PGM_CATALOG("pg_rewrite") ", " PGM_CATALOG("pg_extension") ")"
+	/* but a partition's constraints and triggers are clones, and name theirs */
+	"         OR (x.classid IN (" PGM_CATALOG("pg_constraint") ", " PGM_CATALOG("pg_trigger") ")"
+	"             AND d.classid OPERATOR(pg_catalog.=) x.classid))"
 	/* a schema's objects only when it was renamed */
 	"    AND (x.classid OPERATOR(pg_catalog.<>) " PGM_CATALOG("pg_namespace")
 	"         OR EXISTS (SELECT FROM migrate.snapshot_keys k JOIN pg_catalog.pg_namespace n"
@@ -117,6 +143,51 @@ static const char pgm_record_scope_query[] =
 	" FROM units";
 
 static SPIPlanPtr pgm_record_scope_plan = NULL;
+
+/*
+ * What a part taken must replace, and what it still lacks: given its
+ * catalog entries ($1 catalogs, $2 oids), what the commands named ($3,
+ * $4), the old keys of those ($5) and its units ($6, $7), the keys its
+ * entries, its units and their indexes were last recorded under, with $5 (all of which it replaces: an entry recorded
+ * under another key before, because it or what its key names was renamed
+ * or moved, must not stay there too); then how many entries recorded
+ * under those keys are neither in the part nor named yet (they would go
+ * with the key: they must be taken too), and the named ones with them.
+ */
+static const char pgm_record_more_query[] =
+	"WITH part (classid, objid) AS ("
+	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), pg_catalog.unnest($2::pg_catalog.oid[]))),"
+	" named (classid, objid) AS ("
+	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($3::pg_catalog.oid[]), pg_catalog.unnest($4::pg_catalog.oid[]))),"
+	" units (classid, objid) AS ("
+	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($6::pg_catalog.oid[]), pg_catalog.unnest($7::pg_catalog.oid[]))),"
+	/* the entries: the part's, and the units' with their indexes (which
+	 * may have left the document: moved to a system schema) */
+	" entries (classid, objid) AS ("
+	"  SELECT classid, objid FROM part UNION SELECT classid, objid FROM units"
+	"  UNION SELECT " PGM_CATALOG("pg_class") ", i.indexrelid FROM units u JOIN pg_catalog.pg_index i"
+	"   ON u.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_class") " AND i.indrelid OPERATOR(pg_catalog.=) u.objid),"
+	" old (key) AS ("
+	"  SELECT pg_catalog.unnest($5::pg_catalog.text[])"
+	"  UNION SELECT k.key FROM entries p JOIN migrate.snapshot_keys k"
+	"   ON k.classid OPERATOR(pg_catalog.=) p.classid AND k.objid OPERATOR(pg_catalog.=) p.objid),"
+	" more (classid, objid) AS ("
+	"  SELECT k.classid, k.objid FROM migrate.snapshot_keys k"
+	"  WHERE k.key OPERATOR(pg_catalog.=) ANY (SELECT key FROM old) AND k.classid OPERATOR(pg_catalog.<>) 0"
+	"    AND NOT EXISTS (SELECT FROM part p WHERE p.classid OPERATOR(pg_catalog.=) k.classid"
+	"                                         AND p.objid OPERATOR(pg_catalog.=) k.objid)"
+	"    AND NOT EXISTS (SELECT FROM named n WHERE n.classid OPERATOR(pg_catalog.=) k.classid"
+	"                                          AND n.objid OPERATOR(pg_catalog.=) k.objid))"
+	" SELECT (SELECT pg_catalog.array_agg(key) FROM old), m.n,"
+	"        $3::pg_catalog.oid[] OPERATOR(pg_catalog.||) m.c, $4::pg_catalog.oid[] OPERATOR(pg_catalog.||) m.o"
+	" FROM (SELECT pg_catalog.count(*) AS n,"
+	"              COALESCE(pg_catalog.array_agg(classid), '{}'::pg_catalog.oid[]) AS c,"
+	"              COALESCE(pg_catalog.array_agg(objid), '{}'::pg_catalog.oid[]) AS o FROM more) m";
+
+static SPIPlanPtr pgm_record_more_plan = NULL;
+
+/* How many times a part is taken again with what it lacked, at most. */
+#define PGM_RECORD_ROUNDS 8
 
 /* Is this database's catalog 0.10 or newer: part records and their keys? */
 static bool
@@ -305,10 +376,78 @@ pgm_record_prepare(void)
 }
 
 /*
+ * The part for what the commands named (`named`, two oid arrays, widened
+ * here): their objects, those last recorded under the same keys and what
+ * depends on them (the scope query), taken again with whatever else was
+ * recorded under a key the part replaces, until nothing is missing.  Sets
+ * `units` (catalogs, oids), `keys` (catalogs, oids, keys of its entries)
+ * and *old_keys (the keys it replaces besides its own); NULL when it did
+ * not settle within PGM_RECORD_ROUNDS.  Connected to SPI.
+ */
+static Jsonb *
+pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayType **old_keys)
+{
+	int			round;
+
+	for (round = 0; round < PGM_RECORD_ROUNDS; round++)
+	{
+		Datum		args[7];
+		Jsonb	   *part;
+		bool		isnull;
+		int64		missing;
+		int			guc_level;
+		int			lookups;
+		int			ret;
+
+		args[0] = PointerGetDatum(named[0]);
+		args[1] = PointerGetDatum(named[1]);
+		/* no JIT (compiling it cost more than running it), index lookups only */
+		guc_level = pgm_spi_fix_settings(false);
+		lookups = pgm_spi_prefer_lookups();
+		ret = SPI_execute_plan(pgm_spi_kept_plan(&pgm_record_scope_plan, pgm_record_scope_query, 2,
+												 (Oid[]) {OIDARRAYOID, OIDARRAYOID}, 0),
+							   args, NULL, false, 1);
+		pgm_spi_restore_settings(lookups);
+		pgm_spi_restore_settings(guc_level);
+		if (ret != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "the objects of a part record could not be read: %s", SPI_result_code_string(ret));
+		units[0] = pgm_record_array(1, OIDOID);
+		units[1] = pgm_record_array(2, OIDOID);
+		*old_keys = pgm_record_array(3, TEXTOID);
+		SPI_freetuptable(SPI_tuptable);
+
+		part = pgm_part_take(units[0], units[1], CurrentMemoryContext, keys);
+		Assert(part != NULL);	/* 0.10's query has its filters */
+
+		args[0] = PointerGetDatum(keys[0]);
+		args[1] = PointerGetDatum(keys[1]);
+		args[2] = PointerGetDatum(named[0]);
+		args[3] = PointerGetDatum(named[1]);
+		args[4] = PointerGetDatum(*old_keys);
+		args[5] = PointerGetDatum(units[0]);
+		args[6] = PointerGetDatum(units[1]);
+		ret = SPI_execute_plan(pgm_spi_kept_plan(&pgm_record_more_plan, pgm_record_more_query, 7,
+												 (Oid[]) {OIDARRAYOID, OIDARRAYOID, OIDARRAYOID,
+												 OIDARRAYOID, TEXTARRAYOID, OIDARRAYOID, OIDARRAYOID}, 0),
+							   args, NULL, false, 1);
+		if (ret != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "the keys of a part record could not be read: %s", SPI_result_code_string(ret));
+		*old_keys = pgm_record_array(1, TEXTOID);
+		missing = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+		named[0] = pgm_record_array(3, OIDOID);
+		named[1] = pgm_record_array(4, OIDOID);
+		SPI_freetuptable(SPI_tuptable);
+		if (missing == 0)
+			return part;
+	}
+	return NULL;
+}
+
+/*
  * Record what a deploy changed (collected since pgm_record_prepare()) as
  * the part record of `action`; the whole schema where the changes cannot
- * be told (changes.c says why) or the catalog is older than 0.10.
- * Connected to SPI.
+ * be told (changes.c says why), the part does not settle, or the catalog
+ * is older than 0.10.  Connected to SPI.
  */
 void
 pgm_record_changes(const char *action)
@@ -319,10 +458,6 @@ pgm_record_changes(const char *action)
 	ArrayType  *keys[3];
 	ArrayType  *forget[3];
 	Jsonb	   *part;
-	Datum		args[2];
-	int			guc_level;
-	int			lookups;
-	int			ret;
 
 	if (!pgm_records_in_parts() || pgm_changes_take(&named[0], &named[1]) != NULL ||
 		!pgm_record_keys_complete())
@@ -333,25 +468,12 @@ pgm_record_changes(const char *action)
 	}
 	pgm_changes_end();
 
-	args[0] = PointerGetDatum(named[0]);
-	args[1] = PointerGetDatum(named[1]);
-	/* no JIT (compiling it cost more than running it), index lookups only */
-	guc_level = pgm_spi_fix_settings(false);
-	lookups = pgm_spi_prefer_lookups();
-	ret = SPI_execute_plan(pgm_spi_kept_plan(&pgm_record_scope_plan, pgm_record_scope_query, 2,
-											 (Oid[]) {OIDARRAYOID, OIDARRAYOID}, 0),
-						   args, NULL, false, 1);
-	pgm_spi_restore_settings(lookups);
-	pgm_spi_restore_settings(guc_level);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "the objects of a part record could not be read: %s", SPI_result_code_string(ret));
-	units[0] = pgm_record_array(1, OIDOID);
-	units[1] = pgm_record_array(2, OIDOID);
-	old_keys = pgm_record_array(3, TEXTOID);
-	SPI_freetuptable(SPI_tuptable);
-
-	part = pgm_part_take(units[0], units[1], CurrentMemoryContext, keys);
-	Assert(part != NULL);		/* 0.10's query has its filters */
+	part = pgm_record_part(named, units, keys, &old_keys);
+	if (part == NULL)
+	{
+		pgm_record_whole(action);
+		return;
+	}
 
 	/* it replaces the old keys and the new ones */
 	forget[0] = pgm_record_replaces(old_keys, keys[2]);
@@ -385,6 +507,28 @@ typedef struct PgmDecided
 	char	   *key;
 	int			by;
 } PgmDecided;
+
+/*
+ * Is `o`, of record `i`, an index whose table a newer part replaced?  A
+ * part that takes a table takes its indexes: those recorded before are
+ * gone with the table's key, even under a key of their own that no part
+ * names (an index rebuilt by hand, REINDEX CONCURRENTLY, has another oid
+ * than the one last recorded, so dropping its table cannot find its key).
+ */
+static bool
+pgm_record_index_replaced(HTAB *decided, const PgmObject *o, int i)
+{
+	JsonbValue *v;
+	char	   *table;
+	PgmDecided *d;
+
+	if (o->kind == NULL || strcmp(o->kind, "index") != 0 ||
+		(v = pgm_attribute(o->attributes, "relation")) == NULL || v->type != jbvString)
+		return false;
+	table = pnstrdup(v->val.string.val, v->val.string.len);
+	d = hash_search(decided, &table, HASH_FIND, NULL);
+	return d != NULL && d->by < i;
+}
 
 /*
  * The schema as recorded, from the records read (the newest first; the
@@ -428,7 +572,8 @@ pgm_record_lay(PgmSnapshot **records, ArrayType **replaces, int n)
 			char	   *owner = pgm_owner_key(o);
 			PgmDecided *d = hash_search(decided, &owner, HASH_FIND, NULL);
 
-			if (d == NULL ? replaces[i] == NULL : d->by == i)
+			if ((d == NULL ? replaces[i] == NULL : d->by == i) &&
+				!pgm_record_index_replaced(decided, o, i))
 				out[count++] = *o;
 		}
 	}

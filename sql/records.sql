@@ -1,0 +1,159 @@
+-- part records: after each apply of a revision, drift() is empty (the
+-- schema as recorded, the last whole record with the parts laid over it,
+-- is the live schema), whatever the revision's DDL changed beyond what it
+-- names; and compact_snapshots() writes exactly the live schema
+\i sql/include/reset.psql
+SET client_min_messages = error;
+DROP ROLE IF EXISTS regress_pgm_rec_a;
+DROP ROLE IF EXISTS regress_pgm_rec_b;
+DROP ROLE IF EXISTS regress_pgm_rec_c;
+CREATE ROLE regress_pgm_rec_a;
+CREATE ROLE regress_pgm_rec_b;
+
+-- register the up as a revision, apply it, and say what drift() says then
+CREATE FUNCTION pg_temp.deploy(id text, up text, down text DEFAULT NULL)
+    RETURNS TABLE (object text, change text, detail text) LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM migrate.add(id, up, down, allow_destructive => true);
+    PERFORM migrate.apply();
+    RETURN QUERY SELECT * FROM migrate.drift();
+END
+$$;
+
+SELECT * FROM pg_temp.deploy('00', $$
+CREATE TABLE app.users (id serial PRIMARY KEY, email text NOT NULL, score int DEFAULT 0);
+CREATE INDEX users_email ON app.users (email);
+CREATE VIEW app.active AS SELECT id, email FROM app.users WHERE score > 0;
+CREATE VIEW app.active_emails AS SELECT email FROM app.active;
+CREATE FUNCTION app.user_email(u app.users) RETURNS text LANGUAGE sql AS 'SELECT u.email';
+CREATE FUNCTION app.twice(i int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT i * 2';
+CREATE TYPE app.mood AS ENUM ('happy', 'sad');
+CREATE TABLE app.moods (m app.mood);
+CREATE TYPE app.pair AS (a int, b int);
+CREATE FUNCTION app.pair_eq(app.pair, app.pair) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $1.a = $2.a';
+CREATE OPERATOR app.=== (LEFTARG = app.pair, RIGHTARG = app.pair, FUNCTION = app.pair_eq);
+CREATE DOMAIN app.positive AS int;
+CREATE TABLE app.amounts (n app.positive);
+CREATE TABLE app.events (id int, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE app.events_2024 PARTITION OF app.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE app.events_2025 (id int NOT NULL, at date NOT NULL);
+CREATE TABLE app.parent (id int);
+CREATE TABLE app.child (id int, extra text);
+CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+CREATE TRIGGER users_touch BEFORE UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION app.touch();
+ALTER TABLE app.users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY users_own ON app.users USING (id = 1);
+CREATE RULE users_log AS ON DELETE TO app.users DO ALSO NOTIFY users;
+CREATE SCHEMA side;
+CREATE TABLE side.things (id int PRIMARY KEY);
+CREATE VIEW app.side_things AS SELECT id FROM side.things;
+CREATE TYPE app.shape AS (sides int);
+CREATE TABLE app.drawings (s app.shape);
+CREATE TABLE app.system_bound (id serial PRIMARY KEY);
+$$);
+SELECT action, replaces IS NULL AS whole FROM migrate.snapshots ORDER BY id;
+
+-- renames: the old key goes, with what else was recorded under it, and
+-- what names the object (views over views, a function of a row type)
+SELECT * FROM pg_temp.deploy('01_rename_column', 'ALTER TABLE app.users RENAME COLUMN email TO mail;');
+SELECT * FROM pg_temp.deploy('02_rename_table', 'ALTER TABLE app.users RENAME TO people;');
+SELECT * FROM pg_temp.deploy('03_rename_schema', 'ALTER SCHEMA side RENAME TO aside;');
+SELECT * FROM pg_temp.deploy('04_rename_function', 'ALTER FUNCTION app.twice(int) RENAME TO double;');
+SELECT * FROM pg_temp.deploy('05_rename_type', 'ALTER TYPE app.pair RENAME TO couple;');
+SELECT * FROM pg_temp.deploy('06_rename_index', 'ALTER INDEX app.users_email RENAME TO people_mail;');
+-- an index that is a constraint's renames the constraint, and the other way
+SELECT * FROM pg_temp.deploy('07_rename_pkey_index', 'ALTER INDEX app.users_pkey RENAME TO people_pkey;');
+SELECT * FROM pg_temp.deploy('08_rename_constraint', 'ALTER TABLE app.people RENAME CONSTRAINT people_pkey TO people_id;');
+SELECT * FROM pg_temp.deploy('09_rename_value', $$ALTER TYPE app.mood RENAME VALUE 'sad' TO 'blue';$$);
+
+-- SET SCHEMA takes the table's indexes and sequences along; a type its
+-- functions' and operators' signatures
+SELECT * FROM pg_temp.deploy('10_table_set_schema', 'ALTER TABLE app.people SET SCHEMA aside;');
+SELECT * FROM pg_temp.deploy('11_type_set_schema', 'ALTER TYPE app.couple SET SCHEMA aside;');
+-- out of the document altogether: its index and sequence go with it
+SELECT * FROM pg_temp.deploy('11_out_of_sight', 'ALTER TABLE app.system_bound SET SCHEMA pg_catalog;');
+
+-- drops that take dependents along
+SELECT * FROM pg_temp.deploy('12_drop_cascade', 'DROP TABLE aside.things CASCADE;');
+SELECT * FROM pg_temp.deploy('13_drop_trigger', 'DROP TRIGGER users_touch ON aside.people;');
+SELECT * FROM pg_temp.deploy('14_drop_policy', 'DROP POLICY users_own ON aside.people;');
+SELECT * FROM pg_temp.deploy('15_drop_rule', 'DROP RULE users_log ON aside.people;');
+
+-- partitions and inheritance: the child changes too
+SELECT * FROM pg_temp.deploy('16_attach', $$ALTER TABLE app.events ATTACH PARTITION app.events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');$$);
+SELECT * FROM pg_temp.deploy('17_detach', 'ALTER TABLE app.events DETACH PARTITION app.events_2024;');
+SELECT * FROM pg_temp.deploy('18_partitioned_index', 'CREATE INDEX events_at ON app.events (at);');
+SELECT * FROM pg_temp.deploy('19_partitioned_trigger', 'CREATE TRIGGER events_touch BEFORE UPDATE ON app.events FOR EACH ROW EXECUTE FUNCTION app.touch();');
+SELECT * FROM pg_temp.deploy('20_partitioned_fk', 'ALTER TABLE app.events ADD CONSTRAINT events_user FOREIGN KEY (id) REFERENCES aside.people (id);');
+SELECT * FROM pg_temp.deploy('21_detach_with_clones', 'ALTER TABLE app.events DETACH PARTITION app.events_2025;');
+SELECT * FROM pg_temp.deploy('22_inherit', 'ALTER TABLE app.child INHERIT app.parent;');
+SELECT * FROM pg_temp.deploy('23_no_inherit', 'ALTER TABLE app.child NO INHERIT app.parent;');
+
+-- privileges, comments, owners, domains
+SELECT * FROM pg_temp.deploy('24_grant', 'GRANT SELECT ON app.moods TO regress_pgm_rec_a;');
+SELECT * FROM pg_temp.deploy('25_grant_all', 'GRANT SELECT ON ALL TABLES IN SCHEMA app TO regress_pgm_rec_b;');
+SELECT * FROM pg_temp.deploy('26_revoke', 'REVOKE SELECT ON app.moods FROM regress_pgm_rec_a;');
+SELECT * FROM pg_temp.deploy('27_comment', $$COMMENT ON TABLE app.moods IS 'moods'; COMMENT ON COLUMN app.moods.m IS 'the mood';$$);
+SELECT * FROM pg_temp.deploy('28_owner', 'ALTER TABLE app.moods OWNER TO regress_pgm_rec_a;');
+SELECT * FROM pg_temp.deploy('29_domain_check', 'ALTER DOMAIN app.positive ADD CONSTRAINT positive_ck CHECK (VALUE > 0);');
+
+-- renaming a role changes every object it owns or was granted: a whole record
+SELECT * FROM pg_temp.deploy('30_rename_role', 'ALTER ROLE regress_pgm_rec_a RENAME TO regress_pgm_rec_c;');
+SELECT replaces IS NULL AS whole FROM migrate.snapshots ORDER BY id DESC LIMIT 1;
+
+-- EXPLAIN ANALYZE creates a table no event trigger names: a whole record
+SELECT * FROM pg_temp.deploy('30_explain_ctas', $$DO $do$ BEGIN EXECUTE 'EXPLAIN ANALYZE CREATE TABLE app.explained AS SELECT 1 AS one'; END $do$;$$);
+SELECT replaces IS NULL AS whole FROM migrate.snapshots ORDER BY id DESC LIMIT 1;
+
+-- a change made by hand between two applies is still drift after the
+-- second (a part takes only what the revisions changed, and what depends
+-- on it: a change by hand to those objects themselves is taken with them)
+SET pgmigrate.guard = off;
+CREATE TABLE app.by_hand (id int);
+ALTER TABLE app.amounts ADD COLUMN by_hand int;
+RESET pgmigrate.guard;
+SELECT * FROM pg_temp.deploy('31_after_by_hand', 'ALTER TABLE app.moods ADD COLUMN deployed int;');
+SELECT migrate.record_snapshot() > 0 AS accepted;
+SELECT * FROM migrate.drift();
+
+-- rollbacks record their part too
+SELECT * FROM pg_temp.deploy('32_rename_back', 'ALTER TABLE aside.people RENAME TO users;', 'ALTER TABLE aside.users RENAME TO people;');
+SELECT count(*) FROM migrate.rollback('-1');
+SELECT * FROM migrate.drift();
+
+-- a table re-recorded alone still says its column depends on a composite type
+SELECT * FROM pg_temp.deploy('33_composite_column', 'ALTER TABLE app.drawings ADD COLUMN n int;');
+
+-- an index rebuilt by hand has another oid than the one recorded: dropping
+-- its table still takes it from the schema as recorded
+SET pgmigrate.guard = off;
+REINDEX INDEX CONCURRENTLY aside.people_id;
+RESET pgmigrate.guard;
+SELECT * FROM migrate.drift();
+SELECT * FROM pg_temp.deploy('34_drop_reindexed', 'DROP TABLE aside.users CASCADE;');
+
+-- attaching the last partition's index makes the partitioned index valid
+SELECT * FROM pg_temp.deploy('35_partitioned_index_only', $$
+CREATE TABLE app.measures (at int) PARTITION BY RANGE (at);
+CREATE TABLE app.measures_1 PARTITION OF app.measures FOR VALUES FROM (0) TO (10) PARTITION BY RANGE (at);
+CREATE TABLE app.measures_1_1 PARTITION OF app.measures_1 FOR VALUES FROM (0) TO (10);
+CREATE INDEX measures_at ON ONLY app.measures (at);
+CREATE INDEX measures_1_at ON ONLY app.measures_1 (at);
+ALTER INDEX app.measures_at ATTACH PARTITION app.measures_1_at;
+CREATE INDEX measures_1_1_at ON app.measures_1_1 (at);
+$$);
+SELECT * FROM pg_temp.deploy('36_attach_last_index', 'ALTER INDEX app.measures_1_at ATTACH PARTITION app.measures_1_1_at;');
+
+-- the schema as recorded, written whole, is the live schema
+SELECT migrate.compact_snapshots() > 0 AS compacted;
+SELECT (SELECT snapshot FROM migrate.snapshots ORDER BY id DESC LIMIT 1) = migrate.schema() AS same;
+
+SET pgmigrate.guard = off;
+DROP EXTENSION pgmigrate CASCADE;
+DROP SCHEMA app CASCADE;
+DROP SCHEMA aside CASCADE;
+DROP TABLE pg_catalog.system_bound;
+CREATE SCHEMA app;
+CREATE EXTENSION pgmigrate;
+DROP ROLE regress_pgm_rec_b;
+DROP ROLE regress_pgm_rec_c;
