@@ -12,8 +12,8 @@
 #    - pg_prove test/*.sql  (pgTAP, in a fresh database pgmigrate_tap)
 #    - every test/shell/*.sh  (PGHOST/PGPORT/PGUSER point at the cluster;
 #      each test creates and drops its own databases)
-#    and, on servers of their own, scripts/corpus.sh and scripts/diff-corpus.sh
-#    over test/corpus (test/corpus-18 on PostgreSQL 18), and scripts/fuzz.sh
+#    and, on servers of their own, scripts/corpus.sh, scripts/diff-corpus.sh
+#    and scripts/records-corpus.sh over test/corpus (test/corpus-18 on PostgreSQL 18), and scripts/fuzz.sh
 #    (the diff engine's fuzzers, fixed seed and counts) (not with --quick)
 # 4. scripts/check-layers.sh (no loop among the C files), cppcheck on src/,
 #    common/ and client/
@@ -124,6 +124,12 @@ suite_diff_corpus() {
     # the diff engine's property test on the same SQL, a server of its own
     # (scripts/diff-corpus.sh --corpus DIR runs all of it)
     bash scripts/diff-corpus.sh
+}
+
+suite_records_corpus() {
+    # the schema as recorded after every DDL statement of the same SQL
+    # deployed as a revision, a server of its own (--corpus DIR: all of it)
+    bash scripts/records-corpus.sh
 }
 
 suite_fuzz() {
@@ -262,6 +268,7 @@ fi
 if [ "$built" -eq 0 ] && [ -z "$quick" ]; then
     run_suite "corpus (PostgreSQL regression SQL)" suite_corpus
     run_suite "diff corpus (the diff engine both ways)" suite_diff_corpus
+    run_suite "records corpus (part records after every deploy)" suite_records_corpus
 fi
 if [ "$built" -eq 0 ] && [ -z "$quick" ] && [ -z "${PGM_TEST_SECOND:-}" ]; then
     fuzz_summary=$(mktemp)
