@@ -426,10 +426,12 @@ pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayTyp
 		args[4] = PointerGetDatum(*old_keys);
 		args[5] = PointerGetDatum(units[0]);
 		args[6] = PointerGetDatum(units[1]);
+		guc_level = pgm_spi_fix_settings(false);	/* no JIT */
 		ret = SPI_execute_plan(pgm_spi_kept_plan(&pgm_record_more_plan, pgm_record_more_query, 7,
 												 (Oid[]) {OIDARRAYOID, OIDARRAYOID, OIDARRAYOID,
 												 OIDARRAYOID, TEXTARRAYOID, OIDARRAYOID, OIDARRAYOID}, 0),
 							   args, NULL, false, 1);
+		pgm_spi_restore_settings(guc_level);
 		if (ret != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "the keys of a part record could not be read: %s", SPI_result_code_string(ret));
 		*old_keys = pgm_record_array(1, TEXTOID);
