@@ -146,24 +146,31 @@ static const char pgm_part_scope_query[] =
 	"  (SELECT pg_catalog.array_agg(classid) FROM units), (SELECT pg_catalog.array_agg(objid) FROM units)";
 
 /*
- * The end of the part's query, after migrate.schema()'s CTEs: the units'
- * keys ($9 catalogs, $10 oids, as ids writes them), their objects (a
- * column, constraint, trigger, policy or rule by its relation's key), and
- * those objects' dependencies.
+ * After migrate.schema()'s CTEs: the units' keys ($9 catalogs, $10 oids, as
+ * ids writes them) and their objects (a column, constraint, trigger,
+ * policy or rule by its relation's key), then the document of those
+ * objects with their dependencies.
  */
-static const char pgm_part_tail[] =
-	"\n,unit_keys (key) AS (\n"
-	"    SELECT i.key FROM ids i JOIN ROWS FROM (unnest($9::oid[]), unnest($10::oid[])) u (classid, objid)\n"
-	"      ON i.classid = u.classid AND i.objid = u.objid AND i.objsubid = 0),\n"
-	"part (key, doc) AS (\n"
-	"    SELECT o.key, o.doc FROM objects o\n"
-	"    WHERE o.key IN (SELECT key FROM unit_keys)\n"
-	"       OR (o.doc ->> 'relation' IN (SELECT key FROM unit_keys)\n"
+#define PGM_PART_UNITS \
+	"\n,unit_keys (key) AS (\n" \
+	"    SELECT i.key FROM ids i JOIN ROWS FROM (unnest($9::oid[]), unnest($10::oid[])) u (classid, objid)\n" \
+	"      ON i.classid = u.classid AND i.objid = u.objid AND i.objsubid = 0),\n" \
+	"part (key, doc) AS (\n" \
+	"    SELECT o.key, o.doc FROM objects o\n" \
+	"    WHERE o.key IN (SELECT key FROM unit_keys)\n" \
+	"       OR (o.doc ->> 'relation' IN (SELECT key FROM unit_keys)\n" \
 	"           AND o.doc ->> 'kind' IN ('column', 'constraint', 'trigger', 'policy', 'rule')))\n"
-	"SELECT migrate.schema_document(x.key, x.doc, x.depends_on)\n"
-	"FROM (SELECT key, doc, NULL::text AS depends_on FROM part\n"
-	"      UNION ALL\n"
-	"      SELECT key, NULL, depends_on FROM deps WHERE key IN (SELECT key FROM part)) x\n";
+
+#define PGM_PART_DOCUMENT \
+	"(SELECT migrate.schema_document(x.key, x.doc, x.depends_on)\n" \
+	" FROM (SELECT key, doc, NULL::text AS depends_on FROM part\n" \
+	"       UNION ALL\n" \
+	"       SELECT key, NULL, depends_on FROM deps WHERE key IN (SELECT key FROM part)) x)"
+
+/* The end of the part's query: its document. */
+static const char pgm_part_tail[] =
+	PGM_PART_UNITS
+	"SELECT " PGM_PART_DOCUMENT "\n";
 
 /*
  * Which key each catalog entry of the query's objects is recorded under
@@ -194,19 +201,9 @@ static const char pgm_part_tail[] =
  * keys its objects' catalog entries are recorded under.
  */
 static const char pgm_part_record_tail[] =
-	"\n,unit_keys (key) AS (\n"
-	"    SELECT i.key FROM ids i JOIN ROWS FROM (unnest($9::oid[]), unnest($10::oid[])) u (classid, objid)\n"
-	"      ON i.classid = u.classid AND i.objid = u.objid AND i.objsubid = 0),\n"
-	"part (key, doc) AS (\n"
-	"    SELECT o.key, o.doc FROM objects o\n"
-	"    WHERE o.key IN (SELECT key FROM unit_keys)\n"
-	"       OR (o.doc ->> 'relation' IN (SELECT key FROM unit_keys)\n"
-	"           AND o.doc ->> 'kind' IN ('column', 'constraint', 'trigger', 'policy', 'rule')))\n"
+	PGM_PART_UNITS
 	PGM_PART_OWNERS
-	"SELECT (SELECT migrate.schema_document(x.key, x.doc, x.depends_on)\n"
-	"        FROM (SELECT key, doc, NULL::text AS depends_on FROM part\n"
-	"              UNION ALL\n"
-	"              SELECT key, NULL, depends_on FROM deps WHERE key IN (SELECT key FROM part)) x),\n"
+	"SELECT " PGM_PART_DOCUMENT ",\n"
 	"       pg_catalog.array_agg(classid), pg_catalog.array_agg(objid), pg_catalog.array_agg(key)\n"
 	"FROM owned WHERE key IN (SELECT key FROM unit_keys)\n";
 
