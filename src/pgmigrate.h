@@ -69,6 +69,7 @@ extern void pgm_spi_restore_settings(int level);
 extern char *pgm_result_text(int row, int col);
 extern bool pgm_result_bool(int row, int col);
 extern Jsonb *pgm_result_jsonb(int row, int col, MemoryContext into);
+extern ArrayType *pgm_result_array(int row, int col, Oid elemtype, MemoryContext into);
 extern Tuplestorestate *pgm_srf_begin(FunctionCallInfo fcinfo,
 									  TupleDesc *tupdesc);
 extern bool pgm_list_has_string(List *list, const char *s);

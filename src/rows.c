@@ -17,6 +17,7 @@
 #include "jit/jit.h"
 #include "miscadmin.h"
 #include "optimizer/cost.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
@@ -60,6 +61,23 @@ pgm_result_jsonb(int row, int col, MemoryContext into)
 	copy = DatumGetJsonbPCopy(d);
 	MemoryContextSwitchTo(old);
 	return copy;
+}
+
+/*
+ * The same for an array column of `elemtype`, copied into `into`; an empty
+ * array for NULL (as array_agg() over no rows gives).
+ */
+ArrayType *
+pgm_result_array(int row, int col, Oid elemtype, MemoryContext into)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+								  col, &isnull);
+	MemoryContext old = MemoryContextSwitchTo(into);
+	ArrayType  *a = isnull ? construct_empty_array(elemtype) : DatumGetArrayTypePCopy(d);
+
+	MemoryContextSwitchTo(old);
+	return a;
 }
 
 /* The same for a boolean column; NULL reads as false. */

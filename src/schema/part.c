@@ -347,20 +347,6 @@ pgm_part_run(const char *tail, ArrayType *classids, ArrayType *objids)
 	return true;
 }
 
-/* Column `col` of the query's row: an array, copied into `into`; an empty
- * array of `elemtype` when NULL. */
-static ArrayType *
-pgm_part_array(int col, Oid elemtype, MemoryContext into)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
-	MemoryContext old = MemoryContextSwitchTo(into);
-	ArrayType  *a = isnull ? construct_empty_array(elemtype) : DatumGetArrayTypePCopy(d);
-
-	MemoryContextSwitchTo(old);
-	return a;
-}
-
 /*
  * The part of the live schema's document that belongs to the units given
  * as `classids` and `objids` (oid arrays, as many of each; a unit that is
@@ -383,9 +369,9 @@ pgm_part_take(ArrayType *classids, ArrayType *objids, MemoryContext into, ArrayT
 	doc = pgm_result_jsonb(0, 1, into);
 	if (keys)
 	{
-		keys[0] = pgm_part_array(2, OIDOID, into);
-		keys[1] = pgm_part_array(3, OIDOID, into);
-		keys[2] = pgm_part_array(4, TEXTOID, into);
+		keys[0] = pgm_result_array(0, 2, OIDOID, into);
+		keys[1] = pgm_result_array(0, 3, OIDOID, into);
+		keys[2] = pgm_result_array(0, 4, TEXTOID, into);
 	}
 	SPI_freetuptable(SPI_tuptable);
 	return doc;
@@ -404,9 +390,9 @@ pgm_part_all_keys(MemoryContext into, ArrayType **keys)
 	if (!pgm_part_run(pgm_part_keys_tail, NULL, NULL))
 		return false;
 	MemoryContextSwitchTo(cxt);
-	keys[0] = pgm_part_array(1, OIDOID, into);
-	keys[1] = pgm_part_array(2, OIDOID, into);
-	keys[2] = pgm_part_array(3, TEXTOID, into);
+	keys[0] = pgm_result_array(0, 1, OIDOID, into);
+	keys[1] = pgm_result_array(0, 2, OIDOID, into);
+	keys[2] = pgm_result_array(0, 3, TEXTOID, into);
 	SPI_freetuptable(SPI_tuptable);
 	return true;
 }

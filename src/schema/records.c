@@ -212,16 +212,6 @@ pgm_record_keys_complete(void)
 	return pgm_catalog_exec(PGM_Q_KEYS_COMPLETE, &id, NULL, false) > 0;
 }
 
-/* An array column of the SPI row, copied; empty of `elemtype` when NULL. */
-static ArrayType *
-pgm_record_array(int col, Oid elemtype)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
-
-	return isnull ? construct_empty_array(elemtype) : DatumGetArrayTypePCopy(d);
-}
-
 /*
  * Write the keys of a record: `forget` (keys, catalogs, oids) deleted
  * first, then the rows of `keys` (catalogs, oids, keys) written.  A whole
@@ -411,9 +401,9 @@ pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayTyp
 		pgm_spi_restore_settings(guc_level);
 		if (ret != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "the objects of a part record could not be read: %s", SPI_result_code_string(ret));
-		units[0] = pgm_record_array(1, OIDOID);
-		units[1] = pgm_record_array(2, OIDOID);
-		*old_keys = pgm_record_array(3, TEXTOID);
+		units[0] = pgm_result_array(0, 1, OIDOID, CurrentMemoryContext);
+		units[1] = pgm_result_array(0, 2, OIDOID, CurrentMemoryContext);
+		*old_keys = pgm_result_array(0, 3, TEXTOID, CurrentMemoryContext);
 		SPI_freetuptable(SPI_tuptable);
 
 		part = pgm_part_take(units[0], units[1], CurrentMemoryContext, keys);
@@ -434,10 +424,10 @@ pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayTyp
 		pgm_spi_restore_settings(guc_level);
 		if (ret != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "the keys of a part record could not be read: %s", SPI_result_code_string(ret));
-		*old_keys = pgm_record_array(1, TEXTOID);
+		*old_keys = pgm_result_array(0, 1, TEXTOID, CurrentMemoryContext);
 		missing = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-		named[0] = pgm_record_array(3, OIDOID);
-		named[1] = pgm_record_array(4, OIDOID);
+		named[0] = pgm_result_array(0, 3, OIDOID, CurrentMemoryContext);
+		named[1] = pgm_result_array(0, 4, OIDOID, CurrentMemoryContext);
 		SPI_freetuptable(SPI_tuptable);
 		if (missing == 0)
 			return part;
