@@ -144,6 +144,22 @@ CREATE INDEX measures_1_1_at ON app.measures_1_1 (at);
 $$);
 SELECT * FROM pg_temp.deploy('36_attach_last_index', 'ALTER INDEX app.measures_1_at ATTACH PARTITION app.measures_1_1_at;');
 
+-- a deploy of a few revisions plans the queries of a part of a few
+-- objects before they run, and uses them then; a part of many objects
+-- (tables and their indexes: more than 64) is planned for them, and a
+-- deploy of more than 8 revisions plans when its part is taken: the same
+-- records either way
+SELECT * FROM pg_temp.deploy('37_many_objects', (
+    SELECT string_agg(format('CREATE TABLE app.many_%s (id int PRIMARY KEY, v text); CREATE INDEX ON app.many_%s (v);', i, i), E'\n')
+    FROM generate_series(1, 40) i));
+SELECT count(*) FROM (SELECT migrate.add('38_many_' || i, format('ALTER TABLE app.many_%s ADD COLUMN w int; ALTER TABLE app.many_%s RENAME TO many_%s_w;', i, i, i),
+                                     format('ALTER TABLE app.many_%s_w RENAME TO many_%s; ALTER TABLE app.many_%s DROP COLUMN w;', i, i, i))
+                      FROM generate_series(1, 10) i) a;
+SELECT count(*) FROM migrate.apply();
+SELECT * FROM migrate.drift();
+SELECT count(*) FROM migrate.rollback('37_many_objects');
+SELECT * FROM migrate.drift();
+
 -- the schema as recorded, written whole, is the live schema
 SELECT migrate.compact_snapshots() > 0 AS compacted;
 SELECT (SELECT snapshot FROM migrate.snapshots ORDER BY id DESC LIMIT 1) = migrate.schema() AS same;

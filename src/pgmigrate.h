@@ -238,11 +238,12 @@ extern PgmSnapshot *pgm_snapshot_from(PgmObject *objects, int count);
 extern Jsonb *pgm_part_take(ArrayType *classids, ArrayType *objids, MemoryContext into,
 							 ArrayType **keys);
 extern bool pgm_part_all_keys(MemoryContext into, ArrayType **keys);
+extern bool pgm_part_few(int n);
 
 /* ---- schema/records.c: the schema as recorded ---- */
 
 extern void pgm_record_whole(const char *action);
-extern void pgm_record_prepare(void);
+extern void pgm_record_prepare(int revisions);
 extern void pgm_record_changes(const char *action);
 extern PgmSnapshot *pgm_record_last(void);
 

@@ -30,6 +30,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 
 #include "pgmigrate.h"
@@ -280,7 +281,29 @@ pgm_part_query(const char *tail, bool scoped)
 	return buf.data;
 }
 
+/*
+ * A part of at most this many units is taken with generic plans, planned
+ * once per session: a few lookups by oid, whose best plan does not depend
+ * on how many.  The deploy plans them before its revisions run (records.c,
+ * pgm_record_warm()), so that planning the long query, and filling the
+ * caches it reads, is not done while the revisions' locks are held.  A
+ * larger part is planned for its units.
+ */
+#define PGM_PART_FEW 64
+
 static SPIPlanPtr pgm_scope_plan = NULL;
+static SPIPlanPtr pgm_scope_few_plan = NULL;
+
+/* The generic plan of the part's query for a record, and its text. */
+static SPIPlanPtr pgm_part_few_plan = NULL;
+static char *pgm_part_few_sql = NULL;
+
+/* Is a set of `n` units few enough for the generic plans? */
+bool
+pgm_part_few(int n)
+{
+	return n <= PGM_PART_FEW;
+}
 
 /*
  * The arguments of the part's query for the units given as `classids` and
@@ -288,7 +311,7 @@ static SPIPlanPtr pgm_scope_plan = NULL;
  * and the units as ids writes them.  Connected to SPI.
  */
 static void
-pgm_part_scope(ArrayType *classids, ArrayType *objids, Datum *args, char *nulls)
+pgm_part_scope(ArrayType *classids, ArrayType *objids, bool few, Datum *args, char *nulls)
 {
 	Oid			types[2] = {OIDARRAYOID, OIDARRAYOID};
 	Datum		given[2] = {PointerGetDatum(classids), PointerGetDatum(objids)};
@@ -296,7 +319,9 @@ pgm_part_scope(ArrayType *classids, ArrayType *objids, Datum *args, char *nulls)
 	int			ret;
 	int			i;
 
-	ret = SPI_execute_plan(pgm_spi_kept_plan(&pgm_scope_plan, pgm_part_scope_query, 2, types, 0),
+	ret = SPI_execute_plan(few ? pgm_spi_kept_plan(&pgm_scope_few_plan, pgm_part_scope_query, 2, types,
+												   CURSOR_OPT_GENERIC_PLAN) :
+						   pgm_spi_kept_plan(&pgm_scope_plan, pgm_part_scope_query, 2, types, 0),
 						   given, NULL, false, 1);
 	pgm_spi_restore_settings(guc_level);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
@@ -315,6 +340,30 @@ pgm_part_scope(ArrayType *classids, ArrayType *objids, Datum *args, char *nulls)
 }
 
 /*
+ * The generic plan of `query` (the part's query for a record), kept for
+ * the session; planned again when the installed migrate.schema() is
+ * another (an update in this session).
+ */
+static SPIPlanPtr
+pgm_part_few_query(const char *query, Oid *types)
+{
+	if (pgm_part_few_sql != NULL && strcmp(pgm_part_few_sql, query) != 0)
+	{
+		SPI_freeplan(pgm_part_few_plan);
+		pgm_part_few_plan = NULL;
+		pfree(pgm_part_few_sql);
+		pgm_part_few_sql = NULL;
+	}
+	if (pgm_part_few_plan == NULL)
+	{
+		(void) pgm_spi_kept_plan(&pgm_part_few_plan, query, PGM_PART_NFILTERS + 2, types,
+								 CURSOR_OPT_GENERIC_PLAN);
+		pgm_part_few_sql = MemoryContextStrdup(TopMemoryContext, query);
+	}
+	return pgm_part_few_plan;
+}
+
+/*
  * Run migrate.schema()'s query, scoped to the units given as `classids`
  * and `objids` (oid arrays, as many of each) unless they are NULL, with
  * `tail` for its end; one row in SPI_tuptable, or false when the installed
@@ -325,6 +374,8 @@ static bool
 pgm_part_run(const char *tail, ArrayType *classids, ArrayType *objids)
 {
 	char	   *query = pgm_part_query(tail, classids != NULL);
+	bool		few = classids != NULL && tail == pgm_part_record_tail &&
+		pgm_part_few(ArrayGetNItems(ARR_NDIM(classids), ARR_DIMS(classids)));
 	Oid			types[PGM_PART_NFILTERS + 2];
 	Datum		args[PGM_PART_NFILTERS + 2];
 	char		nulls[PGM_PART_NFILTERS + 2];
@@ -338,9 +389,18 @@ pgm_part_run(const char *tail, ArrayType *classids, ArrayType *objids)
 		types[i] = OIDARRAYOID;
 	guc_level = pgm_spi_fix_settings(true);
 	if (classids != NULL)
-		pgm_part_scope(classids, objids, args, nulls);
-	ret = SPI_execute_with_args(query, classids != NULL ? lengthof(types) : 0, types, args, nulls,
-								false, 1);
+		pgm_part_scope(classids, objids, few, args, nulls);
+	if (few)
+	{
+		/* planned once for any few units: lookups by oid, never a scan of a catalog */
+		int			lookups = pgm_spi_prefer_lookups();
+
+		ret = SPI_execute_plan(pgm_part_few_query(query, types), args, nulls, false, 1);
+		pgm_spi_restore_settings(lookups);
+	}
+	else
+		ret = SPI_execute_with_args(query, classids != NULL ? lengthof(types) : 0, types, args, nulls,
+									false, 1);
 	pgm_spi_restore_settings(guc_level);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "schema part query failed: %s", SPI_result_code_string(ret));

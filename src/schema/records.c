@@ -88,8 +88,12 @@ static const char pgm_record_scope_query[] =
 	"  UNION SELECT k.classid, k.objid FROM migrate.snapshot_keys k"
 	"   WHERE k.key OPERATOR(pg_catalog.=) ANY (SELECT key FROM old) AND k.classid OPERATOR(pg_catalog.<>) 0"
 	/* an index a constraint has: renaming one renames the other */
-	"  UNION SELECT d.refclassid, d.refobjid FROM given g JOIN pg_catalog.pg_depend d"
-	"   ON d.classid OPERATOR(pg_catalog.=) g.classid AND d.objid OPERATOR(pg_catalog.=) g.objid"
+	/* (looked up by the index, OFFSET 0: stale statistics of pg_depend
+	 * made the planner scan all of a catalog's dependents instead) */
+	"  UNION SELECT d.refclassid, d.refobjid FROM given g,"
+	"   LATERAL (SELECT x.refclassid, x.refobjid, x.deptype FROM pg_catalog.pg_depend x"
+	"            WHERE x.classid OPERATOR(pg_catalog.=) g.classid AND x.objid OPERATOR(pg_catalog.=) g.objid"
+	"            OFFSET 0) d"
 	"  WHERE g.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_class")
 	"    AND d.refclassid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_constraint") " AND d.deptype OPERATOR(pg_catalog.=) 'i'"
 	/* a partitioned index is valid once all its partitions are attached */
@@ -143,6 +147,7 @@ static const char pgm_record_scope_query[] =
 	" FROM units";
 
 static SPIPlanPtr pgm_record_scope_plan = NULL;
+static SPIPlanPtr pgm_record_scope_few_plan = NULL;	/* generic (part.c's PGM_PART_FEW) */
 
 /*
  * What a part taken must replace, and what it still lacks: given its
@@ -185,6 +190,7 @@ static const char pgm_record_more_query[] =
 	"              COALESCE(pg_catalog.array_agg(objid), '{}'::pg_catalog.oid[]) AS o FROM more) m";
 
 static SPIPlanPtr pgm_record_more_plan = NULL;
+static SPIPlanPtr pgm_record_more_few_plan = NULL;
 
 /* How many times a part is taken again with what it lacked, at most. */
 #define PGM_RECORD_ROUNDS 8
@@ -352,20 +358,6 @@ pgm_record_whole(const char *action)
 }
 
 /*
- * Before a deploy's revisions run: start collecting what they change, and
- * where the keys of the schema as recorded are not complete (the first
- * deploy of a database, or of a restored one), take a whole record now,
- * while nothing is locked yet.  Connected to SPI.
- */
-void
-pgm_record_prepare(void)
-{
-	pgm_changes_begin();
-	if (pgm_records_in_parts() && !pgm_record_keys_complete())
-		pgm_record_whole("baseline");
-}
-
-/*
  * The part for what the commands named (`named`, two oid arrays, widened
  * here): their objects, those last recorded under the same keys and what
  * depends on them (the scope query), taken again with whatever else was
@@ -385,6 +377,7 @@ pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayTyp
 		Jsonb	   *part;
 		bool		isnull;
 		int64		missing;
+		bool		few;
 		int			guc_level;
 		int			lookups;
 		int			ret;
@@ -394,8 +387,11 @@ pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayTyp
 		/* no JIT (compiling it cost more than running it), index lookups only */
 		guc_level = pgm_spi_fix_settings(false);
 		lookups = pgm_spi_prefer_lookups();
-		ret = SPI_execute_plan(pgm_spi_kept_plan(&pgm_record_scope_plan, pgm_record_scope_query, 2,
-												 (Oid[]) {OIDARRAYOID, OIDARRAYOID}, 0),
+		few = pgm_part_few(ArrayGetNItems(ARR_NDIM(named[0]), ARR_DIMS(named[0])));
+		ret = SPI_execute_plan(pgm_spi_kept_plan(few ? &pgm_record_scope_few_plan : &pgm_record_scope_plan,
+												 pgm_record_scope_query, 2,
+												 (Oid[]) {OIDARRAYOID, OIDARRAYOID},
+												 few ? CURSOR_OPT_GENERIC_PLAN : 0),
 							   args, NULL, false, 1);
 		pgm_spi_restore_settings(lookups);
 		pgm_spi_restore_settings(guc_level);
@@ -416,11 +412,17 @@ pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayTyp
 		args[4] = PointerGetDatum(*old_keys);
 		args[5] = PointerGetDatum(units[0]);
 		args[6] = PointerGetDatum(units[1]);
-		guc_level = pgm_spi_fix_settings(false);	/* no JIT */
-		ret = SPI_execute_plan(pgm_spi_kept_plan(&pgm_record_more_plan, pgm_record_more_query, 7,
+		/* no JIT; the keys looked up by their index, not a scan of them all */
+		guc_level = pgm_spi_fix_settings(false);
+		lookups = pgm_spi_prefer_lookups();
+		few = pgm_part_few(ArrayGetNItems(ARR_NDIM(units[0]), ARR_DIMS(units[0])));
+		ret = SPI_execute_plan(pgm_spi_kept_plan(few ? &pgm_record_more_few_plan : &pgm_record_more_plan,
+												 pgm_record_more_query, 7,
 												 (Oid[]) {OIDARRAYOID, OIDARRAYOID, OIDARRAYOID,
-												 OIDARRAYOID, TEXTARRAYOID, OIDARRAYOID, OIDARRAYOID}, 0),
+												 OIDARRAYOID, TEXTARRAYOID, OIDARRAYOID, OIDARRAYOID},
+												 few ? CURSOR_OPT_GENERIC_PLAN : 0),
 							   args, NULL, false, 1);
+		pgm_spi_restore_settings(lookups);
 		pgm_spi_restore_settings(guc_level);
 		if (ret != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "the keys of a part record could not be read: %s", SPI_result_code_string(ret));
@@ -433,6 +435,51 @@ pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayTyp
 			return part;
 	}
 	return NULL;
+}
+
+/*
+ * Plan the queries of a part of a few objects, and fill the caches they
+ * read, by taking the part of nothing: done before the revisions run, it
+ * leaves only the part's own lookups to the time their locks are held.
+ * Connected to SPI.
+ */
+static void
+pgm_record_warm(void)
+{
+	ArrayType  *named[2];
+	ArrayType  *units[2];
+	ArrayType  *keys[3];
+	ArrayType  *old_keys;
+
+	named[0] = construct_empty_array(OIDOID);
+	named[1] = construct_empty_array(OIDOID);
+	(void) pgm_record_part(named, units, keys, &old_keys);
+}
+
+/*
+ * A deploy of at most this many revisions plans the queries of a part of
+ * a few objects before they run (more change more than a few objects:
+ * their part is planned for them).
+ */
+#define PGM_RECORD_WARM 8
+
+/*
+ * Before a deploy's `revisions` run: start collecting what they change, and
+ * where the keys of the schema as recorded are not complete (the first
+ * deploy of a database, or of a restored one), take a whole record now,
+ * while nothing is locked yet; where they are, and the revisions are few,
+ * plan the part's queries now instead.  Connected to SPI.
+ */
+void
+pgm_record_prepare(int revisions)
+{
+	pgm_changes_begin();
+	if (!pgm_records_in_parts())
+		return;
+	if (!pgm_record_keys_complete())
+		pgm_record_whole("baseline");
+	else if (revisions <= PGM_RECORD_WARM)
+		pgm_record_warm();
 }
 
 /*

@@ -223,6 +223,18 @@ promises() {
                         || ':' || 'migrate.snapshot_keys'::regclass::text
                         || ':' || has_function_privilege('public', 'migrate.compact_snapshots()', 'EXECUTE')")"
     fi
+    if at_least "$2" 0.11; then
+        check "$2 in $1: a part finds a table's and a domain's constraints by their oids (0.11)" \
+            same "1:2" "$(psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "BEGIN" -c "SET LOCAL pgmigrate.guard = off" \
+                -c "CREATE TABLE public.upgrade_ck (n int CONSTRAINT upgrade_ck_n CHECK (n > 0))" \
+                -c "CREATE DOMAIN public.upgrade_dom AS int CONSTRAINT upgrade_dom_v CHECK (VALUE > 0)" \
+                -c "SELECT (SELECT count(*) FROM pg_proc WHERE oid = 'migrate.schema()'::regprocedure
+                                 AND prosrc LIKE '%/*scoped AND c.oid IN (SELECT x.oid FROM pg_constraint x%')
+                        || ':' || (SELECT count(*) FROM jsonb_object_keys(migrate.schema_part(
+                                       ARRAY['pg_class', 'pg_type']::regclass[],
+                                       ARRAY['public.upgrade_ck'::regclass::oid, 'public.upgrade_dom'::regtype::oid]) -> 'objects') k
+                                   WHERE k LIKE 'constraint %')" -c "ROLLBACK")"
+    fi
 }
 
 # ---- each step, on a catalog in use --------------------------------------
