@@ -153,12 +153,17 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 		0, {0}
 	},
 	[PGM_Q_KEYS_FORGET] = {
-		/* the rows found through the two indexes: an OR of both would read them all */
-		"DELETE FROM migrate.snapshot_keys k WHERE k.ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+		/*
+		 * the rows found through the two indexes (an OR of both would read
+		 * them all), joined by ctid (ctid = ANY (ARRAY(...)) searched the
+		 * array once for every row)
+		 */
+		"DELETE FROM migrate.snapshot_keys k USING ("
 		"  SELECT f.ctid FROM migrate.snapshot_keys f WHERE f.key OPERATOR(pg_catalog.=) ANY ($1)"
-		"  UNION ALL SELECT f.ctid FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) u (classid, objid)"
+		"  UNION SELECT f.ctid FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) u (classid, objid)"
 		"   JOIN migrate.snapshot_keys f"
-		"     ON f.classid OPERATOR(pg_catalog.=) u.classid AND f.objid OPERATOR(pg_catalog.=) u.objid))",
+		"     ON f.classid OPERATOR(pg_catalog.=) u.classid AND f.objid OPERATOR(pg_catalog.=) u.objid) d (t)"
+		" WHERE k.ctid OPERATOR(pg_catalog.=) d.t",
 		3, {TEXTARRAYOID, OIDARRAYOID, OIDARRAYOID}
 	},
 	[PGM_Q_KEYS_SAVE] = {

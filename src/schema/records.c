@@ -176,9 +176,12 @@ static const char pgm_record_more_query[] =
 	"  SELECT pg_catalog.unnest($5::pg_catalog.text[])"
 	"  UNION SELECT k.key FROM entries p JOIN migrate.snapshot_keys k"
 	"   ON k.classid OPERATOR(pg_catalog.=) p.classid AND k.objid OPERATOR(pg_catalog.=) p.objid),"
+	/* (each old key looked up by its index, OFFSET 0: never a scan of all the keys) */
 	" more (classid, objid) AS ("
-	"  SELECT k.classid, k.objid FROM migrate.snapshot_keys k"
-	"  WHERE k.key OPERATOR(pg_catalog.=) ANY (SELECT key FROM old) AND k.classid OPERATOR(pg_catalog.<>) 0"
+	"  SELECT k.classid, k.objid FROM old o,"
+	"   LATERAL (SELECT x.classid, x.objid FROM migrate.snapshot_keys x"
+	"            WHERE x.key OPERATOR(pg_catalog.=) o.key OFFSET 0) k"
+	"  WHERE k.classid OPERATOR(pg_catalog.<>) 0"
 	"    AND NOT EXISTS (SELECT FROM part p WHERE p.classid OPERATOR(pg_catalog.=) k.classid"
 	"                                         AND p.objid OPERATOR(pg_catalog.=) k.objid)"
 	"    AND NOT EXISTS (SELECT FROM named n WHERE n.classid OPERATOR(pg_catalog.=) k.classid"
@@ -412,9 +415,7 @@ pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayTyp
 		args[4] = PointerGetDatum(*old_keys);
 		args[5] = PointerGetDatum(units[0]);
 		args[6] = PointerGetDatum(units[1]);
-		/* no JIT; the keys looked up by their index, not a scan of them all */
-		guc_level = pgm_spi_fix_settings(false);
-		lookups = pgm_spi_prefer_lookups();
+		guc_level = pgm_spi_fix_settings(false);	/* no JIT */
 		few = pgm_part_few(ArrayGetNItems(ARR_NDIM(units[0]), ARR_DIMS(units[0])));
 		ret = SPI_execute_plan(pgm_spi_kept_plan(few ? &pgm_record_more_few_plan : &pgm_record_more_plan,
 												 pgm_record_more_query, 7,
@@ -422,7 +423,6 @@ pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayTyp
 												 OIDARRAYOID, TEXTARRAYOID, OIDARRAYOID, OIDARRAYOID},
 												 few ? CURSOR_OPT_GENERIC_PLAN : 0),
 							   args, NULL, false, 1);
-		pgm_spi_restore_settings(lookups);
 		pgm_spi_restore_settings(guc_level);
 		if (ret != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "the keys of a part record could not be read: %s", SPI_result_code_string(ret));
