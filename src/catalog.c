@@ -154,16 +154,13 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 	},
 	[PGM_Q_KEYS_FORGET] = {
 		/*
-		 * the rows found through the two indexes (an OR of both would read
-		 * them all), joined by ctid (ctid = ANY (ARRAY(...)) searched the
-		 * array once for every row)
+		 * the rows found through each index in a statement of its own: an
+		 * OR of both, or a join of both by ctid, read them all (a row both
+		 * find is deleted by the first, and the second passes over it)
 		 */
-		"DELETE FROM migrate.snapshot_keys k USING ("
-		"  SELECT f.ctid FROM migrate.snapshot_keys f WHERE f.key OPERATOR(pg_catalog.=) ANY ($1)"
-		"  UNION SELECT f.ctid FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) u (classid, objid)"
-		"   JOIN migrate.snapshot_keys f"
-		"     ON f.classid OPERATOR(pg_catalog.=) u.classid AND f.objid OPERATOR(pg_catalog.=) u.objid) d (t)"
-		" WHERE k.ctid OPERATOR(pg_catalog.=) d.t",
+		"WITH by_key AS (DELETE FROM migrate.snapshot_keys f WHERE f.key OPERATOR(pg_catalog.=) ANY ($1))"
+		" DELETE FROM migrate.snapshot_keys f USING ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) u (classid, objid)"
+		" WHERE f.classid OPERATOR(pg_catalog.=) u.classid AND f.objid OPERATOR(pg_catalog.=) u.objid",
 		3, {TEXTARRAYOID, OIDARRAYOID, OIDARRAYOID}
 	},
 	[PGM_Q_KEYS_SAVE] = {
