@@ -35,11 +35,15 @@
 #                  off, so no freed space is reused in between
 #   snapshot       the last row of migrate.snapshots: pg_column_size() (as
 #                  stored, compressed) and the length of its text
-#   schema()       migrate.schema() alone in a new session (what each apply
-#                  and rollback records), wall clock, for where the time goes
+#   schema()       migrate.schema() alone in a new session (what the first
+#                  deploy records whole), wall clock, for where the time goes
+#   drift()        SELECT count(*) FROM migrate.drift() in a new session (it
+#                  must find nothing), against pg_dump --schema-only of the
+#                  same database (to /dev/null), wall clock
 # next to the goals of "a migration costs what it changes": apply and
 # rollback within 1.2x of psql, the lock held no longer than psql's plus
-# 50 ms, under 100 kB stored per deploy, at every size.  Each figure says
+# 50 ms, under 100 kB stored per deploy, drift() within 1.0x of pg_dump,
+# at every size.  Each figure says
 # PASS or FAIL; the script exits 0 either way (it measures, it does not
 # judge a build).  The server is a throwaway cluster (fsync=off, autovacuum
 # off, shared_buffers=1GB).  The table is also written to bench/out/.
@@ -200,7 +204,7 @@ for n in $SIZES; do
     echo "$n tables: built in $(elapsed "$t0" "$t1") s, copied with pgmigrate in $(elapsed "$t1" "$t2") s," \
          "first apply $first s"
 
-    a=() r=() fu=() fd=() la=() lr=() lu=() ld=() ba=() br=() s=()
+    a=() r=() fu=() fd=() la=() lr=() lu=() ld=() ba=() br=() s=() dr=() pd=()
     for run in $(seq 1 "$RUNS"); do
         b0=$(catalog_bytes)
         timed t bpsql -d "$MIG" -c "$APPLY"; expect_one "apply"; a+=("$t")
@@ -217,13 +221,17 @@ for n in $SIZES; do
         lock_held t "$PLAIN" bpsql -1 -d "$PLAIN" -c "$DOWN"; ld+=("$t")
 
         timed t bpsql -d "$MIG" -c "SELECT pg_column_size(migrate.schema())"; s+=("$t")
+        timed t bpsql -d "$MIG" -c "SELECT count(*) FROM migrate.drift()"; dr+=("$t")
+        [ "$(cat "$work/out")" = 0 ] || fail "drift() found $(cat "$work/out") differences, expected none"
+        timed t pg_dump --schema-only -d "$MIG" -f /dev/null; pd+=("$t")
         echo "  run $run: apply ${a[-1]} s, rollback ${r[-1]} s, psql ${fu[-1]} / ${fd[-1]} s;" \
              "lock held apply ${la[-1]} ms, rollback ${lr[-1]} ms, psql ${lu[-1]} / ${ld[-1]} ms;" \
-             "catalog +${ba[-1]} / +${br[-1]} bytes; schema() ${s[-1]} s"
+             "catalog +${ba[-1]} / +${br[-1]} bytes; schema() ${s[-1]} s; drift() ${dr[-1]} s, pg_dump ${pd[-1]} s"
     done
     echo "$n $(median "${a[@]}") $(median "${r[@]}") $(median "${fu[@]}") $(median "${fd[@]}")" \
          "$(median "${la[@]}") $(median "${lr[@]}") $(median "${lu[@]}") $(median "${ld[@]}")" \
          "$(median "${ba[@]}") $(median "${br[@]}") $(median "${s[@]}") $first" \
+         "$(median "${dr[@]}") $(median "${pd[@]}")" \
          "$(bpsql -d "$MIG" -F ' ' -c "SELECT pg_column_size(snapshot), octet_length(snapshot::text)
                                       FROM migrate.snapshots ORDER BY id DESC LIMIT 1")" >>"$work/table"
 done
@@ -236,7 +244,7 @@ BEGIN {
     printf "%8s  %-36s %12s %12s %12s  %-12s %s\n", "tables", "figure", "pgmigrate", "psql", "ratio/diff", "goal", ""
 }
 {
-    n = $1; a = $2; r = $3; fu = $4; fd = $5; la = $6; lr = $7; lu = $8; ld = $9; ba = $10; br = $11; s = $12; first = $13; stored = $14; text = $15
+    n = $1; a = $2; r = $3; fu = $4; fd = $5; la = $6; lr = $7; lu = $8; ld = $9; ba = $10; br = $11; s = $12; first = $13; dr = $14; pd = $15; stored = $16; text = $17
     printf "%8d  %-36s %10.3f s %10.3f s %11.2fx  %-12s %s\n", n, "apply(\047head\047)", a, fu, a / fu, "<= 1.20x", verdict(a / fu <= 1.2)
     printf "%8d  %-36s %10.3f s %10.3f s %11.2fx  %-12s %s\n", n, "rollback(\047-1\047)", r, fd, r / fd, "<= 1.20x", verdict(r / fd <= 1.2)
     printf "%8d  %-36s %9.1f ms %9.1f ms %+9.1f ms  %-12s %s\n", n, "lock on t1 held, apply", la, lu, la - lu, "<= +50 ms", verdict(la - lu <= 50)
@@ -246,6 +254,7 @@ BEGIN {
     printf "%8d  %-36s %10.1f kB   (%.1f kB as text)\n", n, "one snapshot, stored", stored / 1024, text / 1024
     printf "%8d  %-36s %10.3f s\n", n, "migrate.schema() alone, new session", s
     printf "%8d  %-36s %10.3f s\n", n, "first apply (the first snapshot)", first
+    printf "%8d  %-36s %10.3f s %10.3f s %11.2fx  %-12s %s\n", n, "drift(), new session / pg_dump -s", dr, pd, dr / pd, "<= 1.00x", verdict(dr / pd <= 1.0)
 }
 END { print "lock held: from the lock showing granted in pg_locks to a waiting SELECT getting through" }
 ' "$work/table" | tee "$out"
