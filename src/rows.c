@@ -20,6 +20,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/plancache.h"
 
 #include "pgmigrate.h"
 
@@ -218,6 +219,14 @@ pgm_spi_fix_settings(bool search_path)
 	{
 		level = NewGUCNestLevel();
 		(void) set_config_option("search_path", "pg_catalog, pg_temp",
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	}
+	/* a plan pgmigrate keeps is generic or custom as it asks, whatever the session forces */
+	if (plan_cache_mode != PLAN_CACHE_MODE_AUTO)
+	{
+		if (level < 0)
+			level = NewGUCNestLevel();
+		(void) set_config_option("plan_cache_mode", "auto",
 								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	}
 	for (i = 0; i < lengthof(pgm_fixed_settings); i++)
