@@ -32,6 +32,29 @@ SELECT migrate.add('bad11', 'ALTER TABLE ONLY items ADD COLUMN a int', online =>
 SELECT migrate.add('bad12', 'ALTER TABLE items ALTER COLUMN qty DROP DEFAULT', online => true);
 SELECT count(*) FROM migrate.revisions WHERE id LIKE 'bad%';
 
+-- a USING that is the plain cast of the column to the new type is the same
+-- change as none: no reverse line (the way back is the cast back), and
+-- lossless where the cast is (integer to bigint); lossy where the cast
+-- back may fail (numeric to integer), then approved as destructive; any
+-- other USING needs its reverse
+BEGIN;
+SELECT migrate.add('cast1', 'ALTER TABLE items ALTER COLUMN qty TYPE bigint USING qty::bigint', online => true);
+SELECT migrate.add('cast2', 'ALTER TABLE items ALTER COLUMN qty TYPE pg_catalog.int8 USING CAST(qty AS bigint)', online => true,
+                   parents => ARRAY['o1']);
+SAVEPOINT lossy;
+SELECT migrate.add('cast3', 'ALTER TABLE items ALTER COLUMN price TYPE integer USING price::integer', online => true,
+                   parents => ARRAY['o1']);
+ROLLBACK TO lossy;
+SELECT migrate.add('cast3', 'ALTER TABLE items ALTER COLUMN price TYPE integer USING price::integer', online => true,
+                   parents => ARRAY['o1'], allow_destructive => true);
+SAVEPOINT other;
+SELECT migrate.add('cast4', 'ALTER TABLE items ALTER COLUMN qty TYPE bigint USING qty::numeric', online => true,
+                   parents => ARRAY['o1']);
+ROLLBACK TO other;
+SELECT migrate.add('cast5', 'ALTER TABLE items ALTER COLUMN qty TYPE bigint USING qty::int8::int8', online => true,
+                   parents => ARRAY['o1']);
+ROLLBACK;
+
 -- the phases need an online revision, started, in order
 SELECT migrate.add('o2', $$ALTER TABLE items ALTER COLUMN qty TYPE bigint USING qty * 10;
                            ALTER TABLE items RENAME COLUMN label TO title;
@@ -395,4 +418,24 @@ CREATE /* an index, not concurrently */ INDEX odd_found ON odd (found);
 SELECT statement FROM migrate.online_statements('n5') \gexec
 SELECT migrate.complete('n5');
 \d odd
+SELECT * FROM migrate.drift();
+
+-- a type change written with the plain cast runs as the same change
+-- without USING: the new version's writes go back to the old column by the
+-- cast back
+SELECT migrate.add('n6', $$CREATE TABLE counters (id bigint PRIMARY KEY, hits integer NOT NULL);
+                           INSERT INTO counters VALUES (1, 10), (2, 20)$$);
+SELECT count(*) FROM migrate.apply();
+SELECT migrate.add('n7', 'ALTER TABLE counters ALTER COLUMN hits TYPE bigint USING hits::bigint', online => true);
+SELECT migrate.start('n7');
+SET search_path = app_n7, app;
+INSERT INTO counters VALUES (3, 30);
+UPDATE counters SET hits = hits + 1 WHERE id = 1;
+SET search_path = app_n6, app;
+SELECT * FROM counters ORDER BY id;
+SET search_path = app;
+CALL migrate.backfill('n7');
+SELECT migrate.complete('n7');
+SELECT * FROM counters ORDER BY id;
+SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'counters'::regclass AND attname = 'hits';
 SELECT * FROM migrate.drift();

@@ -650,7 +650,8 @@ pgm_type_change_keeps_table(Oid old, int32 oldmod, Oid new, int32 newmod)
  * when an implicit cast (one PostgreSQL applies on its own, because it
  * loses nothing) converts the values; otherwise (a USING expression, an
  * explicit cast, a column the catalogs do not know yet) a destructive
- * change: the old values may not convert back.
+ * change: the old values may not convert back.  A USING that is the plain
+ * cast of the column to the new type is the same change as none.
  */
 static void
 pgm_lint_column_type_change(PgmLint *lint, const RangeVar *table, const char *column,
@@ -659,7 +660,7 @@ pgm_lint_column_type_change(PgmLint *lint, const RangeVar *table, const char *co
 	Oid			relid = RangeVarGetRelid(table, NoLock, true);
 	AttrNumber	attnum = OidIsValid(relid) ? get_attnum(relid, column) : InvalidAttrNumber;
 
-	if (attnum != InvalidAttrNumber && def->raw_default == NULL)
+	if (attnum != InvalidAttrNumber && (def->raw_default == NULL || pgm_using_is_plain_cast(def, column)))
 	{
 		Oid			old;
 		int32		oldmod;

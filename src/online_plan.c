@@ -16,7 +16,9 @@
  */
 #include "postgres.h"
 
+#include "parser/parse_type.h"
 #include "utils/builtins.h"
+#include "utils/syscache.h"
 
 #include "pgmigrate.h"
 
@@ -30,7 +32,7 @@ pgm_online_refuse(const char *revision, const PgmStatement *stmt, const char *wh
 			 errmsg("statement %d of online revision \"%s\" cannot run online", stmt->number, revision),
 			 errdetail("%s", why),
 			 errhint("An online revision holds only ALTER TABLE statements on one table, one change each: "
-					 "ALTER COLUMN ... TYPE (with a line \"-- migrate:reverse EXPRESSION\" before it when it has USING), "
+					 "ALTER COLUMN ... TYPE (with a line \"-- migrate:reverse EXPRESSION\" before it when its USING is more than the cast of the column to the new type), "
 					 "ALTER COLUMN ... SET NOT NULL, RENAME COLUMN, ADD COLUMN, DROP COLUMN, "
 					 "ADD CONSTRAINT (CHECK, FOREIGN KEY or UNIQUE), CREATE INDEX, and RENAME TO last. "
 					 "Register other statements as plain revisions before or after it.")));
@@ -158,6 +160,48 @@ pgm_online_add_column(PgmOnlineStep *step, ColumnDef *def, const char *revision,
 								   quote_identifier(def->colname)));
 }
 
+/*
+ * Is the USING of a type change of `column` the same change as none: the
+ * column alone, or the column cast to exactly the new type (USING
+ * val::bigint, CAST(val AS bigint), with the new type spelled any way that
+ * names the same type and modifier)?  Then what the change does, and
+ * whether it is lossless, is the cast's own, and the way back is the cast
+ * back.  Both types are looked up in the catalogs; a type not there yet
+ * makes it an expression like any other.
+ */
+bool
+pgm_using_is_plain_cast(const ColumnDef *def, const char *column)
+{
+	Node	   *expr = def->raw_default;
+	ColumnRef  *ref;
+
+	if (expr == NULL)
+		return false;
+	if (IsA(expr, TypeCast))
+	{
+		TypeCast   *cast = (TypeCast *) expr;
+		int32		castmod;
+		int32		newmod;
+		Type		casttype = LookupTypeName(NULL, cast->typeName, &castmod, true);
+		Type		newtype = LookupTypeName(NULL, def->typeName, &newmod, true);
+		bool		same = casttype != NULL && newtype != NULL &&
+			typeTypeId(casttype) == typeTypeId(newtype) && castmod == newmod;
+
+		if (casttype != NULL)
+			ReleaseSysCache(casttype);
+		if (newtype != NULL)
+			ReleaseSysCache(newtype);
+		if (!same)
+			return false;
+		expr = cast->arg;
+	}
+	if (!IsA(expr, ColumnRef))
+		return false;
+	ref = (ColumnRef *) expr;
+	return list_length(ref->fields) == 1 && IsA(linitial(ref->fields), String) &&
+		strcmp(strVal(linitial(ref->fields)), column) == 0;
+}
+
 static PgmOnlineStep *
 pgm_online_step(const char *sql, const PgmStatement *stmt, const PgmStatement *previous,
 				AlterTableCmd *cmd, const char *revision)
@@ -182,7 +226,8 @@ pgm_online_step(const char *sql, const PgmStatement *stmt, const PgmStatement *p
 				if (def->raw_default && step->using_sql == NULL)
 					pgm_online_refuse(revision, stmt, "The place of its USING expression in its text is not known.");
 				step->reverse_sql = pgm_annotation("reverse", sql, stmt, previous);
-				if (step->using_sql && step->reverse_sql == NULL)
+				/* the cast back is the way back of a plain cast */
+				if (step->using_sql && step->reverse_sql == NULL && !pgm_using_is_plain_cast(def, cmd->name))
 					pgm_online_refuse(revision, stmt,
 									  psprintf("Its USING expression has no reverse: while both versions run, what the new version writes to column %s must be turned back into the old type.",
 											   quote_identifier(cmd->name)));

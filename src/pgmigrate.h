@@ -376,6 +376,7 @@ extern PgmOnlinePlan *pgm_online_plan(const char *sql, List *statements,
 									  const char *revision);
 extern bool pgm_online_avoids_rule(const char *rule);
 extern char *pgm_online_finding_message(const char *rule, const PgmStatement *stmt);
+extern bool pgm_using_is_plain_cast(const ColumnDef *def, const char *column);
 
 /* ---- online_sql.c: the SQL and PL/pgSQL of an online revision's views and triggers ---- */
 
