@@ -439,3 +439,37 @@ SELECT migrate.complete('n7');
 SELECT * FROM counters ORDER BY id;
 SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'counters'::regclass AND attname = 'hits';
 SELECT * FROM migrate.drift();
+
+-- the first revision of a database may be online: a table that was there
+-- before pgmigrate, changed without downtime; the old version is the
+-- schema before any revision, <schema>_base
+\i sql/include/reset.psql
+SET search_path = app;
+SET pgmigrate.guard = off;
+CREATE TABLE accounts (id bigint PRIMARY KEY, balance integer NOT NULL);
+INSERT INTO accounts VALUES (1, 100), (2, 200);
+RESET pgmigrate.guard;
+SELECT migrate.add('0001_wide_balance', 'ALTER TABLE accounts ALTER COLUMN balance TYPE bigint USING balance::bigint', online => true);
+SELECT parents FROM migrate.revisions WHERE id = '0001_wide_balance';
+SELECT migrate.start('0001_wide_balance');
+SET search_path = app_base, app;
+UPDATE accounts SET balance = balance + 1 WHERE id = 1;
+SET search_path = app_0001_wide_balance, app;
+INSERT INTO accounts VALUES (3, 300);
+SET search_path = app;
+CALL migrate.backfill('0001_wide_balance');
+SELECT migrate.complete('0001_wide_balance');
+SELECT * FROM accounts ORDER BY id;
+SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attname = 'balance';
+SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'app\_%';
+SELECT revision, applied FROM migrate.status();
+SELECT * FROM migrate.drift();
+-- after a stamped history, the old version is the stamped revision's
+SELECT migrate.add('0002_accounts', 'CREATE TABLE accounts_log (id bigint PRIMARY KEY, note text)');
+SET pgmigrate.guard = off;
+CREATE TABLE accounts_log (id bigint PRIMARY KEY, note text);
+RESET pgmigrate.guard;
+SELECT count(*) FROM migrate.stamp('0002_accounts');
+SELECT migrate.add('0003_note_text', 'ALTER TABLE accounts_log RENAME COLUMN note TO remark', online => true);
+SELECT migrate.start('0003_note_text');
+SELECT migrate.abort('0003_note_text');

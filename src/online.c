@@ -272,13 +272,13 @@ pgm_online_load(const char *id, const char *function)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("revision \"%s\" is already applied", id),
 				 errhint("Nothing is left to do for it.")));
-	if (node->nparents != 1)
+	if (node->nparents > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("online revision \"%s\" has %d parents", id, node->nparents),
-				 errdetail("The old version of the application is the schema as the revision's parent left it, so an online revision has exactly one parent."),
+				 errdetail("The old version of the application is the schema as the revision's parent left it, so an online revision has one parent (none when it is the first revision)."),
 				 errhint("Apply a plain revision first that merges the branches, and make it the online revision's parent.")));
-	if (!on->graph->nodes[node->parents[0]].applied)
+	if (node->nparents == 1 && !on->graph->nodes[node->parents[0]].applied)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the parent \"%s\" of online revision \"%s\" is not applied",
@@ -301,8 +301,10 @@ pgm_online_name_table(PgmOnline *on, Oid relid)
 	on->nspname = get_namespace_name(on->nspid);
 	on->relname = get_rel_name(relid);
 	on->table = quote_qualified_identifier(on->nspname, on->relname);
+	/* the old version is the parent's; the first revision's, "base" (no revision is named so) */
 	on->old_schema = pgm_online_name(on, psprintf("%s_", on->nspname),
-									 on->graph->nodes[node->parents[0]].id, "old version's schema");
+									 node->nparents == 0 ? "base" : on->graph->nodes[node->parents[0]].id,
+									 "old version's schema");
 	on->new_schema = pgm_online_name(on, psprintf("%s_", on->nspname), on->id, "new version's schema");
 	/* (checked for length where start makes them: only type changes and fills need them) */
 	on->sync = psprintf("%s%s", PGM_SYNC_PREFIX, on->id);
