@@ -144,6 +144,10 @@ CREATE INDEX measures_1_1_at ON app.measures_1_1 (at);
 $$);
 SELECT * FROM pg_temp.deploy('36_attach_last_index', 'ALTER INDEX app.measures_1_at ATTACH PARTITION app.measures_1_1_at;');
 
+-- a revision that changes rows only records the empty part
+SELECT * FROM pg_temp.deploy('36_rows_only', 'INSERT INTO app.measures VALUES (5);', 'DELETE FROM app.measures;');
+SELECT action, replaces, snapshot FROM migrate.snapshots ORDER BY id DESC LIMIT 1;
+
 -- a deploy of a few revisions plans the queries of a part of a few
 -- objects before they run, and uses them then; a part of many objects
 -- (tables and their indexes: more than 64) is planned for them, and a

@@ -146,6 +146,8 @@ static const char pgm_record_scope_query[] =
 	"        (SELECT pg_catalog.array_agg(key) FROM old)"
 	" FROM units";
 
+static Jsonb *pgm_record_document(const PgmSnapshot *snap);
+
 static SPIPlanPtr pgm_record_scope_plan = NULL;
 static SPIPlanPtr pgm_record_scope_few_plan = NULL;	/* generic (part.c's PGM_PART_FEW) */
 
@@ -506,6 +508,15 @@ pgm_record_changes(const char *action)
 		return;
 	}
 	pgm_changes_end();
+
+	/* nothing named (the revisions changed rows only): the empty part, without a query */
+	if (ArrayGetNItems(ARR_NDIM(named[0]), ARR_DIMS(named[0])) == 0)
+	{
+		pgm_record_save(PGM_Q_SAVE_PART, action,
+						pgm_record_document(pgm_snapshot_from(palloc(sizeof(PgmObject)), 0)),
+						construct_empty_array(TEXTOID));
+		return;
+	}
 
 	part = pgm_record_part(named, units, keys, &old_keys);
 	if (part == NULL)
