@@ -30,6 +30,7 @@ SELECT migrate.add('bad9', 'ALTER TABLE items ADD COLUMN a int', online => true,
 SELECT migrate.add('bad10', '-- nothing', online => true);
 SELECT migrate.add('bad11', 'ALTER TABLE ONLY items ADD COLUMN a int', online => true);
 SELECT migrate.add('bad12', 'ALTER TABLE items ALTER COLUMN qty DROP DEFAULT', online => true);
+SELECT migrate.add('bad_merge', 'ALTER TABLE items ADD COLUMN a int', parents => ARRAY['o1', 'm1'], online => true);
 SELECT count(*) FROM migrate.revisions WHERE id LIKE 'bad%';
 
 -- a USING that is the plain cast of the column to the new type is the same

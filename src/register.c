@@ -458,6 +458,12 @@ pgm_check_sql(PgmRevisionArgs *args)
 					 errmsg("online revision \"%s\" cannot be registered with transactional => false", args->id),
 					 errdetail("pgmigrate runs each phase of an online revision in transactions of its own."),
 					 errhint("Leave transactional at its default.")));
+		if (args->parents != NULL && pgm_array_length(args->parents) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("online revision \"%s\" cannot have %d parents", args->id, pgm_array_length(args->parents)),
+					 errdetail("The old version of the application is the schema as the revision's parent left it: an online revision has one parent, or none when it is the first revision."),
+					 errhint("Register a plain revision that merges the branches, and make it the online revision's parent.")));
 		(void) pgm_online_plan(up, up_stmts, args->id);
 	}
 	findings = pgm_lint(up_stmts);
