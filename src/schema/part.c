@@ -162,11 +162,16 @@ static const char pgm_part_scope_query[] =
 	"       OR (o.doc ->> 'relation' IN (SELECT key FROM unit_keys)\n" \
 	"           AND o.doc ->> 'kind' IN ('column', 'constraint', 'trigger', 'policy', 'rule')))\n"
 
+/*
+ * (The IN stays a hashed subplan, IS TRUE: as a join, a planner that
+ * guessed one row of deps ran it as a nested loop over the part's keys,
+ * quadratic in the objects of a large part.)
+ */
 #define PGM_PART_DOCUMENT \
 	"(SELECT migrate.schema_document(x.key, x.doc, x.depends_on)\n" \
 	" FROM (SELECT key, doc, NULL::text AS depends_on FROM part\n" \
 	"       UNION ALL\n" \
-	"       SELECT key, NULL, depends_on FROM deps WHERE key IN (SELECT key FROM part)) x)"
+	"       SELECT key, NULL, depends_on FROM deps WHERE (key IN (SELECT key FROM part)) IS TRUE) x)"
 
 /* The end of the part's query: its document. */
 static const char pgm_part_tail[] =
