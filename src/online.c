@@ -33,9 +33,11 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_sequence.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
@@ -99,6 +101,8 @@ typedef struct PgmMovedIndex
 	char	   *name;			/* the index on the old column */
 	char	   *new_name;		/* the one on the new column, renamed at complete */
 	char	   *create_sql;		/* its CREATE INDEX CONCURRENTLY */
+	char	   *attach_sql;		/* the rename to the old name */
+	List	   *after;			/* a key's constraint, and what else the old one had, made again on it */
 } PgmMovedIndex;
 
 /* An online revision and its table, resolved. */
@@ -167,63 +171,6 @@ pgm_step_is(const PgmOnline *on, PgmOnlineKind kind, const char *column)
 }
 
 /* ------------------------------------------------------------ SQL */
-
-/* Run one statement of pgmigrate's own making. */
-static void
-pgm_online_exec(const char *sql)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	int			ret = SPI_execute(sql, false, 0);
-
-	/* SPI leaves its own context current: the caller's allocations go on in theirs */
-	MemoryContextSwitchTo(cxt);
-	if (ret < 0)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
-	SPI_freetuptable(SPI_tuptable);
-}
-
-/*
- * Run a query; its rows as a List of char *[] (each column in its text
- * form, NULL for a null), in the caller's memory context.
- */
-static List *
-pgm_online_rows(const char *sql, int nargs, Oid *types, Datum *values)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	List	   *out = NIL;
-	/* not read-only: it must see what the statements before it did */
-	int			ret = SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0);
-	uint64		i;
-
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
-	MemoryContextSwitchTo(cxt);
-	for (i = 0; i < SPI_processed; i++)
-	{
-		int			natts = SPI_tuptable->tupdesc->natts;
-		char	  **row = palloc(sizeof(char *) * natts);
-		int			c;
-
-		for (c = 0; c < natts; c++)
-			row[c] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c + 1);
-		out = lappend(out, row);
-	}
-	SPI_freetuptable(SPI_tuptable);
-	return out;
-}
-
-/* Run a query of one column; its values as a List of char * (NULLs skipped). */
-static List *
-pgm_online_strings(const char *sql, int nargs, Oid *types, Datum *values)
-{
-	List	   *out = NIL;
-	ListCell   *lc;
-
-	foreach(lc, pgm_online_rows(sql, nargs, types, values))
-		if (((char **) lfirst(lc))[0])
-			out = lappend(out, ((char **) lfirst(lc))[0]);
-	return out;
-}
 
 /* ------------------------------------------------------------ loading */
 
@@ -336,7 +283,7 @@ pgm_column_dependents(const PgmOnline *on, AttrNumber attnum)
 	Oid			types[2] = {OIDOID, INT4OID};
 	Datum		values[2] = {ObjectIdGetDatum(on->relid), Int32GetDatum(attnum)};
 
-	return pgm_online_strings("SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)"
+	return pgm_spi_strings("SELECT DISTINCT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)"
 							  " FROM pg_catalog.pg_depend d"
 							  " WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
 							  " AND d.refobjid OPERATOR(pg_catalog.=) $1"
@@ -350,6 +297,23 @@ pgm_column_dependents(const PgmOnline *on, AttrNumber attnum)
 							  "                      WHERE i.indexrelid OPERATOR(pg_catalog.=) d.objid)"
 							  "          AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k"
 							  "                          WHERE k.conindid OPERATOR(pg_catalog.=) d.objid))"
+							  /* nor the table's primary key or unique constraint on it: its index is built again */
+							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass"
+							  "          AND EXISTS (SELECT FROM pg_catalog.pg_constraint k"
+							  "                      WHERE k.oid OPERATOR(pg_catalog.=) d.objid"
+							  "                      AND k.conrelid OPERATOR(pg_catalog.=) $1"
+							  "                      AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u}')))"
+							  /*
+							   * nor its sequence, carried over at complete: a serial's, or an
+							   * identity's without grants or a comment (made again)
+							   */
+							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+							  "          AND EXISTS (SELECT FROM pg_catalog.pg_class s"
+							  "                      WHERE s.oid OPERATOR(pg_catalog.=) d.objid"
+							  "                      AND s.relkind OPERATOR(pg_catalog.=) 'S'"
+							  "                      AND (d.deptype OPERATOR(pg_catalog.=) 'a'"
+							  "                           OR d.deptype OPERATOR(pg_catalog.=) 'i' AND s.relacl IS NULL"
+							  "                              AND pg_catalog.obj_description(s.oid, 'pg_class') IS NULL)))"
 							  /* nor its NOT NULL, a constraint of its own since 18: the column's attnotnull */
 							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass"
 							  "          AND EXISTS (SELECT FROM pg_catalog.pg_constraint k"
@@ -369,7 +333,7 @@ pgm_unusual_not_null(const PgmOnline *on, AttrNumber attnum)
 {
 	Oid			types[2] = {OIDOID, INT4OID};
 	Datum		values[2] = {ObjectIdGetDatum(on->relid), Int32GetDatum(attnum)};
-	List	   *names = pgm_online_strings("SELECT k.conname::pg_catalog.text FROM pg_catalog.pg_constraint k"
+	List	   *names = pgm_spi_strings("SELECT k.conname::pg_catalog.text FROM pg_catalog.pg_constraint k"
 										   " JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) k.conrelid"
 										   " JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) k.conrelid"
 										   " AND a.attnum OPERATOR(pg_catalog.=) $2"
@@ -400,7 +364,7 @@ pgm_online_row(const PgmOnline *on)
 	List	   *row = NIL;
 	ListCell   *lc;
 
-	foreach(lc, pgm_online_rows("SELECT attname, atttypid, atttypmod FROM pg_catalog.pg_attribute"
+	foreach(lc, pgm_spi_rows("SELECT attname, atttypid, atttypmod FROM pg_catalog.pg_attribute"
 								" WHERE attrelid OPERATOR(pg_catalog.=) $1 AND attnum OPERATOR(pg_catalog.>) 0"
 								" AND NOT attisdropped ORDER BY attnum",
 								1, types, values))
@@ -452,6 +416,74 @@ pgm_online_try(const PgmOnline *on, const char *what, int number, const char *ex
 	SPI_freeplan(plan);
 }
 
+/* The sequence of a SEQUENCE_TYPE step: one owned by a column of the table. */
+static Oid
+pgm_online_step_sequence(const PgmOnline *on, const PgmOnlineStep *step)
+{
+	Oid			seq = RangeVarGetRelid(step->sequence, NoLock, false);
+	Oid			table = InvalidOid;
+	int32		column;
+
+	if (get_rel_relkind(seq) != RELKIND_SEQUENCE ||
+		!(sequenceIsOwned(seq, DEPENDENCY_AUTO, &table, &column) ||
+		  sequenceIsOwned(seq, DEPENDENCY_INTERNAL, &table, &column)) || table != on->relid)
+		pgm_online_refused(on, psprintf("statement %d changes %s, which is not a sequence owned by a column of table %s",
+										step->number, quote_identifier(step->sequence->relname), on->table),
+						   "Online, ALTER SEQUENCE ... AS widens the sequence of a column the revision retypes: change other sequences in a plain revision.");
+	return seq;
+}
+
+/*
+ * A serial whose column becomes wider than its sequence would stop where
+ * the sequence does: refused unless the revision widens the sequence too
+ * (a plain ALTER COLUMN TYPE leaves it, so the revision says it, and does
+ * the same applied plainly).
+ */
+static void
+pgm_online_check_serial(const PgmOnline *on, AttrNumber attnum, Oid new_type)
+{
+	ListCell   *lc;
+
+	foreach(lc, getOwnedSequences(on->relid))
+	{
+		Oid			seq = lfirst_oid(lc);
+		Oid			table;
+		int32		column;
+		Oid			seq_type = InvalidOid;
+		HeapTuple	tuple;
+		ListCell   *sc;
+		bool		widened = false;
+
+		if (!sequenceIsOwned(seq, DEPENDENCY_AUTO, &table, &column) || column != attnum)
+			continue;
+		tuple = SearchSysCache1(SEQRELID, ObjectIdGetDatum(seq));
+		if (HeapTupleIsValid(tuple))
+		{
+			seq_type = ((Form_pg_sequence) GETSTRUCT(tuple))->seqtypid;
+			ReleaseSysCache(tuple);
+		}
+		if (!(new_type == INT8OID && (seq_type == INT4OID || seq_type == INT2OID)) &&
+			!(new_type == INT4OID && seq_type == INT2OID))
+			continue;
+		foreach(sc, on->plan->steps)
+		{
+			PgmOnlineStep *step = lfirst(sc);
+
+			widened |= step->kind == PGM_ONLINE_SEQUENCE_TYPE && pgm_online_step_sequence(on, step) == seq;
+		}
+		if (!widened)
+		{
+			char	   *name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(seq)), get_rel_name(seq));
+
+			pgm_online_refused(on, psprintf("column %s of table %s takes its values from sequence %s, which is %s: they would stop at its end",
+											quote_identifier(get_attname(on->relid, attnum, false)), on->table, name,
+											format_type_be(seq_type)),
+							   psprintf("Add \"ALTER SEQUENCE %s AS %s;\" to the revision: a plain ALTER COLUMN ... TYPE leaves a serial's sequence as it is.",
+										name, format_type_be(new_type)));
+		}
+	}
+}
+
 /* The type change of `step`, checked against the table as it is before start. */
 static PgmTypeChange *
 pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
@@ -483,11 +515,12 @@ pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
 		pgm_online_refused(on, psprintf("column %s of table %s has the NOT NULL constraint %s, which is NOT VALID, NO INHERIT or named otherwise than PostgreSQL names it",
 										quote_identifier(step->column), on->table, quote_identifier(unusual)),
 						   "The new column's NOT NULL would be a plain one: run this type change as a plain revision, or make the constraint plain in a revision before this one.");
+	pgm_online_check_serial(on, att->attnum, new_type);
 	dependents = pgm_column_dependents(on, att->attnum);
 	if (dependents != NIL)
 		pgm_online_refused(on, psprintf("column %s of table %s has dependents: %s",
 										quote_identifier(step->column), on->table, pgm_list_join(dependents, ", ")),
-						   "Online type changes of columns with constraints, owned sequences or views are not supported yet: run this one as a plain revision.");
+						   "Online type changes of columns with foreign keys, CHECK or exclusion constraints, views, or an identity sequence with grants or a comment are not supported yet: run this one as a plain revision.");
 	if (step->using_sql == NULL &&
 		!can_coerce_type(1, &att->atttypid, &new_type, COERCION_ASSIGNMENT))
 		ereport(ERROR,
@@ -557,6 +590,9 @@ pgm_online_check_steps(PgmOnline *on)
 				if (step->fill_sql)
 					pgm_online_try(on, "the fill", step->number, step->fill_sql,
 								   pgm_type_sql(att->atttypid, att->atttypmod), on->row);
+				break;
+			case PGM_ONLINE_SEQUENCE_TYPE:
+				(void) pgm_online_step_sequence(on, step);
 				break;
 			case PGM_ONLINE_RENAME_TABLE:
 				if (OidIsValid(get_relname_relid(step->new_name, on->nspid)))
@@ -632,8 +668,9 @@ pgm_online_has_backfill(const PgmOnline *on)
 static const char *
 pgm_backfill_column(const PgmOnline *on)
 {
+	/* the new column: the old one may be an identity GENERATED ALWAYS, which no UPDATE sets to itself */
 	if (on->type_changes != NIL)
-		return ((PgmTypeChange *) linitial(on->type_changes))->step->column;
+		return ((PgmTypeChange *) linitial(on->type_changes))->new_column;
 	if (on->fills != NIL)
 		return ((PgmOnlineStep *) linitial(on->fills))->column;
 	return NULL;
@@ -679,6 +716,43 @@ pgm_int2_array(const char *text, int *out, int max)
 }
 
 /*
+ * What complete does with a moved index besides building it: a primary
+ * key or unique constraint is attached to it (the index takes the
+ * constraint's name, the old one's), a plain index takes the old one's
+ * name; then whatever the old index was to the table comes back, as a
+ * plain ALTER COLUMN TYPE keeps it.  `fields` are
+ * pgm_online_find_moved_indexes()'s row.
+ */
+static void
+pgm_moved_index_finish(const PgmOnline *on, PgmMovedIndex *moved, char **fields)
+{
+	char	   *name = pgm_qualified_name(on, moved->name);
+
+	moved->attach_sql = psprintf("ALTER INDEX %s RENAME TO %s", pgm_qualified_name(on, moved->new_name),
+								 quote_identifier(moved->name));
+	/* (a key's index has its constraint's name) */
+	if (fields[8])
+		moved->after = lappend(moved->after,
+							   psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s%s", on->table,
+										quote_identifier(fields[9]), fields[8][0] == 'p' ? "PRIMARY KEY" : "UNIQUE",
+										quote_identifier(moved->name),
+										strcmp(fields[10], "t") != 0 ? "" :
+										strcmp(fields[11], "t") == 0 ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE"));
+	if (strcmp(fields[14], "t") == 0)
+		moved->after = lappend(moved->after, psprintf("ALTER TABLE %s REPLICA IDENTITY USING INDEX %s", on->table,
+													  quote_identifier(moved->name)));
+	if (strcmp(fields[15], "t") == 0)
+		moved->after = lappend(moved->after, psprintf("ALTER TABLE %s CLUSTER ON %s", on->table,
+													  quote_identifier(moved->name)));
+	if (fields[16])
+		moved->after = lappend(moved->after, psprintf("COMMENT ON INDEX %s IS %s", name,
+													  quote_literal_cstr(fields[16])));
+	if (fields[17])
+		moved->after = lappend(moved->after, psprintf("COMMENT ON CONSTRAINT %s ON %s IS %s", quote_identifier(fields[9]),
+													  on->table, quote_literal_cstr(fields[17])));
+}
+
+/*
  * The indexes on retyped columns, each to be built again on the new
  * columns (concurrently, by migrate.online_statements()) and renamed to
  * the old name at complete, when the old column and its index go.  Only
@@ -695,7 +769,7 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 
 	if (on->type_changes == NIL)
 		return;
-	foreach(lc, pgm_online_rows("SELECT c.relname, i.indisunique, am.amname, i.indnkeyatts,"
+	foreach(lc, pgm_spi_rows("SELECT c.relname, i.indisunique, am.amname, i.indnkeyatts,"
 								" i.indkey::pg_catalog.int2[], i.indoption::pg_catalog.int2[],"
 								" i.indexprs IS NULL AND i.indpred IS NULL AND c.reloptions IS NULL"
 								   " AND COALESCE((SELECT pg_catalog.bool_and(o.opcdefault)"
@@ -712,11 +786,19 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 								   "         AND d.objid OPERATOR(pg_catalog.=) i.indexrelid"
 								   "         AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
 								   "         AND d.refobjid OPERATOR(pg_catalog.=) i.indrelid)"
+								   /* a key's constraint, and what the index has besides its definition */
+								   ", k.contype, k.conname, k.condeferrable, k.condeferred, i.indnullsnotdistinct,"
+								   " (SELECT pg_catalog.quote_ident(t.spcname) FROM pg_catalog.pg_tablespace t"
+								   "  WHERE t.oid OPERATOR(pg_catalog.=) c.reltablespace),"
+								   " i.indisreplident, i.indisclustered,"
+								   " pg_catalog.obj_description(c.oid, 'pg_class'), pg_catalog.obj_description(k.oid, 'pg_constraint')"
 								   " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid"
 								   " JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) c.relam"
+								   " LEFT JOIN pg_catalog.pg_constraint k ON k.conindid OPERATOR(pg_catalog.=) i.indexrelid"
+								   "  AND k.conrelid OPERATOR(pg_catalog.=) i.indrelid AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,x}')"
 								   " WHERE i.indrelid OPERATOR(pg_catalog.=) $1"
-								   " AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k"
-								   "                 WHERE k.conindid OPERATOR(pg_catalog.=) i.indexrelid)"
+								   /* an exclusion constraint's column is a dependent: refused */
+								   " AND (k.contype IS NULL OR k.contype OPERATOR(pg_catalog.<>) 'x')"
 								   " ORDER BY c.relname",
 								   1, types, values))
 	{
@@ -737,8 +819,11 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 		nkeys = pgm_int2_array(fields[4], keys, INDEX_MAX_KEYS);
 		(void) pgm_int2_array(fields[5], options, INDEX_MAX_KEYS);
 		ndepends = pgm_int2_array(fields[7], depends, MaxHeapAttributeNumber);
+		/* (a constraint's index depends on its constraint, not on its columns) */
 		for (k = 0; k < ndepends; k++)
 			retyped |= depends[k] > 0 && pgm_type_change_at(on, depends[k]) != NULL;
+		for (k = 0; k < nkeys; k++)
+			retyped |= keys[k] > 0 && pgm_type_change_at(on, keys[k]) != NULL;
 		if (!retyped)
 			continue;
 		if (strcmp(fields[6], "t") != 0)
@@ -762,11 +847,14 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 		moved = palloc0(sizeof(PgmMovedIndex));
 		moved->name = pstrdup(fields[0]);
 		moved->new_name = pgm_online_name(on, PGM_NEW_COLUMN_PREFIX, fields[0], "index on the new column");
-		moved->create_sql = psprintf("CREATE %sINDEX CONCURRENTLY %s ON %s USING %s (%s)%s",
+		moved->create_sql = psprintf("CREATE %sINDEX CONCURRENTLY %s ON %s USING %s (%s)%s%s%s",
 									 strcmp(fields[1], "t") == 0 ? "UNIQUE " : "",
 									 quote_identifier(moved->new_name), on->table, quote_identifier(fields[2]),
 									 pgm_list_join(columns, ", "),
-									 included ? psprintf(" INCLUDE (%s)", pgm_list_join(included, ", ")) : "");
+									 included ? psprintf(" INCLUDE (%s)", pgm_list_join(included, ", ")) : "",
+									 strcmp(fields[12], "t") == 0 ? " NULLS NOT DISTINCT" : "",
+									 fields[13] ? psprintf(" TABLESPACE %s", fields[13]) : "");
+		pgm_moved_index_finish(on, moved, fields);
 		on->moved_indexes = lappend(on->moved_indexes, moved);
 	}
 }
@@ -781,7 +869,7 @@ pgm_online_find_key(PgmOnline *on)
 
 	if (pgm_backfill_column(on) == NULL)
 		return;
-	keys = pgm_online_rows("SELECT a.atttypid, a.atttypmod, a.attname"
+	keys = pgm_spi_rows("SELECT a.atttypid, a.atttypmod, a.attname"
 							  " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a"
 							  "   ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid"
 							  "  AND a.attnum OPERATOR(pg_catalog.=) i.indkey[0]"
@@ -836,7 +924,7 @@ pgm_view_columns(const PgmOnline *on, Oid table, bool new_version)
 {
 	Oid			types[1] = {OIDOID};
 	Datum		values[1] = {ObjectIdGetDatum(table)};
-	List	   *rows = pgm_online_rows("SELECT a.attname, a.attgenerated OPERATOR(pg_catalog.<>) '', a.attidentity,"
+	List	   *rows = pgm_spi_rows("SELECT a.attname, a.attgenerated OPERATOR(pg_catalog.<>) '', a.attidentity,"
 										  " CASE WHEN a.attidentity OPERATOR(pg_catalog.<>) '' THEN pg_catalog.format('pg_catalog.nextval(%L::pg_catalog.regclass)',"
 										  "   pg_catalog.pg_get_serial_sequence(pg_catalog.format('%I.%I', n.nspname, c.relname), a.attname))"
 										  " WHEN a.attgenerated OPERATOR(pg_catalog.=) '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END"
@@ -880,7 +968,9 @@ pgm_view_columns(const PgmOnline *on, Oid table, bool new_version)
 			if (new_version && (col->change = pgm_type_change_of(on, col->base)) != NULL)
 			{
 				col->base = col->change->new_column;
-				col->default_sql = col->change->new_default;
+				/* an identity's next value, which the old column gets from the new one */
+				col->default_sql = col->identity ?
+					psprintf("(%s)::%s", col->default_sql, col->change->new_type) : col->change->new_default;
 			}
 		}
 		out = lappend(out, col);
@@ -904,16 +994,17 @@ pgm_create_view_writer(const PgmOnline *on, const char *view, List *columns)
 	{
 		PgmViewColumn *col = lfirst(lc);
 
-		if (strcmp(col->base, on->key_column) == 0)
+		/* (a retyped key reads the new column, and is found by the old one) */
+		if (strcmp(col->change ? col->change->step->column : col->base, on->key_column) == 0)
 			key_name = col->name;
 	}
 	if (key_name == NULL)
 		pgm_online_refused(on, psprintf("it drops the key column %s of table %s", quote_identifier(on->key_column),
 										on->table),
 						   "Drop the key column in a revision of its own.");
-	pgm_online_exec(pgm_online_view_writer(function, on->id, on->nspname, on->relname, columns,
+	pgm_spi_run(pgm_online_view_writer(function, on->id, on->nspname, on->relname, columns,
 										   on->key_column, key_name));
-	pgm_online_exec(psprintf("CREATE TRIGGER %s INSTEAD OF INSERT OR UPDATE OR DELETE ON %s"
+	pgm_spi_run(psprintf("CREATE TRIGGER %s INSTEAD OF INSERT OR UPDATE OR DELETE ON %s"
 							 " FOR EACH ROW EXECUTE FUNCTION %s()",
 							 quote_identifier(PGM_VIEW_PREFIX "write"), view, function));
 	/* what an INSERT leaves out gets the table's default, as through a plain view */
@@ -922,7 +1013,7 @@ pgm_create_view_writer(const PgmOnline *on, const char *view, List *columns)
 		PgmViewColumn *col = lfirst(lc);
 
 		if (col->default_sql)
-			pgm_online_exec(psprintf("ALTER VIEW %s ALTER COLUMN %s SET DEFAULT %s", view,
+			pgm_spi_run(psprintf("ALTER VIEW %s ALTER COLUMN %s SET DEFAULT %s", view,
 									 quote_identifier(col->name), col->default_sql));
 	}
 }
@@ -937,7 +1028,7 @@ pgm_create_version_schema(const PgmOnline *on, const char *schema, bool new_vers
 {
 	Oid			types[1] = {OIDOID};
 	Datum		values[1] = {ObjectIdGetDatum(on->nspid)};
-	List	   *tables = pgm_online_strings("SELECT oid::pg_catalog.text FROM pg_catalog.pg_class"
+	List	   *tables = pgm_spi_strings("SELECT oid::pg_catalog.text FROM pg_catalog.pg_class"
 											" WHERE relnamespace OPERATOR(pg_catalog.=) $1"
 											" AND relkind OPERATOR(pg_catalog.=) ANY ('{r,p}') AND NOT relispartition"
 											" ORDER BY relname",
@@ -947,11 +1038,11 @@ pgm_create_version_schema(const PgmOnline *on, const char *schema, bool new_vers
 	if (OidIsValid(get_namespace_oid(schema, true)))
 		pgm_online_refused(on, psprintf("schema %s exists", quote_identifier(schema)),
 						   "It would be a version's schema of views: drop or rename it first.");
-	pgm_online_exec(psprintf("CREATE SCHEMA %s", quote_identifier(schema)));
-	pgm_online_exec(psprintf("COMMENT ON SCHEMA %s IS %s", quote_identifier(schema),
+	pgm_spi_run(psprintf("CREATE SCHEMA %s", quote_identifier(schema)));
+	pgm_spi_run(psprintf("COMMENT ON SCHEMA %s IS %s", quote_identifier(schema),
 							 quote_literal_cstr(psprintf("pgmigrate: the %s version's views while online revision %s runs",
 														 new_version ? "new" : "old", on->id))));
-	pgm_online_exec(psprintf("GRANT USAGE ON SCHEMA %s TO PUBLIC", quote_identifier(schema)));
+	pgm_spi_run(psprintf("GRANT USAGE ON SCHEMA %s TO PUBLIC", quote_identifier(schema)));
 	foreach(lc, tables)
 	{
 		Oid			table = (Oid) strtoul(lfirst(lc), NULL, 10);
@@ -960,10 +1051,10 @@ pgm_create_version_schema(const PgmOnline *on, const char *schema, bool new_vers
 
 		List	   *columns = pgm_view_columns(on, table, new_version);
 
-		pgm_online_exec(psprintf("CREATE VIEW %s WITH (security_invoker = true) AS SELECT %s FROM %s AS %s",
+		pgm_spi_run(psprintf("CREATE VIEW %s WITH (security_invoker = true) AS SELECT %s FROM %s AS %s",
 								 view, pgm_online_view_select_list(columns),
 								 quote_qualified_identifier(on->nspname, get_rel_name(table)), PGM_ONLINE_TABLE_ALIAS));
-		pgm_online_exec(psprintf("GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC", view));
+		pgm_spi_run(psprintf("GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC", view));
 		if (new_version && table == on->relid && on->type_changes != NIL)
 			pgm_create_view_writer(on, view, columns);
 	}
@@ -981,11 +1072,11 @@ pgm_drop_version_schema(const char *schema)
 	if (!OidIsValid(nspid))
 		return;
 	values[0] = ObjectIdGetDatum(nspid);
-	foreach(lc, pgm_online_strings("SELECT pg_catalog.quote_ident(relname) FROM pg_catalog.pg_class"
+	foreach(lc, pgm_spi_strings("SELECT pg_catalog.quote_ident(relname) FROM pg_catalog.pg_class"
 								   " WHERE relnamespace OPERATOR(pg_catalog.=) $1 AND relkind OPERATOR(pg_catalog.=) 'v'",
 								   1, types, values))
-		pgm_online_exec(psprintf("DROP VIEW %s.%s", quote_identifier(schema), (char *) lfirst(lc)));
-	pgm_online_exec(psprintf("DROP SCHEMA %s", quote_identifier(schema)));
+		pgm_spi_run(psprintf("DROP VIEW %s.%s", quote_identifier(schema), (char *) lfirst(lc)));
+	pgm_spi_run(psprintf("DROP SCHEMA %s", quote_identifier(schema)));
 }
 
 /* ------------------------------------------------------------ start */
@@ -1002,20 +1093,20 @@ pgm_online_expand(void *arg)
 		List	   *defaults;
 		char	   *def;
 
-		pgm_online_exec(psprintf("ALTER TABLE %s ADD COLUMN %s %s", on->table,
+		pgm_spi_run(psprintf("ALTER TABLE %s ADD COLUMN %s %s", on->table,
 								 quote_identifier(c->new_column), c->new_type));
-		defaults = pgm_online_strings(psprintf("SELECT pg_catalog.pg_get_expr(adbin, adrelid) FROM pg_catalog.pg_attrdef"
+		defaults = pgm_spi_strings(psprintf("SELECT pg_catalog.pg_get_expr(adbin, adrelid) FROM pg_catalog.pg_attrdef"
 											   " WHERE adrelid OPERATOR(pg_catalog.=) %u AND adnum OPERATOR(pg_catalog.=) %d",
 											   on->relid, get_attnum(on->relid, c->step->column)), 0, NULL, NULL);
 		def = defaults != NIL ? linitial(defaults) : NULL;
 		if (def)
 		{
 			c->new_default = psprintf("(%s)::%s", def, c->new_type);
-			pgm_online_exec(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", on->table,
+			pgm_spi_run(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", on->table,
 									 quote_identifier(c->new_column), c->new_default));
 		}
 		if (c->not_null)
-			pgm_online_exec(psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID", on->table,
+			pgm_spi_run(psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID", on->table,
 									 quote_identifier(c->not_null_check), quote_identifier(c->new_column)));
 	}
 	foreach(lc, on->not_nulls)
@@ -1023,7 +1114,7 @@ pgm_online_expand(void *arg)
 		PgmOnlineStep *step = lfirst(lc);
 
 		/* 18: the column's own NOT NULL constraint, NOT VALID; before, a CHECK that SET NOT NULL uses */
-		pgm_online_exec(psprintf(PGM_HAS_NOT_NULL_CONSTRAINTS ?
+		pgm_spi_run(psprintf(PGM_HAS_NOT_NULL_CONSTRAINTS ?
 								 "ALTER TABLE %s ADD CONSTRAINT %s NOT NULL %s NOT VALID" :
 								 "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID", on->table,
 								 quote_identifier(pgm_not_null_check(on, step->column)),
@@ -1035,25 +1126,25 @@ pgm_online_expand(void *arg)
 
 		/* enforced on every write from now on; the rows there are, validated by the backfill */
 		if (step->kind == PGM_ONLINE_ADD_CONSTRAINT)
-			pgm_online_exec(step->not_valid ? step->statement : psprintf("%s\nNOT VALID", step->statement));
+			pgm_spi_run(step->not_valid ? step->statement : psprintf("%s\nNOT VALID", step->statement));
 	}
 	if (on->type_changes != NIL || on->fills != NIL)
 	{
 		(void) pgm_online_name(on, PGM_SYNC_PREFIX, on->id, "trigger");
 		/* the trigger that keeps old and new columns in step (online_sql.c says how) */
-		pgm_online_exec(pgm_online_sync_function(pgm_qualified_name(on, on->sync), on->id, on->row, on->fills,
+		pgm_spi_run(pgm_online_sync_function(pgm_qualified_name(on, on->sync), on->id, on->row, on->fills,
 												 on->type_changes));
-		pgm_online_exec(psprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s()",
+		pgm_spi_run(psprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s()",
 								 quote_identifier(on->sync), on->table, pgm_qualified_name(on, on->sync)));
 		/* the backfill runs as a replica where it may, so that only this trigger fires */
-		pgm_online_exec(psprintf("ALTER TABLE %s ENABLE ALWAYS TRIGGER %s", on->table, quote_identifier(on->sync)));
+		pgm_spi_run(psprintf("ALTER TABLE %s ENABLE ALWAYS TRIGGER %s", on->table, quote_identifier(on->sync)));
 	}
 	foreach(lc, on->plan->steps)
 	{
 		PgmOnlineStep *step = lfirst(lc);
 
 		if (step->kind == PGM_ONLINE_ADD_COLUMN)
-			pgm_online_exec(step->statement);
+			pgm_spi_run(step->statement);
 	}
 	pgm_create_version_schema(on, on->old_schema, false);
 	pgm_create_version_schema(on, on->new_schema, true);
@@ -1129,7 +1220,7 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 	pgm_online_find_key(on);
 
 	/* the planner's estimate; counted, before any lock, when the table was never analysed */
-	values[6] = Int64GetDatum(pg_strtoint64(linitial(pgm_online_strings(psprintf("SELECT CASE WHEN reltuples OPERATOR(pg_catalog.>=) 0"
+	values[6] = Int64GetDatum(pg_strtoint64(linitial(pgm_spi_strings(psprintf("SELECT CASE WHEN reltuples OPERATOR(pg_catalog.>=) 0"
 																				 " THEN reltuples::pg_catalog.int8"
 																				 " ELSE (SELECT pg_catalog.count(*) FROM %s) END::pg_catalog.text"
 																				 " FROM pg_catalog.pg_class WHERE oid OPERATOR(pg_catalog.=) %u",
@@ -1284,14 +1375,14 @@ pgm_online_validate(void *arg)
 		PgmTypeChange *c = lfirst(lc);
 
 		if (c->not_null)
-			pgm_online_exec(psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", on->table,
+			pgm_spi_run(psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", on->table,
 									 quote_identifier(c->not_null_check)));
 	}
 	foreach(lc, on->not_nulls)
-		pgm_online_exec(psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", on->table,
+		pgm_spi_run(psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", on->table,
 								 quote_identifier(pgm_not_null_check(on, ((PgmOnlineStep *) lfirst(lc))->column))));
 	foreach(lc, on->validations)
-		pgm_online_exec(psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", on->table,
+		pgm_spi_run(psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", on->table,
 								 quote_identifier(((PgmOnlineStep *) lfirst(lc))->constraint)));
 }
 
@@ -1316,10 +1407,10 @@ pgm_backfill_batch_run(PgmOnline *on, const char *last_key, int64 *filled, char 
 	int64		taken;
 
 	/* the old version's path through the trigger, its functions found as the old version finds them */
-	pgm_online_exec(psprintf("SET LOCAL search_path = pg_catalog, %s", quote_identifier(on->nspname)));
+	pgm_spi_run(psprintf("SET LOCAL search_path = pg_catalog, %s", quote_identifier(on->nspname)));
 	/* only the trigger that fills the new shape fires, where the role may say so */
 	if (superuser())
-		pgm_online_exec("SET LOCAL session_replication_role = replica");
+		pgm_spi_run("SET LOCAL session_replication_role = replica");
 	sql = psprintf("WITH batch AS MATERIALIZED (SELECT %s AS k FROM %s WHERE %s ORDER BY %s LIMIT %d),"
 				   " done AS (UPDATE %s SET %s = %s.%s WHERE %s OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT k FROM batch))"
 				   " RETURNING 1)"
@@ -1519,7 +1610,7 @@ pgm_old_version_users(const PgmOnline *on)
 	Datum		values[3] = {ObjectIdGetDatum(get_namespace_oid(on->old_schema, true)),
 		CStringGetTextDatum(on->old_schema), ObjectIdGetDatum(PGM_VERSION_LOCK_KEY)};
 
-	return pgm_online_strings("SELECT pg_catalog.format('pid %s (%s)', a.pid,"
+	return pgm_spi_strings("SELECT pg_catalog.format('pid %s (%s)', a.pid,"
 							  " COALESCE(NULLIF(a.application_name, ''), a.usename::pg_catalog.text))"
 							  " FROM pg_catalog.pg_stat_activity a"
 							  " WHERE a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid() AND a.pid IN ("
@@ -1545,11 +1636,11 @@ pgm_online_drop_scaffolding(const PgmOnline *on)
 	pgm_drop_version_schema(on->old_schema);
 	pgm_drop_version_schema(on->new_schema);
 	if (on->type_changes != NIL)
-		pgm_online_exec(psprintf("DROP FUNCTION %s()", pgm_qualified_name(on, on->view_writer)));
+		pgm_spi_run(psprintf("DROP FUNCTION %s()", pgm_qualified_name(on, on->view_writer)));
 	if (on->type_changes != NIL || on->fills != NIL)
 	{
-		pgm_online_exec(psprintf("DROP TRIGGER %s ON %s", quote_identifier(on->sync), on->table));
-		pgm_online_exec(psprintf("DROP FUNCTION %s()", pgm_qualified_name(on, on->sync)));
+		pgm_spi_run(psprintf("DROP TRIGGER %s ON %s", quote_identifier(on->sync), on->table));
+		pgm_spi_run(psprintf("DROP FUNCTION %s()", pgm_qualified_name(on, on->sync)));
 	}
 }
 
@@ -1567,23 +1658,30 @@ pgm_online_contract(void *arg)
 		if (PGM_HAS_NOT_NULL_CONSTRAINTS)
 		{
 			/* validated by the backfill: it takes the name SET NOT NULL would have given it */
-			pgm_online_exec(psprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s", on->table,
+			pgm_spi_run(psprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s", on->table,
 									 quote_identifier(pgm_not_null_check(on, column)),
 									 quote_identifier(ChooseConstraintName(get_rel_name(on->relid), column, "not_null",
 																		   get_rel_namespace(on->relid), NIL))));
 			continue;
 		}
 		/* the validated check spares SET NOT NULL its scan */
-		pgm_online_exec(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", on->table, quote_identifier(column)));
-		pgm_online_exec(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", on->table,
+		pgm_spi_run(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", on->table, quote_identifier(column)));
+		pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", on->table,
 								 quote_identifier(pgm_not_null_check(on, column))));
 	}
 	foreach(lc, on->type_changes)
 	{
 		PgmTypeChange *c = lfirst(lc);
+		List	   *before = NIL;
+		List	   *after = NIL;
+		ListCell   *sc;
 
-		pgm_online_exec(psprintf("ALTER TABLE %s DROP COLUMN %s", on->table, quote_identifier(c->step->column)));
-		pgm_online_exec(psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", on->table,
+		pgm_online_carry_sequence(on->relid, get_attnum(on->relid, c->step->column), on->table, c->step->column,
+								  c->new_column, &before, &after);
+		foreach(sc, before)
+			pgm_spi_run(lfirst(sc));
+		pgm_spi_run(psprintf("ALTER TABLE %s DROP COLUMN %s", on->table, quote_identifier(c->step->column)));
+		pgm_spi_run(psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", on->table,
 								 quote_identifier(c->new_column), quote_identifier(c->step->column)));
 		/*
 		 * After the rename: since 18 the NOT NULL constraint takes the
@@ -1592,19 +1690,24 @@ pgm_online_contract(void *arg)
 		if (c->not_null)
 		{
 			/* the validated check spares SET NOT NULL its scan */
-			pgm_online_exec(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", on->table,
+			pgm_spi_run(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", on->table,
 									 quote_identifier(c->step->column)));
-			pgm_online_exec(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", on->table,
+			pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", on->table,
 									 quote_identifier(c->not_null_check)));
 		}
+		/* an identity needs the NOT NULL */
+		foreach(sc, after)
+			pgm_spi_run(lfirst(sc));
 	}
-	/* the old indexes went with the old columns: the new ones take their names */
+	/* the old indexes went with the old columns: the new ones take their names (a key's, its constraint's) */
 	foreach(lc, on->moved_indexes)
 	{
 		PgmMovedIndex *moved = lfirst(lc);
+		ListCell   *ac;
 
-		pgm_online_exec(psprintf("ALTER INDEX %s RENAME TO %s", pgm_qualified_name(on, moved->new_name),
-								 quote_identifier(moved->name)));
+		pgm_spi_run(moved->attach_sql);
+		foreach(ac, moved->after)
+			pgm_spi_run(lfirst(ac));
 	}
 	foreach(lc, on->plan->steps)
 	{
@@ -1612,22 +1715,34 @@ pgm_online_contract(void *arg)
 
 		/* on the table start resolved, whatever the search_path now */
 		if (step->kind == PGM_ONLINE_RENAME_COLUMN)
-			pgm_online_exec(psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", on->table,
+			pgm_spi_run(psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", on->table,
 									 quote_identifier(step->column), quote_identifier(step->new_name)));
 		else if (step->kind == PGM_ONLINE_DROP_COLUMN)
-			pgm_online_exec(psprintf("ALTER TABLE %s DROP COLUMN %s", on->table, quote_identifier(step->column)));
+			pgm_spi_run(psprintf("ALTER TABLE %s DROP COLUMN %s", on->table, quote_identifier(step->column)));
 	}
 	foreach(lc, on->indexes)
 	{
 		PgmOnlineStep *step = lfirst(lc);
 
 		if (step->kind == PGM_ONLINE_ADD_UNIQUE)
-			pgm_online_exec(psprintf("ALTER TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s", on->table,
+			pgm_spi_run(psprintf("ALTER TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s", on->table,
 									 quote_identifier(step->constraint), quote_identifier(step->index)));
+	}
+	foreach(lc, on->plan->steps)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+		Oid			seq;
+
+		if (step->kind != PGM_ONLINE_SEQUENCE_TYPE)
+			continue;
+		seq = pgm_online_step_sequence(on, step);
+		pgm_spi_run(psprintf("ALTER SEQUENCE %s AS %s",
+							 quote_qualified_identifier(get_namespace_name(get_rel_namespace(seq)), get_rel_name(seq)),
+							 format_type_be(typenameTypeId(NULL, step->type))));
 	}
 	/* last: the statements before it name the table by its old name */
 	if (on->rename_table)
-		pgm_online_exec(psprintf("ALTER TABLE %s RENAME TO %s", on->table,
+		pgm_spi_run(psprintf("ALTER TABLE %s RENAME TO %s", on->table,
 								 quote_identifier(on->rename_table->new_name)));
 }
 
@@ -1686,7 +1801,7 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 
 		if (c->not_null)
 			continue;
-		if (pgm_online_strings(psprintf("SELECT 'unfilled' FROM %s AS %s WHERE %s IS NULL AND %s IS NOT NULL LIMIT 1",
+		if (pgm_spi_strings(psprintf("SELECT 'unfilled' FROM %s AS %s WHERE %s IS NULL AND %s IS NOT NULL LIMIT 1",
 										on->table, PGM_ONLINE_TABLE_ALIAS, quote_identifier(c->new_column),
 										pgm_online_expression(c->step->using_sql ? c->step->using_sql :
 															  quote_identifier(c->step->column))),
@@ -1726,31 +1841,31 @@ pgm_online_throw_away(void *arg)
 
 	pgm_online_drop_scaffolding(on);
 	foreach(lc, on->not_nulls)
-		pgm_online_exec(psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", on->table,
+		pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", on->table,
 								 quote_identifier(pgm_not_null_check(on, ((PgmOnlineStep *) lfirst(lc))->column))));
 	foreach(lc, on->plan->steps)
 	{
 		PgmOnlineStep *step = lfirst(lc);
 
 		if (step->kind == PGM_ONLINE_ADD_CONSTRAINT)
-			pgm_online_exec(psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", on->table,
+			pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", on->table,
 									 quote_identifier(step->constraint)));
 	}
 	foreach(lc, on->indexes)
-		pgm_online_exec(psprintf("DROP INDEX IF EXISTS %s", pgm_qualified_name(on, ((PgmOnlineStep *) lfirst(lc))->index)));
+		pgm_spi_run(psprintf("DROP INDEX IF EXISTS %s", pgm_qualified_name(on, ((PgmOnlineStep *) lfirst(lc))->index)));
 	foreach(lc, on->type_changes)
 	{
 		PgmTypeChange *c = lfirst(lc);
 
 		/* its NOT NULL check goes with it */
-		pgm_online_exec(psprintf("ALTER TABLE %s DROP COLUMN IF EXISTS %s", on->table, quote_identifier(c->new_column)));
+		pgm_spi_run(psprintf("ALTER TABLE %s DROP COLUMN IF EXISTS %s", on->table, quote_identifier(c->new_column)));
 	}
 	foreach(lc, on->plan->steps)
 	{
 		PgmOnlineStep *step = lfirst(lc);
 
 		if (step->kind == PGM_ONLINE_ADD_COLUMN)
-			pgm_online_exec(psprintf("ALTER TABLE %s DROP COLUMN IF EXISTS %s", on->table, quote_identifier(step->column)));
+			pgm_spi_run(psprintf("ALTER TABLE %s DROP COLUMN IF EXISTS %s", on->table, quote_identifier(step->column)));
 	}
 }
 

@@ -34,7 +34,8 @@ pgm_online_refuse(const char *revision, const PgmStatement *stmt, const char *wh
 			 errhint("An online revision holds only ALTER TABLE statements on one table, one change each: "
 					 "ALTER COLUMN ... TYPE (with a line \"-- migrate:reverse EXPRESSION\" before it when its USING is more than the cast of the column to the new type), "
 					 "ALTER COLUMN ... SET NOT NULL, RENAME COLUMN, ADD COLUMN, DROP COLUMN, "
-					 "ADD CONSTRAINT (CHECK, FOREIGN KEY or UNIQUE), CREATE INDEX, and RENAME TO last. "
+					 "ADD CONSTRAINT (CHECK, FOREIGN KEY or UNIQUE), CREATE INDEX, and RENAME TO last; "
+					 "besides, ALTER SEQUENCE ... AS of the sequence of a column it retypes. "
 					 "Register other statements as plain revisions before or after it.")));
 }
 
@@ -275,6 +276,28 @@ pgm_online_step(const char *sql, const PgmStatement *stmt, const PgmStatement *p
 }
 
 /*
+ * ALTER SEQUENCE ... AS, and nothing else: a serial's sequence widened with
+ * its column (start checks that it is the table's).
+ */
+static PgmOnlineStep *
+pgm_online_sequence_type(const PgmStatement *stmt, AlterSeqStmt *alter, const char *revision)
+{
+	PgmOnlineStep *step = palloc0(sizeof(PgmOnlineStep));
+	DefElem    *as = list_length(alter->options) == 1 ? linitial_node(DefElem, alter->options) : NULL;
+
+	if (as == NULL || strcmp(as->defname, "as") != 0 || !IsA(as->arg, TypeName))
+		pgm_online_refuse(revision, stmt, "Of ALTER SEQUENCE, only AS, the sequence's type, runs online, alone.");
+	if (alter->missing_ok)
+		pgm_online_refuse(revision, stmt, "ALTER SEQUENCE IF EXISTS cannot run online: the sequence must be there.");
+	step->kind = PGM_ONLINE_SEQUENCE_TYPE;
+	step->number = stmt->number;
+	step->statement = stmt->text;
+	step->sequence = alter->sequence;
+	step->type = (TypeName *) as->arg;
+	return step;
+}
+
+/*
  * The steps of an online revision's up.  Refuses, with error 0A000 and the
  * statement's number, any statement that is not one of the supported
  * changes, a second table, or a column changed twice.
@@ -341,6 +364,8 @@ pgm_online_plan(const char *sql, List *statements, const char *revision)
 			else if (!equal(plan->relation, index->relation))
 				pgm_online_refuse(revision, stmt, "It changes another table than the statements before it; an online revision changes one table.");
 		}
+		else if (IsA(stmt->tree, AlterSeqStmt))
+			step = pgm_online_sequence_type(stmt, (AlterSeqStmt *) stmt->tree, revision);
 		else if (IsA(stmt->tree, AlterTableStmt) && ((AlterTableStmt *) stmt->tree)->objtype == OBJECT_TABLE)
 		{
 			AlterTableStmt *alter = (AlterTableStmt *) stmt->tree;
@@ -358,7 +383,7 @@ pgm_online_plan(const char *sql, List *statements, const char *revision)
 		else
 			pgm_online_refuse(revision, stmt, "It is not an ALTER TABLE statement.");
 
-		if (!plan->relation->inh)
+		if (plan->relation && !plan->relation->inh)
 			pgm_online_refuse(revision, stmt, "ALTER TABLE ONLY cannot run online.");
 		foreach(prev, plan->steps)
 		{
@@ -380,6 +405,13 @@ pgm_online_plan(const char *sql, List *statements, const char *revision)
 		plan->steps = lappend(plan->steps, step);
 		previous = stmt;
 	}
+
+	if (plan->relation == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("online revision \"%s\" changes no table", revision),
+				 errdetail("An online revision changes one table; a sequence's type changes online with its table's column."),
+				 errhint("Register the change as a plain revision.")));
 
 	/*
 	 * A constraint or an index is added at start, on the columns as they are

@@ -28,6 +28,7 @@
  *   online_plan.c       what an online revision's up does, step by step
  *   online_sql.c        the SQL and PL/pgSQL of an online revision's views
  *                       and triggers
+ *   online_sequences.c  a retyped column's sequence, carried over at complete
  *   schema/             the diff engine: DDL from one schema document to
  *                       another (migrate.diff()), layered as
  *                       schema/model.h lists
@@ -66,6 +67,9 @@ extern SPIPlanPtr pgm_spi_kept_plan(SPIPlanPtr *cache, const char *sql, int narg
 extern int	pgm_spi_fix_settings(bool search_path);
 extern int	pgm_spi_prefer_lookups(void);
 extern void pgm_spi_restore_settings(int level);
+extern void pgm_spi_run(const char *sql);
+extern List *pgm_spi_rows(const char *sql, int nargs, Oid *types, Datum *values);
+extern List *pgm_spi_strings(const char *sql, int nargs, Oid *types, Datum *values);
 extern char *pgm_result_text(int row, int col);
 extern bool pgm_result_bool(int row, int col);
 extern Jsonb *pgm_result_jsonb(int row, int col, MemoryContext into);
@@ -342,7 +346,8 @@ typedef enum PgmOnlineKind
 	PGM_ONLINE_ADD_CONSTRAINT,	/* CHECK or FOREIGN KEY */
 	PGM_ONLINE_RENAME_TABLE,
 	PGM_ONLINE_CREATE_INDEX,	/* built concurrently by the client */
-	PGM_ONLINE_ADD_UNIQUE		/* its index too, then USING INDEX */
+	PGM_ONLINE_ADD_UNIQUE,		/* its index too, then USING INDEX */
+	PGM_ONLINE_SEQUENCE_TYPE	/* ALTER SEQUENCE ... AS, of the table's sequence */
 } PgmOnlineKind;
 
 typedef struct PgmOnlineStep
@@ -359,7 +364,8 @@ typedef struct PgmOnlineStep
 	char	   *index;			/* CREATE INDEX, ADD UNIQUE: the index's name */
 	char	   *index_sql;		/* CREATE INDEX: its CREATE INDEX CONCURRENTLY */
 	char	   *index_columns;	/* ADD UNIQUE: its columns, "a, b" */
-	TypeName   *type;			/* TYPE, ADD: the column's (new) type */
+	TypeName   *type;			/* TYPE, ADD: the column's (new) type; SEQUENCE_TYPE: the sequence's */
+	RangeVar   *sequence;		/* SEQUENCE_TYPE: the sequence */
 	char	   *using_sql;		/* TYPE: the USING expression; NULL: a cast */
 	char	   *reverse_sql;	/* TYPE: "-- migrate:reverse"; NULL: a cast */
 	bool		not_null;		/* ADD: NOT NULL */
@@ -428,6 +434,12 @@ extern char *pgm_online_view_writer(const char *function, const char *revision,
 extern char *pgm_online_sync_function(const char *function, const char *revision,
 									  List *row, List *fills,
 									  List *type_changes);
+
+/* ---- online_sequences.c: a retyped column's sequence, carried over at complete ---- */
+
+extern void pgm_online_carry_sequence(Oid relid, AttrNumber attnum, const char *table,
+									  const char *column, const char *new_column,
+									  List **before, List **after);
 
 /* ---- dataloss.c: what a rollback would destroy ---- */
 

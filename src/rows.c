@@ -272,6 +272,63 @@ pgm_spi_restore_settings(int level)
 		AtEOXact_GUC(true, level);
 }
 
+/* Run one statement of pgmigrate's own making. */
+void
+pgm_spi_run(const char *sql)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	int			ret = SPI_execute(sql, false, 0);
+
+	/* SPI leaves its own context current: the caller's allocations go on in theirs */
+	MemoryContextSwitchTo(cxt);
+	if (ret < 0)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * Run a query; its rows as a List of char *[] (each column in its text
+ * form, NULL for a null), in the caller's memory context.
+ */
+List *
+pgm_spi_rows(const char *sql, int nargs, Oid *types, Datum *values)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *out = NIL;
+	/* not read-only: it must see what the statements before it did */
+	int			ret = SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0);
+	uint64		i;
+
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+	MemoryContextSwitchTo(cxt);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		int			natts = SPI_tuptable->tupdesc->natts;
+		char	  **row = palloc(sizeof(char *) * natts);
+		int			c;
+
+		for (c = 0; c < natts; c++)
+			row[c] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c + 1);
+		out = lappend(out, row);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return out;
+}
+
+/* Run a query of one column; its values as a List of char * (NULLs skipped). */
+List *
+pgm_spi_strings(const char *sql, int nargs, Oid *types, Datum *values)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, pgm_spi_rows(sql, nargs, types, values))
+		if (((char **) lfirst(lc))[0])
+			out = lappend(out, ((char **) lfirst(lc))[0]);
+	return out;
+}
+
 /* Is `s` in `list`, a List of C strings? */
 bool
 pgm_list_has_string(List *list, const char *s)
