@@ -129,6 +129,7 @@ typedef struct PgmOnline
 	PgmOnlineStep *rename_table;	/* RENAME TO, or NULL */
 	List	   *indexes;		/* CREATE INDEX and ADD UNIQUE steps */
 	List	   *moved_indexes;	/* PgmMovedIndex * of the retyped columns */
+	List	   *moved_fks;		/* PgmMovedForeignKey * on or to the retyped columns */
 	char	   *key_column;		/* what the backfill walks; NULL: none needed */
 	char	   *key_type;
 } PgmOnline;
@@ -314,6 +315,11 @@ pgm_column_dependents(const PgmOnline *on, AttrNumber attnum)
 							  "                      AND (d.deptype OPERATOR(pg_catalog.=) 'a'"
 							  "                           OR d.deptype OPERATOR(pg_catalog.=) 'i' AND s.relacl IS NULL"
 							  "                              AND pg_catalog.obj_description(s.oid, 'pg_class') IS NULL)))"
+							  /* nor a foreign key on it or referencing it: made again on the new column */
+							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass"
+							  "          AND EXISTS (SELECT FROM pg_catalog.pg_constraint k"
+							  "                      WHERE k.oid OPERATOR(pg_catalog.=) d.objid"
+							  "                      AND k.contype OPERATOR(pg_catalog.=) 'f'))"
 							  /* nor its NOT NULL, a constraint of its own since 18: the column's attnotnull */
 							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass"
 							  "          AND EXISTS (SELECT FROM pg_catalog.pg_constraint k"
@@ -520,7 +526,7 @@ pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
 	if (dependents != NIL)
 		pgm_online_refused(on, psprintf("column %s of table %s has dependents: %s",
 										quote_identifier(step->column), on->table, pgm_list_join(dependents, ", ")),
-						   "Online type changes of columns with foreign keys, CHECK or exclusion constraints, views, or an identity sequence with grants or a comment are not supported yet: run this one as a plain revision.");
+						   "Online type changes of columns with CHECK or exclusion constraints, views, or an identity sequence with grants or a comment are not supported yet: run this one as a plain revision.");
 	if (step->using_sql == NULL &&
 		!can_coerce_type(1, &att->atttypid, &new_type, COERCION_ASSIGNMENT))
 		ereport(ERROR,
@@ -857,6 +863,65 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 		pgm_moved_index_finish(on, moved, fields);
 		on->moved_indexes = lappend(on->moved_indexes, moved);
 	}
+}
+
+/*
+ * The foreign keys on the retyped columns, or referencing them, each to be
+ * made again on the new columns (online_foreign_keys.c); any that cannot
+ * be refuses.
+ */
+static void
+pgm_online_find_moved_fks(PgmOnline *on)
+{
+	int			n = list_length(on->type_changes);
+	AttrNumber *attnums = palloc(sizeof(AttrNumber) * Max(n, 1));
+	char	  **new_columns = palloc(sizeof(char *) * Max(n, 1));
+	Oid		   *new_types = palloc(sizeof(Oid) * Max(n, 1));
+	ListCell   *lc;
+
+	if (n == 0)
+		return;
+	foreach(lc, on->type_changes)
+	{
+		PgmTypeChange *c = lfirst(lc);
+
+		attnums[foreach_current_index(lc)] = get_attnum(on->relid, c->step->column);
+		new_columns[foreach_current_index(lc)] = c->new_column;
+		new_types[foreach_current_index(lc)] = typenameTypeId(NULL, c->step->type);
+	}
+	foreach(lc, pgm_online_find_foreign_keys(on->relid, n, attnums, new_columns, new_types))
+	{
+		PgmMovedForeignKey *fk = lfirst(lc);
+
+		if (fk->reason)
+			pgm_online_refused(on, psprintf("foreign key %s of table %s is on a retyped column or references one, and %s",
+											quote_identifier(fk->name), fk->table, fk->reason),
+							   "Online, such a key is made again on the new column, which pgmigrate does for plain foreign keys of plain tables only: run this change as a plain revision.");
+		if (fk->narrower)
+			pgm_online_refused(on, psprintf("foreign key %s of table %s has the column %s, which could not hold the new values of the column it references",
+											quote_identifier(fk->name), fk->table, fk->narrower),
+							   "Widen the referencing column first, in an online revision of its own on its table; then this one.");
+		fk->new_name = pgm_online_name(on, PGM_NEW_COLUMN_PREFIX, fk->name, "foreign key on the new column");
+		on->moved_fks = lappend(on->moved_fks, fk);
+	}
+}
+
+/* Is the constraint `name` of table `relid` there: 1 validated, 0 NOT VALID, -1 not there. */
+static int
+pgm_constraint_state(Oid relid, const char *name)
+{
+	Oid			oid = get_relation_constraint_oid(relid, name, true);
+	HeapTuple	tuple;
+	int			state;
+
+	if (!OidIsValid(oid))
+		return -1;
+	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(oid));
+	if (!HeapTupleIsValid(tuple))
+		return -1;
+	state = ((Form_pg_constraint) GETSTRUCT(tuple))->convalidated ? 1 : 0;
+	ReleaseSysCache(tuple);
+	return state;
 }
 
 /* The single-column primary key the backfill walks. */
@@ -1217,6 +1282,7 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 	on->row = pgm_online_row(on);
 	pgm_online_check_steps(on);
 	pgm_online_find_moved_indexes(on);
+	pgm_online_find_moved_fks(on);
 	pgm_online_find_key(on);
 
 	/* the planner's estimate; counted, before any lock, when the table was never analysed */
@@ -1358,6 +1424,7 @@ pgm_online_reload(PgmOnline *on, const PgmOnlineState *state)
 	}
 	pgm_online_collect(on);
 	pgm_online_find_moved_indexes(on);
+	pgm_online_find_moved_fks(on);
 }
 
 /*
@@ -1528,9 +1595,20 @@ pgm_check_concurrent(const PgmOnline *on, const char *sql)
 	if (tree && IsA(tree, DropStmt) && ((DropStmt *) tree)->removeType == OBJECT_INDEX &&
 		((DropStmt *) tree)->concurrent)
 		return;
+	/* a foreign key added NOT VALID, or validated: no scan under a lock that stops writes */
+	if (tree && IsA(tree, AlterTableStmt) && list_length(((AlterTableStmt *) tree)->cmds) == 1)
+	{
+		AlterTableCmd *cmd = linitial_node(AlterTableCmd, ((AlterTableStmt *) tree)->cmds);
+
+		if (cmd->subtype == AT_ValidateConstraint)
+			return;
+		if (cmd->subtype == AT_AddConstraint && ((Constraint *) cmd->def)->contype == CONSTR_FOREIGN &&
+			((Constraint *) cmd->def)->skip_validation)
+			return;
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("online revision \"%s\" would hand out a statement that does not build or drop an index concurrently",
+			 errmsg("online revision \"%s\" would hand out a statement that does not build or drop an index concurrently, or add a foreign key NOT VALID or validate it",
 					on->id),
 			 errdetail("The statement: %s", sql),
 			 errhint("Abort it with migrate.abort('%s') and apply the change as a plain revision.", on->id)));
@@ -1582,6 +1660,19 @@ pgmigrate_online_statements(PG_FUNCTION_ARGS)
 													  pgm_qualified_name(on, moved->new_name)));
 		if (built < 1)
 			statements = lappend(statements, moved->create_sql);
+	}
+	/* after the indexes: a key references a unique index, which may be one of them */
+	foreach(lc, on->moved_fks)
+	{
+		PgmMovedForeignKey *fk = lfirst(lc);
+		int			state = pgm_constraint_state(fk->relid, fk->new_name);
+
+		if (state < 0)
+			statements = lappend(statements, psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID", fk->table,
+													  quote_identifier(fk->new_name), fk->definition));
+		if (state < 1)
+			statements = lappend(statements, psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", fk->table,
+													  quote_identifier(fk->new_name)));
 	}
 	foreach(lc, statements)
 		pgm_check_concurrent(on, lfirst(lc));
@@ -1651,6 +1742,13 @@ pgm_online_contract(void *arg)
 	ListCell   *lc;
 
 	pgm_online_drop_scaffolding(on);
+	/* the old keys: one on the old column goes with it, one referencing it would stop its drop */
+	foreach(lc, on->moved_fks)
+	{
+		PgmMovedForeignKey *fk = lfirst(lc);
+
+		pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", fk->table, quote_identifier(fk->name)));
+	}
 	foreach(lc, on->not_nulls)
 	{
 		const char *column = ((PgmOnlineStep *) lfirst(lc))->column;
@@ -1709,6 +1807,17 @@ pgm_online_contract(void *arg)
 		foreach(ac, moved->after)
 			pgm_spi_run(lfirst(ac));
 	}
+	/* the new keys take the old ones' names */
+	foreach(lc, on->moved_fks)
+	{
+		PgmMovedForeignKey *fk = lfirst(lc);
+
+		pgm_spi_run(psprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s", fk->table, quote_identifier(fk->new_name),
+							 quote_identifier(fk->name)));
+		if (fk->comment)
+			pgm_spi_run(psprintf("COMMENT ON CONSTRAINT %s ON %s IS %s", quote_identifier(fk->name), fk->table,
+								 quote_literal_cstr(fk->comment)));
+	}
 	foreach(lc, on->plan->steps)
 	{
 		PgmOnlineStep *step = lfirst(lc);
@@ -1744,6 +1853,17 @@ pgm_online_contract(void *arg)
 	if (on->rename_table)
 		pgm_spi_run(psprintf("ALTER TABLE %s RENAME TO %s", on->table,
 								 quote_identifier(on->rename_table->new_name)));
+}
+
+/* The tables complete or abort changes, for the record: the table, and those of the keys made again. */
+static void
+pgm_online_note_tables(const PgmOnline *on)
+{
+	ListCell   *lc;
+
+	pgm_changes_note(RelationRelationId, on->relid);
+	foreach(lc, on->moved_fks)
+		pgm_changes_note(RelationRelationId, ((PgmMovedForeignKey *) lfirst(lc))->relid);
 }
 
 Datum
@@ -1794,6 +1914,19 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 					 errhint("Run pgmigrate backfill %s, or in psql: SELECT statement FROM migrate.online_statements('%s') \\gexec",
 							 id, id)));
 	}
+	foreach(lc, on->moved_fks)
+	{
+		PgmMovedForeignKey *fk = lfirst(lc);
+
+		if (pgm_constraint_state(fk->relid, fk->new_name) < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("foreign key %s of table %s is not made again on the new column and validated yet",
+							quote_identifier(fk->name), fk->table),
+					 errdetail("Online revision \"%s\" adds it NOT VALID and validates it in transactions of their own, which the client runs after the backfill.", id),
+					 errhint("Run pgmigrate backfill %s, or in psql: SELECT statement FROM migrate.online_statements('%s') \\gexec",
+							 id, id)));
+	}
 	/* a nullable new column has no check to prove it filled: look */
 	foreach(lc, on->type_changes)
 	{
@@ -1823,7 +1956,7 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 
 	pgm_record_prepare(1);
 	/* with the indexes the client built concurrently since the backfill */
-	pgm_changes_note(RelationRelationId, on->relid);
+	pgm_online_note_tables(on);
 	pgm_online_run_ddl(on, "completed", pgm_online_contract);
 	idarg = CStringGetTextDatum(id);
 	pgm_catalog_exec(PGM_Q_ONLINE_DELETE, &idarg, NULL, false);
@@ -1840,6 +1973,13 @@ pgm_online_throw_away(void *arg)
 	ListCell   *lc;
 
 	pgm_online_drop_scaffolding(on);
+	/* first: a new key referencing a new column's index would stop its drop */
+	foreach(lc, on->moved_fks)
+	{
+		PgmMovedForeignKey *fk = lfirst(lc);
+
+		pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", fk->table, quote_identifier(fk->new_name)));
+	}
 	foreach(lc, on->not_nulls)
 		pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", on->table,
 								 quote_identifier(pgm_not_null_check(on, ((PgmOnlineStep *) lfirst(lc))->column))));
@@ -1884,7 +2024,7 @@ pgmigrate_abort(PG_FUNCTION_ARGS)
 	pgm_require_started(id, &state);
 	pgm_online_reload(on, &state);
 	pgm_record_prepare(1);
-	pgm_changes_note(RelationRelationId, on->relid);
+	pgm_online_note_tables(on);
 	pgm_online_run_ddl(on, "aborted", pgm_online_throw_away);
 	idarg = CStringGetTextDatum(id);
 	pgm_catalog_exec(PGM_Q_ONLINE_DELETE, &idarg, NULL, false);

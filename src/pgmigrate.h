@@ -29,6 +29,7 @@
  *   online_sql.c        the SQL and PL/pgSQL of an online revision's views
  *                       and triggers
  *   online_sequences.c  a retyped column's sequence, carried over at complete
+ *   online_foreign_keys.c  a retyped column's foreign keys, made again
  *   schema/             the diff engine: DDL from one schema document to
  *                       another (migrate.diff()), layered as
  *                       schema/model.h lists
@@ -440,6 +441,24 @@ extern char *pgm_online_sync_function(const char *function, const char *revision
 extern void pgm_online_carry_sequence(Oid relid, AttrNumber attnum, const char *table,
 									  const char *column, const char *new_column,
 									  List **before, List **after);
+
+/* ---- online_foreign_keys.c: a retyped column's foreign keys, made again on the new columns ---- */
+
+typedef struct PgmMovedForeignKey
+{
+	Oid			oid;			/* the key */
+	char	   *name;
+	Oid			relid;			/* its table */
+	char	   *table;			/* its table, qualified and quoted */
+	char	   *definition;		/* FOREIGN KEY (...) REFERENCES ... on the new columns */
+	char	   *comment;		/* its comment, or NULL */
+	char	   *reason;			/* why it cannot be made again so; NULL: it can */
+	char	   *narrower;		/* a column of it too narrow for the new key; NULL: none */
+	char	   *new_name;		/* the caller's name for the new one */
+} PgmMovedForeignKey;
+
+extern List *pgm_online_find_foreign_keys(Oid relid, int ncolumns, const AttrNumber *attnums,
+										  char **new_columns, const Oid *new_types);
 
 /* ---- dataloss.c: what a rollback would destroy ---- */
 

@@ -1,0 +1,227 @@
+/*
+ * online_foreign_keys.c — the foreign keys of a retyped column, made again
+ * on the new columns.
+ *
+ * A foreign key whose columns, or whose referenced columns, an online
+ * revision retypes would be dropped with the old columns at complete.  So
+ * each is made again beside the old one: the same key on the new columns
+ * of this table (and the columns it had elsewhere), added NOT VALID once
+ * the new columns are filled and the new unique index it needs is built,
+ * then validated, each in a transaction of its own, without blocking
+ * writes for a scan (migrate.online_statements() hands them out).  At
+ * complete the old key is dropped and the new one takes its name: no scan
+ * under complete's locks.
+ *
+ * Calls rows.c.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "pgmigrate.h"
+
+/* An ON UPDATE or ON DELETE action as SQL; "" for NO ACTION, the default. */
+static const char *
+pgm_fk_action(const char *clause, char action)
+{
+	switch (action)
+	{
+		case 'r':
+			return psprintf(" %s RESTRICT", clause);
+		case 'c':
+			return psprintf(" %s CASCADE", clause);
+		case 'n':
+			return psprintf(" %s SET NULL", clause);
+		case 'd':
+			return psprintf(" %s SET DEFAULT", clause);
+		default:
+			return "";
+	}
+}
+
+/*
+ * The columns "a, b" of `relid` numbered in `keys` (an int2[] as text),
+ * each retyped one (of `relid` == `retyped_relid`) by its new column.
+ */
+static char *
+pgm_fk_columns(Oid relid, const char *keys, Oid retyped_relid, int ncolumns, const AttrNumber *attnums,
+			   char **new_columns)
+{
+	List	   *names = NIL;
+	const char *p = keys;
+
+	while (*p)
+	{
+		char	   *end;
+		long		attnum = strtol(p, &end, 10);
+		const char *name;
+		int			i;
+
+		if (end == p)
+		{
+			p++;
+			continue;
+		}
+		p = end;
+		name = get_attname(relid, (AttrNumber) attnum, false);
+		for (i = 0; relid == retyped_relid && i < ncolumns; i++)
+			if (attnums[i] == attnum)
+				name = new_columns[i];
+		names = lappend(names, (char *) quote_identifier(name));
+	}
+	return pgm_list_join(names, ", ");
+}
+
+/* The width of an integer type in bytes; 0 for any other type. */
+static int
+pgm_int_width(Oid type)
+{
+	return type == INT2OID ? 2 : type == INT4OID ? 4 : type == INT8OID ? 8 : 0;
+}
+
+/* The attribute numbers of an int2[] as text, "{1,3}"; returns how many. */
+static int
+pgm_fk_attnums(const char *keys, AttrNumber *out, int max)
+{
+	int			n = 0;
+	const char *p = keys;
+
+	while (*p && n < max)
+	{
+		char	   *end;
+		long		v = strtol(p, &end, 10);
+
+		if (end == p)
+			p++;
+		else
+		{
+			out[n++] = (AttrNumber) v;
+			p = end;
+		}
+	}
+	return n;
+}
+
+/* The type column `attnum` of `relid` has after the revision: its new one when retyped. */
+static Oid
+pgm_fk_type_after(Oid relid, AttrNumber attnum, Oid retyped_relid, int ncolumns, const AttrNumber *attnums,
+				  const Oid *new_types)
+{
+	int			i;
+
+	for (i = 0; relid == retyped_relid && i < ncolumns; i++)
+		if (attnums[i] == attnum)
+			return new_types[i];
+	return get_atttype(relid, attnum);
+}
+
+/*
+ * A column of the key that is a narrower integer than the retyped column
+ * it references will be ("order_id integer", for a bigint key), or NULL:
+ * the key's new values past its end could not be referenced.
+ */
+static char *
+pgm_fk_narrower(Oid relid, const char *conkey, Oid confrelid, const char *confkey, Oid retyped_relid,
+				int ncolumns, const AttrNumber *attnums, const Oid *new_types)
+{
+	AttrNumber	keys[INDEX_MAX_KEYS];
+	AttrNumber	refs[INDEX_MAX_KEYS];
+	int			n = pgm_fk_attnums(conkey, keys, INDEX_MAX_KEYS);
+	int			i;
+
+	(void) pgm_fk_attnums(confkey, refs, INDEX_MAX_KEYS);
+	for (i = 0; i < n; i++)
+	{
+		Oid			key = pgm_fk_type_after(relid, keys[i], retyped_relid, ncolumns, attnums, new_types);
+		Oid			ref = pgm_fk_type_after(confrelid, refs[i], retyped_relid, ncolumns, attnums, new_types);
+
+		if (pgm_int_width(key) > 0 && pgm_int_width(key) < pgm_int_width(ref))
+			return psprintf("%s %s", quote_identifier(get_attname(relid, keys[i], false)), format_type_be(key));
+	}
+	return NULL;
+}
+
+/* what PostgreSQL 18's keys may have that is not made again here */
+#if PG_VERSION_NUM >= 180000
+#define PGM_FK_REASONS_18 \
+	"  WHEN k.conperiod THEN 'it has a PERIOD'" \
+	"  WHEN NOT k.conenforced THEN 'it is NOT ENFORCED'"
+#else
+#define PGM_FK_REASONS_18 ""
+#endif
+
+/* The foreign keys on columns $2 of table $1, or referencing them. */
+static const char pgm_fk_query[] =
+	"SELECT k.oid, k.conname, k.conrelid, pg_catalog.format('%I.%I', n.nspname, c.relname),"
+	" k.confrelid, pg_catalog.format('%I.%I', fn.nspname, fc.relname),"
+	" k.conkey::pg_catalog.text, k.confkey::pg_catalog.text,"
+	" k.confupdtype, k.confdeltype, k.confmatchtype, k.condeferrable, k.condeferred,"
+	" pg_catalog.obj_description(k.oid, 'pg_constraint'),"
+	/* what is not made again here */
+	" CASE WHEN k.conparentid OPERATOR(pg_catalog.<>) 0 OR c.relkind OPERATOR(pg_catalog.=) 'p'"
+	"        OR fc.relkind OPERATOR(pg_catalog.=) 'p' OR c.relispartition"
+	"   THEN 'it is on a partitioned table or a partition'"
+	"  WHEN k.confdelsetcols IS NOT NULL THEN 'its ON DELETE SET NULL or SET DEFAULT names columns'"
+	"  WHEN NOT k.convalidated THEN 'it is NOT VALID'"
+	PGM_FK_REASONS_18
+	" END"
+	" FROM pg_catalog.pg_constraint k"
+	" JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) k.conrelid"
+	" JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+	" JOIN pg_catalog.pg_class fc ON fc.oid OPERATOR(pg_catalog.=) k.confrelid"
+	" JOIN pg_catalog.pg_namespace fn ON fn.oid OPERATOR(pg_catalog.=) fc.relnamespace"
+	" WHERE k.contype OPERATOR(pg_catalog.=) 'f'"
+	" AND (k.conrelid OPERATOR(pg_catalog.=) $1 AND k.conkey OPERATOR(pg_catalog.&&) $2"
+	"      OR k.confrelid OPERATOR(pg_catalog.=) $1 AND k.confkey OPERATOR(pg_catalog.&&) $2)"
+	" ORDER BY k.conrelid, k.conname";
+
+/*
+ * The foreign keys of table `relid` on, or referencing, one of its
+ * columns `attnums` (`ncolumns` of them) that an online revision retypes,
+ * each to be made again with `new_columns` in their place (of types
+ * `new_types`).  `reason` of a key is set when it cannot be made again so,
+ * `narrower` when a column of it cannot hold the values it references (the
+ * caller refuses both).
+ */
+List *
+pgm_online_find_foreign_keys(Oid relid, int ncolumns, const AttrNumber *attnums, char **new_columns,
+							 const Oid *new_types)
+{
+	Oid			types[2] = {OIDOID, INT2ARRAYOID};
+	Datum	   *elems = palloc(sizeof(Datum) * Max(ncolumns, 1));
+	Datum		values[2];
+	List	   *out = NIL;
+	ListCell   *lc;
+	int			i;
+
+	for (i = 0; i < ncolumns; i++)
+		elems[i] = Int16GetDatum(attnums[i]);
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = PointerGetDatum(construct_array(elems, ncolumns, INT2OID, sizeof(int16), true, TYPALIGN_SHORT));
+	foreach(lc, pgm_spi_rows(pgm_fk_query, 2, types, values))
+	{
+		char	  **f = lfirst(lc);
+		PgmMovedForeignKey *fk = palloc0(sizeof(PgmMovedForeignKey));
+		Oid			confrelid = (Oid) strtoul(f[4], NULL, 10);
+
+		fk->oid = (Oid) strtoul(f[0], NULL, 10);
+		fk->name = f[1];
+		fk->relid = (Oid) strtoul(f[2], NULL, 10);
+		fk->table = f[3];
+		fk->comment = f[13];
+		fk->reason = f[14];
+		fk->definition = psprintf("FOREIGN KEY (%s) REFERENCES %s (%s)%s%s%s%s",
+								  pgm_fk_columns(fk->relid, f[6], relid, ncolumns, attnums, new_columns),
+								  f[5], pgm_fk_columns(confrelid, f[7], relid, ncolumns, attnums, new_columns),
+								  f[10][0] == 'f' ? " MATCH FULL" : "",
+								  pgm_fk_action("ON UPDATE", f[8][0]), pgm_fk_action("ON DELETE", f[9][0]),
+								  strcmp(f[11], "t") != 0 ? "" :
+								  strcmp(f[12], "t") == 0 ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
+		fk->narrower = pgm_fk_narrower(fk->relid, f[6], confrelid, f[7], relid, ncolumns, attnums, new_types);
+		out = lappend(out, fk);
+	}
+	return out;
+}
