@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# A primary key running out of ids, widened online under load.  orders.id is
+# a serial integer key that order_items.order_id and payments.order_id
+# reference, PGM_ONLINE_KEY_ROWS rows each (1,000,000 by default).  Three
+# online revisions, each on one table: order_items.order_id to bigint, then
+# payments.order_id, then orders.id with its sequence.  Throughout each, an
+# "old application" and a "new application" (pgbench, each through its own
+# version's schema) place orders: an order, an item and a payment, the item
+# and the payment referencing the order just made, and read and update
+# items.  The old one stops before complete, the new one goes on through it.
+# Both must see zero errors; no row may be lost; every foreign key must be
+# valid at the end; and the key must go on past 2^31.
+#
+# Needs a running server: PGHOST, PGPORT and PGUSER (a superuser) set, as
+# scripts/test.sh does.
+set -euo pipefail
+
+ROWS=${PGM_ONLINE_KEY_ROWS:-1000000}
+db=pgm_online_keys_$$
+work=$(mktemp -d)
+cleanup() {
+    touch "$work/stop_old" "$work/stop_new" 2>/dev/null || true
+    wait 2>/dev/null || true
+    dropdb --if-exists "$db" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# shellcheck source=test/shell/helpers.bash
+. "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
+q() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
+same() { [ "$1" = "$2" ] || { echo "  expected: $1"; echo "  actual:   $2"; return 1; }; }
+
+createdb "$db"
+q "CREATE EXTENSION pgmigrate"
+q "SELECT migrate.add('0001', \$\$CREATE SCHEMA app;
+    CREATE TABLE app.orders (id serial PRIMARY KEY, note text);
+    CREATE TABLE app.order_items (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                                  order_id int NOT NULL REFERENCES app.orders ON DELETE CASCADE, qty int NOT NULL);
+    CREATE INDEX order_items_order ON app.order_items (order_id);
+    CREATE TABLE app.payments (id bigint PRIMARY KEY, order_id int REFERENCES app.orders, amount numeric NOT NULL);
+    CREATE SEQUENCE app.payment_ids START $((ROWS + 1))\$\$)" >/dev/null
+q "SELECT count(*) FROM migrate.apply()" >/dev/null
+q "SET pgmigrate.guard = off;
+   INSERT INTO app.orders (note) SELECT 'order ' || g FROM generate_series(1, $ROWS) g;
+   INSERT INTO app.order_items (order_id, qty) SELECT g, 1 FROM generate_series(1, $ROWS) g;
+   INSERT INTO app.payments SELECT g, g, 10 FROM generate_series(1, $ROWS) g"
+q "VACUUM ANALYZE app.orders, app.order_items, app.payments"
+
+# ---- the applications ------------------------------------------------------
+
+# The same statements serve every version: the revisions change types only.
+cat >"$work/app.sql" <<SQL
+\set item random(1, $ROWS)
+SELECT o.note, i.qty FROM order_items i JOIN orders o ON o.id = i.order_id WHERE i.id = :item;
+UPDATE order_items SET qty = qty + 1 WHERE id = :item;
+INSERT INTO orders (note) VALUES ('app') RETURNING id AS order_id \gset
+INSERT INTO order_items (order_id, qty) VALUES (:order_id, 1);
+INSERT INTO payments (id, order_id, amount) VALUES (nextval('payment_ids'), :order_id, 10);
+SQL
+
+# app NAME SEARCH_PATH: two clients, in runs of one second (each run ends
+# cleanly and writes its latency log), until $work/stop_NAME exists
+app() {
+    local name=$1 path=$2 i=0
+    while [ ! -e "$work/stop_$name" ]; do
+        i=$((i + 1))
+        if ! PGOPTIONS="-c search_path=$path" pgbench -n -T 1 -c 2 -f "$work/app.sql" -l \
+                --log-prefix="$work/lat_${name}_$i" "$db" >"$work/out_${name}_$i" 2>&1 \
+           || grep -q "aborted\|ERROR" "$work/out_${name}_$i"; then
+            echo "$name: $(grep -m 1 "ERROR\|aborted\|error" "$work/out_${name}_$i" || echo "pgbench failed")" >>"$work/errors"
+        fi
+    done
+}
+# worst NAME: the application's worst transaction latency in ms, and its count
+worst() {
+    cat "$work"/lat_"$1"_* 2>/dev/null | awk '{ n++; if ($3 > m) m = $3 } END { printf "%.1f ms worst of %d transactions", m / 1000, n }'
+}
+placed=0    # orders the applications placed, over all steps
+
+# step ID PARENT SQL: the online revision under load, as the client runs it:
+# start, backfill, the concurrent statements, complete
+step() {
+    local id=$1 parent=$2 sql=$3 started
+    q "SELECT migrate.add('$id', \$\$$sql\$\$, online => true)" >/dev/null
+    rm -f "$work"/stop_* "$work"/lat_* "$work/errors"
+    app old "app_$parent,app" &
+    local old_pid=$!
+    sleep 1
+    started=$EPOCHREALTIME
+    q "SELECT migrate.start('$id')" >/dev/null
+    app new "app_$id,app" &
+    local new_pid=$!
+    sleep 1
+    q "CALL migrate.backfill('$id')" >/dev/null
+    psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<<"SELECT statement FROM migrate.online_statements('$id') \gexec" >/dev/null
+    sleep 1
+    touch "$work/stop_old"
+    wait "$old_pid"
+    local completing=$EPOCHREALTIME
+    q "SELECT migrate.complete('$id')" >/dev/null
+    local completed=$EPOCHREALTIME
+    sleep 1
+    touch "$work/stop_new"
+    wait "$new_pid"
+    check "$id: both applications ran without an error" same "" "$(cat "$work/errors" 2>/dev/null || true)"
+    check "$id: applied" same "t" "$(q "SELECT applied FROM migrate.status() WHERE revision = '$id'")"
+    placed=$((placed + $(cat "$work"/lat_* 2>/dev/null | wc -l)))
+    echo "     $id in $(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f s", b - a }'):" \
+         "old application $(worst old); new application $(worst new);" \
+         "complete $(awk -v a="$completing" -v b="$completed" 'BEGIN { printf "%.0f ms", (b - a) * 1000 }')"
+}
+# every order, item and payment placed is there, once; none refers to nothing
+rows_right() {
+    check "$1: no row lost (orders, items, payments: the rows there were and the $placed placed)" \
+        same "$((ROWS + placed))|$((ROWS + placed))|$((ROWS + placed))" \
+        "$(q "SELECT (SELECT count(*) FROM app.orders) || '|' || (SELECT count(*) FROM app.order_items) || '|' || (SELECT count(*) FROM app.payments)")"
+    check "$1: every item and payment refers to its order" \
+        same "0|0" "$(q "SELECT (SELECT count(*) FROM app.order_items i WHERE NOT EXISTS (SELECT FROM app.orders o WHERE o.id = i.order_id))
+                            || '|' || (SELECT count(*) FROM app.payments p WHERE NOT EXISTS (SELECT FROM app.orders o WHERE o.id = p.order_id))")"
+    check "$1: both foreign keys are there, validated, under their names" \
+        same "order_items_order_id_fkey true|payments_order_id_fkey true" \
+        "$(q "SELECT string_agg(conname || ' ' || convalidated, '|' ORDER BY conname) FROM pg_constraint
+              WHERE contype = 'f' AND connamespace = 'app'::regnamespace")"
+}
+column_type() {
+    q "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '$1'::regclass AND attname = '$2'"
+}
+
+# ---- the referencing columns first, then the key ----------------------------
+
+step 0002 0001 "ALTER TABLE app.order_items ALTER COLUMN order_id TYPE bigint"
+check "0002: order_items.order_id is bigint, its index on it" \
+    same "bigint|bigint" "$(column_type app.order_items order_id)|$(q "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_index i
+        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indexrelid = 'app.order_items_order'::regclass")"
+rows_right 0002
+
+step 0003 0002 "ALTER TABLE app.payments ALTER COLUMN order_id TYPE bigint"
+check "0003: payments.order_id is bigint" same "bigint" "$(column_type app.payments order_id)"
+rows_right 0003
+
+step 0004 0003 "ALTER TABLE app.orders ALTER COLUMN id TYPE bigint;
+ALTER SEQUENCE app.orders_id_seq AS bigint"
+check "0004: orders.id is bigint, the primary key, from its sequence, now bigint" \
+    same "bigint|orders_pkey|app.orders_id_seq|bigint" \
+    "$(column_type app.orders id)|$(q "SELECT conname FROM pg_constraint WHERE conrelid = 'app.orders'::regclass AND contype = 'p'")|$(q "SELECT pg_get_serial_sequence('app.orders', 'id')")|$(q "SELECT seqtypid::regtype FROM pg_sequence WHERE seqrelid = 'app.orders_id_seq'::regclass")"
+rows_right 0004
+
+check "no version schema, trigger, function or new column is left" \
+    same "0|0|0|0" "$(q "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'app\_0%'")|$(q "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '\_pgm%'")|$(q "SELECT count(*) FROM pg_proc WHERE proname LIKE '\_pgm%'")|$(q "SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+                  WHERE c.relnamespace = 'app'::regnamespace AND c.relkind = 'r' AND a.attname LIKE '\_pgm%' AND NOT a.attisdropped")"
+check "drift() is clean" same "0" "$(q "SELECT count(*) FROM migrate.drift()")"
+
+# ---- past 2^31 ----------------------------------------------------------------
+
+q "SELECT setval('app.orders_id_seq', 2147483647)" >/dev/null
+rm -f "$work"/lat_*
+PGOPTIONS="-c search_path=app" pgbench -n -t 20 -c 1 -f "$work/app.sql" "$db" >"$work/out_past" 2>&1 \
+    || { echo "  $(grep -m 1 "ERROR\|error" "$work/out_past")"; }
+check "past 2^31: orders, items and payments go on" \
+    same "20|20|20" "$(q "SELECT (SELECT count(*) FROM app.orders WHERE id > 2147483647) || '|' ||
+                             (SELECT count(*) FROM app.order_items WHERE order_id > 2147483647) || '|' ||
+                             (SELECT count(*) FROM app.payments WHERE order_id > 2147483647)")"
+
+echo "online_keys: $failures check(s) failed"
+[ "$failures" -eq 0 ]
