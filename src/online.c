@@ -130,6 +130,7 @@ typedef struct PgmOnline
 	List	   *indexes;		/* CREATE INDEX and ADD UNIQUE steps */
 	List	   *moved_indexes;	/* PgmMovedIndex * of the retyped columns */
 	List	   *moved_fks;		/* PgmMovedForeignKey * on or to the retyped columns */
+	List	   *moved_checks;	/* PgmMovedCheck * on the retyped columns */
 	char	   *key_column;		/* what the backfill walks; NULL: none needed */
 	char	   *key_type;
 } PgmOnline;
@@ -315,11 +316,13 @@ pgm_column_dependents(const PgmOnline *on, AttrNumber attnum)
 							  "                      AND (d.deptype OPERATOR(pg_catalog.=) 'a'"
 							  "                           OR d.deptype OPERATOR(pg_catalog.=) 'i' AND s.relacl IS NULL"
 							  "                              AND pg_catalog.obj_description(s.oid, 'pg_class') IS NULL)))"
-							  /* nor a foreign key on it or referencing it: made again on the new column */
+							  /* nor a foreign key on it or referencing it, nor a CHECK on it: made again on the new column */
 							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass"
 							  "          AND EXISTS (SELECT FROM pg_catalog.pg_constraint k"
 							  "                      WHERE k.oid OPERATOR(pg_catalog.=) d.objid"
-							  "                      AND k.contype OPERATOR(pg_catalog.=) 'f'))"
+							  "                      AND (k.contype OPERATOR(pg_catalog.=) 'f'"
+							  "                           OR k.contype OPERATOR(pg_catalog.=) 'c'"
+							  "                              AND k.conrelid OPERATOR(pg_catalog.=) $1)))"
 							  /* nor its NOT NULL, a constraint of its own since 18: the column's attnotnull */
 							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass"
 							  "          AND EXISTS (SELECT FROM pg_catalog.pg_constraint k"
@@ -522,11 +525,18 @@ pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
 										quote_identifier(step->column), on->table, quote_identifier(unusual)),
 						   "The new column's NOT NULL would be a plain one: run this type change as a plain revision, or make the constraint plain in a revision before this one.");
 	pgm_online_check_serial(on, att->attnum, new_type);
+	if (att->attidentity && new_type != INT2OID && new_type != INT4OID && new_type != INT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("identity column type must be smallint, integer, or bigint"),
+				 errdetail("Statement %d of online revision \"%s\" makes identity column %s of table %s %s.",
+						   step->number, on->id, quote_identifier(step->column), on->table, change->new_type),
+				 errhint("Drop the identity in a revision before this one, or choose an integer type.")));
 	dependents = pgm_column_dependents(on, att->attnum);
 	if (dependents != NIL)
 		pgm_online_refused(on, psprintf("column %s of table %s has dependents: %s",
 										quote_identifier(step->column), on->table, pgm_list_join(dependents, ", ")),
-						   "Online type changes of columns with CHECK or exclusion constraints, views, or an identity sequence with grants or a comment are not supported yet: run this one as a plain revision.");
+						   "Online type changes of columns with exclusion constraints, views, or an identity sequence with grants or a comment are not supported yet: run this one as a plain revision.");
 	if (step->using_sql == NULL &&
 		!can_coerce_type(1, &att->atttypid, &new_type, COERCION_ASSIGNMENT))
 		ereport(ERROR,
@@ -866,15 +876,16 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 }
 
 /*
- * The foreign keys on the retyped columns, or referencing them, each to be
- * made again on the new columns (online_foreign_keys.c); any that cannot
- * be refuses.
+ * The CHECK constraints and foreign keys on the retyped columns, or
+ * referencing them, each to be made again on the new columns
+ * (online_checks.c, online_foreign_keys.c); any that cannot be refuses.
  */
 static void
-pgm_online_find_moved_fks(PgmOnline *on)
+pgm_online_find_moved_constraints(PgmOnline *on)
 {
 	int			n = list_length(on->type_changes);
 	AttrNumber *attnums = palloc(sizeof(AttrNumber) * Max(n, 1));
+	char	  **columns = palloc(sizeof(char *) * Max(n, 1));
 	char	  **new_columns = palloc(sizeof(char *) * Max(n, 1));
 	Oid		   *new_types = palloc(sizeof(Oid) * Max(n, 1));
 	ListCell   *lc;
@@ -886,8 +897,20 @@ pgm_online_find_moved_fks(PgmOnline *on)
 		PgmTypeChange *c = lfirst(lc);
 
 		attnums[foreach_current_index(lc)] = get_attnum(on->relid, c->step->column);
+		columns[foreach_current_index(lc)] = c->step->column;
 		new_columns[foreach_current_index(lc)] = c->new_column;
 		new_types[foreach_current_index(lc)] = typenameTypeId(NULL, c->step->type);
+	}
+	foreach(lc, pgm_online_find_checks(on->relid, n, attnums, columns, new_columns))
+	{
+		PgmMovedCheck *check = lfirst(lc);
+
+		if (check->reason)
+			pgm_online_refused(on, psprintf("check constraint %s of table %s is on a retyped column, and %s",
+											quote_identifier(check->name), on->table, check->reason),
+							   "Online, such a constraint is made again on the new column, which pgmigrate does for a table without inheritance only: run this change as a plain revision.");
+		check->new_name = pgm_online_name(on, PGM_NEW_COLUMN_PREFIX, check->name, "check constraint on the new column");
+		on->moved_checks = lappend(on->moved_checks, check);
 	}
 	foreach(lc, pgm_online_find_foreign_keys(on->relid, n, attnums, new_columns, new_types))
 	{
@@ -1174,6 +1197,14 @@ pgm_online_expand(void *arg)
 			pgm_spi_run(psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID", on->table,
 									 quote_identifier(c->not_null_check), quote_identifier(c->new_column)));
 	}
+	/* enforced on the new columns from now on; validated by the backfill */
+	foreach(lc, on->moved_checks)
+	{
+		PgmMovedCheck *check = lfirst(lc);
+
+		pgm_spi_run(psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID", on->table,
+							 quote_identifier(check->new_name), check->definition));
+	}
 	foreach(lc, on->not_nulls)
 	{
 		PgmOnlineStep *step = lfirst(lc);
@@ -1282,7 +1313,7 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 	on->row = pgm_online_row(on);
 	pgm_online_check_steps(on);
 	pgm_online_find_moved_indexes(on);
-	pgm_online_find_moved_fks(on);
+	pgm_online_find_moved_constraints(on);
 	pgm_online_find_key(on);
 
 	/* the planner's estimate; counted, before any lock, when the table was never analysed */
@@ -1424,7 +1455,7 @@ pgm_online_reload(PgmOnline *on, const PgmOnlineState *state)
 	}
 	pgm_online_collect(on);
 	pgm_online_find_moved_indexes(on);
-	pgm_online_find_moved_fks(on);
+	pgm_online_find_moved_constraints(on);
 }
 
 /*
@@ -1451,6 +1482,13 @@ pgm_online_validate(void *arg)
 	foreach(lc, on->validations)
 		pgm_spi_run(psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", on->table,
 								 quote_identifier(((PgmOnlineStep *) lfirst(lc))->constraint)));
+	foreach(lc, on->moved_checks)
+	{
+		PgmMovedCheck *check = lfirst(lc);
+
+		if (check->validate)
+			pgm_spi_run(psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", on->table, quote_identifier(check->new_name)));
+	}
 }
 
 /*
@@ -1807,7 +1845,17 @@ pgm_online_contract(void *arg)
 		foreach(ac, moved->after)
 			pgm_spi_run(lfirst(ac));
 	}
-	/* the new keys take the old ones' names */
+	/* the new checks and keys take the old ones' names (the old checks went with the old columns) */
+	foreach(lc, on->moved_checks)
+	{
+		PgmMovedCheck *check = lfirst(lc);
+
+		pgm_spi_run(psprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s", on->table, quote_identifier(check->new_name),
+							 quote_identifier(check->name)));
+		if (check->comment)
+			pgm_spi_run(psprintf("COMMENT ON CONSTRAINT %s ON %s IS %s", quote_identifier(check->name), on->table,
+								 quote_literal_cstr(check->comment)));
+	}
 	foreach(lc, on->moved_fks)
 	{
 		PgmMovedForeignKey *fk = lfirst(lc);

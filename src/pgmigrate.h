@@ -30,6 +30,7 @@
  *                       and triggers
  *   online_sequences.c  a retyped column's sequence, carried over at complete
  *   online_foreign_keys.c  a retyped column's foreign keys, made again
+ *   online_checks.c     a retyped column's CHECK constraints, made again
  *   schema/             the diff engine: DDL from one schema document to
  *                       another (migrate.diff()), layered as
  *                       schema/model.h lists
@@ -459,6 +460,21 @@ typedef struct PgmMovedForeignKey
 
 extern List *pgm_online_find_foreign_keys(Oid relid, int ncolumns, const AttrNumber *attnums,
 										  char **new_columns, const Oid *new_types);
+
+/* ---- online_checks.c: a retyped column's CHECK constraints, made again on the new column ---- */
+
+typedef struct PgmMovedCheck
+{
+	char	   *name;
+	char	   *definition;		/* CHECK (...) on the new columns */
+	bool		validate;		/* it was validated: so is the new one */
+	char	   *comment;		/* its comment, or NULL */
+	char	   *reason;			/* why it cannot be made again so; NULL: it can */
+	char	   *new_name;		/* the caller's name for the new one */
+} PgmMovedCheck;
+
+extern List *pgm_online_find_checks(Oid relid, int ncolumns, const AttrNumber *attnums,
+									char **columns, char **new_columns);
 
 /* ---- dataloss.c: what a rollback would destroy ---- */
 
