@@ -947,6 +947,15 @@ pgm_constraint_state(Oid relid, const char *name)
 	return state;
 }
 
+/* What migrate.online_statements() builds, in words ("indexes", ...); NULL: nothing. */
+static const char *
+pgm_online_built_later(const PgmOnline *on)
+{
+	if (on->moved_fks == NIL)
+		return on->indexes || on->moved_indexes ? "indexes" : NULL;
+	return on->indexes || on->moved_indexes ? "indexes and foreign keys" : "foreign keys";
+}
+
 /* The single-column primary key the backfill walks. */
 static void
 pgm_online_find_key(PgmOnline *on)
@@ -1347,8 +1356,9 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 					id, quote_identifier(on->old_schema), quote_identifier(on->new_schema)),
 			 pgm_online_has_backfill(on) ?
 			 errhint("Fill the new shape with CALL migrate.backfill('%s')%s, then run migrate.complete('%s').", id,
-					 on->indexes || on->moved_indexes ?
-					 psprintf(" and build its indexes with SELECT statement FROM migrate.online_statements('%s') \\gexec", id) : "",
+					 pgm_online_built_later(on) ?
+					 psprintf(" and build its %s with SELECT statement FROM migrate.online_statements('%s') \\gexec",
+							  pgm_online_built_later(on), id) : "",
 					 id) :
 			 on->indexes ?
 			 errhint("Build its indexes with SELECT statement FROM migrate.online_statements('%s') \\gexec, then run migrate.complete('%s').", id, id) :
@@ -1612,6 +1622,9 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 	ereport(NOTICE,
 			(errmsg("online revision \"%s\" is backfilled: %lld rows filled by this call",
 					id, (long long) total),
+			 pgm_online_built_later(on) ?
+			 errhint("Build its %s with SELECT statement FROM migrate.online_statements('%s') \\gexec, then run migrate.complete('%s') once the old version is gone.",
+					 pgm_online_built_later(on), id, id) :
 			 errhint("Run migrate.complete('%s') once the old version is gone.", id)));
 	SPI_finish();
 	PG_RETURN_VOID();
