@@ -1301,6 +1301,57 @@ pgm_text_arg(FunctionCallInfo fcinfo, int n, const char *name, const char *funct
 	return text_to_cstring(PG_GETARG_TEXT_PP(n));
 }
 
+/* What start checks before it changes anything, on a loaded revision. */
+static void
+pgm_online_check_now(void *arg)
+{
+	PgmOnline  *on = (PgmOnline *) arg;
+
+	pgm_online_collect(on);
+	on->row = pgm_online_row(on);
+	pgm_online_check_steps(on);
+	pgm_online_find_moved_indexes(on);
+	pgm_online_find_moved_constraints(on);
+	pgm_online_find_key(on);
+}
+
+/*
+ * At registration (migrate.add()), what start would refuse, where it can be
+ * known now: when the revision's parent is applied (or it has none) and its
+ * table is there.  A warning, not an error: the table may change before
+ * start, which checks again.
+ */
+void
+pgm_online_check_at_registration(const char *id)
+{
+	PgmGraph   *graph = pgm_graph_load(false);
+	int			n = pgm_graph_find(graph, id);
+	PgmNode    *node;
+	PgmOnline  *on;
+	Oid			relid;
+	ErrorData  *edata;
+
+	if (n < 0)
+		return;
+	node = &graph->nodes[n];
+	if (node->applied || node->nparents > 1 || (node->nparents == 1 && !graph->nodes[node->parents[0]].applied))
+		return;
+	on = pgm_online_load(id, "migrate.add()");
+	relid = RangeVarGetRelid(on->plan->relation, NoLock, true);
+	if (!OidIsValid(relid))
+		return;
+	pgm_online_name_table(on, relid);
+	edata = pgm_in_subtransaction(pgm_online_check_now, on, false);
+	if (edata == NULL)
+		return;
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("%s", edata->message),
+			 errdetail("%s%sChecked against table %s as it is now: migrate.start('%s') checks again.",
+					   edata->detail ? edata->detail : "", edata->detail ? " " : "", on->table, id),
+			 edata->hint ? errhint("%s", edata->hint) : 0));
+}
+
 Datum
 pgmigrate_start(PG_FUNCTION_ARGS)
 {

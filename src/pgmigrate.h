@@ -504,6 +504,7 @@ extern void pgm_sleep_interruptibly(int ms);
 /* ---- online.c: online revisions, in phases ---- */
 
 extern void pgm_online_define_settings(void);
+extern void pgm_online_check_at_registration(const char *id);
 
 /* ---- guard.c: the event trigger against unmanaged DDL ---- */
 

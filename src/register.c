@@ -612,6 +612,9 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 		Datum		values[2] = {id, BoolGetDatum(args.online)};
 
 		pgm_catalog_exec(PGM_Q_SET_ONLINE, values, NULL, false);
+		/* what start would refuse, where the table tells now */
+		if (args.online)
+			pgm_online_check_at_registration(args.id);
 	}
 	if (result != PGM_UNCHANGED && args.approved_rules != NIL)
 		pgm_log_approval(&args);
