@@ -708,29 +708,6 @@ pgm_type_change_at(const PgmOnline *on, AttrNumber attnum)
 	return NULL;
 }
 
-/* "{1,3}" or "[0:1]={1,3}" (an int2[] as text) as numbers; returns how many. */
-static int
-pgm_int2_array(const char *text, int *out, int max)
-{
-	int			n = 0;
-	const char *p = strchr(text, '=') ? strchr(text, '=') + 1 : text;
-
-	while (*p && n < max)
-	{
-		char	   *end;
-		long		v = strtol(p, &end, 10);
-
-		if (end == p)
-			p++;
-		else
-		{
-			out[n++] = (int) v;
-			p = end;
-		}
-	}
-	return n;
-}
-
 /*
  * What complete does with a moved index besides building it: a primary
  * key or unique constraint is attached to it (the index takes the
@@ -832,9 +809,9 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 		PgmMovedIndex *moved;
 
 		nkeyatts = atoi(fields[3]);
-		nkeys = pgm_int2_array(fields[4], keys, INDEX_MAX_KEYS);
-		(void) pgm_int2_array(fields[5], options, INDEX_MAX_KEYS);
-		ndepends = pgm_int2_array(fields[7], depends, MaxHeapAttributeNumber);
+		nkeys = pgm_int2_array_parse(fields[4], keys, INDEX_MAX_KEYS);
+		(void) pgm_int2_array_parse(fields[5], options, INDEX_MAX_KEYS);
+		ndepends = pgm_int2_array_parse(fields[7], depends, MaxHeapAttributeNumber);
 		/* (a constraint's index depends on its constraint, not on its columns) */
 		for (k = 0; k < ndepends; k++)
 			retyped |= depends[k] > 0 && pgm_type_change_at(on, depends[k]) != NULL;

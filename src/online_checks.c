@@ -124,16 +124,9 @@ List *
 pgm_online_find_checks(Oid relid, int ncolumns, const AttrNumber *attnums, char **columns, char **new_columns)
 {
 	Oid			types[2] = {OIDOID, INT2ARRAYOID};
-	Datum	   *elems = palloc(sizeof(Datum) * Max(ncolumns, 1));
-	Datum		values[2];
+	Datum		values[2] = {ObjectIdGetDatum(relid), pgm_int2_array_datum(attnums, ncolumns)};
 	List	   *out = NIL;
 	ListCell   *lc;
-	int			i;
-
-	for (i = 0; i < ncolumns; i++)
-		elems[i] = Int16GetDatum(attnums[i]);
-	values[0] = ObjectIdGetDatum(relid);
-	values[1] = PointerGetDatum(construct_array(elems, ncolumns, INT2OID, sizeof(int16), true, TYPALIGN_SHORT));
 	foreach(lc, pgm_spi_rows("SELECT k.conname, pg_catalog.pg_get_expr(k.conbin, k.conrelid), k.connoinherit,"
 							 " k.convalidated, pg_catalog.obj_description(k.oid, 'pg_constraint'),"
 							 " CASE WHEN NOT k.conislocal OR k.coninhcount OPERATOR(pg_catalog.>) 0"

@@ -50,25 +50,18 @@ static char *
 pgm_fk_columns(Oid relid, const char *keys, Oid retyped_relid, int ncolumns, const AttrNumber *attnums,
 			   char **new_columns)
 {
+	int			numbers[INDEX_MAX_KEYS];
+	int			n = pgm_int2_array_parse(keys, numbers, INDEX_MAX_KEYS);
 	List	   *names = NIL;
-	const char *p = keys;
+	int			k;
 
-	while (*p)
+	for (k = 0; k < n; k++)
 	{
-		char	   *end;
-		long		attnum = strtol(p, &end, 10);
-		const char *name;
+		const char *name = get_attname(relid, (AttrNumber) numbers[k], false);
 		int			i;
 
-		if (end == p)
-		{
-			p++;
-			continue;
-		}
-		p = end;
-		name = get_attname(relid, (AttrNumber) attnum, false);
 		for (i = 0; relid == retyped_relid && i < ncolumns; i++)
-			if (attnums[i] == attnum)
+			if (attnums[i] == numbers[k])
 				name = new_columns[i];
 		names = lappend(names, (char *) quote_identifier(name));
 	}
@@ -80,29 +73,6 @@ static int
 pgm_int_width(Oid type)
 {
 	return type == INT2OID ? 2 : type == INT4OID ? 4 : type == INT8OID ? 8 : 0;
-}
-
-/* The attribute numbers of an int2[] as text, "{1,3}"; returns how many. */
-static int
-pgm_fk_attnums(const char *keys, AttrNumber *out, int max)
-{
-	int			n = 0;
-	const char *p = keys;
-
-	while (*p && n < max)
-	{
-		char	   *end;
-		long		v = strtol(p, &end, 10);
-
-		if (end == p)
-			p++;
-		else
-		{
-			out[n++] = (AttrNumber) v;
-			p = end;
-		}
-	}
-	return n;
 }
 
 /* The type column `attnum` of `relid` has after the revision: its new one when retyped. */
@@ -127,12 +97,12 @@ static char *
 pgm_fk_narrower(Oid relid, const char *conkey, Oid confrelid, const char *confkey, Oid retyped_relid,
 				int ncolumns, const AttrNumber *attnums, const Oid *new_types)
 {
-	AttrNumber	keys[INDEX_MAX_KEYS];
-	AttrNumber	refs[INDEX_MAX_KEYS];
-	int			n = pgm_fk_attnums(conkey, keys, INDEX_MAX_KEYS);
+	int			keys[INDEX_MAX_KEYS];
+	int			refs[INDEX_MAX_KEYS];
+	int			n = pgm_int2_array_parse(conkey, keys, INDEX_MAX_KEYS);
 	int			i;
 
-	(void) pgm_fk_attnums(confkey, refs, INDEX_MAX_KEYS);
+	(void) pgm_int2_array_parse(confkey, refs, INDEX_MAX_KEYS);
 	for (i = 0; i < n; i++)
 	{
 		Oid			key = pgm_fk_type_after(relid, keys[i], retyped_relid, ncolumns, attnums, new_types);
@@ -191,16 +161,9 @@ pgm_online_find_foreign_keys(Oid relid, int ncolumns, const AttrNumber *attnums,
 							 const Oid *new_types)
 {
 	Oid			types[2] = {OIDOID, INT2ARRAYOID};
-	Datum	   *elems = palloc(sizeof(Datum) * Max(ncolumns, 1));
-	Datum		values[2];
+	Datum		values[2] = {ObjectIdGetDatum(relid), pgm_int2_array_datum(attnums, ncolumns)};
 	List	   *out = NIL;
 	ListCell   *lc;
-	int			i;
-
-	for (i = 0; i < ncolumns; i++)
-		elems[i] = Int16GetDatum(attnums[i]);
-	values[0] = ObjectIdGetDatum(relid);
-	values[1] = PointerGetDatum(construct_array(elems, ncolumns, INT2OID, sizeof(int16), true, TYPALIGN_SHORT));
 	foreach(lc, pgm_spi_rows(pgm_fk_query, 2, types, values))
 	{
 		char	  **f = lfirst(lc);

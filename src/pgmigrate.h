@@ -72,6 +72,8 @@ extern void pgm_spi_restore_settings(int level);
 extern void pgm_spi_run(const char *sql);
 extern List *pgm_spi_rows(const char *sql, int nargs, Oid *types, Datum *values);
 extern List *pgm_spi_strings(const char *sql, int nargs, Oid *types, Datum *values);
+extern int	pgm_int2_array_parse(const char *text, int *out, int max);
+extern Datum pgm_int2_array_datum(const AttrNumber *attnums, int n);
 extern char *pgm_result_text(int row, int col);
 extern bool pgm_result_bool(int row, int col);
 extern Jsonb *pgm_result_jsonb(int row, int col, MemoryContext into);

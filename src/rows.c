@@ -286,6 +286,41 @@ pgm_spi_run(const char *sql)
 	SPI_freetuptable(SPI_tuptable);
 }
 
+/* "{1,3}" or "[0:1]={1,3}" (an int2[] as text) as numbers; returns how many. */
+int
+pgm_int2_array_parse(const char *text, int *out, int max)
+{
+	int			n = 0;
+	const char *p = strchr(text, '=') ? strchr(text, '=') + 1 : text;
+
+	while (*p && n < max)
+	{
+		char	   *end;
+		long		v = strtol(p, &end, 10);
+
+		if (end == p)
+			p++;
+		else
+		{
+			out[n++] = (int) v;
+			p = end;
+		}
+	}
+	return n;
+}
+
+/* `n` attribute numbers as an int2[] datum, a query's argument. */
+Datum
+pgm_int2_array_datum(const AttrNumber *attnums, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	int			i;
+
+	for (i = 0; i < n; i++)
+		elems[i] = Int16GetDatum(attnums[i]);
+	return PointerGetDatum(construct_array(elems, n, INT2OID, sizeof(int16), true, TYPALIGN_SHORT));
+}
+
 /*
  * Run a query; its rows as a List of char *[] (each column in its text
  * form, NULL for a null), in the caller's memory context.
