@@ -228,8 +228,15 @@ SELECT migrate.add('c1', $$CREATE TABLE "Checked" ("N" int NOT NULL, id bigint P
                            COMMENT ON CONSTRAINT positive ON "Checked" IS 'n counts';
                            INSERT INTO "Checked" SELECT g % 7, g, 2 * g, 'x' FROM generate_series(1, 300) g$$, parents => '{f4}');
 SELECT count(*) FROM migrate.apply('c1');
+-- a NOT VALID check would stop the backfill at the first row that breaks it:
+-- validated first
 SELECT migrate.add('c2', $$ALTER TABLE "Checked" ALTER COLUMN n TYPE bigint;
                            ALTER TABLE "Checked" ALTER COLUMN "N" TYPE bigint$$, online => true, parents => '{c1}');
+SELECT migrate.start('c2');
+SELECT migrate.add('c1v', 'ALTER TABLE "Checked" VALIDATE CONSTRAINT later', parents => '{c1}');
+SELECT count(*) FROM migrate.apply('c1v');
+SELECT migrate.add('c2', $$ALTER TABLE "Checked" ALTER COLUMN n TYPE bigint;
+                           ALTER TABLE "Checked" ALTER COLUMN "N" TYPE bigint$$, online => true, parents => '{c1v}');
 BEGIN;
 SET client_min_messages = warning;
 SELECT count(*) FROM migrate.apply('c2');
@@ -239,7 +246,7 @@ SELECT migrate.start('c2');
 SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint
 WHERE conrelid = '"Checked"'::regclass AND contype = 'c' AND conname NOT LIKE '\_pgm\_nn%' ORDER BY conname;
 -- both versions' writes are checked on the new columns
-SET search_path = app_c1, app;
+SET search_path = app_c1v, app;
 INSERT INTO "Checked" VALUES (1, 1001, -5, 'x');
 INSERT INTO "Checked" VALUES (1, 1001, 13, 'x');
 SET search_path = app_c2, app;
@@ -252,4 +259,59 @@ SELECT conname, pg_get_constraintdef(oid), convalidated, obj_description(oid, 'p
 WHERE conrelid = '"Checked"'::regclass AND contype = 'c' ORDER BY conname;
 SELECT * FROM migrate.compare(:'plain'::jsonb,
                               migrate.schema_part(ARRAY['pg_class']::regclass[], ARRAY['"Checked"'::regclass]));
+SELECT * FROM migrate.drift();
+
+-- what a review found: each refused at start with the reason, or handled
+SELECT migrate.add('r0', $$CREATE TABLE deferred_keys (id bigint PRIMARY KEY, code int,
+                                                      CONSTRAINT code_once UNIQUE (code) DEFERRABLE INITIALLY DEFERRED);
+                           CREATE TABLE wide (a int, b int, CONSTRAINT wide_a UNIQUE (a) INCLUDE (b), id bigint PRIMARY KEY);
+                           CREATE TABLE narrow_ref (id bigint PRIMARY KEY, a int REFERENCES wide (a));
+                           CREATE TABLE texts (id bigint PRIMARY KEY, code int UNIQUE);
+                           CREATE TABLE text_refs (id bigint PRIMARY KEY, code int REFERENCES texts (code));
+                           CREATE TABLE serials (id serial PRIMARY KEY)$$, parents => '{c2}');
+SELECT count(*) FROM migrate.apply('r0');
+-- a deferrable key: the unique index of the new column could not wait
+SELECT migrate.add('r1', 'ALTER TABLE deferred_keys ALTER COLUMN code TYPE bigint', online => true, parents => '{r0}');
+SELECT migrate.start('r1');
+-- a key through a unique index that includes the retyped column
+SELECT migrate.add('r1', 'ALTER TABLE wide ALTER COLUMN b TYPE bigint', online => true, parents => '{r0}');
+SELECT migrate.start('r1');
+-- types the key could not compare
+SELECT migrate.add('r1', 'ALTER TABLE text_refs ALTER COLUMN code TYPE text', online => true, parents => '{r0}',
+                   allow_destructive => true);
+SELECT migrate.start('r1');
+-- a serial's sequence widened, but not far enough
+SELECT migrate.add('r1', $$ALTER TABLE serials ALTER COLUMN id TYPE bigint;
+                           ALTER SEQUENCE serials_id_seq AS integer$$, online => true, parents => '{r0}');
+SELECT migrate.start('r1');
+-- the sequence is found at complete whatever the search_path; a started
+-- revision cannot be registered again; its keys are built only after the backfill
+SELECT migrate.add('r1', $$ALTER TABLE serials ALTER COLUMN id TYPE bigint;
+                           ALTER SEQUENCE serials_id_seq AS bigint$$, online => true, parents => '{r0}');
+SELECT migrate.start('r1');
+SELECT migrate.add('r1', 'ALTER TABLE serials ALTER COLUMN id TYPE numeric', online => true, parents => '{r0}');
+SET search_path = public;
+CALL migrate.backfill('r1');
+SELECT statement FROM migrate.online_statements('r1') \gexec
+SELECT migrate.complete('r1');
+SET search_path = app;
+SELECT seqtypid::regtype FROM pg_sequence WHERE seqrelid = 'serials_id_seq'::regclass;
+-- the keys of the new columns are handed out once the backfill is done
+SET pgmigrate.guard = off;
+INSERT INTO texts SELECT g, g FROM generate_series(1, 10) g;
+INSERT INTO text_refs SELECT g, g FROM generate_series(1, 10) g;
+RESET pgmigrate.guard;
+SELECT migrate.add('r2', 'ALTER TABLE text_refs ALTER COLUMN code TYPE bigint', online => true, parents => '{r1}');
+SELECT migrate.start('r2');
+SELECT statement FROM migrate.online_statements('r2');
+CALL migrate.backfill('r2');
+SELECT statement FROM migrate.online_statements('r2');
+-- abort goes, even when start would refuse now (a key added NOT VALID since)
+SET pgmigrate.guard = off;
+ALTER TABLE text_refs ADD CONSTRAINT text_refs_again FOREIGN KEY (code) REFERENCES texts (code) NOT VALID;
+RESET pgmigrate.guard;
+SELECT migrate.abort('r2');
+SET pgmigrate.guard = off;
+ALTER TABLE text_refs DROP CONSTRAINT text_refs_again;
+RESET pgmigrate.guard;
 SELECT * FROM migrate.drift();

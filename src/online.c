@@ -131,6 +131,7 @@ typedef struct PgmOnline
 	List	   *moved_indexes;	/* PgmMovedIndex * of the retyped columns */
 	List	   *moved_fks;		/* PgmMovedForeignKey * on or to the retyped columns */
 	List	   *moved_checks;	/* PgmMovedCheck * on the retyped columns */
+	bool		lenient;		/* abort: what start would refuse is not refused */
 	char	   *key_column;		/* what the backfill walks; NULL: none needed */
 	char	   *key_type;
 } PgmOnline;
@@ -147,7 +148,10 @@ pgm_online_name(const PgmOnline *on, const char *prefix, const char *name, const
 				(errcode(ERRCODE_NAME_TOO_LONG),
 				 errmsg("the %s of online revision \"%s\" would be named \"%s\", longer than %d bytes",
 						what, on->id, result, NAMEDATALEN - 1),
-				 errhint("Use a shorter revision id or a shorter name.")));
+				 strcmp(name, on->id) == 0 || strstr(what, "version's schema") != NULL ?
+				 errhint("Use a shorter revision id (or schema name).") :
+				 errhint("Rename %s in a revision before this one, %d bytes shorter or more.", quote_identifier(name),
+						 (int) strlen(result) - (NAMEDATALEN - 1))));
 	return result;
 }
 
@@ -425,15 +429,33 @@ pgm_online_try(const PgmOnline *on, const char *what, int number, const char *ex
 	SPI_freeplan(plan);
 }
 
-/* The sequence of a SEQUENCE_TYPE step: one owned by a column of the table. */
+/*
+ * The sequence of a SEQUENCE_TYPE step: one owned by a column of the
+ * table.  At start it is the one the name finds, as the plain statement
+ * would; later, the one of the table's that has the name (whatever the
+ * search_path then, and an identity's made again).
+ */
 static Oid
-pgm_online_step_sequence(const PgmOnline *on, const PgmOnlineStep *step)
+pgm_online_step_sequence(const PgmOnline *on, const PgmOnlineStep *step, bool by_path)
 {
-	Oid			seq = RangeVarGetRelid(step->sequence, NoLock, false);
+	Oid			seq = InvalidOid;
 	Oid			table = InvalidOid;
 	int32		column;
+	ListCell   *lc;
 
-	if (get_rel_relkind(seq) != RELKIND_SEQUENCE ||
+	if (by_path)
+		seq = RangeVarGetRelid(step->sequence, NoLock, false);
+	else
+		foreach(lc, getOwnedSequences(on->relid))
+		{
+			Oid			owned = lfirst_oid(lc);
+
+			if (strcmp(get_rel_name(owned), step->sequence->relname) == 0 &&
+				(step->sequence->schemaname == NULL ||
+				 strcmp(get_namespace_name(get_rel_namespace(owned)), step->sequence->schemaname) == 0))
+				seq = owned;
+		}
+	if (!OidIsValid(seq) || get_rel_relkind(seq) != RELKIND_SEQUENCE ||
 		!(sequenceIsOwned(seq, DEPENDENCY_AUTO, &table, &column) ||
 		  sequenceIsOwned(seq, DEPENDENCY_INTERNAL, &table, &column)) || table != on->relid)
 		pgm_online_refused(on, psprintf("statement %d changes %s, which is not a sequence owned by a column of table %s",
@@ -471,14 +493,15 @@ pgm_online_check_serial(const PgmOnline *on, AttrNumber attnum, Oid new_type)
 			seq_type = ((Form_pg_sequence) GETSTRUCT(tuple))->seqtypid;
 			ReleaseSysCache(tuple);
 		}
-		if (!(new_type == INT8OID && (seq_type == INT4OID || seq_type == INT2OID)) &&
-			!(new_type == INT4OID && seq_type == INT2OID))
+		if (pgm_int_width(seq_type) == 0 || pgm_int_width(seq_type) >= pgm_int_width(new_type))
 			continue;
 		foreach(sc, on->plan->steps)
 		{
 			PgmOnlineStep *step = lfirst(sc);
 
-			widened |= step->kind == PGM_ONLINE_SEQUENCE_TYPE && pgm_online_step_sequence(on, step) == seq;
+			/* (to the column's new type at least) */
+			widened |= step->kind == PGM_ONLINE_SEQUENCE_TYPE && pgm_online_step_sequence(on, step, true) == seq &&
+				pgm_int_width(typenameTypeId(NULL, step->type)) >= pgm_int_width(new_type);
 		}
 		if (!widened)
 		{
@@ -608,7 +631,7 @@ pgm_online_check_steps(PgmOnline *on)
 								   pgm_type_sql(att->atttypid, att->atttypmod), on->row);
 				break;
 			case PGM_ONLINE_SEQUENCE_TYPE:
-				(void) pgm_online_step_sequence(on, step);
+				(void) pgm_online_step_sequence(on, step, true);
 				break;
 			case PGM_ONLINE_RENAME_TABLE:
 				if (OidIsValid(get_relname_relid(step->new_name, on->nspid)))
@@ -819,6 +842,11 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 			retyped |= keys[k] > 0 && pgm_type_change_at(on, keys[k]) != NULL;
 		if (!retyped)
 			continue;
+		if (strcmp(fields[6], "t") != 0 && on->lenient)
+			continue;
+		if (fields[8] && strcmp(fields[10], "t") == 0 && !on->lenient)
+			pgm_online_refused(on, psprintf("key %s is on a retyped column and DEFERRABLE", quote_identifier(fields[9])),
+							   "While both versions run, the key is a unique index on the new column, which cannot wait for the end of a transaction: make the key NOT DEFERRABLE in a revision before this one, or run this change as a plain revision.");
 		if (strcmp(fields[6], "t") != 0)
 			pgm_online_refused(on, psprintf("index %s is on a retyped column, with an expression, a predicate, storage options, or a collation or operator class of its own",
 											quote_identifier(fields[0])),
@@ -882,10 +910,10 @@ pgm_online_find_moved_constraints(PgmOnline *on)
 	{
 		PgmMovedCheck *check = lfirst(lc);
 
-		if (check->reason)
+		if (check->reason && !on->lenient)
 			pgm_online_refused(on, psprintf("check constraint %s of table %s is on a retyped column, and %s",
 											quote_identifier(check->name), on->table, check->reason),
-							   "Online, such a constraint is made again on the new column, which pgmigrate does for a table without inheritance only: run this change as a plain revision.");
+							   "Validate a NOT VALID check (ALTER TABLE ... VALIDATE CONSTRAINT) in a revision before this one; a check that is inherited, or of a table with children, takes a plain revision.");
 		check->new_name = pgm_online_name(on, PGM_NEW_COLUMN_PREFIX, check->name, "check constraint on the new column");
 		on->moved_checks = lappend(on->moved_checks, check);
 	}
@@ -893,11 +921,11 @@ pgm_online_find_moved_constraints(PgmOnline *on)
 	{
 		PgmMovedForeignKey *fk = lfirst(lc);
 
-		if (fk->reason)
+		if (fk->reason && !on->lenient)
 			pgm_online_refused(on, psprintf("foreign key %s of table %s is on a retyped column or references one, and %s",
 											quote_identifier(fk->name), fk->table, fk->reason),
 							   "Online, such a key is made again on the new column, which pgmigrate does for plain foreign keys of plain tables only: run this change as a plain revision.");
-		if (fk->narrower)
+		if (fk->narrower && !on->lenient)
 			pgm_online_refused(on, psprintf("foreign key %s of table %s has the column %s, which could not hold the new values of the column it references",
 											quote_identifier(fk->name), fk->table, fk->narrower),
 							   "Widen the referencing column first, in an online revision of its own on its table; then this one.");
@@ -1740,16 +1768,23 @@ pgmigrate_online_statements(PG_FUNCTION_ARGS)
 		if (built < 1)
 			statements = lappend(statements, moved->create_sql);
 	}
-	/* after the indexes: a key references a unique index, which may be one of them */
+	/*
+	 * After the indexes (a key references a unique index, which may be one
+	 * of them), and only once the backfill is done: until then the new
+	 * columns are not all filled, and a key validated on them would prove
+	 * nothing (the backfill's own writes are not checked by the keys).
+	 */
+	if (strcmp(state.phase, "backfilled") != 0)
+		on->moved_fks = NIL;
 	foreach(lc, on->moved_fks)
 	{
 		PgmMovedForeignKey *fk = lfirst(lc);
-		int			state = pgm_constraint_state(fk->relid, fk->new_name);
+		int			fk_state = pgm_constraint_state(fk->relid, fk->new_name);
 
-		if (state < 0)
+		if (fk_state < 0)
 			statements = lappend(statements, psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID", fk->table,
 													  quote_identifier(fk->new_name), fk->definition));
-		if (state < 1)
+		if (fk_state < 1)
 			statements = lappend(statements, psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", fk->table,
 													  quote_identifier(fk->new_name)));
 	}
@@ -1933,7 +1968,7 @@ pgm_online_contract(void *arg)
 
 		if (step->kind != PGM_ONLINE_SEQUENCE_TYPE)
 			continue;
-		seq = pgm_online_step_sequence(on, step);
+		seq = pgm_online_step_sequence(on, step, false);
 		pgm_spi_run(psprintf("ALTER SEQUENCE %s AS %s",
 							 quote_qualified_identifier(get_namespace_name(get_rel_namespace(seq)), get_rel_name(seq)),
 							 format_type_be(typenameTypeId(NULL, step->type))));
@@ -2067,7 +2102,8 @@ pgm_online_throw_away(void *arg)
 	{
 		PgmMovedForeignKey *fk = lfirst(lc);
 
-		pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", fk->table, quote_identifier(fk->new_name)));
+		if (pgm_constraint_state(fk->relid, fk->new_name) >= 0)
+			pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", fk->table, quote_identifier(fk->new_name)));
 	}
 	foreach(lc, on->not_nulls)
 		pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", on->table,
@@ -2111,6 +2147,8 @@ pgmigrate_abort(PG_FUNCTION_ARGS)
 	pgm_lock_catalog();
 	on = pgm_online_load(id, "migrate.abort()");
 	pgm_require_started(id, &state);
+	/* what start would refuse now (a key added since, say) must not keep the revision from going */
+	on->lenient = true;
 	pgm_online_reload(on, &state);
 	pgm_record_prepare(1);
 	pgm_online_note_tables(on);

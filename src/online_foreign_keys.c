@@ -16,7 +16,11 @@
  */
 #include "postgres.h"
 
+#include "access/stratnum.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "parser/parse_coerce.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -69,7 +73,7 @@ pgm_fk_columns(Oid relid, const char *keys, Oid retyped_relid, int ncolumns, con
 }
 
 /* The width of an integer type in bytes; 0 for any other type. */
-static int
+int
 pgm_int_width(Oid type)
 {
 	return type == INT2OID ? 2 : type == INT4OID ? 4 : type == INT8OID ? 8 : 0;
@@ -86,6 +90,52 @@ pgm_fk_type_after(Oid relid, AttrNumber attnum, Oid retyped_relid, int ncolumns,
 		if (attnums[i] == attnum)
 			return new_types[i];
 	return get_atttype(relid, attnum);
+}
+
+/*
+ * Can a foreign key column of type `key` reference one of type `ref`, with
+ * `ref`'s default btree operator class (the new unique index's)?  As
+ * ALTER TABLE ... ADD FOREIGN KEY decides: an equality operator of the
+ * class's family between the two types and for `key` itself, or an
+ * implicit cast from `key` to `ref`.
+ */
+static bool
+pgm_fk_comparable(Oid key, Oid ref)
+{
+	Oid			opclass = GetDefaultOpClass(ref, BTREE_AM_OID);
+	Oid			family;
+
+	if (key == ref || !OidIsValid(opclass))
+		return key == ref;
+	family = get_opclass_family(opclass);
+	if (OidIsValid(get_opfamily_member(family, ref, key, BTEqualStrategyNumber)) &&
+		OidIsValid(get_opfamily_member(family, key, key, BTEqualStrategyNumber)))
+		return true;
+	return can_coerce_type(1, &key, &ref, COERCION_IMPLICIT);
+}
+
+/* The first pair of columns the key could not compare once retyped, as "a integer, b text", or NULL. */
+static char *
+pgm_fk_incomparable(Oid relid, const char *conkey, Oid confrelid, const char *confkey, Oid retyped_relid,
+					int ncolumns, const AttrNumber *attnums, const Oid *new_types)
+{
+	int			keys[INDEX_MAX_KEYS];
+	int			refs[INDEX_MAX_KEYS];
+	int			n = pgm_int2_array_parse(conkey, keys, INDEX_MAX_KEYS);
+	int			i;
+
+	(void) pgm_int2_array_parse(confkey, refs, INDEX_MAX_KEYS);
+	for (i = 0; i < n; i++)
+	{
+		Oid			key = pgm_fk_type_after(relid, keys[i], retyped_relid, ncolumns, attnums, new_types);
+		Oid			ref = pgm_fk_type_after(confrelid, refs[i], retyped_relid, ncolumns, attnums, new_types);
+
+		if (!pgm_fk_comparable(key, ref))
+			return psprintf("its columns %s %s and %s %s could not be compared",
+							quote_identifier(get_attname(relid, keys[i], false)), format_type_be(key),
+							quote_identifier(get_attname(confrelid, refs[i], false)), format_type_be(ref));
+	}
+	return NULL;
 }
 
 /*
@@ -136,6 +186,8 @@ static const char pgm_fk_query[] =
 	"   THEN 'it is on a partitioned table or a partition'"
 	"  WHEN k.confdelsetcols IS NOT NULL THEN 'its ON DELETE SET NULL or SET DEFAULT names columns'"
 	"  WHEN NOT k.convalidated THEN 'it is NOT VALID'"
+	"  WHEN k.confrelid OPERATOR(pg_catalog.=) $1 AND NOT k.confkey OPERATOR(pg_catalog.&&) $2"
+	"   THEN 'it references other columns through a unique index that includes a retyped one'"
 	PGM_FK_REASONS_18
 	" END"
 	" FROM pg_catalog.pg_constraint k"
@@ -145,7 +197,11 @@ static const char pgm_fk_query[] =
 	" JOIN pg_catalog.pg_namespace fn ON fn.oid OPERATOR(pg_catalog.=) fc.relnamespace"
 	" WHERE k.contype OPERATOR(pg_catalog.=) 'f'"
 	" AND (k.conrelid OPERATOR(pg_catalog.=) $1 AND k.conkey OPERATOR(pg_catalog.&&) $2"
-	"      OR k.confrelid OPERATOR(pg_catalog.=) $1 AND k.confkey OPERATOR(pg_catalog.&&) $2)"
+	"      OR k.confrelid OPERATOR(pg_catalog.=) $1 AND k.confkey OPERATOR(pg_catalog.&&) $2"
+	/* a key on other columns, through a unique index that includes a retyped one */
+	"      OR k.confrelid OPERATOR(pg_catalog.=) $1 AND EXISTS (SELECT FROM pg_catalog.pg_index i"
+	"         WHERE i.indexrelid OPERATOR(pg_catalog.=) k.conindid"
+	"         AND i.indkey::pg_catalog.int2[] OPERATOR(pg_catalog.&&) $2))"
 	" ORDER BY k.conrelid, k.conname";
 
 /*
@@ -184,6 +240,8 @@ pgm_online_find_foreign_keys(Oid relid, int ncolumns, const AttrNumber *attnums,
 								  strcmp(f[11], "t") != 0 ? "" :
 								  strcmp(f[12], "t") == 0 ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
 		fk->narrower = pgm_fk_narrower(fk->relid, f[6], confrelid, f[7], relid, ncolumns, attnums, new_types);
+		if (fk->reason == NULL)
+			fk->reason = pgm_fk_incomparable(fk->relid, f[6], confrelid, f[7], relid, ncolumns, attnums, new_types);
 		out = lappend(out, fk);
 	}
 	return out;

@@ -460,6 +460,7 @@ typedef struct PgmMovedForeignKey
 	char	   *new_name;		/* the caller's name for the new one */
 } PgmMovedForeignKey;
 
+extern int	pgm_int_width(Oid type);
 extern List *pgm_online_find_foreign_keys(Oid relid, int ncolumns, const AttrNumber *attnums,
 										  char **new_columns, const Oid *new_types);
 

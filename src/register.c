@@ -593,6 +593,21 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 	if (PG_NARGS() > 7 && pgm_catalog_exec(PGM_Q_GET_ONLINE, &id, NULL, false) > 0)
 		args.stored_online = pgm_result_bool(0, 1);
 	exists = pgm_catalog_exec(PGM_Q_GET_REVISION, &id, NULL, false) > 0;
+	/* a started online revision runs the SQL it was started with */
+	if (exists)
+	{
+		char	   *busy = pgm_online_in_progress();
+
+		if (busy && strcmp(busy, args.id) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("online revision \"%s\" is started", args.id),
+					 errdetail("Its phases run the SQL it was started with."),
+					 errhint("Complete it with migrate.complete('%s'), or abort it with migrate.abort('%s') first.",
+							 args.id, args.id)));
+		/* (the lookup above is SPI's last result, which pgm_register() reads) */
+		(void) pgm_catalog_exec(PGM_Q_GET_REVISION, &id, NULL, false);
+	}
 
 	/*
 	 * The same up, registered destructive before: its approval stands, and
