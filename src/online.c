@@ -555,6 +555,10 @@ pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
 				 errdetail("Statement %d of online revision \"%s\" makes identity column %s of table %s %s.",
 						   step->number, on->id, quote_identifier(step->column), on->table, change->new_type),
 				 errhint("Drop the identity in a revision before this one, or choose an integer type.")));
+	if (att->attidentity && (unusual = pgm_online_identity_misfit(on->relid, att->attnum, new_type)) != NULL)
+		pgm_online_refused(on, psprintf("identity column %s of table %s becomes %s, and %s",
+										quote_identifier(step->column), on->table, change->new_type, unusual),
+						   "Change the sequence's bounds (ALTER TABLE ... ALTER COLUMN ... SET MAXVALUE ...) in a revision before this one, or keep a wider type.");
 	dependents = pgm_column_dependents(on, att->attnum);
 	if (dependents != NIL)
 		pgm_online_refused(on, psprintf("column %s of table %s has dependents: %s",

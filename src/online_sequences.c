@@ -102,3 +102,53 @@ pgm_online_carry_sequence(Oid relid, AttrNumber attnum, const char *table, const
 										  state[0], strcmp(state[1], "t") == 0 ? "true" : "false"));
 	}
 }
+
+/*
+ * Why the identity of column `attnum` of `relid` could not be made again on
+ * a column of `new_type`, or NULL: a bound of its own, or its last value,
+ * beyond the new type's (a bound that was the old type's own becomes the
+ * new type's).  A plain ALTER COLUMN TYPE fails on the same.
+ */
+char *
+pgm_online_identity_misfit(Oid relid, AttrNumber attnum, Oid new_type)
+{
+	Oid			types[2] = {OIDOID, INT2OID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), Int16GetDatum(attnum)};
+	List	   *rows;
+	char	  **f;
+	const char *old_min;
+	const char *old_max;
+	const char *new_min;
+	const char *new_max;
+	char	  **state;
+
+	if (new_type != INT2OID && new_type != INT4OID && new_type != INT8OID)
+		return NULL;
+	rows = pgm_spi_rows("SELECT pg_catalog.format('%I.%I', n.nspname, s.relname), q.seqtypid, q.seqmin, q.seqmax"
+						" FROM pg_catalog.pg_depend d"
+						" JOIN pg_catalog.pg_class s ON s.oid OPERATOR(pg_catalog.=) d.objid"
+						" JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) s.relnamespace"
+						" JOIN pg_catalog.pg_sequence q ON q.seqrelid OPERATOR(pg_catalog.=) s.oid"
+						" WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+						" AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+						" AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2"
+						" AND d.deptype OPERATOR(pg_catalog.=) 'i'",
+						2, types, values);
+	if (rows == NIL)
+		return NULL;
+	f = linitial(rows);
+	pgm_sequence_type_bounds((Oid) strtoul(f[1], NULL, 10), &old_min, &old_max);
+	pgm_sequence_type_bounds(new_type, &new_min, &new_max);
+	/* numbers as text: compare them as numbers */
+	state = linitial(pgm_spi_rows(psprintf("SELECT (%s::pg_catalog.numeric OPERATOR(pg_catalog.<) %s"
+										   "        AND %s OPERATOR(pg_catalog.<>) %s)"
+										   "    OR (%s::pg_catalog.numeric OPERATOR(pg_catalog.>) %s"
+										   "        AND %s OPERATOR(pg_catalog.<>) %s)"
+										   "    OR last_value::pg_catalog.numeric NOT BETWEEN %s AND %s FROM %s",
+										   f[2], new_min, f[2], old_min, f[3], new_max, f[3], old_max,
+										   new_min, new_max, f[0]),
+								   0, NULL, NULL));
+	if (strcmp(state[0], "t") != 0)
+		return NULL;
+	return psprintf("its sequence %s has a bound or its last value beyond what %s holds", f[0], format_type_be(new_type));
+}

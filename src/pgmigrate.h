@@ -441,6 +441,7 @@ extern char *pgm_online_sync_function(const char *function, const char *revision
 
 /* ---- online_sequences.c: a retyped column's sequence, carried over at complete ---- */
 
+extern char *pgm_online_identity_misfit(Oid relid, AttrNumber attnum, Oid new_type);
 extern void pgm_online_carry_sequence(Oid relid, AttrNumber attnum, const char *table,
 									  const char *column, const char *new_column,
 									  List **before, List **after);
