@@ -94,6 +94,10 @@ INSERT INTO events (body) VALUES ('old') RETURNING id;
 SET search_path = app_k3, app;
 INSERT INTO events (body) VALUES ('new') RETURNING id;
 UPDATE events SET body = 'changed' WHERE id = 10;
+-- GENERATED ALWAYS holds through the new version's view too
+INSERT INTO events (id, body) VALUES (11, 'mine');
+UPDATE events SET id = 500 WHERE id = 10;
+INSERT INTO events VALUES (DEFAULT, 'default') RETURNING id;
 SET search_path = app;
 CALL migrate.backfill('k3');
 SELECT statement FROM migrate.online_statements('k3') \gexec

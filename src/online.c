@@ -1113,12 +1113,16 @@ pgm_create_view_writer(const PgmOnline *on, const char *view, List *columns)
 	pgm_spi_run(psprintf("CREATE TRIGGER %s INSTEAD OF INSERT OR UPDATE OR DELETE ON %s"
 							 " FOR EACH ROW EXECUTE FUNCTION %s()",
 							 quote_identifier(PGM_VIEW_PREFIX "write"), view, function));
-	/* what an INSERT leaves out gets the table's default, as through a plain view */
+	/*
+	 * what an INSERT leaves out gets the table's default, as through a plain
+	 * view; a GENERATED ALWAYS identity's, from the trigger (which so tells a
+	 * value given from none)
+	 */
 	foreach(lc, columns)
 	{
 		PgmViewColumn *col = lfirst(lc);
 
-		if (col->default_sql)
+		if (col->default_sql && !col->identity_always)
 			pgm_spi_run(psprintf("ALTER VIEW %s ALTER COLUMN %s SET DEFAULT %s", view,
 									 quote_identifier(col->name), col->default_sql));
 	}

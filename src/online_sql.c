@@ -159,6 +159,41 @@ pgm_writer_returning(List *columns)
 					pgm_list_join(targets, ", "));
 }
 
+/*
+ * The statements that refuse a value written to a GENERATED ALWAYS
+ * identity, as the table does (428C9): on INSERT the view has no default
+ * for it, so a value there was given, and the identity's next value is
+ * taken here; on UPDATE, a change.
+ */
+static char *
+pgm_writer_identity_checks(List *columns, bool insert)
+{
+	StringInfoData out;
+	ListCell   *lc;
+
+	initStringInfo(&out);
+	foreach(lc, columns)
+	{
+		PgmViewColumn *col = lfirst(lc);
+		const char *name = pgm_ident(col->name);
+
+		if (!col->identity_always || col->default_sql == NULL)
+			continue;
+		appendStringInfo(&out, "IF NEW.%s IS %s THEN\n"
+						 "            RAISE EXCEPTION USING ERRCODE = '428C9', MESSAGE = %s,\n"
+						 "                DETAIL = %s;\n"
+						 "        END IF;\n        ",
+						 name, insert ? "NOT NULL" : psprintf("DISTINCT FROM OLD.%s", name),
+						 quote_literal_cstr(psprintf(insert ? "cannot insert a non-DEFAULT value into column \"%s\"" :
+													 "column \"%s\" can only be updated to DEFAULT", col->name)),
+						 quote_literal_cstr(psprintf("Column \"%s\" is an identity column defined as GENERATED ALWAYS.",
+													 col->name)));
+		if (insert)
+			appendStringInfo(&out, "NEW.%s := %s;\n        ", name, col->default_sql);
+	}
+	return out.data;
+}
+
 static char *
 pgm_writer_insert(const char *table, List *columns)
 {
@@ -177,7 +212,8 @@ pgm_writer_insert(const char *table, List *columns)
 		targets = lappend(targets, pgm_ident(col->base));
 		values = lappend(values, psprintf("NEW.%s", pgm_ident(col->name)));
 	}
-	return psprintf("INSERT INTO %s AS " PGM_ONLINE_TABLE_ALIAS " (%s)%s\n            VALUES (%s)%s;",
+	return psprintf("%sINSERT INTO %s AS " PGM_ONLINE_TABLE_ALIAS " (%s)%s\n            VALUES (%s)%s;",
+					pgm_writer_identity_checks(columns, true),
 					table, pgm_list_join(targets, ", "), identity ? " OVERRIDING SYSTEM VALUE" : "",
 					pgm_list_join(values, ", "), pgm_writer_returning(columns));
 }
@@ -208,9 +244,9 @@ pgm_writer_update(const char *table, List *columns, const char *key_column, cons
 	if (sets == NIL)
 		sets = list_make1(psprintf("%s = " PGM_ONLINE_TABLE_ALIAS ".%s", pgm_ident(key_column),
 								   pgm_ident(key_column)));
-	return psprintf("UPDATE %s AS " PGM_ONLINE_TABLE_ALIAS " SET %s\n"
+	return psprintf("%sUPDATE %s AS " PGM_ONLINE_TABLE_ALIAS " SET %s\n"
 					"            WHERE " PGM_ONLINE_TABLE_ALIAS ".%s OPERATOR(pg_catalog.=) OLD.%s%s;",
-					table, pgm_list_join(sets, ", "), pgm_ident(key_column), pgm_ident(key_name),
+					pgm_writer_identity_checks(columns, false), table, pgm_list_join(sets, ", "), pgm_ident(key_column), pgm_ident(key_name),
 					pgm_writer_returning(columns));
 }
 
