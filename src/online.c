@@ -1710,6 +1710,9 @@ pgm_check_concurrent(const PgmOnline *on, const char *sql)
 	if (tree && IsA(tree, DropStmt) && ((DropStmt *) tree)->removeType == OBJECT_INDEX &&
 		((DropStmt *) tree)->concurrent)
 		return;
+	/* the lock timeout of the statement after it */
+	if (tree && IsA(tree, VariableSetStmt) && strcmp(((VariableSetStmt *) tree)->name, "lock_timeout") == 0)
+		return;
 	/* a foreign key added NOT VALID, or validated: no scan under a lock that stops writes */
 	if (tree && IsA(tree, AlterTableStmt) && list_length(((AlterTableStmt *) tree)->cmds) == 1)
 	{
@@ -1745,6 +1748,7 @@ pgmigrate_online_statements(PG_FUNCTION_ARGS)
 	PgmOnlineState state;
 	PgmOnline  *on;
 	List	   *statements = NIL;
+	List	   *keys = NIL;
 	List	   *expected = NIL;
 	ListCell   *lc;
 
@@ -1790,11 +1794,25 @@ pgmigrate_online_statements(PG_FUNCTION_ARGS)
 		int			fk_state = pgm_constraint_state(fk->relid, fk->new_name);
 
 		if (fk_state < 0)
-			statements = lappend(statements, psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID", fk->table,
-													  quote_identifier(fk->new_name), fk->definition));
+			keys = lappend(keys, psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID", fk->table,
+										  quote_identifier(fk->new_name), fk->definition));
 		if (fk_state < 1)
-			statements = lappend(statements, psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", fk->table,
-													  quote_identifier(fk->new_name)));
+			keys = lappend(keys, psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", fk->table,
+										  quote_identifier(fk->new_name)));
+	}
+
+	/*
+	 * The keys under the lock timeout: adding one takes a brief SHARE ROW
+	 * EXCLUSIVE lock on both tables, which must never queue writes behind a
+	 * long transaction (a failure is run again, as a failed build is).
+	 */
+	if (keys != NIL)
+	{
+		statements = lappend(statements, psprintf("SET lock_timeout = %d",
+												  pgm_lock_timeout_or(PGM_ONLINE_LOCK_TIMEOUT_MS)));
+		statements = list_concat(statements, keys);
+		statements = lappend(statements, psprintf("SET lock_timeout = %s",
+												  quote_literal_cstr(GetConfigOption("lock_timeout", false, false))));
 	}
 	foreach(lc, statements)
 		pgm_check_concurrent(on, lfirst(lc));
