@@ -1875,6 +1875,97 @@ pgm_online_drop_scaffolding(const PgmOnline *on)
 	}
 }
 
+/* Complete: each retyped column swapped for its new one, with its sequence. */
+static void
+pgm_online_swap_columns(const PgmOnline *on)
+{
+	ListCell   *lc;
+
+	foreach(lc, on->type_changes)
+	{
+		PgmTypeChange *c = lfirst(lc);
+		List	   *before = NIL;
+		List	   *after = NIL;
+		ListCell   *sc;
+
+		pgm_online_carry_sequence(on->relid, get_attnum(on->relid, c->step->column), on->table, c->step->column,
+								  c->new_column, &before, &after);
+		foreach(sc, before)
+			pgm_spi_run(lfirst(sc));
+		pgm_spi_run(psprintf("ALTER TABLE %s DROP COLUMN %s", on->table, quote_identifier(c->step->column)));
+		pgm_spi_run(psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", on->table,
+							 quote_identifier(c->new_column), quote_identifier(c->step->column)));
+		/*
+		 * After the rename: since 18 the NOT NULL constraint takes the
+		 * column's name then, the one the old column's had.
+		 */
+		if (c->not_null)
+		{
+			/* the validated check spares SET NOT NULL its scan */
+			pgm_spi_run(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", on->table,
+								 quote_identifier(c->step->column)));
+			pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", on->table,
+								 quote_identifier(c->not_null_check)));
+		}
+		/* an identity needs the NOT NULL */
+		foreach(sc, after)
+			pgm_spi_run(lfirst(sc));
+	}
+}
+
+/*
+ * Complete, after the swap: what went with the old columns comes back
+ * under its name on the new ones — indexes (a key's attached to its
+ * constraint), checks, foreign keys — and the sequences are widened.
+ */
+static void
+pgm_online_rename_moved(const PgmOnline *on)
+{
+	ListCell   *lc;
+
+	foreach(lc, on->moved_indexes)
+	{
+		PgmMovedIndex *moved = lfirst(lc);
+		ListCell   *ac;
+
+		pgm_spi_run(moved->attach_sql);
+		foreach(ac, moved->after)
+			pgm_spi_run(lfirst(ac));
+	}
+	foreach(lc, on->moved_checks)
+	{
+		PgmMovedCheck *check = lfirst(lc);
+
+		pgm_spi_run(psprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s", on->table, quote_identifier(check->new_name),
+							 quote_identifier(check->name)));
+		if (check->comment)
+			pgm_spi_run(psprintf("COMMENT ON CONSTRAINT %s ON %s IS %s", quote_identifier(check->name), on->table,
+								 quote_literal_cstr(check->comment)));
+	}
+	foreach(lc, on->moved_fks)
+	{
+		PgmMovedForeignKey *fk = lfirst(lc);
+
+		pgm_spi_run(psprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s", fk->table, quote_identifier(fk->new_name),
+							 quote_identifier(fk->name)));
+		if (fk->comment)
+			pgm_spi_run(psprintf("COMMENT ON CONSTRAINT %s ON %s IS %s", quote_identifier(fk->name), fk->table,
+								 quote_literal_cstr(fk->comment)));
+	}
+	foreach(lc, on->plan->steps)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+		Oid			seq;
+
+		if (step->kind != PGM_ONLINE_SEQUENCE_TYPE)
+			continue;
+		seq = pgm_online_step_sequence(on, step, false);
+		pgm_spi_run(psprintf("ALTER SEQUENCE %s AS %s",
+							 quote_qualified_identifier(get_namespace_name(get_rel_namespace(seq)), get_rel_name(seq)),
+							 format_type_be(typenameTypeId(NULL, step->type))));
+	}
+}
+
 static void
 pgm_online_contract(void *arg)
 {
@@ -1907,67 +1998,8 @@ pgm_online_contract(void *arg)
 		pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", on->table,
 								 quote_identifier(pgm_not_null_check(on, column))));
 	}
-	foreach(lc, on->type_changes)
-	{
-		PgmTypeChange *c = lfirst(lc);
-		List	   *before = NIL;
-		List	   *after = NIL;
-		ListCell   *sc;
-
-		pgm_online_carry_sequence(on->relid, get_attnum(on->relid, c->step->column), on->table, c->step->column,
-								  c->new_column, &before, &after);
-		foreach(sc, before)
-			pgm_spi_run(lfirst(sc));
-		pgm_spi_run(psprintf("ALTER TABLE %s DROP COLUMN %s", on->table, quote_identifier(c->step->column)));
-		pgm_spi_run(psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", on->table,
-								 quote_identifier(c->new_column), quote_identifier(c->step->column)));
-		/*
-		 * After the rename: since 18 the NOT NULL constraint takes the
-		 * column's name then, the one the old column's had.
-		 */
-		if (c->not_null)
-		{
-			/* the validated check spares SET NOT NULL its scan */
-			pgm_spi_run(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", on->table,
-									 quote_identifier(c->step->column)));
-			pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", on->table,
-									 quote_identifier(c->not_null_check)));
-		}
-		/* an identity needs the NOT NULL */
-		foreach(sc, after)
-			pgm_spi_run(lfirst(sc));
-	}
-	/* the old indexes went with the old columns: the new ones take their names (a key's, its constraint's) */
-	foreach(lc, on->moved_indexes)
-	{
-		PgmMovedIndex *moved = lfirst(lc);
-		ListCell   *ac;
-
-		pgm_spi_run(moved->attach_sql);
-		foreach(ac, moved->after)
-			pgm_spi_run(lfirst(ac));
-	}
-	/* the new checks and keys take the old ones' names (the old checks went with the old columns) */
-	foreach(lc, on->moved_checks)
-	{
-		PgmMovedCheck *check = lfirst(lc);
-
-		pgm_spi_run(psprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s", on->table, quote_identifier(check->new_name),
-							 quote_identifier(check->name)));
-		if (check->comment)
-			pgm_spi_run(psprintf("COMMENT ON CONSTRAINT %s ON %s IS %s", quote_identifier(check->name), on->table,
-								 quote_literal_cstr(check->comment)));
-	}
-	foreach(lc, on->moved_fks)
-	{
-		PgmMovedForeignKey *fk = lfirst(lc);
-
-		pgm_spi_run(psprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s", fk->table, quote_identifier(fk->new_name),
-							 quote_identifier(fk->name)));
-		if (fk->comment)
-			pgm_spi_run(psprintf("COMMENT ON CONSTRAINT %s ON %s IS %s", quote_identifier(fk->name), fk->table,
-								 quote_literal_cstr(fk->comment)));
-	}
+	pgm_online_swap_columns(on);
+	pgm_online_rename_moved(on);
 	foreach(lc, on->plan->steps)
 	{
 		PgmOnlineStep *step = lfirst(lc);
@@ -1987,18 +2019,6 @@ pgm_online_contract(void *arg)
 			pgm_spi_run(psprintf("ALTER TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s", on->table,
 									 quote_identifier(step->constraint), quote_identifier(step->index)));
 	}
-	foreach(lc, on->plan->steps)
-	{
-		PgmOnlineStep *step = lfirst(lc);
-		Oid			seq;
-
-		if (step->kind != PGM_ONLINE_SEQUENCE_TYPE)
-			continue;
-		seq = pgm_online_step_sequence(on, step, false);
-		pgm_spi_run(psprintf("ALTER SEQUENCE %s AS %s",
-							 quote_qualified_identifier(get_namespace_name(get_rel_namespace(seq)), get_rel_name(seq)),
-							 format_type_be(typenameTypeId(NULL, step->type))));
-	}
 	/* last: the statements before it name the table by its old name */
 	if (on->rename_table)
 		pgm_spi_run(psprintf("ALTER TABLE %s RENAME TO %s", on->table,
@@ -2016,29 +2036,17 @@ pgm_online_note_tables(const PgmOnline *on)
 		pgm_changes_note(RelationRelationId, ((PgmMovedForeignKey *) lfirst(lc))->relid);
 }
 
-Datum
-pgmigrate_complete(PG_FUNCTION_ARGS)
+/*
+ * Complete's checks before any lock: every index and key the client builds
+ * is there and valid, and no row of a nullable retyped column lacks its
+ * new value.
+ */
+static void
+pgm_online_check_ready(const PgmOnline *on)
 {
-	char	   *id = pgm_text_arg(fcinfo, 0, "id", "migrate.complete()");
-	bool		force = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
-	PgmOnlineState state;
-	PgmOnline  *on;
-	List	   *users;
-	Datum		idarg;
+	const char *id = on->id;
 	ListCell   *lc;
 
-	pgm_check_may_change("migrate.complete()");
-	pgm_spi_connect();
-	pgm_lock_catalog();
-	on = pgm_online_load(id, "migrate.complete()");
-	pgm_require_started(id, &state);
-	if (strcmp(state.phase, "backfilled") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("online revision \"%s\" is not backfilled yet", id),
-				 errdetail("%lld rows are filled so far.", (long long) state.rows_done),
-				 errhint("Run CALL migrate.backfill('%s') to the end first; migrate.online_progress shows how far it is.", id)));
-	pgm_online_reload(on, &state);
 	foreach(lc, on->indexes)
 	{
 		PgmOnlineStep *step = lfirst(lc);
@@ -2096,6 +2104,31 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 					 errdetail("Complete would drop their old values."),
 					 errhint("Run CALL migrate.backfill('%s') again.", id)));
 	}
+}
+
+Datum
+pgmigrate_complete(PG_FUNCTION_ARGS)
+{
+	char	   *id = pgm_text_arg(fcinfo, 0, "id", "migrate.complete()");
+	bool		force = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+	PgmOnlineState state;
+	PgmOnline  *on;
+	List	   *users;
+	Datum		idarg;
+
+	pgm_check_may_change("migrate.complete()");
+	pgm_spi_connect();
+	pgm_lock_catalog();
+	on = pgm_online_load(id, "migrate.complete()");
+	pgm_require_started(id, &state);
+	if (strcmp(state.phase, "backfilled") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("online revision \"%s\" is not backfilled yet", id),
+				 errdetail("%lld rows are filled so far.", (long long) state.rows_done),
+				 errhint("Run CALL migrate.backfill('%s') to the end first; migrate.online_progress shows how far it is.", id)));
+	pgm_online_reload(on, &state);
+	pgm_online_check_ready(on);
 	users = pgm_old_version_users(on);
 	if (users != NIL && !force)
 		ereport(ERROR,
