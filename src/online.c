@@ -773,6 +773,46 @@ pgm_moved_index_finish(const PgmOnline *on, PgmMovedIndex *moved, char **fields)
 }
 
 /*
+ * The indexes of table $1, with what pgm_online_find_moved_indexes()
+ * needs of each: name, unique, method, key columns, columns, options,
+ * plain (on columns, no predicate, options, or collation or operator class
+ * of its own), the columns it depends on, then a key's constraint and what
+ * the index has besides its definition.
+ */
+static const char pgm_moved_index_query[] =
+	"SELECT c.relname, i.indisunique, am.amname, i.indnkeyatts,"
+	" i.indkey::pg_catalog.int2[], i.indoption::pg_catalog.int2[],"
+	" i.indexprs IS NULL AND i.indpred IS NULL AND c.reloptions IS NULL"
+	" AND COALESCE((SELECT pg_catalog.bool_and(o.opcdefault)"
+	"      FROM pg_catalog.unnest(i.indclass::pg_catalog.oid[]) AS u (opc)"
+	"      JOIN pg_catalog.pg_opclass o ON o.oid OPERATOR(pg_catalog.=) u.opc), true)"
+	" AND NOT EXISTS (SELECT FROM ROWS FROM (pg_catalog.unnest(i.indcollation::pg_catalog.oid[]),"
+	"      pg_catalog.unnest(i.indkey::pg_catalog.int2[])) AS u (coll, att)"
+	"      JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid"
+	"       AND a.attnum OPERATOR(pg_catalog.=) u.att"
+	"      WHERE u.coll OPERATOR(pg_catalog.<>) 0 AND u.coll OPERATOR(pg_catalog.<>) a.attcollation),"
+	/* the columns it depends on, in expressions and predicates too */
+	" ARRAY(SELECT d.refobjsubid FROM pg_catalog.pg_depend d"
+	"       WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+	"         AND d.objid OPERATOR(pg_catalog.=) i.indexrelid"
+	"         AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+	"         AND d.refobjid OPERATOR(pg_catalog.=) i.indrelid)"
+	/* a key's constraint, and what the index has besides its definition */
+	", k.contype, k.conname, k.condeferrable, k.condeferred, i.indnullsnotdistinct,"
+	" (SELECT pg_catalog.quote_ident(t.spcname) FROM pg_catalog.pg_tablespace t"
+	"  WHERE t.oid OPERATOR(pg_catalog.=) c.reltablespace),"
+	" i.indisreplident, i.indisclustered,"
+	" pg_catalog.obj_description(c.oid, 'pg_class'), pg_catalog.obj_description(k.oid, 'pg_constraint')"
+	" FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid"
+	" JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) c.relam"
+	" LEFT JOIN pg_catalog.pg_constraint k ON k.conindid OPERATOR(pg_catalog.=) i.indexrelid"
+	"  AND k.conrelid OPERATOR(pg_catalog.=) i.indrelid AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,x}')"
+	" WHERE i.indrelid OPERATOR(pg_catalog.=) $1"
+	/* an exclusion constraint's column is a dependent: refused */
+	" AND (k.contype IS NULL OR k.contype OPERATOR(pg_catalog.<>) 'x')"
+	" ORDER BY c.relname";
+
+/*
  * The indexes on retyped columns, each to be built again on the new
  * columns (concurrently, by migrate.online_statements()) and renamed to
  * the old name at complete, when the old column and its index go.  Only
@@ -789,38 +829,7 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 
 	if (on->type_changes == NIL)
 		return;
-	foreach(lc, pgm_spi_rows("SELECT c.relname, i.indisunique, am.amname, i.indnkeyatts,"
-								" i.indkey::pg_catalog.int2[], i.indoption::pg_catalog.int2[],"
-								" i.indexprs IS NULL AND i.indpred IS NULL AND c.reloptions IS NULL"
-								   " AND COALESCE((SELECT pg_catalog.bool_and(o.opcdefault)"
-								   "      FROM pg_catalog.unnest(i.indclass::pg_catalog.oid[]) AS u (opc)"
-								   "      JOIN pg_catalog.pg_opclass o ON o.oid OPERATOR(pg_catalog.=) u.opc), true)"
-								   " AND NOT EXISTS (SELECT FROM ROWS FROM (pg_catalog.unnest(i.indcollation::pg_catalog.oid[]),"
-								   "      pg_catalog.unnest(i.indkey::pg_catalog.int2[])) AS u (coll, att)"
-								   "      JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid"
-								   "       AND a.attnum OPERATOR(pg_catalog.=) u.att"
-								   "      WHERE u.coll OPERATOR(pg_catalog.<>) 0 AND u.coll OPERATOR(pg_catalog.<>) a.attcollation),"
-								   /* the columns it depends on, in expressions and predicates too */
-								   " ARRAY(SELECT d.refobjsubid FROM pg_catalog.pg_depend d"
-								   "       WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-								   "         AND d.objid OPERATOR(pg_catalog.=) i.indexrelid"
-								   "         AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-								   "         AND d.refobjid OPERATOR(pg_catalog.=) i.indrelid)"
-								   /* a key's constraint, and what the index has besides its definition */
-								   ", k.contype, k.conname, k.condeferrable, k.condeferred, i.indnullsnotdistinct,"
-								   " (SELECT pg_catalog.quote_ident(t.spcname) FROM pg_catalog.pg_tablespace t"
-								   "  WHERE t.oid OPERATOR(pg_catalog.=) c.reltablespace),"
-								   " i.indisreplident, i.indisclustered,"
-								   " pg_catalog.obj_description(c.oid, 'pg_class'), pg_catalog.obj_description(k.oid, 'pg_constraint')"
-								   " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid"
-								   " JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) c.relam"
-								   " LEFT JOIN pg_catalog.pg_constraint k ON k.conindid OPERATOR(pg_catalog.=) i.indexrelid"
-								   "  AND k.conrelid OPERATOR(pg_catalog.=) i.indrelid AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,x}')"
-								   " WHERE i.indrelid OPERATOR(pg_catalog.=) $1"
-								   /* an exclusion constraint's column is a dependent: refused */
-								   " AND (k.contype IS NULL OR k.contype OPERATOR(pg_catalog.<>) 'x')"
-								   " ORDER BY c.relname",
-								   1, types, values))
+	foreach(lc, pgm_spi_rows(pgm_moved_index_query, 1, types, values))
 	{
 		char	  **fields = lfirst(lc);
 		int			keys[INDEX_MAX_KEYS];
