@@ -143,6 +143,9 @@ pgm_online_name(const PgmOnline *on, const char *prefix, const char *name, const
 {
 	char	   *result = psprintf("%s%s", prefix, name);
 
+	/* abort: what such a name would be for was never made */
+	if (strlen(result) >= NAMEDATALEN && on->lenient)
+		return NULL;
 	if (strlen(result) >= NAMEDATALEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_NAME_TOO_LONG),
@@ -881,6 +884,8 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 		moved = palloc0(sizeof(PgmMovedIndex));
 		moved->name = pstrdup(fields[0]);
 		moved->new_name = pgm_online_name(on, PGM_NEW_COLUMN_PREFIX, fields[0], "index on the new column");
+		if (moved->new_name == NULL)
+			continue;
 		moved->create_sql = psprintf("CREATE %sINDEX CONCURRENTLY %s ON %s USING %s (%s)%s%s%s",
 									 strcmp(fields[1], "t") == 0 ? "UNIQUE " : "",
 									 quote_identifier(moved->new_name), on->table, quote_identifier(fields[2]),
@@ -928,6 +933,8 @@ pgm_online_find_moved_constraints(PgmOnline *on)
 											quote_identifier(check->name), on->table, check->reason),
 							   "Validate a NOT VALID check (ALTER TABLE ... VALIDATE CONSTRAINT) in a revision before this one; a check that is inherited, or of a table with children, takes a plain revision.");
 		check->new_name = pgm_online_name(on, PGM_NEW_COLUMN_PREFIX, check->name, "check constraint on the new column");
+		if (check->new_name == NULL)
+			continue;
 		on->moved_checks = lappend(on->moved_checks, check);
 	}
 	foreach(lc, pgm_online_find_foreign_keys(on->relid, n, attnums, new_columns, new_types))
@@ -943,6 +950,8 @@ pgm_online_find_moved_constraints(PgmOnline *on)
 											quote_identifier(fk->name), fk->table, fk->narrower),
 							   "Widen the referencing column first, in an online revision of its own on its table; then this one.");
 		fk->new_name = pgm_online_name(on, PGM_NEW_COLUMN_PREFIX, fk->name, "foreign key on the new column");
+		if (fk->new_name == NULL)
+			continue;
 		on->moved_fks = lappend(on->moved_fks, fk);
 	}
 }
@@ -1323,18 +1332,30 @@ pgm_text_arg(FunctionCallInfo fcinfo, int n, const char *name, const char *funct
 	return text_to_cstring(PG_GETARG_TEXT_PP(n));
 }
 
-/* What start checks before it changes anything, on a loaded revision. */
+/* What start checks before it changes anything, on a loaded revision and its table (on->relid). */
 static void
 pgm_online_check_now(void *arg)
 {
 	PgmOnline  *on = (PgmOnline *) arg;
 
+	pgm_online_name_table(on, on->relid);
 	pgm_online_collect(on);
 	on->row = pgm_online_row(on);
 	pgm_online_check_steps(on);
 	pgm_online_find_moved_indexes(on);
 	pgm_online_find_moved_constraints(on);
 	pgm_online_find_key(on);
+	/* the names start gives what it makes besides */
+	if (on->type_changes != NIL || on->fills != NIL)
+		(void) pgm_online_name(on, PGM_SYNC_PREFIX, on->id, "trigger");
+	if (on->type_changes != NIL)
+		(void) pgm_online_name(on, PGM_VIEW_PREFIX, on->id, "view trigger");
+	if (OidIsValid(get_namespace_oid(on->old_schema, true)))
+		pgm_online_refused(on, psprintf("schema %s exists", quote_identifier(on->old_schema)),
+						   "It would be a version's schema of views: drop or rename it first.");
+	if (OidIsValid(get_namespace_oid(on->new_schema, true)))
+		pgm_online_refused(on, psprintf("schema %s exists", quote_identifier(on->new_schema)),
+						   "It would be a version's schema of views: drop or rename it first.");
 }
 
 /*
@@ -1362,7 +1383,7 @@ pgm_online_check_at_registration(const char *id)
 	relid = RangeVarGetRelid(on->plan->relation, NoLock, true);
 	if (!OidIsValid(relid))
 		return;
-	pgm_online_name_table(on, relid);
+	on->relid = relid;
 	edata = pgm_in_subtransaction(pgm_online_check_now, on, false);
 	if (edata == NULL)
 		return;
@@ -1370,8 +1391,10 @@ pgm_online_check_at_registration(const char *id)
 			(errcode(edata->sqlerrcode),
 			 errmsg("%s", edata->message),
 			 errdetail("%s%sChecked against table %s as it is now: migrate.start('%s') checks again.",
-					   edata->detail ? edata->detail : "", edata->detail ? " " : "", on->table, id),
-			 edata->hint ? errhint("%s", edata->hint) : 0));
+					   edata->detail ? edata->detail : "", edata->detail ? " " : "",
+					   quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid)), id),
+			 edata->hint ? errhint("%s", edata->hint) : 0,
+			 edata->context ? errcontext("%s", edata->context) : 0));
 }
 
 Datum

@@ -187,6 +187,8 @@ static const char pgm_fk_query[] =
 	"  WHEN k.confdelsetcols IS NOT NULL THEN 'its ON DELETE SET NULL or SET DEFAULT names columns'"
 	"  WHEN NOT k.convalidated THEN 'it is NOT VALID'"
 	"  WHEN k.confrelid OPERATOR(pg_catalog.=) $1 AND NOT k.confkey OPERATOR(pg_catalog.&&) $2"
+	"       AND EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indexrelid OPERATOR(pg_catalog.=) k.conindid"
+	"                   AND i.indkey::pg_catalog.int2[] OPERATOR(pg_catalog.&&) $2)"
 	"   THEN 'it references other columns through a unique index that includes a retyped one'"
 	PGM_FK_REASONS_18
 	" END"

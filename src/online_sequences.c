@@ -124,7 +124,8 @@ pgm_online_identity_misfit(Oid relid, AttrNumber attnum, Oid new_type)
 
 	if (new_type != INT2OID && new_type != INT4OID && new_type != INT8OID)
 		return NULL;
-	rows = pgm_spi_rows("SELECT pg_catalog.format('%I.%I', n.nspname, s.relname), q.seqtypid, q.seqmin, q.seqmax"
+	rows = pgm_spi_rows("SELECT pg_catalog.format('%I.%I', n.nspname, s.relname), q.seqtypid, q.seqmin, q.seqmax,"
+						" q.seqstart"
 						" FROM pg_catalog.pg_depend d"
 						" JOIN pg_catalog.pg_class s ON s.oid OPERATOR(pg_catalog.=) d.objid"
 						" JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) s.relnamespace"
@@ -144,11 +145,13 @@ pgm_online_identity_misfit(Oid relid, AttrNumber attnum, Oid new_type)
 										   "        AND %s OPERATOR(pg_catalog.<>) %s)"
 										   "    OR (%s::pg_catalog.numeric OPERATOR(pg_catalog.>) %s"
 										   "        AND %s OPERATOR(pg_catalog.<>) %s)"
-										   "    OR last_value::pg_catalog.numeric NOT BETWEEN %s AND %s FROM %s",
+										   "    OR last_value::pg_catalog.numeric NOT BETWEEN %s AND %s"
+										   "    OR %s::pg_catalog.numeric NOT BETWEEN %s AND %s FROM %s",
 										   f[2], new_min, f[2], old_min, f[3], new_max, f[3], old_max,
-										   new_min, new_max, f[0]),
+										   new_min, new_max, f[4], new_min, new_max, f[0]),
 								   0, NULL, NULL));
 	if (strcmp(state[0], "t") != 0)
 		return NULL;
-	return psprintf("its sequence %s has a bound or its last value beyond what %s holds", f[0], format_type_be(new_type));
+	return psprintf("its sequence %s has a bound, its start or its last value beyond what %s holds", f[0],
+					format_type_be(new_type));
 }

@@ -183,7 +183,7 @@ pgm_writer_identity_checks(List *columns, bool insert)
 						 "            RAISE EXCEPTION USING ERRCODE = '428C9', MESSAGE = %s,\n"
 						 "                DETAIL = %s;\n"
 						 "        END IF;\n        ",
-						 name, insert ? "NOT NULL" : psprintf("DISTINCT FROM OLD.%s", name),
+						 name, insert ? "NOT NULL" : psprintf("NOT NULL AND NEW.%s IS DISTINCT FROM OLD.%s", name, name),
 						 quote_literal_cstr(psprintf(insert ? "cannot insert a non-DEFAULT value into column \"%s\"" :
 													 "column \"%s\" can only be updated to DEFAULT", col->name)),
 						 quote_literal_cstr(psprintf("Column \"%s\" is an identity column defined as GENERATED ALWAYS.",

@@ -593,8 +593,8 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 	if (PG_NARGS() > 7 && pgm_catalog_exec(PGM_Q_GET_ONLINE, &id, NULL, false) > 0)
 		args.stored_online = pgm_result_bool(0, 1);
 	exists = pgm_catalog_exec(PGM_Q_GET_REVISION, &id, NULL, false) > 0;
-	/* a started online revision runs the SQL it was started with */
-	if (exists)
+	/* a started online revision runs the SQL it was started with: the same again is fine */
+	if (exists && !pgm_sha_equal(args.up_sha256, pgm_result_text(0, PGM_REV_UP_SHA)))
 	{
 		char	   *busy = pgm_online_in_progress();
 
@@ -602,7 +602,7 @@ pgmigrate_add(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("online revision \"%s\" is started", args.id),
-					 errdetail("Its phases run the SQL it was started with."),
+					 errdetail("Its phases run the SQL it was started with; this is other SQL."),
 					 errhint("Complete it with migrate.complete('%s'), or abort it with migrate.abort('%s') first.",
 							 args.id, args.id)));
 		/* (the lookup above is SPI's last result, which pgm_register() reads) */
