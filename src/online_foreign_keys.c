@@ -114,54 +114,37 @@ pgm_fk_comparable(Oid key, Oid ref)
 	return can_coerce_type(1, &key, &ref, COERCION_IMPLICIT);
 }
 
-/* The first pair of columns the key could not compare once retyped, as "a integer, b text", or NULL. */
-static char *
-pgm_fk_incomparable(Oid relid, const char *conkey, Oid confrelid, const char *confkey, Oid retyped_relid,
-					int ncolumns, const AttrNumber *attnums, const Oid *new_types)
-{
-	int			keys[INDEX_MAX_KEYS];
-	int			refs[INDEX_MAX_KEYS];
-	int			n = pgm_int2_array_parse(conkey, keys, INDEX_MAX_KEYS);
-	int			i;
-
-	(void) pgm_int2_array_parse(confkey, refs, INDEX_MAX_KEYS);
-	for (i = 0; i < n; i++)
-	{
-		Oid			key = pgm_fk_type_after(relid, keys[i], retyped_relid, ncolumns, attnums, new_types);
-		Oid			ref = pgm_fk_type_after(confrelid, refs[i], retyped_relid, ncolumns, attnums, new_types);
-
-		if (!pgm_fk_comparable(key, ref))
-			return psprintf("its columns %s %s and %s %s could not be compared",
-							quote_identifier(get_attname(relid, keys[i], false)), format_type_be(key),
-							quote_identifier(get_attname(confrelid, refs[i], false)), format_type_be(ref));
-	}
-	return NULL;
-}
-
 /*
- * A column of the key that is a narrower integer than the retyped column
- * it references will be ("order_id integer", for a bigint key), or NULL:
- * the key's new values past its end could not be referenced.
+ * The key's pairs of columns as they will be: *incomparable says the first
+ * pair it could not compare, *narrower the first of its columns that is a
+ * narrower integer than the one it references ("order_id integer", for a
+ * bigint key: the key's new values past its end could not be referenced);
+ * each NULL when there is none.
  */
-static char *
-pgm_fk_narrower(Oid relid, const char *conkey, Oid confrelid, const char *confkey, Oid retyped_relid,
-				int ncolumns, const AttrNumber *attnums, const Oid *new_types)
+static void
+pgm_fk_check_pairs(Oid relid, const char *conkey, Oid confrelid, const char *confkey, Oid retyped_relid,
+				   int ncolumns, const AttrNumber *attnums, const Oid *new_types,
+				   char **incomparable, char **narrower)
 {
 	int			keys[INDEX_MAX_KEYS];
 	int			refs[INDEX_MAX_KEYS];
 	int			n = pgm_int2_array_parse(conkey, keys, INDEX_MAX_KEYS);
 	int			i;
 
+	*incomparable = *narrower = NULL;
 	(void) pgm_int2_array_parse(confkey, refs, INDEX_MAX_KEYS);
 	for (i = 0; i < n; i++)
 	{
 		Oid			key = pgm_fk_type_after(relid, keys[i], retyped_relid, ncolumns, attnums, new_types);
 		Oid			ref = pgm_fk_type_after(confrelid, refs[i], retyped_relid, ncolumns, attnums, new_types);
 
-		if (pgm_int_width(key) > 0 && pgm_int_width(key) < pgm_int_width(ref))
-			return psprintf("%s %s", quote_identifier(get_attname(relid, keys[i], false)), format_type_be(key));
+		if (*incomparable == NULL && !pgm_fk_comparable(key, ref))
+			*incomparable = psprintf("its columns %s %s and %s %s could not be compared",
+									 quote_identifier(get_attname(relid, keys[i], false)), format_type_be(key),
+									 quote_identifier(get_attname(confrelid, refs[i], false)), format_type_be(ref));
+		if (*narrower == NULL && pgm_int_width(key) > 0 && pgm_int_width(key) < pgm_int_width(ref))
+			*narrower = psprintf("%s %s", quote_identifier(get_attname(relid, keys[i], false)), format_type_be(key));
 	}
-	return NULL;
 }
 
 /* what PostgreSQL 18's keys may have that is not made again here */
@@ -227,6 +210,7 @@ pgm_online_find_foreign_keys(Oid relid, int ncolumns, const AttrNumber *attnums,
 		char	  **f = lfirst(lc);
 		PgmMovedForeignKey *fk = palloc0(sizeof(PgmMovedForeignKey));
 		Oid			confrelid = (Oid) strtoul(f[4], NULL, 10);
+		char	   *incomparable;
 
 		fk->oid = (Oid) strtoul(f[0], NULL, 10);
 		fk->name = f[1];
@@ -241,9 +225,10 @@ pgm_online_find_foreign_keys(Oid relid, int ncolumns, const AttrNumber *attnums,
 								  pgm_fk_action("ON UPDATE", f[8][0]), pgm_fk_action("ON DELETE", f[9][0]),
 								  strcmp(f[11], "t") != 0 ? "" :
 								  strcmp(f[12], "t") == 0 ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
-		fk->narrower = pgm_fk_narrower(fk->relid, f[6], confrelid, f[7], relid, ncolumns, attnums, new_types);
+		pgm_fk_check_pairs(fk->relid, f[6], confrelid, f[7], relid, ncolumns, attnums, new_types,
+						   &incomparable, &fk->narrower);
 		if (fk->reason == NULL)
-			fk->reason = pgm_fk_incomparable(fk->relid, f[6], confrelid, f[7], relid, ncolumns, attnums, new_types);
+			fk->reason = incomparable;
 		out = lappend(out, fk);
 	}
 	return out;
