@@ -101,8 +101,7 @@ typedef struct PgmMovedIndex
 	char	   *name;			/* the index on the old column */
 	char	   *new_name;		/* the one on the new column, renamed at complete */
 	char	   *create_sql;		/* its CREATE INDEX CONCURRENTLY */
-	char	   *attach_sql;		/* the rename to the old name */
-	List	   *after;			/* a key's constraint, and what else the old one had, made again on it */
+	List	   *after;			/* after its rename to the old name: a key's constraint, and what else the old one had */
 } PgmMovedIndex;
 
 /* An online revision and its table, resolved. */
@@ -151,10 +150,11 @@ pgm_online_name(const PgmOnline *on, const char *prefix, const char *name, const
 				(errcode(ERRCODE_NAME_TOO_LONG),
 				 errmsg("the %s of online revision \"%s\" would be named \"%s\", longer than %d bytes",
 						what, on->id, result, NAMEDATALEN - 1),
-				 strcmp(name, on->id) == 0 || strstr(what, "version's schema") != NULL ?
-				 errhint("Use a shorter revision id (or schema name).") :
+				 /* what is named after a column, index or constraint: the revision id does not help */
+				 strcmp(prefix, PGM_NEW_COLUMN_PREFIX) == 0 || strcmp(prefix, PGM_NOT_NULL_PREFIX) == 0 ?
 				 errhint("Rename %s in a revision before this one, %d bytes shorter or more.", quote_identifier(name),
-						 (int) strlen(result) - (NAMEDATALEN - 1))));
+						 (int) strlen(result) - (NAMEDATALEN - 1)) :
+				 errhint("Use a shorter revision id (or schema name).")));
 	return result;
 }
 
@@ -551,7 +551,7 @@ pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
 										quote_identifier(step->column), on->table, quote_identifier(unusual)),
 						   "The new column's NOT NULL would be a plain one: run this type change as a plain revision, or make the constraint plain in a revision before this one.");
 	pgm_online_check_serial(on, att->attnum, new_type);
-	if (att->attidentity && new_type != INT2OID && new_type != INT4OID && new_type != INT8OID)
+	if (att->attidentity && pgm_int_width(new_type) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("identity column type must be smallint, integer, or bigint"),
@@ -751,28 +751,24 @@ pgm_moved_index_finish(const PgmOnline *on, PgmMovedIndex *moved, char **fields)
 {
 	char	   *name = pgm_qualified_name(on, moved->name);
 
-	moved->attach_sql = psprintf("ALTER INDEX %s RENAME TO %s", pgm_qualified_name(on, moved->new_name),
-								 quote_identifier(moved->name));
-	/* (a key's index has its constraint's name) */
+	/* (a key's index has its constraint's name; a deferrable key was refused at start) */
 	if (fields[8])
 		moved->after = lappend(moved->after,
-							   psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s%s", on->table,
+							   psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s", on->table,
 										quote_identifier(fields[9]), fields[8][0] == 'p' ? "PRIMARY KEY" : "UNIQUE",
-										quote_identifier(moved->name),
-										strcmp(fields[10], "t") != 0 ? "" :
-										strcmp(fields[11], "t") == 0 ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE"));
-	if (strcmp(fields[14], "t") == 0)
+										quote_identifier(moved->name)));
+	if (strcmp(fields[13], "t") == 0)
 		moved->after = lappend(moved->after, psprintf("ALTER TABLE %s REPLICA IDENTITY USING INDEX %s", on->table,
 													  quote_identifier(moved->name)));
-	if (strcmp(fields[15], "t") == 0)
+	if (strcmp(fields[14], "t") == 0)
 		moved->after = lappend(moved->after, psprintf("ALTER TABLE %s CLUSTER ON %s", on->table,
 													  quote_identifier(moved->name)));
-	if (fields[16])
+	if (fields[15])
 		moved->after = lappend(moved->after, psprintf("COMMENT ON INDEX %s IS %s", name,
-													  quote_literal_cstr(fields[16])));
-	if (fields[17])
+													  quote_literal_cstr(fields[15])));
+	if (fields[16])
 		moved->after = lappend(moved->after, psprintf("COMMENT ON CONSTRAINT %s ON %s IS %s", quote_identifier(fields[9]),
-													  on->table, quote_literal_cstr(fields[17])));
+													  on->table, quote_literal_cstr(fields[16])));
 }
 
 /*
@@ -801,7 +797,7 @@ static const char pgm_moved_index_query[] =
 	"         AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
 	"         AND d.refobjid OPERATOR(pg_catalog.=) i.indrelid)"
 	/* a key's constraint, and what the index has besides its definition */
-	", k.contype, k.conname, k.condeferrable, k.condeferred, i.indnullsnotdistinct,"
+	", k.contype, k.conname, k.condeferrable, i.indnullsnotdistinct,"
 	" (SELECT pg_catalog.quote_ident(t.spcname) FROM pg_catalog.pg_tablespace t"
 	"  WHERE t.oid OPERATOR(pg_catalog.=) c.reltablespace),"
 	" i.indisreplident, i.indisclustered,"
@@ -891,8 +887,8 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 									 quote_identifier(moved->new_name), on->table, quote_identifier(fields[2]),
 									 pgm_list_join(columns, ", "),
 									 included ? psprintf(" INCLUDE (%s)", pgm_list_join(included, ", ")) : "",
-									 strcmp(fields[12], "t") == 0 ? " NULLS NOT DISTINCT" : "",
-									 fields[13] ? psprintf(" TABLESPACE %s", fields[13]) : "");
+									 strcmp(fields[11], "t") == 0 ? " NULLS NOT DISTINCT" : "",
+									 fields[12] ? psprintf(" TABLESPACE %s", fields[12]) : "");
 		pgm_moved_index_finish(on, moved, fields);
 		on->moved_indexes = lappend(on->moved_indexes, moved);
 	}
@@ -1146,6 +1142,15 @@ pgm_create_view_writer(const PgmOnline *on, const char *view, List *columns)
 	}
 }
 
+/* A version's schema must be new: refused when there is one of its name. */
+static void
+pgm_online_check_schema_free(const PgmOnline *on, const char *schema)
+{
+	if (OidIsValid(get_namespace_oid(schema, true)))
+		pgm_online_refused(on, psprintf("schema %s exists", quote_identifier(schema)),
+						   "It would be a version's schema of views: drop or rename it first.");
+}
+
 /*
  * A schema of views for one version: one view per table of the changed
  * table's schema, with the caller's privileges checked on the tables
@@ -1163,9 +1168,7 @@ pgm_create_version_schema(const PgmOnline *on, const char *schema, bool new_vers
 											1, types, values);
 	ListCell   *lc;
 
-	if (OidIsValid(get_namespace_oid(schema, true)))
-		pgm_online_refused(on, psprintf("schema %s exists", quote_identifier(schema)),
-						   "It would be a version's schema of views: drop or rename it first.");
+	pgm_online_check_schema_free(on, schema);
 	pgm_spi_run(psprintf("CREATE SCHEMA %s", quote_identifier(schema)));
 	pgm_spi_run(psprintf("COMMENT ON SCHEMA %s IS %s", quote_identifier(schema),
 							 quote_literal_cstr(psprintf("pgmigrate: the %s version's views while online revision %s runs",
@@ -1350,12 +1353,8 @@ pgm_online_check_now(void *arg)
 		(void) pgm_online_name(on, PGM_SYNC_PREFIX, on->id, "trigger");
 	if (on->type_changes != NIL)
 		(void) pgm_online_name(on, PGM_VIEW_PREFIX, on->id, "view trigger");
-	if (OidIsValid(get_namespace_oid(on->old_schema, true)))
-		pgm_online_refused(on, psprintf("schema %s exists", quote_identifier(on->old_schema)),
-						   "It would be a version's schema of views: drop or rename it first.");
-	if (OidIsValid(get_namespace_oid(on->new_schema, true)))
-		pgm_online_refused(on, psprintf("schema %s exists", quote_identifier(on->new_schema)),
-						   "It would be a version's schema of views: drop or rename it first.");
+	pgm_online_check_schema_free(on, on->old_schema);
+	pgm_online_check_schema_free(on, on->new_schema);
 }
 
 /*
@@ -1413,13 +1412,8 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 	pgm_lock_catalog();
 	pgm_check_none_in_progress(id);
 	on = pgm_online_load(id, "migrate.start()");
-	pgm_online_name_table(on, RangeVarGetRelid(on->plan->relation, NoLock, false));
-	pgm_online_collect(on);
-	on->row = pgm_online_row(on);
-	pgm_online_check_steps(on);
-	pgm_online_find_moved_indexes(on);
-	pgm_online_find_moved_constraints(on);
-	pgm_online_find_key(on);
+	on->relid = RangeVarGetRelid(on->plan->relation, NoLock, false);
+	pgm_online_check_now(on);
 
 	/* the planner's estimate; counted, before any lock, when the table was never analysed */
 	values[6] = Int64GetDatum(pg_strtoint64(linitial(pgm_spi_strings(psprintf("SELECT CASE WHEN reltuples OPERATOR(pg_catalog.>=) 0"
@@ -1960,7 +1954,8 @@ pgm_online_rename_moved(const PgmOnline *on)
 		PgmMovedIndex *moved = lfirst(lc);
 		ListCell   *ac;
 
-		pgm_spi_run(moved->attach_sql);
+		pgm_spi_run(psprintf("ALTER INDEX %s RENAME TO %s", pgm_qualified_name(on, moved->new_name),
+							 quote_identifier(moved->name)));
 		foreach(ac, moved->after)
 			pgm_spi_run(lfirst(ac));
 	}

@@ -22,12 +22,19 @@
 
 #include "pgmigrate.h"
 
+/* A reference to a retyped column in an expression's text. */
+typedef struct PgmCheckRef
+{
+	int			location;		/* where it starts */
+	int			column;			/* which of the retyped columns */
+} PgmCheckRef;
+
 /* The column references of an expression to name otherwise. */
 typedef struct PgmCheckRefs
 {
 	int			ncolumns;
 	char	  **columns;		/* the retyped columns */
-	List	   *locations;		/* int: where each reference to one starts */
+	List	   *refs;			/* PgmCheckRef * */
 } PgmCheckRefs;
 
 static bool
@@ -45,7 +52,13 @@ pgm_check_refs_walker(Node *node, void *context)
 
 		for (i = 0; i < refs->ncolumns; i++)
 			if (strcmp(name, refs->columns[i]) == 0)
-				refs->locations = lappend_int(refs->locations, ((ColumnRef *) node)->location);
+			{
+				PgmCheckRef *ref = palloc(sizeof(PgmCheckRef));
+
+				ref->location = ((ColumnRef *) node)->location;
+				ref->column = i;
+				refs->refs = lappend(refs->refs, ref);
+			}
 		return false;
 	}
 	return raw_expression_tree_walker(node, pgm_check_refs_walker, context);
@@ -71,10 +84,14 @@ pgm_identifier_end(const char *p)
 	return p;
 }
 
+/* PgmCheckRefs in the order of the text */
 static int
-pgm_int_cmp(const ListCell *a, const ListCell *b)
+pgm_check_ref_cmp(const ListCell *a, const ListCell *b)
 {
-	return lfirst_int(a) < lfirst_int(b) ? -1 : lfirst_int(a) > lfirst_int(b) ? 1 : 0;
+	int			x = ((const PgmCheckRef *) lfirst(a))->location;
+	int			y = ((const PgmCheckRef *) lfirst(b))->location;
+
+	return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /*
@@ -93,22 +110,17 @@ pgm_check_on_new_columns(const char *expr, int ncolumns, char **columns, char **
 	ListCell   *lc;
 
 	(void) pgm_check_refs_walker(target->val, &refs);
-	list_sort(refs.locations, pgm_int_cmp);
+	list_sort(refs.refs, pgm_check_ref_cmp);
 	initStringInfo(&out);
-	foreach(lc, refs.locations)
+	foreach(lc, refs.refs)
 	{
-		const char *at = sql + lfirst_int(lc);
-		const char *end = pgm_identifier_end(at);
-		char	   *name = pnstrdup(at, end - at);
-		int			i;
+		const PgmCheckRef *ref = lfirst(lc);
+		const char *at = sql + ref->location;
 
 		appendBinaryStringInfo(&out, done, at - done);
-		/* the token names the column as written: unquoted, or quoted */
-		for (i = 0; i < ncolumns; i++)
-			if (strcmp(quote_identifier(columns[i]), name) == 0 || strcmp(columns[i], name) == 0)
-				break;
-		appendStringInfoString(&out, i < ncolumns ? quote_identifier(new_columns[i]) : name);
-		done = end;
+		appendStringInfoString(&out, quote_identifier(new_columns[ref->column]));
+		/* the reference as written, quoted or not */
+		done = pgm_identifier_end(at);
 	}
 	appendStringInfoString(&out, done);
 	return out.data;

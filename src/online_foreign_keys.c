@@ -46,6 +46,18 @@ pgm_fk_action(const char *clause, char action)
 	}
 }
 
+/* Which of the retyped columns `attnum` of `relid` is (of `retyped_relid`'s `attnums`), or -1. */
+static int
+pgm_retyped_index(Oid relid, AttrNumber attnum, Oid retyped_relid, int ncolumns, const AttrNumber *attnums)
+{
+	int			i;
+
+	for (i = 0; relid == retyped_relid && i < ncolumns; i++)
+		if (attnums[i] == attnum)
+			return i;
+	return -1;
+}
+
 /*
  * The columns "a, b" of `relid` numbered in `keys` (an int2[] as text),
  * each retyped one (of `relid` == `retyped_relid`) by its new column.
@@ -61,13 +73,10 @@ pgm_fk_columns(Oid relid, const char *keys, Oid retyped_relid, int ncolumns, con
 
 	for (k = 0; k < n; k++)
 	{
-		const char *name = get_attname(relid, (AttrNumber) numbers[k], false);
-		int			i;
+		int			i = pgm_retyped_index(relid, (AttrNumber) numbers[k], retyped_relid, ncolumns, attnums);
 
-		for (i = 0; relid == retyped_relid && i < ncolumns; i++)
-			if (attnums[i] == numbers[k])
-				name = new_columns[i];
-		names = lappend(names, (char *) quote_identifier(name));
+		names = lappend(names, (char *) quote_identifier(i >= 0 ? new_columns[i] :
+														 get_attname(relid, (AttrNumber) numbers[k], false)));
 	}
 	return pgm_list_join(names, ", ");
 }
@@ -84,12 +93,9 @@ static Oid
 pgm_fk_type_after(Oid relid, AttrNumber attnum, Oid retyped_relid, int ncolumns, const AttrNumber *attnums,
 				  const Oid *new_types)
 {
-	int			i;
+	int			i = pgm_retyped_index(relid, attnum, retyped_relid, ncolumns, attnums);
 
-	for (i = 0; relid == retyped_relid && i < ncolumns; i++)
-		if (attnums[i] == attnum)
-			return new_types[i];
-	return get_atttype(relid, attnum);
+	return i >= 0 ? new_types[i] : get_atttype(relid, attnum);
 }
 
 /*

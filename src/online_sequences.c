@@ -38,7 +38,7 @@ pgm_sequence_type_bounds(Oid type, const char **min, const char **max)
  * The ADD GENERATED ... AS IDENTITY that makes the identity of the old
  * column again on the new one.  A bound that was the old type's own is
  * left out, so that it becomes the new type's, as ALTER SEQUENCE ... AS
- * does; `fields` are pgm_online_carry_sequence()'s row.
+ * does; `fields` are pgm_column_sequences()'s row.
  */
 static char *
 pgm_identity_again(const char *table, const char *column, char **fields)
@@ -57,6 +57,33 @@ pgm_identity_again(const char *table, const char *column, char **fields)
 }
 
 /*
+ * The sequences of column `attnum` of `relid` (a serial's, owned: deptype
+ * 'a'; an identity's: 'i'), each row: the sequence, schema-qualified and
+ * quoted; the deptype; the column's attidentity; then the sequence's type,
+ * start, increment, max, min, cache and cycle.
+ */
+static List *
+pgm_column_sequences(Oid relid, AttrNumber attnum)
+{
+	Oid			types[2] = {OIDOID, INT2OID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), Int16GetDatum(attnum)};
+
+	return pgm_spi_rows("SELECT pg_catalog.format('%I.%I', n.nspname, s.relname), d.deptype, a.attidentity,"
+						" q.seqtypid, q.seqstart, q.seqincrement, q.seqmax, q.seqmin, q.seqcache, q.seqcycle"
+						" FROM pg_catalog.pg_depend d"
+						" JOIN pg_catalog.pg_class s ON s.oid OPERATOR(pg_catalog.=) d.objid"
+						" JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) s.relnamespace"
+						" JOIN pg_catalog.pg_sequence q ON q.seqrelid OPERATOR(pg_catalog.=) s.oid"
+						" JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) d.refobjid"
+						"  AND a.attnum OPERATOR(pg_catalog.=) d.refobjsubid"
+						" WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+						" AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+						" AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2"
+						" AND d.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}') AND s.relkind OPERATOR(pg_catalog.=) 'S'",
+						2, types, values);
+}
+
+/*
  * The sequence of column `column` (attribute `attnum` of `relid`, named
  * `table` in SQL) carried over to `new_column`, which takes the column's
  * name: *before gets what must run before the old column is dropped,
@@ -67,21 +94,7 @@ void
 pgm_online_carry_sequence(Oid relid, AttrNumber attnum, const char *table, const char *column,
 						  const char *new_column, List **before, List **after)
 {
-	Oid			types[2] = {OIDOID, INT2OID};
-	Datum		values[2] = {ObjectIdGetDatum(relid), Int16GetDatum(attnum)};
-	List	   *rows = pgm_spi_rows("SELECT pg_catalog.format('%I.%I', n.nspname, s.relname), d.deptype, a.attidentity,"
-									" q.seqtypid, q.seqstart, q.seqincrement, q.seqmax, q.seqmin, q.seqcache, q.seqcycle"
-									" FROM pg_catalog.pg_depend d"
-									" JOIN pg_catalog.pg_class s ON s.oid OPERATOR(pg_catalog.=) d.objid"
-									" JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) s.relnamespace"
-									" JOIN pg_catalog.pg_sequence q ON q.seqrelid OPERATOR(pg_catalog.=) s.oid"
-									" JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) d.refobjid"
-									"  AND a.attnum OPERATOR(pg_catalog.=) d.refobjsubid"
-									" WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-									" AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-									" AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2"
-									" AND d.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}') AND s.relkind OPERATOR(pg_catalog.=) 'S'",
-									2, types, values);
+	List	   *rows = pgm_column_sequences(relid, attnum);
 	ListCell   *lc;
 
 	foreach(lc, rows)
@@ -105,49 +118,38 @@ pgm_online_carry_sequence(Oid relid, AttrNumber attnum, const char *table, const
 
 /*
  * Why the identity of column `attnum` of `relid` could not be made again on
- * a column of `new_type`, or NULL: a bound of its own, or its last value,
- * beyond the new type's (a bound that was the old type's own becomes the
+ * a column of `new_type`, or NULL: a bound of its own, its start or its
+ * last value beyond the new type's (a bound that was the old type's own becomes the
  * new type's).  A plain ALTER COLUMN TYPE fails on the same.
  */
 char *
 pgm_online_identity_misfit(Oid relid, AttrNumber attnum, Oid new_type)
 {
-	Oid			types[2] = {OIDOID, INT2OID};
-	Datum		values[2] = {ObjectIdGetDatum(relid), Int16GetDatum(attnum)};
-	List	   *rows;
-	char	  **f;
 	const char *old_min;
 	const char *old_max;
 	const char *new_min;
 	const char *new_max;
+	char	  **f = NULL;
 	char	  **state;
+	ListCell   *lc;
 
 	if (new_type != INT2OID && new_type != INT4OID && new_type != INT8OID)
 		return NULL;
-	rows = pgm_spi_rows("SELECT pg_catalog.format('%I.%I', n.nspname, s.relname), q.seqtypid, q.seqmin, q.seqmax,"
-						" q.seqstart"
-						" FROM pg_catalog.pg_depend d"
-						" JOIN pg_catalog.pg_class s ON s.oid OPERATOR(pg_catalog.=) d.objid"
-						" JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) s.relnamespace"
-						" JOIN pg_catalog.pg_sequence q ON q.seqrelid OPERATOR(pg_catalog.=) s.oid"
-						" WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-						" AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-						" AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2"
-						" AND d.deptype OPERATOR(pg_catalog.=) 'i'",
-						2, types, values);
-	if (rows == NIL)
+	foreach(lc, pgm_column_sequences(relid, attnum))
+		if (((char **) lfirst(lc))[1][0] == 'i')
+			f = lfirst(lc);
+	if (f == NULL)
 		return NULL;
-	f = linitial(rows);
-	pgm_sequence_type_bounds((Oid) strtoul(f[1], NULL, 10), &old_min, &old_max);
+	pgm_sequence_type_bounds((Oid) strtoul(f[3], NULL, 10), &old_min, &old_max);
 	pgm_sequence_type_bounds(new_type, &new_min, &new_max);
-	/* numbers as text: compare them as numbers */
+	/* numbers as text: compare them as numbers (min f[7], max f[6], start f[4]) */
 	state = linitial(pgm_spi_rows(psprintf("SELECT (%s::pg_catalog.numeric OPERATOR(pg_catalog.<) %s"
 										   "        AND %s OPERATOR(pg_catalog.<>) %s)"
 										   "    OR (%s::pg_catalog.numeric OPERATOR(pg_catalog.>) %s"
 										   "        AND %s OPERATOR(pg_catalog.<>) %s)"
 										   "    OR last_value::pg_catalog.numeric NOT BETWEEN %s AND %s"
 										   "    OR %s::pg_catalog.numeric NOT BETWEEN %s AND %s FROM %s",
-										   f[2], new_min, f[2], old_min, f[3], new_max, f[3], old_max,
+										   f[7], new_min, f[7], old_min, f[6], new_max, f[6], old_max,
 										   new_min, new_max, f[4], new_min, new_max, f[0]),
 								   0, NULL, NULL));
 	if (strcmp(state[0], "t") != 0)
