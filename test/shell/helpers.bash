@@ -59,3 +59,24 @@ wait_ready() {
 # as_postgres, for the tests that run a server of their own (a standby)
 # shellcheck source=scripts/cluster.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/cluster.sh"
+
+# For the tests of online revisions under load, with $work a scratch
+# directory and $db the database: an application as pgbench runs it.
+# app NAME SCRIPT SEARCH_PATH: two clients, in runs of one second (each run
+# ends cleanly and writes its latency log), until $work/stop_NAME exists;
+# what went wrong, a line in $work/errors
+app() {
+    local name=$1 file=$2 path=$3 i=0
+    while [ ! -e "$work/stop_$name" ]; do
+        i=$((i + 1))
+        if ! PGOPTIONS="-c search_path=$path" pgbench -n -T 1 -c 2 -f "$file" -l \
+                --log-prefix="$work/lat_${name}_$i" "$db" >"$work/out_${name}_$i" 2>&1 \
+           || grep -q "aborted\|ERROR" "$work/out_${name}_$i"; then
+            echo "$name: $(grep -m 1 "ERROR\|aborted\|error" "$work/out_${name}_$i" || echo "pgbench failed")" >>"$work/errors"
+        fi
+    done
+}
+# worst NAME: the application's worst transaction latency in ms, and its count
+worst() {
+    cat "$work"/lat_"$1"_* 2>/dev/null | awk '{ n++; if ($3 > m) m = $3 } END { printf "%.1f ms worst of %d transactions", m / 1000, n }'
+}

@@ -61,23 +61,7 @@ INSERT INTO order_items (order_id, qty) VALUES (:order_id, 1);
 INSERT INTO payments (id, order_id, amount) VALUES (nextval('payment_ids'), :order_id, 10);
 SQL
 
-# app NAME SEARCH_PATH: two clients, in runs of one second (each run ends
-# cleanly and writes its latency log), until $work/stop_NAME exists
-app() {
-    local name=$1 path=$2 i=0
-    while [ ! -e "$work/stop_$name" ]; do
-        i=$((i + 1))
-        if ! PGOPTIONS="-c search_path=$path" pgbench -n -T 1 -c 2 -f "$work/app.sql" -l \
-                --log-prefix="$work/lat_${name}_$i" "$db" >"$work/out_${name}_$i" 2>&1 \
-           || grep -q "aborted\|ERROR" "$work/out_${name}_$i"; then
-            echo "$name: $(grep -m 1 "ERROR\|aborted\|error" "$work/out_${name}_$i" || echo "pgbench failed")" >>"$work/errors"
-        fi
-    done
-}
-# worst NAME: the application's worst transaction latency in ms, and its count
-worst() {
-    cat "$work"/lat_"$1"_* 2>/dev/null | awk '{ n++; if ($3 > m) m = $3 } END { printf "%.1f ms worst of %d transactions", m / 1000, n }'
-}
+# app and worst: helpers.bash
 placed=0    # orders the applications placed, over all steps
 
 # step ID PARENT SQL: the online revision under load, as the client runs it:
@@ -86,12 +70,12 @@ step() {
     local id=$1 parent=$2 sql=$3 started
     q "SELECT migrate.add('$id', \$\$$sql\$\$, online => true)" >/dev/null
     rm -f "$work"/stop_* "$work"/lat_* "$work/errors"
-    app old "app_$parent,app" &
+    app old "$work/app.sql" "app_$parent,app" &
     local old_pid=$!
     sleep 1
     started=$EPOCHREALTIME
     q "SELECT migrate.start('$id')" >/dev/null
-    app new "app_$id,app" &
+    app new "$work/app.sql" "app_$id,app" &
     local new_pid=$!
     sleep 1
     q "CALL migrate.backfill('$id')" >/dev/null
