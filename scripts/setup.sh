@@ -142,6 +142,54 @@ pgm_install_pg18() {
     fi
 }
 
+# Citus 13.2.2 for Debian's PostgreSQL 15, for the Citus cluster test
+# (test/shell/citus.sh), from the platforms directory: its tarball holds
+# `make install`'s files under usr/, unpacked at / when Citus's library or
+# control file is missing, after its checksum is checked.  It needs
+# libcurl4 beyond what postgresql-15 brings.
+PGM_CITUS_TARBALL=citus-13.2.2-pg15-bookworm-amd64.tar.xz
+
+# Is Citus here for PostgreSQL 15, or its build to unpack?
+pgm_citus_available() {
+    pgm_citus_installed ||
+        [ -f "${PGM_PLATFORMS:-$PGM_ROOT/../shared/platforms}/$PGM_CITUS_TARBALL" ]
+}
+
+pgm_citus_installed() {
+    [ -f /usr/lib/postgresql/15/lib/citus.so ] &&
+        [ -f /usr/share/postgresql/15/extension/citus.control ]
+}
+
+pgm_install_citus() {
+    local dir=${PGM_PLATFORMS:-$PGM_ROOT/../shared/platforms}
+    if ! ldconfig -p | grep -q 'libcurl\.so\.4 '; then
+        echo "installing: libcurl4"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends libcurl4 >/dev/null
+    fi
+    pgm_citus_installed && return 0
+    if [ ! -f /usr/lib/postgresql/15/bin/postgres ]; then
+        echo "Citus is for Debian's PostgreSQL 15, which is not installed" >&2
+        return 1
+    fi
+    if [ ! -f "$dir/$PGM_CITUS_TARBALL" ]; then
+        echo "Citus is wanted, but $dir has no $PGM_CITUS_TARBALL" \
+             "(set PGM_PLATFORMS to the directory that has it)" >&2
+        return 1
+    fi
+    if ! (cd "$dir" && grep " $PGM_CITUS_TARBALL\$" SHA256SUMS | sha256sum --check --quiet -); then
+        echo "$dir/$PGM_CITUS_TARBALL does not match its checksum in $dir/SHA256SUMS" >&2
+        return 1
+    fi
+    echo "unpacking $PGM_CITUS_TARBALL at /"
+    tar -C / -xJf "$dir/$PGM_CITUS_TARBALL"
+    if ! pgm_citus_installed; then
+        echo "$PGM_CITUS_TARBALL did not give citus.so and citus.control" >&2
+        return 1
+    fi
+}
+
 # Build and install the extension and the client.  The client goes where
 # PostgreSQL's own programs are (pg_config --bindir), which is not on a
 # Debian PATH: a link in /usr/local/bin makes `pgmigrate` a command, to the

@@ -6,13 +6,13 @@
  * COLUMN of a column that holds non-NULL values, is data loss.  Unless the
  * caller passed allow_data_loss => true, the rollback stops and names every
  * one of them, with the table's size as the planner's statistics have it.
- * Whether data is there is asked with EXISTS, which stops at the first row:
+ * Whether data is there is asked with LIMIT 1, which stops at the first row:
  * the check never reads a whole production table.
  *
  * Names resolve as the down SQL would resolve them (the caller's
  * search_path); the queries run as the caller, through quoted identifiers.
  *
- * Calls catalog.c, rows.c and sqltext.c.
+ * Calls catalog.c, citus.c, rows.c and sqltext.c.
  */
 #include "postgres.h"
 
@@ -20,7 +20,6 @@
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
-#include "commands/extension.h"
 #include "executor/executor.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -47,23 +46,24 @@ pgm_relation_name(Oid relid)
 }
 
 /*
- * Does `query` (SELECT EXISTS (...)) find a row?  An EXISTS stops at the
+ * Does `query` (SELECT 1 FROM ... LIMIT 1) find a row?  It stops at the
  * first row: a hundred-million-row table is not read to learn that it is
- * not empty.
+ * not empty.  (Not EXISTS: Citus plans an EXISTS over a distributed table
+ * by fetching its subquery's rows, or not at all; a LIMIT it pushes down
+ * to every shard, each of which stops at its first row.)
  */
 static bool
 pgm_exists(const char *query)
 {
-	bool		isnull;
 	bool		found;
 	int			guc_level = pgm_spi_fix_settings(false);	/* no JIT, default plans */
 
-	if (SPI_execute(query, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+	if (SPI_execute(query, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look for rows: %s", query);
 	pgm_spi_restore_settings(guc_level);
-	found = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	found = SPI_processed > 0;
 	SPI_freetuptable(SPI_tuptable);
-	return !isnull && found;
+	return found;
 }
 
 /*
@@ -123,7 +123,7 @@ pgm_table_surely_empty(Oid relid)
 	 * Where Citus is installed, a distributed table's rows are in shards on
 	 * other nodes and its own file here is empty: the query decides.
 	 */
-	if (ExecutorCheckPerms_hook != NULL || OidIsValid(get_extension_oid("citus", true)) ||
+	if (ExecutorCheckPerms_hook != NULL || pgm_citus_present() ||
 		pg_class_aclcheck_ext(relid, GetUserId(), ACL_SELECT, &missing) != ACLCHECK_OK)
 		return false;			/* (a table dropped meanwhile, too) */
 	LockRelationOid(relid, AccessShareLock);
@@ -149,7 +149,7 @@ pgm_check_drop_table(PgmLoss *loss, RangeVar *rv)
 		return;
 	if (pgm_table_surely_empty(relid))
 		return;
-	if (pgm_exists(psprintf("SELECT EXISTS (SELECT FROM %s)", pgm_relation_name(relid))))
+	if (pgm_exists(psprintf("SELECT 1 FROM %s LIMIT 1", pgm_relation_name(relid))))
 	{
 		appendStringInfo(&loss->report, "\nrevision \"%s\" drops table %s, which holds rows (%s)",
 						 loss->revision, pgm_relation_name(relid), pgm_estimated_size(relid));
@@ -164,7 +164,7 @@ pgm_check_drop_column(PgmLoss *loss, RangeVar *rv, const char *column)
 
 	if (!OidIsValid(relid) || get_attnum(relid, column) == InvalidAttrNumber)
 		return;
-	if (pgm_exists(psprintf("SELECT EXISTS (SELECT FROM %s WHERE %s IS NOT NULL)",
+	if (pgm_exists(psprintf("SELECT 1 FROM %s WHERE %s IS NOT NULL LIMIT 1",
 							pgm_relation_name(relid), quote_identifier(column))))
 	{
 		appendStringInfo(&loss->report, "\nrevision \"%s\" drops column %s of table %s, which holds non-NULL values (table: %s)",

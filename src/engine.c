@@ -576,6 +576,7 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss, int max
 	PgmGraph   *graph;
 	PgmPlan		plan;
 	char	   *target;
+	int			sequential;
 
 	pgm_check_may_change(info->function);
 	if (PG_ARGISNULL(0))
@@ -588,6 +589,7 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss, int max
 
 	pgm_spi_connect();
 	cxt = CurrentMemoryContext;
+	sequential = pgm_citus_run_sequentially();
 	pgm_lock_catalog();
 	pgm_refuse_while_online(info->function);
 	graph = pgm_graph_load(false);
@@ -638,6 +640,7 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss, int max
 		pgm_record_whole(info->log_action);
 	else if (plan.nsteps > 0)
 		pgm_record_changes(info->log_action);
+	pgm_citus_run_as_before(sequential);
 	SPI_finish();
 	return (Datum) 0;
 }

@@ -14,7 +14,9 @@
  * through: temporary objects, decided from the parse tree and the catalogs;
  * the command tags listed in pgmigrate.guard_allow; the commands of an
  * extension script (judged by its CREATE/ALTER EXTENSION); the schema
- * restore of pg_upgrade (binary-upgrade mode); and the exact statements the
+ * restore of pg_upgrade (binary-upgrade mode); on a Citus cluster, what
+ * Citus runs on a node for a command judged where it was sent (citus.c);
+ * and the exact statements the
  * client announced for a revision that runs outside a transaction
  * (nontx.c).
  *
@@ -37,7 +39,7 @@
  * secrets PostgreSQL keeps from other roles (secrets.c): migrate.log is
  * readable by every role.
  *
- * Calls catalog.c, changes.c, engine.c, lint.c, rows.c, secrets.c and session.c.
+ * Calls catalog.c, changes.c, citus.c, engine.c, lint.c, rows.c, secrets.c and session.c.
  */
 #include "postgres.h"
 
@@ -472,6 +474,8 @@ pgm_refuse_catalog_change(const char *detail)
 			 errhint("pgmigrate's catalog changes only through its own functions: remove this statement from the revision.")));
 }
 
+static void pgm_guard_refuse_or_record(const char *what, Node *parsetree);
+
 /*
  * The guard's verdict on one DDL command, `tag` with its parse tree: let it
  * through, refuse it, or let it through with a WARNING and a log row.
@@ -504,20 +508,41 @@ pgm_guard_judge(CommandTag command_tag, Node *parsetree)
 	if (pgm_tag_allowed(command_tag) || pgm_command_is_temp(parsetree))
 		return;
 
+	/* what Citus runs on this node for a command judged where it was sent */
+	if (pgm_citus_own_backend())
+		return;
+
 	/* the next statement of a revision the client runs outside a transaction */
 	if (pgm_session_consume_expected(debug_query_string))
 		return;
 
+	pgm_guard_refuse_or_record(tag, parsetree);
+}
+
+/*
+ * An unmanaged change, `what` (a command tag, or a function's name), with
+ * its parse tree when it has one: refused, or let through with a WARNING
+ * and a log row, or let through with a log row, as the mode says.
+ */
+static void
+pgm_guard_refuse_or_record(const char *what, Node *parsetree)
+{
 	if (pgm_guard_mode == PGM_GUARD_ENFORCE)
+	{
+		bool		worker = pgm_citus_is_worker();
+
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("cannot execute %s outside a migration", tag),
+				 errmsg("cannot execute %s outside a migration", what),
 				 errdetail("pgmigrate.guard is \"enforce\": schema changes reach this database only through migrate.apply() and migrate.rollback()."),
+				 worker ?
+				 errhint("This is a worker of a Citus cluster, whose schema changes come from the coordinator: register the change there as a revision with migrate.add(), then run migrate.apply() there.") :
 				 errhint("Register the change as a revision with migrate.add(), then run migrate.apply().")));
+	}
 
 	if (pgm_guard_mode == PGM_GUARD_WARN)
 		ereport(WARNING,
-				(errmsg("%s ran outside a migration", tag),
+				(errmsg("%s ran outside a migration", what),
 				 errdetail("pgmigrate.guard is \"warn\"; the command is recorded in migrate.log."),
 				 errhint("Register the change as a revision with migrate.add(), so that every database gets it.")));
 	if (!pgm_guard_is_restoring())
@@ -527,9 +552,9 @@ pgm_guard_judge(CommandTag command_tag, Node *parsetree)
 
 		/* (0.1 has no end-of-command trigger: record at once there) */
 		if (pgm_must_begin_transaction(parsetree) && pgm_event_trigger_fires("pgmigrate_guard_end"))
-			pgm_session_defer_log(tag, outcome, detail);
+			pgm_session_defer_log(what, outcome, detail);
 		else
-			pgm_guard_record(tag, outcome, detail);
+			pgm_guard_record(what, outcome, detail);
 	}
 }
 
@@ -627,11 +652,48 @@ pgm_guard_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 								queryEnv, dest, qc);
 }
 
+/*
+ * What no event trigger sees either: Citus changes the schema through
+ * functions (create_distributed_table() and its kin, citus.c).  fmgr asks
+ * whether a function needs the hook when it looks the function up; a call
+ * of one of those is judged as DDL would be, where the guard fires.  In
+ * force where the library is loaded, as the ProcessUtility hook.
+ */
+static needs_fmgr_hook_type pgm_prev_needs_fmgr_hook = NULL;
+static fmgr_hook_type pgm_prev_fmgr_hook = NULL;
+
+static bool
+pgm_guard_needs_fmgr_hook(Oid fn)
+{
+	if (pgm_prev_needs_fmgr_hook && pgm_prev_needs_fmgr_hook(fn))
+		return true;
+	return pgm_citus_schema_function(fn) != NULL;
+}
+
+static void
+pgm_guard_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
+{
+	const char *name;
+
+	if (event == FHET_START && (name = pgm_citus_schema_function(flinfo->fn_oid)) != NULL &&
+		!creating_extension && !pgm_guard_is_binary_upgrade() &&
+		!pgm_session_engine_running() && !pgm_citus_own_backend() &&
+		pgm_event_trigger_fires("pgmigrate_guard"))
+		pgm_guard_refuse_or_record(psprintf("%s()", name), NULL);
+	if (pgm_prev_fmgr_hook)
+		pgm_prev_fmgr_hook(event, flinfo, private);
+}
+
 void
 pgm_guard_install_hook(void)
 {
 	pgm_prev_process_utility = ProcessUtility_hook;
 	ProcessUtility_hook = pgm_guard_process_utility;
+	pgm_prev_needs_fmgr_hook = needs_fmgr_hook;
+	needs_fmgr_hook = pgm_guard_needs_fmgr_hook;
+	pgm_prev_fmgr_hook = fmgr_hook;
+	fmgr_hook = pgm_guard_fmgr_hook;
+	pgm_citus_watch_functions();
 }
 
 /*

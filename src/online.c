@@ -27,7 +27,7 @@
  * (engine.c), and holds ACCESS EXCLUSIVE only for catalog changes: the
  * scans (backfill, validating NOT NULL) run under weaker locks.
  *
- * Calls rows.c, sqltext.c, session.c, changes.c, catalog.c, records.c, graph.c,
+ * Calls citus.c, rows.c, sqltext.c, session.c, changes.c, catalog.c, records.c, graph.c,
  * online_plan.c, online_sql.c and engine.c.
  */
 #include "postgres.h"
@@ -244,6 +244,25 @@ pgm_online_load(const char *id, const char *function)
 	up = pgm_catalog_fetch_sql(id, true, false);
 	on->plan = pgm_online_plan(up, pgm_split_statements(up, pgm_parse_sql(up, id, "up")), id);
 	return on;
+}
+
+/*
+ * A table of Citus's cannot change online: its rows are in shards on other
+ * nodes, where the triggers that keep the old and new columns in step, and
+ * the version views, would not be.
+ */
+static void
+pgm_online_refuse_citus_table(const PgmOnline *on)
+{
+	const char *kind = pgm_citus_table_kind(on->relid);
+
+	if (kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("online revision \"%s\" cannot change table %s: it is a %s table of Citus",
+						on->id, on->table, kind),
+				 errdetail("An online revision keeps old and new columns in step with triggers and views on this server; the table's rows are in shards, which Citus changes on its nodes."),
+				 errhint("Make it a plain revision (online => false): Citus runs its DDL on every shard, in one distributed transaction.")));
 }
 
 /* Name the table and the version schemas of `on`, from the table's oid. */
@@ -1342,6 +1361,7 @@ pgm_online_check_now(void *arg)
 	PgmOnline  *on = (PgmOnline *) arg;
 
 	pgm_online_name_table(on, on->relid);
+	pgm_online_refuse_citus_table(on);
 	pgm_online_collect(on);
 	on->row = pgm_online_row(on);
 	pgm_online_check_steps(on);

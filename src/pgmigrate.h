@@ -8,6 +8,8 @@
  *
  *   common/revisions.c  revision ids and the topological order (shared
  *                       with the client)
+ *   citus.c             Citus: present, its own backends, the node's role,
+ *                       its schema-changing functions, shard visibility
  *   rows.c              SPI results, set-returning plumbing, string lists, the
  *                       fixed settings of every catalog read, subtransactions
  *   sqltext.c           the server's parser, statements, checksums
@@ -60,6 +62,18 @@
 
 #define PGM_SCHEMA			"migrate"
 #define PGM_SHA256_HEXLEN	64
+
+/* ---- citus.c: living in a Citus cluster ---- */
+
+extern bool pgm_citus_present(void);
+extern bool pgm_citus_own_backend(void);
+extern bool pgm_citus_is_worker(void);
+extern int	pgm_citus_run_sequentially(void);
+extern void pgm_citus_run_as_before(int level);
+extern void pgm_citus_watch_functions(void);
+extern const char *pgm_citus_schema_function(Oid fn);
+extern int	pgm_citus_hide_shards(int level);
+extern const char *pgm_citus_table_kind(Oid relid);
 
 /* ---- rows.c: SPI results, set-returning plumbing, fixed settings ---- */
 

@@ -4,7 +4,8 @@
  * list of them (PostgreSQL's list_member() compares nodes, not C strings),
  * and running a function in a subtransaction that keeps its error.
  *
- * The bottom of pgmigrate's C files: it calls none of the others.
+ * Near the bottom of pgmigrate's C files: it calls only citus.c (to keep
+ * Citus's shards out of every catalog read).
  *
  * Every function of pgmigrate that returns rows materialises them in a
  * tuplestore.  The store lives in the per-query context, so rows survive
@@ -207,7 +208,8 @@ static const struct
  * for SQL that names catalogs without their schema: a temporary table named
  * pg_depend must not stand in for the real one.  (SQL that qualifies every
  * name does without: setting search_path costs a recomputation of the path,
- * and the statement after it pays again.)
+ * and the statement after it pays again.)  Where Citus is loaded, its
+ * shards stay hidden from the read (citus.c).
  */
 int
 pgm_spi_fix_settings(bool search_path)
@@ -239,7 +241,7 @@ pgm_spi_fix_settings(bool search_path)
 								 pgm_fixed_settings[i].wanted ? "on" : "off",
 								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	}
-	return level;
+	return pgm_citus_hide_shards(level);
 }
 
 /*

@@ -20,7 +20,7 @@
  *   aborts (the command failed), but not when one commits: such commands
  *   commit transactions of their own on the way.
  *
- * Calls sqltext.c only.
+ * Calls citus.c and sqltext.c only.
  */
 #include "postgres.h"
 
@@ -90,7 +90,8 @@ pgm_session_set_engine_running(bool running)
 /*
  * What every function that changes the catalog checks first: that this is
  * not a standby (the catalog changes on the primary and reaches standbys
- * through replication), and that it is not called from a revision's SQL.
+ * through replication), nor a worker of a Citus cluster (the catalog is the
+ * coordinator's), and that it is not called from a revision's SQL.
  */
 void
 pgm_check_may_change(const char *function)
@@ -101,6 +102,12 @@ pgm_check_may_change(const char *function)
 				 errmsg("%s cannot run on a standby server", function),
 				 errdetail("This server is in recovery: its schema and its migrations come from the primary."),
 				 errhint("Run %s on the primary; what it does reaches this standby through replication.", function)));
+	if (pgm_citus_is_worker())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s cannot run on a worker of a Citus cluster", function),
+				 errdetail("The cluster's schema and its migrations are kept on the coordinator; Citus carries each change to the workers."),
+				 errhint("Connect to the coordinator and run %s there.", function)));
 	if (pgm_engine_running)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -333,6 +333,7 @@ pgmigrate_test_roundtrip(PG_FUNCTION_ARGS)
 	ErrorData  *volatile edata = NULL;
 	int			outside;
 	const char *untested;
+	int			sequential;
 
 	pgm_check_may_change("migrate.test_roundtrip()");
 	if (PG_ARGISNULL(0))
@@ -343,6 +344,7 @@ pgmigrate_test_roundtrip(PG_FUNCTION_ARGS)
 	all.store = pgm_srf_begin(fcinfo, &all.desc);
 	all.stopped = false;
 	pgm_spi_connect();
+	sequential = pgm_citus_run_sequentially();
 	pgm_lock_catalog();
 	all.graph = pgm_graph_load(false);
 	all.plan = pgm_plan_up(all.graph, text_to_cstring(PG_GETARG_TEXT_PP(0)), "migrate.test_roundtrip()");
@@ -382,6 +384,7 @@ pgmigrate_test_roundtrip(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(all.store, all.desc, values, nulls);
 	}
 
+	pgm_citus_run_as_before(sequential);
 	SPI_finish();
 	return (Datum) 0;
 }

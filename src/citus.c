@@ -1,0 +1,326 @@
+/*
+ * citus.c — living in a Citus cluster: whether Citus is in this database,
+ * whether this backend is one that Citus opened for its own work, and
+ * whether this node is the coordinator.
+ *
+ * pgmigrate is installed on every node (Citus propagates CREATE EXTENSION
+ * and creates the extension on each node that joins), and the guard judges
+ * DDL on every node.  The DDL a user sends to the coordinator is judged
+ * there; what Citus then runs on the nodes for it (the shards' DDL, the
+ * objects it propagates, shard moves and their clean-up, a node joining)
+ * arrives on connections Citus opened itself, which it names with
+ * application_name "citus_internal gpid=N", "citus_rebalancer gpid=N" or
+ * "citus_shard_…", or runs in its own background workers.  Those are let
+ * through: they were judged where they came from.  run_command_on_*()
+ * ("citus_run_command gpid=N") is not: its text was never judged anywhere.
+ * Citus itself trusts these names for its own internal functions; so does
+ * the guard, only in a database where the extension citus is installed
+ * (README.md: "Running on Citus").
+ *
+ * Citus also changes the schema through functions, create_distributed_table()
+ * and its kin, which fire no event trigger: the guard asks here whether a
+ * function it is about to call is one of them.
+ *
+ * Calls nothing of pgmigrate's.
+ */
+#include "postgres.h"
+
+#include "access/transam.h"
+#include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "postmaster/bgworker.h"
+#include "utils/catcache.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "pgmigrate.h"
+
+/* Is the extension citus installed in this database? */
+bool
+pgm_citus_present(void)
+{
+	return OidIsValid(get_extension_oid("citus", true));
+}
+
+/* Does `name` start with `prefix` followed by a global process id? */
+static bool
+pgm_citus_gpid_name(const char *name, const char *prefix)
+{
+	size_t		len = strlen(prefix);
+	const char *p = name + len;
+
+	if (strncmp(name, prefix, len) != 0 || *p < '1' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return *p == '\0';
+}
+
+/*
+ * Is this backend one Citus runs for its own work on this node: a
+ * connection it opened from another node (or from this one) to carry out
+ * a command judged where it was sent, a shard transfer, or a background
+ * worker of Citus's?
+ */
+bool
+pgm_citus_own_backend(void)
+{
+	const char *name = application_name ? application_name : "";
+
+	if (MyBgworkerEntry != NULL)
+	{
+		if (strcmp(MyBgworkerEntry->bgw_library_name, "citus") != 0)
+			return false;
+	}
+	else if (!pgm_citus_gpid_name(name, "citus_internal gpid=") &&
+			 !pgm_citus_gpid_name(name, "citus_rebalancer gpid=") &&
+			 strncmp(name, "citus_shard_", strlen("citus_shard_")) != 0)
+		return false;
+	return pgm_citus_present();
+}
+
+/*
+ * Is this node a Citus worker, not the coordinator?  (The coordinator's
+ * group is 0; a database without Citus is its own coordinator.)
+ */
+bool
+pgm_citus_is_worker(void)
+{
+	bool		worker = false;
+	bool		isnull;
+	Datum		d;
+
+	if (!pgm_citus_present())
+		return false;
+	SPI_connect();
+	if (SPI_execute("SELECT groupid <> 0 FROM pg_catalog.pg_dist_local_group", true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+	{
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		worker = !isnull && DatumGetBool(d);
+	}
+	SPI_finish();
+	return worker;
+}
+
+/*
+ * Run what follows the way Citus needs for a revision's mixed DDL: over
+ * one connection per node (citus.multi_shard_modify_mode = sequential).
+ * In parallel mode, a foreign key to a reference table after other
+ * multi-shard DDL in the same transaction fails; sequential mode is what
+ * Citus's own hint asks for.  Returns the setting's nesting level, to give
+ * to pgm_citus_run_as_before(), or -1 when Citus is not here.  A revision
+ * may still SET the mode itself.
+ */
+int
+pgm_citus_run_sequentially(void)
+{
+	int			level;
+
+	if (!pgm_citus_present())
+		return -1;
+	level = NewGUCNestLevel();
+	(void) set_config_option("citus.multi_shard_modify_mode", "sequential",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
+void
+pgm_citus_run_as_before(int level)
+{
+	if (level >= 0)
+		AtEOXact_GUC(true, level);
+}
+
+/*
+ * Citus's functions that change the schema (a table's distribution, its
+ * access method, its partitions), by name; the guard judges a call of any
+ * of them as it judges DDL.  Not here: what moves data without changing the
+ * schema (shard moves and splits, the rebalancer, nodes joining).
+ */
+static const char *const pgm_citus_schema_function_names[] = {
+	"create_distributed_table",
+	"create_distributed_table_concurrently",
+	"create_reference_table",
+	"undistribute_table",
+	"alter_distributed_table",
+	"alter_table_set_access_method",
+	"alter_old_partitions_set_access_method",
+	"citus_add_local_table_to_metadata",
+	"remove_local_tables_from_metadata",
+	"update_distributed_table_colocation",
+	"mark_tables_colocated",
+	"create_distributed_function",
+	"citus_schema_distribute",
+	"citus_schema_undistribute",
+	"create_time_partitions",
+	"drop_old_time_partitions",
+};
+
+/* Those functions' oids here, and their names; found on first need. */
+typedef struct PgmCitusFunction
+{
+	Oid			oid;
+	const char *name;
+} PgmCitusFunction;
+
+static PgmCitusFunction *pgm_citus_functions = NULL;
+static int	pgm_citus_nfunctions = 0;
+static bool pgm_citus_functions_known = false;
+static bool pgm_citus_functions_finding = false;
+
+/* pg_proc changed (Citus installed, updated or dropped): find them again. */
+static void
+pgm_citus_forget_functions(Datum arg, int cacheid, uint32 hashvalue)
+{
+	pgm_citus_functions_known = false;
+}
+
+void
+pgm_citus_watch_functions(void)
+{
+	CacheRegisterSyscacheCallback(PROCOID, pgm_citus_forget_functions, (Datum) 0);
+}
+
+static void
+pgm_citus_find_functions(void)
+{
+	Oid			citus = get_extension_oid("citus", true);
+	int			max = 8 * lengthof(pgm_citus_schema_function_names);
+	PgmCitusFunction *found = MemoryContextAllocZero(TopMemoryContext,
+													 sizeof(PgmCitusFunction) * max);
+	int			n = 0;
+	int			i;
+	int			j;
+
+	for (i = 0; OidIsValid(citus) && i < (int) lengthof(pgm_citus_schema_function_names); i++)
+	{
+		CatCList   *list = SearchSysCacheList1(PROCNAMEARGSNSP,
+											   CStringGetDatum(pgm_citus_schema_function_names[i]));
+
+		for (j = 0; j < list->n_members && n < max; j++)
+		{
+			Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(&list->members[j]->tuple);
+
+			if (proc->pronamespace == PG_CATALOG_NAMESPACE &&
+				getExtensionOfObject(ProcedureRelationId, proc->oid) == citus)
+			{
+				found[n].oid = proc->oid;
+				found[n++].name = pgm_citus_schema_function_names[i];
+			}
+		}
+		ReleaseSysCacheList(list);
+	}
+	if (pgm_citus_functions)
+		pfree(pgm_citus_functions);
+	pgm_citus_functions = found;
+	pgm_citus_nfunctions = n;
+}
+
+/*
+ * The name of Citus's function `fn` when it changes the schema, or NULL.
+ * Called by fmgr for every function it looks up: a built-in function is
+ * answered at once, and the catalogs are read only inside a transaction,
+ * not while they are being read for this very question.
+ */
+const char *
+pgm_citus_schema_function(Oid fn)
+{
+	int			i;
+
+	if (fn < FirstNormalObjectId)
+		return NULL;
+	if (!pgm_citus_functions_known)
+	{
+		if (pgm_citus_functions_finding || !IsTransactionState())
+			return NULL;
+		/* known from now on, unless pg_proc changes while they are found */
+		pgm_citus_functions_known = true;
+		pgm_citus_functions_finding = true;
+		PG_TRY();
+		{
+			pgm_citus_find_functions();
+		}
+		PG_CATCH();
+		{
+			pgm_citus_functions_known = false;
+			pgm_citus_functions_finding = false;
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+		pgm_citus_functions_finding = false;
+	}
+	for (i = 0; i < pgm_citus_nfunctions; i++)
+		if (pgm_citus_functions[i].oid == fn)
+			return pgm_citus_functions[i].name;
+	return NULL;
+}
+
+/*
+ * Citus hides its shards from the catalogs a session reads unless the
+ * session asks to see them (citus.show_shards_for_app_name_prefixes,
+ * citus.override_table_visibility): pgmigrate's reads of the schema never
+ * see them, whatever the session asked.  From within a nesting level of
+ * settings, `level`, or a new one when it is -1 and a setting must change;
+ * returns the level.  Nothing to do where the Citus library is not loaded.
+ */
+int
+pgm_citus_hide_shards(int level)
+{
+	const char *prefixes = GetConfigOption("citus.show_shards_for_app_name_prefixes", true, false);
+	const char *override = GetConfigOption("citus.override_table_visibility", true, false);
+
+	if (prefixes != NULL && prefixes[0] != '\0')
+	{
+		if (level < 0)
+			level = NewGUCNestLevel();
+		(void) set_config_option("citus.show_shards_for_app_name_prefixes", "",
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	}
+	if (override != NULL && strcmp(override, "on") != 0)
+	{
+		if (level < 0)
+			level = NewGUCNestLevel();
+		(void) set_config_option("citus.override_table_visibility", "on",
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	}
+	return level;
+}
+
+/*
+ * What Citus makes of table `relid`: "distributed", "reference", "Citus
+ * local" (a local table in Citus's metadata), or NULL for a table Citus
+ * does not manage.
+ */
+const char *
+pgm_citus_table_kind(Oid relid)
+{
+	const char *kind = NULL;
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1];
+
+	if (!pgm_citus_present())
+		return NULL;
+	args[0] = ObjectIdGetDatum(relid);
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT CASE WHEN partmethod <> 'n' OR colocationid <> 0 THEN 'distributed'"
+							  " WHEN repmodel = 't' THEN 'reference' ELSE 'Citus local' END"
+							  " FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1",
+							  1, argtypes, args, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+	{
+		char	   *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		kind = value ? MemoryContextStrdup(CurTransactionContext, value) : NULL;
+	}
+	SPI_finish();
+	return kind;
+}
