@@ -30,6 +30,7 @@ PGM_ROOT=$root
 pgm_install_citus
 
 bindir=/usr/lib/postgresql/15/bin
+PATH=$bindir:$PATH      # the client Debian's PostgreSQL 15 has, as Citus's server
 dir=$(mktemp -d /tmp/pgmigrate-citus.XXXXXX)
 chown postgres: "$dir"
 base=$(( 30000 + ($$ + RANDOM) % 20000 ))
@@ -202,6 +203,40 @@ check "the coordinator holds a shard of the reference table, seen when shards ar
     is c "SET citus.show_shards_for_app_name_prefixes = '*'; SELECT count(*) FROM pg_class WHERE relname ~ '^region_[0-9]+\$'" 1
 check "drift() is empty with Citus's shards made visible in the session" \
     is c "SET citus.show_shards_for_app_name_prefixes = '*'; SELECT count(*) FROM migrate.drift()" 0
+
+# ---- the client: push, test, apply, rollback ----------------------------
+mig=$dir/migrations
+mkdir -p "$mig"
+cat >"$mig/0005_kind.sql" <<'SQL'
+-- migrate:parents 0003
+-- migrate:up
+CREATE TABLE kind (id bigint PRIMARY KEY, label text);
+SELECT create_reference_table('kind');
+ALTER TABLE event ADD COLUMN kind_id bigint;
+CREATE INDEX event_kind ON event (kind_id);
+ALTER TABLE event ADD CONSTRAINT event_kind_fk FOREIGN KEY (kind_id) REFERENCES kind (id);
+-- migrate:down
+ALTER TABLE event DROP CONSTRAINT event_kind_fk;
+DROP INDEX event_kind;
+ALTER TABLE event DROP COLUMN kind_id;
+DROP TABLE kind;
+SQL
+client() {
+    set +e
+    out=$(PGMIGRATE_DIR=$mig pgmigrate -d "host=127.0.0.1 port=$cport user=postgres dbname=$db" "$@" 2>&1)
+    rc=$?
+    set -e
+    [ "$rc" -eq 0 ] || { echo "$out" >&2; return 1; }
+}
+check "pgmigrate push" client push
+check "pgmigrate test: the revision's round trip on the cluster" client test
+check "pgmigrate apply" client apply
+check "... the key is on the worker's shards" \
+    is w2 "SELECT count(*) > 0 FROM pg_constraint WHERE conname LIKE 'event_kind_fk_%'" t
+check "pgmigrate rollback" client rollback
+check "... and it is gone from the workers" \
+    is w1 "SELECT count(*) FROM pg_constraint WHERE conname LIKE 'event_kind_fk_%'" 0
+check "no prepared transaction left" no_prepared
 
 # ---- online revisions on Citus tables ----------------------------------
 ok c "SELECT migrate.add('0004', 'ALTER TABLE event ALTER COLUMN payload TYPE varchar(200);', parents => '{0003}', online => true)"
