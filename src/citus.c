@@ -1,7 +1,9 @@
 /*
- * citus.c — living in a Citus cluster: whether Citus is in this database,
- * whether this backend is one that Citus opened for its own work, and
- * whether this node is the coordinator.
+ * citus.c — living in a Citus cluster: whether Citus is in this database
+ * and which node this is, which backends are Citus's own, which of its
+ * functions change the schema, which tables it manages, and the settings
+ * pgmigrate's work runs with there (sequential multi-shard mode, shards
+ * hidden from catalog reads).
  *
  * pgmigrate is installed on every node (Citus propagates CREATE EXTENSION
  * and creates the extension on each node that joins), and the guard judges
@@ -11,7 +13,8 @@
  * arrives on connections Citus opened itself, which it names with
  * application_name "citus_internal gpid=N", "citus_rebalancer gpid=N" or
  * "citus_shard_…", or runs in its own background workers.  Those are let
- * through: they were judged where they came from.  run_command_on_*()
+ * through, on every node (a coordinator may hold shards and receive
+ * moves): they were judged where they came from.  run_command_on_*()
  * ("citus_run_command gpid=N") is not: its text was never judged anywhere.
  * Citus itself trusts these names for its own internal functions; so does
  * the guard, only in a database where the extension citus is installed
@@ -66,9 +69,9 @@ pgm_citus_gpid_name(const char *name, const char *prefix)
 
 /*
  * Is this backend one Citus runs for its own work on this node: a
- * connection it opened from another node (or from this one) to carry out
- * a command judged where it was sent, a shard transfer, or a background
- * worker of Citus's?
+ * background worker of Citus's, or a connection Citus opened (from another
+ * node or from this one) to carry out a command judged where it was sent:
+ * a shard's DDL, a propagated object, a shard moved here or cleaned up?
  */
 bool
 pgm_citus_own_backend(void)

@@ -176,6 +176,13 @@ check "the joining worker got the extension" \
 check "shards move to it (the rebalancer)" \
     ok c "SELECT rebalance_table_shards(shard_transfer_mode => 'block_writes')"
 check "the moved shards' old copies are cleaned up" ok c "CALL citus_cleanup_orphaned_resources()"
+ok c "SELECT citus_set_node_property('127.0.0.1', $cport, 'shouldhaveshards', true)"
+check "shards move onto a coordinator that holds shards" \
+    ok c "SELECT rebalance_table_shards(shard_transfer_mode => 'block_writes')"
+check "... it holds some" \
+    is c "SELECT count(*) > 0 FROM citus_shards WHERE nodeport = $cport AND table_name = 'event'::regclass" t
+check "... and is drained again" ok c "SELECT citus_drain_node('127.0.0.1', $cport, shard_transfer_mode => 'block_writes')"
+ok c "CALL citus_cleanup_orphaned_resources()"
 check "the new worker holds shards" \
     is c "SELECT count(*) > 0 FROM citus_shards WHERE nodeport = $w2port AND table_name = 'event'::regclass" t
 check "every row is still there" is c "SELECT count(*) FROM event" 2000
