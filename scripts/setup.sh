@@ -112,7 +112,7 @@ pgm_pg18_available() {
 }
 
 pgm_install_pg18() {
-    local dir=${PGM_PLATFORMS:-$PGM_ROOT/../shared/platforms} need=""
+    local need=""
     command -v xz >/dev/null 2>&1 || need="$need xz-utils"
     { ldconfig -p | grep -q 'liblz4\.so\.1 ' && ldconfig -p | grep -q 'libzstd\.so\.1 '; } ||
         need="$need liblz4-1 libzstd1"
@@ -124,22 +124,28 @@ pgm_install_pg18() {
         apt-get install -y -qq --no-install-recommends $need >/dev/null
     fi
     [ -x "$PGM_PG18_PG_CONFIG" ] && return 0
-    if [ ! -f "$dir/$PGM_PG18_TARBALL" ]; then
-        echo "PostgreSQL 18 is wanted, but $dir has no $PGM_PG18_TARBALL" \
-             "(set PGM_PLATFORMS to the directory that has it)" >&2
-        return 1
-    fi
-    if ! (cd "$dir" && grep " $PGM_PG18_TARBALL\$" SHA256SUMS | sha256sum --check --quiet -); then
-        echo "$dir/$PGM_PG18_TARBALL does not match its checksum in $dir/SHA256SUMS" >&2
-        return 1
-    fi
-    echo "unpacking $PGM_PG18_TARBALL into $PGM_PG18_PREFIX"
     mkdir -p "$PGM_PG18_PREFIX"
-    tar -C "$PGM_PG18_PREFIX" -xJf "$dir/$PGM_PG18_TARBALL"
+    pgm_unpack_platform "PostgreSQL 18" "$PGM_PG18_TARBALL" "$PGM_PG18_PREFIX" || return 1
     if [ ! -x "$PGM_PG18_PG_CONFIG" ]; then
         echo "$PGM_PG18_TARBALL did not give $PGM_PG18_PG_CONFIG" >&2
         return 1
     fi
+}
+
+# pgm_unpack_platform WHAT TARBALL DIRECTORY: unpack TARBALL of the
+# platforms directory into DIRECTORY, after its checksum is checked.
+pgm_unpack_platform() {
+    local dir=${PGM_PLATFORMS:-$PGM_ROOT/../shared/platforms}
+    if [ ! -f "$dir/$2" ]; then
+        echo "$1 is wanted, but $dir has no $2 (set PGM_PLATFORMS to the directory that has it)" >&2
+        return 1
+    fi
+    if ! (cd "$dir" && grep " $2\$" SHA256SUMS | sha256sum --check --quiet -); then
+        echo "$dir/$2 does not match its checksum in $dir/SHA256SUMS" >&2
+        return 1
+    fi
+    echo "unpacking $2 into $3"
+    tar -C "$3" -xJf "$dir/$2"
 }
 
 # Citus 13.2.2 for Debian's PostgreSQL 15, for the Citus cluster test
@@ -149,41 +155,28 @@ pgm_install_pg18() {
 # libcurl4 beyond what postgresql-15 brings.
 PGM_CITUS_TARBALL=citus-13.2.2-pg15-bookworm-amd64.tar.xz
 
-# Is Citus here for PostgreSQL 15, or its build to unpack?
-pgm_citus_available() {
-    pgm_citus_installed ||
-        [ -f "${PGM_PLATFORMS:-$PGM_ROOT/../shared/platforms}/$PGM_CITUS_TARBALL" ]
-}
-
 pgm_citus_installed() {
     [ -f /usr/lib/postgresql/15/lib/citus.so ] &&
         [ -f /usr/share/postgresql/15/extension/citus.control ]
 }
 
 pgm_install_citus() {
-    local dir=${PGM_PLATFORMS:-$PGM_ROOT/../shared/platforms}
-    if ! ldconfig -p | grep -q 'libcurl\.so\.4 '; then
-        echo "installing: libcurl4"
+    local need=""
+    command -v xz >/dev/null 2>&1 || need="$need xz-utils"
+    ldconfig -p | grep -q 'libcurl\.so\.4 ' || need="$need libcurl4"
+    if [ -n "$need" ]; then
+        echo "installing:$need"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        apt-get install -y -qq --no-install-recommends libcurl4 >/dev/null
+        # shellcheck disable=SC2086
+        apt-get install -y -qq --no-install-recommends $need >/dev/null
     fi
     pgm_citus_installed && return 0
     if [ ! -f /usr/lib/postgresql/15/bin/postgres ]; then
         echo "Citus is for Debian's PostgreSQL 15, which is not installed" >&2
         return 1
     fi
-    if [ ! -f "$dir/$PGM_CITUS_TARBALL" ]; then
-        echo "Citus is wanted, but $dir has no $PGM_CITUS_TARBALL" \
-             "(set PGM_PLATFORMS to the directory that has it)" >&2
-        return 1
-    fi
-    if ! (cd "$dir" && grep " $PGM_CITUS_TARBALL\$" SHA256SUMS | sha256sum --check --quiet -); then
-        echo "$dir/$PGM_CITUS_TARBALL does not match its checksum in $dir/SHA256SUMS" >&2
-        return 1
-    fi
-    echo "unpacking $PGM_CITUS_TARBALL at /"
-    tar -C / -xJf "$dir/$PGM_CITUS_TARBALL"
+    pgm_unpack_platform Citus "$PGM_CITUS_TARBALL" / || return 1
     if ! pgm_citus_installed; then
         echo "$PGM_CITUS_TARBALL did not give citus.so and citus.control" >&2
         return 1
