@@ -36,6 +36,7 @@
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
 #include "utils/catcache.h"
@@ -326,4 +327,59 @@ pgm_citus_table_kind(Oid relid)
 	}
 	SPI_finish();
 	return kind;
+}
+
+/*
+ * migrate.citus_distribution(): for migrate.schema(), the distribution of
+ * each table Citus distributes, as the document writes it, in attributes
+ * of the table: "distribution" ("distributed", "reference" or "single
+ * shard"), and for a distributed table "distribution_column" and
+ * "shard_count"; "colocated_with" names the group of tables whose shards
+ * sit together (a distributed or single-shard table's) by the group's first
+ * key in byte order, the table's own when it comes first: Citus's
+ * colocation ids are numbers of this database only.  Citus local tables
+ * (local tables Citus keeps in its metadata) are local: no row.  No rows
+ * where Citus is not installed.
+ */
+PG_FUNCTION_INFO_V1(pgmigrate_citus_distribution);
+
+Datum
+pgmigrate_citus_distribution(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	uint64		i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (!pgm_citus_present())
+		return (Datum) 0;
+	SPI_connect();
+	if (SPI_execute("WITH p AS ("
+					"  SELECT p.logicalrelid AS relid, p.partmethod, p.partkey, p.repmodel, p.colocationid,"
+					"         'table ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS key"
+					"  FROM pg_catalog.pg_dist_partition p"
+					"  JOIN pg_catalog.pg_class c ON c.oid = p.logicalrelid"
+					"  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+					"  WHERE p.repmodel = 't' OR p.partmethod = 'h' OR (p.partmethod = 'n' AND p.colocationid <> 0))"
+					" SELECT p.relid,"
+					"   CASE WHEN p.repmodel = 't' THEN 'reference' WHEN p.partmethod = 'h' THEN 'distributed'"
+					"        ELSE 'single shard' END,"
+					"   CASE WHEN p.partmethod = 'h' THEN pg_catalog.column_to_column_name(p.relid, p.partkey) END,"
+					"   CASE WHEN p.partmethod = 'h' THEN (SELECT pg_catalog.count(*) FROM pg_catalog.pg_dist_shard s"
+					"                                      WHERE s.logicalrelid = p.relid)::text END,"
+					"   CASE WHEN p.repmodel <> 't'"
+					"        THEN pg_catalog.min(p.key COLLATE \"C\") OVER (PARTITION BY p.repmodel = 't', p.colocationid) END"
+					" FROM p", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read Citus's distribution of tables");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		Datum		values[5];
+		bool		nulls[5];
+		int			c;
+
+		for (c = 0; c < 5; c++)
+			values[c] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c + 1, &nulls[c]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	return (Datum) 0;
 }

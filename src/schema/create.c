@@ -1,7 +1,8 @@
 /*
  * create.c — the CREATE and DROP statements of an item.
  *
- * Calls rows.c, sqltext.c, snapshot.c, validate.c, model.c and statements.c.
+ * Calls rows.c, sqltext.c, snapshot.c, validate.c, model.c, distribution.c and
+ * statements.c.
  */
 #include "postgres.h"
 
@@ -159,6 +160,7 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 	char	   *partition_key = pgm_attribute_text(t, "partition_key");
 	List	   *inherits = pgm_attribute_strings(t, "inherits");
 	bool		first = true;
+	char	   *distribute;
 
 	if (pgm_kind_is(item, "foreign table"))
 		pgm_refuse(item, "create", "Foreign tables need a server and options the schema document does not hold.");
@@ -235,6 +237,8 @@ pgm_emit_create_table(PgmDiff *diff, int i)
 	if (pgm_attribute_bool(t, "force_row_security"))
 		pgm_emit(diff, i, PGM_NODE_CREATE, psprintf("ALTER TABLE %s FORCE ROW LEVEL SECURITY;", pgm_qualified(t)));
 	pgm_emit_new_object_extras(diff, i, PGM_NODE_CREATE);
+	if ((distribute = pgm_distribution_statement(diff, item)) != NULL)
+		pgm_emit(diff, i, PGM_NODE_CREATE, distribute);
 	/* the extras of the columns that came with it */
 	foreach(lc, columns)
 	{

@@ -294,6 +294,27 @@ pgm_collect_columns(PgmDiff *diff, bool source)
 	pfree(placed);
 }
 
+/*
+ * A table Citus colocates with another (distribution.c) is distributed
+ * after the first table of its group: in the target, it depends on it.
+ */
+static void
+pgm_colocation_dep(PgmDiff *diff, PgmItem *item)
+{
+	const char *group = item->tgt ? pgm_text(item->tgt, "colocated_with") : NULL;
+	int			leader;
+
+	if (group == NULL || strcmp(group, item->key) == 0 || !pgm_kind_is(item, "table"))
+		return;
+	leader = pgm_item_find(diff, group);
+	if (leader >= 0 && diff->items[leader].tgt != NULL && !list_member_int(item->tgt_deps, leader))
+	{
+		/* (not the source's list, which identical items share) */
+		item->tgt_deps = list_copy(item->tgt_deps);
+		item->tgt_deps = lappend_int(item->tgt_deps, leader);
+	}
+}
+
 /* The items of both documents, sorted by key; source keys renamed. */
 void
 pgm_diff_load(PgmDiff *diff, PgmSnapshot *src, PgmSnapshot *tgt)
@@ -368,6 +389,7 @@ pgm_diff_load(PgmDiff *diff, PgmSnapshot *src, PgmSnapshot *tgt)
 			item->tgt_deps = list_copy(item->src_deps);
 		else if (item->tgt)
 			item->tgt_deps = pgm_dep_items(diff, item->tgt, false);
+		pgm_colocation_dep(diff, item);
 		foreach(lc, item->src_deps)
 		{
 			PgmItem    *dep = &diff->items[lfirst_int(lc)];

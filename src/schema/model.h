@@ -5,6 +5,7 @@
  *
  *   validate.c     a document checked before use (22023 when it fails)
  *   model.c        the items: lookup, dependencies, columns, names
+ *   distribution.c a table's distribution on Citus
  *   renames.c      the renames the caller asks for
  *   plan.c         each item's change, and what it spreads to
  *   statements.c   SQL pieces the emitters share; the nodes
@@ -174,6 +175,11 @@ extern char *pgm_not_null_name(PgmDiff *diff, PgmItem *column, bool source);
 extern bool pgm_not_null_renamed(PgmDiff *diff, PgmItem *item);
 extern char *pgm_not_null_name_to_say(PgmDiff *diff, PgmItem *column);
 extern void pgm_check_not_null_support(PgmDiff *diff);
+
+/* ---- distribution.c ---- */
+
+extern bool pgm_distribution_changed(PgmDiff *diff, PgmItem *item);
+extern char *pgm_distribution_statement(PgmDiff *diff, PgmItem *item);
 
 /* ---- renames.c ---- */
 

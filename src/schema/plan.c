@@ -4,7 +4,7 @@
  * what is carried by another object's statement rather than said on its
  * own.
  *
- * Calls rows.c, sqltext.c, snapshot.c and model.c.
+ * Calls rows.c, sqltext.c, snapshot.c, model.c and distribution.c.
  */
 #include "postgres.h"
 
@@ -135,6 +135,9 @@ pgm_change_in_place(PgmDiff *diff, PgmItem *item)
 {
 	if (pgm_kind_is(item, "table"))
 	{
+		if (pgm_distribution_changed(diff, item))
+			pgm_refuse(item, "change the distribution of",
+					   "Citus changes a table's distribution by moving its rows: write create_distributed_table(), alter_distributed_table() or undistribute_table() in a revision of its own.");
 		if (pgm_differs(item, "partitioned") || pgm_differs(item, "partition_key"))
 			return PGM_REBUILD;
 		return PGM_ALTER;

@@ -52,6 +52,7 @@ static const struct
 	{"cache", PGM_JSON_STRING},
 	{"canonical", PGM_JSON_STRING},
 	{"collation", PGM_JSON_STRING},
+	{"colocated_with", PGM_JSON_STRING},
 	{"command", PGM_JSON_STRING},
 	{"comment", PGM_JSON_STRING},
 	{"constraint", PGM_JSON_STRING},
@@ -59,6 +60,8 @@ static const struct
 	{"default", PGM_JSON_STRING},
 	{"definition", PGM_JSON_STRING},
 	{"depends", PGM_JSON_STRINGS},
+	{"distribution", PGM_JSON_STRING},
+	{"distribution_column", PGM_JSON_STRING},
 	{"enabled", PGM_JSON_STRING},
 	{"force_row_security", PGM_JSON_BOOL},
 	{"generated", PGM_JSON_STRING},
@@ -102,6 +105,7 @@ static const struct
 	{"security_definer", PGM_JSON_BOOL},
 	{"server", PGM_JSON_STRING},
 	{"settings", PGM_JSON_STRINGS},
+	{"shard_count", PGM_JSON_STRING},
 	{"signature", PGM_JSON_STRING},
 	{"start", PGM_JSON_STRING},
 	{"strict", PGM_JSON_BOOL},
@@ -136,7 +140,8 @@ static const struct
 {
 	{"schema", "name owner grants comment", {"name"}, {NULL}},
 	{"table", PGM_RELATION_ATTRIBUTES "partitioned unlogged row_security force_row_security "
-		"replica_identity partition_key partition_of partition_bound inherits",
+		"replica_identity partition_key partition_of partition_bound inherits "
+		"distribution distribution_column shard_count colocated_with",
 	{"schema", "name"}, {NULL}},
 	{"foreign table", PGM_RELATION_ATTRIBUTES "partitioned unlogged row_security force_row_security "
 		"replica_identity partition_key partition_of partition_bound inherits server",
@@ -203,6 +208,7 @@ static const struct
 	{"column", "identity", {"always", "by default"}},
 	{"policy", "command", {"SELECT", "INSERT", "UPDATE", "DELETE", "ALL"}},
 	{"table", "replica_identity", {"d", "n", "f", "i"}},
+	{"table", "distribution", {"distributed", "reference", "single shard"}},
 	{"foreign table", "replica_identity", {"d", "n", "f", "i"}},
 };
 

@@ -211,11 +211,61 @@ check "the coordinator holds a shard of the reference table, seen when shards ar
 check "drift() is empty with Citus's shards made visible in the session" \
     is c "SET citus.show_shards_for_app_name_prefixes = '*'; SELECT count(*) FROM migrate.drift()" 0
 
+# ---- distribution is part of the schema ---------------------------------
+check "schema() records a distributed table: column, shards, colocation group" \
+    is c "SELECT concat_ws(',', o ->> 'distribution', o ->> 'distribution_column', o ->> 'shard_count', o ->> 'colocated_with')
+          FROM (SELECT migrate.schema() -> 'objects' -> 'table public.event' AS o) x" "distributed,tenant,32,table public.event"
+check "... and a reference table" \
+    is c "SELECT migrate.schema() -> 'objects' -> 'table public.region' ->> 'distribution'" reference
+ok c "SELECT migrate.add('0004', \$\$
+CREATE TABLE unit (id bigint PRIMARY KEY, name text);
+SELECT create_reference_table('unit');
+CREATE TABLE metric (tenant bigint, id bigint, unit_id bigint REFERENCES unit, PRIMARY KEY (tenant, id));
+SELECT create_distributed_table('metric', 'tenant', colocate_with => 'event');
+CREATE TABLE audit (tenant bigint, at timestamptz, PRIMARY KEY (tenant, at));
+SELECT create_distributed_table('audit', 'tenant', colocate_with => 'event');
+CREATE TABLE solo (k text PRIMARY KEY);
+SELECT create_distributed_table('solo', 'k', colocate_with => 'none', shard_count => 4);
+\$\$, 'DROP TABLE solo; DROP TABLE audit; DROP TABLE metric; DROP TABLE unit;', parents => '{0003}')"
+ok c "SELECT count(*) FROM migrate.apply('head')"
+check "a revision calling create_distributed_table() leaves no drift behind" \
+    is c "SELECT count(*) FROM migrate.drift()" 0
+check "a colocated table names its group by the group's first key (a new one that sorts first)" \
+    is c "SELECT migrate.schema() -> 'objects' -> 'table public.event' ->> 'colocated_with'" "table public.audit"
+
+# what diff() writes from the schema without 0004 to the schema with it,
+# registered as 0004 in its place, gives the same schema
+on c "SELECT migrate.schema()"
+wanted=$out
+ok c "SELECT count(*) FROM migrate.rollback('0003')"
+on c "SELECT string_agg(statement, E'\n' ORDER BY step) FROM migrate.diff(migrate.schema(), \$doc\$$wanted\$doc\$)"
+up=$out
+on c "SELECT string_agg(statement, E'\n' ORDER BY step) FROM migrate.diff(\$doc\$$wanted\$doc\$, migrate.schema())"
+down=$out
+check "diff() gives a new table its distribution: colocated with its group's first table" \
+    grep -qF "create_distributed_table('public.metric', 'tenant', colocate_with => 'public.audit')" <<<"$up"
+check "... a reference table" grep -qF "create_reference_table('public.unit')" <<<"$up"
+check "... the new first table of an existing group joins it" \
+    grep -qF "create_distributed_table('public.audit', 'tenant', colocate_with => 'public.event')" <<<"$up"
+check "... a new group with its shard count" \
+    grep -qF "create_distributed_table('public.solo', 'k', colocate_with => 'none', shard_count => 4)" <<<"$up"
+ok c "SELECT migrate.add('0004', \$up\$$up\$up\$, \$down\$$down\$down\$, parents => '{0003}', allow_destructive => true)"
+check "... which applies on the cluster" ok c "SELECT count(*) FROM migrate.apply('head')"
+check "... and gives the schema it was made from" \
+    is c "SELECT count(*) FROM migrate.compare(migrate.schema(), \$doc\$$wanted\$doc\$)" 0
+check "diff() refuses to change an existing table's distribution" \
+    refused c "SELECT count(*) FROM migrate.diff(migrate.schema(), jsonb_set(migrate.schema(), '{objects,table public.solo,shard_count}', '\"8\"'))" \
+    "cannot change the distribution of table public.solo"
+ok c "SET pgmigrate.guard = off; SELECT alter_distributed_table('solo', shard_count => 8)"
+check "drift() sees a distribution changed by hand" \
+    is c "SELECT detail FROM migrate.drift() WHERE object = 'table public.solo'" "shard count: 4 -> 8"
+ok c "SELECT migrate.record_snapshot()"
+
 # ---- the client: push, test, apply, rollback ----------------------------
 mig=$dir/migrations
 mkdir -p "$mig"
 cat >"$mig/0005_kind.sql" <<'SQL'
--- migrate:parents 0003
+-- migrate:parents 0004
 -- migrate:up
 CREATE TABLE kind (id bigint PRIMARY KEY, label text);
 SELECT create_reference_table('kind');
@@ -246,9 +296,9 @@ check "... and it is gone from the workers" \
 check "no prepared transaction left" no_prepared
 
 # ---- online revisions on Citus tables ----------------------------------
-ok c "SELECT migrate.add('0004', 'ALTER TABLE event ALTER COLUMN payload TYPE varchar(200);', parents => '{0003}', online => true)"
+ok c "SELECT migrate.add('0006', 'ALTER TABLE event ALTER COLUMN payload TYPE varchar(200);', parents => '{0004}', online => true)"
 check "an online revision of a distributed table is refused at start, with the reason" \
-    refused c "SELECT migrate.start('0004')" "it is a distributed table of Citus"
+    refused c "SELECT migrate.start('0006')" "it is a distributed table of Citus"
 
 # ---- dropping the extension --------------------------------------------
 check "DROP EXTENSION pgmigrate is refused by the guard, as on one server" \

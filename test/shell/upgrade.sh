@@ -235,6 +235,12 @@ promises() {
                                        ARRAY['public.upgrade_ck'::regclass::oid, 'public.upgrade_dom'::regtype::oid]) -> 'objects') k
                                    WHERE k LIKE 'constraint %')" -c "ROLLBACK")"
     fi
+    if at_least "$2" 0.12; then
+        check "$2 in $1: migrate.schema() records Citus's distribution, none without Citus (0.12)" \
+            same "1:0" "$(q "$1" "SELECT (SELECT count(*) FROM pg_proc WHERE oid = 'migrate.schema()'::regprocedure
+                                        AND prosrc LIKE '%migrate.citus_distribution()%')
+                                || ':' || (SELECT count(*) FROM migrate.citus_distribution())")"
+    fi
 }
 
 # ---- each step, on a catalog in use --------------------------------------
