@@ -32,6 +32,7 @@
 #include "pqexpbuffer.h"
 
 #include "client.h"
+#include "distribution.h"
 
 static PGconn *admin;			/* creates and drops the temporary database */
 static PGconn *scratch;			/* the scratch database */
@@ -154,6 +155,35 @@ portable_schema_query(const char *query)
 }
 
 /*
+ * The query for the database behind `c`: since 0.12 migrate.schema() reads
+ * Citus's distribution of tables with migrate.citus_distribution(), whose
+ * query (common/distribution.h) takes its place here where Citus is
+ * installed, and an empty set where it is not.
+ */
+static char *
+schema_query_for(PGconn *c, const char *what)
+{
+	static const char call[] = "migrate.citus_distribution() d";
+	const char *hit = strstr(schema_query, call);
+	PGresult   *res;
+	bool		citus;
+	PQExpBufferData buf;
+
+	if (hit == NULL)
+		return pg_strdup(schema_query);
+	res = run_on(c, what, "SELECT count(*) FROM pg_catalog.pg_extension"
+				 " WHERE extname OPERATOR(pg_catalog.=) 'citus'", 0, NULL);
+	citus = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+	PQclear(res);
+	initPQExpBuffer(&buf);
+	appendBinaryPQExpBuffer(&buf, schema_query, hit - schema_query);
+	appendPQExpBuffer(&buf, "(%s) d (%s)", citus ? PGM_DISTRIBUTION_QUERY : PGM_DISTRIBUTION_NONE,
+					  PGM_DISTRIBUTION_COLUMNS);
+	appendPQExpBufferStr(&buf, hit + strlen(call));
+	return buf.data;
+}
+
+/*
  * The schema document of the database behind `c`, as text.  The live
  * database's migrate.schema() is run there as a plain query (with jsonb's
  * own functions in place of pgmigrate's), with the settings the function
@@ -190,7 +220,7 @@ take_schema(PGconn *c, const char *what)
 		params[1] = schema_setting[i] + strlen(params[0]) + 1;
 		PQclear(run_on(c, what, "SELECT pg_catalog.set_config($1, $2, false)", 2, params));
 	}
-	res = run_on(c, what, schema_query, 0, NULL);
+	res = run_on(c, what, schema_query_for(c, what), 0, NULL);
 	doc = pg_strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	for (i = 0; i < schema_settings; i++)

@@ -45,6 +45,7 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+#include "distribution.h"
 #include "pgmigrate.h"
 
 /* Is the extension citus installed in this database? */
@@ -353,22 +354,7 @@ pgmigrate_citus_distribution(PG_FUNCTION_ARGS)
 	if (!pgm_citus_present())
 		return (Datum) 0;
 	SPI_connect();
-	if (SPI_execute("WITH p AS ("
-					"  SELECT p.logicalrelid AS relid, p.partmethod, p.partkey, p.repmodel, p.colocationid,"
-					"         'table ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS key"
-					"  FROM pg_catalog.pg_dist_partition p"
-					"  JOIN pg_catalog.pg_class c ON c.oid = p.logicalrelid"
-					"  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-					"  WHERE p.repmodel = 't' OR p.partmethod = 'h' OR (p.partmethod = 'n' AND p.colocationid <> 0))"
-					" SELECT p.relid,"
-					"   CASE WHEN p.repmodel = 't' THEN 'reference' WHEN p.partmethod = 'h' THEN 'distributed'"
-					"        ELSE 'single shard' END,"
-					"   CASE WHEN p.partmethod = 'h' THEN pg_catalog.column_to_column_name(p.relid, p.partkey) END,"
-					"   CASE WHEN p.partmethod = 'h' THEN (SELECT pg_catalog.count(*) FROM pg_catalog.pg_dist_shard s"
-					"                                      WHERE s.logicalrelid = p.relid)::text END,"
-					"   CASE WHEN p.repmodel <> 't'"
-					"        THEN pg_catalog.min(p.key COLLATE \"C\") OVER (PARTITION BY p.repmodel = 't', p.colocationid) END"
-					" FROM p", true, 0) != SPI_OK_SELECT)
+	if (SPI_execute(PGM_DISTRIBUTION_QUERY, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read Citus's distribution of tables");
 	for (i = 0; i < SPI_processed; i++)
 	{
