@@ -285,6 +285,8 @@ client() {
     set -e
     [ "$rc" -eq 0 ] || { echo "$out" >&2; return 1; }
 }
+check "pgmigrate check against the cluster itself: the client reads distribution as the extension does" \
+    client check --to-db "host=127.0.0.1 port=$cport user=postgres dbname=$db"
 check "pgmigrate push" client push
 check "pgmigrate test: the revision's round trip on the cluster" client test
 check "pgmigrate apply" client apply
