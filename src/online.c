@@ -1403,6 +1403,12 @@ pgm_online_check_at_registration(const char *id)
 	if (!OidIsValid(relid))
 		return;
 	on->relid = relid;
+	/* what no later change of the table makes possible: refused now */
+	if (pgm_citus_table_kind(relid) != NULL)
+	{
+		pgm_online_name_table(on, relid);
+		pgm_online_refuse_citus_table(on);
+	}
 	edata = pgm_in_subtransaction(pgm_online_check_now, on, false);
 	if (edata == NULL)
 		return;

@@ -298,9 +298,12 @@ check "... and it is gone from the workers" \
 check "no prepared transaction left" no_prepared
 
 # ---- online revisions on Citus tables ----------------------------------
-ok c "SELECT migrate.add('0006', 'ALTER TABLE event ALTER COLUMN payload TYPE varchar(200);', parents => '{0004}', online => true)"
-check "an online revision of a distributed table is refused at start, with the reason" \
-    refused c "SELECT migrate.start('0006')" "it is a distributed table of Citus"
+check "an online revision of a distributed table is refused at registration, with the reason" \
+    refused c "SELECT migrate.add('0006', 'ALTER TABLE event ALTER COLUMN payload TYPE varchar(200);', parents => '{0004}', online => true)" \
+    "cannot change table public.event: it is a distributed table of Citus"
+ok c "SELECT migrate.add('0006', 'ALTER TABLE event ALTER COLUMN payload TYPE varchar(200);', parents => '{0005_kind}', online => true)"
+check "... and at start, where it was registered before its parent was applied" \
+    refused c "SELECT count(*) FROM migrate.apply('0005_kind'); SELECT migrate.start('0006')" "it is a distributed table of Citus"
 
 # ---- dropping the extension --------------------------------------------
 check "DROP EXTENSION pgmigrate is refused by the guard, as on one server" \
