@@ -7,8 +7,11 @@
  * migrate.schema()'s query where pgmigrate is not, puts it in the place of
  * that function's call (client/generate.c), or an empty set where Citus is
  * not installed either.  Its columns, in order: the table's oid, then the
- * attributes "distribution", "distribution_column", "shard_count" and
- * "colocated_with" (README.md, "Running on Citus").
+ * attributes "distribution", "distribution_column", "shard_count" (the
+ * colocation group's, as create_distributed_table() was given it: a shard
+ * split does not change it) and "colocated_with" (the group's first table
+ * that is not a partition, by key in byte order) (README.md, "Running on
+ * Citus").
  */
 #ifndef PGMIGRATE_DISTRIBUTION_H
 #define PGMIGRATE_DISTRIBUTION_H
@@ -19,6 +22,7 @@
 #define PGM_DISTRIBUTION_QUERY \
 	"WITH p AS (" \
 	"  SELECT p.logicalrelid AS relid, p.partmethod, p.partkey, p.repmodel, p.colocationid," \
+	"         c.relispartition," \
 	"         'table ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS key" \
 	"  FROM pg_catalog.pg_dist_partition p" \
 	"  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.logicalrelid" \
@@ -30,13 +34,12 @@
 	"        WHEN p.partmethod OPERATOR(pg_catalog.=) 'h' THEN 'distributed' ELSE 'single shard' END," \
 	"   CASE WHEN p.partmethod OPERATOR(pg_catalog.=) 'h'" \
 	"        THEN pg_catalog.column_to_column_name(p.relid, p.partkey) END," \
-	"   CASE WHEN p.partmethod OPERATOR(pg_catalog.=) 'h'" \
-	"        THEN (SELECT pg_catalog.count(*) FROM pg_catalog.pg_dist_shard s" \
-	"              WHERE s.logicalrelid OPERATOR(pg_catalog.=) p.relid)::pg_catalog.text END," \
+	"   CASE WHEN p.partmethod OPERATOR(pg_catalog.=) 'h' THEN g.shardcount::pg_catalog.text END," \
 	"   CASE WHEN p.repmodel OPERATOR(pg_catalog.<>) 't'" \
-	"        THEN pg_catalog.min(p.key COLLATE \"C\")" \
+	"        THEN pg_catalog.min(p.key COLLATE \"C\") FILTER (WHERE NOT p.relispartition)" \
 	"             OVER (PARTITION BY p.repmodel OPERATOR(pg_catalog.=) 't', p.colocationid) END" \
-	" FROM p"
+	" FROM p LEFT JOIN pg_catalog.pg_dist_colocation g" \
+	"   ON g.colocationid OPERATOR(pg_catalog.=) p.colocationid"
 
 /* The same columns, no rows: where Citus is not installed. */
 #define PGM_DISTRIBUTION_NONE \

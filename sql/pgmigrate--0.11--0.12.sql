@@ -10,7 +10,9 @@
 -- the group of tables it is colocated with (named by the group's first
 -- key).  migrate.citus_distribution() reads Citus's metadata for
 -- migrate.schema(); without Citus it returns no rows and the document does
--- not change.
+-- not change.  migrate.schema() also hides Citus's shards itself, as
+-- pgmigrate's own reads of it did: a session that shows them sees no shard
+-- in the document.
 --
 -- As every DDL statement, the update goes through the guard: run it as the
 -- README says, SET pgmigrate.guard = off; ALTER EXTENSION pgmigrate UPDATE;
@@ -36,6 +38,9 @@ CREATE OR REPLACE FUNCTION migrate.schema() RETURNS jsonb
     SET enable_mergejoin = off
     -- the sorts and hashes of a schema of 10,000 tables stay in memory
     SET work_mem = '64MB'
+    -- on Citus, never its shards, whatever the session asked to see
+    SET citus.show_shards_for_app_name_prefixes = ''
+    SET citus.override_table_visibility = on
 AS $schema$
 WITH nsp AS (
     SELECT n.oid, n.nspname, n.nspowner, coalesce(n.nspacl, acldefault('n'::"char", n.nspowner)) AS acl

@@ -23,7 +23,7 @@
  * recording it again as it is costs a little and is still right.  A
  * transaction that fails ends the collecting.
  *
- * Calls nothing of pgmigrate's.
+ * Calls citus.c only.
  */
 #include "postgres.h"
 
@@ -55,6 +55,7 @@ typedef struct PgmChangeKey
 static MemoryContext pgm_changes_cxt = NULL;
 static HTAB *pgm_changes = NULL;	/* of PgmChangeKey; NULL: not collecting */
 static const char *pgm_changes_whole = NULL;	/* why the whole schema must be recorded */
+static char *pgm_changes_citus = NULL;	/* Citus's distribution when it began (citus.c) */
 
 /*
  * Would the event trigger `name` fire in this session?  It exists in this
@@ -114,6 +115,9 @@ pgm_changes_begin(void)
 	ctl.hcxt = pgm_changes_cxt;
 	pgm_changes = hash_create("pgmigrate changes", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	pgm_changes_whole = NULL;
+	pgm_changes_citus = pgm_citus_distribution_digest();
+	if (pgm_changes_citus)
+		pgm_changes_citus = MemoryContextStrdup(pgm_changes_cxt, pgm_changes_citus);
 	/* without the event triggers nothing would be collected */
 	if (!pgm_event_trigger_fires("pgmigrate_guard_end") || !pgm_event_trigger_fires("pgmigrate_guard_drop"))
 		pgm_changes_whole = "the event triggers of pgmigrate do not fire in this session";
@@ -125,6 +129,7 @@ pgm_changes_end(void)
 {
 	pgm_changes = NULL;
 	pgm_changes_whole = NULL;
+	pgm_changes_citus = NULL;
 	if (pgm_changes_cxt != NULL)
 		MemoryContextReset(pgm_changes_cxt);
 }
@@ -275,6 +280,10 @@ pgm_changes_take(ArrayType **classids, ArrayType **objids)
 
 	if (pgm_changes == NULL)
 		return "no changes were collected";
+	/* no event names every table whose distribution, or group's name, changed */
+	if (pgm_changes_whole == NULL && pgm_changes_citus != NULL &&
+		strcmp(pgm_citus_distribution_digest(), pgm_changes_citus) != 0)
+		pgm_changes_whole = "Citus's distribution of tables changed";
 	if (n > 0)
 	{
 		HASH_SEQ_STATUS seq;

@@ -39,6 +39,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
+#include "utils/builtins.h"
 #include "utils/catcache.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
@@ -47,6 +48,28 @@
 
 #include "distribution.h"
 #include "pgmigrate.h"
+
+static void
+pgm_citus_spi_connect(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+/*
+ * Read Citus's metadata with `query`; an error says what it could not read.
+ * Not read-only: it must see what the statements before it did (a table a
+ * revision dropped is gone from the metadata too).
+ */
+static void
+pgm_citus_read(const char *query)
+{
+	if (SPI_execute(query, false, 0) != SPI_OK_SELECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				 errmsg("could not read Citus's distribution of tables"),
+				 errhint("Check that the extension citus is loaded (shared_preload_libraries) and at a version pgmigrate knows (README.md, \"Running on Citus\").")));
+}
 
 /* Is the extension citus installed in this database? */
 bool
@@ -105,7 +128,7 @@ pgm_citus_is_worker(void)
 
 	if (!pgm_citus_present())
 		return false;
-	SPI_connect();
+	pgm_citus_spi_connect();
 	if (SPI_execute("SELECT groupid <> 0 FROM pg_catalog.pg_dist_local_group", true, 1) == SPI_OK_SELECT &&
 		SPI_processed == 1)
 	{
@@ -122,7 +145,7 @@ pgm_citus_is_worker(void)
  * In parallel mode, a foreign key to a reference table after other
  * multi-shard DDL in the same transaction fails; sequential mode is what
  * Citus's own hint asks for.  Returns the setting's nesting level, to give
- * to pgm_citus_run_as_before(), or -1 when Citus is not here.  A revision
+ * to pgm_spi_restore_settings(), or -1 when Citus is not here.  A revision
  * may still SET the mode itself.
  */
 int
@@ -138,18 +161,13 @@ pgm_citus_run_sequentially(void)
 	return level;
 }
 
-void
-pgm_citus_run_as_before(int level)
-{
-	if (level >= 0)
-		AtEOXact_GUC(true, level);
-}
-
 /*
  * Citus's functions that change the schema (a table's distribution, its
  * access method, its partitions), by name; the guard judges a call of any
  * of them as it judges DDL.  Not here: what moves data without changing the
- * schema (shard moves and splits, the rebalancer, nodes joining).
+ * schema (shard moves and splits, the rebalancer, nodes joining), nor
+ * create_time_partitions() and drop_old_time_partitions(), whose CREATE and
+ * DROP TABLE the event triggers see.
  */
 static const char *const pgm_citus_schema_function_names[] = {
 	"create_distributed_table",
@@ -166,8 +184,6 @@ static const char *const pgm_citus_schema_function_names[] = {
 	"create_distributed_function",
 	"citus_schema_distribute",
 	"citus_schema_undistribute",
-	"create_time_partitions",
-	"drop_old_time_partitions",
 };
 
 /* Those functions' oids here, and their names; found on first need. */
@@ -199,10 +215,9 @@ static void
 pgm_citus_find_functions(void)
 {
 	Oid			citus = get_extension_oid("citus", true);
-	int			max = 8 * lengthof(pgm_citus_schema_function_names);
-	PgmCitusFunction *found = MemoryContextAllocZero(TopMemoryContext,
-													 sizeof(PgmCitusFunction) * max);
-	int			n = 0;
+	List	   *oids = NIL;
+	List	   *names = NIL;
+	PgmCitusFunction *found;
 	int			i;
 	int			j;
 
@@ -211,23 +226,30 @@ pgm_citus_find_functions(void)
 		CatCList   *list = SearchSysCacheList1(PROCNAMEARGSNSP,
 											   CStringGetDatum(pgm_citus_schema_function_names[i]));
 
-		for (j = 0; j < list->n_members && n < max; j++)
+		for (j = 0; j < list->n_members; j++)
 		{
 			Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(&list->members[j]->tuple);
 
 			if (proc->pronamespace == PG_CATALOG_NAMESPACE &&
 				getExtensionOfObject(ProcedureRelationId, proc->oid) == citus)
 			{
-				found[n].oid = proc->oid;
-				found[n++].name = pgm_citus_schema_function_names[i];
+				oids = lappend_oid(oids, proc->oid);
+				names = lappend(names, (void *) pgm_citus_schema_function_names[i]);
 			}
 		}
 		ReleaseSysCacheList(list);
 	}
+	/* kept once all is read: an error above leaves nothing behind */
+	found = MemoryContextAlloc(TopMemoryContext, sizeof(PgmCitusFunction) * Max(list_length(oids), 1));
+	for (i = 0; i < list_length(oids); i++)
+	{
+		found[i].oid = list_nth_oid(oids, i);
+		found[i].name = list_nth(names, i);
+	}
 	if (pgm_citus_functions)
 		pfree(pgm_citus_functions);
 	pgm_citus_functions = found;
-	pgm_citus_nfunctions = n;
+	pgm_citus_nfunctions = list_length(oids);
 }
 
 /*
@@ -315,11 +337,11 @@ pgm_citus_table_kind(Oid relid)
 	if (!pgm_citus_present())
 		return NULL;
 	args[0] = ObjectIdGetDatum(relid);
-	SPI_connect();
-	if (SPI_execute_with_args("SELECT CASE WHEN partmethod <> 'n' OR colocationid <> 0 THEN 'distributed'"
-							  " WHEN repmodel = 't' THEN 'reference' ELSE 'Citus local' END"
+	pgm_citus_spi_connect();
+	if (SPI_execute_with_args("SELECT CASE WHEN repmodel = 't' THEN 'reference'"
+							  " WHEN partmethod <> 'n' OR colocationid <> 0 THEN 'distributed' ELSE 'Citus local' END"
 							  " FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1",
-							  1, argtypes, args, NULL, true, 1) == SPI_OK_SELECT &&
+							  1, argtypes, args, NULL, false, 1) == SPI_OK_SELECT &&
 		SPI_processed == 1)
 	{
 		char	   *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -353,9 +375,8 @@ pgmigrate_citus_distribution(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	if (!pgm_citus_present())
 		return (Datum) 0;
-	SPI_connect();
-	if (SPI_execute(PGM_DISTRIBUTION_QUERY, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read Citus's distribution of tables");
+	pgm_citus_spi_connect();
+	pgm_citus_read(PGM_DISTRIBUTION_QUERY);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		Datum		values[5];
@@ -368,4 +389,32 @@ pgmigrate_citus_distribution(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	return (Datum) 0;
+}
+
+/*
+ * A digest of Citus's distribution of every table, as the schema document
+ * writes it (common/distribution.h), or NULL where Citus is not installed.
+ * A deploy compares the digests before and after its revisions
+ * (changes.c): a table's distribution, and the name of its colocation
+ * group, change without an event naming every table they change.  It costs
+ * a read of Citus's metadata, in proportion to the tables Citus keeps.
+ */
+char *
+pgm_citus_distribution_digest(void)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *digest;
+	bool		isnull;
+	Datum		d;
+
+	if (!pgm_citus_present())
+		return NULL;
+	pgm_citus_spi_connect();
+	pgm_citus_read("SELECT pg_catalog.md5(pg_catalog.string_agg(d::pg_catalog.text, ',' ORDER BY d.relid))"
+				   " FROM (" PGM_DISTRIBUTION_QUERY ") d (" PGM_DISTRIBUTION_COLUMNS ")");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	digest = isnull ? "" : TextDatumGetCString(d);
+	digest = MemoryContextStrdup(cxt, digest);
+	SPI_finish();
+	return digest;
 }

@@ -24,7 +24,7 @@
  *   revisions run and is cleared by PG_FINALLY; a revision's SQL cannot
  *   call back into the engine.
  *
- * Calls catalog.c, dataloss.c, graph.c, records.c, rows.c, session.c,
+ * Calls catalog.c, citus.c, dataloss.c, graph.c, records.c, rows.c, session.c,
  * snapshot.c and sqltext.c.
  */
 #include "postgres.h"
@@ -640,7 +640,7 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss, int max
 		pgm_record_whole(info->log_action);
 	else if (plan.nsteps > 0)
 		pgm_record_changes(info->log_action);
-	pgm_citus_run_as_before(sequential);
+	pgm_spi_restore_settings(sequential);
 	SPI_finish();
 	return (Datum) 0;
 }

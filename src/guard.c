@@ -656,10 +656,10 @@ pgm_guard_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
  * What no event trigger sees either: Citus changes the schema through
  * functions (create_distributed_table() and its kin, citus.c).  fmgr asks
  * whether a function needs the hook when it looks the function up; a call
- * of one of those is judged as DDL would be, where the guard fires, and a
- * deploy that calls one records the whole schema (which tables it changed,
- * and which others share their colocation group, no event says).  In force
- * where the library is loaded, as the ProcessUtility hook.
+ * of one of those is judged as DDL would be, where the guard fires.  (What
+ * such a call in a revision changes, a deploy finds in Citus's metadata:
+ * changes.c.)  In force where the library is loaded, as the ProcessUtility
+ * hook.
  */
 static needs_fmgr_hook_type pgm_prev_needs_fmgr_hook = NULL;
 static fmgr_hook_type pgm_prev_fmgr_hook = NULL;
@@ -677,16 +677,11 @@ pgm_guard_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 {
 	const char *name;
 
-	if (event == FHET_START && (name = pgm_citus_schema_function(flinfo->fn_oid)) != NULL)
-	{
-		/* a deploy records what it changed: the events do not name these tables */
-		if (pgm_changes_collecting())
-			pgm_changes_note_whole(psprintf("%s() changed tables that no event trigger names", name));
-		if (!creating_extension && !pgm_guard_is_binary_upgrade() &&
-			!pgm_session_engine_running() && !pgm_citus_own_backend() &&
-			pgm_event_trigger_fires("pgmigrate_guard"))
-			pgm_guard_refuse_or_record(psprintf("%s()", name), NULL);
-	}
+	if (event == FHET_START && (name = pgm_citus_schema_function(flinfo->fn_oid)) != NULL &&
+		!creating_extension && !pgm_guard_is_binary_upgrade() &&
+		!pgm_session_engine_running() && !pgm_citus_own_backend() &&
+		pgm_event_trigger_fires("pgmigrate_guard"))
+		pgm_guard_refuse_or_record(psprintf("%s()", name), NULL);
 	if (pgm_prev_fmgr_hook)
 		pgm_prev_fmgr_hook(event, flinfo, private);
 }

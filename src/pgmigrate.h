@@ -69,11 +69,11 @@ extern bool pgm_citus_present(void);
 extern bool pgm_citus_own_backend(void);
 extern bool pgm_citus_is_worker(void);
 extern int	pgm_citus_run_sequentially(void);
-extern void pgm_citus_run_as_before(int level);
 extern void pgm_citus_watch_functions(void);
 extern const char *pgm_citus_schema_function(Oid fn);
 extern int	pgm_citus_hide_shards(int level);
 extern const char *pgm_citus_table_kind(Oid relid);
+extern char *pgm_citus_distribution_digest(void);
 
 /* ---- rows.c: SPI results, set-returning plumbing, fixed settings ---- */
 

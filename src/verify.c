@@ -9,7 +9,7 @@
  * catalog are left exactly as they were.  Each step runs in a subtransaction
  * of its own (engine.c), so a failing down (or up) is reported, not raised.
  *
- * Calls catalog.c, engine.c, graph.c, records.c, rows.c, session.c,
+ * Calls catalog.c, citus.c, engine.c, graph.c, records.c, rows.c, session.c,
  * snapshot.c and sqltext.c.
  */
 #include "postgres.h"
@@ -384,7 +384,7 @@ pgmigrate_test_roundtrip(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(all.store, all.desc, values, nulls);
 	}
 
-	pgm_citus_run_as_before(sequential);
+	pgm_spi_restore_settings(sequential);
 	SPI_finish();
 	return (Datum) 0;
 }

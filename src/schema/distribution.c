@@ -136,6 +136,8 @@ pgm_distribution_statement(PgmDiff *diff, PgmItem *item)
 		pgm_refuse(item, "distribute", psprintf("Its shard_count, \"%s\", is not a number of shards.", shards));
 	if (strcmp(type, "reference") == 0)
 		return psprintf("SELECT create_reference_table(%s);", pgm_literal(pgm_qualified(t)));
+	if (strcmp(type, "distributed") == 0 && column == NULL)
+		pgm_refuse(item, "distribute", "It is distributed, but the document does not say by which column (distribution_column).");
 	if (group == NULL || strcmp(group, item->key) == 0)
 	{
 		/* first of its group: a new group, unless a table there already is in it */

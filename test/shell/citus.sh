@@ -224,12 +224,19 @@ CREATE TABLE metric (tenant bigint, id bigint, unit_id bigint REFERENCES unit, P
 SELECT create_distributed_table('metric', 'tenant', colocate_with => 'event');
 CREATE TABLE audit (tenant bigint, at timestamptz, PRIMARY KEY (tenant, at));
 SELECT create_distributed_table('audit', 'tenant', colocate_with => 'event');
+CREATE TABLE measure (tenant bigint, at date, v int) PARTITION BY RANGE (at);
+CREATE TABLE a_measure_2024 PARTITION OF measure FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+SELECT create_distributed_table('measure', 'tenant', colocate_with => 'event');
 CREATE TABLE solo (k text PRIMARY KEY);
 SELECT create_distributed_table('solo', 'k', colocate_with => 'none', shard_count => 4);
-\$\$, 'DROP TABLE solo; DROP TABLE audit; DROP TABLE metric; DROP TABLE unit;', parents => '{0003}')"
+\$\$, 'DROP TABLE solo; DROP TABLE measure; DROP TABLE audit; DROP TABLE metric; DROP TABLE unit;', parents => '{0003}')"
 ok c "SELECT count(*) FROM migrate.apply('head')"
 check "a revision calling create_distributed_table() leaves no drift behind" \
     is c "SELECT count(*) FROM migrate.drift()" 0
+check "a partition that sorts first does not name its group" \
+    is c "SELECT migrate.schema() -> 'objects' -> 'table public.a_measure_2024' ->> 'colocated_with'" "table public.audit"
+check "schema() itself never shows shards, even to a session that asked to see them" \
+    is c "SET citus.show_shards_for_app_name_prefixes = '*'; SELECT count(*) FROM jsonb_object_keys(migrate.schema() -> 'objects') k WHERE k ~ '_[0-9]{6}\$'" 0
 check "a colocated table names its group by the group's first key (a new one that sorts first)" \
     is c "SELECT migrate.schema() -> 'objects' -> 'table public.event' ->> 'colocated_with'" "table public.audit"
 
@@ -238,6 +245,8 @@ check "a colocated table names its group by the group's first key (a new one tha
 on c "SELECT migrate.schema()"
 wanted=$out
 ok c "SELECT count(*) FROM migrate.rollback('0003')"
+check "a rollback that drops the table a colocation group is named by leaves no drift behind" \
+    is c "SELECT count(*) FROM migrate.drift()" 0
 on c "SELECT string_agg(statement, E'\n' ORDER BY step) FROM migrate.diff(migrate.schema(), \$doc\$$wanted\$doc\$)"
 up=$out
 on c "SELECT string_agg(statement, E'\n' ORDER BY step) FROM migrate.diff(\$doc\$$wanted\$doc\$, migrate.schema())"
@@ -247,6 +256,8 @@ check "diff() gives a new table its distribution: colocated with its group's fir
 check "... a reference table" grep -qF "create_reference_table('public.unit')" <<<"$up"
 check "... the new first table of an existing group joins it" \
     grep -qF "create_distributed_table('public.audit', 'tenant', colocate_with => 'public.event')" <<<"$up"
+check "... a partitioned table, whose partitions follow it" \
+    grep -qF "create_distributed_table('public.measure', 'tenant', colocate_with => 'public.audit')" <<<"$up"
 check "... a new group with its shard count" \
     grep -qF "create_distributed_table('public.solo', 'k', colocate_with => 'none', shard_count => 4)" <<<"$up"
 ok c "SELECT migrate.add('0004', \$up\$$up\$up\$, \$down\$$down\$down\$, parents => '{0003}', allow_destructive => true)"
