@@ -353,7 +353,12 @@ INSERT INTO corpus (about, expected, sql) VALUES
     ('column-type-change', '', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN n TYPE numeric(12,2)$$),
     ('column-type-change', '', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN n TYPE numeric$$),
     ('column-type-change', 'table-rewrite', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN i TYPE bigint$$),
-    ('column-type-change', 'column-type-change', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN v TYPE varchar(5)$$),
+    -- a limit PostgreSQL checks (an error on a longer value, not a cut one): a rewrite, no loss
+    ('column-type-change', 'table-rewrite', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN v TYPE varchar(5)$$),
+    ('column-type-change', 'table-rewrite', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN t TYPE varchar(255)$$),
+    ('column-type-change', 'table-rewrite', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN t TYPE char(2)$$),
+    ('column-type-change', 'table-rewrite', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN n TYPE numeric(8,2)$$),
+    ('column-type-change', 'column-type-change', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN t TYPE varchar(255) USING t::varchar(255)$$),
     ('column-type-change', 'column-type-change', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN n TYPE numeric(12,1)$$),
     ('column-type-change', 'column-type-change', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN i TYPE smallint$$),
     ('column-type-change', 'column-type-change', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN t TYPE bigint USING t::bigint$$),
@@ -366,7 +371,7 @@ INSERT INTO corpus (about, expected, sql) VALUES
     ('column-type-change', 'column-type-change', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN v TYPE varchar(20) USING v::varchar(5)$$),
     ('column-type-change', 'column-type-change', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN i TYPE bigint USING i::numeric$$),
     ('column-type-change', 'column-type-change', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN i TYPE bigint USING a::bigint$$),
-    ('column-type-change', 'column-type-change', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN c TYPE char(5)$$),
+    ('column-type-change', 'table-rewrite', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN c TYPE char(5)$$),
     ('set-not-null', '', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN nn SET NOT NULL$$),
     ('set-not-null', 'set-not-null', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN i SET NOT NULL$$),
     -- hazards that Squawk or strong_migrations name

@@ -645,13 +645,43 @@ pgm_type_change_keeps_table(Oid old, int32 oldmod, Oid new, int32 newmod)
 }
 
 /*
+ * Does changing a column of type `type` from limit oldmod to newmod (not a
+ * no-op, pgm_type_change_keeps_table()) refuse a value that does not fit
+ * rather than change it?  So PostgreSQL's assignment casts do, which ALTER
+ * COLUMN ... TYPE without USING applies: varchar, char (whose padding
+ * spaces do not count) and varbit raise an error on a longer value;
+ * numeric on a value too large, as long as the scale does not shrink
+ * (then it rounds).  An explicit cast, as a USING would write, cuts
+ * varchar and char instead.
+ */
+static bool
+pgm_type_change_refuses_not_cuts(Oid type, int32 oldmod, int32 newmod)
+{
+	switch (type)
+	{
+		case VARCHAROID:
+		case BPCHAROID:
+		case VARBITOID:
+			return true;
+		case NUMERICOID:
+			return oldmod >= 0 && newmod >= 0 &&
+				((newmod - VARHDRSZ) & 0xffff) >= ((oldmod - VARHDRSZ) & 0xffff);
+		default:
+			return false;
+	}
+}
+
+/*
  * ALTER COLUMN ... TYPE, judged with the catalogs where they know the
  * column: no finding when the table is left as it is; a rewrite warning
  * when an implicit cast (one PostgreSQL applies on its own, because it
- * loses nothing) converts the values; otherwise (a USING expression, an
- * explicit cast, a column the catalogs do not know yet) a destructive
- * change: the old values may not convert back.  A USING that is the plain
- * cast of the column to the new type is the same change as none.
+ * loses nothing) converts the values, or when another limit of the same
+ * type, or varchar(n) or char(n) from text, refuses a value that does not
+ * fit rather than cut it (without USING); otherwise (a USING expression, an explicit
+ * cast, a column the catalogs do not know yet) a destructive change: the
+ * old values may not convert back.  A USING that is the plain cast of the
+ * column to the new type is the same change as none, except where a cast
+ * would cut what an assignment refuses.
  */
 static void
 pgm_lint_column_type_change(PgmLint *lint, const RangeVar *table, const char *column,
@@ -673,12 +703,29 @@ pgm_lint_column_type_change(PgmLint *lint, const RangeVar *table, const char *co
 		{
 			Oid			new = typeTypeId(type);
 			Oid			funcid;
+			bool		cuts;
 
 			ReleaseSysCache(type);
 			if (pgm_type_change_keeps_table(old, oldmod, new, newmod))
 				return;
+			/* a cast, as a USING writes it, cuts a string to its limit: destructive */
+			cuts = def->raw_default != NULL && newmod >= 0 &&
+				(new == VARCHAROID || new == BPCHAROID || new == VARBITOID);
+			/* another limit of the same type, which refuses what does not fit */
+			if (!cuts && def->raw_default == NULL &&
+				(old == new ? pgm_type_change_refuses_not_cuts(new, oldmod, newmod) :
+				 old == TEXTOID && (new == VARCHAROID || new == BPCHAROID) && newmod >= 0))
+			{
+				pgm_strong_lock(lint, table);
+				pgm_add_finding(lint, "table-rewrite", PGM_SEVERITY_WARNING,
+								psprintf("changing column %s of table %s from %s to %s rewrites the table under an ACCESS EXCLUSIVE lock, and fails if a value does not fit",
+										 quote_identifier(column), pgm_rv_name(table),
+										 format_type_with_typemod(old, oldmod), format_type_with_typemod(new, newmod)),
+								"PostgreSQL checks every value and refuses one that does not fit rather than cutting it: nothing is lost. On a big table, add a CHECK constraint NOT VALID for the limit and validate it first, or add a new column, fill it in batches and switch over.");
+				return;
+			}
 			/* the same type with another limit: values may be cut or rounded */
-			if (old != new &&
+			if (!cuts && old != new &&
 				find_coercion_pathway(new, old, COERCION_IMPLICIT, &funcid) != COERCION_PATH_NONE)
 			{
 				pgm_strong_lock(lint, table);
