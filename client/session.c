@@ -287,8 +287,48 @@ end_transaction(void)
 }
 
 /*
+ * The server's error in the client's words: its hints name the SQL
+ * arguments the client passes for its flags, and a database without
+ * pgmigrate says only that schema migrate does not exist.
+ */
+static char *
+client_words(PGconn *c, const PGresult *res)
+{
+	static const char *const said[][2] = {
+		{"pass allow_data_loss => true to migrate.rollback()",
+		"pass --allow-data-loss to pgmigrate rollback"},
+		{"register the revision with allow_destructive => true",
+		"add the header line \"-- migrate:allow-destructive\" to its file, or push with --allow-destructive"},
+	};
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	PQExpBufferData buf;
+	const char *p = PQerrorMessage(c);
+	size_t		i;
+
+	initPQExpBuffer(&buf);
+	while (*p)
+	{
+		for (i = 0; i < lengthof(said); i++)
+			if (strncmp(p, said[i][0], strlen(said[i][0])) == 0)
+				break;
+		if (i < lengthof(said))
+		{
+			appendPQExpBufferStr(&buf, said[i][1]);
+			p += strlen(said[i][0]);
+		}
+		else
+			appendPQExpBufferChar(&buf, *p++);
+	}
+	if (sqlstate && strcmp(sqlstate, "3F000") == 0 && primary &&
+		strcmp(primary, "schema \"migrate\" does not exist") == 0)
+		appendPQExpBufferStr(&buf, "HINT:  pgmigrate is not installed in this database: run CREATE EXTENSION pgmigrate; in it, as a superuser (README.md, Quick start).\n");
+	return buf.data;
+}
+
+/*
  * Run a statement on connection `c`; on failure print the server's full
- * error and give up.
+ * error, in the client's words, and give up.
  */
 PGresult *
 run_on(PGconn *c, const char *what, const char *sql, int nparams, const char *const *params)
@@ -301,7 +341,7 @@ run_on(PGconn *c, const char *what, const char *sql, int nparams, const char *co
 		const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 		char	   *reason = pg_strdup(m ? m : PQerrorMessage(c));
 
-		fputs(PQerrorMessage(c), stderr);
+		fputs(client_words(c, res), stderr);
 		PQclear(res);
 		if (PQtransactionStatus(c) == PQTRANS_INTRANS || PQtransactionStatus(c) == PQTRANS_INERROR)
 			PQclear(PQexec(c, "ROLLBACK"));

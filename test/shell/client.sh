@@ -12,10 +12,12 @@ set -euo pipefail
 export PATH="$(pg_config --bindir):$PATH"
 db=pgm_client_$$
 dbmate_db=pgm_client_dbmate_$$
+noext_db=pgm_client_noext_$$
 work=$(mktemp -d)
 cleanup() {
     dropdb --if-exists "$db" >/dev/null 2>&1 || true
     dropdb --if-exists "$dbmate_db" >/dev/null 2>&1 || true
+    dropdb --if-exists "$noext_db" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -28,6 +30,15 @@ createdb "$db"
 psql -X -q -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION pgmigrate"
 export PGDATABASE=$db
 cd "$work"
+
+# ---- a database without the extension: the error says how to install it -----
+createdb "$noext_db"
+pm -d "$noext_db" status
+check "a database without pgmigrate: exit 1" [ "$rc" = 1 ]
+check "... naming CREATE EXTENSION pgmigrate" err_has "run CREATE EXTENSION pgmigrate; in it"
+pm -d "$noext_db" check --to /dev/null
+check "... for check too" err_has "run CREATE EXTENSION pgmigrate; in it"
+dropdb "$noext_db"
 
 # ---- the loop: new, push, apply, status, rollback ----------------------------
 pm --version
@@ -153,6 +164,8 @@ check "the revision is applied and logged once" \
 pm rollback base
 check "a rollback that would destroy data stops: exit 1" [ "$rc" = 1 ]
 check "it says what would be lost" err_has "drops table public.users, which holds rows"
+check "... and names the client's flag, not the SQL argument" err_has "pass --allow-data-loss to pgmigrate rollback"
+check "... nowhere the SQL argument" bash -c "! grep -qF 'allow_data_loss => true' '$work/err'"
 check "before anything ran, the no-transaction revision included" \
     [ "$(q "SELECT count(*) FROM migrate.revisions WHERE applied_at IS NOT NULL")" = 3 ]
 pm rollback
@@ -250,6 +263,8 @@ check "it plans the newest revision down" out_has "\"revision\":\"$(basename "$s
 pm --json --down plan -- -2
 check "a plan down that would destroy data: exit 1" [ "$rc" = 1 ]
 check "it says what would be lost" err_has "drops table public.users, which holds rows"
+check "... and names the client's flag, not the SQL argument" err_has "pass --allow-data-loss to pgmigrate rollback"
+check "... nowhere the SQL argument" bash -c "! grep -qF 'allow_data_loss => true' '$work/err'"
 pm --json --down --allow-data-loss plan -- -2
 check "with --allow-data-loss, and the target after --: exit 0" [ "$rc" = 0 ]
 check "it plans two revisions down" [ "$(grep -c '"direction":"down"' "$work/out")" = 2 ]
