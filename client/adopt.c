@@ -132,7 +132,7 @@ cmd_adopt(const char *from)
 	history = PQexec(conn, tool->query);
 	if (PQresultStatus(history) != PGRES_TUPLES_OK)
 	{
-		fputs(PQerrorMessage(conn), stderr);
+		print_server_error(conn, history);
 		failed("could not read %s's history table %s: %s (was this database migrated by %s?)",
 			   tool->tool, tool->table, primary_message(history), tool->tool);
 	}

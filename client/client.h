@@ -70,6 +70,7 @@ extern void json_rows(PGresult *res);
 extern void print_table(PGresult *res);
 extern void connect_db(void);
 extern char *primary_message(PGresult *res);
+extern void print_server_error(PGconn *c, const PGresult *res);
 extern PGresult *run(const char *what, const char *sql, int nparams, const char *const *params);
 extern PGresult *run_on(PGconn *c, const char *what, const char *sql, int nparams, const char *const *params);
 extern PGconn *connect_other(const char *conninfo, const char *what);

@@ -153,7 +153,7 @@ push_one(const MigrationFile *m)
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		reason = primary_message(res);
-		fputs(PQerrorMessage(conn), stderr);
+		print_server_error(conn, res);
 	}
 	PQclear(res);
 	return reason;
@@ -311,7 +311,7 @@ run_outside_transaction(const char *id, bool up)
 			PGresult   *left;
 			int			j;
 
-			fputs(PQerrorMessage(conn), stderr);
+			print_server_error(conn, res);
 			PQclear(res);
 			PQclear(PQexec(conn, "SELECT migrate.abandon_outside_transaction()"));
 			fprintf(stderr, "pgmigrate: revision \"%s\" failed at statement %d of %d: %s\n",

@@ -71,7 +71,7 @@ run_online_statements(const char *id)
 		res = PQexec(conn, sql);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		{
-			fputs(PQerrorMessage(conn), stderr);
+			print_server_error(conn, res);
 			failed("online revision \"%s\" stopped at: %s (run pgmigrate backfill %s again: a failed build is dropped and made again)",
 				   id, sql, id);
 		}

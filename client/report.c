@@ -241,7 +241,7 @@ lint_failure(PGresult *res, MigrationFile *files, int n)
 			one = PQexecParams(conn, "SELECT count(*) FROM migrate.lint($1)", 1, NULL, params, NULL, NULL, 0);
 			if (PQresultStatus(one) != PGRES_TUPLES_OK)
 			{
-				fputs(PQerrorMessage(conn), stderr);
+				print_server_error(conn, one);
 				failed("%s%s: %s", files[i].path, side ? " (down)" : "", primary_message(one));
 			}
 			PQclear(one);

@@ -326,6 +326,13 @@ client_words(PGconn *c, const PGresult *res)
 	return buf.data;
 }
 
+/* Print the server's full error on `c`, of `res`, in the client's words. */
+void
+print_server_error(PGconn *c, const PGresult *res)
+{
+	fputs(client_words(c, res), stderr);
+}
+
 /*
  * Run a statement on connection `c`; on failure print the server's full
  * error, in the client's words, and give up.
@@ -341,7 +348,7 @@ run_on(PGconn *c, const char *what, const char *sql, int nparams, const char *co
 		const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 		char	   *reason = pg_strdup(m ? m : PQerrorMessage(c));
 
-		fputs(client_words(c, res), stderr);
+		print_server_error(c, res);
 		PQclear(res);
 		if (PQtransactionStatus(c) == PQTRANS_INTRANS || PQtransactionStatus(c) == PQTRANS_INERROR)
 			PQclear(PQexec(c, "ROLLBACK"));

@@ -13,11 +13,13 @@ export PATH="$(pg_config --bindir):$PATH"
 db=pgm_client_$$
 dbmate_db=pgm_client_dbmate_$$
 noext_db=pgm_client_noext_$$
+destructive_db=pgm_client_destructive_$$
 work=$(mktemp -d)
 cleanup() {
     dropdb --if-exists "$db" >/dev/null 2>&1 || true
     dropdb --if-exists "$dbmate_db" >/dev/null 2>&1 || true
     dropdb --if-exists "$noext_db" >/dev/null 2>&1 || true
+    dropdb --if-exists "$destructive_db" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -30,6 +32,18 @@ createdb "$db"
 psql -X -q -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION pgmigrate"
 export PGDATABASE=$db
 cd "$work"
+
+# ---- a destructive file pushed without approval: the hint names the header and the flag
+mkdir -p "$work/destructive"
+printf -- '-- migrate:up\nCREATE TABLE d (id bigint PRIMARY KEY);\n-- migrate:down\nDROP TABLE d;\n' >"$work/destructive/001_d.sql"
+printf -- '-- migrate:up\nDROP TABLE d;\n-- migrate:down\nCREATE TABLE d (id bigint PRIMARY KEY);\n' >"$work/destructive/002_drop.sql"
+createdb "$destructive_db"
+psql -X -q -d "$destructive_db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION pgmigrate"
+pm -d "$destructive_db" push "$work/destructive"
+check "a destructive file pushed without approval: exit 1" [ "$rc" = 1 ]
+check "... the hint names the header line and the flag" \
+    err_has 'add the header line "-- migrate:allow-destructive" to its file, or push with --allow-destructive'
+dropdb "$destructive_db"
 
 # ---- a database without the extension: the error says how to install it -----
 createdb "$noext_db"
