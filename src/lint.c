@@ -704,6 +704,7 @@ pgm_lint_column_type_change(PgmLint *lint, const RangeVar *table, const char *co
 			Oid			new = typeTypeId(type);
 			Oid			funcid;
 			bool		cuts;
+			const char *tail = NULL;
 
 			ReleaseSysCache(type);
 			if (pgm_type_change_keeps_table(old, oldmod, new, newmod))
@@ -715,24 +716,20 @@ pgm_lint_column_type_change(PgmLint *lint, const RangeVar *table, const char *co
 			if (!cuts && def->raw_default == NULL &&
 				(old == new ? pgm_type_change_refuses_not_cuts(new, oldmod, newmod) :
 				 old == TEXTOID && (new == VARCHAROID || new == BPCHAROID) && newmod >= 0))
+				tail = ", and fails if a value does not fit";
+			/* another type PostgreSQL converts to on its own, losing nothing */
+			else if (!cuts && old != new &&
+					 find_coercion_pathway(new, old, COERCION_IMPLICIT, &funcid) != COERCION_PATH_NONE)
+				tail = "";
+			if (tail)
 			{
 				pgm_strong_lock(lint, table);
 				pgm_add_finding(lint, "table-rewrite", PGM_SEVERITY_WARNING,
-								psprintf("changing column %s of table %s from %s to %s rewrites the table under an ACCESS EXCLUSIVE lock, and fails if a value does not fit",
+								psprintf("changing column %s of table %s from %s to %s rewrites the table under an ACCESS EXCLUSIVE lock%s",
 										 quote_identifier(column), pgm_rv_name(table),
-										 format_type_with_typemod(old, oldmod), format_type_with_typemod(new, newmod)),
-								"PostgreSQL checks every value and refuses one that does not fit rather than cutting it: nothing is lost. On a big table, add a CHECK constraint NOT VALID for the limit and validate it first, or add a new column, fill it in batches and switch over.");
-				return;
-			}
-			/* the same type with another limit: values may be cut or rounded */
-			if (!cuts && old != new &&
-				find_coercion_pathway(new, old, COERCION_IMPLICIT, &funcid) != COERCION_PATH_NONE)
-			{
-				pgm_strong_lock(lint, table);
-				pgm_add_finding(lint, "table-rewrite", PGM_SEVERITY_WARNING,
-								psprintf("changing column %s of table %s from %s to %s rewrites the table under an ACCESS EXCLUSIVE lock",
-										 quote_identifier(column), pgm_rv_name(table),
-										 format_type_with_typemod(old, oldmod), format_type_with_typemod(new, newmod)),
+										 format_type_with_typemod(old, oldmod), format_type_with_typemod(new, newmod), tail),
+								*tail ?
+								"PostgreSQL checks every value and refuses one that does not fit rather than cutting it: nothing is lost. On a big table, add a CHECK constraint NOT VALID for the limit and validate it first, or add a new column, fill it in batches and switch over." :
 								"The values convert without loss (an implicit cast); on a big table, add a new column, fill it in batches and switch over instead.");
 				return;
 			}
