@@ -61,15 +61,21 @@ pgm_missing_packages() {
     echo "$need" | xargs -n 1 2>/dev/null | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 
+# pgm_apt_install [PACKAGE...]: install the Debian packages named, if any.
+pgm_apt_install() {
+    [ $# -gt 0 ] || return 0
+    echo "installing: $*"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 pgm_install_packages() {
     local need
     need=$(pgm_missing_packages)
     if [ -n "$need" ]; then
-        echo "installing: $need"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
         # shellcheck disable=SC2086
-        apt-get install -y -qq --no-install-recommends $need >/dev/null
+        pgm_apt_install $need
         need=$(pgm_missing_packages)
         if [ -n "$need" ]; then
             echo "still missing after apt-get install: $need" >&2
@@ -116,13 +122,8 @@ pgm_install_pg18() {
     command -v xz >/dev/null 2>&1 || need="$need xz-utils"
     { ldconfig -p | grep -q 'liblz4\.so\.1 ' && ldconfig -p | grep -q 'libzstd\.so\.1 '; } ||
         need="$need liblz4-1 libzstd1"
-    if [ -n "$need" ]; then
-        echo "installing:$need"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        # shellcheck disable=SC2086
-        apt-get install -y -qq --no-install-recommends $need >/dev/null
-    fi
+    # shellcheck disable=SC2086
+    pgm_apt_install $need
     [ -x "$PGM_PG18_PG_CONFIG" ] && return 0
     mkdir -p "$PGM_PG18_PREFIX"
     pgm_unpack_platform "PostgreSQL 18" "$PGM_PG18_TARBALL" "$PGM_PG18_PREFIX" || return 1
@@ -164,13 +165,8 @@ pgm_install_citus() {
     local need=""
     command -v xz >/dev/null 2>&1 || need="$need xz-utils"
     ldconfig -p | grep -q 'libcurl\.so\.4 ' || need="$need libcurl4"
-    if [ -n "$need" ]; then
-        echo "installing:$need"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        # shellcheck disable=SC2086
-        apt-get install -y -qq --no-install-recommends $need >/dev/null
-    fi
+    # shellcheck disable=SC2086
+    pgm_apt_install $need
     pgm_citus_installed && return 0
     if [ ! -f /usr/lib/postgresql/15/bin/postgres ]; then
         echo "Citus is for Debian's PostgreSQL 15, which is not installed" >&2
