@@ -39,7 +39,6 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
-#include "utils/builtins.h"
 #include "utils/catcache.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
@@ -57,18 +56,44 @@ pgm_citus_spi_connect(void)
 }
 
 /*
- * Read Citus's metadata with `query`; an error says what it could not read.
- * Not read-only: it must see what the statements before it did (a table a
+ * Read Citus's metadata with `query` (with `relid` as $1 when valid), at
+ * most `rows` rows (0: all); an error says what it could not read.  Not
+ * read-only: it must see what the statements before it did (a table a
  * revision dropped is gone from the metadata too).
  */
 static void
-pgm_citus_read(const char *query)
+pgm_citus_read(const char *query, Oid relid, long rows)
 {
-	if (SPI_execute(query, false, 0) != SPI_OK_SELECT)
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(relid)};
+
+	if (SPI_execute_with_args(query, OidIsValid(relid) ? 1 : 0, argtypes, args, NULL, false, rows) != SPI_OK_SELECT)
 		ereport(ERROR,
 				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
 				 errmsg("could not read Citus's distribution of tables"),
 				 errhint("Check that the extension citus is loaded (shared_preload_libraries) and at a version pgmigrate knows (README.md, \"Running on Citus\").")));
+}
+
+/*
+ * The first column of the first row of `query` (with `relid` as $1 when
+ * valid), as text in the caller's memory, or NULL when there is none.
+ */
+static char *
+pgm_citus_value(const char *query, Oid relid)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *value = NULL;
+
+	pgm_citus_spi_connect();
+	pgm_citus_read(query, relid, 1);
+	if (SPI_processed > 0)
+	{
+		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		value = v ? MemoryContextStrdup(cxt, v) : NULL;
+	}
+	SPI_finish();
+	return value;
 }
 
 /* Is the extension citus installed in this database? */
@@ -122,21 +147,24 @@ pgm_citus_own_backend(void)
 bool
 pgm_citus_is_worker(void)
 {
-	bool		worker = false;
-	bool		isnull;
-	Datum		d;
+	char	   *worker;
 
 	if (!pgm_citus_present())
 		return false;
-	pgm_citus_spi_connect();
-	if (SPI_execute("SELECT groupid <> 0 FROM pg_catalog.pg_dist_local_group", true, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1)
-	{
-		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		worker = !isnull && DatumGetBool(d);
-	}
-	SPI_finish();
-	return worker;
+	worker = pgm_citus_value("SELECT groupid <> 0 FROM pg_catalog.pg_dist_local_group", InvalidOid);
+	return worker != NULL && strcmp(worker, "t") == 0;
+}
+
+/*
+ * Set Citus's setting `name` to `value` until the end of nesting level
+ * *level, which is made when it is -1.
+ */
+static void
+pgm_citus_set(int *level, const char *name, const char *value)
+{
+	if (*level < 0)
+		*level = NewGUCNestLevel();
+	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
 /*
@@ -151,13 +179,10 @@ pgm_citus_is_worker(void)
 int
 pgm_citus_run_sequentially(void)
 {
-	int			level;
+	int			level = -1;
 
-	if (!pgm_citus_present())
-		return -1;
-	level = NewGUCNestLevel();
-	(void) set_config_option("citus.multi_shard_modify_mode", "sequential",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	if (pgm_citus_present())
+		pgm_citus_set(&level, "citus.multi_shard_modify_mode", "sequential");
 	return level;
 }
 
@@ -306,19 +331,9 @@ pgm_citus_hide_shards(int level)
 	const char *override = GetConfigOption("citus.override_table_visibility", true, false);
 
 	if (prefixes != NULL && prefixes[0] != '\0')
-	{
-		if (level < 0)
-			level = NewGUCNestLevel();
-		(void) set_config_option("citus.show_shards_for_app_name_prefixes", "",
-								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	}
+		pgm_citus_set(&level, "citus.show_shards_for_app_name_prefixes", "");
 	if (override != NULL && strcmp(override, "on") != 0)
-	{
-		if (level < 0)
-			level = NewGUCNestLevel();
-		(void) set_config_option("citus.override_table_visibility", "on",
-								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	}
+		pgm_citus_set(&level, "citus.override_table_visibility", "on");
 	return level;
 }
 
@@ -330,26 +345,11 @@ pgm_citus_hide_shards(int level)
 const char *
 pgm_citus_table_kind(Oid relid)
 {
-	const char *kind = NULL;
-	Oid			argtypes[1] = {OIDOID};
-	Datum		args[1];
-
 	if (!pgm_citus_present())
 		return NULL;
-	args[0] = ObjectIdGetDatum(relid);
-	pgm_citus_spi_connect();
-	if (SPI_execute_with_args("SELECT CASE WHEN repmodel = 't' THEN 'reference'"
-							  " WHEN partmethod <> 'n' OR colocationid <> 0 THEN 'distributed' ELSE 'Citus local' END"
-							  " FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1",
-							  1, argtypes, args, NULL, false, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1)
-	{
-		char	   *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-
-		kind = value ? MemoryContextStrdup(CurTransactionContext, value) : NULL;
-	}
-	SPI_finish();
-	return kind;
+	return pgm_citus_value("SELECT CASE WHEN repmodel = 't' THEN 'reference'"
+						   " WHEN partmethod <> 'n' OR colocationid <> 0 THEN 'distributed' ELSE 'Citus local' END"
+						   " FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1", relid);
 }
 
 /*
@@ -376,7 +376,7 @@ pgmigrate_citus_distribution(PG_FUNCTION_ARGS)
 	if (!pgm_citus_present())
 		return (Datum) 0;
 	pgm_citus_spi_connect();
-	pgm_citus_read(PGM_DISTRIBUTION_QUERY);
+	pgm_citus_read(PGM_DISTRIBUTION_QUERY, InvalidOid, 0);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		Datum		values[5];
@@ -402,19 +402,11 @@ pgmigrate_citus_distribution(PG_FUNCTION_ARGS)
 char *
 pgm_citus_distribution_digest(void)
 {
-	MemoryContext cxt = CurrentMemoryContext;
 	char	   *digest;
-	bool		isnull;
-	Datum		d;
 
 	if (!pgm_citus_present())
 		return NULL;
-	pgm_citus_spi_connect();
-	pgm_citus_read("SELECT pg_catalog.md5(pg_catalog.string_agg(d::pg_catalog.text, ',' ORDER BY d.relid))"
-				   " FROM (" PGM_DISTRIBUTION_QUERY ") d (" PGM_DISTRIBUTION_COLUMNS ")");
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	digest = isnull ? "" : TextDatumGetCString(d);
-	digest = MemoryContextStrdup(cxt, digest);
-	SPI_finish();
-	return digest;
+	digest = pgm_citus_value("SELECT pg_catalog.md5(pg_catalog.string_agg(d::pg_catalog.text, ',' ORDER BY d.relid))"
+							 " FROM (" PGM_DISTRIBUTION_QUERY ") d (" PGM_DISTRIBUTION_COLUMNS ")", InvalidOid);
+	return digest ? digest : pstrdup("");
 }
