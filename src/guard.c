@@ -16,9 +16,8 @@
  * extension script (judged by its CREATE/ALTER EXTENSION); the schema
  * restore of pg_upgrade (binary-upgrade mode); on a Citus cluster, what
  * Citus runs on a node for a command judged where it was sent (citus.c);
- * and the exact statements the
- * client announced for a revision that runs outside a transaction
- * (nontx.c).
+ * and the exact statements the client announced for a revision that runs
+ * outside a transaction (nontx.c).
  *
  * Both settings are PGC_SUSET: only a superuser can weaken the guard.  A
  * value a non-superuser SET before the library was loaded is discarded by

@@ -14,10 +14,11 @@
  * colocation group (colocate_with => 'none', and the shard count) for the
  * first table of a new group, with colocate_with => a table there already
  * is for the first of a group that has one, and with colocate_with => the
- * first table for the others (model.c orders those after it).  The distribution of a table
- * both documents hold is compared only when both were made where Citus is
- * installed: a target made from models on a plain PostgreSQL says nothing
- * of distribution, and keeps the tables as they are.  A change of an
+ * first table for the others (model.c orders those after it).  The
+ * distribution of a table both documents hold is compared only when both
+ * were made where Citus is installed: a target made from models on a plain
+ * PostgreSQL says nothing of distribution, and keeps the tables as they
+ * are.  A change of an
  * existing table's distribution is refused: Citus changes it by moving the
  * rows (alter_distributed_table(), undistribute_table()), which a revision
  * should say in words of its own.  A partition takes its parent's.
@@ -142,10 +143,6 @@ pgm_distribution_statement(PgmDiff *diff, PgmItem *item)
 	{
 		/* first of its group: a new group, unless a table there already is in it */
 		leader = group ? pgm_existing_member(diff, item, group) : -1;
-		if (leader >= 0)
-			colocate = pgm_literal(pgm_qualified(diff->items[leader].tgt));
-		else
-			colocate = psprintf("'none'%s%s", shards ? ", shard_count => " : "", shards ? shards : "");
 	}
 	else
 	{
@@ -154,8 +151,9 @@ pgm_distribution_statement(PgmDiff *diff, PgmItem *item)
 			!pgm_kind_is(&diff->items[leader], "table"))
 			pgm_refuse(item, "distribute",
 					   psprintf("It is colocated with %s, which the target document does not hold as a table.", group));
-		colocate = pgm_literal(pgm_qualified(diff->items[leader].tgt));
 	}
+	colocate = leader >= 0 ? pgm_literal(pgm_qualified(diff->items[leader].tgt)) :
+		psprintf("'none'%s%s", shards ? ", shard_count => " : "", shards ? shards : "");
 	return psprintf("SELECT create_distributed_table(%s, %s, colocate_with => %s);",
 					pgm_literal(pgm_qualified(t)), column ? pgm_literal(column) : "NULL", colocate);
 }
