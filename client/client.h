@@ -53,6 +53,10 @@ typedef struct Options
 	const char *to_file;		/* diff, check: the desired schema as SQL */
 	const char *to_db;			/* diff, check: a database holding it */
 	const char *dev_db;			/* diff, check: a scratch database */
+	const char *models;			/* diff, check: MODULE:ATTRIBUTE of SQLAlchemy models */
+	const char *python;			/* diff, check: the Python that imports them */
+	bool		include_tool_tables;	/* diff, check: compare alembic_version & co. */
+	bool		drop_extensions;	/* diff, check: extensions the desired schema lacks */
 	const char *renames[64];	/* diff: schema.table[.column]=new_name */
 	int			nrenames;
 } Options;
@@ -114,6 +118,10 @@ extern PGresult *register_files(MigrationFile *files, int n);
 
 extern int	cmd_diff(const char *name);
 extern int	cmd_check(void);
+
+/* ---- models.c ---- */
+
+extern char *models_sql(const char *spec, const char *python);
 
 /* ---- alembic.c ---- */
 

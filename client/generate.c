@@ -8,8 +8,10 @@
  *       is the desired one, 1 (with the differences) when it is not
  *
  * The desired schema is a database someone else filled (--to-db: after
- * SQLModel.metadata.create_all(), say), or a file of SQL loaded, in a
- * transaction that is rolled back, into a scratch database: --dev-db, or a
+ * SQLModel.metadata.create_all(), say), or SQL loaded, in a transaction
+ * that is rolled back, into a scratch database: a file (--to), or what
+ * create_all() of SQLAlchemy models writes (--models, models.c); the
+ * scratch database is --dev-db, or a
  * temporary database this program creates on the live server and drops at
  * exit, however it exits.  Either need not have
  * pgmigrate: the schema document is taken there with the query of the live
@@ -22,7 +24,7 @@
  * exactly the live one.  Where columns stand is not held against it:
  * PostgreSQL adds a column last and cannot move it; that is noted.
  *
- * Calls deploy.c and session.c.
+ * Calls models.c, deploy.c and session.c.
  */
 #include "postgres_fe.h"
 
@@ -255,8 +257,9 @@ read_file(const char *path)
 }
 
 /*
- * The desired schema: --to-db's, or --to's file loaded into the scratch
- * database (in a transaction rolled back at once on --dev-db).
+ * The desired schema: --to-db's, or --to's file or --models' SQL loaded
+ * into the scratch database (in a transaction rolled back at once on
+ * --dev-db).
  */
 static char *
 desired_schema(void)
@@ -273,7 +276,9 @@ desired_schema(void)
 	}
 	scratch = opts.dev_db ? connect_other(opts.dev_db, "the --dev-db database") : create_scratch();
 	{
-		char	   *sql = read_file(opts.to_file);
+		char	   *sql = opts.models ? models_sql(opts.models, opts.python) : read_file(opts.to_file);
+		const char *source = opts.models ? psprintf("the models of %s", opts.models) :
+			psprintf("\"%s\"", opts.to_file);
 		PGresult   *res;
 
 		/* a --dev-db with pgmigrate would refuse the file's DDL; a failure to say so is harmless */
@@ -283,13 +288,53 @@ desired_schema(void)
 		if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
 		{
 			fputs(PQerrorMessage(scratch), stderr);
-			failed("loading \"%s\" failed: %s", opts.to_file, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+			failed("loading %s failed: %s", source, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
 		}
 		PQclear(res);
 		doc = take_schema(scratch, "reading the desired schema");
 		/* the scratch database as it was: the proof starts from there */
 		PQclear(run_on(scratch, "ROLLBACK", "ROLLBACK", 0, NULL));
 	}
+	return doc;
+}
+
+/*
+ * What the live schema has and the desired one cannot say, copied into the
+ * desired document so that neither check nor diff calls it a difference:
+ * another tool's bookkeeping table (alembic_version, schema_migrations,
+ * flyway_schema_history, __diesel_schema_migrations, with its columns,
+ * constraints and indexes) unless --include-tool-tables, and an extension
+ * unless --drop-extensions.  Each is named in a note.  Returns the desired
+ * document to compare with.
+ */
+static char *
+keep_live_only(const char *live, const char *desired)
+{
+	const char *params[4] = {live, desired, opts.include_tool_tables ? "f" : "t", opts.drop_extensions ? "f" : "t"};
+	PGresult   *res = run("comparing schemas",
+						  "WITH live (key, v) AS (SELECT key, value FROM jsonb_each($1::jsonb -> 'objects')),"
+						  " tool (key) AS (SELECT key FROM live WHERE $3::boolean AND v ->> 'kind' = 'table'"
+						  "   AND v ->> 'name' IN ('alembic_version', 'schema_migrations', 'flyway_schema_history',"
+						  "                        '__diesel_schema_migrations')"
+						  "   AND NOT ($2::jsonb -> 'objects') ? key),"
+						  " ext (key) AS (SELECT key FROM live WHERE $4::boolean AND v ->> 'kind' = 'extension'"
+						  "   AND NOT ($2::jsonb -> 'objects') ? key),"
+						  " kept (key, v) AS (SELECT key, v FROM live WHERE NOT ($2::jsonb -> 'objects') ? key"
+						  "   AND (key IN (SELECT key FROM tool UNION ALL SELECT key FROM ext)"
+						  "        OR v ->> 'relation' IN (SELECT key FROM tool)))"
+						  " SELECT CASE WHEN EXISTS (SELECT FROM kept) THEN jsonb_set($2::jsonb, '{objects}',"
+						  "          ($2::jsonb -> 'objects') || (SELECT jsonb_object_agg(key, v) FROM kept)) END,"
+						  "        (SELECT string_agg(key, ', ' ORDER BY key) FROM tool),"
+						  "        (SELECT string_agg(key, ', ' ORDER BY key) FROM ext)", 4, params);
+	char	   *doc = PQgetisnull(res, 0, 0) ? (char *) desired : pg_strdup(PQgetvalue(res, 0, 0));
+
+	if (!PQgetisnull(res, 0, 1))
+		fprintf(stderr, "pgmigrate: note: left out as another tool's bookkeeping: %s "
+				"(--include-tool-tables compares it)\n", PQgetvalue(res, 0, 1));
+	if (!PQgetisnull(res, 0, 2))
+		fprintf(stderr, "pgmigrate: note: kept, though the desired schema does not have it: %s "
+				"(--drop-extensions drops it)\n", PQgetvalue(res, 0, 2));
+	PQclear(res);
 	return doc;
 }
 
@@ -490,10 +535,13 @@ section(PGresult *steps)
 static void
 check_target_options(const char *command)
 {
-	if ((opts.to_file == NULL) == (opts.to_db == NULL))
-		usage_error("%s needs the desired schema: --to FILE.sql or --to-db CONNINFO (one of them)", command);
+	if ((opts.to_file != NULL) + (opts.to_db != NULL) + (opts.models != NULL) != 1)
+		usage_error("%s needs the desired schema: --to FILE.sql, --to-db CONNINFO or --models MODULE:ATTRIBUTE "
+					"(one of them)", command);
+	if (opts.python && opts.models == NULL)
+		usage_error("--python goes with --models: it is the Python that imports them");
 	if (opts.dev_db && opts.to_db && strcmp(command, "check") == 0)
-		usage_error("--dev-db goes with --to: with --to-db there is nothing to load");
+		usage_error("--dev-db goes with --to or --models: with --to-db there is nothing to load");
 }
 
 static void
@@ -541,7 +589,7 @@ cmd_diff(const char *name)
 	}
 	connect_db();
 	live = pg_strdup(PQgetvalue(run("reading the live schema", "SELECT migrate.schema()", 0, NULL), 0, 0));
-	desired = desired_schema();
+	desired = keep_live_only(live, desired_schema());
 	up = generate("generating the up", live, desired, renames_literal(false));
 	down = generate("generating the down", desired, live, renames_literal(true));
 	if (PQntuples(up) == 0)
@@ -614,7 +662,7 @@ cmd_check(void)
 	check_target_options("check");
 	connect_db();
 	live = pg_strdup(PQgetvalue(run("reading the live schema", "SELECT migrate.schema()", 0, NULL), 0, 0));
-	desired = desired_schema();
+	desired = keep_live_only(live, desired_schema());
 	res = differences(live, desired);
 	order = order_only(live, desired);
 	if (opts.json)

@@ -8,7 +8,7 @@
  *   import alembic UPGRADE.sql [DOWNGRADE.sql]        (alembic.c)
  *   status, plan [TARGET], verify, drift, log [N], test [TARGET],
  *   lint [FILES|DIR], graph                           (report.c)
- *   diff NAME --to FILE | --to-db DB, check ...       (generate.c)
+ *   diff NAME --to FILE | --to-db DB | --models M:A, check ...  (generate.c, models.c)
  *   --targets FILE COMMAND ...: the command against many databases (fleet.c)
  *
  * All bookkeeping is the extension's: this program only reads files, sends
@@ -51,7 +51,7 @@ help(void)
 		   "  backfill ID         online revision: fill the new shape in batches (resumable)\n"
 		   "  complete ID         online revision: drop the old shape (--force: even while in use)\n"
 		   "  abort ID            online revision: throw the new shape away\n"
-		   "  diff NAME --to FILE.sql | --to-db CONNINFO\n"
+		   "  diff NAME --to FILE.sql | --to-db CONNINFO | --models MODULE:ATTRIBUTE\n"
 		   "                      write a revision that turns the live schema into the desired\n"
 		   "                      one (and back), proven on a scratch database first\n\n"
 		   "Commands that look:\n"
@@ -63,7 +63,7 @@ help(void)
 		   "  test [TARGET]       round-trip every pending revision (up, down, up)\n"
 		   "  lint [FILES|DIR]    the lint rules on migration files, before push\n"
 		   "  graph               the revision graph as Graphviz DOT\n"
-		   "  check --to FILE.sql | --to-db CONNINFO\n"
+		   "  check --to FILE.sql | --to-db CONNINFO | --models MODULE:ATTRIBUTE\n"
 		   "                      exit 1 (with the differences) unless the live schema is the desired one\n\n"
 		   "Options:\n"
 		   "  -d, --dbname=CONNINFO   database to connect to (default: PGHOST, PGDATABASE, ...)\n"
@@ -80,9 +80,18 @@ help(void)
 		   "      --json              machine-readable output on stdout\n"
 		   "      --to=FILE.sql       diff, check: the desired schema as SQL (loaded into a scratch database)\n"
 		   "      --to-db=CONNINFO    diff, check: a database that holds the desired schema\n"
+		   "      --models=MODULE:ATTRIBUTE\n"
+		   "                          diff, check: the desired schema from SQLAlchemy or SQLModel\n"
+		   "                          models (a MetaData, or anything with .metadata), created\n"
+		   "                          in the scratch database\n"
+		   "      --python=PYTHON     diff, check: the Python that imports the models (default python3)\n"
 		   "      --dev-db=CONNINFO   diff, check: the scratch database (default: a temporary one on\n"
 		   "                          the live server, dropped at exit)\n"
 		   "      --rename=S.T.C=NEW  diff: a column (S.T=NEW: a table) renamed, not dropped and added\n"
+		   "      --include-tool-tables  diff, check: compare other tools' bookkeeping tables too\n"
+		   "                          (alembic_version, schema_migrations, ...; left out by default)\n"
+		   "      --drop-extensions   diff, check: drop extensions the desired schema does not have\n"
+		   "                          (kept and noted by default)\n"
 		   "      --force             complete: even while sessions use the old version's schema\n"
 		   "      --targets=FILE      run the command against every database in FILE\n"
 		   "  -j, --jobs=N            with --targets: N databases at a time (default 1)\n"
@@ -268,7 +277,11 @@ enum
 	OPT_TO_DB,
 	OPT_DEV_DB,
 	OPT_RENAME,
-	OPT_FORCE
+	OPT_FORCE,
+	OPT_MODELS,
+	OPT_PYTHON,
+	OPT_INCLUDE_TOOL_TABLES,
+	OPT_DROP_EXTENSIONS
 };
 
 /* A leading ":" makes getopt_long return ':' for a missing value. */
@@ -294,6 +307,10 @@ static const struct option long_options[] = {
 	{"to-db", required_argument, NULL, OPT_TO_DB},
 	{"dev-db", required_argument, NULL, OPT_DEV_DB},
 	{"rename", required_argument, NULL, OPT_RENAME},
+	{"models", required_argument, NULL, OPT_MODELS},
+	{"python", required_argument, NULL, OPT_PYTHON},
+	{"include-tool-tables", no_argument, NULL, OPT_INCLUDE_TOOL_TABLES},
+	{"drop-extensions", no_argument, NULL, OPT_DROP_EXTENSIONS},
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -475,6 +492,18 @@ main(int argc, char **argv)
 				break;
 			case OPT_FORCE:
 				opts.force = true;
+				break;
+			case OPT_MODELS:
+				opts.models = optarg;
+				break;
+			case OPT_PYTHON:
+				opts.python = optarg;
+				break;
+			case OPT_INCLUDE_TOOL_TABLES:
+				opts.include_tool_tables = true;
+				break;
+			case OPT_DROP_EXTENSIONS:
+				opts.drop_extensions = true;
 				break;
 			case 'h':
 				help();

@@ -1,0 +1,125 @@
+/*
+ * models.c — the desired schema from SQLAlchemy or SQLModel models.
+ *
+ *   diff NAME --models MODULE:ATTRIBUTE [--python PYTHON]
+ *   check --models MODULE:ATTRIBUTE [--python PYTHON]
+ *
+ * The project's own Python (its virtual environment; python3 by default)
+ * imports MODULE from the current directory and takes ATTRIBUTE: a
+ * SQLAlchemy MetaData, or anything with one as .metadata (SQLModel, a
+ * declarative base).  create_all() runs against a mock engine of the
+ * PostgreSQL dialect, which connects nowhere and needs no driver: it hands
+ * over each CREATE TYPE, TABLE, INDEX and SEQUENCE as SQL, written here to
+ * stdout.  That SQL is what generate.c loads into the scratch database, as
+ * it loads --to's file.
+ *
+ * The program runs without a shell (no quoting of the user's words); what
+ * the models print on import goes to stderr, and so does Python's own
+ * error, above the one-line reason.
+ *
+ * Calls session.c.
+ */
+#include "postgres_fe.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pqexpbuffer.h"
+
+#include "client.h"
+
+/* The Python side: argv[1] is MODULE:ATTRIBUTE; the SQL on stdout, exit 3 with a reason on stderr. */
+static const char models_script[] =
+	"import os, sys\n"
+	"out = sys.stdout\n"
+	"sys.stdout = sys.stderr\n"
+	"def fail(msg):\n"
+	"    sys.stderr.write('pgmigrate: ' + msg + '\\n')\n"
+	"    sys.exit(3)\n"
+	"spec = sys.argv[1]\n"
+	"name, _, attr = spec.partition(':')\n"
+	"if not name or not attr:\n"
+	"    fail('--models takes MODULE:ATTRIBUTE, such as app.models:SQLModel, not %r' % spec)\n"
+	"sys.path.insert(0, os.getcwd())\n"
+	"try:\n"
+	"    import sqlalchemy\n"
+	"except ImportError as e:\n"
+	"    fail('%s cannot import SQLAlchemy (%s): name the Python of the project, '\n"
+	"         'such as --python .venv/bin/python' % (sys.executable, e))\n"
+	"import importlib\n"
+	"obj = importlib.import_module(name)\n"
+	"for part in attr.split('.'):\n"
+	"    if not hasattr(obj, part):\n"
+	"        fail('%s has no attribute %r' % (name, part))\n"
+	"    obj = getattr(obj, part)\n"
+	"md = obj if isinstance(obj, sqlalchemy.MetaData) else getattr(obj, 'metadata', None)\n"
+	"if not isinstance(md, sqlalchemy.MetaData):\n"
+	"    fail('%s is neither a SQLAlchemy MetaData nor has one as .metadata' % spec)\n"
+	"ddl = []\n"
+	"def executor(sql, *multiparams, **params):\n"
+	"    ddl.append(str(sql.compile(dialect=engine.dialect)).strip())\n"
+	"if hasattr(sqlalchemy, 'create_mock_engine'):\n"
+	"    engine = sqlalchemy.create_mock_engine('postgresql://', executor)\n"
+	"else:\n"
+	"    engine = sqlalchemy.create_engine('postgresql://', strategy='mock', executor=executor)\n"
+	"md.create_all(engine, checkfirst=False)\n"
+	"for statement in ddl:\n"
+	"    out.write(statement + ';\\n\\n')\n"
+	"out.flush()\n";
+
+/*
+ * The SQL that creates the models of `spec` (MODULE:ATTRIBUTE), as the
+ * Python `python` (NULL: python3) writes it; gives up, saying why, when it
+ * cannot.
+ */
+char *
+models_sql(const char *spec, const char *python)
+{
+	const char *program = python ? python : "python3";
+	int			fds[2];
+	pid_t		pid;
+	int			status;
+	PQExpBufferData buf;
+	char		chunk[8192];
+	ssize_t		n;
+
+	fflush(stdout);
+	fflush(stderr);
+	if (pipe(fds) != 0)
+		failed("could not run %s: %s", program, strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		failed("could not run %s: %s", program, strerror(errno));
+	if (pid == 0)
+	{
+		close(fds[0]);
+		if (dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		close(fds[1]);
+		execlp(program, program, "-c", models_script, spec, (char *) NULL);
+		fprintf(stderr, "pgmigrate: could not run \"%s\": %s\n", program, strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	initPQExpBuffer(&buf);
+	while ((n = read(fds[0], chunk, sizeof(chunk))) != 0)
+	{
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			failed("could not read what %s wrote: %s", program, strerror(errno));
+		appendBinaryPQExpBuffer(&buf, chunk, n);
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			failed("could not wait for %s: %s", program, strerror(errno));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		failed("could not run the Python \"%s\"; name the project's own with --python PATH "
+			   "(its virtual environment's, such as .venv/bin/python)", program);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		failed("the models of %s could not be read with %s (above); nothing was compared", spec, program);
+	if (buf.len == 0)
+		failed("the models of %s define no table; nothing was compared", spec);
+	return buf.data;
+}
