@@ -57,6 +57,8 @@ typedef struct Options
 	const char *python;			/* diff, check: the Python that imports them */
 	bool		include_tool_tables;	/* diff, check: compare alembic_version & co. */
 	bool		drop_extensions;	/* diff, check: extensions the desired schema lacks */
+	const char *defaults[64];	/* diff: schema.table.column=EXPR for NOT NULL columns */
+	int			ndefaults;
 	const char *renames[64];	/* diff: schema.table[.column]=new_name */
 	int			nrenames;
 } Options;
@@ -80,6 +82,7 @@ extern PGresult *run_on(PGconn *c, const char *what, const char *sql, int nparam
 extern PGconn *connect_other(const char *conninfo, const char *what);
 extern PGconn *connect_same_server(const char *dbname);
 extern void run_simple(const char *what, const char *sql);
+extern char *text_array_literal(const char *const *items, int n);
 extern void end_transaction(void);
 extern void hold_notices(void);
 extern void release_notices(bool print);
@@ -118,6 +121,10 @@ extern PGresult *register_files(MigrationFile *files, int n);
 
 extern int	cmd_diff(const char *name);
 extern int	cmd_check(void);
+
+/* ---- livedata.c ---- */
+
+extern int	check_live_rows(const char *live, const char *desired, char **stage, char **fills, int *filled);
 
 /* ---- models.c ---- */
 

@@ -24,7 +24,7 @@
  * exactly the live one.  Where columns stand is not held against it:
  * PostgreSQL adds a column last and cannot move it; that is noted.
  *
- * Calls models.c, deploy.c and session.c.
+ * Calls livedata.c, models.c, deploy.c and session.c.
  */
 #include "postgres_fe.h"
 
@@ -373,17 +373,14 @@ order_only(const char *source, const char *target)
 static char *
 renames_literal(bool reverse)
 {
-	PQExpBufferData buf;
+	const char **items = pg_malloc(sizeof(char *) * (opts.nrenames + 1));
 	int			i;
 
-	initPQExpBuffer(&buf);
-	appendPQExpBufferChar(&buf, '{');
 	for (i = 0; i < opts.nrenames; i++)
 	{
 		char	   *spec = pg_strdup(opts.renames[i]);
 		char	   *eq = strrchr(spec, '=');
 		char	   *dot;
-		const char *p;
 		PQExpBufferData item;
 
 		initPQExpBuffer(&item);
@@ -419,20 +416,9 @@ renames_literal(bool reverse)
 					appendPQExpBuffer(&item, "%.*s.%s=%s", (int) (table_end - spec), spec, eq + 1, dot + 1);
 			}
 		}
-		if (i > 0)
-			appendPQExpBufferChar(&buf, ',');
-		appendPQExpBufferChar(&buf, '"');
-		for (p = item.data; *p; p++)
-		{
-			if (*p == '"' || *p == '\\')
-				appendPQExpBufferChar(&buf, '\\');
-			appendPQExpBufferChar(&buf, *p);
-		}
-		appendPQExpBufferChar(&buf, '"');
-		termPQExpBuffer(&item);
+		items[i] = item.data;
 	}
-	appendPQExpBufferChar(&buf, '}');
-	return buf.data;
+	return text_array_literal(items, opts.nrenames);
 }
 
 /* migrate.diff(source, target, renames): step, statement, hazard. */
@@ -443,6 +429,32 @@ generate(const char *what, const char *source, const char *target, const char *r
 
 	return run(what, "SELECT step, statement, hazard FROM migrate.diff($1::jsonb, $2::jsonb, $3::text[]) ORDER BY step",
 			   3, params);
+}
+
+/*
+ * The up through a stage: migrate.diff() to `stage` (the desired schema
+ * with some NOT NULL columns still nullable), then `fills` (a text[] of
+ * UPDATEs giving their rows a value), then migrate.diff() on to the
+ * desired schema (SET NOT NULL); as generate() gives it.
+ */
+static PGresult *
+generate_through(const char *live, const char *stage, const char *desired, const char *renames,
+				 const char *fills)
+{
+	const char *params[5] = {live, stage, desired, renames, fills};
+
+	return run("generating the up",
+			   "WITH first AS (SELECT step, statement, hazard FROM migrate.diff($1::jsonb, $2::jsonb, $4::text[]))"
+			   " SELECT row_number() OVER (ORDER BY part, step)::int, statement, hazard FROM ("
+			   " SELECT 1 AS part, step, statement, hazard FROM first"
+			   " UNION ALL SELECT 2, i::int, f, 'fills the NULLs of a column about to be NOT NULL (--default): "
+			   "updates those rows, under the table''s lock'"
+			   "  FROM unnest($5::text[]) WITH ORDINALITY u (f, i)"
+			   " UNION ALL SELECT 3, step, statement, hazard FROM migrate.diff($2::jsonb, $3::jsonb, '{}') d"
+			   /* one lock timeout: the first part's, where it sets one */
+			   "  WHERE NOT (d.statement LIKE 'SET lock_timeout%' AND EXISTS (SELECT FROM first"
+			   "   WHERE first.statement LIKE 'SET lock_timeout%'))) s"
+			   " ORDER BY 1", 5, params);
 }
 
 /* Run generated statements on the scratch database; give up on the first that fails. */
@@ -572,9 +584,24 @@ cmd_diff(const char *name)
 	char	   *order;
 	char	   *path;
 	char	   *id;
+	char	   *stage;
+	char	   *fills;
+	int			checked;
+	int			filled = 0;
 	int			i;
 
 	check_target_options("diff");
+	for (i = 0; i < opts.ndefaults; i++)
+	{
+		const char *eq = strchr(opts.defaults[i], '=');
+		int			dots = 0;
+		const char *p;
+
+		for (p = opts.defaults[i]; eq && p < eq; p++)
+			dots += *p == '.';
+		if (eq == NULL || eq[1] == '\0' || dots != 2)
+			usage_error("--default takes schema.table.column=EXPR, not \"%s\"", opts.defaults[i]);
+	}
 	for (i = 0; i < opts.nrenames; i++)
 	{
 		const char *eq = strrchr(opts.renames[i], '=');
@@ -590,7 +617,9 @@ cmd_diff(const char *name)
 	connect_db();
 	live = pg_strdup(PQgetvalue(run("reading the live schema", "SELECT migrate.schema()", 0, NULL), 0, 0));
 	desired = keep_live_only(live, desired_schema());
-	up = generate("generating the up", live, desired, renames_literal(false));
+	checked = check_live_rows(live, desired, &stage, &fills, &filled);
+	up = stage ? generate_through(live, stage, desired, renames_literal(false), fills) :
+		generate("generating the up", live, desired, renames_literal(false));
 	down = generate("generating the down", desired, live, renames_literal(true));
 	if (PQntuples(up) == 0)
 	{
@@ -639,6 +668,10 @@ cmd_diff(const char *name)
 		printf("%s\n", path);
 		fprintf(stderr, "pgmigrate: %d statements up, %d down; proven on a scratch database: the up gives the desired schema, the down the live one\n",
 				PQntuples(up), PQntuples(down));
+		if (checked + filled)
+			fprintf(stderr, "pgmigrate: checked against the live rows: %d statement%s whose success depends on them "
+					"(NOT NULL, a shorter type, a new key or CHECK) can run there%s\n", checked, checked == 1 ? "" : "s",
+					filled ? psprintf("; %d NOT NULL column%s filled first (--default)", filled, filled == 1 ? "" : "s") : "");
 		for (i = 0; i < PQntuples(up); i++)
 			if (!PQgetisnull(up, i, 2))
 				fprintf(stderr, "pgmigrate: hazard in step %d: %s\n", i + 1, PQgetvalue(up, i, 2));

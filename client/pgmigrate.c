@@ -88,6 +88,8 @@ help(void)
 		   "      --dev-db=CONNINFO   diff, check: the scratch database (default: a temporary one on\n"
 		   "                          the live server, dropped at exit)\n"
 		   "      --rename=S.T.C=NEW  diff: a column (S.T=NEW: a table) renamed, not dropped and added\n"
+		   "      --default=S.T.C=EXPR  diff: the value of a column made NOT NULL for the rows it\n"
+		   "                          finds there (the up adds it nullable, fills it, sets NOT NULL)\n"
 		   "      --include-tool-tables  diff, check: compare other tools' bookkeeping tables too\n"
 		   "                          (alembic_version, schema_migrations, ...; left out by default)\n"
 		   "      --drop-extensions   diff, check: drop extensions the desired schema does not have\n"
@@ -281,7 +283,8 @@ enum
 	OPT_MODELS,
 	OPT_PYTHON,
 	OPT_INCLUDE_TOOL_TABLES,
-	OPT_DROP_EXTENSIONS
+	OPT_DROP_EXTENSIONS,
+	OPT_DEFAULT
 };
 
 /* A leading ":" makes getopt_long return ':' for a missing value. */
@@ -311,6 +314,7 @@ static const struct option long_options[] = {
 	{"python", required_argument, NULL, OPT_PYTHON},
 	{"include-tool-tables", no_argument, NULL, OPT_INCLUDE_TOOL_TABLES},
 	{"drop-extensions", no_argument, NULL, OPT_DROP_EXTENSIONS},
+	{"default", required_argument, NULL, OPT_DEFAULT},
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -504,6 +508,11 @@ main(int argc, char **argv)
 				break;
 			case OPT_DROP_EXTENSIONS:
 				opts.drop_extensions = true;
+				break;
+			case OPT_DEFAULT:
+				if (opts.ndefaults == lengthof(opts.defaults))
+					usage_error("too many --default options");
+				opts.defaults[opts.ndefaults++] = optarg;
 				break;
 			case 'h':
 				help();

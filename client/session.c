@@ -364,6 +364,31 @@ run(const char *what, const char *sql, int nparams, const char *const *params)
 	return run_on(conn, what, sql, nparams, params);
 }
 
+/* A text[] literal of `n` strings, each quoted: "{\"a\",\"b\"}". */
+char *
+text_array_literal(const char *const *items, int n)
+{
+	PQExpBufferData buf;
+	const char *p;
+	int			i;
+
+	initPQExpBuffer(&buf);
+	appendPQExpBufferChar(&buf, '{');
+	for (i = 0; i < n; i++)
+	{
+		appendPQExpBufferStr(&buf, i ? ",\"" : "\"");
+		for (p = items[i]; *p; p++)
+		{
+			if (*p == '"' || *p == '\\')
+				appendPQExpBufferChar(&buf, '\\');
+			appendPQExpBufferChar(&buf, *p);
+		}
+		appendPQExpBufferChar(&buf, '"');
+	}
+	appendPQExpBufferChar(&buf, '}');
+	return buf.data;
+}
+
 void
 run_simple(const char *what, const char *sql)
 {
