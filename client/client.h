@@ -83,6 +83,7 @@ extern PGconn *connect_other(const char *conninfo, const char *what);
 extern PGconn *connect_same_server(const char *dbname);
 extern void run_simple(const char *what, const char *sql);
 extern char *text_array_literal(const char *const *items, int n);
+extern void note(const char *fmt,...) pg_attribute_printf(1, 2);
 extern void end_transaction(void);
 extern void hold_notices(void);
 extern void release_notices(bool print);

@@ -329,11 +329,11 @@ keep_live_only(const char *live, const char *desired)
 	char	   *doc = PQgetisnull(res, 0, 0) ? (char *) desired : pg_strdup(PQgetvalue(res, 0, 0));
 
 	if (!PQgetisnull(res, 0, 1))
-		fprintf(stderr, "pgmigrate: note: left out as another tool's bookkeeping: %s "
-				"(--include-tool-tables compares it)\n", PQgetvalue(res, 0, 1));
+		note("left out as another tool's bookkeeping: %s (--include-tool-tables compares it)",
+			 PQgetvalue(res, 0, 1));
 	if (!PQgetisnull(res, 0, 2))
-		fprintf(stderr, "pgmigrate: note: kept, though the desired schema does not have it: %s "
-				"(--drop-extensions drops it)\n", PQgetvalue(res, 0, 2));
+		note("kept, though the desired schema does not have it: %s (--drop-extensions drops it)",
+			 PQgetvalue(res, 0, 2));
 	PQclear(res);
 	return doc;
 }
@@ -355,14 +355,21 @@ differences(const char *source, const char *target)
 	return res;
 }
 
-/* "column app.t.a, column app.t.b": the columns that only stand elsewhere; NULL when none. */
+/*
+ * "column app.t.a, column app.t.b": the columns that only stand elsewhere
+ * (the first ORDER_NAMED of them, and how many more); NULL when none.
+ */
+#define ORDER_NAMED 12
+
 static char *
 order_only(const char *source, const char *target)
 {
 	const char *params[2] = {source, target};
 	PGresult   *res = run("comparing schemas",
-						  "SELECT string_agg(object, ', ' ORDER BY object) FROM migrate.compare($1::jsonb, $2::jsonb)"
-						  " WHERE " POSITION_ONLY, 2, params);
+						  "SELECT array_to_string((array_agg(object ORDER BY object))[1:" CppAsString2(ORDER_NAMED) "], ', ')"
+						  "       || CASE WHEN count(*) > " CppAsString2(ORDER_NAMED) " THEN format(' and %s more', count(*) - "
+						  CppAsString2(ORDER_NAMED) ") ELSE '' END"
+						  " FROM migrate.compare($1::jsonb, $2::jsonb) WHERE " POSITION_ONLY, 2, params);
 	char	   *s = PQgetisnull(res, 0, 0) ? NULL : pg_strdup(PQgetvalue(res, 0, 0));
 
 	PQclear(res);
@@ -637,8 +644,10 @@ cmd_diff(const char *name)
 
 		if (strstr(hazard, "data loss") != NULL && destructive == NULL)
 			destructive = PQgetvalue(up, i, 1);
-		if (strstr(hazard, "looks like a rename") != NULL)
-			fprintf(stderr, "pgmigrate: note: %s\n", strstr(hazard, "it looks like a rename"));
+		if (strstr(hazard, "it looks like a rename") != NULL)
+			note("%s", strstr(hazard, "it looks like a rename"));
+		else if (strstr(hazard, "it may be a rename") != NULL)
+			note("%s", strstr(hazard, "it may be a rename"));
 	}
 	if (destructive && !opts.allow_destructive)
 	{
@@ -677,8 +686,7 @@ cmd_diff(const char *name)
 				fprintf(stderr, "pgmigrate: hazard in step %d: %s\n", i + 1, PQgetvalue(up, i, 2));
 	}
 	if (order)
-		fprintf(stderr, "pgmigrate: note: the up adds columns last, so these stand in another order than in the desired schema: %s\n",
-				order);
+		note("the up adds columns last, so these stand in another order than in the desired schema: %s", order);
 	PQclear(up);
 	PQclear(down);
 	return 0;
@@ -710,8 +718,7 @@ cmd_check(void)
 	else
 		printf("the live schema is the desired one\n");
 	if (order)
-		fprintf(stderr, "pgmigrate: note: columns stand in another order (not a difference: PostgreSQL adds columns last): %s\n",
-				order);
+		note("columns stand in another order (not a difference: PostgreSQL adds columns last): %s", order);
 	if (res)
 	{
 		PQclear(res);

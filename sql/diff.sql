@@ -157,6 +157,15 @@ ALTER TABLE app.todos RENAME TO tasks;
 ALTER TABLE app.tasks RENAME COLUMN done TO finished;
 $$, renames => '{app.todos=tasks,app.todos.done=finished}', back_renames => '{app.tasks=todos,app.tasks.finished=done}');
 SELECT count(*) AS rows_kept FROM app.tasks;
+-- several columns of one type dropped and added in one table: no pairing is
+-- guessed, no two drops are said to be the same add; each drop names the adds
+-- it may have become and asks which, if any (a pair alone still looks like one)
+CREATE TABLE app.pairs (id int, a text, b text, c int);
+SELECT * FROM pg_temp.diff_both_ways($$
+ALTER TABLE app.pairs DROP COLUMN a, DROP COLUMN b, DROP COLUMN c,
+    ADD COLUMN x text, ADD COLUMN y text, ADD COLUMN z text, ADD COLUMN d int;
+$$);
+DROP TABLE app.pairs;
 -- types, defaults, NOT NULL, identity, generated expressions
 ALTER TABLE app.tasks ADD COLUMN title_length int GENERATED ALWAYS AS (length(title)) STORED;
 SELECT * FROM pg_temp.diff_both_ways($$

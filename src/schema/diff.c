@@ -72,16 +72,6 @@ pgm_table_shape(PgmDiff *diff, PgmItem *table, bool source)
 	return buf.data;
 }
 
-static char *
-pgm_rename_advice(const char *what, const char *old_name, const char *new_name, const char *from_key,
-				  const char *new_bare)
-{
-	const char *from = strchr(from_key, ' ') + 1;
-
-	return psprintf("it looks like a rename of %s %s to %s: say so with renames => '{%s=%s}' (pgmigrate diff --rename %s=%s)",
-					what, old_name, new_name, from, new_bare, from, new_bare);
-}
-
 /*
  * What an item created by a statement of its own would be a rename of, as
  * a string: "c<relation item> <type>" for a column, "t<schema> <shape>"
@@ -103,12 +93,21 @@ pgm_rename_shape(PgmDiff *diff, PgmItem *item, bool source)
 	return NULL;
 }
 
-/* The items created by statements of their own, by shape then item. */
+/* The items created (or dropped) by statements of their own, by shape then item. */
 typedef struct PgmShaped
 {
 	char	   *shape;
 	int			item;
 } PgmShaped;
+
+/* Both sides, sorted once, at the first drop that asks. */
+typedef struct PgmShapes
+{
+	PgmShaped  *created;
+	int			ncreated;
+	PgmShaped  *dropped;
+	int			ndropped;
+} PgmShapes;
 
 static int
 pgm_compare_shaped(const void *a, const void *b)
@@ -121,7 +120,7 @@ pgm_compare_shaped(const void *a, const void *b)
 }
 
 static PgmShaped *
-pgm_created_shapes(PgmDiff *diff, int *count)
+pgm_shapes_of(PgmDiff *diff, PgmChange change, int *count)
 {
 	PgmShaped  *shaped = palloc(sizeof(PgmShaped) * Max(diff->nitems, 1));
 	int			i;
@@ -129,12 +128,12 @@ pgm_created_shapes(PgmDiff *diff, int *count)
 	*count = 0;
 	for (i = 0; i < diff->nitems; i++)
 	{
-		PgmItem    *added = &diff->items[i];
+		PgmItem    *it = &diff->items[i];
 		char	   *shape;
 
 		CHECK_FOR_INTERRUPTS();
-		if (added->change != PGM_CREATE || added->implied_create ||
-			(shape = pgm_rename_shape(diff, added, false)) == NULL)
+		if (it->change != change || (change == PGM_CREATE ? it->implied_create : it->implied_drop) ||
+			(shape = pgm_rename_shape(diff, it, change == PGM_DROP)) == NULL)
 			continue;
 		shaped[*count].shape = shape;
 		shaped[(*count)++].item = i;
@@ -143,44 +142,82 @@ pgm_created_shapes(PgmDiff *diff, int *count)
 	return shaped;
 }
 
-/*
- * A drop of a column (or a table) next to an add of one of the same shape
- * looks like a rename; the hazard says how to ask for one.  The adds are
- * sorted by shape once (`*shaped`, made at the first drop), so each drop
- * finds its match by halves.
- */
-static char *
-pgm_rename_hint(PgmDiff *diff, PgmItem *dropped, PgmShaped **shaped, int *nshaped)
+/* How many of `shaped` have `shape`; *first is the first of them. */
+static int
+pgm_shape_range(const PgmShaped *shaped, int n, const char *shape, int *first)
 {
-	char	   *shape;
 	int			lo = 0;
-	int			hi;
-	PgmItem    *added;
+	int			hi = n;
+	int			end;
 
-	if (dropped->implied_drop || (shape = pgm_rename_shape(diff, dropped, true)) == NULL)
-		return NULL;
-	if (*shaped == NULL)
-		*shaped = pgm_created_shapes(diff, nshaped);
-	/* the first add of that shape */
-	hi = *nshaped;
 	while (lo < hi)
 	{
 		int			mid = (lo + hi) / 2;
 
-		if (strcmp((*shaped)[mid].shape, shape) < 0)
+		if (strcmp(shaped[mid].shape, shape) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo >= *nshaped || strcmp((*shaped)[lo].shape, shape) != 0)
+	*first = lo;
+	for (end = lo; end < n && strcmp(shaped[end].shape, shape) == 0; end++)
+		;
+	return end - lo;
+}
+
+/* The maximum of candidates a hint names. */
+#define PGM_RENAME_CANDIDATES 8
+
+/*
+ * A drop of a column (or a table) next to an add of one of the same shape
+ * looks like a rename; the hazard says how to ask for one.  Where the
+ * pairing is not one to one (several drops or adds of that shape), each
+ * drop's hint lists the adds it may have become, and asks which, if any:
+ * two drops are never both said to be the same add.
+ */
+static char *
+pgm_rename_hint(PgmDiff *diff, PgmItem *dropped, PgmShapes *shapes)
+{
+	bool		column = pgm_kind_is(dropped, "column");
+	char	   *shape;
+	int			first;
+	int			adds;
+	int			drops;
+	const char *from;
+	const char *old_name;
+	StringInfoData names;
+	int			i;
+
+	if (dropped->implied_drop || (shape = pgm_rename_shape(diff, dropped, true)) == NULL)
 		return NULL;
-	added = &diff->items[(*shaped)[lo].item];
-	if (pgm_kind_is(dropped, "column"))
-		return pgm_rename_advice("column", quote_identifier(pgm_text(dropped->src, "name")),
-								 quote_identifier(pgm_text(added->tgt, "name")), dropped->key,
-								 pgm_text(added->tgt, "name"));
-	return pgm_rename_advice("table", pgm_qualified(dropped->src), quote_identifier(pgm_text(added->tgt, "name")),
-							 dropped->key, pgm_text(added->tgt, "name"));
+	if (shapes->created == NULL)
+	{
+		shapes->created = pgm_shapes_of(diff, PGM_CREATE, &shapes->ncreated);
+		shapes->dropped = pgm_shapes_of(diff, PGM_DROP, &shapes->ndropped);
+	}
+	if ((adds = pgm_shape_range(shapes->created, shapes->ncreated, shape, &first)) == 0)
+		return NULL;
+	from = strchr(dropped->key, ' ') + 1;
+	old_name = column ? quote_identifier(pgm_text(dropped->src, "name")) : pgm_qualified(dropped->src);
+	drops = pgm_shape_range(shapes->dropped, shapes->ndropped, shape, &i);
+	if (adds == 1 && drops == 1)
+	{
+		const char *new_bare = pgm_text(diff->items[shapes->created[first].item].tgt, "name");
+
+		return psprintf("it looks like a rename of %s %s to %s: say so with renames => '{%s=%s}' "
+						"(pgmigrate diff --rename %s=%s)", column ? "column" : "table", old_name,
+						quote_identifier(new_bare), from, new_bare, from, new_bare);
+	}
+	initStringInfo(&names);
+	for (i = first; i < first + Min(adds, PGM_RENAME_CANDIDATES); i++)
+		appendStringInfo(&names, "%s%s", i > first ? ", " : "",
+						 quote_identifier(pgm_text(diff->items[shapes->created[i].item].tgt, "name")));
+	if (adds > PGM_RENAME_CANDIDATES)
+		appendStringInfo(&names, " and %d more", adds - PGM_RENAME_CANDIDATES);
+	return psprintf("it may be a rename of %s %s to %s%s (%d %s of that shape dropped, %d added): say which, if any, "
+					"with renames => '{%s=NEW_NAME}' (pgmigrate diff --rename %s=NEW_NAME)",
+					column ? "column" : "table", old_name, adds > 1 ? "one of " : "", names.data,
+					drops, column ? "columns" : "tables", adds, from, from);
 }
 
 /*
@@ -315,8 +352,7 @@ pgmigrate_diff(PG_FUNCTION_ARGS)
 	bool		unguarded = false;
 	ListCell   *lc;
 	int			step = 0;
-	PgmShaped  *shaped = NULL;
-	int			nshaped = 0;
+	PgmShapes	shapes = {0};
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -365,7 +401,7 @@ pgmigrate_diff(PG_FUNCTION_ARGS)
 
 		int			item = list_nth_int(sources, step);
 		char	   *hint = item >= 0 && diff.items[item].change == PGM_DROP ?
-			pgm_rename_hint(&diff, &diff.items[item], &shaped, &nshaped) : NULL;
+			pgm_rename_hint(&diff, &diff.items[item], &shapes) : NULL;
 
 		if (hint)
 			hazards[step] = hazards[step] ? psprintf("%s; %s", hazards[step], hint) : hint;
