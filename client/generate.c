@@ -624,9 +624,7 @@ cmd_diff(const char *name)
 	connect_db();
 	live = pg_strdup(PQgetvalue(run("reading the live schema", "SELECT migrate.schema()", 0, NULL), 0, 0));
 	desired = keep_live_only(live, desired_schema());
-	checked = check_live_rows(live, desired, &stage, &fills, &filled);
-	up = stage ? generate_through(live, stage, desired, renames_literal(false), fills) :
-		generate("generating the up", live, desired, renames_literal(false));
+	up = generate("generating the up", live, desired, renames_literal(false));
 	down = generate("generating the down", desired, live, renames_literal(true));
 	if (PQntuples(up) == 0)
 	{
@@ -643,7 +641,7 @@ cmd_diff(const char *name)
 		const char *hazard = PQgetisnull(up, i, 2) ? "" : PQgetvalue(up, i, 2);
 
 		if (strstr(hazard, "data loss") != NULL && destructive == NULL)
-			destructive = PQgetvalue(up, i, 1);
+			destructive = pg_strdup(PQgetvalue(up, i, 1));
 		if (strstr(hazard, "it looks like a rename") != NULL)
 			note("%s", strstr(hazard, "it looks like a rename"));
 		else if (strstr(hazard, "it may be a rename") != NULL)
@@ -658,6 +656,13 @@ cmd_diff(const char *name)
 			   "what is a rename with --rename; nothing was written");
 	}
 
+	/* the rows next: a rename or a drop is settled first, and changes what they must hold */
+	checked = check_live_rows(live, desired, &stage, &fills, &filled);
+	if (stage)
+	{
+		PQclear(up);
+		up = generate_through(live, stage, desired, renames_literal(false), fills);
+	}
 	order = prove(live, desired, up, down);
 	path = write_migration(name, section(up), section(down), destructive != NULL, &id);
 	if (opts.json)

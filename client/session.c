@@ -364,40 +364,22 @@ run(const char *what, const char *sql, int nparams, const char *const *params)
 	return run_on(conn, what, sql, nparams, params);
 }
 
-/* The width notes are wrapped to, and the indent of their next lines. */
-#define NOTE_WIDTH 100
-#define NOTE_INDENT "    "
-
 /*
- * "pgmigrate: note: ..." on stderr, wrapped at spaces to NOTE_WIDTH
- * columns, the lines after the first indented: a note can name hundreds
- * of columns.
+ * "pgmigrate: note: ..." on stderr, on one line: what could make a note
+ * long (the columns that stand in another order, the adds a drop may have
+ * become) is summarised where the note is made, so that a command a note
+ * suggests can be copied whole.
  */
 void
 note(const char *fmt,...)
 {
 	va_list		ap;
-	char		text[8192];
-	const char *p = text;
-	int			width = NOTE_WIDTH - (int) strlen("pgmigrate: note: ");
 
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	fputs("pgmigrate: note: ", stderr);
-	while ((int) strlen(p) > width)
-	{
-		const char *cut = p + width;
-
-		while (cut > p && *cut != ' ')
-			cut--;
-		if (cut == p && (cut = strchr(p + width, ' ')) == NULL)
-			break;				/* one word longer than a line */
-		fprintf(stderr, "%.*s\n" NOTE_INDENT, (int) (cut - p), p);
-		p = cut + 1;
-		width = NOTE_WIDTH - (int) strlen(NOTE_INDENT);
-	}
-	fprintf(stderr, "%s\n", p);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }
 
 /* A text[] literal of `n` strings, each quoted: "{\"a\",\"b\"}". */

@@ -147,9 +147,11 @@ INSERT INTO corpus (about, expected, sql) VALUES
     ('add-column-not-null-without-default', '', $$SET lock_timeout = '2s'; ALTER TABLE t ADD COLUMN c bigint$$),
     ('add-column-not-null-without-default', '', $$CREATE TABLE t (a bigint); ALTER TABLE t ADD COLUMN c bigint NOT NULL$$),
     -- ALTER COLUMN ... TYPE
-    ('column-type-change', 'column-type-change', $$SET lock_timeout = '2s'; ALTER TABLE t ALTER COLUMN a TYPE bigint$$),
-    ('column-type-change', 'column-type-change', $$SET lock_timeout = '2s'; ALTER TABLE ONLY t ALTER COLUMN a SET DATA TYPE text USING a::text$$),
-    ('column-type-change', '', $$SET lock_timeout = '2s'; ALTER TABLE t ALTER COLUMN a SET DEFAULT 0$$),
+    -- a column the catalogs do not know yet (t is not there): judged when the revision is applied
+    ('column-type-change-at-apply', 'column-type-change-at-apply', $$SET lock_timeout = '2s'; ALTER TABLE t ALTER COLUMN a TYPE bigint$$),
+    ('column-type-change-at-apply', 'column-type-change-at-apply', $$SET lock_timeout = '2s'; ALTER TABLE ONLY t ALTER COLUMN a SET DATA TYPE text USING a::text$$),
+    ('column-type-change-at-apply', '', $$SET lock_timeout = '2s'; ALTER TABLE lint_real ALTER COLUMN i TYPE bigint USING i::numeric$$),
+    ('column-type-change-at-apply', '', $$SET lock_timeout = '2s'; ALTER TABLE t ALTER COLUMN a SET DEFAULT 0$$),
     ('column-type-change', '', $$CREATE TABLE t (a int); ALTER TABLE t ALTER COLUMN a TYPE bigint$$),
     -- other rewrites
     ('table-rewrite', 'table-rewrite', $$SET lock_timeout = '2s'; ALTER TABLE t SET TABLESPACE ts$$),
@@ -428,6 +430,7 @@ INSERT INTO rules VALUES
     ('drop-database', 'error'), ('drop-sequence', 'error'),
     ('truncate', 'error'), ('delete-without-where', 'error'),
     ('update-without-where', 'error'), ('column-type-change', 'error'),
+    ('column-type-change-at-apply', 'warning'),
     ('index-without-concurrently', 'warning'), ('reindex-without-concurrently', 'warning'),
     ('drop-index-without-concurrently', 'warning'), ('constraint-without-not-valid', 'warning'),
     ('unique-without-index', 'warning'), ('add-primary-key', 'warning'), ('set-not-null', 'warning'),
@@ -640,3 +643,37 @@ SELECT rule, severity FROM migrate.lint('DROP TABLE t', NULL, true);
 SET pgmigrate.guard = off;
 DROP TABLE lint_real;
 RESET pgmigrate.guard;
+
+-- a type change of a column the catalogs do not know yet (a parent, not
+-- applied, makes it: a history pushed to a new database) is judged when the
+-- revision is applied, with the catalogs as the parents left them: a WARNING
+-- at registration, an apply that stops before anything of it runs where the
+-- old values may not convert back, and an apply where they do
+SELECT rule, severity FROM migrate.lint('ALTER TABLE nowhere ALTER COLUMN a TYPE bigint');
+SELECT migrate.add('jt1', 'CREATE TABLE app.jt (a int, b text); INSERT INTO app.jt VALUES (1, ''2'')', 'DROP TABLE app.jt',
+                   parents => '{}');
+SELECT migrate.add('jt2', 'SET lock_timeout = ''2s''; ALTER TABLE app.jt ALTER COLUMN a TYPE bigint',
+                   'SET lock_timeout = ''2s''; ALTER TABLE app.jt ALTER COLUMN a TYPE integer', ARRAY['jt1']);
+SELECT migrate.add('jt3', 'SET lock_timeout = ''2s''; ALTER TABLE app.jt ALTER COLUMN b TYPE integer USING b::integer',
+                   'SET lock_timeout = ''2s''; ALTER TABLE app.jt ALTER COLUMN b TYPE text', ARRAY['jt2']);
+SELECT * FROM migrate.apply('jt3');
+\echo :LAST_ERROR_SQLSTATE
+SELECT id, applied_at IS NOT NULL AS applied FROM migrate.revisions WHERE id LIKE 'jt%' ORDER BY id;
+SELECT to_regclass('app.jt') AS nothing_ran;
+-- int to bigint, judged now that the column is there: lossless, applied
+SELECT revision FROM migrate.apply('jt2');
+SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'app.jt'::regclass AND attname = 'a';
+-- approved, the lossy one applies too
+SELECT migrate.add('jt3', 'SET lock_timeout = ''2s''; ALTER TABLE app.jt ALTER COLUMN b TYPE integer USING b::integer',
+                   'SET lock_timeout = ''2s''; ALTER TABLE app.jt ALTER COLUMN b TYPE text', ARRAY['jt2'],
+                   allow_destructive => true);
+SELECT revision FROM migrate.apply('jt3');
+SELECT b + 1 AS converted FROM app.jt;
+SELECT revision FROM migrate.rollback('base', allow_data_loss => true);
+-- approved in advance, while the column is not there: the apply does not stop
+SELECT migrate.add('jt4', 'SET lock_timeout = ''2s''; ALTER TABLE app.jt ALTER COLUMN a TYPE text USING a::text',
+                   'SET lock_timeout = ''2s''; ALTER TABLE app.jt ALTER COLUMN a TYPE bigint USING a::bigint', ARRAY['jt3'],
+                   allow_destructive => true);
+SELECT revision, destructive FROM migrate.status() WHERE revision = 'jt4';
+SELECT revision FROM migrate.apply('jt4');
+SELECT revision FROM migrate.rollback('base', allow_data_loss => true);

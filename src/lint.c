@@ -677,9 +677,8 @@ pgm_type_change_refuses_not_cuts(Oid type, int32 oldmod, int32 newmod)
  * when an implicit cast (one PostgreSQL applies on its own, because it
  * loses nothing) converts the values, or when another limit of the same
  * type, or varchar(n) or char(n) from text, refuses a value that does not
- * fit rather than cut it (without USING); otherwise (a USING expression, an explicit
- * cast, a column the catalogs do not know yet) a destructive change: the
- * old values may not convert back.  A USING that is the plain cast of the
+ * fit rather than cut it (without USING); otherwise (a USING expression, an
+ * explicit cast) a destructive change: the old values may not convert back.  A USING that is the plain cast of the
  * column to the new type is the same change as none, except where a cast
  * would cut what an assignment refuses.
  */
@@ -690,7 +689,22 @@ pgm_lint_column_type_change(PgmLint *lint, const RangeVar *table, const char *co
 	Oid			relid = RangeVarGetRelid(table, NoLock, true);
 	AttrNumber	attnum = OidIsValid(relid) ? get_attnum(relid, column) : InvalidAttrNumber;
 
-	if (attnum != InvalidAttrNumber && (def->raw_default == NULL || pgm_using_is_plain_cast(def, column)))
+	/*
+	 * A column the catalogs do not know yet (a parent revision, not applied,
+	 * makes it; or an earlier statement of this script): judged when the
+	 * revision is applied, when they do (engine.c), not refused unseen.
+	 */
+	if (attnum == InvalidAttrNumber)
+	{
+		PgmFinding *f = pgm_add_finding(lint, "column-type-change-at-apply", PGM_SEVERITY_WARNING,
+										psprintf("changing the type of column %s of table %s is judged when the revision is applied: the column is not there yet",
+												 quote_identifier(column), pgm_rv_name(table)),
+										"If the old values may not convert back then, the apply stops there; if that is meant, register the revision with allow_destructive => true now.");
+
+		f->at_apply = true;
+		return;
+	}
+	if (def->raw_default == NULL || pgm_using_is_plain_cast(def, column))
 	{
 		Oid			old;
 		int32		oldmod;

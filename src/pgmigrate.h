@@ -338,6 +338,9 @@ typedef struct PgmFinding
 	int			sqlstate;		/* errors: what migrate.add() raises */
 	bool		destructive;	/* allowed with allow_destructive */
 	bool		non_transactional;	/* allowed with transactional => false */
+	bool		at_apply;		/* judged when the revision is applied (a
+								 * column not there yet): allow_destructive
+								 * approves it in advance */
 	PgmStatement *statement;
 	char	   *message;
 	const char *hint;

@@ -247,7 +247,9 @@ pgm_same_content(const PgmRevisionArgs *args, ArrayType *parents)
 	return pgm_sha_equal(args->up_sha256, pgm_result_text(0, PGM_REV_UP_SHA)) && same_down &&
 		!isnull && pgm_parents_equal(DatumGetArrayTypeP(stored), parents) &&
 		args->transactional == pgm_result_bool(0, PGM_REV_TRANSACTIONAL) &&
-		args->online == args->stored_online;
+		args->online == args->stored_online &&
+	/* a pending revision approved now (or no longer) is registered again */
+		(pgm_result_bool(0, PGM_REV_APPLIED) || args->destructive == pgm_result_bool(0, PGM_REV_DESTRUCTIVE));
 }
 
 static void
@@ -383,6 +385,9 @@ pgm_report_findings(PgmRevisionArgs *args, const char *side, List *findings, boo
 	{
 		PgmFinding *f = (PgmFinding *) lfirst(lc);
 
+		/* approved in advance: the apply will not stop at it */
+		if (f->at_apply && args->allow_destructive && warn)
+			destructive = true;
 		if (f->severity != PGM_SEVERITY_ERROR ||
 			(f->non_transactional && !args->transactional))
 			continue;
@@ -430,6 +435,8 @@ pgm_warn(const PgmRevisionArgs *args)
 				(errmsg("%s", f->message),
 				 errdetail("Rule %s, statement %d of the up SQL of revision \"%s\", line %d.",
 						   f->rule, f->statement->number, args->id, f->statement->line),
+				 f->at_apply && args->allow_destructive ?
+				 errhint("Approved in advance with allow_destructive => true: the apply will not stop at it.") :
 				 !f->destructive ? errhint("%s", f->hint) :
 				 args->approved ?
 				 errhint("Registered because pgmigrate.approve_destructive approved it (logged in migrate.log); the revision is marked destructive.") :
