@@ -122,6 +122,15 @@ check "... and the ten ups apply again on the empty tables" [ "$rc" -eq 0 ]
 pm check "${M[@]}"
 check "... reaching the models" [ "$rc" -eq 0 ]
 
+# a teammate's new database: the whole history pushed at once, before any of
+# it is applied (the type change of v5 is judged when it is applied)
+create_database "${db}_fresh" pgmigrate
+pm -d "${db}_fresh" up
+check "a new database: up applies the ten generated revisions" [ "$rc" -eq 0 ]
+check "... the type change judged when applied" err_has "is judged when the revision is applied"
+pm -d "${db}_fresh" check "${M[@]}"
+check "... reaching the models" [ "$rc" -eq 0 ]
+
 # ---- what goes wrong on the way in ----------------------------------------
 
 printf '#!/bin/sh\nexec %s -S "$@"\n' "$python" >bare-python
