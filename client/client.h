@@ -129,6 +129,7 @@ extern int	check_live_rows(const char *live, const char *desired, char **stage, 
 
 /* ---- models.c ---- */
 
+extern void models_begin(const char *spec, const char *python);
 extern char *models_sql(const char *spec, const char *python);
 
 /* ---- alembic.c ---- */

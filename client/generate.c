@@ -276,6 +276,7 @@ desired_schema(void)
 	}
 	scratch = opts.dev_db ? connect_other(opts.dev_db, "the --dev-db database") : create_scratch();
 	{
+		/* (the models' Python, started first, has run while the database was made) */
 		char	   *sql = opts.models ? models_sql(opts.models, opts.python) : read_file(opts.to_file);
 		const char *source = opts.models ? psprintf("the models of %s", opts.models) :
 			psprintf("\"%s\"", opts.to_file);
@@ -621,6 +622,8 @@ cmd_diff(const char *name)
 			usage_error("--rename takes schema.table.column=new_name or schema.table=new_name, not \"%s\"",
 						opts.renames[i]);
 	}
+	if (opts.models)
+		models_begin(opts.models, opts.python); /* importing them while the live schema is read */
 	connect_db();
 	live = pg_strdup(PQgetvalue(run("reading the live schema", "SELECT migrate.schema()", 0, NULL), 0, 0));
 	desired = keep_live_only(live, desired_schema());
@@ -706,6 +709,8 @@ cmd_check(void)
 	char	   *order;
 
 	check_target_options("check");
+	if (opts.models)
+		models_begin(opts.models, opts.python); /* importing them while the live schema is read */
 	connect_db();
 	live = pg_strdup(PQgetvalue(run("reading the live schema", "SELECT migrate.schema()", 0, NULL), 0, 0));
 	desired = keep_live_only(live, desired_schema());

@@ -67,58 +67,74 @@ static const char models_script[] =
 	"    out.write(statement + ';\\n\\n')\n"
 	"out.flush()\n";
 
-/*
- * The SQL that creates the models of `spec` (MODULE:ATTRIBUTE), as the
- * Python `python` (NULL: python3) writes it; gives up, saying why, when it
- * cannot.
- */
-char *
-models_sql(const char *spec, const char *python)
-{
-	const char *program = python ? python : "python3";
-	int			fds[2];
-	pid_t		pid;
-	int			status;
-	PQExpBufferData buf;
-	char		chunk[8192];
-	ssize_t		n;
+/* The Python started by models_begin(), until models_sql() collects it. */
+static pid_t models_pid = -1;
+static int	models_fd = -1;
+static const char *models_program;
 
+/*
+ * Start the project's Python on the models of `spec` (MODULE:ATTRIBUTE):
+ * it imports them while the caller reads the live schema and makes the
+ * scratch database.  `python` NULL: python3.
+ */
+void
+models_begin(const char *spec, const char *python)
+{
+	int			fds[2];
+
+	models_program = python ? python : "python3";
 	fflush(stdout);
 	fflush(stderr);
-	if (pipe(fds) != 0)
-		failed("could not run %s: %s", program, strerror(errno));
-	pid = fork();
-	if (pid < 0)
-		failed("could not run %s: %s", program, strerror(errno));
-	if (pid == 0)
+	if (pipe(fds) != 0 || (models_pid = fork()) < 0)
+		failed("could not run %s: %s", models_program, strerror(errno));
+	if (models_pid == 0)
 	{
 		close(fds[0]);
 		if (dup2(fds[1], STDOUT_FILENO) < 0)
 			_exit(127);
 		close(fds[1]);
-		execlp(program, program, "-c", models_script, spec, (char *) NULL);
-		fprintf(stderr, "pgmigrate: could not run \"%s\": %s\n", program, strerror(errno));
+		execlp(models_program, models_program, "-c", models_script, spec, (char *) NULL);
+		fprintf(stderr, "pgmigrate: could not run \"%s\": %s\n", models_program, strerror(errno));
 		_exit(127);
 	}
 	close(fds[1]);
+	models_fd = fds[0];
+}
+
+/*
+ * The SQL that creates the models of `spec`, as the Python (models_begin(),
+ * started here if it was not) writes it; gives up, saying why, when it
+ * cannot.
+ */
+char *
+models_sql(const char *spec, const char *python)
+{
+	int			status;
+	PQExpBufferData buf;
+	char		chunk[8192];
+	ssize_t		n;
+
+	if (models_pid < 0)
+		models_begin(spec, python);
 	initPQExpBuffer(&buf);
-	while ((n = read(fds[0], chunk, sizeof(chunk))) != 0)
+	while ((n = read(models_fd, chunk, sizeof(chunk))) != 0)
 	{
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			failed("could not read what %s wrote: %s", program, strerror(errno));
+			failed("could not read what %s wrote: %s", models_program, strerror(errno));
 		appendBinaryPQExpBuffer(&buf, chunk, n);
 	}
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0)
+	close(models_fd);
+	while (waitpid(models_pid, &status, 0) < 0)
 		if (errno != EINTR)
-			failed("could not wait for %s: %s", program, strerror(errno));
+			failed("could not wait for %s: %s", models_program, strerror(errno));
+	models_pid = -1;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		failed("could not run the Python \"%s\"; name the project's own with --python PATH "
-			   "(its virtual environment's, such as .venv/bin/python)", program);
+			   "(its virtual environment's, such as .venv/bin/python)", models_program);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		failed("the models of %s could not be read with %s (above); nothing was compared", spec, program);
+		failed("the models of %s could not be read with %s (above); nothing was compared", spec, models_program);
 	if (buf.len == 0)
 		failed("the models of %s define no table; nothing was compared", spec);
 	return buf.data;
