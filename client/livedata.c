@@ -116,7 +116,8 @@ say_risk(const char *risk, const char *key)
 static bool
 probe(const char *sql, const char *key)
 {
-	PGresult   *res = PQexec(conn, sql);
+	/* one statement, whatever the definitions it is made of say (the extended protocol runs no more) */
+	PGresult   *res = PQexecParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0);
 	bool		hit;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
