@@ -358,18 +358,15 @@ differences(const char *source, const char *target)
 
 /*
  * "column app.t.a, column app.t.b": the columns that only stand elsewhere
- * (the first ORDER_NAMED of them, and how many more); NULL when none.
+ * (the first 12 of them, and how many more); NULL when none.
  */
-#define ORDER_NAMED 12
-
 static char *
 order_only(const char *source, const char *target)
 {
 	const char *params[2] = {source, target};
 	PGresult   *res = run("comparing schemas",
-						  "SELECT array_to_string((array_agg(object ORDER BY object))[1:" CppAsString2(ORDER_NAMED) "], ', ')"
-						  "       || CASE WHEN count(*) > " CppAsString2(ORDER_NAMED) " THEN format(' and %s more', count(*) - "
-						  CppAsString2(ORDER_NAMED) ") ELSE '' END"
+						  "SELECT array_to_string((array_agg(object ORDER BY object))[1:12], ', ')"
+						  "       || CASE WHEN count(*) > 12 THEN format(' and %s more', count(*) - 12) ELSE '' END"
 						  " FROM migrate.compare($1::jsonb, $2::jsonb) WHERE " POSITION_ONLY, 2, params);
 	char	   *s = PQgetisnull(res, 0, 0) ? NULL : pg_strdup(PQgetvalue(res, 0, 0));
 
@@ -581,6 +578,20 @@ json_steps(PGresult *steps)
 	putchar(']');
 }
 
+/* How many dots `spec` has before `eq` (its "="); -1 when there is no "=" or nothing after it. */
+static int
+dots_before(const char *spec, const char *eq)
+{
+	int			dots = 0;
+	const char *p;
+
+	if (eq == NULL || eq[1] == '\0')
+		return -1;
+	for (p = spec; p < eq; p++)
+		dots += *p == '.';
+	return dots;
+}
+
 int
 cmd_diff(const char *name)
 {
@@ -600,25 +611,13 @@ cmd_diff(const char *name)
 
 	check_target_options("diff");
 	for (i = 0; i < opts.ndefaults; i++)
-	{
-		const char *eq = strchr(opts.defaults[i], '=');
-		int			dots = 0;
-		const char *p;
-
-		for (p = opts.defaults[i]; eq && p < eq; p++)
-			dots += *p == '.';
-		if (eq == NULL || eq[1] == '\0' || dots != 2)
+		if (dots_before(opts.defaults[i], strchr(opts.defaults[i], '=')) != 2)
 			usage_error("--default takes schema.table.column=EXPR, not \"%s\"", opts.defaults[i]);
-	}
 	for (i = 0; i < opts.nrenames; i++)
 	{
-		const char *eq = strrchr(opts.renames[i], '=');
-		int			dots = 0;
-		const char *p;
+		int			dots = dots_before(opts.renames[i], strrchr(opts.renames[i], '='));
 
-		for (p = opts.renames[i]; eq && p < eq; p++)
-			dots += *p == '.';
-		if (eq == NULL || eq[1] == '\0' || (dots != 1 && dots != 2))
+		if (dots != 1 && dots != 2)
 			usage_error("--rename takes schema.table.column=new_name or schema.table=new_name, not \"%s\"",
 						opts.renames[i]);
 	}

@@ -19,18 +19,13 @@
 # Debian's python3-sqlmodel and python3-psycopg2 in /usr/bin/python3.
 set -euo pipefail
 
+# shellcheck source=test/shell/helpers.bash
+. "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
 export PATH="$(pg_config --bindir):$PATH"
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 db=pgm_models_$$
 work=$(mktemp -d)
-cleanup() {
-    drop_databases
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# shellcheck source=test/shell/helpers.bash
-. "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
+trap 'drop_databases; rm -rf "$work"' EXIT
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
 files() { ls "$work/migrations" | wc -l; }
 scratch_databases() { psql -X -At -d postgres -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'pgmigrate_scratch_%'"; }
