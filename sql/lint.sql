@@ -670,6 +670,27 @@ SELECT migrate.add('jt3', 'SET lock_timeout = ''2s''; ALTER TABLE app.jt ALTER C
 SELECT revision FROM migrate.apply('jt3');
 SELECT b + 1 AS converted FROM app.jt;
 SELECT revision FROM migrate.rollback('base', allow_data_loss => true);
+-- still not there at apply: a column this SQL added has no old values; one it
+-- renamed, or found under a search_path it sets, cannot be judged: destructive
+SELECT migrate.add('jt5', 'SET lock_timeout = ''2s''; ALTER TABLE app.jt ADD COLUMN c text; ALTER TABLE app.jt ALTER COLUMN c TYPE integer USING c::integer',
+                   'SET lock_timeout = ''2s''; ALTER TABLE app.jt DROP COLUMN c', ARRAY['jt1']);
+SELECT revision FROM migrate.apply('jt5');
+SELECT revision FROM migrate.rollback('jt1');
+SELECT migrate.add('jt6', 'SET lock_timeout = ''2s''; ALTER TABLE app.jt RENAME COLUMN b TO c; ALTER TABLE app.jt ALTER COLUMN c TYPE integer USING length(c)',
+                   'SET lock_timeout = ''2s''; ALTER TABLE app.jt ALTER COLUMN c TYPE text; ALTER TABLE app.jt RENAME COLUMN c TO b', ARRAY['jt1']);
+SELECT revision FROM migrate.apply('jt6');
+SELECT migrate.add('jt7', 'SET lock_timeout = ''2s''; SET search_path = app; ALTER TABLE jt ALTER COLUMN b TYPE integer USING length(b)',
+                   'SET lock_timeout = ''2s''; SET search_path = app; ALTER TABLE jt ALTER COLUMN b TYPE text', ARRAY['jt1']);
+SELECT revision FROM migrate.apply('jt7');
+SELECT b FROM app.jt;
+-- outside a transaction (the client runs it statement by statement): judged
+-- when migrate.begin_outside_transaction() hands out its statements
+SELECT revision FROM migrate.rollback('base', allow_data_loss => true);
+SELECT migrate.add('jt8', 'ALTER TABLE app.jt ALTER COLUMN b TYPE integer USING length(b); CREATE INDEX CONCURRENTLY jt_b ON app.jt (b)',
+                   'DROP INDEX CONCURRENTLY app.jt_b; ALTER TABLE app.jt ALTER COLUMN b TYPE text', ARRAY['jt1'], transactional => false);
+SELECT revision FROM migrate.apply('jt1');
+SELECT * FROM migrate.begin_outside_transaction('jt8');
+SELECT revision FROM migrate.rollback('base', allow_data_loss => true);
 -- approved in advance, while the column is not there: the apply does not stop
 SELECT migrate.add('jt4', 'SET lock_timeout = ''2s''; ALTER TABLE app.jt ALTER COLUMN a TYPE text USING a::text',
                    'SET lock_timeout = ''2s''; ALTER TABLE app.jt ALTER COLUMN a TYPE bigint USING a::bigint', ARRAY['jt3'],

@@ -189,56 +189,10 @@ pgm_statement_error_callback(void *arg)
 			   ctx->number, ctx->side, ctx->revision, ctx->line);
 }
 
-/* Does a statement of `stmts` change the type of a column? */
-static bool
-pgm_changes_column_types(List *stmts)
-{
-	ListCell   *lc;
-	ListCell   *c;
-
-	foreach(lc, stmts)
-	{
-		Node	   *tree = ((PgmStatement *) lfirst(lc))->tree;
-
-		if (IsA(tree, AlterTableStmt))
-			foreach(c, ((AlterTableStmt *) tree)->cmds)
-				if (((AlterTableCmd *) lfirst(c))->subtype == AT_AlterColumnType)
-					return true;
-	}
-	return false;
-}
-
-/*
- * Before an up that changes the type of a column runs, with the catalogs
- * as its parents left them: a change its registration could not judge (the
- * column was not there yet) is judged now, and one that may lose the old
- * values stops the apply unless the revision was registered destructive.
- */
-static void
-pgm_judge_type_changes(const char *revision, List *stmts)
-{
-	ListCell   *lc;
-
-	if (!pgm_changes_column_types(stmts))
-		return;
-	foreach(lc, pgm_lint(stmts))
-	{
-		PgmFinding *f = (PgmFinding *) lfirst(lc);
-
-		if (f->destructive && strcmp(f->rule, "column-type-change") == 0)
-			ereport(ERROR,
-					(errcode(f->sqlstate),
-					 errmsg("%s", f->message),
-					 errdetail("Rule %s, statement %d of the up SQL of revision \"%s\", line %d: judged at apply, as the column was not there when the revision was registered.",
-							   f->rule, f->statement->number, revision, f->statement->line),
-					 errhint("If this is intended, register the revision again with allow_destructive => true (in a file, the header line \"-- migrate:allow-destructive\"); it is then marked destructive.")));
-	}
-}
-
 /*
  * Run `sql`, one statement at a time, as the caller; with `judge` (the up
  * of a revision not registered destructive), its type changes judged
- * first (pgm_judge_type_changes()).  With `withdrawn`
+ * first (pgm_judge_at_apply()).  With `withdrawn`
  * (an up whose down was derived), each statement is first asked whether
  * its derived inverse would undo it here (derive.c); the first reason it
  * would not is kept in *withdrawn.
@@ -253,7 +207,7 @@ pgm_run_sql(const char *revision, const char *side, const char *sql, bool judge,
 	ListCell   *lc;
 
 	if (judge)
-		pgm_judge_type_changes(revision, stmts);
+		pgm_judge_at_apply(revision, stmts);
 
 	ctx.revision = revision;
 	ctx.side = side;

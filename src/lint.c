@@ -65,6 +65,7 @@ typedef struct PgmLint
 	PgmStatement *stmt;			/* the statement being looked at */
 	List	   *statements;		/* all of them, for what comes later */
 	int			position;		/* of stmt in statements */
+	bool		at_apply;		/* judged right before the SQL runs */
 } PgmLint;
 
 static const char *const pgm_severity_names[] = {
@@ -692,9 +693,15 @@ pgm_lint_column_type_change(PgmLint *lint, const RangeVar *table, const char *co
 	/*
 	 * A column the catalogs do not know yet (a parent revision, not applied,
 	 * makes it; or an earlier statement of this script): judged when the
-	 * revision is applied, when they do (engine.c), not refused unseen.
+	 * revision is applied, when they do (pgm_judge_at_apply()), not refused
+	 * unseen.  Not there even then: one an earlier statement added has no
+	 * old values; any other (renamed here, or found under a search_path
+	 * the SQL sets) cannot be judged, and is destructive.
 	 */
-	if (attnum == InvalidAttrNumber)
+	if (attnum == InvalidAttrNumber && lint->at_apply &&
+		pgm_created_here(lint, "column", psprintf("%s.%s", table->relname, column)))
+		return;
+	if (attnum == InvalidAttrNumber && !lint->at_apply)
 	{
 		PgmFinding *f = pgm_add_finding(lint, "column-type-change-at-apply", PGM_SEVERITY_WARNING,
 										psprintf("changing the type of column %s of table %s is judged when the revision is applied: the column is not there yet",
@@ -704,7 +711,7 @@ pgm_lint_column_type_change(PgmLint *lint, const RangeVar *table, const char *co
 		f->at_apply = true;
 		return;
 	}
-	if (def->raw_default == NULL || pgm_using_is_plain_cast(def, column))
+	if (attnum != InvalidAttrNumber && (def->raw_default == NULL || pgm_using_is_plain_cast(def, column)))
 	{
 		Oid			old;
 		int32		oldmod;
@@ -1550,12 +1557,13 @@ pgm_lint_identifier_lengths(PgmLint *lint)
 /*
  * All findings for a list of PgmStatement, in statement order.
  */
-List *
-pgm_lint(List *statements)
+static List *
+pgm_lint_as(List *statements, bool at_apply)
 {
 	PgmLint		lint = {0};
 	ListCell   *lc;
 
+	lint.at_apply = at_apply;
 	lint.statements = statements;
 	lint.created = pgm_lint_table("what the SQL creates");
 	lint.created_at = pgm_lint_table("where the SQL creates it");
@@ -1570,6 +1578,59 @@ pgm_lint(List *statements)
 		pgm_lint_identifier_lengths(&lint);
 	}
 	return lint.findings;
+}
+
+List *
+pgm_lint(List *statements)
+{
+	return pgm_lint_as(statements, false);
+}
+
+/* Does a statement of `stmts` change the type of a column? */
+static bool
+pgm_changes_column_types(List *stmts)
+{
+	ListCell   *lc;
+	ListCell   *c;
+
+	foreach(lc, stmts)
+	{
+		Node	   *tree = ((PgmStatement *) lfirst(lc))->tree;
+
+		if (IsA(tree, AlterTableStmt))
+			foreach(c, ((AlterTableStmt *) tree)->cmds)
+				if (((AlterTableCmd *) lfirst(c))->subtype == AT_AlterColumnType)
+					return true;
+	}
+	return false;
+}
+
+/*
+ * Right before the up of a revision not registered destructive runs (in a
+ * transaction, engine.c; outside one, nontx.c), with the catalogs as its
+ * parents left them: its type changes are judged again, and one that may
+ * lose the old values stops it.  So a change the registration could not
+ * judge (the column was not there yet) is judged now.
+ */
+void
+pgm_judge_at_apply(const char *revision, List *stmts)
+{
+	ListCell   *lc;
+
+	if (!pgm_changes_column_types(stmts))
+		return;
+	foreach(lc, pgm_lint_as(stmts, true))
+	{
+		PgmFinding *f = (PgmFinding *) lfirst(lc);
+
+		if (f->destructive && strcmp(f->rule, "column-type-change") == 0)
+			ereport(ERROR,
+					(errcode(f->sqlstate),
+					 errmsg("%s", f->message),
+					 errdetail("Rule %s, statement %d of the up SQL of revision \"%s\", line %d: judged at apply, as the column was not there when the revision was registered.",
+							   f->rule, f->statement->number, revision, f->statement->line),
+					 errhint("If this is intended, register the revision again with allow_destructive => true (in a file, the header line \"-- migrate:allow-destructive\"); it is then marked destructive.")));
+	}
 }
 
 /*

@@ -20,7 +20,8 @@
  *      statements after a failure, leaving the revision as it was.
  *
  * The expected statements are session state (session.c).  Calls catalog.c,
- * changes.c, engine.c, graph.c, records.c, rows.c, session.c and sqltext.c.
+ * changes.c, engine.c, graph.c, lint.c, records.c, rows.c, session.c and
+ * sqltext.c.
  */
 #include "postgres.h"
 
@@ -148,6 +149,7 @@ pgmigrate_begin_outside_transaction(PG_FUNCTION_ARGS)
 	char	   *id;
 	bool		up;
 	char	   *sql;
+	List	   *stmts;
 	List	   *expected = NIL;
 	ListCell   *lc;
 
@@ -160,7 +162,10 @@ pgmigrate_begin_outside_transaction(PG_FUNCTION_ARGS)
 	node = pgm_next_outside_revision(graph, id, up);
 	sql = pgm_catalog_fetch_sql(node->id, up, false);
 
-	foreach(lc, pgm_split_statements(sql, pgm_parse_sql(sql, node->id, up ? "up" : "down")))
+	stmts = pgm_split_statements(sql, pgm_parse_sql(sql, node->id, up ? "up" : "down"));
+	if (up && !node->destructive)
+		pgm_judge_at_apply(node->id, stmts);
+	foreach(lc, stmts)
 	{
 		PgmStatement *stmt = (PgmStatement *) lfirst(lc);
 		char	   *leftover = pgm_invalid_leftover(stmt->tree);

@@ -347,6 +347,7 @@ typedef struct PgmFinding
 } PgmFinding;
 
 extern List *pgm_lint(List *statements);
+extern void pgm_judge_at_apply(const char *revision, List *stmts);
 extern bool pgm_changes_catalog(Node *tree);
 extern const char *pgm_severity_name(PgmSeverity severity);
 

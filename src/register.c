@@ -387,7 +387,11 @@ pgm_report_findings(PgmRevisionArgs *args, const char *side, List *findings, boo
 
 		/* approved in advance: the apply will not stop at it */
 		if (f->at_apply && args->allow_destructive && warn)
+		{
 			destructive = true;
+			if (args->approved)
+				args->approved_rules = list_append_unique_ptr(args->approved_rules, (void *) f->rule);
+		}
 		if (f->severity != PGM_SEVERITY_ERROR ||
 			(f->non_transactional && !args->transactional))
 			continue;
@@ -435,6 +439,8 @@ pgm_warn(const PgmRevisionArgs *args)
 				(errmsg("%s", f->message),
 				 errdetail("Rule %s, statement %d of the up SQL of revision \"%s\", line %d.",
 						   f->rule, f->statement->number, args->id, f->statement->line),
+				 f->at_apply && args->approved ?
+				 errhint("Approved in advance by pgmigrate.approve_destructive (logged in migrate.log): the apply will not stop at it.") :
 				 f->at_apply && args->allow_destructive ?
 				 errhint("Approved in advance with allow_destructive => true: the apply will not stop at it.") :
 				 !f->destructive ? errhint("%s", f->hint) :
