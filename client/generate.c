@@ -304,8 +304,9 @@ desired_schema(void)
  * desired document so that neither check nor diff calls it a difference:
  * another tool's bookkeeping table (alembic_version, schema_migrations,
  * flyway_schema_history, __diesel_schema_migrations, with its columns,
- * constraints and indexes) unless --include-tool-tables, and an extension
- * unless --drop-extensions.  Each is named in a note.  Returns the desired
+ * constraints, indexes and owned sequences) unless --include-tool-tables,
+ * and an extension unless --drop-extensions; with the schema each is in,
+ * where the desired schema lacks it.  Each is named in a note.  Returns the desired
  * document to compare with.
  */
 static char *
@@ -320,9 +321,15 @@ keep_live_only(const char *live, const char *desired)
 						  "   AND NOT ($2::jsonb -> 'objects') ? key),"
 						  " ext (key) AS (SELECT key FROM live WHERE $4::boolean AND v ->> 'kind' = 'extension'"
 						  "   AND NOT ($2::jsonb -> 'objects') ? key),"
-						  " kept (key, v) AS (SELECT key, v FROM live WHERE NOT ($2::jsonb -> 'objects') ? key"
+						  /* with their columns, constraints, indexes and owned sequences ... */
+						  " kept0 (key, v) AS (SELECT key, v FROM live WHERE NOT ($2::jsonb -> 'objects') ? key"
 						  "   AND (key IN (SELECT key FROM tool UNION ALL SELECT key FROM ext)"
-						  "        OR v ->> 'relation' IN (SELECT key FROM tool)))"
+						  "        OR v ->> 'relation' IN (SELECT key FROM tool)"
+						  "        OR EXISTS (SELECT FROM tool t WHERE v ->> 'owned_by' LIKE 'column ' || substr(t.key, 7) || '.%'))),"
+						  /* ... and the schemas they are in, where the desired schema has none of that name */
+						  " kept (key, v) AS (SELECT key, v FROM kept0 UNION ALL"
+						  "   SELECT key, v FROM live WHERE NOT ($2::jsonb -> 'objects') ? key"
+						  "    AND key IN (SELECT 'schema ' || quote_ident(k.v ->> 'schema') FROM kept0 k))"
 						  " SELECT CASE WHEN EXISTS (SELECT FROM kept) THEN jsonb_set($2::jsonb, '{objects}',"
 						  "          ($2::jsonb -> 'objects') || (SELECT jsonb_object_agg(key, v) FROM kept)) END,"
 						  "        (SELECT string_agg(key, ', ' ORDER BY key) FROM tool),"

@@ -21,6 +21,7 @@
  */
 #include "postgres_fe.h"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,10 +29,16 @@
 
 #include "client.h"
 
-/* The Python side: argv[1] is MODULE:ATTRIBUTE; the SQL on stdout, exit 3 with a reason on stderr. */
+/*
+ * The Python side: argv[1] is MODULE:ATTRIBUTE; the SQL on what was stdout
+ * (file descriptor 1 then goes to stderr, for whatever the models print),
+ * compiled for PostgreSQL's own dialect (no driver's escaping of "%"), the
+ * schemas the tables name first; exit 3 with a reason on stderr.
+ */
 static const char models_script[] =
 	"import os, sys\n"
-	"out = sys.stdout\n"
+	"out = os.fdopen(os.dup(1), 'w')\n"
+	"os.dup2(2, 1)\n"
 	"sys.stdout = sys.stderr\n"
 	"def fail(msg):\n"
 	"    sys.stderr.write('pgmigrate: ' + msg + '\\n')\n"
@@ -43,6 +50,7 @@ static const char models_script[] =
 	"sys.path.insert(0, os.getcwd())\n"
 	"try:\n"
 	"    import sqlalchemy\n"
+	"    from sqlalchemy.dialects.postgresql.base import PGDialect\n"
 	"except ImportError as e:\n"
 	"    fail('%s cannot import SQLAlchemy (%s): name the Python of the project, '\n"
 	"         'such as --python .venv/bin/python' % (sys.executable, e))\n"
@@ -55,14 +63,20 @@ static const char models_script[] =
 	"md = obj if isinstance(obj, sqlalchemy.MetaData) else getattr(obj, 'metadata', None)\n"
 	"if not isinstance(md, sqlalchemy.MetaData):\n"
 	"    fail('%s is neither a SQLAlchemy MetaData nor has one as .metadata' % spec)\n"
+	"dialect = PGDialect(paramstyle='named')\n"
 	"ddl = []\n"
 	"def executor(sql, *multiparams, **params):\n"
-	"    ddl.append(str(sql.compile(dialect=engine.dialect)).strip())\n"
+	"    ddl.append(str(sql.compile(dialect=dialect)).strip())\n"
 	"if hasattr(sqlalchemy, 'create_mock_engine'):\n"
 	"    engine = sqlalchemy.create_mock_engine('postgresql://', executor)\n"
 	"else:\n"
 	"    engine = sqlalchemy.create_engine('postgresql://', strategy='mock', executor=executor)\n"
 	"md.create_all(engine, checkfirst=False)\n"
+	"schemas = {t.schema for t in md.tables.values() if t.schema}\n"
+	"if md.schema:\n"
+	"    schemas.add(md.schema)\n"
+	"for schema in sorted(schemas):\n"
+	"    out.write('CREATE SCHEMA IF NOT EXISTS %s;\\n\\n' % dialect.identifier_preparer.quote_schema(schema))\n"
 	"for statement in ddl:\n"
 	"    out.write(statement + ';\\n\\n')\n"
 	"out.flush()\n";
@@ -71,6 +85,18 @@ static const char models_script[] =
 static pid_t models_pid = -1;
 static int	models_fd = -1;
 static const char *models_program;
+
+/* At exit, however it comes: a Python not collected yet is stopped. */
+static void
+models_end(void)
+{
+	if (models_pid > 0)
+	{
+		kill(models_pid, SIGTERM);
+		(void) waitpid(models_pid, NULL, 0);
+		models_pid = -1;
+	}
+}
 
 /*
  * Start the project's Python on the models of `spec` (MODULE:ATTRIBUTE):
@@ -99,6 +125,7 @@ models_begin(const char *spec, const char *python)
 	}
 	close(fds[1]);
 	models_fd = fds[0];
+	atexit(models_end);
 }
 
 /*

@@ -152,6 +152,85 @@ pm check --models heroes:SQLModel --to-db "$db"
 check "--models with --to-db: a usage error" [ "$rc" -eq 2 ]
 check "no scratch database is left behind" [ "$(scratch_databases)" = 0 ]
 
+# ---- the live rows: the harder cases ---------------------------------------
+
+rdb=${db}_rows
+create_database "$rdb" pgmigrate
+psql -X -q -v ON_ERROR_STOP=1 -d "$rdb" <<'SQL'
+SET pgmigrate.guard = off;
+CREATE TABLE "user" (id int PRIMARY KEY, name text, age int, nick varchar(10));
+INSERT INTO "user" VALUES (1, 'ab   ', NULL, NULL), (2, NULL, 5, 'x');
+CREATE TABLE p (a int, b int) PARTITION BY RANGE (a);
+CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);
+INSERT INTO p VALUES (1, 1);
+CREATE TABLE team (id int PRIMARY KEY);
+CREATE TABLE hero (id int, team_id int);
+INSERT INTO hero VALUES (1, 99);
+CREATE SCHEMA flyway;
+CREATE TABLE flyway.flyway_schema_history (installed_rank int PRIMARY KEY, version text);
+CREATE TABLE schema_migrations (id serial PRIMARY KEY, version text);
+CREATE SCHEMA ext;
+CREATE EXTENSION hstore SCHEMA ext;
+SQL
+cat >rows.sql <<'SQL'
+CREATE TABLE "user" (id int PRIMARY KEY, name varchar(3), age int NOT NULL DEFAULT 0, nick varchar(10),
+                     email text UNIQUE, status text CHECK (status IN ('a', 'b')));
+CREATE UNIQUE INDEX user_name_desc ON "user" (name DESC);
+CREATE TABLE p (a int, b int, c int NOT NULL) PARTITION BY RANGE (a);
+CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);
+CREATE TABLE team (id int PRIMARY KEY);
+CREATE TABLE hero (id int, team_id int REFERENCES team);
+SQL
+pm -d "$rdb" --dir rows_migrations diff rows --to rows.sql
+check "rows: NOT NULL over NULLs is refused, though the desired column has a default" \
+    err_has 'the up sets column public."user".age NOT NULL, and it holds NULLs: give them a value with --default public."user".age=EXPR'
+no_err() { ! err_has "$1"; }
+parent_only() { err_has "--default public.p.c=EXPR" && no_err "public.p1.c"; }
+check "rows: a partitioned table's new NOT NULL column is asked of the parent only" parent_only
+check "rows: a foreign key over rows that reference nothing is refused" err_has "rows reference what is not there"
+check "rows: three statements, nothing else" err_has "3 statements of the up would fail"
+pm -d "$rdb" --dir rows_migrations diff rows --to rows.sql --default 'public."user".age=nullif(id, 1)' --default public.p.c=a
+check "rows: a --default that leaves a NULL is refused" err_has 'the --default of column public."user".age gives NULL for some of the rows'
+psql -X -q -d "$rdb" -c "SET pgmigrate.guard = off" -c "INSERT INTO team VALUES (99)"
+pm -d "$rdb" --dir rows_migrations diff rows --to rows.sql --default 'public."user".age=coalesce(id, 0)' --default public.p.c=a
+check "rows: with the defaults (a quoted table, a partitioned one) the revision is written" [ "$rc" -eq 0 ]
+check "rows: a value longer only by spaces is no longer value" no_err "holds longer values"
+check "rows: a key or check on a column the up adds is noted as not checked, not refused" \
+    err_has 'not checked against the live rows, as they name what the up makes or took more than 60s: constraint public."user".user_email_key, constraint public."user".user_status_check'
+check "rows: other tools' tables in any schema, and an extension in its own schema, are kept" \
+    err_has "left out as another tool's bookkeeping: table flyway.flyway_schema_history, table public.schema_migrations"
+pm -d "$rdb" --dir rows_migrations up
+check "rows: the revision applies on the rows" [ "$rc" -eq 0 ]
+pm -d "$rdb" check --to rows.sql
+check "rows: and reaches the desired schema" [ "$rc" -eq 0 ]
+check "rows: the fills are the rows' own" \
+    [ "$(psql -X -At -d "$rdb" -c "SELECT string_agg(age::text, ',' ORDER BY id) FROM \"user\"") $(psql -X -At -d "$rdb" -c "SELECT c FROM p")" = "1,5 1" ]
+
+# models that print to file descriptor 1, name a schema and write "%" in SQL
+cat >odd_models.py <<'PY'
+import os
+from sqlalchemy import CheckConstraint, Column, Integer, MetaData, String, Table, text
+os.system("echo said on import")
+metadata = MetaData()
+Table("pct", metadata, Column("id", Integer, primary_key=True),
+      Column("v", String, server_default=text("'50%'")), CheckConstraint("v LIKE 'a%'"), schema="app")
+PY
+odb=${db}_odd
+create_database "$odb" pgmigrate
+"$python" - "postgresql+psycopg2://$PGUSER@/$odb?host=$PGHOST&port=$PGPORT" >/dev/null <<'PY'
+import sys
+from sqlalchemy import create_engine
+import odd_models
+with create_engine(sys.argv[1]).begin() as c:
+    c.exec_driver_sql("SET pgmigrate.guard = off")
+    c.exec_driver_sql("CREATE SCHEMA app")
+    odd_models.metadata.create_all(c)
+PY
+
+pm -d "$odb" check --models odd_models:metadata --python "$python"
+check "odd models: the database create_all() made is the models' schema ('%', a schema, noise on fd 1)" [ "$rc" -eq 0 ]
+check "... the noise on stderr" err_has "said on import"
+
 # ---- a database Alembic migrated ------------------------------------------
 
 adb=${db}_alembic
