@@ -694,7 +694,8 @@ cmd_diff(const char *name)
 		if (checked + filled)
 			fprintf(stderr, "pgmigrate: checked against the live rows: %d statement%s whose success depends on them "
 					"(NOT NULL, a shorter type, a new key or CHECK) can run there%s\n", checked, checked == 1 ? "" : "s",
-					filled ? psprintf("; %d NOT NULL column%s filled first (--default)", filled, filled == 1 ? "" : "s") : "");
+					filled ? psprintf("; %d NOT NULL column%s filled first (--default), leaving no NULL", filled,
+									  filled == 1 ? "" : "s") : "");
 		for (i = 0; i < PQntuples(up); i++)
 			if (!PQgetisnull(up, i, 2))
 				fprintf(stderr, "pgmigrate: hazard in step %d: %s\n", i + 1, PQgetvalue(up, i, 2));

@@ -60,7 +60,12 @@ static const char risks_query[] =
 	" col (key, v, rel, old) AS ("
 	"  SELECT w.key, w.v, w.rel, (SELECT o FROM live) -> format('column %s.%I', w.rel, coalesce(cr.old, w.v ->> 'name'))"
 	"  FROM want w LEFT JOIN cren cr ON cr.want = w.key"
-	"  WHERE w.v ->> 'kind' = 'column' AND coalesce(w.v ->> 'inherited', '') <> 'true'),"
+	"  WHERE w.v ->> 'kind' = 'column'"
+	"    AND NOT EXISTS (SELECT FROM jsonb_array_elements_text(coalesce($2::jsonb -> 'objects' -> (w.v ->> 'relation') -> 'inherits', '[]')"
+	"                                    || coalesce(to_jsonb($2::jsonb -> 'objects' -> (w.v ->> 'relation') ->> 'partition_of'), '[]')) par (key)"
+	"                    WHERE $2::jsonb -> 'objects' -> format('column %s.%I', substr(par.key, 7), w.v ->> 'name') ->> 'not_null' = 'true'"
+	"                      AND coalesce((SELECT o FROM live) -> format('column %s.%I', substr(par.key, 7), w.v ->> 'name') ->> 'not_null', '')"
+	"                          <> 'true')),"
 	" fill (key, expr) AS (SELECT format('column %I.%I.%I', n, t, c), rhs FROM spec WHERE kind = 'default'),"
 	" con (key, v, rel, ltab, def) AS ("
 	"  SELECT key, v, rel, ltab, v ->> 'definition' FROM want"
@@ -74,7 +79,7 @@ static const char risks_query[] =
 	"  FROM con WHERE (v ->> 'kind' = 'constraint' AND v ->> 'type' IN ('primary key', 'unique'))"
 	"              OR (v ->> 'kind' = 'index' AND v -> 'constraint' IS NULL AND def LIKE 'CREATE UNIQUE INDEX %')),"
 	" fkeys (key, rel, ltab, cols, ref, refcols) AS ("
-	"  SELECT key, rel, ltab, m[1], m[2], m[3]"
+	"  SELECT key, rel, ltab, m[1], substr(coalesce((SELECT live FROM tren WHERE want = 'table ' || m[2]), 'table ' || m[2]), 7), m[3]"
 	"  FROM con, LATERAL (SELECT regexp_match(def, '^FOREIGN KEY \\(((?:\"[^\",]+\"|[a-z_][a-z0-9_$]*)(?:, (?:\"[^\",]+\"|[a-z_][a-z0-9_$]*))*)\\) REFERENCES (\\S+)\\(((?:\"[^\",]+\"|[a-z_][a-z0-9_$]*)(?:, (?:\"[^\",]+\"|[a-z_][a-z0-9_$]*))*)\\)')) x (m)"
 	"  WHERE v ->> 'type' = 'foreign key' AND def !~ 'MATCH FULL' AND m IS NOT NULL),"
 	" risk (risk, key, probe, fillprobe) AS ("
@@ -100,7 +105,8 @@ static const char risks_query[] =
 	"                           cols), NULL"
 	"  FROM keys WHERE cols IS NOT NULL"
 	"  UNION ALL"
-	"  SELECT 'fkey', key, format('SELECT EXISTS (SELECT FROM %s AS pgm_l WHERE pgm_l.%s IS NOT NULL%s)', rel,"
+	"  SELECT 'fkey', key, format('SELECT EXISTS (SELECT FROM %s %s AS pgm_l WHERE pgm_l.%s IS NOT NULL%s)',"
+	"                           CASE WHEN ltab ->> 'partitioned' = 'true' THEN '' ELSE 'ONLY' END, rel,"
 	"                           replace(cols, ', ', ' IS NOT NULL AND pgm_l.'),"
 	"                           CASE WHEN (SELECT o FROM live) ? ('table ' || ref) THEN"
 	"                                format(' AND NOT EXISTS (SELECT FROM %s AS pgm_r WHERE (pgm_r.%s) = (pgm_l.%s))', ref,"
@@ -129,7 +135,7 @@ say_risk(const char *risk, const char *key)
 		fprintf(stderr, "pgmigrate: the up sets %s NOT NULL, and it holds NULLs: "
 				"give them a value with --default %s=EXPR\n", key, object);
 	else if (strcmp(risk, "fill") == 0)
-		fprintf(stderr, "pgmigrate: the --default of %s gives NULL for some of the rows, so NOT NULL would "
+		fprintf(stderr, "pgmigrate: the --default of %s gives NULL (or fails) for some of the rows, so NOT NULL would "
 				"still fail: give an expression that has a value for every row\n", key);
 	else if (strcmp(risk, "longer") == 0)
 		fprintf(stderr, "pgmigrate: the up makes %s shorter, and it holds longer values, which PostgreSQL "
@@ -151,15 +157,17 @@ typedef enum ProbeResult
 {
 	PROBE_PASSES,
 	PROBE_FAILS,
-	PROBE_UNKNOWN				/* names what the up creates, or took too long */
+	PROBE_UNKNOWN				/* cannot be asked before the up runs */
 } ProbeResult;
 
 /*
  * Does the probe find what would make the statement fail?  In a savepoint
  * of the read-only transaction, one statement (the extended protocol runs
  * no more, whatever the definitions it is made of say).  A probe that
- * names what only the up creates (a column, a function), or that takes
- * longer than PROBE_TIMEOUT, cannot tell: PROBE_UNKNOWN.
+ * raises a data exception (a cast of these values) finds what would fail;
+ * one that fails otherwise (it names what only the up creates, calls what
+ * a read-only transaction refuses, takes longer than PROBE_TIMEOUT)
+ * cannot tell: PROBE_UNKNOWN.
  */
 static ProbeResult
 probe(const char *sql, const char *key)
@@ -176,16 +184,16 @@ probe(const char *sql, const char *key)
 		PQclear(res);
 		return result;
 	}
+	/* a data exception: what the statement would raise on these rows */
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	if (state == NULL || (strcmp(state, "42703") != 0 && strcmp(state, "42883") != 0 &&
-						  strcmp(state, "42P01") != 0 && strcmp(state, "57014") != 0))
-	{
-		print_server_error(conn, res);
-		failed("the live rows could not be checked for %s; nothing was written", key);
-	}
+	result = state != NULL && strncmp(state, "22", 2) == 0 ? PROBE_FAILS : PROBE_UNKNOWN;
+	if (result == PROBE_FAILS)
+		fprintf(stderr, "pgmigrate: on the live rows, for %s: %s", key, PQresultErrorMessage(res));
 	PQclear(res);
+	if (PQstatus(conn) != CONNECTION_OK)
+		failed("the live rows could not be checked for %s: the connection was lost; nothing was written", key);
 	run_simple("checking the live rows", "ROLLBACK TO SAVEPOINT pgm_probe");
-	return PROBE_UNKNOWN;
+	return result;
 }
 
 /*
@@ -210,7 +218,9 @@ stage_fills(const char *desired, const char **keys, const char **exprs, int n, c
 						  "  SELECT c.key FROM d c JOIN tabs ON c.v ->> 'kind' = 'column'"
 						  "   AND c.v ->> 'relation' = tabs.rel AND c.v ->> 'name' = tabs.name)"
 						  " SELECT jsonb_set($1::jsonb, '{objects}', ($1::jsonb -> 'objects')"
-						  "         || (SELECT jsonb_object_agg(key, ($1::jsonb -> 'objects' -> key) - 'not_null') FROM nullable)),"
+						  "         || (SELECT jsonb_object_agg(key, ($1::jsonb -> 'objects' -> key)"
+						  "                                      - ARRAY['not_null', 'not_null_name', 'not_null_valid', 'not_null_no_inherit'])"
+						  "             FROM nullable)),"
 						  "       (SELECT array_agg(format('UPDATE %s SET %I = %s WHERE %I IS NULL;', substr(rel, 7), name, e, name)"
 						  "                         ORDER BY i) FROM filled)::text", 3, params);
 
@@ -266,7 +276,7 @@ check_live_rows(const char *live, const char *desired, char **stage, char **fill
 		}
 		else if (r == PROBE_UNKNOWN)
 			appendPQExpBuffer(&unknown, "%s%s", unknown.len ? ", " : "", key);
-		else
+		else if (!fill)
 			passes++;
 		if (fill)
 		{
@@ -280,8 +290,8 @@ check_live_rows(const char *live, const char *desired, char **stage, char **fill
 		failed("%d statement%s of the up would fail on the live rows (above); nothing was written",
 			   failing, failing == 1 ? "" : "s");
 	if (unknown.len)
-		note("not checked against the live rows, as they name what the up makes or took more than "
-			 PROBE_TIMEOUT ": %s", unknown.data);
+		note("not checked against the live rows (the question names what the up makes, cannot be asked in a "
+			 "read-only transaction, or took more than " PROBE_TIMEOUT "): %s", unknown.data);
 	if (nfills)
 		stage_fills(desired, keys, exprs, nfills, stage, fills);
 	/* risks stays: keys and exprs point into it */

@@ -72,7 +72,10 @@ static const char models_script[] =
 	"else:\n"
 	"    engine = sqlalchemy.create_engine('postgresql://', strategy='mock', executor=executor)\n"
 	"md.create_all(engine, checkfirst=False)\n"
-	"schemas = {t.schema for t in md.tables.values() if t.schema}\n"
+	"schemas = {t.schema for t in md.tables.values()}\n"
+	"schemas |= {getattr(c.type, 'schema', None) for t in md.tables.values() for c in t.columns}\n"
+	"schemas |= {q.schema for q in getattr(md, '_sequences', {}).values()}\n"
+	"schemas.discard(None)\n"
 	"if md.schema:\n"
 	"    schemas.add(md.schema)\n"
 	"for schema in sorted(schemas):\n"
@@ -92,7 +95,7 @@ models_end(void)
 {
 	if (models_pid > 0)
 	{
-		kill(models_pid, SIGTERM);
+		kill(models_pid, SIGKILL);
 		(void) waitpid(models_pid, NULL, 0);
 		models_pid = -1;
 	}

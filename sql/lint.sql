@@ -670,19 +670,30 @@ SELECT migrate.add('jt3', 'SET lock_timeout = ''2s''; ALTER TABLE app.jt ALTER C
 SELECT revision FROM migrate.apply('jt3');
 SELECT b + 1 AS converted FROM app.jt;
 SELECT revision FROM migrate.rollback('base', allow_data_loss => true);
--- still not there at apply: a column this SQL added has no old values; one it
--- renamed, or found under a search_path it sets, cannot be judged: destructive
+-- still not there at apply: a column this SQL added has no old values; one
+-- renamed by it, or found under a search_path it sets, is looked up under its
+-- name before; one not found even so cannot be judged: destructive
 SELECT migrate.add('jt5', 'SET lock_timeout = ''2s''; ALTER TABLE app.jt ADD COLUMN c text; ALTER TABLE app.jt ALTER COLUMN c TYPE integer USING c::integer',
                    'SET lock_timeout = ''2s''; ALTER TABLE app.jt DROP COLUMN c', ARRAY['jt1']);
 SELECT revision FROM migrate.apply('jt5');
-SELECT revision FROM migrate.rollback('jt1');
+SELECT revision FROM migrate.rollback('base', allow_data_loss => true);
 SELECT migrate.add('jt6', 'SET lock_timeout = ''2s''; ALTER TABLE app.jt RENAME COLUMN b TO c; ALTER TABLE app.jt ALTER COLUMN c TYPE integer USING length(c)',
                    'SET lock_timeout = ''2s''; ALTER TABLE app.jt ALTER COLUMN c TYPE text; ALTER TABLE app.jt RENAME COLUMN c TO b', ARRAY['jt1']);
 SELECT revision FROM migrate.apply('jt6');
-SELECT migrate.add('jt7', 'SET lock_timeout = ''2s''; SET search_path = app; ALTER TABLE jt ALTER COLUMN b TYPE integer USING length(b)',
-                   'SET lock_timeout = ''2s''; SET search_path = app; ALTER TABLE jt ALTER COLUMN b TYPE text', ARRAY['jt1']);
+SELECT migrate.add('jt7', 'SET lock_timeout = ''2s''; SELECT set_config(''search_path'', ''app'', true); ALTER TABLE jt ALTER COLUMN a TYPE bigint',
+                   'SET lock_timeout = ''2s''; SELECT set_config(''search_path'', ''app'', true); ALTER TABLE jt ALTER COLUMN a TYPE integer', ARRAY['jt1']);
 SELECT revision FROM migrate.apply('jt7');
-SELECT b FROM app.jt;
+SELECT to_regclass('app.jt') AS nothing_applied;
+-- the same lossless change after renames, or under a search_path the SQL
+-- sets (what a diff with --rename writes): the column is found, and it applies
+SELECT migrate.add('jt9', 'SET lock_timeout = ''2s''; ALTER TABLE app.jt RENAME TO jt2; ALTER TABLE app.jt2 RENAME COLUMN a TO a2; ALTER TABLE app.jt2 ALTER COLUMN a2 TYPE bigint',
+                   'SET lock_timeout = ''2s''; ALTER TABLE app.jt2 ALTER COLUMN a2 TYPE integer; ALTER TABLE app.jt2 RENAME COLUMN a2 TO a; ALTER TABLE app.jt2 RENAME TO jt', ARRAY['jt1']);
+SELECT migrate.add('jt10', 'SET lock_timeout = ''2s''; SET search_path = app; ALTER TABLE jt ALTER COLUMN a TYPE bigint',
+                   'SET lock_timeout = ''2s''; SET search_path = app; ALTER TABLE jt ALTER COLUMN a TYPE integer', ARRAY['jt1']);
+SELECT revision FROM migrate.apply('jt9');
+SELECT revision FROM migrate.rollback('jt1');
+SELECT revision FROM migrate.apply('jt10');
+SELECT revision FROM migrate.rollback('jt1');
 -- outside a transaction (the client runs it statement by statement): judged
 -- when migrate.begin_outside_transaction() hands out its statements
 SELECT revision FROM migrate.rollback('base', allow_data_loss => true);

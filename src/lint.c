@@ -43,6 +43,7 @@
 #include "parser/parse_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "storage/lockdefs.h"
 #include "utils/builtins.h"
@@ -66,7 +67,19 @@ typedef struct PgmLint
 	List	   *statements;		/* all of them, for what comes later */
 	int			position;		/* of stmt in statements */
 	bool		at_apply;		/* judged right before the SQL runs */
+	List	   *renames;		/* PgmLintRename *, in statement order */
+	List	   *search_path;	/* the schemas a SET search_path named, or NIL */
+	bool		search_path_set;	/* ... set by the SQL (NIL then: unknown) */
 } PgmLint;
+
+/* A table or column the SQL renamed: where to find it in the catalogs. */
+typedef struct PgmLintRename
+{
+	bool		column;
+	char	   *relname;		/* a column's table, as named then */
+	char	   *oldname;
+	char	   *newname;
+} PgmLintRename;
 
 static const char *const pgm_severity_names[] = {
 	[PGM_SEVERITY_ERROR] = "error",
@@ -295,6 +308,71 @@ pgm_sets_a_timeout(const VariableSetStmt *set)
 	else
 		return false;
 	return parse_int(text, &ms, GUC_UNIT_MS, NULL) && ms > 0;
+}
+
+/*
+ * SET search_path in the SQL: the schemas it names, where they are plain
+ * names (anything else, RESET or DEFAULT: not known, search_path_set with
+ * NIL).
+ */
+static void
+pgm_note_search_path(PgmLint *lint, const VariableSetStmt *set)
+{
+	ListCell   *lc;
+
+	lint->search_path_set = true;
+	lint->search_path = NIL;
+	if (set->kind != VAR_SET_VALUE)
+		return;
+	foreach(lc, set->args)
+	{
+		A_Const    *value = lfirst(lc);
+
+		if (!IsA(value, A_Const) || !IsA(&value->val, String))
+		{
+			lint->search_path = NIL;
+			return;
+		}
+		lint->search_path = lappend(lint->search_path, strVal(&value->val));
+	}
+}
+
+/*
+ * The relation a statement of the SQL names, as the catalogs know it
+ * before the SQL runs: through the renames of the statements before it,
+ * and under the search_path the SQL set; InvalidOid when not there.
+ * *column is set to the column's name before those renames.
+ */
+static Oid
+pgm_lint_relid_before(PgmLint *lint, const RangeVar *table, const char **column)
+{
+	const char *relname = table->relname;
+	ListCell   *lc;
+	int			i;
+
+	/* latest first: a column renamed on a table renamed before */
+	for (i = list_length(lint->renames) - 1; i >= 0; i--)
+	{
+		PgmLintRename *r = list_nth(lint->renames, i);
+
+		if (r->column && column && strcmp(r->relname, relname) == 0 && strcmp(r->newname, *column) == 0)
+			*column = r->oldname;
+		else if (!r->column && strcmp(r->newname, relname) == 0)
+			relname = r->oldname;
+	}
+	if (table->schemaname == NULL && lint->search_path_set)
+	{
+		foreach(lc, lint->search_path)
+		{
+			Oid			nsp = get_namespace_oid((char *) lfirst(lc), true);
+			Oid			relid = OidIsValid(nsp) ? get_relname_relid(relname, nsp) : InvalidOid;
+
+			if (OidIsValid(relid))
+				return relid;
+		}
+		return InvalidOid;
+	}
+	return RangeVarGetRelid(makeRangeVar(table->schemaname, (char *) relname, -1), NoLock, true);
 }
 
 /* ---- column types ---- */
@@ -687,20 +765,26 @@ static void
 pgm_lint_column_type_change(PgmLint *lint, const RangeVar *table, const char *column,
 							const ColumnDef *def)
 {
-	Oid			relid = RangeVarGetRelid(table, NoLock, true);
-	AttrNumber	attnum = OidIsValid(relid) ? get_attnum(relid, column) : InvalidAttrNumber;
+	const char *known_as = column;
+	Oid			relid = pgm_lint_relid_before(lint, table, &known_as);
+	AttrNumber	attnum = OidIsValid(relid) ? get_attnum(relid, known_as) : InvalidAttrNumber;
 
 	/*
-	 * A column the catalogs do not know yet (a parent revision, not applied,
-	 * makes it; or an earlier statement of this script): judged when the
-	 * revision is applied, when they do (pgm_judge_at_apply()), not refused
-	 * unseen.  Not there even then: one an earlier statement added has no
-	 * old values; any other (renamed here, or found under a search_path
-	 * the SQL sets) cannot be judged, and is destructive.
+	 * A column the catalogs do not know yet (found through the renames and
+	 * the search_path of the statements before; a parent revision, not
+	 * applied, makes it): judged when the revision is applied, when they
+	 * do (pgm_judge_at_apply()), not refused unseen.  Not there even then:
+	 * one an earlier statement added has no old values; any other cannot
+	 * be judged, and is destructive.
 	 */
-	if (attnum == InvalidAttrNumber && lint->at_apply &&
-		pgm_created_here(lint, "column", psprintf("%s.%s", table->relname, column)))
+	if (attnum == InvalidAttrNumber && lint->at_apply)
+	{
+		if (!pgm_created_here(lint, "column", psprintf("%s.%s", table->relname, column)))
+			pgm_destructive(lint, "column-type-change",
+							psprintf("changing the type of column %s of table %s cannot be judged: the column is not found before the revision runs, under the names and search_path its SQL uses",
+									 quote_identifier(column), pgm_rv_name(table)));
 		return;
+	}
 	if (attnum == InvalidAttrNumber && !lint->at_apply)
 	{
 		PgmFinding *f = pgm_add_finding(lint, "column-type-change-at-apply", PGM_SEVERITY_WARNING,
@@ -876,6 +960,16 @@ pgm_lint_rename(PgmLint *lint, const RenameStmt *stmt)
 						"Deploy code that works with both names first, then rename.");
 	if (stmt->relation == NULL)
 		return;
+	if (stmt->renameType == OBJECT_COLUMN || stmt->renameType == OBJECT_TABLE)
+	{
+		PgmLintRename *r = palloc(sizeof(PgmLintRename));
+
+		r->column = stmt->renameType == OBJECT_COLUMN;
+		r->relname = stmt->relation->relname;
+		r->oldname = r->column ? stmt->subname : stmt->relation->relname;
+		r->newname = stmt->newname;
+		lint->renames = lappend(lint->renames, r);
+	}
 	if (pgm_relation_is_new(lint, stmt->relation))
 	{
 		if (stmt->renameType != OBJECT_COLUMN && stmt->renameType != OBJECT_TABCONSTRAINT &&
@@ -1305,6 +1399,8 @@ pgm_lint_statement(PgmLint *lint, Node *tree)
 
 				if (set->name && strcmp(set->name, "lock_timeout") == 0)
 					lint->lock_timeout_set = pgm_sets_a_timeout(set);
+				else if (set->name && strcmp(set->name, "search_path") == 0)
+					pgm_note_search_path(lint, set);
 				else if (set->kind == VAR_RESET_ALL)
 					lint->lock_timeout_set = false;
 				else if (set->name && (strcmp(set->name, "role") == 0 ||
@@ -1627,7 +1723,7 @@ pgm_judge_at_apply(const char *revision, List *stmts)
 			ereport(ERROR,
 					(errcode(f->sqlstate),
 					 errmsg("%s", f->message),
-					 errdetail("Rule %s, statement %d of the up SQL of revision \"%s\", line %d: judged at apply, as the column was not there when the revision was registered.",
+					 errdetail("Rule %s, statement %d of the up SQL of revision \"%s\", line %d: judged again right before it runs, as the catalogs did not know the column when it was registered (or it changed since).",
 							   f->rule, f->statement->number, revision, f->statement->line),
 					 errhint("If this is intended, register the revision again with allow_destructive => true (in a file, the header line \"-- migrate:allow-destructive\"); it is then marked destructive.")));
 	}
