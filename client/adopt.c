@@ -175,7 +175,7 @@ cmd_adopt(const char *from)
 	/* what the tool has not applied yet is a change: approved only by --allow-destructive */
 	if (opts.allow_destructive)
 		run_simple("adopt", "SET LOCAL pgmigrate.approve_destructive = on");
-	PQclear(register_files(files, n));
+	PQclear(register_files(files, n, true));
 	for (i = 0; i < n; i++)
 	{
 		bool		has_applied_child = false;

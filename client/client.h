@@ -87,6 +87,7 @@ extern void note(const char *fmt,...) pg_attribute_printf(1, 2);
 extern void end_transaction(void);
 extern void hold_notices(void);
 extern void release_notices(bool print);
+extern int	release_notices_counted(void);
 extern void cmd_query(const char *what, const char *sql, int nparams, const char *const *params);
 extern double now_ms(void);
 typedef const char *(*FileField) (const MigrationFile *m);
@@ -116,7 +117,7 @@ extern void cmd_push(void);
 extern void cmd_migrate(const char *target, bool up);
 extern void cmd_stamp(const char *target);
 extern void cmd_repair(const char *id, const char *path);
-extern PGresult *register_files(MigrationFile *files, int n);
+extern PGresult *register_files(MigrationFile *files, int n, bool history);
 
 /* ---- generate.c ---- */
 

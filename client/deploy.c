@@ -163,12 +163,13 @@ push_one(const MigrationFile *m)
  * Register `files` in one statement, whatever their number (one round
  * trip; a statement is all or nothing), in the session's transaction when
  * it is in one.  Returns the rows (id, added|updated|unchanged), in file
- * order.  The server's notices are held until it succeeds.  When it fails,
+ * order.  The server's notices are held until it succeeds (a `history`
+ * adopted: counted in a note, as it is stamped, not run).  When it fails,
  * the files are registered again one by one in a transaction that is
  * rolled back, to name the file that fails, and the run gives up.
  */
 PGresult *
-register_files(MigrationFile *files, int n)
+register_files(MigrationFile *files, int n, bool history)
 {
 	const char *params[PUSH_NCOLUMNS];
 	PGresult   *res;
@@ -223,7 +224,17 @@ register_files(MigrationFile *files, int n)
 		end_transaction();
 		failed("push failed: %s", reason);
 	}
-	release_notices(true);
+	if (history)
+	{
+		/* a history stamped, not run: its lint findings in one line */
+		int			warnings = release_notices_counted();
+
+		if (warnings)
+			note("%d lint warning%s on the adopted history, which is stamped, not run (pgmigrate lint %s shows them)",
+				 warnings, warnings == 1 ? "" : "s", opts.dir);
+	}
+	else
+		release_notices(true);
 	return res;
 }
 
@@ -249,7 +260,7 @@ cmd_push(void)
 		run_simple("push", "BEGIN");
 	if (opts.allow_destructive)
 		run_simple("push", "SET LOCAL pgmigrate.approve_destructive = on");
-	res = register_files(files, n);
+	res = register_files(files, n, false);
 	if (opts.json)
 		printf("[");
 	for (i = 0; i < PQntuples(res); i++)

@@ -24,7 +24,7 @@
  * exactly the live one.  Where columns stand is not held against it:
  * PostgreSQL adds a column last and cannot move it; that is noted.
  *
- * Calls livedata.c, models.c, deploy.c and session.c.
+ * Calls livedata.c, models.c, deploy.c, files.c and session.c.
  */
 #include "postgres_fe.h"
 
@@ -35,6 +35,7 @@
 
 #include "client.h"
 #include "distribution.h"
+#include "files.h"
 
 static PGconn *admin;			/* creates and drops the temporary database */
 static PGconn *scratch;			/* the scratch database */
@@ -365,16 +366,20 @@ differences(const char *source, const char *target)
 
 /*
  * "column app.t.a, column app.t.b": the columns that only stand elsewhere
- * (the first 12 of them, and how many more); NULL when none.
+ * (the first 12 of them, and how many more; for diff, of those it adds);
+ * NULL when none.
  */
+static const char *order_live;	/* diff: only columns the live schema lacks */
+
 static char *
 order_only(const char *source, const char *target)
 {
-	const char *params[2] = {source, target};
+	const char *params[3] = {source, target, order_live};
 	PGresult   *res = run("comparing schemas",
 						  "SELECT array_to_string((array_agg(object ORDER BY object))[1:12], ', ')"
 						  "       || CASE WHEN count(*) > 12 THEN format(' and %s more', count(*) - 12) ELSE '' END"
-						  " FROM migrate.compare($1::jsonb, $2::jsonb) WHERE " POSITION_ONLY, 2, params);
+						  " FROM migrate.compare($1::jsonb, $2::jsonb) WHERE " POSITION_ONLY
+						  " AND ($3::jsonb IS NULL OR NOT ($3::jsonb -> 'objects') ? object)", 3, params);
 	char	   *s = PQgetisnull(res, 0, 0) ? NULL : pg_strdup(PQgetvalue(res, 0, 0));
 
 	PQclear(res);
@@ -456,16 +461,19 @@ generate_through(const char *live, const char *stage, const char *desired, const
 	const char *params[5] = {live, stage, desired, renames, fills};
 
 	return run("generating the up",
-			   "WITH first AS (SELECT step, statement, hazard FROM migrate.diff($1::jsonb, $2::jsonb, $4::text[]))"
+			   "WITH first AS (SELECT step, statement, hazard FROM migrate.diff($1::jsonb, $2::jsonb, $4::text[])),"
+			   " third AS (SELECT step, statement, hazard FROM migrate.diff($2::jsonb, $3::jsonb, '{}'))"
 			   " SELECT row_number() OVER (ORDER BY part, step)::int, statement, hazard FROM ("
 			   " SELECT 1 AS part, step, statement, hazard FROM first"
 			   " UNION ALL SELECT 2, i::int, f, 'fills the NULLs of a column about to be NOT NULL (--default): "
 			   "updates those rows, under the table''s lock'"
 			   "  FROM unnest($5::text[]) WITH ORDINALITY u (f, i)"
-			   " UNION ALL SELECT 3, step, statement, hazard FROM migrate.diff($2::jsonb, $3::jsonb, '{}') d"
-			   /* one lock timeout: the first part's, where it sets one */
-			   "  WHERE NOT (d.statement LIKE 'SET lock_timeout%' AND EXISTS (SELECT FROM first"
-			   "   WHERE first.statement LIKE 'SET lock_timeout%'))) s"
+			   " UNION ALL SELECT 3, step, statement, hazard FROM third"
+			   "  WHERE statement NOT LIKE 'SET lock_timeout%'"
+			   /* one lock timeout, before all: the first part's, or else the last part's */
+			   " UNION ALL SELECT 0, step, statement, hazard FROM third"
+			   "  WHERE statement LIKE 'SET lock_timeout%'"
+			   "    AND NOT EXISTS (SELECT FROM first WHERE statement LIKE 'SET lock_timeout%')) s"
 			   " ORDER BY 1", 5, params);
 }
 
@@ -564,6 +572,9 @@ check_target_options(const char *command)
 					"(one of them)", command);
 	if (opts.python && opts.models == NULL)
 		usage_error("--python goes with --models: it is the Python that imports them");
+	if (opts.models && (strchr(opts.models, ':') == NULL || opts.models[0] == ':' ||
+						strchr(opts.models, ':')[1] == '\0'))
+		usage_error("--models takes MODULE:ATTRIBUTE, such as app.models:SQLModel, not \"%s\"", opts.models);
 	if (opts.dev_db && opts.to_db && strcmp(command, "check") == 0)
 		usage_error("--dev-db goes with --to or --models: with --to-db there is nothing to load");
 }
@@ -583,6 +594,47 @@ json_steps(PGresult *steps)
 		putchar('}');
 	}
 	putchar(']');
+}
+
+/*
+ * The new revision's parents (--parent, or the directory's heads) must be
+ * applied to the live database: diff compares the models with the live
+ * schema, so a change written and not applied yet would be written again.
+ */
+static void
+check_parents_applied(void)
+{
+	MigrationFile *files = NULL;
+	MigrationLayout layout = opts.layout;
+	char		error[1024];
+	char	  **heads = NULL;
+	int			nheads;
+	int			n;
+	int			i;
+
+	if (opts.nparents > 0)
+	{
+		heads = (char **) opts.parents;
+		nheads = opts.nparents;
+	}
+	else if ((n = load_migrations(opts.dir, &layout, &files, error, sizeof(error))) <= 0)
+		return;					/* no directory yet, or one write_migration() will refuse */
+	else
+		nheads = migration_heads(files, n, &heads);
+	for (i = 0; i < nheads; i++)
+	{
+		const char *params[1] = {heads[i]};
+		PGresult   *res = run("reading the revisions",
+							  "SELECT applied FROM migrate.status() WHERE revision OPERATOR(pg_catalog.=) $1",
+							  1, params);
+		bool		applied = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+
+		PQclear(res);
+		if (!applied)
+			failed("revision %s, which the new one would follow, is not applied to this database: diff compares "
+				   "with the live schema, so it would write %s's changes again; apply it first (pgmigrate up), "
+				   "then diff; nothing was written", heads[i], heads[i]);
+	}
 }
 
 /* How many dots `spec` has before `eq` (its "="); -1 when there is no "=" or nothing after it. */
@@ -631,6 +683,7 @@ cmd_diff(const char *name)
 	if (opts.models)
 		models_begin(opts.models, opts.python); /* importing them while the live schema is read */
 	connect_db();
+	check_parents_applied();
 	live = pg_strdup(PQgetvalue(run("reading the live schema", "SELECT migrate.schema()", 0, NULL), 0, 0));
 	desired = keep_live_only(live, desired_schema());
 	up = generate("generating the up", live, desired, renames_literal(false));
@@ -672,6 +725,7 @@ cmd_diff(const char *name)
 		PQclear(up);
 		up = generate_through(live, stage, desired, renames_literal(false), fills);
 	}
+	order_live = live;
 	order = prove(live, desired, up, down);
 	path = write_migration(name, section(up), section(down), destructive != NULL, &id);
 	if (opts.json)
@@ -691,11 +745,12 @@ cmd_diff(const char *name)
 		printf("%s\n", path);
 		fprintf(stderr, "pgmigrate: %d statements up, %d down; proven on a scratch database: the up gives the desired schema, the down the live one\n",
 				PQntuples(up), PQntuples(down));
-		if (checked + filled)
+		if (checked)
 			fprintf(stderr, "pgmigrate: checked against the live rows: %d statement%s whose success depends on them "
-					"(NOT NULL, a shorter type, a new key or CHECK) can run there%s\n", checked, checked == 1 ? "" : "s",
-					filled ? psprintf("; %d NOT NULL column%s filled first (--default), leaving no NULL", filled,
-									  filled == 1 ? "" : "s") : "");
+					"(NOT NULL, a shorter type, a new key or CHECK) can run there\n", checked, checked == 1 ? "" : "s");
+		if (filled)
+			fprintf(stderr, "pgmigrate: checked against the live rows: %d NOT NULL column%s filled first "
+					"(--default), leaving no NULL\n", filled, filled == 1 ? "" : "s");
 		for (i = 0; i < PQntuples(up); i++)
 			if (!PQgetisnull(up, i, 2))
 				fprintf(stderr, "pgmigrate: hazard in step %d: %s\n", i + 1, PQgetvalue(up, i, 2));

@@ -150,6 +150,21 @@ release_notices(bool print)
 	held_notices = NULL;
 }
 
+/* Drop the held notices; returns how many of them were WARNINGs. */
+int
+release_notices_counted(void)
+{
+	int			warnings = 0;
+	const char *p;
+
+	if (held_notices == NULL)
+		return 0;
+	for (p = held_notices->data; (p = strstr(p, "WARNING:")) != NULL; p++)
+		warnings++;
+	release_notices(false);
+	return warnings;
+}
+
 /* ---- the database ---- */
 
 void

@@ -217,7 +217,8 @@ pgm_rename_hint(PgmDiff *diff, PgmItem *dropped, PgmShapes *shapes)
 	return psprintf("it may be a rename of %s %s to %s%s (%d %s of that shape dropped, %d added): say which, if any, "
 					"with renames => '{%s=NEW_NAME}' (pgmigrate diff --rename %s=NEW_NAME)",
 					column ? "column" : "table", old_name, adds > 1 ? "one of " : "", names.data,
-					drops, column ? "columns" : "tables", adds, from, from);
+					drops, column ? (drops == 1 ? "column" : "columns") : (drops == 1 ? "table" : "tables"), adds,
+					from, from);
 }
 
 /*

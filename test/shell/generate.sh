@@ -137,6 +137,10 @@ pm diff done --to want.sql --dev-db "${db}_dev"
 check "diff --dev-db writes the revision" [ "$rc" -eq 0 ]
 check "... and leaves the dev database as it was" \
     [ "$(psql -X -At -d "${db}_dev" -c "SELECT string_agg(relname, ',') FROM pg_class WHERE relnamespace = 'public'::regnamespace")" = "keep_me" ]
+pm diff done_again --to want.sql
+check "a second diff before up is refused: its head is not applied" [ "$rc" -eq 1 ]
+pm up
+check "... applied, the head it follows" [ "$rc" -eq 0 ]
 
 # what is refused, and why
 echo "CREATE TABLE broken (;" >broken.sql

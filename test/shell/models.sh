@@ -31,6 +31,8 @@ files() { ls "$work/migrations" | wc -l; }
 scratch_databases() { psql -X -At -d postgres -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'pgmigrate_scratch_%'"; }
 python=/usr/bin/python3
 M=(--models heroes:SQLModel --python "$python")
+exit_and_err() { [ "$rc" -eq "$1" ] && err_has "$2"; }
+exit_and_out() { [ "$rc" -eq "$1" ] && out_has "$2"; }
 
 create_database "$db" pgmigrate
 export PGDATABASE=$db
@@ -98,10 +100,14 @@ step 6 hero_name_index
 refused 7 team_name_unique "the up adds constraint public.team.team_name_key, and rows repeat its key"
 q "UPDATE team SET name = 'Preventers Annex' WHERE headquarters = 'Annex'"
 step 7 team_name_unique
+no_order_note() { ! grep -q "adds columns last" diff.err; }
+check "v7: no column-order note where the up adds no column" no_order_note
 
 refused 8 age_required "the up sets column public.hero.age NOT NULL, and it holds NULLs"
 step 8 age_required --default public.hero.age=0
 check "v8: the NULL became the --default, the other age stayed" [ "$(q "SELECT string_agg(age::text, ',' ORDER BY id) FROM hero")" = "0,48" ]
+first_statement() { grep -v -e '^--' -e '^$' "$1" | head -n 1; }
+check "v8: the lock timeout comes before the fill" [ "$(first_statement migrations/*_age_required.sql)" = "SET lock_timeout = '5s';" ]
 
 refused 9 alias "--rename public.hero.secret_name=alias"
 step 9 alias --rename public.hero.secret_name=alias
@@ -145,7 +151,7 @@ check "an attribute that is no MetaData: named" err_has "is neither a SQLAlchemy
 pm check --models heroes --python "$python"
 check "MODULE without :ATTRIBUTE: said" err_has "--models takes MODULE:ATTRIBUTE"
 pm check --models no_such_module:x --python "$python"
-check "a module that is not there: exit 1, Python's error above" [ "$rc" -eq 1 ] && err_has "No module named 'no_such_module'"
+check "a module that is not there: exit 1, Python's error above" exit_and_err 1 "No module named 'no_such_module'"
 pm check --python "$python" --to-db "$db"
 check "--python without --models: a usage error" [ "$rc" -eq 2 ]
 pm check --models heroes:SQLModel --to-db "$db"
@@ -237,6 +243,9 @@ pm -d "$rdb" --dir rows_migrations diff renames --to rows2.sql --rename public.a
     --default "public.entry.seq=nextval('public.entry_seq')" --default public.q1.b=0
 check "rows2: with the defaults the revision is written" [ "$rc" -eq 0 ]
 check "rows2: a --default the read-only check cannot evaluate is noted" err_has "column public.entry.seq"
+pm -d "$rdb" --dir rows_migrations diff again --to rows2.sql --rename public.acct=account --rename public.acct.n=amount \
+    --default "public.entry.seq=nextval('public.entry_seq')" --default public.q1.b=0
+check "rows2: a second diff before up is refused, not written twice" exit_and_err 1 "is not applied to this database"
 pm -d "$rdb" --dir rows_migrations up
 check "rows2: the renames and the lossless type change apply" [ "$rc" -eq 0 ]
 check "rows2: ... with the rows" [ "$(psql -X -At -d "$rdb" -c "SELECT amount FROM account") $(psql -X -At -d "$rdb" -c "SELECT b FROM q")" = "7 0" ]
@@ -296,9 +305,9 @@ check "... the extension kept, and said" err_has "kept, though the desired schem
 pm -d "$adb" --dir alembic diff nothing "${M[@]}"
 check "alembic: diff writes nothing" out_has "nothing to write"
 pm -d "$adb" check "${M[@]}" --include-tool-tables
-check "alembic: --include-tool-tables compares alembic_version" [ "$rc" -eq 1 ] && out_has "table public.alembic_version"
+check "alembic: --include-tool-tables compares alembic_version" exit_and_out 1 "table public.alembic_version"
 pm -d "$adb" check "${M[@]}" --drop-extensions
-check "alembic: --drop-extensions calls the extension a difference" [ "$rc" -eq 1 ] && out_has "extension citext"
+check "alembic: --drop-extensions calls the extension a difference" exit_and_out 1 "extension citext"
 
 echo "models.sh: $failures failure(s)"
 [ "$failures" -eq 0 ]
