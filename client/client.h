@@ -110,6 +110,7 @@ extern void cmd_online(const char *verb, const char *id);
 
 /* ---- deploy.c ---- */
 
+extern int	new_revision_parents(char ***heads, char *error, size_t errlen);
 extern char *write_migration(const char *name, const char *up, const char *down,
 							 bool allow_destructive, char **id_out);
 extern void cmd_new(const char *name);

@@ -22,6 +22,28 @@
 /* ---- new ---- */
 
 /*
+ * The parents of a new revision: --parent, or the heads of the migrations
+ * directory (none when it is empty); -1, with the reason in `error`, when
+ * the directory cannot be read.
+ */
+int
+new_revision_parents(char ***heads, char *error, size_t errlen)
+{
+	MigrationFile *files = NULL;
+	MigrationLayout layout = opts.layout;
+	int			n;
+
+	if (opts.nparents > 0)
+	{
+		*heads = (char **) opts.parents;
+		return opts.nparents;
+	}
+	if ((n = load_migrations(opts.dir, &layout, &files, error, errlen)) < 0)
+		return -1;
+	return migration_heads(files, n, heads);
+}
+
+/*
  * Write a new migration file NAME in the migrations directory, its parents
  * the directory's head (or --parent), with `up` and `down` as its sections
  * and the allow-destructive header when asked; returns its path and sets
@@ -31,14 +53,11 @@ char *
 write_migration(const char *name, const char *up, const char *down, bool allow_destructive,
 				char **id_out)
 {
-	MigrationFile *files = NULL;
 	char		error[1024];
-	MigrationLayout layout = opts.layout;
 	char		id[160];
 	char		path[4096];
 	char	  **heads = NULL;
-	int			nheads = 0;
-	int			n;
+	int			nheads;
 	int			i;
 	time_t		now = time(NULL);
 	struct stat st;
@@ -47,7 +66,7 @@ write_migration(const char *name, const char *up, const char *down, bool allow_d
 
 	if (mkdir(opts.dir, 0777) < 0 && errno != EEXIST)
 		failed("could not create directory \"%s\": %s", opts.dir, strerror(errno));
-	if ((n = load_migrations(opts.dir, &layout, &files, error, sizeof(error))) < 0)
+	if ((nheads = new_revision_parents(&heads, error, sizeof(error))) < 0)
 		failed("%s", error);
 
 	strftime(id, sizeof(id), "%Y%m%d%H%M%S_", gmtime(&now));
@@ -59,12 +78,7 @@ write_migration(const char *name, const char *up, const char *down, bool allow_d
 	if (stat(path, &st) == 0)
 		failed("\"%s\" exists already", path);
 
-	if (opts.nparents > 0)
-	{
-		heads = (char **) opts.parents;
-		nheads = opts.nparents;
-	}
-	else if ((nheads = migration_heads(files, n, &heads)) > 1)
+	if (nheads > 1 && opts.nparents == 0)
 	{
 		fprintf(stderr, "pgmigrate: the migrations in \"%s\" have %d heads:", opts.dir, nheads);
 		for (i = 0; i < nheads; i++)

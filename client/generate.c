@@ -24,7 +24,7 @@
  * exactly the live one.  Where columns stand is not held against it:
  * PostgreSQL adds a column last and cannot move it; that is noted.
  *
- * Calls livedata.c, models.c, deploy.c, files.c and session.c.
+ * Calls livedata.c, models.c, deploy.c and session.c.
  */
 #include "postgres_fe.h"
 
@@ -35,7 +35,6 @@
 
 #include "client.h"
 #include "distribution.h"
-#include "files.h"
 
 static PGconn *admin;			/* creates and drops the temporary database */
 static PGconn *scratch;			/* the scratch database */
@@ -604,23 +603,12 @@ json_steps(PGresult *steps)
 static void
 check_parents_applied(void)
 {
-	MigrationFile *files = NULL;
-	MigrationLayout layout = opts.layout;
 	char		error[1024];
 	char	  **heads = NULL;
-	int			nheads;
-	int			n;
+	int			nheads = new_revision_parents(&heads, error, sizeof(error));
 	int			i;
 
-	if (opts.nparents > 0)
-	{
-		heads = (char **) opts.parents;
-		nheads = opts.nparents;
-	}
-	else if ((n = load_migrations(opts.dir, &layout, &files, error, sizeof(error))) <= 0)
-		return;					/* no directory yet, or one write_migration() will refuse */
-	else
-		nheads = migration_heads(files, n, &heads);
+	/* (a directory that cannot be read yet: write_migration() says why) */
 	for (i = 0; i < nheads; i++)
 	{
 		const char *params[1] = {heads[i]};
@@ -662,6 +650,7 @@ cmd_diff(const char *name)
 	char	   *order;
 	char	   *path;
 	char	   *id;
+	char	   *renames;
 	char	   *stage;
 	char	   *fills;
 	int			checked;
@@ -686,7 +675,8 @@ cmd_diff(const char *name)
 	check_parents_applied();
 	live = pg_strdup(PQgetvalue(run("reading the live schema", "SELECT migrate.schema()", 0, NULL), 0, 0));
 	desired = keep_live_only(live, desired_schema());
-	up = generate("generating the up", live, desired, renames_literal(false));
+	renames = renames_literal(false);
+	up = generate("generating the up", live, desired, renames);
 	down = generate("generating the down", desired, live, renames_literal(true));
 	if (PQntuples(up) == 0)
 	{
@@ -723,7 +713,7 @@ cmd_diff(const char *name)
 	if (stage)
 	{
 		PQclear(up);
-		up = generate_through(live, stage, desired, renames_literal(false), fills);
+		up = generate_through(live, stage, desired, renames, fills);
 	}
 	order_live = live;
 	order = prove(live, desired, up, down);

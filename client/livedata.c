@@ -150,7 +150,7 @@ say_risk(const char *risk, const char *key)
 				"change those rows first, or add it NOT VALID by hand\n", key);
 }
 
-/* How long one probe may take, and the errors that say it cannot run before the up. */
+/* How long one probe may take. */
 #define PROBE_TIMEOUT "60s"
 
 typedef enum ProbeResult
@@ -233,8 +233,8 @@ stage_fills(const char *desired, const char **keys, const char **exprs, int n, c
  * Check the up from `live` to `desired` against the live rows.  Refuses
  * (exit 1) when a statement would fail and nothing given fixes it.
  * Returns the number of statements probed and found to run; *filled is
- * how many NOT NULL columns --default fills, *unknown how many statements
- * could not be probed before the up (named in a note).  With fills,
+ * how many NOT NULL columns --default fills; the statements that could not
+ * be probed before the up are named in a note.  With fills,
  * *stage is the desired document with those columns still nullable and
  * *fills the UPDATEs that fill them (a text[] literal), else both NULL.
  */

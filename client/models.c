@@ -30,10 +30,11 @@
 #include "client.h"
 
 /*
- * The Python side: argv[1] is MODULE:ATTRIBUTE; the SQL on what was stdout
- * (file descriptor 1 then goes to stderr, for whatever the models print),
- * compiled for PostgreSQL's own dialect (no driver's escaping of "%"), the
- * schemas the tables name first; exit 3 with a reason on stderr.
+ * The Python side: argv[1] is MODULE:ATTRIBUTE (its form checked by the
+ * client, generate.c); the SQL on what was stdout (file descriptor 1 then
+ * goes to stderr, for whatever the models print), compiled for
+ * PostgreSQL's own dialect (no driver's escaping of "%"), the schemas the
+ * tables name first; exit 3 with a reason on stderr.
  */
 static const char models_script[] =
 	"import os, sys\n"
@@ -45,8 +46,6 @@ static const char models_script[] =
 	"    sys.exit(3)\n"
 	"spec = sys.argv[1]\n"
 	"name, _, attr = spec.partition(':')\n"
-	"if not name or not attr:\n"
-	"    fail('--models takes MODULE:ATTRIBUTE, such as app.models:SQLModel, not %r' % spec)\n"
 	"sys.path.insert(0, os.getcwd())\n"
 	"try:\n"
 	"    import sqlalchemy\n"

@@ -397,31 +397,6 @@ note(const char *fmt,...)
 	fputc('\n', stderr);
 }
 
-/* A text[] literal of `n` strings, each quoted: "{\"a\",\"b\"}". */
-char *
-text_array_literal(const char *const *items, int n)
-{
-	PQExpBufferData buf;
-	const char *p;
-	int			i;
-
-	initPQExpBuffer(&buf);
-	appendPQExpBufferChar(&buf, '{');
-	for (i = 0; i < n; i++)
-	{
-		appendPQExpBufferStr(&buf, i ? ",\"" : "\"");
-		for (p = items[i]; *p; p++)
-		{
-			if (*p == '"' || *p == '\\')
-				appendPQExpBufferChar(&buf, '\\');
-			appendPQExpBufferChar(&buf, *p);
-		}
-		appendPQExpBufferChar(&buf, '"');
-	}
-	appendPQExpBufferChar(&buf, '}');
-	return buf.data;
-}
-
 void
 run_simple(const char *what, const char *sql)
 {
@@ -554,13 +529,25 @@ append_array_element(PQExpBuffer array, const char *value)
 char *
 files_column(const MigrationFile *files, int n, FileField field)
 {
+	const char **items = pg_malloc(sizeof(char *) * (n + 1));
+	int			i;
+
+	for (i = 0; i < n; i++)
+		items[i] = field(&files[i]);
+	return text_array_literal(items, n);
+}
+
+/* An array literal of `n` strings (NULL: a NULL element), each quoted: "{\"a\",NULL}". */
+char *
+text_array_literal(const char *const *items, int n)
+{
 	PQExpBufferData array;
 	int			i;
 
 	initPQExpBuffer(&array);
 	appendPQExpBufferChar(&array, '{');
 	for (i = 0; i < n; i++)
-		append_array_element(&array, field(&files[i]));
+		append_array_element(&array, items[i]);
 	appendPQExpBufferChar(&array, '}');
 	if (PQExpBufferBroken(&array))
 		failed("out of memory");

@@ -756,10 +756,11 @@ pgm_type_change_refuses_not_cuts(Oid type, int32 oldmod, int32 newmod)
  * when an implicit cast (one PostgreSQL applies on its own, because it
  * loses nothing) converts the values, or when another limit of the same
  * type, or varchar(n) or char(n) from text, refuses a value that does not
- * fit rather than cut it (without USING); otherwise (a USING expression, an
- * explicit cast) a destructive change: the old values may not convert back.  A USING that is the plain cast of the
- * column to the new type is the same change as none, except where a cast
- * would cut what an assignment refuses.
+ * fit rather than cut it (without USING); otherwise (a USING expression,
+ * an explicit cast) a destructive change: the old values may not convert
+ * back.  A USING that is the plain cast of the column to the new type is
+ * the same change as none, except where a cast would cut what an
+ * assignment refuses.
  */
 static void
 pgm_lint_column_type_change(PgmLint *lint, const RangeVar *table, const char *column,
@@ -777,25 +778,24 @@ pgm_lint_column_type_change(PgmLint *lint, const RangeVar *table, const char *co
 	 * one an earlier statement added has no old values; any other cannot
 	 * be judged, and is destructive.
 	 */
-	if (attnum == InvalidAttrNumber && lint->at_apply)
+	if (attnum == InvalidAttrNumber)
 	{
-		if (!pgm_created_here(lint, "column", psprintf("%s.%s", table->relname, column)))
+		if (!lint->at_apply)
+		{
+			PgmFinding *f = pgm_add_finding(lint, "column-type-change-at-apply", PGM_SEVERITY_WARNING,
+											psprintf("changing the type of column %s of table %s is judged when the revision is applied: the column is not there yet",
+													 quote_identifier(column), pgm_rv_name(table)),
+											"If the old values may not convert back then, the apply stops there; if that is meant, register the revision with allow_destructive => true now.");
+
+			f->at_apply = true;
+		}
+		else if (!pgm_created_here(lint, "column", psprintf("%s.%s", table->relname, column)))
 			pgm_destructive(lint, "column-type-change",
 							psprintf("changing the type of column %s of table %s cannot be judged: the column is not found before the revision runs, under the names and search_path its SQL uses",
 									 quote_identifier(column), pgm_rv_name(table)));
 		return;
 	}
-	if (attnum == InvalidAttrNumber && !lint->at_apply)
-	{
-		PgmFinding *f = pgm_add_finding(lint, "column-type-change-at-apply", PGM_SEVERITY_WARNING,
-										psprintf("changing the type of column %s of table %s is judged when the revision is applied: the column is not there yet",
-												 quote_identifier(column), pgm_rv_name(table)),
-										"If the old values may not convert back then, the apply stops there; if that is meant, register the revision with allow_destructive => true now.");
-
-		f->at_apply = true;
-		return;
-	}
-	if (attnum != InvalidAttrNumber && (def->raw_default == NULL || pgm_using_is_plain_cast(def, column)))
+	if (def->raw_default == NULL || pgm_using_is_plain_cast(def, column))
 	{
 		Oid			old;
 		int32		oldmod;

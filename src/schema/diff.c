@@ -182,6 +182,7 @@ pgm_rename_hint(PgmDiff *diff, PgmItem *dropped, PgmShapes *shapes)
 	char	   *shape;
 	int			first;
 	int			adds;
+	int			first_drop;
 	int			drops;
 	const char *from;
 	const char *old_name;
@@ -199,7 +200,7 @@ pgm_rename_hint(PgmDiff *diff, PgmItem *dropped, PgmShapes *shapes)
 		return NULL;
 	from = strchr(dropped->key, ' ') + 1;
 	old_name = column ? quote_identifier(pgm_text(dropped->src, "name")) : pgm_qualified(dropped->src);
-	drops = pgm_shape_range(shapes->dropped, shapes->ndropped, shape, &i);
+	drops = pgm_shape_range(shapes->dropped, shapes->ndropped, shape, &first_drop);
 	if (adds == 1 && drops == 1)
 	{
 		const char *new_bare = pgm_text(diff->items[shapes->created[first].item].tgt, "name");
@@ -214,11 +215,10 @@ pgm_rename_hint(PgmDiff *diff, PgmItem *dropped, PgmShapes *shapes)
 						 quote_identifier(pgm_text(diff->items[shapes->created[i].item].tgt, "name")));
 	if (adds > PGM_RENAME_CANDIDATES)
 		appendStringInfo(&names, " and %d more", adds - PGM_RENAME_CANDIDATES);
-	return psprintf("it may be a rename of %s %s to %s%s (%d %s of that shape dropped, %d added): say which, if any, "
+	return psprintf("it may be a rename of %s %s to %s%s (%d %s%s of that shape dropped, %d added): say which, if any, "
 					"with renames => '{%s=NEW_NAME}' (pgmigrate diff --rename %s=NEW_NAME)",
 					column ? "column" : "table", old_name, adds > 1 ? "one of " : "", names.data,
-					drops, column ? (drops == 1 ? "column" : "columns") : (drops == 1 ? "table" : "tables"), adds,
-					from, from);
+					drops, column ? "column" : "table", drops == 1 ? "" : "s", adds, from, from);
 }
 
 /*
