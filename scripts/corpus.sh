@@ -163,6 +163,27 @@ CREATE TEMP TABLE units AS
 SELECT 'all units: ' || c.object || ' ' || c.change || coalesce(' ' || c.detail, '')
 FROM whole, migrate.compare(whole.doc, migrate.schema_part(ARRAY(SELECT catalog FROM units ORDER BY catalog, oid),
                                                            ARRAY(SELECT oid FROM units ORDER BY catalog, oid))) c;
+-- every relation alone, and all of them at once, written in C: byte for
+-- byte what the whole document says (compare() would pass over what drift
+-- does not compare, "depends" among it)
+SELECT 'relation ' || u.oid || ': ' || coalesce(k, '(none)') || ' not as in schema()'
+FROM units u JOIN pg_class c ON c.oid = u.oid AND c.relkind <> 'c', whole w,
+     LATERAL (SELECT migrate.schema_part(ARRAY[u.catalog], ARRAY[u.oid]) AS part) p
+     LEFT JOIN LATERAL jsonb_object_keys(p.part -> 'objects') k ON true
+WHERE u.catalog = 'pg_class'::regclass
+  AND (k IS NULL AND p.part IS DISTINCT FROM '{"version": 1, "objects": {}}'::jsonb
+       OR k IS NOT NULL AND (p.part -> 'objects' -> k) IS DISTINCT FROM (w.doc -> 'objects' -> k));
+WITH relations AS (
+    SELECT migrate.schema_part(array_agg(u.catalog), array_agg(u.oid)) -> 'objects' AS objects
+    FROM units u JOIN pg_class c ON c.oid = u.oid AND c.relkind <> 'c' WHERE u.catalog = 'pg_class'::regclass),
+expected AS (
+    SELECT o.key, o.value FROM whole w, jsonb_each(w.doc -> 'objects') o
+    WHERE o.value ->> 'kind' NOT IN ('schema', 'function', 'procedure', 'aggregate', 'type', 'operator',
+                                     'cast', 'transform', 'extension')
+      AND coalesce(o.value ->> 'relation', '') NOT LIKE 'type %')
+SELECT 'all relations: ' || coalesce(e.key, p.key) || ' not as in schema()'
+FROM expected e FULL JOIN (SELECT o.key, o.value FROM relations r, jsonb_each(r.objects) o) p ON p.key = e.key
+WHERE e.value IS DISTINCT FROM p.value;
 WITH sample AS (
     SELECT catalog, oid FROM (SELECT *, row_number() OVER (ORDER BY catalog, oid) AS n FROM units) u
     WHERE n % 7 = 0 ORDER BY n LIMIT 400),

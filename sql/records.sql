@@ -65,6 +65,15 @@ SELECT * FROM pg_temp.deploy('06_rename_index', 'ALTER INDEX app.users_email REN
 SELECT * FROM pg_temp.deploy('07_rename_pkey_index', 'ALTER INDEX app.users_pkey RENAME TO people_pkey;');
 SELECT * FROM pg_temp.deploy('08_rename_constraint', 'ALTER TABLE app.people RENAME CONSTRAINT people_pkey TO people_id;');
 SELECT * FROM pg_temp.deploy('09_rename_value', $$ALTER TYPE app.mood RENAME VALUE 'sad' TO 'blue';$$);
+-- a revision of relations only (their part is written in C): a view and
+-- a rule made in the same transaction are read as they are then
+SELECT * FROM pg_temp.deploy('09_relations_only', $$
+CREATE TABLE app.notes (id int PRIMARY KEY, body text);
+CREATE VIEW app.notes_view AS SELECT id, body FROM app.notes;
+CREATE RULE notes_ins AS ON INSERT TO app.notes_view DO INSTEAD INSERT INTO app.notes VALUES (new.id, new.body);
+COMMENT ON VIEW app.notes_view IS 'the notes';
+$$);
+SELECT snapshot -> 'objects' -> 'view app.notes_view' ->> 'query' AS query FROM migrate.snapshots ORDER BY id DESC LIMIT 1;
 
 -- SET SCHEMA takes the table's indexes and sequences along; a type its
 -- functions' and operators' signatures

@@ -21,7 +21,9 @@
  *                       writing, statements the client will send
  *   catalog.c           the catalog tables, written only as their owner
  *   schema/document.c   writing the schema document (the aggregate that
- *                       migrate.schema() ends with)
+ *                       migrate.schema() ends with, and a builder in C)
+ *   schema/describe.c   the document of some relations, read from the
+ *                       catalogs in C
  *   schema/snapshot.c   the schema as data: documents and their comparison
  *   schema/part.c       the part of the document for some objects
  *   schema/records.c    the schema as recorded: whole and part records
@@ -214,6 +216,34 @@ extern char *pgm_caller_name(void);
 extern char *pgm_catalog_fetch_sql(const char *id, bool up, bool read_only);
 extern bool pgm_catalog_mark(const char *id, bool applied, Datum *values, char **sql);
 extern char *pgm_online_in_progress(void);
+
+/* ---- schema/document.c: writing a schema document ---- */
+
+typedef struct PgmObjectPair PgmObjectPair;
+typedef struct PgmDocState PgmDocState;
+
+/* An object of a schema document being built: names and values. */
+typedef struct PgmObjectBuild
+{
+	PgmObjectPair *pairs;
+	int			npairs;
+	int			maxpairs;
+} PgmObjectBuild;
+
+extern void pgm_object_text(PgmObjectBuild *o, const char *name, const char *value);
+extern void pgm_object_bool(PgmObjectBuild *o, const char *name, bool value);
+extern void pgm_object_int(PgmObjectBuild *o, const char *name, int64 value);
+extern void pgm_object_jsonb(PgmObjectBuild *o, const char *name, Jsonb *value);
+extern Jsonb *pgm_object_finish(PgmObjectBuild *o);
+extern PgmDocState *pgm_doc_new(void);
+extern void pgm_doc_add_object(PgmDocState *state, const char *key, Jsonb *doc);
+extern void pgm_doc_add_depend(PgmDocState *state, const char *key, const char *depends_on);
+extern Jsonb *pgm_doc_finish(PgmDocState *state);
+
+/* ---- schema/describe.c: the document of some relations, in C ---- */
+
+extern Jsonb *pgm_describe_part(ArrayType *classids, ArrayType *objids, MemoryContext into,
+								ArrayType **keys);
 
 /* ---- schema/snapshot.c: the schema as data ---- */
 

@@ -73,7 +73,7 @@ typedef struct PgmDocDepends
 	int			count;
 } PgmDocDepends;
 
-typedef struct PgmDocState
+struct PgmDocState
 {
 	PgmDocObject *objects;
 	int			nobjects;
@@ -81,7 +81,7 @@ typedef struct PgmDocState
 	PgmDocDepend *depends;
 	int			ndepends;
 	int			maxdepends;
-} PgmDocState;
+};
 
 /* Where a container being written is: its JEntries are filled in as its
  * children are appended after them. */
@@ -479,14 +479,16 @@ typedef struct PgmObjectArgs
 	PgmValueKind kinds[FLEXIBLE_ARRAY_MEMBER];
 } PgmObjectArgs;
 
-/* One name and value of migrate.schema_object(). */
-typedef struct PgmObjectPair
+/* One name and value of an object being written. */
+struct PgmObjectPair
 {
 	PgmDocKey	name;
-	int			arg;			/* the value's argument */
+	int			arg;			/* its rank among the pairs: a later one wins */
+	PgmValueKind kind;
+	Datum		value;
 	bool		absent;			/* NULL, or JSON null */
 	Jsonb	   *jsonb;			/* a jsonb value, detoasted */
-} PgmObjectPair;
+};
 
 static PgmObjectArgs *
 pgm_object_args(FunctionCallInfo fcinfo)
@@ -587,42 +589,18 @@ pgm_object_compare_pairs(const void *a, const void *b)
 }
 
 /*
- * migrate.schema_object(name, value, ...): an object of the names and
- * values, without those whose value is NULL or JSON null, at any depth:
- * jsonb_strip_nulls(jsonb_build_object(name, value, ...)), for values of
- * type text, varchar, name, boolean, smallint, integer, bigint or jsonb.
+ * An object of `npairs` names and values, without those whose value is
+ * absent: a name given twice keeps its later value.  Sorts `pairs`.
  */
-Datum
-pgmigrate_schema_object(PG_FUNCTION_ARGS)
+static Jsonb *
+pgm_object_write(PgmObjectPair *pairs, int npairs)
 {
-	PgmObjectArgs *args = pgm_object_args(fcinfo);
-	int			npairs = args->nargs / 2;
-	PgmObjectPair *pairs = palloc(sizeof(PgmObjectPair) * Max(npairs, 1));
 	StringInfoData buf;
 	PgmDocContainer c;
 	int			kept = 0;
 	int			count = 0;
 	int			i;
 
-	for (i = 0; i < npairs; i++)
-	{
-		int			arg = 2 * i + 1;
-
-		if (PG_ARGISNULL(2 * i))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("the name of argument %d of migrate.schema_object() is null", 2 * i + 1),
-					 errhint("Give every value a name.")));
-		pairs[i].name = pgm_object_string(args->kinds[2 * i], PG_GETARG_DATUM(2 * i));
-		pairs[i].arg = arg;
-		pairs[i].absent = PG_ARGISNULL(arg);
-		pairs[i].jsonb = NULL;
-		if (!pairs[i].absent && args->kinds[arg] == PGM_VALUE_JSONB)
-		{
-			pairs[i].jsonb = PG_GETARG_JSONB_P(arg);
-			pairs[i].absent = JB_ROOT_IS_SCALAR(pairs[i].jsonb) && JBE_ISNULL(pairs[i].jsonb->root.children[0]);
-		}
-	}
 	if (npairs > 1)
 		qsort(pairs, npairs, sizeof(PgmObjectPair), pgm_object_compare_pairs);
 	/* a name given twice keeps its last value; then the absent ones go */
@@ -640,17 +618,16 @@ pgmigrate_schema_object(PG_FUNCTION_ARGS)
 		pgm_doc_string(&c, pairs[i].name.data, pairs[i].name.len);
 	for (i = 0; i < count; i++)
 	{
-		int			arg = pairs[i].arg;
-		Datum		value = PG_GETARG_DATUM(arg);
+		Datum		value = pairs[i].value;
 		int			from = buf.len;
 
-		switch (args->kinds[arg])
+		switch (pairs[i].kind)
 		{
 			case PGM_VALUE_TEXT:
 			case PGM_VALUE_NAME:
 			case PGM_VALUE_LITERAL:
 				{
-					PgmDocKey	s = pgm_object_string(args->kinds[arg], value);
+					PgmDocKey	s = pgm_object_string(pairs[i].kind, value);
 
 					pgm_doc_string(&c, s.data, s.len);
 					break;
@@ -662,7 +639,7 @@ pgmigrate_schema_object(PG_FUNCTION_ARGS)
 			case PGM_VALUE_INT4:
 			case PGM_VALUE_INT8:
 				{
-					PgmValueKind kind = args->kinds[arg];
+					PgmValueKind kind = pairs[i].kind;
 
 					pgm_doc_numeric(&c, int64_to_numeric(kind == PGM_VALUE_INT2 ? DatumGetInt16(value) :
 														 kind == PGM_VALUE_INT4 ? DatumGetInt32(value) :
@@ -686,18 +663,126 @@ pgmigrate_schema_object(PG_FUNCTION_ARGS)
 	}
 	pgm_doc_end(&c);
 	SET_VARSIZE(buf.data, buf.len);
-	PG_RETURN_JSONB_P((Jsonb *) buf.data);
+	return (Jsonb *) buf.data;
+}
+
+/* The next pair of an object being built, its value absent. */
+static PgmObjectPair *
+pgm_object_next(PgmObjectBuild *o, const char *name, PgmValueKind kind)
+{
+	PgmObjectPair *p;
+
+	if (o->npairs == o->maxpairs)
+	{
+		o->maxpairs = Max(16, 2 * o->maxpairs);
+		o->pairs = o->pairs ? repalloc(o->pairs, sizeof(PgmObjectPair) * o->maxpairs) :
+			palloc(sizeof(PgmObjectPair) * o->maxpairs);
+	}
+	p = &o->pairs[o->npairs];
+	p->name.data = name;
+	p->name.len = strlen(name);
+	p->arg = o->npairs++;
+	p->kind = kind;
+	p->value = (Datum) 0;
+	p->absent = true;
+	p->jsonb = NULL;
+	return p;
+}
+
+/* A string value of an object being built; NULL leaves the name out. */
+void
+pgm_object_text(PgmObjectBuild *o, const char *name, const char *value)
+{
+	PgmObjectPair *p = pgm_object_next(o, name, PGM_VALUE_LITERAL);
+
+	p->value = CStringGetDatum(value);
+	p->absent = value == NULL;
+}
+
+/* A boolean value of an object being built. */
+void
+pgm_object_bool(PgmObjectBuild *o, const char *name, bool value)
+{
+	PgmObjectPair *p = pgm_object_next(o, name, PGM_VALUE_BOOL);
+
+	p->value = BoolGetDatum(value);
+	p->absent = false;
+}
+
+/* A number of an object being built. */
+void
+pgm_object_int(PgmObjectBuild *o, const char *name, int64 value)
+{
+	PgmObjectPair *p = pgm_object_next(o, name, PGM_VALUE_INT8);
+
+	p->value = Int64GetDatum(value);
+	p->absent = false;
+}
+
+/* A jsonb value of an object being built; NULL or JSON null leaves it out. */
+void
+pgm_object_jsonb(PgmObjectBuild *o, const char *name, Jsonb *value)
+{
+	PgmObjectPair *p = pgm_object_next(o, name, PGM_VALUE_JSONB);
+
+	p->jsonb = value;
+	p->absent = value == NULL || (JB_ROOT_IS_SCALAR(value) && JBE_ISNULL(value->root.children[0]));
+}
+
+/* The object built, as migrate.schema_object() writes it; empties it. */
+Jsonb *
+pgm_object_finish(PgmObjectBuild *o)
+{
+	Jsonb	   *doc = pgm_object_write(o->pairs, o->npairs);
+
+	o->npairs = 0;
+	return doc;
 }
 
 /*
- * migrate.schema_document(key, doc, depends_on), the end: the document.
- * Sorts the state in place (FINALFUNC_MODIFY = READ_WRITE).
+ * migrate.schema_object(name, value, ...): an object of the names and
+ * values, without those whose value is NULL or JSON null, at any depth:
+ * jsonb_strip_nulls(jsonb_build_object(name, value, ...)), for values of
+ * type text, varchar, name, boolean, smallint, integer, bigint or jsonb.
  */
 Datum
-pgmigrate_schema_document_finish(PG_FUNCTION_ARGS)
+pgmigrate_schema_object(PG_FUNCTION_ARGS)
 {
-	PgmDocState empty = {0};
-	PgmDocState *state = PG_ARGISNULL(0) ? &empty : (PgmDocState *) PG_GETARG_POINTER(0);
+	PgmObjectArgs *args = pgm_object_args(fcinfo);
+	int			npairs = args->nargs / 2;
+	PgmObjectPair *pairs = palloc(sizeof(PgmObjectPair) * Max(npairs, 1));
+	int			i;
+
+	for (i = 0; i < npairs; i++)
+	{
+		int			arg = 2 * i + 1;
+
+		if (PG_ARGISNULL(2 * i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("the name of argument %d of migrate.schema_object() is null", 2 * i + 1),
+					 errhint("Give every value a name.")));
+		pairs[i].name = pgm_object_string(args->kinds[2 * i], PG_GETARG_DATUM(2 * i));
+		pairs[i].arg = arg;
+		pairs[i].kind = args->kinds[arg];
+		pairs[i].absent = PG_ARGISNULL(arg);
+		pairs[i].value = pairs[i].absent ? (Datum) 0 : PG_GETARG_DATUM(arg);
+		pairs[i].jsonb = NULL;
+		if (!pairs[i].absent && args->kinds[arg] == PGM_VALUE_JSONB)
+		{
+			pairs[i].jsonb = PG_GETARG_JSONB_P(arg);
+			pairs[i].absent = JB_ROOT_IS_SCALAR(pairs[i].jsonb) && JBE_ISNULL(pairs[i].jsonb->root.children[0]);
+		}
+	}
+	PG_RETURN_JSONB_P(pgm_object_write(pairs, npairs));
+}
+
+/*
+ * The document of the objects and dependencies in `state`, sorted in place.
+ */
+static Jsonb *
+pgm_doc_write(PgmDocState *state)
+{
 	StringInfoData buf;
 	PgmDocContainer root;
 	PgmDocContainer objects;
@@ -705,7 +790,6 @@ pgmigrate_schema_document_finish(PG_FUNCTION_ARGS)
 	int			kept = 0;
 	int			d = 0;
 	int			i;
-
 	if (state->nobjects > 1)
 		qsort(state->objects, state->nobjects, sizeof(PgmDocObject), pgm_doc_compare_objects);
 	if (state->ndepends > 1)
@@ -750,5 +834,60 @@ pgmigrate_schema_document_finish(PG_FUNCTION_ARGS)
 	pgm_doc_end(&root);
 
 	SET_VARSIZE(buf.data, buf.len);
-	PG_RETURN_JSONB_P((Jsonb *) buf.data);
+	return (Jsonb *) buf.data;
+}
+
+/* A document being built in C: objects and dependencies added one by one. */
+PgmDocState *
+pgm_doc_new(void)
+{
+	return palloc0(sizeof(PgmDocState));
+}
+
+/* Add the object `key` (a copy of the key is kept; `doc` is not copied). */
+void
+pgm_doc_add_object(PgmDocState *state, const char *key, Jsonb *doc)
+{
+	PgmDocObject *o;
+
+	state->objects = pgm_doc_grow(state->objects, &state->maxobjects, state->nobjects, sizeof(PgmDocObject));
+	o = &state->objects[state->nobjects];
+	o->key.len = strlen(key);
+	o->key.data = pnstrdup(key, o->key.len);
+	o->doc = doc;
+	o->arrival = state->nobjects++;
+}
+
+/* Add a dependency of the object `key` on `depends_on` (both copied). */
+void
+pgm_doc_add_depend(PgmDocState *state, const char *key, const char *depends_on)
+{
+	PgmDocDepend *d;
+
+	state->depends = pgm_doc_grow(state->depends, &state->maxdepends, state->ndepends, sizeof(PgmDocDepend));
+	d = &state->depends[state->ndepends++];
+	d->key.len = strlen(key);
+	d->key.data = pnstrdup(key, d->key.len);
+	d->depends_on.len = strlen(depends_on);
+	d->depends_on.data = pnstrdup(depends_on, d->depends_on.len);
+}
+
+/* The document built, as migrate.schema_document() writes it. */
+Jsonb *
+pgm_doc_finish(PgmDocState *state)
+{
+	return pgm_doc_write(state);
+}
+
+/*
+ * migrate.schema_document(key, doc, depends_on), the end: the document.
+ * Sorts the state in place (FINALFUNC_MODIFY = READ_WRITE).
+ */
+Datum
+pgmigrate_schema_document_finish(PG_FUNCTION_ARGS)
+{
+	PgmDocState empty = {0};
+	PgmDocState *state = PG_ARGISNULL(0) ? &empty : (PgmDocState *) PG_GETARG_POINTER(0);
+
+	PG_RETURN_JSONB_P(pgm_doc_write(state));
 }
