@@ -174,7 +174,7 @@ ALTER TABLE app.swap RENAME TO swapped;
 SELECT * FROM pg_temp.diff_both_ways($$
 CREATE TABLE app.swap (a int CONSTRAINT swap_a_not_null NOT NULL);
 $$);
-SELECT conrelid::regclass, conname FROM pg_constraint WHERE conrelid IN ('app.swap'::regclass, 'app.swapped'::regclass) ORDER BY 1::text;
+SELECT conrelid::regclass, conname FROM pg_constraint WHERE conrelid IN ('app.swap'::regclass, 'app.swapped'::regclass) ORDER BY conrelid::regclass::text, conname;
 
 -- a partition made alone and attached keeps its own NOT NULL's name, where
 -- PARTITION OF would give it its parent's: the diff's PARTITION OF names it
@@ -185,7 +185,7 @@ ALTER TABLE app.part ATTACH PARTITION app.part_a FOR VALUES FROM ('2016-09-01') 
 CREATE TABLE app.part_b PARTITION OF app.part FOR VALUES FROM ('2016-10-01') TO ('2016-11-01');
 $$);
 SELECT conrelid::regclass, conname FROM pg_constraint
- WHERE conrelid IN ('app.part_a'::regclass, 'app.part_b'::regclass) AND contype = 'n' ORDER BY 1::text;
+ WHERE conrelid IN ('app.part_a'::regclass, 'app.part_b'::regclass) AND contype = 'n' ORDER BY conrelid::regclass::text, conname;
 DROP TABLE app.part;
 
 -- an inheritance child takes the NOT NULL constraint of its first parent
@@ -222,5 +222,5 @@ ALTER TABLE app.c ADD CONSTRAINT c_a_nn NOT NULL a NOT VALID;
 ALTER TABLE app.c INHERIT app.p;
 $$);
 SELECT conrelid::regclass, conname, convalidated FROM pg_constraint
- WHERE contype = 'n' AND conrelid IN ('app.p'::regclass, 'app.c'::regclass) ORDER BY 1::text;
+ WHERE contype = 'n' AND conrelid IN ('app.p'::regclass, 'app.c'::regclass) ORDER BY conrelid::regclass::text, conname;
 DROP TABLE app.p CASCADE;

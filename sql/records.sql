@@ -73,7 +73,8 @@ CREATE VIEW app.notes_view AS SELECT id, body FROM app.notes;
 CREATE RULE notes_ins AS ON INSERT TO app.notes_view DO INSTEAD INSERT INTO app.notes VALUES (new.id, new.body);
 COMMENT ON VIEW app.notes_view IS 'the notes';
 $$);
-SELECT snapshot -> 'objects' -> 'view app.notes_view' ->> 'query' AS query FROM migrate.snapshots ORDER BY id DESC LIMIT 1;
+SELECT snapshot -> 'objects' -> 'view app.notes_view' ->> 'query' = pg_get_viewdef('app.notes_view'::regclass) AS query_recorded
+FROM migrate.snapshots ORDER BY id DESC LIMIT 1;
 
 -- SET SCHEMA takes the table's indexes and sequences along; a type its
 -- functions' and operators' signatures

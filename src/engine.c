@@ -610,7 +610,7 @@ pgm_run(FunctionCallInfo fcinfo, PgmAction action, bool allow_data_loss, int max
 
 	/* a stamp runs nothing and records the whole schema */
 	if (action != PGM_STAMP && plan.nsteps > 0)
-		pgm_record_prepare(plan.nsteps);
+		pgm_record_prepare();
 	revision_cxt = AllocSetContextCreate(cxt, "pgmigrate revision", ALLOCSET_DEFAULT_SIZES);
 	pgm_session_set_engine_running(true);
 	PG_TRY();

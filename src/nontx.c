@@ -176,7 +176,7 @@ pgmigrate_begin_outside_transaction(PG_FUNCTION_ARGS)
 	}
 	pgm_session_expect(node->id, expected);
 	/* what the statements change is recorded when they are done */
-	pgm_record_prepare(1);
+	pgm_record_prepare();
 
 	foreach(lc, expected)
 	{

@@ -1448,7 +1448,7 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 																				 " FROM pg_catalog.pg_class WHERE oid OPERATOR(pg_catalog.=) %u",
 																				 on->table, on->relid), 0, NULL, NULL))));
 
-	pgm_record_prepare(1);
+	pgm_record_prepare();
 	pgm_online_run_ddl(on, "started", pgm_online_expand);
 
 	values[0] = CStringGetTextDatum(id);
@@ -1714,7 +1714,7 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 		total += filled;
 		if (done)
 		{
-			pgm_record_prepare(1);
+			pgm_record_prepare();
 			pgm_online_run_ddl(on, "validated", pgm_online_validate);
 			pgm_record_changes("backfill");
 		}
@@ -2190,7 +2190,7 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 				 errdetail("Sessions using it: %s.", pgm_list_join(users, ", ")),
 				 errhint("Wait until the old version of the application is gone, or pass force => true.")));
 
-	pgm_record_prepare(1);
+	pgm_record_prepare();
 	/* with the indexes the client built concurrently since the backfill */
 	pgm_online_note_tables(on);
 	pgm_online_run_ddl(on, "completed", pgm_online_contract);
@@ -2262,7 +2262,7 @@ pgmigrate_abort(PG_FUNCTION_ARGS)
 	/* what start would refuse now (a key added since, say) must not keep the revision from going */
 	on->lenient = true;
 	pgm_online_reload(on, &state);
-	pgm_record_prepare(1);
+	pgm_record_prepare();
 	pgm_online_note_tables(on);
 	pgm_online_run_ddl(on, "aborted", pgm_online_throw_away);
 	idarg = CStringGetTextDatum(id);

@@ -26,6 +26,8 @@
  *                       catalogs in C
  *   schema/snapshot.c   the schema as data: documents and their comparison
  *   schema/part.c       the part of the document for some objects
+ *   schema/reach.c      what a part record must hold: the scope of what
+ *                       a deploy's commands named
  *   schema/records.c    the schema as recorded: whole and part records
  *   graph.c             the revision DAG and the targets
  *   lint.c, derive.c    rules over parse trees; down SQL from up SQL
@@ -290,12 +292,17 @@ extern PgmSnapshot *pgm_snapshot_from(PgmObject *objects, int count);
 extern Jsonb *pgm_part_take(ArrayType *classids, ArrayType *objids, MemoryContext into,
 							 ArrayType **keys);
 extern bool pgm_part_all_keys(MemoryContext into, ArrayType **keys);
-extern bool pgm_part_few(int n);
+
+/* ---- schema/reach.c: what a part record must hold ---- */
+
+extern HTAB *pgm_key_set(const char *name, Size entrysize, long size);
+extern void pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys);
+extern int	pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, ArrayType **units);
 
 /* ---- schema/records.c: the schema as recorded ---- */
 
 extern void pgm_record_whole(const char *action);
-extern void pgm_record_prepare(int revisions);
+extern void pgm_record_prepare(void);
 extern void pgm_record_changes(const char *action);
 extern PgmSnapshot *pgm_record_last(void);
 

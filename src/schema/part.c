@@ -290,10 +290,8 @@ pgm_part_query(const char *tail, bool scoped)
 /*
  * A part of at most this many units is taken with generic plans, planned
  * once per session: a few lookups by oid, whose best plan does not depend
- * on how many.  The deploy plans them before its revisions run (records.c,
- * pgm_record_warm()), so that planning the long query, and filling the
- * caches it reads, is not done while the revisions' locks are held.  A
- * larger part is planned for its units.
+ * on how many.  A larger part is planned for its units.  (A part of
+ * relations only is written in C, describe.c: no query at all.)
  */
 #define PGM_PART_FEW 64
 
@@ -305,7 +303,7 @@ static SPIPlanPtr pgm_part_few_plan = NULL;
 static char *pgm_part_few_sql = NULL;
 
 /* Is a set of `n` units few enough for the generic plans? */
-bool
+static bool
 pgm_part_few(int n)
 {
 	return n <= PGM_PART_FEW;

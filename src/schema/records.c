@@ -34,8 +34,8 @@
  * along, a renamed row type changes its functions' keys): the part is
  * taken again with whatever else was recorded under those keys, until
  * nothing is missing (a few rounds at most; the whole schema is recorded
- * if it does not settle).  The cost is that of the objects and their
- * neighbours, not of the database.
+ * if it does not settle).  reach.c finds them, in C.  The cost is that of
+ * the objects and their neighbours, not of the database.
  *
  * A part takes its objects as they are: a change made by hand to one of
  * them (or to what depends on them) before the deploy is recorded with
@@ -49,7 +49,7 @@
  * moved to a new cluster has another cluster's: its first deploy takes a
  * whole record first.
  *
- * Calls catalog.c, changes.c, part.c, rows.c and snapshot.c.
+ * Calls catalog.c, changes.c, part.c, reach.c, rows.c and snapshot.c.
  */
 #include "postgres.h"
 
@@ -67,135 +67,7 @@
 
 #include "pgmigrate.h"
 
-/* A catalog's oid, in the query below. */
-#define PGM_CATALOG(name) "'" name "'::pg_catalog.regclass::pg_catalog.oid"
-
-/*
- * What a part must hold, given what the commands named ($1 catalogs, $2
- * oids): those, the objects last recorded under the same keys, and what
- * depends on them; each as the relation, type, function, schema, ...
- * whose part it is in (part.c's units: a constraint, trigger, policy, rule
- * or default as its relation or type).
- */
-static const char pgm_record_scope_query[] =
-	"WITH RECURSIVE given (classid, objid) AS ("
-	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), pg_catalog.unnest($2::pg_catalog.oid[]))),"
-	" old (key) AS ("
-	"  SELECT DISTINCT k.key FROM given g JOIN migrate.snapshot_keys k"
-	"   ON k.classid OPERATOR(pg_catalog.=) g.classid AND k.objid OPERATOR(pg_catalog.=) g.objid),"
-	" start (classid, objid) AS ("
-	"  SELECT classid, objid FROM given"
-	"  UNION SELECT k.classid, k.objid FROM migrate.snapshot_keys k"
-	"   WHERE k.key OPERATOR(pg_catalog.=) ANY (SELECT key FROM old) AND k.classid OPERATOR(pg_catalog.<>) 0"
-	/* an index a constraint has: renaming one renames the other */
-	/* (looked up by the index, OFFSET 0: stale statistics of pg_depend
-	 * made the planner scan all of a catalog's dependents instead) */
-	"  UNION SELECT d.refclassid, d.refobjid FROM given g,"
-	"   LATERAL (SELECT x.refclassid, x.refobjid, x.deptype FROM pg_catalog.pg_depend x"
-	"            WHERE x.classid OPERATOR(pg_catalog.=) g.classid AND x.objid OPERATOR(pg_catalog.=) g.objid"
-	"            OFFSET 0) d"
-	"  WHERE g.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_class")
-	"    AND d.refclassid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_constraint") " AND d.deptype OPERATOR(pg_catalog.=) 'i'"
-	/* a partitioned index is valid once all its partitions are attached */
-	"  UNION SELECT " PGM_CATALOG("pg_class") ", a.relid FROM given g JOIN pg_catalog.pg_index i"
-	"   ON g.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_class") " AND i.indexrelid OPERATOR(pg_catalog.=) g.objid,"
-	"   LATERAL pg_catalog.pg_partition_ancestors(g.objid) a),"
-	/* a view's rule is followed as its view */
-	" reach (classid, objid) AS ("
-	"  SELECT classid, objid FROM start"
-	"  UNION"
-	"  SELECT CASE WHEN w.oid IS NOT NULL THEN " PGM_CATALOG("pg_class") " ELSE d.classid END,"
-	"         CASE WHEN w.oid IS NOT NULL THEN w.ev_class ELSE d.objid END"
-	"  FROM reach x JOIN pg_catalog.pg_depend d"
-	"    ON d.refclassid OPERATOR(pg_catalog.=) x.classid AND d.refobjid OPERATOR(pg_catalog.=) x.objid"
-	"  LEFT JOIN pg_catalog.pg_rewrite w"
-	"    ON d.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_rewrite") " AND w.oid OPERATOR(pg_catalog.=) d.objid"
-	"   AND w.rulename OPERATOR(pg_catalog.=) '_RETURN'"
-	"  WHERE d.deptype NOT IN ('e', 'x')"
-	"    AND (x.classid NOT IN (" PGM_CATALOG("pg_constraint") ", " PGM_CATALOG("pg_trigger") ","
-	"                           " PGM_CATALOG("pg_policy") ", " PGM_CATALOG("pg_attrdef") ","
-	"                           " PGM_CATALOG("pg_rewrite") ", " PGM_CATALOG("pg_extension") ")"
-	/* but a partition's constraints and triggers are clones, and name theirs */
-	"         OR (x.classid IN (" PGM_CATALOG("pg_constraint") ", " PGM_CATALOG("pg_trigger") ")"
-	"             AND d.classid OPERATOR(pg_catalog.=) x.classid))"
-	/* a schema's objects only when it was renamed */
-	"    AND (x.classid OPERATOR(pg_catalog.<>) " PGM_CATALOG("pg_namespace")
-	"         OR EXISTS (SELECT FROM migrate.snapshot_keys k JOIN pg_catalog.pg_namespace n"
-	"                      ON n.oid OPERATOR(pg_catalog.=) k.objid"
-	"                    WHERE k.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_namespace")
-	"                      AND k.objid OPERATOR(pg_catalog.=) x.objid"
-	"                      AND k.key OPERATOR(pg_catalog.<>) ('schema ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(n.nspname))))),"
-	" units (classid, objid) AS ("
-	"  SELECT " PGM_CATALOG("pg_class") ", x.adrelid FROM reach r JOIN pg_catalog.pg_attrdef x"
-	"   ON r.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_attrdef") " AND x.oid OPERATOR(pg_catalog.=) r.objid"
-	"  UNION SELECT CASE WHEN x.conrelid OPERATOR(pg_catalog.<>) 0 THEN " PGM_CATALOG("pg_class") " ELSE " PGM_CATALOG("pg_type") " END,"
-	"               CASE WHEN x.conrelid OPERATOR(pg_catalog.<>) 0 THEN x.conrelid ELSE x.contypid END"
-	"   FROM reach r JOIN pg_catalog.pg_constraint x"
-	"   ON r.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_constraint") " AND x.oid OPERATOR(pg_catalog.=) r.objid"
-	"  UNION SELECT " PGM_CATALOG("pg_class") ", x.tgrelid FROM reach r JOIN pg_catalog.pg_trigger x"
-	"   ON r.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_trigger") " AND x.oid OPERATOR(pg_catalog.=) r.objid"
-	"  UNION SELECT " PGM_CATALOG("pg_class") ", x.polrelid FROM reach r JOIN pg_catalog.pg_policy x"
-	"   ON r.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_policy") " AND x.oid OPERATOR(pg_catalog.=) r.objid"
-	"  UNION SELECT " PGM_CATALOG("pg_class") ", x.ev_class FROM reach r JOIN pg_catalog.pg_rewrite x"
-	"   ON r.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_rewrite") " AND x.oid OPERATOR(pg_catalog.=) r.objid"
-	"  UNION SELECT classid, objid FROM reach"
-	"   WHERE classid NOT IN (" PGM_CATALOG("pg_attrdef") ", " PGM_CATALOG("pg_constraint") ","
-	"                         " PGM_CATALOG("pg_trigger") ", " PGM_CATALOG("pg_policy") ","
-	"                         " PGM_CATALOG("pg_rewrite") "))"
-	" SELECT pg_catalog.array_agg(classid), pg_catalog.array_agg(objid),"
-	"        (SELECT pg_catalog.array_agg(key) FROM old)"
-	" FROM units";
-
 static Jsonb *pgm_record_document(const PgmSnapshot *snap);
-
-static SPIPlanPtr pgm_record_scope_plan = NULL;
-static SPIPlanPtr pgm_record_scope_few_plan = NULL;	/* generic (part.c's PGM_PART_FEW) */
-
-/*
- * What a part taken must replace, and what it still lacks: given its
- * catalog entries ($1 catalogs, $2 oids), what the commands named ($3,
- * $4), the old keys of those ($5) and its units ($6, $7), the keys its
- * entries, its units and their indexes were last recorded under, with $5 (all of which it replaces: an entry recorded
- * under another key before, because it or what its key names was renamed
- * or moved, must not stay there too); then how many entries recorded
- * under those keys are neither in the part nor named yet (they would go
- * with the key: they must be taken too), and the named ones with them.
- */
-static const char pgm_record_more_query[] =
-	"WITH part (classid, objid) AS ("
-	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), pg_catalog.unnest($2::pg_catalog.oid[]))),"
-	" named (classid, objid) AS ("
-	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($3::pg_catalog.oid[]), pg_catalog.unnest($4::pg_catalog.oid[]))),"
-	" units (classid, objid) AS ("
-	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($6::pg_catalog.oid[]), pg_catalog.unnest($7::pg_catalog.oid[]))),"
-	/* the entries: the part's, and the units' with their indexes (which
-	 * may have left the document: moved to a system schema) */
-	" entries (classid, objid) AS ("
-	"  SELECT classid, objid FROM part UNION SELECT classid, objid FROM units"
-	"  UNION SELECT " PGM_CATALOG("pg_class") ", i.indexrelid FROM units u JOIN pg_catalog.pg_index i"
-	"   ON u.classid OPERATOR(pg_catalog.=) " PGM_CATALOG("pg_class") " AND i.indrelid OPERATOR(pg_catalog.=) u.objid),"
-	" old (key) AS ("
-	"  SELECT pg_catalog.unnest($5::pg_catalog.text[])"
-	"  UNION SELECT k.key FROM entries p JOIN migrate.snapshot_keys k"
-	"   ON k.classid OPERATOR(pg_catalog.=) p.classid AND k.objid OPERATOR(pg_catalog.=) p.objid),"
-	/* (each old key looked up by its index, OFFSET 0: never a scan of all the keys) */
-	" more (classid, objid) AS ("
-	"  SELECT k.classid, k.objid FROM old o,"
-	"   LATERAL (SELECT x.classid, x.objid FROM migrate.snapshot_keys x"
-	"            WHERE x.key OPERATOR(pg_catalog.=) o.key OFFSET 0) k"
-	"  WHERE k.classid OPERATOR(pg_catalog.<>) 0"
-	"    AND NOT EXISTS (SELECT FROM part p WHERE p.classid OPERATOR(pg_catalog.=) k.classid"
-	"                                         AND p.objid OPERATOR(pg_catalog.=) k.objid)"
-	"    AND NOT EXISTS (SELECT FROM named n WHERE n.classid OPERATOR(pg_catalog.=) k.classid"
-	"                                          AND n.objid OPERATOR(pg_catalog.=) k.objid))"
-	" SELECT (SELECT pg_catalog.array_agg(key) FROM old), m.n,"
-	"        $3::pg_catalog.oid[] OPERATOR(pg_catalog.||) m.c, $4::pg_catalog.oid[] OPERATOR(pg_catalog.||) m.o"
-	" FROM (SELECT pg_catalog.count(*) AS n,"
-	"              COALESCE(pg_catalog.array_agg(classid), '{}'::pg_catalog.oid[]) AS c,"
-	"              COALESCE(pg_catalog.array_agg(objid), '{}'::pg_catalog.oid[]) AS o FROM more) m";
-
-static SPIPlanPtr pgm_record_more_plan = NULL;
-static SPIPlanPtr pgm_record_more_few_plan = NULL;
 
 /* How many times a part is taken again with what it lacked, at most. */
 #define PGM_RECORD_ROUNDS 8
@@ -280,39 +152,6 @@ pgm_record_texts(ArrayType *a, int *n)
 	return elems;
 }
 
-/*
- * Sets of keys: hash tables whose entries begin with a key (a char *),
- * hashed and compared as the string it points to.
- */
-static uint32
-pgm_key_hash(const void *key, Size keysize)
-{
-	const char *k = *(const char *const *) key;
-
-	return hash_bytes((const unsigned char *) k, (int) strlen(k));
-}
-
-static int
-pgm_key_match(const void *a, const void *b, Size keysize)
-{
-	return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
-static HTAB *
-pgm_key_set(const char *name, Size entrysize, long size)
-{
-	HASHCTL		ctl;
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(char *);
-	ctl.entrysize = entrysize;
-	ctl.hash = pgm_key_hash;
-	ctl.match = pgm_key_match;
-	ctl.hcxt = CurrentMemoryContext;
-	return hash_create(name, Max(size, 16), &ctl,
-					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
-}
-
 /* The keys a part replaces: its units' old keys and their keys now, once
  * each. */
 static ArrayType *
@@ -378,110 +217,29 @@ pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayTyp
 
 	for (round = 0; round < PGM_RECORD_ROUNDS; round++)
 	{
-		Datum		args[7];
 		Jsonb	   *part;
-		bool		isnull;
-		int64		missing;
-		bool		few;
-		int			guc_level;
-		int			lookups;
-		int			ret;
 
-		args[0] = PointerGetDatum(named[0]);
-		args[1] = PointerGetDatum(named[1]);
-		/* no JIT (compiling it cost more than running it), index lookups only */
-		guc_level = pgm_spi_fix_settings(false);
-		lookups = pgm_spi_prefer_lookups();
-		few = pgm_part_few(ArrayGetNItems(ARR_NDIM(named[0]), ARR_DIMS(named[0])));
-		ret = SPI_execute_plan(pgm_spi_kept_plan(few ? &pgm_record_scope_few_plan : &pgm_record_scope_plan,
-												 pgm_record_scope_query, 2,
-												 (Oid[]) {OIDARRAYOID, OIDARRAYOID},
-												 few ? CURSOR_OPT_GENERIC_PLAN : 0),
-							   args, NULL, false, 1);
-		pgm_spi_restore_settings(lookups);
-		pgm_spi_restore_settings(guc_level);
-		if (ret != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "the objects of a part record could not be read: %s", SPI_result_code_string(ret));
-		units[0] = pgm_result_array(0, 1, OIDOID, CurrentMemoryContext);
-		units[1] = pgm_result_array(0, 2, OIDOID, CurrentMemoryContext);
-		*old_keys = pgm_result_array(0, 3, TEXTOID, CurrentMemoryContext);
-		SPI_freetuptable(SPI_tuptable);
-
+		pgm_reach_scope(named, units, old_keys);
 		part = pgm_part_take(units[0], units[1], CurrentMemoryContext, keys);
 		Assert(part != NULL);	/* 0.10's query has its filters */
-
-		args[0] = PointerGetDatum(keys[0]);
-		args[1] = PointerGetDatum(keys[1]);
-		args[2] = PointerGetDatum(named[0]);
-		args[3] = PointerGetDatum(named[1]);
-		args[4] = PointerGetDatum(*old_keys);
-		args[5] = PointerGetDatum(units[0]);
-		args[6] = PointerGetDatum(units[1]);
-		guc_level = pgm_spi_fix_settings(false);	/* no JIT */
-		few = pgm_part_few(ArrayGetNItems(ARR_NDIM(units[0]), ARR_DIMS(units[0])));
-		ret = SPI_execute_plan(pgm_spi_kept_plan(few ? &pgm_record_more_few_plan : &pgm_record_more_plan,
-												 pgm_record_more_query, 7,
-												 (Oid[]) {OIDARRAYOID, OIDARRAYOID, OIDARRAYOID,
-												 OIDARRAYOID, TEXTARRAYOID, OIDARRAYOID, OIDARRAYOID},
-												 few ? CURSOR_OPT_GENERIC_PLAN : 0),
-							   args, NULL, false, 1);
-		pgm_spi_restore_settings(guc_level);
-		if (ret != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "the keys of a part record could not be read: %s", SPI_result_code_string(ret));
-		*old_keys = pgm_result_array(0, 1, TEXTOID, CurrentMemoryContext);
-		missing = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-		named[0] = pgm_result_array(0, 3, OIDOID, CurrentMemoryContext);
-		named[1] = pgm_result_array(0, 4, OIDOID, CurrentMemoryContext);
-		SPI_freetuptable(SPI_tuptable);
-		if (missing == 0)
+		if (pgm_reach_more(keys, named, old_keys, units) == 0)
 			return part;
 	}
 	return NULL;
 }
 
 /*
- * Plan the queries of a part of a few objects, and fill the caches they
- * read, by taking the part of nothing: done before the revisions run, it
- * leaves only the part's own lookups to the time their locks are held.
- * Connected to SPI.
- */
-static void
-pgm_record_warm(void)
-{
-	ArrayType  *named[2];
-	ArrayType  *units[2];
-	ArrayType  *keys[3];
-	ArrayType  *old_keys;
-
-	named[0] = construct_empty_array(OIDOID);
-	named[1] = construct_empty_array(OIDOID);
-	(void) pgm_record_part(named, units, keys, &old_keys);
-}
-
-/*
- * A deploy of at most this many revisions plans the queries of a part of
- * a few objects before they run (more change more than a few objects:
- * their part is planned for them).
- */
-#define PGM_RECORD_WARM 8
-
-/*
- * Before a deploy's `revisions` run: start collecting what they change, and
+ * Before a deploy's revisions run: start collecting what they change, and
  * where the keys of the schema as recorded are not complete (the first
  * deploy of a database, or of a restored one), take a whole record now,
- * while nothing is locked yet; where they are, and the revisions are few,
- * plan the part's queries now instead.  Connected to SPI.
+ * while nothing is locked yet.  Connected to SPI.
  */
 void
-pgm_record_prepare(int revisions)
+pgm_record_prepare(void)
 {
 	pgm_changes_begin();
-	if (!pgm_records_in_parts())
-		return;
-	if (!pgm_record_keys_complete())
+	if (pgm_records_in_parts() && !pgm_record_keys_complete())
 		pgm_record_whole("baseline");
-	else if (revisions <= PGM_RECORD_WARM)
-		pgm_record_warm();
 }
 
 /*

@@ -1,0 +1,652 @@
+/*
+ * reach.c — what a part record must hold, found in C.
+ *
+ * Given the catalog entries a deploy's commands named (changes.c), a part
+ * record (records.c) holds those objects, the objects last recorded under
+ * the same keys, and what depends on them, each as the unit whose part it
+ * is in (part.c: a constraint, trigger, policy, rule or default as its
+ * relation, or a domain's constraint as its type).  The rules, followed
+ * through pg_depend's index of referenced objects:
+ *  - an index a constraint has is followed to the constraint (renaming one
+ *    renames the other), a partition's index to its parents' indexes (a
+ *    partitioned index is valid once all its partitions are attached);
+ *  - a view's rule is followed as its view;
+ *  - a constraint, trigger, policy, default, rule or extension brings its
+ *    table, not what depends on that table: only a partition's clones of a
+ *    constraint or trigger are followed from it;
+ *  - a schema's objects are followed only when the schema was renamed
+ *    (migrate.snapshot_keys has it under another key).
+ * Once a part is taken, every entry of it replaces the key it was last
+ * recorded under, and whatever else was recorded under those keys must be
+ * taken too: pgm_reach_more() says what is missing.
+ *
+ * migrate.snapshot_keys is read through its two indexes, with a snapshot
+ * that sees what this transaction wrote (the first deploy writes the keys
+ * in the same statement).  The cost is that of the named objects and their
+ * neighbours, not of the database.
+ *
+ * Calls nothing of pgmigrate's.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/indexing.h"
+#include "common/hashfn.h"
+#include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_policy.h"
+#include "catalog/pg_rewrite.h"
+#include "catalog/pg_trigger.h"
+#include "catalog/pg_type.h"
+#include "rewrite/rewriteSupport.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "pgmigrate.h"
+
+/* A catalog entry: a catalog and an oid. */
+typedef struct PgmPair
+{
+	Oid			classid;
+	Oid			objid;
+} PgmPair;
+
+/* migrate.snapshot_keys, open, with its indexes */
+typedef struct PgmKeys
+{
+	Relation	rel;
+	Oid			by_entry;		/* (classid, objid) */
+	Oid			by_key;			/* (key) */
+	Oid			key_collation;
+} PgmKeys;
+
+/* Set of entries, and their order of arrival. */
+typedef struct PgmPairs
+{
+	HTAB	   *set;
+	PgmPair    *items;
+	int			count;
+	int			max;
+} PgmPairs;
+
+static void
+pgm_pairs_init(PgmPairs *p)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(PgmPair);
+	ctl.entrysize = sizeof(PgmPair);
+	ctl.hcxt = CurrentMemoryContext;
+	p->set = hash_create("pgmigrate entries", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	p->count = 0;
+	p->max = 64;
+	p->items = palloc(sizeof(PgmPair) * p->max);
+}
+
+static bool
+pgm_pairs_has(PgmPairs *p, Oid classid, Oid objid)
+{
+	PgmPair		e;
+
+	memset(&e, 0, sizeof(e));
+	e.classid = classid;
+	e.objid = objid;
+	return hash_search(p->set, &e, HASH_FIND, NULL) != NULL;
+}
+
+/* Add an entry, once; true if it was new. */
+static bool
+pgm_pairs_add(PgmPairs *p, Oid classid, Oid objid)
+{
+	PgmPair		e;
+	bool		found;
+
+	memset(&e, 0, sizeof(e));
+	e.classid = classid;
+	e.objid = objid;
+	(void) hash_search(p->set, &e, HASH_ENTER, &found);
+	if (found)
+		return false;
+	if (p->count == p->max)
+	{
+		p->max *= 2;
+		p->items = repalloc(p->items, sizeof(PgmPair) * p->max);
+	}
+	p->items[p->count++] = e;
+	return true;
+}
+
+/* The entries of two oid arrays, as many of each. */
+static void
+pgm_pairs_add_arrays(PgmPairs *p, ArrayType *classids, ArrayType *objids)
+{
+	Datum	   *c;
+	Datum	   *o;
+	int			n;
+	int			m;
+	int			i;
+
+	deconstruct_array(classids, OIDOID, sizeof(Oid), true, TYPALIGN_INT, &c, NULL, &n);
+	deconstruct_array(objids, OIDOID, sizeof(Oid), true, TYPALIGN_INT, &o, NULL, &m);
+	for (i = 0; i < Min(n, m); i++)
+		(void) pgm_pairs_add(p, DatumGetObjectId(c[i]), DatumGetObjectId(o[i]));
+}
+
+/* The entries as two oid arrays, from `from` on. */
+static void
+pgm_pairs_arrays(PgmPairs *p, int from, ArrayType **classids, ArrayType **objids)
+{
+	Datum	   *c = palloc(sizeof(Datum) * Max(p->count - from, 1));
+	Datum	   *o = palloc(sizeof(Datum) * Max(p->count - from, 1));
+	int			i;
+
+	for (i = from; i < p->count; i++)
+	{
+		c[i - from] = ObjectIdGetDatum(p->items[i].classid);
+		o[i - from] = ObjectIdGetDatum(p->items[i].objid);
+	}
+	*classids = construct_array(c, p->count - from, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
+	*objids = construct_array(o, p->count - from, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
+}
+
+/*
+ * Sets of keys: hash tables whose entries begin with a key (a char *),
+ * hashed and compared as the string it points to (records.c uses them too).
+ */
+static uint32
+pgm_key_hash(const void *key, Size keysize)
+{
+	const char *k = *(const char *const *) key;
+
+	return hash_bytes((const unsigned char *) k, (int) strlen(k));
+}
+
+static int
+pgm_key_match(const void *a, const void *b, Size keysize)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+HTAB *
+pgm_key_set(const char *name, Size entrysize, long size)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(char *);
+	ctl.entrysize = entrysize;
+	ctl.hash = pgm_key_hash;
+	ctl.match = pgm_key_match;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, Max(size, 16), &ctl,
+					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+}
+
+
+/* ---- migrate.snapshot_keys ---- */
+
+static void
+pgm_keys_open(PgmKeys *k)
+{
+	Oid			space = get_namespace_oid(PGM_SCHEMA, false);
+	Relation	index;
+
+	k->rel = table_open(get_relname_relid("snapshot_keys", space), AccessShareLock);
+	k->by_entry = get_relname_relid("snapshot_keys_pkey", space);
+	k->by_key = get_relname_relid("snapshot_keys_key", space);
+	if (!OidIsValid(k->by_entry) || !OidIsValid(k->by_key))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("an index of %s.snapshot_keys is missing", PGM_SCHEMA),
+				 errhint("Reinstall the extension: DROP EXTENSION pgmigrate; CREATE EXTENSION pgmigrate;")));
+	index = index_open(k->by_key, AccessShareLock);
+	k->key_collation = index->rd_indcollation[0];
+	index_close(index, AccessShareLock);
+}
+
+static void
+pgm_keys_close(PgmKeys *k)
+{
+	table_close(k->rel, AccessShareLock);
+}
+
+/* The key an entry was last recorded under; NULL when none. */
+static char *
+pgm_keys_of_entry(PgmKeys *k, Oid classid, Oid objid)
+{
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	char	   *found = NULL;
+
+	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(classid));
+	ScanKeyInit(&key[1], 2, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objid));
+	scan = systable_beginscan(k->rel, k->by_entry, true, GetActiveSnapshot(), 2, key);
+	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tuple, 3, RelationGetDescr(k->rel), &isnull);
+
+		found = isnull ? NULL : TextDatumGetCString(d);
+	}
+	systable_endscan(scan);
+	return found;
+}
+
+/* Call `fn` for each entry recorded under `key` (not the keys' own row). */
+static void
+pgm_keys_entries(PgmKeys *k, const char *keytext, void (*fn) (void *arg, Oid classid, Oid objid), void *arg)
+{
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	ScanKeyInit(&key, 3, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(keytext));
+	key.sk_collation = k->key_collation;
+	scan = systable_beginscan(k->rel, k->by_key, true, GetActiveSnapshot(), 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Oid			classid = DatumGetObjectId(heap_getattr(tuple, 1, RelationGetDescr(k->rel), &isnull));
+		Oid			objid = DatumGetObjectId(heap_getattr(tuple, 2, RelationGetDescr(k->rel), &isnull));
+
+		if (OidIsValid(classid))
+			fn(arg, classid, objid);
+	}
+	systable_endscan(scan);
+}
+
+/* ---- the scope ---- */
+
+typedef struct PgmReach
+{
+	PgmKeys		keys;
+	PgmPairs	seen;
+	List	   *old;			/* keys recorded for the named entries, once each */
+	HTAB	   *old_set;
+} PgmReach;
+
+static void
+pgm_reach_add_entry(void *arg, Oid classid, Oid objid)
+{
+	(void) pgm_pairs_add(&((PgmReach *) arg)->seen, classid, objid);
+}
+
+/* Keep `key` among the old keys, once. */
+static void
+pgm_reach_keep_key(PgmReach *r, char *key)
+{
+	bool		found;
+
+	(void) hash_search(r->old_set, &key, HASH_ENTER, &found);
+	if (!found)
+		r->old = lappend(r->old, key);
+}
+
+/* Was a schema renamed since it was recorded? */
+static bool
+pgm_reach_schema_renamed(PgmReach *r, Oid space)
+{
+	char	   *recorded = pgm_keys_of_entry(&r->keys, NamespaceRelationId, space);
+	char	   *name;
+
+	if (recorded == NULL || (name = get_namespace_name(space)) == NULL)
+		return false;
+	return strcmp(recorded, psprintf("schema %s", quote_identifier(name))) != 0;
+}
+
+/* Is rewrite rule `oid` a view's own, and of which view? */
+static Oid
+pgm_reach_view_of_rule(Oid rule)
+{
+	Relation	rel = table_open(RewriteRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Oid			view = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_rewrite_oid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(rule));
+	scan = systable_beginscan(rel, RewriteOidIndexId, true, NULL, 1, &key);
+	if (HeapTupleIsValid(tuple = systable_getnext(scan)) &&
+		strcmp(NameStr(((Form_pg_rewrite) GETSTRUCT(tuple))->rulename), ViewSelectRuleName) == 0)
+		view = ((Form_pg_rewrite) GETSTRUCT(tuple))->ev_class;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return view;
+}
+
+/* Follow what depends on the entry at `i` of the set. */
+static void
+pgm_reach_follow(PgmReach *r, Relation depend, int i)
+{
+	PgmPair		x = r->seen.items[i];
+	bool		owned_only = x.classid == ConstraintRelationId || x.classid == TriggerRelationId;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	if (x.classid == AttrDefaultRelationId || x.classid == PolicyRelationId ||
+		x.classid == RewriteRelationId || x.classid == ExtensionRelationId)
+		return;
+	if (x.classid == NamespaceRelationId && !pgm_reach_schema_renamed(r, x.objid))
+		return;
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(x.classid));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(x.objid));
+	scan = systable_beginscan(depend, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tuple);
+		Oid			view;
+
+		if (d->deptype == DEPENDENCY_EXTENSION || d->deptype == DEPENDENCY_AUTO_EXTENSION)
+			continue;
+		/* but a partition's constraints and triggers are clones, and name theirs */
+		if (owned_only && d->classid != x.classid)
+			continue;
+		if (d->classid == RewriteRelationId && OidIsValid(view = pgm_reach_view_of_rule(d->objid)))
+			(void) pgm_pairs_add(&r->seen, RelationRelationId, view);
+		else
+			(void) pgm_pairs_add(&r->seen, d->classid, d->objid);
+	}
+	systable_endscan(scan);
+}
+
+/* The constraints whose index `relid` is (its dependencies of type 'i' on one). */
+static List *
+pgm_reach_index_constraints(Relation depend, Oid relid)
+{
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	List	   *out = NIL;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(depend, DependDependerIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tuple);
+
+		if (d->refclassid == ConstraintRelationId && d->deptype == DEPENDENCY_INTERNAL)
+			out = lappend_oid(out, d->refobjid);
+	}
+	systable_endscan(scan);
+	return out;
+}
+
+/* Where the named entries start from: themselves, what was recorded under
+ * their keys, an index's constraint, a partition's index's parents. */
+static void
+pgm_reach_start(PgmReach *r, Relation depend, ArrayType **named)
+{
+	PgmPairs	given;
+	int			i;
+
+	pgm_pairs_init(&given);
+	pgm_pairs_add_arrays(&given, named[0], named[1]);
+	for (i = 0; i < given.count; i++)
+	{
+		char	   *key = pgm_keys_of_entry(&r->keys, given.items[i].classid, given.items[i].objid);
+
+		if (key != NULL)
+			pgm_reach_keep_key(r, key);
+		(void) pgm_pairs_add(&r->seen, given.items[i].classid, given.items[i].objid);
+	}
+	for (i = 0; i < list_length(r->old); i++)
+		pgm_keys_entries(&r->keys, list_nth(r->old, i), pgm_reach_add_entry, r);
+	for (i = 0; i < given.count; i++)
+	{
+		Oid			objid = given.items[i].objid;
+		ListCell   *lc;
+
+		if (given.items[i].classid != RelationRelationId)
+			continue;
+		foreach(lc, pgm_reach_index_constraints(depend, objid))
+			(void) pgm_pairs_add(&r->seen, ConstraintRelationId, lfirst_oid(lc));
+		if (SearchSysCacheExists1(INDEXRELID, ObjectIdGetDatum(objid)))
+			foreach(lc, get_partition_ancestors(objid))
+				(void) pgm_pairs_add(&r->seen, RelationRelationId, lfirst_oid(lc));
+	}
+}
+
+/* The unit an entry is in: a default, constraint, trigger, policy or rule
+ * its relation (a domain's constraint its type); InvalidOid when it is gone. */
+static PgmPair
+pgm_reach_unit(PgmPair x)
+{
+	PgmPair		u = x;
+	HeapTuple	tuple;
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	Oid			index;
+	AttrNumber	oidattr;
+
+	if (x.classid == ConstraintRelationId)
+	{
+		u.objid = InvalidOid;
+		if (HeapTupleIsValid(tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(x.objid))))
+		{
+			Form_pg_constraint c = (Form_pg_constraint) GETSTRUCT(tuple);
+
+			u.classid = OidIsValid(c->conrelid) ? RelationRelationId : TypeRelationId;
+			u.objid = OidIsValid(c->conrelid) ? c->conrelid : c->contypid;
+			ReleaseSysCache(tuple);
+		}
+		return u;
+	}
+	switch (x.classid)
+	{
+		case AttrDefaultRelationId:
+			index = AttrDefaultOidIndexId;
+			oidattr = Anum_pg_attrdef_oid;
+			break;
+		case TriggerRelationId:
+			index = TriggerOidIndexId;
+			oidattr = Anum_pg_trigger_oid;
+			break;
+		case PolicyRelationId:
+			index = PolicyOidIndexId;
+			oidattr = Anum_pg_policy_oid;
+			break;
+		case RewriteRelationId:
+			index = RewriteOidIndexId;
+			oidattr = Anum_pg_rewrite_oid;
+			break;
+		default:
+			return u;
+	}
+	u.classid = RelationRelationId;
+	u.objid = InvalidOid;
+	rel = table_open(x.classid, AccessShareLock);
+	ScanKeyInit(&key, oidattr, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(x.objid));
+	scan = systable_beginscan(rel, index, true, NULL, 1, &key);
+	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		switch (x.classid)
+		{
+			case AttrDefaultRelationId:
+				u.objid = ((Form_pg_attrdef) GETSTRUCT(tuple))->adrelid;
+				break;
+			case TriggerRelationId:
+				u.objid = ((Form_pg_trigger) GETSTRUCT(tuple))->tgrelid;
+				break;
+			case PolicyRelationId:
+				u.objid = ((Form_pg_policy) GETSTRUCT(tuple))->polrelid;
+				break;
+			default:
+				u.objid = ((Form_pg_rewrite) GETSTRUCT(tuple))->ev_class;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return u;
+}
+
+/* A list of C strings as a text[]. */
+static ArrayType *
+pgm_reach_texts(List *keys)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(list_length(keys), 1));
+	int			i;
+
+	for (i = 0; i < list_length(keys); i++)
+		d[i] = CStringGetTextDatum(list_nth(keys, i));
+	return construct_array(d, list_length(keys), TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+static void
+pgm_reach_begin(PgmReach *r)
+{
+	/* what this transaction wrote so far, as a query of it would see */
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgm_keys_open(&r->keys);
+	pgm_pairs_init(&r->seen);
+	r->old = NIL;
+	r->old_set = pgm_key_set("pgmigrate old keys", sizeof(char *), 64);
+}
+
+static void
+pgm_reach_end(PgmReach *r)
+{
+	pgm_keys_close(&r->keys);
+	PopActiveSnapshot();
+}
+
+/*
+ * What a part must hold, given what the commands named (`named`: two oid
+ * arrays, catalogs and oids): sets `units` (catalogs, oids) and *old_keys,
+ * the keys the named entries were last recorded under.
+ */
+void
+pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys)
+{
+	PgmReach	r;
+	PgmPairs	out;
+	Relation	depend = table_open(DependRelationId, AccessShareLock);
+	int			i;
+
+	pgm_reach_begin(&r);
+	pgm_reach_start(&r, depend, named);
+	for (i = 0; i < r.seen.count; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		pgm_reach_follow(&r, depend, i);
+	}
+	table_close(depend, AccessShareLock);
+	pgm_pairs_init(&out);
+	for (i = 0; i < r.seen.count; i++)
+	{
+		PgmPair		u = pgm_reach_unit(r.seen.items[i]);
+
+		if (OidIsValid(u.objid))
+			(void) pgm_pairs_add(&out, u.classid, u.objid);
+	}
+	pgm_pairs_arrays(&out, 0, &units[0], &units[1]);
+	*old_keys = pgm_reach_texts(r.old);
+	pgm_reach_end(&r);
+}
+
+typedef struct PgmMore
+{
+	PgmPairs   *part;
+	PgmPairs   *named;
+	int			missing;
+} PgmMore;
+
+static void
+pgm_reach_add_missing(void *arg, Oid classid, Oid objid)
+{
+	PgmMore    *m = arg;
+
+	if (!pgm_pairs_has(m->part, classid, objid) && pgm_pairs_add(m->named, classid, objid))
+		m->missing++;
+}
+
+/*
+ * After a part was taken, with the catalog entries `entries` (catalogs,
+ * oids) for `units`: *old_keys becomes every key it replaces (the keys its
+ * entries, its units and their indexes were last recorded under, with the
+ * old keys given); returns how many entries recorded under those keys are
+ * neither in the part nor named yet, and adds them to `named`.
+ */
+int
+pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, ArrayType **units)
+{
+	PgmReach	r;
+	PgmPairs	part;
+	PgmPairs	all;
+	PgmPairs	given;
+	PgmMore		more;
+	Datum	   *keys;
+	int			nkeys;
+	int			i;
+
+	pgm_reach_begin(&r);
+	pgm_pairs_init(&part);
+	pgm_pairs_add_arrays(&part, entries[0], entries[1]);
+	pgm_pairs_init(&given);
+	pgm_pairs_add_arrays(&given, named[0], named[1]);
+	deconstruct_array(*old_keys, TEXTOID, -1, false, TYPALIGN_INT, &keys, NULL, &nkeys);
+	for (i = 0; i < nkeys; i++)
+		pgm_reach_keep_key(&r, TextDatumGetCString(keys[i]));
+
+	/* the part's entries, and the units' with their indexes (which may have left the document) */
+	pgm_pairs_init(&all);
+	pgm_pairs_add_arrays(&all, entries[0], entries[1]);
+	pgm_pairs_add_arrays(&all, units[0], units[1]);
+	for (i = 0; i < all.count; i++)
+	{
+		char	   *key;
+
+		if (all.items[i].classid == RelationRelationId)
+		{
+			ListCell   *lc;
+			List	   *indexes = NIL;
+			Relation	rel = table_open(IndexRelationId, AccessShareLock);
+			ScanKeyData sk;
+			SysScanDesc scan;
+			HeapTuple	tuple;
+
+			ScanKeyInit(&sk, Anum_pg_index_indrelid, BTEqualStrategyNumber, F_OIDEQ,
+						ObjectIdGetDatum(all.items[i].objid));
+			scan = systable_beginscan(rel, IndexIndrelidIndexId, true, NULL, 1, &sk);
+			while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+				indexes = lappend_oid(indexes, ((Form_pg_index) GETSTRUCT(tuple))->indexrelid);
+			systable_endscan(scan);
+			table_close(rel, AccessShareLock);
+			foreach(lc, indexes)
+				(void) pgm_pairs_add(&all, RelationRelationId, lfirst_oid(lc));
+		}
+		key = pgm_keys_of_entry(&r.keys, all.items[i].classid, all.items[i].objid);
+		if (key != NULL)
+			pgm_reach_keep_key(&r, key);
+	}
+
+	more.part = &part;
+	more.named = &given;
+	more.missing = 0;
+	for (i = 0; i < list_length(r.old); i++)
+		pgm_keys_entries(&r.keys, list_nth(r.old, i), pgm_reach_add_missing, &more);
+	*old_keys = pgm_reach_texts(r.old);
+	pgm_pairs_arrays(&given, 0, &named[0], &named[1]);
+	pgm_reach_end(&r);
+	return more.missing;
+}
