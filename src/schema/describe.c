@@ -89,6 +89,7 @@ typedef struct PgmKeyEntry
 {
 	PgmEntry	entry;
 	char	   *key;
+	List	   *depends;		/* in PgmDescribe.depends: its rows of pg_depend */
 } PgmKeyEntry;
 
 /* What the document says of a relation, and whether it is in it. */
@@ -98,6 +99,9 @@ typedef struct PgmRel
 	bool		ok;				/* in rel */
 	char		relkind;
 	Oid			reltype;
+	bool		has_triggers;	/* (or had: never false when it has) */
+	bool		has_rules;
+	bool		has_indexes;
 	char	   *nspname;
 	char	   *relname;
 	char	   *qname;			/* schema.name, quoted */
@@ -107,6 +111,7 @@ typedef struct PgmRel
 typedef struct PgmDescribe
 {
 	HTAB	   *keys;			/* PgmKeyEntry */
+	HTAB	   *depends;		/* PgmKeyEntry, objsubid 0 */
 	HTAB	   *rels;			/* PgmRel */
 	HTAB	   *spaces;			/* oid -> whether in nsp */
 	PgmDocState *doc;
@@ -307,7 +312,7 @@ pgm_d_acl(HeapTuple tuple, int cacheid, AttrNumber attnum, ObjectType type, Oid 
 
 /* The rows of pg_depend that name (classid, objid) as the dependent. */
 static List *
-pgm_d_depends(Oid classid, Oid objid)
+pgm_d_depends_read(Oid classid, Oid objid)
 {
 	Relation	rel = table_open(DependRelationId, AccessShareLock);
 	ScanKeyData key[2];
@@ -328,6 +333,24 @@ pgm_d_depends(Oid classid, Oid objid)
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return rows;
+}
+
+/* The same, read once per part (a relation's are asked for its filter, its
+ * key and its dependencies). */
+static List *
+pgm_d_depends(PgmDescribe *d, Oid classid, Oid objid)
+{
+	PgmKeyEntry *e;
+	PgmEntry	entry;
+	bool		found;
+
+	memset(&entry, 0, sizeof(entry));
+	entry.classid = classid;
+	entry.objid = objid;
+	e = hash_search(d->depends, &entry, HASH_ENTER, &found);
+	if (!found)
+		e->depends = pgm_d_depends_read(classid, objid);
+	return e->depends;
 }
 
 /* The extension an object belongs to (a dependency of type 'e'). */
@@ -415,7 +438,7 @@ pgm_d_space_ok(PgmDescribe *d, Oid space, char **name)
 			s->ok = strcmp(n, "pg_catalog") != 0 && strcmp(n, "information_schema") != 0 &&
 				strcmp(n, PGM_SCHEMA) != 0 && strcmp(n, "pg_toast") != 0 &&
 				strncmp(n, "pg_temp_", 8) != 0 && strncmp(n, "pg_toast_temp_", 14) != 0 &&
-				!OidIsValid(pgm_d_extension_of(pgm_d_depends(NamespaceRelationId, space)));
+				!OidIsValid(pgm_d_extension_of(pgm_d_depends(d, NamespaceRelationId, space)));
 			ReleaseSysCache(tuple);
 		}
 	}
@@ -446,14 +469,17 @@ pgm_d_rel(PgmDescribe *d, Oid relid)
 	c = (Form_pg_class) GETSTRUCT(tuple);
 	r->relkind = c->relkind;
 	r->reltype = c->reltype;
+	r->has_triggers = c->relhastriggers;
+	r->has_rules = c->relhasrules;
+	r->has_indexes = c->relhasindex;
 	r->relname = pstrdup(NameStr(c->relname));
 	if (strchr("rpvmSfciI", c->relkind) != NULL && pgm_d_space_ok(d, c->relnamespace, &r->nspname))
 	{
-		depends = pgm_d_depends(RelationRelationId, relid);
+		depends = pgm_d_depends(d, RelationRelationId, relid);
 		r->ok = !pgm_d_has_depend(depends, DEPENDENCY_EXTENSION, InvalidOid) &&
 			!(c->relkind == RELKIND_SEQUENCE && pgm_d_has_depend(depends, DEPENDENCY_INTERNAL, RelationRelationId)) &&
 			!(c->relkind == RELKIND_COMPOSITE_TYPE &&
-			  OidIsValid(pgm_d_extension_of(pgm_d_depends(TypeRelationId, c->reltype))));
+			  OidIsValid(pgm_d_extension_of(pgm_d_depends(d, TypeRelationId, c->reltype))));
 	}
 	ReleaseSysCache(tuple);
 	if (!r->ok)
@@ -530,7 +556,7 @@ pgm_d_type_key(PgmDescribe *d, Oid type, Form_pg_type *form)
 		pgm_d_space_ok(d, t->typnamespace, &space);
 	if (ok && t->typtype == TYPTYPE_COMPOSITE)
 		ok = get_rel_relkind(t->typrelid) == RELKIND_COMPOSITE_TYPE;
-	if (ok && !OidIsValid(pgm_d_extension_of(pgm_d_depends(TypeRelationId, type))))
+	if (ok && !OidIsValid(pgm_d_extension_of(pgm_d_depends(d, TypeRelationId, type))))
 		key = psprintf("type %s", pgm_d_qualified(space, NameStr(t->typname)));
 	return key;
 }
@@ -651,7 +677,7 @@ pgm_d_function_key(PgmDescribe *d, Oid fn)
 	p = (Form_pg_proc) GETSTRUCT(tuple);
 	if (pgm_d_space_ok(d, p->pronamespace, &space))
 	{
-		List	   *depends = pgm_d_depends(ProcedureRelationId, fn);
+		List	   *depends = pgm_d_depends(d, ProcedureRelationId, fn);
 
 		if (!pgm_d_has_depend(depends, DEPENDENCY_EXTENSION, InvalidOid) &&
 			!pgm_d_has_depend(depends, DEPENDENCY_INTERNAL, TypeRelationId))
@@ -682,7 +708,7 @@ pgm_d_operator_key(PgmDescribe *d, Oid op)
 		return NULL;
 	o = (Form_pg_operator) GETSTRUCT(tuple);
 	if (OidIsValid(o->oprcode) && pgm_d_space_ok(d, o->oprnamespace, &space) &&
-		!OidIsValid(pgm_d_extension_of(pgm_d_depends(OperatorRelationId, op))))
+		!OidIsValid(pgm_d_extension_of(pgm_d_depends(d, OperatorRelationId, op))))
 		key = psprintf("operator %s.%s(%s, %s)", quote_identifier(space), NameStr(o->oprname),
 					   OidIsValid(o->oprleft) ? pgm_d_type_name(o->oprleft) : "NONE",
 					   pgm_d_type_name(o->oprright));
@@ -692,7 +718,7 @@ pgm_d_operator_key(PgmDescribe *d, Oid op)
 
 /* cst */
 static char *
-pgm_d_cast_key(Oid cast)
+pgm_d_cast_key(PgmDescribe *d, Oid cast)
 {
 	HeapTuple	tuple;
 	Form_pg_cast c;
@@ -703,7 +729,7 @@ pgm_d_cast_key(Oid cast)
 	if (tuple == NULL)
 		return NULL;
 	{
-		List	   *depends = pgm_d_depends(CastRelationId, cast);
+		List	   *depends = pgm_d_depends(d, CastRelationId, cast);
 
 		if (pgm_d_has_depend(depends, DEPENDENCY_EXTENSION, InvalidOid) ||
 			pgm_d_has_depend(depends, DEPENDENCY_INTERNAL, InvalidOid))
@@ -715,7 +741,7 @@ pgm_d_cast_key(Oid cast)
 
 /* trf */
 static char *
-pgm_d_transform_key(Oid transform)
+pgm_d_transform_key(PgmDescribe *d, Oid transform)
 {
 	HeapTuple	tuple;
 	Form_pg_transform t;
@@ -729,7 +755,7 @@ pgm_d_transform_key(Oid transform)
 		return NULL;
 	t = (Form_pg_transform) GETSTRUCT(tuple);
 	language = get_language_name(t->trflang, true);
-	if (language != NULL && !OidIsValid(pgm_d_extension_of(pgm_d_depends(TransformRelationId, transform))))
+	if (language != NULL && !OidIsValid(pgm_d_extension_of(pgm_d_depends(d, TransformRelationId, transform))))
 		key = psprintf("transform FOR %s LANGUAGE %s", pgm_d_type_name(t->trftype), quote_identifier(language));
 	ReleaseSysCache(tuple);
 	return key;
@@ -822,7 +848,7 @@ pgm_d_key_of(PgmDescribe *d, Oid classid, Oid objid, int32 objsubid)
 		return classid == RelationRelationId ? pgm_d_column_key(d, objid, objsubid) : NULL;
 	/* what an extension brings is the extension's */
 	if (classid != ExtensionRelationId &&
-		OidIsValid(extension = pgm_d_extension_of(pgm_d_depends(classid, objid))))
+		OidIsValid(extension = pgm_d_extension_of(pgm_d_depends(d, classid, objid))))
 		return pgm_d_extension_key(extension);
 	switch (classid)
 	{
@@ -849,9 +875,9 @@ pgm_d_key_of(PgmDescribe *d, Oid classid, Oid objid, int32 objsubid)
 		case OperatorRelationId:
 			return pgm_d_operator_key(d, objid);
 		case CastRelationId:
-			return pgm_d_cast_key(objid);
+			return pgm_d_cast_key(d, objid);
 		case TransformRelationId:
-			return pgm_d_transform_key(objid);
+			return pgm_d_transform_key(d, objid);
 		case AttrDefaultRelationId:
 			return pgm_d_default_key(d, objid);
 		default:
@@ -905,7 +931,7 @@ pgm_d_entry(PgmDescribe *d, Oid classid, Oid objid, const char *owner)
 
 	if (objid < FirstNormalObjectId)
 		return;
-	foreach(lc, pgm_d_depends(classid, objid))
+	foreach(lc, pgm_d_depends(d, classid, objid))
 	{
 		Form_pg_depend row = lfirst(lc);
 		char	   *key;
@@ -1076,7 +1102,7 @@ pgm_d_sequence(PgmDescribe *d, PgmRel *r)
 	}
 	else
 		pgm_object_text(&d->object, "type", NULL);
-	foreach(lc, pgm_d_depends(RelationRelationId, r->oid))
+	foreach(lc, pgm_d_depends(d, RelationRelationId, r->oid))
 	{
 		Form_pg_depend row = lfirst(lc);
 
@@ -1302,10 +1328,16 @@ pgm_d_columns(PgmDescribe *d, PgmRel *r, List *constraints)
 	Relation	rel = table_open(AttributeRelationId, AccessShareLock);
 	List	   *attributes = pgm_d_scan(AttributeRelationId, AttributeRelidNumIndexId,
 										Anum_pg_attribute_attrelid, r->oid);
-	List	   *defaults = pgm_d_scan(AttrDefaultRelationId, AttrDefaultIndexId,
-									  Anum_pg_attrdef_adrelid, r->oid);
+	List	   *defaults = NIL;
 	int64		position = 0;
 	ListCell   *lc;
+
+	foreach(lc, attributes)
+		if (((Form_pg_attribute) GETSTRUCT((HeapTuple) lfirst(lc)))->atthasdef)
+		{
+			defaults = pgm_d_scan(AttrDefaultRelationId, AttrDefaultIndexId, Anum_pg_attrdef_adrelid, r->oid);
+			break;
+		}
 
 	foreach(lc, attributes)
 	{
@@ -1518,9 +1550,11 @@ pgm_d_relation(PgmDescribe *d, PgmRel *r)
 	if (strchr("rpvmf", r->relkind) != NULL)
 		pgm_d_columns(d, r, constraints);
 	pgm_d_constraints(d, r, constraints);
-	pgm_d_triggers(d, r);
+	if (r->has_triggers)
+		pgm_d_triggers(d, r);
 	pgm_d_policies(d, r);
-	pgm_d_rules(d, r);
+	if (r->has_rules)
+		pgm_d_rules(d, r);
 }
 
 /* ---- the units ---- */
@@ -1575,7 +1609,7 @@ pgm_d_units(PgmDescribe *d, ArrayType *classids, ArrayType *objids, List **relid
 		if (r->relkind == RELKIND_COMPOSITE_TYPE)
 			return false;
 		out = lappend_oid(out, relid);
-		if (r->relkind == RELKIND_INDEX || r->relkind == RELKIND_PARTITIONED_INDEX)
+		if (!r->has_indexes)
 			continue;
 		foreach(lc, pgm_d_scan(IndexRelationId, IndexIndrelidIndexId, Anum_pg_index_indrelid, relid))
 			out = lappend_oid(out, ((Form_pg_index) GETSTRUCT((HeapTuple) lfirst(lc)))->indexrelid);
@@ -1598,6 +1632,7 @@ pgm_d_begin(PgmDescribe *d)
 	ctl.entrysize = sizeof(PgmKeyEntry);
 	ctl.hcxt = CurrentMemoryContext;
 	d->keys = hash_create("pgmigrate keys", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	d->depends = hash_create("pgmigrate dependencies", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	ctl.keysize = sizeof(Oid);
 	ctl.entrysize = sizeof(PgmRel);
 	d->rels = hash_create("pgmigrate relations", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
