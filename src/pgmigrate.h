@@ -296,6 +296,7 @@ extern bool pgm_part_all_keys(MemoryContext into, ArrayType **keys);
 /* ---- schema/reach.c: what a part record must hold ---- */
 
 extern HTAB *pgm_key_set(const char *name, Size entrysize, long size);
+extern List *pgm_depend_rows(Oid classid, Oid objid);
 extern void pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys);
 extern int	pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, ArrayType **units);
 

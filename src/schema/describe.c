@@ -24,7 +24,7 @@
  *    its element's, a row type its relation's, a default its column's,
  *    what an extension brings the extension's, a view's rule the view's).
  *
- * Calls rows.c and document.c.
+ * Calls rows.c, document.c and reach.c.
  */
 #include "postgres.h"
 
@@ -310,31 +310,6 @@ pgm_d_acl(HeapTuple tuple, int cacheid, AttrNumber attnum, ObjectType type, Oid 
 	return isnull ? acldefault(type, owner) : DatumGetAclPCopy(acl);
 }
 
-/* The rows of pg_depend that name (classid, objid) as the dependent. */
-static List *
-pgm_d_depends_read(Oid classid, Oid objid)
-{
-	Relation	rel = table_open(DependRelationId, AccessShareLock);
-	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	List	   *rows = NIL;
-
-	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(classid));
-	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objid));
-	scan = systable_beginscan(rel, DependDependerIndexId, true, NULL, 2, key);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		Form_pg_depend row = palloc(sizeof(FormData_pg_depend));
-
-		memcpy(row, GETSTRUCT(tuple), sizeof(FormData_pg_depend));
-		rows = lappend(rows, row);
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return rows;
-}
-
 /* The same, read once per part (a relation's are asked for its filter, its
  * key and its dependencies). */
 static List *
@@ -349,7 +324,7 @@ pgm_d_depends(PgmDescribe *d, Oid classid, Oid objid)
 	entry.objid = objid;
 	e = hash_search(d->depends, &entry, HASH_ENTER, &found);
 	if (!found)
-		e->depends = pgm_d_depends_read(classid, objid);
+		e->depends = pgm_depend_rows(classid, objid);
 	return e->depends;
 }
 

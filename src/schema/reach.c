@@ -367,33 +367,53 @@ pgm_reach_follow(PgmReach *r, Relation depend, int i)
 	systable_endscan(scan);
 }
 
-/* The constraints whose index `relid` is (its dependencies of type 'i' on one). */
-static List *
-pgm_reach_index_constraints(Relation depend, Oid relid)
+/* The rows of pg_depend that name (classid, objid) as the dependent
+ * (describe.c reads them too). */
+List *
+pgm_depend_rows(Oid classid, Oid objid)
 {
+	Relation	rel = table_open(DependRelationId, AccessShareLock);
 	ScanKeyData key[2];
 	SysScanDesc scan;
 	HeapTuple	tuple;
-	List	   *out = NIL;
+	List	   *rows = NIL;
 
-	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
-	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(depend, DependDependerIndexId, true, NULL, 2, key);
+	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(classid));
+	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objid));
+	scan = systable_beginscan(rel, DependDependerIndexId, true, NULL, 2, key);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
-		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tuple);
+		Form_pg_depend row = palloc(sizeof(FormData_pg_depend));
+
+		memcpy(row, GETSTRUCT(tuple), sizeof(FormData_pg_depend));
+		rows = lappend(rows, row);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return rows;
+}
+
+/* The constraints whose index `relid` is (its dependencies of type 'i' on one). */
+static List *
+pgm_reach_index_constraints(Oid relid)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, pgm_depend_rows(RelationRelationId, relid))
+	{
+		Form_pg_depend d = lfirst(lc);
 
 		if (d->refclassid == ConstraintRelationId && d->deptype == DEPENDENCY_INTERNAL)
 			out = lappend_oid(out, d->refobjid);
 	}
-	systable_endscan(scan);
 	return out;
 }
 
 /* Where the named entries start from: themselves, what was recorded under
  * their keys, an index's constraint, a partition's index's parents. */
 static void
-pgm_reach_start(PgmReach *r, Relation depend, ArrayType **named)
+pgm_reach_start(PgmReach *r, ArrayType **named)
 {
 	PgmPairs	given;
 	int			i;
@@ -417,7 +437,7 @@ pgm_reach_start(PgmReach *r, Relation depend, ArrayType **named)
 
 		if (given.items[i].classid != RelationRelationId)
 			continue;
-		foreach(lc, pgm_reach_index_constraints(depend, objid))
+		foreach(lc, pgm_reach_index_constraints(objid))
 			(void) pgm_pairs_add(&r->seen, ConstraintRelationId, lfirst_oid(lc));
 		if (SearchSysCacheExists1(INDEXRELID, ObjectIdGetDatum(objid)))
 			foreach(lc, get_partition_ancestors(objid))
@@ -544,7 +564,7 @@ pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys)
 	int			i;
 
 	pgm_reach_begin(&r);
-	pgm_reach_start(&r, depend, named);
+	pgm_reach_start(&r, named);
 	for (i = 0; i < r.seen.count; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
