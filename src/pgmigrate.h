@@ -22,8 +22,8 @@
  *   catalog.c           the catalog tables, written only as their owner
  *   schema/document.c   writing the schema document (the aggregate that
  *                       migrate.schema() ends with, and a builder in C)
- *   schema/describe.c   the document of some relations, read from the
- *                       catalogs in C
+ *   schema/describe/    the part of the document for some objects, read
+ *                       from the catalogs in C (describe/describe.h)
  *   schema/snapshot.c   the schema as data: documents and their comparison
  *   schema/part.c       the part of the document for some objects
  *   schema/reach.c      what a part record must hold: the scope of what
@@ -242,7 +242,7 @@ extern void pgm_doc_add_object(PgmDocState *state, const char *key, Jsonb *doc);
 extern void pgm_doc_add_depend(PgmDocState *state, const char *key, const char *depends_on);
 extern Jsonb *pgm_doc_finish(PgmDocState *state);
 
-/* ---- schema/describe.c: the document of some relations, in C ---- */
+/* ---- schema/describe/units.c: the part of the document, in C ---- */
 
 extern Jsonb *pgm_describe_part(ArrayType *classids, ArrayType *objids, MemoryContext into,
 								ArrayType **keys);

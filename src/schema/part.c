@@ -18,7 +18,7 @@
  * the units and their neighbours, not of the database.  What belongs to
  * the neighbours is not in the part: only the units' objects are.
  *
- * Calls rows.c and describe.c (which writes the part of some relations in
+ * Calls rows.c and describe/units.c (which writes the part of some units in
  * C, as this query would).
  */
 #include "postgres.h"
