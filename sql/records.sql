@@ -174,6 +174,35 @@ SELECT * FROM migrate.drift();
 SELECT count(*) FROM migrate.rollback('37_many_objects');
 SELECT * FROM migrate.drift();
 
+-- the keys the parts wrote, one deploy after another, are the keys a whole
+-- record writes (the query's): nothing missing, nothing wrong.  (One key of
+-- an index that is gone stays behind, as it did before parts were written
+-- in C: a row that names no object, harmless.)
+SELECT * FROM pg_temp.deploy('39_other_units', $$
+CREATE TYPE app.level AS ENUM ('low', 'high');
+CREATE DOMAIN app.small AS int CONSTRAINT small_range CHECK (VALUE < 100) DEFAULT 1;
+CREATE FUNCTION app.lift(l app.level) RETURNS app.level LANGUAGE sql IMMUTABLE AS $f$SELECT 'high'::app.level$f$;
+CREATE SCHEMA extra;
+CREATE EXTENSION citext SCHEMA extra;
+$$);
+SELECT * FROM pg_temp.deploy('40_other_units_changed', $$
+ALTER TYPE app.level ADD VALUE 'mid' BEFORE 'high';
+ALTER DOMAIN app.small DROP CONSTRAINT small_range;
+CREATE OR REPLACE FUNCTION app.lift(l app.level) RETURNS app.level LANGUAGE sql STABLE AS $f$SELECT 'low'::app.level$f$;
+ALTER SCHEMA extra RENAME TO extras;
+$$);
+CREATE TEMP TABLE keys_of_parts AS SELECT classid, objid, key FROM migrate.snapshot_keys WHERE classid <> 0;
+SELECT migrate.record_snapshot() AS differences;
+SELECT 'only in the parts' AS side, classid::regclass, key,
+       pg_describe_object(classid, objid, 0) IS NOT NULL AS still_there FROM (
+    SELECT classid, objid, key FROM keys_of_parts
+    EXCEPT ALL SELECT classid, objid, key FROM migrate.snapshot_keys) a
+UNION ALL
+SELECT 'only in the whole', classid::regclass, key, true FROM (
+    SELECT classid, objid, key FROM migrate.snapshot_keys WHERE classid <> 0
+    EXCEPT ALL SELECT classid, objid, key FROM keys_of_parts) b
+ORDER BY 1, 3, 2;
+
 -- the schema as recorded, written whole, is the live schema
 SELECT migrate.compact_snapshots() > 0 AS compacted;
 SELECT (SELECT snapshot FROM migrate.snapshots ORDER BY id DESC LIMIT 1) = migrate.schema() AS same;
@@ -182,6 +211,7 @@ SET pgmigrate.guard = off;
 DROP EXTENSION pgmigrate CASCADE;
 DROP SCHEMA app CASCADE;
 DROP SCHEMA aside CASCADE;
+DROP SCHEMA extras CASCADE;
 DROP TABLE pg_catalog.system_bound;
 CREATE SCHEMA app;
 CREATE EXTENSION pgmigrate;

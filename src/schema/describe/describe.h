@@ -5,6 +5,7 @@
  * keys.c        the keys of catalog entries as migrate.schema() writes
  *               them, the lookups they need, and writing an object
  * relations.c   relations and indexes, with what they hold
+ * objects.c     schemas, extensions, functions, enums and domains
  * units.c       a part: its units, their objects (pgm_describe_part())
  */
 #ifndef PGM_DESCRIBE_H
@@ -117,6 +118,11 @@ extern void pgm_d_object(PgmDescribe *d, const char *key, Oid objoid, Oid classo
 extern const char *pgm_d_enabled(char e);
 extern char *pgm_d_expr(HeapTuple tuple, TupleDesc desc, AttrNumber attnum, Oid relid);
 
+/* ---- objects.c ---- */
+
+extern bool pgm_d_object_done_here(Oid classid, Oid objid);
+extern void pgm_d_object_unit(PgmDescribe *d, Oid classid, Oid objid);
+
 /* ---- relations.c ---- */
 
 extern void pgm_d_index(PgmDescribe *d, PgmRel *r, List *constraints);
@@ -128,7 +134,7 @@ extern char *pgm_d_collation(Oid collation, Oid type);
 extern void pgm_d_not_null(PgmDescribe *d, PgmRel *r, const char *column, int16 attnum, List *constraints);
 extern void pgm_d_default(PgmDescribe *d, PgmRel *r, Form_pg_attribute a, List *defaults);
 extern void pgm_d_columns(PgmDescribe *d, PgmRel *r, List *constraints);
-extern void pgm_d_constraints(PgmDescribe *d, PgmRel *r, List *constraints);
+extern void pgm_d_constraints(PgmDescribe *d, const char *relkey, List *constraints);
 extern void pgm_d_triggers(PgmDescribe *d, PgmRel *r);
 extern void pgm_d_policies(PgmDescribe *d, PgmRel *r);
 extern void pgm_d_rules(PgmDescribe *d, PgmRel *r);

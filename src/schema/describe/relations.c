@@ -73,7 +73,9 @@ pgm_d_index(PgmDescribe *d, PgmRel *r, List *constraints)
 	t = pgm_d_rel(d, index->indrelid);
 	if (!t->ok)
 	{
+		/* (an index of an extension's table: recorded under its own key, no object) */
 		ReleaseSysCache(tuple);
+		pgm_d_entry(d, RelationRelationId, r->oid, r->key);
 		return;
 	}
 	if (constraints == NIL)
@@ -417,9 +419,10 @@ pgm_d_columns(PgmDescribe *d, PgmRel *r, List *constraints)
 	}
 }
 
-/* The constraints of a relation (con), but its NOT NULL ones. */
+/* The constraints of a relation or domain (con), but their NOT NULL ones,
+ * as the objects of `relkey`. */
 void
-pgm_d_constraints(PgmDescribe *d, PgmRel *r, List *constraints)
+pgm_d_constraints(PgmDescribe *d, const char *relkey, List *constraints)
 {
 	static const char *const types[][2] = {
 		{"p", "primary key"}, {"u", "unique"}, {"f", "foreign key"}, {"c", "check"}, {"x", "exclusion"}
@@ -439,7 +442,7 @@ pgm_d_constraints(PgmDescribe *d, PgmRel *r, List *constraints)
 			if (types[i][0][0] == c->contype)
 				type = types[i][1];
 		pgm_object_text(&d->object, "kind", "constraint");
-		pgm_object_text(&d->object, "relation", r->key);
+		pgm_object_text(&d->object, "relation", relkey);
 		pgm_object_text(&d->object, "name", NameStr(c->conname));
 		pgm_object_text(&d->object, "type", type);
 		pgm_object_text(&d->object, "definition", pgm_d_call(pg_get_constraintdef, 1, ObjectIdGetDatum(c->oid), 0));
@@ -453,7 +456,7 @@ pgm_d_constraints(PgmDescribe *d, PgmRel *r, List *constraints)
 		if (OidIsValid(c->conparentid))
 			pgm_object_text(&d->object, "parent", pgm_d_constraint_key(d, c->conparentid, NULL));
 		pgm_d_object(d, key, c->oid, ConstraintRelationId, 0);
-		pgm_d_entry(d, ConstraintRelationId, c->oid, r->key);
+		pgm_d_entry(d, ConstraintRelationId, c->oid, relkey);
 	}
 }
 
@@ -576,7 +579,7 @@ pgm_d_relation(PgmDescribe *d, PgmRel *r)
 	}
 	if (strchr("rpvmf", r->relkind) != NULL)
 		pgm_d_columns(d, r, constraints);
-	pgm_d_constraints(d, r, constraints);
+	pgm_d_constraints(d, r->key, constraints);
 	if (r->has_triggers)
 		pgm_d_triggers(d, r);
 	pgm_d_policies(d, r);

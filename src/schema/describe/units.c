@@ -9,11 +9,13 @@
  * keys of what they depend on, and the keys their catalog entries are
  * recorded under.  What it writes is what the query writes, byte for byte:
  * the tests compare the two on every relation of PostgreSQL's regression
- * databases.  Units of the kinds not done here, and a database where
- * Citus is installed, are left to the query: pgm_describe_part() returns
- * NULL for them.
+ * databases.  Relations, schemas, extensions, functions, enums and
+ * domains are done here; a part with a unit of another kind (an aggregate,
+ * a composite, range or base type, an operator, a cast, a transform), and
+ * any part where Citus is installed, is left to the query:
+ * pgm_describe_part() returns NULL for it.
  *
- * Calls keys.c, relations.c, document.c and rows.c.
+ * Calls keys.c, objects.c, relations.c, document.c and rows.c.
  */
 #include "postgres.h"
 
@@ -67,13 +69,53 @@
 
 /* ---- the units ---- */
 
+/* The extension an object belongs to, but pgmigrate's own; InvalidOid when none. */
+static Oid
+pgm_d_unit_extension(PgmDescribe *d, Oid classid, Oid objid)
+{
+	return pgm_d_extension_of(pgm_d_depends(d, classid, objid));
+}
+
 /*
- * The units as relations, each once, a table's indexes with it; false
- * when one is not a relation (or row type, or its array) of a kind done
- * here.
+ * A unit as part.c's units have it: an array type as its element, a row
+ * type as its relation; InvalidOid when it is gone.
+ */
+static void
+pgm_d_unit_normal(Oid *classid, Oid *objid)
+{
+	HeapTuple	tuple;
+	Form_pg_type t;
+	Oid			type;
+
+	if (*classid != TypeRelationId)
+		return;
+	if ((tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(*objid))) == NULL)
+	{
+		*objid = InvalidOid;
+		return;
+	}
+	t = (Form_pg_type) GETSTRUCT(tuple);
+	type = *objid;
+	if (OidIsValid(t->typelem) && get_array_type(t->typelem) == *objid)
+		type = t->typelem;
+	ReleaseSysCache(tuple);
+	if (OidIsValid(get_typ_typrelid(type)))
+	{
+		*classid = RelationRelationId;
+		*objid = get_typ_typrelid(type);
+	}
+	else
+		*objid = type;
+}
+
+/*
+ * The units, each once: relations (a table's indexes with it) in
+ * `relids`, the others as (catalog, oid) pairs in `others` (what an
+ * extension brings as the extension); false when one is of a kind left to
+ * the query.
  */
 static bool
-pgm_d_units(PgmDescribe *d, ArrayType *classids, ArrayType *objids, List **relids)
+pgm_d_units(PgmDescribe *d, ArrayType *classids, ArrayType *objids, List **relids, List **others)
 {
 	Datum	   *classid;
 	Datum	   *objid;
@@ -82,6 +124,7 @@ pgm_d_units(PgmDescribe *d, ArrayType *classids, ArrayType *objids, List **relid
 	List	   *out = NIL;
 	int			i;
 
+	*others = NIL;
 	if (ARR_HASNULL(classids) || ARR_HASNULL(objids))
 		return false;
 	deconstruct_array(classids, OIDOID, sizeof(Oid), true, TYPALIGN_INT, &classid, NULL, &n);
@@ -90,36 +133,42 @@ pgm_d_units(PgmDescribe *d, ArrayType *classids, ArrayType *objids, List **relid
 		return false;
 	for (i = 0; i < n; i++)
 	{
-		Oid			relid = DatumGetObjectId(objid[i]);
-		PgmRel	   *r;
+		Oid			catalog = DatumGetObjectId(classid[i]);
+		Oid			oid = DatumGetObjectId(objid[i]);
+		Oid			extension;
+		PgmRel	   *r = NULL;
 		ListCell   *lc;
 
-		if (DatumGetObjectId(classid[i]) == TypeRelationId)
+		pgm_d_unit_normal(&catalog, &oid);
+		if (!OidIsValid(oid))
+			continue;			/* gone: nothing of it */
+		if (catalog == RelationRelationId && (r = pgm_d_rel(d, oid))->relkind == '\0')
+			continue;
+		if (catalog != ExtensionRelationId &&
+			OidIsValid(extension = pgm_d_unit_extension(d, catalog, oid)))
 		{
-			HeapTuple	tuple = SearchSysCache1(TYPEOID, objid[i]);
-			Form_pg_type t;
-
-			if (!HeapTupleIsValid(tuple))
-				continue;		/* gone: nothing of it */
-			t = (Form_pg_type) GETSTRUCT(tuple);
-			relid = t->typrelid;
-			if (OidIsValid(t->typelem) && get_array_type(t->typelem) == DatumGetObjectId(objid[i]))
-				relid = get_typ_typrelid(t->typelem);
-			ReleaseSysCache(tuple);
-			if (!OidIsValid(relid))
-				return false;
+			/* what an extension brings is the extension's (and a table's indexes its table's) */
+			*others = lappend(*others, list_make2_oid(ExtensionRelationId, extension));
+			if (r == NULL)
+				continue;
 		}
-		else if (DatumGetObjectId(classid[i]) != RelationRelationId)
+		else if (r == NULL)
+		{
+			/* (an entry with no key, such as an operator family's member, has nothing in the document) */
+			if (pgm_d_key(d, catalog, oid, 0) == NULL)
+				continue;
+			if (!pgm_d_object_done_here(catalog, oid))
+				return false;
+			*others = lappend(*others, list_make2_oid(catalog, oid));
+			continue;
+		}
+		else if (r->relkind == RELKIND_COMPOSITE_TYPE)
 			return false;
-		r = pgm_d_rel(d, relid);
-		if (r->relkind == '\0')
-			continue;			/* gone */
-		if (r->relkind == RELKIND_COMPOSITE_TYPE)
-			return false;
-		out = lappend_oid(out, relid);
+		else
+			out = lappend_oid(out, oid);
 		if (!r->has_indexes)
 			continue;
-		foreach(lc, pgm_d_scan(IndexRelationId, IndexIndrelidIndexId, Anum_pg_index_indrelid, relid))
+		foreach(lc, pgm_d_scan(IndexRelationId, IndexIndrelidIndexId, Anum_pg_index_indrelid, oid))
 			out = lappend_oid(out, ((Form_pg_index) GETSTRUCT((HeapTuple) lfirst(lc)))->indexrelid);
 	}
 	list_sort(out, list_oid_cmp);
@@ -165,6 +214,8 @@ pgm_describe_part(ArrayType *classids, ArrayType *objids, MemoryContext into, Ar
 	MemoryContext old;
 	PgmDescribe d;
 	List	   *relids;
+	List	   *others;
+	List	   *done = NIL;
 	ListCell   *lc;
 	Jsonb	   *doc = NULL;
 	int			guc_level;
@@ -183,8 +234,22 @@ pgm_describe_part(ArrayType *classids, ArrayType *objids, MemoryContext into, Ar
 	CommandCounterIncrement();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgm_d_begin(&d);
-	if (pgm_d_units(&d, classids, objids, &relids))
+	if (pgm_d_units(&d, classids, objids, &relids, &others))
 	{
+		foreach(lc, others)
+		{
+			List	   *unit = lfirst(lc);
+			ListCell   *lc2;
+			bool		seen = false;
+
+			foreach(lc2, done)
+				seen = seen || equal(lfirst(lc2), unit);
+			if (seen)
+				continue;
+			done = lappend(done, unit);
+			CHECK_FOR_INTERRUPTS();
+			pgm_d_object_unit(&d, linitial_oid(unit), lsecond_oid(unit));
+		}
 		foreach(lc, relids)
 		{
 			PgmRel	   *r = pgm_d_rel(&d, lfirst_oid(lc));
