@@ -8,8 +8,9 @@
 # runs and whether JIT compiled it: under such settings a plain query is
 # JIT-compiled (so JIT is there to be seen), and none of apply's, drift's
 # or rollback's statements is.  plan_cache_mode = force_custom_plan must
-# not reach them either: the part of a few objects a deploy records runs
-# the generic plan made before its revisions ran.  On a server built without JIT
+# not reach them either: the part of a few objects that the query writes
+# (a composite type's) runs the generic plan made for any few; the part of
+# a relation runs no query at all.  On a server built without JIT
 # (pg_jit_available() is false) there is no JIT to see: the test says so,
 # skips that part (auto_explain and every check of the plans), and still
 # runs apply, drift and rollback under the settings.
@@ -35,6 +36,8 @@ SET client_min_messages = error;
 CREATE EXTENSION pgmigrate;
 SELECT migrate.add('01', 'CREATE TABLE t (id int PRIMARY KEY, v text);', 'DROP TABLE t;');
 SELECT migrate.add('02', 'CREATE INDEX t_v ON t (v);', 'DROP INDEX t_v;');
+SELECT migrate.add('03', 'CREATE TYPE pair AS (a int, b int);', 'DROP TYPE pair;');
+SELECT count(*) FROM migrate.apply('01');
 SQL
 
 # jit_check NAME COMMAND...: a check of the JIT part, run only where JIT is
@@ -67,10 +70,16 @@ SQL
 hostile "CREATE TEMP TABLE plain AS SELECT 1 AS x; SELECT count(*) FROM plain;"
 jit_check "a plain query under these settings is JIT-compiled" grep -q "JIT:" "$out"
 
-hostile "SELECT count(*) FROM migrate.apply('head');"
+hostile "SELECT count(*) FROM migrate.apply('02');"
 check "apply ran" grep -q "applying revision \"02\"" "$out"
-jit_check "apply's catalog statements and snapshot were planned" grep -q "migrate.revisions" "$out"
+jit_check "apply's catalog statements were planned" grep -q "migrate.revisions" "$out"
 jit_check "none of them was JIT-compiled" bash -c "! grep -q 'JIT:' '$out'"
+# the part of a relation is written in C: no query of the document's
+jit_check "the part of an index ran no query" bash -c "! grep -q 'schema_document' '$out'"
+
+hostile "SELECT count(*) FROM migrate.apply('head');"
+check "apply of a composite type ran" grep -q "applying revision \"03\"" "$out"
+jit_check "none of its statements was JIT-compiled" bash -c "! grep -q 'JIT:' '$out'"
 # a part of a few objects runs the plan made once for any (its arrays are
 # parameters in it, not the values), whatever plan_cache_mode says
 jit_check "the part's query ran its generic plan" grep -q 'conrelid = ANY (\$' "$out"
