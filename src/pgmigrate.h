@@ -244,6 +244,7 @@ extern Jsonb *pgm_doc_finish(PgmDocState *state);
 
 /* ---- schema/describe/units.c: the part of the document, in C ---- */
 
+extern Jsonb *pgm_describe_whole(MemoryContext into, ArrayType **keys);
 extern Jsonb *pgm_describe_part(ArrayType *classids, ArrayType *objids, MemoryContext into,
 								ArrayType **keys);
 

@@ -187,6 +187,7 @@ void
 pgm_record_whole(const char *action)
 {
 	ArrayType  *keys[3];
+	Jsonb	   *doc;
 
 	/* until the update, an older extension's catalog gets no snapshot */
 	if (!pgm_snapshots_available())
@@ -194,6 +195,13 @@ pgm_record_whole(const char *action)
 		ereport(WARNING,
 				(errmsg("no schema snapshot recorded: the pgmigrate extension in this database is older than its library"),
 				 errhint("Update it: SET pgmigrate.guard = off; ALTER EXTENSION pgmigrate UPDATE; RESET pgmigrate.guard;")));
+		return;
+	}
+	/* written in C where the database holds only what C writes (describe/units.c) */
+	if (pgm_records_in_parts() && (doc = pgm_describe_whole(CurrentMemoryContext, keys)) != NULL)
+	{
+		pgm_record_save(PGM_Q_SAVE_SNAPSHOT, action, doc, NULL);
+		pgm_record_keys(NULL, keys);
 		return;
 	}
 	pgm_record_save(PGM_Q_SAVE_SNAPSHOT, action, pgm_snapshot_take_document(false), NULL);

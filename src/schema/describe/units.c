@@ -200,22 +200,61 @@ pgm_d_begin(PgmDescribe *d)
 	d->own_keys = palloc(sizeof(Datum));
 }
 
+/* Add every entry of `catalog` whose namespace column (or, for
+ * InvalidAttrNumber, every entry at all) passes, as units. */
+static void
+pgm_d_all_of(PgmDescribe *d, Oid catalog, AttrNumber oidattr, AttrNumber spaceattr, bool user_oids,
+			 List **classids, List **objids)
+{
+	Relation	rel = table_open(catalog, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Oid			oid = DatumGetObjectId(heap_getattr(tuple, oidattr, RelationGetDescr(rel), &isnull));
+
+		CHECK_FOR_INTERRUPTS();
+		if (user_oids && oid < FirstNormalObjectId)
+			continue;
+		if (spaceattr != InvalidAttrNumber &&
+			!pgm_d_space_ok(d, DatumGetObjectId(heap_getattr(tuple, spaceattr, RelationGetDescr(rel), &isnull)),
+							NULL))
+			continue;
+		*classids = lappend_oid(*classids, catalog);
+		*objids = lappend_oid(*objids, oid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+/* An oid list as an oid[]. */
+static ArrayType *
+pgm_d_oid_array(List *oids)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(list_length(oids), 1));
+	int			n = 0;
+	ListCell   *lc;
+
+	foreach(lc, oids)
+		d[n++] = ObjectIdGetDatum(lfirst_oid(lc));
+	return construct_array(d, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
+}
+
 /*
- * The part of migrate.schema()'s document that belongs to the units given
- * as `classids` and `objids` (as pgm_part_take() takes them), in `into`,
- * with the keys of their entries when `keys` is given; NULL when a unit is
- * of a kind left to the query, or Citus is installed.  The catalogs are
- * read as they are now, with migrate.schema()'s search_path.
+ * The part of the units (oid arrays `classids`, `objids`), or with `whole`
+ * every object of the document as its units; NULL when one is of a kind
+ * left to the query.
  */
-Jsonb *
-pgm_describe_part(ArrayType *classids, ArrayType *objids, MemoryContext into, ArrayType **keys)
+static Jsonb *
+pgm_d_take(ArrayType *classids, ArrayType *objids, bool whole, MemoryContext into, ArrayType **keys)
 {
 	MemoryContext work;
 	MemoryContext old;
 	PgmDescribe d;
 	List	   *relids;
 	List	   *others;
-	List	   *done = NIL;
 	ListCell   *lc;
 	Jsonb	   *doc = NULL;
 	int			guc_level;
@@ -234,21 +273,46 @@ pgm_describe_part(ArrayType *classids, ArrayType *objids, MemoryContext into, Ar
 	CommandCounterIncrement();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgm_d_begin(&d);
+	if (whole)
+	{
+		List	   *c = NIL;
+		List	   *o = NIL;
+
+		pgm_d_all_of(&d, NamespaceRelationId, Anum_pg_namespace_oid, InvalidAttrNumber, false, &c, &o);
+		pgm_d_all_of(&d, ExtensionRelationId, Anum_pg_extension_oid, InvalidAttrNumber, false, &c, &o);
+		pgm_d_all_of(&d, RelationRelationId, Anum_pg_class_oid, Anum_pg_class_relnamespace, false, &c, &o);
+		pgm_d_all_of(&d, TypeRelationId, Anum_pg_type_oid, Anum_pg_type_typnamespace, false, &c, &o);
+		pgm_d_all_of(&d, ProcedureRelationId, Anum_pg_proc_oid, Anum_pg_proc_pronamespace, false, &c, &o);
+		pgm_d_all_of(&d, OperatorRelationId, Anum_pg_operator_oid, Anum_pg_operator_oprnamespace, false, &c, &o);
+		pgm_d_all_of(&d, CastRelationId, Anum_pg_cast_oid, InvalidAttrNumber, true, &c, &o);
+		pgm_d_all_of(&d, TransformRelationId, Anum_pg_transform_oid, InvalidAttrNumber, true, &c, &o);
+		classids = pgm_d_oid_array(c);
+		objids = pgm_d_oid_array(o);
+	}
 	if (pgm_d_units(&d, classids, objids, &relids, &others))
 	{
+		HASHCTL		ctl;
+		HTAB	   *done;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(PgmEntry);
+		ctl.entrysize = sizeof(PgmEntry);
+		ctl.hcxt = CurrentMemoryContext;
+		done = hash_create("pgmigrate units", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		foreach(lc, others)
 		{
 			List	   *unit = lfirst(lc);
-			ListCell   *lc2;
-			bool		seen = false;
+			PgmEntry	e;
+			bool		seen;
 
-			foreach(lc2, done)
-				seen = seen || equal(lfirst(lc2), unit);
+			memset(&e, 0, sizeof(e));
+			e.classid = linitial_oid(unit);
+			e.objid = lsecond_oid(unit);
+			(void) hash_search(done, &e, HASH_ENTER, &seen);
 			if (seen)
 				continue;
-			done = lappend(done, unit);
 			CHECK_FOR_INTERRUPTS();
-			pgm_d_object_unit(&d, linitial_oid(unit), lsecond_oid(unit));
+			pgm_d_object_unit(&d, e.classid, e.objid);
 		}
 		foreach(lc, relids)
 		{
@@ -276,4 +340,30 @@ pgm_describe_part(ArrayType *classids, ArrayType *objids, MemoryContext into, Ar
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work);
 	return doc;
+}
+
+/*
+ * The part of migrate.schema()'s document that belongs to the units given
+ * as `classids` and `objids` (as pgm_part_take() takes them), in `into`,
+ * with the keys of their entries when `keys` is given; NULL when a unit is
+ * of a kind left to the query, or Citus is installed.  The catalogs are
+ * read as they are now, with migrate.schema()'s search_path.
+ */
+Jsonb *
+pgm_describe_part(ArrayType *classids, ArrayType *objids, MemoryContext into, ArrayType **keys)
+{
+	return pgm_d_take(classids, objids, false, into, keys);
+}
+
+/*
+ * The whole document, as migrate.schema() writes it, with the keys of
+ * every catalog entry of it, in `into`; NULL when the database holds an
+ * object of a kind left to the query (an aggregate, a composite, range or
+ * base type, an operator, a cast or a transform of its own), or Citus is
+ * installed.  What an extension brings is its extension's, whatever it is.
+ */
+Jsonb *
+pgm_describe_whole(MemoryContext into, ArrayType **keys)
+{
+	return pgm_d_take(NULL, NULL, true, into, keys);
 }
