@@ -435,13 +435,16 @@ pgm_reach_start(PgmReach *r, ArrayType **named)
 		Oid			objid = given.items[i].objid;
 		ListCell   *lc;
 
-		if (given.items[i].classid != RelationRelationId)
+		char		relkind;
+
+		/* (only an index has a constraint, or parents of its kind; one that is gone has neither) */
+		if (given.items[i].classid != RelationRelationId ||
+			((relkind = get_rel_relkind(objid)) != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX))
 			continue;
 		foreach(lc, pgm_reach_index_constraints(objid))
 			(void) pgm_pairs_add(&r->seen, ConstraintRelationId, lfirst_oid(lc));
-		if (SearchSysCacheExists1(INDEXRELID, ObjectIdGetDatum(objid)))
-			foreach(lc, get_partition_ancestors(objid))
-				(void) pgm_pairs_add(&r->seen, RelationRelationId, lfirst_oid(lc));
+		foreach(lc, get_partition_ancestors(objid))
+			(void) pgm_pairs_add(&r->seen, RelationRelationId, lfirst_oid(lc));
 	}
 }
 
