@@ -47,6 +47,7 @@ typedef struct PgmRel
 	bool		has_triggers;	/* (or had: never false when it has) */
 	bool		has_rules;
 	bool		has_indexes;
+	bool		is_partition;
 	char	   *nspname;
 	char	   *relname;
 	char	   *qname;			/* schema.name, quoted */
@@ -125,7 +126,7 @@ extern void pgm_d_object_unit(PgmDescribe *d, Oid classid, Oid objid);
 
 /* ---- relations.c ---- */
 
-extern void pgm_d_index(PgmDescribe *d, PgmRel *r, List *constraints);
+extern void pgm_d_index(PgmDescribe *d, PgmRel *r);
 extern void pgm_d_sequence(PgmDescribe *d, PgmRel *r);
 extern void pgm_d_table_place(PgmDescribe *d, PgmRel *r, HeapTuple tuple);
 extern void pgm_d_relation_object(PgmDescribe *d, PgmRel *r);

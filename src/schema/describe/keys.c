@@ -375,6 +375,7 @@ pgm_d_rel(PgmDescribe *d, Oid relid)
 	r->has_triggers = c->relhastriggers;
 	r->has_rules = c->relhasrules;
 	r->has_indexes = c->relhasindex;
+	r->is_partition = c->relispartition;
 	r->relname = pstrdup(NameStr(c->relname));
 	if (strchr("rpvmSfciI", c->relkind) != NULL && pgm_d_space_ok(d, c->relnamespace, &r->nspname))
 	{

@@ -58,7 +58,7 @@
 
 /* An index unit: its object, when it and its table are in the document. */
 void
-pgm_d_index(PgmDescribe *d, PgmRel *r, List *constraints)
+pgm_d_index(PgmDescribe *d, PgmRel *r)
 {
 	HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(r->oid));
 	Form_pg_index index;
@@ -78,17 +78,22 @@ pgm_d_index(PgmDescribe *d, PgmRel *r, List *constraints)
 		pgm_d_entry(d, RelationRelationId, r->oid, r->key);
 		return;
 	}
-	if (constraints == NIL)
-		constraints = pgm_d_scan(ConstraintRelationId, ConstraintRelidTypidNameIndexId,
-								 Anum_pg_constraint_conrelid, index->indrelid);
-	foreach(lc, constraints)
+	/* the constraint it is the index of (which it depends on, internally) */
+	foreach(lc, pgm_d_depends(d, RelationRelationId, r->oid))
 	{
-		Form_pg_constraint c = (Form_pg_constraint) GETSTRUCT((HeapTuple) lfirst(lc));
+		Form_pg_depend dep = lfirst(lc);
+		HeapTuple	ct;
+		Form_pg_constraint c;
 
+		if (dep->refclassid != ConstraintRelationId || dep->deptype != DEPENDENCY_INTERNAL ||
+			(ct = SearchSysCache1(CONSTROID, ObjectIdGetDatum(dep->refobjid))) == NULL)
+			continue;
+		c = (Form_pg_constraint) GETSTRUCT(ct);
 		if (c->conindid == r->oid && c->conrelid == index->indrelid &&
 			(c->contype == CONSTRAINT_PRIMARY || c->contype == CONSTRAINT_UNIQUE ||
 			 c->contype == CONSTRAINT_EXCLUSION))
 			constraint = psprintf("constraint %s.%s", t->qname, quote_identifier(NameStr(c->conname)));
+		ReleaseSysCache(ct);
 	}
 	pgm_object_text(&d->object, "kind", "index");
 	pgm_object_text(&d->object, "schema", r->nspname);
@@ -100,7 +105,8 @@ pgm_d_index(PgmDescribe *d, PgmRel *r, List *constraints)
 		pgm_object_bool(&d->object, "valid", false);
 	pgm_object_text(&d->object, "constraint", constraint);
 	ReleaseSysCache(tuple);
-	parent = pgm_d_fetch(InheritsRelationId, InheritsRelidSeqnoIndexId, Anum_pg_inherits_inhrelid, r->oid);
+	parent = !r->is_partition ? NULL :
+		pgm_d_fetch(InheritsRelationId, InheritsRelidSeqnoIndexId, Anum_pg_inherits_inhrelid, r->oid);
 	if (parent != NULL)
 		pgm_object_text(&d->object, "partition_of",
 						pgm_d_rel(d, ((Form_pg_inherits) GETSTRUCT(parent))->inhparent)->key);

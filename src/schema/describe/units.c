@@ -322,7 +322,7 @@ pgm_d_take(ArrayType *classids, ArrayType *objids, bool whole, MemoryContext int
 			if (!r->ok)
 				continue;
 			if (r->relkind == RELKIND_INDEX || r->relkind == RELKIND_PARTITIONED_INDEX)
-				pgm_d_index(&d, r, NIL);
+				pgm_d_index(&d, r);
 			else
 				pgm_d_relation(&d, r);
 		}
