@@ -10,6 +10,10 @@ DROP ROLE IF EXISTS "PUBLIC";
 CREATE ROLE "PUBLIC";
 CREATE SCHEMA "Other";
 CREATE EXTENSION citext SCHEMA "Other";
+-- a domain an extension brings: the extension's, but its constraint is an
+-- object of the document all the same
+CREATE DOMAIN "Other".mail AS text CONSTRAINT mail_at CHECK (VALUE LIKE '%@%');
+ALTER EXTENSION citext ADD DOMAIN "Other".mail;
 CREATE TYPE app.mood AS ENUM ('sad', 'ok', 'happy');
 CREATE TYPE app.empty AS ENUM ();
 CREATE DOMAIN app.positive AS integer CONSTRAINT positive_check CHECK (VALUE > 0) NOT NULL DEFAULT 1;
@@ -59,6 +63,8 @@ GRANT USAGE ON SCHEMA "Other" TO PUBLIC;
 SELECT migrate.record_snapshot() AS differences;
 SELECT snapshot = migrate.schema() AS same, replaces IS NULL AS whole
 FROM migrate.snapshots ORDER BY id DESC LIMIT 1;
+SELECT snapshot -> 'objects' -> 'constraint "Other".mail.mail_at' ->> 'relation' AS relation
+FROM migrate.snapshots ORDER BY id DESC LIMIT 1;
 CREATE TEMP TABLE keys_in_c AS SELECT classid, objid, key FROM migrate.snapshot_keys;
 SELECT count(*) > 100 AS many_keys FROM keys_in_c;
 
@@ -83,6 +89,7 @@ SELECT * FROM migrate.drift();
 
 DROP EXTENSION pgmigrate CASCADE;
 DROP SCHEMA app CASCADE;
+DROP EXTENSION citext;
 DROP SCHEMA "Other" CASCADE;
 CREATE SCHEMA app;
 CREATE EXTENSION pgmigrate;

@@ -266,6 +266,7 @@ pgm_keys_entries(PgmKeys *k, const char *keytext, void (*fn) (void *arg, Oid cla
 		Oid			classid = DatumGetObjectId(heap_getattr(tuple, 1, RelationGetDescr(k->rel), &isnull));
 		Oid			objid = DatumGetObjectId(heap_getattr(tuple, 2, RelationGetDescr(k->rel), &isnull));
 
+		CHECK_FOR_INTERRUPTS();
 		if (OidIsValid(classid))
 			fn(arg, classid, objid);
 	}
@@ -577,7 +578,10 @@ pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys)
 	pgm_pairs_init(&out);
 	for (i = 0; i < r.seen.count; i++)
 	{
-		PgmPair		u = pgm_reach_unit(r.seen.items[i]);
+		PgmPair		u;
+
+		CHECK_FOR_INTERRUPTS();
+		u = pgm_reach_unit(r.seen.items[i]);
 
 		if (OidIsValid(u.objid))
 			(void) pgm_pairs_add(&out, u.classid, u.objid);
@@ -616,6 +620,7 @@ pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, Arr
 	PgmReach	r;
 	PgmPairs	part;
 	PgmPairs	all;
+	PgmPairs	given_units;
 	PgmPairs	given;
 	PgmMore		more;
 	Datum	   *keys;
@@ -634,12 +639,17 @@ pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, Arr
 	/* the part's entries, and the units' with their indexes (which may have left the document) */
 	pgm_pairs_init(&all);
 	pgm_pairs_add_arrays(&all, entries[0], entries[1]);
-	pgm_pairs_add_arrays(&all, units[0], units[1]);
+	pgm_pairs_init(&given_units);
+	pgm_pairs_add_arrays(&given_units, units[0], units[1]);
+	for (i = 0; i < given_units.count; i++)
+		(void) pgm_pairs_add(&all, given_units.items[i].classid, given_units.items[i].objid);
 	for (i = 0; i < all.count; i++)
 	{
 		char	   *key;
 
-		if (all.items[i].classid == RelationRelationId)
+		CHECK_FOR_INTERRUPTS();
+		if (all.items[i].classid == RelationRelationId &&
+			pgm_pairs_has(&given_units, RelationRelationId, all.items[i].objid))
 		{
 			ListCell   *lc;
 			List	   *indexes = NIL;

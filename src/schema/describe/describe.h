@@ -123,6 +123,7 @@ extern char *pgm_d_expr(HeapTuple tuple, TupleDesc desc, AttrNumber attnum, Oid 
 
 extern bool pgm_d_object_done_here(Oid classid, Oid objid);
 extern void pgm_d_object_unit(PgmDescribe *d, Oid classid, Oid objid);
+extern void pgm_d_extension_domain_constraints(PgmDescribe *d);
 
 /* ---- relations.c ---- */
 

@@ -127,7 +127,7 @@ pgm_d_extension(PgmDescribe *d, Oid extension)
 	e = (Form_pg_extension) GETSTRUCT(tuple);
 	version = heap_getattr(tuple, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
 	pgm_object_text(&d->object, "kind", "extension");
-	pgm_object_text(&d->object, "name", NameStr(e->extname));
+	pgm_object_text(&d->object, "name", pstrdup(NameStr(e->extname)));	/* (kept past the scan) */
 	pgm_object_text(&d->object, "version", isnull ? NULL : TextDatumGetCString(version));
 	pgm_object_text(&d->object, "schema", space);
 	systable_endscan(scan);
@@ -155,6 +155,7 @@ pgm_d_extension(PgmDescribe *d, Oid extension)
 		Oid			classid = linitial_oid((List *) lfirst(lc));
 		Oid			objid = lsecond_oid((List *) lfirst(lc));
 
+		CHECK_FOR_INTERRUPTS();
 		if (classid != ConstraintRelationId && classid != TriggerRelationId &&
 			classid != PolicyRelationId && classid != AttrDefaultRelationId)
 			pgm_d_entry(d, classid, objid, key);
@@ -182,7 +183,7 @@ pgm_d_function(PgmDescribe *d, Oid fn)
 	}
 	pgm_object_text(&d->object, "kind", p->prokind == PROKIND_PROCEDURE ? "procedure" : "function");
 	pgm_object_text(&d->object, "schema", get_namespace_name(p->pronamespace));
-	pgm_object_text(&d->object, "name", NameStr(p->proname));
+	pgm_object_text(&d->object, "name", pstrdup(NameStr(p->proname)));	/* (kept past the release) */
 	pgm_object_text(&d->object, "identity_arguments",
 					pgm_d_call(pg_get_function_identity_arguments, 1, ObjectIdGetDatum(fn), 0));
 	pgm_object_text(&d->object, "arguments", pgm_d_call(pg_get_function_arguments, 1, ObjectIdGetDatum(fn), 0));
@@ -298,6 +299,43 @@ pgm_d_type(PgmDescribe *d, Oid type)
 		pgm_d_entry(d, TypeRelationId, t->typarray, key);
 	ReleaseSysCache(tuple);
 	pgm_d_constraints(d, key, constraints);
+}
+
+/*
+ * For a whole document: the constraints of domains that are no type of
+ * their own in it (an extension's), which migrate.schema()'s query
+ * describes all the same, as objects of "type schema.name".
+ */
+void
+pgm_d_extension_domain_constraints(PgmDescribe *d)
+{
+	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+	List	   *found = NIL;
+	ListCell   *lc;
+
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint c = (Form_pg_constraint) GETSTRUCT(tuple);
+		Form_pg_type form;
+
+		CHECK_FOR_INTERRUPTS();
+		if (OidIsValid(c->conrelid) || !OidIsValid(c->contypid) ||
+			pgm_d_type_key(d, c->contypid, &form) != NULL)
+			continue;
+		found = lappend(found, heap_copytuple(tuple));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	foreach(lc, found)
+	{
+		Form_pg_constraint c = (Form_pg_constraint) GETSTRUCT((HeapTuple) lfirst(lc));
+		char	   *relkey;
+
+		if (pgm_d_constraint_key(d, c->oid, &relkey) != NULL)
+			pgm_d_constraints(d, relkey, list_make1(lfirst(lc)));
+	}
 }
 
 /* Write a unit that pgm_d_object_done_here() accepted. */

@@ -139,6 +139,7 @@ pgm_d_units(PgmDescribe *d, ArrayType *classids, ArrayType *objids, List **relid
 		PgmRel	   *r = NULL;
 		ListCell   *lc;
 
+		CHECK_FOR_INTERRUPTS();
 		pgm_d_unit_normal(&catalog, &oid);
 		if (!OidIsValid(oid))
 			continue;			/* gone: nothing of it */
@@ -326,6 +327,8 @@ pgm_d_take(ArrayType *classids, ArrayType *objids, bool whole, MemoryContext int
 			else
 				pgm_d_relation(&d, r);
 		}
+		if (whole)
+			pgm_d_extension_domain_constraints(&d);
 		MemoryContextSwitchTo(into);
 		doc = pgm_doc_finish(d.doc);
 		if (keys)
