@@ -298,6 +298,17 @@ extern bool pgm_part_all_keys(MemoryContext into, ArrayType **keys);
 
 extern HTAB *pgm_key_set(const char *name, Size entrysize, long size);
 extern List *pgm_depend_rows(Oid classid, Oid objid);
+
+/* A default, trigger, policy or rule, as pgm_member_read() reads it. */
+typedef struct PgmMember
+{
+	Oid			relid;			/* its relation */
+	char	   *name;			/* NULL for a default */
+	int16		attnum;			/* a default's column */
+	bool		internal;		/* a trigger the server made */
+} PgmMember;
+
+extern bool pgm_member_read(Oid classid, Oid objid, PgmMember *m);
 extern void pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys);
 extern int	pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, ArrayType **units);
 

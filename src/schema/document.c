@@ -778,10 +778,11 @@ pgmigrate_schema_object(PG_FUNCTION_ARGS)
 }
 
 /*
- * The document of the objects and dependencies in `state`, sorted in place.
+ * The document of the objects and dependencies in `state` (a document built
+ * in C, or the aggregate's), sorted in place.
  */
-static Jsonb *
-pgm_doc_write(PgmDocState *state)
+Jsonb *
+pgm_doc_finish(PgmDocState *state)
 {
 	StringInfoData buf;
 	PgmDocContainer root;
@@ -872,13 +873,6 @@ pgm_doc_add_depend(PgmDocState *state, const char *key, const char *depends_on)
 	d->depends_on.data = pnstrdup(depends_on, d->depends_on.len);
 }
 
-/* The document built, as migrate.schema_document() writes it. */
-Jsonb *
-pgm_doc_finish(PgmDocState *state)
-{
-	return pgm_doc_write(state);
-}
-
 /*
  * migrate.schema_document(key, doc, depends_on), the end: the document.
  * Sorts the state in place (FINALFUNC_MODIFY = READ_WRITE).
@@ -889,5 +883,5 @@ pgmigrate_schema_document_finish(PG_FUNCTION_ARGS)
 	PgmDocState empty = {0};
 	PgmDocState *state = PG_ARGISNULL(0) ? &empty : (PgmDocState *) PG_GETARG_POINTER(0);
 
-	PG_RETURN_JSONB_P(pgm_doc_write(state));
+	PG_RETURN_JSONB_P(pgm_doc_finish(state));
 }

@@ -312,24 +312,72 @@ pgm_reach_schema_renamed(PgmReach *r, Oid space)
 	return strcmp(recorded, psprintf("schema %s", quote_identifier(name))) != 0;
 }
 
-/* Is rewrite rule `oid` a view's own, and of which view? */
-static Oid
-pgm_reach_view_of_rule(Oid rule)
+/*
+ * A default's, trigger's, policy's or rule's relation, read by its catalog
+ * and oid (describe/keys.c reads them too): false when it is gone, or of
+ * another catalog.  Sets m->relid, and m->name (a default has none, but
+ * its column, m->attnum), and whether a trigger is internal.
+ */
+bool
+pgm_member_read(Oid classid, Oid objid, PgmMember *m)
 {
-	Relation	rel = table_open(RewriteRelationId, AccessShareLock);
+	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tuple;
-	Oid			view = InvalidOid;
+	Oid			index;
+	AttrNumber	oidattr;
 
-	ScanKeyInit(&key, Anum_pg_rewrite_oid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(rule));
-	scan = systable_beginscan(rel, RewriteOidIndexId, true, NULL, 1, &key);
-	if (HeapTupleIsValid(tuple = systable_getnext(scan)) &&
-		strcmp(NameStr(((Form_pg_rewrite) GETSTRUCT(tuple))->rulename), ViewSelectRuleName) == 0)
-		view = ((Form_pg_rewrite) GETSTRUCT(tuple))->ev_class;
+	switch (classid)
+	{
+		case AttrDefaultRelationId:
+			index = AttrDefaultOidIndexId;
+			oidattr = Anum_pg_attrdef_oid;
+			break;
+		case TriggerRelationId:
+			index = TriggerOidIndexId;
+			oidattr = Anum_pg_trigger_oid;
+			break;
+		case PolicyRelationId:
+			index = PolicyOidIndexId;
+			oidattr = Anum_pg_policy_oid;
+			break;
+		case RewriteRelationId:
+			index = RewriteOidIndexId;
+			oidattr = Anum_pg_rewrite_oid;
+			break;
+		default:
+			return false;
+	}
+	memset(m, 0, sizeof(*m));
+	rel = table_open(classid, AccessShareLock);
+	ScanKeyInit(&key, oidattr, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objid));
+	scan = systable_beginscan(rel, index, true, NULL, 1, &key);
+	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		switch (classid)
+		{
+			case AttrDefaultRelationId:
+				m->relid = ((Form_pg_attrdef) GETSTRUCT(tuple))->adrelid;
+				m->attnum = ((Form_pg_attrdef) GETSTRUCT(tuple))->adnum;
+				break;
+			case TriggerRelationId:
+				m->relid = ((Form_pg_trigger) GETSTRUCT(tuple))->tgrelid;
+				m->name = pstrdup(NameStr(((Form_pg_trigger) GETSTRUCT(tuple))->tgname));
+				m->internal = ((Form_pg_trigger) GETSTRUCT(tuple))->tgisinternal;
+				break;
+			case PolicyRelationId:
+				m->relid = ((Form_pg_policy) GETSTRUCT(tuple))->polrelid;
+				m->name = pstrdup(NameStr(((Form_pg_policy) GETSTRUCT(tuple))->polname));
+				break;
+			default:
+				m->relid = ((Form_pg_rewrite) GETSTRUCT(tuple))->ev_class;
+				m->name = pstrdup(NameStr(((Form_pg_rewrite) GETSTRUCT(tuple))->rulename));
+		}
+	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	return view;
+	return OidIsValid(m->relid);
 }
 
 /* Follow what depends on the entry at `i` of the set. */
@@ -353,15 +401,16 @@ pgm_reach_follow(PgmReach *r, Relation depend, int i)
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tuple);
-		Oid			view;
+		PgmMember	rule;
 
 		if (d->deptype == DEPENDENCY_EXTENSION || d->deptype == DEPENDENCY_AUTO_EXTENSION)
 			continue;
 		/* but a partition's constraints and triggers are clones, and name theirs */
 		if (owned_only && d->classid != x.classid)
 			continue;
-		if (d->classid == RewriteRelationId && OidIsValid(view = pgm_reach_view_of_rule(d->objid)))
-			(void) pgm_pairs_add(&r->seen, RelationRelationId, view);
+		if (d->classid == RewriteRelationId && pgm_member_read(d->classid, d->objid, &rule) &&
+			strcmp(rule.name, ViewSelectRuleName) == 0)
+			(void) pgm_pairs_add(&r->seen, RelationRelationId, rule.relid);
 		else
 			(void) pgm_pairs_add(&r->seen, d->classid, d->objid);
 	}
@@ -456,11 +505,7 @@ pgm_reach_unit(PgmPair x)
 {
 	PgmPair		u = x;
 	HeapTuple	tuple;
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	Oid			index;
-	AttrNumber	oidattr;
+	PgmMember	m;
 
 	if (x.classid == ConstraintRelationId)
 	{
@@ -475,51 +520,11 @@ pgm_reach_unit(PgmPair x)
 		}
 		return u;
 	}
-	switch (x.classid)
-	{
-		case AttrDefaultRelationId:
-			index = AttrDefaultOidIndexId;
-			oidattr = Anum_pg_attrdef_oid;
-			break;
-		case TriggerRelationId:
-			index = TriggerOidIndexId;
-			oidattr = Anum_pg_trigger_oid;
-			break;
-		case PolicyRelationId:
-			index = PolicyOidIndexId;
-			oidattr = Anum_pg_policy_oid;
-			break;
-		case RewriteRelationId:
-			index = RewriteOidIndexId;
-			oidattr = Anum_pg_rewrite_oid;
-			break;
-		default:
-			return u;
-	}
+	if (x.classid != AttrDefaultRelationId && x.classid != TriggerRelationId &&
+		x.classid != PolicyRelationId && x.classid != RewriteRelationId)
+		return u;
 	u.classid = RelationRelationId;
-	u.objid = InvalidOid;
-	rel = table_open(x.classid, AccessShareLock);
-	ScanKeyInit(&key, oidattr, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(x.objid));
-	scan = systable_beginscan(rel, index, true, NULL, 1, &key);
-	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		switch (x.classid)
-		{
-			case AttrDefaultRelationId:
-				u.objid = ((Form_pg_attrdef) GETSTRUCT(tuple))->adrelid;
-				break;
-			case TriggerRelationId:
-				u.objid = ((Form_pg_trigger) GETSTRUCT(tuple))->tgrelid;
-				break;
-			case PolicyRelationId:
-				u.objid = ((Form_pg_policy) GETSTRUCT(tuple))->polrelid;
-				break;
-			default:
-				u.objid = ((Form_pg_rewrite) GETSTRUCT(tuple))->ev_class;
-		}
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
+	u.objid = pgm_member_read(x.classid, x.objid, &m) ? m.relid : InvalidOid;
 	return u;
 }
 

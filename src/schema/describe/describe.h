@@ -107,7 +107,6 @@ extern char *pgm_d_operator_key(PgmDescribe *d, Oid op);
 extern char *pgm_d_cast_key(PgmDescribe *d, Oid cast);
 extern char *pgm_d_transform_key(PgmDescribe *d, Oid transform);
 extern char *pgm_d_extension_key(Oid extension);
-extern bool pgm_d_member(Oid classid, Oid objid, Oid *relid, char **name);
 extern char *pgm_d_member_key(PgmDescribe *d, Oid classid, Oid objid);
 extern char *pgm_d_default_key(PgmDescribe *d, Oid attrdef);
 extern char *pgm_d_key_of(PgmDescribe *d, Oid classid, Oid objid, int32 objsubid);

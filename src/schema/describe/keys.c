@@ -676,70 +676,31 @@ pgm_d_extension_key(Oid extension)
 	return psprintf("extension %s", quote_identifier(name));
 }
 
-/* A trigger's, policy's or rule's relation, and its name; false when it
- * is none the document describes. */
-bool
-pgm_d_member(Oid classid, Oid objid, Oid *relid, char **name)
-{
-	HeapTuple	tuple;
-
-	if (classid == TriggerRelationId)
-	{
-		tuple = pgm_d_fetch(TriggerRelationId, TriggerOidIndexId, Anum_pg_trigger_oid, objid);
-		if (tuple == NULL || ((Form_pg_trigger) GETSTRUCT(tuple))->tgisinternal)
-			return false;
-		*relid = ((Form_pg_trigger) GETSTRUCT(tuple))->tgrelid;
-		*name = pstrdup(NameStr(((Form_pg_trigger) GETSTRUCT(tuple))->tgname));
-	}
-	else if (classid == PolicyRelationId)
-	{
-		tuple = pgm_d_fetch(PolicyRelationId, PolicyOidIndexId, Anum_pg_policy_oid, objid);
-		if (tuple == NULL)
-			return false;
-		*relid = ((Form_pg_policy) GETSTRUCT(tuple))->polrelid;
-		*name = pstrdup(NameStr(((Form_pg_policy) GETSTRUCT(tuple))->polname));
-	}
-	else
-	{
-		tuple = pgm_d_fetch(RewriteRelationId, RewriteOidIndexId, Anum_pg_rewrite_oid, objid);
-		if (tuple == NULL)
-			return false;
-		*relid = ((Form_pg_rewrite) GETSTRUCT(tuple))->ev_class;
-		*name = pstrdup(NameStr(((Form_pg_rewrite) GETSTRUCT(tuple))->rulename));
-	}
-	return true;
-}
-
 /* The key of a trigger, policy or rule (a view's own rule: the view's). */
 char *
 pgm_d_member_key(PgmDescribe *d, Oid classid, Oid objid)
 {
-	Oid			relid;
-	char	   *name;
+	PgmMember	m;
 	PgmRel	   *r;
 
-	if (!pgm_d_member(classid, objid, &relid, &name))
+	if (!pgm_member_read(classid, objid, &m) || m.internal)
 		return NULL;
-	r = pgm_d_rel(d, relid);
+	r = pgm_d_rel(d, m.relid);
 	if (!r->ok)
 		return NULL;
-	if (classid == RewriteRelationId && strcmp(name, ViewSelectRuleName) == 0)
+	if (classid == RewriteRelationId && strcmp(m.name, ViewSelectRuleName) == 0)
 		return r->key;
 	return psprintf("%s %s.%s", classid == TriggerRelationId ? "trigger" :
-					classid == PolicyRelationId ? "policy" : "rule", r->qname, quote_identifier(name));
+					classid == PolicyRelationId ? "policy" : "rule", r->qname, quote_identifier(m.name));
 }
 
 /* A default's column's key. */
 char *
 pgm_d_default_key(PgmDescribe *d, Oid attrdef)
 {
-	HeapTuple	tuple = pgm_d_fetch(AttrDefaultRelationId, AttrDefaultOidIndexId,
-									Anum_pg_attrdef_oid, attrdef);
+	PgmMember	m;
 
-	if (tuple == NULL)
-		return NULL;
-	return pgm_d_column_key(d, ((Form_pg_attrdef) GETSTRUCT(tuple))->adrelid,
-							((Form_pg_attrdef) GETSTRUCT(tuple))->adnum);
+	return pgm_member_read(AttrDefaultRelationId, attrdef, &m) ? pgm_d_column_key(d, m.relid, m.attnum) : NULL;
 }
 
 /* The key of a catalog entry, as ids writes it (no caching). */

@@ -86,6 +86,7 @@ pgm_d_unit_normal(Oid *classid, Oid *objid)
 	HeapTuple	tuple;
 	Form_pg_type t;
 	Oid			type;
+	Oid			relid;
 
 	if (*classid != TypeRelationId)
 		return;
@@ -99,10 +100,10 @@ pgm_d_unit_normal(Oid *classid, Oid *objid)
 	if (OidIsValid(t->typelem) && get_array_type(t->typelem) == *objid)
 		type = t->typelem;
 	ReleaseSysCache(tuple);
-	if (OidIsValid(get_typ_typrelid(type)))
+	if (OidIsValid(relid = get_typ_typrelid(type)))
 	{
 		*classid = RelationRelationId;
-		*objid = get_typ_typrelid(type);
+		*objid = relid;
 	}
 	else
 		*objid = type;
