@@ -29,6 +29,10 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -37,6 +41,7 @@
 #include "storage/lock.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
@@ -56,12 +61,6 @@ typedef struct PgmQueryDef
 } PgmQueryDef;
 
 static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
-	[PGM_Q_LOAD_GRAPH] = {
-		"SELECT id, parents, applied_at, apply_order, transactional,"
-		" down IS NULL, destructive, description, down_derived"
-		" FROM migrate.revisions",
-		0, {0}
-	},
 	[PGM_Q_GET_REVISION] = {
 		"SELECT up, up_sha256, down, down_sha256, parents, description,"
 		" destructive, transactional, applied_at IS NOT NULL, down_derived"
@@ -106,34 +105,6 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 		" WHERE id OPERATOR(pg_catalog.=) $1",
 		2, {TEXTOID, TEXTOID}
 	},
-	[PGM_Q_MARK_APPLIED] = {
-		"UPDATE migrate.revisions SET applied_at = pg_catalog.now(),"
-		" applied_by = $2, apply_order = $3"
-		" WHERE id OPERATOR(pg_catalog.=) $1 AND applied_at IS NULL"
-		" RETURNING up, up_sha256, down, down_sha256",
-		3, {TEXTOID, NAMEOID, INT8OID}
-	},
-	[PGM_Q_MARK_UNAPPLIED] = {
-		"UPDATE migrate.revisions SET applied_at = NULL, applied_by = NULL,"
-		" apply_order = NULL"
-		" WHERE id OPERATOR(pg_catalog.=) $1 AND applied_at IS NOT NULL",
-		1, {TEXTOID}
-	},
-	[PGM_Q_LOG] = {
-		"INSERT INTO migrate.log (role, session_role, action, revision,"
-		" duration_ms, command, outcome, detail)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-		8, {NAMEOID, NAMEOID, TEXTOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID, TEXTOID}
-	},
-	[PGM_Q_SAVE_SNAPSHOT] = {
-		"INSERT INTO migrate.snapshots (action, taken_by, snapshot) VALUES ($1, $2, $3)",
-		3, {TEXTOID, NAMEOID, JSONBOID}
-	},
-	[PGM_Q_SAVE_PART] = {
-		"INSERT INTO migrate.snapshots (action, taken_by, snapshot, replaces)"
-		" VALUES ($1, $2, $3, $4)",
-		4, {TEXTOID, NAMEOID, JSONBOID, TEXTARRAYOID}
-	},
 	[PGM_Q_RECORDS] = {
 		/* the last whole record and the parts after it, the newest first */
 		"SELECT snapshot, replaces FROM migrate.snapshots"
@@ -141,33 +112,6 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 		"   WHERE replaces IS NULL)"
 		" ORDER BY id DESC",
 		0, {0}
-	},
-	[PGM_Q_KEYS_COMPLETE] = {
-		"SELECT FROM migrate.snapshot_keys"
-		" WHERE classid OPERATOR(pg_catalog.=) 0 AND objid OPERATOR(pg_catalog.=) 0"
-		" AND key OPERATOR(pg_catalog.=) $1",
-		1, {TEXTOID}
-	},
-	[PGM_Q_KEYS_CLEAR] = {
-		"DELETE FROM migrate.snapshot_keys",
-		0, {0}
-	},
-	[PGM_Q_KEYS_FORGET] = {
-		/*
-		 * the rows found through each index in a statement of its own: an
-		 * OR of both, or a join of both by ctid, read them all (a row both
-		 * find is deleted by the first, and the second passes over it)
-		 */
-		"WITH by_key AS (DELETE FROM migrate.snapshot_keys f WHERE f.key OPERATOR(pg_catalog.=) ANY ($1))"
-		" DELETE FROM migrate.snapshot_keys f USING ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) u (classid, objid)"
-		" WHERE f.classid OPERATOR(pg_catalog.=) u.classid AND f.objid OPERATOR(pg_catalog.=) u.objid",
-		3, {TEXTARRAYOID, OIDARRAYOID, OIDARRAYOID}
-	},
-	[PGM_Q_KEYS_SAVE] = {
-		"INSERT INTO migrate.snapshot_keys (classid, objid, key)"
-		" SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
-		" ON CONFLICT (classid, objid) DO UPDATE SET key = excluded.key",
-		3, {OIDARRAYOID, OIDARRAYOID, TEXTARRAYOID}
 	},
 	[PGM_Q_RECORDS_BEFORE] = {
 		"DELETE FROM migrate.snapshots WHERE id OPERATOR(pg_catalog.<) $1",
@@ -228,10 +172,6 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 		" WHEN r.applied_at IS NOT NULL THEN 'applied' ELSE 'pending' END"
 		" FROM migrate.revisions r LEFT JOIN migrate.online o"
 		"   ON o.revision OPERATOR(pg_catalog.=) r.id WHERE r.online",
-		0, {0}
-	},
-	[PGM_Q_ONLINE_ANY] = {
-		"SELECT revision FROM migrate.online ORDER BY started_at LIMIT 1",
 		0, {0}
 	},
 	[PGM_Q_WITHDRAW_DOWN] = {
@@ -330,31 +270,43 @@ void
 pgm_catalog_log(const char *action, const char *revision, double duration_ms,
 				const char *command, const char *outcome, const char *detail)
 {
+	static const char *const columns[] = {"role", "session_role", "action", "revision",
+	"duration_ms", "command", "outcome", "detail"};
 	Datum		values[8];
-	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	bool		nulls[8] = {false};
 
 	values[0] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
 	values[1] = DirectFunctionCall1(namein,
 									CStringGetDatum(GetUserNameFromId(GetSessionUserId(), false)));
 	values[2] = CStringGetTextDatum(action);
-	if (revision)
-		values[3] = CStringGetTextDatum(revision);
-	else
-		nulls[3] = 'n';
-	if (duration_ms >= 0)
-		values[4] = Float8GetDatum(duration_ms);
-	else
-		nulls[4] = 'n';
-	if (command)
-		values[5] = CStringGetTextDatum(command);
-	else
-		nulls[5] = 'n';
+	nulls[3] = revision == NULL;
+	values[3] = revision ? CStringGetTextDatum(revision) : (Datum) 0;
+	nulls[4] = duration_ms < 0;
+	values[4] = Float8GetDatum(duration_ms);
+	nulls[5] = command == NULL;
+	values[5] = command ? CStringGetTextDatum(command) : (Datum) 0;
 	values[6] = CStringGetTextDatum(outcome);
-	if (detail)
-		values[7] = CStringGetTextDatum(detail);
-	else
-		nulls[7] = 'n';
-	pgm_catalog_exec(PGM_Q_LOG, values, nulls, false);
+	nulls[7] = detail == NULL;
+	values[7] = detail ? CStringGetTextDatum(detail) : (Datum) 0;
+	pgm_table_insert_named("log", lengthof(columns), columns, values, nulls);
+}
+
+/*
+ * Store a record of the schema (records.c): whole (`replaces` NULL), or a
+ * part that replaces the keys `replaces` names.
+ */
+void
+pgm_catalog_save_record(const char *action, Jsonb *doc, ArrayType *replaces)
+{
+	static const char *const columns[] = {"action", "taken_by", "snapshot", "replaces"};
+	Datum		values[4];
+
+	values[0] = CStringGetTextDatum(action);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
+	values[2] = JsonbPGetDatum(doc);
+	values[3] = PointerGetDatum(replaces);
+	/* a whole record sets no `replaces`: a catalog older than 0.10 has none */
+	pgm_table_insert_named("snapshots", replaces ? 4 : 3, columns, values, NULL);
 }
 
 /*
@@ -373,84 +325,137 @@ pgm_lock_catalog(void)
 }
 
 /*
- * The up (or down) SQL of revision `id`, checked against its stored
- * checksum.  Every path that runs stored SQL or hands it out comes through
- * here, after checking that the revision has the side it asks for (a down
- * is missing only when pgm_check_reversible() refuses).  A revision that is
- * not there, a side that is not there, or SQL that does not match is
- * XX001: only a change to the catalog behind pgmigrate's back can cause
- * them.  Connected to SPI.
+ * migrate.revisions, open, and the row of revision `id` (a copy), or NULL.
  */
-static char *pgm_checked_sql(const char *id, bool up);
-
-char *
-pgm_catalog_fetch_sql(const char *id, bool up, bool read_only)
+static HeapTuple
+pgm_revision_row(PgmTable *t, const char *id, PgmTableAccess access)
 {
-	Datum		idarg = CStringGetTextDatum(id);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	row;
+	Oid			collation;
+	Oid			index;
 
-	if (pgm_catalog_exec(PGM_Q_GET_REVISION, &idarg, NULL, read_only) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("revision \"%s\" disappeared from migrate.revisions", id),
-				 errdetail("It was in the revision graph read earlier in this call."),
-				 errhint("The catalog was changed outside pgmigrate's functions; restore it from a backup.")));
-	return pgm_checked_sql(id, up);
+	(void) pgm_table_open(t, "revisions", access, false);
+	index = pgm_table_index(t, "revisions_pkey", &collation);
+	ScanKeyInit(&key, pgm_table_column(t, "id"), BTEqualStrategyNumber, F_TEXTEQ,
+				CStringGetTextDatum(id));
+	key.sk_collation = collation;
+	scan = pgm_table_scan(t, index, 1, &key);
+	row = systable_getnext(scan);
+	if (HeapTupleIsValid(row))
+		row = heap_copytuple(row);
+	systable_endscan(scan);
+	return row;
 }
 
 /*
- * The up (or down) SQL in the first row of SPI_tuptable, whose first four
- * columns are up, up_sha256, down and down_sha256, checked against its
- * checksum as above; frees the rows.
+ * The up (or down) SQL of a row of migrate.revisions, checked against its
+ * stored checksum.  Every path that runs stored SQL or hands it out comes
+ * through here, after checking that the revision has the side it asks for
+ * (a down is missing only when pgm_check_reversible() refuses).  A side
+ * that is not there, or SQL that does not match, is XX001: only a change
+ * to the catalog behind pgmigrate's back can cause them.
  */
 static char *
-pgm_checked_sql(const char *id, bool up)
+pgm_checked_sql(PgmTable *t, HeapTuple row, const char *id, bool up)
 {
 	const char *side = up ? "up" : "down";
-	bool		isnull;
-	Datum		sql;
-	char	   *stored_sha;
-	char	   *sql_text;
+	bool		isnull,
+				shanull;
+	Datum		sql = pgm_table_value(t, row, pgm_table_column(t, side), &isnull);
+	Datum		sha = pgm_table_value(t, row, pgm_table_column(t, up ? "up_sha256" : "down_sha256"),
+									  &shanull);
 
-	sql = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-						up ? PGM_REV_UP : PGM_REV_DOWN, &isnull);
-	stored_sha = pgm_result_text(0, up ? PGM_REV_UP_SHA : PGM_REV_DOWN_SHA);
-	if (isnull || stored_sha == NULL ||
-		strcmp(pgm_sha256_hex(DatumGetTextPP(sql)), stored_sha) != 0)
+	if (isnull || shanull ||
+		strcmp(pgm_sha256_hex(DatumGetTextPP(sql)), TextDatumGetCString(sha)) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("%s SQL of revision \"%s\" does not match its checksum", side, id),
 				 errdetail("The stored SQL was changed outside pgmigrate's functions."),
 				 errhint("Restore the registered SQL from your migration files; nothing of this call was kept.")));
-	sql_text = TextDatumGetCString(sql);
-	SPI_freetuptable(SPI_tuptable);
-	return sql_text;
+	return TextDatumGetCString(sql);
+}
+
+static void
+pgm_revision_disappeared(const char *id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("revision \"%s\" disappeared from migrate.revisions", id),
+			 errdetail("It was in the revision graph read earlier in this call."),
+			 errhint("The catalog was changed outside pgmigrate's functions; restore it from a backup.")));
 }
 
 /*
- * Mark revision `id` applied (with `values`: id, applied_by, apply_order,
- * as PGM_Q_MARK_APPLIED has them) or not applied (`values`: id).  Returns
- * whether the row was marked (false: a concurrent transaction marked it
- * first).  When `sql` is given, *sql is the up SQL (applying: read by the
- * same statement) or the down SQL (not: a rollback has mostly read it
- * already, so it is read apart), checked as pgm_catalog_fetch_sql() checks
- * it, with the same errors, which come before the caller's own.  Connected
- * to SPI.
+ * The up (or down) SQL of revision `id`, checked (pgm_checked_sql()).
+ * read_only reads with the calling statement's snapshot, else the latest
+ * rows.
+ */
+char *
+pgm_catalog_fetch_sql(const char *id, bool up, bool read_only)
+{
+	PgmTable	t;
+	HeapTuple	row = pgm_revision_row(&t, id, read_only ? PGM_TABLE_READ_STATEMENT : PGM_TABLE_READ_LATEST);
+	char	   *sql;
+
+	if (!HeapTupleIsValid(row))
+		pgm_revision_disappeared(id);
+	sql = pgm_checked_sql(&t, row, id, up);
+	pgm_table_close(&t);
+	return sql;
+}
+
+/*
+ * Mark revision `id` applied (with `values`: id, applied_by, apply_order)
+ * or not applied (`values`: id).  Returns whether the row was marked
+ * (false: a concurrent transaction marked it first).  When `sql` is given,
+ * *sql is the up SQL (applying) or the down SQL (not), read from the row
+ * and checked as pgm_catalog_fetch_sql() checks it, with the same errors,
+ * which come before the caller's own.
  */
 bool
 pgm_catalog_mark(const char *id, bool applied, Datum *values, char **sql)
 {
-	bool		marked = pgm_catalog_exec(applied ? PGM_Q_MARK_APPLIED : PGM_Q_MARK_UNAPPLIED,
-										  values, NULL, false) == 1;
+	PgmTable	t;
+	HeapTuple	row = pgm_revision_row(&t, id, PGM_TABLE_WRITE);
+	bool		marked = false;
 
-	if (marked && sql && applied)
-		*sql = pgm_checked_sql(id, true);
+	if (!HeapTupleIsValid(row))
+	{
+		if (sql)
+			pgm_revision_disappeared(id);
+	}
 	else
 	{
-		SPI_freetuptable(SPI_tuptable);
+		AttrNumber	at = pgm_table_column(&t, "applied_at");
+		AttrNumber	by = pgm_table_column(&t, "applied_by");
+		AttrNumber	order = pgm_table_column(&t, "apply_order");
+		int			width = pgm_table_width(&t);
+		Datum	   *v = palloc0(sizeof(Datum) * width);
+		bool	   *nulls = palloc0(sizeof(bool) * width);
+		bool	   *replace = palloc0(sizeof(bool) * width);
+		bool		isnull;
+
+		(void) pgm_table_value(&t, row, at, &isnull);
 		/* what reading it says comes before the caller's error */
 		if (sql)
-			*sql = pgm_catalog_fetch_sql(id, applied, false);
+			*sql = pgm_checked_sql(&t, row, id, applied);
+		marked = applied == isnull;
+		if (marked)
+		{
+			replace[at - 1] = replace[by - 1] = replace[order - 1] = true;
+			nulls[at - 1] = nulls[by - 1] = nulls[order - 1] = !applied;
+			if (applied)
+			{
+				v[at - 1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+				v[by - 1] = values[1];
+				v[order - 1] = values[2];
+			}
+			pgm_table_update(&t, row, v, nulls, replace);
+		}
 	}
+	pgm_table_close(&t);
 	return marked;
 }
 
@@ -461,13 +466,32 @@ pgm_catalog_mark(const char *id, bool applied, Datum *values, char **sql)
 char *
 pgm_online_in_progress(void)
 {
-	Oid			nspid = get_namespace_oid(PGM_SCHEMA, true);
+	PgmTable	t;
+	SysScanDesc scan;
+	HeapTuple	row;
+	AttrNumber	revision,
+				started;
 	char	   *id = NULL;
+	TimestampTz first = 0;
 
-	if (!OidIsValid(nspid) || !OidIsValid(get_relname_relid("online", nspid)))
+	if (!pgm_table_open(&t, "online", PGM_TABLE_READ_STATEMENT, true))
 		return NULL;
-	if (pgm_catalog_exec(PGM_Q_ONLINE_ANY, NULL, NULL, true) > 0)
-		id = pgm_result_text(0, 1);
-	SPI_freetuptable(SPI_tuptable);
+	revision = pgm_table_column(&t, "revision");
+	started = pgm_table_column(&t, "started_at");
+	/* a few rows at most: one per online revision between start and complete */
+	scan = pgm_table_scan(&t, InvalidOid, 0, NULL);
+	while (HeapTupleIsValid(row = systable_getnext(scan)))
+	{
+		bool		isnull;
+		TimestampTz at = DatumGetTimestampTz(pgm_table_value(&t, row, started, &isnull));
+
+		if (id == NULL || at < first)
+		{
+			id = TextDatumGetCString(pgm_table_value(&t, row, revision, &isnull));
+			first = at;
+		}
+	}
+	systable_endscan(scan);
+	pgm_table_close(&t);
 	return id;
 }

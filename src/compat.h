@@ -324,4 +324,14 @@ pgm_permanent_main_fork_blocks(Oid tablespace, Oid filenumber)
 	return (int64) smgrnblocks(reln, MAIN_FORKNUM);
 }
 
+/*
+ * Is a CHECK constraint enforced?  Every one is up to 17; 18 has NOT
+ * ENFORCED ones, which new rows need not satisfy.
+ */
+#if PG_VERSION_NUM >= 180000
+#define pgm_check_enforced(check) ((check)->ccenforced)
+#else
+#define pgm_check_enforced(check) true
+#endif
+
 #endif							/* PGMIGRATE_COMPAT_H */

@@ -11,10 +11,11 @@
  * of the order they were applied, which always puts children before
  * parents.
  *
- * Calls catalog.c, rows.c and common/revisions.c.
+ * Calls catalog.c, rows.c, tables.c and common/revisions.c.
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
@@ -148,8 +149,81 @@ pgm_graph_sort(PgmGraph *graph)
 	pfree(order_nodes);
 }
 
+/* A row of migrate.revisions, as the graph needs it. */
+typedef struct PgmGraphRow
+{
+	PgmNode		node;
+	ArrayType  *parents;		/* NULL when NULL */
+} PgmGraphRow;
+
+/* A boolean column of a row of migrate.revisions (NULL is false). */
+static bool
+pgm_graph_bool(PgmTable *t, HeapTuple tuple, const char *column)
+{
+	bool		isnull;
+	Datum		d = pgm_table_value(t, tuple, pgm_table_column(t, column), &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
 /*
- * Load the graph.  Must be called connected to SPI; the graph lives in the
+ * The rows of migrate.revisions, read with the calling statement's
+ * snapshot (read_only) or the latest rows.
+ */
+static List *
+pgm_graph_rows(bool read_only)
+{
+	PgmTable	t;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	List	   *rows = NIL;
+	AttrNumber	id,
+				parents,
+				applied_at,
+				apply_order,
+				down,
+				description;
+
+	(void) pgm_table_open(&t, "revisions", read_only ? PGM_TABLE_READ_STATEMENT : PGM_TABLE_READ_LATEST,
+						  false);
+	id = pgm_table_column(&t, "id");
+	parents = pgm_table_column(&t, "parents");
+	applied_at = pgm_table_column(&t, "applied_at");
+	apply_order = pgm_table_column(&t, "apply_order");
+	down = pgm_table_column(&t, "down");
+	description = pgm_table_column(&t, "description");
+	scan = pgm_table_scan(&t, InvalidOid, 0, NULL);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		PgmGraphRow *row = palloc0(sizeof(PgmGraphRow));
+		bool		isnull;
+		Datum		d;
+
+		CHECK_FOR_INTERRUPTS();
+		row->node.id = TextDatumGetCString(pgm_table_value(&t, tuple, id, &isnull));
+		d = pgm_table_value(&t, tuple, parents, &isnull);
+		row->parents = isnull ? NULL : DatumGetArrayTypePCopy(d);
+		d = pgm_table_value(&t, tuple, applied_at, &isnull);
+		row->node.applied = !isnull;
+		row->node.applied_at = isnull ? 0 : DatumGetTimestampTz(d);
+		d = pgm_table_value(&t, tuple, apply_order, &isnull);
+		row->node.apply_order = isnull ? 0 : DatumGetInt64(d);
+		row->node.transactional = pgm_graph_bool(&t, tuple, "transactional");
+		(void) pgm_table_value(&t, tuple, down, &isnull);
+		row->node.irreversible = isnull;
+		row->node.destructive = pgm_graph_bool(&t, tuple, "destructive");
+		d = pgm_table_value(&t, tuple, description, &isnull);
+		row->node.description = isnull ? NULL : TextDatumGetCString(d);
+		row->node.down_derived = pgm_graph_bool(&t, tuple, "down_derived");
+		rows = lappend(rows, row);
+	}
+	systable_endscan(scan);
+	pgm_table_close(&t);
+	return rows;
+}
+
+/*
+ * Load the graph.  The graph lives in the
  * memory context current at the call.  read_only reads with the calling
  * query's snapshot; otherwise a fresh one is taken, which is what a caller
  * that just waited for the catalog lock needs to see the latest commits.
@@ -160,12 +234,14 @@ pgm_graph_load(bool read_only)
 	MemoryContext cxt = CurrentMemoryContext;
 	PgmGraph   *graph = palloc0(sizeof(PgmGraph));
 	HASHCTL		hctl;
+	List	   *rows;
 	Datum	  **parent_ids;
 	int		   *nparent_ids;
 	int			n;
 	int			i;
 
-	n = pgm_catalog_exec(PGM_Q_LOAD_GRAPH, NULL, NULL, read_only);
+	rows = pgm_graph_rows(read_only);
+	n = list_length(rows);
 
 	graph->nnodes = n;
 	graph->nodes = palloc0(sizeof(PgmNode) * Max(n, 1));
@@ -181,33 +257,19 @@ pgm_graph_load(bool read_only)
 
 	for (i = 0; i < n; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
+		PgmGraphRow *row = list_nth(rows, i);
 		PgmNode    *node = &graph->nodes[i];
 		PgmIndexEntry *entry;
-		bool		isnull;
 		bool		found;
-		Datum		d;
 
-		node->id = pgm_result_text(i, 1);
+		*node = row->node;
 		if (strlen(node->id) > PGM_ID_MAXLEN)
 			pgm_corrupt("Revision id \"%s\" is too long.", node->id);
-		d = SPI_getbinval(tup, desc, 2, &isnull);
-		if (!isnull)
-			deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false,
+		if (row->parents != NULL)
+			deconstruct_array(row->parents, TEXTOID, -1, false,
 							  TYPALIGN_INT, &parent_ids[i], NULL,
 							  &nparent_ids[i]);
-		d = SPI_getbinval(tup, desc, 3, &isnull);
-		node->applied = !isnull;
-		node->applied_at = isnull ? 0 : DatumGetTimestampTz(d);
-		d = SPI_getbinval(tup, desc, 4, &isnull);
-		node->apply_order = isnull ? 0 : DatumGetInt64(d);
 		graph->max_apply_order = Max(graph->max_apply_order, node->apply_order);
-		node->transactional = pgm_result_bool(i, 5);
-		node->irreversible = pgm_result_bool(i, 6);
-		node->destructive = pgm_result_bool(i, 7);
-		node->description = pgm_result_text(i, 8);
-		node->down_derived = pgm_result_bool(i, 9);
 
 		entry = hash_search(graph->index, node->id, HASH_ENTER, &found);
 		entry->node = i;

@@ -12,6 +12,8 @@
  *                       its schema-changing functions, shard visibility
  *   rows.c              SPI results, set-returning plumbing, string lists, the
  *                       fixed settings of every catalog read, subtransactions
+ *   tables.c            migrate's own tables, read and written row by row
+ *                       without SPI
  *   sqltext.c           the server's parser, statements, checksums
  *   secrets.c           what PostgreSQL keeps from other roles: which
  *                       statements write it, their text without it
@@ -26,6 +28,7 @@
  *                       from the catalogs in C (describe/describe.h)
  *   schema/snapshot.c   the schema as data: documents and their comparison
  *   schema/part.c       the part of the document for some objects
+ *   schema/key_rows.c   migrate.snapshot_keys, row by row
  *   schema/reach.c      what a part record must hold: the scope of what
  *                       a deploy's commands named
  *   schema/records.c    the schema as recorded: whole and part records
@@ -55,6 +58,7 @@
 #include "postgres.h"
 
 #include "compat.h"
+#include "access/skey.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "nodes/parsenodes.h"
@@ -101,6 +105,41 @@ extern Tuplestorestate *pgm_srf_begin(FunctionCallInfo fcinfo,
 extern bool pgm_list_has_string(List *list, const char *s);
 extern char *pgm_list_join(List *list, const char *separator);
 extern ErrorData *pgm_in_subtransaction(void (*fn) (void *), void *arg, bool keep);
+
+/* ---- tables.c: migrate's own tables, row by row, without SPI ---- */
+
+/* How a table of migrate is opened: see pgm_table_open(). */
+typedef enum PgmTableAccess
+{
+	PGM_TABLE_READ_STATEMENT,
+	PGM_TABLE_READ_LATEST,
+	PGM_TABLE_WRITE
+} PgmTableAccess;
+
+/* A table of migrate, open; see pgm_table_open(). */
+typedef struct PgmTable
+{
+	Relation	rel;
+	Oid			space;			/* schema migrate */
+	LOCKMODE	lock;
+	Snapshot	snapshot;		/* the latest rows, this transaction's too */
+	struct ResultRelInfo *indexes;	/* open once written */
+} PgmTable;
+
+extern bool pgm_table_open(PgmTable *t, const char *name, PgmTableAccess access, bool missing_ok);
+extern void pgm_table_refresh(PgmTable *t);
+extern void pgm_table_close(PgmTable *t);
+extern AttrNumber pgm_table_column(PgmTable *t, const char *name);
+extern Oid	pgm_table_index(PgmTable *t, const char *name, Oid *collation);
+extern struct SysScanDescData *pgm_table_scan(PgmTable *t, Oid index, int nkeys, ScanKey keys);
+extern Datum pgm_table_value(PgmTable *t, HeapTuple row, AttrNumber attnum, bool *isnull);
+extern int	pgm_table_width(PgmTable *t);
+extern void pgm_table_insert(PgmTable *t, Datum *values, bool *nulls, const bool *given);
+extern void pgm_table_insert_named(const char *table, int n, const char *const *columns,
+								   const Datum *values, const bool *nulls);
+extern void pgm_table_update(PgmTable *t, HeapTuple old, Datum *values, bool *nulls,
+							 const bool *replace);
+extern void pgm_table_delete(PgmTable *t, HeapTuple old);
 
 /* ---- sqltext.c: the server's parser, statements, checksums ---- */
 
@@ -162,24 +201,14 @@ extern bool pgm_session_take_deferred_log(char **tag, char **outcome,
 
 typedef enum PgmQuery
 {
-	PGM_Q_LOAD_GRAPH,
 	PGM_Q_GET_REVISION,
 	PGM_Q_HEADS,
 	PGM_Q_MISSING_PARENTS,
 	PGM_Q_INSERT_REVISION,
 	PGM_Q_UPDATE_REVISION,
 	PGM_Q_UPDATE_DESCRIPTION,
-	PGM_Q_MARK_APPLIED,
-	PGM_Q_MARK_UNAPPLIED,
-	PGM_Q_LOG,
-	PGM_Q_SAVE_SNAPSHOT,
 	PGM_Q_LAST_SNAPSHOT,
-	PGM_Q_SAVE_PART,
 	PGM_Q_RECORDS,
-	PGM_Q_KEYS_COMPLETE,
-	PGM_Q_KEYS_CLEAR,
-	PGM_Q_KEYS_FORGET,
-	PGM_Q_KEYS_SAVE,
 	PGM_Q_RECORDS_BEFORE,
 	PGM_Q_LAST_RECORD_ID,
 	PGM_Q_CHECKSUMS,
@@ -192,7 +221,6 @@ typedef enum PgmQuery
 	PGM_Q_ONLINE_PROGRESS,
 	PGM_Q_ONLINE_DELETE,
 	PGM_Q_ONLINE_PHASES,
-	PGM_Q_ONLINE_ANY,
 	PGM_Q_COUNT
 } PgmQuery;
 
@@ -218,6 +246,7 @@ extern char *pgm_caller_name(void);
 extern char *pgm_catalog_fetch_sql(const char *id, bool up, bool read_only);
 extern bool pgm_catalog_mark(const char *id, bool applied, Datum *values, char **sql);
 extern char *pgm_online_in_progress(void);
+extern void pgm_catalog_save_record(const char *action, Jsonb *doc, ArrayType *replaces);
 
 /* ---- schema/document.c: writing a schema document ---- */
 
@@ -293,6 +322,28 @@ extern PgmSnapshot *pgm_snapshot_from(PgmObject *objects, int count);
 extern Jsonb *pgm_part_take(ArrayType *classids, ArrayType *objids, MemoryContext into,
 							 ArrayType **keys);
 extern bool pgm_part_all_keys(MemoryContext into, ArrayType **keys);
+
+/* ---- schema/key_rows.c: migrate.snapshot_keys, row by row ---- */
+
+/* migrate.snapshot_keys, open, with its columns and indexes */
+typedef struct PgmKeyRows
+{
+	PgmTable	table;
+	AttrNumber	classid;
+	AttrNumber	objid;
+	AttrNumber	key;
+	Oid			by_entry;		/* index (classid, objid) */
+	Oid			by_key;			/* index (key) */
+	Oid			key_collation;
+} PgmKeyRows;
+
+extern void pgm_key_rows_open(PgmKeyRows *k, bool write);
+extern void pgm_key_rows_close(PgmKeyRows *k);
+extern char *pgm_key_rows_key_of(PgmKeyRows *k, Oid classid, Oid objid);
+extern void pgm_key_rows_entries(PgmKeyRows *k, const char *keytext,
+								 void (*fn) (void *arg, Oid classid, Oid objid), void *arg);
+extern bool pgm_key_rows_complete(void);
+extern void pgm_key_rows_write(ArrayType **forget, ArrayType **keys);
 
 /* ---- schema/reach.c: what a part record must hold ---- */
 

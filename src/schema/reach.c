@@ -20,12 +20,12 @@
  * recorded under, and whatever else was recorded under those keys must be
  * taken too: pgm_reach_more() says what is missing.
  *
- * migrate.snapshot_keys is read through its two indexes, with a snapshot
- * that sees what this transaction wrote (the first deploy writes the keys
- * in the same statement).  The cost is that of the named objects and their
- * neighbours, not of the database.
+ * migrate.snapshot_keys is read through its two indexes (key_rows.c),
+ * with a snapshot that sees what this transaction wrote (the first deploy
+ * writes the keys in the same statement).  The cost is that of the named
+ * objects and their neighbours, not of the database.
  *
- * Calls nothing of pgmigrate's.
+ * Calls key_rows.c.
  */
 #include "postgres.h"
 
@@ -65,15 +65,6 @@ typedef struct PgmPair
 	Oid			classid;
 	Oid			objid;
 } PgmPair;
-
-/* migrate.snapshot_keys, open, with its indexes */
-typedef struct PgmKeys
-{
-	Relation	rel;
-	Oid			by_entry;		/* (classid, objid) */
-	Oid			by_key;			/* (key) */
-	Oid			key_collation;
-} PgmKeys;
 
 /* Set of entries, and their order of arrival. */
 typedef struct PgmPairs
@@ -199,85 +190,11 @@ pgm_key_set(const char *name, Size entrysize, long size)
 }
 
 
-/* ---- migrate.snapshot_keys ---- */
-
-static void
-pgm_keys_open(PgmKeys *k)
-{
-	Oid			space = get_namespace_oid(PGM_SCHEMA, false);
-	Relation	index;
-
-	k->rel = table_open(get_relname_relid("snapshot_keys", space), AccessShareLock);
-	k->by_entry = get_relname_relid("snapshot_keys_pkey", space);
-	k->by_key = get_relname_relid("snapshot_keys_key", space);
-	if (!OidIsValid(k->by_entry) || !OidIsValid(k->by_key))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("an index of %s.snapshot_keys is missing", PGM_SCHEMA),
-				 errhint("Reinstall the extension: DROP EXTENSION pgmigrate; CREATE EXTENSION pgmigrate;")));
-	index = index_open(k->by_key, AccessShareLock);
-	k->key_collation = index->rd_indcollation[0];
-	index_close(index, AccessShareLock);
-}
-
-static void
-pgm_keys_close(PgmKeys *k)
-{
-	table_close(k->rel, AccessShareLock);
-}
-
-/* The key an entry was last recorded under; NULL when none. */
-static char *
-pgm_keys_of_entry(PgmKeys *k, Oid classid, Oid objid)
-{
-	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	char	   *found = NULL;
-
-	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(classid));
-	ScanKeyInit(&key[1], 2, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objid));
-	scan = systable_beginscan(k->rel, k->by_entry, true, GetActiveSnapshot(), 2, key);
-	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		bool		isnull;
-		Datum		d = heap_getattr(tuple, 3, RelationGetDescr(k->rel), &isnull);
-
-		found = isnull ? NULL : TextDatumGetCString(d);
-	}
-	systable_endscan(scan);
-	return found;
-}
-
-/* Call `fn` for each entry recorded under `key` (not the keys' own row). */
-static void
-pgm_keys_entries(PgmKeys *k, const char *keytext, void (*fn) (void *arg, Oid classid, Oid objid), void *arg)
-{
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-
-	ScanKeyInit(&key, 3, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(keytext));
-	key.sk_collation = k->key_collation;
-	scan = systable_beginscan(k->rel, k->by_key, true, GetActiveSnapshot(), 1, &key);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		bool		isnull;
-		Oid			classid = DatumGetObjectId(heap_getattr(tuple, 1, RelationGetDescr(k->rel), &isnull));
-		Oid			objid = DatumGetObjectId(heap_getattr(tuple, 2, RelationGetDescr(k->rel), &isnull));
-
-		CHECK_FOR_INTERRUPTS();
-		if (OidIsValid(classid))
-			fn(arg, classid, objid);
-	}
-	systable_endscan(scan);
-}
-
 /* ---- the scope ---- */
 
 typedef struct PgmReach
 {
-	PgmKeys		keys;
+	PgmKeyRows	keys;
 	PgmPairs	seen;
 	List	   *old;			/* keys recorded for the named entries, once each */
 	HTAB	   *old_set;
@@ -304,7 +221,7 @@ pgm_reach_keep_key(PgmReach *r, char *key)
 static bool
 pgm_reach_schema_renamed(PgmReach *r, Oid space)
 {
-	char	   *recorded = pgm_keys_of_entry(&r->keys, NamespaceRelationId, space);
+	char	   *recorded = pgm_key_rows_key_of(&r->keys, NamespaceRelationId, space);
 	char	   *name;
 
 	if (recorded == NULL || (name = get_namespace_name(space)) == NULL)
@@ -472,14 +389,14 @@ pgm_reach_start(PgmReach *r, ArrayType **named)
 	pgm_pairs_add_arrays(&given, named[0], named[1]);
 	for (i = 0; i < given.count; i++)
 	{
-		char	   *key = pgm_keys_of_entry(&r->keys, given.items[i].classid, given.items[i].objid);
+		char	   *key = pgm_key_rows_key_of(&r->keys, given.items[i].classid, given.items[i].objid);
 
 		if (key != NULL)
 			pgm_reach_keep_key(r, key);
 		(void) pgm_pairs_add(&r->seen, given.items[i].classid, given.items[i].objid);
 	}
 	for (i = 0; i < list_length(r->old); i++)
-		pgm_keys_entries(&r->keys, list_nth(r->old, i), pgm_reach_add_entry, r);
+		pgm_key_rows_entries(&r->keys, list_nth(r->old, i), pgm_reach_add_entry, r);
 	for (i = 0; i < given.count; i++)
 	{
 		Oid			objid = given.items[i].objid;
@@ -546,7 +463,7 @@ pgm_reach_begin(PgmReach *r)
 	/* what this transaction wrote so far, as a query of it would see */
 	CommandCounterIncrement();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	pgm_keys_open(&r->keys);
+	pgm_key_rows_open(&r->keys, false);
 	pgm_pairs_init(&r->seen);
 	r->old = NIL;
 	r->old_set = pgm_key_set("pgmigrate old keys", sizeof(char *), 64);
@@ -555,7 +472,7 @@ pgm_reach_begin(PgmReach *r)
 static void
 pgm_reach_end(PgmReach *r)
 {
-	pgm_keys_close(&r->keys);
+	pgm_key_rows_close(&r->keys);
 	PopActiveSnapshot();
 }
 
@@ -673,7 +590,7 @@ pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, Arr
 			foreach(lc, indexes)
 				(void) pgm_pairs_add(&all, RelationRelationId, lfirst_oid(lc));
 		}
-		key = pgm_keys_of_entry(&r.keys, all.items[i].classid, all.items[i].objid);
+		key = pgm_key_rows_key_of(&r.keys, all.items[i].classid, all.items[i].objid);
 		if (key != NULL)
 			pgm_reach_keep_key(&r, key);
 	}
@@ -682,7 +599,7 @@ pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, Arr
 	more.named = &given;
 	more.missing = 0;
 	for (i = 0; i < list_length(r.old); i++)
-		pgm_keys_entries(&r.keys, list_nth(r.old, i), pgm_reach_add_missing, &more);
+		pgm_key_rows_entries(&r.keys, list_nth(r.old, i), pgm_reach_add_missing, &more);
 	*old_keys = pgm_reach_texts(r.old);
 	pgm_pairs_arrays(&given, 0, &named[0], &named[1]);
 	pgm_reach_end(&r);

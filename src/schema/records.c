@@ -49,7 +49,8 @@
  * moved to a new cluster has another cluster's: its first deploy takes a
  * whole record first.
  *
- * Calls catalog.c, changes.c, part.c, reach.c, rows.c and snapshot.c.
+ * Calls catalog.c, changes.c, key_rows.c, part.c, reach.c, rows.c and
+ * snapshot.c.
  */
 #include "postgres.h"
 
@@ -79,66 +80,6 @@ pgm_records_in_parts(void)
 	Oid			nsp = get_namespace_oid(PGM_SCHEMA, true);
 
 	return OidIsValid(nsp) && OidIsValid(get_relname_relid("snapshot_keys", nsp));
-}
-
-/*
- * Are the keys complete, and this cluster's?  Their row (0, 0, ...) names
- * the cluster's system identifier: pg_upgrade keeps the table but not
- * every oid (a function's changes), and gives the cluster a new one.
- */
-static bool
-pgm_record_keys_complete(void)
-{
-	Datum		id = CStringGetTextDatum(psprintf(UINT64_FORMAT, GetSystemIdentifier()));
-
-	/* read as they are now: the first deploy wrote them in this statement */
-	return pgm_catalog_exec(PGM_Q_KEYS_COMPLETE, &id, NULL, false) > 0;
-}
-
-/*
- * Write the keys of a record: `forget` (keys, catalogs, oids) deleted
- * first, then the rows of `keys` (catalogs, oids, keys) written.  A whole
- * record clears them all first (forget NULL) and marks them complete.
- */
-static void
-pgm_record_keys(ArrayType **forget, ArrayType **keys)
-{
-	Datum		values[3];
-
-	if (forget == NULL)
-	{
-		Datum		zero = ObjectIdGetDatum(InvalidOid);
-		Datum		empty = CStringGetTextDatum(psprintf(UINT64_FORMAT, GetSystemIdentifier()));
-
-		pgm_catalog_exec(PGM_Q_KEYS_CLEAR, NULL, NULL, false);
-		values[0] = PointerGetDatum(construct_array(&zero, 1, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
-		values[1] = values[0];
-		values[2] = PointerGetDatum(construct_array(&empty, 1, TEXTOID, -1, false, TYPALIGN_INT));
-		pgm_catalog_exec(PGM_Q_KEYS_SAVE, values, NULL, false);
-	}
-	else
-	{
-		values[0] = PointerGetDatum(forget[0]);
-		values[1] = PointerGetDatum(forget[1]);
-		values[2] = PointerGetDatum(forget[2]);
-		pgm_catalog_exec(PGM_Q_KEYS_FORGET, values, NULL, false);
-	}
-	values[0] = PointerGetDatum(keys[0]);
-	values[1] = PointerGetDatum(keys[1]);
-	values[2] = PointerGetDatum(keys[2]);
-	pgm_catalog_exec(PGM_Q_KEYS_SAVE, values, NULL, false);
-}
-
-static void
-pgm_record_save(PgmQuery query, const char *action, Jsonb *doc, ArrayType *replaces)
-{
-	Datum		values[4];
-
-	values[0] = CStringGetTextDatum(action);
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
-	values[2] = JsonbPGetDatum(doc);
-	values[3] = PointerGetDatum(replaces);
-	pgm_catalog_exec(query, values, NULL, false);
 }
 
 /* The texts of a text[] (no NULLs in it), palloc'd; *n says how many. */
@@ -200,13 +141,13 @@ pgm_record_whole(const char *action)
 	/* written in C where the database holds only what C writes (describe/units.c) */
 	if (pgm_records_in_parts() && (doc = pgm_describe_whole(CurrentMemoryContext, keys)) != NULL)
 	{
-		pgm_record_save(PGM_Q_SAVE_SNAPSHOT, action, doc, NULL);
-		pgm_record_keys(NULL, keys);
+		pgm_catalog_save_record(action, doc, NULL);
+		pgm_key_rows_write(NULL, keys);
 		return;
 	}
-	pgm_record_save(PGM_Q_SAVE_SNAPSHOT, action, pgm_snapshot_take_document(false), NULL);
+	pgm_catalog_save_record(action, pgm_snapshot_take_document(false), NULL);
 	if (pgm_records_in_parts() && pgm_part_all_keys(CurrentMemoryContext, keys))
-		pgm_record_keys(NULL, keys);
+		pgm_key_rows_write(NULL, keys);
 }
 
 /*
@@ -246,7 +187,7 @@ void
 pgm_record_prepare(void)
 {
 	pgm_changes_begin();
-	if (pgm_records_in_parts() && !pgm_record_keys_complete())
+	if (pgm_records_in_parts() && !pgm_key_rows_complete())
 		pgm_record_whole("baseline");
 }
 
@@ -267,7 +208,7 @@ pgm_record_changes(const char *action)
 	Jsonb	   *part;
 
 	if (!pgm_records_in_parts() || pgm_changes_take(&named[0], &named[1]) != NULL ||
-		!pgm_record_keys_complete())
+		!pgm_key_rows_complete())
 	{
 		pgm_changes_end();
 		pgm_record_whole(action);
@@ -278,7 +219,7 @@ pgm_record_changes(const char *action)
 	/* nothing named (the revisions changed rows only): the empty part, without a query */
 	if (ArrayGetNItems(ARR_NDIM(named[0]), ARR_DIMS(named[0])) == 0)
 	{
-		pgm_record_save(PGM_Q_SAVE_PART, action,
+		pgm_catalog_save_record(action,
 						pgm_record_document(pgm_snapshot_from(palloc(sizeof(PgmObject)), 0)),
 						construct_empty_array(TEXTOID));
 		return;
@@ -295,8 +236,8 @@ pgm_record_changes(const char *action)
 	forget[0] = pgm_record_replaces(old_keys, keys[2]);
 	forget[1] = units[0];
 	forget[2] = units[1];
-	pgm_record_save(PGM_Q_SAVE_PART, action, part, forget[0]);
-	pgm_record_keys(forget, keys);
+	pgm_catalog_save_record(action, part, forget[0]);
+	pgm_key_rows_write(forget, keys);
 }
 
 /* The key an object is recorded under: its relation's for a column,
@@ -499,7 +440,7 @@ pgmigrate_compact_snapshots(PG_FUNCTION_ARGS)
 	pgm_spi_connect();
 	pgm_lock_catalog();
 	snap = pgm_record_last();
-	pgm_record_save(PGM_Q_SAVE_SNAPSHOT, "compact", pgm_record_document(snap), NULL);
+	pgm_catalog_save_record("compact", pgm_record_document(snap), NULL);
 	pgm_catalog_exec(PGM_Q_LAST_RECORD_ID, NULL, NULL, false);	/* with the one just written */
 	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	deleted = pgm_catalog_exec(PGM_Q_RECORDS_BEFORE, &id, NULL, false);
