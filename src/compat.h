@@ -325,6 +325,18 @@ pgm_permanent_main_fork_blocks(Oid tablespace, Oid filenumber)
 }
 
 /*
+ * index_beginscan() takes the instrumentation to fill since 18 (NULL:
+ * none).
+ */
+#if PG_VERSION_NUM >= 180000
+#define pgm_index_beginscan(heap, index, snapshot, nkeys) \
+	index_beginscan((heap), (index), (snapshot), NULL, (nkeys), 0)
+#else
+#define pgm_index_beginscan(heap, index, snapshot, nkeys) \
+	index_beginscan((heap), (index), (snapshot), (nkeys), 0)
+#endif
+
+/*
  * Is a CHECK constraint enforced?  Every one is up to 17; 18 has NOT
  * ENFORCED ones, which new rows need not satisfy.
  */

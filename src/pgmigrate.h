@@ -124,13 +124,28 @@ typedef struct PgmTable
 	LOCKMODE	lock;
 	Snapshot	snapshot;		/* the latest rows, this transaction's too */
 	struct ResultRelInfo *indexes;	/* open once written */
+	List	   *lookups;		/* of PgmTableLookup, closed with the table */
 } PgmTable;
+
+/* Lookups through an index of a table of migrate: pgm_table_lookup_open(). */
+typedef struct PgmTableLookup
+{
+	Relation	index;
+	struct IndexScanDescData *scan; /* NULL until a lookup, and after a refresh */
+	struct TupleTableSlot *slot;
+	int			nkeys;
+	Oid			collation;		/* of the index's first column */
+} PgmTableLookup;
 
 extern bool pgm_table_open(PgmTable *t, const char *name, PgmTableAccess access, bool missing_ok);
 extern void pgm_table_refresh(PgmTable *t);
 extern void pgm_table_close(PgmTable *t);
 extern AttrNumber pgm_table_column(PgmTable *t, const char *name);
 extern Oid	pgm_table_index(PgmTable *t, const char *name, Oid *collation);
+extern PgmTableLookup *pgm_table_lookup_open(PgmTable *t, const char *name, int nkeys,
+											  AttrNumber *columns);
+extern void pgm_table_lookup(PgmTable *t, PgmTableLookup *l, ScanKey keys);
+extern HeapTuple pgm_table_lookup_next(PgmTable *t, PgmTableLookup *l);
 extern struct SysScanDescData *pgm_table_scan(PgmTable *t, Oid index, int nkeys, ScanKey keys);
 extern Datum pgm_table_value(PgmTable *t, HeapTuple row, AttrNumber attnum, bool *isnull);
 extern int	pgm_table_width(PgmTable *t);
@@ -332,9 +347,8 @@ typedef struct PgmKeyRows
 	AttrNumber	classid;
 	AttrNumber	objid;
 	AttrNumber	key;
-	Oid			by_entry;		/* index (classid, objid) */
-	Oid			by_key;			/* index (key) */
-	Oid			key_collation;
+	PgmTableLookup *by_entry;	/* index (classid, objid) */
+	PgmTableLookup *by_key;		/* index (key) */
 } PgmKeyRows;
 
 extern void pgm_key_rows_open(PgmKeyRows *k, bool write);

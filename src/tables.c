@@ -25,6 +25,8 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/relscan.h"
+#include "access/tableam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
@@ -78,7 +80,7 @@ pgm_table_open(PgmTable *t, const char *name, PgmTableAccess access, bool missin
 	t->rel = table_open(relid, t->lock);
 	if (access == PGM_TABLE_READ_STATEMENT)
 	{
-		t->snapshot = RegisterSnapshot(GetActiveSnapshot());
+		t->snapshot = RegisterSnapshot(ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot());
 		return true;
 	}
 	/* what this transaction wrote before, and every committed row */
@@ -95,6 +97,17 @@ pgm_table_open(PgmTable *t, const char *name, PgmTableAccess access, bool missin
 void
 pgm_table_refresh(PgmTable *t)
 {
+	ListCell   *lc;
+
+	/* a kept scan has the old snapshot: it is begun again at its next lookup */
+	foreach(lc, t->lookups)
+	{
+		PgmTableLookup *l = lfirst(lc);
+
+		if (l->scan != NULL)
+			index_endscan(l->scan);
+		l->scan = NULL;
+	}
 	CommandCounterIncrement();
 	UnregisterSnapshot(t->snapshot);
 	t->snapshot = RegisterSnapshot(GetLatestSnapshot());
@@ -103,6 +116,17 @@ pgm_table_refresh(PgmTable *t)
 void
 pgm_table_close(PgmTable *t)
 {
+	ListCell   *lc;
+
+	foreach(lc, t->lookups)
+	{
+		PgmTableLookup *l = lfirst(lc);
+
+		if (l->scan != NULL)
+			index_endscan(l->scan);
+		ExecDropSingleTupleTableSlot(l->slot);
+		index_close(l->index, AccessShareLock);
+	}
 	if (t->indexes != NULL)
 		CatalogCloseIndexes(t->indexes);
 	UnregisterSnapshot(t->snapshot);
@@ -144,6 +168,54 @@ pgm_table_index(PgmTable *t, const char *name, Oid *collation)
 		index_close(rel, AccessShareLock);
 	}
 	return index;
+}
+
+/*
+ * Lookups through index migrate.`name` of the table, `nkeys` of its columns
+ * at a time: the index is opened once, and one scan serves them all, begun
+ * again with each lookup's keys (whose sk_attno are the index's column
+ * numbers).  A deploy looks up thousands of rows; opening, locking and
+ * closing the index for each would cost more than finding the row.
+ * *columns, if given, has the table's column of each of the index's first
+ * `nkeys` columns.
+ */
+PgmTableLookup *
+pgm_table_lookup_open(PgmTable *t, const char *name, int nkeys, AttrNumber *columns)
+{
+	PgmTableLookup *l = palloc0(sizeof(PgmTableLookup));
+	int			i;
+
+	l->index = index_open(pgm_table_index(t, name, NULL), AccessShareLock);
+	if (l->index->rd_index->indnkeyatts < nkeys)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index %s.%s has fewer than %d columns", PGM_SCHEMA, name, nkeys),
+				 errhint("Reinstall the extension: DROP EXTENSION pgmigrate; CREATE EXTENSION pgmigrate;")));
+	for (i = 0; columns != NULL && i < nkeys; i++)
+		columns[i] = l->index->rd_index->indkey.values[i];
+	l->nkeys = nkeys;
+	l->collation = l->index->rd_indcollation[0];
+	l->slot = table_slot_create(t->rel, NULL);
+	t->lookups = lappend(t->lookups, l);
+	return l;
+}
+
+/* Begin a lookup with `keys`; its rows come from pgm_table_lookup_next(). */
+void
+pgm_table_lookup(PgmTable *t, PgmTableLookup *l, ScanKey keys)
+{
+	if (l->scan == NULL)
+		l->scan = pgm_index_beginscan(t->rel, l->index, t->snapshot, l->nkeys);
+	index_rescan(l->scan, keys, l->nkeys, NULL, 0);
+}
+
+/* The next row of the lookup, valid until the next call; NULL at the end. */
+HeapTuple
+pgm_table_lookup_next(PgmTable *t, PgmTableLookup *l)
+{
+	if (!index_getnext_slot(l->scan, ForwardScanDirection, l->slot))
+		return NULL;
+	return ExecFetchSlotHeapTuple(l->slot, false, NULL);
 }
 
 /* A scan of the table, through `index` (InvalidOid: the heap). */

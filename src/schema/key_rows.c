@@ -33,14 +33,29 @@ pgm_key_rows_columns(PgmKeyRows *k)
 	k->key = pgm_table_column(&k->table, "key");
 }
 
-/* Open the table, for reading or for writing. */
+static void
+pgm_key_rows_index_refused(const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("index %s.%s is not on the columns pgmigrate reads it by", PGM_SCHEMA, name),
+			 errhint("Reinstall the extension: DROP EXTENSION pgmigrate; CREATE EXTENSION pgmigrate;")));
+}
+
+/* Open the table, for reading or for writing, with its two indexes. */
 void
 pgm_key_rows_open(PgmKeyRows *k, bool write)
 {
+	AttrNumber	columns[2];
+
 	(void) pgm_table_open(&k->table, "snapshot_keys", write ? PGM_TABLE_WRITE : PGM_TABLE_READ_LATEST, false);
 	pgm_key_rows_columns(k);
-	k->by_entry = pgm_table_index(&k->table, "snapshot_keys_pkey", NULL);
-	k->by_key = pgm_table_index(&k->table, "snapshot_keys_key", &k->key_collation);
+	k->by_entry = pgm_table_lookup_open(&k->table, "snapshot_keys_pkey", 2, columns);
+	if (columns[0] != k->classid || columns[1] != k->objid)
+		pgm_key_rows_index_refused("snapshot_keys_pkey");
+	k->by_key = pgm_table_lookup_open(&k->table, "snapshot_keys_key", 1, columns);
+	if (columns[0] != k->key)
+		pgm_key_rows_index_refused("snapshot_keys_key");
 }
 
 void
@@ -49,32 +64,32 @@ pgm_key_rows_close(PgmKeyRows *k)
 	pgm_table_close(&k->table);
 }
 
-/* A scan of the rows of an entry. */
-static SysScanDesc
-pgm_key_rows_of(PgmKeyRows *k, Oid classid, Oid objid, ScanKeyData *key)
+/* Begin a lookup of the row of an entry (pgm_table_lookup_next()). */
+static void
+pgm_key_rows_of(PgmKeyRows *k, Oid classid, Oid objid)
 {
-	ScanKeyInit(&key[0], k->classid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(classid));
-	ScanKeyInit(&key[1], k->objid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objid));
-	return pgm_table_scan(&k->table, k->by_entry, 2, key);
+	ScanKeyData key[2];
+
+	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(classid));
+	ScanKeyInit(&key[1], 2, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objid));
+	pgm_table_lookup(&k->table, k->by_entry, key);
 }
 
 /* The key an entry was last recorded under; NULL when none. */
 char *
 pgm_key_rows_key_of(PgmKeyRows *k, Oid classid, Oid objid)
 {
-	ScanKeyData key[2];
-	SysScanDesc scan = pgm_key_rows_of(k, classid, objid, key);
 	HeapTuple	tuple;
 	char	   *found = NULL;
 
-	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	pgm_key_rows_of(k, classid, objid);
+	if (HeapTupleIsValid(tuple = pgm_table_lookup_next(&k->table, k->by_entry)))
 	{
 		bool		isnull;
 		Datum		d = pgm_table_value(&k->table, tuple, k->key, &isnull);
 
 		found = isnull ? NULL : TextDatumGetCString(d);
 	}
-	systable_endscan(scan);
 	return found;
 }
 
@@ -87,13 +102,12 @@ pgm_key_rows_under(PgmKeyRows *k, Datum keytext, bool delete,
 				   void (*fn) (void *arg, Oid classid, Oid objid), void *arg)
 {
 	ScanKeyData key;
-	SysScanDesc scan;
 	HeapTuple	tuple;
 
-	ScanKeyInit(&key, k->key, BTEqualStrategyNumber, F_TEXTEQ, keytext);
-	key.sk_collation = k->key_collation;
-	scan = pgm_table_scan(&k->table, k->by_key, 1, &key);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, keytext);
+	key.sk_collation = k->by_key->collation;
+	pgm_table_lookup(&k->table, k->by_key, &key);
+	while (HeapTupleIsValid(tuple = pgm_table_lookup_next(&k->table, k->by_key)))
 	{
 		bool		isnull;
 		Oid			classid = DatumGetObjectId(pgm_table_value(&k->table, tuple, k->classid, &isnull));
@@ -105,7 +119,6 @@ pgm_key_rows_under(PgmKeyRows *k, Datum keytext, bool delete,
 		if (delete)
 			pgm_table_delete(&k->table, tuple);
 	}
-	systable_endscan(scan);
 }
 
 void
@@ -146,9 +159,10 @@ static void
 pgm_key_rows_put(PgmKeyRows *k, Datum classid, Datum objid, Datum keytext,
 				 Datum *values, bool *nulls, bool *given)
 {
-	ScanKeyData key[2];
-	SysScanDesc scan = pgm_key_rows_of(k, DatumGetObjectId(classid), DatumGetObjectId(objid), key);
-	HeapTuple	tuple = systable_getnext(scan);
+	HeapTuple	tuple;
+
+	pgm_key_rows_of(k, DatumGetObjectId(classid), DatumGetObjectId(objid));
+	tuple = pgm_table_lookup_next(&k->table, k->by_entry);
 
 	memset(given, false, sizeof(bool) * pgm_table_width(&k->table));
 	values[k->key - 1] = keytext;
@@ -160,7 +174,7 @@ pgm_key_rows_put(PgmKeyRows *k, Datum classid, Datum objid, Datum keytext,
 		Datum		was = pgm_table_value(&k->table, tuple, k->key, &isnull);
 
 		/* an entry whose key has not changed is left as it is */
-		if (isnull || !DatumGetBool(DirectFunctionCall2Coll(texteq, k->key_collation, was, keytext)))
+		if (isnull || !DatumGetBool(DirectFunctionCall2Coll(texteq, k->by_key->collation, was, keytext)))
 			pgm_table_update(&k->table, tuple, values, nulls, given);
 	}
 	else
@@ -171,7 +185,6 @@ pgm_key_rows_put(PgmKeyRows *k, Datum classid, Datum objid, Datum keytext,
 		given[k->classid - 1] = given[k->objid - 1] = true;
 		pgm_table_insert(&k->table, values, nulls, given);
 	}
-	systable_endscan(scan);
 }
 
 /* The elements of an array with no NULLs; *n says how many. */
@@ -238,15 +251,12 @@ pgm_key_rows_write(ArrayType **forget, ArrayType **keys)
 		objids = pgm_key_rows_elements(forget[2], OIDOID, &n);
 		for (i = 0; i < n; i++)
 		{
-			ScanKeyData key[2];
-			SysScanDesc scan = pgm_key_rows_of(&k, DatumGetObjectId(classids[i]),
-											   DatumGetObjectId(objids[i]), key);
 			HeapTuple	tuple;
 
 			CHECK_FOR_INTERRUPTS();
-			while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+			pgm_key_rows_of(&k, DatumGetObjectId(classids[i]), DatumGetObjectId(objids[i]));
+			while (HeapTupleIsValid(tuple = pgm_table_lookup_next(&k.table, k.by_entry)))
 				pgm_table_delete(&k.table, tuple);
-			systable_endscan(scan);
 		}
 	}
 	pgm_table_refresh(&k.table);
