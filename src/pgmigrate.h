@@ -130,6 +130,7 @@ typedef struct PgmTable
 /* Lookups through an index of a table of migrate: pgm_table_lookup_open(). */
 typedef struct PgmTableLookup
 {
+	Relation	rel;
 	Relation	index;
 	struct IndexScanDescData *scan; /* NULL until a lookup, and after a refresh */
 	struct TupleTableSlot *slot;
@@ -146,6 +147,17 @@ extern PgmTableLookup *pgm_table_lookup_open(PgmTable *t, const char *name, int 
 											  AttrNumber *columns);
 extern void pgm_table_lookup(PgmTable *t, PgmTableLookup *l, ScanKey keys);
 extern HeapTuple pgm_table_lookup_next(PgmTable *t, PgmTableLookup *l);
+/* Lookups through catalogs' indexes, each opened once: pgm_lookup_rows(). */
+typedef struct PgmLookups
+{
+	MemoryContext cxt;			/* where they live: pgm_lookups_init()'s */
+	Snapshot	snapshot;		/* the catalog snapshot of the first lookup */
+	List	   *open;			/* of PgmTableLookup */
+} PgmLookups;
+
+extern void pgm_lookups_init(PgmLookups *ls);
+extern List *pgm_lookup_rows(PgmLookups *ls, Oid catalog, Oid index, int nkeys, ScanKey keys);
+extern void pgm_lookups_end(PgmLookups *ls);
 extern struct SysScanDescData *pgm_table_scan(PgmTable *t, Oid index, int nkeys, ScanKey keys);
 extern Datum pgm_table_value(PgmTable *t, HeapTuple row, AttrNumber attnum, bool *isnull);
 extern int	pgm_table_width(PgmTable *t);
@@ -362,7 +374,7 @@ extern void pgm_key_rows_write(ArrayType **forget, ArrayType **keys);
 /* ---- schema/reach.c: what a part record must hold ---- */
 
 extern HTAB *pgm_key_set(const char *name, Size entrysize, long size);
-extern List *pgm_depend_rows(Oid classid, Oid objid);
+extern List *pgm_depend_rows(PgmLookups *ls, Oid classid, Oid objid);
 
 /* A default, trigger, policy or rule, as pgm_member_read() reads it. */
 typedef struct PgmMember

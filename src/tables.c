@@ -185,6 +185,7 @@ pgm_table_lookup_open(PgmTable *t, const char *name, int nkeys, AttrNumber *colu
 	PgmTableLookup *l = palloc0(sizeof(PgmTableLookup));
 	int			i;
 
+	l->rel = t->rel;
 	l->index = index_open(pgm_table_index(t, name, NULL), AccessShareLock);
 	if (l->index->rd_index->indnkeyatts < nkeys)
 		ereport(ERROR,
@@ -205,7 +206,7 @@ void
 pgm_table_lookup(PgmTable *t, PgmTableLookup *l, ScanKey keys)
 {
 	if (l->scan == NULL)
-		l->scan = pgm_index_beginscan(t->rel, l->index, t->snapshot, l->nkeys);
+		l->scan = pgm_index_beginscan(l->rel, l->index, t->snapshot, l->nkeys);
 	index_rescan(l->scan, keys, l->nkeys, NULL, 0);
 }
 
@@ -216,6 +217,77 @@ pgm_table_lookup_next(PgmTable *t, PgmTableLookup *l)
 	if (!index_getnext_slot(l->scan, ForwardScanDirection, l->slot))
 		return NULL;
 	return ExecFetchSlotHeapTuple(l->slot, false, NULL);
+}
+
+/*
+ * The rows of `catalog` that `keys` (`nkeys` of them, numbered as the
+ * columns of `index`) find through `index`, in its order, copied.  The
+ * catalog and the index stay open, and the scan is kept for the next
+ * lookup, until pgm_lookups_end(): what a part record reads, it reads
+ * thousands of times, and a systable scan locks, opens and closes both
+ * each time.  The rows are read with the catalog snapshot of the first
+ * lookup: nothing changes the catalogs between them.
+ */
+List *
+pgm_lookup_rows(PgmLookups *ls, Oid catalog, Oid index, int nkeys, ScanKey keys)
+{
+	PgmTableLookup *l = NULL;
+	ListCell   *lc;
+	List	   *rows = NIL;
+
+	foreach(lc, ls->open)
+		if (RelationGetRelid(((PgmTableLookup *) lfirst(lc))->index) == index)
+			l = lfirst(lc);
+	if (l == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(ls->cxt);
+
+		if (ls->snapshot == NULL)
+			ls->snapshot = RegisterSnapshot(GetCatalogSnapshot(catalog));
+		l = palloc0(sizeof(PgmTableLookup));
+		l->rel = table_open(catalog, AccessShareLock);
+		l->index = index_open(index, AccessShareLock);
+		l->nkeys = nkeys;
+		l->slot = table_slot_create(l->rel, NULL);
+		l->scan = pgm_index_beginscan(l->rel, l->index, ls->snapshot, nkeys);
+		ls->open = lappend(ls->open, l);
+		MemoryContextSwitchTo(old);
+	}
+	Assert(l->nkeys == nkeys);
+	index_rescan(l->scan, keys, nkeys, NULL, 0);
+	while (index_getnext_slot(l->scan, ForwardScanDirection, l->slot))
+		rows = lappend(rows, ExecCopySlotHeapTuple(l->slot));
+	return rows;
+}
+
+/* No lookup open yet; they will live in the current memory context. */
+void
+pgm_lookups_init(PgmLookups *ls)
+{
+	ls->cxt = CurrentMemoryContext;
+	ls->snapshot = NULL;
+	ls->open = NIL;
+}
+
+void
+pgm_lookups_end(PgmLookups *ls)
+{
+	ListCell   *lc;
+
+	foreach(lc, ls->open)
+	{
+		PgmTableLookup *l = lfirst(lc);
+
+		index_endscan(l->scan);
+		ExecDropSingleTupleTableSlot(l->slot);
+		index_close(l->index, AccessShareLock);
+		table_close(l->rel, AccessShareLock);
+	}
+	list_free_deep(ls->open);
+	ls->open = NIL;
+	if (ls->snapshot != NULL)
+		UnregisterSnapshot(ls->snapshot);
+	ls->snapshot = NULL;
 }
 
 /* A scan of the table, through `index` (InvalidOid: the heap). */

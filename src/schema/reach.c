@@ -25,7 +25,7 @@
  * writes the keys in the same statement).  The cost is that of the named
  * objects and their neighbours, not of the database.
  *
- * Calls key_rows.c.
+ * Calls key_rows.c and tables.c.
  */
 #include "postgres.h"
 
@@ -195,6 +195,7 @@ pgm_key_set(const char *name, Size entrysize, long size)
 typedef struct PgmReach
 {
 	PgmKeyRows	keys;
+	PgmLookups	catalogs;		/* pg_depend's and pg_index's indexes, opened once */
 	PgmPairs	seen;
 	List	   *old;			/* keys recorded for the named entries, once each */
 	HTAB	   *old_set;
@@ -299,25 +300,23 @@ pgm_member_read(Oid classid, Oid objid, PgmMember *m)
 
 /* Follow what depends on the entry at `i` of the set. */
 static void
-pgm_reach_follow(PgmReach *r, Relation depend, int i)
+pgm_reach_follow(PgmReach *r, int i)
 {
 	PgmPair		x = r->seen.items[i];
 	bool		owned_only = x.classid == ConstraintRelationId || x.classid == TriggerRelationId;
 	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tuple;
+	ListCell   *lc;
 
 	if (x.classid == AttrDefaultRelationId || x.classid == PolicyRelationId ||
 		x.classid == RewriteRelationId || x.classid == ExtensionRelationId)
 		return;
 	if (x.classid == NamespaceRelationId && !pgm_reach_schema_renamed(r, x.objid))
 		return;
-	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(x.classid));
-	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(x.objid));
-	scan = systable_beginscan(depend, DependReferenceIndexId, true, NULL, 2, key);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(x.classid));
+	ScanKeyInit(&key[1], 2, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(x.objid));
+	foreach(lc, pgm_lookup_rows(&r->catalogs, DependRelationId, DependReferenceIndexId, 2, key))
 	{
-		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tuple);
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT((HeapTuple) lfirst(lc));
 		PgmMember	rule;
 
 		if (d->deptype == DEPENDENCY_EXTENSION || d->deptype == DEPENDENCY_AUTO_EXTENSION)
@@ -331,43 +330,38 @@ pgm_reach_follow(PgmReach *r, Relation depend, int i)
 		else
 			(void) pgm_pairs_add(&r->seen, d->classid, d->objid);
 	}
-	systable_endscan(scan);
 }
 
-/* The rows of pg_depend that name (classid, objid) as the dependent
- * (describe.c reads them too). */
+/* The rows of pg_depend that name (classid, objid) as the dependent,
+ * through `ls` (describe.c reads them too). */
 List *
-pgm_depend_rows(Oid classid, Oid objid)
+pgm_depend_rows(PgmLookups *ls, Oid classid, Oid objid)
 {
-	Relation	rel = table_open(DependRelationId, AccessShareLock);
 	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tuple;
 	List	   *rows = NIL;
+	ListCell   *lc;
 
-	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(classid));
-	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objid));
-	scan = systable_beginscan(rel, DependDependerIndexId, true, NULL, 2, key);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(classid));
+	ScanKeyInit(&key[1], 2, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objid));
+	foreach(lc, pgm_lookup_rows(ls, DependRelationId, DependDependerIndexId, 2, key))
 	{
+		HeapTuple	tuple = lfirst(lc);
 		Form_pg_depend row = palloc(sizeof(FormData_pg_depend));
 
 		memcpy(row, GETSTRUCT(tuple), sizeof(FormData_pg_depend));
 		rows = lappend(rows, row);
 	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
 	return rows;
 }
 
 /* The constraints whose index `relid` is (its dependencies of type 'i' on one). */
 static List *
-pgm_reach_index_constraints(Oid relid)
+pgm_reach_index_constraints(PgmReach *r, Oid relid)
 {
 	List	   *out = NIL;
 	ListCell   *lc;
 
-	foreach(lc, pgm_depend_rows(RelationRelationId, relid))
+	foreach(lc, pgm_depend_rows(&r->catalogs, RelationRelationId, relid))
 	{
 		Form_pg_depend d = lfirst(lc);
 
@@ -408,7 +402,7 @@ pgm_reach_start(PgmReach *r, ArrayType **named)
 		if (given.items[i].classid != RelationRelationId ||
 			((relkind = get_rel_relkind(objid)) != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX))
 			continue;
-		foreach(lc, pgm_reach_index_constraints(objid))
+		foreach(lc, pgm_reach_index_constraints(r, objid))
 			(void) pgm_pairs_add(&r->seen, ConstraintRelationId, lfirst_oid(lc));
 		foreach(lc, get_partition_ancestors(objid))
 			(void) pgm_pairs_add(&r->seen, RelationRelationId, lfirst_oid(lc));
@@ -464,6 +458,7 @@ pgm_reach_begin(PgmReach *r)
 	CommandCounterIncrement();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgm_key_rows_open(&r->keys, false);
+	pgm_lookups_init(&r->catalogs);
 	pgm_pairs_init(&r->seen);
 	r->old = NIL;
 	r->old_set = pgm_key_set("pgmigrate old keys", sizeof(char *), 64);
@@ -472,6 +467,7 @@ pgm_reach_begin(PgmReach *r)
 static void
 pgm_reach_end(PgmReach *r)
 {
+	pgm_lookups_end(&r->catalogs);
 	pgm_key_rows_close(&r->keys);
 	PopActiveSnapshot();
 }
@@ -486,7 +482,6 @@ pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys)
 {
 	PgmReach	r;
 	PgmPairs	out;
-	Relation	depend = table_open(DependRelationId, AccessShareLock);
 	int			i;
 
 	pgm_reach_begin(&r);
@@ -494,9 +489,8 @@ pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys)
 	for (i = 0; i < r.seen.count; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		pgm_reach_follow(&r, depend, i);
+		pgm_reach_follow(&r, i);
 	}
-	table_close(depend, AccessShareLock);
 	pgm_pairs_init(&out);
 	for (i = 0; i < r.seen.count; i++)
 	{
@@ -574,21 +568,12 @@ pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, Arr
 			pgm_pairs_has(&given_units, RelationRelationId, all.items[i].objid))
 		{
 			ListCell   *lc;
-			List	   *indexes = NIL;
-			Relation	rel = table_open(IndexRelationId, AccessShareLock);
 			ScanKeyData sk;
-			SysScanDesc scan;
-			HeapTuple	tuple;
 
-			ScanKeyInit(&sk, Anum_pg_index_indrelid, BTEqualStrategyNumber, F_OIDEQ,
-						ObjectIdGetDatum(all.items[i].objid));
-			scan = systable_beginscan(rel, IndexIndrelidIndexId, true, NULL, 1, &sk);
-			while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-				indexes = lappend_oid(indexes, ((Form_pg_index) GETSTRUCT(tuple))->indexrelid);
-			systable_endscan(scan);
-			table_close(rel, AccessShareLock);
-			foreach(lc, indexes)
-				(void) pgm_pairs_add(&all, RelationRelationId, lfirst_oid(lc));
+			ScanKeyInit(&sk, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(all.items[i].objid));
+			foreach(lc, pgm_lookup_rows(&r.catalogs, IndexRelationId, IndexIndrelidIndexId, 1, &sk))
+				(void) pgm_pairs_add(&all, RelationRelationId,
+									 ((Form_pg_index) GETSTRUCT((HeapTuple) lfirst(lc)))->indexrelid);
 		}
 		key = pgm_key_rows_key_of(&r.keys, all.items[i].classid, all.items[i].objid);
 		if (key != NULL)

@@ -71,6 +71,8 @@ typedef struct PgmDescribe
 	/* the comments of a relation and its columns, read at once */
 	Oid			comments_of;
 	List	   *comments;		/* PgmComment */
+	/* the catalogs' indexes, each opened once */
+	PgmLookups	lookups;
 } PgmDescribe;
 
 typedef struct PgmComment
@@ -94,8 +96,8 @@ extern Acl *pgm_d_acl(HeapTuple tuple, int cacheid, AttrNumber attnum, ObjectTyp
 extern List *pgm_d_depends(PgmDescribe *d, Oid classid, Oid objid);
 extern Oid pgm_d_extension_of(List *depends);
 extern bool pgm_d_has_depend(List *depends, char deptype, Oid refclassid);
-extern List *pgm_d_scan(Oid catalog, Oid index, AttrNumber attnum, Oid value);
-extern HeapTuple pgm_d_fetch(Oid catalog, Oid index, AttrNumber attnum, Oid value);
+extern List *pgm_d_scan(PgmDescribe *d, Oid catalog, Oid index, Oid value);
+extern HeapTuple pgm_d_fetch(PgmDescribe *d, Oid catalog, Oid index, Oid value);
 extern bool pgm_d_space_ok(PgmDescribe *d, Oid space, char **name);
 extern PgmRel *pgm_d_rel(PgmDescribe *d, Oid relid);
 extern char *pgm_d_column_key(PgmDescribe *d, Oid relid, int32 attnum);

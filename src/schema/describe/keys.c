@@ -11,7 +11,7 @@
  *    its element's, a row type its relation's, a default its column's,
  *    what an extension brings the extension's, a view's rule the view's).
  *
- * Calls document.c and reach.c.
+ * Calls document.c, reach.c and tables.c.
  */
 #include "postgres.h"
 
@@ -252,7 +252,7 @@ pgm_d_depends(PgmDescribe *d, Oid classid, Oid objid)
 	entry.objid = objid;
 	e = hash_search(d->depends, &entry, HASH_ENTER, &found);
 	if (!found)
-		e->depends = pgm_depend_rows(classid, objid);
+		e->depends = pgm_depend_rows(&d->lookups, classid, objid);
 	return e->depends;
 }
 
@@ -289,31 +289,22 @@ pgm_d_has_depend(List *depends, char deptype, Oid refclassid)
 	return false;
 }
 
-/* The tuples of `catalog` whose first key column is `value`, through
- * `index`, in its order. */
+/* The tuples of `catalog` whose first key column (an oid) is `value`,
+ * through `index`, in its order. */
 List *
-pgm_d_scan(Oid catalog, Oid index, AttrNumber attnum, Oid value)
+pgm_d_scan(PgmDescribe *d, Oid catalog, Oid index, Oid value)
 {
-	Relation	rel = table_open(catalog, AccessShareLock);
 	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	List	   *rows = NIL;
 
-	ScanKeyInit(&key, attnum, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(value));
-	scan = systable_beginscan(rel, index, true, NULL, 1, &key);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-		rows = lappend(rows, heap_copytuple(tuple));
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return rows;
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(value));
+	return pgm_lookup_rows(&d->lookups, catalog, index, 1, &key);
 }
 
 /* The first tuple of `catalog` whose first key column is `value`. */
 HeapTuple
-pgm_d_fetch(Oid catalog, Oid index, AttrNumber attnum, Oid value)
+pgm_d_fetch(PgmDescribe *d, Oid catalog, Oid index, Oid value)
 {
-	List	   *rows = pgm_d_scan(catalog, index, attnum, value);
+	List	   *rows = pgm_d_scan(d, catalog, index, value);
 
 	return rows == NIL ? NULL : linitial(rows);
 }
@@ -629,7 +620,7 @@ pgm_d_cast_key(PgmDescribe *d, Oid cast)
 
 	if (cast < FirstNormalObjectId)
 		return NULL;
-	tuple = pgm_d_fetch(CastRelationId, CastOidIndexId, Anum_pg_cast_oid, cast);
+	tuple = pgm_d_fetch(d, CastRelationId, CastOidIndexId, cast);
 	if (tuple == NULL)
 		return NULL;
 	{

@@ -208,9 +208,9 @@ pgm_d_function(PgmDescribe *d, Oid fn)
 
 /* An enum's labels, in their order. */
 static Jsonb *
-pgm_d_enum_labels(Oid type)
+pgm_d_enum_labels(PgmDescribe *d, Oid type)
 {
-	List	   *rows = pgm_d_scan(EnumRelationId, EnumTypIdSortOrderIndexId, Anum_pg_enum_enumtypid, type);
+	List	   *rows = pgm_d_scan(d, EnumRelationId, EnumTypIdSortOrderIndexId, type);
 	char	  **labels = palloc(sizeof(char *) * Max(list_length(rows), 1));
 	int			n = 0;
 	ListCell   *lc;
@@ -282,10 +282,10 @@ pgm_d_type(PgmDescribe *d, Oid type)
 	pgm_object_jsonb(&d->object, "grants",
 					 pgm_d_grants(pgm_d_acl(tuple, TYPEOID, Anum_pg_type_typacl, OBJECT_TYPE, t->typowner)));
 	if (t->typtype == TYPTYPE_ENUM)
-		pgm_object_jsonb(&d->object, "labels", pgm_d_enum_labels(type));
+		pgm_object_jsonb(&d->object, "labels", pgm_d_enum_labels(d, type));
 	else
 	{
-		constraints = pgm_d_scan(ConstraintRelationId, ConstraintTypidIndexId, Anum_pg_constraint_contypid, type);
+		constraints = pgm_d_scan(d, ConstraintRelationId, ConstraintTypidIndexId, type);
 		pgm_d_domain(d, tuple, constraints);
 	}
 	array = OidIsValid(t->typarray) ? pgm_d_key(d, TypeRelationId, t->typarray, 0) : NULL;

@@ -106,7 +106,7 @@ pgm_d_index(PgmDescribe *d, PgmRel *r)
 	pgm_object_text(&d->object, "constraint", constraint);
 	ReleaseSysCache(tuple);
 	parent = !r->is_partition ? NULL :
-		pgm_d_fetch(InheritsRelationId, InheritsRelidSeqnoIndexId, Anum_pg_inherits_inhrelid, r->oid);
+		pgm_d_fetch(d, InheritsRelationId, InheritsRelidSeqnoIndexId, r->oid);
 	if (parent != NULL)
 		pgm_object_text(&d->object, "partition_of",
 						pgm_d_rel(d, ((Form_pg_inherits) GETSTRUCT(parent))->inhparent)->key);
@@ -151,8 +151,8 @@ void
 pgm_d_table_place(PgmDescribe *d, PgmRel *r, HeapTuple tuple)
 {
 	Form_pg_class c = (Form_pg_class) GETSTRUCT(tuple);
-	List	   *parents = pgm_d_scan(InheritsRelationId, InheritsRelidSeqnoIndexId,
-									 Anum_pg_inherits_inhrelid, r->oid);
+	List	   *parents = pgm_d_scan(d, InheritsRelationId, InheritsRelidSeqnoIndexId,
+									 r->oid);
 
 	if (c->relispartition)
 	{
@@ -361,8 +361,8 @@ void
 pgm_d_columns(PgmDescribe *d, PgmRel *r, List *constraints)
 {
 	Relation	rel = table_open(AttributeRelationId, AccessShareLock);
-	List	   *attributes = pgm_d_scan(AttributeRelationId, AttributeRelidNumIndexId,
-										Anum_pg_attribute_attrelid, r->oid);
+	List	   *attributes = pgm_d_scan(d, AttributeRelationId, AttributeRelidNumIndexId,
+										r->oid);
 	List	   *defaults = NIL;
 	int64		position = 0;
 	ListCell   *lc;
@@ -370,7 +370,7 @@ pgm_d_columns(PgmDescribe *d, PgmRel *r, List *constraints)
 	foreach(lc, attributes)
 		if (((Form_pg_attribute) GETSTRUCT((HeapTuple) lfirst(lc)))->atthasdef)
 		{
-			defaults = pgm_d_scan(AttrDefaultRelationId, AttrDefaultIndexId, Anum_pg_attrdef_adrelid, r->oid);
+			defaults = pgm_d_scan(d, AttrDefaultRelationId, AttrDefaultIndexId, r->oid);
 			break;
 		}
 
@@ -472,7 +472,7 @@ pgm_d_triggers(PgmDescribe *d, PgmRel *r)
 {
 	ListCell   *lc;
 
-	foreach(lc, pgm_d_scan(TriggerRelationId, TriggerRelidNameIndexId, Anum_pg_trigger_tgrelid, r->oid))
+	foreach(lc, pgm_d_scan(d, TriggerRelationId, TriggerRelidNameIndexId, r->oid))
 	{
 		Form_pg_trigger t = (Form_pg_trigger) GETSTRUCT((HeapTuple) lfirst(lc));
 
@@ -499,7 +499,7 @@ pgm_d_policies(PgmDescribe *d, PgmRel *r)
 	TupleDesc	desc = RelationGetDescr(rel);
 	ListCell   *lc;
 
-	foreach(lc, pgm_d_scan(PolicyRelationId, PolicyPolrelidPolnameIndexId, Anum_pg_policy_polrelid, r->oid))
+	foreach(lc, pgm_d_scan(d, PolicyRelationId, PolicyPolrelidPolnameIndexId, r->oid))
 	{
 		HeapTuple	tuple = lfirst(lc);
 		Form_pg_policy p = (Form_pg_policy) GETSTRUCT(tuple);
@@ -539,7 +539,7 @@ pgm_d_rules(PgmDescribe *d, PgmRel *r)
 {
 	ListCell   *lc;
 
-	foreach(lc, pgm_d_scan(RewriteRelationId, RewriteRelRulenameIndexId, Anum_pg_rewrite_ev_class, r->oid))
+	foreach(lc, pgm_d_scan(d, RewriteRelationId, RewriteRelRulenameIndexId, r->oid))
 	{
 		Form_pg_rewrite w = (Form_pg_rewrite) GETSTRUCT((HeapTuple) lfirst(lc));
 
@@ -561,8 +561,8 @@ pgm_d_rules(PgmDescribe *d, PgmRel *r)
 void
 pgm_d_relation(PgmDescribe *d, PgmRel *r)
 {
-	List	   *constraints = pgm_d_scan(ConstraintRelationId, ConstraintRelidTypidNameIndexId,
-										 Anum_pg_constraint_conrelid, r->oid);
+	List	   *constraints = pgm_d_scan(d, ConstraintRelationId, ConstraintRelidTypidNameIndexId,
+										 r->oid);
 	HeapTuple	tuple;
 
 	pgm_d_read_comments(d, r->oid);

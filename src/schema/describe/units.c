@@ -15,7 +15,7 @@
  * any part where Citus is installed, is left to the query:
  * pgm_describe_part() returns NULL for it.
  *
- * Calls keys.c, objects.c, relations.c, document.c and rows.c.
+ * Calls keys.c, objects.c, relations.c, document.c, rows.c and tables.c.
  */
 #include "postgres.h"
 
@@ -170,7 +170,7 @@ pgm_d_units(PgmDescribe *d, ArrayType *classids, ArrayType *objids, List **relid
 			out = lappend_oid(out, oid);
 		if (!r->has_indexes)
 			continue;
-		foreach(lc, pgm_d_scan(IndexRelationId, IndexIndrelidIndexId, Anum_pg_index_indrelid, oid))
+		foreach(lc, pgm_d_scan(d, IndexRelationId, IndexIndrelidIndexId, oid))
 			out = lappend_oid(out, ((Form_pg_index) GETSTRUCT((HeapTuple) lfirst(lc)))->indexrelid);
 	}
 	list_sort(out, list_oid_cmp);
@@ -200,6 +200,7 @@ pgm_d_begin(PgmDescribe *d)
 	d->own_classids = palloc(sizeof(Datum));
 	d->own_objids = palloc(sizeof(Datum));
 	d->own_keys = palloc(sizeof(Datum));
+	pgm_lookups_init(&d->lookups);
 }
 
 /* Add every entry of `catalog` whose namespace column (or, for
@@ -339,6 +340,7 @@ pgm_d_take(ArrayType *classids, ArrayType *objids, bool whole, MemoryContext int
 			keys[2] = construct_array(d.own_keys, d.nowned, TEXTOID, -1, false, TYPALIGN_INT);
 		}
 	}
+	pgm_lookups_end(&d.lookups);
 	PopActiveSnapshot();
 	pgm_spi_restore_settings(guc_level);
 	MemoryContextSwitchTo(old);
