@@ -352,6 +352,13 @@ extern bool pgm_part_all_keys(MemoryContext into, ArrayType **keys);
 
 /* ---- schema/key_rows.c: migrate.snapshot_keys, row by row ---- */
 
+/* What a record's lookups found in migrate.snapshot_keys: pgm_key_memo(). */
+typedef struct PgmKeyMemo
+{
+	HTAB	   *entries;		/* (classid, objid) -> the key, or NULL: no row */
+	MemoryContext cxt;
+} PgmKeyMemo;
+
 /* migrate.snapshot_keys, open, with its columns and indexes */
 typedef struct PgmKeyRows
 {
@@ -361,19 +368,21 @@ typedef struct PgmKeyRows
 	AttrNumber	key;
 	PgmTableLookup *by_entry;	/* index (classid, objid) */
 	PgmTableLookup *by_key;		/* index (key) */
+	PgmKeyMemo *memo;			/* lookups remembered, or NULL */
 } PgmKeyRows;
 
-extern void pgm_key_rows_open(PgmKeyRows *k, bool write);
+extern HTAB *pgm_key_set(const char *name, Size entrysize, long size);
+extern PgmKeyMemo *pgm_key_memo(void);
+extern void pgm_key_rows_open(PgmKeyRows *k, bool write, PgmKeyMemo *memo);
 extern void pgm_key_rows_close(PgmKeyRows *k);
 extern char *pgm_key_rows_key_of(PgmKeyRows *k, Oid classid, Oid objid);
 extern void pgm_key_rows_entries(PgmKeyRows *k, const char *keytext,
 								 void (*fn) (void *arg, Oid classid, Oid objid), void *arg);
 extern bool pgm_key_rows_complete(void);
-extern void pgm_key_rows_write(ArrayType **forget, ArrayType **keys);
+extern void pgm_key_rows_write(ArrayType **forget, ArrayType **keys, PgmKeyMemo *memo);
 
 /* ---- schema/reach.c: what a part record must hold ---- */
 
-extern HTAB *pgm_key_set(const char *name, Size entrysize, long size);
 extern List *pgm_depend_rows(PgmLookups *ls, Oid classid, Oid objid);
 
 /* A default, trigger, policy or rule, as pgm_member_read() reads it. */
@@ -386,8 +395,9 @@ typedef struct PgmMember
 } PgmMember;
 
 extern bool pgm_member_read(Oid classid, Oid objid, PgmMember *m);
-extern void pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys);
-extern int	pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, ArrayType **units);
+extern void pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys, PgmKeyMemo *memo);
+extern int	pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, ArrayType **units,
+						   PgmKeyMemo *memo);
 
 /* ---- schema/records.c: the schema as recorded ---- */
 

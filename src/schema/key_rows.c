@@ -16,6 +16,7 @@
 #include "access/genam.h"
 #include "access/stratnum.h"
 #include "access/xlog.h"
+#include "common/hashfn.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -42,14 +43,87 @@ pgm_key_rows_index_refused(const char *name)
 			 errhint("Reinstall the extension: DROP EXTENSION pgmigrate; CREATE EXTENSION pgmigrate;")));
 }
 
-/* Open the table, for reading or for writing, with its two indexes. */
+/*
+ * Sets of keys: hash tables whose entries begin with a key (a char *),
+ * hashed and compared as the string it points to (reach.c and records.c use them too).
+ */
+static uint32
+pgm_key_hash(const void *key, Size keysize)
+{
+	const char *k = *(const char *const *) key;
+
+	return hash_bytes((const unsigned char *) k, (int) strlen(k));
+}
+
+static int
+pgm_key_match(const void *a, const void *b, Size keysize)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+HTAB *
+pgm_key_set(const char *name, Size entrysize, long size)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(char *);
+	ctl.entrysize = entrysize;
+	ctl.hash = pgm_key_hash;
+	ctl.match = pgm_key_match;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, Max(size, 16), &ctl,
+					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+}
+
+/* An entry of a memo. */
+typedef struct PgmKeyMemoEntry
+{
+	Oid			classid;		/* hash key, with objid */
+	Oid			objid;
+	char	   *key;			/* NULL: no row */
+} PgmKeyMemoEntry;
+
+/*
+ * A memo of what the lookups of a record found, in the current memory
+ * context: reach.c looks every entry of a part up, some twice, and
+ * writing the keys needs to know them again.  Valid until the keys are
+ * written.
+ */
+PgmKeyMemo *
+pgm_key_memo(void)
+{
+	PgmKeyMemo *m = palloc(sizeof(PgmKeyMemo));
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid) * 2;
+	ctl.entrysize = sizeof(PgmKeyMemoEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	m->entries = hash_create("pgmigrate keys found", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	m->cxt = CurrentMemoryContext;
+	return m;
+}
+
+/* The memo's entry for (classid, objid); NULL when it has none. */
+static PgmKeyMemoEntry *
+pgm_key_memo_find(PgmKeyMemo *m, Oid classid, Oid objid)
+{
+	Oid			pair[2] = {classid, objid};
+
+	return m == NULL ? NULL : hash_search(m->entries, pair, HASH_FIND, NULL);
+}
+
+/* Open the table, for reading or for writing, with its two indexes; what
+ * is looked up is kept in `memo`, if given. */
 void
-pgm_key_rows_open(PgmKeyRows *k, bool write)
+pgm_key_rows_open(PgmKeyRows *k, bool write, PgmKeyMemo *memo)
 {
 	AttrNumber	columns[2];
 
 	(void) pgm_table_open(&k->table, "snapshot_keys", write ? PGM_TABLE_WRITE : PGM_TABLE_READ_LATEST, false);
 	pgm_key_rows_columns(k);
+	k->memo = memo;
 	k->by_entry = pgm_table_lookup_open(&k->table, "snapshot_keys_pkey", 2, columns);
 	if (columns[0] != k->classid || columns[1] != k->objid)
 		pgm_key_rows_index_refused("snapshot_keys_pkey");
@@ -81,7 +155,10 @@ pgm_key_rows_key_of(PgmKeyRows *k, Oid classid, Oid objid)
 {
 	HeapTuple	tuple;
 	char	   *found = NULL;
+	PgmKeyMemoEntry *known = pgm_key_memo_find(k->memo, classid, objid);
 
+	if (known != NULL)
+		return known->key ? pstrdup(known->key) : NULL;
 	pgm_key_rows_of(k, classid, objid);
 	if (HeapTupleIsValid(tuple = pgm_table_lookup_next(&k->table, k->by_entry)))
 	{
@@ -89,6 +166,13 @@ pgm_key_rows_key_of(PgmKeyRows *k, Oid classid, Oid objid)
 		Datum		d = pgm_table_value(&k->table, tuple, k->key, &isnull);
 
 		found = isnull ? NULL : TextDatumGetCString(d);
+	}
+	if (k->memo != NULL)
+	{
+		Oid			pair[2] = {classid, objid};
+
+		known = hash_search(k->memo->entries, pair, HASH_ENTER, NULL);
+		known->key = found ? MemoryContextStrdup(k->memo->cxt, found) : NULL;
 	}
 	return found;
 }
@@ -147,23 +231,28 @@ pgm_key_rows_complete(void)
 	char	   *recorded;
 	bool		complete;
 
-	pgm_key_rows_open(&k, false);
+	pgm_key_rows_open(&k, false, NULL);
 	recorded = pgm_key_rows_key_of(&k, InvalidOid, InvalidOid);
 	complete = recorded != NULL && strcmp(recorded, pgm_key_rows_cluster()) == 0;
 	pgm_key_rows_close(&k);
 	return complete;
 }
 
-/* Write (classid, objid, key), or change the key of the entry's row. */
+/*
+ * Write (classid, objid, key), or change the key of the entry's row; with
+ * `no_row`, the entry is known to have none (no lookup).
+ */
 static void
-pgm_key_rows_put(PgmKeyRows *k, Datum classid, Datum objid, Datum keytext,
+pgm_key_rows_put(PgmKeyRows *k, Datum classid, Datum objid, Datum keytext, bool no_row,
 				 Datum *values, bool *nulls, bool *given)
 {
-	HeapTuple	tuple;
+	HeapTuple	tuple = NULL;
 
-	pgm_key_rows_of(k, DatumGetObjectId(classid), DatumGetObjectId(objid));
-	tuple = pgm_table_lookup_next(&k->table, k->by_entry);
-
+	if (!no_row)
+	{
+		pgm_key_rows_of(k, DatumGetObjectId(classid), DatumGetObjectId(objid));
+		tuple = pgm_table_lookup_next(&k->table, k->by_entry);
+	}
 	memset(given, false, sizeof(bool) * pgm_table_width(&k->table));
 	values[k->key - 1] = keytext;
 	nulls[k->key - 1] = false;
@@ -203,13 +292,115 @@ pgm_key_rows_elements(ArrayType *a, Oid type, int *n)
 }
 
 /*
+ * What the memo says of an entry's row once the rows under the keys
+ * `gone` and of the entries `units` are deleted: PGM_ROW_NONE (there is
+ * none), PGM_ROW_KEY (there is one, under *key) or PGM_ROW_UNKNOWN (it
+ * was not looked up).
+ */
+typedef enum PgmRowKnown
+{
+	PGM_ROW_UNKNOWN,
+	PGM_ROW_NONE,
+	PGM_ROW_KEY
+} PgmRowKnown;
+
+static PgmRowKnown
+pgm_key_rows_known(PgmKeyMemo *memo, HTAB *gone, HTAB *units, Oid classid, Oid objid, char **key)
+{
+	PgmKeyMemoEntry *m = pgm_key_memo_find(memo, classid, objid);
+	Oid			pair[2] = {classid, objid};
+
+	if (m == NULL)
+		return PGM_ROW_UNKNOWN;
+	if (m->key == NULL || hash_search(gone, &m->key, HASH_FIND, NULL) != NULL ||
+		(units != NULL && hash_search(units, pair, HASH_FIND, NULL) != NULL))
+		return PGM_ROW_NONE;
+	*key = m->key;
+	return PGM_ROW_KEY;
+}
+
+/* Delete every row: a whole record writes them all again. */
+static void
+pgm_key_rows_clear(PgmKeyRows *k)
+{
+	SysScanDesc scan = pgm_table_scan(&k->table, InvalidOid, 0, NULL);
+	HeapTuple	tuple;
+
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		CHECK_FOR_INTERRUPTS();
+		pgm_table_delete(&k->table, tuple);
+	}
+	systable_endscan(scan);
+}
+
+/*
+ * Delete the rows under the keys forget[0] and of the entries (forget[1],
+ * forget[2]); *gone becomes the set of those keys, *units of those
+ * entries.  A row the memo knows is gone already, or was never there, is
+ * not looked up.
+ */
+static void
+pgm_key_rows_forget(PgmKeyRows *k, ArrayType **forget, HTAB **gone, HTAB **units)
+{
+	Datum	   *texts,
+			   *classids,
+			   *objids;
+	HASHCTL		ctl;
+	int			n,
+				i;
+
+	/* keys once each (records.c makes them so); a row found again after its delete would be an error */
+	texts = pgm_key_rows_elements(forget[0], TEXTOID, &n);
+	*gone = pgm_key_set("pgmigrate keys forgotten", sizeof(char *), n);
+	for (i = 0; i < n; i++)
+	{
+		char	   *key = TextDatumGetCString(texts[i]);
+
+		(void) hash_search(*gone, &key, HASH_ENTER, NULL);
+		pgm_key_rows_under(k, texts[i], true, NULL, NULL);
+	}
+	pgm_table_refresh(&k->table);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid) * 2;
+	ctl.entrysize = sizeof(Oid) * 2;
+	ctl.hcxt = CurrentMemoryContext;
+	classids = pgm_key_rows_elements(forget[1], OIDOID, &n);
+	objids = pgm_key_rows_elements(forget[2], OIDOID, &n);
+	*units = hash_create("pgmigrate units forgotten", Max(n, 16), &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	for (i = 0; i < n; i++)
+	{
+		Oid			pair[2] = {DatumGetObjectId(classids[i]), DatumGetObjectId(objids[i])};
+		HeapTuple	tuple;
+		char	   *key;
+
+		CHECK_FOR_INTERRUPTS();
+		if (pgm_key_rows_known(k->memo, *gone, NULL, pair[0], pair[1], &key) == PGM_ROW_NONE)
+			continue;
+		pgm_key_rows_of(k, pair[0], pair[1]);
+		while (HeapTupleIsValid(tuple = pgm_table_lookup_next(&k->table, k->by_entry)))
+			pgm_table_delete(&k->table, tuple);
+	}
+	/* entered after: a unit's own row is gone now, whatever the memo says */
+	for (i = 0; i < n; i++)
+	{
+		Oid			pair[2] = {DatumGetObjectId(classids[i]), DatumGetObjectId(objids[i])};
+
+		(void) hash_search(*units, pair, HASH_ENTER, NULL);
+	}
+}
+
+/*
  * Write the keys of a record: with `forget` (keys, catalogs, oids), the
  * rows under those keys and of those entries deleted first; without, every
  * row deleted first and the rows marked complete (a whole record).  Then
  * each entry of `keys` (catalogs, oids, keys) is written under its key.
+ * `memo` (or NULL) has what the record's lookups found: an entry it knows
+ * has no row is written without looking for one, and one whose row has
+ * the key already is left as it is.
  */
 void
-pgm_key_rows_write(ArrayType **forget, ArrayType **keys)
+pgm_key_rows_write(ArrayType **forget, ArrayType **keys, PgmKeyMemo *memo)
 {
 	PgmKeyRows	k;
 	Datum	   *classids,
@@ -218,55 +409,40 @@ pgm_key_rows_write(ArrayType **forget, ArrayType **keys)
 	Datum	   *values;
 	bool	   *nulls,
 			   *given;
+	HTAB	   *gone = NULL;
+	HTAB	   *units = NULL;
 	int			n,
 				i;
 
-	pgm_key_rows_open(&k, true);
+	pgm_key_rows_open(&k, true, memo);
 	values = palloc0(sizeof(Datum) * pgm_table_width(&k.table));
 	nulls = palloc(sizeof(bool) * pgm_table_width(&k.table));
 	given = palloc(sizeof(bool) * pgm_table_width(&k.table));
 	if (forget == NULL)
 	{
-		SysScanDesc scan = pgm_table_scan(&k.table, InvalidOid, 0, NULL);
-		HeapTuple	tuple;
-
-		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-		{
-			CHECK_FOR_INTERRUPTS();
-			pgm_table_delete(&k.table, tuple);
-		}
-		systable_endscan(scan);
-		pgm_table_refresh(&k.table);
+		pgm_key_rows_clear(&k);
 		pgm_key_rows_put(&k, ObjectIdGetDatum(InvalidOid), ObjectIdGetDatum(InvalidOid),
-						 CStringGetTextDatum(pgm_key_rows_cluster()), values, nulls, given);
+						 CStringGetTextDatum(pgm_key_rows_cluster()), true, values, nulls, given);
 	}
 	else
-	{
-		/* keys once each (records.c makes them so); a row found again after its delete would be an error */
-		texts = pgm_key_rows_elements(forget[0], TEXTOID, &n);
-		for (i = 0; i < n; i++)
-			pgm_key_rows_under(&k, texts[i], true, NULL, NULL);
-		pgm_table_refresh(&k.table);
-		classids = pgm_key_rows_elements(forget[1], OIDOID, &n);
-		objids = pgm_key_rows_elements(forget[2], OIDOID, &n);
-		for (i = 0; i < n; i++)
-		{
-			HeapTuple	tuple;
-
-			CHECK_FOR_INTERRUPTS();
-			pgm_key_rows_of(&k, DatumGetObjectId(classids[i]), DatumGetObjectId(objids[i]));
-			while (HeapTupleIsValid(tuple = pgm_table_lookup_next(&k.table, k.by_entry)))
-				pgm_table_delete(&k.table, tuple);
-		}
-	}
+		pgm_key_rows_forget(&k, forget, &gone, &units);
 	pgm_table_refresh(&k.table);
 	classids = pgm_key_rows_elements(keys[0], OIDOID, &n);
 	objids = pgm_key_rows_elements(keys[1], OIDOID, &n);
 	texts = pgm_key_rows_elements(keys[2], TEXTOID, &n);
 	for (i = 0; i < n; i++)
 	{
+		PgmRowKnown known = PGM_ROW_NONE;	/* a whole record's: every row is gone */
+		char	   *key = NULL;
+
 		CHECK_FOR_INTERRUPTS();
-		pgm_key_rows_put(&k, classids[i], objids[i], texts[i], values, nulls, given);
+		if (forget != NULL)
+			known = pgm_key_rows_known(memo, gone, units, DatumGetObjectId(classids[i]),
+									   DatumGetObjectId(objids[i]), &key);
+		if (known == PGM_ROW_KEY && strcmp(key, TextDatumGetCString(texts[i])) == 0)
+			continue;
+		pgm_key_rows_put(&k, classids[i], objids[i], texts[i], known == PGM_ROW_NONE,
+						 values, nulls, given);
 	}
 	pgm_key_rows_close(&k);
 }

@@ -156,40 +156,6 @@ pgm_pairs_arrays(PgmPairs *p, int from, ArrayType **classids, ArrayType **objids
 	*objids = construct_array(o, p->count - from, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
 }
 
-/*
- * Sets of keys: hash tables whose entries begin with a key (a char *),
- * hashed and compared as the string it points to (records.c uses them too).
- */
-static uint32
-pgm_key_hash(const void *key, Size keysize)
-{
-	const char *k = *(const char *const *) key;
-
-	return hash_bytes((const unsigned char *) k, (int) strlen(k));
-}
-
-static int
-pgm_key_match(const void *a, const void *b, Size keysize)
-{
-	return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
-HTAB *
-pgm_key_set(const char *name, Size entrysize, long size)
-{
-	HASHCTL		ctl;
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(char *);
-	ctl.entrysize = entrysize;
-	ctl.hash = pgm_key_hash;
-	ctl.match = pgm_key_match;
-	ctl.hcxt = CurrentMemoryContext;
-	return hash_create(name, Max(size, 16), &ctl,
-					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
-}
-
-
 /* ---- the scope ---- */
 
 typedef struct PgmReach
@@ -452,12 +418,12 @@ pgm_reach_texts(List *keys)
 }
 
 static void
-pgm_reach_begin(PgmReach *r)
+pgm_reach_begin(PgmReach *r, PgmKeyMemo *memo)
 {
 	/* what this transaction wrote so far, as a query of it would see */
 	CommandCounterIncrement();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	pgm_key_rows_open(&r->keys, false);
+	pgm_key_rows_open(&r->keys, false, memo);
 	pgm_lookups_init(&r->catalogs);
 	pgm_pairs_init(&r->seen);
 	r->old = NIL;
@@ -478,13 +444,13 @@ pgm_reach_end(PgmReach *r)
  * the keys the named entries were last recorded under.
  */
 void
-pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys)
+pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys, PgmKeyMemo *memo)
 {
 	PgmReach	r;
 	PgmPairs	out;
 	int			i;
 
-	pgm_reach_begin(&r);
+	pgm_reach_begin(&r, memo);
 	pgm_reach_start(&r, named);
 	for (i = 0; i < r.seen.count; i++)
 	{
@@ -531,7 +497,8 @@ pgm_reach_add_missing(void *arg, Oid classid, Oid objid)
  * neither in the part nor named yet, and adds them to `named`.
  */
 int
-pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, ArrayType **units)
+pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, ArrayType **units,
+			   PgmKeyMemo *memo)
 {
 	PgmReach	r;
 	PgmPairs	part;
@@ -543,7 +510,7 @@ pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, Arr
 	int			nkeys;
 	int			i;
 
-	pgm_reach_begin(&r);
+	pgm_reach_begin(&r, memo);
 	pgm_pairs_init(&part);
 	pgm_pairs_add_arrays(&part, entries[0], entries[1]);
 	pgm_pairs_init(&given);

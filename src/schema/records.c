@@ -142,12 +142,12 @@ pgm_record_whole(const char *action)
 	if (pgm_records_in_parts() && (doc = pgm_describe_whole(CurrentMemoryContext, keys)) != NULL)
 	{
 		pgm_catalog_save_record(action, doc, NULL);
-		pgm_key_rows_write(NULL, keys);
+		pgm_key_rows_write(NULL, keys, NULL);
 		return;
 	}
 	pgm_catalog_save_record(action, pgm_snapshot_take_document(false), NULL);
 	if (pgm_records_in_parts() && pgm_part_all_keys(CurrentMemoryContext, keys))
-		pgm_key_rows_write(NULL, keys);
+		pgm_key_rows_write(NULL, keys, NULL);
 }
 
 /*
@@ -157,10 +157,13 @@ pgm_record_whole(const char *action)
  * recorded under a key the part replaces, until nothing is missing.  Sets
  * `units` (catalogs, oids), `keys` (catalogs, oids, keys of its entries)
  * and *old_keys (the keys it replaces besides its own); NULL when it did
- * not settle within PGM_RECORD_ROUNDS.  Connected to SPI.
+ * not settle within PGM_RECORD_ROUNDS.  What the lookups of the keys find
+ * is kept in `memo`, for the next round and for writing the keys.
+ * Connected to SPI.
  */
 static Jsonb *
-pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayType **old_keys)
+pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayType **old_keys,
+				PgmKeyMemo *memo)
 {
 	int			round;
 
@@ -168,10 +171,10 @@ pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayTyp
 	{
 		Jsonb	   *part;
 
-		pgm_reach_scope(named, units, old_keys);
+		pgm_reach_scope(named, units, old_keys, memo);
 		part = pgm_part_take(units[0], units[1], CurrentMemoryContext, keys);
 		Assert(part != NULL);	/* 0.10's query has its filters */
-		if (pgm_reach_more(keys, named, old_keys, units) == 0)
+		if (pgm_reach_more(keys, named, old_keys, units, memo) == 0)
 			return part;
 	}
 	return NULL;
@@ -205,6 +208,7 @@ pgm_record_changes(const char *action)
 	ArrayType  *old_keys;
 	ArrayType  *keys[3];
 	ArrayType  *forget[3];
+	PgmKeyMemo *memo;
 	Jsonb	   *part;
 
 	if (!pgm_records_in_parts() || pgm_changes_take(&named[0], &named[1]) != NULL ||
@@ -225,7 +229,8 @@ pgm_record_changes(const char *action)
 		return;
 	}
 
-	part = pgm_record_part(named, units, keys, &old_keys);
+	memo = pgm_key_memo();
+	part = pgm_record_part(named, units, keys, &old_keys, memo);
 	if (part == NULL)
 	{
 		pgm_record_whole(action);
@@ -237,7 +242,7 @@ pgm_record_changes(const char *action)
 	forget[1] = units[0];
 	forget[2] = units[1];
 	pgm_catalog_save_record(action, part, forget[0]);
-	pgm_key_rows_write(forget, keys);
+	pgm_key_rows_write(forget, keys, memo);
 }
 
 /* The key an object is recorded under: its relation's for a column,
