@@ -356,6 +356,7 @@ extern bool pgm_part_all_keys(MemoryContext into, ArrayType **keys);
 typedef struct PgmKeyMemo
 {
 	HTAB	   *entries;		/* (classid, objid) -> the key, or NULL: no row */
+	HTAB	   *under;			/* key -> the entries recorded under it */
 	MemoryContext cxt;
 } PgmKeyMemo;
 

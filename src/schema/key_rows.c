@@ -76,6 +76,14 @@ pgm_key_set(const char *name, Size entrysize, long size)
 					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 }
 
+/* The entries recorded under a key, in a memo. */
+typedef struct PgmKeyMemoUnder
+{
+	char	   *key;			/* hash key */
+	int			count;
+	Oid		   *pairs;			/* classid, objid, ... */
+} PgmKeyMemoUnder;
+
 /* An entry of a memo. */
 typedef struct PgmKeyMemoEntry
 {
@@ -101,6 +109,7 @@ pgm_key_memo(void)
 	ctl.entrysize = sizeof(PgmKeyMemoEntry);
 	ctl.hcxt = CurrentMemoryContext;
 	m->entries = hash_create("pgmigrate keys found", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	m->under = pgm_key_set("pgmigrate entries found", sizeof(PgmKeyMemoUnder), 64);
 	m->cxt = CurrentMemoryContext;
 	return m;
 }
@@ -205,11 +214,47 @@ pgm_key_rows_under(PgmKeyRows *k, Datum keytext, bool delete,
 	}
 }
 
+/* Collect the entries under a key into a memo's list. */
+static void
+pgm_key_rows_collect(void *arg, Oid classid, Oid objid)
+{
+	List	  **pairs = arg;
+
+	*pairs = lappend_oid(lappend_oid(*pairs, classid), objid);
+}
+
+/* Call `fn` for each entry recorded under `keytext` (looked up once per memo). */
 void
 pgm_key_rows_entries(PgmKeyRows *k, const char *keytext,
 					 void (*fn) (void *arg, Oid classid, Oid objid), void *arg)
 {
-	pgm_key_rows_under(k, CStringGetTextDatum(keytext), false, fn, arg);
+	PgmKeyMemoUnder *under;
+	char	   *key = (char *) keytext;
+	bool		found;
+	List	   *pairs = NIL;
+	int			i;
+
+	if (k->memo == NULL)
+	{
+		pgm_key_rows_under(k, CStringGetTextDatum(keytext), false, fn, arg);
+		return;
+	}
+	under = hash_search(k->memo->under, &key, HASH_FIND, NULL);
+	if (under == NULL)
+	{
+		ListCell   *lc;
+
+		pgm_key_rows_under(k, CStringGetTextDatum(keytext), false, pgm_key_rows_collect, &pairs);
+		key = MemoryContextStrdup(k->memo->cxt, keytext);
+		under = hash_search(k->memo->under, &key, HASH_ENTER, &found);
+		under->count = list_length(pairs) / 2;
+		under->pairs = MemoryContextAlloc(k->memo->cxt, sizeof(Oid) * Max(list_length(pairs), 1));
+		i = 0;
+		foreach(lc, pairs)
+			under->pairs[i++] = lfirst_oid(lc);
+	}
+	for (i = 0; i < under->count; i++)
+		fn(arg, under->pairs[2 * i], under->pairs[2 * i + 1]);
 }
 
 /* The row that says the rows are complete names this cluster. */
