@@ -156,7 +156,8 @@ typedef struct PgmLookups
 } PgmLookups;
 
 extern void pgm_lookups_init(PgmLookups *ls);
-extern List *pgm_lookup_rows(PgmLookups *ls, Oid catalog, Oid index, int nkeys, ScanKey keys);
+extern List *pgm_lookup_rows(PgmLookups *ls, Oid catalog, Oid index, int nkeys, ScanKey keys,
+							 TupleDesc *desc);
 extern void pgm_lookups_end(PgmLookups *ls);
 extern struct SysScanDescData *pgm_table_scan(PgmTable *t, Oid index, int nkeys, ScanKey keys);
 extern Datum pgm_table_value(PgmTable *t, HeapTuple row, AttrNumber attnum, bool *isnull);

@@ -221,7 +221,8 @@ pgm_table_lookup_next(PgmTable *t, PgmTableLookup *l)
 
 /*
  * The rows of `catalog` that `keys` (`nkeys` of them, numbered as the
- * columns of `index`) find through `index`, in its order, copied.  The
+ * columns of `index`) find through `index`, in its order, copied; *desc,
+ * if asked for, is the catalog's tuple descriptor.  The
  * catalog and the index stay open, and the scan is kept for the next
  * lookup, until pgm_lookups_end(): what a part record reads, it reads
  * thousands of times, and a systable scan locks, opens and closes both
@@ -229,14 +230,15 @@ pgm_table_lookup_next(PgmTable *t, PgmTableLookup *l)
  * lookup: nothing changes the catalogs between them.
  */
 List *
-pgm_lookup_rows(PgmLookups *ls, Oid catalog, Oid index, int nkeys, ScanKey keys)
+pgm_lookup_rows(PgmLookups *ls, Oid catalog, Oid index, int nkeys, ScanKey keys, TupleDesc *desc)
 {
 	PgmTableLookup *l = NULL;
 	ListCell   *lc;
 	List	   *rows = NIL;
 
 	foreach(lc, ls->open)
-		if (RelationGetRelid(((PgmTableLookup *) lfirst(lc))->index) == index)
+		if (RelationGetRelid(((PgmTableLookup *) lfirst(lc))->index) == index &&
+			((PgmTableLookup *) lfirst(lc))->nkeys == nkeys)
 			l = lfirst(lc);
 	if (l == NULL)
 	{
@@ -253,7 +255,8 @@ pgm_lookup_rows(PgmLookups *ls, Oid catalog, Oid index, int nkeys, ScanKey keys)
 		ls->open = lappend(ls->open, l);
 		MemoryContextSwitchTo(old);
 	}
-	Assert(l->nkeys == nkeys);
+	if (desc != NULL)
+		*desc = RelationGetDescr(l->rel);
 	index_rescan(l->scan, keys, nkeys, NULL, 0);
 	while (index_getnext_slot(l->scan, ForwardScanDirection, l->slot))
 		rows = lappend(rows, ExecCopySlotHeapTuple(l->slot));

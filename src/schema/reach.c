@@ -280,7 +280,7 @@ pgm_reach_follow(PgmReach *r, int i)
 		return;
 	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(x.classid));
 	ScanKeyInit(&key[1], 2, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(x.objid));
-	foreach(lc, pgm_lookup_rows(&r->catalogs, DependRelationId, DependReferenceIndexId, 2, key))
+	foreach(lc, pgm_lookup_rows(&r->catalogs, DependRelationId, DependReferenceIndexId, 2, key, NULL))
 	{
 		Form_pg_depend d = (Form_pg_depend) GETSTRUCT((HeapTuple) lfirst(lc));
 		PgmMember	rule;
@@ -309,7 +309,7 @@ pgm_depend_rows(PgmLookups *ls, Oid classid, Oid objid)
 
 	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(classid));
 	ScanKeyInit(&key[1], 2, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objid));
-	foreach(lc, pgm_lookup_rows(ls, DependRelationId, DependDependerIndexId, 2, key))
+	foreach(lc, pgm_lookup_rows(ls, DependRelationId, DependDependerIndexId, 2, key, NULL))
 	{
 		HeapTuple	tuple = lfirst(lc);
 		Form_pg_depend row = palloc(sizeof(FormData_pg_depend));
@@ -538,7 +538,7 @@ pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, Arr
 			ScanKeyData sk;
 
 			ScanKeyInit(&sk, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(all.items[i].objid));
-			foreach(lc, pgm_lookup_rows(&r.catalogs, IndexRelationId, IndexIndrelidIndexId, 1, &sk))
+			foreach(lc, pgm_lookup_rows(&r.catalogs, IndexRelationId, IndexIndrelidIndexId, 1, &sk, NULL))
 				(void) pgm_pairs_add(&all, RelationRelationId,
 									 ((Form_pg_index) GETSTRUCT((HeapTuple) lfirst(lc)))->indexrelid);
 		}

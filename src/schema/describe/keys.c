@@ -297,7 +297,7 @@ pgm_d_scan(PgmDescribe *d, Oid catalog, Oid index, Oid value)
 	ScanKeyData key;
 
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(value));
-	return pgm_lookup_rows(&d->lookups, catalog, index, 1, &key);
+	return pgm_lookup_rows(&d->lookups, catalog, index, 1, &key, NULL);
 }
 
 /* The first tuple of `catalog` whose first key column is `value`. */
@@ -812,39 +812,51 @@ pgm_d_entry(PgmDescribe *d, Oid classid, Oid objid, const char *owner)
 void
 pgm_d_read_comments(PgmDescribe *d, Oid relid)
 {
-	Relation	rel = table_open(DescriptionRelationId, AccessShareLock);
 	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tuple;
+	TupleDesc	desc;
+	ListCell   *lc;
 
 	d->comments_of = relid;
 	d->comments = NIL;
-	ScanKeyInit(&key[0], Anum_pg_description_objoid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
-	ScanKeyInit(&key[1], Anum_pg_description_classoid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(RelationRelationId));
-	scan = systable_beginscan(rel, DescriptionObjIndexId, true, NULL, 2, key);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&key[1], 2, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	foreach(lc, pgm_lookup_rows(&d->lookups, DescriptionRelationId, DescriptionObjIndexId, 2, key, &desc))
 	{
+		HeapTuple	tuple = lfirst(lc);
 		bool		isnull;
-		Datum		description = heap_getattr(tuple, Anum_pg_description_description, RelationGetDescr(rel), &isnull);
+		Datum		description = heap_getattr(tuple, Anum_pg_description_description, desc, &isnull);
 		PgmComment *c = palloc(sizeof(PgmComment));
 
 		c->subid = ((Form_pg_description) GETSTRUCT(tuple))->objsubid;
 		c->text = isnull ? NULL : TextDatumGetCString(description);
 		d->comments = lappend(d->comments, c);
 	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
 }
 
-/* An object's comment: of the relation read by pgm_d_read_comments(), or looked up. */
+/* An object's comment: of the relation read by pgm_d_read_comments(), or
+ * looked up (as GetComment() would, through the index kept open). */
 char *
 pgm_d_comment(PgmDescribe *d, Oid objoid, Oid classoid, int32 subid)
 {
 	ListCell   *lc;
 
 	if (classoid != RelationRelationId || objoid != d->comments_of)
-		return GetComment(objoid, classoid, subid);
+	{
+		ScanKeyData key[3];
+		TupleDesc	desc;
+		List	   *rows;
+		bool		isnull;
+		Datum		description;
+
+		ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objoid));
+		ScanKeyInit(&key[1], 2, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(classoid));
+		ScanKeyInit(&key[2], 3, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(subid));
+		rows = pgm_lookup_rows(&d->lookups, DescriptionRelationId, DescriptionObjIndexId, 3, key, &desc);
+		if (rows == NIL)
+			return NULL;
+		description = heap_getattr(linitial(rows), Anum_pg_description_description, desc, &isnull);
+		return isnull ? NULL : TextDatumGetCString(description);
+	}
 	foreach(lc, d->comments)
 		if (((PgmComment *) lfirst(lc))->subid == subid)
 			return ((PgmComment *) lfirst(lc))->text;
