@@ -241,6 +241,14 @@ promises() {
                                         AND prosrc LIKE '%migrate.citus_distribution()%')
                                 || ':' || (SELECT count(*) FROM migrate.citus_distribution())")"
     fi
+    if at_least "$2" 0.13; then
+        check "$2 in $1: records are compressed with lz4 where the server has it (0.13)" \
+            same "t" "$(q "$1" "SELECT (SELECT attcompression FROM pg_attribute
+                                        WHERE attrelid = 'migrate.snapshots'::regclass AND attname = 'snapshot')
+                                   = CASE WHEN 'lz4' = ANY ((SELECT enumvals FROM pg_settings
+                                                            WHERE name = 'default_toast_compression')::text[])
+                                          THEN 'l' ELSE '' END")"
+    fi
 }
 
 # ---- each step, on a catalog in use --------------------------------------
