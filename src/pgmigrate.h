@@ -331,6 +331,8 @@ typedef struct PgmDrift
 
 extern bool pgm_snapshots_available(void);
 extern PgmSnapshot *pgm_snapshot_read(Jsonb *doc, const char *what);
+extern bool pgm_records_in_parts(void);
+extern Jsonb *pgm_snapshot_query_document(bool read_only);
 extern Jsonb *pgm_snapshot_take_document(bool read_only);
 extern PgmSnapshot *pgm_snapshot_take(bool read_only);
 extern PgmObject *pgm_snapshot_lookup(const PgmSnapshot *snap, const char *key);

@@ -73,14 +73,6 @@ static Jsonb *pgm_record_document(const PgmSnapshot *snap);
 /* How many times a part is taken again with what it lacked, at most. */
 #define PGM_RECORD_ROUNDS 8
 
-/* Is this database's catalog 0.10 or newer: part records and their keys? */
-static bool
-pgm_records_in_parts(void)
-{
-	Oid			nsp = get_namespace_oid(PGM_SCHEMA, true);
-
-	return OidIsValid(nsp) && OidIsValid(get_relname_relid("snapshot_keys", nsp));
-}
 
 /* The texts of a text[] (no NULLs in it), palloc'd; *n says how many. */
 static Datum *
@@ -145,7 +137,7 @@ pgm_record_whole(const char *action)
 		pgm_key_rows_write(NULL, keys, NULL);
 		return;
 	}
-	pgm_catalog_save_record(action, pgm_snapshot_take_document(false), NULL);
+	pgm_catalog_save_record(action, pgm_snapshot_query_document(false), NULL);
 	if (pgm_records_in_parts() && pgm_part_all_keys(CurrentMemoryContext, keys))
 		pgm_key_rows_write(NULL, keys, NULL);
 }

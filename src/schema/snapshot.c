@@ -13,16 +13,23 @@
  * attributes are read with the small accessors below (diff.c uses them
  * too).
  *
- * Taking a snapshot is calling migrate.schema() under the fixed planner
- * settings (rows.c); the function fixes its own search_path, so every name
- * in it is schema-qualified.  Stored form: the document itself, in
- * migrate.snapshots.snapshot (jsonb); records.c stores and reads them.
+ * Taking a snapshot is writing the document in C (describe/units.c) where
+ * the database holds only what the C writes and the catalog's
+ * migrate.schema() writes the same document (0.10 and newer), or else
+ * calling migrate.schema() under the fixed planner settings (rows.c); the
+ * function fixes its own search_path, so every name in it is
+ * schema-qualified.  The two are the same byte for byte (the tests compare
+ * them on PostgreSQL's own regression suites).  Stored form: the document
+ * itself, in migrate.snapshots.snapshot (jsonb); records.c stores and
+ * reads them.
  *
- * Calls rows.c.
+ * Calls describe/units.c and rows.c.
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "lib/stringinfo.h"
+#include "utils/lsyscache.h"
 #include "miscadmin.h"
 #include "nodes/value.h"
 #include "parser/parse_func.h"
@@ -217,13 +224,26 @@ pgm_require_snapshots(void)
 }
 
 /*
- * Take a snapshot of the live schema: migrate.schema().  Must be connected
- * to SPI; the result lives in the current memory context.  `read_only`
- * reads with the calling query's snapshot; otherwise the catalogs are read
- * as they are now, which is what a caller that just changed them needs.
+ * Is this database's catalog 0.10 or newer: part records and their keys,
+ * and a migrate.schema() whose document the C writes too?
+ */
+bool
+pgm_records_in_parts(void)
+{
+	Oid			nsp = get_namespace_oid(PGM_SCHEMA, true);
+
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid("snapshot_keys", nsp));
+}
+
+/*
+ * The live schema's document, by migrate.schema()'s query.  Must be
+ * connected to SPI; the result lives in the current memory context.
+ * `read_only` reads with the calling query's snapshot; otherwise the
+ * catalogs are read as they are now, which is what a caller that just
+ * changed them needs.
  */
 Jsonb *
-pgm_snapshot_take_document(bool read_only)
+pgm_snapshot_query_document(bool read_only)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	int			guc_level;
@@ -246,6 +266,22 @@ pgm_snapshot_take_document(bool read_only)
 	doc = pgm_result_jsonb(0, 1, cxt);
 	SPI_freetuptable(SPI_tuptable);
 	return doc;
+}
+
+/*
+ * The live schema's document: written in C where it can be (the catalogs
+ * as they are now, this transaction's changes included), else by the
+ * query.  Connected to SPI.
+ */
+Jsonb *
+pgm_snapshot_take_document(bool read_only)
+{
+	Jsonb	   *doc;
+
+	pgm_require_snapshots();
+	if (pgm_records_in_parts() && (doc = pgm_describe_whole(CurrentMemoryContext, NULL)) != NULL)
+		return doc;
+	return pgm_snapshot_query_document(read_only);
 }
 
 PgmSnapshot *
