@@ -90,6 +90,24 @@ pgm_table_open(PgmTable *t, const char *name, PgmTableAccess access, bool missin
 }
 
 /*
+ * End a lookup's kept scan (it is begun again at its next lookup); with
+ * `close`, close it: its slot, its index, and with `heap` its relation.
+ */
+static void
+pgm_lookup_end(PgmTableLookup *l, bool close, bool heap)
+{
+	if (l->scan != NULL)
+		index_endscan(l->scan);
+	l->scan = NULL;
+	if (!close)
+		return;
+	ExecDropSingleTupleTableSlot(l->slot);
+	index_close(l->index, AccessShareLock);
+	if (heap)
+		table_close(l->rel, AccessShareLock);
+}
+
+/*
  * A new snapshot, after CommandCounterIncrement(): the rows as this
  * transaction's last writes left them (a scan's snapshot still sees the
  * rows it deleted itself).
@@ -99,15 +117,9 @@ pgm_table_refresh(PgmTable *t)
 {
 	ListCell   *lc;
 
-	/* a kept scan has the old snapshot: it is begun again at its next lookup */
+	/* a kept scan has the old snapshot */
 	foreach(lc, t->lookups)
-	{
-		PgmTableLookup *l = lfirst(lc);
-
-		if (l->scan != NULL)
-			index_endscan(l->scan);
-		l->scan = NULL;
-	}
+		pgm_lookup_end(lfirst(lc), false, false);
 	CommandCounterIncrement();
 	UnregisterSnapshot(t->snapshot);
 	t->snapshot = RegisterSnapshot(GetLatestSnapshot());
@@ -119,14 +131,7 @@ pgm_table_close(PgmTable *t)
 	ListCell   *lc;
 
 	foreach(lc, t->lookups)
-	{
-		PgmTableLookup *l = lfirst(lc);
-
-		if (l->scan != NULL)
-			index_endscan(l->scan);
-		ExecDropSingleTupleTableSlot(l->slot);
-		index_close(l->index, AccessShareLock);
-	}
+		pgm_lookup_end(lfirst(lc), true, false);
 	if (t->indexes != NULL)
 		CatalogCloseIndexes(t->indexes);
 	UnregisterSnapshot(t->snapshot);
@@ -278,14 +283,7 @@ pgm_lookups_end(PgmLookups *ls)
 	ListCell   *lc;
 
 	foreach(lc, ls->open)
-	{
-		PgmTableLookup *l = lfirst(lc);
-
-		index_endscan(l->scan);
-		ExecDropSingleTupleTableSlot(l->slot);
-		index_close(l->index, AccessShareLock);
-		table_close(l->rel, AccessShareLock);
-	}
+		pgm_lookup_end(lfirst(lc), true, true);
 	list_free_deep(ls->open);
 	ls->open = NIL;
 	if (ls->snapshot != NULL)
