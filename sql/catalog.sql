@@ -73,6 +73,32 @@ SELECT count(*) FROM migrate.rollback('02');
 RESET ROLE;
 
 SELECT count(*) FROM migrate.rollback('base');
+
+-- a deploy's own rows are written through the tables' heap and indexes, as
+-- INSERT and UPDATE would write them: refused in a read-only transaction,
+-- with the tables' defaults, and held to their CHECK constraints
+BEGIN READ ONLY;
+SELECT step, revision FROM migrate.apply('01');
+ROLLBACK;
+BEGIN;
+SELECT count(*) FROM migrate.apply('01');
+SELECT action, revision, logged_at IS NOT NULL AS logged_at,
+       xact_id = pg_current_xact_id() AS this_transaction, database = current_database() AS database
+FROM migrate.log ORDER BY id DESC LIMIT 1;
+SELECT applied_at = now() AS applied_now, applied_by = current_user AS applied_by,
+       apply_order IS NOT NULL AS ordered
+FROM migrate.revisions WHERE id = '01';
+COMMIT;
+SET pgmigrate.guard = off;
+ALTER TABLE migrate.log ADD CONSTRAINT regress_no_rollback CHECK (action <> 'rollback') NOT VALID;
+RESET pgmigrate.guard;
+SELECT count(*) FROM migrate.rollback('base');
+SELECT applied_at IS NOT NULL AS still_applied FROM migrate.revisions WHERE id = '01';
+SET pgmigrate.guard = off;
+ALTER TABLE migrate.log DROP CONSTRAINT regress_no_rollback;
+RESET pgmigrate.guard;
+SELECT count(*) FROM migrate.rollback('base');
+
 SET pgmigrate.guard = off;
 DROP OWNED BY regress_pgm_app, regress_pgm_deploy;
 DROP ROLE regress_pgm_app;

@@ -430,7 +430,7 @@ pgm_table_complete_row(PgmTable *t, Datum *values, bool *nulls, const bool *give
 					 errmsg("null value in column \"%s\" of relation \"%s\" violates not-null constraint",
 							NameStr(TupleDescAttr(desc, i)->attname), RelationGetRelationName(t->rel)),
 					 errdetail("pgmigrate wrote a row its own catalog refuses."),
-					 errhint("Update the extension and the library to the same version.")));
+					 errhint("Update the extension to the library's version (ALTER EXTENSION pgmigrate UPDATE), and undo any change made by hand to the tables of schema migrate.")));
 	if (exprs->nchecks > 0)
 	{
 		TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
@@ -446,7 +446,7 @@ pgm_table_complete_row(PgmTable *t, Datum *values, bool *nulls, const bool *give
 						 errmsg("new row for relation \"%s\" violates check constraint \"%s\"",
 								RelationGetRelationName(t->rel), exprs->check_names[i]),
 						 errdetail("pgmigrate wrote a row its own catalog refuses."),
-						 errhint("Update the extension and the library to the same version.")));
+						 errhint("Update the extension to the library's version (ALTER EXTENSION pgmigrate UPDATE), and undo any change made by hand to the tables of schema migrate.")));
 		ExecDropSingleTupleTableSlot(slot);
 	}
 	FreeExprContext(econtext, true);
