@@ -58,6 +58,7 @@ typedef struct PgmDescribe
 {
 	HTAB	   *keys;			/* PgmKeyEntry */
 	HTAB	   *depends;		/* PgmKeyEntry, objsubid 0 */
+	bool		depends_complete;	/* all of pg_depend is in it */
 	HTAB	   *rels;			/* PgmRel */
 	HTAB	   *spaces;			/* oid -> whether in nsp */
 	PgmDocState *doc;
@@ -94,6 +95,7 @@ extern Jsonb *pgm_d_text_array(Datum array, bool isnull);
 extern Jsonb *pgm_d_grants(Acl *acl);
 extern Acl *pgm_d_acl(HeapTuple tuple, int cacheid, AttrNumber attnum, ObjectType type, Oid owner);
 extern List *pgm_d_depends(PgmDescribe *d, Oid classid, Oid objid);
+extern void pgm_d_read_all_depends(PgmDescribe *d);
 extern Oid pgm_d_extension_of(List *depends);
 extern bool pgm_d_has_depend(List *depends, char deptype, Oid refclassid);
 extern List *pgm_d_scan(PgmDescribe *d, Oid catalog, Oid index, Oid value);

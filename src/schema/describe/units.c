@@ -281,6 +281,8 @@ pgm_d_take(ArrayType *classids, ArrayType *objids, bool whole, MemoryContext int
 		List	   *c = NIL;
 		List	   *o = NIL;
 
+		pgm_d_read_all_depends(&d);
+
 		pgm_d_all_of(&d, NamespaceRelationId, Anum_pg_namespace_oid, InvalidAttrNumber, false, &c, &o);
 		pgm_d_all_of(&d, ExtensionRelationId, Anum_pg_extension_oid, InvalidAttrNumber, false, &c, &o);
 		pgm_d_all_of(&d, RelationRelationId, Anum_pg_class_oid, Anum_pg_class_relnamespace, false, &c, &o);
