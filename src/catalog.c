@@ -8,12 +8,17 @@
  *    that created the extension), never as the caller, so a deploy role
  *    needs EXECUTE on the functions but no privilege on the tables.  The
  *    user's own migration SQL is run elsewhere (engine.c) as the caller.
+ *    What a deploy writes for itself (the mark of each revision, its log
+ *    row, the record) and reads (the graph, the online revision in
+ *    progress, the SQL it runs) goes through the heap and indexes instead
+ *    (tables.c): no privilege is checked there, nor any statement planned.
  *
  * 2. The tables carry a statement trigger (guard.c) that refuses every
  *    INSERT, UPDATE, DELETE and TRUNCATE, superusers included.  It lets a
  *    statement through only while pgm_catalog_exec() runs one of the fixed
  *    statements below: backend-local state (session.c) that PG_FINALLY
- *    resets, so an error can never leave it open.
+ *    resets, so an error can never leave it open.  The rows tables.c
+ *    writes fire no trigger.
  *
  * 3. Stored SQL leaves the catalog only through pgm_catalog_fetch_sql()
  *    and pgm_catalog_mark() (which reads it as it marks the revision),
@@ -25,7 +30,7 @@
  * they run with the fixed settings of rows.c (no JIT, default planner
  * flags), whatever the session set.
  *
- * Calls rows.c, session.c and sqltext.c.
+ * Calls rows.c, session.c, sqltext.c and tables.c.
  */
 #include "postgres.h"
 
