@@ -52,8 +52,14 @@ typedef struct PgmChangeKey
 	Oid			objid;
 } PgmChangeKey;
 
+typedef struct PgmChange
+{
+	PgmChangeKey key;
+	bool		dropped;		/* sql_drop named it: it is gone */
+} PgmChange;
+
 static MemoryContext pgm_changes_cxt = NULL;
-static HTAB *pgm_changes = NULL;	/* of PgmChangeKey; NULL: not collecting */
+static HTAB *pgm_changes = NULL;	/* of PgmChange; NULL: not collecting */
 static const char *pgm_changes_whole = NULL;	/* why the whole schema must be recorded */
 static char *pgm_changes_citus = NULL;	/* Citus's distribution when it began (citus.c) */
 
@@ -111,7 +117,7 @@ pgm_changes_begin(void)
 	MemoryContextReset(pgm_changes_cxt);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(PgmChangeKey);
-	ctl.entrysize = sizeof(PgmChangeKey);
+	ctl.entrysize = sizeof(PgmChange);
 	ctl.hcxt = pgm_changes_cxt;
 	pgm_changes = hash_create("pgmigrate changes", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	pgm_changes_whole = NULL;
@@ -140,17 +146,37 @@ pgm_changes_collecting(void)
 	return pgm_changes != NULL;
 }
 
-/* The object (classid, objid) may have changed. */
-void
-pgm_changes_note(Oid classid, Oid objid)
+/* Note (classid, objid); once it was dropped, it stays gone (an oid is
+ * not given again within a transaction). */
+static void
+pgm_changes_note_entry(Oid classid, Oid objid, bool dropped)
 {
 	PgmChangeKey key;
+	PgmChange  *change;
+	bool		found;
 
 	if (pgm_changes == NULL || !OidIsValid(classid) || !OidIsValid(objid))
 		return;
 	key.classid = classid;
 	key.objid = objid;
-	(void) hash_search(pgm_changes, &key, HASH_ENTER, NULL);
+	change = hash_search(pgm_changes, &key, HASH_ENTER, &found);
+	if (!found)
+		change->dropped = false;
+	change->dropped = change->dropped || dropped;
+}
+
+/* The object (classid, objid) may have changed. */
+void
+pgm_changes_note(Oid classid, Oid objid)
+{
+	pgm_changes_note_entry(classid, objid, false);
+}
+
+/* The object (classid, objid) was dropped. */
+void
+pgm_changes_note_dropped(Oid classid, Oid objid)
+{
+	pgm_changes_note_entry(classid, objid, true);
 }
 
 /* Something changed that no object names: record the whole schema. */
@@ -267,17 +293,24 @@ pgm_changes_note_command(Datum command)
 
 /*
  * What was collected, as two oid arrays (catalogs, objects) in the current
- * memory context; returns why the whole schema must be recorded instead,
- * or NULL.  Collecting goes on.
+ * memory context, and *dropped, the set of those that were dropped (a hash
+ * of (classid, objid) pairs); returns why the whole schema must be
+ * recorded instead, or NULL.  Collecting goes on.
  */
 const char *
-pgm_changes_take(ArrayType **classids, ArrayType **objids)
+pgm_changes_take(ArrayType **classids, ArrayType **objids, HTAB **dropped)
 {
 	long		n = pgm_changes ? hash_get_num_entries(pgm_changes) : 0;
 	Datum	   *c = palloc(sizeof(Datum) * Max(n, 1));
 	Datum	   *o = palloc(sizeof(Datum) * Max(n, 1));
 	int			i = 0;
+	HASHCTL		ctl;
 
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(PgmChangeKey);
+	ctl.entrysize = sizeof(PgmChangeKey);
+	ctl.hcxt = CurrentMemoryContext;
+	*dropped = hash_create("pgmigrate dropped", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	if (pgm_changes == NULL)
 		return "no changes were collected";
 	/* no event names every table whose distribution, or group's name, changed */
@@ -287,13 +320,15 @@ pgm_changes_take(ArrayType **classids, ArrayType **objids)
 	if (n > 0)
 	{
 		HASH_SEQ_STATUS seq;
-		PgmChangeKey *key;
+		PgmChange  *change;
 
 		hash_seq_init(&seq, pgm_changes);
-		while ((key = hash_seq_search(&seq)) != NULL)
+		while ((change = hash_seq_search(&seq)) != NULL)
 		{
-			c[i] = ObjectIdGetDatum(key->classid);
-			o[i] = ObjectIdGetDatum(key->objid);
+			c[i] = ObjectIdGetDatum(change->key.classid);
+			o[i] = ObjectIdGetDatum(change->key.objid);
+			if (change->dropped)
+				(void) hash_search(*dropped, &change->key, HASH_ENTER, NULL);
 			i++;
 		}
 	}

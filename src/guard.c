@@ -800,18 +800,27 @@ pgm_text_is(const char *value, const char *wanted)
 	return value != NULL && strcmp(value, wanted) == 0;
 }
 
-/* Pass the objects a row names to changes.c: a deploy records them. */
+/*
+ * Pass the objects a row names to changes.c: a deploy records them.  A row
+ * of sql_drop's (`dropped`) for a whole object (objsubid 0, not a column)
+ * says it is gone.
+ */
 static void
-pgm_guard_note_change(TupleTableSlot *slot, int classid_col, int objid_col, int command_col)
+pgm_guard_note_change(TupleTableSlot *slot, int classid_col, int objid_col, int objsubid_col,
+					  int command_col, bool dropped)
 {
 	bool		c_null,
 				o_null,
+				s_null,
 				cmd_null = true;
 	Datum		classid = slot_getattr(slot, classid_col, &c_null);
 	Datum		objid = slot_getattr(slot, objid_col, &o_null);
+	Datum		objsubid = slot_getattr(slot, objsubid_col, &s_null);
 	Datum		command = command_col ? slot_getattr(slot, command_col, &cmd_null) : (Datum) 0;
 
-	if (!c_null && !o_null)
+	if (!c_null && !o_null && dropped && !s_null && DatumGetInt32(objsubid) == 0)
+		pgm_changes_note_dropped(DatumGetObjectId(classid), DatumGetObjectId(objid));
+	else if (!c_null && !o_null)
 		pgm_changes_note(DatumGetObjectId(classid), DatumGetObjectId(objid));
 	if (!cmd_null)
 		pgm_changes_note_command(command);
@@ -841,6 +850,7 @@ pgm_command_changes_catalog(int which, char **tag, char **object)
 				tag_col,
 				classid_col,
 				objid_col,
+				objsubid_col,
 				command_col;
 	bool		found = false;
 	bool		collect = pgm_changes_collecting();
@@ -866,6 +876,7 @@ pgm_command_changes_catalog(int which, char **tag, char **object)
 		tag_col = source->tag_column ? pgm_column_number(rsinfo.setDesc, source->tag_column) : 0;
 		classid_col = pgm_column_number(rsinfo.setDesc, "classid");
 		objid_col = pgm_column_number(rsinfo.setDesc, "objid");
+		objsubid_col = pgm_column_number(rsinfo.setDesc, "objsubid");
 		command_col = source->tag_column ? pgm_column_number(rsinfo.setDesc, "command") : 0;
 		slot = MakeSingleTupleTableSlot(rsinfo.setDesc, &TTSOpsMinimalTuple);
 		while (!found && tuplestore_gettupleslot(rsinfo.setResult, true, false, slot))
@@ -874,7 +885,7 @@ pgm_command_changes_catalog(int which, char **tag, char **object)
 			char	   *name = pgm_slot_text(slot, name_col);
 
 			if (collect)
-				pgm_guard_note_change(slot, classid_col, objid_col, command_col);
+				pgm_guard_note_change(slot, classid_col, objid_col, objsubid_col, command_col, which == 1);
 			found = judge &&
 				(pgm_text_is(pgm_slot_text(slot, schema_col), PGM_SCHEMA) ||
 				 (pgm_text_is(type, "schema") && pgm_text_is(name, PGM_SCHEMA)) ||

@@ -203,9 +203,10 @@ extern void pgm_changes_begin(void);
 extern void pgm_changes_end(void);
 extern bool pgm_changes_collecting(void);
 extern void pgm_changes_note(Oid classid, Oid objid);
+extern void pgm_changes_note_dropped(Oid classid, Oid objid);
 extern void pgm_changes_note_whole(const char *why);
 extern void pgm_changes_note_command(Datum command);
-extern const char *pgm_changes_take(ArrayType **classids, ArrayType **objids);
+extern const char *pgm_changes_take(ArrayType **classids, ArrayType **objids, HTAB **dropped);
 
 /* ---- session.c: backend-local state ---- */
 
@@ -399,7 +400,8 @@ typedef struct PgmMember
 } PgmMember;
 
 extern bool pgm_member_read(Oid classid, Oid objid, PgmMember *m);
-extern void pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys, PgmKeyMemo *memo);
+extern void pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys, PgmKeyMemo *memo,
+							HTAB *dropped);
 extern int	pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, ArrayType **units,
 						   PgmKeyMemo *memo);
 

@@ -16,6 +16,8 @@
  *    constraint or trigger are followed from it;
  *  - a schema's objects are followed only when the schema was renamed
  *    (migrate.snapshot_keys has it under another key).
+ * What sql_drop named (changes.c) is gone: it is neither followed nor
+ * looked up, only its old key is replaced.
  * Once a part is taken, every entry of it replaces the key it was last
  * recorded under, and whatever else was recorded under those keys must be
  * taken too: pgm_reach_more() says what is missing.
@@ -162,6 +164,7 @@ typedef struct PgmReach
 {
 	PgmKeyRows	keys;
 	PgmLookups	catalogs;		/* pg_depend's and pg_index's indexes, opened once */
+	HTAB	   *dropped;		/* named entries that are gone, or NULL */
 	PgmPairs	seen;
 	List	   *old;			/* keys recorded for the named entries, once each */
 	HTAB	   *old_set;
@@ -264,6 +267,13 @@ pgm_member_read(Oid classid, Oid objid, PgmMember *m)
 	return OidIsValid(m->relid);
 }
 
+/* Was the entry dropped (sql_drop named it)? */
+static bool
+pgm_reach_gone(PgmReach *r, PgmPair x)
+{
+	return r->dropped != NULL && hash_search(r->dropped, &x, HASH_FIND, NULL) != NULL;
+}
+
 /* Follow what depends on the entry at `i` of the set. */
 static void
 pgm_reach_follow(PgmReach *r, int i)
@@ -277,6 +287,9 @@ pgm_reach_follow(PgmReach *r, int i)
 		x.classid == RewriteRelationId || x.classid == ExtensionRelationId)
 		return;
 	if (x.classid == NamespaceRelationId && !pgm_reach_schema_renamed(r, x.objid))
+		return;
+	/* nothing depends on what is gone any more */
+	if (pgm_reach_gone(r, x))
 		return;
 	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(x.classid));
 	ScanKeyInit(&key[1], 2, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(x.objid));
@@ -365,7 +378,7 @@ pgm_reach_start(PgmReach *r, ArrayType **named)
 		char		relkind;
 
 		/* (only an index has a constraint, or parents of its kind; one that is gone has neither) */
-		if (given.items[i].classid != RelationRelationId ||
+		if (given.items[i].classid != RelationRelationId || pgm_reach_gone(r, given.items[i]) ||
 			((relkind = get_rel_relkind(objid)) != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX))
 			continue;
 		foreach(lc, pgm_reach_index_constraints(r, objid))
@@ -378,11 +391,21 @@ pgm_reach_start(PgmReach *r, ArrayType **named)
 /* The unit an entry is in: a default, constraint, trigger, policy or rule
  * its relation (a domain's constraint its type); InvalidOid when it is gone. */
 static PgmPair
-pgm_reach_unit(PgmPair x)
+pgm_reach_unit(PgmReach *r, PgmPair x)
 {
 	PgmPair		u = x;
 	HeapTuple	tuple;
 	PgmMember	m;
+
+	/* a relation or type that is gone is its own unit still (its key is replaced) */
+	if (pgm_reach_gone(r, x) &&
+		(x.classid == ConstraintRelationId || x.classid == AttrDefaultRelationId ||
+		 x.classid == TriggerRelationId || x.classid == PolicyRelationId ||
+		 x.classid == RewriteRelationId))
+	{
+		u.objid = InvalidOid;
+		return u;
+	}
 
 	if (x.classid == ConstraintRelationId)
 	{
@@ -425,6 +448,7 @@ pgm_reach_begin(PgmReach *r, PgmKeyMemo *memo)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgm_key_rows_open(&r->keys, false, memo);
 	pgm_lookups_init(&r->catalogs);
+	r->dropped = NULL;
 	pgm_pairs_init(&r->seen);
 	r->old = NIL;
 	r->old_set = pgm_key_set("pgmigrate old keys", sizeof(char *), 64);
@@ -444,13 +468,15 @@ pgm_reach_end(PgmReach *r)
  * the keys the named entries were last recorded under.
  */
 void
-pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys, PgmKeyMemo *memo)
+pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys, PgmKeyMemo *memo,
+				HTAB *dropped)
 {
 	PgmReach	r;
 	PgmPairs	out;
 	int			i;
 
 	pgm_reach_begin(&r, memo);
+	r.dropped = dropped;
 	pgm_reach_start(&r, named);
 	for (i = 0; i < r.seen.count; i++)
 	{
@@ -463,7 +489,7 @@ pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys, PgmK
 		PgmPair		u;
 
 		CHECK_FOR_INTERRUPTS();
-		u = pgm_reach_unit(r.seen.items[i]);
+		u = pgm_reach_unit(&r, r.seen.items[i]);
 
 		if (OidIsValid(u.objid))
 			(void) pgm_pairs_add(&out, u.classid, u.objid);

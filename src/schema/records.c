@@ -146,7 +146,8 @@ pgm_record_whole(const char *action)
  * The part for what the commands named (`named`, two oid arrays, widened
  * here): their objects, those last recorded under the same keys and what
  * depends on them (the scope query), taken again with whatever else was
- * recorded under a key the part replaces, until nothing is missing.  Sets
+ * recorded under a key the part replaces, until nothing is missing
+ * (`dropped`: the named entries that are gone).  Sets
  * `units` (catalogs, oids), `keys` (catalogs, oids, keys of its entries)
  * and *old_keys (the keys it replaces besides its own); NULL when it did
  * not settle within PGM_RECORD_ROUNDS.  What the lookups of the keys find
@@ -155,7 +156,7 @@ pgm_record_whole(const char *action)
  */
 static Jsonb *
 pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayType **old_keys,
-				PgmKeyMemo *memo)
+				PgmKeyMemo *memo, HTAB *dropped)
 {
 	int			round;
 
@@ -163,7 +164,7 @@ pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayTyp
 	{
 		Jsonb	   *part;
 
-		pgm_reach_scope(named, units, old_keys, memo);
+		pgm_reach_scope(named, units, old_keys, memo, dropped);
 		part = pgm_part_take(units[0], units[1], CurrentMemoryContext, keys);
 		Assert(part != NULL);	/* 0.10's query has its filters */
 		if (pgm_reach_more(keys, named, old_keys, units, memo) == 0)
@@ -200,10 +201,11 @@ pgm_record_changes(const char *action)
 	ArrayType  *old_keys;
 	ArrayType  *keys[3];
 	ArrayType  *forget[3];
+	HTAB	   *dropped;
 	PgmKeyMemo *memo;
 	Jsonb	   *part;
 
-	if (!pgm_records_in_parts() || pgm_changes_take(&named[0], &named[1]) != NULL ||
+	if (!pgm_records_in_parts() || pgm_changes_take(&named[0], &named[1], &dropped) != NULL ||
 		!pgm_key_rows_complete())
 	{
 		pgm_changes_end();
@@ -222,7 +224,7 @@ pgm_record_changes(const char *action)
 	}
 
 	memo = pgm_key_memo();
-	part = pgm_record_part(named, units, keys, &old_keys, memo);
+	part = pgm_record_part(named, units, keys, &old_keys, memo, dropped);
 	if (part == NULL)
 	{
 		pgm_record_whole(action);
