@@ -7,7 +7,7 @@ MODULE_big  = pgmigrate
 OBJS        = $(patsubst %.c,%.o,$(wildcard src/*.c src/schema/*.c src/schema/describe/*.c common/*.c))
 DATA        = $(wildcard sql/$(EXTENSION)--*.sql)
 
-REGRESS     = add graph apply rollback stamp inspect failure bad_input catalog guard guard_placeholder secrets derive derive_here repair lint verify records records_whole schema_part diff diff_documents diff_grants diff_types diff_inherit diff_virtual diff_temporal diff_notnull18 outside session hostile online online_keys
+REGRESS     = add graph apply rollback stamp inspect failure bad_input catalog guard guard_placeholder secrets derive derive_here repair lint verify records records_whole schema_part diff diff_documents diff_grants diff_types diff_inherit diff_virtual diff_temporal diff_notnull18 outside session hostile online online_keys online_views
 REGRESS_OPTS = --inputdir=.
 
 PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/common -DPGM_VERSION='"$(EXTVERSION)"'

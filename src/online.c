@@ -130,6 +130,7 @@ typedef struct PgmOnline
 	List	   *moved_indexes;	/* PgmMovedIndex * of the retyped columns */
 	List	   *moved_fks;		/* PgmMovedForeignKey * on or to the retyped columns */
 	List	   *moved_checks;	/* PgmMovedCheck * on the retyped columns */
+	List	   *views;			/* PgmFollowedView * reading the retyped columns (online_views.c) */
 	bool		lenient;		/* abort: what start would refuse is not refused */
 	char	   *key_column;		/* what the backfill walks; NULL: none needed */
 	char	   *key_type;
@@ -349,6 +350,13 @@ pgm_column_dependents(const PgmOnline *on, AttrNumber attnum)
 							  "                      AND (k.contype OPERATOR(pg_catalog.=) 'f'"
 							  "                           OR k.contype OPERATOR(pg_catalog.=) 'c'"
 							  "                              AND k.conrelid OPERATOR(pg_catalog.=) $1)))"
+							  /* nor a view that reads it: made again on the new column (online_views.c) */
+							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+							  "          AND EXISTS (SELECT FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class v"
+							  "                        ON v.oid OPERATOR(pg_catalog.=) r.ev_class"
+							  "                      WHERE r.oid OPERATOR(pg_catalog.=) d.objid"
+							  "                      AND r.rulename OPERATOR(pg_catalog.=) '_RETURN'"
+							  "                      AND v.relkind OPERATOR(pg_catalog.=) 'v'))"
 							  /* nor its NOT NULL, a constraint of its own since 18: the column's attnotnull */
 							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass"
 							  "          AND EXISTS (SELECT FROM pg_catalog.pg_constraint k"
@@ -585,7 +593,7 @@ pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
 	if (dependents != NIL)
 		pgm_online_refused(on, psprintf("column %s of table %s has dependents: %s",
 										quote_identifier(step->column), on->table, pgm_list_join(dependents, ", ")),
-						   "Online type changes of columns with exclusion constraints, views, or an identity sequence with grants or a comment are not supported yet: run this one as a plain revision.");
+						   "Online type changes of columns with exclusion constraints, materialized views, rules, or an identity sequence with grants or a comment are not supported yet: run this one as a plain revision.");
 	if (step->using_sql == NULL &&
 		!can_coerce_type(1, &att->atttypid, &new_type, COERCION_ASSIGNMENT))
 		ereport(ERROR,
@@ -1231,6 +1239,88 @@ pgm_drop_version_schema(const char *schema)
 
 /* ------------------------------------------------------------ start */
 
+/*
+ * The views that read the retyped columns (directly or through other
+ * views), as they are now, each after the views it reads; what could not be
+ * made again on the new columns refuses `phase` ("start" or "complete").
+ */
+static List *
+pgm_online_views(const PgmOnline *on, const char *phase)
+{
+	int			n = list_length(on->type_changes);
+	AttrNumber *attnums = palloc(sizeof(AttrNumber) * Max(n, 1));
+	List	   *problems = NIL;
+	List	   *views;
+	ListCell   *lc;
+
+	if (n == 0)
+		return NIL;
+	foreach(lc, on->type_changes)
+		attnums[foreach_current_index(lc)] = get_attnum(on->relid, ((PgmTypeChange *) lfirst(lc))->step->column);
+	views = pgm_online_find_views(on->relid, n, attnums, &problems);
+	if (problems != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("online revision \"%s\" cannot %s: views read a column it retypes, and cannot be made again on the new column",
+						on->id, phase),
+				 errdetail("%s.", pgm_list_join(problems, "; ")),
+				 strcmp(phase, "complete") == 0 ?
+				 errhint("Undo what stops it, as it was done (it was not there at start), or abort with migrate.abort('%s').", on->id) :
+				 errhint("Drop such a view in a revision before this one and make it again in one after it, or run this change as a plain revision that does the same.")));
+	return views;
+}
+
+/*
+ * Start's trial of the views (on->views) on the new columns, in a
+ * subtransaction that is rolled back: each retyped column's new one takes
+ * its name, and each view is made again from its definition.
+ */
+static void
+pgm_online_try_views(void *arg)
+{
+	PgmOnline  *on = (PgmOnline *) arg;
+	ListCell   *lc;
+
+	pgm_online_drop_views(on->views);
+	foreach(lc, on->type_changes)
+	{
+		PgmTypeChange *c = lfirst(lc);
+
+		pgm_spi_run(psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", on->table, quote_identifier(c->step->column),
+							 quote_identifier(psprintf("_pgm_trial_%d", foreach_current_index(lc)))));
+		pgm_spi_run(psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", on->table, quote_identifier(c->new_column),
+							 quote_identifier(c->step->column)));
+	}
+	pgm_online_make_views(on->views);
+}
+
+/* Refuse start where a view would not be made again on the new columns. */
+static void
+pgm_online_check_views_made(PgmOnline *on)
+{
+	ErrorData  *edata;
+
+	if (on->views == NIL)
+		return;
+	edata = pgm_in_subtransaction(pgm_online_try_views, on, false);
+	/*
+	 * The trial has no primary key on the new columns (its index is built
+	 * after the backfill): a view that groups by the key alone is left to
+	 * complete, which makes it again once the key is attached, or fails
+	 * whole.
+	 */
+	if (edata != NULL && edata->sqlerrcode == ERRCODE_GROUPING_ERROR &&
+		on->key_column != NULL && pgm_type_change_of(on, on->key_column) != NULL)
+		return;
+	if (edata != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("online revision \"%s\" cannot start: a view that reads a column it retypes could not be made again on the new column",
+						on->id),
+				 errdetail("Made again from its definition: %s", edata->message),
+				 errhint("Change the view in a revision before this one so that its definition holds for the new type, or drop it there and make it again in a revision after this one.")));
+}
+
 static void
 pgm_online_expand(void *arg)
 {
@@ -1259,6 +1349,7 @@ pgm_online_expand(void *arg)
 			pgm_spi_run(psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID", on->table,
 									 quote_identifier(c->not_null_check), quote_identifier(c->new_column)));
 	}
+	pgm_online_check_views_made(on);
 	/* enforced on the new columns from now on; validated by the backfill */
 	foreach(lc, on->moved_checks)
 	{
@@ -1367,6 +1458,7 @@ pgm_online_check_now(void *arg)
 	pgm_online_check_steps(on);
 	pgm_online_find_moved_indexes(on);
 	pgm_online_find_moved_constraints(on);
+	on->views = pgm_online_views(on, "start");
 	pgm_online_find_key(on);
 	/* the names start gives what it makes besides */
 	if (on->type_changes != NIL || on->fills != NIL)
@@ -2051,8 +2143,16 @@ pgm_online_contract(void *arg)
 		pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", on->table,
 								 quote_identifier(pgm_not_null_check(on, column))));
 	}
+	/* found once the versions' views are gone: those are not made again */
+	on->views = pgm_online_views(on, "complete");
+	pgm_online_drop_views(on->views);
 	pgm_online_swap_columns(on);
 	pgm_online_rename_moved(on);
+	/*
+	 * With the keys attached (a view may group by the primary key alone),
+	 * before the renames (the definitions name the columns as they are now)
+	 */
+	pgm_online_make_views(on->views);
 	foreach(lc, on->plan->steps)
 	{
 		PgmOnlineStep *step = lfirst(lc);

@@ -40,6 +40,7 @@
  *   online_sequences.c  a retyped column's sequence, carried over at complete
  *   online_foreign_keys.c  a retyped column's foreign keys, made again
  *   online_checks.c     a retyped column's CHECK constraints, made again
+ *   online_views.c      the views that read a retyped column, made again
  *   schema/             the diff engine: DDL from one schema document to
  *                       another (migrate.diff()), layered as
  *                       schema/model.h lists
@@ -640,6 +641,20 @@ typedef struct PgmMovedCheck
 
 extern List *pgm_online_find_checks(Oid relid, int ncolumns, const AttrNumber *attnums,
 									char **columns, char **new_columns);
+
+/* ---- online_views.c: the views that read a retyped column, made again on the new column ---- */
+
+typedef struct PgmFollowedView
+{
+	char	   *name;			/* qualified */
+	List	   *statements;		/* CREATE VIEW, its owner, its comments */
+	bool		default_grants;	/* it had the default privileges */
+	List	   *grants;			/* GRANTs, its owner's too */
+} PgmFollowedView;
+
+extern List *pgm_online_find_views(Oid relid, int ncolumns, const AttrNumber *attnums, List **problems);
+extern void pgm_online_drop_views(List *views);
+extern void pgm_online_make_views(List *views);
 
 /* ---- dataloss.c: what a rollback would destroy ---- */
 

@@ -9,7 +9,8 @@
 # and the payment referencing the order just made, and read and update
 # items.  The old one stops before complete, the new one goes on through it.
 # Both must see zero errors; no row may be lost; every foreign key must be
-# valid at the end; and the key must go on past 2^31.
+# valid at the end; and the key must go on past 2^31.  A view that reads
+# both columns follows them.
 #
 # Needs a running server: PGHOST, PGPORT and PGUSER (a superuser) set, as
 # scripts/test.sh does.
@@ -41,7 +42,9 @@ q "SELECT migrate.add('0001', \$\$CREATE SCHEMA app;
                                   order_id int NOT NULL REFERENCES app.orders ON DELETE CASCADE, qty int NOT NULL);
     CREATE INDEX order_items_order ON app.order_items (order_id);
     CREATE TABLE app.payments (id bigint PRIMARY KEY, order_id int REFERENCES app.orders, amount numeric NOT NULL);
-    CREATE SEQUENCE app.payment_ids START $((ROWS + 1))\$\$)" >/dev/null
+    CREATE SEQUENCE app.payment_ids START $((ROWS + 1));
+    CREATE VIEW app.order_totals AS SELECT o.id, o.note, sum(i.qty) AS qty
+      FROM app.orders o JOIN app.order_items i ON i.order_id = o.id GROUP BY o.id\$\$)" >/dev/null
 q "SELECT count(*) FROM migrate.apply()" >/dev/null
 q "SET pgmigrate.guard = off;
    INSERT INTO app.orders (note) SELECT 'order ' || g FROM generate_series(1, $ROWS) g;
@@ -131,6 +134,8 @@ check "0004: orders.id is bigint, the primary key, from its sequence, now bigint
     same "bigint|orders_pkey|app.orders_id_seq|bigint" \
     "$(column_type app.orders id)|$(q "SELECT conname FROM pg_constraint WHERE conrelid = 'app.orders'::regclass AND contype = 'p'")|$(q "SELECT pg_get_serial_sequence('app.orders', 'id')")|$(q "SELECT seqtypid::regtype FROM pg_sequence WHERE seqrelid = 'app.orders_id_seq'::regclass")"
 rows_right 0004
+check "0004: the view that reads orders.id and order_items.order_id follows them" \
+    same "bigint" "$(column_type app.order_totals id)"
 
 check "no version schema, trigger, function or new column is left" \
     same "0|0|0|0" "$(q "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'app\_0%'")|$(q "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '\_pgm%'")|$(q "SELECT count(*) FROM pg_proc WHERE proname LIKE '\_pgm%'")|$(q "SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
@@ -147,6 +152,7 @@ check "past 2^31: orders, items and payments go on" \
     same "20|20|20" "$(q "SELECT (SELECT count(*) FROM app.orders WHERE id > 2147483647) || '|' ||
                              (SELECT count(*) FROM app.order_items WHERE order_id > 2147483647) || '|' ||
                              (SELECT count(*) FROM app.payments WHERE order_id > 2147483647)")"
+check "past 2^31: the view shows them" same "20" "$(q "SELECT count(*) FROM app.order_totals WHERE id > 2147483647")"
 
 echo "online_keys: $failures check(s) failed"
 [ "$failures" -eq 0 ]

@@ -1,0 +1,202 @@
+-- Online type changes of columns that views read: each view that reads the
+-- column, and each view that reads those, is made again on the new column
+-- at complete, with its options, owner, grants and comments; start tries
+-- them first.  What could not be made again is refused with the reason.
+\i sql/include/reset.psql
+SET search_path = app;
+SET pgmigrate.guard = 'enforce';
+\set VERBOSITY default
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS pgm_views_reader;
+DROP ROLE IF EXISTS pgm_views_owner;
+CREATE ROLE pgm_views_reader;
+CREATE ROLE pgm_views_owner;
+SELECT migrate.add('w1', $$CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                                                  balance int NOT NULL, name text);
+  INSERT INTO accounts (balance, name) SELECT g, 'a' || g FROM generate_series(1, 100) g;
+  CREATE VIEW rich WITH (security_barrier) AS
+    SELECT id, balance * 2 AS twice, name FROM accounts WHERE balance > 50;
+  CREATE VIEW richest AS SELECT max(twice) AS top, count(*) FROM rich;
+  CREATE VIEW both_ AS SELECT r.id, t.top FROM rich r, richest t WHERE r.twice = t.top;
+  CREATE VIEW "New" (k, "PUBLIC") AS SELECT id, balance FROM accounts WITH LOCAL CHECK OPTION;
+  CREATE VIEW names AS SELECT name FROM accounts;
+  COMMENT ON VIEW rich IS 'the rich';
+  COMMENT ON COLUMN rich.twice IS 'twice the balance';
+  GRANT SELECT ON rich TO pgm_views_reader;
+  GRANT SELECT, INSERT ON "New" TO pgm_views_reader WITH GRANT OPTION;
+  REVOKE DELETE ON "New" FROM CURRENT_USER;
+  ALTER VIEW richest OWNER TO pgm_views_owner;
+  GRANT SELECT ON rich TO pgm_views_owner$$);
+SELECT count(*) FROM migrate.apply();
+RESET client_min_messages;
+SELECT oid AS names_oid FROM pg_class WHERE oid = 'names'::regclass \gset
+
+-- what a careful hand would do on the plain path, to compare with
+BEGIN;
+SET pgmigrate.guard = off;
+DROP VIEW both_, richest, rich, "New";
+ALTER TABLE accounts ALTER COLUMN balance TYPE bigint;
+CREATE VIEW rich WITH (security_barrier) AS
+  SELECT id, balance * 2 AS twice, name FROM accounts WHERE balance > 50;
+CREATE VIEW richest AS SELECT max(twice) AS top, count(*) FROM rich;
+CREATE VIEW both_ AS SELECT r.id, t.top FROM rich r, richest t WHERE r.twice = t.top;
+CREATE VIEW "New" (k, "PUBLIC") AS SELECT id, balance FROM accounts WITH LOCAL CHECK OPTION;
+COMMENT ON VIEW rich IS 'the rich';
+COMMENT ON COLUMN rich.twice IS 'twice the balance';
+GRANT SELECT ON rich TO pgm_views_reader;
+GRANT SELECT, INSERT ON "New" TO pgm_views_reader WITH GRANT OPTION;
+REVOKE DELETE ON "New" FROM CURRENT_USER;
+ALTER VIEW richest OWNER TO pgm_views_owner;
+GRANT SELECT ON rich TO pgm_views_owner;
+SELECT migrate.schema_part(ARRAY['pg_class', 'pg_class', 'pg_class', 'pg_class']::regclass[],
+                           ARRAY['rich', 'richest', 'both_', '"New"']::regclass[]) AS plain \gset
+ROLLBACK;
+
+-- default privileges of the role that completes add nothing to the views made again
+SET pgmigrate.guard = off;
+ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO pgm_views_owner;
+RESET pgmigrate.guard;
+
+SELECT migrate.add('w2', 'ALTER TABLE accounts ALTER COLUMN balance TYPE bigint', online => true);
+SELECT migrate.start('w2');
+-- while both versions run, the views read the old column
+SELECT * FROM both_;
+SET search_path = app_w2, app;
+UPDATE accounts SET balance = 4242 WHERE id = 100;
+SET search_path = app;
+SELECT pg_typeof(twice), twice FROM rich WHERE id = 100;
+CALL migrate.backfill('w2');
+SELECT migrate.complete('w2');
+-- the views read the new column, and are what the careful hand made
+SELECT pg_typeof(twice), twice FROM rich WHERE id = 100;
+SELECT * FROM both_;
+SELECT * FROM "New" WHERE k > 98 ORDER BY k;
+SELECT c.relname, a.attname, a.atttypid::regtype, col_description(c.oid, a.attnum)
+  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
+ WHERE c.oid IN ('rich'::regclass, 'richest'::regclass, 'both_'::regclass, '"New"'::regclass) ORDER BY 1, a.attnum;
+SELECT c.relname, c.reloptions, obj_description(c.oid, 'pg_class'), pg_get_userbyid(c.relowner) AS owner,
+       (SELECT string_agg(x, ', ' ORDER BY x)
+          FROM aclexplode(COALESCE(c.relacl, acldefault('r', c.relowner))) g,
+               format('%s %s%s', CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END,
+                      g.privilege_type, CASE WHEN g.is_grantable THEN '*' ELSE '' END) x
+         WHERE g.privilege_type <> 'MAINTAIN') AS grants
+  FROM pg_class c
+ WHERE c.oid IN ('rich'::regclass, 'richest'::regclass, 'both_'::regclass, '"New"'::regclass) ORDER BY 1;
+SELECT * FROM migrate.compare(:'plain'::jsonb,
+                              migrate.schema_part(ARRAY['pg_class', 'pg_class', 'pg_class', 'pg_class']::regclass[],
+                                                  ARRAY['rich', 'richest', 'both_', '"New"']::regclass[]));
+-- a view that does not read the column is left alone
+SELECT 'names'::regclass::oid = :names_oid AS names_kept;
+SELECT * FROM migrate.drift();
+SET pgmigrate.guard = off;
+ALTER DEFAULT PRIVILEGES IN SCHEMA app REVOKE SELECT ON TABLES FROM pgm_views_owner;
+RESET pgmigrate.guard;
+
+-- with a rename and the table's rename in the same revision: the views follow
+SELECT migrate.add('w3', $$ALTER TABLE accounts ALTER COLUMN balance TYPE numeric(20);
+                           ALTER TABLE accounts RENAME COLUMN name TO full_name;
+                           ALTER TABLE accounts RENAME TO wallets$$, online => true);
+SELECT migrate.start('w3');
+CALL migrate.backfill('w3');
+SELECT migrate.complete('w3');
+SELECT a.attname, a.atttypid::regtype FROM pg_attribute a WHERE a.attrelid = 'rich'::regclass AND a.attnum > 0
+ ORDER BY a.attnum;
+SELECT pg_get_viewdef('rich'::regclass) LIKE '%full_name AS name%FROM app.wallets%' OR
+       pg_get_viewdef('rich'::regclass) LIKE '%full_name AS name%FROM wallets%' AS follows;
+SELECT pg_typeof(twice), twice FROM rich WHERE id = 100;
+SELECT * FROM migrate.drift();
+
+-- abort leaves every view as it was
+SELECT oid AS rich_oid FROM pg_class WHERE oid = 'rich'::regclass \gset
+-- (a column without NOT NULL: on 18, the table's rename left the NOT NULL
+-- constraint of balance a name start refuses)
+SELECT migrate.add('w4', 'ALTER TABLE wallets ALTER COLUMN full_name TYPE varchar(200)', online => true,
+                   allow_destructive => true);
+SELECT migrate.start('w4');
+SELECT migrate.abort('w4');
+SELECT 'rich'::regclass::oid = :rich_oid AS rich_kept, pg_typeof(name) FROM rich LIMIT 1;
+SELECT * FROM migrate.drift();
+
+-- what cannot be made again is refused, with the reason, at registration
+-- (a warning: the parent is applied) and at start
+SET client_min_messages = warning;
+SELECT migrate.add('w5', $$CREATE TABLE t (id bigint PRIMARY KEY, n int, m int, p int, q int, r int, s int);
+  CREATE FUNCTION only_int(i int) RETURNS int LANGUAGE sql IMMUTABLE RETURN i + 1;
+  CREATE VIEW tn AS SELECT id, only_int(n) AS k FROM t;
+  CREATE VIEW tm AS SELECT id, m FROM t;
+  CREATE FUNCTION tm_f(tm) RETURNS int LANGUAGE sql RETURN 1;
+  CREATE MATERIALIZED VIEW tp AS SELECT sum(p) FROM t;
+  CREATE VIEW tq AS SELECT id, q FROM t;
+  CREATE FUNCTION tq_write() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+  CREATE TRIGGER tq_write INSTEAD OF INSERT ON tq FOR EACH ROW EXECUTE FUNCTION tq_write();
+  CREATE VIEW tr AS SELECT id, r FROM t;
+  CREATE VIEW tr2 AS SELECT * FROM tr;
+  ALTER VIEW tr2 ALTER COLUMN r SET DEFAULT 0;
+  GRANT SELECT (id) ON tr2 TO pgm_views_reader;
+  CREATE VIEW ts AS SELECT id, s FROM t;
+  ALTER VIEW ts OWNER TO pgm_views_owner;$$, parents => ARRAY['w3']);
+SELECT count(*) FROM migrate.apply('w5');
+RESET client_min_messages;
+-- a definition that does not hold for the new type: start tries it
+SELECT migrate.add('w6', 'ALTER TABLE t ALTER COLUMN n TYPE bigint', online => true, parents => ARRAY['w5']);
+SELECT migrate.start('w6');
+SELECT migrate.add('w6', 'ALTER TABLE t ALTER COLUMN m TYPE bigint', online => true, parents => ARRAY['w5']);
+SELECT migrate.start('w6');
+SELECT migrate.add('w6', 'ALTER TABLE t ALTER COLUMN p TYPE bigint', online => true, parents => ARRAY['w5']);
+SELECT migrate.start('w6');
+SELECT migrate.add('w6', 'ALTER TABLE t ALTER COLUMN q TYPE bigint', online => true, parents => ARRAY['w5']);
+SELECT migrate.start('w6');
+SELECT migrate.add('w6', 'ALTER TABLE t ALTER COLUMN r TYPE bigint', online => true, parents => ARRAY['w5']);
+SELECT migrate.start('w6');
+-- a view of a role the one registering (or starting) is not a member of:
+-- it could not drop the view
+CREATE ROLE pgm_views_deployer;
+SET pgmigrate.guard = off;
+GRANT EXECUTE ON FUNCTION migrate.add(text, text, text, text[], text, boolean, boolean, boolean) TO pgm_views_deployer;
+GRANT USAGE ON SCHEMA app TO pgm_views_deployer;
+RESET pgmigrate.guard;
+SET ROLE pgm_views_deployer;
+SELECT migrate.add('w6', 'ALTER TABLE t ALTER COLUMN s TYPE bigint', online => true, parents => ARRAY['w5']);
+RESET ROLE;
+-- (a superuser may)
+SELECT migrate.start('w6');
+CALL migrate.backfill('w6');
+-- complete looks again: a view made since start, which cannot be made again, stops it
+SET pgmigrate.guard = off;
+CREATE VIEW ts2 AS SELECT s FROM ts;
+CREATE FUNCTION ts2_f(ts2) RETURNS int LANGUAGE sql RETURN 1;
+RESET pgmigrate.guard;
+SELECT migrate.complete('w6');
+SET pgmigrate.guard = off;
+DROP FUNCTION ts2_f(ts2);
+RESET pgmigrate.guard;
+SELECT migrate.complete('w6');
+SELECT a.attrelid::regclass, a.atttypid::regtype FROM pg_attribute a
+ WHERE a.attrelid IN ('ts'::regclass, 'ts2'::regclass) AND a.attname = 's' ORDER BY 1;
+SELECT pg_get_userbyid(c.relowner) AS owner, a.atttypid::regtype
+  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 's' WHERE c.oid = 'ts'::regclass;
+-- (but for what was done by hand above)
+SELECT * FROM migrate.drift();
+
+-- a view that groups by the primary key alone (the other columns depend on
+-- it): start cannot try it (the key is on the new column only after the
+-- backfill), complete makes it again once the key is attached
+SET client_min_messages = warning;
+SELECT migrate.add('w7', $$CREATE TABLE keyed (id int PRIMARY KEY, label text);
+  INSERT INTO keyed SELECT g, 'k' || g FROM generate_series(1, 10) g;
+  CREATE VIEW keyed_labels AS SELECT k.id, k.label, count(*) FROM keyed k GROUP BY k.id$$, parents => ARRAY['w6']);
+SELECT count(*) FROM migrate.apply('w7');
+RESET client_min_messages;
+SELECT migrate.add('w8', 'ALTER TABLE keyed ALTER COLUMN id TYPE bigint', online => true, parents => ARRAY['w7']);
+SELECT migrate.start('w8');
+CALL migrate.backfill('w8');
+SELECT statement FROM migrate.online_statements('w8') \gexec
+SELECT migrate.complete('w8');
+SELECT pg_typeof(id), count(*) FROM keyed_labels GROUP BY 1;
+
+SET client_min_messages = warning;
+SET pgmigrate.guard = off;
+DROP EXTENSION pgmigrate CASCADE;
+DROP SCHEMA app CASCADE;
+DROP OWNED BY pgm_views_reader, pgm_views_owner, pgm_views_deployer;
+DROP ROLE pgm_views_reader, pgm_views_owner, pgm_views_deployer;
