@@ -20,6 +20,8 @@ SELECT migrate.add('w1', $$CREATE TABLE accounts (id bigint GENERATED ALWAYS AS 
   CREATE VIEW both_ AS SELECT r.id, t.top FROM rich r, richest t WHERE r.twice = t.top;
   CREATE VIEW "New" (k, "PUBLIC") AS SELECT id, balance FROM accounts WITH LOCAL CHECK OPTION;
   CREATE VIEW names AS SELECT name FROM accounts;
+  CREATE VIEW constants AS SELECT id, balance * '0.30000000000000004'::float8 AS f, '2026-12-07'::date AS d,
+                                  '1 day 02:00:00'::interval AS i FROM accounts;
   COMMENT ON VIEW rich IS 'the rich';
   COMMENT ON COLUMN rich.twice IS 'twice the balance';
   GRANT SELECT ON rich TO pgm_views_reader;
@@ -34,13 +36,15 @@ SELECT oid AS names_oid FROM pg_class WHERE oid = 'names'::regclass \gset
 -- what a careful hand would do on the plain path, to compare with
 BEGIN;
 SET pgmigrate.guard = off;
-DROP VIEW both_, richest, rich, "New";
+DROP VIEW both_, richest, rich, "New", constants;
 ALTER TABLE accounts ALTER COLUMN balance TYPE bigint;
 CREATE VIEW rich WITH (security_barrier) AS
   SELECT id, balance * 2 AS twice, name FROM accounts WHERE balance > 50;
 CREATE VIEW richest AS SELECT max(twice) AS top, count(*) FROM rich;
 CREATE VIEW both_ AS SELECT r.id, t.top FROM rich r, richest t WHERE r.twice = t.top;
 CREATE VIEW "New" (k, "PUBLIC") AS SELECT id, balance FROM accounts WITH LOCAL CHECK OPTION;
+CREATE VIEW constants AS SELECT id, balance * '0.30000000000000004'::float8 AS f, '2026-12-07'::date AS d,
+                                '1 day 02:00:00'::interval AS i FROM accounts;
 COMMENT ON VIEW rich IS 'the rich';
 COMMENT ON COLUMN rich.twice IS 'twice the balance';
 GRANT SELECT ON rich TO pgm_views_reader;
@@ -48,8 +52,8 @@ GRANT SELECT, INSERT ON "New" TO pgm_views_reader WITH GRANT OPTION;
 REVOKE DELETE ON "New" FROM CURRENT_USER;
 ALTER VIEW richest OWNER TO pgm_views_owner;
 GRANT SELECT ON rich TO pgm_views_owner;
-SELECT migrate.schema_part(ARRAY['pg_class', 'pg_class', 'pg_class', 'pg_class']::regclass[],
-                           ARRAY['rich', 'richest', 'both_', '"New"']::regclass[]) AS plain \gset
+SELECT migrate.schema_part(ARRAY['pg_class', 'pg_class', 'pg_class', 'pg_class', 'pg_class']::regclass[],
+                           ARRAY['rich', 'richest', 'both_', '"New"', 'constants']::regclass[]) AS plain \gset
 ROLLBACK;
 
 -- default privileges of the role that completes add nothing to the views made again
@@ -66,7 +70,26 @@ UPDATE accounts SET balance = 4242 WHERE id = 100;
 SET search_path = app;
 SELECT pg_typeof(twice), twice FROM rich WHERE id = 100;
 CALL migrate.backfill('w2');
+-- settings a client may have: constants are read and written back whole all the same
+SET extra_float_digits = 0;
+SET DateStyle = 'SQL, DMY';
+SET IntervalStyle = 'sql_standard';
 SELECT migrate.complete('w2');
+RESET extra_float_digits;
+RESET DateStyle;
+RESET IntervalStyle;
+SELECT f = 0.30000000000000004::float8 AS f_whole, d, i FROM constants WHERE id = 1;
+-- and a document is the same in every session
+SET extra_float_digits = -15;
+SET DateStyle = 'SQL, DMY';
+SET IntervalStyle = 'sql_standard';
+SELECT migrate.schema() AS odd_document \gset
+SELECT migrate.schema_part(ARRAY['pg_class']::regclass[], ARRAY['constants'::regclass]) AS odd_part \gset
+RESET extra_float_digits;
+RESET DateStyle;
+RESET IntervalStyle;
+SELECT :'odd_document'::jsonb = migrate.schema() AS same_document,
+       :'odd_part'::jsonb = migrate.schema_part(ARRAY['pg_class']::regclass[], ARRAY['constants'::regclass]) AS same_part;
 -- the views read the new column, and are what the careful hand made
 SELECT pg_typeof(twice), twice FROM rich WHERE id = 100;
 SELECT * FROM both_;
@@ -83,8 +106,8 @@ SELECT c.relname, c.reloptions, obj_description(c.oid, 'pg_class'), pg_get_userb
   FROM pg_class c
  WHERE c.oid IN ('rich'::regclass, 'richest'::regclass, 'both_'::regclass, '"New"'::regclass) ORDER BY 1;
 SELECT * FROM migrate.compare(:'plain'::jsonb,
-                              migrate.schema_part(ARRAY['pg_class', 'pg_class', 'pg_class', 'pg_class']::regclass[],
-                                                  ARRAY['rich', 'richest', 'both_', '"New"']::regclass[]));
+                              migrate.schema_part(ARRAY['pg_class', 'pg_class', 'pg_class', 'pg_class', 'pg_class']::regclass[],
+                                                  ARRAY['rich', 'richest', 'both_', '"New"', 'constants']::regclass[]));
 -- a view that does not read the column is left alone
 SELECT 'names'::regclass::oid = :names_oid AS names_kept;
 SELECT * FROM migrate.drift();
@@ -178,13 +201,25 @@ SELECT pg_get_userbyid(c.relowner) AS owner, a.atttypid::regtype
 -- (but for what was done by hand above)
 SELECT * FROM migrate.drift();
 
+-- a temporary view is a session's own: refused
+CREATE TEMP VIEW mine AS SELECT id, s FROM t;
+SELECT migrate.add('w6b', 'ALTER TABLE t ALTER COLUMN s TYPE numeric', online => true, parents => ARRAY['w6']);
+SELECT migrate.start('w6b');
+DROP VIEW mine;
+
 -- a view that groups by the primary key alone (the other columns depend on
 -- it): start cannot try it (the key is on the new column only after the
 -- backfill), complete makes it again once the key is attached
 SET client_min_messages = warning;
 SELECT migrate.add('w7', $$CREATE TABLE keyed (id int PRIMARY KEY, label text);
   INSERT INTO keyed SELECT g, 'k' || g FROM generate_series(1, 10) g;
-  CREATE VIEW keyed_labels AS SELECT k.id, k.label, count(*) FROM keyed k GROUP BY k.id$$, parents => ARRAY['w6']);
+  CREATE VIEW keyed_labels AS SELECT k.id, k.label, count(*) FROM keyed k GROUP BY k.id;
+  CREATE TABLE keyed2 (id int PRIMARY KEY, label text);
+  CREATE VIEW keyed2_labels AS SELECT k.id, k.label, count(*) FROM keyed2 k GROUP BY k.id;
+  CREATE VIEW keyed2_more AS SELECT * FROM keyed2_labels;
+  CREATE VIEW keyed2_ints AS SELECT only_int(id) AS i FROM keyed2;
+  CREATE TABLE gen (id bigint PRIMARY KEY, n int, twice int GENERATED ALWAYS AS (n * 2) STORED, note text);
+  CREATE VIEW gen_notes AS SELECT id, note FROM gen$$, parents => ARRAY['w6']);
 SELECT count(*) FROM migrate.apply('w7');
 RESET client_min_messages;
 SELECT migrate.add('w8', 'ALTER TABLE keyed ALTER COLUMN id TYPE bigint', online => true, parents => ARRAY['w7']);
@@ -193,6 +228,16 @@ CALL migrate.backfill('w8');
 SELECT statement FROM migrate.online_statements('w8') \gexec
 SELECT migrate.complete('w8');
 SELECT pg_typeof(id), count(*) FROM keyed_labels GROUP BY 1;
+-- (the views start cannot try do not stop it from trying the others)
+SELECT migrate.add('w9', 'ALTER TABLE keyed2 ALTER COLUMN id TYPE bigint', online => true, parents => ARRAY['w8']);
+SELECT migrate.start('w9');
+-- a generated column of a retyped one, and a column dropped that a view
+-- reads: refused at start (complete could not drop the old column)
+SELECT migrate.add('w10', 'ALTER TABLE gen ALTER COLUMN n TYPE bigint', online => true, parents => ARRAY['w8']);
+SELECT migrate.start('w10');
+SELECT migrate.add('w10', 'ALTER TABLE gen DROP COLUMN note', online => true, parents => ARRAY['w8'],
+                   allow_destructive => true);
+SELECT migrate.start('w10');
 
 SET client_min_messages = warning;
 SET pgmigrate.guard = off;

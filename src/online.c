@@ -305,65 +305,87 @@ pgm_online_attribute(const PgmOnline *on, const char *column, bool must_exist)
 	return (Form_pg_attribute) GETSTRUCT(tuple);
 }
 
-/* What depends on a column, besides its default, in words; NIL when nothing. */
+/* What depends on the table's column `attnum`, of what `filter` (SQL on d, a pg_depend row) keeps, in words. */
 static List *
-pgm_column_dependents(const PgmOnline *on, AttrNumber attnum)
+pgm_column_depending(const PgmOnline *on, AttrNumber attnum, const char *filter)
 {
 	Oid			types[2] = {OIDOID, INT4OID};
 	Datum		values[2] = {ObjectIdGetDatum(on->relid), Int32GetDatum(attnum)};
 
-	return pgm_spi_strings("SELECT DISTINCT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)"
-							  " FROM pg_catalog.pg_depend d"
-							  " WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-							  " AND d.refobjid OPERATOR(pg_catalog.=) $1"
-							  " AND d.refobjsubid OPERATOR(pg_catalog.=) $2"
-							  " AND d.classid OPERATOR(pg_catalog.<>) 'pg_catalog.pg_attrdef'::pg_catalog.regclass"
-							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-							  "          AND d.objid OPERATOR(pg_catalog.=) $1)"
-							  /* an index of its own (not a constraint's) is built again on the new column */
-							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-							  "          AND EXISTS (SELECT FROM pg_catalog.pg_index i"
-							  "                      WHERE i.indexrelid OPERATOR(pg_catalog.=) d.objid)"
-							  "          AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k"
-							  "                          WHERE k.conindid OPERATOR(pg_catalog.=) d.objid))"
-							  /* nor the table's primary key or unique constraint on it: its index is built again */
-							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass"
-							  "          AND EXISTS (SELECT FROM pg_catalog.pg_constraint k"
-							  "                      WHERE k.oid OPERATOR(pg_catalog.=) d.objid"
-							  "                      AND k.conrelid OPERATOR(pg_catalog.=) $1"
-							  "                      AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u}')))"
-							  /*
-							   * nor its sequence, carried over at complete: a serial's, or an
-							   * identity's without grants or a comment (made again)
-							   */
-							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-							  "          AND EXISTS (SELECT FROM pg_catalog.pg_class s"
-							  "                      WHERE s.oid OPERATOR(pg_catalog.=) d.objid"
-							  "                      AND s.relkind OPERATOR(pg_catalog.=) 'S'"
-							  "                      AND (d.deptype OPERATOR(pg_catalog.=) 'a'"
-							  "                           OR d.deptype OPERATOR(pg_catalog.=) 'i' AND s.relacl IS NULL"
-							  "                              AND pg_catalog.obj_description(s.oid, 'pg_class') IS NULL)))"
-							  /* nor a foreign key on it or referencing it, nor a CHECK on it: made again on the new column */
-							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass"
-							  "          AND EXISTS (SELECT FROM pg_catalog.pg_constraint k"
-							  "                      WHERE k.oid OPERATOR(pg_catalog.=) d.objid"
-							  "                      AND (k.contype OPERATOR(pg_catalog.=) 'f'"
-							  "                           OR k.contype OPERATOR(pg_catalog.=) 'c'"
-							  "                              AND k.conrelid OPERATOR(pg_catalog.=) $1)))"
-							  /* nor a view that reads it: made again on the new column (online_views.c) */
-							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
-							  "          AND EXISTS (SELECT FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class v"
-							  "                        ON v.oid OPERATOR(pg_catalog.=) r.ev_class"
-							  "                      WHERE r.oid OPERATOR(pg_catalog.=) d.objid"
-							  "                      AND r.rulename OPERATOR(pg_catalog.=) '_RETURN'"
-							  "                      AND v.relkind OPERATOR(pg_catalog.=) 'v'))"
-							  /* nor its NOT NULL, a constraint of its own since 18: the column's attnotnull */
-							  " AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass"
-							  "          AND EXISTS (SELECT FROM pg_catalog.pg_constraint k"
-							  "                      WHERE k.oid OPERATOR(pg_catalog.=) d.objid"
-							  "                      AND k.contype OPERATOR(pg_catalog.=) 'n'))"
-							  " ORDER BY 1",
-							  2, types, values);
+	return pgm_spi_strings(psprintf("SELECT DISTINCT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)"
+									" FROM pg_catalog.pg_depend d"
+									" WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+									" AND d.refobjid OPERATOR(pg_catalog.=) $1"
+									" AND d.refobjsubid OPERATOR(pg_catalog.=) $2 %s"
+									" ORDER BY 1", filter),
+						   2, types, values);
+}
+
+/* What depends on a column, besides its default, in words; NIL when nothing. */
+static List *
+pgm_column_dependents(const PgmOnline *on, AttrNumber attnum)
+{
+	return pgm_column_depending(on, attnum, ""
+								/* its own default (a generated column's expression is another's) */
+								" AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass"
+								"          AND EXISTS (SELECT FROM pg_catalog.pg_attrdef a WHERE a.oid OPERATOR(pg_catalog.=) d.objid"
+								"                      AND a.adnum OPERATOR(pg_catalog.=) $2))"
+								" AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+								"          AND d.objid OPERATOR(pg_catalog.=) $1)"
+								/* an index of its own (not a constraint's) is built again on the new column */
+								" AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+								"          AND EXISTS (SELECT FROM pg_catalog.pg_index i"
+								"                      WHERE i.indexrelid OPERATOR(pg_catalog.=) d.objid)"
+								"          AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k"
+								"                          WHERE k.conindid OPERATOR(pg_catalog.=) d.objid))"
+								/* nor the table's primary key or unique constraint on it: its index is built again */
+								" AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass"
+								"          AND EXISTS (SELECT FROM pg_catalog.pg_constraint k"
+								"                      WHERE k.oid OPERATOR(pg_catalog.=) d.objid"
+								"                      AND k.conrelid OPERATOR(pg_catalog.=) $1"
+								"                      AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u}')))"
+								/*
+								 * nor its sequence, carried over at complete: a serial's, or an
+								 * identity's without grants or a comment (made again)
+								 */
+								" AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+								"          AND EXISTS (SELECT FROM pg_catalog.pg_class s"
+								"                      WHERE s.oid OPERATOR(pg_catalog.=) d.objid"
+								"                      AND s.relkind OPERATOR(pg_catalog.=) 'S'"
+								"                      AND (d.deptype OPERATOR(pg_catalog.=) 'a'"
+								"                           OR d.deptype OPERATOR(pg_catalog.=) 'i' AND s.relacl IS NULL"
+								"                              AND pg_catalog.obj_description(s.oid, 'pg_class') IS NULL)))"
+								/* nor a foreign key on it or referencing it, nor a CHECK on it: made again on the new column */
+								" AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass"
+								"          AND EXISTS (SELECT FROM pg_catalog.pg_constraint k"
+								"                      WHERE k.oid OPERATOR(pg_catalog.=) d.objid"
+								"                      AND (k.contype OPERATOR(pg_catalog.=) 'f'"
+								"                           OR k.contype OPERATOR(pg_catalog.=) 'c'"
+								"                              AND k.conrelid OPERATOR(pg_catalog.=) $1)))"
+								/* nor a view that reads it: made again on the new column (online_views.c) */
+								" AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+								"          AND EXISTS (SELECT FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class v"
+								"                        ON v.oid OPERATOR(pg_catalog.=) r.ev_class"
+								"                      WHERE r.oid OPERATOR(pg_catalog.=) d.objid"
+								"                      AND r.rulename OPERATOR(pg_catalog.=) '_RETURN'"
+								"                      AND v.relkind OPERATOR(pg_catalog.=) 'v'))"
+								/* nor its NOT NULL, a constraint of its own since 18: the column's attnotnull */
+								" AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass"
+								"          AND EXISTS (SELECT FROM pg_catalog.pg_constraint k"
+								"                      WHERE k.oid OPERATOR(pg_catalog.=) d.objid"
+								"                      AND k.contype OPERATOR(pg_catalog.=) 'n'))"
+								);
+}
+
+/*
+ * What would stop DROP COLUMN (without CASCADE) at complete, in words; NIL
+ * when nothing: whatever depends on the column but is not dropped with it
+ * (views, foreign keys that reference it, ...).
+ */
+static List *
+pgm_column_drop_blockers(const PgmOnline *on, AttrNumber attnum)
+{
+	return pgm_column_depending(on, attnum, " AND d.deptype OPERATOR(pg_catalog.=) 'n'");
 }
 
 /*
@@ -593,7 +615,7 @@ pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
 	if (dependents != NIL)
 		pgm_online_refused(on, psprintf("column %s of table %s has dependents: %s",
 										quote_identifier(step->column), on->table, pgm_list_join(dependents, ", ")),
-						   "Online type changes of columns with exclusion constraints, materialized views, rules, or an identity sequence with grants or a comment are not supported yet: run this one as a plain revision.");
+						   "Online type changes of columns with exclusion constraints, generated columns, materialized views, rules, or an identity sequence with grants or a comment are not supported yet: run this one as a plain revision.");
 	if (step->using_sql == NULL &&
 		!can_coerce_type(1, &att->atttypid, &new_type, COERCION_ASSIGNMENT))
 		ereport(ERROR,
@@ -626,6 +648,7 @@ pgm_online_check_steps(PgmOnline *on)
 	{
 		PgmOnlineStep *step = lfirst(lc);
 		Form_pg_attribute att;
+		List	   *blockers;
 
 		switch (step->kind)
 		{
@@ -649,6 +672,12 @@ pgm_online_check_steps(PgmOnline *on)
 				break;
 			case PGM_ONLINE_DROP_COLUMN:
 				att = pgm_online_attribute(on, step->column, true);
+				blockers = pgm_column_drop_blockers(on, att->attnum);
+				if (blockers != NIL)
+					pgm_online_refused(on, psprintf("column %s of table %s, which it drops, is used by: %s",
+													quote_identifier(step->column), on->table,
+													pgm_list_join(blockers, ", ")),
+									   "Complete drops the column as DROP COLUMN does, which refuses while something else uses it: drop or change those in a revision before this one.");
 				if (att->attnotnull && !att->atthasdef)
 					pgm_online_refused(on, psprintf("column %s of table %s is NOT NULL without a default",
 													quote_identifier(step->column), on->table),
@@ -1273,12 +1302,19 @@ pgm_online_views(const PgmOnline *on, const char *phase)
 /*
  * Start's trial of the views (on->views) on the new columns, in a
  * subtransaction that is rolled back: each retyped column's new one takes
- * its name, and each view is made again from its definition.
+ * its name, and each view is made again from its definition, in a
+ * subtransaction of its own.  The trial has no primary key on the new
+ * columns (its index is built after the backfill): a view that groups by
+ * the key alone, and the views that read it, are left to complete, which
+ * makes them once the key is attached, or fails whole.  Any other error
+ * ends the trial.
  */
 static void
 pgm_online_try_views(void *arg)
 {
 	PgmOnline  *on = (PgmOnline *) arg;
+	bool		key_retyped = on->key_column != NULL && pgm_type_change_of(on, on->key_column) != NULL;
+	List	   *untried = NIL;
 	ListCell   *lc;
 
 	pgm_online_drop_views(on->views);
@@ -1291,7 +1327,31 @@ pgm_online_try_views(void *arg)
 		pgm_spi_run(psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", on->table, quote_identifier(c->new_column),
 							 quote_identifier(c->step->column)));
 	}
-	pgm_online_make_views(on->views);
+	foreach(lc, on->views)
+	{
+		PgmFollowedView *f = lfirst(lc);
+		ListCell   *rc;
+		ErrorData  *edata;
+		bool		reads_untried = false;
+
+		foreach(rc, f->reads)
+			reads_untried = reads_untried || pgm_list_has_string(untried, lfirst(rc));
+		if (reads_untried)
+		{
+			untried = lappend(untried, f->name);
+			continue;
+		}
+		edata = pgm_in_subtransaction(pgm_online_make_view, f, true);
+		if (edata != NULL && edata->sqlerrcode == ERRCODE_GROUPING_ERROR && key_retyped)
+			untried = lappend(untried, f->name);
+		else if (edata != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("online revision \"%s\" cannot start: view %s, which reads a column it retypes, could not be made again on the new column",
+							on->id, f->name),
+					 errdetail("Made again from its definition: %s", edata->message),
+					 errhint("Change the view in a revision before this one so that its definition holds for the new type, or drop it there and make it again in a revision after this one.")));
+	}
 }
 
 /* Refuse start where a view would not be made again on the new columns. */
@@ -1303,22 +1363,8 @@ pgm_online_check_views_made(PgmOnline *on)
 	if (on->views == NIL)
 		return;
 	edata = pgm_in_subtransaction(pgm_online_try_views, on, false);
-	/*
-	 * The trial has no primary key on the new columns (its index is built
-	 * after the backfill): a view that groups by the key alone is left to
-	 * complete, which makes it again once the key is attached, or fails
-	 * whole.
-	 */
-	if (edata != NULL && edata->sqlerrcode == ERRCODE_GROUPING_ERROR &&
-		on->key_column != NULL && pgm_type_change_of(on, on->key_column) != NULL)
-		return;
 	if (edata != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("online revision \"%s\" cannot start: a view that reads a column it retypes could not be made again on the new column",
-						on->id),
-				 errdetail("Made again from its definition: %s", edata->message),
-				 errhint("Change the view in a revision before this one so that its definition holds for the new type, or drop it there and make it again in a revision after this one.")));
+		ReThrowError(edata);
 }
 
 static void

@@ -6,7 +6,8 @@
  * revision's complete drops the old column, so each view that reads it, and
  * each view that reads those, is dropped and made again on the new column:
  * the same definition (deparsed with every name qualified, and parsed back
- * with the same search_path), options, owner, grants and comments.  A view's
+ * with the same search_path; constants written so that they read back the
+ * same, rows.c), options, owner, grants and comments.  A view's
  * column that shows the retyped column takes the new type, as it would had
  * the view been written after the change.
  *
@@ -50,6 +51,9 @@ static const char *const pgm_views_closure_sql =
 static const char *const pgm_views_problems_sql =
 "SELECT CASE c.relkind WHEN 'm' THEN 'it is a materialized view' ELSE 'it is not a view' END"
 "  FROM pg_class c WHERE c.oid = $1 AND c.relkind <> 'v'"
+" UNION ALL"
+" SELECT 'it is a temporary view, of a session''s own'"
+"  FROM pg_class c WHERE c.oid = $1 AND c.relpersistence = 't'"
 " UNION ALL"
 " SELECT pg_describe_object(d.classid, d.objid, d.objsubid) || ' depends on it'"
 "  FROM pg_class c, pg_depend d"
@@ -239,6 +243,14 @@ pgm_online_find_views(Oid relid, int ncolumns, const AttrNumber *attnums, List *
 			ListCell   *rc;
 
 			f->name = v->name;
+			foreach(rc, v->reads)
+			{
+				ListCell   *ac;
+
+				foreach(ac, closure)
+					if (((PgmClosureView *) lfirst(ac))->oid == lfirst_oid(rc))
+						f->reads = lappend(f->reads, ((PgmClosureView *) lfirst(ac))->name);
+			}
 			foreach(rc, pgm_spi_rows(pgm_views_define_sql, 1, types, values))
 				f->statements = lappend(f->statements, ((char **) lfirst(rc))[1]);
 			foreach(rc, pgm_spi_rows(pgm_views_grants_sql, 1, types, values))
@@ -267,33 +279,37 @@ pgm_online_drop_views(List *views)
 }
 
 /*
- * Make the views again as they were found, in order, with the search_path
- * their definitions were deparsed with; then their grants as they were.
+ * Make one view (a PgmFollowedView) again as it was found, with the
+ * settings its definition was read with; then its grants as they were.
  */
+void
+pgm_online_make_view(void *view)
+{
+	PgmFollowedView *f = view;
+	int			level = pgm_spi_fix_settings(true);
+	Oid			types[2] = {TEXTOID, BOOLOID};
+	Datum		values[2] = {CStringGetTextDatum(f->name), BoolGetDatum(f->default_grants)};
+	List	   *revokes;
+	ListCell   *sc;
+
+	foreach(sc, f->statements)
+		pgm_spi_run(lfirst(sc));
+	/* default privileges may have given some: none but the old ones stay */
+	revokes = pgm_spi_strings(pgm_views_revokes_sql, 2, types, values);
+	foreach(sc, revokes)
+		pgm_spi_run(lfirst(sc));
+	if (revokes != NIL)
+		foreach(sc, f->grants)
+			pgm_spi_run(lfirst(sc));
+	pgm_spi_restore_settings(level);
+}
+
+/* Make the views again as they were found, each after those it reads. */
 void
 pgm_online_make_views(List *views)
 {
-	int			level = pgm_spi_fix_settings(true);
 	ListCell   *lc;
 
 	foreach(lc, views)
-	{
-		PgmFollowedView *f = lfirst(lc);
-		Oid			types[2] = {TEXTOID, BOOLOID};
-		Datum		values[2] = {CStringGetTextDatum(f->name), BoolGetDatum(f->default_grants)};
-		List	   *revokes;
-		ListCell   *sc;
-
-		foreach(sc, f->statements)
-			pgm_spi_run(lfirst(sc));
-		/* default privileges may have given some: none but the old ones stay */
-		revokes = pgm_spi_strings(pgm_views_revokes_sql, 2, types, values);
-		if (revokes == NIL)
-			continue;
-		foreach(sc, revokes)
-			pgm_spi_run(lfirst(sc));
-		foreach(sc, f->grants)
-			pgm_spi_run(lfirst(sc));
-	}
-	pgm_spi_restore_settings(level);
+		pgm_online_make_view(lfirst(lc));
 }

@@ -647,6 +647,7 @@ extern List *pgm_online_find_checks(Oid relid, int ncolumns, const AttrNumber *a
 typedef struct PgmFollowedView
 {
 	char	   *name;			/* qualified */
+	List	   *reads;			/* the names of the views found with it that it reads */
 	List	   *statements;		/* CREATE VIEW, its owner, its comments */
 	bool		default_grants;	/* it had the default privileges */
 	List	   *grants;			/* GRANTs, its owner's too */
@@ -654,6 +655,7 @@ typedef struct PgmFollowedView
 
 extern List *pgm_online_find_views(Oid relid, int ncolumns, const AttrNumber *attnums, List **problems);
 extern void pgm_online_drop_views(List *views);
+extern void pgm_online_make_view(void *view);
 extern void pgm_online_make_views(List *views);
 
 /* ---- dataloss.c: what a rollback would destroy ---- */

@@ -20,6 +20,7 @@
 #include "optimizer/cost.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/guc.h"
 #include "utils/plancache.h"
 
@@ -209,7 +210,11 @@ static const struct
  * pg_depend must not stand in for the real one.  (SQL that qualifies every
  * name does without: setting search_path costs a recomputation of the path,
  * and the statement after it pays again.)  Where Citus is loaded, its
- * shards stay hidden from the read (citus.c).
+ * shards stay hidden from the read (citus.c).  Values are written out as
+ * the defaults write them, whatever the session's output settings: floats
+ * in full (extra_float_digits above 0), dates and intervals in the ISO and
+ * postgres styles, so that a document or a definition deparsed here reads
+ * back the same, and is the same in every session.
  */
 int
 pgm_spi_fix_settings(bool search_path)
@@ -230,6 +235,20 @@ pgm_spi_fix_settings(bool search_path)
 			level = NewGUCNestLevel();
 		(void) set_config_option("plan_cache_mode", "auto",
 								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	}
+	if (extra_float_digits <= 0 || DateStyle != USE_ISO_DATES || IntervalStyle != INTSTYLE_POSTGRES)
+	{
+		if (level < 0)
+			level = NewGUCNestLevel();
+		if (extra_float_digits <= 0)
+			(void) set_config_option("extra_float_digits", "1",
+									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		if (DateStyle != USE_ISO_DATES)
+			(void) set_config_option("DateStyle", "ISO",
+									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		if (IntervalStyle != INTSTYLE_POSTGRES)
+			(void) set_config_option("IntervalStyle", "postgres",
+									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	}
 	for (i = 0; i < lengthof(pgm_fixed_settings); i++)
 	{

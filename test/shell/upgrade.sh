@@ -249,6 +249,13 @@ promises() {
                                                             WHERE name = 'default_toast_compression')::text[])
                                           THEN 'l' ELSE '' END")"
     fi
+    if at_least "$2" 0.14; then
+        check "$2 in $1: migrate.schema() writes constants as the defaults do, whatever the session (0.14)" \
+            same "t" "$(psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "SET extra_float_digits = -15" \
+                -c "SET DateStyle = 'SQL, DMY'" -c "SET IntervalStyle = 'sql_standard'" \
+                -c "SELECT (SELECT proconfig FROM pg_proc WHERE oid = 'migrate.schema()'::regprocedure)
+                           @> ARRAY['extra_float_digits=1', 'DateStyle=ISO', 'IntervalStyle=postgres']")"
+    fi
 }
 
 # ---- each step, on a catalog in use --------------------------------------

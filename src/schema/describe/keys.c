@@ -65,21 +65,34 @@
 
 /* ---- small lookups ---- */
 
-/* A function of the server's taking one or two arguments, its text
- * result; NULL for NULL. */
+/*
+ * A function of the server's taking one or two arguments, its text result
+ * (in the caller's memory context); NULL for NULL.  The deparsers leave
+ * what they worked with behind: they run in a context of their own, emptied
+ * after each call, so that a whole document reuses the same memory.
+ */
 char *
 pgm_d_call(PGFunction fn, int nargs, Datum a0, Datum a1)
 {
+	static MemoryContext scratch = NULL;
+	MemoryContext caller = CurrentMemoryContext;
 	LOCAL_FCINFO(fcinfo, 2);
 	Datum		result;
+	char	   *out;
 
+	if (scratch == NULL)
+		scratch = AllocSetContextCreate(TopMemoryContext, "pgmigrate deparse", ALLOCSET_DEFAULT_SIZES);
 	InitFunctionCallInfoData(*fcinfo, NULL, nargs, InvalidOid, NULL, NULL);
 	fcinfo->args[0].value = a0;
 	fcinfo->args[0].isnull = false;
 	fcinfo->args[1].value = a1;
 	fcinfo->args[1].isnull = false;
+	MemoryContextSwitchTo(scratch);
 	result = (*fn) (fcinfo);
-	return fcinfo->isnull ? NULL : TextDatumGetCString(result);
+	MemoryContextSwitchTo(caller);
+	out = fcinfo->isnull ? NULL : TextDatumGetCString(result);
+	MemoryContextReset(scratch);
+	return out;
 }
 
 /* format_type(type, NULL) */
