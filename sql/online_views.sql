@@ -21,7 +21,7 @@ SELECT migrate.add('w1', $$CREATE TABLE accounts (id bigint GENERATED ALWAYS AS 
   CREATE VIEW "New" (k, "PUBLIC") AS SELECT id, balance FROM accounts WITH LOCAL CHECK OPTION;
   CREATE VIEW names AS SELECT name FROM accounts;
   CREATE VIEW constants AS SELECT id, balance * '0.30000000000000004'::float8 AS f, '2026-12-07'::date AS d,
-                                  '1 day 02:00:00'::interval AS i FROM accounts;
+                                  '1 day 02:00:00'::interval AS i, '\x0102ff'::bytea AS b, 'a\b' AS s FROM accounts;
   COMMENT ON VIEW rich IS 'the rich';
   COMMENT ON COLUMN rich.twice IS 'twice the balance';
   GRANT SELECT ON rich TO pgm_views_reader;
@@ -44,7 +44,7 @@ CREATE VIEW richest AS SELECT max(twice) AS top, count(*) FROM rich;
 CREATE VIEW both_ AS SELECT r.id, t.top FROM rich r, richest t WHERE r.twice = t.top;
 CREATE VIEW "New" (k, "PUBLIC") AS SELECT id, balance FROM accounts WITH LOCAL CHECK OPTION;
 CREATE VIEW constants AS SELECT id, balance * '0.30000000000000004'::float8 AS f, '2026-12-07'::date AS d,
-                                '1 day 02:00:00'::interval AS i FROM accounts;
+                                '1 day 02:00:00'::interval AS i, '\x0102ff'::bytea AS b, 'a\b' AS s FROM accounts;
 COMMENT ON VIEW rich IS 'the rich';
 COMMENT ON COLUMN rich.twice IS 'twice the balance';
 GRANT SELECT ON rich TO pgm_views_reader;
@@ -74,20 +74,32 @@ CALL migrate.backfill('w2');
 SET extra_float_digits = 0;
 SET DateStyle = 'SQL, DMY';
 SET IntervalStyle = 'sql_standard';
+SET bytea_output = 'escape';
+SET standard_conforming_strings = off;
+SET quote_all_identifiers = on;
 SELECT migrate.complete('w2');
 RESET extra_float_digits;
 RESET DateStyle;
 RESET IntervalStyle;
-SELECT f = 0.30000000000000004::float8 AS f_whole, d, i FROM constants WHERE id = 1;
+RESET bytea_output;
+RESET standard_conforming_strings;
+RESET quote_all_identifiers;
+SELECT f = 0.30000000000000004::float8 AS f_whole, d, i, b, s FROM constants WHERE id = 1;
 -- and a document is the same in every session
 SET extra_float_digits = -15;
 SET DateStyle = 'SQL, DMY';
 SET IntervalStyle = 'sql_standard';
+SET bytea_output = 'escape';
+SET standard_conforming_strings = off;
+SET quote_all_identifiers = on;
 SELECT migrate.schema() AS odd_document \gset
 SELECT migrate.schema_part(ARRAY['pg_class']::regclass[], ARRAY['constants'::regclass]) AS odd_part \gset
 RESET extra_float_digits;
 RESET DateStyle;
 RESET IntervalStyle;
+RESET bytea_output;
+RESET standard_conforming_strings;
+RESET quote_all_identifiers;
 SELECT :'odd_document'::jsonb = migrate.schema() AS same_document,
        :'odd_part'::jsonb = migrate.schema_part(ARRAY['pg_class']::regclass[], ARRAY['constants'::regclass]) AS same_part;
 -- the views read the new column, and are what the careful hand made
@@ -219,6 +231,8 @@ SELECT migrate.add('w7', $$CREATE TABLE keyed (id int PRIMARY KEY, label text);
   CREATE VIEW keyed2_more AS SELECT * FROM keyed2_labels;
   CREATE VIEW keyed2_ints AS SELECT only_int(id) AS i FROM keyed2;
   CREATE TABLE gen (id bigint PRIMARY KEY, n int, twice int GENERATED ALWAYS AS (n * 2) STORED, note text);
+  CREATE TABLE dropper (id bigint PRIMARY KEY, a int CHECK (a > 0), b int CHECK (b::float8 <> '0.30000000000000004'::float8),
+                        CHECK (a < b), FOREIGN KEY (a) REFERENCES dropper (id));
   CREATE VIEW gen_notes AS SELECT id, note FROM gen$$, parents => ARRAY['w6']);
 SELECT count(*) FROM migrate.apply('w7');
 RESET client_min_messages;
@@ -238,6 +252,22 @@ SELECT migrate.start('w10');
 SELECT migrate.add('w10', 'ALTER TABLE gen DROP COLUMN note', online => true, parents => ARRAY['w8'],
                    allow_destructive => true);
 SELECT migrate.start('w10');
+-- a generated column itself
+SELECT migrate.add('w10', 'ALTER TABLE gen ALTER COLUMN twice TYPE bigint', online => true, parents => ARRAY['w8']);
+SELECT migrate.start('w10');
+-- what DROP COLUMN drops with the column does not stop it: a CHECK on it, its own foreign key
+SELECT migrate.add('w10', 'ALTER TABLE dropper DROP COLUMN a', online => true, parents => ARRAY['w8'],
+                   allow_destructive => true);
+SELECT migrate.start('w10');
+SELECT migrate.abort('w10');
+-- a CHECK made again on the new column keeps its constants, whatever the session's settings at start
+SELECT migrate.add('w10', 'ALTER TABLE dropper ALTER COLUMN b TYPE bigint', online => true, parents => ARRAY['w8']);
+SET extra_float_digits = 0;
+SELECT migrate.start('w10');
+RESET extra_float_digits;
+CALL migrate.backfill('w10');
+SELECT migrate.complete('w10');
+SELECT pg_get_constraintdef(oid) LIKE '%0.30000000000000004%' AS whole FROM pg_constraint WHERE conname = 'dropper_b_check';
 
 SET client_min_messages = warning;
 SET pgmigrate.guard = off;

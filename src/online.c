@@ -385,7 +385,15 @@ pgm_column_dependents(const PgmOnline *on, AttrNumber attnum)
 static List *
 pgm_column_drop_blockers(const PgmOnline *on, AttrNumber attnum)
 {
-	return pgm_column_depending(on, attnum, " AND d.deptype OPERATOR(pg_catalog.=) 'n'");
+	/* what also depends on the column automatically is dropped with it (a CHECK on it, its own foreign key) */
+	return pgm_column_depending(on, attnum, " AND d.deptype OPERATOR(pg_catalog.=) 'n'"
+								" AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend x"
+								"   WHERE x.classid OPERATOR(pg_catalog.=) d.classid"
+								"   AND x.objid OPERATOR(pg_catalog.=) d.objid"
+								"   AND x.refclassid OPERATOR(pg_catalog.=) d.refclassid"
+								"   AND x.refobjid OPERATOR(pg_catalog.=) d.refobjid"
+								"   AND x.refobjsubid OPERATOR(pg_catalog.=) d.refobjsubid"
+								"   AND x.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'))");
 }
 
 /*
@@ -595,6 +603,10 @@ pgm_resolve_type_change(PgmOnline *on, PgmOnlineStep *step)
 						   on->id, quote_identifier(step->column), step->number),
 				 errhint("Rename the column in a revision before this one.")));
 
+	if (att->attgenerated != '\0')
+		pgm_online_refused(on, psprintf("column %s of table %s is a generated column",
+										quote_identifier(step->column), on->table),
+						   "A generated column is computed from others, which both versions would have to compute alike: change its type in a plain revision.");
 	if (change->not_null && (unusual = pgm_unusual_not_null(on, att->attnum)) != NULL)
 		pgm_online_refused(on, psprintf("column %s of table %s has the NOT NULL constraint %s, which is NOT VALID, NO INHERIT or named otherwise than PostgreSQL names it",
 										quote_identifier(step->column), on->table, quote_identifier(unusual)),
@@ -1569,10 +1581,13 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	instr_time	start;
 	instr_time	elapsed;
+	int			output_level;
 
 	pgm_check_may_change("migrate.start()");
 	INSTR_TIME_SET_CURRENT(start);
 	pgm_spi_connect();
+	/* what start deparses (defaults, checks, views) is made again from its text */
+	output_level = pgm_spi_fix_output_settings();
 	pgm_lock_catalog();
 	pgm_check_none_in_progress(id);
 	on = pgm_online_load(id, "migrate.start()");
@@ -1617,6 +1632,7 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 			 on->indexes ?
 			 errhint("Build its indexes with SELECT statement FROM migrate.online_statements('%s') \\gexec, then run migrate.complete('%s').", id, id) :
 			 errhint("Nothing needs filling: migrate.complete('%s') finishes it once the old version is gone.", id)));
+	pgm_spi_restore_settings(output_level);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -2314,9 +2330,12 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 	PgmOnline  *on;
 	List	   *users;
 	Datum		idarg;
+	int			output_level;
 
 	pgm_check_may_change("migrate.complete()");
 	pgm_spi_connect();
+	/* what complete deparses (views) is made again from its text */
+	output_level = pgm_spi_fix_output_settings();
 	pgm_lock_catalog();
 	on = pgm_online_load(id, "migrate.complete()");
 	pgm_require_started(id, &state);
@@ -2344,6 +2363,7 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 	pgm_catalog_exec(PGM_Q_ONLINE_DELETE, &idarg, NULL, false);
 	(void) pgm_run_revision(on->graph, on->node, PGM_COMPLETE_ONLINE, 1, 1);
 	pgm_record_changes("apply");
+	pgm_spi_restore_settings(output_level);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

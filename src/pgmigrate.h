@@ -90,6 +90,7 @@ extern void pgm_spi_connect(void);
 extern SPIPlanPtr pgm_spi_kept_plan(SPIPlanPtr *cache, const char *sql, int nargs,
 									Oid *argtypes, int cursor_options);
 extern int	pgm_spi_fix_settings(bool search_path);
+extern int	pgm_spi_fix_output_settings(void);
 extern int	pgm_spi_prefer_lookups(void);
 extern void pgm_spi_restore_settings(int level);
 extern void pgm_spi_run(const char *sql);

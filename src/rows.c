@@ -18,8 +18,10 @@
 #include "jit/jit.h"
 #include "miscadmin.h"
 #include "optimizer/cost.h"
+#include "parser/parser.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/bytea.h"
 #include "utils/float.h"
 #include "utils/guc.h"
 #include "utils/plancache.h"
@@ -201,6 +203,52 @@ static const struct
 	{"enable_tidscan", &enable_tidscan, true},
 };
 
+/* Set `name` to `value` until the end of the nest level `*level` (begun if < 0). */
+static void
+pgm_fix_setting(int *level, const char *name, const char *value)
+{
+	if (*level < 0)
+		*level = NewGUCNestLevel();
+	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
+/*
+ * The output settings of a document: values written as the defaults write
+ * them, whatever the session's (floats in full, dates and intervals in the
+ * ISO and postgres styles, bytea in hex, strings with standard backslashes,
+ * identifiers quoted only where they must be).  Only settings that differ
+ * are changed, at the nest level `level` (begun if < 0); returns it.
+ */
+static int
+pgm_fix_output(int level)
+{
+	if (extra_float_digits <= 0)
+		pgm_fix_setting(&level, "extra_float_digits", "1");
+	if (DateStyle != USE_ISO_DATES)
+		pgm_fix_setting(&level, "DateStyle", "ISO");
+	if (IntervalStyle != INTSTYLE_POSTGRES)
+		pgm_fix_setting(&level, "IntervalStyle", "postgres");
+	if (bytea_output != BYTEA_OUTPUT_HEX)
+		pgm_fix_setting(&level, "bytea_output", "hex");
+	if (!standard_conforming_strings)
+		pgm_fix_setting(&level, "standard_conforming_strings", "on");
+	if (quote_all_identifiers)
+		pgm_fix_setting(&level, "quote_all_identifiers", "off");
+	return level;
+}
+
+/*
+ * Only the output settings of pgm_spi_fix_settings(), until
+ * pgm_spi_restore_settings() with the level returned: for a caller that
+ * deparses what it makes again (an online revision's constraints, defaults
+ * and views), so that it reads back the same.
+ */
+int
+pgm_spi_fix_output_settings(void)
+{
+	return pgm_fix_output(-1);
+}
+
 /*
  * Put the fixed settings in force until pgm_spi_restore_settings() with the
  * level returned (an error undoes them with its transaction or
@@ -211,10 +259,9 @@ static const struct
  * name does without: setting search_path costs a recomputation of the path,
  * and the statement after it pays again.)  Where Citus is loaded, its
  * shards stay hidden from the read (citus.c).  Values are written out as
- * the defaults write them, whatever the session's output settings: floats
- * in full (extra_float_digits above 0), dates and intervals in the ISO and
- * postgres styles, so that a document or a definition deparsed here reads
- * back the same, and is the same in every session.
+ * the defaults write them, whatever the session's output settings
+ * (pgm_fix_output()), so that a document or a definition deparsed here
+ * reads back the same, and is the same in every session.
  */
 int
 pgm_spi_fix_settings(bool search_path)
@@ -223,43 +270,14 @@ pgm_spi_fix_settings(bool search_path)
 	size_t		i;
 
 	if (search_path)
-	{
-		level = NewGUCNestLevel();
-		(void) set_config_option("search_path", "pg_catalog, pg_temp",
-								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	}
+		pgm_fix_setting(&level, "search_path", "pg_catalog, pg_temp");
 	/* a plan pgmigrate keeps is generic or custom as it asks, whatever the session forces */
 	if (plan_cache_mode != PLAN_CACHE_MODE_AUTO)
-	{
-		if (level < 0)
-			level = NewGUCNestLevel();
-		(void) set_config_option("plan_cache_mode", "auto",
-								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	}
-	if (extra_float_digits <= 0 || DateStyle != USE_ISO_DATES || IntervalStyle != INTSTYLE_POSTGRES)
-	{
-		if (level < 0)
-			level = NewGUCNestLevel();
-		if (extra_float_digits <= 0)
-			(void) set_config_option("extra_float_digits", "1",
-									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-		if (DateStyle != USE_ISO_DATES)
-			(void) set_config_option("DateStyle", "ISO",
-									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-		if (IntervalStyle != INTSTYLE_POSTGRES)
-			(void) set_config_option("IntervalStyle", "postgres",
-									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	}
+		pgm_fix_setting(&level, "plan_cache_mode", "auto");
+	level = pgm_fix_output(level);
 	for (i = 0; i < lengthof(pgm_fixed_settings); i++)
-	{
-		if (*pgm_fixed_settings[i].variable == pgm_fixed_settings[i].wanted)
-			continue;
-		if (level < 0)
-			level = NewGUCNestLevel();
-		(void) set_config_option(pgm_fixed_settings[i].name,
-								 pgm_fixed_settings[i].wanted ? "on" : "off",
-								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	}
+		if (*pgm_fixed_settings[i].variable != pgm_fixed_settings[i].wanted)
+			pgm_fix_setting(&level, pgm_fixed_settings[i].name, pgm_fixed_settings[i].wanted ? "on" : "off");
 	return pgm_citus_hide_shards(level);
 }
 

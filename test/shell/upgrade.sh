@@ -254,7 +254,8 @@ promises() {
             same "t" "$(psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "SET extra_float_digits = -15" \
                 -c "SET DateStyle = 'SQL, DMY'" -c "SET IntervalStyle = 'sql_standard'" \
                 -c "SELECT (SELECT proconfig FROM pg_proc WHERE oid = 'migrate.schema()'::regprocedure)
-                           @> ARRAY['extra_float_digits=1', 'DateStyle=ISO', 'IntervalStyle=postgres']")"
+                           @> ARRAY['extra_float_digits=1', 'DateStyle=ISO', 'IntervalStyle=postgres', 'bytea_output=hex',
+                                    'standard_conforming_strings=on', 'quote_all_identifiers=off']")"
     fi
 }
 
