@@ -1586,7 +1586,7 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 	pgm_check_may_change("migrate.start()");
 	INSTR_TIME_SET_CURRENT(start);
 	pgm_spi_connect();
-	/* what start deparses (defaults, checks, views) is made again from its text */
+	/* what start deparses (defaults, checks, views) is made again from its text: floats in full */
 	output_level = pgm_spi_fix_output_settings();
 	pgm_lock_catalog();
 	pgm_check_none_in_progress(id);
@@ -2334,7 +2334,7 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 
 	pgm_check_may_change("migrate.complete()");
 	pgm_spi_connect();
-	/* what complete deparses (views) is made again from its text */
+	/* what complete deparses (views) is made again from its text: floats in full */
 	output_level = pgm_spi_fix_output_settings();
 	pgm_lock_catalog();
 	on = pgm_online_load(id, "migrate.complete()");

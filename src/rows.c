@@ -238,15 +238,20 @@ pgm_fix_output(int level)
 }
 
 /*
- * Only the output settings of pgm_spi_fix_settings(), until
- * pgm_spi_restore_settings() with the level returned: for a caller that
- * deparses what it makes again (an online revision's constraints, defaults
- * and views), so that it reads back the same.
+ * Floats written in full, until pgm_spi_restore_settings() with the level
+ * returned (-1: they were): for a caller that deparses what it makes again
+ * in the same session (an online revision's constraints, defaults and
+ * views), so that it reads back the same.  The other output settings read
+ * back the same in the session that wrote them, and stay the session's.
  */
 int
 pgm_spi_fix_output_settings(void)
 {
-	return pgm_fix_output(-1);
+	int			level = -1;
+
+	if (extra_float_digits <= 0)
+		pgm_fix_setting(&level, "extra_float_digits", "1");
+	return level;
 }
 
 /*
