@@ -211,6 +211,16 @@ pgm_writer_insert(const char *table, List *columns)
 			continue;
 		targets = lappend(targets, pgm_ident(col->base));
 		values = lappend(values, psprintf("NEW.%s", pgm_ident(col->name)));
+		/*
+		 * a retyped column's old one is the table's trigger's to fill from
+		 * the new: given, so that its own default (a sequence's next value)
+		 * is not taken for nothing
+		 */
+		if (col->change != NULL)
+		{
+			targets = lappend(targets, pgm_ident(col->change->step->column));
+			values = lappend(values, "NULL");
+		}
 	}
 	return psprintf("%sINSERT INTO %s AS " PGM_ONLINE_TABLE_ALIAS " (%s)%s\n            VALUES (%s)%s;",
 					pgm_writer_identity_checks(columns, true),
