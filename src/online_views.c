@@ -138,24 +138,36 @@ typedef struct PgmClosureView
 	bool		placed;
 } PgmClosureView;
 
+/* The view `oid` of the closure `all`, or NULL. */
+static PgmClosureView *
+pgm_views_find(List *all, Oid oid)
+{
+	ListCell   *lc;
+
+	foreach(lc, all)
+		if (((PgmClosureView *) lfirst(lc))->oid == oid)
+			return lfirst(lc);
+	return NULL;
+}
+
 /* Put `v` in `order` after the views it reads (its closure: `all`). */
 static List *
-pgm_views_place(PgmClosureView *v, List *all, List *order, int depth)
+pgm_views_place(PgmClosureView *v, List *all, List *order)
 {
 	ListCell   *lc;
 
 	check_stack_depth();
 	CHECK_FOR_INTERRUPTS();
-	if (v->placed || depth > list_length(all))
+	/* placed before what it reads: a loop ends here */
+	if (v->placed)
 		return order;
 	v->placed = true;
 	foreach(lc, v->reads)
 	{
-		ListCell   *ac;
+		PgmClosureView *read = pgm_views_find(all, lfirst_oid(lc));
 
-		foreach(ac, all)
-			if (((PgmClosureView *) lfirst(ac))->oid == lfirst_oid(lc))
-				order = pgm_views_place(lfirst(ac), all, order, depth + 1);
+		if (read != NULL)
+			order = pgm_views_place(read, all, order);
 	}
 	return lappend(order, v);
 }
@@ -192,7 +204,7 @@ pgm_views_closure(Oid relid, int ncolumns, const AttrNumber *attnums)
 		all = lappend(all, v);
 	}
 	foreach(lc, all)
-		order = pgm_views_place(lfirst(lc), all, order, 0);
+		order = pgm_views_place(lfirst(lc), all, order);
 	return order;
 }
 
@@ -245,11 +257,10 @@ pgm_online_find_views(Oid relid, int ncolumns, const AttrNumber *attnums, List *
 			f->name = v->name;
 			foreach(rc, v->reads)
 			{
-				ListCell   *ac;
+				PgmClosureView *read = pgm_views_find(closure, lfirst_oid(rc));
 
-				foreach(ac, closure)
-					if (((PgmClosureView *) lfirst(ac))->oid == lfirst_oid(rc))
-						f->reads = lappend(f->reads, ((PgmClosureView *) lfirst(ac))->name);
+				if (read != NULL)
+					f->reads = lappend(f->reads, read->name);
 			}
 			foreach(rc, pgm_spi_rows(pgm_views_define_sql, 1, types, values))
 				f->statements = lappend(f->statements, ((char **) lfirst(rc))[1]);
