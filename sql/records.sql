@@ -141,6 +141,44 @@ REINDEX INDEX CONCURRENTLY aside.people_id;
 RESET pgmigrate.guard;
 SELECT * FROM migrate.drift();
 SELECT * FROM pg_temp.deploy('34_drop_reindexed', 'DROP TABLE aside.users CASCADE;');
+-- ... and renaming or dropping the index itself, or renaming the key
+-- constraint whose index was rebuilt, replaces what was recorded of it
+SELECT * FROM pg_temp.deploy('34_reindexed_table', $$
+CREATE TABLE app.rebuilt (id int PRIMARY KEY, a int, b int);
+CREATE INDEX rebuilt_a ON app.rebuilt (a);
+CREATE INDEX rebuilt_b ON app.rebuilt (b);
+$$);
+SET pgmigrate.guard = off;
+REINDEX TABLE CONCURRENTLY app.rebuilt;
+RESET pgmigrate.guard;
+SELECT * FROM pg_temp.deploy('34_rename_reindexed', 'ALTER INDEX app.rebuilt_a RENAME TO rebuilt_a2;');
+SELECT * FROM pg_temp.deploy('34_drop_reindexed_index', 'DROP INDEX app.rebuilt_b;');
+SELECT * FROM pg_temp.deploy('34_rename_reindexed_key', 'ALTER TABLE app.rebuilt RENAME CONSTRAINT rebuilt_pkey TO rebuilt_key;');
+
+-- an operator's commutator and negator are written into the other
+-- operator, and emptied there when one is dropped: no event names it
+SELECT * FROM pg_temp.deploy('34_operator', $$
+CREATE OPERATOR app.=== (FUNCTION = int8eq, LEFTARG = bigint, RIGHTARG = bigint, COMMUTATOR = ===);
+$$);
+SELECT * FROM pg_temp.deploy('34_operator_negator', $$
+CREATE OPERATOR app.!== (FUNCTION = int8ne, LEFTARG = bigint, RIGHTARG = bigint, NEGATOR = OPERATOR(app.===), COMMUTATOR = !==);
+$$);
+SELECT count(*) FROM pg_operator WHERE oprname = '===' AND oprnegate <> 0;
+SELECT * FROM pg_temp.deploy('34_operator_negator_dropped', 'DROP OPERATOR app.!== (bigint, bigint);');
+SELECT count(*) FROM pg_operator WHERE oprname = '===' AND oprnegate <> 0;
+-- a negator named before it exists is made as a shell, filled in later
+SELECT * FROM pg_temp.deploy('34_operator_shell', $$
+CREATE OPERATOR app.<| (FUNCTION = int8lt, LEFTARG = bigint, RIGHTARG = bigint, NEGATOR = OPERATOR(app.|>));
+$$, 'DROP OPERATOR app.<| (bigint, bigint);');
+SELECT * FROM pg_temp.deploy('34_operator_shell_filled', $$
+CREATE OPERATOR app.|> (FUNCTION = int8gt, LEFTARG = bigint, RIGHTARG = bigint, NEGATOR = OPERATOR(app.<|));
+$$, 'DROP OPERATOR app.|> (bigint, bigint);');
+SELECT count(*) FROM migrate.rollback('34_operator_shell');
+SELECT * FROM migrate.drift();
+SELECT count(*) FROM migrate.rollback('34_operator_negator_dropped');
+SELECT * FROM migrate.drift();
+SELECT count(*) FROM migrate.apply();
+SELECT * FROM migrate.drift();
 
 -- attaching the last partition's index makes the partitioned index valid
 SELECT * FROM pg_temp.deploy('35_partitioned_index_only', $$
@@ -176,8 +214,8 @@ SELECT * FROM migrate.drift();
 
 -- the keys the parts wrote, one deploy after another, are the keys a whole
 -- record writes (the query's): nothing missing, nothing wrong.  (One key of
--- an index that is gone stays behind, as it did before parts were written
--- in C: a row that names no object, harmless.)
+-- an index that is gone stays behind: the old oid of the index rebuilt by
+-- REINDEX CONCURRENTLY, then renamed; a row that names no object, harmless.)
 SELECT * FROM pg_temp.deploy('39_other_units', $$
 CREATE TYPE app.level AS ENUM ('low', 'high');
 CREATE DOMAIN app.small AS int CONSTRAINT small_range CHECK (VALUE < 100) DEFAULT 1;

@@ -56,6 +56,7 @@ typedef struct PgmChange
 {
 	PgmChangeKey key;
 	bool		dropped;		/* sql_drop named it: it is gone */
+	char	   *dropped_key;	/* then, for an index, the key of its name */
 } PgmChange;
 
 static MemoryContext pgm_changes_cxt = NULL;
@@ -149,7 +150,7 @@ pgm_changes_collecting(void)
 /* Note (classid, objid); once it was dropped, it stays gone (an oid is
  * not given again within a transaction). */
 static void
-pgm_changes_note_entry(Oid classid, Oid objid, bool dropped)
+pgm_changes_note_entry(Oid classid, Oid objid, bool dropped, const char *dropped_key)
 {
 	PgmChangeKey key;
 	PgmChange  *change;
@@ -161,22 +162,29 @@ pgm_changes_note_entry(Oid classid, Oid objid, bool dropped)
 	key.objid = objid;
 	change = hash_search(pgm_changes, &key, HASH_ENTER, &found);
 	if (!found)
+	{
 		change->dropped = false;
+		change->dropped_key = NULL;
+	}
 	change->dropped = change->dropped || dropped;
+	if (dropped_key != NULL && change->dropped_key == NULL)
+		change->dropped_key = MemoryContextStrdup(pgm_changes_cxt, dropped_key);
 }
 
 /* The object (classid, objid) may have changed. */
 void
 pgm_changes_note(Oid classid, Oid objid)
 {
-	pgm_changes_note_entry(classid, objid, false);
+	pgm_changes_note_entry(classid, objid, false, NULL);
 }
 
-/* The object (classid, objid) was dropped. */
+/* The object (classid, objid) was dropped; `key`: an index's key, from
+ * the name sql_drop gives (its last record may know it by another oid:
+ * REINDEX CONCURRENTLY, outside any deploy, makes an index anew). */
 void
-pgm_changes_note_dropped(Oid classid, Oid objid)
+pgm_changes_note_dropped(Oid classid, Oid objid, const char *key)
 {
-	pgm_changes_note_entry(classid, objid, true);
+	pgm_changes_note_entry(classid, objid, true, key);
 }
 
 /* Something changed that no object names: record the whole schema. */
@@ -308,7 +316,7 @@ pgm_changes_take(ArrayType **classids, ArrayType **objids, HTAB **dropped)
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(PgmChangeKey);
-	ctl.entrysize = sizeof(PgmChangeKey);
+	ctl.entrysize = sizeof(PgmDropped);
 	ctl.hcxt = CurrentMemoryContext;
 	*dropped = hash_create("pgmigrate dropped", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	if (pgm_changes == NULL)
@@ -328,7 +336,11 @@ pgm_changes_take(ArrayType **classids, ArrayType **objids, HTAB **dropped)
 			c[i] = ObjectIdGetDatum(change->key.classid);
 			o[i] = ObjectIdGetDatum(change->key.objid);
 			if (change->dropped)
-				(void) hash_search(*dropped, &change->key, HASH_ENTER, NULL);
+			{
+				PgmDropped *d = hash_search(*dropped, &change->key, HASH_ENTER, NULL);
+
+				d->key = change->dropped_key ? pstrdup(change->dropped_key) : NULL;
+			}
 			i++;
 		}
 	}

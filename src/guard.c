@@ -807,7 +807,7 @@ pgm_text_is(const char *value, const char *wanted)
  */
 static void
 pgm_guard_note_change(TupleTableSlot *slot, int classid_col, int objid_col, int objsubid_col,
-					  int command_col, bool dropped)
+					  int command_col, bool dropped, const char *type, int identity_col)
 {
 	bool		c_null,
 				o_null,
@@ -819,7 +819,12 @@ pgm_guard_note_change(TupleTableSlot *slot, int classid_col, int objid_col, int 
 	Datum		command = command_col ? slot_getattr(slot, command_col, &cmd_null) : (Datum) 0;
 
 	if (!c_null && !o_null && dropped && !s_null && DatumGetInt32(objsubid) == 0)
-		pgm_changes_note_dropped(DatumGetObjectId(classid), DatumGetObjectId(objid));
+	{
+		char	   *identity = pgm_text_is(type, "index") ? pgm_slot_text(slot, identity_col) : NULL;
+
+		pgm_changes_note_dropped(DatumGetObjectId(classid), DatumGetObjectId(objid),
+								 identity ? psprintf("index %s", identity) : NULL);
+	}
 	else if (!c_null && !o_null)
 		pgm_changes_note(DatumGetObjectId(classid), DatumGetObjectId(objid));
 	if (!cmd_null)
@@ -885,7 +890,8 @@ pgm_command_changes_catalog(int which, char **tag, char **object)
 			char	   *name = pgm_slot_text(slot, name_col);
 
 			if (collect)
-				pgm_guard_note_change(slot, classid_col, objid_col, objsubid_col, command_col, which == 1);
+				pgm_guard_note_change(slot, classid_col, objid_col, objsubid_col, command_col, which == 1,
+									  type, identity_col);
 			found = judge &&
 				(pgm_text_is(pgm_slot_text(slot, schema_col), PGM_SCHEMA) ||
 				 (pgm_text_is(type, "schema") && pgm_text_is(name, PGM_SCHEMA)) ||

@@ -45,6 +45,7 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_policy.h"
 #include "catalog/pg_rewrite.h"
 #include "catalog/pg_trigger.h"
@@ -350,12 +351,67 @@ pgm_reach_index_constraints(PgmReach *r, Oid relid)
 	return out;
 }
 
+/*
+ * A named entry that migrate.snapshot_keys does not know by its oid: new,
+ * or an index that REINDEX CONCURRENTLY (or a hand with the guard off)
+ * made anew since the last record, under the same name.  Such an index,
+ * dropped, is known by the key of the name sql_drop gave (returned); alive
+ * and not made by this transaction, it brings its table, whose part holds
+ * all its indexes and replaces those recorded before (records.c).
+ */
+static char *
+pgm_reach_unknown(PgmReach *r, PgmPair x)
+{
+	HeapTuple	tuple;
+
+	if (x.classid != RelationRelationId)
+		return NULL;
+	if (pgm_reach_gone(r, x))
+	{
+		PgmDropped *d = hash_search(r->dropped, &x, HASH_FIND, NULL);
+
+		return d->key;
+	}
+	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(x.objid));
+	if (!HeapTupleIsValid(tuple))
+		return NULL;
+	if (!TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data)))
+		(void) pgm_pairs_add(&r->seen, RelationRelationId, ((Form_pg_index) GETSTRUCT(tuple))->indrelid);
+	ReleaseSysCache(tuple);
+	return NULL;
+}
+
+/*
+ * An operator named: every operator this transaction wrote.  Making an
+ * operator fills in the commutator and negator it names, dropping one
+ * empties them (and ALTER OPERATOR may set them), and no event names the
+ * other operator.  One pass over pg_operator, for a deploy that changed
+ * an operator.
+ */
+static void
+pgm_reach_operators_written(PgmReach *r)
+{
+	Relation	rel = table_open(OperatorRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data)))
+			(void) pgm_pairs_add(&r->seen, OperatorRelationId, ((Form_pg_operator) GETSTRUCT(tuple))->oid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
 /* Where the named entries start from: themselves, what was recorded under
  * their keys, an index's constraint, a partition's index's parents. */
 static void
 pgm_reach_start(PgmReach *r, ArrayType **named)
 {
 	PgmPairs	given;
+	bool		operators = false;
 	int			i;
 
 	pgm_pairs_init(&given);
@@ -364,9 +420,14 @@ pgm_reach_start(PgmReach *r, ArrayType **named)
 	{
 		char	   *key = pgm_key_rows_key_of(&r->keys, given.items[i].classid, given.items[i].objid);
 
+		if (key == NULL)
+			key = pgm_reach_unknown(r, given.items[i]);
 		if (key != NULL)
 			pgm_reach_keep_key(r, key);
 		(void) pgm_pairs_add(&r->seen, given.items[i].classid, given.items[i].objid);
+		if (given.items[i].classid == OperatorRelationId && !operators)
+			pgm_reach_operators_written(r);
+		operators = operators || given.items[i].classid == OperatorRelationId;
 	}
 	for (i = 0; i < list_length(r->old); i++)
 		pgm_key_rows_entries(&r->keys, list_nth(r->old, i), pgm_reach_add_entry, r);
