@@ -21,7 +21,8 @@ SELECT migrate.add('w1', $$CREATE TABLE accounts (id bigint GENERATED ALWAYS AS 
   CREATE VIEW "New" (k, "PUBLIC") AS SELECT id, balance FROM accounts WITH LOCAL CHECK OPTION;
   CREATE VIEW names AS SELECT name FROM accounts;
   CREATE VIEW constants AS SELECT id, balance * '0.30000000000000004'::float8 AS f, '2026-12-07'::date AS d,
-                                  '1 day 02:00:00'::interval AS i, '\x0102ff'::bytea AS b, 'a\b' AS s FROM accounts;
+                                  '1 day 02:00:00'::interval AS i, '\x0102ff'::bytea AS b, 'a\b' AS s,
+                                  '2026-12-07 12:00:00+00'::timestamptz AS t FROM accounts;
   COMMENT ON VIEW rich IS 'the rich';
   COMMENT ON COLUMN rich.twice IS 'twice the balance';
   GRANT SELECT ON rich TO pgm_views_reader;
@@ -44,7 +45,8 @@ CREATE VIEW richest AS SELECT max(twice) AS top, count(*) FROM rich;
 CREATE VIEW both_ AS SELECT r.id, t.top FROM rich r, richest t WHERE r.twice = t.top;
 CREATE VIEW "New" (k, "PUBLIC") AS SELECT id, balance FROM accounts WITH LOCAL CHECK OPTION;
 CREATE VIEW constants AS SELECT id, balance * '0.30000000000000004'::float8 AS f, '2026-12-07'::date AS d,
-                                '1 day 02:00:00'::interval AS i, '\x0102ff'::bytea AS b, 'a\b' AS s FROM accounts;
+                                '1 day 02:00:00'::interval AS i, '\x0102ff'::bytea AS b, 'a\b' AS s,
+                                  '2026-12-07 12:00:00+00'::timestamptz AS t FROM accounts;
 COMMENT ON VIEW rich IS 'the rich';
 COMMENT ON COLUMN rich.twice IS 'twice the balance';
 GRANT SELECT ON rich TO pgm_views_reader;
@@ -77,6 +79,7 @@ SET IntervalStyle = 'sql_standard';
 SET bytea_output = 'escape';
 SET standard_conforming_strings = off;
 SET quote_all_identifiers = on;
+SET TimeZone = 'Asia/Kolkata';
 SELECT migrate.complete('w2');
 RESET extra_float_digits;
 RESET DateStyle;
@@ -84,7 +87,8 @@ RESET IntervalStyle;
 RESET bytea_output;
 RESET standard_conforming_strings;
 RESET quote_all_identifiers;
-SELECT f = 0.30000000000000004::float8 AS f_whole, d, i, b, s FROM constants WHERE id = 1;
+RESET TimeZone;
+SELECT f = 0.30000000000000004::float8 AS f_whole, d, i, b, s, t FROM constants WHERE id = 1;
 -- and a document is the same in every session
 SET extra_float_digits = -15;
 SET DateStyle = 'SQL, DMY';
@@ -92,6 +96,7 @@ SET IntervalStyle = 'sql_standard';
 SET bytea_output = 'escape';
 SET standard_conforming_strings = off;
 SET quote_all_identifiers = on;
+SET TimeZone = 'Asia/Kolkata';
 SELECT migrate.schema() AS odd_document \gset
 SELECT migrate.schema_part(ARRAY['pg_class']::regclass[], ARRAY['constants'::regclass]) AS odd_part \gset
 RESET extra_float_digits;
@@ -100,6 +105,7 @@ RESET IntervalStyle;
 RESET bytea_output;
 RESET standard_conforming_strings;
 RESET quote_all_identifiers;
+RESET TimeZone;
 SELECT :'odd_document'::jsonb = migrate.schema() AS same_document,
        :'odd_part'::jsonb = migrate.schema_part(ARRAY['pg_class']::regclass[], ARRAY['constants'::regclass]) AS same_part;
 -- the views read the new column, and are what the careful hand made

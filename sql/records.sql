@@ -155,6 +155,17 @@ SELECT * FROM pg_temp.deploy('34_rename_reindexed', 'ALTER INDEX app.rebuilt_a R
 SELECT * FROM pg_temp.deploy('34_drop_reindexed_index', 'DROP INDEX app.rebuilt_b;');
 SELECT * FROM pg_temp.deploy('34_rename_reindexed_key', 'ALTER TABLE app.rebuilt RENAME CONSTRAINT rebuilt_pkey TO rebuilt_key;');
 
+-- a timestamptz bound is one instant, recorded in UTC whatever the zone of
+-- the session that deployed it: drift() from another zone finds nothing
+SET TimeZone = 'Asia/Kolkata';
+SELECT * FROM pg_temp.deploy('34_bounds_in_a_zone', $$
+CREATE TABLE app.zoned (at timestamptz NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE app.zoned_2026 PARTITION OF app.zoned FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+$$);
+RESET TimeZone;
+SELECT * FROM migrate.drift();
+SELECT (SELECT snapshot FROM migrate.snapshots ORDER BY id DESC LIMIT 1)::text LIKE '%2025-12-31 18:30:00+00%' AS bound_in_utc;
+
 -- an operator's commutator and negator are written into the other
 -- operator, and emptied there when one is dropped: no event names it
 SELECT * FROM pg_temp.deploy('34_operator', $$

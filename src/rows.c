@@ -19,6 +19,7 @@
 #include "miscadmin.h"
 #include "optimizer/cost.h"
 #include "parser/parser.h"
+#include "pgtime.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/bytea.h"
@@ -216,12 +217,19 @@ pgm_fix_setting(int *level, const char *name, const char *value)
  * The output settings of a document: values written as the defaults write
  * them, whatever the session's (floats in full, dates and intervals in the
  * ISO and postgres styles, bytea in hex, strings with standard backslashes,
- * identifiers quoted only where they must be).  Only settings that differ
- * are changed, at the nest level `level` (begun if < 0); returns it.
+ * identifiers quoted only where they must be), and a timestamptz in UTC (a
+ * partition bound or a constant is one instant, written in the session's
+ * zone).  Only settings that differ are changed, at the nest level `level`
+ * (begun if < 0); returns it.
  */
 static int
 pgm_fix_output(int level)
 {
+	long		offset;
+
+	/* a zone that is UTC under another name (Etc/UTC, GMT) writes the same */
+	if (!pg_get_timezone_offset(session_timezone, &offset) || offset != 0)
+		pgm_fix_setting(&level, "TimeZone", "UTC");
 	if (extra_float_digits <= 0)
 		pgm_fix_setting(&level, "extra_float_digits", "1");
 	if (DateStyle != USE_ISO_DATES)

@@ -257,6 +257,12 @@ promises() {
                            @> ARRAY['extra_float_digits=1', 'DateStyle=ISO', 'IntervalStyle=postgres', 'bytea_output=hex',
                                     'standard_conforming_strings=on', 'quote_all_identifiers=off']")"
     fi
+    if at_least "$2" 0.15; then
+        check "$2 in $1: migrate.schema() writes a timestamptz in UTC, whatever the session's zone (0.15)" \
+            same "t" "$(psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "SET TimeZone = 'Asia/Kolkata'" \
+                -c "SELECT (SELECT proconfig FROM pg_proc WHERE oid = 'migrate.schema()'::regprocedure)
+                           @> ARRAY['TimeZone=UTC']")"
+    fi
 }
 
 # ---- each step, on a catalog in use --------------------------------------
