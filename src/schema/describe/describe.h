@@ -16,6 +16,7 @@
 #include "utils/acl.h"
 #include "utils/hsearch.h"
 #include "utils/jsonb.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 
@@ -72,6 +73,7 @@ typedef struct PgmDescribe
 	/* the comments of a relation and its columns, read at once */
 	Oid			comments_of;
 	List	   *comments;		/* PgmComment */
+	HTAB	   *all_comments;	/* PgmCommentEntry: every comment, for a whole document; or NULL */
 	/* the catalogs' indexes, each opened once */
 	PgmLookups	lookups;
 } PgmDescribe;
@@ -106,6 +108,7 @@ extern char *pgm_d_column_key(PgmDescribe *d, Oid relid, int32 attnum);
 extern char *pgm_d_type_key(PgmDescribe *d, Oid type, Form_pg_type *form);
 extern char *pgm_d_any_type_key(PgmDescribe *d, Oid type);
 extern char *pgm_d_constraint_key(PgmDescribe *d, Oid conid, char **relkey);
+extern char *pgm_d_constraint_key_of(PgmDescribe *d, Form_pg_constraint c, char **relkey);
 extern char *pgm_d_function_key(PgmDescribe *d, Oid fn);
 extern char *pgm_d_operator_key(PgmDescribe *d, Oid op);
 extern char *pgm_d_cast_key(PgmDescribe *d, Oid cast);
@@ -117,6 +120,7 @@ extern char *pgm_d_key_of(PgmDescribe *d, Oid classid, Oid objid, int32 objsubid
 extern char *pgm_d_key(PgmDescribe *d, Oid classid, Oid objid, int32 objsubid);
 extern void pgm_d_entry(PgmDescribe *d, Oid classid, Oid objid, const char *owner);
 extern void pgm_d_read_comments(PgmDescribe *d, Oid relid);
+extern void pgm_d_read_all_comments(PgmDescribe *d);
 extern char *pgm_d_comment(PgmDescribe *d, Oid objoid, Oid classoid, int32 subid);
 extern void pgm_d_object(PgmDescribe *d, const char *key, Oid objoid, Oid classoid, int32 subid);
 extern const char *pgm_d_enabled(char e);

@@ -539,22 +539,17 @@ pgm_d_any_type_key(PgmDescribe *d, Oid type)
 	return NULL;
 }
 
-/* con: a constraint of a relation or domain the document describes, and
- * the key of what it belongs to. */
+/* con: the key of a constraint (`c`, its row) of a relation or domain the
+ * document describes, and the key of what it belongs to; NULL if none. */
 char *
-pgm_d_constraint_key(PgmDescribe *d, Oid conid, char **relkey)
+pgm_d_constraint_key_of(PgmDescribe *d, Form_pg_constraint c, char **relkey)
 {
-	HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conid));
-	Form_pg_constraint c;
 	char	   *owner = NULL;
 	char	   *key = NULL;
 	char	   *space;
 
 	if (relkey)
 		*relkey = NULL;
-	if (!HeapTupleIsValid(tuple))
-		return NULL;
-	c = (Form_pg_constraint) GETSTRUCT(tuple);
 	if (c->contype != CONSTRAINT_TRIGGER && c->contype != 'n' && pgm_d_space_ok(d, c->connamespace, NULL))
 	{
 		if (OidIsValid(c->conrelid))
@@ -603,6 +598,23 @@ pgm_d_constraint_key(PgmDescribe *d, Oid conid, char **relkey)
 		key = psprintf("constraint %s.%s", owner, quote_identifier(NameStr(c->conname)));
 	else if (relkey)
 		*relkey = NULL;
+	return key;
+}
+
+/* The same, of the constraint `conid`. */
+char *
+pgm_d_constraint_key(PgmDescribe *d, Oid conid, char **relkey)
+{
+	HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conid));
+	char	   *key;
+
+	if (!HeapTupleIsValid(tuple))
+	{
+		if (relkey)
+			*relkey = NULL;
+		return NULL;
+	}
+	key = pgm_d_constraint_key_of(d, (Form_pg_constraint) GETSTRUCT(tuple), relkey);
 	ReleaseSysCache(tuple);
 	return key;
 }
@@ -857,6 +869,53 @@ pgm_d_entry(PgmDescribe *d, Oid classid, Oid objid, const char *owner)
 	}
 }
 
+/* a comment of pg_description, by its object */
+typedef struct PgmCommentEntry
+{
+	Oid			objoid;			/* the hash key: objoid, classoid, objsubid */
+	Oid			classoid;
+	int32		subid;
+	char	   *text;
+} PgmCommentEntry;
+
+/*
+ * Every comment, for a whole document: one pass over pg_description (a few
+ * thousand rows, the server's own) costs less than a lookup per object of
+ * ten thousand tables.
+ */
+void
+pgm_d_read_all_comments(PgmDescribe *d)
+{
+	Relation	rel = table_open(DescriptionRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = offsetof(PgmCommentEntry, text);
+	ctl.entrysize = sizeof(PgmCommentEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	d->all_comments = hash_create("pgmigrate comments", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_description row = (Form_pg_description) GETSTRUCT(tuple);
+		PgmCommentEntry key;
+		PgmCommentEntry *e;
+		bool		isnull;
+		Datum		value = heap_getattr(tuple, Anum_pg_description_description, RelationGetDescr(rel), &isnull);
+
+		CHECK_FOR_INTERRUPTS();
+		memset(&key, 0, sizeof(key));
+		key.objoid = row->objoid;
+		key.classoid = row->classoid;
+		key.subid = row->objsubid;
+		e = hash_search(d->all_comments, &key, HASH_ENTER, NULL);
+		e->text = isnull ? NULL : TextDatumGetCString(value);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
 /* The comments of a relation and its columns, for pgm_d_object(). */
 void
 pgm_d_read_comments(PgmDescribe *d, Oid relid)
@@ -865,6 +924,8 @@ pgm_d_read_comments(PgmDescribe *d, Oid relid)
 	TupleDesc	desc;
 	ListCell   *lc;
 
+	if (d->all_comments != NULL)
+		return;
 	d->comments_of = relid;
 	d->comments = NIL;
 	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
@@ -889,6 +950,18 @@ pgm_d_comment(PgmDescribe *d, Oid objoid, Oid classoid, int32 subid)
 {
 	ListCell   *lc;
 
+	if (d->all_comments != NULL)
+	{
+		PgmCommentEntry key;
+		PgmCommentEntry *e;
+
+		memset(&key, 0, sizeof(key));
+		key.objoid = objoid;
+		key.classoid = classoid;
+		key.subid = subid;
+		e = hash_search(d->all_comments, &key, HASH_FIND, NULL);
+		return e ? e->text : NULL;
+	}
 	if (classoid != RelationRelationId || objoid != d->comments_of)
 	{
 		ScanKeyData key[3];

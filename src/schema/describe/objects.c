@@ -333,7 +333,7 @@ pgm_d_extension_domain_constraints(PgmDescribe *d)
 		Form_pg_constraint c = (Form_pg_constraint) GETSTRUCT((HeapTuple) lfirst(lc));
 		char	   *relkey;
 
-		if (pgm_d_constraint_key(d, c->oid, &relkey) != NULL)
+		if (pgm_d_constraint_key_of(d, c, &relkey) != NULL)
 			pgm_d_constraints(d, relkey, list_make1(lfirst(lc)));
 	}
 }

@@ -438,7 +438,7 @@ pgm_d_constraints(PgmDescribe *d, const char *relkey, List *constraints)
 	foreach(lc, constraints)
 	{
 		Form_pg_constraint c = (Form_pg_constraint) GETSTRUCT((HeapTuple) lfirst(lc));
-		char	   *key = pgm_d_constraint_key(d, c->oid, NULL);
+		char	   *key = pgm_d_constraint_key_of(d, c, NULL);
 		const char *type = psprintf("%c", c->contype);
 		size_t		i;
 

@@ -282,6 +282,7 @@ pgm_d_take(ArrayType *classids, ArrayType *objids, bool whole, MemoryContext int
 		List	   *o = NIL;
 
 		pgm_d_read_all_depends(&d);
+		pgm_d_read_all_comments(&d);
 
 		pgm_d_all_of(&d, NamespaceRelationId, Anum_pg_namespace_oid, InvalidAttrNumber, false, &c, &o);
 		pgm_d_all_of(&d, ExtensionRelationId, Anum_pg_extension_oid, InvalidAttrNumber, false, &c, &o);
