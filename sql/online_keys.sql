@@ -177,7 +177,20 @@ SELECT migrate.complete('f2');
 SELECT migrate.add('f3', 'ALTER TABLE payments ALTER COLUMN order_id TYPE bigint', online => true, parents => '{f2}');
 SELECT migrate.start('f3');
 CALL migrate.backfill('f3');
+-- each key's statement carries its lock timeout (SET LOCAL, one implicit
+-- transaction when the string is sent whole, as \gexec and the client do):
+-- the session's own is back after it, also after a failure
+SET lock_timeout = '7s';
+SELECT statement AS add_key FROM migrate.online_statements('f3') LIMIT 1 \gset
+-- psql splits what it reads at semicolons: the ALTER alone is let through too
+:add_key;
+SHOW lock_timeout;
+-- sent whole again: refused (it ran once), and the timeout goes with it
+SELECT :'add_key' \gexec
+SHOW lock_timeout;
 SELECT statement FROM migrate.online_statements('f3') \gexec
+SHOW lock_timeout;
+RESET lock_timeout;
 SELECT migrate.complete('f3');
 -- the key, with the self-reference retyped by the same revision
 SELECT migrate.add('f4', $$ALTER TABLE orders ALTER COLUMN id TYPE bigint;

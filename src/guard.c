@@ -476,6 +476,28 @@ pgm_refuse_catalog_change(const char *detail)
 static void pgm_guard_refuse_or_record(const char *what, Node *parsetree);
 
 /*
+ * The utility statement running now, as ProcessUtility was given it: its
+ * query string and where in it the statement is (a string may hold
+ * several: "SET LOCAL lock_timeout = 2000; ALTER TABLE ..."); NULL outside.
+ */
+static const char *pgm_running_query = NULL;
+static int	pgm_running_location = -1;
+static int	pgm_running_length = 0;
+
+/* The text of the statement running now: its own part of the query string
+ * where ProcessUtility said which, else the whole string. */
+static char *
+pgm_guard_statement_text(void)
+{
+	int			length;
+
+	if (pgm_running_query == NULL || pgm_running_location < 0)
+		return (char *) debug_query_string;
+	length = pgm_running_length > 0 ? pgm_running_length : (int) strlen(pgm_running_query + pgm_running_location);
+	return pnstrdup(pgm_running_query + pgm_running_location, length);
+}
+
+/*
  * The guard's verdict on one DDL command, `tag` with its parse tree: let it
  * through, refuse it, or let it through with a WARNING and a log row.
  */
@@ -512,7 +534,7 @@ pgm_guard_judge(CommandTag command_tag, Node *parsetree)
 		return;
 
 	/* the next statement of a revision the client runs outside a transaction */
-	if (pgm_session_consume_expected(debug_query_string))
+	if (pgm_session_consume_expected(pgm_guard_statement_text()))
 		return;
 
 	pgm_guard_refuse_or_record(tag, parsetree);
@@ -643,12 +665,31 @@ pgm_guard_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 		pgm_guard_explain((ExplainStmt *) pstmt->utilityStmt);
 	if (pstmt->utilityStmt && pgm_changes_collecting())
 		pgm_guard_note_unnamed_change(pstmt->utilityStmt);
-	if (pgm_prev_process_utility)
-		pgm_prev_process_utility(pstmt, queryString, readOnlyTree, context, params,
-								 queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
-								queryEnv, dest, qc);
+	{
+		const char *saved_query = pgm_running_query;
+		int			saved_location = pgm_running_location;
+		int			saved_length = pgm_running_length;
+
+		pgm_running_query = queryString;
+		pgm_running_location = pstmt->stmt_location;
+		pgm_running_length = pstmt->stmt_len;
+		PG_TRY();
+		{
+			if (pgm_prev_process_utility)
+				pgm_prev_process_utility(pstmt, queryString, readOnlyTree, context, params,
+										 queryEnv, dest, qc);
+			else
+				standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+										queryEnv, dest, qc);
+		}
+		PG_FINALLY();
+		{
+			pgm_running_query = saved_query;
+			pgm_running_location = saved_location;
+			pgm_running_length = saved_length;
+		}
+		PG_END_TRY();
+	}
 }
 
 /*
