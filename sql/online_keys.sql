@@ -185,6 +185,8 @@ SELECT statement AS add_key FROM migrate.online_statements('f3') LIMIT 1 \gset
 -- psql splits what it reads at semicolons: the ALTER alone is let through too
 :add_key;
 SHOW lock_timeout;
+-- the next one, run inside a DO block (with its own timeout), is refused
+DO $$ BEGIN SET LOCAL lock_timeout = 0; EXECUTE 'ALTER TABLE app.payments VALIDATE CONSTRAINT _pgm_new_paid_for'; END $$;
 -- sent whole again: refused (it ran once), and the timeout goes with it
 SELECT :'add_key' \gexec
 SHOW lock_timeout;

@@ -75,3 +75,15 @@ SELECT * FROM migrate.plan('01', 'down');
 \echo :LAST_ERROR_SQLSTATE
 SELECT revision, applied FROM migrate.status();
 SELECT to_regclass('app.t') AS t, to_regclass('app.t_v') AS t_v;
+
+-- DDL that a statement runs inside a DO block is judged by the statement
+-- the client sent: a revision that commits within a DO block or procedure
+SELECT count(*) FROM migrate.apply('03');
+SELECT migrate.add('04', $q$CREATE INDEX CONCURRENTLY t_id ON app.t (id);
+DO $$ BEGIN EXECUTE 'CREATE TABLE app.w (id int)'; COMMIT; END $$$q$,
+                   'DROP TABLE app.w; DROP INDEX CONCURRENTLY app.t_id;', transactional => false);
+SELECT * FROM migrate.begin_outside_transaction('04');
+CREATE INDEX CONCURRENTLY t_id ON app.t (id);
+DO $$ BEGIN EXECUTE 'CREATE TABLE app.w (id int)'; COMMIT; END $$;
+SELECT migrate.finish_outside_transaction('04');
+SELECT to_regclass('app.w') AS w, to_regclass('app.t_id') AS t_id;

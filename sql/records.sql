@@ -154,6 +154,13 @@ RESET pgmigrate.guard;
 SELECT * FROM pg_temp.deploy('34_rename_reindexed', 'ALTER INDEX app.rebuilt_a RENAME TO rebuilt_a2;');
 SELECT * FROM pg_temp.deploy('34_drop_reindexed_index', 'DROP INDEX app.rebuilt_b;');
 SELECT * FROM pg_temp.deploy('34_rename_reindexed_key', 'ALTER TABLE app.rebuilt RENAME CONSTRAINT rebuilt_pkey TO rebuilt_key;');
+SET pgmigrate.guard = off;
+REINDEX TABLE CONCURRENTLY app.rebuilt;
+RESET pgmigrate.guard;
+SELECT * FROM pg_temp.deploy('34_rename_drop_reindexed', 'ALTER INDEX app.rebuilt_a2 RENAME TO rebuilt_a3; DROP INDEX app.rebuilt_a3;',
+                             'CREATE INDEX rebuilt_a2 ON app.rebuilt (a);');
+SELECT count(*) FROM migrate.rollback('-1');
+SELECT * FROM migrate.drift();
 
 -- a timestamptz bound is one instant, recorded in UTC whatever the zone of
 -- the session that deployed it: drift() from another zone finds nothing
@@ -191,6 +198,20 @@ SELECT * FROM migrate.drift();
 SELECT count(*) FROM migrate.apply();
 SELECT * FROM migrate.drift();
 
+-- moving an operator, or renaming its schema, changes how the other names it
+SELECT * FROM pg_temp.deploy('34_operator_linked', $$
+CREATE SCHEMA ops;
+CREATE OPERATOR app.<=> (FUNCTION = int8eq, LEFTARG = bigint, RIGHTARG = bigint);
+CREATE OPERATOR app.<!> (FUNCTION = int8ne, LEFTARG = bigint, RIGHTARG = bigint, NEGATOR = OPERATOR(app.<=>));
+$$);
+SELECT * FROM pg_temp.deploy('34_operator_moved', 'ALTER OPERATOR app.<=> (bigint, bigint) SET SCHEMA ops;',
+                             'ALTER OPERATOR ops.<=> (bigint, bigint) SET SCHEMA app;');
+SELECT * FROM pg_temp.deploy('34_operator_schema_renamed', 'ALTER SCHEMA ops RENAME TO ops2;',
+                             'ALTER SCHEMA ops2 RENAME TO ops;');
+SELECT count(*) FROM migrate.rollback('34_operator_linked');
+SELECT * FROM migrate.drift();
+SELECT count(*) FROM migrate.apply();
+SELECT * FROM migrate.drift();
 -- attaching the last partition's index makes the partitioned index valid
 SELECT * FROM pg_temp.deploy('35_partitioned_index_only', $$
 CREATE TABLE app.measures (at int) PARTITION BY RANGE (at);
@@ -261,6 +282,7 @@ DROP EXTENSION pgmigrate CASCADE;
 DROP SCHEMA app CASCADE;
 DROP SCHEMA aside CASCADE;
 DROP SCHEMA extras CASCADE;
+DROP SCHEMA ops2 CASCADE;
 DROP TABLE pg_catalog.system_bound;
 CREATE SCHEMA app;
 CREATE EXTENSION pgmigrate;

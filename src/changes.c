@@ -31,6 +31,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_event_trigger.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -57,6 +58,7 @@ typedef struct PgmChange
 	PgmChangeKey key;
 	bool		dropped;		/* sql_drop named it: it is gone */
 	char	   *dropped_key;	/* then, for an index, the key of its name */
+	Oid			table;			/* an index's table, when a command named it alive */
 } PgmChange;
 
 static MemoryContext pgm_changes_cxt = NULL;
@@ -165,6 +167,7 @@ pgm_changes_note_entry(Oid classid, Oid objid, bool dropped, const char *dropped
 	{
 		change->dropped = false;
 		change->dropped_key = NULL;
+		change->table = InvalidOid;
 	}
 	change->dropped = change->dropped || dropped;
 	if (dropped_key != NULL && change->dropped_key == NULL)
@@ -176,6 +179,31 @@ void
 pgm_changes_note(Oid classid, Oid objid)
 {
 	pgm_changes_note_entry(classid, objid, false, NULL);
+}
+
+/* The index `index` may have changed: noted with its table, which a
+ * deploy that drops it later can no longer read (records.c, reach.c). */
+void
+pgm_changes_note_index(Oid index)
+{
+	HeapTuple	tuple;
+	PgmChangeKey key;
+	PgmChange  *change;
+
+	pgm_changes_note_entry(RelationRelationId, index, false, NULL);
+	if (pgm_changes == NULL)
+		return;
+	key.classid = RelationRelationId;
+	key.objid = index;
+	change = hash_search(pgm_changes, &key, HASH_FIND, NULL);
+	if (change == NULL || OidIsValid(change->table))
+		return;
+	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
+	if (HeapTupleIsValid(tuple))
+	{
+		change->table = ((Form_pg_index) GETSTRUCT(tuple))->indrelid;
+		ReleaseSysCache(tuple);
+	}
 }
 
 /* The object (classid, objid) was dropped; `key`: an index's key, from
@@ -340,6 +368,7 @@ pgm_changes_take(ArrayType **classids, ArrayType **objids, HTAB **dropped)
 				PgmDropped *d = hash_search(*dropped, &change->key, HASH_ENTER, NULL);
 
 				d->key = change->dropped_key ? pstrdup(change->dropped_key) : NULL;
+				d->table = change->table;
 			}
 			i++;
 		}

@@ -476,9 +476,11 @@ pgm_refuse_catalog_change(const char *detail)
 static void pgm_guard_refuse_or_record(const char *what, Node *parsetree);
 
 /*
- * The utility statement running now, as ProcessUtility was given it: its
- * query string and where in it the statement is (a string may hold
- * several: "SET LOCAL lock_timeout = 2000; ALTER TABLE ..."); NULL outside.
+ * The utility statement running now at top level, as ProcessUtility was
+ * given it: its query string and where in it the statement is (a string
+ * may hold several: "SET LOCAL lock_timeout = 2000; ALTER TABLE ...");
+ * NULL outside, and within a function, procedure or DO block, whose
+ * statements are judged by the string the client sent.
  */
 static const char *pgm_running_query = NULL;
 static int	pgm_running_location = -1;
@@ -670,7 +672,8 @@ pgm_guard_process_utility(PlannedStmt *pstmt, const char *queryString, bool read
 		int			saved_location = pgm_running_location;
 		int			saved_length = pgm_running_length;
 
-		pgm_running_query = queryString;
+		/* what a function or DO block runs is judged by what the client sent */
+		pgm_running_query = context == PROCESS_UTILITY_TOPLEVEL ? queryString : NULL;
 		pgm_running_location = pstmt->stmt_location;
 		pgm_running_length = pstmt->stmt_len;
 		PG_TRY();
@@ -866,6 +869,9 @@ pgm_guard_note_change(TupleTableSlot *slot, int classid_col, int objid_col, int 
 		pgm_changes_note_dropped(DatumGetObjectId(classid), DatumGetObjectId(objid),
 								 identity ? psprintf("index %s", identity) : NULL);
 	}
+	else if (!c_null && !o_null && pgm_text_is(type, "index") &&
+			 DatumGetObjectId(classid) == RelationRelationId)
+		pgm_changes_note_index(DatumGetObjectId(objid));
 	else if (!c_null && !o_null)
 		pgm_changes_note(DatumGetObjectId(classid), DatumGetObjectId(objid));
 	if (!cmd_null)

@@ -206,6 +206,7 @@ extern void pgm_changes_end(void);
 extern bool pgm_changes_collecting(void);
 extern void pgm_changes_note(Oid classid, Oid objid);
 extern void pgm_changes_note_dropped(Oid classid, Oid objid, const char *key);
+extern void pgm_changes_note_index(Oid index);
 extern void pgm_changes_note_whole(const char *why);
 extern void pgm_changes_note_command(Datum command);
 /* an entry of the set of dropped objects pgm_changes_take() gives */
@@ -214,6 +215,7 @@ typedef struct PgmDropped
 	Oid			classid;		/* the hash key: (classid, objid) */
 	Oid			objid;
 	char	   *key;			/* an index's key, from its name as sql_drop said it; or NULL */
+	Oid			table;			/* an index's table, when a command of the deploy named it alive */
 } PgmDropped;
 extern const char *pgm_changes_take(ArrayType **classids, ArrayType **objids, HTAB **dropped);
 

@@ -355,9 +355,11 @@ pgm_reach_index_constraints(PgmReach *r, Oid relid)
  * A named entry that migrate.snapshot_keys does not know by its oid: new,
  * or an index that REINDEX CONCURRENTLY (or a hand with the guard off)
  * made anew since the last record, under the same name.  Such an index,
- * dropped, is known by the key of the name sql_drop gave (returned); alive
- * and not made by this transaction, it brings its table, whose part holds
- * all its indexes and replaces those recorded before (records.c).
+ * dropped, is known by the key of the name sql_drop gave (returned), and
+ * brings its table where a command of the deploy named it alive (it may
+ * have been renamed first); alive and not made by this transaction, it
+ * brings its table.  A table's part holds all its indexes and replaces
+ * those recorded before (records.c).
  */
 static char *
 pgm_reach_unknown(PgmReach *r, PgmPair x)
@@ -370,6 +372,9 @@ pgm_reach_unknown(PgmReach *r, PgmPair x)
 	{
 		PgmDropped *d = hash_search(r->dropped, &x, HASH_FIND, NULL);
 
+		/* renamed, then dropped: the name sql_drop gave is not the one recorded */
+		if (OidIsValid(d->table))
+			(void) pgm_pairs_add(&r->seen, RelationRelationId, d->table);
 		return d->key;
 	}
 	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(x.objid));
@@ -382,27 +387,63 @@ pgm_reach_unknown(PgmReach *r, PgmPair x)
 }
 
 /*
- * An operator named: every operator this transaction wrote.  Making an
- * operator fills in the commutator and negator it names, dropping one
- * empties them (and ALTER OPERATOR may set them), and no event names the
- * other operator.  One pass over pg_operator, for a deploy that changed
- * an operator.
+ * Operators name each other: an operator's commutator and negator are in
+ * its definition, and making one fills in the link of the other, dropping
+ * one empties it, moving one to another schema (or renaming that schema)
+ * changes how the other names it; no event names the other operator.  So
+ * where the scope holds operators (`set`, their oids), every operator that
+ * links to one of them or that one links to, and every operator this
+ * transaction wrote, is added: one pass over pg_operator, only for a
+ * deploy that reaches an operator.  Returns whether any was added.
  */
-static void
-pgm_reach_operators_written(PgmReach *r)
+static bool
+pgm_reach_linked_operators(PgmReach *r)
 {
-	Relation	rel = table_open(OperatorRelationId, AccessShareLock);
-	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	HTAB	   *set = NULL;
+	Relation	rel;
+	SysScanDesc scan;
 	HeapTuple	tuple;
+	int			before = r->seen.count;
+	int			i;
 
+	for (i = 0; i < r->seen.count; i++)
+		if (r->seen.items[i].classid == OperatorRelationId)
+		{
+			if (set == NULL)
+			{
+				HASHCTL		ctl;
+
+				memset(&ctl, 0, sizeof(ctl));
+				ctl.keysize = ctl.entrysize = sizeof(Oid);
+				ctl.hcxt = CurrentMemoryContext;
+				set = hash_create("pgmigrate operators", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+			}
+			(void) hash_search(set, &r->seen.items[i].objid, HASH_ENTER, NULL);
+		}
+	if (set == NULL)
+		return false;
+	rel = table_open(OperatorRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
+		Form_pg_operator o = (Form_pg_operator) GETSTRUCT(tuple);
+
 		CHECK_FOR_INTERRUPTS();
-		if (TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data)))
-			(void) pgm_pairs_add(&r->seen, OperatorRelationId, ((Form_pg_operator) GETSTRUCT(tuple))->oid);
+		if (TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data)) ||
+			(OidIsValid(o->oprcom) && hash_search(set, &o->oprcom, HASH_FIND, NULL) != NULL) ||
+			(OidIsValid(o->oprnegate) && hash_search(set, &o->oprnegate, HASH_FIND, NULL) != NULL))
+			(void) pgm_pairs_add(&r->seen, OperatorRelationId, o->oid);
+		if (hash_search(set, &o->oid, HASH_FIND, NULL) != NULL)
+		{
+			if (OidIsValid(o->oprcom))
+				(void) pgm_pairs_add(&r->seen, OperatorRelationId, o->oprcom);
+			if (OidIsValid(o->oprnegate))
+				(void) pgm_pairs_add(&r->seen, OperatorRelationId, o->oprnegate);
+		}
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	return r->seen.count > before;
 }
 
 /* Where the named entries start from: themselves, what was recorded under
@@ -411,7 +452,6 @@ static void
 pgm_reach_start(PgmReach *r, ArrayType **named)
 {
 	PgmPairs	given;
-	bool		operators = false;
 	int			i;
 
 	pgm_pairs_init(&given);
@@ -425,9 +465,6 @@ pgm_reach_start(PgmReach *r, ArrayType **named)
 		if (key != NULL)
 			pgm_reach_keep_key(r, key);
 		(void) pgm_pairs_add(&r->seen, given.items[i].classid, given.items[i].objid);
-		if (given.items[i].classid == OperatorRelationId && !operators)
-			pgm_reach_operators_written(r);
-		operators = operators || given.items[i].classid == OperatorRelationId;
 	}
 	for (i = 0; i < list_length(r->old); i++)
 		pgm_key_rows_entries(&r->keys, list_nth(r->old, i), pgm_reach_add_entry, r);
@@ -544,6 +581,12 @@ pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys, PgmK
 		CHECK_FOR_INTERRUPTS();
 		pgm_reach_follow(&r, i);
 	}
+	if (pgm_reach_linked_operators(&r))
+		for (; i < r.seen.count; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			pgm_reach_follow(&r, i);
+		}
 	pgm_pairs_init(&out);
 	for (i = 0; i < r.seen.count; i++)
 	{
