@@ -1968,8 +1968,10 @@ pgm_check_concurrent(const PgmOnline *on, const char *sql)
  * migrate.online_statements(id): the statements of a started online
  * revision that no function can run, to run at top level, in this order:
  * CREATE INDEX CONCURRENTLY of each index not built yet, after a DROP
- * INDEX CONCURRENTLY of what a failed build left.  The guard lets exactly
- * these through, in this session, once.
+ * INDEX CONCURRENTLY of what a failed build left; then, once backfilled,
+ * each foreign key's ADD ... NOT VALID and VALIDATE, each after a SET
+ * LOCAL lock_timeout in the same string.  The guard lets exactly these
+ * through, in this session, once.
  */
 Datum
 pgmigrate_online_statements(PG_FUNCTION_ARGS)
