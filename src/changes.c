@@ -150,8 +150,9 @@ pgm_changes_collecting(void)
 }
 
 /* Note (classid, objid); once it was dropped, it stays gone (an oid is
- * not given again within a transaction). */
-static void
+ * not given again within a transaction).  Returns its entry, or NULL when
+ * nothing is collected. */
+static PgmChange *
 pgm_changes_note_entry(Oid classid, Oid objid, bool dropped, const char *dropped_key)
 {
 	PgmChangeKey key;
@@ -159,7 +160,7 @@ pgm_changes_note_entry(Oid classid, Oid objid, bool dropped, const char *dropped
 	bool		found;
 
 	if (pgm_changes == NULL || !OidIsValid(classid) || !OidIsValid(objid))
-		return;
+		return NULL;
 	key.classid = classid;
 	key.objid = objid;
 	change = hash_search(pgm_changes, &key, HASH_ENTER, &found);
@@ -172,13 +173,14 @@ pgm_changes_note_entry(Oid classid, Oid objid, bool dropped, const char *dropped
 	change->dropped = change->dropped || dropped;
 	if (dropped_key != NULL && change->dropped_key == NULL)
 		change->dropped_key = MemoryContextStrdup(pgm_changes_cxt, dropped_key);
+	return change;
 }
 
 /* The object (classid, objid) may have changed. */
 void
 pgm_changes_note(Oid classid, Oid objid)
 {
-	pgm_changes_note_entry(classid, objid, false, NULL);
+	(void) pgm_changes_note_entry(classid, objid, false, NULL);
 }
 
 /* The index `index` may have changed: noted with its table, which a
@@ -187,15 +189,8 @@ void
 pgm_changes_note_index(Oid index)
 {
 	HeapTuple	tuple;
-	PgmChangeKey key;
-	PgmChange  *change;
+	PgmChange  *change = pgm_changes_note_entry(RelationRelationId, index, false, NULL);
 
-	pgm_changes_note_entry(RelationRelationId, index, false, NULL);
-	if (pgm_changes == NULL)
-		return;
-	key.classid = RelationRelationId;
-	key.objid = index;
-	change = hash_search(pgm_changes, &key, HASH_FIND, NULL);
 	if (change == NULL || OidIsValid(change->table))
 		return;
 	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
@@ -212,7 +207,7 @@ pgm_changes_note_index(Oid index)
 void
 pgm_changes_note_dropped(Oid classid, Oid objid, const char *key)
 {
-	pgm_changes_note_entry(classid, objid, true, key);
+	(void) pgm_changes_note_entry(classid, objid, true, key);
 }
 
 /* Something changed that no object names: record the whole schema. */

@@ -1950,12 +1950,7 @@ pgm_check_concurrent(const PgmOnline *on, const char *sql)
 	 */
 	if (list_length(raw) == 2 && pgm_is_local_lock_timeout(linitial_node(RawStmt, raw)->stmt) &&
 		pgm_is_foreign_key_step(lsecond_node(RawStmt, raw)->stmt))
-	{
-		RawStmt    *second = lsecond_node(RawStmt, raw);
-
-		return pgm_statement_normalize(second->stmt_len > 0 ? pnstrdup(sql + second->stmt_location, second->stmt_len)
-									   : sql + second->stmt_location);
-	}
+		return pgm_statement_normalize(((PgmStatement *) lsecond(pgm_split_statements(sql, raw)))->text);
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("online revision \"%s\" would hand out a statement that does not build or drop an index concurrently, or add a foreign key NOT VALID or validate it",

@@ -446,6 +446,19 @@ pgm_reach_linked_operators(PgmReach *r)
 	return r->seen.count > before;
 }
 
+/* Follow every entry of the set from `i` on, those it adds too; returns
+ * where the set ends. */
+static int
+pgm_reach_follow_from(PgmReach *r, int i)
+{
+	for (; i < r->seen.count; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		pgm_reach_follow(r, i);
+	}
+	return i;
+}
+
 /* Where the named entries start from: themselves, what was recorded under
  * their keys, an index's constraint, a partition's index's parents. */
 static void
@@ -576,17 +589,9 @@ pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys, PgmK
 	pgm_reach_begin(&r, memo);
 	r.dropped = dropped;
 	pgm_reach_start(&r, named);
-	for (i = 0; i < r.seen.count; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		pgm_reach_follow(&r, i);
-	}
+	i = pgm_reach_follow_from(&r, 0);
 	if (pgm_reach_linked_operators(&r))
-		for (; i < r.seen.count; i++)
-		{
-			CHECK_FOR_INTERRUPTS();
-			pgm_reach_follow(&r, i);
-		}
+		(void) pgm_reach_follow_from(&r, i);
 	pgm_pairs_init(&out);
 	for (i = 0; i < r.seen.count; i++)
 	{
