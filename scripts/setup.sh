@@ -54,6 +54,9 @@ pgm_missing_packages() {
     # the SQLModel loop of the diff test (Debian's own Python, which has them)
     [ -f /usr/lib/python3/dist-packages/sqlmodel/__init__.py ] || need="$need python3-sqlmodel"
     [ -f /usr/lib/python3/dist-packages/psycopg2/__init__.py ] || need="$need python3-psycopg2"
+    # Alembic itself: test/shell/alembic.sh holds its fixture to what Alembic prints,
+    # bench/models.sh times its compare_metadata()
+    [ -f /usr/lib/python3/dist-packages/alembic/__init__.py ] || need="$need python3-alembic"
     [ -x /usr/bin/python3 ] || need="$need python3"
     # nm (scripts/check-layers.sh), perl (scripts/corpus-wrap.pl)
     command -v nm >/dev/null 2>&1 || need="$need binutils"
