@@ -65,6 +65,10 @@ workload() {
         PGOPTIONS="-c search_path=$path" pgbench -n -T 1 -c "$CLIENTS" -f "$work/$t.sql" -l \
             --log-prefix="$work/lat_${t}_$i" bench >"$work/out_${t}_$i" 2>&1 \
             || { echo "workload failed:"; cat "$work/out_${t}_$i"; } >>"$work/errors"
+        # a transaction that failed (pgbench goes on after a deadlock) is an error too
+        if grep -q "number of failed transactions: [1-9]" "$work/out_${t}_$i"; then
+            { echo "transactions failed:"; cat "$work/out_${t}_$i"; } >>"$work/errors"
+        fi
     done
 }
 # stats TABLE FROM TO: transactions that ended between two $EPOCHREALTIME
@@ -72,7 +76,8 @@ workload() {
 stats() {
     cat "$work"/lat_"$1"_* | awk -v a="$2" -v b="$3" '{
         t = $5 + $6 / 1e6                   # when the transaction ended
-        if (t >= a && t <= b) { n++; if ($3 > m) m = $3 }
+        if ($3 == "failed") next            # counted by the workload as an error
+        if (t >= a && t <= b) { n++; if ($3 + 0 > m) m = $3 + 0 }
     } END { printf "%.0f %.1f\n", n / (b - a), m / 1000 }'
 }
 

@@ -278,6 +278,23 @@ pgm_check_plan(PgmGraph *graph, PgmPlan *plan, PgmAction action)
 static double pgm_run_revision_once(PgmGraph *graph, int n, PgmAction action,
 									int step, int nsteps);
 
+/*
+ * The relation an online phase is about to wait for (online_locks.c), for
+ * the error after its last try; InvalidOid: none.
+ */
+void
+pgm_engine_note_waited(Oid relid)
+{
+	char	   *name = OidIsValid(relid) ? get_rel_name(relid) : NULL;
+
+	pgm_waited_valid = name != NULL;
+	if (name)
+	{
+		strlcpy(pgm_waited_schema, get_namespace_name(get_rel_namespace(relid)), NAMEDATALEN);
+		strlcpy(pgm_waited_relation, name, NAMEDATALEN);
+	}
+}
+
 /* "a lock on table app.users", resolved as the statement would resolve it */
 static char *
 pgm_describe_waited_lock(void)

@@ -25,10 +25,12 @@
  *
  * Every phase takes its locks under pgmigrate.lock_timeout, with retries
  * (engine.c), and holds ACCESS EXCLUSIVE only for catalog changes: the
- * scans (backfill, validating NOT NULL) run under weaker locks.
+ * scans (backfill, validating NOT NULL) run under weaker locks.  Complete
+ * and abort, which change several tables, take all their locks first
+ * (online_locks.c).
  *
  * Calls citus.c, rows.c, sqltext.c, session.c, changes.c, catalog.c, records.c, graph.c,
- * online_plan.c, online_sql.c and engine.c.
+ * online_plan.c, online_sql.c, online_locks.c and engine.c.
  */
 #include "postgres.h"
 
@@ -2188,12 +2190,25 @@ pgm_online_rename_moved(const PgmOnline *on)
 	}
 }
 
+/* Complete's or abort's locks, before either changes anything. */
+static void
+pgm_online_lock_all(const PgmOnline *on)
+{
+	List	   *keys = NIL;
+	ListCell   *lc;
+
+	foreach(lc, on->moved_fks)
+		keys = lappend_oid(keys, ((PgmMovedForeignKey *) lfirst(lc))->oid);
+	pgm_online_lock_up_front(on->relid, keys);
+}
+
 static void
 pgm_online_contract(void *arg)
 {
 	PgmOnline  *on = (PgmOnline *) arg;
 	ListCell   *lc;
 
+	pgm_online_lock_all(on);
 	pgm_online_drop_scaffolding(on);
 	/* the old keys: one on the old column goes with it, one referencing it would stop its drop */
 	foreach(lc, on->moved_fks)
@@ -2389,6 +2404,7 @@ pgm_online_throw_away(void *arg)
 	PgmOnline  *on = (PgmOnline *) arg;
 	ListCell   *lc;
 
+	pgm_online_lock_all(on);
 	pgm_online_drop_scaffolding(on);
 	/* first: a new key referencing a new column's index would stop its drop */
 	foreach(lc, on->moved_fks)

@@ -46,6 +46,8 @@
  *                       schema/model.h lists
  *   dataloss.c          what a rollback would destroy
  *   engine.c            running revisions: apply, rollback, stamp
+ *   online_locks.c      the locks of an online revision's complete and
+ *                       abort, taken first, in the application's order
  *   online.c            online revisions in phases: start, backfill,
  *                       complete, abort
  *   guard.c             the event trigger, the catalog tables' trigger
@@ -692,6 +694,11 @@ extern int	pgm_lock_timeout_or(int fallback);
 extern void pgm_with_lock_retries(const char *revision, const char *undone, int timeout_ms,
 								  void (*fn) (void *), void *arg);
 extern void pgm_sleep_interruptibly(int ms);
+extern void pgm_engine_note_waited(Oid relid);
+
+/* ---- online_locks.c: complete's and abort's locks, taken before they change anything ---- */
+
+extern void pgm_online_lock_up_front(Oid relid, List *keys);
 
 /* ---- online.c: online revisions, in phases ---- */
 

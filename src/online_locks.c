@@ -1,0 +1,238 @@
+/*
+ * online_locks.c — the locks of complete and abort, all taken before their
+ * first statement, in the order the application's queries take them.
+ *
+ * Complete and abort change several relations: the views that read the
+ * table (the versions' and the user's, dropped and made again), the tables
+ * whose foreign keys are made again, the table, the tables those keys
+ * reference, and the table's sequences.  Taken statement by statement, the
+ * phase holds one while it waits for the next, and an application's
+ * transaction can hold the next while it waits for the one held: an INSERT
+ * into order_items holds it and then locks orders to check its key.  The
+ * deadlock detector of whichever session waited first ends the cycle, a
+ * second later, and that is often the application's transaction: it fails
+ * with "deadlock detected" after waiting deadlock_timeout.
+ *
+ * So each is taken ACCESS EXCLUSIVE before the phase does anything, a view
+ * before what it reads, a referencing table before the table it references,
+ * a table before its sequences.  The first is waited for under the phase's
+ * lock timeout: the phase then holds none of the application's tables.
+ * Each later one is waited for only until half of deadlock_timeout has
+ * passed since the first was held, and the statements after them as well.
+ * A session that closes a cycle with the phase waits for a lock the phase
+ * holds, so it began waiting after the first was held; the phase gives up
+ * (lock not available: the attempt is rolled back, every lock with it, and
+ * retried, engine.c) before that session's deadlock check runs.  The
+ * relation it gave up on is the first of the next attempt.
+ *
+ * An autovacuum of one of them would hold the phase until PostgreSQL's
+ * deadlock check cancels it, deadlock_timeout into a wait, with the
+ * application queued behind the phase all that time; and a wait bounded as
+ * above would never see it cancelled.  So the phase cancels such an
+ * autovacuum itself first, as that check would, where the role may (a
+ * superuser, pg_signal_backend before PostgreSQL 16,
+ * pg_signal_autovacuum_worker from 18); one that prevents wraparound, or
+ * whose query the role cannot see, is left to run.
+ *
+ * Calls rows.c and engine.c.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "storage/lmgr.h"
+#include "storage/proc.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "pgmigrate.h"
+
+/*
+ * The relations, each once, in the order they are locked: the views that
+ * read the table ($1), directly or through other views, the outermost
+ * first; the other tables of the keys ($2) that reference it; the table;
+ * the tables its own keys reference; its sequences.
+ */
+static const char pgm_lock_order_sql[] =
+"WITH RECURSIVE reader(oid, depth) AS ("
+"    SELECT $1, 0"
+"  UNION"
+"    SELECT r.ev_class, reader.depth + 1"
+"    FROM reader"
+"    JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+"         AND d.refobjid = reader.oid AND d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+"    JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid AND r.ev_class <> reader.oid"
+"    WHERE reader.depth < 64"
+"), relation(oid, kind, rank) AS ("
+"    SELECT oid, 0, -max(depth) FROM reader WHERE depth > 0 GROUP BY oid"
+"  UNION ALL"
+"    SELECT conrelid, 1, 0 FROM pg_catalog.pg_constraint WHERE oid = ANY ($2)"
+"  UNION ALL"
+"    SELECT $1, 2, 0"
+"  UNION ALL"
+"    SELECT confrelid, 3, 0 FROM pg_catalog.pg_constraint WHERE oid = ANY ($2)"
+"  UNION ALL"
+"    SELECT d.objid, 4, 0 FROM pg_catalog.pg_depend d"
+"    JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'"
+"    WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = $1"
+"      AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i')"
+")"
+"SELECT oid FROM relation GROUP BY oid ORDER BY min(kind), min(rank), oid";
+
+/* the autovacuums of the relations ($1) that PostgreSQL's deadlock check would cancel, and a table of each */
+static const char pgm_autovacuums_sql[] =
+"SELECT DISTINCT ON (a.pid) a.pid, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)"
+" FROM pg_catalog.pg_locks l"
+" JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+" JOIN pg_catalog.pg_class c ON c.oid = l.relation"
+" JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+" WHERE l.locktype = 'relation' AND l.relation = ANY ($1)"
+"   AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())"
+"   AND a.backend_type = 'autovacuum worker'"
+"   AND a.query LIKE 'autovacuum: %' AND a.query NOT LIKE '%(to prevent wraparound)'"
+" ORDER BY a.pid, c.oid";
+
+/* the relation a later lock was not had in time: the first of the next attempt */
+static Oid	pgm_lock_first = InvalidOid;
+
+/* lock_timeout for what follows, in ms (at least 1: 0 would wait for ever) */
+static void
+pgm_set_lock_timeout(long ms)
+{
+	(void) set_config_option("lock_timeout", psprintf("%ld", Max(ms, 1)),
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
+/* ms from now until `deadline` (none left: 0) */
+static long
+pgm_ms_until(TimestampTz deadline)
+{
+	return Max(TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline), 0);
+}
+
+/*
+ * Take ACCESS EXCLUSIVE on `relid`, waiting until `deadline` at most; a
+ * lock not there by then ends the attempt as a lock timeout would.
+ */
+static void
+pgm_lock_by(Oid relid, TimestampTz deadline)
+{
+	long		left;
+
+	if (ConditionalLockRelationOid(relid, AccessExclusiveLock))
+		return;
+	left = pgm_ms_until(deadline);
+	pgm_engine_note_waited(relid);
+	if (left <= 0)
+	{
+		pgm_lock_first = relid;
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("could not obtain lock on relation %s in time",
+						quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												   get_rel_name(relid)))));
+	}
+	pgm_set_lock_timeout(left);
+	pgm_lock_first = relid;
+	LockRelationOid(relid, AccessExclusiveLock);
+	pgm_lock_first = InvalidOid;
+}
+
+static void
+pgm_cancel_autovacuum(void *arg)
+{
+	(void) pgm_spi_strings(psprintf("SELECT pg_catalog.pg_cancel_backend(%s)", (char *) arg), 0, NULL, NULL);
+}
+
+/* Cancel the autovacuums of the relations (oids) where the role may. */
+static void
+pgm_cancel_autovacuums(Datum relations)
+{
+	Oid			types[1] = {OIDARRAYOID};
+	ListCell   *lc;
+
+	foreach(lc, pgm_spi_rows(pgm_autovacuums_sql, 1, types, &relations))
+	{
+		char	  **row = lfirst(lc);
+		ErrorData  *edata = pgm_in_subtransaction(pgm_cancel_autovacuum, row[0], true);
+
+		if (edata)
+			ereport(LOG,
+					(errmsg("could not cancel the autovacuum of table %s (process %s), which an online revision locks: %s",
+							row[1], row[0], edata->message)));
+		else
+			ereport(LOG,
+					(errmsg("cancelled the autovacuum of table %s (process %s), which an online revision locks",
+							row[1], row[0])));
+	}
+}
+
+/* The oids of `list`, as an oid[] Datum. */
+static Datum
+pgm_oid_array(List *list)
+{
+	Datum	   *oids = palloc(sizeof(Datum) * Max(list_length(list), 1));
+	ListCell   *lc;
+
+	foreach(lc, list)
+		oids[foreach_current_index(lc)] = ObjectIdGetDatum(lfirst_oid(lc));
+	return PointerGetDatum(construct_array(oids, list_length(list), OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+}
+
+/*
+ * The relations to lock, in order (pgm_lock_order_sql), the one the last
+ * attempt gave up on first.
+ */
+static List *
+pgm_lock_order(Oid relid, List *keys)
+{
+	Oid			types[2] = {OIDOID, OIDARRAYOID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), pgm_oid_array(keys)};
+	int			level = pgm_spi_prefer_lookups();
+	List	   *order = NIL;
+	ListCell   *lc;
+
+	foreach(lc, pgm_spi_strings(pgm_lock_order_sql, 2, types, values))
+		order = lappend_oid(order, DatumGetObjectId(DirectFunctionCall1(oidin, CStringGetDatum(lfirst(lc)))));
+	pgm_spi_restore_settings(level);
+	if (list_member_oid(order, pgm_lock_first))
+		order = lcons_oid(pgm_lock_first, list_delete_oid(order, pgm_lock_first));
+	return order;
+}
+
+/*
+ * Lock what an online revision's complete or abort changes, on table
+ * `relid` with the foreign keys `keys` (oids) made again, before any of it
+ * is changed.  The caller runs in an attempt under a lock timeout
+ * (pgm_with_lock_retries()), connected to SPI.
+ */
+void
+pgm_online_lock_up_front(Oid relid, List *keys)
+{
+	List	   *order = pgm_lock_order(relid, keys);
+	TimestampTz deadline = 0;
+	ListCell   *lc;
+
+	pgm_cancel_autovacuums(pgm_oid_array(order));
+	foreach(lc, order)
+	{
+		Oid			oid = lfirst_oid(lc);
+
+		if (deadline == 0)
+		{
+			/* holding none of them: the phase's own lock timeout */
+			pgm_engine_note_waited(oid);
+			LockRelationOid(oid, AccessExclusiveLock);
+			deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+												   Min(Max(DeadlockTimeout / 2, 1),
+													   LockTimeout > 0 ? LockTimeout : INT_MAX));
+		}
+		else
+			pgm_lock_by(oid, deadline);
+	}
+	/* whatever else the statements wait for, within the same time */
+	pgm_engine_note_waited(InvalidOid);
+	if (deadline != 0)
+		pgm_set_lock_timeout(pgm_ms_until(deadline));
+}

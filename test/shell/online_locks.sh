@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# The locks of an online revision's complete, against the application's
+# transactions.  Each case widens the key of a pair of tables, orders.id
+# (integer) that items.order_id (bigint) references, as an online revision,
+# and runs complete while another session holds one of the tables:
+#
+#   order       the session holds items, as an INSERT into items does before
+#               it checks its key, and reads orders once complete waits.
+#               Complete takes items before orders, so neither waits for
+#               the other: no "deadlock detected", for either of them.
+#   give up     the session holds orders for two seconds.  Complete, its
+#               deadlock_timeout at 200 ms, gives up orders after 100 ms
+#               (it holds items and the views by then) and waits for orders
+#               first in the next attempt: one retry, then it completes.
+#   autovacuum  a slow autovacuum holds orders, and deadlock_timeout (which
+#               would have PostgreSQL cancel it) is a minute.  Complete
+#               cancels it and completes within one lock timeout of 2 s.
+#
+# Runs its own throwaway cluster (autovacuum every second); needs root, like
+# scripts/test.sh.
+set -euo pipefail
+
+PGM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=scripts/cluster.sh
+. "$PGM_ROOT/scripts/cluster.sh"
+work=$(mktemp -d)
+cleanup() {
+    wait 2>/dev/null || true
+    cluster_stop
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+cluster_start online_locks autovacuum_naptime=1 log_autovacuum_min_duration=0
+db=online_locks
+createdb "$db"
+
+# shellcheck source=test/shell/helpers.bash
+. "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
+q() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
+
+q "SET client_min_messages = warning; CREATE EXTENSION pgmigrate"
+tables=""
+for p in a b c; do
+    # the last pair's orders is vacuumed slowly: a page costs 2, and 1 buys 100 ms
+    opts=""
+    [ "$p" = c ] && opts="WITH (autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1,
+                                autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0)"
+    tables="$tables
+        CREATE TABLE app.${p}_orders (id integer PRIMARY KEY, note text) $opts;
+        CREATE TABLE app.${p}_items (id bigint PRIMARY KEY, order_id bigint NOT NULL REFERENCES app.${p}_orders);
+        CREATE INDEX ON app.${p}_items (order_id);"
+done
+q "SELECT migrate.add('0001', \$\$CREATE SCHEMA app; $tables\$\$)" >/dev/null
+q "SELECT count(*) FROM migrate.apply()" >/dev/null
+for p in a b c; do
+    q "INSERT INTO app.${p}_orders SELECT g, 'order ' || g FROM generate_series(1, 20000) g;
+       INSERT INTO app.${p}_items SELECT g, g FROM generate_series(1, 20000) g"
+done
+
+# widen PAIR: an online revision of the pair's key, up to complete
+widen() {
+    q "SELECT migrate.add('1$1', 'ALTER TABLE app.$1_orders ALTER COLUMN id TYPE bigint', online => true)" >/dev/null
+    q "SELECT migrate.start('1$1')" >/dev/null
+    q "CALL migrate.backfill('1$1')" >/dev/null
+    psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<<"SELECT statement FROM migrate.online_statements('1$1') \\gexec" >/dev/null
+}
+# complete PAIR SETTINGS...: complete, its output in $work/complete_PAIR
+complete() {
+    local p=$1; shift
+    PGOPTIONS="$*" psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "SELECT migrate.complete('1$p')" \
+        >"$work/complete_$p" 2>&1
+}
+# wait_for SQL: until SQL (a boolean) is true, 30 s at most
+wait_for() {
+    local i
+    for i in $(seq 1 300); do
+        [ "$(q "$1")" = t ] && return 0
+        sleep 0.1
+    done
+    echo "  waited 30 s for: $1"
+    return 1
+}
+completed() { [ "$(q "SELECT format_type(atttypid, -1) FROM pg_attribute WHERE attrelid = 'app.$1_orders'::regclass AND attname = 'id'")" = bigint ]; }
+no_deadlock() { ! grep -q "deadlock detected" "$work/$1" "$PGM_CLUSTER_DIR/server.log"; }
+
+# ---- order -------------------------------------------------------------------
+widen a
+psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" >"$work/app_a" 2>&1 <<'SQL' &
+BEGIN;
+LOCK TABLE app.a_items IN ROW EXCLUSIVE MODE;
+DO $$
+BEGIN
+    FOR i IN 1..600 LOOP
+        PERFORM pg_stat_clear_snapshot();
+        EXIT WHEN EXISTS (SELECT FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%migrate.complete%');
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+END $$;
+SELECT count(*) FROM app.a_orders;
+COMMIT;
+SQL
+app=$!
+wait_for "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = 'app.a_items'::regclass AND mode = 'RowExclusiveLock' AND granted)"
+set +e; complete a; rc=$?; wait "$app"; app_rc=$?; set -e
+check "order: complete succeeds" test "$rc" -eq 0
+check "order: the session holding items reads orders and commits" test "$app_rc" -eq 0
+check "order: no deadlock" no_deadlock app_a
+check "order: the key is bigint" completed a
+
+# ---- give up -----------------------------------------------------------------
+widen b
+psql -X -q -d "$db" -c "BEGIN" -c "LOCK TABLE app.b_orders IN ACCESS SHARE MODE" -c "SELECT pg_sleep(2)" -c "COMMIT" \
+    >"$work/app_b" 2>&1 &
+app=$!
+wait_for "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = 'app.b_orders'::regclass AND mode = 'AccessShareLock' AND granted AND pid <> pg_backend_pid())"
+set +e; complete b "-c deadlock_timeout=200ms -c pgmigrate.lock_timeout=10s"; rc=$?; wait "$app"; set -e
+check "give up: complete succeeds" test "$rc" -eq 0
+check "give up: it retried once, for orders" \
+    test "$(grep -c 'waited too long for a lock on app.b_orders; retrying' "$work/complete_b")" -eq 1
+check "give up: no other retry" test "$(grep -c 'retrying' "$work/complete_b")" -eq 1
+check "give up: the key is bigint" completed b
+
+# ---- autovacuum ----------------------------------------------------------------
+widen c
+# the backfill left a dead row for each: autovacuum comes, and takes its time
+wait_for "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND query LIKE '%c_orders%')"
+set +e; complete c "-c deadlock_timeout=60s -c pgmigrate.lock_timeout=2s -c pgmigrate.lock_retries=0"; rc=$?; set -e
+check "autovacuum: complete succeeds" test "$rc" -eq 0
+check "autovacuum: it was cancelled" grep -q "cancelled the autovacuum of table app.c_orders" "$PGM_CLUSTER_DIR/server.log"
+check "autovacuum: the key is bigint" completed c
+
+if [ "$failures" -gt 0 ]; then
+    for f in "$work"/complete_* "$work"/app_*; do echo "--- $f"; cat "$f"; done
+    exit 1
+fi
