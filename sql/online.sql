@@ -96,6 +96,14 @@ FROM migrate.online_progress;
 SELECT n.nspname, c.relname, pg_catalog.obj_description(n.oid, 'pg_namespace')
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname LIKE 'app\_%' ORDER BY 1, 2;
+-- only the changed table has a view: a version finds the others in the schema itself
+SET search_path = app_o1, app;
+SELECT n.nspname, c.relname FROM unnest(ARRAY['items'::regclass, 'other'::regclass, 'keyless'::regclass]) r
+JOIN pg_catalog.pg_class c ON c.oid = r JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ORDER BY 1, 2;
+SET search_path = app_o2, app;
+SELECT n.nspname, c.relname FROM unnest(ARRAY['items'::regclass, 'other'::regclass]) r
+JOIN pg_catalog.pg_class c ON c.oid = r JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ORDER BY 1, 2;
+SET search_path = app;
 \d app_o1.items
 \d app_o2.items
 \d items

@@ -1105,15 +1105,15 @@ pgm_type_change_of(const PgmOnline *on, const char *column)
 }
 
 /*
- * The columns of the view of `table` for one version, in the table's
- * order: for the changed table, the old version sees the old columns and
- * the new version the new shape (renamed, retyped, added, not dropped).
+ * The columns of the changed table's view for one version, in the table's
+ * order: the old version sees the old columns and the new version the new
+ * shape (renamed, retyped, added, not dropped).
  */
 static List *
-pgm_view_columns(const PgmOnline *on, Oid table, bool new_version)
+pgm_view_columns(const PgmOnline *on, bool new_version)
 {
 	Oid			types[1] = {OIDOID};
-	Datum		values[1] = {ObjectIdGetDatum(table)};
+	Datum		values[1] = {ObjectIdGetDatum(on->relid)};
 	List	   *rows = pgm_spi_rows("SELECT a.attname, a.attgenerated OPERATOR(pg_catalog.<>) '', a.attidentity,"
 										  " CASE WHEN a.attidentity OPERATOR(pg_catalog.<>) '' THEN pg_catalog.format('pg_catalog.nextval(%L::pg_catalog.regclass)',"
 										  "   pg_catalog.pg_get_serial_sequence(pg_catalog.format('%I.%I', n.nspname, c.relname), a.attname))"
@@ -1139,29 +1139,26 @@ pgm_view_columns(const PgmOnline *on, Oid table, bool new_version)
 		col->identity = fields[2][0] != '\0';
 		col->identity_always = strcmp(fields[2], "a") == 0;
 		col->default_sql = fields[3];
-		if (table == on->relid)
+		/* the new columns show under the old names, in the new version only */
+		if (pgm_is_new_column(on, col->name))
+			continue;
+		if (!new_version && pgm_step_is(on, PGM_ONLINE_ADD_COLUMN, col->name))
+			continue;
+		if (new_version && pgm_step_is(on, PGM_ONLINE_DROP_COLUMN, col->name))
+			continue;
+		foreach(sc, on->plan->steps)
 		{
-			/* the new columns show under the old names, in the new version only */
-			if (pgm_is_new_column(on, col->name))
-				continue;
-			if (!new_version && pgm_step_is(on, PGM_ONLINE_ADD_COLUMN, col->name))
-				continue;
-			if (new_version && pgm_step_is(on, PGM_ONLINE_DROP_COLUMN, col->name))
-				continue;
-			foreach(sc, on->plan->steps)
-			{
-				PgmOnlineStep *step = lfirst(sc);
+			PgmOnlineStep *step = lfirst(sc);
 
-				if (new_version && step->kind == PGM_ONLINE_RENAME_COLUMN && strcmp(step->column, col->base) == 0)
-					col->name = step->new_name;
-			}
-			if (new_version && (col->change = pgm_type_change_of(on, col->base)) != NULL)
-			{
-				col->base = col->change->new_column;
-				/* an identity's next value, which the old column gets from the new one */
-				col->default_sql = col->identity ?
-					psprintf("(%s)::%s", col->default_sql, col->change->new_type) : col->change->new_default;
-			}
+			if (new_version && step->kind == PGM_ONLINE_RENAME_COLUMN && strcmp(step->column, col->base) == 0)
+				col->name = step->new_name;
+		}
+		if (new_version && (col->change = pgm_type_change_of(on, col->base)) != NULL)
+		{
+			col->base = col->change->new_column;
+			/* an identity's next value, which the old column gets from the new one */
+			col->default_sql = col->identity ?
+				psprintf("(%s)::%s", col->default_sql, col->change->new_type) : col->change->new_default;
 		}
 		out = lappend(out, col);
 	}
@@ -1222,21 +1219,18 @@ pgm_online_check_schema_free(const PgmOnline *on, const char *schema)
 }
 
 /*
- * A schema of views for one version: one view per table of the changed
- * table's schema, with the caller's privileges checked on the tables
- * (security_invoker), so that granting the views to PUBLIC widens nothing.
+ * A schema of views for one version: the changed table's view, with the
+ * caller's privileges checked on the table (security_invoker), so that
+ * granting it to PUBLIC widens nothing.  Every other table is found in the
+ * schema itself, next in the version's search_path, as functions and
+ * sequences are: what start and complete do does not grow with the schema.
  */
 static void
 pgm_create_version_schema(const PgmOnline *on, const char *schema, bool new_version)
 {
-	Oid			types[1] = {OIDOID};
-	Datum		values[1] = {ObjectIdGetDatum(on->nspid)};
-	List	   *tables = pgm_spi_strings("SELECT oid::pg_catalog.text FROM pg_catalog.pg_class"
-											" WHERE relnamespace OPERATOR(pg_catalog.=) $1"
-											" AND relkind OPERATOR(pg_catalog.=) ANY ('{r,p}') AND NOT relispartition"
-											" ORDER BY relname",
-											1, types, values);
-	ListCell   *lc;
+	char	   *view = quote_qualified_identifier(schema, new_version && on->rename_table ?
+												  on->rename_table->new_name : on->relname);
+	List	   *columns = pgm_view_columns(on, new_version);
 
 	pgm_online_check_schema_free(on, schema);
 	pgm_spi_run(psprintf("CREATE SCHEMA %s", quote_identifier(schema)));
@@ -1244,21 +1238,11 @@ pgm_create_version_schema(const PgmOnline *on, const char *schema, bool new_vers
 							 quote_literal_cstr(psprintf("pgmigrate: the %s version's views while online revision %s runs",
 														 new_version ? "new" : "old", on->id))));
 	pgm_spi_run(psprintf("GRANT USAGE ON SCHEMA %s TO PUBLIC", quote_identifier(schema)));
-	foreach(lc, tables)
-	{
-		Oid			table = (Oid) strtoul(lfirst(lc), NULL, 10);
-		char	   *view = quote_qualified_identifier(schema, new_version && table == on->relid && on->rename_table ?
-											  on->rename_table->new_name : get_rel_name(table));
-
-		List	   *columns = pgm_view_columns(on, table, new_version);
-
-		pgm_spi_run(psprintf("CREATE VIEW %s WITH (security_invoker = true) AS SELECT %s FROM %s AS %s",
-								 view, pgm_online_view_select_list(columns),
-								 quote_qualified_identifier(on->nspname, get_rel_name(table)), PGM_ONLINE_TABLE_ALIAS));
-		pgm_spi_run(psprintf("GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC", view));
-		if (new_version && table == on->relid && on->type_changes != NIL)
-			pgm_create_view_writer(on, view, columns);
-	}
+	pgm_spi_run(psprintf("CREATE VIEW %s WITH (security_invoker = true) AS SELECT %s FROM %s AS %s",
+							 view, pgm_online_view_select_list(columns), on->table, PGM_ONLINE_TABLE_ALIAS));
+	pgm_spi_run(psprintf("GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC", view));
+	if (new_version && on->type_changes != NIL)
+		pgm_create_view_writer(on, view, columns);
 }
 
 /* Drop a version schema's views, then the schema (anything else in it stops the drop). */
