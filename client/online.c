@@ -51,11 +51,46 @@ progress_line(PGconn *reader, const char *id)
 }
 
 /*
- * The statements of a started online revision that no function can run
- * (CREATE INDEX CONCURRENTLY), each at top level.
+ * Should statement `sql` be sent again after `res`, its `tries`th failure?
+ * A foreign key's step (it begins with its own SET LOCAL lock_timeout, and
+ * a failure undoes it whole) that waited too long for a lock, or that a
+ * deadlock ended, as the application's transactions take the two tables the
+ * other way round: as many times as pgmigrate.lock_retries says, after
+ * 100 ms, then twice as long each time.
  */
-static void
-run_online_statements(const char *id)
+static bool
+retry_statement(const char *id, const char *sql, const PGresult *res, int tries)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	int			wait_ms = 100 << Min(tries - 1, 6);
+	PGresult   *setting;
+	int			retries;
+
+	if (strncmp(sql, "SET LOCAL lock_timeout", 22) != 0 || state == NULL ||
+		(strcmp(state, "55P03") != 0 && strcmp(state, "40P01") != 0))
+		return false;
+	setting = run("backfill", "SELECT pg_catalog.current_setting('pgmigrate.lock_retries')", 0, NULL);
+	retries = atoi(PQgetvalue(setting, 0, 0));
+	PQclear(setting);
+	if (tries > retries)
+		return false;
+	if (!opts.json)
+		fprintf(stderr, "NOTICE:  online revision \"%s\": %s; retrying in %d ms (retry %d of %d)\n", id,
+				strcmp(state, "40P01") == 0 ? "a deadlock ended a foreign key's step" :
+				"a foreign key's step waited too long for a lock", wait_ms, tries, retries);
+	pg_usleep(wait_ms * 1000L);
+	return true;
+}
+
+/*
+ * The statements of a started online revision that no function can run
+ * (CREATE INDEX CONCURRENTLY, a foreign key's steps), each at top level,
+ * as migrate.online_statements() gives them; false when one is to be
+ * retried (*tries retries so far): the guard lets each through once, so
+ * the list is asked for again, with what is left.
+ */
+static bool
+run_online_statements_once(const char *id, int *tries)
 {
 	const char *params[1] = {id};
 	PGresult   *stmts = run("backfill", "SELECT statement FROM migrate.online_statements($1)", 1, params);
@@ -69,6 +104,12 @@ run_online_statements(const char *id)
 		if (!opts.json)
 			fprintf(stderr, "NOTICE:  online revision \"%s\": %s\n", id, sql);
 		res = PQexec(conn, sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && retry_statement(id, sql, res, ++*tries))
+		{
+			PQclear(res);
+			PQclear(stmts);
+			return false;
+		}
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		{
 			print_server_error(conn, res);
@@ -78,6 +119,16 @@ run_online_statements(const char *id)
 		PQclear(res);
 	}
 	PQclear(stmts);
+	return true;
+}
+
+static void
+run_online_statements(const char *id)
+{
+	int			tries = 0;
+
+	while (!run_online_statements_once(id, &tries))
+		;
 }
 
 /*

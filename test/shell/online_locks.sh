@@ -15,6 +15,11 @@
 #   autovacuum  a slow autovacuum holds orders, and deadlock_timeout (which
 #               would have PostgreSQL cancel it) is a minute.  Complete
 #               cancels it and completes within one lock timeout of 2 s.
+#   client      the foreign key's step (ADD ... NOT VALID locks items, then
+#               orders) meets a transaction that placed an order and then
+#               adds its item: a deadlock, which ends the step.  The client
+#               (pgmigrate backfill) sends the step again, and it goes through
+#               once the transaction commits.
 #
 # Runs its own throwaway cluster (autovacuum every second); needs root, like
 # scripts/test.sh.
@@ -42,8 +47,8 @@ q() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -At -v ON_ERROR_STOP
 
 q "SET client_min_messages = warning; CREATE EXTENSION pgmigrate"
 tables=""
-for p in a b c; do
-    # the last pair's orders is vacuumed slowly: a page costs 2, and 1 buys 100 ms
+for p in a b c d; do
+    # the third pair's orders is vacuumed slowly: a page costs 2, and 1 buys 100 ms
     opts=""
     [ "$p" = c ] && opts="WITH (autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1,
                                 autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0)"
@@ -54,7 +59,7 @@ for p in a b c; do
 done
 q "SELECT migrate.add('0001', \$\$CREATE SCHEMA app; $tables\$\$)" >/dev/null
 q "SELECT count(*) FROM migrate.apply()" >/dev/null
-for p in a b c; do
+for p in a b c d; do
     q "INSERT INTO app.${p}_orders SELECT g, 'order ' || g FROM generate_series(1, 20000) g;
        INSERT INTO app.${p}_items SELECT g, g FROM generate_series(1, 20000) g"
 done
@@ -131,7 +136,44 @@ check "autovacuum: complete succeeds" test "$rc" -eq 0
 check "autovacuum: it was cancelled" grep -q "cancelled the autovacuum of table app.c_orders" "$PGM_CLUSTER_DIR/server.log"
 check "autovacuum: the key is bigint" completed c
 
-if [ "$failures" -gt 0 ]; then
-    for f in "$work"/complete_* "$work"/app_*; do echo "--- $f"; cat "$f"; done
+# ---- client ----------------------------------------------------------------------
+q "SELECT migrate.add('1d', 'ALTER TABLE app.d_orders ALTER COLUMN id TYPE bigint', online => true)" >/dev/null
+q "SELECT migrate.start('1d')" >/dev/null
+q "CALL migrate.backfill('1d')" >/dev/null
+# the index first: what is left for the client is the foreign key's steps
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" \
+    <<<"SELECT statement FROM migrate.online_statements('1d') WHERE statement NOT LIKE 'SET LOCAL%' \\gexec" >/dev/null
+psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" >"$work/app_d" 2>&1 <<'SQL' &
+BEGIN;
+INSERT INTO app.d_orders VALUES (100001, 'placed');
+DO $$
+BEGIN
+    FOR i IN 1..600 LOOP
+        PERFORM pg_stat_clear_snapshot();
+        EXIT WHEN EXISTS (SELECT FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SET LOCAL lock_timeout%');
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+END $$;
+INSERT INTO app.d_items VALUES (100001, 100001);
+COMMIT;
+SQL
+app=$!
+wait_for "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = 'app.d_orders'::regclass AND mode = 'RowExclusiveLock' AND granted AND pid <> pg_backend_pid())"
+set +e
+PGDATABASE=$db PGOPTIONS="-c deadlock_timeout=200ms" pgmigrate backfill 1d >"$work/client_d" 2>&1; rc=$?
+wait "$app"; app_rc=$?
+set -e
+check "client: the foreign key's steps go through" test "$rc" -eq 0
+check "client: after one retry, for the deadlock" \
+    test "$(grep -c "a deadlock ended a foreign key's step; retrying in 100 ms (retry 1 of 3)" "$work/client_d")" -eq 1
+check "client: the transaction that met it commits" test "$app_rc" -eq 0
+check "client: its order and item are there" \
+    test "$(q "SELECT count(*) FROM app.d_items i JOIN app.d_orders o ON o.id = i.order_id WHERE i.id = 100001")" -eq 1
+set +e; complete d; rc=$?; set -e
+check "client: complete succeeds" test "$rc" -eq 0
+check "client: the key is bigint" completed d
+
+if [ "$failures" -gt 0 ] || [ -n "${PGM_SHOW:-}" ]; then
+    for f in "$work"/complete_* "$work"/app_* "$work"/client_*; do echo "--- $f"; cat "$f"; done
     exit 1
 fi
