@@ -1803,6 +1803,45 @@ pgm_backfill_batch_run(PgmOnline *on, const char *last_key, int64 *filled, char 
 	return taken;
 }
 
+typedef struct PgmBatch
+{
+	PgmOnline  *on;
+	const char *last_key;		/* the last key of the batch before; NULL: none */
+	int64		taken;			/* out: how many keys it took */
+	int64		filled;			/* out: how many rows it filled */
+	char	   *reached;		/* out: the last key it took */
+} PgmBatch;
+
+static void
+pgm_backfill_batch_attempt(void *arg)
+{
+	PgmBatch   *batch = (PgmBatch *) arg;
+
+	/* a row of the table, for the error after the last try */
+	pgm_engine_note_waited(batch->on->relid);
+	batch->taken = pgm_backfill_batch_run(batch->on, batch->last_key, &batch->filled, &batch->reached);
+}
+
+/*
+ * One batch, retried when it waits too long for a row an application's
+ * transaction holds.  It holds the rows it has updated meanwhile, and the
+ * application's transaction may wait for one of them: the batch gives up
+ * before that transaction's deadlock check would end one of the two, and
+ * before a long transaction makes writes queue behind the batch's rows.
+ */
+static int64
+pgm_backfill_batch_retried(PgmOnline *on, const char *last_key, int64 *filled, char **reached)
+{
+	PgmBatch	batch = {on, last_key, 0, 0, NULL};
+
+	pgm_with_lock_retries(on->id, "filled by that batch (those before it are kept)",
+						  pgm_online_wait_within_deadlock_check(pgm_lock_timeout_or(PGM_ONLINE_LOCK_TIMEOUT_MS)),
+						  pgm_backfill_batch_attempt, &batch);
+	*filled = batch.filled;
+	*reached = batch.reached;
+	return batch.taken;
+}
+
 Datum
 pgmigrate_backfill(PG_FUNCTION_ARGS)
 {
@@ -1850,7 +1889,7 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 		if (strcmp(state.phase, "backfilled") == 0)
 			break;
 		/* no rows to fill: only the validation */
-		done = on->key_column == NULL || pgm_backfill_batch_run(on, state.last_key, &filled, &reached) == 0;
+		done = on->key_column == NULL || pgm_backfill_batch_retried(on, state.last_key, &filled, &reached) == 0;
 		total += filled;
 		if (done)
 		{

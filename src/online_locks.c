@@ -202,6 +202,18 @@ pgm_lock_order(Oid relid, List *keys)
 }
 
 /*
+ * How long a phase may wait for a lock while it holds others an
+ * application may wait for: half of deadlock_timeout, `cap_ms` at most.
+ * Such an application's deadlock check comes a deadlock_timeout into its
+ * wait, which began after the phase took what it holds.
+ */
+int
+pgm_online_wait_within_deadlock_check(int cap_ms)
+{
+	return Min(Max(DeadlockTimeout / 2, 1), cap_ms);
+}
+
+/*
  * Lock what an online revision's complete or abort changes, on table
  * `relid` with the foreign keys `keys` (oids) made again, before any of it
  * is changed.  The caller runs in an attempt under a lock timeout
@@ -225,8 +237,7 @@ pgm_online_lock_up_front(Oid relid, List *keys)
 			pgm_engine_note_waited(oid);
 			LockRelationOid(oid, AccessExclusiveLock);
 			deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-												   Min(Max(DeadlockTimeout / 2, 1),
-													   LockTimeout > 0 ? LockTimeout : INT_MAX));
+												   pgm_online_wait_within_deadlock_check(LockTimeout > 0 ? LockTimeout : INT_MAX));
 		}
 		else
 			pgm_lock_by(oid, deadline);

@@ -15,6 +15,11 @@
 #   autovacuum  a slow autovacuum holds orders, and deadlock_timeout (which
 #               would have PostgreSQL cancel it) is a minute.  Complete
 #               cancels it and completes within one lock timeout of 2 s.
+#   backfill    a transaction updates a row, then, once a backfill batch
+#               waits for it, a row the batch has updated: the batch gives up
+#               (half of deadlock_timeout) and is retried, so neither fails.
+#               A row held longer than the batch's tries stops the backfill
+#               with 55P03, naming the table; the next call goes on.
 #   client      the foreign key's step (ADD ... NOT VALID locks items, then
 #               orders) meets a transaction that placed an order and then
 #               adds its item: a deadlock, which ends the step.  The client
@@ -136,6 +141,58 @@ check "autovacuum: complete succeeds" test "$rc" -eq 0
 check "autovacuum: it was cancelled" grep -q "cancelled the autovacuum of table app.c_orders" "$PGM_CLUSTER_DIR/server.log"
 check "autovacuum: the key is bigint" completed c
 
+# ---- backfill --------------------------------------------------------------------
+q "SELECT migrate.add('1e', 'CREATE TABLE app.e_rows (id bigint PRIMARY KEY, v integer)')" >/dev/null
+q "SELECT count(*) FROM migrate.apply()" >/dev/null
+q "INSERT INTO app.e_rows SELECT g, g FROM generate_series(1, 5000) g"
+q "SELECT migrate.add('2e', 'ALTER TABLE app.e_rows ALTER COLUMN v TYPE bigint', online => true)" >/dev/null
+q "SELECT migrate.start('2e')" >/dev/null
+psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" >"$work/app_e" 2>&1 <<'SQL' &
+BEGIN;
+UPDATE app.e_rows SET v = v + 1 WHERE id = 500;
+DO $$
+BEGIN
+    FOR i IN 1..600 LOOP
+        PERFORM pg_stat_clear_snapshot();
+        EXIT WHEN EXISTS (SELECT FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CALL migrate.backfill%');
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+END $$;
+UPDATE app.e_rows SET v = v + 1 WHERE id = 10;
+COMMIT;
+SQL
+app=$!
+wait_for "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = 'app.e_rows'::regclass AND mode = 'RowExclusiveLock' AND granted AND pid <> pg_backend_pid())"
+set +e
+psql -X -q -d "$db" -c "CALL migrate.backfill('2e')" >"$work/backfill_e" 2>&1; rc=$?
+wait "$app"; app_rc=$?
+set -e
+check "backfill: it goes through" test "$rc" -eq 0
+check "backfill: after one retry" test "$(grep -c 'waited too long for a lock on app.e_rows; retrying in 100 ms (retry 1 of 3)' "$work/backfill_e")" -eq 1
+check "backfill: the transaction that met it commits" test "$app_rc" -eq 0
+check "backfill: no deadlock" no_deadlock backfill_e
+check "backfill: both updates are there" test "$(q "SELECT sum(v) FROM app.e_rows WHERE id IN (10, 500)")" -eq 512
+
+q "SELECT migrate.abort('2e')" >/dev/null
+q "SELECT migrate.start('2e')" >/dev/null
+psql -X -q -d "$db" -c "BEGIN" -c "UPDATE app.e_rows SET v = v + 1 WHERE id = 4000" -c "SELECT pg_sleep(3)" -c "COMMIT" \
+    >"$work/app_e2" 2>&1 &
+app=$!
+wait_for "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid())"
+set +e
+PGOPTIONS="-c pgmigrate.lock_retries=0" psql -X -q -v VERBOSITY=verbose -d "$db" -c "CALL migrate.backfill('2e')" >"$work/backfill_e2" 2>&1
+rc=$?
+wait "$app"
+set -e
+check "backfill: a row held too long stops it" test "$rc" -ne 0
+check "backfill: with 55P03, naming the table" grep -q 'ERROR:  55P03: revision "2e" could not get a lock on app.e_rows' "$work/backfill_e2"
+check "backfill: and keeps what it filled" \
+    test "$(q "SELECT rows_done FROM migrate.online_progress WHERE revision = '2e'")" -eq 3000
+q "CALL migrate.backfill('2e')" >/dev/null
+check "backfill: the next call finishes it" \
+    test "$(q "SELECT phase FROM migrate.online_progress WHERE revision = '2e'")" = backfilled
+check "backfill: complete succeeds" q "SELECT migrate.complete('2e')"
+
 # ---- client ----------------------------------------------------------------------
 q "SELECT migrate.add('1d', 'ALTER TABLE app.d_orders ALTER COLUMN id TYPE bigint', online => true)" >/dev/null
 q "SELECT migrate.start('1d')" >/dev/null
@@ -174,6 +231,6 @@ check "client: complete succeeds" test "$rc" -eq 0
 check "client: the key is bigint" completed d
 
 if [ "$failures" -gt 0 ] || [ -n "${PGM_SHOW:-}" ]; then
-    for f in "$work"/complete_* "$work"/app_* "$work"/client_*; do echo "--- $f"; cat "$f"; done
+    for f in "$work"/complete_* "$work"/app_* "$work"/client_* "$work"/backfill_*; do echo "--- $f"; cat "$f"; done
     exit 1
 fi
