@@ -38,7 +38,8 @@
  * secrets PostgreSQL keeps from other roles (secrets.c): migrate.log is
  * readable by every role.
  *
- * Calls catalog.c, changes.c, citus.c, engine.c, lint.c, rows.c, secrets.c and session.c.
+ * Calls catalog.c, changes.c, citus.c, engine.c, lint.c, online_locks.c, rows.c, secrets.c and
+ * session.c.
  */
 #include "postgres.h"
 
@@ -537,7 +538,10 @@ pgm_guard_judge(CommandTag command_tag, Node *parsetree)
 
 	/* the next statement of a revision the client runs outside a transaction */
 	if (pgm_session_consume_expected(pgm_guard_statement_text()))
+	{
+		pgm_online_before_handed_out(parsetree);
 		return;
+	}
 
 	pgm_guard_refuse_or_record(tag, parsetree);
 }

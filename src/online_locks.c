@@ -32,13 +32,19 @@
  * autovacuum itself first, as that check would, where the role may (a
  * superuser, pg_signal_backend before PostgreSQL 16,
  * pg_signal_autovacuum_worker from 18); one that prevents wraparound, or
- * whose query the role cannot see, is left to run.
+ * whose query the role cannot see, is left to run.  The same is done
+ * before a foreign key's ADD ... NOT VALID that the client runs (SHARE ROW
+ * EXCLUSIVE on both tables: the application's writes queue behind it while
+ * it waits), when the guard lets it through.
  *
  * Calls rows.c and engine.c.
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "nodes/parsenodes.h"
 #include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
@@ -199,6 +205,39 @@ pgm_lock_order(Oid relid, List *keys)
 	if (list_member_oid(order, pgm_lock_first))
 		order = lcons_oid(pgm_lock_first, list_delete_oid(order, pgm_lock_first));
 	return order;
+}
+
+/*
+ * Called by the guard for a statement it lets through as one the client
+ * was to send (migrate.online_statements(), or a revision run outside a
+ * transaction), before the statement takes its locks: a foreign key's ADD
+ * has the autovacuums of its table and the referenced one cancelled first.
+ */
+void
+pgm_online_before_handed_out(Node *parsetree)
+{
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	if (parsetree == NULL || !IsA(parsetree, AlterTableStmt))
+		return;
+	foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+		Constraint *con = (Constraint *) cmd->def;
+
+		if (cmd->subtype != AT_AddConstraint || con == NULL || !IsA(con, Constraint) ||
+			con->contype != CONSTR_FOREIGN)
+			continue;
+		relids = lappend_oid(relids, RangeVarGetRelid(((AlterTableStmt *) parsetree)->relation, NoLock, true));
+		relids = lappend_oid(relids, RangeVarGetRelid(con->pktable, NoLock, true));
+	}
+	if (relids == NIL)
+		return;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	pgm_cancel_autovacuums(pgm_oid_array(relids));
+	SPI_finish();
 }
 
 /*

@@ -13,8 +13,9 @@
 #               (it holds items and the views by then) and waits for orders
 #               first in the next attempt: one retry, then it completes.
 #   autovacuum  a slow autovacuum holds orders, and deadlock_timeout (which
-#               would have PostgreSQL cancel it) is a minute.  Complete
-#               cancels it and completes within one lock timeout of 2 s.
+#               would have PostgreSQL cancel it) is a minute.  The foreign
+#               key's ADD ... NOT VALID and then complete each cancel it,
+#               and go through within one lock timeout of 2 s.
 #   backfill    a transaction updates a row, then, once a backfill batch
 #               waits for it, a row the batch has updated: the batch gives up
 #               (half of deadlock_timeout) and is retried, so neither fails.
@@ -133,12 +134,28 @@ check "give up: no other retry" test "$(grep -c 'retrying' "$work/complete_b")" 
 check "give up: the key is bigint" completed b
 
 # ---- autovacuum ----------------------------------------------------------------
-widen c
+q "SELECT migrate.add('1c', 'ALTER TABLE app.c_orders ALTER COLUMN id TYPE bigint', online => true)" >/dev/null
+q "SELECT migrate.start('1c')" >/dev/null
+q "CALL migrate.backfill('1c')" >/dev/null
+# the index first (CREATE INDEX CONCURRENTLY waits for an autovacuum too, and has PostgreSQL cancel it)
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" \
+    <<<"SELECT statement FROM migrate.online_statements('1c') WHERE statement NOT LIKE 'SET LOCAL%' \\gexec" >/dev/null
+cancelled() { grep -c "cancelled the autovacuum of table app.c_orders" "$PGM_CLUSTER_DIR/server.log" || true; }
 # the backfill left a dead row for each: autovacuum comes, and takes its time
-wait_for "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND query LIKE '%c_orders%')"
+autovacuum_on_orders="SELECT EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND query LIKE '%c_orders%')"
+wait_for "$autovacuum_on_orders"
+set +e
+PGOPTIONS="-c deadlock_timeout=60s" psql -X -q -v ON_ERROR_STOP=1 -d "$db" \
+    <<<"SELECT statement FROM migrate.online_statements('1c') \\gexec" >"$work/keys_c" 2>&1
+rc=$?
+set -e
+check "autovacuum: the foreign key's steps go through within their 2 s" test "$rc" -eq 0
+check "autovacuum: it was cancelled for the ADD" test "$(cancelled)" -ge 1
+wait_for "$autovacuum_on_orders"
+before=$(cancelled)
 set +e; complete c "-c deadlock_timeout=60s -c pgmigrate.lock_timeout=2s -c pgmigrate.lock_retries=0"; rc=$?; set -e
 check "autovacuum: complete succeeds" test "$rc" -eq 0
-check "autovacuum: it was cancelled" grep -q "cancelled the autovacuum of table app.c_orders" "$PGM_CLUSTER_DIR/server.log"
+check "autovacuum: it was cancelled for complete" test "$(cancelled)" -gt "$before"
 check "autovacuum: the key is bigint" completed c
 
 # ---- backfill --------------------------------------------------------------------
@@ -231,6 +248,6 @@ check "client: complete succeeds" test "$rc" -eq 0
 check "client: the key is bigint" completed d
 
 if [ "$failures" -gt 0 ] || [ -n "${PGM_SHOW:-}" ]; then
-    for f in "$work"/complete_* "$work"/app_* "$work"/client_* "$work"/backfill_*; do echo "--- $f"; cat "$f"; done
+    for f in "$work"/complete_* "$work"/app_* "$work"/client_* "$work"/backfill_* "$work"/keys_*; do echo "--- $f"; cat "$f"; done
     exit 1
 fi
