@@ -81,3 +81,24 @@ app() {
 worst() {
     cat "$work"/lat_"$1"_* 2>/dev/null | awk '$3 != "failed" { n++; if ($3 + 0 > m) m = $3 + 0 } END { printf "%.1f ms worst of %d transactions", m / 1000, n }'
 }
+
+# own_cluster NAME [SETTING...]: a throwaway cluster of the test's own
+# (scripts/cluster.sh, for a test that would disturb anybody else's), and
+# $work, a scratch directory; both go when the test ends, after the test's
+# own on_exit function when it defines one.
+own_cluster() {
+    PGM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+    # shellcheck source=scripts/cluster.sh
+    . "$PGM_ROOT/scripts/cluster.sh"
+    work=$(mktemp -d)
+    trap own_cluster_end EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    cluster_start "$@"
+}
+own_cluster_end() {
+    if declare -F on_exit >/dev/null; then on_exit; fi
+    wait 2>/dev/null || true
+    cluster_stop
+    rm -rf "$work"
+}

@@ -22,25 +22,14 @@ set -euo pipefail
 
 ROWS=${PGM_ONLINE_ROWS:-1000000}
 SMALL=${PGM_ONLINE_SMALL_ROWS:-50000}
-PGM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=scripts/cluster.sh
-. "$PGM_ROOT/scripts/cluster.sh"
-work=$(mktemp -d)
-cleanup() {
-    touch "$work/stop_old" "$work/stop_new" 2>/dev/null || true
-    wait 2>/dev/null || true
-    cluster_stop
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-cluster_start online
+# shellcheck source=test/shell/helpers.bash
+. "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
+# the applications' loops end with the test
+on_exit() { touch "$work/stop_old" "$work/stop_new" 2>/dev/null || true; }
+own_cluster online
 db=online
 createdb "$db"
 
-# shellcheck source=test/shell/helpers.bash
-. "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
 q() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
 same() { [ "$1" = "$2" ] || { echo "  expected: $1"; echo "  actual:   $2"; return 1; }; }
 

@@ -31,24 +31,12 @@
 # scripts/test.sh.
 set -euo pipefail
 
-PGM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=scripts/cluster.sh
-. "$PGM_ROOT/scripts/cluster.sh"
-work=$(mktemp -d)
-cleanup() {
-    wait 2>/dev/null || true
-    cluster_stop
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-cluster_start online_locks autovacuum_naptime=1 log_autovacuum_min_duration=0
+# shellcheck source=test/shell/helpers.bash
+. "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
+own_cluster online_locks autovacuum_naptime=1 log_autovacuum_min_duration=0
 db=online_locks
 createdb "$db"
 
-# shellcheck source=test/shell/helpers.bash
-. "$(dirname "${BASH_SOURCE[0]}")/helpers.bash"
 q() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
 
 q "SET client_min_messages = warning; CREATE EXTENSION pgmigrate"
