@@ -86,8 +86,8 @@ retry_statement(const char *id, const char *sql, const PGresult *res, int tries)
  * The statements of a started online revision that no function can run
  * (CREATE INDEX CONCURRENTLY, a foreign key's steps), each at top level,
  * as migrate.online_statements() gives them; false when one is to be
- * retried (*tries retries so far): the guard lets each through once, so
- * the list is asked for again, with what is left.
+ * retried (*tries: its retries so far): the guard lets each through once,
+ * so the list is asked for again, with what is left, that one first.
  */
 static bool
 run_online_statements_once(const char *id, int *tries)
@@ -117,6 +117,8 @@ run_online_statements_once(const char *id, int *tries)
 				   id, sql, id);
 		}
 		PQclear(res);
+		/* the next statement has retries of its own */
+		*tries = 0;
 	}
 	PQclear(stmts);
 	return true;

@@ -190,7 +190,19 @@ SELECT migrate.abort('o4');
 SELECT count(*) FROM ((TABLE items EXCEPT TABLE snap) UNION ALL (TABLE snap EXCEPT TABLE items)) d;
 SELECT migrate.start('o4');
 CALL migrate.backfill('o4');
+-- abort's own queries call nothing the caller's search_path puts first
+SET pgmigrate.guard = 'off';
+CREATE SCHEMA trojan;
+CREATE FUNCTION trojan.eq(oid, oid) RETURNS boolean LANGUAGE plpgsql
+    AS $$BEGIN RAISE NOTICE 'trojan called'; RETURN $1 OPERATOR(pg_catalog.=) $2; END$$;
+CREATE OPERATOR trojan.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = trojan.eq);
+RESET pgmigrate.guard;
+SET search_path = trojan, pg_catalog, app;
 SELECT migrate.abort('o4');
+SET search_path = app;
+SET pgmigrate.guard = 'off';
+DROP SCHEMA trojan CASCADE;
+RESET pgmigrate.guard;
 SELECT count(*) FROM ((TABLE items EXCEPT TABLE snap) UNION ALL (TABLE snap EXCEPT TABLE items)) d;
 SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'app\_o%';
 SELECT * FROM migrate.drift();

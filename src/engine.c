@@ -361,6 +361,28 @@ pgm_lock_timeout_or(int fallback)
 }
 
 /*
+ * The error after the last try of pgm_with_lock_retries(): "within
+ * pgmigrate.lock_timeout" when that is what each try waited (an online
+ * phase waits 2 s when it is off, and less for what it takes while it
+ * holds other locks: online_locks.c).
+ */
+static void
+pgm_lock_retries_exhausted(const char *revision, const char *undone, int timeout_ms, int tries)
+{
+	char	   *lock = pgm_describe_waited_lock();
+
+	ereport(ERROR,
+			(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+			 timeout_ms == pgm_lock_timeout ?
+			 errmsg("revision \"%s\" could not get %s within pgmigrate.lock_timeout", revision, lock) :
+			 errmsg("revision \"%s\" could not get %s in time", revision, lock),
+			 errdetail_plural("It was tried %d time, waiting at most %d ms; nothing was %s.",
+							  "It was tried %d times, each waiting at most %d ms; nothing was %s.",
+							  tries, tries, timeout_ms, undone),
+			 errhint("Find the transaction holding the lock in pg_locks and pg_stat_activity, or retry when it is done.")));
+}
+
+/*
  * Run fn(arg), the work of revision `revision`, under a lock_timeout of
  * `timeout_ms` (none when 0), in a subtransaction that is rolled back and
  * retried pgmigrate.lock_retries times, with back-off, when a statement
@@ -390,13 +412,7 @@ pgm_with_lock_retries(const char *revision, const char *undone, int timeout_ms,
 		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
 			ReThrowError(edata);
 		if (tries >= pgm_lock_retries)
-			ereport(ERROR,
-					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-					 errmsg("revision \"%s\" could not get %s within pgmigrate.lock_timeout",
-							revision, pgm_describe_waited_lock()),
-					 errdetail("It was tried %d times, each waiting at most %d ms; nothing was %s.",
-							   tries + 1, timeout_ms, undone),
-					 errhint("Find the transaction holding the lock in pg_locks and pg_stat_activity, or retry when it is done.")));
+			pgm_lock_retries_exhausted(revision, undone, timeout_ms, tries + 1);
 		ereport(NOTICE,
 				(errmsg("revision \"%s\" waited too long for %s; retrying in %d ms (retry %d of %d)",
 						revision, pgm_describe_waited_lock(), backoff_ms,

@@ -1467,6 +1467,7 @@ static void
 pgm_online_run_ddl(PgmOnline *on, const char *undone, void (*fn) (void *))
 {
 	pgm_session_set_engine_running(true);
+	pgm_online_locks_begin();
 	PG_TRY();
 	{
 		pgm_with_lock_retries(on->id, undone, pgm_lock_timeout_or(PGM_ONLINE_LOCK_TIMEOUT_MS), fn, on);

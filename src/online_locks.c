@@ -15,8 +15,10 @@
  *
  * So each is taken ACCESS EXCLUSIVE before the phase does anything, a view
  * before what it reads, a referencing table before the table it references,
- * a table before its sequences.  The first is waited for under the phase's
- * lock timeout: the phase then holds none of the application's tables.
+ * a table before its partitions and its sequences.  The first is waited
+ * for under the phase's lock timeout: the phase then holds none of them,
+ * only the ACCESS SHARE lock its checks took on the table, which conflicts
+ * with no application's reads or writes.
  * Each later one is waited for only until half of deadlock_timeout has
  * passed since the first was held, and the statements after them as well.
  * A session that closes a cycle with the phase waits for a lock the phase
@@ -29,10 +31,10 @@
  * deadlock check cancels it, deadlock_timeout into a wait, with the
  * application queued behind the phase all that time; and a wait bounded as
  * above would never see it cancelled.  So the phase cancels such an
- * autovacuum itself first, as that check would, where the role may (a
- * superuser, pg_signal_backend before PostgreSQL 16,
- * pg_signal_autovacuum_worker from 18); one that prevents wraparound, or
- * whose query the role cannot see, is left to run.  The same is done
+ * autovacuum itself first, as that check would, where the role may see and
+ * cancel it (a superuser; from PostgreSQL 18 also a member of both
+ * pg_signal_autovacuum_worker and pg_read_all_stats).  One that prevents
+ * wraparound, or may, is left to run.  The same is done
  * before a foreign key's ADD ... NOT VALID that the client runs (SHARE ROW
  * EXCLUSIVE on both tables: the application's writes queue behind it while
  * it waits), when the guard lets it through.
@@ -66,41 +68,66 @@ static const char pgm_lock_order_sql[] =
 "  UNION"
 "    SELECT r.ev_class, reader.depth + 1"
 "    FROM reader"
-"    JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
-"         AND d.refobjid = reader.oid AND d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
-"    JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid AND r.ev_class <> reader.oid"
+"    JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass"
+"         AND d.refobjid = reader.oid AND d.classid = 'pg_rewrite'::regclass"
+"    JOIN pg_rewrite r ON r.oid = d.objid AND r.ev_class <> reader.oid"
+"    JOIN pg_class v ON v.oid = r.ev_class AND v.relkind = 'v'"
 "    WHERE reader.depth < 64"
+"), part(oid, depth) AS ("
+"    SELECT $1, 0"
+"  UNION"
+"    SELECT i.inhrelid, part.depth + 1 FROM part JOIN pg_inherits i ON i.inhparent = part.oid"
+"    WHERE part.depth < 64"
 "), relation(oid, kind, rank) AS ("
 "    SELECT oid, 0, -max(depth) FROM reader WHERE depth > 0 GROUP BY oid"
 "  UNION ALL"
-"    SELECT conrelid, 1, 0 FROM pg_catalog.pg_constraint WHERE oid = ANY ($2)"
+"    SELECT conrelid, 1, 0 FROM pg_constraint WHERE oid = ANY ($2) AND conrelid <> $1"
 "  UNION ALL"
-"    SELECT $1, 2, 0"
+"    SELECT oid, 2, depth FROM part"
 "  UNION ALL"
-"    SELECT confrelid, 3, 0 FROM pg_catalog.pg_constraint WHERE oid = ANY ($2)"
+"    SELECT confrelid, 3, 0 FROM pg_constraint WHERE oid = ANY ($2) AND confrelid <> $1"
 "  UNION ALL"
-"    SELECT d.objid, 4, 0 FROM pg_catalog.pg_depend d"
-"    JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'"
-"    WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = $1"
-"      AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i')"
+"    SELECT d.objid, 4, 0 FROM pg_depend d"
+"    JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'"
+"    WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = $1"
+"      AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')"
 ")"
 "SELECT oid FROM relation GROUP BY oid ORDER BY min(kind), min(rank), oid";
 
-/* the autovacuums of the relations ($1) that PostgreSQL's deadlock check would cancel, and a table of each */
+/*
+ * The autovacuums of the relations ($1) that PostgreSQL's deadlock check
+ * would cancel, and a table of each: none that prevents wraparound, which
+ * its query says, unless the query was cut short (track_activity_query_size),
+ * or its table's age may have made it one.
+ */
 static const char pgm_autovacuums_sql[] =
-"SELECT DISTINCT ON (a.pid) a.pid, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)"
-" FROM pg_catalog.pg_locks l"
-" JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
-" JOIN pg_catalog.pg_class c ON c.oid = l.relation"
-" JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+"SELECT DISTINCT ON (a.pid) a.pid, quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
+" FROM pg_locks l"
+" JOIN pg_stat_activity a ON a.pid = l.pid"
+" JOIN pg_class c ON c.oid = l.relation AND c.relkind IN ('r', 'm', 't')"
+" JOIN pg_namespace n ON n.oid = c.relnamespace"
 " WHERE l.locktype = 'relation' AND l.relation = ANY ($1)"
-"   AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())"
+"   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 "   AND a.backend_type = 'autovacuum worker'"
-"   AND a.query LIKE 'autovacuum: %' AND a.query NOT LIKE '%(to prevent wraparound)'"
+"   AND a.query LIKE 'autovacuum: %' AND a.query NOT LIKE '%wraparound%'"
+"   AND octet_length(a.query) < (SELECT setting::int4 FROM pg_settings WHERE name = 'track_activity_query_size') - 1"
+"   AND age(c.relfrozenxid) < current_setting('vacuum_freeze_table_age')::int4"
+"   AND mxid_age(c.relminmxid) < current_setting('vacuum_multixact_freeze_table_age')::int4"
 " ORDER BY a.pid, c.oid";
 
-/* the relation a later lock was not had in time: the first of the next attempt */
+/*
+ * The relation a later lock of this phase was not had in time: the first
+ * of its next attempt.  Forgotten when a phase begins and once it has
+ * every lock.
+ */
 static Oid	pgm_lock_first = InvalidOid;
+
+/* A phase begins: what an earlier one waited for is no reason to take anything first. */
+void
+pgm_online_locks_begin(void)
+{
+	pgm_lock_first = InvalidOid;
+}
 
 /* lock_timeout for what follows, in ms (at least 1: 0 would wait for ever) */
 static void
@@ -132,12 +159,15 @@ pgm_lock_by(Oid relid, TimestampTz deadline)
 	pgm_engine_note_waited(relid);
 	if (left <= 0)
 	{
+		char	   *name = get_rel_name(relid);
+		char	   *schema = name ? get_namespace_name(get_rel_namespace(relid)) : NULL;
+
 		pgm_lock_first = relid;
+		/* (dropped meanwhile: its oid) */
 		ereport(ERROR,
 				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
 				 errmsg("could not obtain lock on relation %s in time",
-						quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-												   get_rel_name(relid)))));
+						name && schema ? quote_qualified_identifier(schema, name) : psprintf("%u", relid))));
 	}
 	pgm_set_lock_timeout(left);
 	pgm_lock_first = relid;
@@ -145,33 +175,46 @@ pgm_lock_by(Oid relid, TimestampTz deadline)
 	pgm_lock_first = InvalidOid;
 }
 
+/* pg_cancel_backend() of the autovacuum (arg: its pid, text); false when it was gone */
 static void
 pgm_cancel_autovacuum(void *arg)
 {
-	(void) pgm_spi_strings(psprintf("SELECT pg_catalog.pg_cancel_backend(%s)", (char *) arg), 0, NULL, NULL);
+	char	  **pid = (char **) arg;
+	int			level = NewGUCNestLevel();
+
+	/* (a process that is gone gets a WARNING, not for the caller) */
+	(void) set_config_option("client_min_messages", "error", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (strcmp(linitial(pgm_spi_strings(psprintf("SELECT pg_catalog.pg_cancel_backend(%s)::pg_catalog.text", *pid),
+									   0, NULL, NULL)), "true") != 0)
+		*pid = NULL;
+	AtEOXact_GUC(true, level);
 }
 
-/* Cancel the autovacuums of the relations (oids) where the role may. */
+/* Cancel the autovacuums of the relations (an oid[] Datum) where the role may. */
 static void
 pgm_cancel_autovacuums(Datum relations)
 {
 	Oid			types[1] = {OIDARRAYOID};
+	int			level = pgm_spi_fix_settings(true);
 	ListCell   *lc;
 
 	foreach(lc, pgm_spi_rows(pgm_autovacuums_sql, 1, types, &relations))
 	{
 		char	  **row = lfirst(lc);
-		ErrorData  *edata = pgm_in_subtransaction(pgm_cancel_autovacuum, row[0], true);
+		char	   *pid = row[0];
+		ErrorData  *edata = pgm_in_subtransaction(pgm_cancel_autovacuum, &pid, true);
 
 		if (edata)
 			ereport(LOG,
 					(errmsg("could not cancel the autovacuum of table %s (process %s), which an online revision locks: %s",
 							row[1], row[0], edata->message)));
-		else
+		else if (pid)
 			ereport(LOG,
 					(errmsg("cancelled the autovacuum of table %s (process %s), which an online revision locks",
 							row[1], row[0])));
 	}
+	pgm_spi_restore_settings(level);
 }
 
 /* The oids of `list`, as an oid[] Datum. */
@@ -195,12 +238,14 @@ pgm_lock_order(Oid relid, List *keys)
 {
 	Oid			types[2] = {OIDOID, OIDARRAYOID};
 	Datum		values[2] = {ObjectIdGetDatum(relid), pgm_oid_array(keys)};
-	int			level = pgm_spi_prefer_lookups();
+	int			level = pgm_spi_fix_settings(true);
+	int			lookups = pgm_spi_prefer_lookups();
 	List	   *order = NIL;
 	ListCell   *lc;
 
 	foreach(lc, pgm_spi_strings(pgm_lock_order_sql, 2, types, values))
 		order = lappend_oid(order, DatumGetObjectId(DirectFunctionCall1(oidin, CStringGetDatum(lfirst(lc)))));
+	pgm_spi_restore_settings(lookups);
 	pgm_spi_restore_settings(level);
 	if (list_member_oid(order, pgm_lock_first))
 		order = lcons_oid(pgm_lock_first, list_delete_oid(order, pgm_lock_first));
@@ -282,6 +327,7 @@ pgm_online_lock_up_front(Oid relid, List *keys)
 			pgm_lock_by(oid, deadline);
 	}
 	/* whatever else the statements wait for, within the same time */
+	pgm_lock_first = InvalidOid;
 	pgm_engine_note_waited(InvalidOid);
 	if (deadline != 0)
 		pgm_set_lock_timeout(pgm_ms_until(deadline));

@@ -698,6 +698,7 @@ extern void pgm_engine_note_waited(Oid relid);
 
 /* ---- online_locks.c: complete's and abort's locks, taken before they change anything ---- */
 
+extern void pgm_online_locks_begin(void);
 extern int	pgm_online_wait_within_deadlock_check(int cap_ms);
 extern void pgm_online_before_handed_out(Node *parsetree);
 extern void pgm_online_lock_up_front(Oid relid, List *keys);

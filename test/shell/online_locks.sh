@@ -4,14 +4,17 @@
 # (integer) that items.order_id (bigint) references, as an online revision,
 # and runs complete while another session holds one of the tables:
 #
-#   order       the session holds items, as an INSERT into items does before
+#   order       (orders also references itself, and that column is widened
+#               too) the session holds items, as an INSERT into items does before
 #               it checks its key, and reads orders once complete waits.
 #               Complete takes items before orders, so neither waits for
 #               the other: no "deadlock detected", for either of them.
 #   give up     the session holds orders for two seconds.  Complete, its
 #               deadlock_timeout at 200 ms, gives up orders after 100 ms
 #               (it holds items and the views by then) and waits for orders
-#               first in the next attempt: one retry, then it completes.
+#               first in the next attempt: one retry, then it completes.  A
+#               reader of a materialized view of orders does not hold it up.
+#   partitions  the same for abort and a partition of a partitioned table.
 #   autovacuum  a slow autovacuum holds orders, and deadlock_timeout (which
 #               would have PostgreSQL cancel it) is a minute.  The foreign
 #               key's ADD ... NOT VALID and then complete each cancel it,
@@ -51,6 +54,13 @@ for p in a b c d; do
         CREATE TABLE app.${p}_items (id bigint PRIMARY KEY, order_id bigint NOT NULL REFERENCES app.${p}_orders);
         CREATE INDEX ON app.${p}_items (order_id);"
 done
+# the first pair's orders references itself; a materialized view reads the second's
+tables="$tables
+    ALTER TABLE app.a_orders ADD COLUMN parent_id integer REFERENCES app.a_orders;
+    CREATE MATERIALIZED VIEW app.b_counts AS SELECT count(*) FROM app.b_orders;
+    CREATE TABLE app.p (id bigint PRIMARY KEY, v integer) PARTITION BY RANGE (id);
+    CREATE TABLE app.p1 PARTITION OF app.p FOR VALUES FROM (0) TO (1000);
+    CREATE TABLE app.p2 PARTITION OF app.p FOR VALUES FROM (1000) TO (2000);"
 q "SELECT migrate.add('0001', \$\$CREATE SCHEMA app; $tables\$\$)" >/dev/null
 q "SELECT count(*) FROM migrate.apply()" >/dev/null
 for p in a b c d; do
@@ -58,9 +68,9 @@ for p in a b c d; do
        INSERT INTO app.${p}_items SELECT g, g FROM generate_series(1, 20000) g"
 done
 
-# widen PAIR: an online revision of the pair's key, up to complete
+# widen PAIR [SQL]: an online revision of the pair's key (SQL: of more), up to complete
 widen() {
-    q "SELECT migrate.add('1$1', 'ALTER TABLE app.$1_orders ALTER COLUMN id TYPE bigint', online => true)" >/dev/null
+    q "SELECT migrate.add('1$1', '${2:-ALTER TABLE app.$1_orders ALTER COLUMN id TYPE bigint}', online => true)" >/dev/null
     q "SELECT migrate.start('1$1')" >/dev/null
     q "CALL migrate.backfill('1$1')" >/dev/null
     psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<<"SELECT statement FROM migrate.online_statements('1$1') \\gexec" >/dev/null
@@ -81,22 +91,33 @@ wait_for() {
     echo "  waited 30 s for: $1"
     return 1
 }
+# hold SECONDS SQL OUT: a transaction that runs SQL and then sleeps, its output in OUT
+hold() { psql -X -q -d "$db" -c "BEGIN" -c "$2" -c "SELECT pg_sleep($1)" -c "COMMIT" >"$3" 2>&1; }
+# session OUT: psql running the SQL on stdin, its output in OUT
+session() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" >"$1" 2>&1; }
+# until_waiting PATTERN: a DO block that ends once a session whose query is
+# LIKE PATTERN waits for a lock (30 s at most)
+until_waiting() {
+    cat <<SQL
+DO \$\$
+BEGIN
+    FOR i IN 1..600 LOOP
+        PERFORM pg_stat_clear_snapshot();
+        EXIT WHEN EXISTS (SELECT FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '$1');
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+END \$\$;
+SQL
+}
 completed() { [ "$(q "SELECT format_type(atttypid, -1) FROM pg_attribute WHERE attrelid = 'app.$1_orders'::regclass AND attname = 'id'")" = bigint ]; }
 no_deadlock() { ! grep -q "deadlock detected" "$work/$1" "$PGM_CLUSTER_DIR/server.log"; }
 
 # ---- order -------------------------------------------------------------------
-widen a
-psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" >"$work/app_a" 2>&1 <<'SQL' &
+widen a 'ALTER TABLE app.a_orders ALTER COLUMN id TYPE bigint; ALTER TABLE app.a_orders ALTER COLUMN parent_id TYPE bigint'
+session "$work/app_a" <<SQL &
 BEGIN;
 LOCK TABLE app.a_items IN ROW EXCLUSIVE MODE;
-DO $$
-BEGIN
-    FOR i IN 1..600 LOOP
-        PERFORM pg_stat_clear_snapshot();
-        EXIT WHEN EXISTS (SELECT FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%migrate.complete%');
-        PERFORM pg_sleep(0.05);
-    END LOOP;
-END $$;
+$(until_waiting '%migrate.complete%')
 SELECT count(*) FROM app.a_orders;
 COMMIT;
 SQL
@@ -106,13 +127,16 @@ set +e; complete a; rc=$?; wait "$app"; app_rc=$?; set -e
 check "order: complete succeeds" test "$rc" -eq 0
 check "order: the session holding items reads orders and commits" test "$app_rc" -eq 0
 check "order: no deadlock" no_deadlock app_a
+check "order: no retry (items before orders, which references itself)" bash -c "! grep -q retrying '$work/complete_a'"
 check "order: the key is bigint" completed a
 
 # ---- give up -----------------------------------------------------------------
 widen b
-psql -X -q -d "$db" -c "BEGIN" -c "LOCK TABLE app.b_orders IN ACCESS SHARE MODE" -c "SELECT pg_sleep(2)" -c "COMMIT" \
-    >"$work/app_b" 2>&1 &
+hold 2 "LOCK TABLE app.b_orders IN ACCESS SHARE MODE" "$work/app_b" &
 app=$!
+# a reader of the materialized view, which complete leaves alone
+hold 4 "SELECT * FROM app.b_counts" "$work/app_b2" &
+wait_for "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = 'app.b_counts'::regclass AND granted AND pid <> pg_backend_pid())"
 wait_for "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = 'app.b_orders'::regclass AND mode = 'AccessShareLock' AND granted AND pid <> pg_backend_pid())"
 set +e; complete b "-c deadlock_timeout=200ms -c pgmigrate.lock_timeout=10s"; rc=$?; wait "$app"; set -e
 check "give up: complete succeeds" test "$rc" -eq 0
@@ -120,6 +144,7 @@ check "give up: it retried once, for orders" \
     test "$(grep -c 'waited too long for a lock on app.b_orders; retrying' "$work/complete_b")" -eq 1
 check "give up: no other retry" test "$(grep -c 'retrying' "$work/complete_b")" -eq 1
 check "give up: the key is bigint" completed b
+wait
 
 # ---- autovacuum ----------------------------------------------------------------
 q "SELECT migrate.add('1c', 'ALTER TABLE app.c_orders ALTER COLUMN id TYPE bigint', online => true)" >/dev/null
@@ -152,17 +177,10 @@ q "SELECT count(*) FROM migrate.apply()" >/dev/null
 q "INSERT INTO app.e_rows SELECT g, g FROM generate_series(1, 5000) g"
 q "SELECT migrate.add('2e', 'ALTER TABLE app.e_rows ALTER COLUMN v TYPE bigint', online => true)" >/dev/null
 q "SELECT migrate.start('2e')" >/dev/null
-psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" >"$work/app_e" 2>&1 <<'SQL' &
+session "$work/app_e" <<SQL &
 BEGIN;
 UPDATE app.e_rows SET v = v + 1 WHERE id = 500;
-DO $$
-BEGIN
-    FOR i IN 1..600 LOOP
-        PERFORM pg_stat_clear_snapshot();
-        EXIT WHEN EXISTS (SELECT FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CALL migrate.backfill%');
-        PERFORM pg_sleep(0.05);
-    END LOOP;
-END $$;
+$(until_waiting 'CALL migrate.backfill%')
 UPDATE app.e_rows SET v = v + 1 WHERE id = 10;
 COMMIT;
 SQL
@@ -180,8 +198,7 @@ check "backfill: both updates are there" test "$(q "SELECT sum(v) FROM app.e_row
 
 q "SELECT migrate.abort('2e')" >/dev/null
 q "SELECT migrate.start('2e')" >/dev/null
-psql -X -q -d "$db" -c "BEGIN" -c "UPDATE app.e_rows SET v = v + 1 WHERE id = 4000" -c "SELECT pg_sleep(3)" -c "COMMIT" \
-    >"$work/app_e2" 2>&1 &
+hold 3 "UPDATE app.e_rows SET v = v + 1 WHERE id = 4000" "$work/app_e2" &
 app=$!
 wait_for "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid())"
 set +e
@@ -205,17 +222,10 @@ q "CALL migrate.backfill('1d')" >/dev/null
 # the index first: what is left for the client is the foreign key's steps
 psql -X -q -v ON_ERROR_STOP=1 -d "$db" \
     <<<"SELECT statement FROM migrate.online_statements('1d') WHERE statement NOT LIKE 'SET LOCAL%' \\gexec" >/dev/null
-psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" >"$work/app_d" 2>&1 <<'SQL' &
+session "$work/app_d" <<SQL &
 BEGIN;
 INSERT INTO app.d_orders VALUES (100001, 'placed');
-DO $$
-BEGIN
-    FOR i IN 1..600 LOOP
-        PERFORM pg_stat_clear_snapshot();
-        EXIT WHEN EXISTS (SELECT FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SET LOCAL lock_timeout%');
-        PERFORM pg_sleep(0.05);
-    END LOOP;
-END $$;
+$(until_waiting 'SET LOCAL lock_timeout%')
 INSERT INTO app.d_items VALUES (100001, 100001);
 COMMIT;
 SQL
@@ -234,6 +244,25 @@ check "client: its order and item are there" \
 set +e; complete d; rc=$?; set -e
 check "client: complete succeeds" test "$rc" -eq 0
 check "client: the key is bigint" completed d
+
+# ---- partitions (last: the revision stays registered, unapplied) ---------------
+# abort takes the partitions up front too: a session holding one for 2 s makes it
+# give way once and take that partition first
+q "SELECT migrate.add('1p', 'ALTER TABLE app.p ALTER COLUMN v TYPE bigint', online => true)" >/dev/null
+q "SELECT migrate.start('1p')" >/dev/null
+hold 2 "LOCK TABLE app.p2 IN ROW EXCLUSIVE MODE" "$work/app_p" &
+app=$!
+wait_for "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = 'app.p2'::regclass AND granted AND pid <> pg_backend_pid())"
+set +e
+PGOPTIONS="-c deadlock_timeout=200ms -c pgmigrate.lock_timeout=10s" psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" \
+    -c "SELECT migrate.abort('1p')" >"$work/complete_p" 2>&1
+rc=$?
+wait "$app"
+set -e
+check "partitions: abort succeeds" test "$rc" -eq 0
+check "partitions: it retried once, for the partition" \
+    test "$(grep -c 'waited too long for a lock on app.p2; retrying' "$work/complete_p")" -eq 1
+check "partitions: no other retry" test "$(grep -c 'retrying' "$work/complete_p")" -eq 1
 
 if [ "$failures" -gt 0 ] || [ -n "${PGM_SHOW:-}" ]; then
     for f in "$work"/complete_* "$work"/app_* "$work"/client_* "$work"/backfill_* "$work"/keys_*; do echo "--- $f"; cat "$f"; done
