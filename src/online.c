@@ -25,9 +25,8 @@
  *
  * Every phase takes its locks under pgmigrate.lock_timeout, with retries
  * (engine.c), and holds ACCESS EXCLUSIVE only for catalog changes: the
- * scans (backfill, validating NOT NULL) run under weaker locks.  Complete
- * and abort, which change several tables, take all their locks first
- * (online_locks.c).
+ * scans (backfill, validating NOT NULL) run under weaker locks.  Start,
+ * complete and abort take all their locks first (online_locks.c).
  *
  * Calls citus.c, rows.c, sqltext.c, session.c, changes.c, catalog.c, records.c, graph.c,
  * online_plan.c, online_sql.c, online_locks.c and engine.c.
@@ -1371,6 +1370,8 @@ pgm_online_expand(void *arg)
 	PgmOnline  *on = (PgmOnline *) arg;
 	ListCell   *lc;
 
+	/* the table, its views (tried again below), partitions and sequences, an autovacuum cancelled */
+	pgm_online_lock_up_front(on->relid, NIL);
 	foreach(lc, on->type_changes)
 	{
 		PgmTypeChange *c = lfirst(lc);

@@ -16,8 +16,8 @@
 #               reader of a materialized view of orders does not hold it up.
 #   partitions  the same for abort and a partition of a partitioned table.
 #   autovacuum  a slow autovacuum holds orders, and deadlock_timeout (which
-#               would have PostgreSQL cancel it) is a minute.  The foreign
-#               key's ADD ... NOT VALID and then complete each cancel it,
+#               would have PostgreSQL cancel it) is a minute.  Start, the
+#               foreign key's ADD ... NOT VALID and complete each cancel it,
 #               and go through within one lock timeout of 2 s.
 #   backfill    a transaction updates a row, then, once a backfill batch
 #               waits for it, a row the batch has updated: the batch gives up
@@ -148,14 +148,24 @@ wait
 
 # ---- autovacuum ----------------------------------------------------------------
 q "SELECT migrate.add('1c', 'ALTER TABLE app.c_orders ALTER COLUMN id TYPE bigint', online => true)" >/dev/null
-q "SELECT migrate.start('1c')" >/dev/null
+cancelled() { grep -c "cancelled the autovacuum of table app.c_orders" "$PGM_CLUSTER_DIR/server.log" || true; }
+autovacuum_on_orders="SELECT EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND query LIKE '%c_orders%')"
+# a dead row for each, for an autovacuum before start
+q "UPDATE app.c_orders SET note = note"
+wait_for "$autovacuum_on_orders"
+set +e
+PGOPTIONS="-c deadlock_timeout=60s -c pgmigrate.lock_timeout=2s -c pgmigrate.lock_retries=0" \
+    psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "SELECT migrate.start('1c')" >"$work/start_c" 2>&1
+rc=$?
+set -e
+check "autovacuum: start goes through within its 2 s" test "$rc" -eq 0
+check "autovacuum: it was cancelled for start" test "$(cancelled)" -ge 1
+before=$(cancelled)
 q "CALL migrate.backfill('1c')" >/dev/null
 # the index first (CREATE INDEX CONCURRENTLY waits for an autovacuum too, and has PostgreSQL cancel it)
 psql -X -q -v ON_ERROR_STOP=1 -d "$db" \
     <<<"SELECT statement FROM migrate.online_statements('1c') WHERE statement NOT LIKE 'SET LOCAL%' \\gexec" >/dev/null
-cancelled() { grep -c "cancelled the autovacuum of table app.c_orders" "$PGM_CLUSTER_DIR/server.log" || true; }
-# the backfill left a dead row for each: autovacuum comes, and takes its time
-autovacuum_on_orders="SELECT EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND query LIKE '%c_orders%')"
+# the backfill left a dead row for each: autovacuum comes again, and takes its time
 wait_for "$autovacuum_on_orders"
 set +e
 PGOPTIONS="-c deadlock_timeout=60s" psql -X -q -v ON_ERROR_STOP=1 -d "$db" \
@@ -163,7 +173,7 @@ PGOPTIONS="-c deadlock_timeout=60s" psql -X -q -v ON_ERROR_STOP=1 -d "$db" \
 rc=$?
 set -e
 check "autovacuum: the foreign key's steps go through within their 2 s" test "$rc" -eq 0
-check "autovacuum: it was cancelled for the ADD" test "$(cancelled)" -ge 1
+check "autovacuum: it was cancelled for the ADD" test "$(cancelled)" -gt "$before"
 wait_for "$autovacuum_on_orders"
 before=$(cancelled)
 set +e; complete c "-c deadlock_timeout=60s -c pgmigrate.lock_timeout=2s -c pgmigrate.lock_retries=0"; rc=$?; set -e
@@ -265,6 +275,6 @@ check "partitions: it retried once, for the partition" \
 check "partitions: no other retry" test "$(grep -c 'retrying' "$work/complete_p")" -eq 1
 
 if [ "$failures" -gt 0 ] || [ -n "${PGM_SHOW:-}" ]; then
-    for f in "$work"/complete_* "$work"/app_* "$work"/client_* "$work"/backfill_* "$work"/keys_*; do echo "--- $f"; cat "$f"; done
+    for f in "$work"/complete_* "$work"/app_* "$work"/client_* "$work"/backfill_* "$work"/keys_* "$work"/start_*; do echo "--- $f"; cat "$f"; done
     exit 1
 fi
