@@ -286,11 +286,13 @@ void
 pgm_engine_note_waited(Oid relid)
 {
 	char	   *name = OidIsValid(relid) ? get_rel_name(relid) : NULL;
+	char	   *schema = name ? get_namespace_name(get_rel_namespace(relid)) : NULL;
 
-	pgm_waited_valid = name != NULL;
-	if (name)
+	/* (dropped meanwhile: no name) */
+	pgm_waited_valid = name != NULL && schema != NULL;
+	if (pgm_waited_valid)
 	{
-		strlcpy(pgm_waited_schema, get_namespace_name(get_rel_namespace(relid)), NAMEDATALEN);
+		strlcpy(pgm_waited_schema, schema, NAMEDATALEN);
 		strlcpy(pgm_waited_relation, name, NAMEDATALEN);
 	}
 }

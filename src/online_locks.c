@@ -1,8 +1,10 @@
 /*
- * online_locks.c — the locks of complete and abort, all taken before their
- * first statement, in the order the application's queries take them.
+ * online_locks.c — the locks of an online revision's start, complete and
+ * abort, all taken before their first statement, in the order the
+ * application's queries take them.
  *
- * Complete and abort change several relations: the views that read the
+ * Complete and abort change several relations (start: the table, its
+ * views, partitions and sequences): the views that read the
  * table (the versions' and the user's, dropped and made again), the tables
  * whose foreign keys are made again, the table, the tables those keys
  * reference, and the table's sequences.  Taken statement by statement, the
@@ -59,8 +61,9 @@
 /*
  * The relations, each once, in the order they are locked: the views that
  * read the table ($1), directly or through other views, the outermost
- * first; the other tables of the keys ($2) that reference it; the table;
- * the tables its own keys reference; its sequences.
+ * first; the other tables of the keys ($2) that reference it; the table
+ * and its partitions (inheritance children), the table's own first; the
+ * other tables its keys reference; its sequences.
  */
 static const char pgm_lock_order_sql[] =
 "WITH RECURSIVE reader(oid, depth) AS ("
@@ -298,9 +301,9 @@ pgm_online_wait_within_deadlock_check(int cap_ms)
 }
 
 /*
- * Lock what an online revision's complete or abort changes, on table
- * `relid` with the foreign keys `keys` (oids) made again, before any of it
- * is changed.  The caller runs in an attempt under a lock timeout
+ * Lock what an online revision's start, complete or abort changes, on
+ * table `relid` with the foreign keys `keys` (oids) made again (NIL at
+ * start), before any of it is changed.  The caller runs in an attempt under a lock timeout
  * (pgm_with_lock_retries()), connected to SPI.
  */
 void

@@ -46,8 +46,8 @@
  *                       schema/model.h lists
  *   dataloss.c          what a rollback would destroy
  *   engine.c            running revisions: apply, rollback, stamp
- *   online_locks.c      the locks of an online revision's complete and
- *                       abort, taken first, in the application's order
+ *   online_locks.c      the locks of an online revision's start, complete
+ *                       and abort, taken first, in the application's order
  *   online.c            online revisions in phases: start, backfill,
  *                       complete, abort
  *   guard.c             the event trigger, the catalog tables' trigger
@@ -696,7 +696,7 @@ extern void pgm_with_lock_retries(const char *revision, const char *undone, int 
 extern void pgm_sleep_interruptibly(int ms);
 extern void pgm_engine_note_waited(Oid relid);
 
-/* ---- online_locks.c: complete's and abort's locks, taken before they change anything ---- */
+/* ---- online_locks.c: the phases' locks, taken before they change anything ---- */
 
 extern void pgm_online_locks_begin(void);
 extern int	pgm_online_wait_within_deadlock_check(int cap_ms);
