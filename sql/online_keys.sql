@@ -349,3 +349,119 @@ SELECT * FROM migrate.drift();
 SELECT migrate.add('r3', 'ALTER TABLE tree ALTER COLUMN parent TYPE bigint', online => true, parents => '{r1}');
 SELECT migrate.start('r3');
 SELECT migrate.abort('r3');
+
+-- a key and the columns that reference it, in one revision: each table a
+-- new column, the keys made again between the new columns
+\i sql/include/reset.psql
+SET search_path = app;
+SET client_min_messages = warning;
+SELECT migrate.add('m1', $$CREATE TABLE orders (id serial PRIMARY KEY, parent int REFERENCES orders, note text);
+                           CREATE TABLE items (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                                               order_id int NOT NULL REFERENCES orders ON DELETE CASCADE, qty int);
+                           CREATE INDEX items_order ON items (order_id);
+                           CREATE TABLE payments (id int PRIMARY KEY,
+                                                  order_id int CONSTRAINT paid_for REFERENCES orders, amount numeric);
+                           COMMENT ON CONSTRAINT paid_for ON payments IS 'the order paid';
+                           INSERT INTO orders (note) SELECT 'o' || g FROM generate_series(1, 1500) g;
+                           UPDATE orders SET parent = id - 1 WHERE id > 1;
+                           INSERT INTO items (order_id, qty) SELECT 1 + g % 1500, g FROM generate_series(1, 3000) g;
+                           INSERT INTO payments SELECT g, g, g FROM generate_series(1, 1500) g;
+                           CREATE SCHEMA elsewhere;
+                           CREATE TABLE elsewhere.refunds (id bigint PRIMARY KEY, order_id int REFERENCES app.orders)$$);
+RESET client_min_messages;
+SELECT count(*) FROM migrate.apply();
+SET pgmigrate.guard = 'enforce';
+-- the key alone: the columns that reference it would be too narrow
+SELECT migrate.add('m2', $$ALTER TABLE orders ALTER COLUMN id TYPE bigint;
+                           ALTER SEQUENCE orders_id_seq AS bigint$$, online => true);
+-- several tables hold type changes only
+SELECT migrate.add('m2', $$ALTER TABLE orders ALTER COLUMN id TYPE bigint;
+                           ALTER TABLE items RENAME COLUMN qty TO quantity$$, online => true);
+-- and are of one schema
+SELECT migrate.add('m2', $$ALTER TABLE orders ALTER COLUMN id TYPE bigint;
+                           ALTER TABLE orders ALTER COLUMN parent TYPE bigint;
+                           ALTER SEQUENCE orders_id_seq AS bigint;
+                           ALTER TABLE items ALTER COLUMN order_id TYPE bigint;
+                           ALTER TABLE payments ALTER COLUMN order_id TYPE bigint;
+                           ALTER TABLE elsewhere.refunds ALTER COLUMN order_id TYPE bigint$$, online => true);
+SELECT migrate.start('m2');
+-- each table named one way; one that is not there is named
+SELECT migrate.add('m2', $$ALTER TABLE items ALTER COLUMN order_id TYPE bigint;
+                           ALTER TABLE payments ALTER COLUMN order_id TYPE bigint;
+                           ALTER TABLE app.items ALTER COLUMN qty TYPE bigint$$, online => true);
+SELECT migrate.start('m2');
+SELECT migrate.add('m2', $$ALTER TABLE items ALTER COLUMN order_id TYPE bigint;
+                           ALTER TABLE nowhere ALTER COLUMN order_id TYPE bigint$$, online => true);
+SELECT migrate.start('m2');
+SELECT migrate.add('m1b', 'DROP TABLE elsewhere.refunds; DROP SCHEMA elsewhere', parents => '{m1}', allow_destructive => true);
+SELECT count(*) FROM migrate.apply('m1b');
+SELECT migrate.add('m2', $$ALTER TABLE orders ALTER COLUMN id TYPE bigint;
+                           ALTER TABLE orders ALTER COLUMN parent TYPE bigint;
+                           ALTER SEQUENCE orders_id_seq AS bigint;
+                           ALTER TABLE items ALTER COLUMN order_id TYPE bigint;
+                           ALTER TABLE payments ALTER COLUMN order_id TYPE bigint$$, online => true, parents => '{m1b}');
+BEGIN;
+SET client_min_messages = warning;
+SELECT count(*) FROM migrate.apply('m2');
+SELECT migrate.schema() AS plain \gset
+ROLLBACK;
+SELECT migrate.start('m2');
+SELECT revision, phase, relation, tables, backfilling, rows_left FROM migrate.online_progress;
+-- one view per table in each version's schema, a trigger per table
+SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname IN ('app_m1', 'app_m2') ORDER BY 1, 2;
+SELECT tgrelid::regclass, tgname FROM pg_trigger WHERE tgname LIKE '\_pgm%' ORDER BY 1, 2;
+-- both versions write, the keys hold for both
+SET search_path = app_m1, app;
+INSERT INTO orders (note) VALUES ('old') RETURNING id, pg_typeof(id);
+INSERT INTO items (order_id, qty) VALUES (1501, 1) RETURNING order_id, pg_typeof(order_id);
+INSERT INTO items (order_id, qty) VALUES (999999, 1);
+SET search_path = app_m2, app;
+INSERT INTO orders (note, parent) VALUES ('new', 1500) RETURNING id, pg_typeof(id);
+INSERT INTO items (order_id, qty) VALUES (1503, 2) RETURNING order_id, pg_typeof(order_id);
+INSERT INTO payments VALUES (1503, 1503, 10) RETURNING order_id, pg_typeof(order_id);
+INSERT INTO payments VALUES (1504, 999999, 10);
+-- (a cascade from the old version's side reaches the new version's rows)
+DELETE FROM orders WHERE id = 1501;
+SET search_path = app;
+-- the keys are handed out once every table is backfilled; the indexes first
+SELECT statement FROM migrate.online_statements('m2');
+SET pgmigrate.backfill_batch = 1000;
+CALL migrate.backfill('m2');
+RESET pgmigrate.backfill_batch;
+SELECT o.phase, o.rows_done, o.part, p.backfilling FROM migrate.online o JOIN migrate.online_progress p USING (revision);
+SELECT migrate.complete('m2');
+SELECT statement FROM migrate.online_statements('m2');
+SELECT statement FROM migrate.online_statements('m2') \gexec
+SELECT migrate.complete('m2');
+\d orders
+\d items
+\d payments
+SELECT conrelid::regclass, conname, convalidated, obj_description(oid, 'pg_constraint') FROM pg_constraint
+WHERE contype = 'f' AND connamespace = 'app'::regnamespace ORDER BY 1, 2;
+SELECT seqtypid::regtype FROM pg_sequence WHERE seqrelid = 'orders_id_seq'::regclass;
+-- the schema the plain ALTERs make, but for the order of the columns
+SELECT * FROM migrate.compare(:'plain'::jsonb, migrate.schema());
+SELECT * FROM migrate.drift();
+SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM items), (SELECT count(*) FROM payments),
+       (SELECT count(*) FROM items WHERE order_id IN (1501, 1503));
+-- past the old type's end
+SELECT setval('orders_id_seq', 2147483647);
+INSERT INTO orders (note) VALUES ('big') RETURNING id;
+INSERT INTO items (order_id, qty) VALUES (2147483648, 3) RETURNING order_id;
+
+-- abort, after the keys were made again: every table as it was
+SELECT migrate.add('m3', $$ALTER TABLE orders ALTER COLUMN id TYPE numeric(20);
+                           ALTER TABLE items ALTER COLUMN order_id TYPE numeric(20);
+                           ALTER TABLE payments ALTER COLUMN order_id TYPE numeric(20);
+                           ALTER TABLE orders ALTER COLUMN parent TYPE numeric(20)$$, online => true, parents => '{m2}');
+SELECT migrate.start('m3');
+CALL migrate.backfill('m3');
+SELECT statement FROM migrate.online_statements('m3') \gexec
+SELECT conrelid::regclass, conname, pg_get_constraintdef(oid) FROM pg_constraint
+WHERE contype = 'f' AND connamespace = 'app'::regnamespace ORDER BY 1, 2;
+SELECT migrate.abort('m3');
+SELECT conrelid::regclass, conname, convalidated FROM pg_constraint
+WHERE contype = 'f' AND connamespace = 'app'::regnamespace ORDER BY 1, 2;
+SELECT count(*) FROM pg_attribute WHERE attname LIKE '\_pgm%' AND attrelid IN ('orders'::regclass, 'items'::regclass, 'payments'::regclass);
+SELECT * FROM migrate.drift();

@@ -150,23 +150,26 @@ static const PgmQueryDef pgm_query_defs[PGM_Q_COUNT] = {
 		2, {TEXTOID, BOOLOID}
 	},
 	[PGM_Q_ONLINE_STATE] = {
-		"SELECT phase, rows_done::pg_catalog.text, last_key, key_column, relation FROM migrate.online"
+		"SELECT phase, rows_done::pg_catalog.text, last_key, key_column, relation, part::pg_catalog.text, tables"
+		" FROM migrate.online"
 		" WHERE revision OPERATOR(pg_catalog.=) $1 FOR UPDATE",
 		1, {TEXTOID}
 	},
 	[PGM_Q_ONLINE_INSERT] = {
 		"INSERT INTO migrate.online (revision, phase, relation, key_column,"
-		" old_schema, new_schema, rows_total, started_by)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-		8, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, NAMEOID}
+		" old_schema, new_schema, rows_total, started_by, tables)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+		9, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, NAMEOID, TEXTARRAYOID}
 	},
 	[PGM_Q_ONLINE_PROGRESS] = {
 		"UPDATE migrate.online SET rows_done = rows_done OPERATOR(pg_catalog.+) $2,"
-		" last_key = COALESCE($3, last_key), phase = $4,"
+		/* the next table's backfill begins at its first key */
+		" last_key = CASE WHEN part OPERATOR(pg_catalog.=) $5 THEN COALESCE($3, last_key) END,"
+		" part = $5, phase = $4,"
 		" backfill_started_at = COALESCE(backfill_started_at, pg_catalog.clock_timestamp()),"
 		" updated_at = pg_catalog.clock_timestamp()"
 		" WHERE revision OPERATOR(pg_catalog.=) $1",
-		4, {TEXTOID, INT8OID, TEXTOID, TEXTOID}
+		5, {TEXTOID, INT8OID, TEXTOID, TEXTOID, INT4OID}
 	},
 	[PGM_Q_ONLINE_DELETE] = {
 		"DELETE FROM migrate.online WHERE revision OPERATOR(pg_catalog.=) $1",

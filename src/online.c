@@ -45,6 +45,7 @@
 #include "nodes/parsenodes.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -105,10 +106,16 @@ typedef struct PgmMovedIndex
 	List	   *after;			/* after its rename to the old name: a key's constraint, and what else the old one had */
 } PgmMovedIndex;
 
-/* An online revision and its table, resolved. */
+/*
+ * An online revision and its table, resolved.  A revision that changes
+ * several tables (type changes only: a key and the columns that reference
+ * it) is one of these for the revision, its `parts` one for each table.
+ */
 typedef struct PgmOnline
 {
 	char	   *id;
+	int			part;			/* of a table: its position among the revision's, 1-based */
+	List	   *parts;			/* of the revision: PgmOnline * of each table, in order */
 	PgmGraph   *graph;
 	int			node;
 	PgmOnlinePlan *plan;
@@ -284,8 +291,11 @@ pgm_online_name_table(PgmOnline *on, Oid relid)
 									 "old version's schema");
 	on->new_schema = pgm_online_name(on, psprintf("%s_", on->nspname), on->id, "new version's schema");
 	/* (checked for length where start makes them: only type changes and fills need them) */
-	on->sync = psprintf("%s%s", PGM_SYNC_PREFIX, on->id);
-	on->view_writer = psprintf("%s%s", PGM_VIEW_PREFIX, on->id);
+	/* the first table's as they were before a revision could change several */
+	on->sync = on->part > 1 ? psprintf("%s%s_%d", PGM_SYNC_PREFIX, on->id, on->part) :
+		psprintf("%s%s", PGM_SYNC_PREFIX, on->id);
+	on->view_writer = on->part > 1 ? psprintf("%s%s_%d", PGM_VIEW_PREFIX, on->id, on->part) :
+		psprintf("%s%s", PGM_VIEW_PREFIX, on->id);
 }
 
 /* The column's attribute row, or an error naming what the step needs. */
@@ -491,13 +501,13 @@ pgm_online_try(const PgmOnline *on, const char *what, int number, const char *ex
 }
 
 /*
- * The sequence of a SEQUENCE_TYPE step: one owned by a column of the
- * table.  At start it is the one the name finds, as the plain statement
- * would; later, the one of the table's that has the name (whatever the
- * search_path then, and an identity's made again).
+ * The sequence of a SEQUENCE_TYPE step when it is one owned by a column of
+ * the table; else InvalidOid.  At start it is the one the name finds, as
+ * the plain statement would; later, the one of the table's that has the
+ * name (whatever the search_path then, and an identity's made again).
  */
 static Oid
-pgm_online_step_sequence(const PgmOnline *on, const PgmOnlineStep *step, bool by_path)
+pgm_step_sequence_of(const PgmOnline *on, const PgmOnlineStep *step, bool by_path)
 {
 	Oid			seq = InvalidOid;
 	Oid			table = InvalidOid;
@@ -505,7 +515,7 @@ pgm_online_step_sequence(const PgmOnline *on, const PgmOnlineStep *step, bool by
 	ListCell   *lc;
 
 	if (by_path)
-		seq = RangeVarGetRelid(step->sequence, NoLock, false);
+		seq = RangeVarGetRelid(step->sequence, NoLock, true);
 	else
 		foreach(lc, getOwnedSequences(on->relid))
 		{
@@ -519,6 +529,21 @@ pgm_online_step_sequence(const PgmOnline *on, const PgmOnlineStep *step, bool by
 	if (!OidIsValid(seq) || get_rel_relkind(seq) != RELKIND_SEQUENCE ||
 		!(sequenceIsOwned(seq, DEPENDENCY_AUTO, &table, &column) ||
 		  sequenceIsOwned(seq, DEPENDENCY_INTERNAL, &table, &column)) || table != on->relid)
+		return InvalidOid;
+	return seq;
+}
+
+/* The same, refused when the step's sequence is not one of the table's. */
+static Oid
+pgm_online_step_sequence(const PgmOnline *on, const PgmOnlineStep *step, bool by_path)
+{
+	Oid			seq;
+
+	/* one that is not there: the error the plain statement gives */
+	if (by_path)
+		(void) RangeVarGetRelid(step->sequence, NoLock, false);
+	seq = pgm_step_sequence_of(on, step, by_path);
+	if (!OidIsValid(seq))
 		pgm_online_refused(on, psprintf("statement %d changes %s, which is not a sequence owned by a column of table %s",
 										step->number, quote_identifier(step->sequence->relname), on->table),
 						   "Online, ALTER SEQUENCE ... AS widens the sequence of a column the revision retypes: change other sequences in a plain revision.");
@@ -776,6 +801,12 @@ pgm_not_null_check(const PgmOnline *on, const char *column)
 static bool
 pgm_online_has_backfill(const PgmOnline *on)
 {
+	ListCell   *lc;
+
+	/* of the revision: of any of its tables */
+	foreach(lc, on->parts)
+		if (pgm_online_has_backfill(lfirst(lc)))
+			return true;
 	return on->type_changes != NIL || on->not_nulls != NIL || on->validations != NIL;
 }
 
@@ -969,27 +1000,17 @@ pgm_online_find_moved_indexes(PgmOnline *on)
  * (online_checks.c, online_foreign_keys.c); any that cannot be refuses.
  */
 static void
-pgm_online_find_moved_constraints(PgmOnline *on)
+pgm_online_find_moved_constraints(PgmOnline *on, List *retyped, List **taken)
 {
-	int			n = list_length(on->type_changes);
-	AttrNumber *attnums = palloc(sizeof(AttrNumber) * Max(n, 1));
-	char	  **columns = palloc(sizeof(char *) * Max(n, 1));
-	char	  **new_columns = palloc(sizeof(char *) * Max(n, 1));
-	Oid		   *new_types = palloc(sizeof(Oid) * Max(n, 1));
+	PgmRetyped *mine = NULL;
 	ListCell   *lc;
 
-	if (n == 0)
+	foreach(lc, retyped)
+		if (((PgmRetyped *) lfirst(lc))->relid == on->relid)
+			mine = lfirst(lc);
+	if (mine == NULL || mine->ncolumns == 0)
 		return;
-	foreach(lc, on->type_changes)
-	{
-		PgmTypeChange *c = lfirst(lc);
-
-		attnums[foreach_current_index(lc)] = get_attnum(on->relid, c->step->column);
-		columns[foreach_current_index(lc)] = c->step->column;
-		new_columns[foreach_current_index(lc)] = c->new_column;
-		new_types[foreach_current_index(lc)] = typenameTypeId(NULL, c->step->type);
-	}
-	foreach(lc, pgm_online_find_checks(on->relid, n, attnums, columns, new_columns))
+	foreach(lc, pgm_online_find_checks(on->relid, mine->ncolumns, mine->attnums, mine->columns, mine->new_columns))
 	{
 		PgmMovedCheck *check = lfirst(lc);
 
@@ -1002,10 +1023,13 @@ pgm_online_find_moved_constraints(PgmOnline *on)
 			continue;
 		on->moved_checks = lappend(on->moved_checks, check);
 	}
-	foreach(lc, pgm_online_find_foreign_keys(on->relid, n, attnums, new_columns, new_types))
+	foreach(lc, pgm_online_find_foreign_keys(mine, retyped))
 	{
 		PgmMovedForeignKey *fk = lfirst(lc);
 
+		/* a key between two tables the revision retypes: made again once, by the first */
+		if (list_member_oid(*taken, fk->oid))
+			continue;
 		if (fk->reason && !on->lenient)
 			pgm_online_refused(on, psprintf("foreign key %s of table %s is on a retyped column or references one, and %s",
 											quote_identifier(fk->name), fk->table, fk->reason),
@@ -1013,10 +1037,12 @@ pgm_online_find_moved_constraints(PgmOnline *on)
 		if (fk->narrower && !on->lenient)
 			pgm_online_refused(on, psprintf("foreign key %s of table %s has the column %s, which could not hold the new values of the column it references",
 											quote_identifier(fk->name), fk->table, fk->narrower),
-							   "Widen the referencing column first, in an online revision of its own on its table; then this one.");
+							   psprintf("Retype it in this revision too (ALTER TABLE %s %s), or first, in an online revision of its own.",
+										fk->table, fk->widen));
 		fk->new_name = pgm_online_name(on, PGM_NEW_COLUMN_PREFIX, fk->name, "foreign key on the new column");
 		if (fk->new_name == NULL)
 			continue;
+		*taken = lappend_oid(*taken, fk->oid);
 		on->moved_fks = lappend(on->moved_fks, fk);
 	}
 }
@@ -1043,9 +1069,21 @@ pgm_constraint_state(Oid relid, const char *name)
 static const char *
 pgm_online_built_later(const PgmOnline *on)
 {
-	if (on->moved_fks == NIL)
-		return on->indexes || on->moved_indexes ? "indexes" : NULL;
-	return on->indexes || on->moved_indexes ? "indexes and foreign keys" : "foreign keys";
+	bool		indexes = on->indexes || on->moved_indexes;
+	bool		keys = on->moved_fks != NIL;
+	ListCell   *lc;
+
+	/* of the revision: of any of its tables */
+	foreach(lc, on->parts)
+	{
+		PgmOnline  *part = lfirst(lc);
+
+		indexes |= part->indexes || part->moved_indexes;
+		keys |= part->moved_fks != NIL;
+	}
+	if (!keys)
+		return indexes ? "indexes" : NULL;
+	return indexes ? "indexes and foreign keys" : "foreign keys";
 }
 
 /* The single-column primary key the backfill walks. */
@@ -1172,7 +1210,7 @@ pgm_view_columns(const PgmOnline *on, bool new_version)
 static void
 pgm_create_view_writer(const PgmOnline *on, const char *view, List *columns)
 {
-	char	   *function = pgm_qualified_name(on, pgm_online_name(on, PGM_VIEW_PREFIX, on->id, "view trigger"));
+	char	   *function = pgm_qualified_name(on, pgm_online_name(on, "", on->view_writer, "view trigger"));
 	const char *key_name = NULL;
 	ListCell   *lc;
 
@@ -1218,7 +1256,8 @@ pgm_online_check_schema_free(const PgmOnline *on, const char *schema)
 }
 
 /*
- * A schema of views for one version: the changed table's view, with the
+ * A schema of views for one version: the changed table's view (each
+ * changed table's, when the revision changes several), with the
  * caller's privileges checked on the table (security_invoker), so that
  * granting it to PUBLIC widens nothing.  Every other table is found in the
  * schema itself, next in the version's search_path, as functions and
@@ -1231,12 +1270,16 @@ pgm_create_version_schema(const PgmOnline *on, const char *schema, bool new_vers
 												  on->rename_table->new_name : on->relname);
 	List	   *columns = pgm_view_columns(on, new_version);
 
-	pgm_online_check_schema_free(on, schema);
-	pgm_spi_run(psprintf("CREATE SCHEMA %s", quote_identifier(schema)));
-	pgm_spi_run(psprintf("COMMENT ON SCHEMA %s IS %s", quote_identifier(schema),
+	/* the revision's other tables have their views in the first one's */
+	if (on->part <= 1)
+	{
+		pgm_online_check_schema_free(on, schema);
+		pgm_spi_run(psprintf("CREATE SCHEMA %s", quote_identifier(schema)));
+		pgm_spi_run(psprintf("COMMENT ON SCHEMA %s IS %s", quote_identifier(schema),
 							 quote_literal_cstr(psprintf("pgmigrate: the %s version's views while online revision %s runs",
 														 new_version ? "new" : "old", on->id))));
-	pgm_spi_run(psprintf("GRANT USAGE ON SCHEMA %s TO PUBLIC", quote_identifier(schema)));
+		pgm_spi_run(psprintf("GRANT USAGE ON SCHEMA %s TO PUBLIC", quote_identifier(schema)));
+	}
 	pgm_spi_run(psprintf("CREATE VIEW %s WITH (security_invoker = true) AS SELECT %s FROM %s AS %s",
 							 view, pgm_online_view_select_list(columns), on->table, PGM_ONLINE_TABLE_ALIAS));
 	pgm_spi_run(psprintf("GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC", view));
@@ -1365,13 +1408,10 @@ pgm_online_check_views_made(PgmOnline *on)
 }
 
 static void
-pgm_online_expand(void *arg)
+pgm_online_expand_table(PgmOnline *on)
 {
-	PgmOnline  *on = (PgmOnline *) arg;
 	ListCell   *lc;
 
-	/* the table, its views (tried again below), partitions and sequences, an autovacuum cancelled */
-	pgm_online_lock_up_front(on->relid, NIL);
 	foreach(lc, on->type_changes)
 	{
 		PgmTypeChange *c = lfirst(lc);
@@ -1424,7 +1464,7 @@ pgm_online_expand(void *arg)
 	}
 	if (on->type_changes != NIL || on->fills != NIL)
 	{
-		(void) pgm_online_name(on, PGM_SYNC_PREFIX, on->id, "trigger");
+		(void) pgm_online_name(on, "", on->sync, "trigger");
 		/* the trigger that keeps old and new columns in step (online_sql.c says how) */
 		pgm_spi_run(pgm_online_sync_function(pgm_qualified_name(on, on->sync), on->id, on->row, on->fills,
 												 on->type_changes));
@@ -1442,6 +1482,30 @@ pgm_online_expand(void *arg)
 	}
 	pgm_create_version_schema(on, on->old_schema, false);
 	pgm_create_version_schema(on, on->new_schema, true);
+}
+
+/* The relids of the revision's tables. */
+static List *
+pgm_online_relids(const PgmOnline *on)
+{
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	foreach(lc, on->parts)
+		relids = lappend_oid(relids, ((PgmOnline *) lfirst(lc))->relid);
+	return relids;
+}
+
+static void
+pgm_online_expand(void *arg)
+{
+	PgmOnline  *on = (PgmOnline *) arg;
+	ListCell   *lc;
+
+	/* the tables, their views (tried again below), partitions and sequences, an autovacuum cancelled */
+	pgm_online_lock_up_front(pgm_online_relids(on), NIL);
+	foreach(lc, on->parts)
+		pgm_online_expand_table(lfirst(lc));
 }
 
 /* Refuse to start while an online revision is in progress. */
@@ -1491,26 +1555,205 @@ pgm_text_arg(FunctionCallInfo fcinfo, int n, const char *name, const char *funct
 	return text_to_cstring(PG_GETARG_TEXT_PP(n));
 }
 
-/* What start checks before it changes anything, on a loaded revision and its table (on->relid). */
+/* ------------------------------------------------------------ the tables */
+
+/*
+ * The revision's tables, one part each (on->parts), with the steps that
+ * change it, named from `relids` (one per table, in order); `on` itself is
+ * named from the first.  A sequence's step goes to the table whose column
+ * owns the sequence (to the first, which refuses it, when none does).
+ */
+static void
+pgm_online_split(PgmOnline *on, const Oid *relids, bool by_path)
+{
+	ListCell   *lc;
+
+	on->parts = NIL;
+	pgm_online_name_table(on, relids[0]);
+	foreach(lc, on->plan->tables)
+	{
+		RangeVar   *table = lfirst(lc);
+		PgmOnline  *part = palloc0(sizeof(PgmOnline));
+		ListCell   *sc;
+
+		part->id = on->id;
+		part->graph = on->graph;
+		part->node = on->node;
+		part->lenient = on->lenient;
+		part->part = foreach_current_index(lc) + 1;
+		part->plan = palloc0(sizeof(PgmOnlinePlan));
+		part->plan->relation = table;
+		part->plan->tables = list_make1(table);
+		foreach(sc, on->plan->steps)
+		{
+			PgmOnlineStep *step = lfirst(sc);
+
+			if (step->relation && equal(step->relation, table))
+				part->plan->steps = lappend(part->plan->steps, step);
+		}
+		pgm_online_name_table(part, relids[foreach_current_index(lc)]);
+		on->parts = lappend(on->parts, part);
+	}
+	foreach(lc, on->plan->steps)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+		PgmOnline  *owner = linitial(on->parts);
+		ListCell   *pc;
+
+		if (step->kind != PGM_ONLINE_SEQUENCE_TYPE)
+			continue;
+		foreach(pc, on->parts)
+			if (OidIsValid(pgm_step_sequence_of(lfirst(pc), step, by_path)))
+			{
+				owner = lfirst(pc);
+				break;
+			}
+		owner->plan->steps = lappend(owner->plan->steps, step);
+	}
+}
+
+/* A table as a statement names it: "items", "app.items". */
+static char *
+pgm_range_var_text(const RangeVar *table)
+{
+	return quote_qualified_identifier(table->schemaname, table->relname);
+}
+
+/*
+ * Before start: the tables as the statements name them, split into parts;
+ * false when one is not there and `missing_ok`.
+ */
+static bool
+pgm_online_find_tables(PgmOnline *on, bool missing_ok)
+{
+	Oid		   *relids = palloc(sizeof(Oid) * list_length(on->plan->tables));
+	ListCell   *lc;
+
+	foreach(lc, on->plan->tables)
+	{
+		RangeVar   *table = lfirst(lc);
+		int			i = foreach_current_index(lc);
+		int			j;
+
+		relids[i] = RangeVarGetRelid(table, NoLock, missing_ok);
+		if (!OidIsValid(relids[i]))
+			return false;
+		for (j = 0; j < i; j++)
+			if (relids[j] == relids[i])
+				pgm_online_refused(on, psprintf("its statements name table %s in two ways, %s and %s",
+												quote_qualified_identifier(get_namespace_name(get_rel_namespace(relids[i])),
+																		   get_rel_name(relids[i])),
+												pgm_range_var_text(list_nth(on->plan->tables, j)),
+												pgm_range_var_text(table)),
+								   "Name each table the same way in every statement of the revision.");
+	}
+	pgm_online_split(on, relids, true);
+	return true;
+}
+
+/* The revision's tables, "a.t, a.u"; before they are found, as its statements name them. */
+static char *
+pgm_online_tables_text(const PgmOnline *on)
+{
+	List	   *tables = NIL;
+	ListCell   *lc;
+
+	foreach(lc, on->parts)
+		tables = lappend(tables, ((PgmOnline *) lfirst(lc))->table);
+	if (on->parts == NIL)
+		foreach(lc, on->plan->tables)
+			tables = lappend(tables, pgm_range_var_text(lfirst(lc)));
+	return pgm_list_join(tables, ", ");
+}
+
+/* At registration: the tables, when they are there. */
+static void
+pgm_online_find_tables_if_there(void *arg)
+{
+	(void) pgm_online_find_tables((PgmOnline *) arg, true);
+}
+
+/* The columns a table's type changes retype, for the foreign keys between the revision's tables. */
+static PgmRetyped *
+pgm_online_retyped(const PgmOnline *on)
+{
+	PgmRetyped *r = palloc0(sizeof(PgmRetyped));
+	int			n = list_length(on->type_changes);
+	ListCell   *lc;
+
+	r->relid = on->relid;
+	r->ncolumns = n;
+	r->attnums = palloc(sizeof(AttrNumber) * Max(n, 1));
+	r->columns = palloc(sizeof(char *) * Max(n, 1));
+	r->new_columns = palloc(sizeof(char *) * Max(n, 1));
+	r->new_types = palloc(sizeof(Oid) * Max(n, 1));
+	foreach(lc, on->type_changes)
+	{
+		PgmTypeChange *c = lfirst(lc);
+		int			i = foreach_current_index(lc);
+
+		r->attnums[i] = get_attnum(on->relid, c->step->column);
+		r->columns[i] = c->step->column;
+		r->new_columns[i] = c->new_column;
+		r->new_types[i] = typenameTypeId(NULL, c->step->type);
+	}
+	return r;
+}
+
+/*
+ * What a table's keys, checks and indexes on the retyped columns become:
+ * each table's, once every table's type changes are known (a key between
+ * two of them is made again on both new columns).
+ */
+static void
+pgm_online_find_moved(PgmOnline *on)
+{
+	List	   *retyped = NIL;
+	List	   *taken = NIL;
+	ListCell   *lc;
+
+	foreach(lc, on->parts)
+	{
+		pgm_online_find_moved_indexes(lfirst(lc));
+		retyped = lappend(retyped, pgm_online_retyped(lfirst(lc)));
+	}
+	foreach(lc, on->parts)
+		pgm_online_find_moved_constraints(lfirst(lc), retyped, &taken);
+}
+
+/* What start checks before it changes anything, on a revision split into its tables. */
 static void
 pgm_online_check_now(void *arg)
 {
 	PgmOnline  *on = (PgmOnline *) arg;
+	PgmOnline  *first = linitial(on->parts);
+	ListCell   *lc;
 
-	pgm_online_name_table(on, on->relid);
-	pgm_online_refuse_citus_table(on);
-	pgm_online_collect(on);
-	on->row = pgm_online_row(on);
-	pgm_online_check_steps(on);
-	pgm_online_find_moved_indexes(on);
-	pgm_online_find_moved_constraints(on);
-	on->views = pgm_online_views(on, "start");
-	pgm_online_find_key(on);
-	/* the names start gives what it makes besides */
-	if (on->type_changes != NIL || on->fills != NIL)
-		(void) pgm_online_name(on, PGM_SYNC_PREFIX, on->id, "trigger");
-	if (on->type_changes != NIL)
-		(void) pgm_online_name(on, PGM_VIEW_PREFIX, on->id, "view trigger");
+	foreach(lc, on->parts)
+	{
+		PgmOnline  *part = lfirst(lc);
+
+		pgm_online_refuse_citus_table(part);
+		if (part->nspid != first->nspid)
+			pgm_online_refused(on, psprintf("its tables %s and %s are in different schemas", first->table, part->table),
+							   "An online revision's tables share the versions' schemas of views: change the tables of each schema in an online revision of its own.");
+		pgm_online_collect(part);
+		part->row = pgm_online_row(part);
+		pgm_online_check_steps(part);
+	}
+	pgm_online_find_moved(on);
+	foreach(lc, on->parts)
+	{
+		PgmOnline  *part = lfirst(lc);
+
+		part->views = pgm_online_views(part, "start");
+		pgm_online_find_key(part);
+		/* the names start gives what it makes besides */
+		if (part->type_changes != NIL || part->fills != NIL)
+			(void) pgm_online_name(part, "", part->sync, "trigger");
+		if (part->type_changes != NIL)
+			(void) pgm_online_name(part, "", part->view_writer, "view trigger");
+	}
 	pgm_online_check_schema_free(on, on->old_schema);
 	pgm_online_check_schema_free(on, on->new_schema);
 }
@@ -1528,7 +1771,7 @@ pgm_online_check_at_registration(const char *id)
 	int			n = pgm_graph_find(graph, id);
 	PgmNode    *node;
 	PgmOnline  *on;
-	Oid			relid;
+	ListCell   *lc;
 	ErrorData  *edata;
 
 	if (n < 0)
@@ -1537,25 +1780,26 @@ pgm_online_check_at_registration(const char *id)
 	if (node->applied || node->nparents > 1 || (node->nparents == 1 && !graph->nodes[node->parents[0]].applied))
 		return;
 	on = pgm_online_load(id, "migrate.add()");
-	relid = RangeVarGetRelid(on->plan->relation, NoLock, true);
-	if (!OidIsValid(relid))
+	edata = pgm_in_subtransaction(pgm_online_find_tables_if_there, on, false);
+	/* a table that is not there yet: nothing to check against */
+	if (edata == NULL && on->parts == NIL)
 		return;
-	on->relid = relid;
-	/* what no later change of the table makes possible: refused now */
-	if (pgm_citus_table_kind(relid) != NULL)
+	if (edata == NULL)
 	{
-		pgm_online_name_table(on, relid);
-		pgm_online_refuse_citus_table(on);
+		/* what no later change of the table makes possible: refused now */
+		foreach(lc, on->parts)
+			pgm_online_refuse_citus_table(lfirst(lc));
+		edata = pgm_in_subtransaction(pgm_online_check_now, on, false);
 	}
-	edata = pgm_in_subtransaction(pgm_online_check_now, on, false);
 	if (edata == NULL)
 		return;
 	ereport(WARNING,
 			(errcode(edata->sqlerrcode),
 			 errmsg("%s", edata->message),
-			 errdetail("%s%sChecked against table %s as it is now: migrate.start('%s') checks again.",
+			 errdetail("%s%sChecked against %s %s as %s now: migrate.start('%s') checks again.",
 					   edata->detail ? edata->detail : "", edata->detail ? " " : "",
-					   quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid)), id),
+					   list_length(on->plan->tables) > 1 ? "tables" : "table", pgm_online_tables_text(on),
+					   list_length(on->plan->tables) > 1 ? "they are" : "it is", id),
 			 edata->hint ? errhint("%s", edata->hint) : 0,
 			 edata->context ? errcontext("%s", edata->context) : 0));
 }
@@ -1565,8 +1809,11 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 {
 	char	   *id = pgm_text_arg(fcinfo, 0, "id", "migrate.start()");
 	PgmOnline  *on;
-	Datum		values[8];
-	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[9];
+	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum	   *tables;
+	int64		rows = 0;
+	ListCell   *lc;
 	instr_time	start;
 	instr_time	elapsed;
 	int			output_level;
@@ -1579,15 +1826,24 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 	pgm_lock_catalog();
 	pgm_check_none_in_progress(id);
 	on = pgm_online_load(id, "migrate.start()");
-	on->relid = RangeVarGetRelid(on->plan->relation, NoLock, false);
+	(void) pgm_online_find_tables(on, false);
 	pgm_online_check_now(on);
 
-	/* the planner's estimate; counted, before any lock, when the table was never analysed */
-	values[6] = Int64GetDatum(pg_strtoint64(linitial(pgm_spi_strings(psprintf("SELECT CASE WHEN reltuples OPERATOR(pg_catalog.>=) 0"
-																				 " THEN reltuples::pg_catalog.int8"
-																				 " ELSE (SELECT pg_catalog.count(*) FROM %s) END::pg_catalog.text"
-																				 " FROM pg_catalog.pg_class WHERE oid OPERATOR(pg_catalog.=) %u",
-																				 on->table, on->relid), 0, NULL, NULL))));
+	tables = palloc(sizeof(Datum) * list_length(on->parts));
+	foreach(lc, on->parts)
+	{
+		PgmOnline  *part = lfirst(lc);
+
+		/* the planner's estimate; counted, before any lock, when the table was never analysed */
+		rows += pg_strtoint64(linitial(pgm_spi_strings(psprintf("SELECT CASE WHEN reltuples OPERATOR(pg_catalog.>=) 0"
+																" THEN reltuples::pg_catalog.int8"
+																" ELSE (SELECT pg_catalog.count(*) FROM %s) END::pg_catalog.text"
+																" FROM pg_catalog.pg_class WHERE oid OPERATOR(pg_catalog.=) %u",
+																part->table, part->relid), 0, NULL, NULL)));
+		tables[foreach_current_index(lc)] = CStringGetTextDatum(part->table);
+	}
+	values[6] = Int64GetDatum(rows);
+	values[8] = PointerGetDatum(construct_array(tables, list_length(on->parts), TEXTOID, -1, false, TYPALIGN_INT));
 
 	pgm_record_prepare();
 	pgm_online_run_ddl(on, "started", pgm_online_expand);
@@ -1595,8 +1851,10 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 	values[0] = CStringGetTextDatum(id);
 	values[1] = CStringGetTextDatum(pgm_online_has_backfill(on) ? "expanded" : "backfilled");
 	values[2] = CStringGetTextDatum(on->table);
-	values[3] = on->key_column ? CStringGetTextDatum(on->key_column) : (Datum) 0;
-	nulls[3] = on->key_column ? ' ' : 'n';
+	/* the first table's: what its backfill walks first */
+	values[3] = ((PgmOnline *) linitial(on->parts))->key_column ?
+		CStringGetTextDatum(((PgmOnline *) linitial(on->parts))->key_column) : (Datum) 0;
+	nulls[3] = values[3] ? ' ' : 'n';
 	values[4] = CStringGetTextDatum(on->old_schema);
 	values[5] = CStringGetTextDatum(on->new_schema);
 	values[7] = DirectFunctionCall1(namein, CStringGetDatum(pgm_caller_name()));
@@ -1617,7 +1875,7 @@ pgmigrate_start(PG_FUNCTION_ARGS)
 					 psprintf(" and build its %s with SELECT statement FROM migrate.online_statements('%s') \\gexec",
 							  pgm_online_built_later(on), id) : "",
 					 id) :
-			 on->indexes ?
+			 pgm_online_built_later(on) ?
 			 errhint("Build its indexes with SELECT statement FROM migrate.online_statements('%s') \\gexec, then run migrate.complete('%s').", id, id) :
 			 errhint("Nothing needs filling: migrate.complete('%s') finishes it once the old version is gone.", id)));
 	pgm_spi_restore_settings(output_level);
@@ -1670,6 +1928,9 @@ typedef struct PgmOnlineState
 	int64		rows_done;
 	char	   *last_key;
 	char	   *relation;
+	int			part;			/* the table the backfill is at, 1-based */
+	Datum	   *tables;			/* each table, qualified (text); NULL: relation alone */
+	int			ntables;
 } PgmOnlineState;
 
 static bool
@@ -1684,6 +1945,13 @@ pgm_online_state(const char *id, PgmOnlineState *state)
 		state->rows_done = pg_strtoint64(pgm_result_text(0, 2));
 		state->last_key = pgm_result_text(0, 3);
 		state->relation = pgm_result_text(0, 5);
+		state->part = (int) pg_strtoint32(pgm_result_text(0, 6));
+		state->tables = NULL;
+		state->ntables = 0;
+		/* (a revision started before its tables were kept: the relation alone) */
+		if (pgm_result_text(0, 7) != NULL)
+			deconstruct_array(pgm_result_array(0, 7, TEXTOID, CurrentMemoryContext), TEXTOID, -1, false,
+							  TYPALIGN_INT, &state->tables, NULL, &state->ntables);
 	}
 	SPI_freetuptable(SPI_tuptable);
 	return found;
@@ -1699,31 +1967,53 @@ pgm_require_started(const char *id, PgmOnlineState *state)
 				 errhint("Start it with migrate.start('%s').", id)));
 }
 
-/* `on` as start left it: its table, and the names start gave the new shape. */
+/* The table of a started revision named `name` (schema-qualified, quoted). */
+static Oid
+pgm_started_table(const char *name)
+{
+	return RangeVarGetRelid(makeRangeVarFromNameList(textToQualifiedNameList(cstring_to_text(name))), NoLock, false);
+}
+
+/* `on` as start left it: its tables, and the names start gave the new shape. */
 static void
 pgm_online_reload(PgmOnline *on, const PgmOnlineState *state)
 {
-	ListCell   *lc;
+	int			n = list_length(on->plan->tables);
+	Oid		   *relids = palloc(sizeof(Oid) * n);
+	ListCell   *pc;
+	int			i;
 
-	pgm_online_name_table(on, RangeVarGetRelid(makeRangeVarFromNameList(textToQualifiedNameList(cstring_to_text(state->relation))),
-											   NoLock, false));
-	foreach(lc, on->plan->steps)
+	if (Max(state->ntables, 1) != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("online revision \"%s\" was started on %d tables, and its SQL changes %d", on->id,
+						state->ntables, n),
+				 errhint("Abort it with migrate.abort('%s') after restoring its SQL, or restore migrate.online.", on->id)));
+	for (i = 0; i < n; i++)
+		relids[i] = pgm_started_table(state->ntables > 0 ? TextDatumGetCString(state->tables[i]) : state->relation);
+	pgm_online_split(on, relids, false);
+	foreach(pc, on->parts)
 	{
-		PgmOnlineStep *step = lfirst(lc);
-		PgmTypeChange *c;
+		PgmOnline  *part = lfirst(pc);
+		ListCell   *lc;
 
-		if (step->kind != PGM_ONLINE_TYPE)
-			continue;
-		c = palloc0(sizeof(PgmTypeChange));
-		c->step = step;
-		c->new_column = pgm_online_name(on, PGM_NEW_COLUMN_PREFIX, step->column, "new column");
-		c->not_null_check = pgm_online_name(on, PGM_NOT_NULL_PREFIX, step->column, "NOT NULL check");
-		c->not_null = OidIsValid(get_relation_constraint_oid(on->relid, c->not_null_check, true));
-		on->type_changes = lappend(on->type_changes, c);
+		foreach(lc, part->plan->steps)
+		{
+			PgmOnlineStep *step = lfirst(lc);
+			PgmTypeChange *c;
+
+			if (step->kind != PGM_ONLINE_TYPE)
+				continue;
+			c = palloc0(sizeof(PgmTypeChange));
+			c->step = step;
+			c->new_column = pgm_online_name(part, PGM_NEW_COLUMN_PREFIX, step->column, "new column");
+			c->not_null_check = pgm_online_name(part, PGM_NOT_NULL_PREFIX, step->column, "NOT NULL check");
+			c->not_null = OidIsValid(get_relation_constraint_oid(part->relid, c->not_null_check, true));
+			part->type_changes = lappend(part->type_changes, c);
+		}
+		pgm_online_collect(part);
 	}
-	pgm_online_collect(on);
-	pgm_online_find_moved_indexes(on);
-	pgm_online_find_moved_constraints(on);
+	pgm_online_find_moved(on);
 }
 
 /*
@@ -1854,6 +2144,7 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 	MemoryContext batch_cxt;
 	PgmOnline  *on = NULL;
 	int64		total = 0;
+	ListCell   *lc;
 
 	if (!nonatomic)
 		ereport(ERROR,
@@ -1870,9 +2161,11 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 	for (;;)
 	{
 		PgmOnlineState state;
+		PgmOnline  *table;
 		char	   *reached = NULL;
 		int64		filled = 0;
 		bool		done;
+		bool		last;
 
 		MemoryContextReset(batch_cxt);
 		MemoryContextSwitchTo(batch_cxt);
@@ -1885,31 +2178,38 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 			MemoryContextSwitchTo(keep);
 			on = pgm_online_load(id, "migrate.backfill()");
 			pgm_online_reload(on, &state);
-			pgm_online_find_key(on);
+			foreach(lc, on->parts)
+				pgm_online_find_key(lfirst(lc));
 			MemoryContextSwitchTo(batch_cxt);
 		}
 		if (strcmp(state.phase, "backfilled") == 0)
 			break;
+		/* the tables one after the other, each filled, then validated */
+		table = list_nth(on->parts, Min(Max(state.part, 1), list_length(on->parts)) - 1);
+		last = table->part == list_length(on->parts);
 		/* no rows to fill: only the validation */
-		done = on->key_column == NULL || pgm_backfill_batch_retried(on, state.last_key, &filled, &reached) == 0;
+		done = table->key_column == NULL ||
+			pgm_backfill_batch_retried(table, state.last_key, &filled, &reached) == 0;
 		total += filled;
 		if (done)
 		{
 			pgm_record_prepare();
-			pgm_online_run_ddl(on, "validated", pgm_online_validate);
+			pgm_online_run_ddl(table, "validated", pgm_online_validate);
 			pgm_record_changes("backfill");
 		}
 		{
-			Datum		values[4] = {CStringGetTextDatum(id), Int64GetDatum(filled),
-			reached ? CStringGetTextDatum(reached) : (Datum) 0,
-			CStringGetTextDatum(done ? "backfilled" : "expanded")};
-			char		nulls[4] = {' ', ' ', reached ? ' ' : 'n', ' '};
+			/* the next table's batches begin at its first key */
+			Datum		values[5] = {CStringGetTextDatum(id), Int64GetDatum(filled),
+				reached ? CStringGetTextDatum(reached) : (Datum) 0,
+				CStringGetTextDatum(done && last ? "backfilled" : "expanded"),
+			Int32GetDatum(done && !last ? table->part + 1 : table->part)};
+			char		nulls[5] = {' ', ' ', reached ? ' ' : 'n', ' ', ' '};
 
 			pgm_catalog_exec(PGM_Q_ONLINE_PROGRESS, values, nulls, false);
 		}
 		MemoryContextSwitchTo(keep);
 		SPI_commit();
-		if (done)
+		if (done && last)
 			break;
 		if (pgm_backfill_delay > 0)
 			pgm_sleep_interruptibly(pgm_backfill_delay);
@@ -1987,33 +2287,15 @@ pgm_check_concurrent(const PgmOnline *on, const char *sql)
 }
 
 /*
- * migrate.online_statements(id): the statements of a started online
- * revision that no function can run, to run at top level, in this order:
- * CREATE INDEX CONCURRENTLY of each index not built yet, after a DROP
- * INDEX CONCURRENTLY of what a failed build left; then, once backfilled,
- * each foreign key's ADD ... NOT VALID and VALIDATE, each after a SET
- * LOCAL lock_timeout in the same string.  The guard lets exactly these
- * through, in this session, once.
+ * A table's indexes not built yet: CREATE INDEX CONCURRENTLY of each, after
+ * a DROP INDEX CONCURRENTLY of what a failed build left.
  */
-Datum
-pgmigrate_online_statements(PG_FUNCTION_ARGS)
+static List *
+pgm_online_index_statements(const PgmOnline *on)
 {
-	char	   *id = pgm_text_arg(fcinfo, 0, "id", "migrate.online_statements()");
-	TupleDesc	desc;
-	Tuplestorestate *store = pgm_srf_begin(fcinfo, &desc);
-	PgmOnlineState state;
-	PgmOnline  *on;
 	List	   *statements = NIL;
-	List	   *expected = NIL;
-	char	   *timeout;
 	ListCell   *lc;
 
-	pgm_check_may_change("migrate.online_statements()");
-	pgm_spi_connect();
-	pgm_lock_catalog();
-	on = pgm_online_load(id, "migrate.online_statements()");
-	pgm_require_started(id, &state);
-	pgm_online_reload(on, &state);
 	foreach(lc, on->indexes)
 	{
 		PgmOnlineStep *step = lfirst(lc);
@@ -2036,22 +2318,24 @@ pgmigrate_online_statements(PG_FUNCTION_ARGS)
 		if (built < 1)
 			statements = lappend(statements, moved->create_sql);
 	}
-	/*
-	 * After the indexes (a key references a unique index, which may be one
-	 * of them), and only once the backfill is done: until then the new
-	 * columns are not all filled, and a key validated on them would prove
-	 * nothing (the backfill's own writes are not checked by the keys).
-	 */
-	if (strcmp(state.phase, "backfilled") != 0)
-		on->moved_fks = NIL;
-	/*
-	 * The keys under the lock timeout: adding one takes a brief SHARE ROW
-	 * EXCLUSIVE lock on both tables, which must never queue writes behind a
-	 * long transaction (a failure is run again, as a failed build is).  SET
-	 * LOCAL in the same string: the session's own timeout is back after it,
-	 * whether the statement worked or not.
-	 */
-	timeout = psprintf("SET LOCAL lock_timeout = %d; ", pgm_lock_timeout_or(PGM_ONLINE_LOCK_TIMEOUT_MS));
+	return statements;
+}
+
+/*
+ * A table's foreign keys not made again yet, under the lock timeout:
+ * adding one takes a brief SHARE ROW EXCLUSIVE lock on both tables, which
+ * must never queue writes behind a long transaction (a failure is run
+ * again, as a failed build is).  SET LOCAL in the same string: the
+ * session's own timeout is back after it, whether the statement worked or
+ * not.
+ */
+static List *
+pgm_online_key_statements(const PgmOnline *on)
+{
+	char	   *timeout = psprintf("SET LOCAL lock_timeout = %d; ", pgm_lock_timeout_or(PGM_ONLINE_LOCK_TIMEOUT_MS));
+	List	   *statements = NIL;
+	ListCell   *lc;
+
 	foreach(lc, on->moved_fks)
 	{
 		PgmMovedForeignKey *fk = lfirst(lc);
@@ -2064,6 +2348,48 @@ pgmigrate_online_statements(PG_FUNCTION_ARGS)
 			statements = lappend(statements, psprintf("%sALTER TABLE %s VALIDATE CONSTRAINT %s", timeout,
 													  fk->table, quote_identifier(fk->new_name)));
 	}
+	return statements;
+}
+
+/*
+ * migrate.online_statements(id): the statements of a started online
+ * revision that no function can run, to run at top level, in this order:
+ * CREATE INDEX CONCURRENTLY of each index not built yet, after a DROP
+ * INDEX CONCURRENTLY of what a failed build left; then, once backfilled,
+ * each foreign key's ADD ... NOT VALID and VALIDATE, each after a SET
+ * LOCAL lock_timeout in the same string.  The guard lets exactly these
+ * through, in this session, once.
+ */
+Datum
+pgmigrate_online_statements(PG_FUNCTION_ARGS)
+{
+	char	   *id = pgm_text_arg(fcinfo, 0, "id", "migrate.online_statements()");
+	TupleDesc	desc;
+	Tuplestorestate *store = pgm_srf_begin(fcinfo, &desc);
+	PgmOnlineState state;
+	PgmOnline  *on;
+	List	   *statements = NIL;
+	List	   *expected = NIL;
+	ListCell   *lc;
+
+	pgm_check_may_change("migrate.online_statements()");
+	pgm_spi_connect();
+	pgm_lock_catalog();
+	on = pgm_online_load(id, "migrate.online_statements()");
+	pgm_require_started(id, &state);
+	pgm_online_reload(on, &state);
+	foreach(lc, on->parts)
+		statements = list_concat(statements, pgm_online_index_statements(lfirst(lc)));
+	/*
+	 * After the indexes (a key references a unique index, which may be one
+	 * of them, of another of the revision's tables), and only once the
+	 * backfill is done: until then the new columns are not all filled, and
+	 * a key validated on them would prove nothing (the backfill's own
+	 * writes are not checked by the keys).
+	 */
+	if (strcmp(state.phase, "backfilled") == 0)
+		foreach(lc, on->parts)
+			statements = list_concat(statements, pgm_online_key_statements(lfirst(lc)));
 	foreach(lc, statements)
 	{
 		Datum		value = CStringGetTextDatum((char *) lfirst(lc));
@@ -2215,33 +2541,45 @@ pgm_online_rename_moved(const PgmOnline *on)
 	}
 }
 
-/* Complete's or abort's locks, before either changes anything. */
+/*
+ * Complete's or abort's locks, before either changes anything; then what
+ * start put up for the time both versions run, and each foreign key made
+ * again (`new_keys`: the new ones, which abort drops; else the old ones):
+ * one on an old column goes with it, one referencing it, or a new column
+ * of another of the revision's tables, would stop its drop.
+ */
 static void
-pgm_online_lock_all(const PgmOnline *on)
+pgm_online_take_down(const PgmOnline *on, bool new_keys)
 {
 	List	   *keys = NIL;
+	ListCell   *pc;
 	ListCell   *lc;
 
-	foreach(lc, on->moved_fks)
-		keys = lappend_oid(keys, ((PgmMovedForeignKey *) lfirst(lc))->oid);
-	pgm_online_lock_up_front(on->relid, keys);
+	foreach(pc, on->parts)
+		foreach(lc, ((PgmOnline *) lfirst(pc))->moved_fks)
+			keys = lappend_oid(keys, ((PgmMovedForeignKey *) lfirst(lc))->oid);
+	pgm_online_lock_up_front(pgm_online_relids(on), keys);
+	foreach(pc, on->parts)
+		pgm_online_drop_scaffolding(lfirst(pc));
+	foreach(pc, on->parts)
+		foreach(lc, ((PgmOnline *) lfirst(pc))->moved_fks)
+		{
+			PgmMovedForeignKey *fk = lfirst(lc);
+
+			if (!new_keys)
+				pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", fk->table, quote_identifier(fk->name)));
+			else if (pgm_constraint_state(fk->relid, fk->new_name) >= 0)
+				pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", fk->table,
+									 quote_identifier(fk->new_name)));
+		}
 }
 
+/* Complete, on one table, once every table's scaffolding and old keys are gone. */
 static void
-pgm_online_contract(void *arg)
+pgm_online_contract_table(PgmOnline *on)
 {
-	PgmOnline  *on = (PgmOnline *) arg;
 	ListCell   *lc;
 
-	pgm_online_lock_all(on);
-	pgm_online_drop_scaffolding(on);
-	/* the old keys: one on the old column goes with it, one referencing it would stop its drop */
-	foreach(lc, on->moved_fks)
-	{
-		PgmMovedForeignKey *fk = lfirst(lc);
-
-		pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", fk->table, quote_identifier(fk->name)));
-	}
 	foreach(lc, on->not_nulls)
 	{
 		const char *column = ((PgmOnlineStep *) lfirst(lc))->column;
@@ -2295,15 +2633,32 @@ pgm_online_contract(void *arg)
 								 quote_identifier(on->rename_table->new_name)));
 }
 
-/* The tables complete or abort changes, for the record: the table, and those of the keys made again. */
+static void
+pgm_online_contract(void *arg)
+{
+	PgmOnline  *on = (PgmOnline *) arg;
+	ListCell   *lc;
+
+	pgm_online_take_down(on, false);
+	foreach(lc, on->parts)
+		pgm_online_contract_table(lfirst(lc));
+}
+
+/* The tables complete or abort changes, for the record: the revision's, and those of the keys made again. */
 static void
 pgm_online_note_tables(const PgmOnline *on)
 {
+	ListCell   *pc;
 	ListCell   *lc;
 
-	pgm_changes_note(RelationRelationId, on->relid);
-	foreach(lc, on->moved_fks)
-		pgm_changes_note(RelationRelationId, ((PgmMovedForeignKey *) lfirst(lc))->relid);
+	foreach(pc, on->parts)
+	{
+		PgmOnline  *part = lfirst(pc);
+
+		pgm_changes_note(RelationRelationId, part->relid);
+		foreach(lc, part->moved_fks)
+			pgm_changes_note(RelationRelationId, ((PgmMovedForeignKey *) lfirst(lc))->relid);
+	}
 }
 
 /*
@@ -2386,6 +2741,7 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 	List	   *users;
 	Datum		idarg;
 	int			output_level;
+	ListCell   *lc;
 
 	pgm_check_may_change("migrate.complete()");
 	pgm_spi_connect();
@@ -2401,7 +2757,8 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 				 errdetail("%lld rows are filled so far.", (long long) state.rows_done),
 				 errhint("Run CALL migrate.backfill('%s') to the end first; migrate.online_progress shows how far it is.", id)));
 	pgm_online_reload(on, &state);
-	pgm_online_check_ready(on);
+	foreach(lc, on->parts)
+		pgm_online_check_ready(lfirst(lc));
 	users = pgm_old_version_users(on);
 	if (users != NIL && !force)
 		ereport(ERROR,
@@ -2423,22 +2780,12 @@ pgmigrate_complete(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* Abort, on one table, once every table's scaffolding and new keys are gone. */
 static void
-pgm_online_throw_away(void *arg)
+pgm_online_throw_away_table(PgmOnline *on)
 {
-	PgmOnline  *on = (PgmOnline *) arg;
 	ListCell   *lc;
 
-	pgm_online_lock_all(on);
-	pgm_online_drop_scaffolding(on);
-	/* first: a new key referencing a new column's index would stop its drop */
-	foreach(lc, on->moved_fks)
-	{
-		PgmMovedForeignKey *fk = lfirst(lc);
-
-		if (pgm_constraint_state(fk->relid, fk->new_name) >= 0)
-			pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT %s", fk->table, quote_identifier(fk->new_name)));
-	}
 	foreach(lc, on->not_nulls)
 		pgm_spi_run(psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", on->table,
 								 quote_identifier(pgm_not_null_check(on, ((PgmOnlineStep *) lfirst(lc))->column))));
@@ -2468,6 +2815,17 @@ pgm_online_throw_away(void *arg)
 	}
 }
 
+static void
+pgm_online_throw_away(void *arg)
+{
+	PgmOnline  *on = (PgmOnline *) arg;
+	ListCell   *lc;
+
+	pgm_online_take_down(on, true);
+	foreach(lc, on->parts)
+		pgm_online_throw_away_table(lfirst(lc));
+}
+
 Datum
 pgmigrate_abort(PG_FUNCTION_ARGS)
 {
@@ -2493,7 +2851,8 @@ pgmigrate_abort(PG_FUNCTION_ARGS)
 					psprintf("%lld rows had been backfilled", (long long) state.rows_done));
 	pgm_record_changes("abort");
 	ereport(NOTICE,
-			(errmsg("online revision \"%s\" aborted: table %s has its old shape", id, on->table)));
+			(errmsg(list_length(on->parts) > 1 ? "online revision \"%s\" aborted: tables %s have their old shape" :
+					"online revision \"%s\" aborted: table %s has its old shape", id, pgm_online_tables_text(on))));
 	SPI_finish();
 	PG_RETURN_VOID();
 }

@@ -46,25 +46,38 @@ pgm_fk_action(const char *clause, char action)
 	}
 }
 
-/* Which of the retyped columns `attnum` of `relid` is (of `retyped_relid`'s `attnums`), or -1. */
-static int
-pgm_retyped_index(Oid relid, AttrNumber attnum, Oid retyped_relid, int ncolumns, const AttrNumber *attnums)
+/*
+ * The new column of `attnum` of `relid`, when the revision retypes it (one
+ * of `retyped`, PgmRetyped * of each table it retypes); else NULL, and
+ * *new_type is not set.
+ */
+static const char *
+pgm_retyped_column(Oid relid, AttrNumber attnum, List *retyped, Oid *new_type)
 {
+	ListCell   *lc;
 	int			i;
 
-	for (i = 0; relid == retyped_relid && i < ncolumns; i++)
-		if (attnums[i] == attnum)
-			return i;
-	return -1;
+	foreach(lc, retyped)
+	{
+		const PgmRetyped *r = lfirst(lc);
+
+		for (i = 0; r->relid == relid && i < r->ncolumns; i++)
+			if (r->attnums[i] == attnum)
+			{
+				if (new_type)
+					*new_type = r->new_types[i];
+				return r->new_columns[i];
+			}
+	}
+	return NULL;
 }
 
 /*
  * The columns "a, b" of `relid` numbered in `keys` (an int2[] as text),
- * each retyped one (of `relid` == `retyped_relid`) by its new column.
+ * each retyped one by its new column.
  */
 static char *
-pgm_fk_columns(Oid relid, const char *keys, Oid retyped_relid, int ncolumns, const AttrNumber *attnums,
-			   char **new_columns)
+pgm_fk_columns(Oid relid, const char *keys, List *retyped)
 {
 	int			numbers[INDEX_MAX_KEYS];
 	int			n = pgm_int2_array_parse(keys, numbers, INDEX_MAX_KEYS);
@@ -73,9 +86,9 @@ pgm_fk_columns(Oid relid, const char *keys, Oid retyped_relid, int ncolumns, con
 
 	for (k = 0; k < n; k++)
 	{
-		int			i = pgm_retyped_index(relid, (AttrNumber) numbers[k], retyped_relid, ncolumns, attnums);
+		const char *new_column = pgm_retyped_column(relid, (AttrNumber) numbers[k], retyped, NULL);
 
-		names = lappend(names, (char *) quote_identifier(i >= 0 ? new_columns[i] :
+		names = lappend(names, (char *) quote_identifier(new_column ? new_column :
 														 get_attname(relid, (AttrNumber) numbers[k], false)));
 	}
 	return pgm_list_join(names, ", ");
@@ -90,12 +103,11 @@ pgm_int_width(Oid type)
 
 /* The type column `attnum` of `relid` has after the revision: its new one when retyped. */
 static Oid
-pgm_fk_type_after(Oid relid, AttrNumber attnum, Oid retyped_relid, int ncolumns, const AttrNumber *attnums,
-				  const Oid *new_types)
+pgm_fk_type_after(Oid relid, AttrNumber attnum, List *retyped)
 {
-	int			i = pgm_retyped_index(relid, attnum, retyped_relid, ncolumns, attnums);
+	Oid			type = InvalidOid;
 
-	return i >= 0 ? new_types[i] : get_atttype(relid, attnum);
+	return pgm_retyped_column(relid, attnum, retyped, &type) ? type : get_atttype(relid, attnum);
 }
 
 /*
@@ -124,32 +136,36 @@ pgm_fk_comparable(Oid key, Oid ref)
  * The key's pairs of columns as they will be: *incomparable says the first
  * pair it could not compare, *narrower the first of its columns that is a
  * narrower integer than the one it references ("order_id integer", for a
- * bigint key: the key's new values past its end could not be referenced);
- * each NULL when there is none.
+ * bigint key: the key's new values past its end could not be referenced)
+ * and *widen how to widen it ("ALTER COLUMN order_id TYPE bigint"); each
+ * NULL when there is none.
  */
 static void
-pgm_fk_check_pairs(Oid relid, const char *conkey, Oid confrelid, const char *confkey, Oid retyped_relid,
-				   int ncolumns, const AttrNumber *attnums, const Oid *new_types,
-				   char **incomparable, char **narrower)
+pgm_fk_check_pairs(Oid relid, const char *conkey, Oid confrelid, const char *confkey, List *retyped,
+				   char **incomparable, char **narrower, char **widen)
 {
 	int			keys[INDEX_MAX_KEYS];
 	int			refs[INDEX_MAX_KEYS];
 	int			n = pgm_int2_array_parse(conkey, keys, INDEX_MAX_KEYS);
 	int			i;
 
-	*incomparable = *narrower = NULL;
+	*incomparable = *narrower = *widen = NULL;
 	(void) pgm_int2_array_parse(confkey, refs, INDEX_MAX_KEYS);
 	for (i = 0; i < n; i++)
 	{
-		Oid			key = pgm_fk_type_after(relid, keys[i], retyped_relid, ncolumns, attnums, new_types);
-		Oid			ref = pgm_fk_type_after(confrelid, refs[i], retyped_relid, ncolumns, attnums, new_types);
+		Oid			key = pgm_fk_type_after(relid, keys[i], retyped);
+		Oid			ref = pgm_fk_type_after(confrelid, refs[i], retyped);
 
 		if (*incomparable == NULL && !pgm_fk_comparable(key, ref))
 			*incomparable = psprintf("its columns %s %s and %s %s could not be compared",
 									 quote_identifier(get_attname(relid, keys[i], false)), format_type_be(key),
 									 quote_identifier(get_attname(confrelid, refs[i], false)), format_type_be(ref));
 		if (*narrower == NULL && pgm_int_width(key) > 0 && pgm_int_width(key) < pgm_int_width(ref))
+		{
 			*narrower = psprintf("%s %s", quote_identifier(get_attname(relid, keys[i], false)), format_type_be(key));
+			*widen = psprintf("ALTER COLUMN %s TYPE %s", quote_identifier(get_attname(relid, keys[i], false)),
+							  format_type_be(ref));
+		}
 	}
 }
 
@@ -196,19 +212,20 @@ static const char pgm_fk_query[] =
 	" ORDER BY k.conrelid, k.conname";
 
 /*
- * The foreign keys of table `relid` on, or referencing, one of its
- * columns `attnums` (`ncolumns` of them) that an online revision retypes,
- * each to be made again with `new_columns` in their place (of types
- * `new_types`).  `reason` of a key is set when it cannot be made again so,
- * `narrower` when a column of it cannot hold the values it references (the
- * caller refuses both).
+ * The foreign keys of table `table->relid` on, or referencing, one of the
+ * columns the online revision retypes there, each to be made again with the
+ * new columns in their place: of that table, and of the others the
+ * revision retypes (`retyped`, PgmRetyped * of each, `table` among them: a
+ * key and the columns that reference it, widened together).  `reason` of
+ * a key is set when it cannot be made again so, `narrower` when a column of
+ * it cannot hold the values it references (the caller refuses both).
  */
 List *
-pgm_online_find_foreign_keys(Oid relid, int ncolumns, const AttrNumber *attnums, char **new_columns,
-							 const Oid *new_types)
+pgm_online_find_foreign_keys(const PgmRetyped *table, List *retyped)
 {
+	Oid			relid = table->relid;
 	Oid			types[2] = {OIDOID, INT2ARRAYOID};
-	Datum		values[2] = {ObjectIdGetDatum(relid), pgm_int2_array_datum(attnums, ncolumns)};
+	Datum		values[2] = {ObjectIdGetDatum(relid), pgm_int2_array_datum(table->attnums, table->ncolumns)};
 	List	   *out = NIL;
 	ListCell   *lc;
 	foreach(lc, pgm_spi_rows(pgm_fk_query, 2, types, values))
@@ -225,14 +242,13 @@ pgm_online_find_foreign_keys(Oid relid, int ncolumns, const AttrNumber *attnums,
 		fk->comment = f[13];
 		fk->reason = f[14];
 		fk->definition = psprintf("FOREIGN KEY (%s) REFERENCES %s (%s)%s%s%s%s",
-								  pgm_fk_columns(fk->relid, f[6], relid, ncolumns, attnums, new_columns),
-								  f[5], pgm_fk_columns(confrelid, f[7], relid, ncolumns, attnums, new_columns),
+								  pgm_fk_columns(fk->relid, f[6], retyped),
+								  f[5], pgm_fk_columns(confrelid, f[7], retyped),
 								  f[10][0] == 'f' ? " MATCH FULL" : "",
 								  pgm_fk_action("ON UPDATE", f[8][0]), pgm_fk_action("ON DELETE", f[9][0]),
 								  strcmp(f[11], "t") != 0 ? "" :
 								  strcmp(f[12], "t") == 0 ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
-		pgm_fk_check_pairs(fk->relid, f[6], confrelid, f[7], relid, ncolumns, attnums, new_types,
-						   &incomparable, &fk->narrower);
+		pgm_fk_check_pairs(fk->relid, f[6], confrelid, f[7], retyped, &incomparable, &fk->narrower, &fk->widen);
 		if (fk->reason == NULL)
 			fk->reason = incomparable;
 		out = lappend(out, fk);

@@ -60,14 +60,15 @@
 
 /*
  * The relations, each once, in the order they are locked: the views that
- * read the table ($1), directly or through other views, the outermost
- * first; the other tables of the keys ($2) that reference it; the table
- * and its partitions (inheritance children), the table's own first; the
- * other tables its keys reference; its sequences.
+ * read the tables ($1), directly or through other views, the outermost
+ * first; the other tables of the keys ($2) that reference them; the tables
+ * (those that reference others of them first, as their writes lock them)
+ * and their partitions (inheritance children), each table's own first;
+ * the other tables their keys reference; their sequences.
  */
 static const char pgm_lock_order_sql[] =
 "WITH RECURSIVE reader(oid, depth) AS ("
-"    SELECT $1, 0"
+"    SELECT t, 0 FROM unnest($1) AS t"
 "  UNION"
 "    SELECT r.ev_class, reader.depth + 1"
 "    FROM reader"
@@ -76,23 +77,26 @@ static const char pgm_lock_order_sql[] =
 "    JOIN pg_rewrite r ON r.oid = d.objid AND r.ev_class <> reader.oid"
 "    JOIN pg_class v ON v.oid = r.ev_class AND v.relkind = 'v'"
 "    WHERE reader.depth < 64"
-"), part(oid, depth) AS ("
-"    SELECT $1, 0"
+"), part(oid, root, depth) AS ("
+"    SELECT t, t, 0 FROM unnest($1) AS t"
 "  UNION"
-"    SELECT i.inhrelid, part.depth + 1 FROM part JOIN pg_inherits i ON i.inhparent = part.oid"
+"    SELECT i.inhrelid, part.root, part.depth + 1 FROM part JOIN pg_inherits i ON i.inhparent = part.oid"
 "    WHERE part.depth < 64"
 "), relation(oid, kind, rank) AS ("
 "    SELECT oid, 0, -max(depth) FROM reader WHERE depth > 0 GROUP BY oid"
 "  UNION ALL"
-"    SELECT conrelid, 1, 0 FROM pg_constraint WHERE oid = ANY ($2) AND conrelid <> $1"
+"    SELECT conrelid, 1, 0 FROM pg_constraint WHERE oid = ANY ($2) AND conrelid <> ALL ($1)"
 "  UNION ALL"
-"    SELECT oid, 2, depth FROM part"
+"    SELECT oid, 2, depth + 100 * (SELECT count(DISTINCT k.conrelid) FROM pg_constraint k"
+"        WHERE k.contype = 'f' AND k.confrelid = part.root AND k.conrelid <> part.root"
+"          AND k.conrelid = ANY ($1))"
+"    FROM part"
 "  UNION ALL"
-"    SELECT confrelid, 3, 0 FROM pg_constraint WHERE oid = ANY ($2) AND confrelid <> $1"
+"    SELECT confrelid, 3, 0 FROM pg_constraint WHERE oid = ANY ($2) AND confrelid <> ALL ($1)"
 "  UNION ALL"
 "    SELECT d.objid, 4, 0 FROM pg_depend d"
 "    JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'"
-"    WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = $1"
+"    WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = ANY ($1)"
 "      AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')"
 ")"
 "SELECT oid FROM relation GROUP BY oid ORDER BY min(kind), min(rank), oid";
@@ -237,10 +241,10 @@ pgm_oid_array(List *list)
  * attempt gave up on first.
  */
 static List *
-pgm_lock_order(Oid relid, List *keys)
+pgm_lock_order(List *relids, List *keys)
 {
-	Oid			types[2] = {OIDOID, OIDARRAYOID};
-	Datum		values[2] = {ObjectIdGetDatum(relid), pgm_oid_array(keys)};
+	Oid			types[2] = {OIDARRAYOID, OIDARRAYOID};
+	Datum		values[2] = {pgm_oid_array(relids), pgm_oid_array(keys)};
 	int			level = pgm_spi_fix_settings(true);
 	int			lookups = pgm_spi_prefer_lookups();
 	List	   *order = NIL;
@@ -302,14 +306,14 @@ pgm_online_wait_within_deadlock_check(int cap_ms)
 
 /*
  * Lock what an online revision's start, complete or abort changes, on
- * table `relid` with the foreign keys `keys` (oids) made again (NIL at
- * start), before any of it is changed.  The caller runs in an attempt under a lock timeout
+ * its tables `relids` with the foreign keys `keys` (oids) made again (NIL
+ * at start), before any of it is changed.  The caller runs in an attempt under a lock timeout
  * (pgm_with_lock_retries()), connected to SPI.
  */
 void
-pgm_online_lock_up_front(Oid relid, List *keys)
+pgm_online_lock_up_front(List *relids, List *keys)
 {
-	List	   *order = pgm_lock_order(relid, keys);
+	List	   *order = pgm_lock_order(relids, keys);
 	TimestampTz deadline = 0;
 	ListCell   *lc;
 

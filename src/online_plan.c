@@ -6,7 +6,9 @@
  * lock while it rewrites or scans a table: on one table, ALTER COLUMN ...
  * TYPE [USING], ALTER COLUMN ... SET NOT NULL, RENAME COLUMN, ADD COLUMN
  * [NOT NULL] DEFAULT, DROP COLUMN, ADD CONSTRAINT (CHECK, FOREIGN KEY,
- * UNIQUE), CREATE INDEX and, last, RENAME TO, one change per statement.  This file reads the parse trees into
+ * UNIQUE), CREATE INDEX and, last, RENAME TO, one change per statement;
+ * or, on several tables, ALTER COLUMN ... TYPE only (a key and the columns
+ * that reference it), with ALTER SEQUENCE ... AS.  This file reads the parse trees into
  * steps, and refuses, with the reason, anything else; it is called when the
  * revision is registered (so that a revision that cannot run online is
  * never stored as one) and again by each phase (online.c), which resolves
@@ -31,7 +33,8 @@ pgm_online_refuse(const char *revision, const PgmStatement *stmt, const char *wh
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("statement %d of online revision \"%s\" cannot run online", stmt->number, revision),
 			 errdetail("%s", why),
-			 errhint("An online revision holds only ALTER TABLE statements on one table, one change each: "
+			 errhint("An online revision holds only ALTER TABLE statements on one table, one change each "
+					 "(on several tables of one schema, type changes only): "
 					 "ALTER COLUMN ... TYPE (with a line \"-- migrate:reverse EXPRESSION\" before it when its USING is more than the cast of the column to the new type), "
 					 "ALTER COLUMN ... SET NOT NULL, RENAME COLUMN, ADD COLUMN, DROP COLUMN, "
 					 "ADD CONSTRAINT (CHECK, FOREIGN KEY or UNIQUE), CREATE INDEX, and RENAME TO last; "
@@ -297,6 +300,51 @@ pgm_online_sequence_type(const PgmStatement *stmt, AlterSeqStmt *alter, const ch
 	return step;
 }
 
+/* Note `table` (NULL: none) among the plan's tables: the first is its relation. */
+static void
+pgm_online_plan_table(PgmOnlinePlan *plan, RangeVar *table)
+{
+	ListCell   *lc;
+
+	if (table == NULL)
+		return;
+	foreach(lc, plan->tables)
+		if (equal(lfirst(lc), table))
+			return;
+	plan->tables = lappend(plan->tables, table);
+	if (plan->relation == NULL)
+		plan->relation = table;
+}
+
+/*
+ * A revision that changes several tables holds type changes only (with
+ * their sequences): a primary key widened with the columns that reference
+ * it, in one revision.  Its tables share the version schemas (start checks
+ * that they are of one schema), and what else a revision may do (renames,
+ * drops, a table renamed, constraints and indexes added) would have the
+ * phases of one table change names another table's use.
+ */
+static void
+pgm_online_plan_check_tables(const PgmOnlinePlan *plan, List *statements, const char *revision)
+{
+	ListCell   *lc;
+
+	if (list_length(plan->tables) < 2)
+		return;
+	foreach(lc, plan->steps)
+	{
+		PgmOnlineStep *step = lfirst(lc);
+
+		if (step->kind != PGM_ONLINE_TYPE && step->kind != PGM_ONLINE_SEQUENCE_TYPE)
+			pgm_online_refuse(revision, list_nth(statements, foreach_current_index(lc)),
+							  psprintf("The revision changes tables %s and %s; an online revision that changes several tables holds only type changes (ALTER COLUMN ... TYPE, with ALTER SEQUENCE ... AS of their sequences): put this change in an online revision of its own.",
+									   quote_qualified_identifier(((RangeVar *) linitial(plan->tables))->schemaname,
+																  ((RangeVar *) linitial(plan->tables))->relname),
+									   quote_qualified_identifier(((RangeVar *) lsecond(plan->tables))->schemaname,
+																  ((RangeVar *) lsecond(plan->tables))->relname)));
+	}
+}
+
 /*
  * The steps of an online revision's up.  Refuses, with error 0A000 and the
  * statement's number, any statement that is not one of the supported
@@ -318,6 +366,7 @@ pgm_online_plan(const char *sql, List *statements, const char *revision)
 	{
 		PgmStatement *stmt = lfirst(lc);
 		PgmOnlineStep *step;
+		RangeVar   *table = NULL;
 		ListCell   *prev;
 
 		if (IsA(stmt->tree, RenameStmt) && ((RenameStmt *) stmt->tree)->renameType == OBJECT_COLUMN &&
@@ -333,10 +382,7 @@ pgm_online_plan(const char *sql, List *statements, const char *revision)
 			step->statement = stmt->text;
 			step->column = pstrdup(rename->subname);
 			step->new_name = pstrdup(rename->newname);
-			if (plan->relation == NULL)
-				plan->relation = rename->relation;
-			else if (!equal(plan->relation, rename->relation))
-				pgm_online_refuse(revision, stmt, "It changes another table than the statements before it; an online revision changes one table.");
+			table = rename->relation;
 		}
 		else if (IsA(stmt->tree, RenameStmt) && ((RenameStmt *) stmt->tree)->renameType == OBJECT_TABLE)
 		{
@@ -349,20 +395,14 @@ pgm_online_plan(const char *sql, List *statements, const char *revision)
 			step->number = stmt->number;
 			step->statement = stmt->text;
 			step->new_name = pstrdup(rename->newname);
-			if (plan->relation == NULL)
-				plan->relation = rename->relation;
-			else if (!equal(plan->relation, rename->relation))
-				pgm_online_refuse(revision, stmt, "It changes another table than the statements before it; an online revision changes one table.");
+			table = rename->relation;
 		}
 		else if (IsA(stmt->tree, IndexStmt))
 		{
 			IndexStmt  *index = (IndexStmt *) stmt->tree;
 
 			step = pgm_online_index(sql, stmt, index, revision);
-			if (plan->relation == NULL)
-				plan->relation = index->relation;
-			else if (!equal(plan->relation, index->relation))
-				pgm_online_refuse(revision, stmt, "It changes another table than the statements before it; an online revision changes one table.");
+			table = index->relation;
 		}
 		else if (IsA(stmt->tree, AlterSeqStmt))
 			step = pgm_online_sequence_type(stmt, (AlterSeqStmt *) stmt->tree, revision);
@@ -374,17 +414,16 @@ pgm_online_plan(const char *sql, List *statements, const char *revision)
 				pgm_online_refuse(revision, stmt, "It makes several changes; write one ALTER TABLE statement per change.");
 			if (alter->missing_ok)
 				pgm_online_refuse(revision, stmt, "ALTER TABLE IF EXISTS cannot run online: the table must be there.");
-			if (plan->relation == NULL)
-				plan->relation = alter->relation;
-			else if (!equal(plan->relation, alter->relation))
-				pgm_online_refuse(revision, stmt, "It changes another table than the statements before it; an online revision changes one table.");
+			table = alter->relation;
 			step = pgm_online_step(sql, stmt, previous, linitial_node(AlterTableCmd, alter->cmds), revision);
 		}
 		else
 			pgm_online_refuse(revision, stmt, "It is not an ALTER TABLE statement.");
 
-		if (plan->relation && !plan->relation->inh)
+		if (table && !table->inh)
 			pgm_online_refuse(revision, stmt, "ALTER TABLE ONLY cannot run online.");
+		step->relation = table;
+		pgm_online_plan_table(plan, table);
 		foreach(prev, plan->steps)
 		{
 			PgmOnlineStep *other = lfirst(prev);
@@ -393,7 +432,7 @@ pgm_online_plan(const char *sql, List *statements, const char *revision)
 				pgm_online_refuse(revision, stmt,
 								  psprintf("Statement %d renames the table before it; make the rename the last statement.",
 										   other->number));
-			if (step->column == NULL || other->column == NULL)
+			if (step->column == NULL || other->column == NULL || !equal(step->relation, other->relation))
 				continue;
 			if (strcmp(other->column, step->column) == 0 ||
 				(other->kind == PGM_ONLINE_RENAME_COLUMN && strcmp(other->new_name, step->column) == 0) ||
@@ -412,6 +451,8 @@ pgm_online_plan(const char *sql, List *statements, const char *revision)
 				 errmsg("online revision \"%s\" changes no table", revision),
 				 errdetail("An online revision changes one table; a sequence's type changes online with its table's column."),
 				 errhint("Register the change as a plain revision.")));
+
+	pgm_online_plan_check_tables(plan, statements, revision);
 
 	/*
 	 * A constraint or an index is added at start, on the columns as they are

@@ -533,6 +533,7 @@ typedef struct PgmOnlineStep
 	PgmOnlineKind kind;
 	int			number;			/* of the statement, 1-based */
 	char	   *statement;		/* its text */
+	RangeVar   *relation;		/* the table it changes; NULL for SEQUENCE_TYPE */
 	char	   *column;			/* the column it changes (ADD: adds); NULL for
 								 * a constraint or the table's rename */
 	char	   *new_name;		/* RENAME: the column's or the table's new name */
@@ -552,7 +553,8 @@ typedef struct PgmOnlineStep
 
 typedef struct PgmOnlinePlan
 {
-	RangeVar   *relation;		/* the one table the steps change */
+	RangeVar   *relation;		/* the (first) table the steps change */
+	List	   *tables;			/* RangeVar *: each table, once, as first named */
 	List	   *steps;			/* PgmOnlineStep * */
 } PgmOnlinePlan;
 
@@ -632,12 +634,23 @@ typedef struct PgmMovedForeignKey
 	char	   *comment;		/* its comment, or NULL */
 	char	   *reason;			/* why it cannot be made again so; NULL: it can */
 	char	   *narrower;		/* a column of it too narrow for the new key; NULL: none */
+	char	   *widen;			/* then: "ALTER COLUMN c TYPE t", which would widen it */
 	char	   *new_name;		/* the caller's name for the new one */
 } PgmMovedForeignKey;
 
+/* The columns an online revision retypes on one table, and their new columns. */
+typedef struct PgmRetyped
+{
+	Oid			relid;
+	int			ncolumns;
+	AttrNumber *attnums;
+	char	  **columns;
+	char	  **new_columns;
+	Oid		   *new_types;
+} PgmRetyped;
+
 extern int	pgm_int_width(Oid type);
-extern List *pgm_online_find_foreign_keys(Oid relid, int ncolumns, const AttrNumber *attnums,
-										  char **new_columns, const Oid *new_types);
+extern List *pgm_online_find_foreign_keys(const PgmRetyped *table, List *retyped);
 
 /* ---- online_checks.c: a retyped column's CHECK constraints, made again on the new column ---- */
 
@@ -701,7 +714,7 @@ extern void pgm_engine_note_waited(Oid relid);
 extern void pgm_online_locks_begin(void);
 extern int	pgm_online_wait_within_deadlock_check(int cap_ms);
 extern void pgm_online_before_handed_out(Node *parsetree);
-extern void pgm_online_lock_up_front(Oid relid, List *keys);
+extern void pgm_online_lock_up_front(List *relids, List *keys);
 
 /* ---- online.c: online revisions, in phases ---- */
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # A primary key running out of ids, widened online under load.  orders.id is
 # a serial integer key that order_items.order_id and payments.order_id
-# reference, PGM_ONLINE_KEY_ROWS rows each (1,000,000 by default).  Three
-# online revisions, each on one table: order_items.order_id to bigint, then
-# payments.order_id, then orders.id with its sequence.  Throughout each, an
-# "old application" and a "new application" (pgbench, each through its own
+# reference, PGM_ONLINE_KEY_ROWS rows each (1,000,000 by default).  One
+# online revision widens the key, its sequence and both referencing columns;
+# its backfill is cut short by a statement timeout again and again and goes
+# on where it stopped, from one table to the next.  Throughout, an "old
+# application" and a "new application" (pgbench, each through its own
 # version's schema) place orders: an order, an item and a payment, the item
 # and the payment referencing the order just made, and read and update
 # items.  The old one stops before complete, the new one goes on through it.
@@ -81,7 +82,7 @@ step() {
     app new "$work/app.sql" "app_$id,app" &
     local new_pid=$!
     sleep 1
-    q "CALL migrate.backfill('$id')" >/dev/null
+    backfill "$id"
     psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<<"SELECT statement FROM migrate.online_statements('$id') \gexec" >/dev/null
     sleep 1
     touch "$work/stop_old"
@@ -98,6 +99,18 @@ step() {
     echo "     $id in $(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f s", b - a }'):" \
          "old application $(worst old); new application $(worst new);" \
          "complete $(awk -v a="$completing" -v b="$completed" 'BEGIN { printf "%.0f ms", (b - a) * 1000 }')"
+}
+# backfill ID: CALL migrate.backfill, cut short every PGM_ONLINE_KEY_CUT_MS
+# (1,500) until it is done; each cut is noted (the table it was at) in $work/cuts
+backfill() {
+    local cut_ms=${PGM_ONLINE_KEY_CUT_MS:-1500}
+    : >"$work/cuts"
+    until PGOPTIONS="-c client_min_messages=warning -c statement_timeout=$cut_ms" \
+          psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "CALL migrate.backfill('$1')" >/dev/null 2>"$work/cut_err"; do
+        grep -q "canceling statement due to statement timeout" "$work/cut_err" || { cat "$work/cut_err"; return 1; }
+        q "SELECT backfilling FROM migrate.online_progress WHERE revision = '$1'" >>"$work/cuts"
+        [ "$(wc -l <"$work/cuts")" -lt 1000 ] || { echo "  the backfill made no progress"; return 1; }
+    done
 }
 # every order, item and payment placed is there, once; none refers to nothing
 rows_right() {
@@ -116,25 +129,23 @@ column_type() {
     q "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '$1'::regclass AND attname = '$2'"
 }
 
-# ---- the referencing columns first, then the key ----------------------------
+# ---- the key and the columns that reference it, in one revision --------------
 
-step 0002 0001 "ALTER TABLE app.order_items ALTER COLUMN order_id TYPE bigint"
-check "0002: order_items.order_id is bigint, its index on it" \
-    same "bigint|bigint" "$(column_type app.order_items order_id)|$(q "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_index i
-        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indexrelid = 'app.order_items_order'::regclass")"
-rows_right 0002
-
-step 0003 0002 "ALTER TABLE app.payments ALTER COLUMN order_id TYPE bigint"
-check "0003: payments.order_id is bigint" same "bigint" "$(column_type app.payments order_id)"
-rows_right 0003
-
-step 0004 0003 "ALTER TABLE app.orders ALTER COLUMN id TYPE bigint;
-ALTER SEQUENCE app.orders_id_seq AS bigint"
-check "0004: orders.id is bigint, the primary key, from its sequence, now bigint" \
+step 0002 0001 "ALTER TABLE app.orders ALTER COLUMN id TYPE bigint;
+ALTER SEQUENCE app.orders_id_seq AS bigint;
+ALTER TABLE app.order_items ALTER COLUMN order_id TYPE bigint;
+ALTER TABLE app.payments ALTER COLUMN order_id TYPE bigint"
+echo "     the backfill was cut $(wc -l <"$work/cuts") times, at: $(sort "$work/cuts" | uniq -c | awk '{ printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1 }')"
+check "0002: the backfill was cut short in more than one table, and went on where it stopped" \
+    test "$(sort -u "$work/cuts" | wc -l)" -ge 2
+check "0002: orders.id is bigint, the primary key, from its sequence, now bigint" \
     same "bigint|orders_pkey|app.orders_id_seq|bigint" \
     "$(column_type app.orders id)|$(q "SELECT conname FROM pg_constraint WHERE conrelid = 'app.orders'::regclass AND contype = 'p'")|$(q "SELECT pg_get_serial_sequence('app.orders', 'id')")|$(q "SELECT seqtypid::regtype FROM pg_sequence WHERE seqrelid = 'app.orders_id_seq'::regclass")"
-rows_right 0004
-check "0004: the view that reads orders.id and order_items.order_id follows them" \
+check "0002: order_items.order_id is bigint, its index on it; payments.order_id is bigint" \
+    same "bigint|bigint|bigint" "$(column_type app.order_items order_id)|$(q "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_index i
+        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indexrelid = 'app.order_items_order'::regclass")|$(column_type app.payments order_id)"
+rows_right 0002
+check "0002: the view that reads orders.id and order_items.order_id follows them" \
     same "bigint" "$(column_type app.order_totals id)"
 
 check "no version schema, trigger, function or new column is left" \

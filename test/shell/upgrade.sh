@@ -263,6 +263,13 @@ promises() {
                 -c "SELECT (SELECT proconfig FROM pg_proc WHERE oid = 'migrate.schema()'::regprocedure)
                            @> ARRAY['TimeZone=UTC']")"
     fi
+    if at_least "$2" 0.16; then
+        check "$2 in $1: migrate.online keeps the tables of a revision and the one its backfill is at (0.16)" \
+            same "tables text[]|part integer|tables|backfilling" \
+            "$(q "$1" "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), '|' ORDER BY attnum) FROM pg_attribute
+                       WHERE attrelid = 'migrate.online'::regclass AND attname IN ('tables', 'part')")|$(q "$1" "SELECT string_agg(attname, '|' ORDER BY attnum)
+                       FROM pg_attribute WHERE attrelid = 'migrate.online_progress'::regclass AND attname IN ('tables', 'backfilling')")"
+    fi
 }
 
 # ---- each step, on a catalog in use --------------------------------------
