@@ -385,16 +385,34 @@ SELECT migrate.add('m2', $$ALTER TABLE orders ALTER COLUMN id TYPE bigint;
                            ALTER TABLE payments ALTER COLUMN order_id TYPE bigint;
                            ALTER TABLE elsewhere.refunds ALTER COLUMN order_id TYPE bigint$$, online => true);
 SELECT migrate.start('m2');
+-- a referencing column of another schema: widened by a plain revision first
+SELECT migrate.add('m2', $$ALTER TABLE orders ALTER COLUMN id TYPE bigint;
+                           ALTER TABLE orders ALTER COLUMN parent TYPE bigint;
+                           ALTER SEQUENCE orders_id_seq AS bigint;
+                           ALTER TABLE items ALTER COLUMN order_id TYPE bigint;
+                           ALTER TABLE payments ALTER COLUMN order_id TYPE bigint$$, online => true);
 -- each table named one way; one that is not there is named
 SELECT migrate.add('m2', $$ALTER TABLE items ALTER COLUMN order_id TYPE bigint;
                            ALTER TABLE payments ALTER COLUMN order_id TYPE bigint;
                            ALTER TABLE app.items ALTER COLUMN qty TYPE bigint$$, online => true);
-SELECT migrate.start('m2');
 SELECT migrate.add('m2', $$ALTER TABLE items ALTER COLUMN order_id TYPE bigint;
                            ALTER TABLE nowhere ALTER COLUMN order_id TYPE bigint$$, online => true);
 SELECT migrate.start('m2');
 SELECT migrate.add('m1b', 'DROP TABLE elsewhere.refunds; DROP SCHEMA elsewhere', parents => '{m1}', allow_destructive => true);
 SELECT count(*) FROM migrate.apply('m1b');
+-- a referencing table without a single-column key: the same
+BEGIN;
+SET client_min_messages = error;
+SELECT migrate.add('m1t', 'CREATE TABLE order_tags (order_id int REFERENCES orders, tag text, PRIMARY KEY (order_id, tag))',
+                   parents => '{m1b}');
+SELECT count(*) FROM migrate.apply('m1t');
+RESET client_min_messages;
+SELECT migrate.add('m2t', $$ALTER TABLE orders ALTER COLUMN id TYPE bigint;
+                            ALTER TABLE orders ALTER COLUMN parent TYPE bigint;
+                            ALTER SEQUENCE orders_id_seq AS bigint;
+                            ALTER TABLE items ALTER COLUMN order_id TYPE bigint;
+                            ALTER TABLE payments ALTER COLUMN order_id TYPE bigint$$, online => true, parents => '{m1t}');
+ROLLBACK;
 SELECT migrate.add('m2', $$ALTER TABLE orders ALTER COLUMN id TYPE bigint;
                            ALTER TABLE orders ALTER COLUMN parent TYPE bigint;
                            ALTER SEQUENCE orders_id_seq AS bigint;
@@ -418,8 +436,8 @@ INSERT INTO items (order_id, qty) VALUES (1501, 1) RETURNING order_id, pg_typeof
 INSERT INTO items (order_id, qty) VALUES (999999, 1);
 SET search_path = app_m2, app;
 INSERT INTO orders (note, parent) VALUES ('new', 1500) RETURNING id, pg_typeof(id);
-INSERT INTO items (order_id, qty) VALUES (1503, 2) RETURNING order_id, pg_typeof(order_id);
-INSERT INTO payments VALUES (1503, 1503, 10) RETURNING order_id, pg_typeof(order_id);
+INSERT INTO items (order_id, qty) VALUES (1502, 2) RETURNING order_id, pg_typeof(order_id);
+INSERT INTO payments VALUES (1503, 1502, 10) RETURNING order_id, pg_typeof(order_id);
 INSERT INTO payments VALUES (1504, 999999, 10);
 -- (a cascade from the old version's side reaches the new version's rows)
 DELETE FROM orders WHERE id = 1501;
@@ -444,7 +462,7 @@ SELECT seqtypid::regtype FROM pg_sequence WHERE seqrelid = 'orders_id_seq'::regc
 SELECT * FROM migrate.compare(:'plain'::jsonb, migrate.schema());
 SELECT * FROM migrate.drift();
 SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM items), (SELECT count(*) FROM payments),
-       (SELECT count(*) FROM items WHERE order_id IN (1501, 1503));
+       (SELECT count(*) FROM items WHERE order_id IN (1501, 1502));
 -- past the old type's end
 SELECT setval('orders_id_seq', 2147483647);
 INSERT INTO orders (note) VALUES ('big') RETURNING id;

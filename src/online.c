@@ -994,6 +994,42 @@ pgm_online_find_moved_indexes(PgmOnline *on)
 	}
 }
 
+/* The single-column primary key of `relid`: a row of its type, typmod and name; NIL: none. */
+static List *
+pgm_single_column_key(Oid relid)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(relid)};
+
+	return pgm_spi_rows("SELECT a.atttypid, a.atttypmod, a.attname"
+						" FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a"
+						"   ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid"
+						"  AND a.attnum OPERATOR(pg_catalog.=) i.indkey[0]"
+						" WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND i.indisprimary"
+						"   AND i.indnkeyatts OPERATOR(pg_catalog.=) 1",
+						1, types, values);
+}
+
+/*
+ * How to widen the column of foreign key `fk` that is too narrow for the
+ * key it references: in this revision, where its table could be one of
+ * the revision's; else in a plain revision first.
+ */
+static char *
+pgm_widen_hint(const PgmOnline *on, const PgmMovedForeignKey *fk)
+{
+	const char *why = get_rel_namespace(fk->relid) != on->nspid ?
+		psprintf("it is in another schema than table %s", on->table) :
+		pgm_single_column_key(fk->relid) == NIL ? "it has no single-column primary key, which the backfill walks" :
+		NULL;
+
+	if (why == NULL)
+		return psprintf("Retype it in this revision too (ALTER TABLE %s %s), or first, in an online revision of its own.",
+						fk->table, fk->widen);
+	return psprintf("Widen it first, in a plain revision (ALTER TABLE %s %s), which rewrites that table under its lock: table %s cannot change in this online revision, since %s.",
+					fk->table, fk->widen, fk->table, why);
+}
+
 /*
  * The CHECK constraints and foreign keys on the retyped columns, or
  * referencing them, each to be made again on the new columns
@@ -1037,8 +1073,7 @@ pgm_online_find_moved_constraints(PgmOnline *on, List *retyped, List **taken)
 		if (fk->narrower && !on->lenient)
 			pgm_online_refused(on, psprintf("foreign key %s of table %s has the column %s, which could not hold the new values of the column it references",
 											quote_identifier(fk->name), fk->table, fk->narrower),
-							   psprintf("Retype it in this revision too (ALTER TABLE %s %s), or first, in an online revision of its own.",
-										fk->table, fk->widen));
+							   pgm_widen_hint(on, fk));
 		fk->new_name = pgm_online_name(on, PGM_NEW_COLUMN_PREFIX, fk->name, "foreign key on the new column");
 		if (fk->new_name == NULL)
 			continue;
@@ -1090,19 +1125,11 @@ pgm_online_built_later(const PgmOnline *on)
 static void
 pgm_online_find_key(PgmOnline *on)
 {
-	Oid			types[1] = {OIDOID};
-	Datum		values[1] = {ObjectIdGetDatum(on->relid)};
 	List	   *keys;
 
 	if (pgm_backfill_column(on) == NULL)
 		return;
-	keys = pgm_spi_rows("SELECT a.atttypid, a.atttypmod, a.attname"
-							  " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a"
-							  "   ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid"
-							  "  AND a.attnum OPERATOR(pg_catalog.=) i.indkey[0]"
-							  " WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND i.indisprimary"
-							  "   AND i.indnkeyatts OPERATOR(pg_catalog.=) 1",
-							  1, types, values);
+	keys = pgm_single_column_key(on->relid);
 	if (keys == NIL)
 		pgm_online_refused(on, psprintf("table %s has no single-column primary key", on->table),
 						   "The backfill walks the table in primary key order: give it a primary key of one column first.");
@@ -1407,6 +1434,17 @@ pgm_online_check_views_made(PgmOnline *on)
 		ReThrowError(edata);
 }
 
+/* The default of the new column of `c`: the old one's, cast to the new type; NULL: none. */
+static char *
+pgm_new_default(const PgmOnline *on, const PgmTypeChange *c)
+{
+	List	   *defaults = pgm_spi_strings(psprintf("SELECT pg_catalog.pg_get_expr(adbin, adrelid) FROM pg_catalog.pg_attrdef"
+													" WHERE adrelid OPERATOR(pg_catalog.=) %u AND adnum OPERATOR(pg_catalog.=) %d",
+													on->relid, get_attnum(on->relid, c->step->column)), 0, NULL, NULL);
+
+	return defaults != NIL ? psprintf("(%s)::%s", (char *) linitial(defaults), c->new_type) : NULL;
+}
+
 static void
 pgm_online_expand_table(PgmOnline *on)
 {
@@ -1415,21 +1453,15 @@ pgm_online_expand_table(PgmOnline *on)
 	foreach(lc, on->type_changes)
 	{
 		PgmTypeChange *c = lfirst(lc);
-		List	   *defaults;
-		char	   *def;
 
 		pgm_spi_run(psprintf("ALTER TABLE %s ADD COLUMN %s %s", on->table,
 								 quote_identifier(c->new_column), c->new_type));
-		defaults = pgm_spi_strings(psprintf("SELECT pg_catalog.pg_get_expr(adbin, adrelid) FROM pg_catalog.pg_attrdef"
-											   " WHERE adrelid OPERATOR(pg_catalog.=) %u AND adnum OPERATOR(pg_catalog.=) %d",
-											   on->relid, get_attnum(on->relid, c->step->column)), 0, NULL, NULL);
-		def = defaults != NIL ? linitial(defaults) : NULL;
-		if (def)
-		{
-			c->new_default = psprintf("(%s)::%s", def, c->new_type);
-			pgm_spi_run(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", on->table,
-									 quote_identifier(c->new_column), c->new_default));
-		}
+		/*
+		 * The new version's view has it; the new column itself only at
+		 * complete: every other insert fills it from the old column, and
+		 * would take a second value of a serial's sequence for nothing.
+		 */
+		c->new_default = pgm_new_default(on, c);
 		if (c->not_null)
 			pgm_spi_run(psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID", on->table,
 									 quote_identifier(c->not_null_check), quote_identifier(c->new_column)));
@@ -2001,11 +2033,15 @@ pgm_online_reload(PgmOnline *on, const PgmOnlineState *state)
 		{
 			PgmOnlineStep *step = lfirst(lc);
 			PgmTypeChange *c;
+			Oid			new_type;
+			int32		new_typmod;
 
 			if (step->kind != PGM_ONLINE_TYPE)
 				continue;
 			c = palloc0(sizeof(PgmTypeChange));
 			c->step = step;
+			typenameTypeIdAndMod(NULL, step->type, &new_type, &new_typmod);
+			c->new_type = pgm_type_sql(new_type, new_typmod);
 			c->new_column = pgm_online_name(part, PGM_NEW_COLUMN_PREFIX, step->column, "new column");
 			c->not_null_check = pgm_online_name(part, PGM_NOT_NULL_PREFIX, step->column, "NOT NULL check");
 			c->not_null = OidIsValid(get_relation_constraint_oid(part->relid, c->not_null_check, true));
@@ -2460,6 +2496,7 @@ pgm_online_swap_columns(const PgmOnline *on)
 		PgmTypeChange *c = lfirst(lc);
 		List	   *before = NIL;
 		List	   *after = NIL;
+		char	   *def = pgm_new_default(on, c);
 		ListCell   *sc;
 
 		pgm_online_carry_sequence(on->relid, get_attnum(on->relid, c->step->column), on->table, c->step->column,
@@ -2469,6 +2506,9 @@ pgm_online_swap_columns(const PgmOnline *on)
 		pgm_spi_run(psprintf("ALTER TABLE %s DROP COLUMN %s", on->table, quote_identifier(c->step->column)));
 		pgm_spi_run(psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", on->table,
 							 quote_identifier(c->new_column), quote_identifier(c->step->column)));
+		if (def)
+			pgm_spi_run(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", on->table,
+								 quote_identifier(c->step->column), def));
 		/*
 		 * After the rename: since 18 the NOT NULL constraint takes the
 		 * column's name then, the one the old column's had.

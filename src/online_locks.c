@@ -61,9 +61,11 @@
 /*
  * The relations, each once, in the order they are locked: the views that
  * read the tables ($1), directly or through other views, the outermost
- * first; the other tables of the keys ($2) that reference them; the tables
- * (those that reference others of them first, as their writes lock them)
- * and their partitions (inheritance children), each table's own first;
+ * first; the other tables of the keys ($2) that reference them; the tables,
+ * each after those of them that reference it, directly or through others
+ * of them (by the longest such chain: a write of a referencing table locks
+ * the referenced one for its key check), and their partitions (inheritance
+ * children), each table's own first;
  * the other tables their keys reference; their sequences.
  */
 static const char pgm_lock_order_sql[] =
@@ -77,6 +79,13 @@ static const char pgm_lock_order_sql[] =
 "    JOIN pg_rewrite r ON r.oid = d.objid AND r.ev_class <> reader.oid"
 "    JOIN pg_class v ON v.oid = r.ev_class AND v.relkind = 'v'"
 "    WHERE reader.depth < 64"
+"), chain(oid, n) AS ("
+"    SELECT t, 0 FROM unnest($1) AS t"
+"  UNION"
+"    SELECT k.confrelid, chain.n + 1 FROM chain"
+"    JOIN pg_constraint k ON k.conrelid = chain.oid AND k.contype = 'f'"
+"         AND k.confrelid = ANY ($1) AND k.confrelid <> chain.oid"
+"    WHERE chain.n < 64"
 "), part(oid, root, depth) AS ("
 "    SELECT t, t, 0 FROM unnest($1) AS t"
 "  UNION"
@@ -87,9 +96,7 @@ static const char pgm_lock_order_sql[] =
 "  UNION ALL"
 "    SELECT conrelid, 1, 0 FROM pg_constraint WHERE oid = ANY ($2) AND conrelid <> ALL ($1)"
 "  UNION ALL"
-"    SELECT oid, 2, depth + 100 * (SELECT count(DISTINCT k.conrelid) FROM pg_constraint k"
-"        WHERE k.contype = 'f' AND k.confrelid = part.root AND k.conrelid <> part.root"
-"          AND k.conrelid = ANY ($1))"
+"    SELECT oid, 2, depth + 100 * (SELECT max(n) FROM chain WHERE chain.oid = part.root)"
 "    FROM part"
 "  UNION ALL"
 "    SELECT confrelid, 3, 0 FROM pg_constraint WHERE oid = ANY ($2) AND confrelid <> ALL ($1)"

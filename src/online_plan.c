@@ -331,6 +331,25 @@ pgm_online_plan_check_tables(const PgmOnlinePlan *plan, List *statements, const 
 
 	if (list_length(plan->tables) < 2)
 		return;
+	foreach(lc, plan->tables)
+	{
+		RangeVar   *a = lfirst(lc);
+		ListCell   *lc2;
+
+		/* "t" and "app.t": one table, most likely */
+		for_each_cell(lc2, plan->tables, lnext(plan->tables, lc))
+		{
+			RangeVar   *b = lfirst(lc2);
+
+			if (strcmp(a->relname, b->relname) == 0 && (a->schemaname == NULL || b->schemaname == NULL))
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("online revision \"%s\" names table %s also as %s", revision,
+								quote_qualified_identifier(a->schemaname, a->relname),
+								quote_qualified_identifier(b->schemaname, b->relname)),
+						 errhint("Name each table the same way in every statement of the revision.")));
+		}
+	}
 	foreach(lc, plan->steps)
 	{
 		PgmOnlineStep *step = lfirst(lc);

@@ -58,6 +58,9 @@ done
 tables="$tables
     ALTER TABLE app.a_orders ADD COLUMN parent_id integer REFERENCES app.a_orders;
     CREATE MATERIALIZED VIEW app.b_counts AS SELECT count(*) FROM app.b_orders;
+    CREATE TABLE app.x_orders (id integer PRIMARY KEY);
+    CREATE TABLE app.x_items (id integer PRIMARY KEY, order_id integer NOT NULL REFERENCES app.x_orders);
+    CREATE TABLE app.x_notes (id bigint PRIMARY KEY, item_id integer REFERENCES app.x_items);
     CREATE TABLE app.p (id bigint PRIMARY KEY, v integer) PARTITION BY RANGE (id);
     CREATE TABLE app.p1 PARTITION OF app.p FOR VALUES FROM (0) TO (1000);
     CREATE TABLE app.p2 PARTITION OF app.p FOR VALUES FROM (1000) TO (2000);"
@@ -254,6 +257,34 @@ check "client: its order and item are there" \
 set +e; complete d; rc=$?; set -e
 check "client: complete succeeds" test "$rc" -eq 0
 check "client: the key is bigint" completed d
+
+# ---- chain ---------------------------------------------------------------------
+# one revision widens x_orders.id, x_items.order_id and .id, x_notes.item_id:
+# complete takes notes, then items, then orders (each after the tables that
+# reference it, through others too), so a session holding items that then
+# reads orders, as an insert's key check does, meets it nowhere
+q "INSERT INTO app.x_orders SELECT g FROM generate_series(1, 2000) g;
+   INSERT INTO app.x_items SELECT g, g FROM generate_series(1, 2000) g;
+   INSERT INTO app.x_notes SELECT g, g FROM generate_series(1, 2000) g"
+widen x 'ALTER TABLE app.x_orders ALTER COLUMN id TYPE bigint; ALTER TABLE app.x_items ALTER COLUMN order_id TYPE bigint;
+         ALTER TABLE app.x_items ALTER COLUMN id TYPE bigint; ALTER TABLE app.x_notes ALTER COLUMN item_id TYPE bigint'
+session "$work/app_x" <<SQL &
+BEGIN;
+LOCK TABLE app.x_items IN ROW EXCLUSIVE MODE;
+$(until_waiting '%migrate.complete%')
+SELECT count(*) FROM app.x_orders;
+COMMIT;
+SQL
+app=$!
+wait_for "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = 'app.x_items'::regclass AND mode = 'RowExclusiveLock' AND granted)"
+set +e; complete x "-c deadlock_timeout=10s"; rc=$?; wait "$app"; app_rc=$?; set -e
+check "chain: complete succeeds" test "$rc" -eq 0
+check "chain: the session holding items reads orders and commits" test "$app_rc" -eq 0
+check "chain: no retry (notes, items, orders)" bash -c "! grep -q retrying '$work/complete_x'"
+check "chain: the key and both columns referencing it are bigint" \
+    test "$(q "SELECT string_agg(format_type(atttypid, -1), ',' ORDER BY attrelid::regclass::text, attname) FROM pg_attribute
+               WHERE attrelid IN ('app.x_orders'::regclass, 'app.x_items'::regclass, 'app.x_notes'::regclass)
+               AND attname IN ('id', 'order_id', 'item_id')")" = "bigint,bigint,bigint,bigint,bigint"
 
 # ---- partitions (last: the revision stays registered, unapplied) ---------------
 # abort takes the partitions up front too: a session holding one for 2 s makes it
