@@ -4,7 +4,7 @@ EXTENSION   = pgmigrate
 EXTVERSION  = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" $(EXTENSION).control)
 
 MODULE_big  = pgmigrate
-OBJS        = $(patsubst %.c,%.o,$(wildcard src/*.c src/schema/*.c src/schema/describe/*.c common/*.c))
+OBJS        = $(patsubst %.c,%.o,$(wildcard src/*.c src/online/*.c src/schema/*.c src/schema/describe/*.c common/*.c))
 DATA        = $(wildcard sql/$(EXTENSION)--*.sql)
 
 REGRESS     = add graph apply rollback stamp inspect failure bad_input catalog guard guard_placeholder secrets derive derive_here repair lint verify records records_whole schema_part diff diff_documents diff_grants diff_types diff_inherit diff_virtual diff_temporal diff_notnull18 outside session hostile online online_keys online_views
@@ -32,7 +32,7 @@ $(OBJS) $(OBJS:.o=.bc): .built-for
 
 # Every object depends on the headers (PGXS tracks no header dependencies):
 # a changed struct must never leave a stale object behind.
-$(OBJS): $(wildcard src/*.h src/schema/*.h src/schema/describe/*.h common/*.h)
+$(OBJS): $(wildcard src/*.h src/online/*.h src/schema/*.h src/schema/describe/*.h common/*.h)
 
 # The client program lives in client/ with a PGXS Makefile of its own.
 all: client-all

@@ -44,7 +44,7 @@ check_layers() {
 
 # the object of every C file there is (not stale objects of removed files)
 extension=()
-for c in src/*.c src/schema/*.c src/schema/describe/*.c common/*.c; do extension+=("${c%.c}.o"); done
+for c in src/*.c src/online/*.c src/schema/*.c src/schema/describe/*.c common/*.c; do extension+=("${c%.c}.o"); done
 check_layers extension "${extension[@]}"
 client=()
 for c in client/*.c; do client+=("${c%.c}.o"); done

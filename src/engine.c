@@ -279,7 +279,7 @@ static double pgm_run_revision_once(PgmGraph *graph, int n, PgmAction action,
 									int step, int nsteps);
 
 /*
- * The relation an online phase is about to wait for (online_locks.c), for
+ * The relation an online phase is about to wait for (online/locks.c), for
  * the error after its last try; InvalidOid: none.
  */
 void
@@ -366,7 +366,7 @@ pgm_lock_timeout_or(int fallback)
  * The error after the last try of pgm_with_lock_retries(): "within
  * pgmigrate.lock_timeout" when that is what each try waited (an online
  * phase waits 2 s when it is off, and less for what it takes while it
- * holds other locks: online_locks.c).
+ * holds other locks: online/locks.c).
  */
 static void
 pgm_lock_retries_exhausted(const char *revision, const char *undone, int timeout_ms, int tries)

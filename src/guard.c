@@ -38,7 +38,7 @@
  * secrets PostgreSQL keeps from other roles (secrets.c): migrate.log is
  * readable by every role.
  *
- * Calls catalog.c, changes.c, citus.c, engine.c, lint.c, online_locks.c, rows.c, secrets.c and
+ * Calls catalog.c, changes.c, citus.c, engine.c, lint.c, online/locks.c, rows.c, secrets.c and
  * session.c.
  */
 #include "postgres.h"

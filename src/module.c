@@ -2,9 +2,9 @@
  * module.c — the loadable module: its magic block and its start-up.
  *
  * The SQL-callable functions live with their concern (register.c, engine.c,
- * inspect.c, nontx.c, verify.c, lint.c, guard.c, online.c); this file only
+ * inspect.c, nontx.c, verify.c, lint.c, guard.c, online/phases.c); this file only
  * ties the module together, at the top: it calls engine.c, guard.c,
- * register.c, online.c and session.c.
+ * register.c, online/phases.c and session.c.
  */
 #include "postgres.h"
 

@@ -34,21 +34,21 @@
  *   schema/records.c    the schema as recorded: whole and part records
  *   graph.c             the revision DAG and the targets
  *   lint.c, derive.c    rules over parse trees; down SQL from up SQL
- *   online_plan.c       what an online revision's up does, step by step
- *   online_sql.c        the SQL and PL/pgSQL of an online revision's views
+ *   online/plan.c       what an online revision's up does, step by step
+ *   online/sql.c        the SQL and PL/pgSQL of an online revision's views
  *                       and triggers
- *   online_sequences.c  a retyped column's sequence, carried over at complete
- *   online_foreign_keys.c  a retyped column's foreign keys, made again
- *   online_checks.c     a retyped column's CHECK constraints, made again
- *   online_views.c      the views that read a retyped column, made again
+ *   online/sequences.c  a retyped column's sequence, carried over at complete
+ *   online/foreign_keys.c  a retyped column's foreign keys, made again
+ *   online/checks.c     a retyped column's CHECK constraints, made again
+ *   online/views.c      the views that read a retyped column, made again
  *   schema/             the diff engine: DDL from one schema document to
  *                       another (migrate.diff()), layered as
  *                       schema/model.h lists
  *   dataloss.c          what a rollback would destroy
  *   engine.c            running revisions: apply, rollback, stamp
- *   online_locks.c      the locks of an online revision's start, complete
+ *   online/locks.c      the locks of an online revision's start, complete
  *                       and abort, taken first, in the application's order
- *   online.c            online revisions in phases: start, backfill,
+ *   online/phases.c     online revisions in phases: start, backfill,
  *                       complete, abort
  *   guard.c             the event trigger, the catalog tables' trigger
  *   register.c, inspect.c, nontx.c, verify.c
@@ -512,7 +512,7 @@ extern const char *pgm_severity_name(PgmSeverity severity);
 extern char *pgm_derive_down(List *statements);
 extern char *pgm_inverse_fails_here(Node *tree);
 
-/* ---- online_plan.c: what an online revision's up does ---- */
+/* ---- online/plan.c: what an online revision's up does ---- */
 
 typedef enum PgmOnlineKind
 {
@@ -564,7 +564,7 @@ extern bool pgm_online_avoids_rule(const char *rule);
 extern char *pgm_online_finding_message(const char *rule, const PgmStatement *stmt);
 extern bool pgm_using_is_plain_cast(const ColumnDef *def, const char *column);
 
-/* ---- online_sql.c: the SQL and PL/pgSQL of an online revision's views and triggers ---- */
+/* ---- online/sql.c: the SQL and PL/pgSQL of an online revision's views and triggers ---- */
 
 /* A type change, resolved against the catalogs. */
 typedef struct PgmTypeChange
@@ -615,14 +615,14 @@ extern char *pgm_online_sync_function(const char *function, const char *revision
 									  List *row, List *fills,
 									  List *type_changes);
 
-/* ---- online_sequences.c: a retyped column's sequence, carried over at complete ---- */
+/* ---- online/sequences.c: a retyped column's sequence, carried over at complete ---- */
 
 extern char *pgm_online_identity_misfit(Oid relid, AttrNumber attnum, Oid new_type);
 extern void pgm_online_carry_sequence(Oid relid, AttrNumber attnum, const char *table,
 									  const char *column, const char *new_column,
 									  List **before, List **after);
 
-/* ---- online_foreign_keys.c: a retyped column's foreign keys, made again on the new columns ---- */
+/* ---- online/foreign_keys.c: a retyped column's foreign keys, made again on the new columns ---- */
 
 typedef struct PgmMovedForeignKey
 {
@@ -652,7 +652,7 @@ typedef struct PgmRetyped
 extern int	pgm_int_width(Oid type);
 extern List *pgm_online_find_foreign_keys(const PgmRetyped *table, List *retyped);
 
-/* ---- online_checks.c: a retyped column's CHECK constraints, made again on the new column ---- */
+/* ---- online/checks.c: a retyped column's CHECK constraints, made again on the new column ---- */
 
 typedef struct PgmMovedCheck
 {
@@ -667,7 +667,7 @@ typedef struct PgmMovedCheck
 extern List *pgm_online_find_checks(Oid relid, int ncolumns, const AttrNumber *attnums,
 									char **columns, char **new_columns);
 
-/* ---- online_views.c: the views that read a retyped column, made again on the new column ---- */
+/* ---- online/views.c: the views that read a retyped column, made again on the new column ---- */
 
 typedef struct PgmFollowedView
 {
@@ -709,14 +709,14 @@ extern void pgm_with_lock_retries(const char *revision, const char *undone, int 
 extern void pgm_sleep_interruptibly(int ms);
 extern void pgm_engine_note_waited(Oid relid);
 
-/* ---- online_locks.c: the phases' locks, taken before they change anything ---- */
+/* ---- online/locks.c: the phases' locks, taken before they change anything ---- */
 
 extern void pgm_online_locks_begin(void);
 extern int	pgm_online_wait_within_deadlock_check(int cap_ms);
 extern void pgm_online_before_handed_out(Node *parsetree);
 extern void pgm_online_lock_up_front(List *relids, List *keys);
 
-/* ---- online.c: online revisions, in phases ---- */
+/* ---- online/phases.c: online revisions, in phases ---- */
 
 extern void pgm_online_define_settings(void);
 extern void pgm_online_check_at_registration(const char *id);

@@ -1,5 +1,5 @@
 /*
- * online_sequences.c — the sequence of a retyped column, carried over to
+ * online/sequences.c — the sequence of a retyped column, carried over to
  * the new column at complete.
  *
  * Complete drops the old column, and with it what depends on it: a

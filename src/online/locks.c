@@ -1,5 +1,5 @@
 /*
- * online_locks.c — the locks of an online revision's start, complete and
+ * online/locks.c — the locks of an online revision's start, complete and
  * abort, all taken before their first statement, in the order the
  * application's queries take them.
  *

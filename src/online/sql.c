@@ -1,5 +1,5 @@
 /*
- * online_sql.c — the SQL and PL/pgSQL an online revision runs while both
+ * online/sql.c — the SQL and PL/pgSQL an online revision runs while both
  * versions work: the select list of a version's view, the new version's
  * view writer, and the trigger that keeps old and new columns in step.
  *

@@ -1,5 +1,5 @@
 /*
- * online_views.c — the views that read a retyped column, made again on the
+ * online/views.c — the views that read a retyped column, made again on the
  * new column at complete.
  *
  * PostgreSQL's ALTER COLUMN TYPE refuses a column a view reads.  An online

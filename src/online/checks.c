@@ -1,5 +1,5 @@
 /*
- * online_checks.c — the CHECK constraints of a retyped column, made again
+ * online/checks.c — the CHECK constraints of a retyped column, made again
  * on the new column.
  *
  * A CHECK constraint on a column an online revision retypes goes with the

@@ -1,8 +1,8 @@
 /*
- * online.c — running a revision without downtime: expand, backfill,
+ * online/phases.c — running a revision without downtime: expand, backfill,
  * contract.
  *
- * An online revision (online_plan.c says which statements it may hold) is
+ * An online revision (online/plan.c says which statements it may hold) is
  * run in phases while the application's old and new versions both work:
  *
  *   migrate.start(id)      the new shape beside the old one: a new column
@@ -26,10 +26,10 @@
  * Every phase takes its locks under pgmigrate.lock_timeout, with retries
  * (engine.c), and holds ACCESS EXCLUSIVE only for catalog changes: the
  * scans (backfill, validating NOT NULL) run under weaker locks.  Start,
- * complete and abort take all their locks first (online_locks.c).
+ * complete and abort take all their locks first (online/locks.c).
  *
  * Calls citus.c, rows.c, sqltext.c, session.c, changes.c, catalog.c, records.c, graph.c,
- * online_plan.c, online_sql.c, online_locks.c and engine.c.
+ * online/plan.c, online/sql.c, online/locks.c and engine.c.
  */
 #include "postgres.h"
 
@@ -138,7 +138,7 @@ typedef struct PgmOnline
 	List	   *moved_indexes;	/* PgmMovedIndex * of the retyped columns */
 	List	   *moved_fks;		/* PgmMovedForeignKey * on or to the retyped columns */
 	List	   *moved_checks;	/* PgmMovedCheck * on the retyped columns */
-	List	   *views;			/* PgmFollowedView * reading the retyped columns (online_views.c) */
+	List	   *views;			/* PgmFollowedView * reading the retyped columns (online/views.c) */
 	bool		lenient;		/* abort: what start would refuse is not refused */
 	char	   *key_column;		/* what the backfill walks; NULL: none needed */
 	char	   *key_type;
@@ -373,7 +373,7 @@ pgm_column_dependents(const PgmOnline *on, AttrNumber attnum)
 								"                      AND (k.contype OPERATOR(pg_catalog.=) 'f'"
 								"                           OR k.contype OPERATOR(pg_catalog.=) 'c'"
 								"                              AND k.conrelid OPERATOR(pg_catalog.=) $1)))"
-								/* nor a view that reads it: made again on the new column (online_views.c) */
+								/* nor a view that reads it: made again on the new column (online/views.c) */
 								" AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
 								"          AND EXISTS (SELECT FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class v"
 								"                        ON v.oid OPERATOR(pg_catalog.=) r.ev_class"
@@ -1033,7 +1033,7 @@ pgm_widen_hint(const PgmOnline *on, const PgmMovedForeignKey *fk)
 /*
  * The CHECK constraints and foreign keys on the retyped columns, or
  * referencing them, each to be made again on the new columns
- * (online_checks.c, online_foreign_keys.c); any that cannot be refuses.
+ * (online/checks.c, online/foreign_keys.c); any that cannot be refuses.
  */
 static void
 pgm_online_find_moved_constraints(PgmOnline *on, List *retyped, List **taken)
@@ -1232,7 +1232,7 @@ pgm_view_columns(const PgmOnline *on, bool new_version)
 /*
  * The new version's view of a table whose column types change reads new
  * columns through COALESCE, which no view can write through: its writes go
- * to the table by an INSTEAD OF trigger (online_sql.c says how).
+ * to the table by an INSTEAD OF trigger (online/sql.c says how).
  */
 static void
 pgm_create_view_writer(const PgmOnline *on, const char *view, List *columns)
@@ -1497,7 +1497,7 @@ pgm_online_expand_table(PgmOnline *on)
 	if (on->type_changes != NIL || on->fills != NIL)
 	{
 		(void) pgm_online_name(on, "", on->sync, "trigger");
-		/* the trigger that keeps old and new columns in step (online_sql.c says how) */
+		/* the trigger that keeps old and new columns in step (online/sql.c says how) */
 		pgm_spi_run(pgm_online_sync_function(pgm_qualified_name(on, on->sync), on->id, on->row, on->fills,
 												 on->type_changes));
 		pgm_spi_run(psprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s()",

@@ -1,5 +1,5 @@
 /*
- * online_plan.c — what an online revision's up does, step by step.
+ * online/plan.c — what an online revision's up does, step by step.
  *
  * An online revision (migrate.add(..., online => true)) is plain SQL made
  * only of statements pgmigrate knows how to run without holding a strong
@@ -11,7 +11,7 @@
  * that reference it), with ALTER SEQUENCE ... AS.  This file reads the parse trees into
  * steps, and refuses, with the reason, anything else; it is called when the
  * revision is registered (so that a revision that cannot run online is
- * never stored as one) and again by each phase (online.c), which resolves
+ * never stored as one) and again by each phase (online/phases.c), which resolves
  * names and types against the live catalogs.
  *
  * Calls rows.c and sqltext.c.

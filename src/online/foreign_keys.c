@@ -1,5 +1,5 @@
 /*
- * online_foreign_keys.c — the foreign keys of a retyped column, made again
+ * online/foreign_keys.c — the foreign keys of a retyped column, made again
  * on the new columns.
  *
  * A foreign key whose columns, or whose referenced columns, an online
