@@ -48,8 +48,10 @@
  *   engine.c            running revisions: apply, rollback, stamp
  *   online/locks.c      the locks of an online revision's start, complete
  *                       and abort, taken first, in the application's order
- *   online/phases.c     online revisions in phases: start, backfill,
- *                       complete, abort
+ *   online/             online revisions in phases: start, backfill,
+ *                       complete, abort (revision.c, resolve.c, versions.c,
+ *                       statements.c, backfill.c, phases.c, as
+ *                       online/online.h lists them)
  *   guard.c             the event trigger, the catalog tables' trigger
  *   register.c, inspect.c, nontx.c, verify.c
  *                       the SQL-callable functions on top
@@ -716,9 +718,12 @@ extern int	pgm_online_wait_within_deadlock_check(int cap_ms);
 extern void pgm_online_before_handed_out(Node *parsetree);
 extern void pgm_online_lock_up_front(List *relids, List *keys);
 
-/* ---- online/phases.c: online revisions, in phases ---- */
+/* ---- online/backfill.c: CALL migrate.backfill() ---- */
 
 extern void pgm_online_define_settings(void);
+
+/* ---- online/phases.c: start, complete and abort ---- */
+
 extern void pgm_online_check_at_registration(const char *id);
 
 /* ---- guard.c: the event trigger against unmanaged DDL ---- */

@@ -112,21 +112,29 @@ BEGIN
 END \$\$;
 SQL
 }
+# meet_complete PAIR SETTINGS...: a session holds PAIR's items as an insert
+# does, and reads its orders (as the insert's key check does) once complete
+# waits; complete's status in $rc, the session's in $app_rc
+meet_complete() {
+    local p=$1 app
+    shift
+    session "$work/app_$p" <<SQL &
+BEGIN;
+LOCK TABLE app.${p}_items IN ROW EXCLUSIVE MODE;
+$(until_waiting '%migrate.complete%')
+SELECT count(*) FROM app.${p}_orders;
+COMMIT;
+SQL
+    app=$!
+    wait_for "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = 'app.${p}_items'::regclass AND mode = 'RowExclusiveLock' AND granted)"
+    set +e; complete "$p" "$@"; rc=$?; wait "$app"; app_rc=$?; set -e
+}
 completed() { [ "$(q "SELECT format_type(atttypid, -1) FROM pg_attribute WHERE attrelid = 'app.$1_orders'::regclass AND attname = 'id'")" = bigint ]; }
 no_deadlock() { ! grep -q "deadlock detected" "$work/$1" "$PGM_CLUSTER_DIR/server.log"; }
 
 # ---- order -------------------------------------------------------------------
 widen a 'ALTER TABLE app.a_orders ALTER COLUMN id TYPE bigint; ALTER TABLE app.a_orders ALTER COLUMN parent_id TYPE bigint'
-session "$work/app_a" <<SQL &
-BEGIN;
-LOCK TABLE app.a_items IN ROW EXCLUSIVE MODE;
-$(until_waiting '%migrate.complete%')
-SELECT count(*) FROM app.a_orders;
-COMMIT;
-SQL
-app=$!
-wait_for "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = 'app.a_items'::regclass AND mode = 'RowExclusiveLock' AND granted)"
-set +e; complete a; rc=$?; wait "$app"; app_rc=$?; set -e
+meet_complete a
 check "order: complete succeeds" test "$rc" -eq 0
 check "order: the session holding items reads orders and commits" test "$app_rc" -eq 0
 check "order: no deadlock" no_deadlock app_a
@@ -268,16 +276,7 @@ q "INSERT INTO app.x_orders SELECT g FROM generate_series(1, 2000) g;
    INSERT INTO app.x_notes SELECT g, g FROM generate_series(1, 2000) g"
 widen x 'ALTER TABLE app.x_orders ALTER COLUMN id TYPE bigint; ALTER TABLE app.x_items ALTER COLUMN order_id TYPE bigint;
          ALTER TABLE app.x_items ALTER COLUMN id TYPE bigint; ALTER TABLE app.x_notes ALTER COLUMN item_id TYPE bigint'
-session "$work/app_x" <<SQL &
-BEGIN;
-LOCK TABLE app.x_items IN ROW EXCLUSIVE MODE;
-$(until_waiting '%migrate.complete%')
-SELECT count(*) FROM app.x_orders;
-COMMIT;
-SQL
-app=$!
-wait_for "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = 'app.x_items'::regclass AND mode = 'RowExclusiveLock' AND granted)"
-set +e; complete x "-c deadlock_timeout=10s"; rc=$?; wait "$app"; app_rc=$?; set -e
+meet_complete x "-c deadlock_timeout=10s"
 check "chain: complete succeeds" test "$rc" -eq 0
 check "chain: the session holding items reads orders and commits" test "$app_rc" -eq 0
 check "chain: no retry (notes, items, orders)" bash -c "! grep -q retrying '$work/complete_x'"
