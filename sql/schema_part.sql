@@ -138,6 +138,31 @@ SELECT c.* FROM migrate.compare(pg_temp.cut(migrate.schema(), ARRAY['view app.us
                                 migrate.schema_part(ARRAY['pg_class'::regclass], ARRAY['app.user_orders'::regclass::oid])) c;
 SELECT migrate.schema_part(ARRAY['pg_class'::regclass], ARRAY['app.user_orders'::regclass::oid])
        -> 'objects' -> 'view app.user_orders' -> 'depends' AS depends;
+-- an index's definition is pg_get_indexdef()'s, whichever way it is written
+-- (a plain btree index on columns is written without the server's deparser)
+CREATE TABLE app.ix (a int, b text, "C d" numeric, e text COLLATE "C", f int4range, id bigint PRIMARY KEY);
+CREATE INDEX ix_a ON app.ix (a);
+CREATE UNIQUE INDEX ix_ab ON app.ix (a DESC, b NULLS FIRST) INCLUDE ("C d");
+CREATE INDEX ix_orders ON app.ix (a DESC NULLS FIRST, b DESC NULLS LAST, "C d" ASC NULLS LAST);
+CREATE INDEX ix_collate ON app.ix (b COLLATE "C");
+CREATE INDEX ix_column_collation ON app.ix (e);
+CREATE INDEX ix_ops ON app.ix (b text_pattern_ops);
+CREATE INDEX ix_default_ops ON app.ix (a int4_ops);
+CREATE INDEX ix_expr ON app.ix (lower(b));
+CREATE INDEX ix_partial ON app.ix (a) WHERE a > 0;
+CREATE INDEX ix_with ON app.ix (a) WITH (fillfactor = 70);
+CREATE INDEX ix_hash ON app.ix USING hash (a);
+CREATE INDEX ix_gist ON app.ix USING gist (f);
+CREATE UNIQUE INDEX ix_nulls ON app.ix (a) NULLS NOT DISTINCT;
+CREATE TABLE app.ix_parted (a int, b int) PARTITION BY RANGE (a);
+CREATE INDEX ix_parted_ab ON app.ix_parted (a, b);
+CREATE INDEX "Ix Mixed" ON app.ix ("C d");
+WITH i AS (SELECT array_agg(oid) AS o, array_agg('pg_class'::regclass) AS c FROM pg_class
+           WHERE relkind IN ('i', 'I') AND relname LIKE 'ix\_%' OR relname = 'Ix Mixed'),
+     part AS (SELECT migrate.schema_part(i.c, i.o) -> 'objects' AS objects FROM i)
+SELECT c.relname, part.objects -> ('index app.' || quote_ident(c.relname)) ->> 'definition' AS definition,
+       part.objects -> ('index app.' || quote_ident(c.relname)) ->> 'definition' = pg_get_indexdef(c.oid) AS as_the_server
+FROM pg_class c, part WHERE c.relkind IN ('i', 'I') AND c.relname LIKE 'ix\_%' OR c.relname = 'Ix Mixed' ORDER BY 1;
 -- bad arguments
 SELECT migrate.schema_part(NULL, ARRAY[1::oid]);
 SELECT migrate.schema_part(ARRAY['pg_class'::regclass], ARRAY[1::oid, 2::oid]);

@@ -76,6 +76,10 @@ typedef struct PgmDescribe
 	HTAB	   *all_comments;	/* PgmCommentEntry: every comment, for a whole document; or NULL */
 	/* the catalogs' indexes, each opened once */
 	PgmLookups	lookups;
+	/* the default btree operator class of each type met so far (relations.c) */
+	Oid			opclass_types[16];
+	Oid			opclass_defaults[16];
+	int			nopclasses;
 } PgmDescribe;
 
 typedef struct PgmComment

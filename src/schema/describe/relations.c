@@ -13,6 +13,8 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_attribute.h"
@@ -37,6 +39,7 @@
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/comment.h"
+#include "commands/defrem.h"
 #include "commands/extension.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
@@ -56,6 +59,110 @@
 
 #include "schema/describe/describe.h"
 
+/* The default btree operator class of `type`, remembered for the rest of the document. */
+static Oid
+pgm_d_default_btree_opclass(PgmDescribe *d, Oid type)
+{
+	Oid			opclass;
+	int			i;
+
+	for (i = 0; i < d->nopclasses; i++)
+		if (d->opclass_types[i] == type)
+			return d->opclass_defaults[i];
+	opclass = GetDefaultOpClass(type, BTREE_AM_OID);
+	if (d->nopclasses < (int) lengthof(d->opclass_types))
+	{
+		d->opclass_types[d->nopclasses] = type;
+		d->opclass_defaults[d->nopclasses++] = opclass;
+	}
+	return opclass;
+}
+
+/*
+ * The key column `k` of btree index `index` as pg_get_indexdef() writes
+ * it, into `buf`; false when it is more than a column with its default
+ * collation, operator class and no options (the server's deparser then
+ * writes the whole definition).
+ */
+static bool
+pgm_d_plain_index_column(PgmDescribe *d, Form_pg_index index, int k, oidvector *collations,
+						 oidvector *classes, int2vector *options, StringInfo buf)
+{
+	HeapTuple	column = SearchSysCache2(ATTNUM, ObjectIdGetDatum(index->indrelid),
+										 Int16GetDatum(index->indkey.values[k]));
+	HeapTuple	own = SearchSysCache2(ATTNUM, ObjectIdGetDatum(index->indexrelid), Int16GetDatum(k + 1));
+	Form_pg_attribute att;
+	bool		plain;
+
+	if (!HeapTupleIsValid(column) || !HeapTupleIsValid(own))
+	{
+		if (HeapTupleIsValid(column))
+			ReleaseSysCache(column);
+		if (HeapTupleIsValid(own))
+			ReleaseSysCache(own);
+		return false;
+	}
+	att = (Form_pg_attribute) GETSTRUCT(column);
+	appendStringInfoString(buf, quote_identifier(NameStr(att->attname)));
+	plain = k >= index->indnkeyatts ||
+		((!OidIsValid(collations->values[k]) || collations->values[k] == att->attcollation) &&
+		 heap_attisnull(own, Anum_pg_attribute_attoptions, NULL) &&
+		 classes->values[k] == pgm_d_default_btree_opclass(d, att->atttypid));
+	if (plain && k < index->indnkeyatts && (options->values[k] & INDOPTION_DESC))
+		appendStringInfoString(buf, (options->values[k] & INDOPTION_NULLS_FIRST) ? " DESC" : " DESC NULLS LAST");
+	else if (plain && k < index->indnkeyatts && (options->values[k] & INDOPTION_NULLS_FIRST))
+		appendStringInfoString(buf, " NULLS FIRST");
+	ReleaseSysCache(column);
+	ReleaseSysCache(own);
+	return plain;
+}
+
+/*
+ * What pg_get_indexdef() gives for a btree index on columns of a table of
+ * `t` (no expression, predicate or options), without its lookup of each
+ * column's default operator class, a scan of pg_opclass each time; NULL
+ * for any other index, which the server's deparser writes.
+ */
+static char *
+pgm_d_plain_indexdef(PgmDescribe *d, HeapTuple tuple, Form_pg_index index, PgmRel *t)
+{
+	HeapTuple	rel = SearchSysCache1(RELOID, ObjectIdGetDatum(index->indexrelid));
+	Form_pg_class c;
+	StringInfoData buf;
+	oidvector  *collations;
+	oidvector  *classes;
+	int2vector *options;
+	bool		null;
+	bool		plain;
+	int			k;
+
+	if (!HeapTupleIsValid(rel))
+		return NULL;
+	c = (Form_pg_class) GETSTRUCT(rel);
+	plain = c->relam == BTREE_AM_OID && heap_attisnull(tuple, Anum_pg_index_indexprs, NULL) &&
+		heap_attisnull(tuple, Anum_pg_index_indpred, NULL) && heap_attisnull(rel, Anum_pg_class_reloptions, NULL) &&
+		!isAnyTempNamespace(get_rel_namespace(index->indrelid));
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CREATE %sINDEX %s ON %s%s USING btree (", index->indisunique ? "UNIQUE " : "",
+					 quote_identifier(NameStr(c->relname)), c->relkind == RELKIND_PARTITIONED_INDEX ? "ONLY " : "",
+					 t->qname);
+	ReleaseSysCache(rel);
+	collations = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indcollation, &null));
+	classes = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indclass, &null));
+	options = (int2vector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indoption, &null));
+	for (k = 0; plain && k < index->indnatts; k++)
+	{
+		appendStringInfoString(&buf, k == index->indnkeyatts ? ") INCLUDE (" : k > 0 ? ", " : "");
+		plain = pgm_d_plain_index_column(d, index, k, collations, classes, options, &buf);
+	}
+	if (!plain)
+		return NULL;
+	appendStringInfoChar(&buf, ')');
+	if (index->indnullsnotdistinct)
+		appendStringInfoString(&buf, " NULLS NOT DISTINCT");
+	return buf.data;
+}
+
 /* An index unit: its object, when it and its table are in the document. */
 void
 pgm_d_index(PgmDescribe *d, PgmRel *r)
@@ -64,6 +171,7 @@ pgm_d_index(PgmDescribe *d, PgmRel *r)
 	Form_pg_index index;
 	PgmRel	   *t;
 	const char *constraint = NULL;
+	char	   *definition = NULL;
 	ListCell   *lc;
 	HeapTuple	parent;
 
@@ -99,8 +207,9 @@ pgm_d_index(PgmDescribe *d, PgmRel *r)
 	pgm_object_text(&d->object, "schema", r->nspname);
 	pgm_object_text(&d->object, "name", r->relname);
 	pgm_object_text(&d->object, "relation", t->key);
-	pgm_object_text(&d->object, "definition", constraint ? NULL :
-					pgm_d_call(pg_get_indexdef, 1, ObjectIdGetDatum(r->oid), 0));
+	if (constraint == NULL && (definition = pgm_d_plain_indexdef(d, tuple, index, t)) == NULL)
+		definition = pgm_d_call(pg_get_indexdef, 1, ObjectIdGetDatum(r->oid), 0);
+	pgm_object_text(&d->object, "definition", definition);
 	if (!index->indisvalid)
 		pgm_object_bool(&d->object, "valid", false);
 	pgm_object_text(&d->object, "constraint", constraint);
