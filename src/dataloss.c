@@ -36,6 +36,7 @@ typedef struct PgmLoss
 	StringInfoData report;		/* one line per loss */
 	int			count;
 	const char *revision;
+	bool		citus;			/* Citus is installed (asked once) */
 } PgmLoss;
 
 static char *
@@ -112,7 +113,7 @@ pgm_estimated_size(Oid relid)
  * known: the query decides.
  */
 static bool
-pgm_table_surely_empty(Oid relid)
+pgm_table_surely_empty(Oid relid, bool citus)
 {
 	HeapTuple	tuple;
 	Form_pg_class rel;
@@ -123,7 +124,7 @@ pgm_table_surely_empty(Oid relid)
 	 * Where Citus is installed, a distributed table's rows are in shards on
 	 * other nodes and its own file here is empty: the query decides.
 	 */
-	if (ExecutorCheckPerms_hook != NULL || pgm_citus_present() ||
+	if (ExecutorCheckPerms_hook != NULL || citus ||
 		pg_class_aclcheck_ext(relid, GetUserId(), ACL_SELECT, &missing) != ACLCHECK_OK)
 		return false;			/* (a table dropped meanwhile, too) */
 	LockRelationOid(relid, AccessShareLock);
@@ -147,7 +148,7 @@ pgm_check_drop_table(PgmLoss *loss, RangeVar *rv)
 	if (!OidIsValid(relid) || (get_rel_relkind(relid) != RELKIND_RELATION &&
 								get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE))
 		return;
-	if (pgm_table_surely_empty(relid))
+	if (pgm_table_surely_empty(relid, loss->citus))
 		return;
 	if (pgm_exists(psprintf("SELECT 1 FROM %s LIMIT 1", pgm_relation_name(relid))))
 	{
@@ -212,6 +213,7 @@ pgm_check_data_loss(PgmGraph *graph, PgmPlan *plan, bool read_only)
 	int			i;
 
 	initStringInfo(&loss.report);
+	loss.citus = pgm_citus_present();
 	for (i = 0; i < plan->nsteps; i++)
 	{
 		PgmNode    *node = &graph->nodes[plan->steps[i]];

@@ -494,8 +494,10 @@ pgm_reach_start(PgmReach *r, ArrayType **named)
 			continue;
 		foreach(lc, pgm_reach_index_constraints(r, objid))
 			(void) pgm_pairs_add(&r->seen, ConstraintRelationId, lfirst_oid(lc));
-		foreach(lc, get_partition_ancestors(objid))
-			(void) pgm_pairs_add(&r->seen, RelationRelationId, lfirst_oid(lc));
+		/* (a scan of pg_inherits: only for an index that is a partition) */
+		if (get_rel_relispartition(objid))
+			foreach(lc, get_partition_ancestors(objid))
+				(void) pgm_pairs_add(&r->seen, RelationRelationId, lfirst_oid(lc));
 	}
 }
 
