@@ -90,30 +90,25 @@ pgm_d_plain_index_column(PgmDescribe *d, Form_pg_index index, int k, oidvector *
 {
 	HeapTuple	column = SearchSysCache2(ATTNUM, ObjectIdGetDatum(index->indrelid),
 										 Int16GetDatum(index->indkey.values[k]));
-	HeapTuple	own = SearchSysCache2(ATTNUM, ObjectIdGetDatum(index->indexrelid), Int16GetDatum(k + 1));
 	Form_pg_attribute att;
-	bool		plain;
+	bool		plain = true;
 
-	if (!HeapTupleIsValid(column) || !HeapTupleIsValid(own))
-	{
-		if (HeapTupleIsValid(column))
-			ReleaseSysCache(column);
-		if (HeapTupleIsValid(own))
-			ReleaseSysCache(own);
+	if (!HeapTupleIsValid(column))
 		return false;
-	}
 	att = (Form_pg_attribute) GETSTRUCT(column);
 	appendStringInfoString(buf, quote_identifier(NameStr(att->attname)));
-	plain = k >= index->indnkeyatts ||
-		((!OidIsValid(collations->values[k]) || collations->values[k] == att->attcollation) &&
-		 heap_attisnull(own, Anum_pg_attribute_attoptions, NULL) &&
-		 classes->values[k] == pgm_d_default_btree_opclass(d, att->atttypid));
-	if (plain && k < index->indnkeyatts && (options->values[k] & INDOPTION_DESC))
-		appendStringInfoString(buf, (options->values[k] & INDOPTION_NULLS_FIRST) ? " DESC" : " DESC NULLS LAST");
-	else if (plain && k < index->indnkeyatts && (options->values[k] & INDOPTION_NULLS_FIRST))
-		appendStringInfoString(buf, " NULLS FIRST");
+	/* an INCLUDE column is its name alone */
+	if (k < index->indnkeyatts)
+	{
+		plain = (!OidIsValid(collations->values[k]) || collations->values[k] == att->attcollation) &&
+			get_attoptions(index->indexrelid, k + 1) == (Datum) 0 &&
+			classes->values[k] == pgm_d_default_btree_opclass(d, att->atttypid);
+		if (options->values[k] & INDOPTION_DESC)
+			appendStringInfoString(buf, (options->values[k] & INDOPTION_NULLS_FIRST) ? " DESC" : " DESC NULLS LAST");
+		else if (options->values[k] & INDOPTION_NULLS_FIRST)
+			appendStringInfoString(buf, " NULLS FIRST");
+	}
 	ReleaseSysCache(column);
-	ReleaseSysCache(own);
 	return plain;
 }
 
@@ -139,9 +134,14 @@ pgm_d_plain_indexdef(PgmDescribe *d, HeapTuple tuple, Form_pg_index index, PgmRe
 	if (!HeapTupleIsValid(rel))
 		return NULL;
 	c = (Form_pg_class) GETSTRUCT(rel);
-	plain = c->relam == BTREE_AM_OID && heap_attisnull(tuple, Anum_pg_index_indexprs, NULL) &&
-		heap_attisnull(tuple, Anum_pg_index_indpred, NULL) && heap_attisnull(rel, Anum_pg_class_reloptions, NULL) &&
-		!isAnyTempNamespace(get_rel_namespace(index->indrelid));
+	/* (an index is in its table's schema) */
+	if (c->relam != BTREE_AM_OID || !heap_attisnull(tuple, Anum_pg_index_indexprs, NULL) ||
+		!heap_attisnull(tuple, Anum_pg_index_indpred, NULL) || !heap_attisnull(rel, Anum_pg_class_reloptions, NULL) ||
+		isAnyTempNamespace(c->relnamespace))
+	{
+		ReleaseSysCache(rel);
+		return NULL;
+	}
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "CREATE %sINDEX %s ON %s%s USING btree (", index->indisunique ? "UNIQUE " : "",
 					 quote_identifier(NameStr(c->relname)), c->relkind == RELKIND_PARTITIONED_INDEX ? "ONLY " : "",
@@ -150,7 +150,7 @@ pgm_d_plain_indexdef(PgmDescribe *d, HeapTuple tuple, Form_pg_index index, PgmRe
 	collations = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indcollation, &null));
 	classes = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indclass, &null));
 	options = (int2vector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indoption, &null));
-	for (k = 0; plain && k < index->indnatts; k++)
+	for (k = 0, plain = true; plain && k < index->indnatts; k++)
 	{
 		appendStringInfoString(&buf, k == index->indnkeyatts ? ") INCLUDE (" : k > 0 ? ", " : "");
 		plain = pgm_d_plain_index_column(d, index, k, collations, classes, options, &buf);
