@@ -88,6 +88,24 @@ SELECT * FROM pg_temp.deploy('12_drop_cascade', 'DROP TABLE aside.things CASCADE
 SELECT * FROM pg_temp.deploy('13_drop_trigger', 'DROP TRIGGER users_touch ON aside.people;');
 SELECT * FROM pg_temp.deploy('14_drop_policy', 'DROP POLICY users_own ON aside.people;');
 SELECT * FROM pg_temp.deploy('15_drop_rule', 'DROP RULE users_log ON aside.people;');
+-- a drop its subtransaction rolled back took nothing: the table and its
+-- index are still there, and recorded so (what was dropped in the end is
+-- not looked for)
+SELECT * FROM pg_temp.deploy('15_drop_undone', $$
+CREATE TABLE app.kept (id int PRIMARY KEY, note text);
+CREATE TABLE app.scratch (id int PRIMARY KEY);
+DO $do$
+BEGIN
+    BEGIN
+        DROP TABLE app.kept;
+        RAISE EXCEPTION 'undo';
+    EXCEPTION WHEN raise_exception THEN NULL;
+    END;
+    DROP TABLE app.scratch;
+END
+$do$;
+$$);
+SELECT * FROM pg_temp.deploy('15_drop_kept', 'DROP TABLE app.kept;');
 
 -- partitions and inheritance: the child changes too
 SELECT * FROM pg_temp.deploy('16_attach', $$ALTER TABLE app.events ATTACH PARTITION app.events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');$$);

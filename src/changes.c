@@ -20,8 +20,10 @@
  * The set lives in the session's memory, not the transaction's: a revision
  * that runs outside a transaction (nontx.c) spans several.  An object named
  * in a subtransaction that was then rolled back stays in the set;
- * recording it again as it is costs a little and is still right.  A
- * transaction that fails ends the collecting.
+ * recording it again as it is costs a little and is still right.  But a
+ * drop rolled back with its subtransaction (a lock retry, an exception
+ * block) is forgotten: what is left marked dropped is gone, and records.c
+ * does not look for it.  A transaction that fails ends the collecting.
  *
  * Calls citus.c only.
  */
@@ -58,6 +60,7 @@ typedef struct PgmChange
 	PgmChangeKey key;
 	bool		dropped;		/* sql_drop named it: it is gone */
 	char	   *dropped_key;	/* then, for an index, the key of its name */
+	SubTransactionId dropped_in;	/* and the subtransaction that dropped it */
 	Oid			table;			/* an index's table, when a command named it alive */
 } PgmChange;
 
@@ -65,6 +68,7 @@ static MemoryContext pgm_changes_cxt = NULL;
 static HTAB *pgm_changes = NULL;	/* of PgmChange; NULL: not collecting */
 static const char *pgm_changes_whole = NULL;	/* why the whole schema must be recorded */
 static char *pgm_changes_citus = NULL;	/* Citus's distribution when it began (citus.c) */
+static List *pgm_changes_drops = NIL;	/* the entries dropped in this transaction */
 
 /*
  * Would the event trigger `name` fire in this session?  It exists in this
@@ -97,12 +101,43 @@ pgm_event_trigger_fires(const char *name)
 	}
 }
 
-/* A transaction that fails ends the collecting: the deploy failed with it. */
+/* A transaction that fails ends the collecting: the deploy failed with it.
+ * One that commits makes its drops final (the next one numbers its
+ * subtransactions anew). */
 static void
 pgm_changes_at_end_of_transaction(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
 		pgm_changes_end();
+	else if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
+			 event == XACT_EVENT_PREPARE)
+		pgm_changes_drops = NIL;	/* (its cells go with the context) */
+}
+
+/*
+ * A subtransaction rolled back: what it dropped (it, or one begun inside
+ * it, whose numbers are higher: every subtransaction begun since it began
+ * is inside it) is there again.  It stays in the set, to be recorded as it
+ * is.
+ */
+static void
+pgm_changes_at_end_of_subtransaction(SubXactEvent event, SubTransactionId mySubid,
+									 SubTransactionId parentSubid, void *arg)
+{
+	ListCell   *lc;
+
+	if (event != SUBXACT_EVENT_ABORT_SUB || pgm_changes == NULL)
+		return;
+	foreach(lc, pgm_changes_drops)
+	{
+		PgmChange  *change = lfirst(lc);
+
+		if (change->dropped && change->dropped_in >= mySubid)
+		{
+			change->dropped = false;
+			change->dropped_key = NULL;
+		}
+	}
 }
 
 /* Start collecting, forgetting what was collected before. */
@@ -116,8 +151,10 @@ pgm_changes_begin(void)
 		pgm_changes_cxt = AllocSetContextCreate(TopMemoryContext, "pgmigrate changes",
 												ALLOCSET_SMALL_SIZES);
 		RegisterXactCallback(pgm_changes_at_end_of_transaction, NULL);
+		RegisterSubXactCallback(pgm_changes_at_end_of_subtransaction, NULL);
 	}
 	MemoryContextReset(pgm_changes_cxt);
+	pgm_changes_drops = NIL;
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(PgmChangeKey);
 	ctl.entrysize = sizeof(PgmChange);
@@ -139,6 +176,7 @@ pgm_changes_end(void)
 	pgm_changes = NULL;
 	pgm_changes_whole = NULL;
 	pgm_changes_citus = NULL;
+	pgm_changes_drops = NIL;
 	if (pgm_changes_cxt != NULL)
 		MemoryContextReset(pgm_changes_cxt);
 }
@@ -150,8 +188,9 @@ pgm_changes_collecting(void)
 }
 
 /* Note (classid, objid); once it was dropped, it stays gone (an oid is
- * not given again within a transaction).  Returns its entry, or NULL when
- * nothing is collected. */
+ * not given again within a transaction), unless the subtransaction that
+ * dropped it rolls back.  Returns its entry, or NULL when nothing is
+ * collected. */
 static PgmChange *
 pgm_changes_note_entry(Oid classid, Oid objid, bool dropped, const char *dropped_key)
 {
@@ -168,9 +207,18 @@ pgm_changes_note_entry(Oid classid, Oid objid, bool dropped, const char *dropped
 	{
 		change->dropped = false;
 		change->dropped_key = NULL;
+		change->dropped_in = InvalidSubTransactionId;
 		change->table = InvalidOid;
 	}
-	change->dropped = change->dropped || dropped;
+	if (dropped && !change->dropped)
+	{
+		MemoryContext old = MemoryContextSwitchTo(pgm_changes_cxt);
+
+		change->dropped = true;
+		change->dropped_in = GetCurrentSubTransactionId();
+		pgm_changes_drops = lappend(pgm_changes_drops, change);
+		MemoryContextSwitchTo(old);
+	}
 	if (dropped_key != NULL && change->dropped_key == NULL)
 		change->dropped_key = MemoryContextStrdup(pgm_changes_cxt, dropped_key);
 	return change;

@@ -174,6 +174,7 @@ extern void pgm_table_insert_named(const char *table, int n, const char *const *
 extern void pgm_table_update(PgmTable *t, HeapTuple old, Datum *values, bool *nulls,
 							 const bool *replace);
 extern void pgm_table_delete(PgmTable *t, HeapTuple old);
+extern void pgm_table_delete_at(PgmTable *t, ItemPointer tid);
 
 /* ---- sqltext.c: the server's parser, statements, checksums ---- */
 

@@ -535,6 +535,13 @@ pgm_table_delete(PgmTable *t, HeapTuple old)
 	CatalogTupleDelete(t->rel, &old->t_self);
 }
 
+/* Delete the row at `tid`, found by an earlier lookup of this transaction. */
+void
+pgm_table_delete_at(PgmTable *t, ItemPointer tid)
+{
+	CatalogTupleDelete(t->rel, tid);
+}
+
 /* How many columns a row of the table has (dropped ones included). */
 int
 pgm_table_width(PgmTable *t)

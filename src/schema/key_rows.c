@@ -82,6 +82,7 @@ typedef struct PgmKeyMemoUnder
 	char	   *key;			/* hash key */
 	int			count;
 	Oid		   *pairs;			/* classid, objid, ... */
+	ItemPointerData *rows;		/* where their rows are, to delete them */
 } PgmKeyMemoUnder;
 
 /* An entry of a memo. */
@@ -214,13 +215,51 @@ pgm_key_rows_under(PgmKeyRows *k, Datum keytext, bool delete,
 	}
 }
 
-/* Collect the entries under a key into a memo's list. */
-static void
-pgm_key_rows_collect(void *arg, Oid classid, Oid objid)
+/*
+ * The memo's entries under `keytext`, looked up now if they were not: the
+ * rows with that key (but the one that says the rows are complete), and
+ * where each is.
+ */
+static PgmKeyMemoUnder *
+pgm_key_rows_memo_under(PgmKeyRows *k, const char *keytext)
 {
-	List	  **pairs = arg;
+	PgmKeyMemoUnder *under;
+	char	   *key = (char *) keytext;
+	ScanKeyData sk;
+	HeapTuple	tuple;
+	int			size = 4;
 
-	*pairs = lappend_oid(lappend_oid(*pairs, classid), objid);
+	under = hash_search(k->memo->under, &key, HASH_FIND, NULL);
+	if (under != NULL)
+		return under;
+	key = MemoryContextStrdup(k->memo->cxt, keytext);
+	under = hash_search(k->memo->under, &key, HASH_ENTER, NULL);
+	under->count = 0;
+	under->pairs = MemoryContextAlloc(k->memo->cxt, sizeof(Oid) * 2 * size);
+	under->rows = MemoryContextAlloc(k->memo->cxt, sizeof(ItemPointerData) * size);
+	ScanKeyInit(&sk, 1, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(keytext));
+	sk.sk_collation = k->by_key->collation;
+	pgm_table_lookup(&k->table, k->by_key, &sk);
+	while (HeapTupleIsValid(tuple = pgm_table_lookup_next(&k->table, k->by_key)))
+	{
+		bool		isnull;
+		Oid			classid = DatumGetObjectId(pgm_table_value(&k->table, tuple, k->classid, &isnull));
+		Oid			objid = DatumGetObjectId(pgm_table_value(&k->table, tuple, k->objid, &isnull));
+
+		CHECK_FOR_INTERRUPTS();
+		if (!OidIsValid(classid))
+			continue;
+		if (under->count == size)
+		{
+			size *= 2;
+			under->pairs = repalloc(under->pairs, sizeof(Oid) * 2 * size);
+			under->rows = repalloc(under->rows, sizeof(ItemPointerData) * size);
+		}
+		under->pairs[2 * under->count] = classid;
+		under->pairs[2 * under->count + 1] = objid;
+		under->rows[under->count++] = tuple->t_self;
+	}
+	return under;
 }
 
 /* Call `fn` for each entry recorded under `keytext` (looked up once per memo). */
@@ -229,9 +268,6 @@ pgm_key_rows_entries(PgmKeyRows *k, const char *keytext,
 					 void (*fn) (void *arg, Oid classid, Oid objid), void *arg)
 {
 	PgmKeyMemoUnder *under;
-	char	   *key = (char *) keytext;
-	bool		found;
-	List	   *pairs = NIL;
 	int			i;
 
 	if (k->memo == NULL)
@@ -239,20 +275,7 @@ pgm_key_rows_entries(PgmKeyRows *k, const char *keytext,
 		pgm_key_rows_under(k, CStringGetTextDatum(keytext), false, fn, arg);
 		return;
 	}
-	under = hash_search(k->memo->under, &key, HASH_FIND, NULL);
-	if (under == NULL)
-	{
-		ListCell   *lc;
-
-		pgm_key_rows_under(k, CStringGetTextDatum(keytext), false, pgm_key_rows_collect, &pairs);
-		key = MemoryContextStrdup(k->memo->cxt, keytext);
-		under = hash_search(k->memo->under, &key, HASH_ENTER, &found);
-		under->count = list_length(pairs) / 2;
-		under->pairs = MemoryContextAlloc(k->memo->cxt, sizeof(Oid) * Max(list_length(pairs), 1));
-		i = 0;
-		foreach(lc, pairs)
-			under->pairs[i++] = lfirst_oid(lc);
-	}
+	under = pgm_key_rows_memo_under(k, keytext);
 	for (i = 0; i < under->count; i++)
 		fn(arg, under->pairs[2 * i], under->pairs[2 * i + 1]);
 }
@@ -393,7 +416,8 @@ pgm_key_rows_forget(PgmKeyRows *k, ArrayType **forget, HTAB **gone, HTAB **units
 			   *objids;
 	HASHCTL		ctl;
 	int			n,
-				i;
+				i,
+				j;
 
 	/* keys once each (records.c makes them so); a row found again after its delete would be an error */
 	texts = pgm_key_rows_elements(forget[0], TEXTOID, &n);
@@ -402,8 +426,15 @@ pgm_key_rows_forget(PgmKeyRows *k, ArrayType **forget, HTAB **gone, HTAB **units
 	{
 		char	   *key = TextDatumGetCString(texts[i]);
 
+		PgmKeyMemoUnder *under = k->memo ? hash_search(k->memo->under, &key, HASH_FIND, NULL) : NULL;
+
 		(void) hash_search(*gone, &key, HASH_ENTER, NULL);
-		pgm_key_rows_under(k, texts[i], true, NULL, NULL);
+		/* the rows the memo found under the key are there still: nothing wrote the table since */
+		if (under != NULL)
+			for (j = 0; j < under->count; j++)
+				pgm_table_delete_at(&k->table, &under->rows[j]);
+		else
+			pgm_key_rows_under(k, texts[i], true, NULL, NULL);
 	}
 	pgm_table_refresh(&k->table);
 	memset(&ctl, 0, sizeof(ctl));

@@ -154,6 +154,41 @@ pgm_record_whole(const char *action)
  * is kept in `memo`, for the next round and for writing the keys.
  * Connected to SPI.
  */
+/*
+ * The units that are there: those sql_drop named are gone (changes.c
+ * forgets a drop its subtransaction rolled back), and a part has nothing
+ * of them, so they are not looked for.  Sets alive[0] and alive[1].
+ */
+static void
+pgm_record_alive(ArrayType **units, HTAB *dropped, ArrayType **alive)
+{
+	Datum	   *c;
+	Datum	   *o;
+	int			n,
+				m,
+				i,
+				kept = 0;
+
+	alive[0] = units[0];
+	alive[1] = units[1];
+	if (dropped == NULL || hash_get_num_entries(dropped) == 0)
+		return;
+	deconstruct_array(units[0], OIDOID, sizeof(Oid), true, TYPALIGN_INT, &c, NULL, &n);
+	deconstruct_array(units[1], OIDOID, sizeof(Oid), true, TYPALIGN_INT, &o, NULL, &m);
+	Assert(n == m);
+	for (i = 0; i < Min(n, m); i++)
+	{
+		Oid			pair[2] = {DatumGetObjectId(c[i]), DatumGetObjectId(o[i])};
+
+		if (hash_search(dropped, pair, HASH_FIND, NULL) != NULL)
+			continue;
+		c[kept] = c[i];
+		o[kept++] = o[i];
+	}
+	alive[0] = construct_array(c, kept, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
+	alive[1] = construct_array(o, kept, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
+}
+
 static Jsonb *
 pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayType **old_keys,
 				PgmKeyMemo *memo, HTAB *dropped)
@@ -163,9 +198,11 @@ pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayTyp
 	for (round = 0; round < PGM_RECORD_ROUNDS; round++)
 	{
 		Jsonb	   *part;
+		ArrayType  *alive[2];
 
 		pgm_reach_scope(named, units, old_keys, memo, dropped);
-		part = pgm_part_take(units[0], units[1], CurrentMemoryContext, keys);
+		pgm_record_alive(units, dropped, alive);
+		part = pgm_part_take(alive[0], alive[1], CurrentMemoryContext, keys);
 		Assert(part != NULL);	/* 0.10's query has its filters */
 		if (pgm_reach_more(keys, named, old_keys, units, memo) == 0)
 			return part;
