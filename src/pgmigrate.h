@@ -377,6 +377,7 @@ typedef struct PgmKeyMemo
 {
 	HTAB	   *entries;		/* (classid, objid) -> the key, or NULL: no row */
 	HTAB	   *under;			/* key -> the entries recorded under it */
+	bool		complete;		/* it holds every row: what it lacks has none */
 	MemoryContext cxt;
 } PgmKeyMemo;
 
@@ -393,7 +394,7 @@ typedef struct PgmKeyRows
 } PgmKeyRows;
 
 extern HTAB *pgm_key_set(const char *name, Size entrysize, long size);
-extern PgmKeyMemo *pgm_key_memo(void);
+extern PgmKeyMemo *pgm_key_memo(int lookups);
 extern void pgm_key_rows_open(PgmKeyRows *k, bool write, PgmKeyMemo *memo);
 extern void pgm_key_rows_close(PgmKeyRows *k);
 extern char *pgm_key_rows_key_of(PgmKeyRows *k, Oid classid, Oid objid);

@@ -17,6 +17,7 @@
 #include "access/stratnum.h"
 #include "access/xlog.h"
 #include "common/hashfn.h"
+#include "storage/bufmgr.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -81,6 +82,7 @@ typedef struct PgmKeyMemoUnder
 {
 	char	   *key;			/* hash key */
 	int			count;
+	int			room;
 	Oid		   *pairs;			/* classid, objid, ... */
 	ItemPointerData *rows;		/* where their rows are, to delete them */
 } PgmKeyMemoUnder;
@@ -93,14 +95,16 @@ typedef struct PgmKeyMemoEntry
 	char	   *key;			/* NULL: no row */
 } PgmKeyMemoEntry;
 
+static void pgm_key_memo_fill(PgmKeyMemo *m, int lookups);
+
 /*
  * A memo of what the lookups of a record found, in the current memory
  * context: reach.c looks every entry of a part up, some twice, and
  * writing the keys needs to know them again.  Valid until the keys are
- * written.
+ * written.  `lookups`: about how many entries the record will look up.
  */
 PgmKeyMemo *
-pgm_key_memo(void)
+pgm_key_memo(int lookups)
 {
 	PgmKeyMemo *m = palloc(sizeof(PgmKeyMemo));
 	HASHCTL		ctl;
@@ -111,7 +115,9 @@ pgm_key_memo(void)
 	ctl.hcxt = CurrentMemoryContext;
 	m->entries = hash_create("pgmigrate keys found", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	m->under = pgm_key_set("pgmigrate entries found", sizeof(PgmKeyMemoUnder), 64);
+	m->complete = false;
 	m->cxt = CurrentMemoryContext;
+	pgm_key_memo_fill(m, lookups);
 	return m;
 }
 
@@ -169,6 +175,8 @@ pgm_key_rows_key_of(PgmKeyRows *k, Oid classid, Oid objid)
 
 	if (known != NULL)
 		return known->key ? pstrdup(known->key) : NULL;
+	if (k->memo != NULL && k->memo->complete)
+		return NULL;
 	pgm_key_rows_of(k, classid, objid);
 	if (HeapTupleIsValid(tuple = pgm_table_lookup_next(&k->table, k->by_entry)))
 	{
@@ -215,6 +223,35 @@ pgm_key_rows_under(PgmKeyRows *k, Datum keytext, bool delete,
 	}
 }
 
+/* A memo's new, empty list of the entries under `keytext`. */
+static PgmKeyMemoUnder *
+pgm_key_memo_under_new(PgmKeyMemo *m, const char *keytext)
+{
+	char	   *key = MemoryContextStrdup(m->cxt, keytext);
+	PgmKeyMemoUnder *under = hash_search(m->under, &key, HASH_ENTER, NULL);
+
+	under->count = 0;
+	under->room = 4;
+	under->pairs = MemoryContextAlloc(m->cxt, sizeof(Oid) * 2 * under->room);
+	under->rows = MemoryContextAlloc(m->cxt, sizeof(ItemPointerData) * under->room);
+	return under;
+}
+
+/* Add an entry, and where its row is, to a memo's list. */
+static void
+pgm_key_memo_under_add(PgmKeyMemoUnder *under, Oid classid, Oid objid, ItemPointer row)
+{
+	if (under->count == under->room)
+	{
+		under->room *= 2;
+		under->pairs = repalloc(under->pairs, sizeof(Oid) * 2 * under->room);
+		under->rows = repalloc(under->rows, sizeof(ItemPointerData) * under->room);
+	}
+	under->pairs[2 * under->count] = classid;
+	under->pairs[2 * under->count + 1] = objid;
+	under->rows[under->count++] = *row;
+}
+
 /*
  * The memo's entries under `keytext`, looked up now if they were not: the
  * rows with that key (but the one that says the rows are complete), and
@@ -227,16 +264,13 @@ pgm_key_rows_memo_under(PgmKeyRows *k, const char *keytext)
 	char	   *key = (char *) keytext;
 	ScanKeyData sk;
 	HeapTuple	tuple;
-	int			size = 4;
 
 	under = hash_search(k->memo->under, &key, HASH_FIND, NULL);
 	if (under != NULL)
 		return under;
-	key = MemoryContextStrdup(k->memo->cxt, keytext);
-	under = hash_search(k->memo->under, &key, HASH_ENTER, NULL);
-	under->count = 0;
-	under->pairs = MemoryContextAlloc(k->memo->cxt, sizeof(Oid) * 2 * size);
-	under->rows = MemoryContextAlloc(k->memo->cxt, sizeof(ItemPointerData) * size);
+	under = pgm_key_memo_under_new(k->memo, keytext);
+	if (k->memo->complete)
+		return under;
 	ScanKeyInit(&sk, 1, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(keytext));
 	sk.sk_collation = k->by_key->collation;
 	pgm_table_lookup(&k->table, k->by_key, &sk);
@@ -249,17 +283,59 @@ pgm_key_rows_memo_under(PgmKeyRows *k, const char *keytext)
 		CHECK_FOR_INTERRUPTS();
 		if (!OidIsValid(classid))
 			continue;
-		if (under->count == size)
-		{
-			size *= 2;
-			under->pairs = repalloc(under->pairs, sizeof(Oid) * 2 * size);
-			under->rows = repalloc(under->rows, sizeof(ItemPointerData) * size);
-		}
-		under->pairs[2 * under->count] = classid;
-		under->pairs[2 * under->count + 1] = objid;
-		under->rows[under->count++] = tuple->t_self;
+		pgm_key_memo_under_add(under, classid, objid, &tuple->t_self);
 	}
 	return under;
+}
+
+/*
+ * Read every row into the memo, when that costs less than the lookups
+ * would: a lookup reads a few index pages and a heap page, a scan every
+ * heap page once.  So for a record that will look up more entries than
+ * twice the table's pages (a deploy of many objects, or in a small
+ * schema); a small change to a big schema looks its few entries up.
+ */
+static void
+pgm_key_memo_fill(PgmKeyMemo *m, int lookups)
+{
+	PgmKeyRows	k;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	MemoryContext old;
+
+	pgm_key_rows_open(&k, false, NULL);
+	if ((double) lookups <= 2.0 * RelationGetNumberOfBlocks(k.table.rel))
+	{
+		pgm_key_rows_close(&k);
+		return;
+	}
+	old = MemoryContextSwitchTo(m->cxt);
+	scan = pgm_table_scan(&k.table, InvalidOid, 0, NULL);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Oid			pair[2];
+		char	   *key;
+		PgmKeyMemoEntry *e;
+		PgmKeyMemoUnder *under;
+
+		CHECK_FOR_INTERRUPTS();
+		pair[0] = DatumGetObjectId(pgm_table_value(&k.table, tuple, k.classid, &isnull));
+		pair[1] = DatumGetObjectId(pgm_table_value(&k.table, tuple, k.objid, &isnull));
+		if (!OidIsValid(pair[0]))
+			continue;			/* the row that says the rows are complete */
+		key = TextDatumGetCString(pgm_table_value(&k.table, tuple, k.key, &isnull));
+		e = hash_search(m->entries, pair, HASH_ENTER, NULL);
+		e->key = key;
+		under = hash_search(m->under, &key, HASH_FIND, NULL);
+		if (under == NULL)
+			under = pgm_key_memo_under_new(m, key);
+		pgm_key_memo_under_add(under, pair[0], pair[1], &tuple->t_self);
+	}
+	systable_endscan(scan);
+	MemoryContextSwitchTo(old);
+	pgm_key_rows_close(&k);
+	m->complete = true;
 }
 
 /* Call `fn` for each entry recorded under `keytext` (looked up once per memo). */
@@ -379,7 +455,7 @@ pgm_key_rows_known(PgmKeyMemo *memo, HTAB *gone, HTAB *units, Oid classid, Oid o
 	Oid			pair[2] = {classid, objid};
 
 	if (m == NULL)
-		return PGM_ROW_UNKNOWN;
+		return memo != NULL && memo->complete ? PGM_ROW_NONE : PGM_ROW_UNKNOWN;
 	if (m->key == NULL || hash_search(gone, &m->key, HASH_FIND, NULL) != NULL ||
 		(units != NULL && hash_search(units, pair, HASH_FIND, NULL) != NULL))
 		return PGM_ROW_NONE;
@@ -429,11 +505,12 @@ pgm_key_rows_forget(PgmKeyRows *k, ArrayType **forget, HTAB **gone, HTAB **units
 		PgmKeyMemoUnder *under = k->memo ? hash_search(k->memo->under, &key, HASH_FIND, NULL) : NULL;
 
 		(void) hash_search(*gone, &key, HASH_ENTER, NULL);
-		/* the rows the memo found under the key are there still: nothing wrote the table since */
+		/* the rows the memo found under the key are there still: nothing wrote the table since
+		 * (and a memo of every row that has none under it says there are none) */
 		if (under != NULL)
 			for (j = 0; j < under->count; j++)
 				pgm_table_delete_at(&k->table, &under->rows[j]);
-		else
+		else if (k->memo == NULL || !k->memo->complete)
 			pgm_key_rows_under(k, texts[i], true, NULL, NULL);
 	}
 	pgm_table_refresh(&k->table);

@@ -260,7 +260,7 @@ pgm_record_changes(const char *action)
 		return;
 	}
 
-	memo = pgm_key_memo();
+	memo = pgm_key_memo(ArrayGetNItems(ARR_NDIM(named[0]), ARR_DIMS(named[0])));
 	part = pgm_record_part(named, units, keys, &old_keys, memo, dropped);
 	if (part == NULL)
 	{
