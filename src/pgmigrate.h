@@ -420,7 +420,7 @@ extern bool pgm_member_read(Oid classid, Oid objid, PgmMember *m);
 extern void pgm_reach_scope(ArrayType **named, ArrayType **units, ArrayType **old_keys, PgmKeyMemo *memo,
 							HTAB *dropped);
 extern int	pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, ArrayType **units,
-						   PgmKeyMemo *memo);
+						   PgmKeyMemo *memo, HTAB *dropped);
 
 /* ---- schema/records.c: the schema as recorded ---- */
 

@@ -195,34 +195,6 @@ pgm_key_rows_key_of(PgmKeyRows *k, Oid classid, Oid objid)
 	return found;
 }
 
-/*
- * Call `fn` for each entry recorded under `keytext` (not the row that says
- * the rows are complete); with `delete`, delete the row after.
- */
-static void
-pgm_key_rows_under(PgmKeyRows *k, Datum keytext, bool delete,
-				   void (*fn) (void *arg, Oid classid, Oid objid), void *arg)
-{
-	ScanKeyData key;
-	HeapTuple	tuple;
-
-	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, keytext);
-	key.sk_collation = k->by_key->collation;
-	pgm_table_lookup(&k->table, k->by_key, &key);
-	while (HeapTupleIsValid(tuple = pgm_table_lookup_next(&k->table, k->by_key)))
-	{
-		bool		isnull;
-		Oid			classid = DatumGetObjectId(pgm_table_value(&k->table, tuple, k->classid, &isnull));
-		Oid			objid = DatumGetObjectId(pgm_table_value(&k->table, tuple, k->objid, &isnull));
-
-		CHECK_FOR_INTERRUPTS();
-		if (fn != NULL && OidIsValid(classid))
-			fn(arg, classid, objid);
-		if (delete)
-			pgm_table_delete(&k->table, tuple);
-	}
-}
-
 /* A memo's new, empty list of the entries under `keytext`. */
 static PgmKeyMemoUnder *
 pgm_key_memo_under_new(PgmKeyMemo *m, const char *keytext)
@@ -253,6 +225,38 @@ pgm_key_memo_under_add(PgmKeyMemoUnder *under, Oid classid, Oid objid, ItemPoint
 }
 
 /*
+ * Call `fn` for each entry recorded under `keytext` (not the row that says
+ * the rows are complete), and add it to `into` if given; with `delete`,
+ * delete the row after.
+ */
+static void
+pgm_key_rows_under(PgmKeyRows *k, Datum keytext, bool delete,
+				   void (*fn) (void *arg, Oid classid, Oid objid), void *arg,
+				   PgmKeyMemoUnder *into)
+{
+	ScanKeyData key;
+	HeapTuple	tuple;
+
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, keytext);
+	key.sk_collation = k->by_key->collation;
+	pgm_table_lookup(&k->table, k->by_key, &key);
+	while (HeapTupleIsValid(tuple = pgm_table_lookup_next(&k->table, k->by_key)))
+	{
+		bool		isnull;
+		Oid			classid = DatumGetObjectId(pgm_table_value(&k->table, tuple, k->classid, &isnull));
+		Oid			objid = DatumGetObjectId(pgm_table_value(&k->table, tuple, k->objid, &isnull));
+
+		CHECK_FOR_INTERRUPTS();
+		if (fn != NULL && OidIsValid(classid))
+			fn(arg, classid, objid);
+		if (into != NULL && OidIsValid(classid))
+			pgm_key_memo_under_add(into, classid, objid, &tuple->t_self);
+		if (delete)
+			pgm_table_delete(&k->table, tuple);
+	}
+}
+
+/*
  * The memo's entries under `keytext`, looked up now if they were not: the
  * rows with that key (but the one that says the rows are complete), and
  * where each is.
@@ -262,29 +266,13 @@ pgm_key_rows_memo_under(PgmKeyRows *k, const char *keytext)
 {
 	PgmKeyMemoUnder *under;
 	char	   *key = (char *) keytext;
-	ScanKeyData sk;
-	HeapTuple	tuple;
 
 	under = hash_search(k->memo->under, &key, HASH_FIND, NULL);
 	if (under != NULL)
 		return under;
 	under = pgm_key_memo_under_new(k->memo, keytext);
-	if (k->memo->complete)
-		return under;
-	ScanKeyInit(&sk, 1, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(keytext));
-	sk.sk_collation = k->by_key->collation;
-	pgm_table_lookup(&k->table, k->by_key, &sk);
-	while (HeapTupleIsValid(tuple = pgm_table_lookup_next(&k->table, k->by_key)))
-	{
-		bool		isnull;
-		Oid			classid = DatumGetObjectId(pgm_table_value(&k->table, tuple, k->classid, &isnull));
-		Oid			objid = DatumGetObjectId(pgm_table_value(&k->table, tuple, k->objid, &isnull));
-
-		CHECK_FOR_INTERRUPTS();
-		if (!OidIsValid(classid))
-			continue;
-		pgm_key_memo_under_add(under, classid, objid, &tuple->t_self);
-	}
+	if (!k->memo->complete)
+		pgm_key_rows_under(k, CStringGetTextDatum(keytext), false, NULL, NULL, under);
 	return under;
 }
 
@@ -348,7 +336,7 @@ pgm_key_rows_entries(PgmKeyRows *k, const char *keytext,
 
 	if (k->memo == NULL)
 	{
-		pgm_key_rows_under(k, CStringGetTextDatum(keytext), false, fn, arg);
+		pgm_key_rows_under(k, CStringGetTextDatum(keytext), false, fn, arg, NULL);
 		return;
 	}
 	under = pgm_key_rows_memo_under(k, keytext);
@@ -511,7 +499,7 @@ pgm_key_rows_forget(PgmKeyRows *k, ArrayType **forget, HTAB **gone, HTAB **units
 			for (j = 0; j < under->count; j++)
 				pgm_table_delete_at(&k->table, &under->rows[j]);
 		else if (k->memo == NULL || !k->memo->complete)
-			pgm_key_rows_under(k, texts[i], true, NULL, NULL);
+			pgm_key_rows_under(k, texts[i], true, NULL, NULL, NULL);
 	}
 	pgm_table_refresh(&k->table);
 	memset(&ctl, 0, sizeof(ctl));

@@ -630,12 +630,13 @@ pgm_reach_add_missing(void *arg, Oid classid, Oid objid)
  * After a part was taken, with the catalog entries `entries` (catalogs,
  * oids) for `units`: *old_keys becomes every key it replaces (the keys its
  * entries, its units and their indexes were last recorded under, with the
- * old keys given); returns how many entries recorded under those keys are
+ * old keys given; a table that is gone (`dropped`) has no indexes left to
+ * look for); returns how many entries recorded under those keys are
  * neither in the part nor named yet, and adds them to `named`.
  */
 int
 pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, ArrayType **units,
-			   PgmKeyMemo *memo)
+			   PgmKeyMemo *memo, HTAB *dropped)
 {
 	PgmReach	r;
 	PgmPairs	part;
@@ -648,6 +649,7 @@ pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, Arr
 	int			i;
 
 	pgm_reach_begin(&r, memo);
+	r.dropped = dropped;
 	pgm_pairs_init(&part);
 	pgm_pairs_add_arrays(&part, entries[0], entries[1]);
 	pgm_pairs_init(&given);
@@ -669,7 +671,8 @@ pgm_reach_more(ArrayType **entries, ArrayType **named, ArrayType **old_keys, Arr
 
 		CHECK_FOR_INTERRUPTS();
 		if (all.items[i].classid == RelationRelationId &&
-			pgm_pairs_has(&given_units, RelationRelationId, all.items[i].objid))
+			pgm_pairs_has(&given_units, RelationRelationId, all.items[i].objid) &&
+			!pgm_reach_gone(&r, all.items[i]))
 		{
 			ListCell   *lc;
 			ScanKeyData sk;

@@ -204,7 +204,7 @@ pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayTyp
 		pgm_record_alive(units, dropped, alive);
 		part = pgm_part_take(alive[0], alive[1], CurrentMemoryContext, keys);
 		Assert(part != NULL);	/* 0.10's query has its filters */
-		if (pgm_reach_more(keys, named, old_keys, units, memo) == 0)
+		if (pgm_reach_more(keys, named, old_keys, units, memo, dropped) == 0)
 			return part;
 	}
 	return NULL;
