@@ -270,6 +270,13 @@ promises() {
                        WHERE attrelid = 'migrate.online'::regclass AND attname IN ('tables', 'part')")|$(q "$1" "SELECT string_agg(attname, '|' ORDER BY attnum)
                        FROM pg_attribute WHERE attrelid = 'migrate.online_progress'::regclass AND attname IN ('tables', 'backfilling')")"
     fi
+    if at_least "$2" 0.17; then
+        check "$2 in $1: migrate.snapshot_keys compares its keys byte by byte, in its column and its index (0.17)" \
+            same "C|C" "$(q "$1" "SELECT (SELECT c.collname FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
+                                         WHERE a.attrelid = 'migrate.snapshot_keys'::regclass AND a.attname = 'key')
+                                 || '|' || (SELECT c.collname FROM pg_index i JOIN pg_collation c ON c.oid = i.indcollation[0]
+                                            WHERE i.indexrelid = 'migrate.snapshot_keys_key'::regclass)")"
+    fi
 }
 
 # ---- each step, on a catalog in use --------------------------------------
