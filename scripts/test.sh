@@ -223,7 +223,7 @@ cluster_up=
 if [ "$built" -eq 0 ]; then
     echo
     echo "=============== starting a throwaway cluster"
-    if cluster_start test; then
+    if cluster_start test "max_prepared_transactions=10"; then
         cluster_up=1
         echo "PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=$PGUSER"
     else

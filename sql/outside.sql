@@ -87,3 +87,20 @@ CREATE INDEX CONCURRENTLY t_id ON app.t (id);
 DO $$ BEGIN EXECUTE 'CREATE TABLE app.w (id int)'; COMMIT; END $$;
 SELECT migrate.finish_outside_transaction('04');
 SELECT to_regclass('app.w') AS w, to_regclass('app.t_id') AS t_id;
+
+-- a transaction of the revision that is prepared may still be rolled back,
+-- its drops with it, and nothing tells this session: the deploy records
+-- the whole schema, with the table that is still there
+SELECT migrate.add('05', $q$CREATE INDEX CONCURRENTLY t_v2 ON app.t (v); DROP TABLE app.w;$q$,
+                   'CREATE TABLE app.w (id int); DROP INDEX CONCURRENTLY app.t_v2;',
+                   transactional => false, allow_destructive => true);
+SELECT * FROM migrate.begin_outside_transaction('05');
+CREATE INDEX CONCURRENTLY t_v2 ON app.t (v);
+BEGIN;
+DROP TABLE app.w;
+PREPARE TRANSACTION 'pgm_outside_05';
+ROLLBACK PREPARED 'pgm_outside_05';
+SELECT migrate.finish_outside_transaction('05');
+SELECT to_regclass('app.w') AS w, to_regclass('app.t_v2') AS t_v2;
+SELECT action, replaces IS NULL AS whole FROM migrate.snapshots ORDER BY id DESC LIMIT 1;
+SELECT * FROM migrate.drift();

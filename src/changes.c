@@ -101,16 +101,25 @@ pgm_event_trigger_fires(const char *name)
 	}
 }
 
-/* A transaction that fails ends the collecting: the deploy failed with it.
+/*
+ * A transaction that fails ends the collecting: the deploy failed with it.
  * One that commits makes its drops final (the next one numbers its
- * subtransactions anew). */
+ * subtransactions anew).  One that is prepared (between the statements of
+ * a revision that runs outside a transaction) may still be rolled back,
+ * its drops with it, and nothing tells this session: the deploy records
+ * the whole schema.
+ */
 static void
 pgm_changes_at_end_of_transaction(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
 		pgm_changes_end();
-	else if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
-			 event == XACT_EVENT_PREPARE)
+	else if (event == XACT_EVENT_PREPARE)
+	{
+		pgm_changes_note_whole("a transaction of the deploy was prepared, and may be rolled back");
+		pgm_changes_drops = NIL;
+	}
+	else if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
 		pgm_changes_drops = NIL;	/* (its cells go with the context) */
 }
 

@@ -209,9 +209,12 @@ pgmigrate_backfill(PG_FUNCTION_ARGS)
 
 		MemoryContextReset(batch_cxt);
 		MemoryContextSwitchTo(batch_cxt);
-		/* the catalog before the revision's row, as complete and abort take them */
-		if (on == NULL)
-			pgm_lock_catalog();
+		/*
+		 * the catalog before the revision's row, as complete and abort take
+		 * them; in every batch, since the last may record what it validated
+		 * (migrate.snapshot_keys has one writer at a time)
+		 */
+		pgm_lock_catalog();
 		pgm_require_started(id, &state);
 		if (on == NULL)
 		{

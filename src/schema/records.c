@@ -143,18 +143,6 @@ pgm_record_whole(const char *action)
 }
 
 /*
- * The part for what the commands named (`named`, two oid arrays, widened
- * here): their objects, those last recorded under the same keys and what
- * depends on them (the scope query), taken again with whatever else was
- * recorded under a key the part replaces, until nothing is missing
- * (`dropped`: the named entries that are gone).  Sets
- * `units` (catalogs, oids), `keys` (catalogs, oids, keys of its entries)
- * and *old_keys (the keys it replaces besides its own); NULL when it did
- * not settle within PGM_RECORD_ROUNDS.  What the lookups of the keys find
- * is kept in `memo`, for the next round and for writing the keys.
- * Connected to SPI.
- */
-/*
  * The units that are there: those sql_drop named are gone (changes.c
  * forgets a drop its subtransaction rolled back), and a part has nothing
  * of them, so they are not looked for.  Sets alive[0] and alive[1].
@@ -189,6 +177,18 @@ pgm_record_alive(ArrayType **units, HTAB *dropped, ArrayType **alive)
 	alive[1] = construct_array(o, kept, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
 }
 
+/*
+ * The part for what the commands named (`named`, two oid arrays, widened
+ * here): their objects, those last recorded under the same keys and what
+ * depends on them (the scope query), taken again with whatever else was
+ * recorded under a key the part replaces, until nothing is missing
+ * (`dropped`: the named entries that are gone).  Sets
+ * `units` (catalogs, oids), `keys` (catalogs, oids, keys of its entries)
+ * and *old_keys (the keys it replaces besides its own); NULL when it did
+ * not settle within PGM_RECORD_ROUNDS.  What the lookups of the keys find
+ * is kept in `memo`, for the next round and for writing the keys.
+ * Connected to SPI.
+ */
 static Jsonb *
 pgm_record_part(ArrayType **named, ArrayType **units, ArrayType **keys, ArrayType **old_keys,
 				PgmKeyMemo *memo, HTAB *dropped)
