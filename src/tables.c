@@ -532,7 +532,7 @@ pgm_table_update(PgmTable *t, HeapTuple old, Datum *values, bool *nulls, const b
 void
 pgm_table_delete(PgmTable *t, HeapTuple old)
 {
-	CatalogTupleDelete(t->rel, &old->t_self);
+	pgm_table_delete_at(t, &old->t_self);
 }
 
 /* Delete the row at `tid`, found by an earlier lookup of this transaction. */

@@ -489,7 +489,6 @@ pgm_key_rows_forget(PgmKeyRows *k, ArrayType **forget, HTAB **gone, HTAB **units
 	for (i = 0; i < n; i++)
 	{
 		char	   *key = TextDatumGetCString(texts[i]);
-
 		PgmKeyMemoUnder *under = k->memo ? hash_search(k->memo->under, &key, HASH_FIND, NULL) : NULL;
 
 		(void) hash_search(*gone, &key, HASH_ENTER, NULL);
