@@ -16,6 +16,25 @@ SELECT id, up_sha256 = encode(sha256(convert_to(up, 'UTF8')), 'hex') AS up_ok,
        down_sha256 IS NOT DISTINCT FROM encode(sha256(convert_to(down, 'UTF8')), 'hex') AS down_ok
   FROM migrate.revisions ORDER BY id;
 
+-- ... at every length around SHA-256's 64-byte blocks (55, 56, 63, 64, 119, 120,
+-- 128 bytes and on), long texts and multibyte characters (pgmigrate computes its
+-- own digest: the server's must agree on every one)
+BEGIN;
+DO $$
+BEGIN
+    FOR n IN 0..200 LOOP
+        PERFORM migrate.add('sha_' || n, 'SELECT 1' || repeat(' ', n),
+                            'SELECT 2 --' || repeat('é', n), parents => '{}');
+    END LOOP;
+    PERFORM migrate.add('sha_long', 'SELECT 1 --' || repeat('0123456789', 10000), parents => '{}');
+END $$;
+SELECT count(*) AS revisions,
+       count(*) FILTER (WHERE up_sha256 = encode(sha256(convert_to(up, 'UTF8')), 'hex')
+                          AND down_sha256 IS NOT DISTINCT FROM encode(sha256(convert_to(down, 'UTF8')), 'hex'))
+         AS checksums_agree
+  FROM migrate.revisions WHERE id LIKE 'sha\_%';
+ROLLBACK;
+
 -- identical re-registration is a no-op, also without parents
 SELECT migrate.add('0001_users', 'CREATE TABLE app.users (id bigint PRIMARY KEY, name text NOT NULL);',
                    'DROP TABLE app.users;', description => 'users');

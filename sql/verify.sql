@@ -222,3 +222,20 @@ SET client_min_messages = error;
 SELECT migrate.add('72_compact', 'SELECT migrate.compact_snapshots();', 'SELECT 1;', parents => '{}');
 RESET client_min_messages;
 SELECT * FROM migrate.apply('72_compact');
+
+-- a table whose file has no block holds nothing to lose, which the rollback
+-- sees without a query; an inheritance parent's file may be empty while its
+-- children hold the values of the column it drops: those are a loss
+SET client_min_messages = error;
+SELECT migrate.add('80_parent', 'CREATE TABLE app.t80 (id int); CREATE TABLE app.t80c () INHERITS (app.t80);',
+                   'DROP TABLE app.t80c; DROP TABLE app.t80;', parents => '{}');
+SELECT migrate.add('81_note', 'ALTER TABLE app.t80 ADD COLUMN note text;', 'ALTER TABLE app.t80 DROP COLUMN note;',
+                   parents => '{80_parent}');
+SELECT count(*) FROM migrate.apply('81_note');
+INSERT INTO app.t80c VALUES (1, 'kept');
+RESET client_min_messages;
+SELECT pg_relation_size('app.t80') AS parent_bytes;
+SELECT step, revision FROM migrate.rollback('80_parent');
+-- the child emptied by TRUNCATE (its file too): nothing to lose
+TRUNCATE app.t80c;
+SELECT step, revision FROM migrate.rollback('80_parent');

@@ -482,7 +482,9 @@ pgm_online_in_progress(void)
 	char	   *id = NULL;
 	TimestampTz first = 0;
 
-	if (!pgm_table_open(&t, "online", PGM_TABLE_READ_STATEMENT, true))
+	/* most of the time it is, and a new session need not build its cache entry to see that */
+	if (pgm_table_surely_empty("online") ||
+		!pgm_table_open(&t, "online", PGM_TABLE_READ_STATEMENT, true))
 		return NULL;
 	revision = pgm_table_column(&t, "revision");
 	started = pgm_table_column(&t, "started_at");

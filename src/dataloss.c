@@ -17,7 +17,6 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
-#include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "executor/executor.h"
@@ -102,23 +101,19 @@ pgm_estimated_size(Oid relid)
 }
 
 /*
- * Is table `relid` empty, as the storage says without a query?  A
- * permanent heap table with no inheritance children whose file has no
- * block holds no row, so the query would find none; asking costs the
- * parse, plan and relation cache entry of a query for every table a
- * rollback drops.  Only when the query would have run: the caller may
- * SELECT from the table (column privileges, which the query would also
- * accept, are left to the query) and no executor permission hook has a
- * say.  The table is locked as the query would lock it.  False when not
- * known: the query decides.
+ * Is table `relid` empty, as the storage says without a query
+ * (pgm_heap_surely_empty())?  Then the query would find no row; asking
+ * costs the parse, plan and relation cache entry of a query for every
+ * table a rollback drops or drops a column of.  Only when the query would
+ * have run: the caller may SELECT from the table (column privileges, which
+ * the query would also accept, are left to the query) and no executor
+ * permission hook has a say.  The table is locked as the query would lock
+ * it.  False when not known: the query decides.
  */
 static bool
-pgm_table_surely_empty(Oid relid, bool citus)
+pgm_rows_surely_none(Oid relid, bool citus)
 {
-	HeapTuple	tuple;
-	Form_pg_class rel;
 	bool		missing = false;
-	bool		empty = false;
 
 	/*
 	 * Where Citus is installed, a distributed table's rows are in shards on
@@ -128,16 +123,7 @@ pgm_table_surely_empty(Oid relid, bool citus)
 		pg_class_aclcheck_ext(relid, GetUserId(), ACL_SELECT, &missing) != ACLCHECK_OK)
 		return false;			/* (a table dropped meanwhile, too) */
 	LockRelationOid(relid, AccessShareLock);
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tuple))
-		return false;
-	rel = (Form_pg_class) GETSTRUCT(tuple);
-	if (rel->relkind == RELKIND_RELATION && !rel->relhassubclass &&
-		rel->relpersistence == RELPERSISTENCE_PERMANENT && rel->relam == HEAP_TABLE_AM_OID &&
-		OidIsValid(rel->relfilenode))
-		empty = pgm_permanent_main_fork_blocks(rel->reltablespace, rel->relfilenode) == 0;
-	ReleaseSysCache(tuple);
-	return empty;
+	return pgm_heap_surely_empty(relid);
 }
 
 static void
@@ -148,7 +134,7 @@ pgm_check_drop_table(PgmLoss *loss, RangeVar *rv)
 	if (!OidIsValid(relid) || (get_rel_relkind(relid) != RELKIND_RELATION &&
 								get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE))
 		return;
-	if (pgm_table_surely_empty(relid, loss->citus))
+	if (pgm_rows_surely_none(relid, loss->citus))
 		return;
 	if (pgm_exists(psprintf("SELECT 1 FROM %s LIMIT 1", pgm_relation_name(relid))))
 	{
@@ -164,6 +150,8 @@ pgm_check_drop_column(PgmLoss *loss, RangeVar *rv, const char *column)
 	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
 
 	if (!OidIsValid(relid) || get_attnum(relid, column) == InvalidAttrNumber)
+		return;
+	if (pgm_rows_surely_none(relid, loss->citus))
 		return;
 	if (pgm_exists(psprintf("SELECT 1 FROM %s WHERE %s IS NOT NULL LIMIT 1",
 							pgm_relation_name(relid), quote_identifier(column))))

@@ -175,8 +175,14 @@ extern void pgm_table_update(PgmTable *t, HeapTuple old, Datum *values, bool *nu
 							 const bool *replace);
 extern void pgm_table_delete(PgmTable *t, HeapTuple old);
 extern void pgm_table_delete_at(PgmTable *t, ItemPointer tid);
+extern bool pgm_heap_surely_empty(Oid relid);
+extern bool pgm_table_surely_empty(const char *name);
 
-/* ---- sqltext.c: the server's parser, statements, checksums ---- */
+/* ---- sha256.c: the checksum of a revision's SQL ---- */
+
+extern char *pgm_sha256_hex(text *t);
+
+/* ---- sqltext.c: the server's parser, statements ---- */
 
 /* One statement of a revision's SQL. */
 typedef struct PgmStatement
@@ -191,7 +197,6 @@ typedef struct PgmStatement
 extern List *pgm_parse_sql(const char *sql, const char *revision,
 						   const char *side);
 extern List *pgm_split_statements(const char *sql, List *raw_statements);
-extern char *pgm_sha256_hex(text *t);
 extern char *pgm_statement_normalize(const char *sql);
 extern char *pgm_statement_after_keyword(const PgmStatement *stmt,
 										 const char *keyword);

@@ -7,9 +7,6 @@
  * moves its position into the revision's SQL (shown by psql as LINE n) and
  * adds which revision, which side and which line and column it was.
  *
- * Checksums are SHA-256 of the exact text, as lower-case hex: the same value
- * as encode(sha256(convert_to(sql, 'UTF8')), 'hex') in a UTF8 database.
- *
  * Calls no other file of pgmigrate.
  */
 #include "postgres.h"
@@ -17,7 +14,6 @@
 #include "mb/pg_wchar.h"
 #include "parser/scanner.h"
 #include "utils/builtins.h"
-#include "utils/fmgrprotos.h"
 
 #include "pgmigrate.h"
 
@@ -172,29 +168,6 @@ pgm_split_statements(const char *sql, List *raw_statements)
 		result = lappend(result, stmt);
 	}
 	return result;
-}
-
-/* SHA-256 of a text's bytes as 64 lower-case hex digits, palloc'd. */
-char *
-pgm_sha256_hex(text *t)
-{
-	static const char digits[] = "0123456789abcdef";
-	char	   *hex = palloc(PGM_SHA256_HEXLEN + 1);
-	bytea	   *digest;
-	const unsigned char *d;
-	int			i;
-
-	/* text and bytea share their representation */
-	digest = DatumGetByteaPP(DirectFunctionCall1(sha256_bytea, PointerGetDatum(t)));
-	d = (const unsigned char *) VARDATA_ANY(digest);
-	for (i = 0; i < PGM_SHA256_HEXLEN / 2; i++)
-	{
-		hex[2 * i] = digits[d[i] >> 4];
-		hex[2 * i + 1] = digits[d[i] & 0x0f];
-	}
-	hex[PGM_SHA256_HEXLEN] = '\0';
-	pfree(digest);
-	return hex;
 }
 
 /*

@@ -32,9 +32,12 @@
 #include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
 #include "executor/executor.h"
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
+#include "storage/lmgr.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -44,6 +47,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "pgmigrate.h"
 
@@ -139,19 +143,69 @@ pgm_table_close(PgmTable *t)
 	t->rel = NULL;
 }
 
+/*
+ * Does heap table `relid` surely hold no row, as its storage says?  A
+ * permanent heap table with no inheritance children whose main fork has
+ * no block has none, in any transaction's view.  Asked of the storage
+ * manager, without the relation's cache entry, which a new session would
+ * otherwise build first.  The caller holds a lock on the table.  False
+ * when not known.
+ */
+bool
+pgm_heap_surely_empty(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Form_pg_class rel;
+	bool		empty = false;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	rel = (Form_pg_class) GETSTRUCT(tuple);
+	if (rel->relkind == RELKIND_RELATION && !rel->relhassubclass &&
+		rel->relpersistence == RELPERSISTENCE_PERMANENT && rel->relam == HEAP_TABLE_AM_OID &&
+		OidIsValid(rel->relfilenode))
+		empty = pgm_permanent_main_fork_blocks(rel->reltablespace, rel->relfilenode) == 0;
+	ReleaseSysCache(tuple);
+	return empty;
+}
+
+/* Does migrate.`name` surely hold no row (above)?  False when it is missing. */
+bool
+pgm_table_surely_empty(const char *name)
+{
+	Oid			space = get_namespace_oid(PGM_SCHEMA, true);
+	Oid			relid = OidIsValid(space) ? get_relname_relid(name, space) : InvalidOid;
+	bool		empty;
+
+	if (!OidIsValid(relid))
+		return false;
+	LockRelationOid(relid, AccessShareLock);
+	empty = pgm_heap_surely_empty(relid);
+	UnlockRelationOid(relid, AccessShareLock);
+	return empty;
+}
+
 /* The number of column `name`; an error when the table has none. */
 AttrNumber
 pgm_table_column(PgmTable *t, const char *name)
 {
-	AttrNumber	attnum = get_attnum(RelationGetRelid(t->rel), name);
+	TupleDesc	desc = RelationGetDescr(t->rel);
+	int			i;
 
-	if (attnum == InvalidAttrNumber)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of table %s.%s does not exist",
-						name, PGM_SCHEMA, RelationGetRelationName(t->rel)),
-				 errhint("Update the extension: ALTER EXTENSION pgmigrate UPDATE;")));
-	return attnum;
+	/* the open relation's own descriptor: no catalog lookup */
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return att->attnum;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("column \"%s\" of table %s.%s does not exist",
+					name, PGM_SCHEMA, RelationGetRelationName(t->rel)),
+			 errhint("Update the extension: ALTER EXTENSION pgmigrate UPDATE;")));
+	return InvalidAttrNumber;
 }
 
 /* Index migrate.`name` of the table, and the collation of its first column. */

@@ -240,6 +240,23 @@ pgm_schema_source(void)
 }
 
 /*
+ * Does the installed migrate.schema() have its filters (0.9)?  Every
+ * catalog that records in parts (0.10) does, which is asked without
+ * reading the function's text: a deploy's record would otherwise begin by
+ * reading and decompressing the whole query.
+ */
+static bool
+pgm_part_filtered(void)
+{
+	char	   *src;
+
+	if (pgm_records_in_parts())
+		return true;
+	src = pgm_schema_source();
+	return src != NULL && strstr(src, "/*scoped ") != NULL;
+}
+
+/*
  * migrate.schema()'s query, its filters on ($1 ... $8) if `scoped`, with
  * `tail` for its end; NULL when the installed query has no filters (an
  * extension older than 0.9): the caller takes the whole document then.
@@ -426,11 +443,9 @@ pgm_part_take(ArrayType *classids, ArrayType *objids, MemoryContext into, ArrayT
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	Jsonb	   *doc;
-	char	   *src = pgm_schema_source();
 
 	/* relations (the most a deploy changes) read in C, when the installed query has its filters */
-	if (src != NULL && strstr(src, "/*scoped ") != NULL &&
-		(doc = pgm_describe_part(classids, objids, into, keys)) != NULL)
+	if (pgm_part_filtered() && (doc = pgm_describe_part(classids, objids, into, keys)) != NULL)
 		return doc;
 	if (!pgm_part_run(keys ? pgm_part_record_tail : pgm_part_tail, classids, objids))
 		return NULL;
