@@ -19,7 +19,17 @@
 # the same ALTER by psql in a transaction (psql -1 -c) in the database
 # without pgmigrate.  Figures, each the median of the runs:
 #   seconds        wall clock as the client sees it (connection included),
-#                  after an untimed CHECKPOINT; the ratio against the floor
+#                  after an untimed CHECKPOINT; the ratio against the floor.
+#                  Each run times PGM_BENCH_ROUNDS (5) applies and rollbacks,
+#                  each beside the floor's ALTERs, and the median is over all
+#                  of them: a whole deploy takes milliseconds here, and one
+#                  timing moves by a millisecond or two
+#   ... preloaded  the same, with the server restarted with
+#                  shared_preload_libraries = 'pgmigrate' (as README.md
+#                  recommends for the guard): a new session finds the library
+#                  loaded instead of loading it (and, on 15, defining its
+#                  settings, which re-sorts the server's list of settings
+#                  each time); the floor is timed again there
 #   lock held      how long the ALTER's ACCESS EXCLUSIVE lock on t1 kept a
 #                  reader out, in separate runs: a second session polls
 #                  pg_locks (every half millisecond) until the lock is
@@ -57,10 +67,22 @@ set -euo pipefail
 # shellcheck disable=SC2086
 SIZES=$(printf '%s\n' ${PGM_BENCH_SIZES:-1000 10000 100000} | sort -n -u | tr '\n' ' ')
 RUNS=${PGM_BENCH_RUNS:-3}
+ROUNDS=${PGM_BENCH_ROUNDS:-5}
 
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_begin big_schema "autovacuum=off" "shared_buffers=1GB" "max_wal_size=4GB"
+BASE_OPTS=$PGM_CLUSTER_OPTS
+
+# restart_with [SETTING ...]: the server again, with these -c settings
+# beside the benchmark's own
+restart_with() {
+    local extra opts=$BASE_OPTS
+    as_postgres "$PGM_PGBIN/pg_ctl" -D "$PGM_CLUSTER_DIR/data" -m fast -w stop >/dev/null
+    for extra in "$@"; do opts="$opts -c $extra"; done
+    PGM_CLUSTER_OPTS=$opts
+    cluster_restart
+}
 
 # psql for the benchmark: NOTICEs and WARNINGs (the lint's, one per apply)
 # kept out of the terminal but still sent
@@ -120,6 +142,19 @@ catalog_bytes() {
     bpsql -d "$MIG" -c "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c
                         JOIN pg_namespace n ON n.oid = c.relnamespace
                         WHERE n.nspname = 'migrate' AND c.relkind IN ('r', 'p')"
+}
+
+# deploy_rounds A R U D: ROUNDS times an apply, a rollback and the floor's
+# two ALTERs, each timed, appended to the arrays named A, R, U and D
+deploy_rounds() {
+    local -n ra=$1 rr=$2 ru=$3 rd=$4
+    local round t
+    for round in $(seq 1 "$ROUNDS"); do
+        timed t bpsql -d "$MIG" -c "$APPLY"; expect_one "apply"; ra+=("$t")
+        timed t bpsql -d "$MIG" -c "$ROLLBACK"; expect_one "rollback"; rr+=("$t")
+        timed t bpsql -1 -d "$PLAIN" -c "$UP"; ru+=("$t")
+        timed t bpsql -1 -d "$PLAIN" -c "$DOWN"; rd+=("$t")
+    done
 }
 
 # ---- the lock ------------------------------------------------------------
@@ -207,13 +242,12 @@ for n in $SIZES; do
     a=() r=() fu=() fd=() la=() lr=() lu=() ld=() ba=() br=() s=() dr=() pd=()
     for run in $(seq 1 "$RUNS"); do
         b0=$(catalog_bytes)
-        timed t bpsql -d "$MIG" -c "$APPLY"; expect_one "apply"; a+=("$t")
+        bpsql -d "$MIG" -c "$APPLY" >"$work/out"; expect_one "apply"
         b1=$(catalog_bytes)
-        timed t bpsql -d "$MIG" -c "$ROLLBACK"; expect_one "rollback"; r+=("$t")
+        bpsql -d "$MIG" -c "$ROLLBACK" >"$work/out"; expect_one "rollback"
         b2=$(catalog_bytes)
         ba+=($((b1 - b0))) br+=($((b2 - b1)))
-        timed t bpsql -1 -d "$PLAIN" -c "$UP"; fu+=("$t")
-        timed t bpsql -1 -d "$PLAIN" -c "$DOWN"; fd+=("$t")
+        deploy_rounds a r fu fd
 
         lock_held t "$MIG" bpsql -d "$MIG" -c "$APPLY"; la+=("$t")
         lock_held t "$MIG" bpsql -d "$MIG" -c "$ROLLBACK"; lr+=("$t")
@@ -224,29 +258,41 @@ for n in $SIZES; do
         timed t bpsql -d "$MIG" -c "SELECT count(*) FROM migrate.drift()"; dr+=("$t")
         [ "$(cat "$work/out")" = 0 ] || fail "drift() found $(cat "$work/out") differences, expected none"
         timed t pg_dump --schema-only -d "$MIG" -f /dev/null; pd+=("$t")
-        echo "  run $run: apply ${a[-1]} s, rollback ${r[-1]} s, psql ${fu[-1]} / ${fd[-1]} s;" \
+        echo "  run $run: apply $(median "${a[@]: -$ROUNDS}") s, rollback $(median "${r[@]: -$ROUNDS}") s," \
+             "psql $(median "${fu[@]: -$ROUNDS}") / $(median "${fd[@]: -$ROUNDS}") s;" \
              "lock held apply ${la[-1]} ms, rollback ${lr[-1]} ms, psql ${lu[-1]} / ${ld[-1]} ms;" \
              "catalog +${ba[-1]} / +${br[-1]} bytes; schema() ${s[-1]} s; drift() ${dr[-1]} s, pg_dump ${pd[-1]} s"
     done
+    # the same deploys with the library preloaded, then the server as it was
+    restart_with "shared_preload_libraries=pgmigrate"
+    pa=() pr=() pu=() pdn=()
+    for run in $(seq 1 "$RUNS"); do deploy_rounds pa pr pu pdn; done
+    echo "  preloaded: apply $(median "${pa[@]}") s, rollback $(median "${pr[@]}") s," \
+         "psql $(median "${pu[@]}") / $(median "${pdn[@]}") s"
+    restart_with
     echo "$n $(median "${a[@]}") $(median "${r[@]}") $(median "${fu[@]}") $(median "${fd[@]}")" \
          "$(median "${la[@]}") $(median "${lr[@]}") $(median "${lu[@]}") $(median "${ld[@]}")" \
          "$(median "${ba[@]}") $(median "${br[@]}") $(median "${s[@]}") $first" \
          "$(median "${dr[@]}") $(median "${pd[@]}")" \
          "$(bpsql -d "$MIG" -F ' ' -c "SELECT pg_column_size(snapshot), octet_length(snapshot::text)
-                                      FROM migrate.snapshots ORDER BY id DESC LIMIT 1")" >>"$work/table"
+                                      FROM migrate.snapshots ORDER BY id DESC LIMIT 1")" \
+         "$(median "${pa[@]}") $(median "${pr[@]}") $(median "${pu[@]}") $(median "${pdn[@]}")" >>"$work/table"
 done
 
-awk -v runs="$RUNS" -v version="$version" '
+awk -v runs="$RUNS" -v rounds="$ROUNDS" -v version="$version" '
 function verdict(ok) { return ok ? "PASS" : "FAIL" }
 BEGIN {
     printf "\none small revision (ALTER TABLE t1 ADD COLUMN c int, down DROP COLUMN c) in a database of N tables,\n"
-    printf "median of %d runs, PostgreSQL %s; floor: the same ALTER by psql -1\n", runs, version
+    printf "median of %d runs (the deploys: of %d x %d), PostgreSQL %s; floor: the same ALTER by psql -1\n", runs, runs, rounds, version
     printf "%8s  %-36s %12s %12s %12s  %-12s %s\n", "tables", "figure", "pgmigrate", "psql", "ratio/diff", "goal", ""
 }
 {
     n = $1; a = $2; r = $3; fu = $4; fd = $5; la = $6; lr = $7; lu = $8; ld = $9; ba = $10; br = $11; s = $12; first = $13; dr = $14; pd = $15; stored = $16; text = $17
-    printf "%8d  %-36s %10.3f s %10.3f s %11.2fx  %-12s %s\n", n, "apply(\047head\047)", a, fu, a / fu, "<= 1.20x", verdict(a / fu <= 1.2)
-    printf "%8d  %-36s %10.3f s %10.3f s %11.2fx  %-12s %s\n", n, "rollback(\047-1\047)", r, fd, r / fd, "<= 1.20x", verdict(r / fd <= 1.2)
+    pa = $18; pr = $19; pu = $20; pdn = $21
+    printf "%8d  %-36s %10.4f s %10.4f s %11.2fx  %-12s %s\n", n, "apply(\047head\047)", a, fu, a / fu, "<= 1.20x", verdict(a / fu <= 1.2)
+    printf "%8d  %-36s %10.4f s %10.4f s %11.2fx  %-12s %s\n", n, "rollback(\047-1\047)", r, fd, r / fd, "<= 1.20x", verdict(r / fd <= 1.2)
+    printf "%8d  %-36s %10.4f s %10.4f s %11.2fx  %-12s %s\n", n, "apply(\047head\047), library preloaded", pa, pu, pa / pu, "<= 1.20x", verdict(pa / pu <= 1.2)
+    printf "%8d  %-36s %10.4f s %10.4f s %11.2fx  %-12s %s\n", n, "rollback(\047-1\047), library preloaded", pr, pdn, pr / pdn, "<= 1.20x", verdict(pr / pdn <= 1.2)
     printf "%8d  %-36s %9.1f ms %9.1f ms %+9.1f ms  %-12s %s\n", n, "lock on t1 held, apply", la, lu, la - lu, "<= +50 ms", verdict(la - lu <= 50)
     printf "%8d  %-36s %9.1f ms %9.1f ms %+9.1f ms  %-12s %s\n", n, "lock on t1 held, rollback", lr, ld, lr - ld, "<= +50 ms", verdict(lr - ld <= 50)
     printf "%8d  %-36s %10.1f kB %12s %12s  %-12s %s\n", n, "catalog bytes added per apply", ba / 1024, "", "", "< 100 kB", verdict(ba < 100 * 1024)

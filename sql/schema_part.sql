@@ -157,6 +157,16 @@ CREATE UNIQUE INDEX ix_nulls ON app.ix (a) NULLS NOT DISTINCT;
 CREATE TABLE app.ix_parted (a int, b int) PARTITION BY RANGE (a);
 CREATE INDEX ix_parted_ab ON app.ix_parted (a, b);
 CREATE INDEX "Ix Mixed" ON app.ix ("C d");
+-- a column's type with no btree class of its own (varchar: text's, by binary
+-- coercion), a domain's (its base type's), and a class named for another
+-- type (regclass: oid's)
+CREATE DOMAIN app.ix_code AS text;
+CREATE TABLE app.ix_types (v varchar(10), d app.ix_code, i int, r regclass);
+CREATE INDEX ix_varchar ON app.ix_types (v);
+CREATE INDEX ix_varchar_ops ON app.ix_types (v varchar_pattern_ops);
+CREATE INDEX ix_domain ON app.ix_types (d);
+CREATE INDEX ix_domain_ops ON app.ix_types (d text_ops, i);
+CREATE INDEX ix_cross_type ON app.ix_types (r oid_ops);
 WITH i AS (SELECT array_agg(oid) AS o, array_agg('pg_class'::regclass) AS c FROM pg_class
            WHERE relkind IN ('i', 'I') AND relname LIKE 'ix\_%' OR relname = 'Ix Mixed'),
      part AS (SELECT migrate.schema_part(i.c, i.o) -> 'objects' AS objects FROM i)

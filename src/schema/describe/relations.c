@@ -30,6 +30,7 @@
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_opclass.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
@@ -59,23 +60,40 @@
 
 #include "schema/describe/describe.h"
 
-/* The default btree operator class of `type`, remembered for the rest of the document. */
-static Oid
-pgm_d_default_btree_opclass(PgmDescribe *d, Oid type)
+/*
+ * Is `opclass` the default btree operator class of `type`?  A default btree
+ * class of exactly that type is (there can be one only, CREATE OPERATOR
+ * CLASS sees to it), which its own row says; any other case is asked of
+ * the server's GetDefaultOpClass() (a domain, a binary-coercible type),
+ * whose answer is remembered for the rest of the document: it scans all of
+ * pg_opclass, half a million instructions in a new session.
+ */
+static bool
+pgm_d_default_btree_opclass(PgmDescribe *d, Oid opclass, Oid type)
 {
-	Oid			opclass;
+	HeapTuple	tuple = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclass));
+	Oid			found;
 	int			i;
 
+	if (HeapTupleIsValid(tuple))
+	{
+		Form_pg_opclass c = (Form_pg_opclass) GETSTRUCT(tuple);
+		bool		exact = c->opcmethod == BTREE_AM_OID && c->opcdefault && c->opcintype == type;
+
+		ReleaseSysCache(tuple);
+		if (exact)
+			return true;
+	}
 	for (i = 0; i < d->nopclasses; i++)
 		if (d->opclass_types[i] == type)
-			return d->opclass_defaults[i];
-	opclass = GetDefaultOpClass(type, BTREE_AM_OID);
+			return d->opclass_defaults[i] == opclass;
+	found = GetDefaultOpClass(type, BTREE_AM_OID);
 	if (d->nopclasses < (int) lengthof(d->opclass_types))
 	{
 		d->opclass_types[d->nopclasses] = type;
-		d->opclass_defaults[d->nopclasses++] = opclass;
+		d->opclass_defaults[d->nopclasses++] = found;
 	}
-	return opclass;
+	return found == opclass;
 }
 
 /*
@@ -102,7 +120,7 @@ pgm_d_plain_index_column(PgmDescribe *d, Form_pg_index index, int k, oidvector *
 	{
 		plain = (!OidIsValid(collations->values[k]) || collations->values[k] == att->attcollation) &&
 			get_attoptions(index->indexrelid, k + 1) == (Datum) 0 &&
-			classes->values[k] == pgm_d_default_btree_opclass(d, att->atttypid);
+			pgm_d_default_btree_opclass(d, classes->values[k], att->atttypid);
 		if (options->values[k] & INDOPTION_DESC)
 			appendStringInfoString(buf, (options->values[k] & INDOPTION_NULLS_FIRST) ? " DESC" : " DESC NULLS LAST");
 		else if (options->values[k] & INDOPTION_NULLS_FIRST)
