@@ -56,7 +56,8 @@
 # at every size.  Each figure says
 # PASS or FAIL; the script exits 0 either way (it measures, it does not
 # judge a build).  The server is a throwaway cluster (fsync=off, autovacuum
-# off, shared_buffers=1GB).  The table is also written to bench/out/.
+# off, shared_buffers=1GB, and locks enough for pg_dump, which locks every
+# table).  The table is also written to bench/out/.
 # How long: on a small two-core machine 100,000 tables take about three
 # minutes to build and 40 s to copy, and while every apply records the
 # whole schema each apply and rollback there takes half a minute: the
@@ -71,7 +72,7 @@ ROUNDS=${PGM_BENCH_ROUNDS:-5}
 
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-bench_begin big_schema "autovacuum=off" "shared_buffers=1GB" "max_wal_size=4GB"
+bench_begin big_schema "autovacuum=off" "shared_buffers=1GB" "max_wal_size=4GB" "max_locks_per_transaction=2048"
 BASE_OPTS=$PGM_CLUSTER_OPTS
 
 # restart_with [SETTING ...]: the server again, with these -c settings

@@ -482,7 +482,7 @@ pgm_online_in_progress(void)
 	char	   *id = NULL;
 	TimestampTz first = 0;
 
-	/* most of the time it is, and a new session need not build its cache entry to see that */
+	/* most of the time it is empty: a new session need not build its cache entry to see that */
 	if (pgm_table_surely_empty("online") ||
 		!pgm_table_open(&t, "online", PGM_TABLE_READ_STATEMENT, true))
 		return NULL;
