@@ -167,6 +167,15 @@ CREATE INDEX ix_varchar_ops ON app.ix_types (v varchar_pattern_ops);
 CREATE INDEX ix_domain ON app.ix_types (d);
 CREATE INDEX ix_domain_ops ON app.ix_types (d text_ops, i);
 CREATE INDEX ix_cross_type ON app.ix_types (r oid_ops);
+-- a default class declared for a domain is not the domain's default (that is
+-- its base type's): the deparser names it
+CREATE DOMAIN app.ix_dint AS int;
+CREATE OPERATOR CLASS app.ix_dint_ops DEFAULT FOR TYPE app.ix_dint USING btree AS
+    OPERATOR 1 <(int, int), OPERATOR 2 <=(int, int), OPERATOR 3 =(int, int),
+    OPERATOR 4 >=(int, int), OPERATOR 5 >(int, int), FUNCTION 1 (app.ix_dint, app.ix_dint) btint4cmp(int, int);
+CREATE TABLE app.ix_dints (d app.ix_dint);
+CREATE INDEX ix_domain_class ON app.ix_dints (d app.ix_dint_ops);
+CREATE INDEX ix_domain_base ON app.ix_dints (d int4_ops);
 WITH i AS (SELECT array_agg(oid) AS o, array_agg('pg_class'::regclass) AS c FROM pg_class
            WHERE relkind IN ('i', 'I') AND relname LIKE 'ix\_%' OR relname = 'Ix Mixed'),
      part AS (SELECT migrate.schema_part(i.c, i.o) -> 'objects' AS objects FROM i)

@@ -62,11 +62,15 @@
 
 /*
  * Is `opclass` the default btree operator class of `type`?  A default btree
- * class of exactly that type is (there can be one only, CREATE OPERATOR
- * CLASS sees to it), which its own row says; any other case is asked of
- * the server's GetDefaultOpClass() (a domain, a binary-coercible type),
- * whose answer is remembered for the rest of the document: it scans all of
- * pg_opclass, half a million instructions in a new session.
+ * class of exactly that type, which is not a domain, is: its own row says
+ * so.  (CREATE OPERATOR CLASS refuses a second default for a type; two
+ * sessions racing could still make one, and then the server's deparser
+ * refuses such an index, where this writes the column without its class.)
+ * Any other case is asked of the server's GetDefaultOpClass(), whose answer
+ * is remembered for the rest of the document: it scans all of pg_opclass,
+ * half a million instructions in a new session.  A domain's default is its
+ * base type's there, whatever class names the domain itself; a
+ * binary-coercible type has the class of the type it coerces to.
  */
 static bool
 pgm_d_default_btree_opclass(PgmDescribe *d, Oid opclass, Oid type)
@@ -78,7 +82,8 @@ pgm_d_default_btree_opclass(PgmDescribe *d, Oid opclass, Oid type)
 	if (HeapTupleIsValid(tuple))
 	{
 		Form_pg_opclass c = (Form_pg_opclass) GETSTRUCT(tuple);
-		bool		exact = c->opcmethod == BTREE_AM_OID && c->opcdefault && c->opcintype == type;
+		bool		exact = c->opcmethod == BTREE_AM_OID && c->opcdefault && c->opcintype == type &&
+			get_typtype(type) != TYPTYPE_DOMAIN;
 
 		ReleaseSysCache(tuple);
 		if (exact)
