@@ -198,8 +198,7 @@ static SPIPlanPtr pgm_plans[PGM_Q_COUNT];
 static Oid
 pgm_catalog_owner(void)
 {
-	Oid			nspid = get_namespace_oid(PGM_SCHEMA, true);
-	Oid			relid = OidIsValid(nspid) ? get_relname_relid("revisions", nspid) : InvalidOid;
+	Oid			relid = pgm_table_relid("revisions");
 	HeapTuple	tuple;
 	Oid			owner;
 

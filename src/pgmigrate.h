@@ -176,6 +176,7 @@ extern void pgm_table_update(PgmTable *t, HeapTuple old, Datum *values, bool *nu
 extern void pgm_table_delete(PgmTable *t, HeapTuple old);
 extern void pgm_table_delete_at(PgmTable *t, ItemPointer tid);
 extern bool pgm_heap_surely_empty(Oid relid);
+extern Oid	pgm_table_relid(const char *name);
 extern bool pgm_table_surely_empty(const char *name);
 
 /* ---- sha256.c: the checksum of a revision's SQL ---- */

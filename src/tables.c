@@ -169,12 +169,20 @@ pgm_heap_surely_empty(Oid relid)
 	return empty;
 }
 
+/* The relation migrate.`name`; InvalidOid when it (or the schema) is missing. */
+Oid
+pgm_table_relid(const char *name)
+{
+	Oid			space = get_namespace_oid(PGM_SCHEMA, true);
+
+	return OidIsValid(space) ? get_relname_relid(name, space) : InvalidOid;
+}
+
 /* Does migrate.`name` surely hold no row (above)?  False when it is missing. */
 bool
 pgm_table_surely_empty(const char *name)
 {
-	Oid			space = get_namespace_oid(PGM_SCHEMA, true);
-	Oid			relid = OidIsValid(space) ? get_relname_relid(name, space) : InvalidOid;
+	Oid			relid = pgm_table_relid(name);
 	bool		empty;
 
 	if (!OidIsValid(relid))

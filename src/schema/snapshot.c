@@ -230,9 +230,7 @@ pgm_require_snapshots(void)
 bool
 pgm_records_in_parts(void)
 {
-	Oid			nsp = get_namespace_oid(PGM_SCHEMA, true);
-
-	return OidIsValid(nsp) && OidIsValid(get_relname_relid("snapshot_keys", nsp));
+	return OidIsValid(pgm_table_relid("snapshot_keys"));
 }
 
 /*
