@@ -291,12 +291,14 @@ pgm_key_memo_fill(PgmKeyMemo *m, int lookups)
 	HeapTuple	tuple;
 	MemoryContext old;
 
-	pgm_key_rows_open(&k, false, NULL);
+	/* the table alone: its rows are read in the heap's order, no index is used */
+	(void) pgm_table_open(&k.table, "snapshot_keys", PGM_TABLE_READ_LATEST, false);
 	if ((double) lookups <= 2.0 * RelationGetNumberOfBlocks(k.table.rel))
 	{
-		pgm_key_rows_close(&k);
+		pgm_table_close(&k.table);
 		return;
 	}
+	pgm_key_rows_columns(&k);
 	old = MemoryContextSwitchTo(m->cxt);
 	scan = pgm_table_scan(&k.table, InvalidOid, 0, NULL);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
@@ -322,7 +324,7 @@ pgm_key_memo_fill(PgmKeyMemo *m, int lookups)
 	}
 	systable_endscan(scan);
 	MemoryContextSwitchTo(old);
-	pgm_key_rows_close(&k);
+	pgm_table_close(&k.table);
 	m->complete = true;
 }
 
